@@ -1,0 +1,36 @@
+"""Exceptions raised by geoair.
+
+Every exception subclasses both :class:`GeoairError` and a built-in, so callers can
+catch either. Messages say what is wrong, why, and what to do, in words a bureau
+clerk understands; the command line prints them as they are.
+"""
+
+from __future__ import annotations
+
+
+class GeoairError(Exception):
+    """Base class of every error geoair raises on purpose."""
+
+
+class InputFileError(GeoairError, ValueError):
+    """A file cannot be read at all (missing, wrong format, wrong encoding, empty)."""
+
+
+class SchemaError(GeoairError, ValueError):
+    """A table lacks what its kind requires (a required column, a known header)."""
+
+
+class CRSError(GeoairError, ValueError):
+    """Coordinates whose reference system is missing, unknown or mixed up."""
+
+
+class WorkspaceError(GeoairError, RuntimeError):
+    """The workspace is missing, locked, damaged or lacks a needed layer."""
+
+
+class ConfigError(GeoairError, ValueError):
+    """``geoair.toml`` holds an unknown key or a value of the wrong type."""
+
+
+class OutputError(GeoairError, OSError):
+    """A result cannot be written where the user asked."""

@@ -1,0 +1,54 @@
+"""The ``geoair`` command: a click group; one module per subcommand.
+
+Each subcommand parses its options, calls the library, writes, and reports. Shared
+options live in :mod:`geoair.cli._options`. A :class:`~geoair.GeoairError` ends the
+command with its message and exit status 1; anything else is a bug and shows a
+traceback with ``-v``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from geoair._errors import GeoairError
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except GeoairError as exc:
+            click.secho(f"Error: {exc}", fg="red", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.secho("Interrupted: nothing was changed.", fg="yellow", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More detail (-vv for debugging).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.version_option(package_name="geoair")
+def main(verbose: int, quiet: bool) -> None:
+    """geoair: dust and air-pollution supervision for environmental bureaus.
+
+    Start with 'geoair demo' to build a workspace from the sample data of Yangquan,
+    or 'geoair init DIR' and 'geoair import KIND FILE' for your own data.
+    """
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[
+        min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _register() -> None:
+    # One line per subcommand module; each module defines a click command or group.
+    from geoair.cli import demo_cmd, init_cmd
+
+    for module in (init_cmd, demo_cmd):
+        main.add_command(module.command)
+
+
+_register()

@@ -1,0 +1,24 @@
+"""``geoair demo [DIR]``: the main job on the shipped sample data, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from geoair.demo import run_demo
+
+
+@click.command("demo")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path),
+                default=Path("geoair-demo"))
+def command(directory: Path) -> None:
+    """Build a workspace in DIRECTORY (default ./geoair-demo) from the sample data of
+    Yangquan and run every analysis on it. Then try any command with
+    --workspace DIRECTORY."""
+    ws = run_demo(directory, echo=click.echo)
+    click.echo("")
+    click.echo(f"demo workspace: {ws.root}")
+    click.echo(f"  layers and tables: {ws.gpkg} (open it in QGIS)")
+    click.echo(f"  outputs:           {ws.outputs_dir}")
+    click.echo(f"try: geoair --help, then any command with --workspace {directory}")

@@ -1,0 +1,64 @@
+"""``geoair demo``: build a workspace from the shipped sample data and run the main job.
+
+The demo is a list of steps (:data:`STEPS`); each capability contributes one
+function ``demo_step(ws, echo)`` in its own module, which runs that capability on
+the sample workspace and reports what it wrote through ``echo``. Steps run in order;
+the sample data are imported first.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+from geoair._errors import GeoairError
+from geoair.workspace import Workspace, init_workspace
+
+log = logging.getLogger(__name__)
+
+Echo = Callable[[str], None]
+
+# (title, "module:function"), in the order the month's work is done. A capability
+# adds its line here; the function takes (ws, echo) and returns nothing.
+STEPS: list[tuple[str, str]] = [
+    ("import the sample layers and records", "geoair.imports:demo_step"),
+]
+
+
+def sample_layers_dir() -> Path:
+    """The folder of sample files: inside the installed package, else the checkout's layers/."""
+    packaged = resources.files("geoair").joinpath("_sample_layers")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    checkout = Path(__file__).resolve().parents[1] / "layers"
+    if checkout.is_dir():
+        return checkout
+    raise GeoairError("The sample data are missing from this installation. Reinstall geoair "
+                      "from the project folder with the README's install command.")
+
+
+def run_demo(directory: Path | str, *, echo: Echo = print) -> Workspace:
+    """Build (or rebuild) the demo workspace in ``directory`` and run every step.
+
+    Parameters
+    ----------
+    directory : path
+        Folder for the workspace; made if missing. An existing demo workspace there
+        is reused, so running the demo twice gives the same result.
+    echo : callable
+        Where progress lines go.
+
+    Returns
+    -------
+    Workspace
+    """
+    ws = init_workspace(directory, exist_ok=True)
+    for number, (title, target) in enumerate(STEPS, start=1):
+        module_name, function_name = target.split(":")
+        echo(f"[{number}/{len(STEPS)}] {title}")
+        step = getattr(importlib.import_module(module_name), function_name)
+        step(ws, echo)
+    return ws

@@ -1,0 +1,294 @@
+"""Read users' files into raw frames, and write result frames to files, atomically.
+
+Reading knows formats and encodings, not schemas: :func:`read_vector` gives a
+GeoDataFrame with the file's own CRS; :func:`read_grid` gives a table file (CSV,
+Excel) as a grid of cells with no header chosen yet, because the documents' forms
+have titles above and multi-row merged headers. :mod:`geoair.imports` finds the
+header and validates.
+
+Writing (:func:`write_table`) picks the format from the extension and writes to a
+temporary file beside the target, then renames it, so a failure never leaves a
+half-written file.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import struct
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from geoair._errors import InputFileError, OutputError
+
+log = logging.getLogger(__name__)
+
+VECTOR_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".kml", ".zip", ".fgb", ".pbf"}
+TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
+PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
+WRITE_SUFFIXES = {".csv", ".xlsx", ".gpkg", ".geojson", ".json", ".parquet"}
+
+
+def file_kind(path: Path) -> str:
+    """``vector``, ``table`` or ``parquet``, from the file's extension."""
+    suffix = path.suffix.lower()
+    if suffix in VECTOR_SUFFIXES:
+        return "vector"
+    if suffix in TABLE_SUFFIXES:
+        return "table"
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    raise InputFileError(
+        f"{path.name}: geoair does not read '{suffix or 'files without an extension'}' files. "
+        "Save it as Excel (.xlsx), CSV, GeoPackage, Shapefile (.shp or zipped), GeoJSON or KML."
+    )
+
+
+def _check_exists(path: Path) -> None:
+    if not path.exists():
+        raise InputFileError(f"{path} does not exist. Check the name and folder.")
+    if path.is_dir():
+        raise InputFileError(f"{path} is a folder, not a file.")
+    if path.stat().st_size == 0:
+        raise InputFileError(f"{path.name} is empty (0 bytes). Export it again from its source.")
+
+
+# --- encodings ----------------------------------------------------------------------
+
+def detect_encoding(data: bytes) -> str:
+    """The text encoding of ``data``: UTF-8 (with or without BOM) or GB18030 (GBK's superset).
+
+    UTF-8 is tried strictly first because GBK bytes are almost never valid UTF-8;
+    then GB18030; then charset-normalizer's best guess.
+
+    Raises
+    ------
+    InputFileError
+        No encoding decodes the bytes.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        data.decode("gb18030")
+        return "gb18030"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise InputFileError("The file's text encoding cannot be recognised. Save it as UTF-8 "
+                             "(in Excel: CSV UTF-8) or give --encoding gbk.")
+    return best.encoding
+
+
+def decode(data: bytes, encoding: str | None, *, name: str) -> str:
+    """Decode file bytes with the given encoding, or the detected one."""
+    chosen = encoding or detect_encoding(data)
+    if chosen.lower().replace("-", "") in {"gbk", "gb2312"}:
+        chosen = "gb18030"  # a strict superset: never worse, and decodes rare characters
+    try:
+        return data.decode(chosen)
+    except (UnicodeDecodeError, LookupError) as exc:
+        hint = ("leave --encoding out and geoair will recognise it" if encoding
+                else "give --encoding gbk or --encoding utf-8")
+        raise InputFileError(f"{name} is not readable as {chosen} text ({exc.__class__.__name__}"
+                             f"). Try another encoding: {hint}.") from None
+
+
+def _dbf_encoding(shp: Path, encoding: str | None) -> str | None:
+    """For a Shapefile without a .cpg file, tell UTF-8 from GBK by decoding the .dbf records."""
+    if encoding:
+        return encoding
+    cpg = shp.with_suffix(".cpg")
+    if cpg.exists() or shp.with_suffix(".CPG").exists():
+        return None  # GDAL reads the .cpg
+    dbf = next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()), None)
+    if dbf is None:
+        return None
+    data = dbf.read_bytes()
+    header_len = struct.unpack("<H", data[8:10])[0] if len(data) >= 10 else 0
+    return detect_encoding(data[header_len:]).replace("utf-8-sig", "utf-8")
+
+
+# --- reading ------------------------------------------------------------------------
+
+def read_vector(path: Path | str, *, layer: str | None = None,
+                encoding: str | None = None) -> gpd.GeoDataFrame:
+    """Read a GeoPackage, Shapefile (plain or zipped), GeoJSON or KML as it is.
+
+    Parameters
+    ----------
+    path : path
+        The file.
+    layer : str, optional
+        Layer of a multi-layer file; KML folders are read and stacked when omitted.
+    encoding : str, optional
+        Text encoding of a Shapefile's attributes (default: the .cpg, else detected).
+
+    Returns
+    -------
+    GeoDataFrame
+        With the file's CRS (possibly None) and a ``source_row`` column (1-based).
+    """
+    path = Path(path)
+    _check_exists(path)
+    suffix = path.suffix.lower()
+    kwargs: dict = {}
+    if suffix == ".shp":
+        chosen = _dbf_encoding(path, encoding)
+        if chosen:
+            kwargs["encoding"] = chosen
+    elif encoding:
+        kwargs["encoding"] = encoding
+    try:
+        layers = [str(row[0]) for row in pyogrio.list_layers(path)]
+        if layer is None and suffix == ".kml" and len(layers) > 1:
+            parts = [pyogrio.read_dataframe(path, layer=name, **kwargs) for name in layers]
+            frame = pd.concat([p for p in parts if len(p)], ignore_index=True)
+            frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=parts[0].crs)
+        else:
+            if layer is not None and layer not in layers:
+                raise InputFileError(f"{path.name} has no layer {layer!r}; it has: "
+                                     f"{', '.join(layers)}.")
+            frame = pyogrio.read_dataframe(path, layer=layer, **kwargs)
+    except pyogrio.errors.DataSourceError as exc:
+        raise InputFileError(f"{path.name} cannot be opened as a map layer ({exc}). Is it "
+                             "complete? A Shapefile needs its .shp, .shx and .dbf together."
+                             ) from None
+    except pyogrio.errors.DataLayerError as exc:
+        raise InputFileError(f"{path.name}: {exc}.") from None
+    frame = frame.reset_index(drop=True)
+    frame["source_row"] = range(1, len(frame) + 1)
+    return frame
+
+
+def read_grid(path: Path | str, *, encoding: str | None = None,
+              sheet: str | int | None = None) -> pd.DataFrame:
+    """Read a CSV or Excel file as a grid of cells (no header chosen, nothing converted).
+
+    Returns
+    -------
+    DataFrame
+        Columns 0..n-1, index = the 1-based row number in the file (as Excel shows it).
+    """
+    path = Path(path)
+    _check_exists(path)
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm", ".xls"}:
+        try:
+            grid = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None,
+                                 dtype=object)
+        except ValueError as exc:  # unknown sheet
+            raise InputFileError(f"{path.name}: {exc}. Name a sheet with --sheet.") from None
+        except Exception as exc:  # zip/xml errors of a file that is not really Excel
+            raise InputFileError(f"{path.name} cannot be read as an Excel workbook ({exc}). "
+                                 "Open it in Excel and save it again as .xlsx.") from None
+    else:
+        text = decode(path.read_bytes(), encoding, name=path.name)
+        sep = "\t" if suffix == ".tsv" or (text.count("\t") > text.count(",")) else ","
+        try:
+            grid = pd.read_csv(io.StringIO(text), header=None, dtype=str, sep=sep,
+                               keep_default_na=False, skip_blank_lines=False)
+        except pd.errors.ParserError as exc:
+            raise InputFileError(f"{path.name} is not a well-formed CSV file ({exc}).") from None
+    grid.index = range(1, len(grid) + 1)
+    grid = grid.dropna(how="all")
+    grid = grid[~grid.map(lambda v: v is None or str(v).strip() == "").all(axis=1)]
+    if grid.empty:
+        raise InputFileError(f"{path.name} has no rows. Check that you chose the right file "
+                             "(and the right sheet, with --sheet).")
+    return grid
+
+
+# --- writing ------------------------------------------------------------------------
+
+def atomic_path(target: Path):
+    """A context manager yielding a temporary path beside ``target``, renamed on success."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def _cm():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix,
+                                        dir=target.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        tmp.unlink()  # writers that refuse to overwrite (GDAL) get a fresh name
+        try:
+            yield tmp
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    return _cm()
+
+
+def write_table(frame: pd.DataFrame, path: Path | str, *, layer: str = "data") -> Path:
+    """Write a (Geo)DataFrame to ``path``; the extension picks the format.
+
+    ``.csv`` (UTF-8 with BOM, so Excel shows Chinese; geometry as WKT), ``.xlsx``,
+    ``.gpkg``, ``.geojson``, ``.parquet`` (GeoParquet for layers). The file appears
+    complete or not at all.
+
+    Raises
+    ------
+    OutputError
+        Unknown extension, or the folder cannot be written.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in WRITE_SUFFIXES:
+        raise OutputError(f"Cannot write '{suffix}' files. Use one of: "
+                          f"{', '.join(sorted(WRITE_SUFFIXES))}.")
+    is_geo = isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns
+    try:
+        with atomic_path(path) as tmp:
+            if suffix == ".csv":
+                table = _plain(frame)
+                table.to_csv(tmp, index=False, encoding="utf-8-sig")
+            elif suffix == ".xlsx":
+                _plain(frame).to_excel(tmp, index=False, sheet_name=layer[:31])
+            elif suffix == ".parquet":
+                frame.to_parquet(tmp, index=False) if is_geo else pd.DataFrame(frame).to_parquet(
+                    tmp, index=False)
+            elif suffix in {".geojson", ".json"}:
+                if not is_geo:
+                    raise OutputError("GeoJSON needs a layer with geometry; use .csv or .xlsx "
+                                      "for tables.")
+                pyogrio.write_dataframe(frame.to_crs(4326), tmp, driver="GeoJSON",
+                                        layer_options={"RFC7946": "YES"})
+            else:  # .gpkg
+                from geoair.workspace import write_gpkg_layer
+
+                write_gpkg_layer(frame, tmp, layer)
+    except PermissionError as exc:
+        raise OutputError(f"Cannot write {path}: permission denied ({exc.filename}). "
+                          "Choose a folder you can write to.") from None
+    except OSError as exc:
+        if isinstance(exc, OutputError):
+            raise
+        raise OutputError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+    log.info("wrote %s", path)
+    return path
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table for CSV/Excel: geometry as WKT, timezone-free datetimes."""
+    table = pd.DataFrame(frame).copy()
+    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in table.columns:
+        table[frame.geometry.name] = frame.geometry.to_wkt()
+    for column in table.columns:
+        if isinstance(table[column].dtype, pd.DatetimeTZDtype):
+            table[column] = table[column].dt.tz_localize(None)
+    return table
