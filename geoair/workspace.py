@@ -140,7 +140,7 @@ class Workspace:
             raise WorkspaceError(f"{self.root} is not a geoair workspace (no {GPKG_NAME}). "
                                  f"Run geoair init {self.root} first.")
         with _lock(self.root):
-            fd, tmp_name = tempfile.mkstemp(prefix=".workspace-", suffix=".gpkg.tmp",
+            fd, tmp_name = tempfile.mkstemp(prefix=".tmp-workspace-", suffix=".gpkg",
                                             dir=self.root)
             os.close(fd)
             tmp = Path(tmp_name)
@@ -296,7 +296,7 @@ def init_workspace(root: Path | str, *, exist_ok: bool = False) -> Workspace:
         _atomic_write_text(ws.settings_path, DEFAULT_TOML)
     meta = pd.DataFrame({"key": ["geoair_schema", "created"],
                          "value": ["1", dt.datetime.now().isoformat(timespec="seconds")]})
-    tmp = ws.root / f".{GPKG_NAME}.init.tmp"
+    tmp = ws.root / ".tmp-init-workspace.gpkg"
     tmp.unlink(missing_ok=True)
     try:
         pyogrio.write_dataframe(meta, tmp, layer=META_TABLE, driver="GPKG",
