@@ -1,0 +1,778 @@
+"""Validated import of layers and records into a workspace.
+
+The pipeline, one pass that collects every problem before reporting:
+
+1. read the file (:mod:`geoair.io`), find its header (:mod:`geoair.headers`), match
+   columns to the kind's fields (:mod:`geoair.schema`);
+2. parse every value (:mod:`geoair.normalize`); a value that cannot be read rejects
+   its row with the reason;
+3. build geometries in WGS-84: GCJ-02/BD-09 shifted back when the user says so,
+   invalid shapes repaired where that keeps their meaning, points outside China or
+   with longitude and latitude swapped rejected;
+4. give ids, refuse duplicates, resolve the enterprises that records name;
+5. merge into the workspace in one transaction (rows whose key exists are replaced,
+   so importing a file twice leaves the workspace as after the first time), and
+   write the rejected rows with their row numbers and reasons to ``rejects/``.
+
+:func:`prepare_rows` is the pure part (frames in, frames out); :func:`import_file`
+adds reading and writing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from geoair import crs as crs_mod
+from geoair._errors import InputFileError, SchemaError
+from geoair.headers import (
+    is_blank_template_row,
+    is_note_row,
+    locate_header,
+    match_columns,
+)
+from geoair.io import file_kind, read_grid, read_vector
+from geoair.normalize import (
+    EnumParser,
+    clean_text,
+    parse_bool,
+    parse_date,
+    parse_int,
+    parse_number,
+    parse_transport,
+)
+from geoair.schema import LAT_HEADERS, LON_HEADERS, MEASURE, TableSpec, spec_for
+from geoair.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+_GEOMETRY_TYPES = {
+    "point": {"Point"},
+    "line": {"LineString", "MultiLineString"},
+    "polygon": {"Polygon", "MultiPolygon"},
+    "point_or_polygon": {"Point", "Polygon", "MultiPolygon"},
+}
+_GEOMETRY_WORDS = {"point": "a point", "line": "a line", "polygon": "an area (polygon)",
+                   "point_or_polygon": "a point or an area"}
+_WKT_HEADERS = ("geometry", "wkt", "geom", "shape", "几何", "坐标串")
+_REPAIR_TOLERANCE = 0.01  # a repair may change an area by at most 1 %
+IMPORT_LOG = "import_log"
+
+
+@dataclass
+class Prepared:
+    """What :func:`prepare_rows` makes of a source table.
+
+    Attributes
+    ----------
+    rows : DataFrame or GeoDataFrame
+        Rows ready for the workspace, with the schema's columns.
+    rejects : DataFrame
+        Refused rows: ``行号`` (row number in the file), ``原因`` (reason), then the
+        original cells.
+    notes : list of str
+        What the user should know (assumed coordinate system, repaired shapes...).
+    """
+
+    rows: pd.DataFrame
+    rejects: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    """The outcome of one import, for the user."""
+
+    kind: str
+    source: Path
+    rows_read: int
+    imported: int
+    replaced: int
+    rejected: int
+    rejects_path: Path | None
+    notes: list[str]
+
+    def summary(self) -> str:
+        lines = [f"{self.kind}: {self.rows_read} rows read from {self.source.name}; "
+                 f"{self.imported} imported ({self.replaced} replaced rows already there), "
+                 f"{self.rejected} rejected"]
+        if self.rejects_path is not None:
+            lines[0] += f" -> {self.rejects_path} (row numbers and reasons)"
+        lines += [f"  note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+
+# --- reading the source into a raw table ---------------------------------------------
+
+@dataclass
+class RawTable:
+    """A source file as cells with matched columns, before values are parsed."""
+
+    cells: pd.DataFrame  # data rows only, index = row number in the file
+    columns: dict[str, str]  # field name -> column label in cells
+    geometry: gpd.GeoSeries | None = None  # for vector files, on cells' index
+    file_crs: pyproj.CRS | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _vocabulary(spec: TableSpec) -> dict[str, tuple[str, ...]]:
+    vocab = {f.name: f.headers for f in spec.fields}
+    if spec.geometry is not None:
+        vocab["_lon"] = LON_HEADERS
+        vocab["_lat"] = LAT_HEADERS
+        vocab["_wkt"] = _WKT_HEADERS
+    return vocab
+
+
+def read_source(spec: TableSpec, path: Path, *, encoding: str | None = None,
+                sheet: str | None = None, layer: str | None = None) -> RawTable:
+    """Read ``path`` and match its columns to ``spec``'s fields (no values parsed)."""
+    kind = file_kind(path)
+    vocab = _vocabulary(spec)
+    if kind == "vector":
+        gdf = read_vector(path, layer=layer, encoding=encoding)
+        index = pd.Index(gdf.pop("source_row"), name="row")
+        attributes = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).set_index(index)
+        mapping = match_columns([(str(c),) for c in attributes.columns], vocab)
+        columns = {name: str(attributes.columns[pos]) for pos, name in mapping.items()}
+        geometry = gpd.GeoSeries(gdf.geometry.values, index=index, crs=gdf.crs)
+        return RawTable(attributes, columns, geometry, gdf.crs)
+    if kind == "parquet":
+        frame = gpd.read_parquet(path) if _is_geoparquet(path) else pd.read_parquet(path)
+        frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+        mapping = match_columns([(str(c),) for c in frame.columns], vocab)
+        columns = {name: str(frame.columns[pos]) for pos, name in mapping.items()}
+        if isinstance(frame, gpd.GeoDataFrame):
+            return RawTable(pd.DataFrame(frame.drop(columns=frame.geometry.name)), columns,
+                            frame.geometry, frame.crs)
+        return RawTable(frame, columns)
+    grid = read_grid(path, encoding=encoding, sheet=sheet)
+    block = locate_header(grid, vocab)
+    body = grid.loc[grid.index > block.last_row]
+    labels = [block.label(c) for c in range(grid.shape[1])]
+    body = body.set_axis(_unique(labels), axis=1)
+    mapping = match_columns(block.labels, vocab)
+    columns = {name: body.columns[pos] for pos, name in mapping.items()}
+    notes = []
+    keep = []
+    for row_number, row in body.iterrows():
+        if is_note_row(row):
+            notes.append(f"row {row_number} is a note under the table and was not imported: "
+                         f"“{next(t for t in map(clean_text, row) if t)[:40]}…”")
+        elif not is_blank_template_row(row):
+            keep.append(row_number)
+    cells = body.loc[keep]
+    cells.index.name = "row"
+    return RawTable(cells, columns, notes=notes)
+
+
+def _unique(labels: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return out
+
+
+def _is_geoparquet(path: Path) -> bool:
+    import pyarrow.parquet as pq
+
+    return b"geo" in (pq.read_schema(path).metadata or {})
+
+
+# --- parsing values --------------------------------------------------------------------
+
+def _parser(kind: str, choices: dict):
+    if kind == "bool":
+        return parse_bool
+    if kind == "int":
+        return parse_int
+    if kind == "float":
+        return parse_number
+    if kind == "date":
+        return parse_date
+    if kind == "enum":
+        return EnumParser(choices)
+    return clean_text
+
+
+def _parse_fields(spec: TableSpec, raw: RawTable, reasons: dict[int, list[str]]) -> pd.DataFrame:
+    out = pd.DataFrame(index=raw.cells.index)
+    for spec_field in spec.fields:
+        column = raw.columns.get(spec_field.name)
+        if column is None:
+            out[spec_field.name] = None
+            continue
+        parse = _parser(spec_field.kind, spec_field.choices)
+        values = []
+        for row_number, cell in raw.cells[column].items():
+            try:
+                values.append(parse(cell))
+            except ValueError as exc:
+                reasons.setdefault(row_number, []).append(f"{spec_field.zh}: {exc}")
+                values.append(None)
+        out[spec_field.name] = values
+    for spec_field in spec.fields:
+        if spec_field.required:
+            for row_number in out.index[out[spec_field.name].isna()]:
+                if not any(spec_field.zh in r for r in reasons.get(row_number, [])):
+                    reasons.setdefault(row_number, []).append(
+                        f"{spec_field.zh} ({spec_field.name}) is empty; it is required")
+    return out
+
+
+def _typed(spec: TableSpec, frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for spec_field in spec.fields:
+        column = out[spec_field.name]
+        if spec_field.kind == "bool":
+            out[spec_field.name] = column.astype("boolean")
+        elif spec_field.kind == "int":
+            out[spec_field.name] = column.astype("Int64")
+        elif spec_field.kind == "float":
+            out[spec_field.name] = pd.to_numeric(column, errors="coerce").astype("float64")
+        elif spec_field.kind == "date":
+            out[spec_field.name] = pd.to_datetime(column)
+        else:
+            out[spec_field.name] = column.astype(object).where(column.notna(), None)
+    return out
+
+
+# --- geometry ------------------------------------------------------------------------------
+
+_DMS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[°度]\s*(?:(\d+(?:\.\d+)?)\s*['′’分])?\s*"
+                  r"(?:(\d+(?:\.\d+)?)\s*(?:[\"″”]|秒|'')?)?\s*([NSEW东西南北]?)\s*$")
+
+
+def parse_degrees(value: object) -> float | None:
+    """Decimal degrees, or degrees-minutes-seconds such as 113°35′12.5″ or 113度35分12秒."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    match = _DMS.match(text)
+    if match:
+        deg, minutes, seconds, hemi = match.groups()
+        number = float(deg) + float(minutes or 0) / 60 + float(seconds or 0) / 3600
+        return -number if hemi in ("S", "W", "南", "西") else number
+    number = parse_number(text)
+    return number
+
+
+def _coords_label(system) -> str:
+    return {"wgs84": "WGS-84", "gcj02": "GCJ-02 (Amap/Tencent)", "bd09": "BD-09 (Baidu)"}.get(
+        system, getattr(system, "name", str(system)))
+
+
+def _table_geometry(spec: TableSpec, raw: RawTable, system,
+                    reasons: dict[int, list[str]], notes: list[str]) -> gpd.GeoSeries:
+    index = raw.cells.index
+    if "_wkt" in raw.columns:
+        geoms = []
+        for row_number, text in raw.cells[raw.columns["_wkt"]].items():
+            try:
+                geoms.append(shapely.from_wkt(clean_text(text)) if clean_text(text) else None)
+            except shapely.errors.GEOSException:
+                reasons.setdefault(row_number, []).append("the shape (WKT) cannot be read")
+                geoms.append(None)
+        return gpd.GeoSeries(geoms, index=index)
+    if "_lon" not in raw.columns or "_lat" not in raw.columns:
+        if spec.geometry != "point":
+            raise SchemaError(
+                f"{spec.name} are {_GEOMETRY_WORDS[spec.geometry]}s: import a GeoPackage, "
+                "Shapefile, GeoJSON or KML, or a table with a WKT column named geometry.")
+        raise SchemaError(
+            f"The file has no longitude/latitude columns for the {spec.zh} points. Name them "
+            "经度 and 纬度 (or lon and lat).")
+    lon = np.full(len(index), np.nan)
+    lat = np.full(len(index), np.nan)
+    for i, (row_number, lon_cell, lat_cell) in enumerate(zip(
+            index, raw.cells[raw.columns["_lon"]], raw.cells[raw.columns["_lat"]], strict=True)):
+        try:
+            lon[i] = np.nan if (v := parse_degrees(lon_cell)) is None else v
+            lat[i] = np.nan if (v := parse_degrees(lat_cell)) is None else v
+        except ValueError as exc:
+            reasons.setdefault(row_number, []).append(f"coordinates: {exc}")
+    missing = np.isnan(lon) | np.isnan(lat)
+    for row_number in index[missing]:
+        if not reasons.get(row_number):
+            reasons.setdefault(row_number, []).append(
+                "longitude or latitude (经度/纬度) is empty")
+    return gpd.GeoSeries(shapely.points(lon, lat), index=index).where(~missing, None)
+
+
+def _to_wgs84(geometry: gpd.GeoSeries, system, file_crs, *, from_table: bool,
+              notes: list[str]) -> gpd.GeoSeries:
+    """Bring geometries to EPSG:4326, shifting GCJ-02/BD-09 back when declared."""
+    if isinstance(system, pyproj.CRS):
+        if file_crs is not None and pyproj.CRS(file_crs) != system:
+            notes.append(f"the file says {pyproj.CRS(file_crs).name}; using {system.name} "
+                         "as --coords asked")
+        series = gpd.GeoSeries(geometry.values, index=geometry.index, crs=system)
+        if system.is_projected or system != pyproj.CRS(crs_mod.WGS84):
+            notes.append(f"coordinates converted from {system.name} to WGS-84")
+        return series.to_crs(crs_mod.WGS84)
+    if system in ("gcj02", "bd09"):
+        if file_crs is not None and pyproj.CRS(file_crs).is_projected:
+            raise InputFileError(f"--coords {system} is for longitude/latitude copied from web "
+                                 f"maps, but this file is in {pyproj.CRS(file_crs).name}.")
+        shifted = crs_mod.shift_geometries(geometry.values, source=system, target="wgs84")
+        notes.append(f"coordinates converted from {_coords_label(system)} to WGS-84")
+        return gpd.GeoSeries(shifted, index=geometry.index, crs=crs_mod.WGS84)
+    if file_crs is None and not from_table and system is None:
+        raise InputFileError(
+            "The file has no coordinate system (a Shapefile without its .prj?). Say which "
+            "with --coords wgs84, gcj02 (Amap), bd09 (Baidu) or EPSG:number.")
+    if file_crs is None:
+        return gpd.GeoSeries(geometry.values, index=geometry.index, crs=crs_mod.WGS84)
+    return gpd.GeoSeries(geometry.values, index=geometry.index, crs=file_crs).to_crs(
+        crs_mod.WGS84)
+
+
+def _check_geometry(spec: TableSpec, geometry: gpd.GeoSeries,
+                    reasons: dict[int, list[str]], notes: list[str]) -> gpd.GeoSeries:
+    """Type, emptiness, validity (repair) and the in-China test, per row."""
+    allowed = _GEOMETRY_TYPES[spec.geometry]
+    geoms = geometry.values.copy()
+    repaired = converted = 0
+    for i, (row_number, geom) in enumerate(geometry.items()):
+        if geom is None or geom.is_empty:
+            if not reasons.get(row_number):
+                reasons.setdefault(row_number, []).append("no coordinates or shape")
+            continue
+        kind = geom.geom_type
+        if kind == "MultiPoint" and len(geom.geoms) == 1:
+            geom, kind = geom.geoms[0], "Point"
+        if kind in ("LineString", "MultiLineString") and spec.geometry == "polygon":
+            reasons.setdefault(row_number, []).append(
+                f"a line where {_GEOMETRY_WORDS['polygon']} is expected")
+            continue
+        if spec.geometry == "point" and kind in ("Polygon", "MultiPolygon"):
+            geom, kind = geom.representative_point(), "Point"
+            converted += 1
+        if kind not in allowed:
+            reasons.setdefault(row_number, []).append(
+                f"a {kind} where {_GEOMETRY_WORDS[spec.geometry]} is expected")
+            continue
+        if not geom.is_valid:
+            fixed = shapely.make_valid(geom)
+            if kind in ("Polygon", "MultiPolygon"):
+                parts = [g for g in getattr(fixed, "geoms", [fixed])
+                         if g.geom_type in ("Polygon", "MultiPolygon")]
+                fixed = shapely.union_all(parts) if parts else None
+                keeps_meaning = (fixed is not None and geom.area > 0 and
+                                 abs(fixed.area - abs(shapely.area(geom))) <= _REPAIR_TOLERANCE *
+                                 max(fixed.area, 1e-12))
+            else:
+                keeps_meaning = fixed is not None and fixed.geom_type in allowed
+            if not keeps_meaning:
+                reasons.setdefault(row_number, []).append(
+                    "the shape crosses itself and cannot be repaired without changing it; "
+                    "redraw it in QGIS")
+                continue
+            geom = fixed
+            repaired += 1
+        geoms[i] = geom
+    if repaired:
+        notes.append(f"{repaired} shapes that crossed themselves were repaired (make_valid) "
+                     "without changing their area by more than 1 %")
+    if converted:
+        notes.append(f"{converted} areas given for {spec.zh} points were replaced by a point "
+                     "inside each")
+    result = gpd.GeoSeries(geoms, index=geometry.index, crs=geometry.crs)
+    _check_in_china(result, reasons)
+    return result
+
+
+def _check_in_china(geometry: gpd.GeoSeries, reasons: dict[int, list[str]]) -> None:
+    present = geometry.notna() & ~geometry.is_empty
+    if not present.any():
+        return
+    points = geometry[present].representative_point()
+    lon, lat = points.x.to_numpy(), points.y.to_numpy()
+    inside = crs_mod.in_china(lon, lat)
+    swapped = crs_mod.in_china(lat, lon)
+    for row_number, ok, swap, x, y in zip(points.index, inside, swapped, lon, lat, strict=True):
+        if ok:
+            continue
+        if swap:
+            reasons.setdefault(row_number, []).append(
+                f"longitude and latitude look swapped ({x:.5f}, {y:.5f}): 经度 is about "
+                "73-135, 纬度 about 18-54; swap the two columns")
+        elif abs(x) > 180 or abs(y) > 90:
+            reasons.setdefault(row_number, []).append(
+                f"({x:.1f}, {y:.1f}) are not degrees; if they are metres of a projected "
+                "system give it with --coords EPSG:number (e.g. EPSG:4547)")
+        else:
+            reasons.setdefault(row_number, []).append(
+                f"the point ({x:.5f}, {y:.5f}) lies outside China; check the coordinates")
+
+
+# --- ids, duplicates, enterprise references -------------------------------------------------
+
+def _stable_id(prefix: str, *parts: object) -> str:
+    digest = hashlib.sha1("|".join(map(str, parts)).encode("utf-8")).hexdigest()[:10]
+    return f"{prefix}{digest}"
+
+
+def _fill_ids(spec: TableSpec, rows: pd.DataFrame, geometry: gpd.GeoSeries | None) -> int:
+    if "id" not in rows.columns:
+        return 0
+    missing = rows["id"].isna()
+    for row_number in rows.index[missing]:
+        geom = geometry.loc[row_number] if geometry is not None else None
+        wkb = shapely.to_wkb(geom, hex=True) if geom is not None else ""
+        rows.at[row_number, "id"] = _stable_id(
+            spec.id_prefix, spec.name, rows.at[row_number, "name"] if "name" in rows else "",
+            wkb)
+    return int(missing.sum())
+
+
+def _check_duplicates(spec: TableSpec, rows: pd.DataFrame,
+                      reasons: dict[int, list[str]]) -> None:
+    key = [k for k in spec.key if k in rows.columns]
+    if not key:
+        return
+    ok = rows.loc[[r for r in rows.index if not reasons.get(r)]]
+    first_seen: dict[tuple, int] = {}
+    for row_number, values in zip(ok.index, ok[key].itertuples(index=False), strict=True):
+        values = tuple(values)
+        if any(v is None or (isinstance(v, float) and np.isnan(v)) for v in values):
+            continue
+        if values in first_seen:
+            shown = ", ".join(str(v) for v in values)
+            reasons.setdefault(row_number, []).append(
+                f"duplicate of row {first_seen[values]} ({shown}); only the first is kept")
+        else:
+            first_seen[values] = row_number
+
+
+def _name_key(name: object) -> str:
+    text = clean_text(name) or ""
+    return re.sub(r"[\s()（）]", "", text)
+
+
+def _resolve_enterprises(rows: pd.DataFrame, enterprises: pd.DataFrame | None,
+                         reasons: dict[int, list[str]]) -> None:
+    """Fill enterprise_id from enterprise_name (or check the id), rejecting unknowns."""
+    if enterprises is None or enterprises.empty:
+        raise InputFileError("The workspace has no enterprise ledger yet. Import enterprises "
+                             "first (geoair import enterprises FILE): records and gates name "
+                             "enterprises, and geoair checks every name against the ledger.")
+    by_name = {_name_key(n): i for n, i in zip(enterprises["name"], enterprises["id"],
+                                               strict=True)}
+    ids = set(enterprises["id"])
+    names = list(enterprises["name"].dropna())
+    for row_number in rows.index:
+        given_id, given_name = rows.at[row_number, "enterprise_id"], rows.at[
+            row_number, "enterprise_name"]
+        if given_id is not None and given_id in ids:
+            continue
+        if given_name is not None and _name_key(given_name) in by_name:
+            rows.at[row_number, "enterprise_id"] = by_name[_name_key(given_name)]
+            continue
+        if given_name is None and given_id is None:
+            reasons.setdefault(row_number, []).append("no enterprise named (企业名称 is empty)")
+            continue
+        shown = given_name if given_name is not None else given_id
+        close = difflib.get_close_matches(str(shown), names, n=3, cutoff=0.5)
+        hint = f" Closest names in the ledger: {'、'.join(close)}." if close else ""
+        reasons.setdefault(row_number, []).append(
+            f"enterprise “{shown}” is not in the workspace's enterprise ledger.{hint} "
+            "Correct the name, or import the enterprise first")
+
+
+# --- kind-specific finishing -------------------------------------------------------------------
+
+_PERIOD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+
+
+def _normalise_period(text: str | None) -> str | None:
+    """'2020-10', '2020年10月', '2020-10/2020-12' to canonical 'YYYY-MM[/YYYY-MM]'."""
+    if text is None:
+        return None
+    parts = re.split(r"\s*(?:/|至|~|－|—|--)\s*", text)
+    out = []
+    for part in parts:
+        match = _PERIOD.match(part)
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise ValueError(f"“{text}” is not a month (2020-10) or a period (2020-10/2020-12)")
+        out.append(f"{int(match.group(1)):04d}-{int(match.group(2)):02d}")
+    return "/".join(out)
+
+
+def _finish_inspections(rows: pd.DataFrame, raw: RawTable, record_date: str | None,
+                        reasons: dict[int, list[str]], notes: list[str]) -> pd.DataFrame:
+    closed, codes = [], []
+    for row_number, value in rows["transport"].items():
+        try:
+            c, code = parse_transport(value)
+        except ValueError as exc:
+            reasons.setdefault(row_number, []).append(f"厂区运输方式: {exc}")
+            c, code = None, None
+        closed.append(c)
+        codes.append(code)
+    rows = rows.assign(transport_closed=pd.array(closed, dtype="boolean"),
+                       transport_code=pd.array(codes, dtype="Int64"))
+    if "inspection_date" not in raw.columns:
+        if record_date is None:
+            raise InputFileError(
+                "This checklist has no 检查日期 (inspection date) column, as the 附件2 form "
+                "has none. Say when it was done with --date, e.g. --date 2024-03-15.")
+        notes.append(f"inspection date {record_date} given with --date")
+        rows["inspection_date"] = parse_date(record_date)
+    return rows
+
+
+def _finish_cases(rows: pd.DataFrame, reasons: dict[int, list[str]]) -> pd.DataFrame:
+    flags = ["fixed_on_spot", "stopped", "filed"]
+    canonical = dict(zip(flags, MEASURE, strict=True))
+    parse_measure = EnumParser(MEASURE)
+    for row_number in rows.index:
+        marked = [f for f in flags if rows.at[row_number, f] is True]
+        text = rows.at[row_number, "measure"]
+        if not marked and text:
+            try:
+                names = {parse_measure(part) for part in re.split(r"[、,，/；;\s]+", text) if part}
+            except ValueError as exc:
+                reasons.setdefault(row_number, []).append(f"处理措施: {exc}")
+                continue
+            for flag in flags:
+                rows.at[row_number, flag] = canonical[flag] in names
+            marked = [f for f in flags if canonical[f] in names]
+        rows.at[row_number, "measure"] = "、".join(canonical[f] for f in marked) or None
+        for flag in flags:
+            if rows.at[row_number, flag] is None:
+                rows.at[row_number, flag] = False
+    return rows
+
+
+def _finish_targets(rows: pd.DataFrame, reasons: dict[int, list[str]]) -> pd.DataFrame:
+    periods = []
+    for row_number, text in rows["period"].items():
+        try:
+            periods.append(_normalise_period(text))
+        except ValueError as exc:
+            reasons.setdefault(row_number, []).append(f"月份: {exc}")
+            periods.append(None)
+    return rows.assign(period=periods)
+
+
+# --- the pure pipeline -----------------------------------------------------------------------------
+
+def prepare_rows(spec: TableSpec, raw: RawTable, *, coords=None, default_coords: str = "wgs84",
+                 enterprises: pd.DataFrame | None = None,
+                 record_date: str | None = None) -> Prepared:
+    """Parse, check and complete the rows of a source table (no I/O).
+
+    Parameters
+    ----------
+    spec : TableSpec
+        The kind being imported.
+    raw : RawTable
+        From :func:`read_source`.
+    coords : str or pyproj.CRS, optional
+        ``--coords`` as parsed by :func:`geoair.crs.parse_coords`.
+    default_coords : str
+        System assumed for longitude/latitude columns when ``coords`` is None.
+    enterprises : DataFrame, optional
+        The workspace's enterprise ledger, to resolve names in gates and records.
+    record_date : str, optional
+        Inspection date for a checklist without a date column.
+
+    Returns
+    -------
+    Prepared
+    """
+    notes = list(raw.notes)
+    reasons: dict[int, list[str]] = {}
+    missing_required = [f for f in spec.fields if f.required and f.name not in raw.columns]
+    if missing_required and not raw.cells.empty:
+        wanted = "、".join(f"{f.zh} ({f.name})" for f in missing_required)
+        found = "、".join(map(str, raw.cells.columns)) or "none"
+        raise SchemaError(f"The file has no column for {wanted}, which {spec.zh} need. Its "
+                          f"columns are: {found}. Rename the column, or check the file.")
+    rows = _parse_fields(spec, raw, reasons)
+    geometry = None
+    if spec.geometry is not None:
+        if raw.geometry is not None:
+            geometry = _to_wgs84(raw.geometry, coords, raw.file_crs, from_table=False,
+                                 notes=notes)
+        else:
+            system = coords if coords is not None else default_coords
+            if coords is None:
+                notes.append(f"longitude/latitude taken as {_coords_label(system)}; if they "
+                             "were copied from Amap or Baidu, import again with --coords "
+                             "gcj02 or bd09")
+            geometry = _to_wgs84(_table_geometry(spec, raw, system, reasons, notes), system,
+                                 None, from_table=True, notes=notes)
+        geometry = _check_geometry(spec, geometry, reasons, notes)
+    if spec.name == "inspections":
+        rows = _finish_inspections(rows, raw, record_date, reasons, notes)
+    elif spec.name == "cases":
+        rows = _finish_cases(rows, reasons)
+    elif spec.name == "targets":
+        rows = _finish_targets(rows, reasons)
+    if "enterprise_name" in rows.columns and spec.name != "enterprises":
+        _resolve_enterprises(rows, enterprises, reasons)
+    generated = _fill_ids(spec, rows, geometry)
+    if generated:
+        notes.append(f"{generated} rows had no id; stable ids were made from their content")
+    _check_duplicates(spec, rows, reasons)
+    ignored = [c for c in raw.cells.columns if c not in raw.columns.values()]
+    if ignored:
+        notes.append("columns not used: " + "、".join(map(str, ignored)))
+
+    bad = [r for r in rows.index if reasons.get(r)]
+    good = rows.drop(index=bad)
+    good = _typed(spec, good)
+    if geometry is not None:
+        good = gpd.GeoDataFrame(good, geometry=geometry.drop(index=bad), crs=crs_mod.WGS84)
+    good = good.reset_index(drop=True)
+    rejects = raw.cells.loc[bad].astype(object).map(lambda v: "" if clean_text(v) is None else v)
+    rejects.insert(0, "原因", ["; ".join(reasons[r]) for r in bad])
+    rejects.insert(0, "行号", bad)
+    return Prepared(good, rejects.reset_index(drop=True), notes)
+
+
+# --- merging into the workspace ------------------------------------------------------------------
+
+def merge_rows(existing: pd.DataFrame | None, new: pd.DataFrame, key: tuple[str, ...]
+               ) -> tuple[pd.DataFrame, int]:
+    """Existing rows whose key is not among the new rows, then the new rows.
+
+    Returns
+    -------
+    (merged, replaced) : (DataFrame, int)
+        ``replaced`` counts existing rows that new rows replaced.
+    """
+    if existing is None or existing.empty:
+        return new, 0
+    key = tuple(k for k in key if k in new.columns and k in existing.columns)
+
+    def keys(frame: pd.DataFrame) -> pd.Series:
+        return frame[list(key)].astype(str).agg("\x1f".join, axis=1)
+
+    new_keys = set(keys(new))
+    stale = keys(existing).isin(new_keys)
+    kept = existing.loc[~stale]
+    columns = list(new.columns)
+    kept = kept.reindex(columns=columns)
+    merged = pd.concat([kept, new], ignore_index=True)
+    if isinstance(new, gpd.GeoDataFrame):
+        merged = gpd.GeoDataFrame(merged, geometry=new.geometry.name, crs=new.crs)
+    return merged, int(stale.sum())
+
+
+def import_file(ws: Workspace, kind: str, path: Path | str, *, coords: str | None = None,
+                encoding: str | None = None, sheet: str | None = None,
+                layer: str | None = None, record_date: str | None = None,
+                replace: bool = False) -> ImportReport:
+    """Import one file into the workspace, all or nothing; rejected rows to ``rejects/``.
+
+    Parameters
+    ----------
+    ws : Workspace
+    kind : str
+        One of :data:`geoair.schema.KINDS`.
+    path : path
+        The file (GeoPackage, Shapefile or zipped Shapefile, GeoJSON, KML, CSV, Excel,
+        Parquet).
+    coords : str, optional
+        ``wgs84``, ``gcj02``, ``bd09`` or ``EPSG:n`` (see :func:`geoair.crs.parse_coords`).
+    encoding, sheet, layer : str, optional
+        How to read the file; encoding is detected when omitted.
+    record_date : str, optional
+        Date for a checklist without a date column.
+    replace : bool
+        Replace the whole layer rather than merging by key.
+
+    Returns
+    -------
+    ImportReport
+    """
+    spec = spec_for(kind)
+    path = Path(path)
+    raw = read_source(spec, path, encoding=encoding, sheet=sheet, layer=layer)
+    settings = ws.settings
+    enterprises = ws.read("enterprises", required=False) if "enterprise_name" in \
+        spec.field_names and spec.name != "enterprises" else None
+    prepared = prepare_rows(spec, raw, coords=crs_mod.parse_coords(coords),
+                            default_coords=settings["workspace"]["default_coords"],
+                            enterprises=enterprises, record_date=record_date)
+    existing = None if replace else ws.read(spec.name, required=False)
+    merged, replaced = merge_rows(existing, prepared.rows, spec.key)
+    # One rejects file per kind and source file: importing the same file again gives
+    # the same file, and a corrected file that imports cleanly removes it.
+    rejects_target = ws.rejects_dir / f"{spec.name}-{path.stem}.csv"
+    rejects_path = rejects_target if len(prepared.rejects) else None
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    try:
+        if rejects_path is not None:
+            from geoair.io import write_table
+
+            write_table(prepared.rejects, rejects_path)
+        with ws.transaction() as tx:
+            if len(prepared.rows) or replace:
+                tx.write(spec.name, merged)
+            log_rows = ws.read(IMPORT_LOG, required=False)
+            entry = pd.DataFrame({"sha256": [digest], "kind": [spec.name],
+                                  "file": [path.name], "rows_imported": [len(prepared.rows)],
+                                  "rows_rejected": [len(prepared.rejects)],
+                                  "imported_at": [pd.Timestamp.now().isoformat(
+                                      timespec="seconds")]})
+            if log_rows is None or not ((log_rows["sha256"] == digest) &
+                                        (log_rows["kind"] == spec.name)).any():
+                tx.write(IMPORT_LOG, entry if log_rows is None else
+                         pd.concat([log_rows, entry], ignore_index=True))
+    except BaseException:
+        if rejects_path is not None:
+            rejects_path.unlink(missing_ok=True)
+        raise
+    if rejects_path is None:
+        rejects_target.unlink(missing_ok=True)
+    report = ImportReport(spec.name, path, len(raw.cells), len(prepared.rows), replaced,
+                          len(prepared.rejects), rejects_path, prepared.notes)
+    log.info("%s", report.summary())
+    return report
+
+
+def demo_step(ws: Workspace, echo) -> None:
+    """Import every file listed in the sample data's manifest.toml."""
+    import tomllib
+
+    from geoair.cli.import_cmd import EXTRA_KINDS
+    from geoair.demo import sample_layers_dir
+
+    folder = sample_layers_dir()
+    manifest = tomllib.loads((folder / "manifest.toml").read_text("utf-8"))
+    for entry in manifest["import"]:
+        kind = entry["kind"]
+        file = folder / entry["file"]
+        options = dict(coords=entry.get("coords"), encoding=entry.get("encoding"),
+                       sheet=entry.get("sheet"))
+        if kind in EXTRA_KINDS:
+            import importlib
+
+            module_name, function_name = EXTRA_KINDS[kind].split(":")
+            function = getattr(importlib.import_module(module_name), function_name)
+            function(ws, file, date=entry.get("date"), echo=echo, **options)
+            continue
+        try:
+            spec_for(kind)
+        except SchemaError:
+            echo(f"  skipped {entry['file']}: no importer for {kind!r} in this version")
+            continue
+        report = import_file(ws, kind, file, record_date=entry.get("date"), **options)
+        for line in report.summary().splitlines():
+            echo("  " + line)
