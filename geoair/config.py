@@ -50,6 +50,189 @@ calm_wind_ms = 0.5
 [assignment]
 # Heaps and stations within this ring outside a park polygon count as "near" it.
 near_park_m = 1000.0
+
+[scores]
+# Monthly park and enterprise scores (geoair scores). Every component is scored
+# 0-100 (100 best) against a fixed reference, so one park's score never depends on
+# another park's data; see README "Scores and rankings" for each formula.
+# Reference for air at the park's station(s): "standard" (PM2.5 35 µg/m³, GB 3095-2012
+# class II), "target" (the park's pm25 target of the month in the targets table, else
+# the standard) or "city" (mean of the national 国控 stations that month, else the
+# standard). Seed 001 ranks parks by their station; seed 002 compares with the city.
+air_reference = "standard"
+# Road dust load (道路积尘负荷, g/m², seed 001 and 002 以克论净) at which the road dust
+# score is 100; above it the score is reference ÷ load. No national standard sets
+# this number: put your city's 以克论净 assessment value here.
+road_dust_reference_g_m2 = 1.0
+# Fines per enterprise (yuan, in the month) that halve the fines score
+# (score = 100 × ref ÷ (ref + fines per enterprise)); project choice: 1万元.
+fines_reference_yuan = 10000.0
+# Lowest total score (0-100) of a benchmark enterprise candidate (project choice: the
+# usual pass mark of 60). Seed 000 asks for model enterprises; a low score is none.
+benchmark_min_score = 60.0
+# Benchmark enterprises to propose per county, [min, max] (seed 000, 二(三):
+# 城区、矿区、高新区 3-5 家, 盂县、平定县、郊区 5-10 家). Add your counties as lines.
+benchmark_quotas = [
+  { county = "城区", min = 3, max = 5 },
+  { county = "矿区", min = 3, max = 5 },
+  { county = "高新区", min = 3, max = 5 },
+  { county = "盂县", min = 5, max = 10 },
+  { county = "平定县", min = 5, max = 10 },
+  { county = "郊区", min = 5, max = 10 },
+]
+# Quota of a county not listed above, [min, max].
+benchmark_default_quota = [3, 5]
+
+[scores.park_weights]
+# Weight of each park score component; they must add up to 1. A park lacking a
+# component (no station, no road dust measured) has the weights of the rest scaled
+# up to 1, never a zero score. Project choice, after seeds 001 and 002: the park
+# station and the monthly road dust ranking weigh most.
+# air: PM2.5 at the park's station(s) vs the reference above (seed 001 十, seed 002).
+air = 0.25
+# dustfall: monthly dustfall at stations in/near the park vs the limit (seed 001 十).
+dustfall = 0.15
+# road_dust: road dust load vs road_dust_reference_g_m2 (seed 001 三).
+road_dust = 0.15
+# compliance: share of 附件2 checklist items met in each enterprise's latest inspection
+# (seed 000).
+compliance = 0.15
+# cases: open, unrectified 附件3 cases per enterprise at month end (seed 000).
+cases = 0.10
+# fines: fines (yuan) in the month per enterprise (seed 000 附件3, seed 002).
+fines = 0.05
+# grades: share of graded enterprises at B or better (A, B, 引领性; seed 001 四).
+grades = 0.10
+# heaps: untreated (未治理) or burning gangue heaps inside or near (seed 004, seed 001 五堆).
+heaps = 0.05
+
+[scores.enterprise_weights]
+# Weight of each enterprise score component; they must add up to 1 (missing ones
+# are re-spread as for parks). Project choice after seed 000's checklist.
+# checklist: share of 附件2 items met in the latest inspection.
+checklist = 0.40
+# cases: open, unrectified cases at month end (100 ÷ (1 + count)).
+cases = 0.30
+# grade: performance grade points below.
+grade = 0.20
+# gate_roads: the 100 m gate roads (seed 000 二(二)): share of gates without findings.
+gate_roads = 0.10
+
+[scores.grade_points]
+# Points of each performance grade (绩效等级) in the enterprise grade component.
+# Seed 001 四: B or better, or 引领性, is the goal.
+"引领性" = 100.0
+A = 100.0
+B = 80.0
+C = 40.0
+D = 0.0
+
+[patrol]
+# Named start of every team's round trip (geoair patrol plan --start overrides it),
+# and its WGS-84 coordinates. The default is approximate (Yangquan's 城区 centre,
+# where the city bureau sits): put your bureau's gate here.
+start_name = "市生态环境局"
+start_lon = 113.5795
+start_lat = 37.8563
+# Teams out on a day and the most sites one team visits (geoair's defaults, a
+# working day of two inspectors per car; change to your own).
+teams = 3
+stops = 8
+# Coverage rule: every site is visited at least once in this many days, so no site
+# can count on never being chosen. The clean-factory action reports monthly
+# (seed 000: 每月5日前报送上月工作), hence 30 days.
+coverage_days = 30
+# At most this share of a day's stops goes to overdue sites forced in by the coverage
+# rule, so that the riskiest sites are still seen when the backlog is large.
+coverage_share_max = 0.5
+# Sites farther than this from a road node are reached in a straight line from the
+# nearest node, and a warning says so.
+snap_warn_m = 2000.0
+# Without a counties layer, a start farther than this from every site is refused.
+start_max_m = 50000.0
+# Cases counted for "past findings": those of the last N days. Per-case terms count
+# at most case_count_cap cases; days since the last visit count at most
+# visit_days_cap days (a site never visited counts the cap); gate-road length counts
+# at most gate_road_cap_m metres.
+findings_lookback_days = 365
+case_count_cap = 3
+visit_days_cap = 120
+gate_road_cap_m = 1000.0
+# A site among the first upwind_top_n suspects of a station missing its target counts
+# as upwind of it (tables source_suspects and targets_check).
+upwind_top_n = 5
+
+[patrol.weights]
+# Points per reason (geoair's defaults, set so that an open case or a burning heap
+# outweighs a month without a visit; the risk_scores table shows every term).
+# Per open (unrectified) case (附件3 是否完成整改 = 否).
+open_case = 15.0
+# Per case found within findings_lookback_days, rectified or not.
+past_finding = 5.0
+# Per checklist item failed at the latest inspection (附件2, 7 items).
+checklist_item_failed = 5.0
+# Per day since the last visit (inspection, case or earlier patrol plan).
+per_day_since_visit = 0.25
+# Top suspect of a station that misses its PM2.5 target (seed 004, 附件1).
+upwind_of_missing_station = 20.0
+# A burning or smoking gangue heap (seed 004: 消除自燃冒烟).
+burning_heap = 30.0
+# An untreated gangue heap (half for one being treated).
+untreated_heap = 15.0
+# Per 100 m of gate road to sweep (seed 000, 二(二)).
+gate_road_per_100m = 1.0
+# Performance grade C or D (seed 001: key-park enterprises to reach B or better).
+grade_below_b = 10.0
+# Suspended, idle or closed: check that it stays so.
+not_producing = 5.0
+# ... and shows activity (found producing, or an upwind suspect).
+suspended_but_active = 25.0
+
+[patrol.places]
+# Named places that --start accepts, as name = [longitude, latitude] in WGS-84,
+# e.g. 盂县分局 = [113.41, 38.09]. Names of enterprises, stations, parks and
+# heaps in the workspace are accepted too.
+
+[export]
+# Coordinate system of exported files when --crs is not given: "wgs84" (EPSG:4326,
+# as stored), "cgcs2000" (EPSG:4490, the national system, DESIGN §4), "gcj02"
+# (Amap/Tencent apps; files are named *_GCJ02) or "EPSG:n".
+crs = "wgs84"
+# Text encoding of Shapefile attributes, named in the .cpg file: "utf-8", or "gbk"
+# for older Chinese GIS software that cannot read UTF-8 .dbf files.
+shapefile_encoding = "utf-8"
+
+[surface]
+# Side of a GeoTIFF cell in metres (issue 6: --cell 500 by default).
+cell_m = 500.0
+# Inverse-distance weighting power: weight = 1 / distance^power (the common choice, 2).
+idw_power = 2.0
+# Number of nearest stations that weight each cell (issue 6 / PERFORMANCE.md: k = 12).
+idw_k = 12
+# Margin around the counties' extent, metres, so the raster covers their edges.
+margin_m = 1000.0
+
+[maps]
+# Basemap of the HTML map (geoair map): "osm" (OpenStreetMap), "tianditu" (天地图,
+# CGCS2000, needs tianditu_key), "amap" (高德, GCJ-02: the data are shifted by
+# geoair.crs.wgs84_to_gcj02 to sit on its tiles) or "none". Whatever the choice,
+# the county outlines are drawn, so the map stays readable when no tile server can
+# be reached (bureau intranets). Default osm: needs no key.
+tiles = "osm"
+# Your Tianditu key (天地图 开发者密钥, free at the Tianditu console); empty = none.
+tianditu_key = ""
+# How enterprises are coloured first: "compliance" (share of the 附件2 checklist
+# items met at the latest inspection), "grade" (绩效等级) or "status" (生产状态).
+# The HTML map can switch between the three.
+enterprise_colour = "compliance"
+# Polygons (counties, parks) are simplified to this tolerance in metres, in a
+# Gauss-Krüger zone, so that a province stays small; 10 m is invisible below
+# zoom 15 (about 5 m per pixel).
+simplify_m = 10.0
+# Decimals kept for longitudes and latitudes in the HTML map: 5 = about 1 m.
+coord_decimals = 5
+# Resolution of geoair map --png, in dots per inch; 300 is print quality for reports.
+png_dpi = 300
 """
 
 

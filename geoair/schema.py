@@ -356,6 +356,23 @@ TARGETS = TableSpec(
     key=("scope", "target_name", "period", "metric"),
 )
 
+# Road dust load (道路积尘负荷, "以克论净", seeds 001 and 002): g/m² measured by a mobile
+# monitoring vehicle on a park's roads; one row per park, month and (optional) road.
+# Month as written ("2024-03", "2024年3月"); geoair.scores reads it as a month.
+ROAD_DUST = TableSpec(
+    "road_dust",
+    "道路积尘负荷",
+    (
+        _f("park_name", "园区名称", "str", "园区", "工业园区", required=True),
+        _f("park_id", "园区编号", "str", "园区id", "园区代码"),
+        _f("month", "月份", "str", "时间", "监测月份", "日期", required=True),
+        _f("road", "路段", "str", "道路名称", "道路", "路段名称"),
+        _f("load_g_m2", "积尘负荷", "float", "道路积尘负荷", "积尘负荷(g/m2)",
+           "积尘负荷（g/m²）", "积尘负荷(克/平方米)", "g/m2", required=True, unit="g/m2"),
+    ),
+    key=("park_name", "month", "road"),
+)
+
 KINDS: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -369,6 +386,7 @@ KINDS: dict[str, TableSpec] = {
         INSPECTIONS,
         CASES,
         TARGETS,
+        ROAD_DUST,
     )
 }
 LAYER_KINDS = tuple(name for name, spec in KINDS.items() if spec.is_layer)
