@@ -97,7 +97,11 @@ def locate_header(grid: pd.DataFrame, vocabulary: Mapping[str, Sequence[str]]) -
         row = scan.iloc[offset]
         if _looks_like_data(row):
             break
-        if not any(_best_score(str(v), vocabulary) >= 2 for v in row if clean_text(v) is not None):
+        # A header continues below only under merged cells: the new row names a field
+        # in a column where the row above is empty (附件2's 物料堆场… under 无组织排放…).
+        above = scan.iloc[positions[-1]]
+        if not any(clean_text(above.iloc[c]) is None and clean_text(v) is not None
+                   and _best_score(str(v), vocabulary) >= 2 for c, v in enumerate(row)):
             break
         positions.append(offset)
     block = grid.iloc[positions]

@@ -251,8 +251,9 @@ def _typed(spec: TableSpec, frame: pd.DataFrame) -> pd.DataFrame:
 
 # --- geometry ------------------------------------------------------------------------------
 
-_DMS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[°度]\s*(?:(\d+(?:\.\d+)?)\s*['′’分])?\s*"
-                  r"(?:(\d+(?:\.\d+)?)\s*(?:[\"″”]|秒|'')?)?\s*([NSEW东西南北]?)\s*$")
+# Text reaching this is NFKC-folded: ″ has become ′′.
+_DMS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[°度]\s*(?:(\d+(?:\.\d+)?)\s*(?:′(?!′)|'(?!')|’|分))?\s*"
+                  r"(?:(\d+(?:\.\d+)?)\s*(?:\"|′′|''|”|秒)?)?\s*([NSEW东西南北]?)\s*$")
 
 
 def parse_degrees(value: object) -> float | None:

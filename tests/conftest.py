@@ -1,0 +1,38 @@
+"""Shared fixtures: a fresh workspace, and small source files written in every format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from geoair.workspace import Workspace, init_workspace
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    """An empty workspace in a temporary folder."""
+    return init_workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def ledger_csv(tmp_path: Path) -> Path:
+    """A small enterprise ledger (UTF-8 CSV, Chinese headers, WGS-84)."""
+    path = tmp_path / "enterprises.csv"
+    path.write_text(
+        "企业编号,企业名称,县区,行业,规模以上,绩效等级,生产状态,经度,纬度\n"
+        "E1,阳泉市甲耐火材料有限公司,郊区,耐火材料,是,B,正常生产,113.50,37.85\n"
+        "E2,阳泉市乙焦化有限公司,平定县,焦化,否,C,依法停产,113.62,37.80\n"
+        "E3,阳泉市丙水泥有限公司,盂县,水泥,是,A,正常生产,113.40,38.08\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def ws_with_ledger(ws: Workspace, ledger_csv: Path) -> Workspace:
+    """A workspace holding the three enterprises of ``ledger_csv``."""
+    from geoair.imports import import_file
+
+    import_file(ws, "enterprises", ledger_csv)
+    return ws

@@ -1,0 +1,419 @@
+"""The import pipeline: every format, every bad-input class, atomic and idempotent."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from openpyxl.utils import get_column_letter
+
+from geoair import crs
+from geoair._errors import InputFileError, SchemaError, WorkspaceError
+from geoair.imports import import_file
+
+HEADER = "企业编号,企业名称,县区,行业,规模以上,绩效等级,生产状态,经度,纬度\n"
+
+
+def _rejects(report) -> pd.DataFrame:
+    assert report.rejects_path is not None and report.rejects_path.exists()
+    return pd.read_csv(report.rejects_path, encoding="utf-8-sig", dtype=str)
+
+
+def _snapshot(ws) -> dict[str, pd.DataFrame]:
+    return {name: ws.read(name) for name in ws.layers()}
+
+
+def _assert_same(before: dict, after: dict) -> None:
+    assert before.keys() == after.keys()
+    for name in before:
+        pd.testing.assert_frame_equal(pd.DataFrame(before[name]), pd.DataFrame(after[name]))
+
+
+# --- formats and encodings ---------------------------------------------------------------
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_csv_encodings_are_detected(ws, tmp_path, encoding):
+    path = tmp_path / "e.csv"
+    path.write_bytes((HEADER + "E1,阳泉市甲耐火材料有限公司,郊区,耐火材料,是,B,正常生产,"
+                      "113.5,37.85\n").encode(encoding))
+    report = import_file(ws, "enterprises", path)
+    assert report.imported == 1
+    assert ws.read("enterprises")["name"].tolist() == ["阳泉市甲耐火材料有限公司"]
+
+
+def test_wrong_encoding_given_is_one_clear_error(ws, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_bytes((HEADER + "E1,阳泉市甲耐火材料有限公司,郊区,耐火材料,是,B,正常生产,"
+                      "113.5,37.85\n").encode("gbk"))
+    with pytest.raises(InputFileError, match="not readable as utf-8"):
+        import_file(ws, "enterprises", path, encoding="utf-8")
+    assert ws.layers() == []
+
+
+def test_english_headers_and_variants(ws, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("ID,Name,County,Industry,above_scale,Grade,Status,lng,lat\n"
+                    "E1,Alpha Refractory,郊区,refractory,yes,b级,producing,113.5,37.85\n",
+                    encoding="utf-8")
+    import_file(ws, "enterprises", path)
+    row = ws.read("enterprises").iloc[0]
+    assert (row["industry"], row["performance_grade"], row["status"]) == ("耐火材料", "B", "正常生产")
+    assert bool(row["above_scale"]) is True
+
+
+def _points_gdf():
+    return gpd.GeoDataFrame(
+        {"站点编号": ["S1", "S2"], "站点名称": ["赛鱼站", "南庄站"], "站点类型": ["国控", "国控"]},
+        geometry=[shapely.Point(113.59, 37.87), shapely.Point(113.55, 37.84)], crs=4326)
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson", ".shp", ".kml", ".zip"])
+def test_vector_formats(ws, tmp_path, suffix):
+    gdf = _points_gdf()
+    if suffix == ".zip":
+        folder = tmp_path / "shp"
+        folder.mkdir()
+        # GBK, as Chinese GIS software writes it: UTF-8 would cut Chinese field
+        # names mid-character at the Shapefile's 10-byte limit.
+        pyogrio.write_dataframe(gdf, folder / "stations.shp", encoding="GBK")
+        path = tmp_path / "stations.zip"
+        with zipfile.ZipFile(path, "w") as archive:
+            for part in folder.iterdir():
+                archive.write(part, part.name)
+    elif suffix == ".shp":
+        path = tmp_path / "stations.shp"
+        pyogrio.write_dataframe(gdf, path, encoding="GBK")
+    elif suffix == ".kml":
+        path = tmp_path / "stations.kml"
+        kml = gdf.rename(columns={"站点名称": "Name", "站点编号": "Description"})
+        pyogrio.write_dataframe(kml[["Name", "Description", "geometry"]], path, driver="KML")
+    else:
+        path = tmp_path / f"stations{suffix}"
+        pyogrio.write_dataframe(gdf, path)
+    report = import_file(ws, "stations", path)
+    assert report.imported == 2, report.summary()
+    stations = ws.read("stations")
+    assert sorted(stations["name"]) == ["南庄站", "赛鱼站"]
+    assert stations.crs.to_epsg() == 4326
+    assert np.allclose(sorted(stations.geometry.x), [113.55, 113.59])
+
+
+def test_shapefile_in_gbk_without_cpg(ws, tmp_path):
+    gdf = _points_gdf()
+    pyogrio.write_dataframe(gdf, tmp_path / "s.shp", encoding="GBK")
+    (tmp_path / "s.cpg").unlink(missing_ok=True)
+    import_file(ws, "stations", tmp_path / "s.shp")
+    assert sorted(ws.read("stations")["name"]) == ["南庄站", "赛鱼站"]
+
+
+def test_projected_layer_is_brought_to_wgs84(ws, tmp_path):
+    gdf = _points_gdf().to_crs(4547)
+    pyogrio.write_dataframe(gdf, tmp_path / "s.gpkg")
+    import_file(ws, "stations", tmp_path / "s.gpkg")
+    got = ws.read("stations").sort_values("id")
+    assert np.allclose(got.geometry.x, [113.59, 113.55], atol=1e-8)
+
+
+def test_layer_without_crs_needs_coords(ws, tmp_path):
+    gdf = _points_gdf()
+    pyogrio.write_dataframe(gdf, tmp_path / "s.shp", encoding="GBK")
+    (tmp_path / "s.prj").unlink()
+    with pytest.raises(InputFileError, match="--coords"):
+        import_file(ws, "stations", tmp_path / "s.shp")
+    report = import_file(ws, "stations", tmp_path / "s.shp", coords="wgs84")
+    assert report.imported == 2
+
+
+def test_table_in_projected_metres_with_epsg(ws, tmp_path):
+    x, y = gpd.GeoSeries([shapely.Point(113.5, 37.85)], crs=4326).to_crs(4547).iloc[0].coords[0]
+    path = tmp_path / "e.csv"
+    path.write_text(HEADER.replace("经度,纬度", "x,y") +
+                    f"E1,甲公司,郊区,耐火材料,是,B,正常生产,{x},{y}\n", encoding="utf-8")
+    report = import_file(ws, "enterprises", path)
+    assert "not degrees" in _rejects(report)["原因"][0]
+    import_file(ws, "enterprises", path, coords="EPSG:4547")
+    point = ws.read("enterprises").geometry.iloc[0]
+    assert (point.x, point.y) == pytest.approx((113.5, 37.85), abs=1e-8)
+
+
+@pytest.mark.parametrize("system", ["gcj02", "bd09"])
+def test_web_map_coordinates_are_shifted_back(ws, tmp_path, system):
+    forward = crs.wgs84_to_gcj02 if system == "gcj02" else crs.wgs84_to_bd09
+    lon, lat = forward(113.5, 37.85)
+    path = tmp_path / "e.csv"
+    path.write_text(HEADER + f"E1,甲公司,郊区,耐火材料,是,B,正常生产,{lon:.8f},{lat:.8f}\n",
+                    encoding="utf-8")
+    report = import_file(ws, "enterprises", path, coords=system)
+    assert any("converted from" in note for note in report.notes)
+    point = ws.read("enterprises").geometry.iloc[0]
+    assert (point.x, point.y) == pytest.approx((113.5, 37.85), abs=1e-7)  # about 1 cm
+
+
+def test_degrees_minutes_seconds(ws, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text(HEADER + "E1,甲公司,郊区,耐火材料,是,B,正常生产,113°30′0″,37度51分0秒\n",
+                    encoding="utf-8")
+    import_file(ws, "enterprises", path)
+    point = ws.read("enterprises").geometry.iloc[0]
+    assert (point.x, point.y) == pytest.approx((113.5, 37.85))
+
+
+# --- bad rows: rejected with the reason, good rows kept --------------------------------------
+
+BAD_ROWS = [
+    ("E9,,郊区,焦化,是,B,正常生产,113.5,37.85", "企业名称 (name) is empty"),
+    ("E9,甲公司,郊区,焦化,也许,B,正常生产,113.5,37.85", "not a yes/no answer"),
+    ("E9,甲公司,郊区,焦化,是,Z,正常生产,113.5,37.85", "绩效等级"),
+    ("E9,甲公司,郊区,焦化,是,B,正常生产,113.5,abc", "not a number"),
+    ("E9,甲公司,郊区,焦化,是,B,正常生产,,", "empty"),
+    ("E9,甲公司,郊区,焦化,是,B,正常生产,37.85,113.5", "swapped"),
+    ("E9,甲公司,郊区,焦化,是,B,正常生产,2.35,48.85", "outside China"),
+    ("E9,甲公司,郊区,焦化,是,B,正常生产,124.0,36.0", "outside China"),
+    ("E1,甲公司,郊区,焦化,是,B,正常生产,113.5,37.85", "duplicate of row 2"),
+]
+
+
+@pytest.mark.parametrize(("line", "reason"), BAD_ROWS)
+def test_bad_rows_are_rejected_with_reasons(ws, tmp_path, line, reason):
+    path = tmp_path / "e.csv"
+    path.write_text(HEADER + "E1,好公司,郊区,焦化,是,B,正常生产,113.6,37.9\n" + line + "\n",
+                    encoding="utf-8")
+    report = import_file(ws, "enterprises", path)
+    assert (report.imported, report.rejected) == (1, 1)
+    rejects = _rejects(report)
+    assert rejects["行号"].tolist() == ["3"]
+    assert reason in rejects["原因"][0]
+    assert ws.read("enterprises")["name"].tolist() == ["好公司"]
+
+
+def test_missing_required_column_is_a_file_error(ws, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("编号,县区,经度,纬度\nE1,郊区,113.5,37.85\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match="企业名称"):
+        import_file(ws, "enterprises", path)
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("e.csv", b"", "empty"),
+    ("e.docx", b"PK...", "does not read"),
+    ("e.xlsx", b"this is not a workbook", "Excel"),
+    ("e.geojson", b"{not json", "cannot be opened"),
+    ("missing.csv", None, "does not exist"),
+])
+def test_unreadable_files_change_nothing(ws_with_ledger, tmp_path, name, content, message):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    before = _snapshot(ws_with_ledger)
+    with pytest.raises(InputFileError, match=message):
+        import_file(ws_with_ledger, "enterprises", path)
+    _assert_same(before, _snapshot(ws_with_ledger))
+
+
+def test_invalid_polygon_is_repaired_or_rejected(ws, tmp_path):
+    bowtie = shapely.Polygon([(113.5, 37.8), (113.6, 37.9), (113.6, 37.8), (113.5, 37.9)])
+    spike = shapely.Polygon([(113.5, 37.8), (113.6, 37.8), (113.6, 37.9), (113.5, 37.9),
+                             (113.5, 37.85), (113.7, 37.85), (113.5, 37.85)])
+    square = shapely.box(113.4, 37.7, 113.45, 37.75)
+    gdf = gpd.GeoDataFrame({"园区名称": ["蝴蝶园区", "刺园区", "方园区"]},
+                           geometry=[bowtie, spike, square], crs=4326)
+    pyogrio.write_dataframe(gdf, tmp_path / "parks.gpkg")
+    report = import_file(ws, "parks", tmp_path / "parks.gpkg")
+    parks = ws.read("parks")
+    assert "方园区" in parks["name"].tolist()
+    assert parks.is_valid.all()
+    assert report.imported + report.rejected == 3
+    rejected = set(_rejects(report)["原因"]) if report.rejected else set()
+    assert all("cannot be repaired" in r for r in rejected)
+
+
+def test_wrong_geometry_type(ws, tmp_path):
+    gdf = gpd.GeoDataFrame({"道路名称": ["G207"]}, geometry=[shapely.Point(113.5, 37.8)], crs=4326)
+    pyogrio.write_dataframe(gdf, tmp_path / "roads.gpkg")
+    report = import_file(ws, "roads", tmp_path / "roads.gpkg")
+    assert report.rejected == 1
+    assert "a line is expected" in _rejects(report)["原因"][0]
+
+
+# --- records naming enterprises ---------------------------------------------------------------
+
+def test_unknown_enterprise_suggests_close_names(ws_with_ledger, tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text(
+        "序号,检查日期,县（区）,企业名称,问题简要描述,立行立改,停产整治,立案处罚,整改措施,处罚金额（元）,是否完成整改,备注\n"
+        "1,2024年3月5日,郊区,阳泉市甲耐火材料有限公司,料场未苫盖,√,,,苫盖,,是,\n"
+        "2,2024/3/6,平定县,阳泉市乙焦化有限公,道路积尘,,√,√,清扫,50000,否,\n",
+        encoding="gbk")
+    report = import_file(ws_with_ledger, "cases", path)
+    assert (report.imported, report.rejected) == (1, 1)
+    reason = _rejects(report)["原因"][0]
+    assert "not in the workspace's enterprise ledger" in reason
+    assert "阳泉市乙焦化有限公司" in reason
+
+
+def test_cases_measures_and_fines(ws_with_ledger, tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text(
+        "序号,检查日期,县（区）,企业名称,问题简要描述,处理措施,整改措施,处罚金额（元）,是否完成整改\n"
+        "1,2024-03-05,郊区,阳泉市甲耐火材料有限公司,料场未苫盖,停产整治、立案处罚,苫盖,\"20,000\",否\n"
+        "2,45357,郊区,阳泉市甲耐火材料有限公司,道路积尘,立行立改,清扫,,是\n",
+        encoding="utf-8")
+    import_file(ws_with_ledger, "cases", path)
+    cases = ws_with_ledger.read("cases").sort_values("inspection_date")
+    first, second = cases.iloc[0], cases.iloc[1]
+    assert first["measure"] == "停产整治、立案处罚"
+    assert (bool(first["stopped"]), bool(first["filed"]), bool(first["fixed_on_spot"])) == (
+        True, True, False)
+    assert first["fine_yuan"] == 20000.0
+    assert first["enterprise_id"] == "E1"
+    assert second["inspection_date"] == pd.Timestamp("2024-03-06")
+    assert bool(second["rectified"]) is True
+
+
+def _write_form2(path: Path, rows: list[list]) -> None:
+    """The 附件2 problem list exactly as seed 000 lays it out: title, three header rows."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["郊区工业企业“净厂”巩固提升行动问题清单"])
+    top = ["序号", "县区", "乡镇 (街道)", "企业名称", "无组织排放整治情况", None, None, None,
+           None, None, None, "无组织排放 治理是否 符合要求 (是/否)",
+           "企业生产状 态(正常生 产/依法停 产/依法关 闭/自然停 产)", "备注 (煤场、 料场)", "责任人"]
+    middle = [None] * 4 + ["物料堆场 全封闭情况(是 /否)", "厂区运输方式 (密闭输送①/非 密闭输送)",
+                           "厂区道路、矸 石运输等道路 硬化 (是/否)", "生产现场 硬化 (是/否)",
+                           "生产车间尘点封闭 及除尘设施建设", None, "车辆冲洗 (有 /无)"] + [None] * 4
+    bottom = [None] * 8 + ["数量 (个)", "防尘措施 是否到位 (是/否)"] + [None] * 5
+    for row in (top, middle, bottom):
+        sheet.append(row)
+    sheet.merge_cells("A1:O1")
+    sheet.merge_cells("E2:K2")
+    sheet.merge_cells("I3:J3")
+    for column in (1, 2, 3, 4, 12, 13, 14, 15):
+        letter = get_column_letter(column)
+        sheet.merge_cells(f"{letter}2:{letter}4")
+    for column in (5, 6, 7, 8, 11):
+        letter = get_column_letter(column)
+        sheet.merge_cells(f"{letter}3:{letter}4")
+    for row in rows:
+        sheet.append(row)
+    sheet.append(["备注：①密闭输送方式：表内只填写相应的封闭方式编号即可。（1）密闭皮带（2）封闭走廊"])
+    book.save(path)
+
+
+FORM_ROWS = [
+    [1, "郊区", "河底镇", "阳泉市甲耐火材料有限公司", "是", "①", "是", "否", 3, "是", "有", "否",
+     "正常生产", "料场", "张三"],
+    [2, "平定县", "冠山镇", "阳泉市乙焦化有限公司", "否", "非密闭输送", "是", "是", 0, "否", "无",
+     "否", "依法停产", "煤场", "李四"],
+    [3, "盂县", "秀水镇", "阳泉市丙水泥有限公司", "是", "是否", "是", "是", 2, "是", "有", "是",
+     "正常生产", "", "王五"],
+]
+
+
+def test_form2_with_merged_three_row_header(ws_with_ledger, tmp_path):
+    path = tmp_path / "form2.xlsx"
+    _write_form2(path, FORM_ROWS)
+    report = import_file(ws_with_ledger, "inspections", path, record_date="2024-03-15")
+    assert (report.imported, report.rejected) == (2, 1), report.summary()
+    assert _rejects(report)["行号"].tolist() == ["7"]  # the row number Excel shows
+    assert any("note under the table" in n for n in report.notes)
+    rows = ws_with_ledger.read("inspections").set_index("enterprise_id")
+    first = rows.loc["E1"]
+    assert bool(first["yard_enclosed"]) and not bool(first["site_hardened"])
+    assert (bool(first["transport_closed"]), int(first["transport_code"])) == (True, 1)
+    assert int(first["dust_points"]) == 3 and bool(first["vehicle_washing"])
+    assert first["inspection_date"] == pd.Timestamp("2024-03-15")
+    assert first["note"] == "料场" and first["responsible"] == "张三"
+    second = rows.loc["E2"]
+    assert bool(second["transport_closed"]) is False and second["status"] == "依法停产"
+
+
+def test_form2_needs_a_date(ws_with_ledger, tmp_path):
+    path = tmp_path / "form2.xlsx"
+    _write_form2(path, FORM_ROWS[:1])
+    with pytest.raises(InputFileError, match="--date"):
+        import_file(ws_with_ledger, "inspections", path)
+
+
+def test_records_need_the_ledger_first(ws, tmp_path):
+    path = tmp_path / "form2.xlsx"
+    _write_form2(path, FORM_ROWS[:1])
+    with pytest.raises(InputFileError, match="Import enterprises first"):
+        import_file(ws, "inspections", path, record_date="2024-03-15")
+
+
+def test_targets_periods(ws, tmp_path):
+    path = tmp_path / "targets.csv"
+    path.write_text("范围,对象,月份,指标,目标值\n站点,赛鱼站,2020年10月,PM2.5,38\n"
+                    "县区,郊区,2020-10/2020-12,优良天数,79\n全市,阳泉市,2020-13,PM2.5,44\n",
+                    encoding="utf-8")
+    report = import_file(ws, "targets", path)
+    assert (report.imported, report.rejected) == (2, 1)
+    targets = ws.read("targets")
+    assert targets["period"].tolist() == ["2020-10", "2020-10/2020-12"]
+    assert targets["metric"].tolist() == ["pm25", "good_days"]
+    assert targets["scope"].tolist() == ["station", "county"]
+
+
+# --- atomic and idempotent -----------------------------------------------------------------------
+
+def test_importing_twice_changes_nothing(ws_with_ledger, ledger_csv):
+    before = _snapshot(ws_with_ledger)
+    rejects_before = sorted(ws_with_ledger.rejects_dir.iterdir())
+    report = import_file(ws_with_ledger, "enterprises", ledger_csv)
+    assert report.replaced == 3
+    _assert_same(before, _snapshot(ws_with_ledger))
+    assert sorted(ws_with_ledger.rejects_dir.iterdir()) == rejects_before
+
+
+def test_new_rows_are_added_and_same_ids_replaced(ws_with_ledger, tmp_path):
+    path = tmp_path / "more.csv"
+    path.write_text(HEADER + "E2,阳泉市乙焦化有限公司,平定县,焦化,否,B,正常生产,113.62,37.80\n"
+                    "E4,阳泉市丁洗煤有限公司,矿区,洗煤,否,D,正常生产,113.55,37.88\n",
+                    encoding="utf-8")
+    report = import_file(ws_with_ledger, "enterprises", path)
+    assert (report.imported, report.replaced) == (2, 1)
+    ledger = ws_with_ledger.read("enterprises").set_index("id")
+    assert sorted(ledger.index) == ["E1", "E2", "E3", "E4"]
+    assert ledger.loc["E2", "performance_grade"] == "B"
+
+
+def test_failure_in_the_middle_leaves_the_workspace_as_it_was(ws_with_ledger, tmp_path,
+                                                              monkeypatch):
+    path = tmp_path / "more.csv"
+    path.write_text(HEADER + "E4,阳泉市丁洗煤有限公司,矿区,洗煤,否,D,正常生产,113.55,37.88\n",
+                    encoding="utf-8")
+    before = _snapshot(ws_with_ledger)
+    gpkg_bytes = ws_with_ledger.gpkg.read_bytes()
+    import geoair.workspace as workspace_module
+
+    real_write = workspace_module.write_gpkg_layer
+    calls = []
+
+    def write_then_fail(frame, target, name):
+        real_write(frame, target, name)
+        calls.append(name)
+        raise KeyboardInterrupt  # as if the user pressed Ctrl-C after the first write
+
+    monkeypatch.setattr(workspace_module, "write_gpkg_layer", write_then_fail)
+    with pytest.raises(KeyboardInterrupt):
+        import_file(ws_with_ledger, "enterprises", path)
+    assert calls == ["enterprises"]
+    assert ws_with_ledger.gpkg.read_bytes() == gpkg_bytes
+    monkeypatch.undo()
+    _assert_same(before, _snapshot(ws_with_ledger))
+    assert not list(ws_with_ledger.root.glob(".tmp-*"))
+    assert not (ws_with_ledger.root / ".geoair.lock").exists()
+
+
+def test_a_second_writer_is_refused(ws_with_ledger):
+    with ws_with_ledger.transaction():
+        with pytest.raises(WorkspaceError, match="Another geoair command"):
+            with ws_with_ledger.transaction():
+                pass
