@@ -1,0 +1,63 @@
+"""The command line: init, import, and clear errors with a non-zero exit."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from geoair.cli import main
+
+
+def test_init_makes_a_workspace(tmp_path):
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "w")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "w" / "workspace.gpkg").exists()
+    assert "radius_m = 100.0" in (tmp_path / "w" / "geoair.toml").read_text("utf-8")
+    again = CliRunner().invoke(main, ["init", str(tmp_path / "w")])
+    assert again.exit_code == 1
+    assert "already a geoair workspace" in again.output
+
+
+def test_import_reports_counts_and_rejects(tmp_path, ledger_csv):
+    runner = CliRunner()
+    runner.invoke(main, ["init", str(tmp_path / "w")])
+    bad = ledger_csv.read_text("utf-8") + "E9,海外公司,城区,水泥,是,A,正常生产,2.35,48.85\n"
+    ledger_csv.write_text(bad, encoding="utf-8")
+    result = runner.invoke(main, ["import", "enterprises", str(ledger_csv), "-w",
+                                  str(tmp_path / "w")])
+    assert result.exit_code == 0, result.output
+    assert "3 imported" in result.output and "1 rejected" in result.output
+    assert (tmp_path / "w" / "rejects" / "enterprises-enterprises.csv").exists()
+
+
+def test_workspace_from_environment(tmp_path, ledger_csv, monkeypatch):
+    runner = CliRunner()
+    runner.invoke(main, ["init", str(tmp_path / "w")])
+    monkeypatch.setenv("GEOAIR_WORKSPACE", str(tmp_path / "w"))
+    result = runner.invoke(main, ["import", "enterprises", str(ledger_csv)])
+    assert result.exit_code == 0, result.output
+
+
+def test_errors_are_one_sentence_and_exit_1(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["import", "enterprises", "nope.csv", "-w", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "No geoair workspace" in result.output
+    assert "Traceback" not in result.output
+    runner.invoke(main, ["init", str(tmp_path / "w")])
+    result = runner.invoke(main, ["import", "factories", "x.csv", "-w", str(tmp_path / "w")])
+    assert result.exit_code == 1
+    assert "Unknown kind 'factories'" in result.output
+    result = runner.invoke(main, ["import", "enterprises", str(tmp_path / "none.csv"), "-w",
+                                  str(tmp_path / "w")])
+    assert result.exit_code == 1
+    assert "does not exist" in result.output
+
+
+def test_bad_settings_file_is_reported(tmp_path, ledger_csv):
+    runner = CliRunner()
+    runner.invoke(main, ["init", str(tmp_path / "w")])
+    (tmp_path / "w" / "geoair.toml").write_text("[gate_roads]\nradius = 5\n", encoding="utf-8")
+    result = runner.invoke(main, ["import", "enterprises", str(ledger_csv), "-w",
+                                  str(tmp_path / "w")])
+    assert result.exit_code == 1
+    assert "unknown setting 'gate_roads.radius'" in result.output
