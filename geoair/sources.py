@@ -1,0 +1,479 @@
+"""Station-source correlation: sources near each station, and suspects upwind of it.
+
+:func:`near_sources` lists, for each monitoring station, the enterprises, gangue
+heaps, gate roads and parks within a radius, with the distance in metres and the
+bearing from the station in degrees clockwise from north. Both are geodesic (WGS-84
+ellipsoid, :class:`pyproj.Geod`), measured to the nearest point of the source (its
+site for a point, the nearest point of its outline for a polygon or line). Candidate
+pairs are found in the CGCS2000 Gauss-Krüger zone of the data with a KD-tree (points)
+or an STRtree (other shapes), with a 1 % margin for the projection's scale error,
+and then kept only when the geodesic distance is within the radius.
+
+:func:`suspects` ranks, for each station and period, the sources near it by how well
+their bearing matches the wind sectors that bring high concentrations:
+
+    score = cpf × distance_weight
+    cpf = CPF of the wind sectors, interpolated linearly between sector centres at
+          the source's bearing (see :func:`geoair.wind.cpf`)
+    distance_weight = 1 / (1 + distance_m / distance_scale_m)
+
+and shows, beside the score, ``high_hours`` (high-concentration hours with wind
+from the source's sector), ``lift`` (cpf divided by the share of high hours among
+all windy hours: above 1 means high hours come from there more often than from an
+average direction) and ``nwr_ratio`` (the direction-only wind regression at the
+bearing divided by the mean concentration of windy hours). A source that contains
+the station (distance 0) has no bearing; its cpf is the share of high hours among
+all windy hours. A closer source in the same direction as the true emitter scores
+higher than it: the ranking says where to look first, not who is guilty.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from scipy.spatial import cKDTree
+
+from geoair import wind
+from geoair._errors import SchemaError
+from geoair.crs import WGS84, metric_crs, require_wgs84
+
+log = logging.getLogger(__name__)
+
+#: Workspace layers that can hold sources, and the ``source_kind`` they get.
+SOURCE_LAYERS: dict[str, str] = {
+    "enterprises": "enterprise",
+    "gangue_heaps": "gangue_heap",
+    "gate_roads": "gate_road",
+    "parks": "park",
+}
+KIND_ZH = {"enterprise": "企业", "gangue_heap": "矸石山", "gate_road": "厂门道路", "park": "园区"}
+_ID_COLUMNS = ("id", "gate_id", "source_id")
+_NAME_COLUMNS = ("name", "enterprise_name", "gate_name", "road_name")
+_CARRIED = ("industry", "status")
+_MARGIN = 1.01
+_GEOD = pyproj.Geod(ellps="WGS84")
+
+NEAR_COLUMNS = ["station_id", "station_name", "source_kind", "source_id", "name", "industry",
+                "status", "distance_m", "bearing_deg", "source_lon", "source_lat",
+                "station_lon", "station_lat"]
+
+
+# --- near sources ---------------------------------------------------------------------
+
+def near_sources(stations: gpd.GeoDataFrame, sources: Mapping[str, gpd.GeoDataFrame], *,
+                 radius_m: float = 5000.0, lines: bool = True) -> gpd.GeoDataFrame:
+    """Sources within ``radius_m`` of each station, with distance and bearing.
+
+    Parameters
+    ----------
+    stations : geopandas.GeoDataFrame
+        Station points in EPSG:4326 with ``id`` and ``name``.
+    sources : mapping of str to geopandas.GeoDataFrame
+        Source layers keyed by workspace layer name (``"enterprises"``,
+        ``"gangue_heaps"``, ``"gate_roads"``, ``"parks"``; other keys are used as
+        given), each in EPSG:4326 with an id column (``id`` or ``gate_id``) and a name
+        column (``name`` or ``enterprise_name``). ``industry`` and ``status`` are
+        carried along when present.
+    radius_m : float
+        Search radius in metres (geodesic).
+    lines : bool
+        If True, the result is a GeoDataFrame of lines from each station to the
+        nearest point of each source (for maps); else its geometry column is absent.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or pandas.DataFrame
+        One row per station and source in range (:data:`NEAR_COLUMNS`): ``distance_m``
+        (geodesic, to the nearest point of the source; 0 when the station is inside
+        it), ``bearing_deg`` (from the station to that point, degrees clockwise from
+        true north in [0, 360); NaN at distance 0), ``source_lon``/``source_lat`` (that
+        point). Sorted by station and distance. Stations with no source in range
+        have no row.
+
+    Examples
+    --------
+    >>> near = near_sources(ws.read("stations"), {"enterprises": ws.read("enterprises")},
+    ...                     radius_m=5000)                                # doctest: +SKIP
+    """
+    if not radius_m > 0:
+        raise SchemaError(f"radius_m={radius_m!r}: the search radius must be a positive "
+                          "number of metres, e.g. 5000.")
+    stations = _points(stations, what="the stations layer")
+    frames = []
+    lon_bounds = [stations.geometry.x.min(), stations.geometry.x.max()]
+    prepared = {}
+    for layer, gdf in sources.items():
+        if gdf is None or len(gdf) == 0:
+            continue
+        require_wgs84(gdf, what=f"the {layer} layer")
+        gdf = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
+        if len(gdf):
+            prepared[layer] = gdf
+            minx, _, maxx, _ = gdf.total_bounds
+            lon_bounds += [minx, maxx]
+    if len(stations) == 0 or not prepared:
+        return _empty_near(lines)
+    crs = metric_crs(lon_bounds)
+    to_metric = pyproj.Transformer.from_crs(WGS84, crs, always_xy=True)
+    st_lon = stations.geometry.x.to_numpy()
+    st_lat = stations.geometry.y.to_numpy()
+    st_xy = np.column_stack(to_metric.transform(st_lon, st_lat))
+    for layer, gdf in prepared.items():
+        kind = SOURCE_LAYERS.get(layer, layer)
+        i_st, j_src, lon, lat = _pairs(st_xy, gdf, crs, to_metric, radius_m)
+        az, _, dist = _GEOD.inv(st_lon[i_st], st_lat[i_st], lon, lat)
+        dist = np.asarray(dist, dtype="float64")
+        keep = dist <= radius_m
+        i_st, j_src, lon, lat, dist = i_st[keep], j_src[keep], lon[keep], lat[keep], dist[keep]
+        bearing = np.asarray(az, dtype="float64")[keep] % 360.0
+        bearing[dist < 0.01] = np.nan
+        table = pd.DataFrame({
+            "station_id": stations["id"].to_numpy()[i_st],
+            "station_name": stations["name"].to_numpy()[i_st],
+            "source_kind": kind,
+            "source_id": _column(gdf, _ID_COLUMNS, layer).to_numpy()[j_src],
+            "name": _column(gdf, _NAME_COLUMNS, layer).to_numpy()[j_src],
+            "distance_m": np.round(dist, 1),
+            "bearing_deg": np.round(bearing, 1),
+            "source_lon": lon, "source_lat": lat,
+            "station_lon": st_lon[i_st], "station_lat": st_lat[i_st],
+        })
+        for column in _CARRIED:
+            table[column] = (gdf[column].astype("object").to_numpy()[j_src]
+                             if column in gdf else None)
+        frames.append(table[NEAR_COLUMNS])
+        log.info("%s: %d station-source pairs within %g m", layer, len(table), radius_m)
+    out = pd.concat(frames, ignore_index=True) if frames else _empty_near(False)
+    out["source_id"] = out["source_id"].astype(str)
+    out["station_id"] = out["station_id"].astype(str)
+    out = out.sort_values(["station_id", "distance_m", "source_kind", "source_id"],
+                          kind="stable").reset_index(drop=True)
+    return _with_lines(out) if lines else out
+
+
+def _points(stations: gpd.GeoDataFrame, *, what: str) -> gpd.GeoDataFrame:
+    require_wgs84(stations, what=what)
+    for column in ("id", "name"):
+        if column not in stations:
+            raise SchemaError(f"{what} has no {column!r} column; import it with geoair import "
+                              "stations FILE, which names the columns.")
+    ok = ~(stations.geometry.isna() | stations.geometry.is_empty)
+    if (~ok).any():
+        log.warning("%d stations without coordinates left out", int((~ok).sum()))
+    stations = stations[ok]
+    if len(stations) and not (stations.geom_type == "Point").all():
+        stations = stations.set_geometry(stations.geometry.representative_point())
+    return stations
+
+
+def _column(gdf: pd.DataFrame, candidates: Sequence[str], layer: str) -> pd.Series:
+    for column in candidates:
+        if column in gdf:
+            return gdf[column]
+    raise SchemaError(f"The {layer} layer has none of the columns {', '.join(candidates)}, "
+                      "so its sources cannot be named. Import it with geoair import.")
+
+
+def _pairs(st_xy: np.ndarray, gdf: gpd.GeoDataFrame, crs: pyproj.CRS,
+           to_metric: pyproj.Transformer, radius_m: float):
+    """Candidate (station, source) pairs and the nearest point of each source (lon, lat)."""
+    geoms = gdf.geometry.to_numpy()
+    search = radius_m * _MARGIN
+    if (shapely.get_type_id(geoms) == 0).all():  # all points: KD-tree
+        lon = shapely.get_x(geoms)
+        lat = shapely.get_y(geoms)
+        src_xy = np.column_stack(to_metric.transform(lon, lat))
+        found = cKDTree(st_xy).sparse_distance_matrix(cKDTree(src_xy), search,
+                                                      output_type="ndarray")
+        i_st = found["i"].astype("int64")
+        j_src = found["j"].astype("int64")
+        return i_st, j_src, lon[j_src], lat[j_src]
+    metric = gdf.geometry.to_crs(crs).to_numpy()
+    st_pts = shapely.points(st_xy)
+    tree = shapely.STRtree(metric)
+    i_st, j_src = tree.query(st_pts, predicate="dwithin", distance=search)
+    nearest = shapely.get_point(shapely.shortest_line(st_pts[i_st], metric[j_src]), 1)
+    back = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
+    lon, lat = back.transform(shapely.get_x(nearest), shapely.get_y(nearest))
+    return (i_st.astype("int64"), j_src.astype("int64"), np.asarray(lon, dtype="float64"),
+            np.asarray(lat, dtype="float64"))
+
+
+def _empty_near(lines: bool) -> pd.DataFrame:
+    out = pd.DataFrame({c: pd.Series(dtype="float64" if c.endswith(("_m", "_deg", "_lon", "_lat"))
+                                     else "object") for c in NEAR_COLUMNS})
+    return _with_lines(out) if lines else out
+
+
+def _with_lines(table: pd.DataFrame) -> gpd.GeoDataFrame:
+    start = np.column_stack([table["station_lon"].to_numpy("float64"),
+                             table["station_lat"].to_numpy("float64")])
+    end = np.column_stack([table["source_lon"].to_numpy("float64"),
+                           table["source_lat"].to_numpy("float64")])
+    coords = np.stack([start, end], axis=1)
+    geoms = shapely.linestrings(coords) if len(table) else np.array([], dtype=object)
+    return gpd.GeoDataFrame(table, geometry=geoms, crs=WGS84)
+
+
+# --- periods --------------------------------------------------------------------------
+
+_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+_YEAR = re.compile(r"^\s*(\d{4})\s*$")
+
+
+def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Start (inclusive) and end (exclusive) of a period written ``2020-10``,
+    ``2020-10/2020-12`` (months inclusive) or ``2020``.
+
+    Raises
+    ------
+    SchemaError
+        The text is not one of these forms, or the end comes before the start.
+    """
+    parts = str(text).split("/")
+    try:
+        if len(parts) == 1 and _YEAR.match(parts[0]):
+            year = int(parts[0])
+            return pd.Timestamp(year, 1, 1), pd.Timestamp(year + 1, 1, 1)
+        if len(parts) in (1, 2) and all(_MONTH.match(p) for p in parts):
+            first = pd.Period(parts[0].strip(), freq="M")
+            last = pd.Period(parts[-1].strip(), freq="M")
+            if last < first:
+                raise ValueError
+            return first.start_time, (last + 1).start_time
+    except ValueError:
+        pass
+    raise SchemaError(f"Period {text!r} is not understood. Write a month (2020-10), a range "
+                      "of months (2020-10/2020-12) or a year (2020).")
+
+
+def hour_periods(times: pd.Series | np.ndarray, *, periods: Sequence[str] | None = None,
+                 freq: str = "month") -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Assign hours to periods; an hour belongs to the period holding its START.
+
+    Chinese station data label an hourly value by the end of its hour, so the value
+    at 2020-11-01 00:00 is the last hour of October.
+
+    Parameters
+    ----------
+    times : array of datetime64
+        Hour labels (end of hour, China Standard Time).
+    periods : sequence of str, optional
+        Explicit periods (see :func:`parse_period`); an hour may fall in several.
+    freq : {"month", "quarter", "year"}
+        Used when ``periods`` is None.
+
+    Returns
+    -------
+    rows, codes, labels
+        Row positions into ``times`` (repeated for overlapping periods), the period
+        code of each, and the label of each code.
+    """
+    start = pd.DatetimeIndex(pd.to_datetime(np.asarray(times))) - pd.Timedelta(hours=1)
+    if periods:
+        rows, codes = [], []
+        for code, text in enumerate(periods):
+            lo, hi = parse_period(text)
+            idx = np.flatnonzero((start >= lo) & (start < hi))
+            rows.append(idx)
+            codes.append(np.full(len(idx), code, dtype="int64"))
+        return (np.concatenate(rows) if rows else np.array([], dtype="int64"),
+                np.concatenate(codes) if codes else np.array([], dtype="int64"),
+                [str(p) for p in periods])
+    pandas_freq = {"month": "M", "quarter": "Q", "year": "Y"}.get(freq)
+    if pandas_freq is None:
+        raise SchemaError(f"freq={freq!r}: use month, quarter or year.")
+    per = start.to_period(pandas_freq)
+    codes, uniques = pd.factorize(per, sort=True)
+    labels = [_period_label(p, freq) for p in uniques]
+    rows = np.flatnonzero(codes >= 0)
+    return rows, codes[rows].astype("int64"), labels
+
+
+def _period_label(p: pd.Period, freq: str) -> str:
+    if freq == "month":
+        return p.strftime("%Y-%m")
+    if freq == "quarter":
+        first = p.asfreq("M", how="start")
+        return f"{first.strftime('%Y-%m')}/{(first + 2).strftime('%Y-%m')}"
+    return p.strftime("%Y")
+
+
+# --- suspects -------------------------------------------------------------------------
+
+SUSPECT_COLUMNS = ["station_id", "station_name", "pollutant", "period", "rank", "source_kind",
+                   "source_id", "name", "industry", "status", "distance_m", "bearing_deg",
+                   "sector", "score", "cpf", "distance_weight", "lift", "nwr_ratio",
+                   "high_hours", "windy_hours", "calm_hours", "threshold",
+                   "source_lon", "source_lat", "station_lon", "station_lat"]
+
+
+def suspects(near: pd.DataFrame, hourly: pd.DataFrame, *, pollutant: str = "PM2.5",
+             periods: Sequence[str] | None = None, freq: str = "month", sectors: int = 16,
+             percentile: float = 75.0, calm_ms: float = 0.5,
+             distance_scale_m: float = 1000.0, sigma_deg: float = 10.0,
+             min_windy_hours: int = 48, top_n: int | None = 10,
+             lines: bool = True) -> gpd.GeoDataFrame:
+    """Rank the sources near each station by how well they sit upwind of high hours.
+
+    Parameters
+    ----------
+    near : pandas.DataFrame
+        Output of :func:`near_sources`.
+    hourly : pandas.DataFrame
+        Wind frame (``station_id``, ``time``, ``ws_ms``, ``wd_deg``, ``value``), e.g.
+        from :func:`geoair.wind.wind_frame`; time labels the END of each hour.
+    pollutant : str
+        Name written into the result.
+    periods : sequence of str, optional
+        Periods to rank for (``"2020-10"``, ``"2020-10/2020-12"``, ``"2020"``); by
+        default every ``freq`` period that has data.
+    freq : {"month", "quarter", "year"}
+    sectors, percentile, calm_ms
+        CPF settings (see :func:`geoair.wind.cpf`).
+    distance_scale_m : float
+        Distance at which the distance weight halves.
+    sigma_deg : float
+        Bandwidth of the direction-only wind regression behind ``nwr_ratio``.
+    min_windy_hours : int
+        A station-period with fewer windy hours than this is not ranked (its
+        sources get no score and no rank): too few hours to tell directions apart.
+    top_n : int or None
+        Keep this many suspects per station and period (None: all).
+    lines : bool
+        Return a GeoDataFrame of lines station → source (for maps).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or pandas.DataFrame
+        :data:`SUSPECT_COLUMNS`, one row per station, period and source, best first;
+        ``rank`` 1 is the prime suspect.
+    """
+    if distance_scale_m <= 0:
+        raise SchemaError(f"distance_scale_m={distance_scale_m!r} must be a positive number "
+                          "of metres, e.g. 1000.")
+    frame = hourly if set(wind.WIND_COLUMNS) <= set(hourly.columns) else None
+    if frame is None:
+        raise SchemaError("The hourly table must be a wind table (station_id, time, ws_ms, "
+                          "wd_deg, value); build it with geoair.wind.wind_frame(readings, "
+                          "pollutant=...).")
+    near = pd.DataFrame(near).drop(columns="geometry", errors="ignore")
+    station_ids = pd.Index(pd.unique(near["station_id"].astype(str)))
+    st_code = station_ids.get_indexer(hourly["station_id"].astype(str))
+    has_station = st_code >= 0
+    rows, p_code, labels = hour_periods(hourly["time"].to_numpy()[has_station],
+                                        periods=periods, freq=freq)
+    base_rows = np.flatnonzero(has_station)[rows]
+    n_p = max(len(labels), 1)
+    group = st_code[base_rows] * n_p + p_code
+    n_groups = len(station_ids) * n_p
+    ws_v = hourly["ws_ms"].to_numpy("float64")[base_rows]
+    wd_v = hourly["wd_deg"].to_numpy("float64")[base_rows]
+    val = hourly["value"].to_numpy("float64")[base_rows]
+    res = wind.grouped_cpf(group, n_groups, ws_v, wd_v, val, sectors=sectors,
+                           percentile=percentile, calm_ms=calm_ms)
+    curve = wind.grouped_nwr_direction(group, n_groups, ws_v, wd_v, val, sigma_deg=sigma_deg,
+                                       calm_ms=calm_ms)
+    windy_hours = res["hours"].sum(axis=1)
+    windy_high = res["high"].sum(axis=1)
+    windy_mean = _group_windy_mean(group, n_groups, ws_v, wd_v, val, calm_ms)
+
+    # one row per (pair, period)
+    pair_station = station_ids.get_indexer(near["station_id"].astype(str))
+    pair_idx = np.repeat(np.arange(len(near)), n_p)
+    per_idx = np.tile(np.arange(n_p), len(near))
+    g = pair_station[pair_idx] * n_p + per_idx
+    bearing = near["bearing_deg"].to_numpy("float64")[pair_idx]
+    distance = near["distance_m"].to_numpy("float64")[pair_idx]
+    cpf_b = _interp_sectors(res["cpf"], g, bearing)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        base = windy_high / np.where(windy_hours > 0, windy_hours, np.nan)
+    cpf_b = np.where(np.isnan(bearing), base[g], cpf_b)
+    sec = wind.sector_index(bearing, sectors)
+    high_hours = np.where(sec >= 0, res["high"][g, np.maximum(sec, 0)], windy_high[g])
+    deg = np.where(np.isnan(bearing), 0, np.rint(np.nan_to_num(bearing))).astype("int64") % 360
+    with np.errstate(invalid="ignore", divide="ignore"):
+        nwr_ratio = np.where(np.isnan(bearing), 1.0, curve[g, deg] / windy_mean[g])
+        lift = cpf_b / base[g]
+    dist_w = 1.0 / (1.0 + distance / distance_scale_m)
+    enough = windy_hours[g] >= min_windy_hours
+    score = np.where(enough, np.nan_to_num(cpf_b) * dist_w, np.nan)
+
+    table = near.iloc[pair_idx].reset_index(drop=True)
+    table["pollutant"] = pollutant
+    table["period"] = np.asarray(labels, dtype=object)[per_idx] if labels else None
+    table["sector"] = np.where(sec >= 0, wind.sector_table(sectors)["label_zh"].to_numpy()[
+        np.maximum(sec, 0)], "全方位")
+    table["score"] = np.round(score, 4)
+    table["cpf"] = np.round(cpf_b, 4)
+    table["distance_weight"] = np.round(dist_w, 4)
+    table["lift"] = np.round(lift, 3)
+    table["nwr_ratio"] = np.round(nwr_ratio, 3)
+    table["high_hours"] = high_hours
+    table["windy_hours"] = windy_hours[g]
+    table["calm_hours"] = res["calm"][g]
+    table["threshold"] = np.round(res["threshold"][g], 1)
+    table = table.sort_values(["station_id", "period", "score", "distance_m"],
+                              ascending=[True, True, False, True], na_position="last",
+                              kind="stable")
+    ranked = table["score"].notna()
+    table["rank"] = pd.array([pd.NA] * len(table), dtype="Int64")
+    table.loc[ranked, "rank"] = (table[ranked].groupby(["station_id", "period"], sort=False)
+                                 .cumcount() + 1).astype("int64")
+    if top_n is not None:  # unranked station-periods keep their top_n nearest sources
+        position = table.groupby(["station_id", "period"], sort=False).cumcount()
+        table = table[position.to_numpy() < top_n]
+    short = int((windy_hours < min_windy_hours).sum())
+    if short:
+        log.warning("%d station-periods have fewer than %d windy hours and are not ranked",
+                    short, min_windy_hours)
+    out = table[SUSPECT_COLUMNS].reset_index(drop=True)
+    return _with_lines(out) if lines else out
+
+
+def _interp_sectors(values: np.ndarray, g: np.ndarray, bearing: np.ndarray) -> np.ndarray:
+    """Sector values at a bearing, linear between sector centres (wrapping round north).
+
+    A sector without data (NaN) counts as 0 when interpolating.
+    """
+    sectors = values.shape[1]
+    width = 360.0 / sectors
+    pos = np.nan_to_num(bearing) / width
+    lo = np.floor(pos).astype("int64") % sectors
+    hi = (lo + 1) % sectors
+    frac = pos - np.floor(pos)
+    v = np.nan_to_num(values)
+    return v[g, lo] * (1 - frac) + v[g, hi] * frac
+
+
+def _group_windy_mean(group, n_groups, ws_v, wd_v, val, calm_ms) -> np.ndarray:
+    windy, _, _ = wind.wind_classes(ws_v, wd_v, calm_ms=calm_ms)
+    use = windy & np.isfinite(val)
+    n = np.bincount(group[use], minlength=n_groups)
+    s = np.bincount(group[use], weights=val[use], minlength=n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, s / np.maximum(n, 1), np.nan)
+
+
+def source_layers(ws, *, kinds: Sequence[str] | None = None) -> dict[str, gpd.GeoDataFrame]:
+    """The source layers present in a workspace (all of :data:`SOURCE_LAYERS` by default)."""
+    wanted = list(kinds) if kinds else list(SOURCE_LAYERS)
+    unknown = [k for k in wanted if k not in SOURCE_LAYERS]
+    if unknown:
+        raise SchemaError(f"Unknown source layer(s) {', '.join(unknown)}; choose among "
+                          f"{', '.join(SOURCE_LAYERS)}.")
+    out = {}
+    for layer in wanted:
+        frame = ws.read(layer, required=False)
+        if frame is None:
+            log.info("no %s layer in the workspace; skipped", layer)
+            continue
+        out[layer] = frame
+    return out

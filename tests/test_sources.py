@@ -1,0 +1,232 @@
+"""Tests of geoair.sources: near join, periods, suspects; the planted-source validation."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+import shapely
+
+from geoair import sources, wind
+from geoair._errors import CRSError, SchemaError
+
+GEOD = pyproj.Geod(ellps="WGS84")
+ST_LON, ST_LAT = 113.55, 37.86  # near Yangquan
+
+
+def _at(bearing_deg: float, distance_m: float, lon: float = ST_LON, lat: float = ST_LAT):
+    x, y, _ = GEOD.fwd(lon, lat, bearing_deg, distance_m)
+    return shapely.Point(x, y)
+
+
+@pytest.fixture
+def stations():
+    return gpd.GeoDataFrame({"id": ["S1", "S2"], "name": ["赛鱼站", "远郊站"]},
+                            geometry=[shapely.Point(ST_LON, ST_LAT), _at(90, 50_000)],
+                            crs="EPSG:4326")
+
+
+# planted source at 75° / 2 km; decoys around it, one in the same direction farther
+PLANTED = ("E1", 75.0, 2000.0)
+DECOYS = [("D1", 300.0, 800.0), ("D2", 200.0, 1500.0), ("D3", 75.0, 4000.0),
+          ("D4", 140.0, 3000.0), ("D5", 20.0, 2500.0), ("FAR", 75.0, 5200.0)]
+
+
+@pytest.fixture
+def enterprises():
+    rows = [PLANTED, *DECOYS]
+    return gpd.GeoDataFrame(
+        {"id": [r[0] for r in rows], "name": [f"企业{r[0]}" for r in rows],
+         "industry": ["焦化"] + ["水泥"] * len(DECOYS), "status": "正常生产"},
+        geometry=[_at(b, d) for _, b, d in rows], crs="EPSG:4326")
+
+
+# --- near ---------------------------------------------------------------------------------
+
+def test_near_distances_and_bearings_are_geodesic(stations, enterprises):
+    near = sources.near_sources(stations, {"enterprises": enterprises}, radius_m=5000)
+    assert isinstance(near, gpd.GeoDataFrame) and near.crs.to_epsg() == 4326
+    assert set(near["station_id"]) == {"S1"}  # S2, 50 km away, has nothing in range
+    got = near.set_index("source_id")
+    assert "FAR" not in got.index                # 5.2 km > 5 km
+    for sid, bearing, dist in [PLANTED, *DECOYS[:-1]]:
+        assert got.loc[sid, "distance_m"] == pytest.approx(dist, abs=0.1)
+        assert got.loc[sid, "bearing_deg"] == pytest.approx(bearing, abs=0.05)
+    assert near["distance_m"].is_monotonic_increasing
+    assert got.loc["E1", "industry"] == "焦化" and got.loc["E1", "source_kind"] == "enterprise"
+    # the line goes from the station to the source
+    line = near.geometry.iloc[0]
+    assert line.coords[0] == pytest.approx((ST_LON, ST_LAT))
+
+
+def test_near_radius_edge_is_exact(stations):
+    src = gpd.GeoDataFrame({"id": ["in", "out"], "name": ["a", "b"]},
+                           geometry=[_at(10, 4999.0), _at(10, 5001.0)], crs="EPSG:4326")
+    near = sources.near_sources(stations, {"gangue_heaps": src}, radius_m=5000)
+    assert near["source_id"].tolist() == ["in"]
+    assert near["source_kind"].iloc[0] == "gangue_heap"
+
+
+def test_near_polygon_measures_to_outline_and_inside_is_zero(stations):
+    # a park square east of the station, its west edge 1 km away; another around it
+    lon_w = _at(90, 1000).x
+    lon_e = _at(90, 1500).x
+    dlat = 0.005
+    east = shapely.box(lon_w, ST_LAT - dlat, lon_e, ST_LAT + dlat)
+    around = shapely.Point(ST_LON, ST_LAT).buffer(0.01)
+    parks = gpd.GeoDataFrame({"id": ["P1", "P2"], "name": ["东园区", "本园区"]},
+                             geometry=[east, around], crs="EPSG:4326")
+    near = sources.near_sources(stations, {"parks": parks}, radius_m=5000).set_index("source_id")
+    assert near.loc["P1", "distance_m"] == pytest.approx(1000.0, abs=1.0)
+    assert near.loc["P1", "bearing_deg"] == pytest.approx(90.0, abs=0.1)
+    assert near.loc["P2", "distance_m"] == 0 and np.isnan(near.loc["P2", "bearing_deg"])
+
+
+def test_near_gate_roads_use_enterprise_name(stations):
+    road = shapely.LineString([_at(180, 300), _at(170, 400)])
+    gate_roads = gpd.GeoDataFrame({"gate_id": ["G1"], "enterprise_name": ["某厂"]},
+                                  geometry=[road], crs="EPSG:4326")
+    near = sources.near_sources(stations, {"gate_roads": gate_roads}, radius_m=1000)
+    assert near["name"].tolist() == ["某厂"] and near["source_id"].tolist() == ["G1"]
+    assert near["distance_m"].iloc[0] < 300.0 + 1e-6
+
+
+def test_near_refuses_other_crs_and_bad_radius(stations, enterprises):
+    with pytest.raises(CRSError, match="expected EPSG:4326"):
+        sources.near_sources(stations, {"enterprises": enterprises.to_crs(4547)})
+    with pytest.raises(SchemaError, match="positive"):
+        sources.near_sources(stations, {"enterprises": enterprises}, radius_m=0)
+
+
+def test_near_does_not_modify_inputs(stations, enterprises):
+    before = enterprises.copy()
+    sources.near_sources(stations, {"enterprises": enterprises}, radius_m=5000)
+    pd.testing.assert_frame_equal(enterprises, before)
+
+
+def test_station_with_no_sources_in_range(stations, enterprises):
+    only_far = stations[stations["id"] == "S2"]
+    near = sources.near_sources(only_far, {"enterprises": enterprises}, radius_m=5000)
+    assert len(near) == 0 and list(near.columns[:5]) == sources.NEAR_COLUMNS[:5]
+    ranked = sources.suspects(near, _year_of_wind(np.random.default_rng(0))[0])
+    assert len(ranked) == 0
+
+
+# --- periods ------------------------------------------------------------------------------
+
+def test_parse_period_forms():
+    assert sources.parse_period("2020-10/2020-12") == (pd.Timestamp("2020-10-01"),
+                                                       pd.Timestamp("2021-01-01"))
+    assert sources.parse_period("2020-02") == (pd.Timestamp("2020-02-01"),
+                                               pd.Timestamp("2020-03-01"))
+    assert sources.parse_period("2020")[1] == pd.Timestamp("2021-01-01")
+    with pytest.raises(SchemaError, match="not understood"):
+        sources.parse_period("2020-12/2020-10")
+
+
+def test_hour_labelled_by_end_belongs_to_previous_month():
+    times = pd.to_datetime(["2020-10-01 00:00", "2020-10-01 01:00", "2020-11-01 00:00"])
+    rows, codes, labels = sources.hour_periods(times, freq="month")
+    assert [labels[c] for c in codes] == ["2020-09", "2020-10", "2020-10"]
+    rows, codes, labels = sources.hour_periods(times, periods=["2020-10", "2020-10/2020-12"])
+    assert rows.tolist() == [1, 2, 1, 2] and codes.tolist() == [0, 0, 1, 1]
+
+
+# --- the planted-source validation -------------------------------------------------------
+
+def _year_of_wind(rng: np.random.Generator, *, station_id: str = "S1",
+                  source_bearing: float = PLANTED[1]):
+    """A year of hourly wind, calms and missing values, and PM2.5 from a plume + background.
+
+    Wind: a mixture of a north-westerly regime (winter-like), a south-easterly one
+    and variable winds, speeds Weibull(k=1.8, 2.5 m/s) (about 5 % calm).
+    Concentration: log-normal AR(1) background with a diurnal cycle, plus a Gaussian
+    plume from the source: 300/u · exp(-½ (Δθ / 8°)²) µg/m³ when the wind blows
+    from it, with multiplicative noise; 3 % of directions and 2 % of values missing.
+    """
+    n = 366 * 24
+    time = pd.date_range("2020-01-01 01:00", periods=n, freq="h")
+    regime = rng.choice(3, size=n, p=[0.45, 0.3, 0.25])
+    wd = np.where(regime == 0, rng.vonmises(np.deg2rad(315), 2.0, n),
+                  np.where(regime == 1, rng.vonmises(np.deg2rad(135), 2.0, n),
+                           rng.uniform(-np.pi, np.pi, n)))
+    wd = np.rad2deg(wd) % 360
+    ws = 2.5 * rng.weibull(1.8, n)
+    log_bg = np.empty(n)
+    log_bg[0] = 0.0
+    shocks = rng.normal(0, 0.25, n)
+    for i in range(1, n):
+        log_bg[i] = 0.95 * log_bg[i - 1] + shocks[i]
+    hour = time.hour.to_numpy()
+    background = 35 * np.exp(log_bg) * (1 + 0.3 * np.cos(2 * np.pi * (hour - 8) / 24))
+    delta = wind.angle_diff_deg(wd, source_bearing)
+    plume = 300.0 / np.maximum(ws, 0.5) * np.exp(-0.5 * (delta / 8.0) ** 2)
+    plume[ws < 0.5] = 0.0
+    value = (background + plume) * rng.lognormal(0, 0.15, n)
+    wd[rng.random(n) < 0.03] = np.nan
+    value[rng.random(n) < 0.02] = np.nan
+    frame = pd.DataFrame({"station_id": station_id, "time": time, "ws_ms": ws, "wd_deg": wd,
+                          "value": value})
+    return frame, plume
+
+
+def test_planted_source_cpf_peak_and_rank(stations, enterprises):
+    frame, _ = _year_of_wind(np.random.default_rng(2020))
+    # the CPF peak, 36 sectors of 10°, lies within 10° of the planted bearing
+    table = wind.cpf(frame, sectors=36, percentile=75)
+    sec = table[table["sector"] >= 0]
+    peak = float(sec.loc[sec["cpf"].idxmax(), "centre_deg"])
+    assert abs(wind.angle_diff_deg(peak, PLANTED[1])) <= 10.0
+    # calm hours are set apart, not in any sector
+    calm = ((frame["ws_ms"] < 0.5) & frame["value"].notna()).sum()
+    assert table.attrs["calm_hours"] == calm > 0
+    assert int(sec["hours"].sum()) + calm + table.attrs["missing_wind"] == frame["value"].notna(
+    ).sum()
+    # NWR by direction peaks there too
+    s = wind.summary(frame, sectors=36)
+    assert abs(wind.angle_diff_deg(s["nwr_peak_deg"], PLANTED[1])) <= 10.0
+
+    near = sources.near_sources(stations, {"enterprises": enterprises}, radius_m=5000)
+    for sectors in (16, 36):
+        ranked = sources.suspects(near, frame, periods=["2020"], sectors=sectors)
+        s1 = ranked[ranked["station_id"] == "S1"]
+        assert s1["source_id"].iloc[0] == "E1", s1[["source_id", "score", "cpf"]]
+        assert s1["rank"].tolist() == list(range(1, len(s1) + 1))
+        # the same-direction decoy, twice as far, comes second: same cpf, less weight
+        assert s1["source_id"].iloc[1] == "D3"
+        first = s1.iloc[0]
+        assert first["score"] == pytest.approx(first["cpf"] * first["distance_weight"], abs=2e-4)
+        assert first["distance_weight"] == pytest.approx(1 / (1 + 2000 / 1000), abs=1e-4)
+        assert first["lift"] > 2 and first["nwr_ratio"] > 1.5
+    # per month too: the planted source leads in most months
+    monthly = sources.suspects(near, frame, freq="month", sectors=16)
+    leaders = monthly[monthly["rank"] == 1]
+    assert len(leaders) == 12
+    assert (leaders["source_id"] == "E1").sum() >= 10
+
+
+def test_suspects_missing_wind_is_not_ranked(stations, enterprises):
+    frame, _ = _year_of_wind(np.random.default_rng(5))
+    frame.loc[frame["time"] < "2020-02-01 01:00", "wd_deg"] = np.nan  # January without wind
+    near = sources.near_sources(stations, {"enterprises": enterprises}, radius_m=5000)
+    ranked = sources.suspects(near, frame, periods=["2020-01", "2020-02"], top_n=3)
+    jan = ranked[ranked["period"] == "2020-01"]
+    feb = ranked[ranked["period"] == "2020-02"]
+    assert jan["rank"].isna().all() and jan["score"].isna().all() and len(jan) == 3
+    assert (jan["windy_hours"] == 0).all()
+    assert feb["rank"].tolist() == [1, 2, 3]
+
+
+def test_suspect_inside_polygon_gets_average_direction(stations):
+    frame, _ = _year_of_wind(np.random.default_rng(7))
+    park = gpd.GeoDataFrame({"id": ["P"], "name": ["本园区"]},
+                            geometry=[shapely.Point(ST_LON, ST_LAT).buffer(0.01)],
+                            crs="EPSG:4326")
+    near = sources.near_sources(stations, {"parks": park}, radius_m=5000)
+    ranked = sources.suspects(near, frame, periods=["2020"])
+    row = ranked.iloc[0]
+    assert row["sector"] == "全方位" and row["distance_weight"] == 1.0
+    # cpf = share of high hours among windy hours, close to 0.25 for the 75th percentile
+    assert 0.15 < row["cpf"] < 0.35 and row["lift"] == pytest.approx(1.0)
