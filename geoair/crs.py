@@ -94,7 +94,7 @@ def _invert(forward, lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
         fx, fy = forward(x, y)
         dx, dy = fx - target_lon, fy - target_lat
         x, y = x - dx, y - dy
-        if np.nanmax(np.abs(np.concatenate([np.ravel(dx), np.ravel(dy)])), initial=0) < _ITER_TOL_DEG:
+        if max(np.nanmax(np.abs(dx), initial=0), np.nanmax(np.abs(dy), initial=0)) < _ITER_TOL_DEG:
             break
     return x, y
 

@@ -493,7 +493,7 @@ def _resolve_enterprises(rows: pd.DataFrame, enterprises: pd.DataFrame | None,
             "Correct the name, or import the enterprise first")
 
 
-# --- kind-specific finishing -------------------------------------------------------------------
+# --- kind-specific finishing ---------------------------------------------------------
 
 _PERIOD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 
@@ -569,7 +569,7 @@ def _finish_targets(rows: pd.DataFrame, reasons: dict[int, list[str]]) -> pd.Dat
     return rows.assign(period=periods)
 
 
-# --- the pure pipeline -----------------------------------------------------------------------------
+# --- the pure pipeline ---------------------------------------------------------------
 
 def prepare_rows(spec: TableSpec, raw: RawTable, *, coords=None, default_coords: str = "wgs84",
                  enterprises: pd.DataFrame | None = None,
@@ -646,7 +646,7 @@ def prepare_rows(spec: TableSpec, raw: RawTable, *, coords=None, default_coords:
     return Prepared(good, rejects.reset_index(drop=True), notes)
 
 
-# --- merging into the workspace ------------------------------------------------------------------
+# --- merging into the workspace ------------------------------------------------------
 
 def merge_rows(existing: pd.DataFrame | None, new: pd.DataFrame, key: tuple[str, ...]
                ) -> tuple[pd.DataFrame, int]:

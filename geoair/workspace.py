@@ -200,7 +200,8 @@ def _storable(frame: pd.DataFrame) -> pd.DataFrame:
         if isinstance(series.dtype, pd.BooleanDtype):
             out[column] = series.astype("float64")  # 1/0/NaN; restored on read
         elif isinstance(series.dtype, pd.Int64Dtype | pd.Int32Dtype):
-            out[column] = series.astype("float64") if series.isna().any() else series.astype("int64")
+            has_gaps = series.isna().any()
+            out[column] = series.astype("float64" if has_gaps else "int64")
         elif series.dtype == object:
             sample = series.dropna()
             if len(sample) and isinstance(sample.iloc[0], list | tuple | set | dict):

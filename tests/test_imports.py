@@ -64,7 +64,8 @@ def test_english_headers_and_variants(ws, tmp_path):
                     encoding="utf-8")
     import_file(ws, "enterprises", path)
     row = ws.read("enterprises").iloc[0]
-    assert (row["industry"], row["performance_grade"], row["status"]) == ("耐火材料", "B", "正常生产")
+    got = (row["industry"], row["performance_grade"], row["status"])
+    assert got == ("耐火材料", "B", "正常生产")
     assert bool(row["above_scale"]) is True
 
 
@@ -287,7 +288,8 @@ def _write_form2(path: Path, rows: list[list]) -> None:
            "企业生产状 态(正常生 产/依法停 产/依法关 闭/自然停 产)", "备注 (煤场、 料场)", "责任人"]
     middle = [None] * 4 + ["物料堆场 全封闭情况(是 /否)", "厂区运输方式 (密闭输送①/非 密闭输送)",
                            "厂区道路、矸 石运输等道路 硬化 (是/否)", "生产现场 硬化 (是/否)",
-                           "生产车间尘点封闭 及除尘设施建设", None, "车辆冲洗 (有 /无)"] + [None] * 4
+                           "生产车间尘点封闭 及除尘设施建设", None,
+                           "车辆冲洗 (有 /无)"] + [None] * 4
     bottom = [None] * 8 + ["数量 (个)", "防尘措施 是否到位 (是/否)"] + [None] * 5
     for row in (top, middle, bottom):
         sheet.append(row)
@@ -413,7 +415,7 @@ def test_failure_in_the_middle_leaves_the_workspace_as_it_was(ws_with_ledger, tm
 
 
 def test_a_second_writer_is_refused(ws_with_ledger):
-    with ws_with_ledger.transaction():
-        with pytest.raises(WorkspaceError, match="Another geoair command"):
-            with ws_with_ledger.transaction():
-                pass
+    with (ws_with_ledger.transaction(),
+          pytest.raises(WorkspaceError, match="Another geoair"),
+          ws_with_ledger.transaction()):
+        pass
