@@ -161,7 +161,7 @@ def read_vector(path: Path | str, *, layer: str | None = None,
             if layer is not None and layer not in layers:
                 raise InputFileError(f"{path.name} has no layer {layer!r}; it has: "
                                      f"{', '.join(layers)}.")
-            frame = pyogrio.read_dataframe(path, layer=layer, **kwargs)
+            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True, **kwargs)
     except pyogrio.errors.DataSourceError as exc:
         raise InputFileError(f"{path.name} cannot be opened as a map layer ({exc}). Is it "
                              "complete? A Shapefile needs its .shp, .shx and .dbf together."
