@@ -25,6 +25,7 @@ Echo = Callable[[str], None]
 # adds its line here; the function takes (ws, echo) and returns nothing.
 STEPS: list[tuple[str, str]] = [
     ("import the sample layers and records", "geoair.imports:demo_step"),
+    ("sources upwind of stations: near, suspects, polar plots", "geoair.sources:demo_step"),
 ]
 
 

@@ -230,3 +230,85 @@ def test_suspect_inside_polygon_gets_average_direction(stations):
     assert row["sector"] == "全方位" and row["distance_weight"] == 1.0
     # cpf = share of high hours among windy hours, close to 0.25 for the 75th percentile
     assert 0.15 < row["cpf"] < 0.35 and row["lift"] == pytest.approx(1.0)
+
+
+# --- command line -------------------------------------------------------------------------
+
+@pytest.fixture
+def ws_sources(ws, stations, enterprises, monkeypatch):
+    """A workspace with the stations and enterprises, and a year of wind for S1."""
+    with ws.transaction() as tx:
+        tx.write("stations", stations)
+        tx.write("enterprises", enterprises)
+    frame, _ = _year_of_wind(np.random.default_rng(11))
+
+    def fake_load_wind(ws_, *, pollutant, station_ids=None, periods=None):
+        out = frame[frame["station_id"].isin(station_ids)] if station_ids else frame
+        if periods:
+            bounds = [sources.parse_period(p) for p in periods]
+            start = out["time"] - pd.Timedelta(hours=1)
+            keep = np.zeros(len(out), dtype=bool)
+            for lo, hi in bounds:
+                keep |= ((start >= lo) & (start < hi)).to_numpy()
+            out = out[keep]
+        return out
+
+    monkeypatch.setattr(sources, "load_wind", fake_load_wind)
+    return ws
+
+
+def _run(args):
+    from click.testing import CliRunner
+
+    from geoair.cli import main
+
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_cli_near_writes_layer_and_excel(ws_sources, tmp_path):
+    out = _run(["sources", "near", "--radius", "3000", "-w", str(ws_sources.root),
+                "--out", str(tmp_path / "near.xlsx")])
+    assert "within 3000 m of 1 stations" in out
+    near = ws_sources.read("station_sources")
+    assert sorted(near["source_id"]) == ["D1", "D2", "D4", "D5", "E1"]
+    assert near.geom_type.unique().tolist() == ["LineString"]
+    sheet = pd.read_excel(tmp_path / "near.xlsx")
+    assert sheet.loc[sheet["source_id"] == "E1", "distance_m"].iloc[0] == pytest.approx(2000, abs=1)
+
+
+def test_cli_wind_prints_peak_and_writes_png_and_sheets(ws_sources, tmp_path):
+    out = _run(["sources", "wind", "--station", "赛鱼站", "--period", "2020-10/2020-12",
+                "--sectors", "36", "-w", str(ws_sources.root), "--out", str(tmp_path / "w.xlsx")])
+    assert "#1 企业E1" in out
+    png = ws_sources.outputs_dir / "sources" / "S1_PM2.5_2020-10_2020-12.png"
+    assert png.exists() and str(png) in out
+    sheets = pd.read_excel(tmp_path / "w.xlsx", sheet_name=None)
+    assert set(sheets) == {"summary", "cpf", "wind_rose", "pollution_rose", "nwr", "sources"}
+    peak = sheets["summary"]["cpf_peak_deg"].iloc[0]
+    assert abs(wind.angle_diff_deg(peak, PLANTED[1])) <= 10
+
+
+def test_cli_wind_unknown_station_says_which_exist(ws_sources):
+    from click.testing import CliRunner
+
+    from geoair.cli import main
+
+    result = CliRunner().invoke(main, ["sources", "wind", "--station", "无此站", "--period",
+                                       "2020-10", "-w", str(ws_sources.root)])
+    assert result.exit_code == 1 and "No station is called '无此站'" in result.output
+
+
+def test_cli_suspects_ranks_planted_source_and_lists_plots(ws_sources, tmp_path):
+    out = _run(["sources", "suspects", "--period", "2020-10/2020-12", "--period", "2020-11",
+                "-w", str(ws_sources.root), "--out", str(tmp_path / "s.csv")])
+    assert "赛鱼站 2020-10/2020-12: 企业E1" in out
+    ranked = ws_sources.read("source_suspects")
+    leaders = ranked[ranked["rank"] == 1]
+    assert set(leaders["source_id"]) == {"E1"} and set(leaders["period"]) == {
+        "2020-10/2020-12", "2020-11"}
+    plots = ws_sources.read("source_plots")
+    assert plots["png"].tolist() == ["outputs/sources/S1_PM2.5.png"]
+    assert (ws_sources.root / plots["png"].iloc[0]).exists()
+    assert pd.read_csv(tmp_path / "s.csv")["rank"].iloc[0] == 1
