@@ -269,6 +269,72 @@ top_n = 10
 # Periods ranked when none is given: "month", "quarter" or "year" (stations'
 # PM2.5 targets are monthly, seed 004 annex 1).
 freq = "month"
+
+[patrol]
+# Named start of every team's round trip (geoair patrol plan --start overrides it),
+# and its WGS-84 coordinates. The default is approximate (Yangquan's 城区 centre,
+# where the city bureau sits): put your bureau's gate here.
+start_name = "市生态环境局"
+start_lon = 113.5795
+start_lat = 37.8563
+# Teams out on a day and the most sites one team visits (geoair's defaults, a
+# working day of two inspectors per car; change to your own).
+teams = 3
+stops = 8
+# Coverage rule: every site is visited at least once in this many days, so no site
+# can count on never being chosen. The clean-factory action reports monthly
+# (seed 000: 每月5日前报送上月工作), hence 30 days.
+coverage_days = 30
+# At most this share of a day's stops goes to overdue sites forced in by the coverage
+# rule, so that the riskiest sites are still seen when the backlog is large.
+coverage_share_max = 0.5
+# Sites farther than this from a road node are reached in a straight line from the
+# nearest node, and a warning says so.
+snap_warn_m = 2000.0
+# Without a counties layer, a start farther than this from every site is refused.
+start_max_m = 50000.0
+# Cases counted for "past findings": those of the last N days. Per-case terms count
+# at most case_count_cap cases; days since the last visit count at most
+# visit_days_cap days (a site never visited counts the cap); gate-road length counts
+# at most gate_road_cap_m metres.
+findings_lookback_days = 365
+case_count_cap = 3
+visit_days_cap = 120
+gate_road_cap_m = 1000.0
+# A site among the first upwind_top_n suspects of a station missing its target counts
+# as upwind of it (tables source_suspects and targets_check).
+upwind_top_n = 5
+
+[patrol.weights]
+# Points per reason (geoair's defaults, set so that an open case or a burning heap
+# outweighs a month without a visit; the risk_scores table shows every term).
+# Per open (unrectified) case (附件3 是否完成整改 = 否).
+open_case = 15.0
+# Per case found within findings_lookback_days, rectified or not.
+past_finding = 5.0
+# Per checklist item failed at the latest inspection (附件2, 7 items).
+checklist_item_failed = 5.0
+# Per day since the last visit (inspection, case or earlier patrol plan).
+per_day_since_visit = 0.25
+# Top suspect of a station that misses its PM2.5 target (seed 004, 附件1).
+upwind_of_missing_station = 20.0
+# A burning or smoking gangue heap (seed 004: 消除自燃冒烟).
+burning_heap = 30.0
+# An untreated gangue heap (half for one being treated).
+untreated_heap = 15.0
+# Per 100 m of gate road to sweep (seed 000, 二(二)).
+gate_road_per_100m = 1.0
+# Performance grade C or D (seed 001: key-park enterprises to reach B or better).
+grade_below_b = 10.0
+# Suspended, idle or closed: check that it stays so.
+not_producing = 5.0
+# ... and shows activity (found producing, or an upwind suspect).
+suspended_but_active = 25.0
+
+[patrol.places]
+# Named places that --start accepts, as name = [longitude, latitude] in WGS-84,
+# e.g. 盂县分局 = [113.41, 38.09]. Names of enterprises, stations, parks and
+# heaps in the workspace are accepted too.
 """
 
 

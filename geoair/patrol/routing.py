@@ -1,0 +1,496 @@
+"""Road-network distances and the order of each team's stops.
+
+Distances
+    :func:`build_road_graph` turns a road layer into a graph whose nodes are the
+    roads' vertices (vertices closer than ``tolerance_m`` merged, so ways that share a
+    vertex connect, as in OpenStreetMap) and whose edges are the segments between
+    consecutive vertices, weighted by their length in metres in a projected CRS. Sites
+    are snapped to the nearest node of the largest connected part of the network (so
+    every pair is reachable) and the straight stretch from site to node is counted.
+    Shortest paths come from :func:`scipy.sparse.csgraph.dijkstra`, run once per site
+    of the day's plan (not per pair), in batches so memory stays small.
+
+Order
+    :func:`solve_routes` solves the capacitated vehicle-routing problem on the
+    distance matrix: teams = vehicles, stops = capacity, the start = depot. It builds
+    routes by regret insertion (the site that would lose most by waiting is placed
+    first, at its cheapest place), improves them by local search (Or-opt moves of
+    1-3 stops within and between routes, exchanges between routes, 2-opt within a
+    route) until no move shortens the total, and finally orders every route of at
+    most ``exact_max_stops`` stops exactly (Held-Karp dynamic programme).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import shapely
+from numpy.typing import NDArray
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.spatial import cKDTree
+
+from geoair._errors import SchemaError
+from geoair.crs import metric_crs_for
+
+log = logging.getLogger(__name__)
+
+Array = NDArray[np.float64]
+_BATCH = 32  # dijkstra sources per batch: 32 x n_nodes floats at a time
+
+
+@dataclass
+class RoadGraph:
+    """A road network as a sparse graph in a metric CRS.
+
+    Attributes
+    ----------
+    crs : pyproj.CRS
+        The projected CRS of ``xy`` and of every length.
+    xy : ndarray, shape (n_nodes, 2)
+        Node coordinates in metres.
+    matrix : scipy.sparse.csr_matrix
+        Symmetric adjacency matrix, edge length in metres.
+    main_nodes : ndarray of int
+        Nodes of the largest connected part, the only ones sites are snapped to.
+    """
+
+    crs: pyproj.CRS
+    xy: Array
+    matrix: csr_matrix
+    main_nodes: NDArray[np.int64]
+
+    def __post_init__(self) -> None:
+        self._tree = cKDTree(self.xy[self.main_nodes])
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.xy)
+
+    @property
+    def n_edges(self) -> int:
+        return self.matrix.nnz // 2
+
+    def snap(self, xy: Array) -> tuple[NDArray[np.int64], Array]:
+        """Nearest main-part node of each point (metric coordinates) and its distance in m."""
+        dist, pos = self._tree.query(np.asarray(xy, dtype="float64"))
+        return self.main_nodes[pos], dist
+
+    def distances(self, nodes: NDArray[np.int64]) -> Array:
+        """Shortest-path lengths (m) between every pair of ``nodes``, shape (n, n)."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        unique, inverse = np.unique(nodes, return_inverse=True)
+        out = np.empty((len(unique), len(unique)))
+        for start in range(0, len(unique), _BATCH):
+            batch = unique[start:start + _BATCH]
+            dist = dijkstra(self.matrix, directed=True, indices=batch)
+            out[start:start + len(batch)] = dist[:, unique]
+        return out[np.ix_(inverse, inverse)]
+
+    def path(self, a: int, b: int, *, length_m: float | None = None) -> Array:
+        """Node coordinates of a shortest path from node ``a`` to node ``b``."""
+        if a == b:
+            return self.xy[[a]]
+        limit = np.inf if length_m is None else length_m * (1 + 1e-9) + 1e-6
+        _, pred = dijkstra(self.matrix, directed=True, indices=a, return_predecessors=True,
+                           limit=limit)
+        chain = [b]
+        while chain[-1] != a:
+            step = pred[chain[-1]]
+            if step < 0:
+                raise RuntimeError(f"road nodes {a} and {b} are not connected")
+            chain.append(int(step))
+        return self.xy[chain[::-1]]
+
+
+def build_road_graph(roads: gpd.GeoDataFrame, *, crs: pyproj.CRS | None = None,
+                     tolerance_m: float = 0.5) -> RoadGraph:
+    """Build the routing graph of a road layer.
+
+    Parameters
+    ----------
+    roads : GeoDataFrame
+        Lines (or multi-lines) in EPSG:4326, e.g. the workspace's ``roads``.
+    crs : pyproj.CRS, optional
+        Projected CRS to measure in (default: the Gauss-Krüger zone of the roads).
+    tolerance_m : float
+        Vertices closer than this are one node.
+
+    Returns
+    -------
+    RoadGraph
+
+    Raises
+    ------
+    SchemaError
+        The layer has no line with two distinct vertices.
+    """
+    crs = crs or metric_crs_for(roads)
+    geoms = roads.geometry.to_crs(crs).to_numpy()
+    geoms = geoms[~(shapely.is_empty(geoms) | shapely.is_missing(geoms))]
+    parts = shapely.get_parts(geoms)
+    parts = parts[np.isin(shapely.get_type_id(parts), (1, 2))]  # LineString, LinearRing
+    coords, part_index = shapely.get_coordinates(parts, return_index=True)
+    if len(coords) < 2:
+        raise SchemaError("The roads layer has no usable lines. Import a road network with "
+                          "geoair import roads FILE, or plan with straight-line distances.")
+    grid = np.round(coords / tolerance_m).astype(np.int64)
+    grid -= grid.min(axis=0)
+    key = grid[:, 0] * (int(grid[:, 1].max()) + 1) + grid[:, 1]
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    xy = coords[first]
+    same_part = part_index[:-1] == part_index[1:]
+    u, v = inverse[:-1][same_part], inverse[1:][same_part]
+    length = np.hypot(*(coords[1:][same_part] - coords[:-1][same_part]).T)
+    keep = u != v
+    u, v, length = u[keep], v[keep], length[keep]
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    order = np.lexsort((length, b, a))
+    a, b, length = a[order], b[order], length[order]
+    first_of_pair = np.ones(len(a), dtype=bool)
+    first_of_pair[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    a, b, length = a[first_of_pair], b[first_of_pair], length[first_of_pair]
+    n = len(xy)
+    matrix = csr_matrix((np.concatenate([length, length]),
+                         (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n))
+    n_parts, labels = connected_components(matrix, directed=False)
+    main_label = np.bincount(labels).argmax()
+    main_nodes = np.flatnonzero(labels == main_label)
+    if n_parts > 1:
+        log.info("road network: %d connected parts; sites are snapped to the largest "
+                 "(%d of %d nodes)", n_parts, len(main_nodes), n)
+    log.debug("road graph: %d nodes, %d edges, %s", n, len(a), crs.to_string())
+    return RoadGraph(crs=crs, xy=xy, matrix=matrix, main_nodes=main_nodes)
+
+
+def straight_distances(xy: Array) -> Array:
+    """Euclidean distances (m) between metric points, shape (n, n)."""
+    xy = np.asarray(xy, dtype="float64")
+    return np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+
+
+def road_distances(graph: RoadGraph, xy: Array) -> tuple[Array, NDArray[np.int64], Array]:
+    """Distances (m) between points along the network, counting the way to the road.
+
+    Returns
+    -------
+    matrix : ndarray (n, n)
+        ``access[i] + network(node[i], node[j]) + access[j]``, 0 on the diagonal.
+    nodes : ndarray of int
+        The node each point is snapped to.
+    access : ndarray
+        Straight distance from each point to its node, m.
+    """
+    nodes, access = graph.snap(xy)
+    network = graph.distances(nodes)
+    matrix = access[:, None] + network + access[None, :]
+    np.fill_diagonal(matrix, 0.0)
+    return matrix, nodes, access
+
+
+# --- route ordering -------------------------------------------------------------------
+
+def route_length(dist: Array, route: list[int], depot: int = 0) -> float:
+    """Length of the round trip depot -> route -> depot."""
+    if not route:
+        return 0.0
+    seq = [depot, *route, depot]
+    return float(sum(dist[seq[k], seq[k + 1]] for k in range(len(seq) - 1)))
+
+
+def held_karp(dist: Array, stops: list[int], depot: int = 0) -> list[int]:
+    """Shortest round trip from ``depot`` through ``stops`` (exact; use for <= 12 stops)."""
+    m = len(stops)
+    if m <= 2:
+        return list(stops)
+    sub = dist[np.ix_([depot, *stops], [depot, *stops])]
+    full = 1 << m
+    dp = np.full((full, m), np.inf)
+    parent = np.full((full, m), -1, dtype=np.int64)
+    for j in range(m):
+        dp[1 << j, j] = sub[0, j + 1]
+    bits = 1 << np.arange(m)
+    for mask in range(1, full):
+        members = np.flatnonzero(mask & bits)
+        if len(members) < 2:
+            continue
+        for j in members:
+            prev = mask ^ (1 << j)
+            ks = members[members != j]
+            cand = dp[prev, ks] + sub[ks + 1, j + 1]
+            best = int(np.argmin(cand))
+            dp[mask, j] = cand[best]
+            parent[mask, j] = ks[best]
+    total = dp[full - 1] + sub[1:, 0]
+    j = int(np.argmin(total))
+    mask = full - 1
+    order = []
+    while j >= 0:
+        order.append(j)
+        mask, j = mask ^ (1 << j), int(parent[mask, j])
+    return [stops[k] for k in order[::-1]]
+
+
+def _insertion_costs(dist: Array, route: list[int], candidates: NDArray[np.int64],
+                     depot: int) -> tuple[Array, NDArray[np.int64]]:
+    seq = np.array([depot, *route, depot])
+    prev, nxt = seq[:-1], seq[1:]
+    cost = dist[np.ix_(candidates, prev)] + dist[np.ix_(candidates, nxt)] - dist[prev, nxt]
+    pos = np.argmin(cost, axis=1)
+    return cost[np.arange(len(candidates)), pos], pos
+
+
+def _seed_routes(dist: Array, todo: list[int], n_teams: int, depot: int) -> list[list[int]]:
+    """One stop per team: the site farthest from the start, then those farthest from all."""
+    routes: list[list[int]] = [[] for _ in range(n_teams)]
+    anchor = [depot]
+    for r in range(min(n_teams, len(todo))):
+        gap = dist[np.ix_(todo, anchor)].min(axis=1)
+        pick = todo.pop(int(np.argmax(gap)))
+        routes[r].append(pick)
+        anchor.append(pick)
+    return routes
+
+
+def _recreate(dist: Array, routes: list[list[int]], todo: list[int], max_stops: int,
+              depot: int) -> None:
+    """Regret insertion of ``todo`` into ``routes`` (in place)."""
+    todo = list(todo)
+    n_teams = len(routes)
+    cand = np.array(todo, dtype=np.int64)
+    costs = np.full((len(todo), n_teams), np.inf)
+    where = np.zeros((len(todo), n_teams), dtype=np.int64)
+    for r, route in enumerate(routes):
+        if len(route) < max_stops:
+            costs[:, r], where[:, r] = _insertion_costs(dist, route, cand, depot)
+    alive = np.ones(len(todo), dtype=bool)
+    for _ in range(len(todo)):
+        order = np.sort(costs, axis=1)
+        best = order[:, 0]
+        second = order[:, 1] if n_teams > 1 else np.full(len(todo), np.inf)
+        with np.errstate(invalid="ignore"):
+            regret = np.where(np.isfinite(second), second - best, 1e18)
+        regret[~alive] = -np.inf
+        best = np.where(alive, best, np.inf)
+        i = int(np.lexsort((best, -regret))[0])
+        r = int(np.argmin(costs[i]))
+        routes[r].insert(int(where[i, r]), int(cand[i]))
+        alive[i] = False
+        costs[i] = np.inf
+        if len(routes[r]) < max_stops:
+            live = np.flatnonzero(alive)
+            if len(live):
+                costs[live, r], where[live, r] = _insertion_costs(dist, routes[r], cand[live],
+                                                                  depot)
+        else:
+            costs[:, r] = np.inf
+
+
+def _two_opt(dist: Array, route: list[int], depot: int) -> bool:
+    seq = [depot, *route, depot]
+    improved = False
+    n = len(seq)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(1, n - 2):
+            for j in range(i + 1, n - 1):
+                delta = (dist[seq[i - 1], seq[j]] + dist[seq[i], seq[j + 1]]
+                         - dist[seq[i - 1], seq[i]] - dist[seq[j], seq[j + 1]])
+                if delta < -1e-9:
+                    seq[i:j + 1] = seq[i:j + 1][::-1]
+                    changed = improved = True
+    route[:] = seq[1:-1]
+    return improved
+
+
+def _or_opt(dist: Array, routes: list[list[int]], max_stops: int, depot: int) -> bool:
+    """Best move of a segment of 1-3 stops (either direction) anywhere; True if moved."""
+    best = (-1e-9, None)
+    for ra, route in enumerate(routes):
+        seq = [depot, *route, depot]
+        for length in (1, 2, 3):
+            for i in range(1, len(seq) - length):
+                seg = seq[i:i + length]
+                p, q = seq[i - 1], seq[i + length]
+                removed = dist[p, seg[0]] + dist[seg[-1], q] - dist[p, q]
+                for rb, other in enumerate(routes):
+                    if rb != ra and len(other) + length > max_stops:
+                        continue
+                    if rb == ra and len(route) == length:
+                        continue
+                    target = ([depot, *route[:i - 1], *route[i - 1 + length:], depot]
+                              if rb == ra else [depot, *other, depot])
+                    prev = np.array(target[:-1])
+                    nxt = np.array(target[1:])
+                    base = dist[prev, nxt]
+                    fwd = dist[prev, seg[0]] + dist[seg[-1], nxt] - base
+                    rev = dist[prev, seg[-1]] + dist[seg[0], nxt] - base
+                    for gains, reverse in ((fwd, False), (rev, True)):
+                        k = int(np.argmin(gains))
+                        delta = gains[k] - removed
+                        if delta < best[0]:
+                            best = (delta, (ra, i - 1, length, rb, k, reverse))
+    if best[1] is None:
+        return False
+    ra, start, length, rb, k, reverse = best[1]
+    seg = routes[ra][start:start + length]
+    del routes[ra][start:start + length]
+    routes[rb][k:k] = seg[::-1] if reverse else seg
+    return True
+
+
+def _removal_gain(dist: Array, route: list[int], depot: int) -> Array:
+    seq = np.array([depot, *route, depot])
+    return dist[seq[:-2], seq[1:-1]] + dist[seq[1:-1], seq[2:]] - dist[seq[:-2], seq[2:]]
+
+
+def _exchange(dist: Array, routes: list[list[int]], depot: int) -> bool:
+    """Best exchange of a stop of one route with a stop of another, each put at its
+    cheapest place in the other route; True if one shortened the total."""
+    best = (-1e-9, None)
+    for ra in range(len(routes)):
+        for rb in range(ra + 1, len(routes)):
+            a_route, b_route = routes[ra], routes[rb]
+            if not a_route or not b_route:
+                continue
+            a_arr, b_arr = np.array(a_route), np.array(b_route)
+            b_into = np.empty((len(a_route), len(b_route)))
+            b_pos = np.empty((len(a_route), len(b_route)), dtype=np.int64)
+            for i in range(len(a_route)):
+                rest = a_route[:i] + a_route[i + 1:]
+                b_into[i], b_pos[i] = _insertion_costs(dist, rest, b_arr, depot)
+            a_into = np.empty((len(a_route), len(b_route)))
+            a_pos = np.empty((len(a_route), len(b_route)), dtype=np.int64)
+            for j in range(len(b_route)):
+                rest = b_route[:j] + b_route[j + 1:]
+                a_into[:, j], a_pos[:, j] = _insertion_costs(dist, rest, a_arr, depot)
+            delta = (b_into + a_into - _removal_gain(dist, a_route, depot)[:, None]
+                     - _removal_gain(dist, b_route, depot)[None, :])
+            i, j = np.unravel_index(np.argmin(delta), delta.shape)
+            if delta[i, j] < best[0]:
+                best = (float(delta[i, j]), (ra, int(i), rb, int(j), int(b_pos[i, j]),
+                                             int(a_pos[i, j])))
+    if best[1] is None:
+        return False
+    ra, i, rb, j, pos_in_a, pos_in_b = best[1]
+    a_site, b_site = routes[ra].pop(i), routes[rb].pop(j)
+    routes[ra].insert(pos_in_a, b_site)
+    routes[rb].insert(pos_in_b, a_site)
+    return True
+
+
+def _local_search(dist: Array, routes: list[list[int]], max_stops: int, depot: int,
+                  max_moves: int) -> None:
+    for route in routes:
+        _two_opt(dist, route, depot)
+    for _ in range(max_moves):
+        moved = _or_opt(dist, routes, max_stops, depot)
+        if not moved and len(routes) > 1:
+            moved = _exchange(dist, routes, depot)
+        if not moved:
+            break
+        for route in routes:
+            _two_opt(dist, route, depot)
+
+
+def _total(dist: Array, routes: list[list[int]], depot: int) -> float:
+    return sum(route_length(dist, r, depot) for r in routes)
+
+
+def _fill_idle_teams(dist: Array, routes: list[list[int]], depot: int) -> None:
+    """Give a team left without stops the stop whose move costs least."""
+    for route in routes:
+        if route:
+            continue
+        donors = [k for k in range(len(routes)) if len(routes[k]) > 1]
+        if not donors:
+            return
+        best = None
+        for k in donors:
+            base = route_length(dist, routes[k], depot)
+            for i, site in enumerate(routes[k]):
+                rest = routes[k][:i] + routes[k][i + 1:]
+                cost = route_length(dist, rest, depot) - base + 2 * dist[depot, site]
+                if best is None or cost < best[0]:
+                    best = (cost, k, i)
+        _, k, i = best
+        route.append(routes[k].pop(i))
+
+
+def solve_routes(dist: Array, *, n_teams: int, max_stops: int, depot: int = 0,
+                 sites: list[int] | None = None, exact_max_stops: int = 9,
+                 lns_rounds: int = 150, seed: int = 0,
+                 max_moves: int = 10_000) -> list[list[int]]:
+    """Split sites among teams and order each team's round trip from the depot.
+
+    Parameters
+    ----------
+    dist : ndarray (n, n)
+        Distances in metres between the depot and the sites (symmetric).
+    n_teams : int
+        Number of teams (routes). Every team gets at least one stop when there are
+        enough sites.
+    max_stops : int
+        Most stops of one team.
+    depot : int
+        Row of the start in ``dist``.
+    sites : list of int, optional
+        Rows to visit (default: every row but the depot).
+    exact_max_stops : int
+        Routes of at most this many stops are ordered exactly at the end (0: never).
+    lns_rounds : int
+        Rounds of ruin and recreate: a few neighbouring stops are taken out of their
+        routes and put back by regret insertion; kept when the total gets shorter.
+    seed : int
+        Seed of the choice of stops to take out; the same input gives the same plan.
+    max_moves : int
+        Cap on local-search moves per round (a safeguard).
+
+    Returns
+    -------
+    list of list of int
+        One list of rows per team, in visiting order (possibly empty).
+
+    Raises
+    ------
+    ValueError
+        More sites than ``n_teams * max_stops``.
+    """
+    dist = np.asarray(dist, dtype="float64")
+    sites = [i for i in range(len(dist)) if i != depot] if sites is None else list(sites)
+    if n_teams < 1 or max_stops < 1:
+        raise ValueError("n_teams and max_stops must be at least 1")
+    if len(sites) > n_teams * max_stops:
+        raise ValueError(f"{len(sites)} sites do not fit {n_teams} teams of {max_stops} stops")
+    if not sites:
+        return [[] for _ in range(n_teams)]
+    todo = list(sites)
+    routes = _seed_routes(dist, todo, n_teams, depot)
+    _recreate(dist, routes, todo, max_stops, depot)
+    _local_search(dist, routes, max_stops, depot, max_moves)
+    length = _total(dist, routes, depot)
+    rng = np.random.default_rng(seed)
+    site_array = np.array(sites)
+    most = max(2, min(len(sites) // 2, 15))
+    for _ in range(lns_rounds if len(sites) > 2 else 0):
+        k = int(rng.integers(2, most + 1)) if most > 2 else 2
+        centre = int(rng.choice(site_array))
+        removed = set(site_array[np.argsort(dist[centre, site_array], kind="stable")[:k]]
+                      .tolist())
+        trial = [[s for s in r if s not in removed] for r in routes]
+        _recreate(dist, trial, sorted(removed), max_stops, depot)
+        _local_search(dist, trial, max_stops, depot, max_moves)
+        trial_length = _total(dist, trial, depot)
+        if trial_length < length - 1e-9:
+            routes, length = trial, trial_length
+    if len(sites) >= n_teams:
+        _fill_idle_teams(dist, routes, depot)
+    for route in routes:
+        if 2 < len(route) <= exact_max_stops:
+            route[:] = held_karp(dist, route, depot)
+    return routes
