@@ -1,0 +1,739 @@
+"""The documents' forms as Excel workbooks, with their exact Chinese headers.
+
+* **附件2** 问题清单 (seed 000): one row per enterprise visit of the month; the header
+  is three rows deep, 无组织排放整治情况 spanning seven columns and 生产车间尘点封闭
+  及除尘设施建设 two of them, with the form's own footnote on the transport codes.
+* **附件3** 监管工作情况汇总表 (seed 000): one row per problem found; 处理措施 spans
+  立行立改 / 停产整治 / 立案处罚, each marked √.
+* **调度表** (seed 002, 大气污染防治百日专项整治攻坚行动调度表): one sheet per week
+  ending on Friday (reports are due Fridays at 18:00), built from the cases: objects
+  inspected, problems found per category, disposal, fines in 万元.
+* **PM2.5 目标完成情况**, laid out like annex 1 of seed 004 (months as rows, one
+  column per national station / county, µg/m³): target, measured, difference, met.
+
+The category of a case in the dispatch table is chosen from its problem text by the
+first matching rule of :data:`DISPATCH_RULES` (the categories listed under the seed 002
+form); a problem that matches none is 其它.
+
+Forms are built as :class:`Form` objects (pure, testable) and written by
+:func:`write_workbook`, atomically. The 附件2 and 附件3 workbooks import back with
+``geoair import inspections|cases`` (附件2 has no date column, as the document's form
+has none: give ``--date``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geoair._errors import GeoairError, OutputError, WorkspaceError
+from geoair.io import atomic_path
+from geoair.schema import TRANSPORT_CODES
+
+log = logging.getLogger(__name__)
+
+# A header is a list of nodes; a node is (label, children) with children a list of
+# nodes, or (label, None) for a column.
+Header = list[tuple[str, "Header | None"]]
+
+ANNEX2_HEADER: Header = [
+    ("序号", None),
+    ("县区", None),
+    ("乡镇(街道)", None),
+    ("企业名称", None),
+    ("无组织排放整治情况", [
+        ("物料堆场全封闭情况(是/否)", None),
+        ("厂区运输方式(密闭输送①/非密闭输送)", None),
+        ("厂区道路、矸石运输等道路硬化(是/否)", None),
+        ("生产现场硬化(是/否)", None),
+        ("生产车间尘点封闭及除尘设施建设", [
+            ("数量(个)", None),
+            ("防尘措施是否到位(是/否)", None),
+        ]),
+        ("车辆冲洗(有/无)", None),
+    ]),
+    ("无组织排放治理是否符合要求(是/否)", None),
+    ("企业生产状态(正常生产/依法停产/依法关闭/自然停产)", None),
+    ("备注(煤场、料场)", None),
+    ("责任人", None),
+]
+ANNEX2_NOTE = ("备注：①密闭输送方式：表内只填写相应的封闭方式编号即可。"
+               + "".join(f"（{code}）{label}" for code, label in TRANSPORT_CODES.items()))
+ANNEX3_HEADER: Header = [
+    ("序号", None),
+    ("检查日期", None),
+    ("县（区）", None),
+    ("企业名称", None),
+    ("问题简要描述", None),
+    ("处理措施", [("立行立改", None), ("停产整治", None), ("立案处罚", None)]),
+    ("整改措施", None),
+    ("处罚金额（元）", None),
+    ("是否完成整改", None),
+    ("备注", None),
+]
+DISPATCH_HEADER: Header = [
+    ("检查对象数量", None),
+    ("发现问题数量", None),
+    ("问题简述（类别*、简况）", None),
+    ("后续处置（立行立改/立案处罚）", None),
+    ("处罚金额（万元）", None),
+]
+DISPATCH_OBJECTS = ("工业企业（个）", "建筑工地（个）", "移动源（辆）", "道路（条/米）")
+DISPATCH_NOTES = (
+    "注：本周检查共出动执法检查人员（______人次）",
+    "*类别包括：工业企业：超标排污（无组织/有组织）、在线监测数据弄虚作假、污染防治设施不正常运行、其它；",
+    "建筑工地：工地周边未100%围挡、物料堆放未100%覆盖、出入车辆未100%冲洗、施工场地地面未100%硬化、"
+    "未100%湿法作业、渣土车未100%密闭运输、其它；",
+    "移动源：机动车尾气超标排放、沿途抛撒、闯禁行、非道尾气超标排放、非道闯高排放禁烟区、其它；",
+    "道路：路面扬尘、未按要求洒水、其它。",
+)
+# Industrial-enterprise problem categories of seed 002, first matching pattern wins.
+DISPATCH_RULES: tuple[tuple[str, str], ...] = (
+    ("在线监测数据弄虚作假", r"弄虚作假|篡改|伪造|在线监测|监测数据"),
+    ("污染防治设施不正常运行", r"设施|除尘器|不正常运行|停运|未运行|未开启|喷淋|雾炮"),
+    ("超标排污（有组织）", r"有组织|排气筒|烟囱|超标排放|排放超标"),
+    ("超标排污（无组织）", r"无组织|扬尘|堆场|料场|煤场|苫盖|覆盖|封闭|密闭|硬化|洒水|冲洗|"
+                      r"积尘|抛洒|遗撒|粉尘|尘"),
+)
+OTHER = "其它"
+# Dispatch weeks end on this weekday (seed 002: 每周五18时前报送). Monday = 0.
+WEEK_END_WEEKDAY = 4
+
+
+class FormError(GeoairError, ValueError):
+    """A form cannot be filled from the data at hand."""
+
+
+@dataclass
+class Form:
+    """A form ready to be written as one Excel sheet.
+
+    Attributes
+    ----------
+    sheet : str
+        Sheet name (≤ 31 characters).
+    titles : list of str
+        Lines above the table: an annex label, the title, a subtitle.
+    header : Header
+        The header tree (merged cells follow from it).
+    rows : list of list
+        Data rows, one value per leaf column.
+    notes : list of str
+        Lines under the table.
+    merges : list of tuple
+        Extra merges in the data area: (first row, first col, last row, last col),
+        0-based within the data rows.
+    widths : list of float
+        Column widths in characters.
+    """
+
+    sheet: str
+    titles: list[str]
+    header: Header
+    rows: list[list[object]]
+    notes: list[str] = field(default_factory=list)
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)
+    widths: list[float] = field(default_factory=list)
+
+    @property
+    def columns(self) -> list[str]:
+        """The leaf labels, left to right."""
+        return [label for label, _, _ in _leaves(self.header)]
+
+    def frame(self) -> pd.DataFrame:
+        """The data rows as a DataFrame with leaf headers (for tests and previews)."""
+        return pd.DataFrame(self.rows, columns=self.columns)
+
+
+def _leaves(header: Header, depth: int = 0):
+    for label, children in header:
+        if children:
+            yield from _leaves(children, depth + 1)
+        else:
+            yield label, children, depth
+
+
+def _depth(header: Header) -> int:
+    return 1 + max((_depth(c) for _, c in header if c), default=0)
+
+
+def _width(node: tuple[str, Header | None]) -> int:
+    label, children = node
+    return sum(_width(c) for c in children) if children else 1
+
+
+def header_cells(header: Header) -> tuple[list[tuple[int, int, str]],
+                                          list[tuple[int, int, int, int]]]:
+    """Cells and merges of a header tree.
+
+    Returns
+    -------
+    (cells, merges)
+        ``cells``: (row, col, label), 0-based; ``merges``: (row1, col1, row2, col2)
+        inclusive, for every node spanning more than one cell.
+    """
+    depth = _depth(header)
+    cells: list[tuple[int, int, str]] = []
+    merges: list[tuple[int, int, int, int]] = []
+
+    def place(nodes: Header, row: int, col: int) -> None:
+        for node in nodes:
+            label, children = node
+            span = _width(node)
+            cells.append((row, col, label))
+            last_row = row if children else depth - 1
+            if span > 1 or last_row > row:
+                merges.append((row, col, last_row, col + span - 1))
+            if children:
+                place(children, row + 1, col)
+            col += span
+
+    place(header, 0, 0)
+    return cells, merges
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def _month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month or ""):
+        raise FormError(f"--month {month!r} is not a month; write it as 2024-03.")
+    start = pd.Timestamp(month + "-01")
+    return start, start + pd.offsets.MonthEnd(0)
+
+
+def _month_zh(month: str) -> str:
+    year, mon = month.split("-")
+    return f"{int(year)}年{int(mon)}月"
+
+
+def _yes_no(value: object, yes: str = "是", no: str = "否") -> str | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return yes if bool(value) else no
+
+
+def _text(value: object) -> str | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return str(value)
+
+
+def _number(value: object) -> float | int | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+def _in_month(frame: pd.DataFrame, month: str, column: str = "inspection_date") -> pd.DataFrame:
+    start, end = _month_bounds(month)
+    dates = pd.to_datetime(frame[column], errors="coerce")
+    return frame[(dates >= start) & (dates <= end)]
+
+
+def _for_county(frame: pd.DataFrame, county: str | None) -> pd.DataFrame:
+    if county is None or "county" not in frame.columns:
+        return frame
+    return frame[frame["county"].astype(str) == county]
+
+
+def _place(county: str | None, city: str) -> str:
+    return county or city
+
+
+def _months_present(frame: pd.DataFrame, column: str = "inspection_date") -> str:
+    dates = pd.to_datetime(frame[column], errors="coerce").dropna()
+    if dates.empty:
+        return "no dated rows"
+    return f"{dates.min():%Y-%m} to {dates.max():%Y-%m}"
+
+
+def _transport_cell(row: pd.Series) -> object:
+    code = row.get("transport_code")
+    if code is not None and code is not pd.NA and not (isinstance(code, float) and np.isnan(code)):
+        return int(code)
+    closed = row.get("transport_closed")
+    if closed is False or (closed is not None and closed is not pd.NA and not bool(closed)):
+        return "非密闭输送"
+    return _text(row.get("transport"))
+
+
+# --- the forms ---------------------------------------------------------------------------
+
+def annex2_form(inspections: pd.DataFrame, *, month: str, county: str | None = None,
+                city: str = "阳泉市") -> Form:
+    """附件2 问题清单 for the inspections of ``month`` (one row per enterprise visit).
+
+    Parameters
+    ----------
+    inspections : DataFrame
+        The workspace's ``inspections`` table.
+    month : str
+        ``"2024-03"``.
+    county : str, optional
+        Only this county; the title names it (else the city).
+    city : str
+        Title when no county is given (``[workspace] name``).
+
+    Raises
+    ------
+    FormError
+        No inspection in that month (and county); the message says which months exist.
+    """
+    rows_in = _for_county(_in_month(inspections, month), county)
+    if rows_in.empty:
+        where = f" in {county}" if county else ""
+        raise FormError(f"No inspections{where} in {month} (the workspace has "
+                        f"{_months_present(inspections)}). Choose another --month, or import "
+                        "the month's checklists with geoair import inspections FILE.")
+    rows_in = rows_in.sort_values([c for c in ("county", "township", "enterprise_name")
+                                   if c in rows_in.columns], kind="stable")
+    rows = []
+    for number, (_, row) in enumerate(rows_in.iterrows(), start=1):
+        rows.append([
+            number, _text(row.get("county")), _text(row.get("township")),
+            _text(row.get("enterprise_name")), _yes_no(row.get("yard_enclosed")),
+            _transport_cell(row), _yes_no(row.get("roads_hardened")),
+            _yes_no(row.get("site_hardened")), _number(row.get("dust_points")),
+            _yes_no(row.get("dust_measures_ok")), _yes_no(row.get("vehicle_washing"), "有", "无"),
+            _yes_no(row.get("unorganised_ok")), _text(row.get("status")),
+            _text(row.get("note")), _text(row.get("responsible")),
+        ])
+    place = _place(county, city)
+    return Form(
+        sheet="附件2问题清单",
+        titles=["附件2", f"{place}工业企业“净厂”巩固提升行动问题清单", f"（{_month_zh(month)}）"],
+        header=ANNEX2_HEADER, rows=rows, notes=[ANNEX2_NOTE],
+        widths=[6, 9, 11, 26, 11, 14, 14, 10, 8, 11, 9, 12, 14, 10, 9],
+    )
+
+
+def annex3_form(cases: pd.DataFrame, *, month: str, county: str | None = None,
+                city: str = "阳泉市") -> Form:
+    """附件3 监管工作情况汇总表 for the cases found in ``month`` (one row per problem).
+
+    Raises
+    ------
+    FormError
+        No case in that month (and county).
+    """
+    rows_in = _for_county(_in_month(cases, month), county)
+    if rows_in.empty:
+        where = f" in {county}" if county else ""
+        raise FormError(f"No supervision cases{where} in {month} (the workspace has "
+                        f"{_months_present(cases)}). Choose another --month, or import the "
+                        "month's 附件3 with geoair import cases FILE.")
+    rows_in = rows_in.sort_values(["inspection_date"] + [c for c in ("county", "enterprise_name")
+                                                         if c in rows_in.columns], kind="stable")
+    rows = []
+    for number, (_, row) in enumerate(rows_in.iterrows(), start=1):
+        date = pd.Timestamp(row["inspection_date"])
+        marks = [("√" if _flag(row, flag, label) else None) for flag, label in
+                 (("fixed_on_spot", "立行立改"), ("stopped", "停产整治"), ("filed", "立案处罚"))]
+        rows.append([number, date.to_pydatetime().date(), _text(row.get("county")),
+                     _text(row.get("enterprise_name")), _text(row.get("problem")), *marks,
+                     _text(row.get("rectification")), _number(row.get("fine_yuan")),
+                     _yes_no(row.get("rectified")), _text(row.get("note"))])
+    place = _place(county, city)
+    month_label = f"{int(month[5:])}月"
+    return Form(
+        sheet="附件3监管工作情况汇总",
+        titles=["附件3", f"{place}{month_label}工业企业“净厂”巩固提升行动监管工作情况汇总表",
+                f"（{_month_zh(month)}）"],
+        header=ANNEX3_HEADER, rows=rows,
+        widths=[6, 12, 9, 26, 36, 7, 7, 7, 28, 12, 9, 12],
+    )
+
+
+def _flag(row: pd.Series, flag: str, label: str) -> bool:
+    value = row.get(flag)
+    if value is not None and value is not pd.NA and not (isinstance(value, float)
+                                                         and np.isnan(value)):
+        return bool(value)
+    return label in str(row.get("measure") or "")
+
+
+def problem_category(text: object) -> str:
+    """The seed 002 category of an industrial-enterprise problem (first matching rule)."""
+    problem = str(text or "")
+    for category, pattern in DISPATCH_RULES:
+        if re.search(pattern, problem):
+            return category
+    return OTHER
+
+
+def dispatch_weeks(month: str) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """(Saturday, Friday) of every dispatch week whose Friday falls in ``month``."""
+    start, end = _month_bounds(month)
+    first_friday = start + pd.Timedelta(days=(WEEK_END_WEEKDAY - start.weekday()) % 7)
+    fridays = pd.date_range(first_friday, end, freq="7D")
+    return [(friday - pd.Timedelta(days=6), friday) for friday in fridays]
+
+
+def dispatch_form(cases: pd.DataFrame, inspections: pd.DataFrame | None, *,
+                  week: tuple[pd.Timestamp, pd.Timestamp], unit: str,
+                  county: str | None = None) -> Form:
+    """The weekly dispatch table of seed 002 for the week ``(saturday, friday)``.
+
+    Industrial enterprises: objects inspected = distinct enterprises with an inspection
+    or a case that week; one row per problem category found, with its count, the
+    enterprises and problems, the disposal (counts of 立行立改 / 停产整治 / 立案处罚) and
+    the fines converted from 元 to 万元. Construction sites, mobile sources and roads are
+    not in geoair's records: their rows are left for the clerk to fill.
+    """
+    start, end = week
+    cases = _for_county(cases, county)
+    dates = pd.to_datetime(cases["inspection_date"], errors="coerce")
+    week_cases = cases[(dates >= start) & (dates <= end)]
+    visited = set(week_cases["enterprise_name"].astype(str))
+    if inspections is not None and len(inspections):
+        insp = _for_county(inspections, county)
+        idates = pd.to_datetime(insp["inspection_date"], errors="coerce")
+        visited |= set(insp.loc[(idates >= start) & (idates <= end),
+                                "enterprise_name"].astype(str))
+    rows: list[list[object]] = []
+    merges: list[tuple[int, int, int, int]] = []
+    categories = week_cases.assign(category=week_cases["problem"].map(problem_category))
+    order = [c for c, _ in DISPATCH_RULES] + [OTHER]
+    groups = [(c, categories[categories["category"] == c]) for c in order]
+    groups = [(c, g) for c, g in groups if len(g)]
+    first = len(rows)
+    label = f"{DISPATCH_OBJECTS[0]}\n{len(visited)}"
+    if not groups:
+        rows.append([label, 0, "本周未发现问题", None, 0])
+    for number, (category, group) in enumerate(groups, start=1):
+        brief = "；".join(f"{name}：{problem}" for name, problem in
+                         zip(group["enterprise_name"], group["problem"], strict=True))
+        counts = {lab: int(sum(_flag(r, flag, lab) for _, r in group.iterrows()))
+                  for flag, lab in (("fixed_on_spot", "立行立改"), ("stopped", "停产整治"),
+                                    ("filed", "立案处罚"))}
+        disposal = "；".join(f"{lab}{n}起" for lab, n in counts.items() if n) or "—"
+        fine = pd.to_numeric(group.get("fine_yuan"), errors="coerce").fillna(0).sum() / 10_000
+        rows.append([label if number == 1 else None, len(group),
+                     f"{number}. {category}：{brief}", disposal, round(float(fine), 4)])
+    if len(rows) - first > 1:
+        merges.append((first, 0, len(rows) - 1, 0))
+    for obj in DISPATCH_OBJECTS[1:]:
+        top = len(rows)
+        rows.append([obj, None, "1.", None, None])
+        rows.append([None, None, "2.", None, None])
+        merges.append((top, 0, top + 1, 0))
+    total_fine = pd.to_numeric(week_cases.get("fine_yuan"), errors="coerce").fillna(0).sum()
+    rows.append(["合计", len(week_cases), None, None, round(float(total_fine) / 10_000, 4)])
+    period = (f"{start.month}月{start.day}日至{end.month}月{end.day}日")
+    return Form(
+        sheet=f"{end:%m%d}周",
+        titles=["附件", "大气污染防治百日专项整治攻坚行动调度表",
+                f"填报单位：{unit}        {period}"],
+        header=DISPATCH_HEADER, rows=rows, notes=list(DISPATCH_NOTES), merges=merges,
+        widths=[16, 10, 60, 24, 14],
+    )
+
+
+def dispatch_forms(cases: pd.DataFrame, inspections: pd.DataFrame | None, *, month: str,
+                   unit: str, county: str | None = None) -> list[Form]:
+    """One dispatch table per week of ``month`` (see :func:`dispatch_weeks`).
+
+    Raises
+    ------
+    FormError
+        No case and no inspection in any of the month's weeks.
+    """
+    weeks = dispatch_weeks(month)
+    first, last = weeks[0][0], weeks[-1][1]
+    active = 0
+    for frame in (cases, inspections):
+        if frame is not None and len(frame):
+            dates = pd.to_datetime(_for_county(frame, county)["inspection_date"],
+                                   errors="coerce")
+            active += int(((dates >= first) & (dates <= last)).sum())
+    if not active:
+        raise FormError(f"No cases or inspections in the dispatch weeks of {month} "
+                        f"({first:%Y-%m-%d} to {last:%Y-%m-%d}); import them with geoair "
+                        "import cases FILE.")
+    return [dispatch_form(cases, inspections, week=week, unit=unit, county=county)
+            for week in weeks]
+
+
+def _station_label(name: str) -> str:
+    return f"{name}（μg/m³）"
+
+
+def pm25_target_form(*, month: str, station_monthly: pd.DataFrame, stations: pd.DataFrame,
+                     targets: pd.DataFrame, county_monthly: pd.DataFrame | None = None,
+                     city: str = "阳泉市") -> Form:
+    """PM2.5 versus target, laid out like annex 1 of seed 004.
+
+    Two blocks as in the annex — 各国控站 and 各县区 — each with the month's rows
+    目标, 实测, 差值 (实测 − 目标) and 达标情况, one column per station or county that
+    has a target. A month with too few valid days is 无效, never compared.
+
+    Raises
+    ------
+    FormError
+        No PM2.5 target for the month.
+    """
+    _month_bounds(month)
+    pm_targets = targets[(targets["metric"].astype(str).str.lower() == "pm25")
+                         & (targets["period"].astype(str) == month)]
+    if pm_targets.empty:
+        raise FormError(f"No PM2.5 targets for {month} in the targets table. Import them with "
+                        "geoair import targets FILE (seed 004 annex 1 gives monthly values).")
+    month_label = f"{int(month[5:])} 月"
+    rows: list[list[object]] = []
+    blocks: list[tuple[str, list[str]]] = []
+    width = 1
+
+    def block(title: str, names: list[str], actual: dict[str, tuple[float | None, str]]):
+        nonlocal width
+        target_of = dict(zip(pm_targets["target_name"].astype(str), pm_targets["value"],
+                             strict=True))
+        rows.append([title])
+        rows.append(["月份", *[_station_label(n) for n in names]])
+        measured, diff, met = [], [], []
+        for name in names:
+            value, validity = actual.get(name, (None, "无数据"))
+            target = float(target_of[name])
+            if value is None or np.isnan(value):
+                measured.append(validity)
+                diff.append(None)
+                met.append("无效" if validity != "无数据" else "无数据")
+            else:
+                measured.append(_number(value))
+                diff.append(_number(round(value - target, 1)))
+                met.append("达标" if value <= target else "未达标")
+        rows.append([f"{month_label} 目标", *[_number(target_of[n]) for n in names]])
+        rows.append([f"{month_label} 实测", *measured])
+        rows.append(["差值（实测−目标）", *diff])
+        rows.append(["达标情况", *met])
+        rows.append([])
+        width = max(width, len(names) + 1)
+        blocks.append((title, names))
+
+    station_targets = pm_targets[pm_targets["scope"].astype(str) == "station"]
+    if len(station_targets):
+        names = list(dict.fromkeys(station_targets["target_name"].astype(str)))
+        block("一、各国控站 PM2.5 目标完成情况", names,
+              _actual(station_monthly, stations, month))
+    county_targets = pm_targets[pm_targets["scope"].astype(str) == "county"]
+    if len(county_targets):
+        names = list(dict.fromkeys(county_targets["target_name"].astype(str)))
+        actual = (_actual_by(county_monthly, "county", month) if county_monthly is not None
+                  else {})
+        block(f"{'二' if blocks else '一'}、各县区 PM2.5 目标完成情况", names, actual)
+    if not blocks:
+        raise FormError(f"The PM2.5 targets for {month} name no station or county.")
+    rows = [r + [None] * (width - len(r)) for r in rows[:-1]]
+    return Form(
+        sheet="PM2.5目标完成情况",
+        titles=[f"{city} {_month_zh(month)} 空气质量 PM2.5 目标完成情况"],
+        header=[], rows=rows,
+        notes=["说明：实测值为月均值，按 GB 3095-2012、HJ 663-2013 的有效性规定统计；有效天数"
+               "不足的月份为“无效”，不作比较。"],
+        widths=[20] + [15] * (width - 1),
+    )
+
+
+def _pm25_column(frame: pd.DataFrame) -> str | None:
+    lower = {str(c).lower(): c for c in frame.columns}
+    return next((lower[n] for n in ("pm2.5", "pm25", "pm25_ug_m3") if n in lower), None)
+
+
+def _period_column(frame: pd.DataFrame) -> str | None:
+    return next((c for c in ("period", "month") if c in frame.columns), None)
+
+
+def _actual_by(frame: pd.DataFrame, key: str, month: str) -> dict[str, tuple[float | None, str]]:
+    column, period = _pm25_column(frame), _period_column(frame)
+    if column is None or period is None or key not in frame.columns:
+        return {}
+    rows = frame[frame[period].astype(str) == month]
+    out = {}
+    for _, row in rows.iterrows():
+        value = pd.to_numeric(row[column], errors="coerce")
+        days = row.get("days_PM2.5")
+        need = row.get("min_days")
+        validity = (f"无效（有效天数{int(days)}/{int(need)}）" if days is not None
+                    and need is not None and not pd.isna(days) and not pd.isna(need)
+                    else "无效")
+        out[str(row[key])] = (None if pd.isna(value) else float(value), validity)
+    return out
+
+
+def _actual(station_monthly: pd.DataFrame, stations: pd.DataFrame, month: str
+            ) -> dict[str, tuple[float | None, str]]:
+    key = next((c for c in ("station_id", "station", "id") if c in station_monthly.columns),
+               None)
+    if key is None:
+        return {}
+    by_id = _actual_by(station_monthly, key, month)
+    names = dict(zip(stations["id"].astype(str), stations["name"].astype(str), strict=True))
+    out = dict(by_id)
+    out.update({names[i]: v for i, v in by_id.items() if i in names})
+    return out
+
+
+# --- writing ------------------------------------------------------------------------------
+
+def write_workbook(forms: list[Form], path: Path | str) -> Path:
+    """Write forms as sheets of one .xlsx file, atomically, with merged header cells.
+
+    Raises
+    ------
+    OutputError
+        The path cannot be written.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    path = Path(path)
+    book = Workbook()
+    book.remove(book.active)
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    left = Alignment(horizontal="left", vertical="center", wrap_text=True)
+    for form in forms:
+        sheet = book.create_sheet(form.sheet[:31])
+        ncols = max(len(form.columns), max((len(r) for r in form.rows), default=1))
+        row = 1
+        for number, title in enumerate(form.titles):
+            cell = sheet.cell(row=row, column=1, value=title)
+            is_label = number == 0 and re.fullmatch(r"附件\d*", title)
+            cell.font = Font(name="黑体" if is_label else "方正小标宋简体",
+                             size=12 if is_label else 16, bold=not is_label)
+            if not is_label:
+                sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
+                cell.alignment = Alignment(horizontal="center", vertical="center")
+            row += 1
+        if form.header:
+            cells, merges = header_cells(form.header)
+            depth = _depth(form.header)
+            for r in range(depth):
+                for c in range(ncols):
+                    sheet.cell(row=row + r, column=c + 1).border = border
+            for r, c, label in cells:
+                cell = sheet.cell(row=row + r, column=c + 1, value=label)
+                cell.font = Font(bold=True)
+                cell.alignment = centre
+            for r1, c1, r2, c2 in merges:
+                sheet.merge_cells(start_row=row + r1, start_column=c1 + 1, end_row=row + r2,
+                                  end_column=c2 + 1)
+            row += depth
+        data_top = row
+        for values in form.rows:
+            for c, value in enumerate(values):
+                cell = sheet.cell(row=row, column=c + 1, value=value)
+                if form.header or any(v is not None for v in values[1:]):
+                    cell.border = border
+                cell.alignment = left if isinstance(value, str) and len(value) > 12 else centre
+                if isinstance(value, dt.date):
+                    cell.number_format = "yyyy-mm-dd"
+            if not form.header and len([v for v in values if v is not None]) == 1 and \
+                    isinstance(values[0], str) and values[0][:2] in ("一、", "二、", "三、"):
+                sheet.cell(row=row, column=1).font = Font(bold=True)
+                sheet.cell(row=row, column=1).alignment = Alignment(horizontal="left")
+            row += 1
+        for r1, c1, r2, c2 in form.merges:
+            sheet.merge_cells(start_row=data_top + r1, start_column=c1 + 1,
+                              end_row=data_top + r2, end_column=c2 + 1)
+        for note in form.notes:
+            sheet.cell(row=row, column=1, value=note).alignment = Alignment(wrap_text=False)
+            row += 1
+        for c, width in enumerate(form.widths, start=1):
+            sheet.column_dimensions[get_column_letter(c)].width = width
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    try:
+        with atomic_path(path) as tmp:
+            book.save(tmp)
+    except PermissionError as exc:
+        raise OutputError(f"Cannot write {path}: permission denied ({exc.filename}). Choose "
+                          "a folder you can write to with --out.") from None
+    except OSError as exc:
+        raise OutputError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+    log.info("wrote %s", path)
+    return path
+
+
+# --- the workspace job --------------------------------------------------------------------------
+
+@dataclass
+class FormsReport:
+    """What :func:`write_forms` wrote and what it could not, with the reason."""
+
+    written: list[Path] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def write_forms(ws, *, month: str, county: str | None = None,
+                folder: Path | str | None = None) -> FormsReport:
+    """Write the month's forms into ``folder`` (default ``outputs/forms-MONTH``).
+
+    Each form whose data are missing is skipped with a sentence saying which command
+    provides them; if none can be written, :class:`FormError` says why for each.
+    """
+    _month_bounds(month)
+    city = ws.settings["workspace"]["name"]
+    place = county or city
+    folder = Path(folder) if folder is not None else ws.outputs_dir / f"forms-{month}"
+    report = FormsReport()
+    tag = f"{place}_{month}"
+    inspections = ws.read("inspections", required=False)
+    cases = ws.read("cases", required=False)
+    if county is not None:
+        known = set()
+        for frame in (inspections, cases):
+            if frame is not None and "county" in frame:
+                known |= set(frame["county"].dropna().astype(str))
+        if known and county not in known:
+            raise FormError(f"--county {county!r} appears in no inspection or case. Counties "
+                            f"in the records: {'、'.join(sorted(known))}.")
+
+    def attempt(name: str, build) -> None:
+        try:
+            forms = build()
+        except (FormError, WorkspaceError) as exc:
+            report.skipped.append(f"{name}: {exc}")
+            return
+        report.written.append(write_workbook(forms, folder / f"{name}_{tag}.xlsx"))
+
+    if inspections is None:
+        report.skipped.append("附件2问题清单: the workspace has no inspections; import them "
+                              "with geoair import inspections FILE.")
+    else:
+        attempt("附件2问题清单", lambda: [annex2_form(inspections, month=month, county=county,
+                                                       city=city)])
+    if cases is None:
+        report.skipped.append("附件3监管工作情况汇总表 and 调度表: the workspace has no cases; "
+                              "import them with geoair import cases FILE.")
+    else:
+        attempt("附件3监管工作情况汇总表", lambda: [annex3_form(cases, month=month,
+                                                               county=county, city=city)])
+        attempt("调度表", lambda: dispatch_forms(cases, inspections, month=month, unit=place,
+                                                county=county))
+
+    def pm25():
+        targets = ws.read("targets", required=False)
+        if targets is None:
+            raise FormError("the workspace has no targets; import them with geoair import "
+                            "targets FILE.")
+        if not ws.has("station_monthly"):
+            raise FormError("the workspace has no monthly station values (station_monthly); "
+                            "run geoair indicators --period month --by station first.")
+        return [pm25_target_form(month=month, station_monthly=ws.read("station_monthly"),
+                                 stations=ws.read("stations"), targets=targets,
+                                 county_monthly=ws.read("county_monthly", required=False),
+                                 city=city)]
+
+    attempt("PM2.5目标完成情况", pm25)
+    if not report.written:
+        raise FormError(f"No form could be filled for {month}: " + " ".join(report.skipped))
+    return report
