@@ -1,0 +1,256 @@
+"""Static maps for reports: a PNG with title, legend, scale bar and north arrow.
+
+Drawn with matplotlib's Agg canvas (no window, no global pyplot state) in the
+data's CGCS2000 Gauss-Krüger zone, so the scale bar is true metres; the north arrow
+points to grid north, which differs from true north by less than 1.5° within a
+3-degree zone. The same :class:`~geoair.maps.layers.MapLayer` classes and colours
+as the HTML map are used (each layer's first colour mode). Chinese text needs a CJK
+font: Noto Sans CJK (Debian package ``fonts-noto-cjk``) is looked up through
+matplotlib's font manager, and its absence is an error that names the package.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+
+from geoair._errors import OutputError
+from geoair.crs import metric_crs
+from geoair.io import atomic_path
+from geoair.maps.layers import MapLayer
+from geoair.maps.styles import BIG_FACTOR, POINT_RADIUS_PX
+
+log = logging.getLogger(__name__)
+
+# Preferred Chinese fonts, best first; any family with "CJK" in its name is accepted.
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Noto Serif CJK SC",
+             "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei",
+             "PingFang SC")
+
+
+class FontMissingError(OutputError):
+    """No font that can draw Chinese characters is installed."""
+
+
+def cjk_font() -> str:
+    """The family name of an installed font that draws Chinese characters.
+
+    Raises
+    ------
+    FontMissingError
+        None is installed; the message says which package to install.
+    """
+    from matplotlib import font_manager
+
+    names = {entry.name for entry in font_manager.fontManager.ttflist}
+    for name in CJK_FONTS:
+        if name in names:
+            return name
+    for name in sorted(names):
+        if "CJK" in name:
+            return name
+    raise FontMissingError(
+        "No Chinese font is installed, so the map's labels would print as empty boxes. "
+        "Install one: on Debian/Ubuntu 'apt-get install fonts-noto-cjk' (package "
+        "fonts-noto-cjk), on Windows Microsoft YaHei is already there. Then run the command "
+        "again (if it still fails, delete matplotlib's font cache folder ~/.cache/matplotlib).")
+
+
+def _nice_length(span_m: float) -> float:
+    """A round scale-bar length near a fifth of ``span_m`` (1, 2 or 5 times a power of 10)."""
+    target = max(span_m / 5.0, 1.0)
+    power = 10 ** np.floor(np.log10(target))
+    for step in (5, 2, 1):
+        if step * power <= target:
+            return float(step * power)
+    return float(power)
+
+
+def _scale_bar(ax, span_m: float, font: str) -> None:
+    length = _nice_length(span_m)
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    left, base = x0 + 0.04 * (x1 - x0), y0 + 0.04 * (y1 - y0)
+    height = 0.008 * (y1 - y0)
+    half = length / 2
+    from matplotlib.patches import Rectangle
+
+    ax.add_patch(Rectangle((left, base), half, height, facecolor="black", edgecolor="black",
+                           zorder=20))
+    ax.add_patch(Rectangle((left + half, base), half, height, facecolor="white",
+                           edgecolor="black", zorder=20))
+    label = f"{length / 1000:g} 公里" if length >= 1000 else f"{length:g} 米"
+    for x, text in ((left, "0"), (left + length, label)):
+        ax.text(x, base + 2.2 * height, text, ha="center", va="bottom", fontsize=8,
+                fontfamily=font, zorder=20)
+
+
+def _north_arrow(ax, font: str) -> None:
+    ax.annotate("北\nN", xy=(0.95, 0.95), xytext=(0.95, 0.85), xycoords="axes fraction",
+                ha="center", va="top", fontsize=11, fontweight="bold", fontfamily=font,
+                arrowprops={"facecolor": "black", "width": 4, "headwidth": 12}, zorder=20)
+
+
+def _draw(ax, layer: MapLayer, geometry: gpd.GeoSeries, marker_scale: float) -> list:
+    """Draw one layer; return legend entries (handle, label)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    mode = layer.modes[0]
+    colors = np.array([c.color for c in mode.classes])[np.asarray(mode.values)]
+    hollow = layer.hollow if layer.hollow is not None else np.zeros(len(layer), dtype=bool)
+    entries = []
+    used = sorted(set(np.asarray(mode.values).tolist()))
+    if layer.kind == "circle":
+        circles = geometry.buffer(np.asarray(layer.radius_m), quad_segs=16)
+        circles.plot(ax=ax, facecolor="none", edgecolor=colors, linewidth=0.6, linestyle="--",
+                     zorder=3)
+        return [(Patch(facecolor="none", edgecolor=mode.classes[0].color, linestyle="--"),
+                 f"{layer.title}")]
+    types = geometry.geom_type.to_numpy()
+    is_point = np.isin(types, ["Point", "MultiPoint"])
+    is_line = np.isin(types, ["LineString", "MultiLineString"])
+    is_area = ~is_point & ~is_line
+    if is_area.any():
+        outline = layer.id == "counties"
+        geometry[is_area].plot(ax=ax, facecolor="none" if outline else colors[is_area],
+                               edgecolor=colors[is_area], alpha=1.0 if outline else 0.45,
+                               linewidth=1.2 if outline else 0.6, zorder=2 if outline else 3)
+    if is_line.any():
+        width = 2.0 if layer.id in ("gate_roads", "patrol_routes") else 1.0
+        style = "--" if layer.id == "source_suspects" else "-"
+        geometry[is_line].plot(ax=ax, color=colors[is_line], linewidth=width, linestyle=style,
+                               zorder=4)
+    if is_point.any():
+        pts = geometry[is_point]
+        size = (POINT_RADIUS_PX.get(layer.id, 5.0) * marker_scale) ** 2
+        sizes = np.full(len(pts), size)
+        if layer.big is not None:
+            sizes = np.where(layer.big[is_point], size * BIG_FACTOR ** 2, size)
+        fill = np.where(hollow[is_point], "none", colors[is_point])
+        edge = np.where(hollow[is_point], colors[is_point], "#222222")
+        if layer.id == "gangue_heaps":
+            edge = np.where(np.asarray(mode.values)[is_point] == 0, "#ffd700", edge)
+        ax.scatter(pts.x, pts.y, s=sizes, c=list(fill), edgecolors=list(edge),
+                   linewidths=0.4 * marker_scale, zorder=6 if layer.id == "stations" else 5)
+        if layer.labels is not None and layer.id == "patrol_stops":
+            for x, y, text in zip(pts.x, pts.y, layer.labels[is_point], strict=True):
+                ax.annotate(str(text), (x, y), fontsize=6, ha="center", va="center", zorder=7)
+    if len(mode.classes) > 1:
+        header = layer.title if mode.label == layer.title else f"{layer.title}（{mode.label}）"
+        entries.append((Patch(visible=False), header))
+    for k in used:
+        cls = mode.classes[k]
+        label = f"  {cls.label}" if len(mode.classes) > 1 else layer.title
+        if layer.kind in ("point",) or (layer.kind == "mixed" and is_point.any()):
+            handle = Line2D([], [], marker="o", linestyle="none", markerfacecolor=cls.color,
+                            markeredgecolor="#222222", markersize=6)
+        elif layer.kind == "line":
+            handle = Line2D([], [], color=cls.color, linewidth=2,
+                            linestyle="--" if layer.id == "source_suspects" else "-")
+        elif layer.id == "counties":
+            handle = Patch(facecolor="none", edgecolor=cls.color)
+        else:
+            handle = Patch(facecolor=cls.color, edgecolor=cls.color, alpha=0.6)
+        entries.append((handle, label))
+    if layer.hollow is not None and layer.hollow.any():
+        entries.append((Line2D([], [], marker="o", linestyle="none", markerfacecolor="none",
+                               markeredgecolor="#333333", markersize=6), "  空心: 无主"))
+    return entries
+
+
+def render_figure(layers: Sequence[MapLayer], *, title: str, size_in: tuple[float, float] = (
+        11.69, 8.27)):
+    """A matplotlib Figure of ``layers`` (A4 landscape by default), ready to save."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    font = cjk_font()
+    lons = np.concatenate([layer.geometry.total_bounds[[0, 2]] for layer in layers])
+    crs = metric_crs(lons)
+    fig = Figure(figsize=size_in)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.02, 0.04, 0.68, 0.88))
+    marker_scale = 0.8
+    entries = []
+    projected = {layer.id: layer.geometry.to_crs(crs).reset_index(drop=True) for layer in layers}
+    for layer in layers:
+        entries += _draw(ax, layer, projected[layer.id], marker_scale)
+    ax.set_aspect("equal")
+    boxes = np.array([g.total_bounds for g in projected.values()])
+    minx, miny = np.nanmin(boxes[:, 0]), np.nanmin(boxes[:, 1])
+    maxx, maxy = np.nanmax(boxes[:, 2]), np.nanmax(boxes[:, 3])
+    pad = 0.04 * max(maxx - minx, maxy - miny, 500.0)
+    ax.set_xlim(minx - pad, maxx + pad)
+    ax.set_ylim(miny - pad, maxy + pad)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    for spine in ax.spines.values():
+        spine.set_linewidth(0.8)
+    county = next((layer for layer in layers if layer.id == "counties"), None)
+    if county is not None:
+        points = projected["counties"].representative_point()
+        for point, name in zip(points, county.labels, strict=True):
+            if isinstance(name, str):
+                ax.text(point.x, point.y, name, ha="center", va="center", fontsize=9,
+                        fontfamily=font, color="#333333", zorder=8, alpha=0.8)
+    _scale_bar(ax, (ax.get_xlim()[1] - ax.get_xlim()[0]), font)
+    _north_arrow(ax, font)
+    fig.suptitle(title, fontsize=16, fontfamily=font, fontweight="bold", x=0.36, y=0.975)
+    if entries:
+        handles, labels = zip(*entries, strict=True)
+        legend = fig.legend(handles, labels, loc="upper left", bbox_to_anchor=(0.715, 0.92),
+                            prop={"family": font, "size": 8}, title="图例",
+                            title_fontproperties={"family": font, "size": 10,
+                                                  "weight": "bold"},
+                            frameon=True, ncols=1 if len(entries) <= 40 else 2)
+        for text in legend.get_texts():
+            if not text.get_text().startswith(" "):
+                text.set_fontweight("bold")
+    fig.text(0.02, 0.012, f"坐标系: CGCS2000 3度带高斯-克吕格投影 EPSG:{crs.to_epsg()}；"
+             "数据来源: geoair 工作区", fontsize=7, fontfamily=font, color="#555555")
+    return fig
+
+
+def write_png(layers: Sequence[MapLayer], path: Path | str, *, title: str = "geoair 地图",
+              dpi: int = 300) -> Path:
+    """Write a static map of ``layers`` to ``path`` (PNG, ``dpi`` dots per inch), atomically.
+
+    Parameters
+    ----------
+    layers : sequence of MapLayer
+        From :func:`geoair.maps.layers.collect_layers`.
+    path : path
+        A ``.png`` file.
+    title : str
+        The map's title.
+    dpi : int
+        Resolution; 300 (default) for print.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    FontMissingError
+        No Chinese font installed.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise OutputError(f"A static map is a .png file, not {path.name}. Use --out NAME.png.")
+    fig = render_figure(layers, title=title)
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=dpi, format="png", facecolor="white")
+    except PermissionError:
+        raise OutputError(f"Cannot write {path}: permission denied. Choose a folder you can "
+                          "write to.") from None
+    log.info("wrote %s", path)
+    return path

@@ -1,0 +1,380 @@
+"""Tests for geoair.maps: classification, popups' records, safe HTML, offline assets, PNG.
+
+The browser tests (tests/test_maps_browser.py) open the same synthetic map in Chromium.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from shapely.geometry import LineString, Point, box
+
+from geoair._errors import ConfigError, OutputError
+from geoair.cli import main
+from geoair.crs import wgs84_to_gcj02
+from geoair.maps import MapDataError, collect_layers, render_html, write_html, write_png
+from geoair.maps import interactive, static
+from geoair.maps.layers import _sparkline
+from geoair.schema import CHECKLIST_ITEMS
+
+EVIL = "<img src=x onerror=alert(1)>"
+CRS = "EPSG:4326"
+
+
+def make_frames() -> dict[str, pd.DataFrame]:
+    """A small Yangquan-like workspace: 2 counties, 2 parks, 4 enterprises, records..."""
+    counties = gpd.GeoDataFrame(
+        {"code": ["140302", "140303"], "name": ["城区", "矿区"]},
+        geometry=[box(113.50, 37.80, 113.60, 37.90), box(113.60, 37.80, 113.70, 37.90)], crs=CRS)
+    parks = gpd.GeoDataFrame(
+        {"id": ["P1", "P2"], "name": ["东部园区", "西部园区"], "county": ["城区", "矿区"],
+         "key_park": pd.array([True, False], dtype="boolean")},
+        geometry=[box(113.52, 37.82, 113.56, 37.86), box(113.62, 37.82, 113.66, 37.86)], crs=CRS)
+    enterprises = gpd.GeoDataFrame(
+        {"id": ["E1", "E2", "E3", "E4"],
+         "name": [EVIL, "阳泉焦化有限公司", "平定水泥厂", "矿区洗煤厂"],
+         "county": ["城区", "城区", "矿区", "矿区"], "township": ["义井镇"] * 4,
+         "industry": ["焦化", "焦化", "水泥", "洗煤"],
+         "above_scale": pd.array([True, False, True, None], dtype="boolean"),
+         "performance_grade": ["A", "C", None, "D"],
+         "status": ["正常生产", "正常生产", "正常生产", None],
+         "responsible": ["张三", "李四", "王五", "赵六"]},
+        geometry=[Point(113.575, 37.815), Point(113.55, 37.85), Point(113.63, 37.83),
+                  Point(113.68, 37.88)], crs=CRS)
+    # E1: Jan all met, Mar one item failed; E2: Mar three failed (and found suspended);
+    # E3: Feb all met; E4: never inspected.
+    results = {0: [True] * 7, 1: [True] * 6 + [False], 2: [False] * 3 + [True] * 4,
+               3: [True] * 7}
+    inspections = pd.DataFrame({
+        "enterprise_id": ["E1", "E1", "E2", None],
+        "enterprise_name": [EVIL, EVIL, "阳泉焦化有限公司", "平定水泥厂"],
+        "inspection_date": pd.to_datetime(["2024-01-10", "2024-03-05", "2024-03-06",
+                                           "2024-02-01"]),
+        "status": ["正常生产", "正常生产", "依法停产", None]})
+    for j, item in enumerate(CHECKLIST_ITEMS):
+        inspections[item] = pd.array([results[r][j] for r in range(4)], dtype="boolean")
+    cases = pd.DataFrame({
+        "inspection_date": pd.to_datetime(["2024-03-05", "2024-03-06", "2024-02-01"]),
+        "enterprise_id": ["E1", "E2", "E2"],
+        "enterprise_name": [EVIL, "阳泉焦化有限公司", "阳泉焦化有限公司"],
+        "problem": ["料场未封闭<script>alert(2)</script>", "道路积尘", "车辆未冲洗"],
+        "measure": ["立行立改", "立案处罚", "立案处罚"],
+        "fine_yuan": [0.0, 20000.0, 5000.0],
+        "rectified": pd.array([False, False, True], dtype="boolean")})
+    gates = gpd.GeoDataFrame(
+        {"id": ["G1", "G2"], "enterprise_id": ["E1", "E2"], "enterprise_name": [EVIL, "乙"],
+         "name": ["东门", "北门"]},
+        geometry=[Point(113.576, 37.816), Point(113.551, 37.851)], crs=CRS)
+    stations = gpd.GeoDataFrame(
+        {"id": ["S1", "S2", "S3"], "name": ["赛鱼站", "南庄站", "园区站1"],
+         "kind": ["国控", "国控", "园区站"], "county": ["城区", "矿区", "城区"]},
+        geometry=[Point(113.57, 37.87), Point(113.65, 37.86), Point(113.54, 37.84)], crs=CRS)
+    heaps = gpd.GeoDataFrame(
+        {"id": ["H1", "H2", "H3"], "name": ["一号矸石山", "二号矸石山", "三号矸石山"],
+         "county": ["矿区"] * 3, "owner_status": ["有主", "无主", "无主"],
+         "treatment": ["已治理", "未治理", "治理中"],
+         "burning": pd.array([False, True, False], dtype="boolean"),
+         "area_m2": [1000.0, 2000.0, None], "volume_m3": [None, 5e4, 1e4]},
+        geometry=[Point(113.61, 37.81), box(113.64, 37.87, 113.645, 37.875),
+                  Point(113.69, 37.81)], crs=CRS)
+    monthly = pd.DataFrame({
+        "station_id": ["S1", "S1", "S1", "S2", "S2"],
+        "month": ["2024-01", "2024-02", "2024-03", "2024-02", "2024-03"],
+        "PM2.5": [80.0, 60.0, 45.0, 50.0, 30.0], "PM10": [120.0, 100.0, 90.0, 80.0, 60.0],
+        "aqi": [120.0, 90.0, 70.0, 60.0, 45.0]})
+    checks = pd.DataFrame({
+        "scope": ["station", "station", "county"], "target_name": ["赛鱼站", "南庄站", "城区"],
+        "period": ["2024-03"] * 3, "metric": ["pm25"] * 3, "actual": [45.0, 30.0, 40.0],
+        "target": [40.0, 35.0, 42.0], "met": pd.array([False, True, True], dtype="boolean")})
+    scores = pd.DataFrame({"park_id": ["P1", "P2"], "month": ["2024-03", "2024-03"],
+                           "total": [78.5, 62.0], "rank": [1, 2], "air": [80.0, 60.0]})
+    gate_buffers = gpd.GeoDataFrame(
+        {"gate_id": ["G1", "G2"], "enterprise_id": ["E1", "E2"]},
+        geometry=gpd.GeoSeries(gates.geometry.values, crs=CRS).to_crs(4547).buffer(
+            100, quad_segs=64).to_crs(CRS).values, crs=CRS)
+    gate_roads = gpd.GeoDataFrame(
+        {"gate_id": ["G1"], "enterprise_id": ["E1"], "road_name": ["桃北路"],
+         "length_m": [200.0]},
+        geometry=[LineString([(113.575, 37.8165), (113.577, 37.8165)])], crs=CRS)
+    routes = gpd.GeoDataFrame(
+        {"team": [1], "date": ["2024-03-05"], "length_m": [12000.0]},
+        geometry=[LineString([(113.58, 37.86), (113.575, 37.815), (113.55, 37.85)])], crs=CRS)
+    stops = gpd.GeoDataFrame(
+        {"team": [1, 1], "order": [1, 2], "site_name": [EVIL, "阳泉焦化有限公司"],
+         "reason": ["未整改问题", "3项不合格"], "risk": [55.0, 70.0]},
+        geometry=[Point(113.575, 37.815), Point(113.55, 37.85)], crs=CRS)
+    suspects = pd.DataFrame({"station_id": ["S1", "S1"], "source_id": ["E2", "H2"],
+                             "source_name": ["阳泉焦化有限公司", "二号矸石山"], "rank": [1, 2],
+                             "score": [0.8, 0.5]})
+    return {"counties": counties, "parks": parks, "enterprises": enterprises,
+            "inspections": inspections, "cases": cases, "gates": gates, "stations": stations,
+            "gangue_heaps": heaps, "station_monthly": monthly, "targets_check": checks,
+            "park_scores": scores, "gate_buffers": gate_buffers, "gate_roads": gate_roads,
+            "patrol_routes": routes, "patrol_stops": stops, "source_suspects": suspects}
+
+
+EXPECTED_COUNTS = {"counties": 2, "parks": 2, "gate_buffers": 2, "gate_roads": 1,
+                   "gangue_heaps": 3, "enterprises": 4, "gates": 2, "source_suspects": 2,
+                   "stations": 3, "patrol_routes": 1, "patrol_stops": 2}
+
+
+@pytest.fixture
+def frames() -> dict[str, pd.DataFrame]:
+    return make_frames()
+
+
+@pytest.fixture
+def layers(frames):
+    return {layer.id: layer for layer in collect_layers(frames)}
+
+
+def _mode(layer, key):
+    return next(m for m in layer.modes if m.key == key)
+
+
+def _field(layer, label):
+    return next(values for name, values in layer.fields if name == label).tolist()
+
+
+# -- classification -------------------------------------------------------------------
+
+def test_every_layer_present_with_its_features(layers):
+    assert {k: len(v) for k, v in layers.items()} == EXPECTED_COUNTS
+
+
+def test_enterprise_classes_from_latest_inspection(layers):
+    ent = layers["enterprises"]
+    # E1 latest (Mar) 1 item failed; E2 3 failed; E3 matched by name, all met; E4 none.
+    assert _mode(ent, "compliance").values.tolist() == [1, 2, 0, 3]
+    assert ent.modes[0].key == "compliance"
+    assert _mode(ent, "grade").values.tolist() == [1, 3, 5, 4]  # A, C, none, D
+    # E2's status comes from its latest inspection (依法停产), E4 has none.
+    assert _mode(ent, "status").values.tolist() == [0, 1, 0, 4]
+    assert ent.big.tolist() == [True, False, True, False]
+    assert _field(ent, "未整改问题数") == [1, 1, 0, 0]
+    assert _field(ent, "罚款合计(元)") == [0, 25000, 0, 0]
+    assert _field(ent, "最近检查") == ["2024-03-05", "2024-03-06", "2024-02-01", None]
+
+
+def test_popup_tables_hold_the_records(layers):
+    ent = layers["enterprises"]
+    inspections, cases = ent.tables
+    assert inspections.rows[0] == [["2024-03-05", "6/7", "无组织排放治理是否符合要求", "正常生产"],
+                                   ["2024-01-10", "7/7", "无", "正常生产"]]
+    assert inspections.rows[1][0][2] == "物料堆场全封闭情况、厂区运输方式、厂区道路硬化" or \
+        inspections.rows[1][0][1] == "4/7"
+    assert cases.rows[1] == [["2024-03-06", "道路积尘", "立案处罚", 20000]]
+    assert 2 not in cases.rows
+
+
+def test_month_limits_records_to_its_end(frames):
+    ent = next(x for x in collect_layers(frames, month="2024-01") if x.id == "enterprises")
+    assert _mode(ent, "compliance").values.tolist() == [0, 3, 3, 3]
+    assert _field(ent, "罚款合计(元)") == [0, 0, 0, 0]
+
+
+def test_station_classes_target_then_aqi(layers):
+    st = layers["stations"]
+    assert [m.key for m in st.modes] == ["target", "aqi", "kind"]
+    assert _mode(st, "target").values.tolist() == [1, 0, 2]  # missed, met, no target
+    assert _mode(st, "aqi").values.tolist() == [1, 0, 6]  # AQI 70 良, 45 优, none
+    assert _mode(st, "kind").values.tolist() == [0, 0, 2]
+    assert 0 in st.extra_html and "<polyline" in st.extra_html[0]
+    assert 2 not in st.extra_html  # no readings, no chart
+
+
+def test_aqi_category_edges():
+    frames = make_frames()
+    frames["station_monthly"] = pd.DataFrame({"station_id": ["S1", "S2", "S3"],
+                                              "month": ["2024-03"] * 3,
+                                              "aqi": [50.0, 51.0, 301.0]})
+    st = next(x for x in collect_layers(frames) if x.id == "stations")
+    assert _mode(st, "aqi").values.tolist() == [0, 1, 5]
+
+
+def test_park_scores_and_heaps(layers):
+    parks = layers["parks"]
+    assert parks.modes[0].key == "score"
+    assert parks.modes[0].values.tolist() == [4, 0]
+    assert _field(parks, "排名") == [1, 2]
+    assert ["air", 80] in parks.tables[0].rows[0]
+    heaps = layers["gangue_heaps"]
+    assert heaps.kind == "mixed"
+    assert heaps.modes[0].values.tolist() == [3, 0, 2]  # treated, burning, in progress
+    assert heaps.hollow.tolist() == [False, True, True]
+
+
+def test_gate_buffers_drawn_as_true_circles(layers):
+    buffers = layers["gate_buffers"]
+    assert buffers.kind == "circle"
+    np.testing.assert_allclose(buffers.radius_m, 100.0, rtol=1e-3)
+    assert buffers.geometry.iloc[0].distance(Point(113.576, 37.816)) < 1e-7
+
+
+def test_suspect_lines_from_ids(layers):
+    lines = layers["source_suspects"].geometry
+    assert list(lines.iloc[0].coords) == [(113.57, 37.87), (113.55, 37.85)]
+
+
+def test_layers_option_and_errors(frames):
+    only = collect_layers(frames, layers=["stations", "counties"])
+    assert [x.id for x in only] == ["counties", "stations"]
+    with pytest.raises(MapDataError, match="Unknown map layer.*factories"):
+        collect_layers(frames, layers=["factories"])
+    with pytest.raises(MapDataError, match="not a month"):
+        collect_layers(frames, month="March")
+    with pytest.raises(MapDataError, match="nothing to draw"):
+        collect_layers({})
+    projected = dict(frames, counties=frames["counties"].to_crs(4547))
+    with pytest.raises(MapDataError, match="EPSG:4547"):
+        collect_layers(projected)
+
+
+def test_inputs_not_modified(frames):
+    before = {k: v.copy() for k, v in frames.items()}
+    collect_layers(frames)
+    for name, frame in frames.items():
+        pd.testing.assert_frame_equal(frame, before[name])
+
+
+# -- HTML -----------------------------------------------------------------------------
+
+def _data(page: str) -> dict:
+    match = re.search(r'<script type="application/json" id="geoair-data">(.*?)</script>', page,
+                      re.S)
+    return json.loads(match.group(1))
+
+
+def test_user_text_is_escaped_and_json_is_safe(frames):
+    page = render_html(collect_layers(frames), title="<b>标题</b>")
+    assert "<img src=x" not in page and "alert(2)</script>" not in page
+    assert page.count("<script") == 3  # the data, Leaflet, geoair's script
+    assert "<title>&lt;b&gt;标题&lt;/b&gt;</title>" in page
+    data = _data(page)
+    ent = next(x for x in data["layers"] if x["id"] == "enterprises")
+    assert ent["fields"][0]["v"][0] == "&lt;img src=x onerror=alert(1)&gt;"
+    cases = ent["tables"][1]["rows"]["0"][0][1]
+    assert cases == "料场未封闭&lt;script&gt;alert(2)&lt;/script&gt;"
+
+
+def test_script_json_cannot_close_the_script():
+    value = {"a": "</script><!-- \u2028 \u2029 & <b>"}
+    text = interactive.script_json(value)
+    assert "</" not in text and "<!--" not in text and "\u2028" not in text
+    assert json.loads(text) == value
+
+
+def test_everything_inline(frames):
+    page = render_html(collect_layers(frames))
+    assert not re.search(r"<script[^>]+src=", page)
+    assert "<link" not in page
+    assert "url(images/" not in page and "url(data:image/png;base64," in page
+    assert "L.version" in page or 'version="1.9.4"' in page or "1.9.4" in page
+
+
+def test_dictionary_coding_of_repeated_text():
+    column = interactive._column(pd.Series(["城区"] * 8 + ["矿区", None]))
+    assert column == {"d": ["城区", "矿区"], "i": [0] * 8 + [1, -1]}
+    assert interactive._column(pd.Series(["a", "b", 3.5])) == {"v": ["a", "b", 3.5]}
+
+
+def test_amap_shifts_every_coordinate(frames):
+    layers = collect_layers(frames, layers=["enterprises", "counties"])
+    plain = _data(render_html(layers))
+    shifted = _data(render_html(layers, settings={"tiles": "amap"}))
+    lon, lat = wgs84_to_gcj02([113.575], [37.815])
+    ent = next(x for x in shifted["layers"] if x["id"] == "enterprises")
+    assert ent["geom"]["x"][0] == pytest.approx(lon[0], abs=1e-5)
+    assert ent["geom"]["y"][0] == pytest.approx(lat[0], abs=1e-5)
+    assert abs(ent["geom"]["x"][0] - 113.575) > 0.003  # hundreds of metres
+    ent_plain = next(x for x in plain["layers"] if x["id"] == "enterprises")
+    assert ent_plain["geom"]["x"][0] == 113.575
+    county = next(x for x in shifted["layers"] if x["id"] == "counties")
+    assert county["geom"]["g"][0][0][0][0] == pytest.approx(
+        wgs84_to_gcj02([113.6], [37.8])[0][0], abs=1e-5)  # box() starts at (maxx, miny)
+    assert [t["id"] for t in shifted["tiles"]] == ["amap"] and shifted["coords"] == "gcj02"
+    assert "amap" not in [t["id"] for t in plain["tiles"]]
+
+
+def test_tianditu_needs_a_clean_key(frames):
+    layers = collect_layers(frames, layers=["counties"])
+    with pytest.raises(ConfigError, match="tianditu_key"):
+        render_html(layers, settings={"tiles": "tianditu"})
+    with pytest.raises(ConfigError, match="letters and digits"):
+        render_html(layers, settings={"tiles": "osm", "tianditu_key": "abc\"+alert(1)+\""})
+    data = _data(render_html(layers, settings={"tiles": "tianditu", "tianditu_key": "ab12"}))
+    assert data["activeTiles"] == "tianditu"
+    assert data["tiles"][1]["url"].endswith("tk=ab12")
+
+
+def test_write_html_is_atomic_and_checks_suffix(frames, tmp_path):
+    layers = collect_layers(frames)
+    path = write_html(layers, tmp_path / "sub" / "map.html")
+    assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert [p.name for p in path.parent.iterdir()] == ["map.html"]
+    with pytest.raises(OutputError, match="html"):
+        write_html(layers, tmp_path / "map.png")
+
+
+def test_sparkline_escapes_its_caption():
+    svg = _sparkline([10.0, 20.0, 15.0], ["2024-01", "<x>", "2024-03"], "PM2.5")
+    assert svg.count("<svg") == 1 and "<x>" not in svg
+    assert 'points="4.0,56.0 112.0,4.0 220.0,30.0"' in svg.replace("216.0", "220.0") or \
+        "4.0,56.0" in svg
+    assert _sparkline([1.0], ["2024-01"], "x") == ""
+
+
+# -- PNG ------------------------------------------------------------------------------
+
+def test_png_is_300_dpi_with_chinese_font(frames, tmp_path):
+    from PIL import Image
+
+    path = write_png(collect_layers(frames), tmp_path / "map.png", title="阳泉市 测试")
+    with Image.open(path) as image:
+        assert image.size[0] == pytest.approx(11.69 * 300, abs=2)
+        assert round(image.info["dpi"][0]) == 300
+        pixels = np.asarray(image.convert("L"))
+    assert pixels.std() > 5
+    assert "CJK" in static.cjk_font() or static.cjk_font() in static.CJK_FONTS
+
+
+def test_png_without_cjk_font_names_the_package(frames, tmp_path, monkeypatch):
+    from matplotlib import font_manager
+
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", [])
+    with pytest.raises(static.FontMissingError, match="fonts-noto-cjk"):
+        write_png(collect_layers(frames), tmp_path / "map.png")
+    assert not (tmp_path / "map.png").exists()
+
+
+@pytest.mark.parametrize(("span", "length"), [(10_000, 2000), (4_000, 500), (123, 20),
+                                              (60_000, 10_000)])
+def test_scale_bar_length_is_round(span, length):
+    assert static._nice_length(span) == length
+
+
+# -- command line -----------------------------------------------------------------------
+
+def test_cli_writes_html_and_png(ws_with_ledger, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "m.html"
+    result = runner.invoke(main, ["map", "-w", str(ws_with_ledger.root), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "企业 3" in result.output and out.exists()
+    assert "阳泉市甲耐火材料有限公司" in out.read_text(encoding="utf-8")
+    result = runner.invoke(main, ["map", "-w", str(ws_with_ledger.root), "--png"])
+    assert result.exit_code == 0, result.output
+    assert (ws_with_ledger.outputs_dir / "maps" / "map.png").exists()
+
+
+def test_cli_explains_bad_layers(ws_with_ledger):
+    result = CliRunner().invoke(main, ["map", "-w", str(ws_with_ledger.root),
+                                       "--layers", "enterprises,roadz"])
+    assert result.exit_code == 1
+    assert "roadz" in result.output and "Choose from" in result.output

@@ -1,0 +1,185 @@
+"""geoair maps opened in headless Chromium (Debian's package) with the network blocked.
+
+Driven by Playwright for Python with ``executable_path=/usr/bin/chromium``; no browser
+is downloaded. One Chromium for the module; every test opens the map in a new page
+whose requests other than file: and data: are aborted, as on an office PC without
+internet access.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from geoair.maps import collect_layers, write_html
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("GEOAIR_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: the map tests need it. Install "
+                    "Debian's package with 'apt-get install chromium' (.ci/run does), or set "
+                    "GEOAIR_CHROMIUM to its path.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def map_file(tmp_path_factory) -> Path:
+    from test_maps import make_frames
+
+    path = tmp_path_factory.mktemp("maps") / "map.html"
+    return write_html(collect_layers(make_frames()), path, title="阳泉市 测试地图")
+
+
+class Page:
+    """A page on the map with the network blocked, recording errors and dialogs."""
+
+    def __init__(self, browser, path: Path) -> None:
+        self.page = browser.new_page(viewport={"width": 1200, "height": 800})
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.blocked: list[str] = []
+        self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        self.page.on("console", self._console)
+        self.page.on("dialog", self._dialog)
+        self.page.route("**/*", self._route)
+        self.page.goto(path.as_uri())
+        self.page.wait_for_function("window.geoair && window.geoair.ready === true",
+                                    timeout=20_000)
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        if url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+    def _console(self, message) -> None:
+        if message.type != "error":
+            return
+        source = (message.location or {}).get("url", "")
+        # A blocked basemap tile is expected offline; any other error is not.
+        if message.text.startswith("Failed to load resource") and source.startswith("http"):
+            return
+        self.errors.append(f"console: {message.text} ({source})")
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def js(self, expression: str):
+        return self.page.evaluate(expression)
+
+
+@pytest.fixture
+def page(browser, map_file):
+    opened = Page(browser, map_file)
+    yield opened
+    opened.page.close()
+
+
+def test_loads_offline_with_every_feature(page):
+    from test_maps import EXPECTED_COUNTS
+
+    assert page.js("window.geoair.counts") == EXPECTED_COUNTS
+    drawn = page.js("""Object.fromEntries(Object.entries(window.geoair.groups).map(
+        ([k, g]) => [k, g.getLayers().filter(l => l._map).length]))""")
+    assert drawn == EXPECTED_COUNTS
+    # Only basemap tiles were asked of the network, and the user is told they failed.
+    assert page.blocked and all("openstreetmap" in url for url in page.blocked)
+    page.page.wait_for_selector(".ga-notice", state="visible")
+    assert "县区界为底图" in page.page.inner_text(".ga-notice")
+    assert page.errors == [] and page.dialogs == []
+
+
+def test_toggling_a_layer_hides_its_features(page):
+    box = page.page.locator('input[data-layer="enterprises"]')
+    box.uncheck()
+    assert page.js("window.geoair.map.hasLayer(window.geoair.groups.enterprises)") is False
+    assert page.js("window.geoair.groups.enterprises.getLayers().some(l => l._map)") is False
+    assert page.js("window.geoair.groups.stations.getLayers().every(l => l._map)") is True
+    box.check()
+    assert page.js("window.geoair.groups.enterprises.getLayers().every(l => l._map)") is True
+    assert page.errors == []
+
+
+def test_click_opens_popup_with_escaped_text(page):
+    for covering in ("patrol_stops", "gates"):  # a stop sits on E1, its gate is 140 m away
+        page.page.locator(f'input[data-layer="{covering}"]').uncheck()
+    x, y = page.js("""(() => {
+        const m = window.geoair.features.enterprises[0];
+        const p = window.geoair.map.latLngToContainerPoint(m.getLatLng());
+        const r = window.geoair.map.getContainer().getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y]; })()""")
+    page.page.mouse.click(x, y)
+    popup = page.page.locator(".leaflet-popup-content")
+    popup.wait_for(state="visible")
+    text = popup.inner_text()
+    assert "<img src=x onerror=alert(1)>" in text
+    assert "料场未封闭<script>alert(2)</script>" in text  # the open case, as text
+    assert "6/7" in text and "罚款合计" in text
+    assert popup.locator("img").count() == 0 and popup.locator("script").count() == 0
+    page.page.wait_for_timeout(200)
+    assert page.dialogs == [] and page.errors == []
+
+
+def test_search_finds_by_name_and_opens_popup(page):
+    page.page.fill(".ga-search input", "焦化")
+    hits = page.page.locator(".ga-results li")
+    assert hits.count() >= 2  # the enterprise and the patrol stop / suspect line
+    hits.first.click()
+    popup = page.page.locator(".leaflet-popup-content")
+    popup.wait_for(state="visible")
+    assert "阳泉焦化有限公司" in popup.inner_text()
+    page.page.fill(".ga-search input", "<img")
+    assert "<img src=x onerror=alert(1)>" in page.page.inner_text(".ga-results")
+    assert page.dialogs == [] and page.errors == []
+
+
+def test_colour_mode_changes_styles_and_legend(page):
+    before = page.js("window.geoair.features.enterprises[0].options.fillColor")
+    page.page.select_option('select[data-mode="enterprises"]', "1")  # 绩效等级
+    assert page.js("window.geoair.features.enterprises[0].options.fillColor") == "#1a9850"
+    assert before == "#fdae61"  # 1-2 items failed
+    assert "A级" in page.page.inner_text('[data-legend="enterprises"]')
+    assert page.errors == []
+
+
+def test_measuring_tool_sums_distances(page):
+    page.page.click('[data-tool="measure"]')
+    box = page.page.locator("#ga-map").bounding_box()
+    page.page.mouse.click(box["x"] + 300, box["y"] + 600)
+    page.page.mouse.click(box["x"] + 500, box["y"] + 600)
+    total = page.js("window.geoair.measureTotal()")
+    expected = page.js("""(() => { const m = window.geoair.map;
+        return m.distance(m.containerPointToLatLng([300, 600]),
+                          m.containerPointToLatLng([500, 600])); })()""")
+    assert total == pytest.approx(expected, rel=1e-6) and total > 100
+    assert page.page.locator(".ga-measure-label").count() == 1
+    assert page.errors == []
+
+
+def test_screenshot_is_not_blank(page, tmp_path):
+    from PIL import Image
+
+    shot = tmp_path / "map.png"
+    page.page.screenshot(path=str(shot))
+    with Image.open(shot) as image:
+        pixels = np.asarray(image.convert("RGB")).reshape(-1, 3)
+    assert pixels.std(axis=0).max() > 20
+    assert len(np.unique(pixels[::7], axis=0)) > 50
