@@ -619,3 +619,97 @@ def ogrinfo_summary(path: Path | str) -> str:
     if result.returncode != 0:
         raise OutputError(f"ogrinfo cannot open {path}: {result.stderr.strip()}")
     return result.stdout
+
+
+# --- the demo's report folder ----------------------------------------------------------------
+
+# Layers the report folder carries, if the workspace has them: (layer, formats).
+REPORT_LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("counties", ("gpkg",)), ("parks", ("gpkg", "kml")), ("stations", ("gpkg", "kml")),
+    ("enterprises", ("gpkg", "shp", "kml", "xlsx")), ("gates", ("gpkg",)),
+    ("gangue_heaps", ("gpkg", "kml")), ("gate_roads", ("gpkg", "shp")),
+    ("park_scores", ("xlsx",)), ("risk_scores", ("gpkg",)), ("patrol_stops", ("kml",)),
+    ("surface_zones", ("gpkg",)),
+)
+
+
+def _report_month(ws) -> str | None:
+    for name in ("inspections", "cases"):
+        frame = ws.read(name, required=False)
+        if frame is not None and len(frame):
+            dates = pd.to_datetime(frame["inspection_date"], errors="coerce").dropna()
+            if len(dates):
+                return f"{dates.max():%Y-%m}"
+    return None
+
+
+def _pm25_month(ws) -> str | None:
+    """The latest month with both monthly station values and PM2.5 targets."""
+    if not (ws.has("station_monthly") and ws.has("targets")):
+        return None
+    monthly, targets = ws.read("station_monthly"), ws.read("targets")
+    column = next((c for c in ("period", "month") if c in monthly.columns), None)
+    if column is None:
+        return None
+    have = set(monthly[column].astype(str))
+    wanted = set(targets.loc[targets["metric"].astype(str) == "pm25", "period"].astype(str))
+    both = sorted(m for m in have & wanted if len(m) == 7)
+    return both[-1] if both else None
+
+
+def demo_step(ws, echo) -> None:
+    """Write ``outputs/report-MONTH/``: a surface, layers in several formats, the forms."""
+    from geoair._errors import GeoairError
+    from geoair.forms import pm25_target_form, write_forms, write_workbook
+    from geoair.surface import make_surface
+
+    month = _report_month(ws)
+    if month is None:
+        echo("  no inspections or cases: no report folder")
+        return
+    folder = ws.outputs_dir / f"report-{month}"
+    pm_month = _pm25_month(ws)
+    for pollutant, period in (("PM2.5", pm_month), ("dustfall", month)):
+        if period is None:
+            continue
+        try:
+            surface, path, zones = make_surface(
+                ws, pollutant, period=period,
+                out=folder / f"surface_{pollutant.replace('.', '')}_{period}.tif")
+        except GeoairError as exc:
+            echo(f"  surface {pollutant}: {exc}")
+            continue
+        echo(f"  surface: {path.name}: {surface.summary}")
+        if len(zones):
+            worst = zones.sort_values("mean", ascending=False).iloc[0]
+            echo(f"    highest mean: {worst['zone_kind']} {worst['zone']} "
+                 f"{worst['mean']:.1f} {worst['unit']}")
+    count = 0
+    available = set(ws.layers())
+    for name, formats in REPORT_LAYERS:
+        if name not in available:
+            continue
+        frame = ws.read(name)
+        for fmt in formats:
+            if fmt in GEOMETRY_ONLY and not _is_geo(frame):
+                continue
+            count += len(export_frame(frame, folder / "layers" / name, fmt=fmt, layer=name))
+    if "enterprises" in available:
+        count += len(export_frame(ws.read("enterprises"), folder / "layers" / "enterprises",
+                                  fmt="kml", crs="gcj02", layer="enterprises"))
+    echo(f"  layers: {count} files in {folder / 'layers'} (KML for tablets, *_GCJ02.kml for "
+         "Amap-based apps, Shapefiles with *_fields.csv)")
+    try:
+        report = write_forms(ws, month=month, folder=folder / "forms")
+        for path in report.written:
+            echo(f"  form: {path.name}")
+    except GeoairError as exc:
+        echo(f"  forms: {exc}")
+    if pm_month is not None:
+        form = pm25_target_form(month=pm_month, station_monthly=ws.read("station_monthly"),
+                                stations=ws.read("stations"), targets=ws.read("targets"),
+                                county_monthly=ws.read("county_monthly", required=False),
+                                city=ws.settings["workspace"]["name"])
+        path = write_workbook([form], folder / "forms" / f"PM2.5目标完成情况_{pm_month}.xlsx")
+        echo(f"  form: {path.name} (the latest month with PM2.5 targets and readings)")
+    echo(f"  report folder: {folder}")

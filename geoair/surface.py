@@ -110,6 +110,11 @@ def pollutant_key(text: str) -> str:
     return key
 
 
+def surface_name(key: str) -> str:
+    """The pollutant as written in tags, file names and ``surface_zones``: PM2.5, dustfall..."""
+    return "dustfall" if key == "dustfall" else POLLUTANTS[key][0]
+
+
 def idw(station_xy: NDArray, station_values: NDArray, cell_xy: NDArray, *,
         power: float = 2.0, k: int = 12, workers: int = 1) -> NDArray[np.float64]:
     """Inverse-distance-weighted values at ``cell_xy`` from the ``k`` nearest stations.
@@ -472,9 +477,9 @@ def make_surface(ws, pollutant: str, *, period: str, cell_m: float | None = None
     counties = ws.read("counties", required=False)
     surface = interpolate(points, area=counties, cell_m=cell_m or settings["cell_m"],
                           power=settings["idw_power"], k=settings["idw_k"],
-                          margin_m=settings["margin_m"], pollutant=POLLUTANTS[key][0],
+                          margin_m=settings["margin_m"], pollutant=surface_name(key),
                           period=period, unit=unit)
-    name = POLLUTANTS[key][0].replace(".", "")
+    name = surface_name(key).replace(".", "")
     path = Path(out) if out is not None else ws.outputs_dir / f"surface_{name}_{period}.tif"
     path = write_geotiff(surface, path)
     parts = []

@@ -274,3 +274,27 @@ def test_export_layer_and_cli(points, tmp_path):
 
 def test_ogrinfo_is_real():
     assert subprocess.run(["ogrinfo", "--version"], capture_output=True).returncode == 0
+
+
+def test_demo_step_writes_report_folder(points, tmp_path):
+    from geoair.export import demo_step
+
+    ws = init_workspace(tmp_path / "ws")
+    cases = pd.DataFrame({
+        "inspection_date": pd.to_datetime(["2024-03-05"]), "county": ["郊区"],
+        "enterprise_name": ["阳泉焦化有限公司"], "enterprise_id": ["E1"],
+        "problem": ["煤场未苫盖"], "measure": ["立行立改"],
+        "fixed_on_spot": pd.array([True], dtype="boolean"),
+        "stopped": pd.array([False], dtype="boolean"),
+        "filed": pd.array([False], dtype="boolean"), "fine_yuan": [0.0]})
+    with ws.transaction() as tx:
+        tx.write("enterprises", points)
+        tx.write("cases", cases)
+    lines: list[str] = []
+    demo_step(ws, lines.append)
+    folder = ws.outputs_dir / "report-2024-03"
+    assert (folder / "layers" / "enterprises_GCJ02.kml").exists()
+    assert (folder / "layers" / "enterprises_fields.csv").exists()
+    assert (folder / "forms" / "附件3监管工作情况汇总表_阳泉市_2024-03.xlsx").exists()
+    assert any(line.startswith("  surface dustfall: ") for line in lines)  # no stations
+    assert lines[-1] == f"  report folder: {folder}"
