@@ -26,6 +26,7 @@ Echo = Callable[[str], None]
 STEPS: list[tuple[str, str]] = [
     ("import the sample layers and records", "geoair.imports:demo_step"),
     ("sources upwind of stations: near, suspects, polar plots", "geoair.sources:demo_step"),
+    ("patrol: risk and a day's routes per team", "geoair.patrol.workflow:demo_step"),
     ("report folder: layers, forms, a surface", "geoair.export:demo_step"),
 ]
 
