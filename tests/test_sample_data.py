@@ -240,6 +240,21 @@ def test_roads_and_planted_gate_cases(gates, roads, rebuilt):
     assert (dist[regular.to_numpy()] <= 60.5).mean() > 0.95
 
 
+def test_road_network_is_one_connected_graph(roads):
+    """Roads that meet share a vertex (within 0.5 m), as a routing graph needs."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    coords, part = shapely.get_coordinates(roads.geometry.values, return_index=True)
+    key = np.round(_metric(coords[:, 0], coords[:, 1]) / 0.5).astype(np.int64)
+    _, node = np.unique(key, axis=0, return_inverse=True)
+    node = node.ravel()
+    same = part[:-1] == part[1:]
+    n = int(node.max()) + 1
+    graph = coo_matrix((np.ones(same.sum()), (node[:-1][same], node[1:][same])), shape=(n, n))
+    assert connected_components(graph, directed=False)[0] == 1
+
+
 def test_two_gates_share_a_stretch_of_road(gates, roads, rebuilt):
     ent = rebuilt[2]["shared_road_enterprise"]
     pair = gates[gates["企业编号"] == ent]
@@ -282,7 +297,8 @@ def test_checklist_has_the_documents_header(name, enterprises):
     assert merged - {f"A{note_row}:O{note_row}"} == EXPECTED_MERGES
     assert ws["A1"].value == "阳泉市工业企业“净厂”巩固提升行动问题清单"
     assert [ws.cell(2, c).value for c in (1, 2, 4, 5, 12, 15)] == [
-        "序号", "县区", "企业名称", "无组织排放整治情况", "无组织排放治理是否符合要求(是/否)", "责任人"]
+        "序号", "县区", "企业名称", "无组织排放整治情况", "无组织排放治理是否符合要求(是/否)",
+        "责任人"]
     assert ws["F3"].value == "厂区运输方式(密闭输送①/非密闭输送)"
     assert ws["I3"].value == "生产车间尘点封闭及除尘设施建设"
     assert (ws["I4"].value, ws["J4"].value) == ("数量(个)", "防尘措施是否到位(是/否)")
@@ -325,7 +341,8 @@ def test_cases_csv():
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")
     rows = list(csv.reader(io.StringIO(data.decode("gbk"))))
-    assert rows[0] == ["序号", "检查日期", "县（区）", "企业名称", "问题简要描述", "立行立改", "停产整治",
+    assert rows[0] == ["序号", "检查日期", "县（区）", "企业名称", "问题简要描述", "立行立改",
+                       "停产整治",
                        "立案处罚", "整改措施", "处罚金额（元）", "是否完成整改", "备注"]
     body = rows[1:]
     assert 55 <= len(body) <= 65
