@@ -638,6 +638,9 @@ def build_heaps(world: World) -> None:
             nearest = min(world.towns[county], key=lambda t: float(np.hypot(*(t[1] - p))))[0]
             rows.append({"county": county, "pos": p, "township": nearest})
     world.heaps = heap_attributes(rng, rows)
+    # the six largest were surveyed as outlines (a second Shapefile: one geometry type each)
+    for heap in sorted(world.heaps, key=lambda h: -h["area"])[:6]:
+        heap["footprint"] = blob(rng, heap["pos"], heap["area"], vertices=8)
 
 
 def build_heap_roads(world: World) -> None:
@@ -851,7 +854,8 @@ def write_all(world: World) -> dict[str, bytes]:
         [[g["id"], g["enterprise"]["id"], g["enterprise"]["name"], g["name"],
           *map(_fmt, lonlat(g["pos"]))] for g in world.gates], encoding="gbk")
     files["roads.gpkg"] = roads_gpkg(world)
-    files["gangue_heaps.zip"] = heaps_zip(world)
+    files["gangue_heaps.zip"] = heaps_zip(world, footprints=False)
+    files["gangue_heap_outlines.zip"] = heaps_zip(world, footprints=True)
     feb, mar = inspection_rows(world)
     files["inspections_2024-02.xlsx"] = checklist_workbook(feb)
     files["inspections_2024-03.xlsx"] = checklist_workbook(mar)
@@ -913,25 +917,30 @@ def roads_gpkg(world: World) -> bytes:
         return path.read_bytes()
 
 
-def heaps_zip(world: World) -> bytes:
+def heaps_zip(world: World, *, footprints: bool) -> bytes:
+    """A zipped GBK Shapefile of the heaps given as points, or of those given as outlines."""
     import tempfile
 
     import geopandas as gpd
     import pyogrio
 
+    heaps = [h for h in world.heaps if ("footprint" in h) == footprints]
+    geoms = [shapely.set_precision(to_lonlat(h["footprint"]), 1e-6) if footprints
+             else shapely.Point(lonlat(h["pos"])) for h in heaps]
     frame = gpd.GeoDataFrame({
-        "编号": [h["id"] for h in world.heaps],
-        "名称": [h["name"] for h in world.heaps],
-        "县区": [h["county"] for h in world.heaps],
-        "有无主": [h["owner"] for h in world.heaps],
-        "治理情况": [h["treatment"] for h in world.heaps],
-        "自燃冒烟": ["是" if h["burning"] else "否" for h in world.heaps],
-        "面积": [h["area"] for h in world.heaps],
-        "体积": [h["volume"] for h in world.heaps],
-    }, geometry=[shapely.Point(lonlat(h["pos"])) for h in world.heaps], crs="EPSG:4326")
+        "编号": [h["id"] for h in heaps],
+        "名称": [h["name"] for h in heaps],
+        "县区": [h["county"] for h in heaps],
+        "有无主": [h["owner"] for h in heaps],
+        "治理情况": [h["treatment"] for h in heaps],
+        "自燃冒烟": ["是" if h["burning"] else "否" for h in heaps],
+        "面积": [h["area"] for h in heaps],
+        "体积": [h["volume"] for h in heaps],
+    }, geometry=geoms, crs="EPSG:4326")
+    stem = "gangue_heap_outlines" if footprints else "gangue_heaps"
     members = []
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "gangue_heaps.shp"
+        path = Path(tmp) / f"{stem}.shp"
         pyogrio.write_dataframe(frame, path, driver="ESRI Shapefile", encoding="GBK")
         for suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
             part = path.with_suffix(suffix)
@@ -939,7 +948,7 @@ def heaps_zip(world: World) -> bytes:
             if suffix == ".dbf":  # bytes 1-3: date of last update; make it fixed
                 data = data[:1] + bytes([FIXED_TIME.year - 1900, FIXED_TIME.month,
                                          FIXED_TIME.day]) + data[4:]
-            members.append((f"gangue_heaps{suffix}", data))
+            members.append((f"{stem}{suffix}", data))
     return stable_zip(members)
 
 
@@ -1228,6 +1237,7 @@ file = "parks.geojson"
 [[import]]
 kind = "stations"
 file = "stations.csv"
+coords = "wgs84"  # GPS / Tianditu coordinates
 
 [[import]]
 kind = "enterprises"
@@ -1237,10 +1247,15 @@ coords = "gcj02"  # copied from Amap
 [[import]]
 kind = "gates"
 file = "gates.csv"  # GBK: the encoding is detected
+coords = "wgs84"
 
 [[import]]
 kind = "gangue_heaps"
 file = "gangue_heaps.zip"
+
+[[import]]
+kind = "gangue_heaps"
+file = "gangue_heap_outlines.zip"  # the heaps surveyed as outlines (polygons)
 
 [[import]]
 kind = "roads"
@@ -1292,6 +1307,8 @@ def readme(world: World, names: list[str]) -> str:
     fields = dict(
         n_ent=len(world.enterprises), in_parks=in_parks, n_gates=n_gates,
         n_roads=len(world.roads), n_heaps=len(world.heaps), owned=owned,
+        n_heap_outlines=sum("footprint" in h for h in world.heaps),
+        n_heap_points=sum("footprint" not in h for h in world.heaps),
         ownerless=len(world.heaps) - owned, kinds=kinds, n_stations=len(world.stations),
         cases=p["cases"]["rows"], filed=p["cases"]["filed"],
         not_rectified=p["cases"]["not_rectified"], dust_missing=p["road_dust_missing_park"])
@@ -1389,14 +1406,18 @@ FILE_TABLE = [
         'GeoPackage',
     ),
     (
-        '`gangue_heaps.zip`',
-        'zipped Shapefile (.shp .shx .dbf .prj '
-        '.cpg) of {n_heaps} coal-gangue heaps '
-        '(points); 编号, 名称, 县区, 有无主, 治理情况, 自燃冒烟, '
+        '`gangue_heaps.zip`, '
+        '`gangue_heap_outlines.zip`',
+        'zipped Shapefiles (.shp .shx .dbf .prj '
+        '.cpg) of {n_heaps} coal-gangue heaps: '
+        '{n_heap_points} as points, the '
+        '{n_heap_outlines} largest as outlines '
+        '(a Shapefile holds one geometry type); '
+        '编号, 名称, 县区, 有无主, 治理情况, 自燃冒烟, '
         '面积 (m²), 体积 (m³)',
         'synthetic; owned:ownerless '
-         "{owned}:{ownerless}, near the plan's "
-         "82:66, treatment in the plan's ratios "
+        "{owned}:{ownerless}, near the plan's "
+        "82:66, treatment in the plan's ratios "
         '(seed 004 annex 3)',
         'WGS-84',
         'GBK (.cpg)',

@@ -9,6 +9,7 @@ import io
 import json
 import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -88,7 +89,7 @@ def _metric(lon, lat) -> np.ndarray:
 def test_build_twice_gives_identical_bytes(rebuilt):
     first, second, _ = rebuilt
     assert _digest(first) == _digest(second)
-    assert len(_digest(first)) == 14
+    assert len(_digest(first)) == 15
 
 
 # Files whose bytes come from the builder's own writers; .xlsx, .gpkg and .zip bytes
@@ -268,19 +269,31 @@ def test_two_gates_share_a_stretch_of_road(gates, roads, rebuilt):
     assert shapely.length(shared).sum() > 50
 
 
-def test_gangue_heaps_shapefile():
-    with __import__("zipfile").ZipFile(LAYERS / "gangue_heaps.zip") as archive:
+@pytest.mark.parametrize("stem", ["gangue_heaps", "gangue_heap_outlines"])
+def test_gangue_heap_shapefiles_are_zipped_gbk(stem):
+    with zipfile.ZipFile(LAYERS / f"{stem}.zip") as archive:
         names = sorted(archive.namelist())
-        cpg = archive.read("gangue_heaps.cpg").decode("ascii").strip()
-    assert names == sorted(f"gangue_heaps.{s}" for s in ("shp", "shx", "dbf", "prj", "cpg"))
+        cpg = archive.read(f"{stem}.cpg").decode("ascii").strip()
+    assert names == sorted(f"{stem}.{s}" for s in ("shp", "shx", "dbf", "prj", "cpg"))
     assert cpg.upper() in {"GBK", "CP936", "936"}
-    heaps = pyogrio.read_dataframe(LAYERS / "gangue_heaps.zip")
-    assert heaps.crs.to_epsg() == 4326 and len(heaps) == 40
+    heaps = pyogrio.read_dataframe(LAYERS / f"{stem}.zip")
+    assert heaps.crs.to_epsg() == 4326
     assert all(len(c.encode("gbk")) <= 10 for c in heaps.columns if c != "geometry")
-    owned = (heaps["有无主"] == "有主").sum()
-    assert owned == 22 and (heaps["有无主"] == "无主").sum() == 18  # 82:66 of 40
+
+
+def test_gangue_heaps_as_in_the_plan(counties_union):
+    points = pyogrio.read_dataframe(LAYERS / "gangue_heaps.zip")
+    outlines = pyogrio.read_dataframe(LAYERS / "gangue_heap_outlines.zip")
+    assert set(points.geom_type) == {"Point"} and set(outlines.geom_type) == {"Polygon"}
+    heaps = pd.concat([points, outlines], ignore_index=True)
+    assert len(heaps) == 40 and heaps["编号"].is_unique
+    assert (heaps["有无主"] == "有主").sum() == 22 and (heaps["有无主"] == "无主").sum() == 18
     assert set(heaps["治理情况"]) == {"已治理", "治理中", "未治理"}
     assert (heaps["自燃冒烟"] == "是").sum() == 4
+    assert counties_union.contains(shapely.union_all(outlines.geometry.values))
+    for geom, area in zip(outlines.geometry, outlines["面积"], strict=True):
+        xy = np.asarray(geom.exterior.coords)
+        assert shapely.Polygon(_metric(xy[:, 0], xy[:, 1])).area == pytest.approx(area, rel=0.01)
 
 
 # --- the documents' forms ------------------------------------------------------------------
@@ -381,7 +394,8 @@ def test_road_dust_and_manifest():
     assert dust["道路积尘负荷(g/m²)"].between(0.1, 5).all()
     manifest = tomllib.loads((LAYERS / "manifest.toml").read_text("utf-8"))["import"]
     assert [m["kind"] for m in manifest] == [
-        "counties", "parks", "stations", "enterprises", "gates", "gangue_heaps", "roads",
+        "counties", "parks", "stations", "enterprises", "gates", "gangue_heaps", "gangue_heaps",
+        "roads",
         "inspections", "inspections", "cases", "targets", "road_dust"]
     assert all((LAYERS / m["file"]).is_file() for m in manifest)
     assert next(m for m in manifest if m["kind"] == "enterprises")["coords"] == "gcj02"
