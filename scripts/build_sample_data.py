@@ -1317,17 +1317,12 @@ def readme(world: World, names: list[str]) -> str:
                       + ["| " + " | ".join(cell.format(**fields) for cell in row) + " |"
                          for row in FILE_TABLE])
     return README_TEMPLATE.format(
-        n_ent=len(world.enterprises), in_parks=in_parks, n_gates=n_gates,
-        n_roads=len(world.roads), n_heaps=len(world.heaps), owned=owned,
-        ownerless=len(world.heaps) - owned, burning=burning, n_stations=len(world.stations),
-        kinds=kinds, no_station=no_station, errors=errors, no_road=no_road,
+        **fields, burning=burning, no_station=no_station, errors=errors, no_road=no_road,
         no_road_n=len(p["no_road_gates"]), no_road_pct=100 * len(p["no_road_gates"]) / n_gates,
         shared=shared, shared_gates=shared_gates,
         unknown_file=unknown[0], unknown_row=unknown[1], unknown_name=unknown[2],
         unknown_true=unknown[3], yn_file=yes_no[0], yn_row=yes_no[1], yn_name=yes_no[3],
         num_file=number[0], num_row=number[1], num_name=number[3],
-        cases=p["cases"]["rows"], filed=p["cases"]["filed"],
-        not_rectified=p["cases"]["not_rectified"], dust_missing=p["road_dust_missing_park"],
         files="\n".join(f"- `{name}`" for name in names), seed=SEED, table="{table}",
     ).replace("{table}", table)
 
