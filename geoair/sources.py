@@ -276,34 +276,44 @@ def hour_periods(times: pd.Series | np.ndarray, *, periods: Sequence[str] | None
         Row positions into ``times`` (repeated for overlapping periods), the period
         code of each, and the label of each code.
     """
-    start = pd.DatetimeIndex(pd.to_datetime(np.asarray(times))) - pd.Timedelta(hours=1)
+    start = (np.asarray(times).astype("datetime64[s]") - np.timedelta64(1, "h"))
     if periods:
         rows, codes = [], []
         for code, text in enumerate(periods):
             lo, hi = parse_period(text)
-            idx = np.flatnonzero((start >= lo) & (start < hi))
+            idx = np.flatnonzero((start >= lo.to_datetime64()) & (start < hi.to_datetime64()))
             rows.append(idx)
             codes.append(np.full(len(idx), code, dtype="int64"))
         return (np.concatenate(rows) if rows else np.array([], dtype="int64"),
                 np.concatenate(codes) if codes else np.array([], dtype="int64"),
                 [str(p) for p in periods])
-    pandas_freq = {"month": "M", "quarter": "Q", "year": "Y"}.get(freq)
-    if pandas_freq is None:
+    months_per = {"month": 1, "quarter": 3, "year": 12}.get(freq)
+    if months_per is None:
         raise SchemaError(f"freq={freq!r}: use month, quarter or year.")
-    per = start.to_period(pandas_freq)
-    codes, uniques = pd.factorize(per, sort=True)
-    labels = [_period_label(p, freq) for p in uniques]
-    rows = np.flatnonzero(codes >= 0)
-    return rows, codes[rows].astype("int64"), labels
+    ok = ~np.isnat(start)
+    rows = np.flatnonzero(ok)
+    # months since 1970-01, then periods of 1, 3 or 12 months (quarters and years
+    # start in January, so integer division lines them up)
+    per = start[rows].astype("datetime64[M]").astype("int64") // months_per
+    if len(per) == 0:
+        return rows, per, []
+    present = np.flatnonzero(np.bincount(per - per.min()) > 0) + per.min()
+    lookup = np.full(int(per.max() - per.min()) + 1, -1, dtype="int64")
+    lookup[present - per.min()] = np.arange(len(present))
+    labels = [_period_label(int(p) * months_per, months_per) for p in present]
+    return rows, lookup[per - per.min()], labels
 
 
-def _period_label(p: pd.Period, freq: str) -> str:
-    if freq == "month":
-        return p.strftime("%Y-%m")
-    if freq == "quarter":
-        first = p.asfreq("M", how="start")
-        return f"{first.strftime('%Y-%m')}/{(first + 2).strftime('%Y-%m')}"
-    return p.strftime("%Y")
+def _period_label(first_month: int, months: int) -> str:
+    """Label of the period starting ``first_month`` months after 1970-01."""
+    def month(m: int) -> str:
+        return f"{1970 + m // 12}-{m % 12 + 1:02d}"
+
+    if months == 1:
+        return month(first_month)
+    if months == 12:
+        return f"{1970 + first_month // 12}"
+    return f"{month(first_month)}/{month(first_month + months - 1)}"
 
 
 # --- suspects -------------------------------------------------------------------------
@@ -366,7 +376,7 @@ def suspects(near: pd.DataFrame, hourly: pd.DataFrame, *, pollutant: str = "PM2.
                           "pollutant=...).")
     near = pd.DataFrame(near).drop(columns="geometry", errors="ignore")
     station_ids = pd.Index(pd.unique(near["station_id"].astype(str)))
-    st_code = station_ids.get_indexer(hourly["station_id"].astype(str))
+    st_code = _station_codes(hourly["station_id"], station_ids)
     has_station = st_code >= 0
     rows, p_code, labels = hour_periods(hourly["time"].to_numpy()[has_station],
                                         periods=periods, freq=freq)
@@ -436,6 +446,17 @@ def suspects(near: pd.DataFrame, hourly: pd.DataFrame, *, pollutant: str = "PM2.
                     short, min_windy_hours)
     out = table[SUSPECT_COLUMNS].reset_index(drop=True)
     return _with_lines(out) if lines else out
+
+
+def _station_codes(column: pd.Series, station_ids: pd.Index) -> np.ndarray:
+    """Position in ``station_ids`` of each row's station (-1 if absent), factorising first."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        uniques = column.cat.categories
+    else:
+        codes, uniques = pd.factorize(column)
+    lookup = station_ids.get_indexer(pd.Index(uniques).astype(str))
+    return np.where(codes >= 0, lookup[np.maximum(codes, 0)], -1).astype("int64")
 
 
 def _interp_sectors(values: np.ndarray, g: np.ndarray, bearing: np.ndarray) -> np.ndarray:

@@ -130,6 +130,10 @@ def test_hour_labelled_by_end_belongs_to_previous_month():
     times = pd.to_datetime(["2020-10-01 00:00", "2020-10-01 01:00", "2020-11-01 00:00"])
     rows, codes, labels = sources.hour_periods(times, freq="month")
     assert [labels[c] for c in codes] == ["2020-09", "2020-10", "2020-10"]
+    rows, codes, labels = sources.hour_periods(times, freq="quarter")
+    assert [labels[c] for c in codes] == ["2020-07/2020-09", "2020-10/2020-12",
+                                          "2020-10/2020-12"]
+    assert sources.hour_periods(times, freq="year")[2] == ["2020"]
     rows, codes, labels = sources.hour_periods(times, periods=["2020-10", "2020-10/2020-12"])
     assert rows.tolist() == [1, 2, 1, 2] and codes.tolist() == [0, 0, 1, 1]
 
