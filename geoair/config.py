@@ -67,6 +67,11 @@ road_dust_reference_g_m2 = 1.0
 # Fines per enterprise (yuan, in the month) that halve the fines score
 # (score = 100 × ref ÷ (ref + fines per enterprise)); project choice: 1万元.
 fines_reference_yuan = 10000.0
+# A park (or enterprise) is ranked only when the components it has data for carry at
+# least this share of the weights above (project choice: half); otherwise its score
+# is shown but it gets no rank, so a park known only by "no heaps nearby" cannot top
+# the list.
+min_weight_ranked = 0.5
 # Lowest total score (0-100) of a benchmark enterprise candidate (project choice: the
 # usual pass mark of 60). Seed 000 asks for model enterprises; a low score is none.
 benchmark_min_score = 60.0

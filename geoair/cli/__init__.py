@@ -45,12 +45,12 @@ def main(verbose: int, quiet: bool) -> None:
 
 def _register() -> None:
     # One line per subcommand module; each module defines a click command or group.
-    from geoair.cli import (demo_cmd, export_cmd, forms_cmd, import_cmd, init_cmd, sources_cmd,
-                            surface_cmd)
+    from geoair.cli import (demo_cmd, export_cmd, forms_cmd, import_cmd, init_cmd, scores_cmd,
+                            sources_cmd, surface_cmd)
     from geoair.cli import map_cmd, patrol_cmd
 
     for module in (init_cmd, import_cmd, demo_cmd, export_cmd, surface_cmd, sources_cmd,
-                   forms_cmd, map_cmd, patrol_cmd):
+                   forms_cmd, map_cmd, patrol_cmd, scores_cmd):
         main.add_command(module.command)
 
 

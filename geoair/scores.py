@@ -1,0 +1,957 @@
+"""Monthly park scores and rankings, enterprise scores, and benchmark candidates.
+
+A park's score for a month is a transparent weighted mean of components (DESIGN §5.3,
+seeds 001 and 002). Each component is first *normalised* to 0-100 (100 best)
+against a **fixed reference**, never against the other parks, so adding or removing
+a park changes no other park's component scores:
+
+* ``air``: mean monthly PM2.5 (µg/m³) of the valid station months of the stations
+  inside or near the park (dustfall-only stations left out); score
+  100 × min(1, ref ÷ raw) with ref = 35 µg/m³ (GB 3095-2012 class II), the park's
+  target, or the city mean of the national stations ([scores] air_reference).
+* ``dustfall``: mean dustfall t/(km²·month) at stations inside or near the park;
+  100 × min(1, limit ÷ raw), limit = the county's dustfall target of the month,
+  else [readings] dustfall_limit_t_km2.
+* ``road_dust``: mean road dust load (g/m²) of the park's roads measured that month;
+  100 × min(1, ref ÷ raw), ref = [scores] road_dust_reference_g_m2.
+* ``compliance``: mean over the park's enterprises of the share of 附件2 checklist
+  items met in each one's latest inspection up to the month's end; 100 × raw.
+* ``cases``: open (unrectified) 附件3 cases at the month's end per enterprise;
+  100 ÷ (1 + raw).
+* ``fines``: fines (yuan) of cases dated in the month per enterprise;
+  100 × ref ÷ (ref + raw), ref = [scores] fines_reference_yuan.
+* ``grades``: share of the park's graded enterprises at B or better (A, B, 引领性);
+  100 × raw.
+* ``heaps``: gangue heaps inside or near the park, each untreated (未治理) one
+  counting 1 and each burning one 1 more; 100 ÷ (1 + raw).
+
+The park's enterprises are those inside its polygon that are not closed by law
+(依法关闭). A component the park lacks (no station, no road dust measured, no
+enterprises, no heaps layer at all) is *missing*, not zero: the weights of the
+components it has are scaled to add up to 1 (``<c>_weight``), and ``missing`` names
+the others. ``<c>_points`` = weight × score; ``total`` = their sum (0-100). Parks
+are ranked by total (ties share a rank); a park whose components carry less than
+[scores] min_weight_ranked of the configured weight is shown but not ranked.
+``rank_change`` is last month's rank minus this month's (positive: moved up);
+``total_change`` the change in total.
+
+Enterprise scores follow the same pattern (checklist, cases, grade, gate_roads),
+and :func:`benchmark_candidates` proposes model enterprises per county within the
+quotas of seed 000, only from enterprises producing normally (正常生产) with no
+open case.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geoair._errors import ConfigError, SchemaError, WorkspaceError
+from geoair.schema import CHECKLIST_ITEMS
+
+log = logging.getLogger(__name__)
+
+#: Park components: name -> (Chinese label, unit of the raw value).
+PARK_COMPONENTS: dict[str, tuple[str, str]] = {
+    "air": ("空气质量(PM2.5)", "µg/m³"),
+    "dustfall": ("降尘", "t/(km²·月)"),
+    "road_dust": ("道路积尘负荷", "g/m²"),
+    "compliance": ("问题清单达标率", "比例"),
+    "cases": ("未整改问题", "件/企业"),
+    "fines": ("罚款", "元/企业"),
+    "grades": ("B级及以上占比", "比例"),
+    "heaps": ("未治理或自燃矸石山", "座"),
+}
+#: Enterprise components: name -> (Chinese label, unit of the raw value).
+ENTERPRISE_COMPONENTS: dict[str, tuple[str, str]] = {
+    "checklist": ("问题清单达标率", "比例"),
+    "cases": ("未整改问题", "件"),
+    "grade": ("绩效等级", "等级分"),
+    "gate_roads": ("厂门道路", "无问题厂门比例"),
+}
+#: PM2.5 class-II annual limit, µg/m³ (GB 3095-2012 Table 1), the fixed air reference.
+PM25_STANDARD_UG_M3 = 35.0
+#: Grades that count as "B or better" (seed 001 四: B级及以上或引领性).
+B_OR_BETTER = ("A", "B", "引领性")
+AIR_REFERENCES = ("standard", "target", "city")
+CLOSED = "依法关闭"
+PRODUCING = "正常生产"
+
+_MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:月)?(?:[-/.]\s*\d{1,2}\s*日?)?"
+                    r"(?:[ T].*)?$")
+
+
+# --- months -------------------------------------------------------------------------------
+
+def parse_month(value: object) -> str:
+    """A month as ``"YYYY-MM"`` from "2024-03", "2024/3", "2024年3月", a date or a Timestamp.
+
+    Raises
+    ------
+    SchemaError
+        The value is not a month.
+    """
+    if isinstance(value, pd.Timestamp | pd.Period) or hasattr(value, "year"):
+        return f"{value.year:04d}-{value.month:02d}"  # type: ignore[union-attr]
+    match = _MONTH.match(str(value))
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise SchemaError(f"“{value}” is not a month. Write it as 2024-03 (year-month).")
+    return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
+
+
+def previous_month(month: str) -> str:
+    """The month before ``month`` ("2024-01" -> "2023-12")."""
+    return str(pd.Period(month, freq="M") - 1)
+
+
+def _month_end(month: str) -> pd.Timestamp:
+    """The first instant after ``month`` (records dated before it count as up to the month)."""
+    return (pd.Period(month, freq="M") + 1).start_time
+
+
+def _months_of(values: pd.Series) -> pd.Series:
+    out = []
+    for value in values:
+        try:
+            out.append(None if pd.isna(value) else parse_month(value))
+        except SchemaError:
+            out.append(None)
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def _period_covers(period: object, month: str) -> bool:
+    """Whether a target period "2020-10" or "2020-10/2020-12" includes ``month``."""
+    if period is None or (isinstance(period, float) and math.isnan(period)):
+        return False
+    parts = str(period).split("/")
+    try:
+        start, end = parse_month(parts[0]), parse_month(parts[-1])
+    except SchemaError:
+        return False
+    return start <= month <= end
+
+
+# --- inputs -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ScoreInputs:
+    """The frames that scores are computed from; any but ``parks`` may be None.
+
+    Parameters
+    ----------
+    parks : DataFrame
+        ``id``, ``name``, ``county`` (geometry kept if present, for the map).
+    assignment : DataFrame
+        The ``site_assignment`` table of :mod:`geoair.assign`.
+    enterprises, inspections, cases, gangue_heaps, stations, targets : DataFrame
+        Workspace layers and records as imported.
+    station_months : DataFrame
+        ``station_id``, ``month`` ("2024-03"), ``pm25_ug_m3`` (NaN when the month is
+        not valid), ``dustfall_t_km2``; see :func:`station_months_from`.
+    road_dust : DataFrame
+        The ``road_dust`` records (``park_name`` or ``park_id``, ``month``, ``load_g_m2``).
+    gate_findings, gates : DataFrame
+        From gate roads (issue 3): ``gate_findings`` rows name a gate (``gate_id``) with
+        a finding; ``gates`` gives each enterprise's gates.
+    """
+
+    parks: pd.DataFrame
+    assignment: pd.DataFrame
+    enterprises: pd.DataFrame | None = None
+    inspections: pd.DataFrame | None = None
+    cases: pd.DataFrame | None = None
+    gangue_heaps: pd.DataFrame | None = None
+    stations: pd.DataFrame | None = None
+    targets: pd.DataFrame | None = None
+    station_months: pd.DataFrame | None = None
+    road_dust: pd.DataFrame | None = None
+    gate_findings: pd.DataFrame | None = None
+    gates: pd.DataFrame | None = None
+
+
+def station_months_from(monthly: pd.DataFrame | None = None,
+                        dustfall: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Join monthly PM2.5 and dustfall into ``station_id, month, pm25_ug_m3, dustfall_t_km2``.
+
+    Parameters
+    ----------
+    monthly : DataFrame, optional
+        The ``station_monthly`` table of indicators (``station_id``, ``period`` or
+        ``month``, ``PM2.5``: NaN when the month has too few valid days), or a table
+        already carrying ``pm25_ug_m3``.
+    dustfall : DataFrame, optional
+        ``station_id``, ``month``, ``dustfall_t_km2``.
+    """
+    parts = []
+    if monthly is not None and len(monthly):
+        month_col = "month" if "month" in monthly.columns else "period"
+        value_col = next((c for c in ("pm25_ug_m3", "PM2.5", "pm25") if c in monthly.columns),
+                         None)
+        if value_col is None or month_col not in monthly.columns:
+            raise SchemaError("The monthly station table has no PM2.5 or no month column; "
+                              "run geoair indicators --period month --by station again.")
+        part = pd.DataFrame({"station_id": monthly["station_id"].astype(str),
+                             "month": _months_of(monthly[month_col]),
+                             "pm25_ug_m3": pd.to_numeric(monthly[value_col], errors="coerce")})
+        parts.append(part.groupby(["station_id", "month"], as_index=False)["pm25_ug_m3"].mean())
+    if dustfall is not None and len(dustfall):
+        part = pd.DataFrame({"station_id": dustfall["station_id"].astype(str),
+                             "month": _months_of(dustfall["month"]),
+                             "dustfall_t_km2": pd.to_numeric(dustfall["dustfall_t_km2"],
+                                                             errors="coerce")})
+        parts.append(part.groupby(["station_id", "month"],
+                                  as_index=False)["dustfall_t_km2"].mean())
+    if not parts:
+        return pd.DataFrame({"station_id": pd.Series(dtype=str), "month": pd.Series(dtype=str),
+                             "pm25_ug_m3": pd.Series(dtype=float),
+                             "dustfall_t_km2": pd.Series(dtype=float)})
+    out = parts[0]
+    for part in parts[1:]:
+        out = out.merge(part, on=["station_id", "month"], how="outer")
+    for column in ("pm25_ug_m3", "dustfall_t_km2"):
+        if column not in out.columns:
+            out[column] = np.nan
+    return out
+
+
+def latest_month(inputs: ScoreInputs) -> str:
+    """The latest month that has any data to score (readings, road dust, inspections, cases).
+
+    Raises
+    ------
+    WorkspaceError
+        Nothing in the inputs is dated.
+    """
+    months: list[str] = []
+    sm = inputs.station_months
+    if sm is not None and len(sm):
+        has = sm[["pm25_ug_m3", "dustfall_t_km2"]].notna().any(axis=1)
+        months += [m for m in sm.loc[has, "month"] if m]
+    if inputs.road_dust is not None and len(inputs.road_dust):
+        months += [m for m in _months_of(inputs.road_dust["month"]) if m]
+    for frame in (inputs.inspections, inputs.cases):
+        if frame is not None and len(frame) and "inspection_date" in frame.columns:
+            dates = pd.to_datetime(frame["inspection_date"], errors="coerce").dropna()
+            months += [parse_month(d) for d in dates]
+    if not months:
+        raise WorkspaceError("There is nothing dated to score: no monthly readings, road dust, "
+                             "inspections or cases. Import them (geoair import ...) or give "
+                             "--month.")
+    return max(months)
+
+
+# --- weights and ranks ----------------------------------------------------------------------
+
+def check_weights(weights: Mapping[str, float], *, known: Iterable[str], table: str) -> None:
+    """Refuse weights that are negative, unknown, or do not add up to 1.
+
+    Raises
+    ------
+    ConfigError
+        With the table name and the sum found.
+    """
+    known = tuple(known)
+    unknown = sorted(set(weights) - set(known))
+    if unknown:
+        raise ConfigError(f"[{table}] has unknown components {unknown}; known: {', '.join(known)}.")
+    negative = [k for k, v in weights.items() if v < 0]
+    if negative:
+        raise ConfigError(f"[{table}] weights must not be negative: {negative}.")
+    total = float(sum(weights.values()))
+    if not math.isclose(total, 1.0, abs_tol=1e-6):
+        raise ConfigError(f"The weights in [{table}] of geoair.toml add up to {total:g}, not 1. "
+                          "Change them so that they add up to 1.")
+
+
+def respread_weights(weights: Mapping[str, float], present: Iterable[str]) -> dict[str, float]:
+    """The weights of the ``present`` components, scaled to add up to 1.
+
+    Parameters
+    ----------
+    weights : mapping
+        Configured weight of every component.
+    present : iterable of str
+        Components the entity has a score for.
+
+    Returns
+    -------
+    dict
+        Component -> weight, only for present components with a positive weight; empty
+        when none has weight.
+
+    Examples
+    --------
+    >>> respread_weights({"air": 0.5, "dustfall": 0.25, "heaps": 0.25}, ["air", "heaps"])
+    {'air': 0.6666666666666666, 'heaps': 0.3333333333333333}
+    """
+    chosen = {c: float(weights.get(c, 0.0)) for c in present if weights.get(c, 0.0) > 0}
+    total = sum(chosen.values())
+    if total <= 0:
+        return {}
+    return {c: w / total for c, w in chosen.items()}
+
+
+def rank_desc(totals: pd.Series) -> pd.Series:
+    """Rank 1 for the highest total; ties share the best rank; missing totals get no rank."""
+    return totals.rank(ascending=False, method="min").astype("Int64")
+
+
+def _combine(components: pd.DataFrame, ids: pd.Series, *, names: Iterable[str],
+             weights: Mapping[str, float], labels: Mapping[str, tuple[str, str]],
+             min_weight_ranked: float) -> pd.DataFrame:
+    """Wide table on ``ids``: per component raw/ref/score/weight/points; total, missing."""
+    names = list(names)
+    out = pd.DataFrame({"_id": ids.to_numpy()})
+    scores = components.pivot(index="id", columns="component", values="score") \
+        if len(components) else pd.DataFrame()
+    raws = components.pivot(index="id", columns="component", values="raw") \
+        if len(components) else pd.DataFrame()
+    refs = components.pivot(index="id", columns="component", values="ref") \
+        if len(components) else pd.DataFrame()
+    for name in names:
+        for kind, table in (("raw", raws), ("ref", refs), ("score", scores)):
+            column = table[name] if name in table.columns else pd.Series(dtype=float)
+            out[f"{name}_{kind}"] = out["_id"].map(column).astype(float)
+    present = out[[f"{n}_score" for n in names]].notna()
+    present.columns = names
+    configured = np.array([float(weights.get(n, 0.0)) for n in names])
+    have = present.to_numpy() & (configured > 0)
+    covered = (have * configured).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        eff = np.where(have, configured / np.where(covered > 0, covered, np.nan)[:, None], np.nan)
+    total = np.zeros(len(out))
+    for j, name in enumerate(names):
+        out[f"{name}_weight"] = eff[:, j]
+        out[f"{name}_points"] = eff[:, j] * out[f"{name}_score"].to_numpy()
+        total = total + np.nan_to_num(out[f"{name}_points"].to_numpy())
+    out["total"] = np.where(covered > 0, total, np.nan)
+    out["weight_covered"] = covered
+    out["components_used"] = have.sum(axis=1)
+    out["missing"] = ["、".join(n for n, h in zip(names, row, strict=True) if not h)
+                      for row in have]
+    out["missing_zh"] = ["、".join(labels[n][0] for n, h in zip(names, row, strict=True) if not h)
+                         for row in have]
+    rankable = out["total"].where(covered >= min_weight_ranked - 1e-9)
+    out["rank"] = rank_desc(rankable)
+    out["ranked"] = rankable.notna()
+    return out
+
+
+def _breakdown_text(row: pd.Series, names: Iterable[str],
+                    labels: Mapping[str, tuple[str, str]]) -> str:
+    lines = []
+    for name in names:
+        label, unit = labels[name]
+        raw, score, weight = row[f"{name}_raw"], row[f"{name}_score"], row[f"{name}_weight"]
+        if pd.isna(score) or pd.isna(weight):
+            lines.append(f"{label}: 无数据 (权重已分摊)")
+            continue
+        shown = f"{raw:.0%}" if unit == "比例" else f"{raw:.4g} {unit}"
+        ref = row.get(f"{name}_ref")
+        ref_text = "" if ref is None or pd.isna(ref) else f" (基准 {ref:.4g})"
+        lines.append(f"{label}: {shown}{ref_text} → {score:.1f}分 × {weight:.2f} = "
+                     f"{score * weight:.1f}")
+    if pd.notna(row["total"]):
+        lines.append(f"总分 {row['total']:.1f}")
+    return "\n".join(lines)
+
+
+# --- enterprise facts -----------------------------------------------------------------------
+
+def _enterprise_ids(records: pd.DataFrame, enterprises: pd.DataFrame | None) -> pd.Series:
+    """``enterprise_id`` of each record, filled from the enterprise name where missing."""
+    ids = records["enterprise_id"] if "enterprise_id" in records.columns else pd.Series(
+        None, index=records.index, dtype=object)
+    ids = ids.astype(object).where(ids.notna(), None)
+    if enterprises is not None and "enterprise_name" in records.columns and ids.isna().any():
+        by_name = dict(zip(enterprises["name"].astype(str), enterprises["id"], strict=False))
+        ids = ids.where(ids.notna(), records["enterprise_name"].astype(str).map(by_name))
+    return ids.astype(object).where(ids.notna(), None)
+
+
+def checklist_shares(inspections: pd.DataFrame | None, month: str,
+                     enterprises: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Share of checklist items met in each enterprise's latest inspection up to ``month``.
+
+    Items left blank in the form are not counted either way.
+
+    Returns
+    -------
+    DataFrame
+        ``enterprise_id``, ``inspection_date``, ``items_met``, ``items_checked``,
+        ``share_met`` (NaN when no item was filled in).
+    """
+    columns = ["enterprise_id", "inspection_date", "items_met", "items_checked", "share_met"]
+    if inspections is None or len(inspections) == 0:
+        return pd.DataFrame(columns=columns)
+    frame = inspections.copy()
+    frame["enterprise_id"] = _enterprise_ids(frame, enterprises)
+    frame["inspection_date"] = pd.to_datetime(frame.get("inspection_date"), errors="coerce")
+    undated = frame["inspection_date"].isna().sum()
+    if undated:
+        log.warning("%d inspections have no date and are left out of the scores; import them "
+                    "with --date", int(undated))
+    frame = frame[frame["inspection_date"].notna() & frame["enterprise_id"].notna()
+                  & (frame["inspection_date"] < _month_end(month))]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    latest = frame.sort_values(["enterprise_id", "inspection_date"], kind="mergesort") \
+        .drop_duplicates("enterprise_id", keep="last")
+    items = [c for c in CHECKLIST_ITEMS if c in latest.columns]
+    values = latest[items].astype("boolean") if items else pd.DataFrame(index=latest.index)
+    met = values.fillna(False).sum(axis=1).astype(float) if items else 0.0
+    checked = values.notna().sum(axis=1).astype(float) if items else 0.0
+    out = pd.DataFrame({"enterprise_id": latest["enterprise_id"].to_numpy(),
+                        "inspection_date": latest["inspection_date"].to_numpy(),
+                        "items_met": np.asarray(met), "items_checked": np.asarray(checked)})
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["share_met"] = np.where(out["items_checked"] > 0,
+                                    out["items_met"] / out["items_checked"], np.nan)
+    return out
+
+
+def case_facts(cases: pd.DataFrame | None, month: str,
+               enterprises: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per enterprise: open (unrectified) cases at the end of ``month``, fines in ``month``.
+
+    A case counts as open from its inspection date until it is marked rectified
+    (是否完成整改 = 是); a blank rectified counts as open.
+
+    Returns
+    -------
+    DataFrame
+        ``enterprise_id``, ``open_cases``, ``fines_yuan``, ``cases_in_month``.
+    """
+    columns = ["enterprise_id", "open_cases", "fines_yuan", "cases_in_month"]
+    if cases is None or len(cases) == 0:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame({
+        "enterprise_id": _enterprise_ids(cases, enterprises),
+        "date": pd.to_datetime(cases["inspection_date"], errors="coerce"),
+        "rectified": (cases["rectified"].astype("boolean") if "rectified" in cases.columns
+                      else pd.Series(pd.NA, index=cases.index, dtype="boolean")),
+        "fine": (pd.to_numeric(cases["fine_yuan"], errors="coerce")
+                 if "fine_yuan" in cases.columns else np.nan),
+    })
+    frame = frame[frame["enterprise_id"].notna() & frame["date"].notna()]
+    end = _month_end(month)
+    start = pd.Period(month, freq="M").start_time
+    upto = frame[frame["date"] < end]
+    in_month = upto[upto["date"] >= start]
+    open_ = upto[~upto["rectified"].fillna(False).astype(bool)]
+    out = pd.DataFrame({"enterprise_id": pd.unique(upto["enterprise_id"])})
+    out["open_cases"] = out["enterprise_id"].map(open_.groupby("enterprise_id").size()) \
+        .fillna(0).astype(int)
+    out["fines_yuan"] = out["enterprise_id"].map(in_month.groupby("enterprise_id")["fine"]
+                                                 .sum(min_count=1)).fillna(0.0).astype(float)
+    out["cases_in_month"] = out["enterprise_id"].map(in_month.groupby("enterprise_id").size()) \
+        .fillna(0).astype(int)
+    return out
+
+
+# --- park components ------------------------------------------------------------------------
+
+def _ratio_score(raw: float, ref: float) -> float:
+    """100 × min(1, ref ÷ raw): full marks at or below the reference."""
+    if raw <= ref:
+        return 100.0
+    return 100.0 * ref / raw
+
+
+def _settings_scores(settings: Mapping[str, Any]) -> dict[str, Any]:
+    scores = dict(settings["scores"])
+    if scores["air_reference"] not in AIR_REFERENCES:
+        raise ConfigError(f"[scores] air_reference is {scores['air_reference']!r}; choose "
+                          f"one of {', '.join(AIR_REFERENCES)}.")
+    check_weights(scores["park_weights"], known=PARK_COMPONENTS, table="scores.park_weights")
+    check_weights(scores["enterprise_weights"], known=ENTERPRISE_COMPONENTS,
+                  table="scores.enterprise_weights")
+    return scores
+
+
+def _park_enterprises(inputs: ScoreInputs) -> pd.DataFrame:
+    """(park_id, enterprise_id, status, grade) of enterprises inside parks, closed ones left out."""
+    from geoair.assign import park_members
+
+    links = park_members(inputs.assignment, "enterprises")
+    links = links.rename(columns={"site_id": "enterprise_id"})[["enterprise_id", "park_id"]]
+    ents = inputs.enterprises
+    if ents is None or len(ents) == 0:
+        return links.iloc[0:0].assign(status=None, grade=None)
+    info = pd.DataFrame({"enterprise_id": ents["id"].astype(object),
+                         "status": ents.get("status"),
+                         "grade": ents.get("performance_grade")})
+    out = links.merge(info, on="enterprise_id", how="inner")
+    return out[out["status"].astype(object) != CLOSED].reset_index(drop=True)
+
+
+def _target(targets: pd.DataFrame | None, *, scope: str, name: object, metric: str,
+            month: str) -> float | None:
+    if targets is None or len(targets) == 0 or name is None:
+        return None
+    rows = targets[(targets["scope"] == scope) & (targets["target_name"].astype(str) == str(name))
+                   & (targets["metric"] == metric)]
+    rows = rows[[_period_covers(p, month) for p in rows["period"]]]
+    if rows.empty:
+        return None
+    # The narrowest period wins (a monthly target over a quarterly one).
+    width = rows["period"].astype(str).str.len()
+    return float(rows.loc[width.idxmin(), "value"])
+
+
+def park_components(inputs: ScoreInputs, month: str, *,
+                    settings: Mapping[str, Any]) -> pd.DataFrame:
+    """The long table of component values of every park for ``month``.
+
+    Returns
+    -------
+    DataFrame
+        ``id`` (park id), ``component``, ``raw``, ``ref`` (reference used, where one
+        applies), ``score`` (0-100), one row per present component; plus per-park facts in
+        ``attrs["facts"]`` (enterprises, open cases, fines, heaps, air reference used).
+    """
+    from geoair.assign import park_members
+
+    cfg = _settings_scores(settings)
+    dust_limit_default = float(settings["readings"]["dustfall_limit_t_km2"])
+    parks = inputs.parks
+    rows: list[tuple[object, str, float, float, float]] = []
+    facts = pd.DataFrame({"park_id": parks["id"].astype(object).to_numpy()})
+
+    # air and dustfall, from stations inside or near the park
+    sm = inputs.station_months
+    air_ref_used = pd.Series(None, index=facts.index, dtype=object)
+    if sm is not None and len(sm):
+        month_rows = sm[sm["month"] == month]
+        links = park_members(inputs.assignment, "stations", rules=("inside", "near"))
+        links = links.assign(station_id=links["site_id"].astype(str))
+        kinds = pd.Series(dtype=object)
+        if inputs.stations is not None and "kind" in inputs.stations.columns:
+            kinds = pd.Series(inputs.stations["kind"].to_numpy(),
+                              index=inputs.stations["id"].astype(str))
+        joined = links.merge(month_rows, on="station_id", how="inner")
+        joined["kind"] = joined["station_id"].map(kinds)
+        air = joined[joined["kind"] != "降尘点"].groupby("park_id")["pm25_ug_m3"].mean()
+        dust = joined.groupby("park_id")["dustfall_t_km2"].mean()
+        city = None
+        if cfg["air_reference"] == "city" and len(kinds):
+            national = month_rows[month_rows["station_id"].map(kinds) == "国控"]["pm25_ug_m3"]
+            city = float(national.mean()) if national.notna().any() else None
+        for i, park in enumerate(parks.itertuples(index=False)):
+            value = air.get(park.id)
+            if value is not None and pd.notna(value):
+                ref, used = PM25_STANDARD_UG_M3, "standard"
+                if cfg["air_reference"] == "target":
+                    target = _target(inputs.targets, scope="park", name=park.name,
+                                     metric="pm25", month=month)
+                    if target is not None:
+                        ref, used = target, "target"
+                elif cfg["air_reference"] == "city" and city is not None:
+                    ref, used = city, "city"
+                air_ref_used.iloc[i] = used
+                rows.append((park.id, "air", float(value), ref, _ratio_score(float(value), ref)))
+            value = dust.get(park.id)
+            if value is not None and pd.notna(value):
+                limit = _target(inputs.targets, scope="county", name=getattr(park, "county", None),
+                                metric="dustfall", month=month) or dust_limit_default
+                rows.append((park.id, "dustfall", float(value), limit,
+                             _ratio_score(float(value), limit)))
+    facts["air_reference"] = air_ref_used.to_numpy()
+
+    # road dust load, by park id or name
+    rd = inputs.road_dust
+    if rd is not None and len(rd):
+        rd = rd.assign(_month=_months_of(rd["month"]))
+        rd = rd[rd["_month"] == month]
+        ref = float(cfg["road_dust_reference_g_m2"])
+        for park in parks.itertuples(index=False):
+            mine = rd["park_name"].astype(str) == str(park.name)
+            if "park_id" in rd.columns:
+                mine = mine | (rd["park_id"].astype(str) == str(park.id))
+            loads = pd.to_numeric(rd.loc[mine, "load_g_m2"], errors="coerce").dropna()
+            if len(loads):
+                value = float(loads.mean())
+                rows.append((park.id, "road_dust", value, ref, _ratio_score(value, ref)))
+
+    # enterprise-based components
+    members = _park_enterprises(inputs)
+    n_ent = members.groupby("park_id").size()
+    facts["n_enterprises"] = facts["park_id"].map(n_ent).fillna(0).astype(int)
+    shares = checklist_shares(inputs.inspections, month, inputs.enterprises)
+    with_share = members.merge(shares[["enterprise_id", "share_met"]], on="enterprise_id",
+                               how="inner").dropna(subset=["share_met"])
+    compliance = with_share.groupby("park_id")["share_met"].mean()
+    facts["n_inspected"] = facts["park_id"].map(with_share.groupby("park_id").size()) \
+        .fillna(0).astype(int)
+    graded = members[members["grade"].notna()]
+    grades = graded.groupby("park_id")["grade"].agg(lambda g: float(g.isin(B_OR_BETTER).mean()))
+    facts["open_cases"] = 0
+    facts["fines_yuan"] = 0.0
+    if inputs.cases is not None:
+        cf = members.merge(case_facts(inputs.cases, month, inputs.enterprises),
+                           on="enterprise_id", how="left")
+        facts["open_cases"] = facts["park_id"].map(cf.groupby("park_id")["open_cases"].sum()) \
+            .fillna(0).astype(int)
+        facts["fines_yuan"] = facts["park_id"].map(cf.groupby("park_id")["fines_yuan"].sum()) \
+            .fillna(0.0).astype(float)
+    fines_ref = float(cfg["fines_reference_yuan"])
+    for park_id, n, open_, fines in zip(facts["park_id"], facts["n_enterprises"],
+                                        facts["open_cases"], facts["fines_yuan"], strict=True):
+        if n == 0:
+            continue
+        if park_id in compliance.index:
+            share = float(compliance[park_id])
+            rows.append((park_id, "compliance", share, np.nan, 100.0 * share))
+        if park_id in grades.index:
+            share = float(grades[park_id])
+            rows.append((park_id, "grades", share, np.nan, 100.0 * share))
+        if inputs.cases is not None:
+            per = open_ / n
+            rows.append((park_id, "cases", per, np.nan, 100.0 / (1.0 + per)))
+            per_fine = fines / n
+            rows.append((park_id, "fines", per_fine, fines_ref,
+                         100.0 * fines_ref / (fines_ref + per_fine)))
+
+    # gangue heaps inside or near
+    facts["heaps_untreated"] = 0
+    facts["heaps_burning"] = 0
+    if inputs.gangue_heaps is not None:
+        heaps = inputs.gangue_heaps
+        links = park_members(inputs.assignment, "gangue_heaps", rules=("inside", "near"))
+        info = pd.DataFrame({
+            "site_id": heaps["id"].astype(object),
+            "untreated": (heaps["treatment"] == "未治理").fillna(False).astype(bool)
+            if "treatment" in heaps else False,
+            "burning": heaps["burning"].astype("boolean").fillna(False).astype(bool)
+            if "burning" in heaps else False})
+        linked = links.merge(info, on="site_id", how="inner")
+        facts["heaps_untreated"] = facts["park_id"].map(
+            linked.groupby("park_id")["untreated"].sum()).fillna(0).astype(int)
+        facts["heaps_burning"] = facts["park_id"].map(
+            linked.groupby("park_id")["burning"].sum()).fillna(0).astype(int)
+        for park_id, untreated, burning in zip(facts["park_id"], facts["heaps_untreated"],
+                                               facts["heaps_burning"], strict=True):
+            count = float(untreated + burning)
+            rows.append((park_id, "heaps", count, np.nan, 100.0 / (1.0 + count)))
+
+    out = pd.DataFrame(rows, columns=["id", "component", "raw", "ref", "score"])
+    out.attrs["facts"] = facts
+    return out
+
+
+def _score_park_month(inputs: ScoreInputs, month: str, settings: Mapping[str, Any]
+                      ) -> pd.DataFrame:
+    cfg = _settings_scores(settings)
+    components = park_components(inputs, month, settings=settings)
+    facts = components.attrs["facts"]
+    wide = _combine(components, inputs.parks["id"].astype(object), names=PARK_COMPONENTS,
+                    weights=cfg["park_weights"], labels=PARK_COMPONENTS,
+                    min_weight_ranked=float(cfg["min_weight_ranked"]))
+    wide = wide.rename(columns={"_id": "park_id"})
+    wide.insert(0, "month", month)
+    wide.insert(2, "park_name", inputs.parks["name"].to_numpy())
+    wide.insert(3, "county", inputs.parks["county"].to_numpy()
+                if "county" in inputs.parks.columns else None)
+    return wide.merge(facts, on="park_id", how="left")
+
+
+def score_parks(inputs: ScoreInputs, *, month: str | None = None,
+                settings: Mapping[str, Any], with_change: bool = True) -> pd.DataFrame:
+    """Score and rank every park for ``month``, with the change from the month before.
+
+    Parameters
+    ----------
+    inputs : ScoreInputs
+        The frames; see :class:`ScoreInputs`.
+    month : str, optional
+        "2024-03"; default: :func:`latest_month`.
+    settings : mapping
+        Workspace settings (``[scores]``, ``[readings]``).
+    with_change : bool
+        Also score the month before, for ``prev_*`` and ``*_change`` (else left empty).
+
+    Returns
+    -------
+    DataFrame (GeoDataFrame when ``inputs.parks`` has geometry)
+        One row per park: ``month``, ``park_id``, ``park_name``, ``county``; for each
+        component ``<c>_raw``, ``<c>_ref``, ``<c>_score``, ``<c>_weight``, ``<c>_points``;
+        ``total``, ``rank``, ``ranked``, ``weight_covered``, ``components_used``,
+        ``missing`` / ``missing_zh``, ``prev_total``, ``prev_rank``, ``total_change``,
+        ``rank_change``, the facts (``n_enterprises``, ``n_inspected``, ``open_cases``,
+        ``fines_yuan``, ``heaps_untreated``, ``heaps_burning``, ``air_reference``) and
+        ``breakdown_zh`` (the computation in words, for a map popup). Sorted by rank.
+
+    Examples
+    --------
+    >>> inputs = load_inputs(ws)                                    # doctest: +SKIP
+    >>> table = score_parks(inputs, month="2024-03", settings=ws.settings)  # doctest: +SKIP
+    """
+    month = parse_month(month) if month is not None else latest_month(inputs)
+    current = _score_park_month(inputs, month, settings)
+    if with_change:
+        prev = _score_park_month(inputs, previous_month(month), settings).set_index("park_id")
+    else:
+        prev = pd.DataFrame({"total": pd.Series(dtype=float),
+                             "rank": pd.Series(dtype="Int64")})
+    current["prev_total"] = current["park_id"].map(prev["total"]).astype(float)
+    current["prev_rank"] = current["park_id"].map(prev["rank"]).astype("Int64")
+    current["total_change"] = current["total"] - current["prev_total"]
+    current["rank_change"] = (current["prev_rank"] - current["rank"]).astype("Int64")
+    current["breakdown_zh"] = [_breakdown_text(row, PARK_COMPONENTS, PARK_COMPONENTS)
+                               for _, row in current.iterrows()]
+    current = current.sort_values(["rank", "park_id"], na_position="last", kind="mergesort")
+    current = current.reset_index(drop=True)
+    if "geometry" in inputs.parks.columns:
+        import geopandas as gpd
+
+        geoms = pd.Series(inputs.parks.geometry.to_numpy(),
+                          index=inputs.parks["id"].astype(object).to_numpy())
+        return gpd.GeoDataFrame(current, geometry=current["park_id"].map(geoms).to_numpy(),
+                                crs=inputs.parks.crs)
+    return current
+
+
+# --- enterprises ------------------------------------------------------------------------------
+
+def _gate_findings_share(inputs: ScoreInputs) -> pd.Series:
+    """Per enterprise: share of its gates without a gate-road finding (NaN: unknown)."""
+    findings, gates = inputs.gate_findings, inputs.gates
+    if findings is None or gates is None or len(gates) == 0 or "gate_id" not in findings:
+        return pd.Series(dtype=float)
+    flagged = set(findings["gate_id"].dropna().astype(str))
+    g = pd.DataFrame({"enterprise_id": gates["enterprise_id"].astype(object),
+                      "flag": gates["id"].astype(str).isin(flagged)}).dropna(
+        subset=["enterprise_id"])
+    return 1.0 - g.groupby("enterprise_id")["flag"].mean()
+
+
+def score_enterprises(inputs: ScoreInputs, *, month: str | None = None,
+                      settings: Mapping[str, Any]) -> pd.DataFrame:
+    """Score every enterprise (not closed by law) for ``month`` and flag benchmark candidates.
+
+    Components (0-100): ``checklist`` = 100 × share of items met in the latest
+    inspection up to the month's end; ``cases`` = 100 ÷ (1 + open cases at the month's
+    end); ``grade`` = [scores.grade_points] of its 绩效等级; ``gate_roads`` = 100 × share
+    of its gates without a gate-road finding. Missing components re-spread their
+    weights as for parks.
+
+    Returns
+    -------
+    DataFrame
+        One row per enterprise: ``month``, ``enterprise_id``, ``name``, ``county``,
+        ``park_id``, ``park_name``, ``status``, ``performance_grade``; per component
+        ``<c>_raw``/``_score``/``_weight``/``_points``; ``total``, ``rank`` (city),
+        ``county_rank``, ``open_cases``, ``missing``/``missing_zh``, ``benchmark``,
+        ``benchmark_rank``, ``benchmark_note``. Sorted by rank.
+    """
+    cfg = _settings_scores(settings)
+    month = parse_month(month) if month is not None else latest_month(inputs)
+    ents = inputs.enterprises
+    if ents is None or len(ents) == 0:
+        raise WorkspaceError("The workspace has no enterprises to score. Run geoair import "
+                             "enterprises FILE first.")
+    ents = ents[ents["status"].astype(object) != CLOSED] if "status" in ents else ents
+    ids = ents["id"].astype(object).reset_index(drop=True)
+    rows: list[tuple[object, str, float, float, float]] = []
+    shares = checklist_shares(inputs.inspections, month, inputs.enterprises)
+    for eid, share in zip(shares["enterprise_id"], shares["share_met"], strict=True):
+        if pd.notna(share):
+            rows.append((eid, "checklist", float(share), np.nan, 100.0 * float(share)))
+    facts = case_facts(inputs.cases, month, inputs.enterprises).set_index("enterprise_id")
+    open_cases = ids.map(facts["open_cases"]).fillna(0).astype(int)
+    if inputs.cases is not None:
+        for eid, n in zip(ids, open_cases, strict=True):
+            rows.append((eid, "cases", float(n), np.nan, 100.0 / (1.0 + n)))
+    points = {str(k): float(v) for k, v in cfg["grade_points"].items()}
+    if "performance_grade" in ents.columns:
+        for eid, grade in zip(ids, ents["performance_grade"], strict=True):
+            if pd.notna(grade) and str(grade) in points:
+                rows.append((eid, "grade", points[str(grade)], np.nan, points[str(grade)]))
+    gate_ok = _gate_findings_share(inputs)
+    for eid in ids:
+        if eid in gate_ok.index:
+            share = float(gate_ok[eid])
+            rows.append((eid, "gate_roads", share, np.nan, 100.0 * share))
+    components = pd.DataFrame(rows, columns=["id", "component", "raw", "ref", "score"])
+    components = components[components["id"].isin(set(ids))]
+    wide = _combine(components, ids, names=ENTERPRISE_COMPONENTS,
+                    weights=cfg["enterprise_weights"], labels=ENTERPRISE_COMPONENTS,
+                    min_weight_ranked=float(cfg["min_weight_ranked"]))
+    wide = wide.rename(columns={"_id": "enterprise_id"})
+    assignment = inputs.assignment
+    primary = assignment[(assignment["layer"] == "enterprises") & assignment["primary"]] \
+        .set_index("site_id")
+    head = pd.DataFrame({
+        "month": month, "enterprise_id": ids,
+        "name": ents["name"].to_numpy(),
+        "county": ids.map(primary["county"]) if len(primary) else None,
+        "park_id": ids.map(primary["park_id"]) if len(primary) else None,
+        "park_name": ids.map(primary["park_name"]) if len(primary) else None,
+        "industry": ents["industry"].to_numpy() if "industry" in ents else None,
+        "status": ents["status"].to_numpy() if "status" in ents else None,
+        "performance_grade": ents["performance_grade"].to_numpy()
+        if "performance_grade" in ents else None,
+        "open_cases": open_cases.to_numpy()})
+    if "county" in ents.columns:  # the ledger's own 县区 where no polygon says
+        head["county"] = head["county"].where(head["county"].notna(), ents["county"].to_numpy())
+    out = head.merge(wide, on="enterprise_id", how="left")
+    out["county_rank"] = out.groupby("county", dropna=False)["total"].rank(
+        ascending=False, method="min").astype("Int64")
+    out = benchmark_candidates(out, quotas=cfg["benchmark_quotas"],
+                               default_quota=cfg["benchmark_default_quota"],
+                               min_score=float(cfg["benchmark_min_score"]))
+    return out.sort_values(["rank", "enterprise_id"], na_position="last",
+                           kind="mergesort").reset_index(drop=True)
+
+
+def _quota_table(quotas: Iterable[Mapping[str, Any]]) -> dict[str, tuple[int, int]]:
+    table: dict[str, tuple[int, int]] = {}
+    for item in quotas:
+        try:
+            county, lo, hi = str(item["county"]), int(item["min"]), int(item["max"])
+        except (KeyError, TypeError, ValueError):
+            raise ConfigError(f"[scores] benchmark_quotas has an entry {dict(item)!r}; each "
+                              "must be { county = \"城区\", min = 3, max = 5 }.") from None
+        if not 0 <= lo <= hi:
+            raise ConfigError(f"[scores] benchmark_quotas for {county}: min {lo} and max {hi} "
+                              "must satisfy 0 ≤ min ≤ max.")
+        table[county] = (lo, hi)
+    return table
+
+
+def benchmark_candidates(scores: pd.DataFrame, *, quotas: Iterable[Mapping[str, Any]],
+                         default_quota: Iterable[int] = (3, 5),
+                         min_score: float = 60.0) -> pd.DataFrame:
+    """Flag the benchmark (标杆) candidates of each county in an enterprise score table.
+
+    Eligible: producing normally (正常生产), no open case, a total of at least
+    ``min_score``. Per county the best eligible, up to the county's maximum quota, are
+    proposed (ties broken by enterprise id, so the answer does not depend on row order).
+
+    Returns
+    -------
+    DataFrame
+        ``scores`` with ``benchmark`` (bool), ``benchmark_rank`` (1 = first candidate of
+        the county) and ``benchmark_note`` (per county: quota, proposed, and why fewer).
+    """
+    table = _quota_table(quotas)
+    lo_default, hi_default = (int(v) for v in default_quota)
+    out = scores.copy()
+    eligible = ((out["status"].astype(object) == PRODUCING) & (out["open_cases"] == 0)
+                & (out["total"] >= min_score)).fillna(False).astype(bool)
+    out["benchmark"] = False
+    out["benchmark_rank"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    out["benchmark_note"] = None
+    for county, group in out.groupby("county", dropna=False, sort=True):
+        name = None if pd.isna(county) else str(county)
+        lo, hi = table.get(name, (lo_default, hi_default)) if name else (lo_default, hi_default)
+        pool = group[eligible.loc[group.index]].sort_values(
+            ["total", "enterprise_id"], ascending=[False, True], kind="mergesort")
+        chosen = pool.index[:hi]
+        out.loc[chosen, "benchmark"] = True
+        out.loc[chosen, "benchmark_rank"] = np.arange(1, len(chosen) + 1)
+        note = f"{name or '县区不明'}: 名额 {lo}-{hi} 家, 推荐 {len(chosen)} 家"
+        if len(chosen) < lo:
+            note += (f"; 符合条件(正常生产、无未整改问题、总分≥{min_score:g})的企业只有 "
+                     f"{len(pool)} 家, 少于名额下限")
+        out.loc[group.index, "benchmark_note"] = note
+    return out
+
+
+# --- sheets for the monthly report ---------------------------------------------------------------
+
+def park_ranking_sheet(park_scores: pd.DataFrame) -> pd.DataFrame:
+    """The park ranking as the monthly report shows it, with Chinese headers."""
+    sheet = pd.DataFrame({
+        "排名": park_scores["rank"],
+        "园区名称": park_scores["park_name"],
+        "县区": park_scores["county"],
+        "月份": park_scores["month"],
+        "总分": park_scores["total"].round(1),
+        "排名变化(较上月)": park_scores["rank_change"],
+        "得分变化(较上月)": park_scores["total_change"].round(1),
+    })
+    for name, (label, unit) in PARK_COMPONENTS.items():
+        raw = park_scores[f"{name}_raw"]
+        sheet[f"{label}({unit})"] = (raw * 100).round(1) if unit == "比例" else raw.round(3)
+        sheet[f"{label}得分"] = park_scores[f"{name}_score"].round(1)
+        sheet[f"{label}权重"] = park_scores[f"{name}_weight"].round(3)
+    sheet["缺项(权重已分摊)"] = park_scores["missing_zh"]
+    sheet["企业数"] = park_scores["n_enterprises"]
+    return sheet
+
+
+def enterprise_ranking_sheet(enterprise_scores: pd.DataFrame, *,
+                             benchmark_only: bool = False) -> pd.DataFrame:
+    """Enterprise scores (or only the benchmark candidates) with Chinese headers."""
+    frame = enterprise_scores
+    if benchmark_only:
+        frame = frame[frame["benchmark"]].sort_values(["county", "benchmark_rank"])
+    sheet = pd.DataFrame({
+        "县区": frame["county"], "县区排名": frame["county_rank"], "全市排名": frame["rank"],
+        "企业名称": frame["name"], "园区": frame["park_name"], "行业": frame["industry"],
+        "生产状态": frame["status"], "绩效等级": frame["performance_grade"],
+        "总分": frame["total"].round(1), "未整改问题(件)": frame["open_cases"]})
+    for name, (label, _unit) in ENTERPRISE_COMPONENTS.items():
+        sheet[f"{label}得分"] = frame[f"{name}_score"].round(1)
+    sheet["缺项(权重已分摊)"] = frame["missing_zh"]
+    sheet["标杆候选"] = frame["benchmark"].map({True: "是", False: ""})
+    sheet["标杆序号"] = frame["benchmark_rank"]
+    sheet["说明"] = frame["benchmark_note"]
+    return sheet
+
+
+# --- workspace --------------------------------------------------------------------------------
+
+def load_inputs(ws, *, assignment: pd.DataFrame | None = None) -> ScoreInputs:
+    """Read every frame that scores use from a workspace (missing ones are None).
+
+    Monthly PM2.5 comes from the ``station_monthly`` table (``geoair indicators``) and
+    dustfall from the readings store, when they exist.
+    """
+    from geoair.assign import assignment_from_workspace
+
+    parks = ws.read("parks", required=False)
+    if parks is None or len(parks) == 0:
+        raise WorkspaceError(f"The workspace {ws.root} has no parks to score. Run geoair "
+                             "import parks FILE first.")
+    monthly = ws.read("station_monthly", required=False)
+    dustfall = _read_dustfall(ws)
+    return ScoreInputs(
+        parks=parks,
+        assignment=assignment if assignment is not None else assignment_from_workspace(ws),
+        enterprises=ws.read("enterprises", required=False),
+        inspections=ws.read("inspections", required=False),
+        cases=ws.read("cases", required=False),
+        gangue_heaps=ws.read("gangue_heaps", required=False),
+        stations=ws.read("stations", required=False),
+        targets=ws.read("targets", required=False),
+        station_months=station_months_from(monthly, dustfall),
+        road_dust=ws.read("road_dust", required=False),
+        gate_findings=ws.read("gate_findings", required=False),
+        gates=ws.read("gates", required=False),
+    )
+
+
+def _read_dustfall(ws) -> pd.DataFrame | None:
+    """Dustfall months from the readings store, if the readings capability provides them."""
+    try:
+        from geoair import readings  # noqa: PLC0415 - optional capability
+    except ImportError:
+        return None
+    loader = getattr(readings, "load_dustfall", None)
+    if loader is None:
+        return None
+    try:
+        return loader(ws)
+    except Exception as exc:  # a missing store is not an error for scores
+        log.info("no dustfall readings (%s)", exc)
+        return None
+
