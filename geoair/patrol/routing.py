@@ -239,7 +239,8 @@ def _insertion_costs(dist: Array, route: list[int], candidates: NDArray[np.int64
                      depot: int) -> tuple[Array, NDArray[np.int64]]:
     seq = np.array([depot, *route, depot])
     prev, nxt = seq[:-1], seq[1:]
-    cost = dist[np.ix_(candidates, prev)] + dist[np.ix_(candidates, nxt)] - dist[prev, nxt]
+    rows = candidates[:, None]
+    cost = dist[rows, prev[None, :]] + dist[rows, nxt[None, :]] - dist[prev, nxt][None, :]
     pos = np.argmin(cost, axis=1)
     return cost[np.arange(len(candidates)), pos], pos
 
@@ -309,37 +310,47 @@ def _two_opt(dist: Array, route: list[int], depot: int) -> bool:
 
 
 def _or_opt(dist: Array, routes: list[list[int]], max_stops: int, depot: int) -> bool:
-    """Best move of a segment of 1-3 stops (either direction) anywhere; True if moved."""
-    best = (-1e-9, None)
-    for ra, route in enumerate(routes):
-        seq = [depot, *route, depot]
-        for length in (1, 2, 3):
-            for i in range(1, len(seq) - length):
-                seg = seq[i:i + length]
-                p, q = seq[i - 1], seq[i + length]
-                removed = dist[p, seg[0]] + dist[seg[-1], q] - dist[p, q]
-                for rb, other in enumerate(routes):
-                    if rb != ra and len(other) + length > max_stops:
-                        continue
-                    if rb == ra and len(route) == length:
-                        continue
-                    target = ([depot, *route[:i - 1], *route[i - 1 + length:], depot]
-                              if rb == ra else [depot, *other, depot])
-                    prev = np.array(target[:-1])
-                    nxt = np.array(target[1:])
-                    base = dist[prev, nxt]
-                    fwd = dist[prev, seg[0]] + dist[seg[-1], nxt] - base
-                    rev = dist[prev, seg[-1]] + dist[seg[0], nxt] - base
-                    for gains, reverse in ((fwd, False), (rev, True)):
-                        k = int(np.argmin(gains))
-                        delta = gains[k] - removed
-                        if delta < best[0]:
-                            best = (delta, (ra, i - 1, length, rb, k, reverse))
-    if best[1] is None:
+    """Best move of a segment of 1-3 stops (either direction) anywhere; True if moved.
+
+    Every segment is tried against every edge of every route at once (numpy), except
+    the edges that touch the segment itself and routes that would exceed ``max_stops``.
+    """
+    seqs = [np.array([depot, *r, depot], dtype=np.int64) for r in routes]
+    sizes = np.array([len(r) for r in routes])
+    e_prev = np.concatenate([q[:-1] for q in seqs])
+    e_next = np.concatenate([q[1:] for q in seqs])
+    e_route = np.concatenate([np.full(len(q) - 1, r) for r, q in enumerate(seqs)])
+    e_k = np.concatenate([np.arange(len(q) - 1) for q in seqs])
+    segs = [(r, i, length) for r, q in enumerate(seqs) for length in (1, 2, 3)
+            for i in range(1, len(q) - length)]
+    if not segs:
         return False
-    ra, start, length, rb, k, reverse = best[1]
-    seg = routes[ra][start:start + length]
-    del routes[ra][start:start + length]
+    s_route, s_i, s_len = (np.array(v) for v in zip(*segs, strict=True))
+    first = np.array([seqs[r][i] for r, i, _ in segs])
+    last = np.array([seqs[r][i + n - 1] for r, i, n in segs])
+    before = np.array([seqs[r][i - 1] for r, i, _ in segs])
+    after = np.array([seqs[r][i + n] for r, i, n in segs])
+    removed = dist[before, first] + dist[last, after] - dist[before, after]
+    base = dist[e_prev, e_next][None, :]
+    fwd = dist[e_prev[None, :], first[:, None]] + dist[last[:, None], e_next[None, :]] - base
+    rev = dist[e_prev[None, :], last[:, None]] + dist[first[:, None], e_next[None, :]] - base
+    same = e_route[None, :] == s_route[:, None]
+    touching = same & (e_k[None, :] >= s_i[:, None] - 1) & (e_k[None, :] <= (s_i + s_len - 1)[:, None])
+    too_full = ~same & (sizes[e_route][None, :] + s_len[:, None] > max_stops)
+    whole = same & (sizes[s_route] == s_len)[:, None]
+    gain = np.minimum(fwd, rev) - removed[:, None]
+    gain[touching | too_full | whole] = np.inf
+    flat = int(np.argmin(gain))
+    si, ei = np.unravel_index(flat, gain.shape)
+    if not gain[si, ei] < -1e-9:
+        return False
+    ra, i, length = segs[si]
+    rb, k = int(e_route[ei]), int(e_k[ei])
+    reverse = rev[si, ei] < fwd[si, ei]
+    seg = routes[ra][i - 1:i - 1 + length]
+    del routes[ra][i - 1:i - 1 + length]
+    if rb == ra and k > i - 1:
+        k -= length
     routes[rb][k:k] = seg[::-1] if reverse else seg
     return True
 
@@ -349,49 +360,75 @@ def _removal_gain(dist: Array, route: list[int], depot: int) -> Array:
     return dist[seq[:-2], seq[1:-1]] + dist[seq[1:-1], seq[2:]] - dist[seq[:-2], seq[2:]]
 
 
-def _exchange(dist: Array, routes: list[list[int]], depot: int) -> bool:
+def _insert_without(dist: Array, route: list[int], others: NDArray[np.int64],
+                    depot: int) -> Array:
+    """[i, j]: cheapest insertion of ``others[j]`` into ``route`` without its stop i."""
+    seq = np.array([depot, *route, depot])
+    a = len(route)
+    prev, nxt = seq[:-1], seq[1:]
+    # insertion cost of each other stop into each edge of the route: (edges, others)
+    edge = (dist[prev[:, None], others[None, :]] + dist[others[None, :], nxt[:, None]]
+            - dist[prev, nxt][:, None])
+    # without stop i, edges i and i + 1 are gone and (seq[i], seq[i + 2]) is new
+    keep = np.ones((a, a + 1), dtype=bool)
+    keep[np.arange(a), np.arange(a)] = False
+    keep[np.arange(a), np.arange(a) + 1] = False
+    old = np.where(keep[:, :, None], edge[None, :, :], np.inf).min(axis=1)
+    p, q = seq[:-2], seq[2:]
+    new = dist[p[:, None], others[None, :]] + dist[others[None, :], q[:, None]] - dist[p, q][:, None]
+    return np.minimum(old, new)
+
+
+def _best_exchange(dist: Array, route_a: list[int], route_b: list[int],
+                   depot: int) -> tuple[float, int, int]:
+    b_into = _insert_without(dist, route_a, np.array(route_b, dtype=np.int64), depot)
+    a_into = _insert_without(dist, route_b, np.array(route_a, dtype=np.int64), depot).T
+    delta = (b_into + a_into - _removal_gain(dist, route_a, depot)[:, None]
+             - _removal_gain(dist, route_b, depot)[None, :])
+    i, j = np.unravel_index(np.argmin(delta), delta.shape)
+    return float(delta[i, j]), int(i), int(j)
+
+
+def _exchange(dist: Array, routes: list[list[int]], depot: int,
+              cache: dict | None = None) -> bool:
     """Best exchange of a stop of one route with a stop of another, each put at its
-    cheapest place in the other route; True if one shortened the total."""
+    cheapest place in the other route; True if one shortened the total.
+
+    ``cache`` keeps the best exchange of each pair of routes already seen, so that
+    only pairs with a changed route are evaluated again.
+    """
+    cache = {} if cache is None else cache
+    if len(cache) > 50_000:
+        cache.clear()
     best = (-1e-9, None)
     for ra in range(len(routes)):
         for rb in range(ra + 1, len(routes)):
-            a_route, b_route = routes[ra], routes[rb]
-            if not a_route or not b_route:
+            if not routes[ra] or not routes[rb]:
                 continue
-            a_arr, b_arr = np.array(a_route), np.array(b_route)
-            b_into = np.empty((len(a_route), len(b_route)))
-            b_pos = np.empty((len(a_route), len(b_route)), dtype=np.int64)
-            for i in range(len(a_route)):
-                rest = a_route[:i] + a_route[i + 1:]
-                b_into[i], b_pos[i] = _insertion_costs(dist, rest, b_arr, depot)
-            a_into = np.empty((len(a_route), len(b_route)))
-            a_pos = np.empty((len(a_route), len(b_route)), dtype=np.int64)
-            for j in range(len(b_route)):
-                rest = b_route[:j] + b_route[j + 1:]
-                a_into[:, j], a_pos[:, j] = _insertion_costs(dist, rest, a_arr, depot)
-            delta = (b_into + a_into - _removal_gain(dist, a_route, depot)[:, None]
-                     - _removal_gain(dist, b_route, depot)[None, :])
-            i, j = np.unravel_index(np.argmin(delta), delta.shape)
-            if delta[i, j] < best[0]:
-                best = (float(delta[i, j]), (ra, int(i), rb, int(j), int(b_pos[i, j]),
-                                             int(a_pos[i, j])))
+            key = (tuple(routes[ra]), tuple(routes[rb]))
+            found = cache.get(key)
+            if found is None:
+                found = cache[key] = _best_exchange(dist, routes[ra], routes[rb], depot)
+            if found[0] < best[0]:
+                best = (found[0], (ra, found[1], rb, found[2]))
     if best[1] is None:
         return False
-    ra, i, rb, j, pos_in_a, pos_in_b = best[1]
+    ra, i, rb, j = best[1]
     a_site, b_site = routes[ra].pop(i), routes[rb].pop(j)
-    routes[ra].insert(pos_in_a, b_site)
-    routes[rb].insert(pos_in_b, a_site)
+    for route, site in ((routes[ra], b_site), (routes[rb], a_site)):
+        _, pos = _insertion_costs(dist, route, np.array([site]), depot)
+        route.insert(int(pos[0]), site)
     return True
 
 
 def _local_search(dist: Array, routes: list[list[int]], max_stops: int, depot: int,
-                  max_moves: int) -> None:
+                  max_moves: int, cache: dict | None = None) -> None:
     for route in routes:
         _two_opt(dist, route, depot)
     for _ in range(max_moves):
         moved = _or_opt(dist, routes, max_stops, depot)
         if not moved and len(routes) > 1:
-            moved = _exchange(dist, routes, depot)
+            moved = _exchange(dist, routes, depot, cache)
         if not moved:
             break
         for route in routes:
@@ -472,7 +509,8 @@ def solve_routes(dist: Array, *, n_teams: int, max_stops: int, depot: int = 0,
     todo = list(sites)
     routes = _seed_routes(dist, todo, n_teams, depot)
     _recreate(dist, routes, todo, max_stops, depot)
-    _local_search(dist, routes, max_stops, depot, max_moves)
+    cache: dict = {}
+    _local_search(dist, routes, max_stops, depot, max_moves, cache)
     length = _total(dist, routes, depot)
     rng = np.random.default_rng(seed)
     site_array = np.array(sites)
@@ -484,7 +522,7 @@ def solve_routes(dist: Array, *, n_teams: int, max_stops: int, depot: int = 0,
                       .tolist())
         trial = [[s for s in r if s not in removed] for r in routes]
         _recreate(dist, trial, sorted(removed), max_stops, depot)
-        _local_search(dist, trial, max_stops, depot, max_moves)
+        _local_search(dist, trial, max_stops, depot, max_moves, cache)
         trial_length = _total(dist, trial, depot)
         if trial_length < length - 1e-9:
             routes, length = trial, trial_length
