@@ -1,0 +1,70 @@
+"""`geoair demo` end to end, in a temporary folder, offline."""
+
+from __future__ import annotations
+
+import socket
+import tomllib
+
+import pytest
+from click.testing import CliRunner
+
+from geoair.cli import main
+from geoair.demo import STEPS, sample_layers_dir
+from geoair.workspace import open_workspace
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """Run the demo once for this module, with every network connection refused."""
+    folder = tmp_path_factory.mktemp("demo") / "geoair-demo"
+    real_connect = socket.socket.connect
+
+    def no_network(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            raise OSError(f"network is off in tests (tried {address})")
+        return real_connect(self, address)
+
+    socket.socket.connect = no_network
+    try:
+        result = CliRunner().invoke(main, ["demo", str(folder)])
+    finally:
+        socket.socket.connect = real_connect
+    return folder, result
+
+
+def test_demo_runs_every_step(demo_run):
+    folder, result = demo_run
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    for number, (title, _) in enumerate(STEPS, start=1):
+        assert f"[{number}/{len(STEPS)}] {title}" in result.output
+    assert f"demo workspace: {folder.resolve()}" in result.output
+
+
+def test_demo_imports_every_sample_file(demo_run):
+    folder, _ = demo_run
+    ws = open_workspace(folder)
+    manifest = tomllib.loads((sample_layers_dir() / "manifest.toml").read_text("utf-8"))
+    kinds = {entry["kind"] for entry in manifest["import"]}
+    missing = kinds - set(ws.layers())
+    assert not missing
+    assert len(ws.read("counties")) == 5
+    assert set(ws.read("counties")["name"]) == {"城区", "矿区", "郊区", "平定县", "盂县"}
+    stations = ws.read("stations")
+    national = {"市中心站", "赛鱼站", "南庄站", "白羊墅站", "平坦站", "大阳泉站"}
+    assert national <= set(stations["name"])
+
+
+def test_demo_rejects_the_planted_bad_rows_and_keeps_the_rest(demo_run):
+    folder, _ = demo_run
+    rejects = sorted(p.name for p in (folder / "rejects").iterdir())
+    assert any(name.startswith("inspections-") for name in rejects)
+    ws = open_workspace(folder)
+    assert len(ws.read("inspections")) > 150
+
+
+def test_demo_writes_outputs(demo_run):
+    folder, _ = demo_run
+    outputs = [p for p in (folder / "outputs").rglob("*") if p.is_file()]
+    assert outputs
+    assert not [p for p in folder.rglob("*") if p.name.startswith(".tmp-")]
+    assert not (folder / ".geoair.lock").exists()
