@@ -116,7 +116,10 @@ def test_committed_files_are_what_the_builder_makes(rebuilt):
     differing = [name for name in stable if built[name] != committed[name]]
     differing += [name for name in built if not name.endswith(BYTE_STABLE)
                   and _content(first / name) != _content(LAYERS / name)]
-    assert differing == [], "rebuild layers/ with python scripts/build_sample_data.py"
+    assert differing == [], (
+        "layers/ is not what scripts/build_sample_data.py makes: after changing the script "
+        "(or upgrading numpy, shapely or pyproj, whose results it depends on), rebuild with "
+        "python scripts/build_sample_data.py and commit layers/")
 
 
 def test_layers_stay_small():
