@@ -211,13 +211,11 @@ def daily_aqi(daily: pd.DataFrame, *, columns: Mapping[str, tuple[str, str]] | N
     aqi_values = np.where(has_any, filled.max(axis=1), np.nan)
     out["aqi"] = aqi_values
     out["category"] = category(aqi_values)
-    labels = np.array([_PRIMARY_NAME.get(name, name) for name in present], dtype=object)
-    primary: list[str | None] = []
-    for row, value in zip(filled, aqi_values, strict=True):
-        if np.isnan(value) or value <= 50:
-            primary.append(None)
-        else:
-            names = dict.fromkeys(labels[row == value])  # ordered, unique
-            primary.append(",".join(names))
+    labels = [_PRIMARY_NAME.get(name, name) for name in present]
+    primary = np.full(len(out), "", dtype=object)
+    for j, label in enumerate(labels):  # ties: every pollutant at the maximum, in order
+        top = filled[:, j] == aqi_values
+        primary = np.where(top, np.where(primary == "", label, primary + "," + label), primary)
+    primary = np.where(np.isnan(aqi_values) | (aqi_values <= 50), None, primary)
     out["primary_pollutant"] = primary
     return out

@@ -46,6 +46,26 @@ gate_site_max_m = 2000.0
 dustfall_limit_t_km2 = 9.0
 # Wind speeds below this (m/s) are calm hours.
 calm_wind_ms = 0.5
+# Import checks: hourly values above these are refused as not physically plausible
+# (a unit error or a broken instrument). geoair's choices, well above the worst
+# hours recorded in north China (PM10 dust storms reach several thousand µg/m³) and
+# the top breakpoints of HJ 633-2012 Table 1.
+pm25_max_ug_m3 = 2000.0
+pm10_max_ug_m3 = 10000.0
+so2_max_ug_m3 = 3000.0
+no2_max_ug_m3 = 2000.0
+o3_max_ug_m3 = 1200.0
+# CO is in mg/m³; above this an unlabelled CO value is taken for µg/m³ and refused
+# (HJ 633's top 1-hour CO breakpoint is 150 mg/m³; ambient hours rarely pass 20).
+co_max_mg_m3 = 60.0
+ws_max_ms = 60.0
+# Monthly dustfall above this, t/(km²·month), is refused as a likely unit error.
+dustfall_max_t_km2 = 200.0
+# Station kinds whose values make a county's value (mean of its stations, HJ 663).
+county_station_kinds = ["国控", "省控"]
+# O3 daily maximum 8-hour mean: valid with fewer than 14 valid windows when it
+# exceeds this class-II 8-hour limit, µg/m³ (GB 3095-2012 Table 1; HJ 663-2013 Table 2).
+o3_8h_limit_ug_m3 = 160.0
 
 [assignment]
 # Heaps and stations within this ring outside a park polygon count as "near" it.

@@ -155,7 +155,8 @@ def _register_source(con: duckdb.DuckDBPyConnection, source: pd.DataFrame | str 
 
 
 def _round_sql(expr: str, decimals: int) -> str:
-    return f"round_even({expr}, {decimals})"
+    # Round to 6 decimals first so that float noise (45.4999999999) does not decide a half.
+    return f"round_even(round({expr}, 6), {decimals})"
 
 
 def daily_sql(*, min_hours: int = 20, min_hours_8h: int = 6, min_windows_8h: int = 14,
@@ -166,7 +167,6 @@ def daily_sql(*, min_hours: int = 20, min_hours_8h: int = 6, min_windows_8h: int
     ...); it uses ``round_even``, ``list_avg``, ``list_count`` and ``list_max`` of
     DuckDB, which have one-line equivalents elsewhere.
     """
-    polls = ", ".join(f"'{p}'" for p in (*MEAN_POLLUTANTS, "O3"))
     cols = []
     for p in MEAN_POLLUTANTS:
         q = p.replace(".", "")
@@ -177,7 +177,8 @@ def daily_sql(*, min_hours: int = 20, min_hours_8h: int = 6, min_windows_8h: int
     cols.append(f"max(CASE WHEN pollutant = 'O3' AND n >= {min_hours} THEN "
                 f"{_round_sql('maxv', 0)} END) AS O3_1h_max")
     cols.append("coalesce(max(CASE WHEN pollutant = 'O3' THEN n END), 0) AS n_O3_1h")
-    hours = ",\n      ".join(f"max(value) FILTER (WHERE hr = {h}) AS h{h}" for h in range(1, 25))
+    hours = ",\n      ".join(f"max(CASE WHEN hr = {h} THEN value END) AS h{h}"
+                              for h in range(1, 25))
     windows = []
     for end in range(8, 25):
         members = ", ".join(f"h{h}" for h in range(end - 7, end + 1))
@@ -185,38 +186,40 @@ def daily_sql(*, min_hours: int = 20, min_hours_8h: int = 6, min_windows_8h: int
                        f"THEN list_avg([{members}]) END")
     window_list = "[" + ", ".join(windows) + "]"
     extra = f"AND ({where})" if where else ""
+    # Day number and hour label 1..24 from the end-of-hour label, in integer arithmetic
+    # (cheaper than timestamp functions over 1e8 rows): the hour ending at D+1 00:00 is
+    # hour 24 of day D. Written out twice rather than as a CTE, which DuckDB would
+    # materialise.
+    us_hour = 3_600_000_000
+    h = (f"SELECT station_id, (epoch_us(time) - {us_hour}) // {24 * us_hour} AS d, "
+         f"CAST(((epoch_us(time) - {us_hour}) // {us_hour}) % 24 + 1 AS INTEGER) AS hr, "
+         f"pollutant, value FROM src WHERE value IS NOT NULL {extra}")
     return f"""
-WITH h AS (
-  SELECT station_id, CAST(time - INTERVAL 1 HOUR AS DATE) AS date,
-         CAST(hour(time - INTERVAL 1 HOUR) + 1 AS INTEGER) AS hr, pollutant, value
-  FROM src WHERE value IS NOT NULL AND pollutant IN ({polls}) {extra}
-),
-per_pollutant AS (
-  SELECT station_id, date, pollutant, avg(value) AS mean, max(value) AS maxv, count(*) AS n
-  FROM h GROUP BY station_id, date, pollutant
+WITH per_pollutant AS (
+  SELECT station_id, d, pollutant, avg(value) AS mean, max(value) AS maxv, count(*) AS n
+  FROM ({h}) h GROUP BY station_id, d, pollutant
 ),
 wide AS (
-  SELECT station_id, date,
+  SELECT station_id, d,
     {", ".join(cols)}
-  FROM per_pollutant GROUP BY station_id, date
+  FROM per_pollutant GROUP BY station_id, d
 ),
 o3_hours AS (
-  SELECT station_id, date,
+  SELECT station_id, d,
       {hours}
-  FROM h WHERE pollutant = 'O3' GROUP BY station_id, date
-),
-o3_windows AS (
-  SELECT station_id, date, {window_list} AS w FROM o3_hours
+  FROM ({h} AND pollutant = 'O3') h GROUP BY station_id, d
 ),
 o3_8h AS (
-  SELECT station_id, date, list_max(w) AS o3_8h_raw, list_count(w) AS n_O3_8h FROM o3_windows
+  SELECT station_id, d, list_max(w) AS o3_8h_raw, list_count(w) AS n_O3_8h
+  FROM (SELECT station_id, d, {window_list} AS w FROM o3_hours)
 )
-SELECT wide.*,
-  CASE WHEN o3_8h.n_O3_8h >= {min_windows_8h} OR round_even(o3_8h.o3_8h_raw, 0) > {o3_8h_limit}
-       THEN round_even(o3_8h.o3_8h_raw, 0) END AS O3_8h_max,
+SELECT wide.station_id, DATE '1970-01-01' + CAST(wide.d AS INTEGER) AS date,
+  wide.* EXCLUDE (station_id, d),
+  CASE WHEN o3_8h.n_O3_8h >= {min_windows_8h} OR {_round_sql("o3_8h.o3_8h_raw", 0)} > {o3_8h_limit}
+       THEN {_round_sql("o3_8h.o3_8h_raw", 0)} END AS O3_8h_max,
   coalesce(o3_8h.n_O3_8h, 0) AS n_O3_8h
-FROM wide LEFT JOIN o3_8h USING (station_id, date)
-ORDER BY station_id, date
+FROM wide LEFT JOIN o3_8h USING (station_id, d)
+ORDER BY wide.station_id, date
 """
 
 
@@ -316,7 +319,8 @@ def group_daily(daily: pd.DataFrame, membership: pd.DataFrame, *, group: str) ->
         AQI, category and primary pollutant from those values.
     """
     members = membership[["station_id", group]].dropna().drop_duplicates()
-    joined = daily.merge(members, on="station_id", how="inner")
+    joined = daily.drop(columns=[group], errors="ignore").merge(members, on="station_id",
+                                                                   how="inner")
     values = [c for c in DAILY_COLUMNS if c in joined.columns]
     grouped = joined.groupby([group, "date"], sort=True)
     means = grouped[values].mean()
@@ -442,14 +446,24 @@ def _finish_periods(stats: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 # --- convenience ----------------------------------------------------------------------
 
-def county_membership(stations: pd.DataFrame, *, kinds: Sequence[str] = ("国控", "省控")
-                      ) -> pd.DataFrame:
-    """``station_id, county`` of the stations whose kind counts for county values."""
+def county_membership(stations: pd.DataFrame, *, kinds: Sequence[str] = ("国控", "省控"),
+                      fallback_kinds: Sequence[str] = ("园区站",)) -> pd.DataFrame:
+    """``station_id, county`` of the stations whose values make each county's value.
+
+    A county's stations of ``kinds`` (国控, 省控); a county with none of those uses its
+    ``fallback_kinds`` stations (园区站) instead, so that it is not left without a
+    value; :func:`geoair.targets.check_targets` says so in its ``basis`` column.
+    """
     if "county" not in stations.columns:
         return pd.DataFrame({"station_id": pd.Series(dtype=str), "county": pd.Series(dtype=str)})
-    chosen = stations[stations["kind"].isin(list(kinds))] if "kind" in stations else stations
-    out = pd.DataFrame({"station_id": chosen["id"].astype(str), "county": chosen["county"]})
-    return out.dropna().reset_index(drop=True)
+    frame = pd.DataFrame({"station_id": stations["id"].astype(str).to_numpy(),
+                          "county": stations["county"].to_numpy(),
+                          "kind": stations["kind"].to_numpy() if "kind" in stations else None})
+    frame = frame.dropna(subset=["county"])
+    main = frame[frame["kind"].isin(list(kinds))]
+    spare = frame[frame["kind"].isin(list(fallback_kinds)) & ~frame["county"].isin(main["county"])]
+    out = pd.concat([main, spare], ignore_index=True)
+    return out[["station_id", "county"]].reset_index(drop=True)
 
 
 def park_membership(stations: pd.DataFrame, parks: pd.DataFrame, *,

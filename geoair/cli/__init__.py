@@ -48,9 +48,11 @@ def _register() -> None:
     from geoair.cli import (demo_cmd, export_cmd, forms_cmd, import_cmd, init_cmd, scores_cmd,
                             sources_cmd, surface_cmd)
     from geoair.cli import map_cmd, patrol_cmd
+    from geoair.cli import indicators_cmd, targets_cmd
 
     for module in (init_cmd, import_cmd, demo_cmd, export_cmd, surface_cmd, sources_cmd,
-                   forms_cmd, map_cmd, patrol_cmd, scores_cmd):
+                   forms_cmd, map_cmd, patrol_cmd, scores_cmd,
+                   indicators_cmd, targets_cmd):
         main.add_command(module.command)
 
 

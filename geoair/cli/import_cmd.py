@@ -12,7 +12,10 @@ from geoair.schema import KINDS
 
 # Kinds imported by other capabilities' own functions ("module:function"), each taking
 # (ws, path, *, encoding, sheet, coords, date, echo) and reporting through echo.
-EXTRA_KINDS: dict[str, str] = {}
+EXTRA_KINDS: dict[str, str] = {
+    "readings": "geoair.readings:import_readings",
+    "dustfall": "geoair.readings:import_dustfall",
+}
 
 
 @click.command("import")

@@ -1,0 +1,651 @@
+"""Station readings: import, validation, the Parquet store, loading.
+
+Hourly readings are stored in the workspace as Parquet, long form, partitioned by
+year and month (``readings/hourly/year=2020/month=11/data.parquet``), so DuckDB reads
+one month of a province without touching the rest (hive partitioning). Columns:
+
+``station_id`` (str, = stations.id), ``time`` (China Standard Time, naive, labelled by
+the END of the hour), ``pollutant`` (PM2.5 PM10 SO2 NO2 CO O3 WS WD), ``value``
+(µg/m³; CO mg/m³; WS m/s; WD degrees the wind comes FROM).
+
+Monthly dustfall is one file, ``readings/dustfall.parquet``: ``station_id``,
+``month`` ("2020-11"), ``dustfall_t_km2`` (t/(km²·month)).
+
+Importing accepts long tables (station, time, pollutant, value) and wide ones (one
+column per pollutant: 站点名称, 时间, PM2.5, PM10, SO2, NO2, CO, O3, 风速, 风向), CSV
+(UTF-8 or GBK), Excel or Parquet. Every value is checked and a bad one goes to
+``rejects/`` with its row number and the reason; nothing is guessed silently:
+
+* units: a header that names a unit (``CO(μg/m³)``, ``PM2.5(mg/m³)``) is converted
+  and the conversion reported; an unlabelled CO value above
+  ``[readings] co_max_mg_m3`` looks like µg/m³ and is rejected with that reason;
+* negative values, values above the physical limits in ``[readings]``, wind
+  directions outside 0-360°;
+* a station-hour given twice with different values (both rejected), or twice with
+  the same value (kept once);
+* a station that is not in the workspace's ``stations`` layer;
+* a time that is not on the hour or cannot be read.
+
+Re-importing a station-hour that is already stored replaces it (a corrected file
+wins). Each month's partition is rewritten atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from geoair._errors import InputFileError, SchemaError, WorkspaceError
+from geoair.headers import locate_header, match_columns
+from geoair.io import decode, file_kind, read_grid, write_table
+from geoair.normalize import clean_text, header_key
+from geoair.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+POLLUTANTS = ("PM2.5", "PM10", "SO2", "NO2", "CO", "O3", "WS", "WD")
+UNITS = {"PM2.5": "µg/m³", "PM10": "µg/m³", "SO2": "µg/m³", "NO2": "µg/m³", "O3": "µg/m³",
+         "CO": "mg/m³", "WS": "m/s", "WD": "°"}
+HOURLY_COLUMNS = ("station_id", "time", "pollutant", "value")
+DUSTFALL_COLUMNS = ("station_id", "month", "dustfall_t_km2")
+
+#: Header spellings of the pollutant columns of wide files (and of long files' values).
+POLLUTANT_HEADERS: dict[str, tuple[str, ...]] = {
+    "PM2.5": ("PM2.5", "PM₂.₅", "PM25", "PM2_5", "细颗粒物", "pm2.5浓度"),
+    "PM10": ("PM10", "PM₁₀", "可吸入颗粒物", "pm10浓度"),
+    "SO2": ("SO2", "SO₂", "二氧化硫"),
+    "NO2": ("NO2", "NO₂", "二氧化氮"),
+    "CO": ("CO", "一氧化碳"),
+    "O3": ("O3", "O₃", "臭氧", "O3_1h", "O3-1h"),
+    "WS": ("WS", "风速", "wind_speed", "windspeed"),
+    "WD": ("WD", "风向", "wind_direction", "winddirection", "wind_dir"),
+}
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "station": ("station", "station_id", "站点名称", "站点", "站名", "监测站", "监测点",
+                "点位", "点位名称", "站点编号", "站点代码", "站号", "测点"),
+    "time": ("time", "datetime", "时间", "监测时间", "日期时间", "采样时间", "数据时间", "时间点",
+             "date", "日期"),
+    "hour": ("hour", "小时", "时", "时段"),
+    "pollutant": ("pollutant", "污染物", "监测项目", "项目", "因子", "监测因子", "指标"),
+    "value": ("value", "浓度", "监测值", "数值", "值", "浓度值", "小时值"),
+    "unit": ("unit", "单位"),
+}
+_DUSTFALL_FIELDS: dict[str, tuple[str, ...]] = {
+    "station": _FIELDS["station"],
+    "month": ("month", "月份", "监测月份", "时间", "日期", "期间"),
+    "value": ("dustfall_t_km2", "dustfall", "降尘量", "降尘", "降尘量(吨/平方公里·月)",
+              "值", "数值", "value"),
+}
+_COMPASS = {"N": 0, "NNE": 22.5, "NE": 45, "ENE": 67.5, "E": 90, "ESE": 112.5, "SE": 135,
+            "SSE": 157.5, "S": 180, "SSW": 202.5, "SW": 225, "WSW": 247.5, "W": 270,
+            "WNW": 292.5, "NW": 315, "NNW": 337.5, "北": 0, "东北": 45, "东": 90, "东南": 135,
+            "南": 180, "西南": 225, "西": 270, "西北": 315, "北风": 0, "东北风": 45, "东风": 90,
+            "东南风": 135, "南风": 180, "西南风": 225, "西风": 270, "西北风": 315}
+
+Echo = Callable[[str], None]
+
+
+# --- reading files --------------------------------------------------------------------
+
+def _read_cells(path: Path, vocabulary: dict[str, tuple[str, ...]], *,
+                encoding: str | None, sheet: str | None) -> pd.DataFrame:
+    """The file as text cells with its header row as column names; index = file row."""
+    kind = file_kind(path)
+    if kind == "parquet":
+        frame = pd.read_parquet(path)
+        frame.index = pd.RangeIndex(2, len(frame) + 2)
+        return frame
+    if kind != "table":
+        raise InputFileError(f"{path.name}: readings come as CSV, Excel or Parquet tables, "
+                             "not map layers. Export the table from the monitoring platform.")
+    if path.suffix.lower() in {".csv", ".txt", ".tsv"}:
+        # Readings files are long: find the header in the first lines, then let the
+        # C parser read the rest (read_grid's cell-by-cell checks are too slow here).
+        if not path.exists() or path.stat().st_size == 0:
+            read_grid(path, encoding=encoding)  # raises the usual clear error
+        text = decode(path.read_bytes(), encoding, name=path.name)
+        head = "\n".join(text.splitlines()[:25])
+        sep = "\t" if head.count("\t") > head.count(",") else ","
+        grid = pd.read_csv(io.StringIO(head), header=None, dtype=str, sep=sep,
+                           keep_default_na=False, names=range(200), engine="python")
+        grid = grid.dropna(axis=1, how="all")
+        grid.index = range(1, len(grid) + 1)
+        block = locate_header(grid, vocabulary)
+        frame = pd.read_csv(io.StringIO(text), header=None, skiprows=block.last_row, dtype=str,
+                            sep=sep, keep_default_na=False)
+        labels = [block.label(c) for c in range(frame.shape[1])]
+        frame.columns = labels
+        frame.index = range(block.last_row + 1, block.last_row + 1 + len(frame))
+        return frame
+    grid = read_grid(path, encoding=encoding, sheet=sheet)
+    block = locate_header(grid, vocabulary)
+    body = grid.loc[grid.index > block.last_row]
+    return body.set_axis([block.label(c) for c in range(grid.shape[1])], axis=1)
+
+
+def _unit_factor(label: str, pollutant: str) -> tuple[float, str | None]:
+    """(factor, note) converting a column whose header names a unit to geoair's unit."""
+    text = label.lower().replace("μ", "µ")
+    says_ug = bool(re.search(r"(µg|ug|微克)", text))
+    says_mg = bool(re.search(r"(mg|毫克)", text))
+    if pollutant == "CO" and says_ug:
+        return 0.001, f"column “{label}” is in µg/m³: CO converted to mg/m³ (÷1000)"
+    if pollutant in {"PM2.5", "PM10", "SO2", "NO2", "O3"} and says_mg and not says_ug:
+        return 1000.0, f"column “{label}” is in mg/m³: {pollutant} converted to µg/m³ (×1000)"
+    return 1.0, None
+
+
+def _parse_times(text: pd.Series) -> pd.Series:
+    """Times as China Standard Time, naive. '24:00' is the next day's 00:00."""
+    if pd.api.types.is_datetime64_any_dtype(text):
+        values = pd.Series(text)
+        if getattr(values.dt, "tz", None) is not None:
+            values = values.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+        return values
+    cleaned = text.map(lambda v: v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v)
+    s = cleaned.astype("string").str.strip()
+    s = (s.str.replace(r"(\d{4})年(\d{1,2})月(\d{1,2})日?", r"\1-\2-\3", regex=True)
+          .str.replace(r"\s*(\d{1,2})[时點点]\s*$", r" \1:00", regex=True)
+          .str.replace("/", "-", regex=False))
+    is24 = s.str.contains(r"\s24:00(?::00)?$", regex=True, na=False)
+    s = s.where(~is24, s.str.replace(r"\s24:00(:00)?$", " 00:00", regex=True))
+    numeric = pd.to_numeric(s, errors="coerce")
+    parsed = pd.to_datetime(s.where(numeric.isna()), errors="coerce", format="mixed", utc=True)
+    parsed = parsed.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+    # Text without a zone was read as UTC above: take it back as local clock time.
+    has_zone = s.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True, na=False)
+    naive = pd.to_datetime(s.where(numeric.isna() & ~has_zone), errors="coerce", format="mixed")
+    parsed = naive.where(~has_zone, parsed)
+    excel = numeric.between(20000, 80000)  # Excel serial days with a fraction
+    if excel.any():
+        parsed = parsed.where(~excel, pd.Timestamp("1899-12-30") + pd.to_timedelta(
+            numeric.where(excel), unit="D").round("s"))
+    return parsed.where(~is24, parsed + pd.Timedelta(days=1))
+
+
+def _parse_numbers(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype("float64")
+    text = values.astype("string").str.strip().str.replace(",", "", regex=False)
+    return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+def _station_lookup(stations: pd.DataFrame) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for sid, name in zip(stations["id"].astype(str), stations["name"].astype(str), strict=True):
+        for key in (sid, name, re.sub(r"(监测站|站)$", "", name)):
+            lookup.setdefault(header_key(key), sid)
+    return lookup
+
+
+def _resolve_stations(names: pd.Series, stations: pd.DataFrame) -> pd.Series:
+    lookup = _station_lookup(stations)
+    unique = pd.Series(names.dropna().unique())
+    keys = {v: lookup.get(header_key(v), lookup.get(header_key(re.sub(r"(监测站|站)$", "",
+                                                                       str(v))))) for v in unique}
+    return names.map(keys)
+
+
+# --- validation -----------------------------------------------------------------------
+
+def _limits(settings: dict) -> dict[str, tuple[float, float]]:
+    r = settings["readings"]
+    return {"PM2.5": (0.0, r["pm25_max_ug_m3"]), "PM10": (0.0, r["pm10_max_ug_m3"]),
+            "SO2": (0.0, r["so2_max_ug_m3"]), "NO2": (0.0, r["no2_max_ug_m3"]),
+            "O3": (0.0, r["o3_max_ug_m3"]), "CO": (0.0, r["co_max_mg_m3"]),
+            "WS": (0.0, r["ws_max_ms"]), "WD": (0.0, 360.0)}
+
+
+def parse_hourly(cells: pd.DataFrame, stations: pd.DataFrame, *, settings: dict | None = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Turn a table of readings (long or wide) into checked long rows.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        The file's data rows, columns named by its header, index = file row number.
+    stations : DataFrame
+        The workspace's stations (``id``, ``name``): names or ids in the file are
+        matched against them.
+    settings : dict, optional
+        Workspace settings (``[readings]`` limits); default: the built-in ones.
+
+    Returns
+    -------
+    (readings, rejects, notes)
+        ``readings``: long form ``station_id, time, pollutant, value``;
+        ``rejects``: ``行号 (row), 站点, 时间, 污染物, 值, 原因``;
+        ``notes``: unit conversions and other remarks for the user.
+    """
+    from geoair.config import load_settings
+
+    settings = settings or load_settings(None)
+    vocab = {**_FIELDS, **{f"p:{p}": h for p, h in POLLUTANT_HEADERS.items()}}
+    mapping = match_columns([(str(c),) for c in cells.columns], vocab)
+    columns = {name: cells.columns[pos] for pos, name in mapping.items()}
+    notes: list[str] = []
+    if "station" not in columns or "time" not in columns:
+        missing = [zh for key, zh in (("station", "站点名称"), ("time", "时间"))
+                   if key not in columns]
+        raise SchemaError(f"The readings table has no {' or '.join(missing)} column (found: "
+                          f"{', '.join(map(str, cells.columns))}). Name the columns 站点名称 and "
+                          "时间 (or station, time).")
+    base = pd.DataFrame({"row": cells.index.to_numpy(),
+                         "station": cells[columns["station"]].to_numpy()})
+    times = cells[columns["time"]]
+    if "hour" in columns:  # a date column plus an hour column (end-of-hour labels 1-24)
+        hours = _parse_numbers(cells[columns["hour"]])
+        day = _parse_times(times).dt.normalize()
+        base["time"] = (day + pd.to_timedelta(hours, unit="h")).to_numpy()
+    else:
+        base["time"] = _parse_times(times).to_numpy()
+    base["time_text"] = times.astype("string").to_numpy()
+    pollutant_cols = {name[2:]: col for name, col in columns.items() if name.startswith("p:")}
+    if "pollutant" in columns and "value" in columns:
+        long = base.copy()
+        raw_p = cells[columns["pollutant"]].astype("string").to_numpy()
+        lookup = {header_key(h): p for p, hs in POLLUTANT_HEADERS.items() for h in (p, *hs)}
+        long["pollutant_text"] = raw_p
+        long["pollutant"] = [lookup.get(header_key(v)) if v is not pd.NA else None
+                             for v in raw_p]
+        long["value_text"] = cells[columns["value"]].astype("string").to_numpy()
+        long["value"] = _parse_numbers(cells[columns["value"]]).to_numpy()
+        if "unit" in columns:
+            units = cells[columns["unit"]].astype("string").fillna("").to_numpy()
+            factor = np.ones(len(long))
+            for p in POLLUTANTS:
+                for unit in set(units[long["pollutant"].to_numpy() == p]):
+                    f, note = _unit_factor(f"{p}({unit})", p)
+                    if f != 1.0:
+                        factor[(long["pollutant"].to_numpy() == p) & (units == unit)] = f
+                        notes.append(note.replace("column", "unit"))
+            long["value"] = long["value"] * factor
+    elif pollutant_cols:
+        parts = []
+        for pollutant, col in pollutant_cols.items():
+            part = base.copy()
+            part["pollutant"] = pollutant
+            part["pollutant_text"] = str(col)
+            raw = cells[col]
+            part["value_text"] = raw.astype("string").to_numpy()
+            if pollutant == "WD":
+                text = raw.astype("string").str.strip().str.upper()
+                compass = text.map(lambda v: _COMPASS.get(v) if isinstance(v, str) else None)
+                values = _parse_numbers(raw).fillna(pd.to_numeric(compass, errors="coerce"))
+            else:
+                values = _parse_numbers(raw)
+            factor, note = _unit_factor(str(col), pollutant)
+            if note:
+                notes.append(note)
+            part["value"] = (values * factor).to_numpy()
+            parts.append(part)
+        long = pd.concat(parts, ignore_index=True)
+    else:
+        raise SchemaError("The readings table has neither pollutant columns (PM2.5, PM10, SO2, "
+                          "NO2, CO, O3, 风速, 风向) nor 污染物 and 浓度 columns. Rename the "
+                          f"headers (found: {', '.join(map(str, cells.columns))}).")
+    return _check_hourly(long, stations, settings, notes)
+
+
+def _check_hourly(long: pd.DataFrame, stations: pd.DataFrame, settings: dict,
+                  notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    empty_value = long["value_text"].fillna("").str.strip().str.lower().isin(
+        ["", "-", "--", "—", "/", "nan", "none", "null", "n/a", "na", "无数据"])
+    long = long[~empty_value | long["value"].notna()].reset_index(drop=True)  # blanks: missing
+    reasons = pd.Series("", index=long.index, dtype=object)
+
+    def flag(mask: pd.Series | np.ndarray, reason: str | pd.Series) -> None:
+        mask = pd.Series(mask, index=long.index).fillna(False).astype(bool)
+        fresh = mask & (reasons == "")
+        if isinstance(reason, pd.Series):
+            reasons[fresh] = reason[fresh]
+        else:
+            reasons[fresh] = reason
+
+    ids = _resolve_stations(long["station"].astype("string"), stations)
+    long["station_id"] = ids
+    flag(ids.isna(), "station not in the stations layer: import it with geoair import stations, "
+                     "or correct the name")
+    flag(long["time"].isna(), "time cannot be read (write it as 2020-11-01 13:00)")
+    t = long["time"]
+    flag((t.dt.minute != 0) | (t.dt.second != 0),
+         "time is not on the hour: hourly values are labelled by the end of the hour (13:00)")
+    flag(long["pollutant"].isna(),
+         "unknown pollutant (use PM2.5, PM10, SO2, NO2, CO, O3, 风速 or 风向)")
+    flag(long["value"].isna(), "value is not a number")
+    flag(long["value"] < 0, "negative value: concentrations cannot be below zero")
+    limits = _limits(settings)
+    for pollutant, (_, high) in limits.items():
+        is_p = (long["pollutant"] == pollutant) & (long["value"] > high)
+        if pollutant == "CO":
+            flag(is_p, f"CO above {high:g} mg/m³ looks like µg/m³; CO must be in mg/m³: divide "
+                       "by 1000, or label the column CO(μg/m³) and import again")
+        elif pollutant == "WD":
+            flag(is_p, "wind direction above 360°")
+        else:
+            unit = UNITS[pollutant]
+            flag(is_p, f"{pollutant} above {high:g} {unit} is not physically plausible; check "
+                       "the unit and the instrument ([readings] limits in geoair.toml)")
+    # Duplicates: same station, hour and pollutant in two rows.
+    ok = reasons == ""
+    key = ["station_id", "time", "pollutant"]
+    dup = long[ok].duplicated(key, keep=False)
+    if dup.any():
+        groups = long[ok][dup].groupby(key, sort=False)
+        for _, group in groups:
+            rows = group["row"].tolist()
+            if group["value"].nunique() == 1:
+                for index in group.index[1:]:
+                    reasons[index] = f"repeat of row {rows[0]} with the same value; kept once"
+            else:
+                listed = ", ".join(map(str, rows))
+                for index in group.index:
+                    reasons[index] = (f"the same station-hour has different values in rows "
+                                      f"{listed}: keep the right one and import again")
+    bad = reasons != ""
+    rejects = pd.DataFrame({
+        "行号": long.loc[bad, "row"].to_numpy(),
+        "站点": long.loc[bad, "station"].astype("string").to_numpy(),
+        "时间": long.loc[bad, "time_text"].to_numpy(),
+        "污染物": long.loc[bad, "pollutant_text"].to_numpy(),
+        "值": long.loc[bad, "value_text"].to_numpy(),
+        "原因": reasons[bad].to_numpy(),
+    })
+    row_level = rejects["原因"].str.startswith(("station not", "time "))
+    rejects.loc[row_level, ["污染物", "值"]] = ""
+    rejects = rejects.drop_duplicates(["行号", "原因", "污染物"]).sort_values(
+        ["行号", "污染物"], kind="stable").reset_index(drop=True)
+    good = long.loc[~bad, list(HOURLY_COLUMNS)].reset_index(drop=True)
+    good["station_id"] = good["station_id"].astype(str)
+    good["pollutant"] = good["pollutant"].astype(str)
+    good["time"] = pd.to_datetime(good["time"]).astype("datetime64[us]")
+    return good, rejects, list(dict.fromkeys(notes))
+
+
+# --- the store ------------------------------------------------------------------------
+
+def hourly_dir(ws: Workspace) -> Path:
+    return ws.readings_dir / "hourly"
+
+
+def hourly_glob(ws: Workspace) -> str:
+    """The Parquet glob of the hourly store, for DuckDB (hive-partitioned)."""
+    return str(hourly_dir(ws) / "year=*" / "month=*" / "*.parquet")
+
+
+def dustfall_path(ws: Workspace) -> Path:
+    return ws.readings_dir / "dustfall.parquet"
+
+
+def _atomic_parquet(frame: pd.DataFrame, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=target.parent)
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def store_hourly(ws: Workspace, readings: pd.DataFrame) -> int:
+    """Merge long hourly readings into the store; stored station-hours are replaced.
+
+    Returns
+    -------
+    int
+        Number of rows written (new and replaced).
+    """
+    if readings.empty:
+        return 0
+    frame = readings[list(HOURLY_COLUMNS)].copy()
+    frame["time"] = pd.to_datetime(frame["time"]).astype("datetime64[us]")
+    frame["value"] = frame["value"].astype("float64")
+    years = frame["time"].dt.year
+    months = frame["time"].dt.month
+    for (year, month), part in frame.groupby([years, months], sort=True):
+        target = hourly_dir(ws) / f"year={year}" / f"month={month}" / "data.parquet"
+        if target.exists():
+            old = pd.read_parquet(target)
+            old["time"] = old["time"].astype("datetime64[us]")
+            keys = pd.MultiIndex.from_frame(part[["station_id", "time", "pollutant"]])
+            old_keys = pd.MultiIndex.from_frame(old[["station_id", "time", "pollutant"]])
+            part = pd.concat([old[~old_keys.isin(keys)], part], ignore_index=True)
+        part = part.sort_values(["station_id", "pollutant", "time"]).reset_index(drop=True)
+        _atomic_parquet(part, target)
+    return len(frame)
+
+
+def has_hourly(ws: Workspace) -> bool:
+    return any(hourly_dir(ws).glob("year=*/month=*/*.parquet"))
+
+
+def load_hourly(ws: Workspace, *, station_ids: Sequence[str] | None = None,
+                start: str | pd.Timestamp | None = None, end: str | pd.Timestamp | None = None,
+                pollutants: Sequence[str] | None = None, required: bool = True) -> pd.DataFrame:
+    """Hourly readings from the workspace's store, long form.
+
+    Parameters
+    ----------
+    ws : Workspace
+    station_ids : sequence of str, optional
+        Only these stations (``stations.id``).
+    start, end : str or Timestamp, optional
+        Inclusive bounds on ``time`` (end-of-hour labels), e.g. ``"2024-01-01 01:00"``.
+        A date alone as ``end`` means that whole day (up to the next 00:00 label).
+    pollutants : sequence of str, optional
+        e.g. ``["PM10", "WS", "WD"]``.
+    required : bool
+        If True (default) an empty store raises :class:`WorkspaceError`.
+
+    Returns
+    -------
+    DataFrame
+        ``station_id`` (str), ``time`` (datetime64, CST naive, end of hour),
+        ``pollutant`` (str), ``value`` (float), sorted by station, pollutant, time.
+
+    Examples
+    --------
+    >>> pm = load_hourly(ws, pollutants=["PM10", "WS", "WD"],       # doctest: +SKIP
+    ...                  start="2024-01-01", end="2024-03-31")
+    """
+    if not has_hourly(ws):
+        if required:
+            raise WorkspaceError(f"The workspace {ws.root} has no hourly readings yet. Import them "
+                                 "with geoair import readings FILE (or run geoair demo).")
+        return pd.DataFrame({"station_id": pd.Series(dtype=str),
+                             "time": pd.Series(dtype="datetime64[us]"),
+                             "pollutant": pd.Series(dtype=str),
+                             "value": pd.Series(dtype="float64")})
+    where, params = ["TRUE"], []
+    if start is not None:
+        lo = pd.Timestamp(start)
+        where.append("time >= ?")
+        params.append(lo.to_pydatetime())
+        where.append("(year > ? OR (year = ? AND month >= ?))")
+        params += [lo.year, lo.year, lo.month]
+    if end is not None:
+        text = str(end)
+        hi = pd.Timestamp(end)
+        if len(text) <= 10:  # a date: the whole day, up to the next day's 00:00 label
+            hi = hi + pd.Timedelta(days=1)
+        where.append("time <= ?")
+        params.append(hi.to_pydatetime())
+        where.append("(year < ? OR (year = ? AND month <= ?))")
+        params += [hi.year, hi.year, hi.month]
+    if station_ids is not None:
+        where.append("list_contains(?, station_id)")
+        params.append([str(s) for s in station_ids])
+    if pollutants is not None:
+        where.append("list_contains(?, pollutant)")
+        params.append(list(pollutants))
+    glob = hourly_glob(ws).replace("'", "''")
+    sql = (f"SELECT station_id, time, pollutant, value FROM read_parquet('{glob}', "
+           f"hive_partitioning = true) WHERE {' AND '.join(where)} "
+           "ORDER BY station_id, pollutant, time")
+    with duckdb.connect() as con:
+        frame = con.execute(sql, params).df()
+    frame["station_id"] = frame["station_id"].astype(str)
+    frame["pollutant"] = frame["pollutant"].astype(str)
+    frame["time"] = frame["time"].astype("datetime64[us]")
+    return frame
+
+
+def store_dustfall(ws: Workspace, dustfall: pd.DataFrame) -> int:
+    """Merge monthly dustfall into the store (a station-month given again is replaced)."""
+    if dustfall.empty:
+        return 0
+    frame = dustfall[list(DUSTFALL_COLUMNS)].copy()
+    path = dustfall_path(ws)
+    if path.exists():
+        old = pd.read_parquet(path)
+        keys = frame["station_id"] + "|" + frame["month"]
+        old = old[~(old["station_id"] + "|" + old["month"]).isin(keys)]
+        frame = pd.concat([old, frame], ignore_index=True)
+    frame = frame.sort_values(["station_id", "month"]).reset_index(drop=True)
+    _atomic_parquet(frame, path)
+    return len(dustfall)
+
+
+def load_dustfall(ws: Workspace, *, station_ids: Sequence[str] | None = None,
+                  months: Sequence[str] | None = None) -> pd.DataFrame:
+    """Monthly dustfall: ``station_id``, ``month`` ("2020-11"), ``dustfall_t_km2``.
+
+    An empty frame (with those columns) when none has been imported.
+    """
+    path = dustfall_path(ws)
+    if not path.exists():
+        return pd.DataFrame({"station_id": pd.Series(dtype=str), "month": pd.Series(dtype=str),
+                             "dustfall_t_km2": pd.Series(dtype="float64")})
+    frame = pd.read_parquet(path)
+    if station_ids is not None:
+        frame = frame[frame["station_id"].isin([str(s) for s in station_ids])]
+    if months is not None:
+        frame = frame[frame["month"].isin(list(months))]
+    return frame.reset_index(drop=True)
+
+
+# --- dustfall parsing -----------------------------------------------------------------
+
+def _month_label(value: object) -> str | None:
+    if isinstance(value, dt.date | pd.Timestamp):
+        return pd.Timestamp(value).strftime("%Y-%m")
+    text = clean_text(value)
+    if text is None:
+        return None
+    match = re.match(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})", text)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return None
+    return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
+
+
+def parse_dustfall(cells: pd.DataFrame, stations: pd.DataFrame, *, settings: dict | None = None
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Checked monthly dustfall rows (``station_id, month, dustfall_t_km2``) and rejects."""
+    from geoair.config import load_settings
+
+    settings = settings or load_settings(None)
+    mapping = match_columns([(str(c),) for c in cells.columns], _DUSTFALL_FIELDS)
+    columns = {name: cells.columns[pos] for pos, name in mapping.items()}
+    missing = [zh for key, zh in (("station", "站点名称"), ("month", "月份"), ("value", "降尘量"))
+               if key not in columns]
+    if missing:
+        raise SchemaError(f"The dustfall table has no {', '.join(missing)} column (found: "
+                          f"{', '.join(map(str, cells.columns))}). Rename the headers.")
+    names = cells[columns["station"]].astype("string")
+    frame = pd.DataFrame({"row": cells.index.to_numpy(), "station": names.to_numpy()})
+    frame["station_id"] = _resolve_stations(names, stations).to_numpy()
+    frame["month"] = [_month_label(v) for v in cells[columns["month"]]]
+    frame["dustfall_t_km2"] = _parse_numbers(cells[columns["value"]]).to_numpy()
+    limit = settings["readings"]["dustfall_max_t_km2"]
+    reasons = np.select(
+        [frame["station_id"].isna(), frame["month"].isna(), frame["dustfall_t_km2"].isna(),
+         frame["dustfall_t_km2"] < 0, frame["dustfall_t_km2"] > limit],
+        ["station not in the stations layer: import it with geoair import stations, or "
+         "correct the name",
+         "month cannot be read (write it as 2020-11 or 2020年11月)",
+         "dustfall is not a number",
+         "negative dustfall",
+         f"dustfall above {limit:g} t/(km²·month) is not plausible: check the unit "
+         "(g/(m²·30d) equals t/(km²·month); kg/km² would be 1000 times larger)"],
+        default="")
+    dup = frame.duplicated(["station_id", "month"], keep=False) & (reasons == "")
+    reasons = np.where(dup, "the same station and month appear twice: keep one and import "
+                            "again", reasons)
+    bad = reasons != ""
+    rejects = pd.DataFrame({"行号": frame.loc[bad, "row"].to_numpy(),
+                            "站点": frame.loc[bad, "station"].to_numpy(),
+                            "原因": reasons[bad]})
+    good = frame.loc[~bad, list(DUSTFALL_COLUMNS)].reset_index(drop=True)
+    good["station_id"] = good["station_id"].astype(str)
+    return good, rejects
+
+
+# --- import commands ------------------------------------------------------------------
+
+def _stations(ws: Workspace) -> pd.DataFrame:
+    if not ws.has("stations"):
+        raise WorkspaceError("Readings belong to stations, and this workspace has none yet. "
+                             "Import them first: geoair import stations FILE.")
+    return ws.read("stations")
+
+
+def _write_rejects(ws: Workspace, kind: str, path: Path, rejects: pd.DataFrame) -> Path | None:
+    target = ws.rejects_dir / f"{kind}-{path.stem}.csv"
+    if rejects.empty:
+        target.unlink(missing_ok=True)
+        return None
+    write_table(rejects, target)
+    return target
+
+
+def import_readings(ws: Workspace, path: Path | str, *, encoding: str | None = None,
+                    sheet: str | None = None, coords: str | None = None, date: str | None = None,
+                    echo: Echo = print) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``geoair import readings FILE``: check hourly readings and store them.
+
+    ``coords`` and ``date`` are part of the import signature and unused here.
+
+    Returns
+    -------
+    (stored, rejects) : DataFrames
+    """
+    path = Path(path)
+    vocab = {**_FIELDS, **{f"p:{p}": h for p, h in POLLUTANT_HEADERS.items()}}
+    cells = _read_cells(path, vocab, encoding=encoding, sheet=sheet)
+    good, rejects, notes = parse_hourly(cells, _stations(ws), settings=ws.settings)
+    written = store_hourly(ws, good)
+    where = _write_rejects(ws, "readings", path, rejects)
+    for note in notes:
+        echo(f"  note: {note}")
+    span = (f" ({good['time'].min():%Y-%m-%d %H:%M} .. {good['time'].max():%Y-%m-%d %H:%M}, "
+            f"{good['station_id'].nunique()} stations)") if len(good) else ""
+    echo(f"readings: {written} hourly values stored in {hourly_dir(ws)}{span}")
+    if where is not None:
+        echo(f"  {len(rejects)} values rejected -> {where} (row numbers and reasons)")
+    return good, rejects
+
+
+def import_dustfall(ws: Workspace, path: Path | str, *, encoding: str | None = None,
+                    sheet: str | None = None, coords: str | None = None, date: str | None = None,
+                    echo: Echo = print) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``geoair import dustfall FILE``: check monthly dustfall and store it."""
+    path = Path(path)
+    cells = _read_cells(path, _DUSTFALL_FIELDS, encoding=encoding, sheet=sheet)
+    good, rejects = parse_dustfall(cells, _stations(ws), settings=ws.settings)
+    written = store_dustfall(ws, good)
+    where = _write_rejects(ws, "dustfall", path, rejects)
+    echo(f"dustfall: {written} station-months stored in {dustfall_path(ws)}")
+    if where is not None:
+        echo(f"  {len(rejects)} rows rejected -> {where} (row numbers and reasons)")
+    return good, rejects

@@ -1,0 +1,280 @@
+"""Targets check: computed indicators against the targets in the workspace and the limits.
+
+Targets are data (the ``targets`` table, imported with ``geoair import targets``):
+``scope`` (station, county, city, park), ``target_name``, ``period`` ("2020-11" or a
+span "2020-10/2020-12"), ``metric`` and ``value``. Seed 004's annexes give monthly
+PM2.5 targets per national station and per county, and good-day counts per county.
+
+How each actual value is formed (see :mod:`geoair.indicators` for the rules):
+
+* **station**: the station's own daily values;
+* **county**: per day the mean of the valid daily values of its stations whose kind
+  is in ``[readings] county_station_kinds`` (国控, 省控 by default);
+* **city**: per day the mean over all national (国控) stations, as HJ 663 forms a
+  city's value;
+* **park**: per day the mean over the air stations inside the park polygon;
+
+then the period statistic with its validity (PM2.5 mean of at least 27 valid days a
+month, 25 in February; a span's minimum is the sum of its months'). Concentration
+targets are met when actual ≤ target; good days when actual ≥ target. A value that
+is invalid is reported with its counts and ``met`` left empty, never judged.
+
+Dustfall: each county's monthly dustfall (mean of its 降尘点 and 园区站 stations'
+values) and each dustfall station's value is compared with the county's ``dustfall``
+target when the table has one, else with ``[readings] dustfall_limit_t_km2`` (9
+t/(km²·month), seed 004 (九)).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from geoair._errors import GeoairError
+from geoair.indicators import county_membership, group_daily, park_membership, period_values
+
+log = logging.getLogger(__name__)
+
+#: metric -> (column of indicators.period_values, higher is better, unit)
+METRICS: dict[str, tuple[str, bool, str]] = {
+    "pm25": ("PM2.5", False, "µg/m³"),
+    "pm10": ("PM10", False, "µg/m³"),
+    "so2": ("SO2", False, "µg/m³"),
+    "no2": ("NO2", False, "µg/m³"),
+    "co": ("CO_p95", False, "mg/m³"),
+    "o3": ("O3_8h_p90", False, "µg/m³"),
+    "composite_index": ("composite_index", False, ""),
+    "good_days": ("good_days", True, "天"),
+}
+CHECK_COLUMNS = ("scope", "target_name", "period", "metric", "actual", "target", "difference",
+                 "met", "validity", "basis")
+_DAYS = {"PM2.5": "days_PM2.5", "PM10": "days_PM10", "SO2": "days_SO2", "NO2": "days_NO2",
+         "CO_p95": "days_CO", "O3_8h_p90": "days_O3"}
+
+
+class TargetError(GeoairError, ValueError):
+    """Targets that cannot be checked as given."""
+
+
+def _span(period: str) -> str:
+    parts = period.split("/")
+    return f"{parts[0]}/{parts[-1]}"
+
+
+def _name_key(name: object) -> str:
+    return re.sub(r"(监测站|站)$", "", str(name).strip())
+
+
+def _members(scope: str, stations: pd.DataFrame, parks: pd.DataFrame | None,
+             county_kinds: Sequence[str]) -> tuple[pd.DataFrame, str]:
+    """station_id -> group name for a scope, and the group column."""
+    ids = stations["id"].astype(str)
+    if scope == "station":
+        names = stations["name"].map(_name_key)
+        return pd.DataFrame({"station_id": ids, "group": names}), "group"
+    if scope == "county":
+        members = county_membership(stations, kinds=county_kinds)
+        return members.rename(columns={"county": "group"}), "group"
+    if scope == "city":
+        chosen = stations["kind"] == "国控"
+        return pd.DataFrame({"station_id": ids[chosen], "group": "__city__"}), "group"
+    if scope == "park":
+        members = park_membership(stations, parks) if parks is not None else pd.DataFrame(
+            {"station_id": [], "park": []})
+        return members.rename(columns={"park": "group"}), "group"
+    raise TargetError(f"Unknown target scope {scope!r}: use station, county, city or park.")
+
+
+def check_targets(targets: pd.DataFrame, station_daily: pd.DataFrame, stations: pd.DataFrame,
+                  *, parks: pd.DataFrame | None = None, dustfall: pd.DataFrame | None = None,
+                  dustfall_limit_t_km2: float = 9.0,
+                  county_kinds: Sequence[str] = ("国控", "省控"),
+                  periods: Sequence[str] | None = None) -> pd.DataFrame:
+    """Compare indicators with targets and dustfall with its limit.
+
+    Parameters
+    ----------
+    targets : DataFrame
+        The workspace's ``targets`` table.
+    station_daily : DataFrame
+        Daily station values (:func:`geoair.indicators.daily_values`).
+    stations : DataFrame
+        The ``stations`` layer (id, name, kind, county).
+    parks : GeoDataFrame, optional
+        For park targets.
+    dustfall : DataFrame, optional
+        Monthly dustfall (``station_id, month, dustfall_t_km2``).
+    dustfall_limit_t_km2 : float
+        Limit used where the targets table has no dustfall target.
+    county_kinds : sequence of str
+        Station kinds that make a county's value.
+    periods : sequence of str, optional
+        Only targets of these periods ("2020-11", "2020-10/2020-12"); dustfall months
+        inside them. Default: every target.
+
+    Returns
+    -------
+    DataFrame
+        ``scope, target_name, period, metric, actual, target, difference`` (actual −
+        target), ``met`` (boolean; empty when the actual value is invalid or
+        missing), ``validity``, ``basis`` (how the actual value was formed).
+    """
+    rows: list[dict] = []
+    wanted = None if periods is None else {p for p in periods}
+    chosen = targets if wanted is None else targets[targets["period"].isin(wanted)]
+    metric_targets = chosen[chosen["metric"] != "dustfall"]
+    daily_cache: dict[str, pd.DataFrame] = {}
+    members_cache: dict[str, pd.DataFrame] = {}
+    value_cache: dict[tuple[str, str], pd.DataFrame] = {}
+    for target in metric_targets.itertuples(index=False):
+        scope, name, period, metric = (str(target.scope), str(target.target_name),
+                                       str(target.period), str(target.metric))
+        row = {"scope": scope, "target_name": name, "period": period, "metric": metric,
+               "target": float(target.value), "actual": np.nan, "met": pd.NA, "basis": ""}
+        if metric not in METRICS:
+            row["validity"] = f"metric {metric} is not computed from readings"
+            rows.append(row)
+            continue
+        if scope not in daily_cache:
+            members, group = _members(scope, stations, parks, county_kinds)
+            members_cache[scope] = members
+            daily_cache[scope] = group_daily(station_daily, members, group=group) if len(
+                members) else pd.DataFrame()
+        daily = daily_cache[scope]
+        key = "__city__" if scope == "city" else (_name_key(name) if scope == "station" else name)
+        if (scope, period) not in value_cache:
+            value_cache[(scope, period)] = (period_values(daily, key="group", span=_span(period))
+                                            if len(daily) else pd.DataFrame())
+        values = value_cache[(scope, period)]
+        found = values[values["group"] == key] if len(values) else values
+        column, higher_better, _unit = METRICS[metric]
+        if found.empty:
+            row["validity"] = "no data: no station readings for this target"
+            rows.append(row)
+            continue
+        record = found.iloc[0]
+        n_stations = daily.loc[daily["group"] == key, "n_stations"].max()
+        row["basis"] = ("station's own values" if scope == "station"
+                        else f"daily mean of {int(n_stations)} station(s)")
+        if scope == "county":
+            ids = members_cache[scope].loc[members_cache[scope]["group"] == key, "station_id"]
+            kinds = sorted(set(stations.loc[stations["id"].astype(str).isin(ids), "kind"]))
+            if not set(kinds) & set(county_kinds):
+                row["basis"] += f" ({'/'.join(kinds)} only: no {'/'.join(county_kinds)} station)"
+        need = int(record["min_days"])
+        if column == "good_days":
+            row["actual"] = float(record["good_days"])
+            aqi_days = int(record["aqi_days"])
+            row["validity"] = ("valid" if aqi_days >= need
+                               else f"invalid: {aqi_days}/{need} days with an AQI")
+        else:
+            row["actual"] = float(record[column]) if pd.notna(record[column]) else np.nan
+            days_col = _DAYS.get(column)
+            if days_col is not None:
+                days = int(record[days_col])
+                row["validity"] = ("valid" if days >= need
+                                   else f"invalid: {days}/{need} valid days")
+            else:
+                row["validity"] = str(record["validity"])
+        if row["validity"] == "valid" and pd.notna(row["actual"]):
+            row["met"] = (row["actual"] >= row["target"]) if higher_better else (
+                row["actual"] <= row["target"])
+        rows.append(row)
+    if dustfall is not None and len(dustfall):
+        rows.extend(_dustfall_rows(chosen, dustfall, stations, dustfall_limit_t_km2, wanted))
+    out = pd.DataFrame(rows, columns=[c for c in CHECK_COLUMNS if c != "difference"])
+    out["difference"] = (out["actual"] - out["target"]).round(2)
+    out["met"] = out["met"].astype("boolean")
+    return out[list(CHECK_COLUMNS)].reset_index(drop=True)
+
+
+def _months_of(periods: set[str] | None) -> set[str] | None:
+    if periods is None:
+        return None
+    months: set[str] = set()
+    for period in periods:
+        start, end = _span(period).split("/")
+        months.update(str(p) for p in pd.period_range(start, end, freq="M"))
+    return months
+
+
+def _dustfall_rows(targets: pd.DataFrame, dustfall: pd.DataFrame, stations: pd.DataFrame,
+                   default_limit: float, wanted: set[str] | None) -> list[dict]:
+    months = _months_of(wanted)
+    frame = dustfall if months is None else dustfall[dustfall["month"].isin(months)]
+    info = stations.assign(id=stations["id"].astype(str))[["id", "name", "county", "kind"]]
+    frame = frame.merge(info, left_on="station_id", right_on="id", how="left")
+    limits = targets[targets["metric"] == "dustfall"]
+    limit_of = {(str(r.target_name), str(r.period)): float(r.value)
+                for r in limits.itertuples(index=False)}
+
+    def limit(county: str, month: str) -> tuple[float, str]:
+        if (county, month) in limit_of:
+            return limit_of[(county, month)], "target table"
+        return default_limit, "[readings] dustfall_limit_t_km2"
+
+    rows = []
+    for r in frame.sort_values(["month", "station_id"]).itertuples(index=False):
+        lim, source = limit(str(r.county), str(r.month))
+        rows.append({"scope": "station", "target_name": str(r.name), "period": r.month,
+                     "metric": "dustfall", "actual": float(r.dustfall_t_km2), "target": lim,
+                     "met": bool(r.dustfall_t_km2 <= lim), "validity": "valid",
+                     "basis": f"station's monthly value; limit from {source}"})
+    county = frame.groupby(["county", "month"], sort=True)["dustfall_t_km2"].agg(["mean", "size"])
+    for (name, month), r in county.iterrows():
+        lim, source = limit(str(name), str(month))
+        actual = round(float(r["mean"]), 2)
+        rows.append({"scope": "county", "target_name": str(name), "period": month,
+                     "metric": "dustfall", "actual": actual, "target": lim,
+                     "met": bool(actual <= lim), "validity": "valid",
+                     "basis": f"mean of {int(r['size'])} station(s); limit from {source}"})
+    return rows
+
+
+def check_workspace(ws, *, periods: Sequence[str] | None = None,
+                    daily: pd.DataFrame | None = None) -> pd.DataFrame:
+    """:func:`check_targets` on the workspace: its targets, readings, stations and settings."""
+    from geoair.indicators import station_daily
+    from geoair.readings import load_dustfall
+
+    targets = ws.read("targets")
+    stations = ws.read("stations")
+    parks = ws.read("parks", required=False)
+    settings = ws.settings["readings"]
+    if daily is None:
+        span = None
+        if periods:
+            months = sorted(_months_of(set(periods)) or [])
+            span = (f"{months[0]}-01", str(pd.Period(months[-1], freq="M").end_time.date()))
+        daily = station_daily(ws, start=span[0] if span else None, end=span[1] if span else None)
+    return check_targets(targets, daily, stations, parks=parks, dustfall=load_dustfall(ws),
+                         dustfall_limit_t_km2=settings["dustfall_limit_t_km2"],
+                         county_kinds=settings["county_station_kinds"], periods=periods)
+
+
+def demo_step(ws, echo) -> None:
+    """Check the sample targets (seed 004 annexes; 2024 sample) and dustfall limits."""
+    if not ws.has("targets"):
+        echo("  no targets in the workspace: skipped")
+        return
+    daily = ws.read("station_daily") if ws.has("station_daily") else None
+    if daily is not None:
+        daily["date"] = pd.to_datetime(daily["date"])
+    check = check_workspace(ws, daily=daily)
+    ws.write("targets_check", check)
+    judged = check[check["met"].notna()]
+    echo(f"  targets_check: {len(check)} targets, {int(judged['met'].sum())} met, "
+         f"{int((~judged['met'].astype(bool)).sum())} missed, "
+         f"{int(check['met'].isna().sum())} not judged (invalid or no data)")
+    nov = check[(check["period"] == "2020-11") & (check["metric"] == "pm25")]
+    for row in nov.itertuples(index=False):
+        verdict = row.validity if pd.isna(row.met) else ("met" if bool(row.met) else "MISSED")
+        actual = "-" if pd.isna(row.actual) else f"{row.actual:.0f}"
+        echo(f"  2020-11 PM2.5 {row.scope:7s} {row.target_name}: {actual} vs {row.target:.0f}: "
+             f"{verdict}")
+    over = check[(check["metric"] == "dustfall") & (check["met"] == False)]  # noqa: E712
+    echo(f"  dustfall above the limit: {len(over)} station/county-months")

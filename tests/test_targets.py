@@ -1,0 +1,150 @@
+"""Targets check against the annex values of seed 004 and the dustfall limit."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from shapely.geometry import Point
+
+from geoair.cli import main
+from geoair.readings import store_dustfall, store_hourly
+from geoair.targets import check_targets
+from geoair.workspace import init_workspace
+
+STATIONS = gpd.GeoDataFrame(
+    {"id": ["S01", "S02", "S03", "S04"],
+     "name": ["市中心站", "南庄站", "赛鱼站", "城区降尘点1"],
+     "kind": ["国控", "国控", "国控", "降尘点"], "county": ["城区", "城区", "矿区", "城区"]},
+    geometry=[Point(113.58, 37.86), Point(113.57, 37.85), Point(113.50, 37.90),
+              Point(113.60, 37.85)], crs=4326)
+
+
+def station_days(station: str, month: str, pm25) -> pd.DataFrame:
+    dates = pd.date_range(f"{month}-01", periods=pd.Period(month).days_in_month)
+    frame = pd.DataFrame({"station_id": station, "date": dates})
+    for column in ("PM2.5", "PM10", "SO2", "NO2", "CO", "O3_1h_max", "O3_8h_max"):
+        frame[column] = np.nan
+    frame["PM2.5"] = np.broadcast_to(np.asarray(pm25, dtype=float), (len(dates),))
+    frame["aqi"] = np.nan
+    return frame
+
+
+def targets(rows) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["scope", "target_name", "period", "metric", "value"])
+
+
+# Seed 004 annex 1: 市中心站 55, 南庄站 60 (Nov 2020); 城区 56; annex 2: 城区 23 good days.
+ANNEX = targets([
+    ("station", "市中心站", "2020-11", "pm25", 55.0),
+    ("station", "南庄站", "2020-11", "pm25", 60.0),
+    ("station", "赛鱼站", "2020-11", "pm25", 52.0),
+    ("county", "城区", "2020-11", "pm25", 56.0),
+    ("county", "城区", "2020-11", "good_days", 23.0),
+    ("city", "阳泉市", "2020-11", "pm25", 57.0),
+    ("county", "开发区", "2020-11", "pm25", 64.0),
+])
+
+
+@pytest.fixture
+def daily() -> pd.DataFrame:
+    centre = np.r_[np.full(24, 56.0), np.full(6, 100.0)]
+    sai = np.full(30, 50.0)
+    sai[:4] = np.nan                                        # 26 valid days
+    return pd.concat([station_days("S01", "2020-11", centre),
+                      station_days("S02", "2020-11", 52.0),
+                      station_days("S03", "2020-11", sai)], ignore_index=True)
+
+
+def test_check_against_annex(daily):
+    out = check_targets(ANNEX, daily, STATIONS).set_index(["scope", "target_name", "metric"])
+    # 市中心站: (24*56 + 6*100) / 30 = 64.8 -> 65 > 55: missed by 10.
+    centre = out.loc[("station", "市中心站", "pm25")]
+    assert (centre["actual"], centre["target"], centre["difference"]) == (65.0, 55.0, 10.0)
+    assert not centre["met"]
+    assert out.loc[("station", "南庄站", "pm25"), "met"]
+    # 赛鱼站: 26 valid days < 27: not judged, counts said.
+    sai = out.loc[("station", "赛鱼站", "pm25")]
+    assert pd.isna(sai["met"]) and np.isnan(sai["actual"])
+    assert sai["validity"] == "invalid: 26/27 valid days"
+    # 城区 per day = mean of 市中心站 and 南庄站: 54 on 24 days, (100+52)/2 = 76 on 6;
+    # month (24*54 + 6*76) / 30 = 58.4 -> 58 > 56: missed.
+    county = out.loc[("county", "城区", "pm25")]
+    assert county["actual"] == 58 and not county["met"]
+    assert county["basis"] == "daily mean of 2 station(s)"
+    # Good days from the county's daily AQI: PM2.5 54 -> 74 (good), 76 -> 102 (not):
+    # 24 good days >= 23: met.
+    good = out.loc[("county", "城区", "good_days")]
+    assert good["actual"] == 24 and good["met"]
+    # City: mean of the three national stations per day; 赛鱼站 missing on days 1-4.
+    # Days 1-4: 54; 5-24: (56+52+50)/3 = 52.67 -> 53; 25-30: (100+52+50)/3 = 67.33 -> 67;
+    # month (4*54 + 20*53 + 6*67) / 30 = 55.93 -> 56 <= 57: met.
+    city = out.loc[("city", "阳泉市", "pm25")]
+    assert city["actual"] == 56 and city["met"]
+    # A county without stations is reported, not judged.
+    assert out.loc[("county", "开发区", "pm25"), "validity"].startswith("no data")
+    assert pd.isna(out.loc[("county", "开发区", "pm25"), "met"])
+
+
+def test_span_target(daily):
+    oct_ = station_days("S01", "2020-10", 40.0)
+    dec = station_days("S01", "2020-12", 50.0)
+    both = pd.concat([daily, oct_, dec], ignore_index=True)
+    table = targets([("station", "市中心站", "2020-10/2020-12", "pm25", 48.0)])
+    row = check_targets(table, both, STATIONS).iloc[0]
+    # (31*40 + 24*56 + 6*100 + 31*50) / 92 = 51.45 -> 51 > 48.
+    assert row["actual"] == 51 and not row["met"]
+
+
+def test_dustfall_against_limit(daily):
+    dust = pd.DataFrame({"station_id": ["S04"], "month": ["2020-11"], "dustfall_t_km2": [9.6]})
+    out = check_targets(ANNEX, daily, STATIONS, dustfall=dust, dustfall_limit_t_km2=9.0)
+    rows = out[out["metric"] == "dustfall"]
+    assert rows["scope"].tolist() == ["station", "county"]
+    assert rows["target"].tolist() == [9.0, 9.0]
+    assert not rows["met"].any()
+    # A county's own dustfall target (seed 003: 7) wins over the setting.
+    own = pd.concat([ANNEX, targets([("county", "城区", "2020-11", "dustfall", 10.0)])])
+    out = check_targets(own, daily, STATIONS, dustfall=dust, dustfall_limit_t_km2=9.0)
+    assert out[out["metric"] == "dustfall"]["met"].all()
+
+
+def test_period_filter(daily):
+    more = pd.concat([ANNEX, targets([("station", "市中心站", "2020-12", "pm25", 48.0)])])
+    out = check_targets(more, daily, STATIONS, periods=["2020-12"])
+    assert out["period"].tolist() == ["2020-12"]
+    assert out["validity"].iloc[0].startswith("no data")
+
+
+def test_cli_indicators_and_targets(tmp_path):
+    ws = init_workspace(tmp_path / "ws")
+    ws.write("stations", STATIONS)
+    ws.write("targets", ANNEX)
+    times = pd.date_range("2020-11-01 01:00", "2020-12-01 00:00", freq="h")
+    hourly = pd.concat([pd.DataFrame({"station_id": sid, "time": times, "pollutant": "PM2.5",
+                                      "value": value}) for sid, value in (("S01", 56.0),
+                                                                         ("S02", 52.0))])
+    store_hourly(ws, hourly)
+    store_dustfall(ws, pd.DataFrame({"station_id": ["S04"], "month": ["2020-11"],
+                                     "dustfall_t_km2": [9.6]}))
+    runner = CliRunner()
+    out_csv = tmp_path / "daily.csv"
+    result = runner.invoke(main, ["indicators", "--period", "day", "--by", "station",
+                                  "--out", str(out_csv), "-w", str(ws.root)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out_csv, encoding="utf-8-sig")
+    for column in ("station", "date", "aqi", "category", "primary_pollutant", "PM2.5"):
+        assert column in table.columns
+    assert table["PM2.5"].iloc[0] == 56
+    result = runner.invoke(main, ["indicators", "--period", "month", "--by", "county",
+                                  "-w", str(ws.root)])
+    assert result.exit_code == 0, result.output
+    county = ws.read("county_monthly")
+    assert county.set_index("county").loc["城区", "PM2.5"] == 54
+    result = runner.invoke(main, ["targets", "check", "--month", "2020-11", "-w", str(ws.root)])
+    assert result.exit_code == 0, result.output
+    assert "missed: station 市中心站 2020-11 pm25: 56 vs target 55" in result.output
+    check = ws.read("targets_check")
+    assert len(check) == len(ANNEX) + 2
