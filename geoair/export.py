@@ -96,6 +96,8 @@ _KML_KNOWN_COLOURS = {
 _KML_PALETTE = ("ffb4771f", "ff0e7fff", "ff2ca02c", "ff2827d6", "ffbd6794", "ff4b568c",
                 "ffc277e3", "ff7f7f7f", "ff22bdbc", "ffcfbe17")
 _KML_NS = "http://www.opengis.net/kml/2.2"
+_EXCEL_CELL_MAX = 32_767
+_DBF_TEXT_MAX = 254  # bytes in a dBASE character field
 
 
 @dataclass(frozen=True)
@@ -259,6 +261,11 @@ def _humanise(frame: pd.DataFrame, *, dates_as_text: bool) -> pd.DataFrame:
     return out
 
 
+def _texty(series: pd.Series) -> bool:
+    """Object or string dtype (pandas 3 stores text as its own "str" dtype)."""
+    return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
+
+
 def _is_geo(frame: pd.DataFrame) -> bool:
     return isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns
 
@@ -287,8 +294,12 @@ def _write_parquet(frame: pd.DataFrame, tmp: Path, layer: str) -> None:
         pd.DataFrame(frame).to_parquet(tmp, index=False)
 
 
-def _tabular(frame: pd.DataFrame, target: ExportCRS | None) -> pd.DataFrame:
-    """Points as lon/lat (x/y when projected) columns; other geometries as WKT."""
+def _tabular(frame: pd.DataFrame, target: ExportCRS | None, *,
+             wkt_decimals: int = -1) -> pd.DataFrame:
+    """Points as lon/lat (x/y when projected) columns; other geometries as WKT.
+
+    ``wkt_decimals`` rounds WKT coordinates (-1: full precision).
+    """
     table = _humanise(frame, dates_as_text=False)
     if not _is_geo(frame):
         return pd.DataFrame(table)
@@ -301,7 +312,7 @@ def _tabular(frame: pd.DataFrame, target: ExportCRS | None) -> pd.DataFrame:
         plain[xname] = np.where(geometry.isna(), np.nan, geometry.x)
         plain[yname] = np.where(geometry.isna(), np.nan, geometry.y)
     else:
-        plain["wkt"] = shapely.to_wkt(geometry.values, rounding_precision=-1)
+        plain["wkt"] = shapely.to_wkt(geometry.values, rounding_precision=wkt_decimals)
     return plain
 
 
@@ -311,7 +322,18 @@ def _write_csv(frame: pd.DataFrame, tmp: Path, layer: str, target: ExportCRS | N
 
 
 def _write_xlsx(frame: pd.DataFrame, tmp: Path, layer: str, target: ExportCRS | None) -> None:
-    table = _tabular(frame, target)
+    # Excel holds at most 32,767 characters in a cell: WKT to 8 decimals (1 mm in
+    # degrees), and a refusal rather than a cut geometry when that is still too long.
+    geographic = not _is_geo(frame) or frame.crs is None or pyproj.CRS(frame.crs).is_geographic
+    table = _tabular(frame, target, wkt_decimals=8 if geographic else 3)
+    for column in table.columns:
+        if _texty(table[column]):
+            lengths = table[column].map(lambda v: len(v) if isinstance(v, str) else 0)
+            if len(lengths) and lengths.max() > _EXCEL_CELL_MAX:
+                raise OutputError(
+                    f"{int((lengths > _EXCEL_CELL_MAX).sum())} value(s) of {column!r} are longer "
+                    f"than an Excel cell holds ({_EXCEL_CELL_MAX:,} characters). Export {layer} "
+                    "as csv, gpkg or geojson instead.")
     with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         table.to_excel(writer, index=False, sheet_name=layer[:31] or "data")
         writer.sheets[layer[:31] or "data"].freeze_panes = "A2"
@@ -326,13 +348,25 @@ def _geometry_family(geom_type: str) -> str:
 def _write_shapefile(frame: gpd.GeoDataFrame, target: Path, layer: str,
                      encoding: str) -> list[Path]:
     """Write ``target`` (and siblings) through a temporary folder; return written paths."""
-    out = _humanise(frame, dates_as_text=False)
-    for column in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[column].dtype):
-            values = out[column]
-            if not (values.dropna() == values.dropna().dt.normalize()).all():
-                out[column] = values.dt.strftime("%Y-%m-%d %H:%M:%S").where(values.notna(), None)
+    # Dates as text (dBASE has no date-time type), and text cut to the dBASE limit of 254
+    # bytes with a warning that names the fields (GeoPackage keeps everything).
+    out = _humanise(frame, dates_as_text=True)
     attrs = [c for c in out.columns if c != out.geometry.name]
+    truncated: dict[str, int] = {}
+    for column in attrs:
+        if not _texty(out[column]):
+            continue
+        values = out[column]
+        long = values.map(lambda v: isinstance(v, str) and
+                          len(v.encode(encoding, errors="replace")) > _DBF_TEXT_MAX)
+        if long.any():
+            truncated[column] = int(long.sum())
+            out[column] = values.where(~long, values[long].map(
+                lambda v: _fit(v, _DBF_TEXT_MAX, encoding)))
+    if truncated:
+        log.warning("Shapefile %s: text longer than 254 bytes was cut in %s; export as gpkg "
+                    "to keep it whole", target.name,
+                    ", ".join(f"{c} ({n} rows)" for c, n in truncated.items()))
     mapping = shapefile_field_names(attrs, encoding=encoding)
     out = out.rename(columns=mapping)
     families = out.geometry.geom_type.map(_geometry_family)
@@ -342,7 +376,8 @@ def _write_shapefile(frame: gpd.GeoDataFrame, target: Path, layer: str,
                           "as GeoPackage (--format gpkg) instead.")
     zh = _zh_headers(layer)
     fields = pd.DataFrame({"field": list(mapping), "shp_field": list(mapping.values()),
-                           "header_zh": [zh.get(c, "") for c in mapping]})
+                           "header_zh": [zh.get(c, "") for c in mapping],
+                           "rows_cut_to_254_bytes": [truncated.get(c, 0) for c in mapping]})
     written: list[Path] = []
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{target.stem}-", dir=target.parent) as tmpdir:
@@ -705,7 +740,7 @@ def demo_step(ws, echo) -> None:
             echo(f"  form: {path.name}")
     except GeoairError as exc:
         echo(f"  forms: {exc}")
-    if pm_month is not None:
+    if pm_month is not None and pm_month != month:
         form = pm25_target_form(month=pm_month, station_monthly=ws.read("station_monthly"),
                                 stations=ws.read("stations"), targets=ws.read("targets"),
                                 county_monthly=ws.read("county_monthly", required=False),

@@ -298,3 +298,32 @@ def test_demo_step_writes_report_folder(points, tmp_path):
     assert (folder / "forms" / "附件3监管工作情况汇总表_阳泉市_2024-03.xlsx").exists()
     assert any(line.startswith("  surface dustfall: ") for line in lines)  # no stations
     assert lines[-1] == f"  report folder: {folder}"
+
+
+def test_shapefile_cuts_long_text_and_keeps_times(points, tmp_path, caplog):
+    frame = points.copy()
+    frame["reasons"] = ["未整改问题" * 30, "短", None]  # 450 bytes in UTF-8
+    frame["last_visit"] = pd.to_datetime(["2024-03-01 08:30", "2024-03-02", None],
+                                         format="ISO8601")
+    with caplog.at_level("WARNING", logger="geoair.export"):
+        export_frame(frame, tmp_path / "r.shp")
+    assert "reasons (1 rows)" in caplog.text
+    back = pyogrio.read_dataframe(tmp_path / "r.shp").set_index("id")
+    assert len(back.loc["E1", "reasons"].encode()) <= 254
+    assert back.loc["E1", "reasons"] == "未整改问题" * 16 + "未整改问"  # 252 bytes
+    assert back.loc["E1", "last_visit"] == "2024-03-01 08:30:00"
+    fields = pd.read_csv(tmp_path / "r_fields.csv", encoding="utf-8-sig").set_index("field")
+    assert fields.loc["reasons", "rows_cut_to_254_bytes"] == 1
+
+
+def test_xlsx_refuses_geometry_too_long_for_a_cell(tmp_path):
+    import numpy as np
+
+    line = LineString(np.column_stack([np.linspace(113, 114, 2000), np.linspace(37, 38, 2000)]))
+    frame = gpd.GeoDataFrame({"name": ["路线"]}, geometry=[line], crs="EPSG:4326")
+    with pytest.raises(OutputError, match="longer than an Excel cell holds"):
+        export_frame(frame, tmp_path / "route.xlsx")
+    assert list(tmp_path.iterdir()) == []
+    path = export_frame(frame, tmp_path / "route.csv")[0]
+    back = shapely.from_wkt(pd.read_csv(path, encoding="utf-8-sig")["wkt"][0])
+    assert back.equals_exact(line, 1e-12)
