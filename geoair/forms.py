@@ -255,6 +255,10 @@ def _months_present(frame: pd.DataFrame, column: str = "inspection_date") -> str
 
 
 def _transport_cell(row: pd.Series) -> object:
+    """附件2 transport: the code(s) 1-7 as written ("1、4" kept), else 非密闭输送."""
+    text = _text(row.get("transport"))
+    if text is not None and re.fullmatch(r"[1-7](\s*[、,，/ ]\s*[1-7])*", text.strip()):
+        return int(text) if text.strip().isdigit() else text.strip()
     code = row.get("transport_code")
     if code is not None and code is not pd.NA and not (isinstance(code, float) and np.isnan(code)):
         return int(code)

@@ -47,7 +47,7 @@ def inspections() -> pd.DataFrame:
         "enterprise_id": ["E1", "E2", "E3"],
         "inspection_date": pd.to_datetime(["2024-03-12", "2024-03-12", "2024-04-02"]),
         "yard_enclosed": boolean(True, False, True),
-        "transport": ["1", "非密闭输送", "4"],
+        "transport": ["1、4", "非密闭输送", "4"],
         "roads_hardened": boolean(True, True, False),
         "site_hardened": boolean(True, False, True),
         "dust_points": pd.array([5, 2, 0], dtype="Int64"),
@@ -102,7 +102,7 @@ def test_annex2_workbook(inspections, tmp_path):
     table = form.frame()
     # sorted by county, township (河底镇 before 荫营镇), enterprise
     assert list(table["企业名称"]) == ["郊区耐火材料厂", "阳泉焦化有限公司"]
-    assert list(table["厂区运输方式(密闭输送①/非密闭输送)"]) == ["非密闭输送", 1]
+    assert list(table["厂区运输方式(密闭输送①/非密闭输送)"]) == ["非密闭输送", "1、4"]
     assert list(table["车辆冲洗(有/无)"]) == ["无", "有"]
     path = write_workbook([form], tmp_path / "a2.xlsx")
     sheet = openpyxl.load_workbook(path).active
@@ -153,7 +153,7 @@ def test_forms_import_back(enterprises, inspections, cases, tmp_path):
     back = ws.read("inspections")
     assert len(back) == 2
     _compare(march, back, ["county", "township", "enterprise_name", "enterprise_id",
-                           "inspection_date", "yard_enclosed", "transport_closed",
+                           "inspection_date", "yard_enclosed", "transport", "transport_closed",
                            "transport_code", "roads_hardened", "site_hardened", "dust_points",
                            "dust_measures_ok", "vehicle_washing", "unorganised_ok", "status",
                            "note", "responsible"])
