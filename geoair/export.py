@@ -237,15 +237,17 @@ def _zh_headers(layer: str | None) -> dict[str, str]:
     return {} if spec is None else {f.name: f.zh for f in spec.fields}
 
 
-def _humanise(frame: pd.DataFrame, *, dates_as_text: bool) -> pd.DataFrame:
-    """Booleans as 是/否, nullable numbers as floats, datetimes as text when asked."""
+def _humanise(frame: pd.DataFrame, *, dates_as_text: bool,
+              booleans_as_text: bool = True) -> pd.DataFrame:
+    """Booleans as 是/否 (unless told), nullable numbers as floats, datetimes as text."""
     out = frame.copy()
     geometry = out.geometry.name if isinstance(out, gpd.GeoDataFrame) else None
     for column in out.columns:
         if column == geometry:
             continue
         series = out[column]
-        if isinstance(series.dtype, pd.BooleanDtype) or series.dtype == bool:
+        if booleans_as_text and (isinstance(series.dtype, pd.BooleanDtype)
+                                 or series.dtype == bool):
             out[column] = series.map(lambda v: None if v is pd.NA or v is None
                                      else ("是" if bool(v) else "否")).astype(object)
         elif isinstance(series.dtype, pd.Int64Dtype | pd.Int32Dtype):
@@ -279,7 +281,7 @@ def _write_gpkg(frame: pd.DataFrame, tmp: Path, layer: str) -> None:
 
 
 def _write_geojson(frame: gpd.GeoDataFrame, tmp: Path, layer: str) -> None:
-    out = _humanise(frame, dates_as_text=True)
+    out = _humanise(frame, dates_as_text=True, booleans_as_text=False)  # JSON true/false
     # RFC 7946 §3.1.6: exterior rings counter-clockwise, holes clockwise.
     out[out.geometry.name] = shapely.orient_polygons(out.geometry.values, exterior_cw=False)
     pyogrio.write_dataframe(out, tmp, driver="GeoJSON", layer=layer,

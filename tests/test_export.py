@@ -327,3 +327,13 @@ def test_xlsx_refuses_geometry_too_long_for_a_cell(tmp_path):
     path = export_frame(frame, tmp_path / "route.csv")[0]
     back = shapely.from_wkt(pd.read_csv(path, encoding="utf-8-sig")["wkt"][0])
     assert back.equals_exact(line, 1e-12)
+
+
+def test_geojson_is_rfc7946_with_json_booleans(points, tmp_path):
+    import json
+
+    path = export_frame(points, tmp_path / "e.geojson", layer="enterprises")[0]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert "crs" not in data  # RFC 7946 has no crs member: WGS-84 always
+    values = {f["properties"]["id"]: f["properties"]["above_scale"] for f in data["features"]}
+    assert values == {"E1": True, "E2": False, "E3": None}

@@ -30,9 +30,9 @@ from geoair.export import FORMATS
 @workspace_option
 def command(kind: str, fmt: str | None, crs: str | None, encoding: str | None,
             style_by: str | None, out_path: Path | None, workspace_dir: Path | None) -> None:
-    """Write layer or table KIND of the workspace to a file (enterprises, gates, parks,
-    gate_roads, park_scores, ...: any name 'geoair export --help' lists is fine; an unknown
-    name gets the list of what the workspace holds)."""
+    """Write layer or table KIND of the workspace to a file: enterprises, gates, parks,
+    gate_roads, park_scores, patrol_routes... (an unknown KIND gets the list of what the
+    workspace holds)."""
     from geoair.export import export_layer
 
     ws = get_workspace(workspace_dir)
