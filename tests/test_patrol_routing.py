@@ -166,3 +166,26 @@ def test_collinear_sites_are_visited_out_and_back():
     xy = np.array([[0.0, 0.0], [3000, 0], [1000, 0], [2000, 0]])
     routes = solve_routes(straight_distances(xy), n_teams=1, max_stops=3)
     assert route_length(straight_distances(xy), routes[0]) == pytest.approx(6000.0)
+
+
+def test_dead_end_short_of_a_road_is_joined_at_the_closest_point():
+    main = [(X0, Y0), (X0 + 1000, Y0)]
+    spur = [(X0 + 400, Y0 + 500), (X0 + 400, Y0 + 8)]  # stops 8 m short of the main road
+    graph = build_road_graph(_metric_roads([main, spur]), crs=GK)
+    assert len(graph.main_nodes) == graph.n_nodes  # one connected network
+    dist, _, _ = road_distances(graph, np.array([[X0, Y0], [X0 + 400, Y0 + 500]]))
+    assert dist[0, 1] == pytest.approx(400 + 8 + 492, abs=0.01)
+    apart = build_road_graph(_metric_roads([main, spur]), crs=GK, snap_ends_m=0)
+    assert len(apart.main_nodes) < apart.n_nodes
+
+
+def test_crossings_are_joined_only_on_request():
+    ew = [(X0, Y0), (X0 + 1000, Y0)]
+    ns = [(X0 + 500, Y0 - 500), (X0 + 500, Y0 + 500)]  # a bridge over the first road
+    roads = _metric_roads([ew, ns])
+    xy = np.array([[X0, Y0], [X0 + 500, Y0 + 500]])
+    bridge = build_road_graph(roads, crs=GK)
+    assert bridge.n_nodes == 4 and len(bridge.main_nodes) == 2
+    junction = build_road_graph(roads, crs=GK, node_crossings=True)
+    dist, _, _ = road_distances(junction, xy)
+    assert dist[0, 1] == pytest.approx(1000.0, abs=0.01)

@@ -375,7 +375,9 @@ def plan_patrol(risk: gpd.GeoDataFrame, *, date: str | pd.Timestamp, teams: int,
     notes: list[str] = []
     graph = None
     if roads is not None and len(roads):
-        graph = build_road_graph(roads, crs=crs)
+        graph = build_road_graph(roads, crs=crs,
+                                 snap_ends_m=float(cfg.get("road_snap_ends_m", 15.0)),
+                                 node_crossings=bool(cfg.get("road_node_crossings", False)))
         dist, nodes, access = road_distances(graph, xy)
         far = access > float(cfg.get("snap_warn_m", 2000.0))
         if far.any():

@@ -108,7 +108,8 @@ class RoadGraph:
 
 
 def build_road_graph(roads: gpd.GeoDataFrame, *, crs: pyproj.CRS | None = None,
-                     tolerance_m: float = 0.5) -> RoadGraph:
+                     tolerance_m: float = 0.5, snap_ends_m: float = 15.0,
+                     node_crossings: bool = False) -> RoadGraph:
     """Build the routing graph of a road layer.
 
     Parameters
@@ -119,6 +120,13 @@ def build_road_graph(roads: gpd.GeoDataFrame, *, crs: pyproj.CRS | None = None,
         Projected CRS to measure in (default: the Gauss-Krüger zone of the roads).
     tolerance_m : float
         Vertices closer than this are one node.
+    snap_ends_m : float
+        A road end (a node of one segment only) within this distance of another road is
+        joined to it where it comes closest (a T-junction drawn a little short or
+        onto the middle of a segment); 0 leaves dead ends as they are.
+    node_crossings : bool
+        Also join roads where they cross without a shared vertex. Off by default: in
+        OpenStreetMap and most road layers such crossings are bridges and tunnels.
 
     Returns
     -------
@@ -145,8 +153,13 @@ def build_road_graph(roads: gpd.GeoDataFrame, *, crs: pyproj.CRS | None = None,
     xy = coords[first]
     same_part = part_index[:-1] == part_index[1:]
     u, v = inverse[:-1][same_part], inverse[1:][same_part]
-    length = np.hypot(*(coords[1:][same_part] - coords[:-1][same_part]).T)
     keep = u != v
+    u, v = u[keep], v[keep]
+    if snap_ends_m > 0 or node_crossings:
+        xy, u, v = _repair_topology(xy, u, v, snap_ends_m=snap_ends_m,
+                                    node_crossings=node_crossings, tolerance_m=tolerance_m)
+    length = np.hypot(*(xy[u] - xy[v]).T)
+    keep = length > 0
     u, v, length = u[keep], v[keep], length[keep]
     a, b = np.minimum(u, v), np.maximum(u, v)
     order = np.lexsort((length, b, a))
@@ -165,6 +178,94 @@ def build_road_graph(roads: gpd.GeoDataFrame, *, crs: pyproj.CRS | None = None,
                  "(%d of %d nodes)", n_parts, len(main_nodes), n)
     log.debug("road graph: %d nodes, %d edges, %s", n, len(a), crs.to_string())
     return RoadGraph(crs=crs, xy=xy, matrix=matrix, main_nodes=main_nodes)
+
+
+def _repair_topology(xy: Array, u: NDArray[np.int64], v: NDArray[np.int64], *,
+                     snap_ends_m: float, node_crossings: bool,
+                     tolerance_m: float) -> tuple[Array, NDArray[np.int64], NDArray[np.int64]]:
+    """Join dead ends to nearby segments (and optionally crossing segments): new nodes
+    split the segments where they are joined."""
+    segments = shapely.linestrings(np.stack([xy[u], xy[v]], axis=1))
+    tree = shapely.STRtree(segments)
+    splits: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (segment, t, node)
+    new_xy: list[np.ndarray] = []
+    extra_u: list[np.ndarray] = []
+    extra_v: list[np.ndarray] = []
+    next_id = len(xy)
+    if snap_ends_m > 0:
+        degree = np.bincount(np.concatenate([u, v]), minlength=len(xy))
+        ends = np.flatnonzero(degree == 1)
+        points = shapely.points(xy[ends])
+        pi, si = tree.query(points, predicate="dwithin", distance=snap_ends_m)
+        own = (u[si] == ends[pi]) | (v[si] == ends[pi])
+        pi, si = pi[~own], si[~own]
+        if len(pi):
+            dist = shapely.distance(points[pi], segments[si])
+            order = np.lexsort((dist, pi))
+            pi, si, dist = pi[order], si[order], dist[order]
+            first = np.ones(len(pi), dtype=bool)
+            first[1:] = pi[1:] != pi[:-1]
+            pi, si, dist = pi[first], si[first], dist[first]
+            t = shapely.line_locate_point(segments[si], points[pi], normalized=True)
+            seg_len = shapely.length(segments[si])
+            at_u = t * seg_len <= tolerance_m
+            at_v = (1 - t) * seg_len <= tolerance_m
+            inner = ~at_u & ~at_v
+            # an end near a segment's end node: join the two nodes
+            target = np.where(at_u, u[si], v[si])
+            extra_u.append(ends[pi][~inner])
+            extra_v.append(target[~inner])
+            # an end near the middle of a segment: split it at the closest point
+            proj = shapely.get_coordinates(shapely.line_interpolate_point(
+                segments[si][inner], t[inner], normalized=True))
+            ids = np.arange(next_id, next_id + int(inner.sum()))
+            next_id += len(ids)
+            new_xy.append(proj)
+            splits.append((si[inner], t[inner], ids))
+            extra_u.append(ends[pi][inner])
+            extra_v.append(ids)
+            log.info("road network: %d dead ends joined to a road within %.0f m",
+                     len(pi), snap_ends_m)
+    if node_crossings:
+        a, b = tree.query(segments, predicate="crosses")
+        keep = a < b
+        a, b = a[keep], b[keep]
+        if len(a):
+            cross = shapely.intersection(segments[a], segments[b])
+            is_point = shapely.get_type_id(cross) == 0
+            a, b, cross = a[is_point], b[is_point], cross[is_point]
+            ids = np.arange(next_id, next_id + len(a))
+            next_id += len(ids)
+            new_xy.append(shapely.get_coordinates(cross))
+            splits.append((a, shapely.line_locate_point(segments[a], cross, normalized=True),
+                           ids))
+            splits.append((b, shapely.line_locate_point(segments[b], cross, normalized=True),
+                           ids))
+            log.info("road network: %d crossings joined", len(a))
+    if not new_xy and not extra_u:
+        return xy, u, v
+    xy = np.vstack([xy, *new_xy]) if new_xy else xy
+    if splits:
+        seg = np.concatenate([s[0] for s in splits])
+        t = np.concatenate([s[1] for s in splits])
+        ids = np.concatenate([s[2] for s in splits])
+        order = np.lexsort((t, seg))
+        seg, ids = seg[order], ids[order]
+        split_segments = np.unique(seg)
+        untouched = np.ones(len(u), dtype=bool)
+        untouched[split_segments] = False
+        chains_u, chains_v = [u[untouched]], [v[untouched]]
+        bounds = np.searchsorted(seg, split_segments, side="left")
+        stops = np.searchsorted(seg, split_segments, side="right")
+        for k, lo, hi in zip(split_segments, bounds, stops, strict=True):
+            chain = np.concatenate([[u[k]], ids[lo:hi], [v[k]]])
+            chains_u.append(chain[:-1])
+            chains_v.append(chain[1:])
+        u, v = np.concatenate(chains_u), np.concatenate(chains_v)
+    if extra_u:
+        u = np.concatenate([u, *extra_u])
+        v = np.concatenate([v, *extra_v])
+    return xy, u.astype(np.int64), v.astype(np.int64)
 
 
 def straight_distances(xy: Array) -> Array:
