@@ -561,6 +561,8 @@ def check_gate_roads(world: World) -> None:
     for gate, d in zip(world.gates, dist, strict=True):
         gate["road_m"] = float(d)
         if "true_pos" in gate:
+            if d > 100:
+                world.planted.setdefault("error_gates_without_road", []).append(gate["id"])
             continue
         if not gate["served"]:
             if not gate.get("planted", True):
@@ -1323,6 +1325,8 @@ def readme(world: World, names: list[str]) -> str:
         unknown_file=unknown[0], unknown_row=unknown[1], unknown_name=unknown[2],
         unknown_true=unknown[3], yn_file=yes_no[0], yn_row=yes_no[1], yn_name=yes_no[3],
         num_file=number[0], num_row=number[1], num_name=number[3],
+        error_no_road=" and ".join(p.get("error_gates_without_road", [])) or "(none)",
+        no_road_all=len(p["no_road_gates"]) + len(p.get("error_gates_without_road", [])),
         files="\n".join(f"- `{name}`" for name in names), seed=SEED, table="{table}",
     ).replace("{table}", table)
 
@@ -1503,8 +1507,10 @@ Do not edit these files by hand: change the script and rebuild.
 - **Gates with a coordinate error** (more than 2 km from their enterprise, a digit off):
   {errors}.
 - **Gates with no road within 100 m** ({no_road_n} of {n_gates} gates, {no_road_pct:.1f} %):
-  {no_road}. Every other gate has its enterprise's access road within 0-60 m (to the
-  nearest 0.2 m after rounding coordinates to 6 decimals).
+  {no_road}. The coordinate-error gates {error_no_road} have no road near their wrong
+  places either, so a gate-road tool reports {no_road_all} gates without a road. Every
+  other gate has its enterprise's access road within 0-60 m (to the nearest 0.2 m after
+  rounding coordinates to 6 decimals).
 - **Two gates sharing a stretch of road**: enterprise {shared} (gates {shared_gates}),
   whose gates are 70-90 m apart on the same side, so their 100 m gate roads overlap.
 - **Rows an import must reject** (Excel row numbers; data start on row 5):
