@@ -140,7 +140,8 @@ checklist = 0.40
 cases = 0.30
 # grade: performance grade points below.
 grade = 0.20
-# gate_roads: the 100 m gate roads (seed 000 二(二)): share of gates without findings.
+# gate_roads: the 100 m gate roads (seed 000 二(二)): share of their length on
+# hardened roads (roads layer 硬化).
 gate_roads = 0.10
 
 [scores.grade_points]

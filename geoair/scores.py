@@ -44,8 +44,6 @@ open case.
 from __future__ import annotations
 
 import logging
-import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -54,7 +52,29 @@ import numpy as np
 import pandas as pd
 
 from geoair._errors import ConfigError, SchemaError, WorkspaceError
-from geoair.schema import CHECKLIST_ITEMS
+from geoair._scoring import (
+    _breakdown_text,
+    _combine,
+    _months_of,
+    _period_covers,
+    _ratio_score,
+    case_facts,
+    check_weights,
+    checklist_shares,
+    gate_road_hardened_share,
+    parse_month,
+    previous_month,
+    rank_desc,
+    respread_weights,
+)
+
+__all__ = [
+    "ENTERPRISE_COMPONENTS", "PARK_COMPONENTS", "ScoreInputs", "benchmark_candidates",
+    "case_facts", "check_weights", "checklist_shares", "enterprise_ranking_sheet",
+    "gate_road_hardened_share", "latest_month", "load_inputs", "park_components",
+    "park_ranking_sheet", "parse_month", "previous_month", "rank_desc", "respread_weights",
+    "score_enterprises", "score_parks", "station_months_from",
+]
 
 log = logging.getLogger(__name__)
 
@@ -84,60 +104,6 @@ AIR_REFERENCES = ("standard", "target", "city")
 CLOSED = "依法关闭"
 PRODUCING = "正常生产"
 
-_MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:月)?(?:[-/.]\s*\d{1,2}\s*日?)?"
-                    r"(?:[ T].*)?$")
-
-
-# --- months -------------------------------------------------------------------------------
-
-def parse_month(value: object) -> str:
-    """A month as ``"YYYY-MM"`` from "2024-03", "2024/3", "2024年3月", a date or a Timestamp.
-
-    Raises
-    ------
-    SchemaError
-        The value is not a month.
-    """
-    if isinstance(value, pd.Timestamp | pd.Period) or hasattr(value, "year"):
-        return f"{value.year:04d}-{value.month:02d}"  # type: ignore[union-attr]
-    match = _MONTH.match(str(value))
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise SchemaError(f"“{value}” is not a month. Write it as 2024-03 (year-month).")
-    return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
-
-
-def previous_month(month: str) -> str:
-    """The month before ``month`` ("2024-01" -> "2023-12")."""
-    return str(pd.Period(month, freq="M") - 1)
-
-
-def _month_end(month: str) -> pd.Timestamp:
-    """The first instant after ``month`` (records dated before it count as up to the month)."""
-    return (pd.Period(month, freq="M") + 1).start_time
-
-
-def _months_of(values: pd.Series) -> pd.Series:
-    out = []
-    for value in values:
-        try:
-            out.append(None if pd.isna(value) else parse_month(value))
-        except SchemaError:
-            out.append(None)
-    return pd.Series(out, index=values.index, dtype=object)
-
-
-def _period_covers(period: object, month: str) -> bool:
-    """Whether a target period "2020-10" or "2020-10/2020-12" includes ``month``."""
-    if period is None or (isinstance(period, float) and math.isnan(period)):
-        return False
-    parts = str(period).split("/")
-    try:
-        start, end = parse_month(parts[0]), parse_month(parts[-1])
-    except SchemaError:
-        return False
-    return start <= month <= end
-
-
 # --- inputs -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -157,9 +123,10 @@ class ScoreInputs:
         not valid), ``dustfall_t_km2``; see :func:`station_months_from`.
     road_dust : DataFrame
         The ``road_dust`` records (``park_name`` or ``park_id``, ``month``, ``load_g_m2``).
-    gate_findings, gates : DataFrame
-        From gate roads (issue 3): ``gate_findings`` rows name a gate (``gate_id``) with
-        a finding; ``gates`` gives each enterprise's gates.
+    gate_roads, roads : DataFrame
+        The ``gate_roads`` layer of gate roads (``enterprise_id``, ``road_id``,
+        ``length_m``: the road within 100 m of each gate) and the ``roads`` layer
+        (``id``, ``hardened``), for the share of gate-road length that is hardened.
     """
 
     parks: pd.DataFrame
@@ -172,8 +139,8 @@ class ScoreInputs:
     targets: pd.DataFrame | None = None
     station_months: pd.DataFrame | None = None
     road_dust: pd.DataFrame | None = None
-    gate_findings: pd.DataFrame | None = None
-    gates: pd.DataFrame | None = None
+    gate_roads: pd.DataFrame | None = None
+    roads: pd.DataFrame | None = None
 
 
 def station_months_from(monthly: pd.DataFrame | None = None,
@@ -247,223 +214,7 @@ def latest_month(inputs: ScoreInputs) -> str:
     return max(months)
 
 
-# --- weights and ranks ----------------------------------------------------------------------
-
-def check_weights(weights: Mapping[str, float], *, known: Iterable[str], table: str) -> None:
-    """Refuse weights that are negative, unknown, or do not add up to 1.
-
-    Raises
-    ------
-    ConfigError
-        With the table name and the sum found.
-    """
-    known = tuple(known)
-    unknown = sorted(set(weights) - set(known))
-    if unknown:
-        raise ConfigError(f"[{table}] has unknown components {unknown}; known: {', '.join(known)}.")
-    negative = [k for k, v in weights.items() if v < 0]
-    if negative:
-        raise ConfigError(f"[{table}] weights must not be negative: {negative}.")
-    total = float(sum(weights.values()))
-    if not math.isclose(total, 1.0, abs_tol=1e-6):
-        raise ConfigError(f"The weights in [{table}] of geoair.toml add up to {total:g}, not 1. "
-                          "Change them so that they add up to 1.")
-
-
-def respread_weights(weights: Mapping[str, float], present: Iterable[str]) -> dict[str, float]:
-    """The weights of the ``present`` components, scaled to add up to 1.
-
-    Parameters
-    ----------
-    weights : mapping
-        Configured weight of every component.
-    present : iterable of str
-        Components the entity has a score for.
-
-    Returns
-    -------
-    dict
-        Component -> weight, only for present components with a positive weight; empty
-        when none has weight.
-
-    Examples
-    --------
-    >>> respread_weights({"air": 0.5, "dustfall": 0.25, "heaps": 0.25}, ["air", "heaps"])
-    {'air': 0.6666666666666666, 'heaps': 0.3333333333333333}
-    """
-    chosen = {c: float(weights.get(c, 0.0)) for c in present if weights.get(c, 0.0) > 0}
-    total = sum(chosen.values())
-    if total <= 0:
-        return {}
-    return {c: w / total for c, w in chosen.items()}
-
-
-def rank_desc(totals: pd.Series) -> pd.Series:
-    """Rank 1 for the highest total; ties share the best rank; missing totals get no rank."""
-    return totals.rank(ascending=False, method="min").astype("Int64")
-
-
-def _combine(components: pd.DataFrame, ids: pd.Series, *, names: Iterable[str],
-             weights: Mapping[str, float], labels: Mapping[str, tuple[str, str]],
-             min_weight_ranked: float) -> pd.DataFrame:
-    """Wide table on ``ids``: per component raw/ref/score/weight/points; total, missing."""
-    names = list(names)
-    out = pd.DataFrame({"_id": ids.to_numpy()})
-    scores = components.pivot(index="id", columns="component", values="score") \
-        if len(components) else pd.DataFrame()
-    raws = components.pivot(index="id", columns="component", values="raw") \
-        if len(components) else pd.DataFrame()
-    refs = components.pivot(index="id", columns="component", values="ref") \
-        if len(components) else pd.DataFrame()
-    for name in names:
-        for kind, table in (("raw", raws), ("ref", refs), ("score", scores)):
-            column = table[name] if name in table.columns else pd.Series(dtype=float)
-            out[f"{name}_{kind}"] = out["_id"].map(column).astype(float)
-    present = out[[f"{n}_score" for n in names]].notna()
-    present.columns = names
-    configured = np.array([float(weights.get(n, 0.0)) for n in names])
-    have = present.to_numpy() & (configured > 0)
-    covered = (have * configured).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        eff = np.where(have, configured / np.where(covered > 0, covered, np.nan)[:, None], np.nan)
-    total = np.zeros(len(out))
-    for j, name in enumerate(names):
-        out[f"{name}_weight"] = eff[:, j]
-        out[f"{name}_points"] = eff[:, j] * out[f"{name}_score"].to_numpy()
-        total = total + np.nan_to_num(out[f"{name}_points"].to_numpy())
-    out["total"] = np.where(covered > 0, total, np.nan)
-    out["weight_covered"] = covered
-    out["components_used"] = have.sum(axis=1)
-    out["missing"] = ["、".join(n for n, h in zip(names, row, strict=True) if not h)
-                      for row in have]
-    out["missing_zh"] = ["、".join(labels[n][0] for n, h in zip(names, row, strict=True) if not h)
-                         for row in have]
-    rankable = out["total"].where(covered >= min_weight_ranked - 1e-9)
-    out["rank"] = rank_desc(rankable)
-    out["ranked"] = rankable.notna()
-    return out
-
-
-def _breakdown_text(row: pd.Series, names: Iterable[str],
-                    labels: Mapping[str, tuple[str, str]]) -> str:
-    lines = []
-    for name in names:
-        label, unit = labels[name]
-        raw, score, weight = row[f"{name}_raw"], row[f"{name}_score"], row[f"{name}_weight"]
-        if pd.isna(score) or pd.isna(weight):
-            lines.append(f"{label}: 无数据 (权重已分摊)")
-            continue
-        shown = f"{raw:.0%}" if unit == "比例" else f"{raw:.4g} {unit}"
-        ref = row.get(f"{name}_ref")
-        ref_text = "" if ref is None or pd.isna(ref) else f" (基准 {ref:.4g})"
-        lines.append(f"{label}: {shown}{ref_text} → {score:.1f}分 × {weight:.2f} = "
-                     f"{score * weight:.1f}")
-    if pd.notna(row["total"]):
-        lines.append(f"总分 {row['total']:.1f}")
-    return "\n".join(lines)
-
-
-# --- enterprise facts -----------------------------------------------------------------------
-
-def _enterprise_ids(records: pd.DataFrame, enterprises: pd.DataFrame | None) -> pd.Series:
-    """``enterprise_id`` of each record, filled from the enterprise name where missing."""
-    ids = records["enterprise_id"] if "enterprise_id" in records.columns else pd.Series(
-        None, index=records.index, dtype=object)
-    ids = ids.astype(object).where(ids.notna(), None)
-    if enterprises is not None and "enterprise_name" in records.columns and ids.isna().any():
-        by_name = dict(zip(enterprises["name"].astype(str), enterprises["id"], strict=False))
-        ids = ids.where(ids.notna(), records["enterprise_name"].astype(str).map(by_name))
-    return ids.astype(object).where(ids.notna(), None)
-
-
-def checklist_shares(inspections: pd.DataFrame | None, month: str,
-                     enterprises: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Share of checklist items met in each enterprise's latest inspection up to ``month``.
-
-    Items left blank in the form are not counted either way.
-
-    Returns
-    -------
-    DataFrame
-        ``enterprise_id``, ``inspection_date``, ``items_met``, ``items_checked``,
-        ``share_met`` (NaN when no item was filled in).
-    """
-    columns = ["enterprise_id", "inspection_date", "items_met", "items_checked", "share_met"]
-    if inspections is None or len(inspections) == 0:
-        return pd.DataFrame(columns=columns)
-    frame = inspections.copy()
-    frame["enterprise_id"] = _enterprise_ids(frame, enterprises)
-    frame["inspection_date"] = pd.to_datetime(frame.get("inspection_date"), errors="coerce")
-    undated = frame["inspection_date"].isna().sum()
-    if undated:
-        log.warning("%d inspections have no date and are left out of the scores; import them "
-                    "with --date", int(undated))
-    frame = frame[frame["inspection_date"].notna() & frame["enterprise_id"].notna()
-                  & (frame["inspection_date"] < _month_end(month))]
-    if frame.empty:
-        return pd.DataFrame(columns=columns)
-    latest = frame.sort_values(["enterprise_id", "inspection_date"], kind="mergesort") \
-        .drop_duplicates("enterprise_id", keep="last")
-    items = [c for c in CHECKLIST_ITEMS if c in latest.columns]
-    values = latest[items].astype("boolean") if items else pd.DataFrame(index=latest.index)
-    met = values.fillna(False).sum(axis=1).astype(float) if items else 0.0
-    checked = values.notna().sum(axis=1).astype(float) if items else 0.0
-    out = pd.DataFrame({"enterprise_id": latest["enterprise_id"].to_numpy(),
-                        "inspection_date": latest["inspection_date"].to_numpy(),
-                        "items_met": np.asarray(met), "items_checked": np.asarray(checked)})
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["share_met"] = np.where(out["items_checked"] > 0,
-                                    out["items_met"] / out["items_checked"], np.nan)
-    return out
-
-
-def case_facts(cases: pd.DataFrame | None, month: str,
-               enterprises: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per enterprise: open (unrectified) cases at the end of ``month``, fines in ``month``.
-
-    A case counts as open from its inspection date until it is marked rectified
-    (是否完成整改 = 是); a blank rectified counts as open.
-
-    Returns
-    -------
-    DataFrame
-        ``enterprise_id``, ``open_cases``, ``fines_yuan``, ``cases_in_month``.
-    """
-    columns = ["enterprise_id", "open_cases", "fines_yuan", "cases_in_month"]
-    if cases is None or len(cases) == 0:
-        return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame({
-        "enterprise_id": _enterprise_ids(cases, enterprises),
-        "date": pd.to_datetime(cases["inspection_date"], errors="coerce"),
-        "rectified": (cases["rectified"].astype("boolean") if "rectified" in cases.columns
-                      else pd.Series(pd.NA, index=cases.index, dtype="boolean")),
-        "fine": (pd.to_numeric(cases["fine_yuan"], errors="coerce")
-                 if "fine_yuan" in cases.columns else np.nan),
-    })
-    frame = frame[frame["enterprise_id"].notna() & frame["date"].notna()]
-    end = _month_end(month)
-    start = pd.Period(month, freq="M").start_time
-    upto = frame[frame["date"] < end]
-    in_month = upto[upto["date"] >= start]
-    open_ = upto[~upto["rectified"].fillna(False).astype(bool)]
-    out = pd.DataFrame({"enterprise_id": pd.unique(upto["enterprise_id"])})
-    out["open_cases"] = out["enterprise_id"].map(open_.groupby("enterprise_id").size()) \
-        .fillna(0).astype(int)
-    out["fines_yuan"] = out["enterprise_id"].map(in_month.groupby("enterprise_id")["fine"]
-                                                 .sum(min_count=1)).fillna(0.0).astype(float)
-    out["cases_in_month"] = out["enterprise_id"].map(in_month.groupby("enterprise_id").size()) \
-        .fillna(0).astype(int)
-    return out
-
-
 # --- park components ------------------------------------------------------------------------
-
-def _ratio_score(raw: float, ref: float) -> float:
-    """100 × min(1, ref ÷ raw): full marks at or below the reference."""
-    if raw <= ref:
-        return 100.0
-    return 100.0 * ref / raw
-
 
 def _settings_scores(settings: Mapping[str, Any]) -> dict[str, Any]:
     scores = dict(settings["scores"])
@@ -720,18 +471,6 @@ def score_parks(inputs: ScoreInputs, *, month: str | None = None,
 
 # --- enterprises ------------------------------------------------------------------------------
 
-def _gate_findings_share(inputs: ScoreInputs) -> pd.Series:
-    """Per enterprise: share of its gates without a gate-road finding (NaN: unknown)."""
-    findings, gates = inputs.gate_findings, inputs.gates
-    if findings is None or gates is None or len(gates) == 0 or "gate_id" not in findings:
-        return pd.Series(dtype=float)
-    flagged = set(findings["gate_id"].dropna().astype(str))
-    g = pd.DataFrame({"enterprise_id": gates["enterprise_id"].astype(object),
-                      "flag": gates["id"].astype(str).isin(flagged)}).dropna(
-        subset=["enterprise_id"])
-    return 1.0 - g.groupby("enterprise_id")["flag"].mean()
-
-
 def score_enterprises(inputs: ScoreInputs, *, month: str | None = None,
                       settings: Mapping[str, Any]) -> pd.DataFrame:
     """Score every enterprise (not closed by law) for ``month`` and flag benchmark candidates.
@@ -739,7 +478,8 @@ def score_enterprises(inputs: ScoreInputs, *, month: str | None = None,
     Components (0-100): ``checklist`` = 100 × share of items met in the latest
     inspection up to the month's end; ``cases`` = 100 ÷ (1 + open cases at the month's
     end); ``grade`` = [scores.grade_points] of its 绩效等级; ``gate_roads`` = 100 × share
-    of its gates without a gate-road finding. Missing components re-spread their
+    of the road length within 100 m of its gates that is hardened (seed 000 二(二):
+    gate roads must be kept free of dust). Missing components re-spread their
     weights as for parks.
 
     Returns
@@ -774,7 +514,7 @@ def score_enterprises(inputs: ScoreInputs, *, month: str | None = None,
         for eid, grade in zip(ids, ents["performance_grade"], strict=True):
             if pd.notna(grade) and str(grade) in points:
                 rows.append((eid, "grade", points[str(grade)], np.nan, points[str(grade)]))
-    gate_ok = _gate_findings_share(inputs)
+    gate_ok = gate_road_hardened_share(inputs.gate_roads, inputs.roads)
     for eid in ids:
         if eid in gate_ok.index:
             share = float(gate_ok[eid])
@@ -831,8 +571,9 @@ def benchmark_candidates(scores: pd.DataFrame, *, quotas: Iterable[Mapping[str, 
                          min_score: float = 60.0) -> pd.DataFrame:
     """Flag the benchmark (标杆) candidates of each county in an enterprise score table.
 
-    Eligible: producing normally (正常生产), no open case, a total of at least
-    ``min_score``. Per county the best eligible, up to the county's maximum quota, are
+    Eligible: producing normally (正常生产), no open case, inspected at least once
+    up to the month (a ``checklist_score``; a model must have been seen), a total of
+    at least ``min_score``. Per county the best eligible, up to the county's maximum quota, are
     proposed (ties broken by enterprise id, so the answer does not depend on row order).
 
     Returns
@@ -844,8 +585,9 @@ def benchmark_candidates(scores: pd.DataFrame, *, quotas: Iterable[Mapping[str, 
     table = _quota_table(quotas)
     lo_default, hi_default = (int(v) for v in default_quota)
     out = scores.copy()
+    inspected = out["checklist_score"].notna() if "checklist_score" in out else True
     eligible = ((out["status"].astype(object) == PRODUCING) & (out["open_cases"] == 0)
-                & (out["total"] >= min_score)).fillna(False).astype(bool)
+                & inspected & (out["total"] >= min_score)).fillna(False).astype(bool)
     out["benchmark"] = False
     out["benchmark_rank"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
     out["benchmark_note"] = None
@@ -859,7 +601,7 @@ def benchmark_candidates(scores: pd.DataFrame, *, quotas: Iterable[Mapping[str, 
         out.loc[chosen, "benchmark_rank"] = np.arange(1, len(chosen) + 1)
         note = f"{name or '县区不明'}: 名额 {lo}-{hi} 家, 推荐 {len(chosen)} 家"
         if len(chosen) < lo:
-            note += (f"; 符合条件(正常生产、无未整改问题、总分≥{min_score:g})的企业只有 "
+            note += (f"; 符合条件(正常生产、无未整改问题、已检查、总分≥{min_score:g})的企业只有 "
                      f"{len(pool)} 家, 少于名额下限")
         out.loc[group.index, "benchmark_note"] = note
     return out
@@ -935,23 +677,85 @@ def load_inputs(ws, *, assignment: pd.DataFrame | None = None) -> ScoreInputs:
         targets=ws.read("targets", required=False),
         station_months=station_months_from(monthly, dustfall),
         road_dust=ws.read("road_dust", required=False),
-        gate_findings=ws.read("gate_findings", required=False),
-        gates=ws.read("gates", required=False),
+        gate_roads=_read_table(ws, "gate_roads"),
+        roads=_read_table(ws, "roads"),
     )
 
 
-def _read_dustfall(ws) -> pd.DataFrame | None:
-    """Dustfall months from the readings store, if the readings capability provides them."""
-    try:
-        from geoair import readings  # noqa: PLC0415 - optional capability
-    except ImportError:
+def _read_table(ws, name: str) -> pd.DataFrame | None:
+    """A workspace layer as a plain table (geometry dropped), or None."""
+    frame = ws.read(name, required=False)
+    if frame is None:
         return None
-    loader = getattr(readings, "load_dustfall", None)
-    if loader is None:
-        return None
-    try:
-        return loader(ws)
-    except Exception as exc:  # a missing store is not an error for scores
-        log.info("no dustfall readings (%s)", exc)
-        return None
+    return pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
 
+
+def _read_dustfall(ws) -> pd.DataFrame | None:
+    """Monthly dustfall from the readings store (``readings/dustfall.parquet``), if any."""
+    path = ws.readings_dir / "dustfall.parquet"
+    try:
+        from geoair.readings import dustfall_path  # the readings capability's own name
+
+        path = dustfall_path(ws)
+    except ImportError:
+        pass
+    if not path.exists():
+        return None
+    return pd.read_parquet(path)
+
+
+
+# --- demo -------------------------------------------------------------------------------------
+
+def _weakest(row: pd.Series) -> str:
+    scored = {name: row[f"{name}_score"] for name in PARK_COMPONENTS
+              if pd.notna(row[f"{name}_score"])}
+    if not scored:
+        return ""
+    name = min(scored, key=lambda n: (scored[n], n))
+    return f"weakest: {PARK_COMPONENTS[name][0]} {scored[name]:.0f}"
+
+
+def demo_step(ws, echo) -> None:
+    """Assign sites, score parks and enterprises for the latest month, write the report tables."""
+    from geoair.assign import assignment_from_workspace
+    from geoair.io import write_table
+
+    assignment = assignment_from_workspace(ws)
+    inputs = load_inputs(ws, assignment=assignment)
+    parks = score_parks(inputs, settings=ws.settings)
+    enterprises = score_enterprises(inputs, month=parks["month"].iloc[0], settings=ws.settings)
+    month = parks["month"].iloc[0]
+    with ws.transaction() as tx:
+        tx.write("site_assignment", assignment)
+        tx.write("park_scores", parks)
+        tx.write("enterprise_scores", enterprises)
+    primary = assignment[assignment["primary"]]
+    parts = []
+    for layer, rows in primary.groupby("layer", sort=False):
+        linked = rows["park_rule"].notna().sum()
+        parts.append(f"{len(rows)} {layer} ({linked} in or near a park)")
+    echo("  site_assignment: " + ", ".join(parts))
+    echo(f"  park ranking {month} (0-100; change in rank from {previous_month(month)}):")
+    for _, row in parks.iterrows():
+        rank = "-" if pd.isna(row["rank"]) else f"{int(row['rank'])}."
+        change = "" if pd.isna(row["rank_change"]) else f" ({int(row['rank_change']):+d})"
+        missing = f"; no data: {row['missing_zh']}" if row["missing_zh"] else ""
+        echo(f"    {rank:>3} {row['park_name']} {row['total']:.1f}{change}  "
+             f"{_weakest(row)}{missing}")
+    chosen = enterprises[enterprises["benchmark"]]
+    counts = chosen.groupby("county").size()
+    echo(f"  enterprise_scores: {len(enterprises)} enterprises; benchmark candidates: "
+         + ", ".join(f"{county} {n}" for county, n in counts.items()))
+    short = enterprises.drop_duplicates("county")["benchmark_note"].dropna()
+    for note in short[short.str.contains("少于名额下限")]:
+        echo(f"    {note}")
+    folder = ws.outputs_dir / "scores"
+    ranking = write_table(park_ranking_sheet(parks), folder / f"园区排名_{month}.xlsx",
+                          layer="园区排名")
+    bench = write_table(enterprise_ranking_sheet(enterprises, benchmark_only=True),
+                        folder / f"标杆企业候选_{month}.xlsx", layer="标杆企业候选")
+    echo(f"  park ranking for the monthly report: {ranking}")
+    echo(f"  benchmark candidates: {bench}")
+    echo("  tables site_assignment, park_scores (with park outlines and breakdown_zh for "
+         "map popups), enterprise_scores in the workspace")

@@ -20,6 +20,7 @@ from geoair.scores import (
     ScoreInputs,
     benchmark_candidates,
     check_weights,
+    gate_road_hardened_share,
     latest_month,
     parse_month,
     park_ranking_sheet,
@@ -249,12 +250,30 @@ def test_enterprise_scores_by_hand(inputs):
     assert e1["benchmark"] and e1["benchmark_rank"] == 1
     assert not e2["benchmark"]                                  # an open case
     assert not table.loc["E3", "benchmark"]                     # not producing normally
+    assert not table.loc["E5", "benchmark"]                     # never inspected
     assert "少于名额下限" in e1["benchmark_note"] and "3-5" in e1["benchmark_note"]
+
+
+def test_gate_roads_hardened_share(inputs):
+    gate_roads = pd.DataFrame({"enterprise_id": ["E1", "E1", "E2", "E3"],
+                               "road_id": ["R1", "R2", "R2", "R9"],
+                               "length_m": [150.0, 50.0, 80.0, 40.0]})
+    roads = pd.DataFrame({"id": ["R1", "R2", "R9"],
+                          "hardened": pd.array([True, False, pd.NA], dtype="boolean")})
+    share = gate_road_hardened_share(gate_roads, roads)
+    assert share.to_dict() == {"E1": 0.75, "E2": 0.0}           # E3: 硬化 unknown
+    with_roads = ScoreInputs(**{**inputs.__dict__, "gate_roads": gate_roads, "roads": roads})
+    table = score_enterprises(with_roads, month="2024-03", settings=SETTINGS).set_index(
+        "enterprise_id")
+    assert table.loc["E1", "gate_roads_score"] == 75.0
+    assert table.loc["E1", "total"] == pytest.approx(0.4 * 100 + 0.3 * 100 + 0.2 * 100 + 0.1 * 75)
+    assert table.loc["E2", "gate_roads_score"] == 0.0
 
 
 def test_benchmark_quota_and_ties():
     frame = pd.DataFrame({"enterprise_id": [f"E{i:02d}" for i in range(12)],
                           "county": ["盂县"] * 12, "status": ["正常生产"] * 12,
+                          "checklist_score": [100.0] * 12,
                           "open_cases": [0] * 12, "total": [90.0] * 6 + [70.0] * 6})
     quotas = SETTINGS["scores"]["benchmark_quotas"]
     out = benchmark_candidates(frame, quotas=quotas, min_score=60)
