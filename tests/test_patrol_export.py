@@ -85,3 +85,13 @@ def test_unwritable_folder_gives_a_clear_error(plan, tmp_path):
     with pytest.raises(OutputError, match="Cannot write"):
         write_gpx(plan, blocker / "plan.gpx")
     assert not (blocker / "plan.gpx").exists()
+
+
+def test_html_map_is_offline_and_holds_routes_and_stops(plan, tmp_path):
+    from geoair.patrol.export import write_map
+
+    path = write_map(plan, tmp_path / "plan.html")
+    text = path.read_text(encoding="utf-8")
+    assert "巡查路线" in text and "巡查点位" in text
+    assert "unpkg.com" not in text and "cdn.jsdelivr" not in text  # Leaflet inline
+    assert "<焦化>" not in text  # the name is data, escaped, never markup
