@@ -174,6 +174,12 @@ coverage_share_max = 0.5
 # Sites farther than this from a road node are reached in a straight line from the
 # nearest node, and a warning says so.
 snap_warn_m = 2000.0
+# Road layers are often drawn with T-junctions a little short of the road they meet:
+# a road end within road_snap_ends_m of another road is joined to it (0: never).
+# Roads crossing without a shared vertex are joined only if road_node_crossings is
+# true (in OpenStreetMap and most road layers such crossings are bridges).
+road_snap_ends_m = 15.0
+road_node_crossings = false
 # Without a counties layer, a start farther than this from every site is refused.
 start_max_m = 50000.0
 # Cases counted for "past findings": those of the last N days. Per-case terms count
