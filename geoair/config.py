@@ -39,6 +39,21 @@ radius_m = 100.0
 # A gate farther than this from its enterprise's site is flagged as a likely
 # coordinate error.
 gate_site_max_m = 2000.0
+# For a gate with no road within radius_m, how far (m) to look for the nearest road,
+# whose distance the finding reports (geoair's choice: as far as gate_site_max_m).
+nearest_road_search_m = 2000.0
+# OpenStreetMap highway values left out when roads come from a .osm.pbf extract
+# (geoair gate-roads --roads FILE): ways that are not carriageways to sweep
+# (OpenStreetMap wiki, Key:highway).
+osm_skip_highway = ["footway", "path", "steps", "cycleway", "bridleway", "pedestrian",
+    "corridor", "elevator", "platform", "proposed", "construction", "abandoned", "razed",
+    "via_ferrata", "bus_stop", "rest_area", "services"]
+
+[buffers]
+# Vertices of the circles drawn around points (gate_buffers, geoair buffer). Every
+# vertex lies exactly on the circle; with 72 the edges fall at most 0.1 % of the
+# radius inside it (geoair's choice; lengths are never measured on the drawing).
+circle_vertices = 72
 
 [readings]
 # Dustfall limit per county, t/(km²·month): 9 in Yangquan 2020 (seed 004, (九));
@@ -265,6 +280,7 @@ simplify_m = 10.0
 coord_decimals = 5
 # Resolution of geoair map --png, in dots per inch; 300 is print quality for reports.
 png_dpi = 300
+
 [sources]
 # Station-source correlation (geoair sources). Search radius around each station,
 # metres: enterprises, gangue heaps, gate roads and parks within it are listed

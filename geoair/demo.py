@@ -25,11 +25,13 @@ Echo = Callable[[str], None]
 # adds its line here; the function takes (ws, echo) and returns nothing.
 STEPS: list[tuple[str, str]] = [
     ("import the sample layers and records", "geoair.imports:demo_step"),
+    ("gate roads: the road within 100 m of every factory gate", "geoair.gate_roads:demo_step"),
     ("sample readings, daily AQI and monthly indicators", "geoair.indicators:demo_step"),
     ("targets check (PM2.5, good days, dustfall)", "geoair.targets:demo_step"),
     ("scores: park ranking, enterprise scores, benchmark candidates", "geoair.scores:demo_step"),
     ("sources upwind of stations: near, suspects, polar plots", "geoair.sources:demo_step"),
     ("patrol: risk and a day's routes per team", "geoair.patrol.workflow:demo_step"),
+    ("write the interactive map and the report map", "geoair.maps:demo_step"),
     ("report folder: layers, forms, a surface", "geoair.export:demo_step"),
 ]
 
