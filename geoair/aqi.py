@@ -212,10 +212,15 @@ def daily_aqi(daily: pd.DataFrame, *, columns: Mapping[str, tuple[str, str]] | N
     out["aqi"] = aqi_values
     out["category"] = category(aqi_values)
     labels = [_PRIMARY_NAME.get(name, name) for name in present]
-    primary = np.full(len(out), "", dtype=object)
-    for j, label in enumerate(labels):  # ties: every pollutant at the maximum, in order
-        top = filled[:, j] == aqi_values
-        primary = np.where(top, np.where(primary == "", label, primary + "," + label), primary)
-    primary = np.where(np.isnan(aqi_values) | (aqi_values <= 50), None, primary)
+    # Ties name every pollutant at the maximum, in order: a bit per pollutant, then one
+    # string per distinct combination (fast on millions of rows).
+    mask = np.zeros(len(out), dtype=np.int64)
+    for j in range(len(labels)):
+        mask |= (filled[:, j] == aqi_values).astype(np.int64) << j
+    mask = np.where(np.isnan(aqi_values) | (aqi_values <= 50), 0, mask)
+    codes, inverse = np.unique(mask, return_inverse=True)
+    names = np.array([",".join(label for j, label in enumerate(labels) if code >> j & 1) or None
+                      for code in codes], dtype=object)
+    primary = names[inverse.ravel()]
     out["primary_pollutant"] = primary
     return out

@@ -167,59 +167,59 @@ def daily_sql(*, min_hours: int = 20, min_hours_8h: int = 6, min_windows_8h: int
     ...); it uses ``round_even``, ``list_avg``, ``list_count`` and ``list_max`` of
     DuckDB, which have one-line equivalents elsewhere.
     """
-    cols = []
-    for p in MEAN_POLLUTANTS:
-        q = p.replace(".", "")
-        d = REPORT_DECIMALS[p]
-        cols.append(f"max(CASE WHEN pollutant = '{p}' AND n >= {min_hours} THEN "
-                    f"{_round_sql('mean', d)} END) AS \"{p}\"")
-        cols.append(f"coalesce(max(CASE WHEN pollutant = '{p}' THEN n END), 0) AS n_{q}")
-    cols.append(f"max(CASE WHEN pollutant = 'O3' AND n >= {min_hours} THEN "
-                f"{_round_sql('maxv', 0)} END) AS O3_1h_max")
-    cols.append("coalesce(max(CASE WHEN pollutant = 'O3' THEN n END), 0) AS n_O3_1h")
-    hours = ",\n      ".join(f"max(CASE WHEN hr = {h} THEN value END) AS h{h}"
-                              for h in range(1, 25))
-    windows = []
-    for end in range(8, 25):
-        members = ", ".join(f"h{h}" for h in range(end - 7, end + 1))
-        windows.append(f"CASE WHEN list_count([{members}]) >= {min_hours_8h} "
-                       f"THEN list_avg([{members}]) END")
-    window_list = "[" + ", ".join(windows) + "]"
     extra = f"AND ({where})" if where else ""
     # Day number and hour label 1..24 from the end-of-hour label, in integer arithmetic
     # (cheaper than timestamp functions over 1e8 rows): the hour ending at D+1 00:00 is
-    # hour 24 of day D. Written out twice rather than as a CTE, which DuckDB would
-    # materialise.
+    # hour 24 of day D. One aggregation per pollutant: the store is sorted pollutant
+    # first, so each reads only its own row groups, and each hash table holds one
+    # pollutant's station-days.
     us_hour = 3_600_000_000
-    h = (f"SELECT station_id, (epoch_us(time) - {us_hour}) // {24 * us_hour} AS d, "
-         f"CAST(((epoch_us(time) - {us_hour}) // {us_hour}) % 24 + 1 AS INTEGER) AS hr, "
-         f"pollutant, value FROM src WHERE value IS NOT NULL {extra}")
+
+    def rows(pollutant: str) -> str:
+        return (f"SELECT station_id, (epoch_us(time) - {us_hour}) // {24 * us_hour} AS d, "
+                f"CAST(((epoch_us(time) - {us_hour}) // {us_hour}) % 24 + 1 AS INTEGER) AS hr, "
+                f"value FROM src WHERE pollutant = '{pollutant}' AND value IS NOT NULL {extra}")
+
+    ctes, joins, cols = [], [], []
+    for p in MEAN_POLLUTANTS:
+        q = p.replace(".", "")
+        ctes.append(f"p_{q} AS (SELECT station_id, d, avg(value) AS mean, count(*) AS n "
+                    f"FROM ({rows(p)}) GROUP BY station_id, d)")
+        joins.append(f"LEFT JOIN p_{q} USING (station_id, d)")
+        cols.append(f"CASE WHEN p_{q}.n >= {min_hours} THEN "
+                    f"{_round_sql(f'p_{q}.mean', REPORT_DECIMALS[p])} END AS \"{p}\"")
+        cols.append(f"coalesce(p_{q}.n, 0) AS n_{q}")
+    hours = ", ".join(f"max(CASE WHEN hr = {h} THEN value END) AS h{h}" for h in range(1, 25))
+    ctes.append(f"o3 AS (SELECT station_id, d, max(value) AS maxv, count(*) AS n, {hours} "
+                f"FROM ({rows('O3')}) GROUP BY station_id, d)")
+    # 8-hour windows ending at hours 8..24: sums and counts of the values present.
+    sums = []
+    for end in range(8, 25):
+        members = range(end - 7, end + 1)
+        sums.append(" + ".join(f"coalesce(h{h}, 0)" for h in members) + f" AS s{end}")
+        sums.append(" + ".join(f"(h{h} IS NOT NULL)::INTEGER" for h in members) + f" AS c{end}")
+    means = ", ".join(f"CASE WHEN c{e} >= {min_hours_8h} THEN s{e} / c{e} END"
+                      for e in range(8, 25))
+    ctes.append(f"o3_sums AS (SELECT station_id, d, maxv, n, {', '.join(sums)} FROM o3)")
+    ctes.append(f"o3_8h AS (SELECT station_id, d, maxv, n, list_max(w) AS m8, list_count(w) AS nw "
+                f"FROM (SELECT station_id, d, maxv, n, [{means}] AS w FROM o3_sums))")
+    keys = " UNION ".join(f"SELECT station_id, d FROM p_{p.replace('.', '')}"
+                          for p in MEAN_POLLUTANTS) + " UNION SELECT station_id, d FROM o3_8h"
+    ctes.append(f"days AS ({keys})")
+    cols.append(f"CASE WHEN o3_8h.n >= {min_hours} THEN {_round_sql('o3_8h.maxv', 0)} END "
+                "AS O3_1h_max")
+    cols.append("coalesce(o3_8h.n, 0) AS n_O3_1h")
+    m8 = _round_sql("o3_8h.m8", 0)
+    cols.append(f"CASE WHEN o3_8h.nw >= {min_windows_8h} OR {m8} > {o3_8h_limit} THEN {m8} END "
+                "AS O3_8h_max")
+    cols.append("coalesce(o3_8h.nw, 0) AS n_O3_8h")
+    sep = ",\n  "
     return f"""
-WITH per_pollutant AS (
-  SELECT station_id, d, pollutant, avg(value) AS mean, max(value) AS maxv, count(*) AS n
-  FROM ({h}) h GROUP BY station_id, d, pollutant
-),
-wide AS (
-  SELECT station_id, d,
-    {", ".join(cols)}
-  FROM per_pollutant GROUP BY station_id, d
-),
-o3_hours AS (
-  SELECT station_id, d,
-      {hours}
-  FROM ({h} AND pollutant = 'O3') h GROUP BY station_id, d
-),
-o3_8h AS (
-  SELECT station_id, d, list_max(w) AS o3_8h_raw, list_count(w) AS n_O3_8h
-  FROM (SELECT station_id, d, {window_list} AS w FROM o3_hours)
-)
-SELECT wide.station_id, DATE '1970-01-01' + CAST(wide.d AS INTEGER) AS date,
-  wide.* EXCLUDE (station_id, d),
-  CASE WHEN o3_8h.n_O3_8h >= {min_windows_8h} OR {_round_sql("o3_8h.o3_8h_raw", 0)} > {o3_8h_limit}
-       THEN {_round_sql("o3_8h.o3_8h_raw", 0)} END AS O3_8h_max,
-  coalesce(o3_8h.n_O3_8h, 0) AS n_O3_8h
-FROM wide LEFT JOIN o3_8h USING (station_id, d)
-ORDER BY wide.station_id, date
+WITH {sep.join(ctes)}
+SELECT days.station_id, DATE '1970-01-01' + CAST(days.d AS INTEGER) AS date,
+  {sep.join(cols)}
+FROM days {" ".join(joins)} LEFT JOIN o3_8h USING (station_id, d)
+ORDER BY days.station_id, date
 """
 
 
@@ -271,19 +271,18 @@ def daily_values(hourly: pd.DataFrame | str | Path, *, min_hours: int = 20,
 
 
 def _validity_text(frame: pd.DataFrame, *, min_hours: int, min_windows_8h: int) -> np.ndarray:
-    text = np.full(len(frame), "", dtype=object)
-    for column, count in COUNT_COLUMNS.items():
-        if column not in frame.columns:
-            continue
-        bad = frame[column].isna().to_numpy()
-        if not bad.any():
-            continue
-        unit = "windows" if column == "O3_8h_max" else "h"
-        need = min_windows_8h if column == "O3_8h_max" else min_hours
-        counts = frame[count].fillna(0).astype(int).astype(str).to_numpy(dtype=object)
-        piece = column + " " + counts + f"/{need} {unit}"
-        text = np.where(bad, np.where(text == "", piece, text + "; " + piece), text)
-    return np.where(text == "", "valid", "invalid: " + text)
+    present = [c for c in COUNT_COLUMNS if c in frame.columns]
+    bad = frame[present].isna().to_numpy()
+    text = np.full(len(frame), "valid", dtype=object)
+    rows = np.flatnonzero(bad.any(axis=1))  # usually few: build their text one by one
+    if len(rows):
+        counts = frame[[COUNT_COLUMNS[c] for c in present]].fillna(0).to_numpy(dtype=np.int64)
+        need = [(min_windows_8h, "windows") if c == "O3_8h_max" else (min_hours, "h")
+                for c in present]
+        text[rows] = ["invalid: " + "; ".join(
+            f"{present[j]} {counts[i, j]}/{need[j][0]} {need[j][1]}"
+            for j in np.flatnonzero(bad[i])) for i in rows]
+    return text
 
 
 def _with_aqi(daily: pd.DataFrame, *, min_hours: int = 20, min_windows_8h: int = 14

@@ -421,7 +421,8 @@ def store_hourly(ws: Workspace, readings: pd.DataFrame) -> int:
             keys = pd.MultiIndex.from_frame(part[["station_id", "time", "pollutant"]])
             old_keys = pd.MultiIndex.from_frame(old[["station_id", "time", "pollutant"]])
             part = pd.concat([old[~old_keys.isin(keys)], part], ignore_index=True)
-        part = part.sort_values(["station_id", "pollutant", "time"]).reset_index(drop=True)
+        # Pollutant-major: a query on one pollutant reads only its row groups.
+        part = part.sort_values(["pollutant", "station_id", "time"]).reset_index(drop=True)
         _atomic_parquet(part, target)
     return len(frame)
 
