@@ -165,12 +165,12 @@ def test_enterprise_classes_from_latest_inspection(layers):
 def test_popup_tables_hold_the_records(layers):
     ent = layers["enterprises"]
     inspections, cases = ent.tables
-    assert inspections.rows[0] == [["2024-03-05", "6/7", "无组织排放治理是否符合要求", "正常生产"],
+    assert inspections.by_feature()[0] == [["2024-03-05", "6/7", "无组织排放治理是否符合要求", "正常生产"],
                                    ["2024-01-10", "7/7", "无", "正常生产"]]
-    assert inspections.rows[1][0][2] == "物料堆场全封闭情况、厂区运输方式、厂区道路硬化" or \
-        inspections.rows[1][0][1] == "4/7"
-    assert cases.rows[1] == [["2024-03-06", "道路积尘", "立案处罚", 20000]]
-    assert 2 not in cases.rows
+    assert inspections.by_feature()[1][0][2] == "物料堆场全封闭情况、厂区运输方式、厂区道路硬化" or \
+        inspections.by_feature()[1][0][1] == "4/7"
+    assert cases.by_feature()[1] == [["2024-03-06", "道路积尘", "立案处罚", 20000]]
+    assert 2 not in cases.by_feature()
 
 
 def test_month_limits_records_to_its_end(frames):
@@ -203,7 +203,7 @@ def test_park_scores_and_heaps(layers):
     assert parks.modes[0].key == "score"
     assert parks.modes[0].values.tolist() == [4, 0]
     assert _field(parks, "排名") == [1, 2]
-    assert ["air", 80] in parks.tables[0].rows[0]
+    assert ["air", 80] in parks.tables[0].by_feature()[0]
     heaps = layers["gangue_heaps"]
     assert heaps.kind == "mixed"
     assert heaps.modes[0].values.tolist() == [3, 0, 2]  # treated, burning, in progress
@@ -251,6 +251,22 @@ def _data(page: str) -> dict:
     return json.loads(match.group(1))
 
 
+def _point(geom: dict, i: int) -> tuple[float, float]:
+    return (geom["o"][0] + geom["x"][i] / geom["s"], geom["o"][1] + geom["y"][i] / geom["s"])
+
+
+def _ring(geom: dict, ints: list[int]) -> list[tuple[float, float]]:
+    xy = np.cumsum(np.asarray(ints).reshape(-1, 2), axis=0) / geom["s"] + geom["o"]
+    return [tuple(v) for v in xy.tolist()]
+
+
+def _table_rows(table: dict, feature: int) -> list[list]:
+    def cell(col, r):
+        return col["v"][r] if "v" in col else (None if col["i"][r] < 0 else col["d"][col["i"][r]])
+    return [[cell(col, r) for col in table["c"]] for r, f in enumerate(table["f"])
+            if f == feature]
+
+
 def test_user_text_is_escaped_and_json_is_safe(frames):
     page = render_html(collect_layers(frames), title="<b>标题</b>")
     assert "<img src=x" not in page and "alert(2)</script>" not in page
@@ -259,8 +275,21 @@ def test_user_text_is_escaped_and_json_is_safe(frames):
     data = _data(page)
     ent = next(x for x in data["layers"] if x["id"] == "enterprises")
     assert ent["fields"][0]["v"][0] == "&lt;img src=x onerror=alert(1)&gt;"
-    cases = ent["tables"][1]["rows"]["0"][0][1]
+    cases = _table_rows(ent["tables"][1], 0)[0][1]
     assert cases == "料场未封闭&lt;script&gt;alert(2)&lt;/script&gt;"
+    assert _table_rows(ent["tables"][0], 0) == [
+        ["2024-03-05", "6/7", "无组织排放治理是否符合要求", "正常生产"],
+        ["2024-01-10", "7/7", "无", "正常生产"]]
+
+
+def test_gates_refer_to_their_enterprise(frames):
+    data = _data(render_html(collect_layers(frames)))
+    gates = next(x for x in data["layers"] if x["id"] == "gates")
+    field = next(f for f in gates["fields"] if f["label"] == "企业")
+    assert field == {"label": "企业", "link": "enterprises", "v": [0, 1]}
+    alone = _data(render_html(collect_layers(frames, layers=["gates"])))
+    field = next(f for f in alone["layers"][0]["fields"] if f["label"] == "企业")
+    assert field["v"][0] == "&lt;img src=x onerror=alert(1)&gt;"  # no enterprises layer
 
 
 def test_script_json_cannot_close_the_script():
@@ -290,14 +319,19 @@ def test_amap_shifts_every_coordinate(frames):
     shifted = _data(render_html(layers, settings={"tiles": "amap"}))
     lon, lat = wgs84_to_gcj02([113.575], [37.815])
     ent = next(x for x in shifted["layers"] if x["id"] == "enterprises")
-    assert ent["geom"]["x"][0] == pytest.approx(lon[0], abs=1e-5)
-    assert ent["geom"]["y"][0] == pytest.approx(lat[0], abs=1e-5)
-    assert abs(ent["geom"]["x"][0] - 113.575) > 0.003  # hundreds of metres
+    x, y = _point(ent["geom"], 0)
+    assert x == pytest.approx(lon[0], abs=1e-5) and y == pytest.approx(lat[0], abs=1e-5)
+    assert abs(x - 113.575) > 0.003  # hundreds of metres
     ent_plain = next(x for x in plain["layers"] if x["id"] == "enterprises")
-    assert ent_plain["geom"]["x"][0] == 113.575
+    assert _point(ent_plain["geom"], 0) == pytest.approx((113.575, 37.815), abs=1e-9)
     county = next(x for x in shifted["layers"] if x["id"] == "counties")
-    assert county["geom"]["g"][0][0][0][0] == pytest.approx(
-        wgs84_to_gcj02([113.6], [37.8])[0][0], abs=1e-5)  # box() starts at (maxx, miny)
+    ring = _ring(county["geom"], county["geom"]["g"][0][0][0])
+    corners = frames["counties"].geometry.iloc[0].exterior.coords[:-1]
+    expected = np.column_stack(wgs84_to_gcj02(*np.asarray(corners).T))
+    np.testing.assert_allclose(ring, expected, atol=1.5e-5)
+    plain_county = next(x for x in plain["layers"] if x["id"] == "counties")
+    np.testing.assert_allclose(_ring(plain_county["geom"], plain_county["geom"]["g"][0][0][0]),
+                               corners, atol=1e-9)
     assert [t["id"] for t in shifted["tiles"]] == ["amap"] and shifted["coords"] == "gcj02"
     assert "amap" not in [t["id"] for t in plain["tiles"]]
 

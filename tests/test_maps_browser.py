@@ -97,8 +97,9 @@ def test_loads_offline_with_every_feature(page):
     from test_maps import EXPECTED_COUNTS
 
     assert page.js("window.geoair.counts") == EXPECTED_COUNTS
+    # Point layers count what they drew in view; other layers their Leaflet features.
     drawn = page.js("""Object.fromEntries(Object.entries(window.geoair.groups).map(
-        ([k, g]) => [k, g.getLayers().filter(l => l._map).length]))""")
+        ([k, g]) => [k, g.getLayers ? g.getLayers().filter(l => l._map).length : g.drawn]))""")
     assert drawn == EXPECTED_COUNTS
     # Only basemap tiles were asked of the network, and the user is told they failed.
     assert page.blocked and all("openstreetmap" in url for url in page.blocked)
@@ -109,23 +110,45 @@ def test_loads_offline_with_every_feature(page):
 
 def test_toggling_a_layer_hides_its_features(page):
     box = page.page.locator('input[data-layer="enterprises"]')
+    canvases = "document.querySelectorAll('.ga-points-canvas').length"
+    before = page.js(canvases)
     box.uncheck()
     assert page.js("window.geoair.map.hasLayer(window.geoair.groups.enterprises)") is False
-    assert page.js("window.geoair.groups.enterprises.getLayers().some(l => l._map)") is False
-    assert page.js("window.geoair.groups.stations.getLayers().every(l => l._map)") is True
+    assert page.js("window.geoair.groups.enterprises.drawn") == 0
+    assert page.js(canvases) == before - 1
+    assert page.js("window.geoair.groups.stations.drawn") == 3
+    # its points no longer answer clicks
+    x, y = _screen(page, "enterprises", 3)
+    page.page.mouse.click(x, y)
+    assert page.page.locator(".leaflet-popup-content").count() == 0 or \
+        "矿区洗煤厂" not in page.page.inner_text(".leaflet-popup-content")
+    page.page.locator('input[data-layer="parks"]').uncheck()
+    assert page.js("window.geoair.groups.parks.getLayers().some(l => l._map)") is False
     box.check()
-    assert page.js("window.geoair.groups.enterprises.getLayers().every(l => l._map)") is True
+    assert page.js("window.geoair.groups.enterprises.drawn") == 4
     assert page.errors == []
+
+
+def _screen(page, layer: str, i: int) -> tuple[float, float]:
+    """Where feature ``i`` of ``layer`` is on the screen."""
+    return page.js(f"""(() => {{
+        const p = window.geoair.map.latLngToContainerPoint(window.geoair.centerOf('{layer}', {i}));
+        const r = window.geoair.map.getContainer().getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y]; }})()""")
+
+
+def test_point_inside_a_park_wins_the_click(page):
+    x, y = _screen(page, "enterprises", 1)  # E2 lies inside park P1
+    page.page.mouse.click(x, y)
+    popup = page.page.locator(".leaflet-popup-content")
+    popup.wait_for(state="visible")
+    assert "阳泉焦化有限公司" in popup.inner_text() and "园区" not in popup.inner_text()[:4]
 
 
 def test_click_opens_popup_with_escaped_text(page):
     for covering in ("patrol_stops", "gates"):  # a stop sits on E1, its gate is 140 m away
         page.page.locator(f'input[data-layer="{covering}"]').uncheck()
-    x, y = page.js("""(() => {
-        const m = window.geoair.features.enterprises[0];
-        const p = window.geoair.map.latLngToContainerPoint(m.getLatLng());
-        const r = window.geoair.map.getContainer().getBoundingClientRect();
-        return [r.left + p.x, r.top + p.y]; })()""")
+    x, y = _screen(page, "enterprises", 0)
     page.page.mouse.click(x, y)
     popup = page.page.locator(".leaflet-popup-content")
     popup.wait_for(state="visible")
@@ -152,9 +175,9 @@ def test_search_finds_by_name_and_opens_popup(page):
 
 
 def test_colour_mode_changes_styles_and_legend(page):
-    before = page.js("window.geoair.features.enterprises[0].options.fillColor")
+    before = page.js("window.geoair.groups.enterprises.style(0).fillColor")
     page.page.select_option('select[data-mode="enterprises"]', "1")  # 绩效等级
-    assert page.js("window.geoair.features.enterprises[0].options.fillColor") == "#1a9850"
+    assert page.js("window.geoair.groups.enterprises.style(0).fillColor") == "#1a9850"
     assert before == "#fdae61"  # 1-2 items failed
     assert "A级" in page.page.inner_text('[data-legend="enterprises"]')
     assert page.errors == []

@@ -111,68 +111,155 @@ def script_json(data) -> str:
 
 
 def _column(values: pd.Series) -> dict:
-    cells = [_cell(v) for v in values.tolist()]
-    texts = [c for c in cells if isinstance(c, str)]
-    if texts and len(texts) == sum(c is not None for c in cells):
-        distinct = list(dict.fromkeys(texts))
-        if len(distinct) <= _DICT_MAX and len(distinct) * 4 < len(cells):
-            code = {v: i for i, v in enumerate(distinct)}
-            return {"d": distinct, "i": [-1 if c is None else code[c] for c in cells]}
-    return {"v": cells}
+    """One popup column: ``{"v": cells}``, or ``{"d": distinct, "i": codes}`` when few distinct.
+
+    Vectorised: each distinct value is escaped once (:func:`pandas.factorize`).
+    """
+    values = pd.Series(values).reset_index(drop=True)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct = [_cell(u) for u in uniques.tolist()]
+    if len(distinct) <= _DICT_MAX and len(distinct) * 4 < len(values):
+        return {"d": distinct, "i": codes.tolist()}
+    table = np.array([*distinct, None], dtype=object)
+    return {"v": table[codes].tolist()}  # code -1 (missing) picks the trailing None
 
 
 # -- geometry -----------------------------------------------------------------------
+# Coordinates are integers in units of 10**-decimals degrees from the layer's origin;
+# along a line or ring each vertex after the first is the difference from the one
+# before (small numbers, few characters). The browser adds them back up.
 
-def _flat(coords: np.ndarray, decimals: int) -> list[float]:
-    return np.round(coords[:, :2], decimals).ravel().tolist()
+def _ints(coords: np.ndarray, origin: np.ndarray, scale: float) -> np.ndarray:
+    return np.round((coords[:, :2] - origin) * scale).astype(np.int64)
 
 
-def _line_parts(geom, decimals: int) -> list[list[float]]:
-    return [_flat(shapely.get_coordinates(part), decimals)
+def _delta(coords: np.ndarray, origin: np.ndarray, scale: float) -> list[int]:
+    ints = _ints(coords, origin, scale)
+    if len(ints) > 1:
+        ints[1:] = np.diff(ints, axis=0)
+    return ints.ravel().tolist()
+
+
+def _line_parts(geom, origin, scale) -> list[list[int]]:
+    return [_delta(shapely.get_coordinates(part), origin, scale)
             for part in shapely.get_parts(geom) if not part.is_empty]
 
 
-def _polygon_parts(geom, decimals: int) -> list[list[list[float]]]:
+def _simple_lines(geoms: np.ndarray, origin, scale) -> list[list[list[int]]]:
+    """Delta-coded LineStrings, vectorised (many short gate roads)."""
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    ints = _ints(coords, origin, scale)
+    delta = ints.copy()
+    same = np.r_[False, index[1:] == index[:-1]]
+    delta[same] = ints[same] - ints[np.flatnonzero(same) - 1]
+    flat = delta.ravel().tolist()
+    ends = np.cumsum(np.bincount(index, minlength=len(geoms))) * 2
+    starts = np.r_[0, ends[:-1]]
+    return [[flat[a:b]] if b > a else [] for a, b in zip(starts.tolist(), ends.tolist(),
+                                                          strict=True)]
+
+
+def _polygon_parts(geom, origin, scale) -> list[list[list[int]]]:
     polygons = []
     for part in shapely.get_parts(geom):
         if part.is_empty or part.geom_type != "Polygon":
             continue
         rings = [part.exterior, *part.interiors]
-        polygons.append([_flat(shapely.get_coordinates(r)[:-1], decimals) for r in rings])
+        polygons.append([_delta(shapely.get_coordinates(r)[:-1], origin, scale)
+                         for r in rings])
     return polygons
 
 
-def _encode_geometry(layer: MapLayer, decimals: int, *, shift: bool) -> dict:
+def _on_points_of(layer: MapLayer, by_id: Mapping[str, MapLayer]) -> str | None:
+    """The label of a link field whose linked points are exactly this layer's centres.
+
+    Gate circles sit on their gates: their centres are then not stored twice.
+    """
+    if layer.kind != "circle":
+        return None
+    for label, (target_id, positions) in layer.links.items():
+        target = by_id.get(target_id)
+        if target is None or target.kind != "point" or (positions < 0).any():
+            continue
+        own = shapely.get_coordinates(np.asarray(layer.geometry.values))
+        theirs = shapely.get_coordinates(np.asarray(target.geometry.values))[positions]
+        if own.shape == theirs.shape and np.abs(own - theirs).max(initial=0) < 1e-7:
+            return label
+    return None
+
+
+def _encode_geometry(layer: MapLayer, decimals: int, *, shift: bool,
+                     on_points: str | None = None) -> dict:
+    if on_points is not None:  # centres are the linked layer's points (see _on_points_of)
+        radius = np.round(np.asarray(layer.radius_m, dtype=float), 1)
+        return {"on": layer.links[on_points][0],
+                "r": [float(radius[0])] if np.all(radius == radius[0]) else radius.tolist()}
     geoms = np.asarray(layer.geometry.values)
     if shift:
         geoms = shift_geometries(geoms, source="wgs84", target="gcj02")
+    scale = 10.0 ** decimals
+    every = shapely.get_coordinates(geoms)
+    origin = np.floor(every.min(axis=0)) if len(every) else np.zeros(2)
+    out: dict = {"o": origin.tolist(), "s": scale}
     if layer.kind in ("point", "circle"):
-        xy = np.round(shapely.get_coordinates(geoms), decimals)
-        if len(xy) != len(geoms):
+        if len(every) != len(geoms):
             raise OutputError(f"Layer {layer.title} has empty or multi-part points; "
                               "re-import it with one point per row.")
-        out = {"x": xy[:, 0].tolist(), "y": xy[:, 1].tolist()}
+        ints = _ints(every, origin, scale)
+        out |= {"x": ints[:, 0].tolist(), "y": ints[:, 1].tolist()}
         if layer.kind == "circle":
-            out["r"] = np.round(np.asarray(layer.radius_m, dtype=float), 1).tolist()
+            radius = np.round(np.asarray(layer.radius_m, dtype=float), 1)
+            out["r"] = [float(radius[0])] if np.all(radius == radius[0]) else radius.tolist()
         return out
     if layer.kind == "line":
-        return {"g": [_line_parts(g, decimals) if g is not None else [] for g in geoms]}
+        simple = shapely.get_type_id(geoms) == 1  # LineString: one part each
+        if simple.all():
+            return out | {"g": _simple_lines(geoms, origin, scale)}
+        return out | {"g": [_line_parts(g, origin, scale) if g is not None else []
+                            for g in geoms]}
     if layer.kind == "polygon":
-        return {"g": [_polygon_parts(g, decimals) if g is not None else [] for g in geoms]}
+        return out | {"g": [_polygon_parts(g, origin, scale) if g is not None else []
+                            for g in geoms]}
     mixed = []
     for geom in geoms:
         if geom is None or geom.is_empty:
             mixed.append(None)
         elif geom.geom_type == "Point":
-            mixed.append([0, _flat(shapely.get_coordinates(geom), decimals)])
+            mixed.append([0, _ints(shapely.get_coordinates(geom), origin, scale)[0].tolist()])
         elif geom.geom_type in ("LineString", "MultiLineString"):
-            mixed.append([1, _line_parts(geom, decimals)])
+            mixed.append([1, _line_parts(geom, origin, scale)])
         else:
-            mixed.append([2, _polygon_parts(geom, decimals)])
-    return {"m": mixed}
+            mixed.append([2, _polygon_parts(geom, origin, scale)])
+    return out | {"m": mixed}
 
 
-def _encode_layer(layer: MapLayer, decimals: int, *, shift: bool) -> dict:
+def _encode_table(table) -> dict:
+    """A popup sub-table, column-wise: the feature of each row, then one column per field."""
+    if table.frame is not None:
+        frame = table.frame.reset_index(drop=True)
+        features = frame["_feature"].astype(int).tolist()
+        columns = [frame[c] for c in table.columns]
+    else:
+        features = [k for k, rows in table.rows.items() for _ in rows]
+        cells = [row for rows in table.rows.values() for row in rows]
+        columns = [pd.Series(list(col), dtype=object)
+                   for col in (zip(*cells, strict=True) if cells else [() for _ in table.columns])]
+    return {"title": _text(table.title), "columns": [_text(c) for c in table.columns],
+            "f": features, "c": [_column(col) for col in columns]}
+
+
+def _encode_layer(layer: MapLayer, decimals: int, *, shift: bool,
+                  by_id: Mapping[str, MapLayer] | None = None) -> dict:
+    by_id = by_id or {}
+    on_points = _on_points_of(layer, by_id)
+    fields = []
+    for label, values in layer.fields:
+        link = layer.links.get(label)
+        if link is not None and link[0] in by_id:
+            fields.append({"label": _text(label), "link": link[0],
+                           "v": np.asarray(link[1]).astype(int).tolist()})
+        else:
+            fields.append({"label": _text(label), **_column(values)})
     out = {
         "id": layer.id,
         "title": _text(layer.title),
@@ -180,18 +267,19 @@ def _encode_layer(layer: MapLayer, decimals: int, *, shift: bool) -> dict:
         "kind": layer.kind,
         "n": len(layer),
         "visible": layer.visible,
+        "minZoom": layer.min_zoom,
         "note": _text(layer.note) or "",
         "radius": POINT_RADIUS_PX.get(layer.id, 5.0),
         "bigFactor": BIG_FACTOR,
-        "geom": _encode_geometry(layer, decimals, shift=shift),
+        "geom": _encode_geometry(layer, decimals, shift=shift, on_points=on_points),
         "modes": [{"key": m.key, "label": _text(m.label),
                    "classes": [{"label": _text(c.label), "color": c.color} for c in m.classes],
-                   "values": np.asarray(m.values).astype(int).tolist()} for m in layer.modes],
-        "fields": [{"label": _text(label), **_column(values.reset_index(drop=True))}
-                   for label, values in layer.fields],
-        "tables": [{"title": _text(t.title), "columns": [_text(c) for c in t.columns],
-                    "rows": {str(k): [[_cell(v) for v in row] for row in rows]
-                             for k, rows in t.rows.items()}} for t in layer.tables],
+                   # one class: no per-feature values needed
+                   **({"values": np.asarray(m.values).astype(int).tolist()}
+                      if len(m.classes) > 1 else {"values": None, "n": len(layer)})}
+                  for m in layer.modes],
+        "fields": fields,
+        "tables": [_encode_table(t) for t in layer.tables],
         # Built by geoair from numbers and escaped captions (see layers._sparkline).
         "extra": {str(k): v for k, v in layer.extra_html.items()},
     }
@@ -281,7 +369,8 @@ def render_html(layers: Sequence[MapLayer], *, title: str = "geoair 地图",
         "activeTiles": active,
         "coords": "gcj02" if shift else "wgs84",
         "notes": [_text(n) for n in notes],
-        "layers": [_encode_layer(layer, decimals, shift=shift) for layer in layers],
+        "layers": [_encode_layer(layer, decimals, shift=shift,
+                                 by_id={x.id: x for x in layers}) for layer in layers],
     }
     pieces = {
         "TITLE": _text(title),

@@ -23,6 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Geod
 
 from geoair._errors import GeoairError
 from geoair.crs import metric_crs_for
@@ -63,10 +64,23 @@ GROUPS = {
 _ITEM_LABELS = {name: INSPECTIONS.field(name).zh for name in CHECKLIST_ITEMS
                 if name in INSPECTIONS.field_names}
 _ITEM_LABELS["transport_closed"] = "厂区运输密闭"
-_POLLUTANT_LABELS = {"pm25": "PM2.5", "pm10": "PM10", "so2": "SO2", "no2": "NO2", "co": "CO",
-                     "o3": "O3", "aqi": "AQI", "category": "类别", "good_days": "优良天数",
+_POLLUTANT_LABELS = {"pm25": "PM2.5 µg/m³", "pm2.5": "PM2.5 µg/m³", "pm10": "PM10 µg/m³",
+                     "so2": "SO2 µg/m³", "no2": "NO2 µg/m³", "co": "CO mg/m³",
+                     "co_p95": "CO 第95百分位 mg/m³", "o3": "O3 µg/m³",
+                     "o3_8h_p90": "O3日最大8小时 第90百分位 µg/m³", "aqi": "AQI",
+                     "category": "类别", "good_days": "优良天数", "aqi_days": "有AQI天数",
                      "dustfall_t_km2": "降尘 t/(km²·月)", "composite_index": "综合指数",
-                     "valid_days": "有效天数", "valid": "有效"}
+                     "valid_days": "有效天数", "validity": "有效性", "valid": "有效"}
+# Columns of station_monthly not worth a popup line (identity, per-pollutant day counts).
+_MONTHLY_SKIP = ("station", "station_name", "county", "name", "min_days")
+
+
+# Layers of many small things, drawn only when zoomed in once they pass DETAIL_MAX
+# features: at province scale 100 m circles are invisible below zoom 13 (about 19 m
+# per pixel at 38°N), and drawing 75,000 of them would slow every pan.
+DETAIL_LAYERS = ("gates", "gate_buffers", "gate_roads")
+DETAIL_MAX = 5000
+DETAIL_MIN_ZOOM = 13
 
 
 class MapDataError(GeoairError, ValueError):
@@ -85,11 +99,29 @@ class Mode:
 
 @dataclass
 class SubTable:
-    """Records shown in a popup below the fields, e.g. the latest inspections."""
+    """Records shown in a popup below the fields, e.g. the latest inspections.
+
+    Either ``rows`` (feature position -> rows of cells), handy for small tables, or
+    ``frame``: one row per record, the feature position in column ``_feature`` and
+    one column per name in ``columns`` (fast for tens of thousands of records).
+    """
 
     title: str
     columns: list[str]
-    rows: dict[int, list[list]]  # feature position -> rows of cells
+    rows: dict[int, list[list]] = field(default_factory=dict)
+    frame: pd.DataFrame | None = None
+
+    def by_feature(self) -> dict[int, list[list]]:
+        """Feature position -> its rows of cells (from ``rows`` or ``frame``)."""
+        if self.frame is None:
+            return self.rows
+        out: dict[int, list[list]] = {}
+        frame = self.frame.reset_index(drop=True)
+        cells = frame[self.columns].astype(object).where(frame[self.columns].notna(), None)
+        for feature, row in zip(frame["_feature"].tolist(), cells.to_numpy().tolist(),
+                                strict=True):
+            out.setdefault(int(feature), []).append(row)
+        return out
 
 
 @dataclass
@@ -115,6 +147,12 @@ class MapLayer:
     labels: pd.Series | None = None  # permanent text on the map (counties, stop numbers)
     visible: bool = True
     note: str = ""
+    min_zoom: int | None = None  # shown only from this zoom level (very large layers)
+    keys: pd.Series | None = None  # ids other layers refer to (enterprise id, gate id)
+    # label -> (layer id, keys): a field naming a feature of another layer, e.g. a
+    # gate's enterprise; the HTML map stores its position instead of repeating the name.
+    refs: dict[str, tuple[str, pd.Series]] = field(default_factory=dict)
+    links: dict[str, tuple[str, np.ndarray]] = field(default_factory=dict)  # resolved refs
 
     def __len__(self) -> int:
         return len(self.geometry)
@@ -202,26 +240,44 @@ def _simplify(geometry: gpd.GeoSeries, tolerance_m: float) -> gpd.GeoSeries:
     return simple.to_crs(geometry.crs)
 
 
+def _lookup(keys: pd.Series) -> pd.Series:
+    """Position by key text (first occurrence), for vectorised joins."""
+    keys = keys.reset_index(drop=True)
+    keys = keys[keys.notna()].astype(str)
+    series = pd.Series(keys.index.to_numpy(), index=keys.to_numpy())
+    return series[~series.index.duplicated()]
+
+
 def _key_map(records: pd.DataFrame, enterprises: pd.DataFrame) -> pd.Series:
     """Position of each record's enterprise (by id, else by exact name), -1 when none."""
-    ids = _col(enterprises, "id").astype(str)
-    by_id = {v: i for i, v in enumerate(ids) if v and v != "None"}
-    by_name = {v: i for i, v in enumerate(_col(enterprises, "name").astype(str))}
-    rec_ids = _col(records, "enterprise_id")
-    rec_names = _col(records, "enterprise_name")
-    out = np.full(len(records), -1, dtype=np.int64)
-    for row, (rid, rname) in enumerate(zip(rec_ids, rec_names, strict=True)):
-        if isinstance(rid, str) and rid in by_id:
-            out[row] = by_id[rid]
-        elif isinstance(rname, str) and rname in by_name:
-            out[row] = by_name[rname]
-    return pd.Series(out, index=records.index)
+    out = np.full(len(records), -1.0)
+    for column, own in (("enterprise_name", "name"), ("enterprise_id", "id")):
+        given = _col(records, column)
+        found = _lookup(_col(enterprises, own)).reindex(given.astype(str)).to_numpy(float)
+        use = given.notna().to_numpy() & ~np.isnan(found)
+        out[use] = found[use]  # ids last: an id match wins over a name match
+    return pd.Series(out.astype(np.int64), index=records.index)
 
 
 def _fmt_date(value) -> str | None:
     if value is None or pd.isna(value):
         return None
     return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def _fmt_dates(values) -> pd.Series:
+    """"YYYY-MM-DD" texts (None where missing), vectorised."""
+    dates = pd.to_datetime(pd.Series(values).reset_index(drop=True), errors="coerce")
+    return dates.dt.strftime("%Y-%m-%d").astype(object).where(dates.notna(), None)
+
+
+def _fmt_numbers(values, digits: int = 1) -> pd.Series:
+    """Numbers rounded to ``digits``, whole ones as int, None where missing; vectorised."""
+    num = pd.to_numeric(pd.Series(values).reset_index(drop=True), errors="coerce").round(digits)
+    out = num.astype(object).where(num.notna(), None)
+    whole = (num.notna() & (num == num.round(0))).to_numpy()
+    out[whole] = [int(v) for v in num[whole].tolist()]
+    return out
 
 
 def _fmt_number(value, digits: int = 1):
@@ -350,10 +406,12 @@ def _enterprises(frames, settings, month) -> MapLayer | None:
         ok = insp[items].astype("boolean")
         insp["_met"] = ok.eq(True).sum(axis=1)
         insp["_failed"] = ok.eq(False).sum(axis=1)
-        insp["_failed_names"] = [
-            "、".join(_ITEM_LABELS[c] for c, v in zip(items, row, strict=True) if v is False)
-            for row in ok.astype(object).where(ok.notna(), None).itertuples(index=False)
-        ]
+        bits = np.zeros(len(insp), dtype=np.int64)
+        for j, item in enumerate(items):
+            bits |= ok[item].eq(False).fillna(False).to_numpy(bool).astype(np.int64) << j
+        names_of = {code: "、".join(_ITEM_LABELS[c] for j, c in enumerate(items) if code >> j & 1)
+                    for code in np.unique(bits).tolist()}
+        insp["_failed_names"] = [names_of[code] for code in bits.tolist()]
         date_col = "inspection_date" if "inspection_date" in insp else None
         insp = insp.sort_values(["_pos", date_col] if date_col else ["_pos"],
                                 ascending=[True, False] if date_col else [True],
@@ -364,21 +422,20 @@ def _enterprises(frames, settings, month) -> MapLayer | None:
         failed[positions] = latest["_failed"].to_numpy()
         inspected[positions] = (latest["_met"] + latest["_failed"]).to_numpy() > 0
         if date_col:
-            last_date.iloc[positions] = latest[date_col].map(_fmt_date).to_numpy()
+            last_date.iloc[positions] = _fmt_dates(latest[date_col]).to_numpy()
         if "status" in latest:
             newer = latest["status"].notna().to_numpy()
             status = status.copy()
             status.iloc[positions[newer]] = latest["status"].to_numpy()[newer]
-        rows: dict[int, list[list]] = {}
         top = insp.groupby("_pos", sort=False).head(3)
-        total = len(items)
-        for pos, date, m, names, st in zip(
-                top["_pos"], top[date_col] if date_col else [None] * len(top), top["_met"],
-                top["_failed_names"], _col(top, "status"), strict=True):
-            rows.setdefault(int(pos), []).append(
-                [_fmt_date(date), f"{int(m)}/{total}", names or "无", st if isinstance(st, str)
-                 else None])
-        tables.append(SubTable("最近检查", ["日期", "合格项", "不合格项", "生产状态"], rows))
+        frame = pd.DataFrame({
+            "_feature": top["_pos"].to_numpy(),
+            "日期": _fmt_dates(top[date_col]).to_numpy() if date_col else None,
+            "合格项": (top["_met"].astype(int).astype(str) + f"/{len(items)}").to_numpy(),
+            "不合格项": top["_failed_names"].replace("", "无").to_numpy(),
+            "生产状态": _col(top, "status").to_numpy()})
+        tables.append(SubTable("最近检查", ["日期", "合格项", "不合格项", "生产状态"],
+                               frame=frame))
     compliance = np.where(~inspected, 3, np.where(failed == 0, 0, np.where(failed <= 2, 1, 2)))
     open_cases = np.zeros(n, dtype=np.int64)
     fines = np.zeros(n)
@@ -396,14 +453,14 @@ def _enterprises(frames, settings, month) -> MapLayer | None:
         rectified = _col(cases, "rectified").astype("boolean").fillna(False).to_numpy(bool)
         open_ = cases[~rectified]
         np.add.at(open_cases, open_["_pos"].to_numpy(), 1)
-        rows = {}
-        for pos, date, problem, measure, fine_value in zip(
-                open_["_pos"], _col(open_, "inspection_date"), _col(open_, "problem"),
-                _col(open_, "measure"), _col(open_, "fine_yuan"), strict=True):
-            rows.setdefault(int(pos), []).append(
-                [_fmt_date(date), problem if isinstance(problem, str) else None,
-                 measure if isinstance(measure, str) else None, _fmt_number(fine_value, 2)])
-        tables.append(SubTable("未整改问题", ["检查日期", "问题", "处理措施", "罚款(元)"], rows))
+        frame = pd.DataFrame({
+            "_feature": open_["_pos"].to_numpy(),
+            "检查日期": _fmt_dates(_col(open_, "inspection_date")).to_numpy(),
+            "问题": _col(open_, "problem").to_numpy(),
+            "处理措施": _col(open_, "measure").to_numpy(),
+            "罚款(元)": _fmt_numbers(_col(open_, "fine_yuan"), 2).to_numpy()})
+        tables.append(SubTable("未整改问题", ["检查日期", "问题", "处理措施", "罚款(元)"],
+                               frame=frame))
     compliance_text = pd.Series(
         [f"{int(m)}项合格, {int(f)}项不合格" if i else None
          for m, f, i in zip(met, failed, inspected, strict=True)], dtype=object)
@@ -433,7 +490,7 @@ def _enterprises(frames, settings, month) -> MapLayer | None:
     big = _col(ent, "above_scale").astype("boolean").fillna(False).to_numpy(bool)
     return MapLayer("enterprises", LAYER_TITLES["enterprises"], GROUPS["enterprises"], "point",
                     geometry, modes, fields, tables, big=big,
-                    note="规模以上企业以大圆点表示")
+                    note="规模以上企业以大圆点表示", keys=_col(ent, "id"))
 
 
 def _gates(frames) -> MapLayer | None:
@@ -445,7 +502,8 @@ def _gates(frames) -> MapLayer | None:
         "gates", LAYER_TITLES["gates"], GROUPS["gates"], "point", gates.geometry,
         [Mode("gate", "厂门", (styles.GATE,), np.zeros(len(gates), dtype=np.int16))],
         [("厂门", _col(gates, "name")), ("编号", _col(gates, "id")),
-         ("企业", _col(gates, "enterprise_name")), ("企业编号", _col(gates, "enterprise_id"))])
+         ("企业", _col(gates, "enterprise_name"))],
+        keys=_col(gates, "id"), refs={"企业": ("enterprises", _col(gates, "enterprise_id"))})
 
 
 def _gate_buffers(frames) -> MapLayer | None:
@@ -453,10 +511,18 @@ def _gate_buffers(frames) -> MapLayer | None:
     if buffers is None or buffers.empty:
         return None
     buffers = buffers.reset_index(drop=True)
-    metric = metric_crs_for(buffers)
-    projected = buffers.geometry.to_crs(metric)
-    radius = np.sqrt(projected.area.to_numpy() / np.pi)  # a circle's equivalent radius
-    centres = projected.centroid.to_crs(buffers.crs)
+    # Centre: the planar centroid in degrees (within a millimetre for a 100 m circle);
+    # radius: the geodesic distance from it to the first vertex, which lies on the circle.
+    geoms = np.asarray(buffers.geometry.values)
+    centre_xy = shapely.get_coordinates(shapely.centroid(geoms))
+    rim_xy = shapely.get_coordinates(shapely.get_point(shapely.get_exterior_ring(
+        shapely.get_geometry(geoms, 0)), 0))
+    if len(centre_xy) != len(buffers) or len(rim_xy) != len(buffers):
+        raise MapDataError("gate_buffers has empty or non-polygon rows; run geoair gate-roads "
+                           "again to rebuild it.")
+    _, _, radius = Geod(ellps="WGS84").inv(centre_xy[:, 0], centre_xy[:, 1], rim_xy[:, 0],
+                                           rim_xy[:, 1])
+    centres = gpd.GeoSeries(shapely.points(centre_xy), crs=buffers.crs)
     radius_col = _pick(buffers, "radius_m")
     if radius_col is not None:
         given = pd.to_numeric(buffers[radius_col], errors="coerce").to_numpy()
@@ -466,10 +532,9 @@ def _gate_buffers(frames) -> MapLayer | None:
         "gate_buffers", LAYER_TITLES["gate_buffers"], GROUPS["gate_buffers"], "circle", centres,
         [Mode("buffer", "厂门100米范围", (styles.GATE_BUFFER,),
               np.zeros(len(buffers), dtype=np.int16))],
-        [("厂门", name), ("厂门编号", _col(buffers, "gate_id")),
-         ("企业编号", _col(buffers, "enterprise_id")),
+        [("厂门", name.where(name.notna(), _col(buffers, "gate_id"))),
          ("半径(米)", pd.Series(radius).map(lambda r: round(float(r), 1)))],
-        radius_m=radius)
+        radius_m=radius, refs={"厂门": ("gates", _col(buffers, "gate_id"))})
 
 
 def _gate_roads(frames) -> MapLayer | None:
@@ -483,10 +548,12 @@ def _gate_roads(frames) -> MapLayer | None:
     return MapLayer(
         "gate_roads", LAYER_TITLES["gate_roads"], GROUPS["gate_roads"], "line", roads.geometry,
         [Mode("road", "厂门100米道路", (styles.GATE_ROAD,), np.zeros(len(roads), dtype=np.int16))],
-        [("道路", road_name), ("厂门编号", _col(roads, "gate_id")),
-         ("企业编号", _col(roads, "enterprise_id")),
+        [("道路", road_name), ("厂门", _col(roads, "gate_id")),
+         ("企业", _col(roads, "enterprise_id")),
          ("道路等级", _col(roads, _pick(roads, "road_class") or "road_class")),
-         ("长度(米)", length)])
+         ("长度(米)", length)],
+        refs={"厂门": ("gates", _col(roads, "gate_id")),
+              "企业": ("enterprises", _col(roads, "enterprise_id"))})
 
 
 def _heaps(frames) -> MapLayer | None:
@@ -582,13 +649,18 @@ def _stations(frames, settings, month) -> MapLayer | None:
             wide = wide[wide["_pos"] >= 0]
             chosen = month or (wide["_month"].max() if len(wide) else None)
             now = wide[wide["_month"] == chosen]
-            value_cols = [c for c in wide.columns if c not in ("_key", "_month", "_pos")]
-            rows = {int(pos): [[_POLLUTANT_LABELS.get(str(c).lower(), str(c)),
-                                _fmt_number(v, 3) if isinstance(v, int | float | np.number)
-                                and not isinstance(v, bool) else (None if pd.isna(v) else str(v))]
-                               for c, v in record[value_cols].items()]
-                    for pos, (_, record) in zip(now["_pos"], now.iterrows(), strict=True)}
-            tables.append(SubTable(f"{chosen} 月度数值", ["指标", "数值"], rows))
+            value_cols = [c for c in wide.columns if c not in ("_key", "_month", "_pos")
+                          and c not in _MONTHLY_SKIP and not str(c).startswith("days_")]
+            long = now[["_pos", *value_cols]].astype({c: object for c in value_cols}).melt(
+                id_vars="_pos", var_name="指标", value_name="数值")
+            long = long.sort_values("_pos", kind="stable")
+            numbers = pd.to_numeric(long["数值"], errors="coerce")
+            long["数值"] = _fmt_numbers(numbers, 3).where(
+                numbers.notna().to_numpy(), long["数值"].astype(object).where(
+                    long["数值"].notna(), None).to_numpy())
+            long["指标"] = [_POLLUTANT_LABELS.get(str(c).lower(), str(c)) for c in long["指标"]]
+            tables.append(SubTable(f"{chosen} 月度数值", ["指标", "数值"],
+                                   frame=long.rename(columns={"_pos": "_feature"})))
             aqi_col = _pick(now, "aqi", "AQI")
             cat_col = _pick(now, "category", "aqi_category", "类别")
             if aqi_col or cat_col:
@@ -617,6 +689,7 @@ def _stations(frames, settings, month) -> MapLayer | None:
             checks = checks[checks[scope].isin(["station", "站点"])]
         period = _pick(checks, "period", "month")
         if period and len(checks):
+            checks = checks[checks[period].astype(str).str.len() <= 7]  # months, not quarters
             months = _month_of(checks[period])
             chosen = chosen or months.max()
             checks = checks[months == chosen]
@@ -746,6 +819,23 @@ def _suspect_lines(table: pd.DataFrame, frames) -> gpd.GeoSeries | None:
     return gpd.GeoSeries(lines, crs=stations.crs)
 
 
+def _resolve_refs(layers: Sequence[MapLayer]) -> None:
+    """Turn ``refs`` into ``links`` (positions) where every given key is found."""
+    by_id = {layer.id: layer for layer in layers}
+    for layer in layers:
+        for label, (target_id, keys) in layer.refs.items():
+            target = by_id.get(target_id)
+            if target is None or target.keys is None:
+                continue
+            lookup = pd.Series(np.arange(len(target)), index=target.keys.astype(str))
+            lookup = lookup[~lookup.index.duplicated()]
+            given = keys.notna().to_numpy()
+            positions = lookup.reindex(keys.astype(str)).to_numpy()
+            if np.isnan(positions[given]).any():
+                continue  # some keys unknown: keep the text itself
+            layer.links[label] = (target_id, np.where(given, positions, -1).astype(np.int64))
+
+
 def collect_layers(frames: Mapping[str, pd.DataFrame], *, month: str | None = None,
                    layers: Sequence[str] | None = None,
                    settings: Mapping | None = None) -> list[MapLayer]:
@@ -806,6 +896,10 @@ def collect_layers(frames: Mapping[str, pd.DataFrame], *, month: str | None = No
     result = [layer for layer in built if layer is not None and len(layer)]
     if layers is not None:
         result = [layer for layer in result if layer.id in layers]
+    _resolve_refs(result)
+    for layer in result:
+        if layer.id in DETAIL_LAYERS and len(layer) > DETAIL_MAX:
+            layer.min_zoom = DETAIL_MIN_ZOOM
     if not result:
         raise MapDataError("There is nothing to draw: the workspace has none of the layers "
                            f"{', '.join(LAYER_TITLES)}. Import some first, e.g. geoair import "

@@ -170,6 +170,13 @@ def render_figure(layers: Sequence[MapLayer], *, title: str, size_in: tuple[floa
     from matplotlib.figure import Figure
 
     font = cjk_font()
+    # Layers of small things hidden below zoom 13 in the HTML map (thousands of 100 m
+    # circles) would be specks on a page; they are left off the static map too.
+    skipped = [layer.title for layer in layers if layer.min_zoom]
+    if skipped:
+        log.info("static map: %s left off (too many small features for one page)",
+                 ", ".join(skipped))
+    layers = [layer for layer in layers if not layer.min_zoom]
     lons = np.concatenate([layer.geometry.total_bounds[[0, 2]] for layer in layers])
     crs = metric_crs(lons)
     fig = Figure(figsize=size_in)

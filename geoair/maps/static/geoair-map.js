@@ -10,9 +10,12 @@
   'use strict';
 
   var D = JSON.parse(document.getElementById('geoair-data').textContent);
+  var byId = {};
+  D.layers.forEach(function (l) { byId[l.id] = l; });
   var canvas = L.canvas({padding: 0.3, tolerance: 4});
   var map = L.map('ga-map', {preferCanvas: true, renderer: canvas, zoomSnap: 0.5});
-  var state = {measuring: false, mode: {}, groups: {}, counts: {}, features: {}, layers: {}};
+  var state = {measuring: false, mode: {}, groups: {}, counts: {}, features: {}, layers: {},
+               wanted: {}, points: {}};
   window.geoair = {map: map, groups: state.groups, counts: state.counts, data: D,
                    features: state.features, tileErrors: 0};
 
@@ -21,14 +24,25 @@
       .replace(/"/g, '&quot;').replace(/'/g, '&#x27;');
   }
   function cell(field, i) {
+    if (field.link) {  // the name of a feature of another layer (e.g. a gate's enterprise)
+      var pos = field.v[i];
+      return pos < 0 ? null : cell(state.layers[field.link].fields[0], pos);
+    }
     var v = field.v ? field.v[i] : (field.i[i] < 0 ? null : field.d[field.i[i]]);
     return v === null || v === undefined || v === '' ? null : v;
   }
-  function latlngs(flat) {
-    var out = [];
-    for (var k = 0; k < flat.length; k += 2) { out.push([flat[k + 1], flat[k]]); }
+  function classOf(mode, i) { return mode.values ? mode.values[i] : 0; }
+  // Coordinates: integers from the layer's origin, in 1/s degree; lines and rings
+  // hold differences from the previous vertex.
+  function latlngs(ints, g) {
+    var out = [], x = 0, y = 0;
+    for (var k = 0; k < ints.length; k += 2) {
+      x += ints[k]; y += ints[k + 1];
+      out.push([g.o[1] + y / g.s, g.o[0] + x / g.s]);
+    }
     return out;
   }
+  function pointAt(g, x, y) { return [g.o[1] + y / g.s, g.o[0] + x / g.s]; }
 
   // ---- basemaps --------------------------------------------------------------------
   var tileLayers = {};
@@ -77,14 +91,21 @@
     }
     h.push('</table>');
     layer.tables.forEach(function (t) {
-      var rows = t.rows[String(i)];
+      if (!t.index) {  // feature -> its rows, built at the first popup
+        t.index = {};
+        t.f.forEach(function (f, r) { (t.index[f] = t.index[f] || []).push(r); });
+      }
+      var rows = t.index[i];
       if (!rows) { return; }
       h.push('<div class="ga-sub">' + t.title + '</div><table><tr>');
       t.columns.forEach(function (c) { h.push('<th>' + c + '</th>'); });
       h.push('</tr>');
       rows.forEach(function (r) {
         h.push('<tr>');
-        r.forEach(function (v) { h.push('<td>' + (v === null ? '' : v) + '</td>'); });
+        t.c.forEach(function (col) {
+          var v = cell(col, r);
+          h.push('<td>' + (v === null ? '' : v) + '</td>');
+        });
         h.push('</tr>');
       });
       h.push('</table>');
@@ -93,11 +114,17 @@
     h.push('</div>');
     return h.join('');
   }
+  function centerOf(layerId, i) {
+    var pts = state.points[layerId];
+    if (pts) { return pts.latLng(i); }
+    build(layerId);
+    var feature = state.features[layerId][i];
+    return feature.getLatLng ? feature.getLatLng() : feature.getBounds().getCenter();
+  }
+  window.geoair.centerOf = centerOf;
   function openPopup(layerId, i, latlng) {
     var layer = state.layers[layerId];
-    var feature = state.features[layerId][i];
-    var at = latlng || (feature.getLatLng ? feature.getLatLng()
-                                          : feature.getBounds().getCenter());
+    var at = latlng || centerOf(layerId, i);
     return L.popup({maxWidth: 420, maxHeight: 360}).setLatLng(at)
       .setContent(popupHtml(layer, i)).openOn(map);
   }
@@ -106,7 +133,7 @@
   // ---- styles ----------------------------------------------------------------------
   function styleFor(layer, i) {
     var mode = layer.modes[state.mode[layer.id] || 0];
-    var color = mode.classes[mode.values[i]].color;
+    var color = mode.classes[classOf(mode, i)].color;
     var hollow = layer.hollow && layer.hollow[i];
     if (layer.kind === 'line') {
       return {color: color, weight: layer.id === 'gate_roads' ? 4 : 3, opacity: 0.9,
@@ -119,7 +146,7 @@
               dashArray: layer.id === 'gate_buffers' ? '4 3' : null};
     }
     var r = layer.radius * (layer.big && layer.big[i] ? layer.bigFactor : 1);
-    var burning = layer.id === 'gangue_heaps' && mode.values[i] === 0;
+    var burning = layer.id === 'gangue_heaps' && classOf(mode, i) === 0;
     return {radius: r, color: burning ? '#ffff00' : (hollow ? color : '#222'),
             weight: burning ? 3 : (hollow ? 2.5 : 0.8), fillColor: color,
             fillOpacity: hollow ? 0 : 0.9};
@@ -128,24 +155,36 @@
   // ---- features --------------------------------------------------------------------
   function makeFeature(layer, i) {
     var g = layer.geom, st = styleFor(layer, i), opts = L.extend({renderer: canvas}, st);
+    var line = function (part) { return latlngs(part, g); };
+    var poly = function (p) { return p.map(line); };
+    if (g.on) {  // circles around another layer's points (gate circles on their gates)
+      var link = layer.fields.filter(function (fl) { return fl.link === g.on; })[0];
+      var pg = byId[g.on].geom, pos = link.v[i];
+      return L.circle(pointAt(pg, pg.x[pos], pg.y[pos]),
+                      L.extend(opts, {radius: g.r.length === 1 ? g.r[0] : g.r[i]}));
+    }
     if (g.x) {
-      if (layer.kind === 'circle') { return L.circle([g.y[i], g.x[i]], L.extend(opts, {radius: g.r[i]})); }
-      return L.circleMarker([g.y[i], g.x[i]], opts);
+      var at = pointAt(g, g.x[i], g.y[i]);
+      if (layer.kind === 'circle') {
+        return L.circle(at, L.extend(opts, {radius: g.r.length === 1 ? g.r[0] : g.r[i]}));
+      }
+      return L.circleMarker(at, opts);
     }
     if (g.g) {
-      if (layer.kind === 'line') { return L.polyline(g.g[i].map(latlngs), opts); }
-      return L.polygon(g.g[i].map(function (p) { return p.map(latlngs); }), opts);
+      if (layer.kind === 'line') { return L.polyline(g.g[i].map(line), opts); }
+      return L.polygon(g.g[i].map(poly), opts);
     }
     var m = g.m[i];
     if (!m) { return null; }
-    if (m[0] === 0) { return L.circleMarker([m[1][1], m[1][0]], opts); }
-    if (m[0] === 1) { return L.polyline(m[1].map(latlngs), opts); }
-    return L.polygon(m[1].map(function (p) { return p.map(latlngs); }),
+    if (m[0] === 0) { return L.circleMarker(pointAt(g, m[1][0], m[1][1]), opts); }
+    if (m[0] === 1) { return L.polyline(m[1].map(line), opts); }
+    return L.polygon(m[1].map(poly),
                      L.extend(opts, {fillOpacity: opts.fillOpacity === 0 ? 0 : 0.45,
                                      weight: 2}));
   }
   function restyle(layer) {
-    state.features[layer.id].forEach(function (f, i) {
+    if (state.points[layer.id]) { state.points[layer.id].restyle(); return; }
+    (state.features[layer.id] || []).forEach(function (f, i) {
       if (f) {
         var st = styleFor(layer, i);
         if (f.setRadius && st.radius) { f.setRadius(st.radius); delete st.radius; }
@@ -153,16 +192,177 @@
       }
     });
   }
-  var bounds = L.latLngBounds(D.bounds);
-  map.fitBounds(bounds, {padding: [20, 20]});
-  D.layers.forEach(function (layer) {
-    state.layers[layer.id] = layer;
-    state.mode[layer.id] = 0;
+  // ---- point layers: one canvas each, drawn in one pass ------------------------------
+  // Tens of thousands of points as one Leaflet layer each would make every pan slow;
+  // here a layer keeps its points in typed arrays (Web Mercator, zoom 0 pixels), draws
+  // the ones in view in batches of equal style, and finds a clicked point by distance.
+  map.createPane('gaPoints').style.zIndex = 450;
+  var MERCATOR_MAX = 85.0511287798;
+  // One small pre-drawn image per style: copying it is much faster than drawing arcs.
+  var sprites = {};
+  function spriteFor(st, ratio) {
+    var key = [st.fillColor, st.radius, st.color, st.weight, st.fillOpacity, ratio].join('|');
+    if (sprites[key]) { return sprites[key]; }
+    var size = Math.ceil((st.radius + st.weight + 1) * 2), c = document.createElement('canvas');
+    c.width = c.height = size * ratio;
+    var ctx = c.getContext('2d');
+    ctx.scale(ratio, ratio);
+    ctx.beginPath();
+    ctx.arc(size / 2, size / 2, st.radius, 0, 2 * Math.PI);
+    if (st.fillOpacity > 0) {
+      ctx.globalAlpha = st.fillOpacity;
+      ctx.fillStyle = st.fillColor;
+      ctx.fill();
+      ctx.globalAlpha = 1;
+    }
+    if (st.weight > 0) {
+      ctx.lineWidth = st.weight;
+      ctx.strokeStyle = st.color;
+      ctx.stroke();
+    }
+    sprites[key] = c;
+    return c;
+  }
+  var GaPoints = L.Layer.extend({
+    options: {pane: 'gaPoints'},
+    initialize: function (layer) {
+      var g = layer.geom, n = layer.n;
+      this.layer = layer;
+      this.lat = new Float64Array(n);
+      this.lng = new Float64Array(n);
+      this.u = new Float64Array(n);
+      this.v = new Float64Array(n);
+      for (var i = 0; i < n; i++) {
+        var at = pointAt(g, g.x[i], g.y[i]);
+        var lat = Math.max(-MERCATOR_MAX, Math.min(MERCATOR_MAX, at[0]));
+        this.lat[i] = at[0];
+        this.lng[i] = at[1];
+        this.u[i] = (at[1] + 180) / 360;
+        this.v[i] = 0.5 - Math.log(Math.tan(Math.PI / 4 + lat * Math.PI / 360)) / (2 * Math.PI);
+      }
+      this.drawn = 0;
+      this.restyle();
+    },
+    latLng: function (i) { return L.latLng(this.lat[i], this.lng[i]); },
+    restyle: function () {
+      var batches = {}, layer = this.layer, radius = new Float32Array(layer.n);
+      for (var i = 0; i < layer.n; i++) {
+        var st = styleFor(layer, i);
+        var key = [st.fillColor, st.radius, st.color, st.weight, st.fillOpacity].join('|');
+        (batches[key] = batches[key] || {style: st, idx: []}).idx.push(i);
+        radius[i] = st.radius;
+      }
+      this.batches = Object.keys(batches).map(function (k) { return batches[k]; });
+      this.radius = radius;
+      if (this._map) { this.redraw(); }
+    },
+    style: function (i) { return styleFor(this.layer, i); },
+    onAdd: function (map) {
+      this.canvas = L.DomUtil.create('canvas', 'leaflet-zoom-hide ga-points-canvas');
+      this.getPane().appendChild(this.canvas);
+      map.on('moveend viewreset resize', this.redraw, this);
+      this.redraw();
+    },
+    onRemove: function (map) {
+      map.off('moveend viewreset resize', this.redraw, this);
+      L.DomUtil.remove(this.canvas);
+      this.drawn = 0;
+    },
+    view: function () {  // zoom-scaled world size and the view's top-left, in pixels
+      var map = this._map;
+      return {scale: 256 * Math.pow(2, map.getZoom()), min: map.getPixelBounds().min,
+              size: map.getSize()};
+    },
+    redraw: function () {
+      var map = this._map, c = this.canvas, ratio = window.devicePixelRatio || 1;
+      if (!map) { return; }
+      var view = this.view(), size = view.size;
+      L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
+      c.width = size.x * ratio;
+      c.height = size.y * ratio;
+      c.style.width = size.x + 'px';
+      c.style.height = size.y + 'px';
+      var ctx = c.getContext('2d'), u = this.u, v = this.v, drawn = 0, layer = this.layer;
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      this.batches.forEach(function (batch) {
+        var st = batch.style, idx = batch.idx, sprite = spriteFor(st, ratio);
+        var half = sprite.width / ratio / 2, w = sprite.width / ratio;
+        for (var k = 0; k < idx.length; k++) {
+          var x = u[idx[k]] * view.scale - view.min.x, y = v[idx[k]] * view.scale - view.min.y;
+          if (x < -half || y < -half || x > size.x + half || y > size.y + half) { continue; }
+          ctx.drawImage(sprite, x - half, y - half, w, w);
+          drawn += 1;
+        }
+      });
+      if (layer.labels) {
+        ctx.font = 'bold 11px sans-serif';
+        ctx.textAlign = 'center';
+        ctx.textBaseline = 'middle';
+        ctx.fillStyle = '#fff';
+        for (var i = 0; i < layer.n; i++) {
+          if (!layer.labels[i]) { continue; }
+          var lx = u[i] * view.scale - view.min.x, ly = v[i] * view.scale - view.min.y;
+          ctx.fillText(layer.labels[i].replace(/&amp;/g, '&').replace(/&lt;/g, '<')
+            .replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#x27;/g, "'"), lx, ly);
+        }
+      }
+      this.drawn = drawn;
+    },
+    hit: function (containerPoint) {  // the nearest point under the cursor, or -1
+      var view = this.view(), best = -1, bestD = Infinity;
+      for (var i = 0; i < this.layer.n; i++) {
+        var dx = this.u[i] * view.scale - view.min.x - containerPoint.x;
+        var dy = this.v[i] * view.scale - view.min.y - containerPoint.y;
+        var d = dx * dx + dy * dy, r = this.radius[i] + 3;
+        if (d <= r * r && d < bestD) { best = i; bestD = d; }
+      }
+      return best;
+    }
+  });
+  // Points are above areas and lines: a click goes to the topmost point layer hit.
+  function pointHit(containerPoint) {
+    for (var k = D.layers.length - 1; k >= 0; k--) {
+      var pts = state.points[D.layers[k].id];
+      if (pts && pts._map) {
+        var i = pts.hit(containerPoint);
+        if (i >= 0) { return [D.layers[k].id, i]; }
+      }
+    }
+    return null;
+  }
+  map.on('click', function (e) {
+    if (state.measuring) { return; }
+    var hit = pointHit(e.containerPoint);
+    if (hit) { openPopup(hit[0], hit[1]); }
+  });
+  map.on('mousemove', function (e) {
+    if (state.measuring) { return; }
+    var over = D.layers.some(function (l) {
+      var pts = state.points[l.id];
+      return pts && pts._map && pts.hit(e.containerPoint) >= 0;
+    });
+    map.getContainer().classList.toggle('ga-pointer', over);
+  });
+
+  function hasGeometry(layer, i) {
+    var g = layer.geom;
+    if (g.g) { return g.g[i].length > 0; }
+    if (g.m) { return g.m[i] !== null; }
+    return true;
+  }
+  function countOf(layer) {
+    var n = 0;
+    for (var i = 0; i < layer.n; i++) { if (hasGeometry(layer, i)) { n += 1; } }
+    return n;
+  }
+  // Leaflet features of an area or line layer, made when the layer is first shown:
+  // 75,000 gate circles hidden until zoom 13 cost nothing at the start.
+  function build(layerId) {
+    var layer = state.layers[layerId], group = state.groups[layerId];
+    if (state.points[layerId] || state.features[layerId]) { return; }
     var features = new Array(layer.n);
-    var group = L.featureGroup();
-    var count = 0;
     for (var i = 0; i < layer.n; i++) {
-      var f = makeFeature(layer, i);
+      var f = hasGeometry(layer, i) ? makeFeature(layer, i) : null;
       features[i] = f;
       if (f) {
         f._gaIndex = i;
@@ -171,19 +371,54 @@
             direction: 'center', className: layer.id === 'counties' ? 'ga-label' : 'ga-stop-label'});
         }
         group.addLayer(f);
-        count += 1;
       }
     }
+    state.features[layerId] = features;
+  }
+  window.geoair.build = build;
+  var bounds = L.latLngBounds(D.bounds);
+  map.fitBounds(bounds, {padding: [20, 20]});
+  D.layers.forEach(function (layer) {
+    state.layers[layer.id] = layer;
+    state.mode[layer.id] = 0;
+    if (layer.kind === 'point') {
+      var pts = new GaPoints(layer);
+      state.points[layer.id] = pts;
+      state.groups[layer.id] = pts;
+      state.features[layer.id] = [];
+      state.counts[layer.id] = layer.n;
+      state.wanted[layer.id] = layer.visible;
+      return;
+    }
+    var group = L.featureGroup();
     group.on('click', function (e) {
       if (state.measuring) { return; }
       L.DomEvent.stopPropagation(e);
-      openPopup(layer.id, e.layer._gaIndex, e.latlng);
+      var hit = pointHit(e.containerPoint);  // a point above this area or line wins
+      if (hit) { openPopup(hit[0], hit[1]); } else { openPopup(layer.id, e.layer._gaIndex, e.latlng); }
     });
-    state.features[layer.id] = features;
+    state.features[layer.id] = null;  // made when first shown (see build)
     state.groups[layer.id] = group;
-    state.counts[layer.id] = count;
-    if (layer.visible) { group.addTo(map); }
+    state.counts[layer.id] = countOf(layer);
+    state.wanted[layer.id] = layer.visible;
   });
+  // A layer is on the map when its box is ticked and, for very large layers of small
+  // things (gates, their circles and roads), the map is zoomed in far enough.
+  function showLayers() {
+    D.layers.forEach(function (layer) {
+      var on = state.wanted[layer.id] && (!layer.minZoom || map.getZoom() >= layer.minZoom);
+      var grp = state.groups[layer.id];
+      if (on) { build(layer.id); }
+      if (on && !map.hasLayer(grp)) { map.addLayer(grp); }
+      if (!on && map.hasLayer(grp)) { map.removeLayer(grp); }
+    });
+    if (state.groups.counties && map.hasLayer(state.groups.counties)) {
+      state.groups.counties.bringToBack();
+    }
+  }
+  window.geoair.showLayers = showLayers;
+  map.on('zoomend', showLayers);
+  showLayers();
   if (state.groups.counties) { state.groups.counties.bringToBack(); }
   setTiles(D.activeTiles);
 
@@ -202,7 +437,8 @@
     var shape = layer.kind === 'line' ? ' ga-line' :
       (layer.kind === 'polygon' || layer.kind === 'circle' ? ' ga-area' : '');
     var used = {};
-    mode.values.forEach(function (v) { used[v] = (used[v] || 0) + 1; });
+    if (mode.values) { mode.values.forEach(function (v) { used[v] = (used[v] || 0) + 1; }); }
+    else { used[0] = mode.n; }
     var h = ['<ul class="ga-legend">'];
     mode.classes.forEach(function (c, k) {
       if (!used[k]) { return; }
@@ -211,6 +447,9 @@
     });
     h.push('</ul>');
     if (layer.note) { h.push('<div class="ga-note">' + layer.note + '</div>'); }
+    if (layer.minZoom) {
+      h.push('<div class="ga-note">数量多，放大到第' + layer.minZoom + '级及以上时显示</div>');
+    }
     return h.join('');
   }
   var panel = L.control({position: 'topright'});
@@ -252,11 +491,8 @@
       var t = e.target;
       if (t.name === 'ga-tiles') { setTiles(t.value); }
       if (t.dataset.layer) {
-        var grp = state.groups[t.dataset.layer];
-        if (t.checked) { map.addLayer(grp); } else { map.removeLayer(grp); }
-        if (state.groups.counties && map.hasLayer(state.groups.counties)) {
-          state.groups.counties.bringToBack();
-        }
+        state.wanted[t.dataset.layer] = t.checked;
+        showLayers();
       }
       if (t.dataset.mode) {
         var layer = state.layers[t.dataset.mode];
@@ -289,7 +525,7 @@
         var f = layer.fields[0];
         for (var i = 0; i < layer.n && hits.length < 30; i++) {
           var v = cell(f, i);
-          if (v !== null && String(v).toLowerCase().indexOf(q) >= 0 && state.features[layer.id][i]) {
+          if (v !== null && String(v).toLowerCase().indexOf(q) >= 0 && hasGeometry(layer, i)) {
             hits.push([layer, i, v]);
           }
         }
@@ -301,14 +537,16 @@
       list.onclick = function (e) {
         var li = e.target.closest('li[data-hit]');
         if (!li) { return; }
-        var hit = hits[Number(li.dataset.hit)], f = state.features[hit[0].id][hit[1]];
-        if (!map.hasLayer(state.groups[hit[0].id])) {
-          map.addLayer(state.groups[hit[0].id]);
-          var box = document.querySelector('[data-layer="' + hit[0].id + '"]');
-          if (box) { box.checked = true; }
-        }
-        if (f.getLatLng) { map.setView(f.getLatLng(), Math.max(map.getZoom(), 15)); }
+        var hit = hits[Number(li.dataset.hit)];
+        build(hit[0].id);
+        var f = state.features[hit[0].id][hit[1]];
+        if (state.points[hit[0].id]) { f = null; }
+        state.wanted[hit[0].id] = true;
+        var box = document.querySelector('[data-layer="' + hit[0].id + '"]');
+        if (box) { box.checked = true; }
+        if (!f || f.getLatLng) { map.setView(centerOf(hit[0].id, hit[1]), Math.max(map.getZoom(), 15)); }
         else { map.fitBounds(f.getBounds(), {maxZoom: 16}); }
+        showLayers();
         openPopup(hit[0].id, hit[1]);
       };
     });
