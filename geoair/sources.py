@@ -22,9 +22,11 @@ from the source's sector), ``lift`` (cpf divided by the share of high hours amon
 all windy hours: above 1 means high hours come from there more often than from an
 average direction) and ``nwr_ratio`` (the direction-only wind regression at the
 bearing divided by the mean concentration of windy hours). A source that contains
-the station (distance 0) has no bearing; its cpf is the share of high hours among
-all windy hours. A closer source in the same direction as the true emitter scores
-higher than it: the ranking says where to look first, not who is guilty.
+the station (distance 0, e.g. the park of a park station) has no bearing: it is
+listed with the share of high hours among all windy hours as its cpf, but not
+ranked, since it lies in every direction. A closer source in the same direction as
+the true emitter scores higher than it: the ranking says where to look first, not
+who is guilty.
 """
 
 from __future__ import annotations
@@ -364,7 +366,8 @@ def suspects(near: pd.DataFrame, hourly: pd.DataFrame, *, pollutant: str = "PM2.
     -------
     geopandas.GeoDataFrame or pandas.DataFrame
         :data:`SUSPECT_COLUMNS`, one row per station, period and source, best first;
-        ``rank`` 1 is the prime suspect.
+        ``rank`` 1 is the prime suspect. Station-periods without any reading of the
+        pollutant have no rows.
     """
     if distance_scale_m <= 0:
         raise SchemaError(f"distance_scale_m={distance_scale_m!r} must be a positive number "
@@ -394,12 +397,16 @@ def suspects(near: pd.DataFrame, hourly: pd.DataFrame, *, pollutant: str = "PM2.
     windy_hours = res["hours"].sum(axis=1)
     windy_high = res["high"].sum(axis=1)
     windy_mean = _group_windy_mean(group, n_groups, ws_v, wd_v, val, calm_ms)
+    # station-periods with any concentration: the others (no readings) get no rows
+    has_data = np.bincount(group[np.isfinite(val)], minlength=n_groups) > 0
 
     # one row per (pair, period)
     pair_station = station_ids.get_indexer(near["station_id"].astype(str))
     pair_idx = np.repeat(np.arange(len(near)), n_p)
     per_idx = np.tile(np.arange(n_p), len(near))
     g = pair_station[pair_idx] * n_p + per_idx
+    keep = has_data[g] if len(g) else np.zeros(0, dtype=bool)
+    pair_idx, per_idx, g = pair_idx[keep], per_idx[keep], g[keep]
     bearing = near["bearing_deg"].to_numpy("float64")[pair_idx]
     distance = near["distance_m"].to_numpy("float64")[pair_idx]
     cpf_b = _interp_sectors(res["cpf"], g, bearing)
@@ -413,7 +420,7 @@ def suspects(near: pd.DataFrame, hourly: pd.DataFrame, *, pollutant: str = "PM2.
         nwr_ratio = np.where(np.isnan(bearing), 1.0, curve[g, deg] / windy_mean[g])
         lift = cpf_b / base[g]
     dist_w = 1.0 / (1.0 + distance / distance_scale_m)
-    enough = windy_hours[g] >= min_windy_hours
+    enough = (windy_hours[g] >= min_windy_hours) & ~np.isnan(bearing)
     score = np.where(enough, np.nan_to_num(cpf_b) * dist_w, np.nan)
 
     table = near.iloc[pair_idx].reset_index(drop=True)
@@ -440,7 +447,7 @@ def suspects(near: pd.DataFrame, hourly: pd.DataFrame, *, pollutant: str = "PM2.
     if top_n is not None:  # unranked station-periods keep their top_n nearest sources
         position = table.groupby(["station_id", "period"], sort=False).cumcount()
         table = table[position.to_numpy() < top_n]
-    short = int((windy_hours < min_windy_hours).sum())
+    short = int((has_data & (windy_hours < min_windy_hours)).sum())
     if short:
         log.warning("%d station-periods have fewer than %d windy hours and are not ranked",
                     short, min_windy_hours)
@@ -497,6 +504,48 @@ def source_layers(ws, *, kinds: Sequence[str] | None = None) -> dict[str, gpd.Ge
             log.info("no %s layer in the workspace; skipped", layer)
             continue
         out[layer] = frame
+    if "gate_roads" in out:
+        enterprises = out.get("enterprises")
+        if enterprises is None:
+            enterprises = ws.read("enterprises", required=False)
+        out["gate_roads"] = gate_road_sources(out["gate_roads"], enterprises)
+    return out
+
+
+def gate_road_sources(gate_roads: gpd.GeoDataFrame,
+                      enterprises: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """One source per factory gate from the gate-road stretches (``gate_roads`` layer).
+
+    The stretches of a gate are merged into one geometry (``id`` = gate id, ``name`` =
+    ``"企业名称(门名)道路"``, or ``"企业名称道路"`` without a gate name), and the enterprise's ``industry`` and ``status`` are
+    attached through ``enterprise_id``, so that a suspect gate road names its factory.
+    """
+    if "gate_id" not in gate_roads or len(gate_roads) == 0:
+        return gate_roads
+    frame = gate_roads[~(gate_roads.geometry.isna() | gate_roads.geometry.is_empty)]
+    keys = frame["gate_id"].astype(str)
+    merged = frame.geometry.groupby(keys.to_numpy(), sort=True).agg(
+        lambda geoms: shapely.union_all(np.asarray(geoms)))
+    first = frame.assign(gate_id=keys).drop_duplicates("gate_id").set_index("gate_id")
+    first = first.loc[merged.index]
+
+    def text(column: str) -> pd.Series:
+        if column not in first:
+            return pd.Series("", index=first.index)
+        return first[column].astype("object").where(first[column].notna(), "").astype(str)
+
+    out = gpd.GeoDataFrame({
+        "id": merged.index.astype(str),
+        "name": (text("enterprise_name") + ("(" + text("gate_name") + ")").where(
+            text("gate_name") != "", "") + "道路").to_numpy(),
+        "enterprise_id": text("enterprise_id").to_numpy(),
+    }, geometry=np.asarray(merged.to_numpy()), crs=gate_roads.crs)
+    if enterprises is not None and "id" in enterprises:
+        lookup = pd.DataFrame(enterprises).drop_duplicates("id")
+        lookup.index = lookup["id"].astype(str)
+        for column in _CARRIED:
+            if column in lookup:
+                out[column] = out["enterprise_id"].map(lookup[column]).to_numpy()
     return out
 
 
@@ -606,8 +655,48 @@ def station_wind_report(ws, *, station: str, pollutant: str, period: str,
     return report
 
 
+def station_plots(ws, frame: pd.DataFrame, ranked: pd.DataFrame, *, pollutant: str,
+                  span: str, settings: Mapping | None = None) -> pd.DataFrame:
+    """One polar-plot PNG per station over the whole of ``frame``, top 3 suspects marked.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``source_plots`` table: ``station_id``, ``station_name``, ``pollutant``,
+        ``period`` (``span``), ``png`` (path relative to the workspace root).
+    """
+    cfg = dict(settings or ws.settings["sources"])
+    names = dict(zip(ranked["station_id"], ranked["station_name"], strict=False))
+    top = ranked[ranked["rank"].notna()]
+    rows = []
+    for station_id, part in frame.groupby("station_id", sort=True):
+        if station_id not in names or part["value"].notna().sum() == 0:
+            continue
+        marks = (top[top["station_id"] == station_id].sort_values("score", ascending=False)
+                 .drop_duplicates("source_id").head(3))
+        path = wind.polar_plots(
+            part, plot_path(ws, station_id, pollutant), pollutant=pollutant,
+            title=f"{names[station_id]} {pollutant} {span}", sectors=int(cfg["sectors"]),
+            percentile=float(cfg["cpf_percentile"]), calm_ms=float(cfg["calm_ms"]),
+            sigma_deg=float(cfg["nwr_sigma_deg"]), h_ms=float(cfg["nwr_h_ms"]),
+            speed_kernel=cfg["nwr_speed_kernel"], marks=marks)
+        rows.append({"station_id": station_id, "station_name": names[station_id],
+                     "pollutant": pollutant, "period": span,
+                     "png": path.relative_to(ws.root).as_posix()})
+    return pd.DataFrame(rows, columns=["station_id", "station_name", "pollutant", "period",
+                                       "png"])
+
+
+def describe(row) -> str:
+    """One line about a suspect for people: name, kind, industry, distance, direction."""
+    kind = KIND_ZH.get(row.source_kind, row.source_kind)
+    industry = f", {row.industry}" if isinstance(row.industry, str) and row.industry else ""
+    return (f"{row.name} [{kind}{industry}] {row.distance_m:.0f} m, {row.bearing_deg:.0f}° "
+            f"{row.sector}, CPF {row.cpf:.2f}, score {row.score:.3f}")
+
+
 def demo_step(ws, echo) -> None:
-    """Sources near the sample stations, suspects per quarter, and a station's polar plot."""
+    """Sources near the sample stations, suspects per quarter, polar plots per station."""
     cfg = ws.settings["sources"]
     if not ws.has("stations"):
         echo("  no stations layer in the workspace: sources skipped")
@@ -616,7 +705,9 @@ def demo_step(ws, echo) -> None:
     near = near_sources(stations, source_layers(ws, kinds=cfg["layers"]),
                         radius_m=float(cfg["radius_m"]))
     ws.write("station_sources", near)
-    echo(f"  station_sources: {len(near)} sources within {cfg['radius_m']:g} m of "
+    kinds = ", ".join(f"{KIND_ZH.get(k, k)} {n}" for k, n in near["source_kind"].value_counts()
+                      .items())
+    echo(f"  station_sources: {len(near)} sources ({kinds}) within {cfg['radius_m']:g} m of "
          f"{near['station_id'].nunique()} of {len(stations)} stations")
     try:
         from geoair.readings import has_hourly
@@ -629,19 +720,20 @@ def demo_step(ws, echo) -> None:
     frame = load_wind(ws, pollutant=pollutant, station_ids=list(near["station_id"].unique()))
     ranked = suspects(near, frame, pollutant=pollutant, freq="quarter",
                       **suspect_options(cfg))
-    ws.write("source_suspects", ranked)
+    plots = station_plots(ws, frame, ranked, pollutant=pollutant, span="全部时段", settings=cfg)
+    with ws.transaction() as tx:
+        tx.write("source_suspects", ranked)
+        tx.write("source_plots", plots)
     leaders = ranked[ranked["rank"] == 1]
-    echo(f"  source_suspects: {len(ranked)} rows, {leaders['station_id'].nunique()} stations, "
-         f"periods {', '.join(sorted(leaders['period'].unique()))}")
-    for row in leaders.sort_values("score", ascending=False).head(5).itertuples():
-        echo(f"    {row.station_name} {row.period}: prime suspect {row.name} ({row.industry}), "
-             f"{row.distance_m:.0f} m at {row.bearing_deg:.0f}° ({row.sector}), "
-             f"CPF {row.cpf:.2f}, score {row.score:.3f}")
-    if len(leaders):
-        best = leaders.sort_values("score", ascending=False).iloc[0]
-        report = station_wind_report(ws, station=best["station_id"], pollutant=pollutant,
-                                     period=best["period"])
-        s = report["summary"]
-        echo(f"  {best['station_name']} {best['period']}: CPF peak {s['cpf_peak_deg']:.0f}°, "
-             f"NWR peak {s['nwr_peak_deg']:.0f}°, calm {s['calm_hours']} h; "
-             f"polar plots {report['png']}")
+    echo(f"  source_suspects: {len(ranked)} rows, {leaders['station_id'].nunique()} stations "
+         f"with wind, quarters {', '.join(sorted(leaders['period'].unique()))}")
+    kind_of = dict(zip(stations["id"].astype(str), stations.get("kind", ""), strict=False))
+    shown = leaders.assign(national=leaders["station_id"].map(kind_of).eq("国控"))
+    shown = shown.sort_values(["national", "station_id", "period"], ascending=[False, True, True])
+    for row in shown.head(12).itertuples():
+        echo(f"    {row.station_name} {row.period}: 1. {describe(row)}")
+    if len(shown) > 12:
+        echo(f"    ... {len(shown) - 12} more station-quarters in source_suspects")
+    echo(f"  polar plots of {len(plots)} stations in {ws.outputs_dir / 'sources'} "
+         "(table source_plots); one station and quarter: "
+         "geoair sources wind --station NAME --period 2024-01/2024-03")

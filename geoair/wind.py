@@ -643,8 +643,10 @@ def polar_plots(frame: pd.DataFrame, path: Path | str, *, title: str, pollutant:
         ax = axes[1]
         sec = prose[prose["sector"] >= 0]
         means = np.nan_to_num(sec["mean"].to_numpy())
-        top = means.max() if means.max() > 0 else 1.0
-        ax.bar(theta, means, width=width * 0.92, color=_cmap()(means / top), edgecolor="white")
+        low, top = float(means.min()), float(means.max())
+        shade = (means - low) / (top - low) if top > low else np.full(sectors, 0.5)
+        ax.bar(theta, means, width=width * 0.92, color=_cmap()(0.15 + 0.85 * shade),
+               edgecolor="white")
         ax.set_title(f"污染玫瑰（{pollutant} 平均浓度 {unit}）", pad=14)
         # CPF
         ax = axes[2]
@@ -656,13 +658,20 @@ def polar_plots(frame: pd.DataFrame, path: Path | str, *, title: str, pollutant:
                      f"{cp.attrs['threshold']:.0f} {unit}）", pad=14)
         if marks is not None and len(marks):
             rim = float(values.max()) * 1.08 if values.max() > 0 else 1.0
-            for _, mark in marks.iterrows():
+            legend = []
+            for number, (_, mark) in enumerate(marks.iterrows(), start=1):
                 if not np.isfinite(mark["bearing_deg"]):
                     continue
                 angle = np.deg2rad(float(mark["bearing_deg"]))
-                ax.plot([angle], [rim], marker="v", color="#c00000", markersize=8)
-                ax.annotate(str(mark["name"])[:12], (angle, rim), fontsize=7, color="#c00000",
-                            xytext=(4, 4), textcoords="offset points")
+                ax.plot([angle], [rim], marker="v", color="#c00000", markersize=7)
+                ax.annotate(str(number), (angle, rim), fontsize=8, color="#c00000",
+                            xytext=(3 + 7 * (number - 1), 5), textcoords="offset points")
+                distance = (f" {float(mark['distance_m']):.0f} m" if "distance_m" in mark
+                            else "")
+                legend.append(f"{number} {mark['name']}{distance} {angle * 180 / np.pi:.0f}°")
+            if legend:
+                ax.text(0.5, -0.14, "\n".join(legend), transform=ax.transAxes, ha="center",
+                        va="top", fontsize=8, color="#c00000")
         # NWR
         ax = axes[3]
         d = np.unique(grid["direction_deg"])

@@ -223,17 +223,47 @@ def test_suspects_missing_wind_is_not_ranked(stations, enterprises):
     assert feb["rank"].tolist() == [1, 2, 3]
 
 
-def test_suspect_inside_polygon_gets_average_direction(stations):
+def test_suspect_inside_polygon_is_listed_not_ranked(stations, enterprises):
     frame, _ = _year_of_wind(np.random.default_rng(7))
     park = gpd.GeoDataFrame({"id": ["P"], "name": ["本园区"]},
                             geometry=[shapely.Point(ST_LON, ST_LAT).buffer(0.01)],
                             crs="EPSG:4326")
-    near = sources.near_sources(stations, {"parks": park}, radius_m=5000)
+    near = sources.near_sources(stations, {"parks": park, "enterprises": enterprises},
+                                radius_m=5000)
     ranked = sources.suspects(near, frame, periods=["2020"])
-    row = ranked.iloc[0]
+    row = ranked[ranked["source_id"] == "P"].iloc[0]
     assert row["sector"] == "全方位" and row["distance_weight"] == 1.0
-    # cpf = share of high hours among windy hours, close to 0.25 for the 75th percentile
+    assert pd.isna(row["rank"]) and np.isnan(row["score"])
+    # its cpf is the share of high hours among windy hours: about 0.25 for the 75th
     assert 0.15 < row["cpf"] < 0.35 and row["lift"] == pytest.approx(1.0)
+    assert ranked["source_id"].iloc[0] == "E1" and ranked["rank"].iloc[0] == 1
+    assert ranked["source_id"].iloc[-1] == "P"
+
+
+def test_station_without_readings_gets_no_suspect_rows(stations, enterprises):
+    frame, _ = _year_of_wind(np.random.default_rng(8))
+    both = gpd.GeoDataFrame({"id": ["S1", "S3"], "name": ["赛鱼站", "无数据站"]},
+                            geometry=[shapely.Point(ST_LON, ST_LAT)] * 2, crs="EPSG:4326")
+    near = sources.near_sources(both, {"enterprises": enterprises}, radius_m=5000)
+    ranked = sources.suspects(near, frame, periods=["2020-03"])
+    assert set(ranked["station_id"]) == {"S1"}
+
+
+def test_gate_road_sources_merge_stretches_and_name_the_factory():
+    a = shapely.LineString([(113.0, 37.0), (113.001, 37.0)])
+    b = shapely.LineString([(113.001, 37.0), (113.001, 37.001)])
+    roads = gpd.GeoDataFrame({"gate_id": ["G1", "G1", "G2"], "gate_name": ["北门", "北门", None],
+                              "enterprise_id": ["E1", "E1", "E2"],
+                              "enterprise_name": ["甲焦化厂", "甲焦化厂", "乙水泥厂"]},
+                             geometry=[a, b, a], crs="EPSG:4326")
+    ents = pd.DataFrame({"id": ["E1", "E2"], "industry": ["焦化", "水泥"],
+                         "status": ["正常生产", "依法停产"]})
+    out = sources.gate_road_sources(roads, ents)
+    assert out["id"].tolist() == ["G1", "G2"]
+    assert out["name"].tolist() == ["甲焦化厂(北门)道路", "乙水泥厂道路"]
+    assert out["industry"].tolist() == ["焦化", "水泥"]
+    assert out.geometry.iloc[0].length == pytest.approx(a.length + b.length)
+    assert len(roads) == 3  # input untouched
 
 
 # --- command line -------------------------------------------------------------------------
@@ -285,7 +315,7 @@ def test_cli_near_writes_layer_and_excel(ws_sources, tmp_path):
 def test_cli_wind_prints_peak_and_writes_png_and_sheets(ws_sources, tmp_path):
     out = _run(["sources", "wind", "--station", "赛鱼站", "--period", "2020-10/2020-12",
                 "--sectors", "36", "-w", str(ws_sources.root), "--out", str(tmp_path / "w.xlsx")])
-    assert "#1 企业E1" in out
+    assert "#1 企业E1 [企业, 焦化]" in out
     png = ws_sources.outputs_dir / "sources" / "S1_PM2.5_2020-10_2020-12.png"
     assert png.exists() and str(png) in out
     sheets = pd.read_excel(tmp_path / "w.xlsx", sheet_name=None)
@@ -307,7 +337,7 @@ def test_cli_wind_unknown_station_says_which_exist(ws_sources):
 def test_cli_suspects_ranks_planted_source_and_lists_plots(ws_sources, tmp_path):
     out = _run(["sources", "suspects", "--period", "2020-10/2020-12", "--period", "2020-11",
                 "-w", str(ws_sources.root), "--out", str(tmp_path / "s.csv")])
-    assert "赛鱼站 2020-10/2020-12: 企业E1" in out
+    assert "赛鱼站 2020-10/2020-12: 企业E1 [企业, 焦化] 2000 m, 75°" in out
     ranked = ws_sources.read("source_suspects")
     leaders = ranked[ranked["rank"] == 1]
     assert set(leaders["source_id"]) == {"E1"} and set(leaders["period"]) == {

@@ -82,7 +82,7 @@ def wind_command(station: str, pollutant: str | None, period: str, sectors: int 
                  out_path: Path | None) -> None:
     """Wind rose, pollution rose, CPF and wind regression of one station and period, as
     numbers and as a PNG of polar plots (outputs/sources/)."""
-    from geoair.sources import station_wind_report
+    from geoair.sources import describe, station_wind_report
 
     ws = get_workspace(workspace_dir)
     cfg = _settings(ws, pollutant=pollutant, sectors=sectors, cpf_percentile=cpf_percentile)
@@ -101,8 +101,7 @@ def wind_command(station: str, pollutant: str | None, period: str, sectors: int 
     near = report["near"]
     ranked = near[near["rank"].notna()].head(5)
     for row in ranked.itertuples():
-        click.echo(f"  #{row.rank} {row.name} ({row.source_kind}) {row.distance_m:.0f} m at "
-                   f"{row.bearing_deg:.0f}°: CPF {row.cpf:.2f}, score {row.score:.3f}")
+        click.echo(f"  #{row.rank} {describe(row)}")
     if len(near) == 0:
         click.echo(f"  no sources within {cfg['radius_m']:g} m")
     click.echo(f"wrote {report['png']}")
@@ -128,17 +127,17 @@ def wind_command(station: str, pollutant: str | None, period: str, sectors: int 
               help="Only this station (name or id; repeatable).")
 @_radius
 @_layers
-@click.option("--plots/--no-plots", default=True, show_default=True,
+@click.option("--plots/--no-plots", "plots_wanted", default=True, show_default=True,
               help="Draw each station's polar plots over the whole span (outputs/sources/).")
 @workspace_option
 @out_option
 def suspects_command(pollutant: str | None, periods: tuple[str, ...], freq: str | None,
                      station_names: tuple[str, ...], radius_m: float | None, layers: str | None,
-                     plots: bool, workspace_dir: Path | None, out_path: Path | None) -> None:
+                     plots_wanted: bool, workspace_dir: Path | None, out_path: Path | None) -> None:
     """Rank, for each station and period, the sources in range by how well their bearing
     matches the wind sectors of high hours, weighted by distance (workspace layers
     source_suspects and source_plots)."""
-    from geoair import sources, wind
+    from geoair import sources
 
     ws = get_workspace(workspace_dir)
     cfg = _settings(ws, pollutant=pollutant, radius_m=radius_m, layers=layers, freq=freq)
@@ -156,40 +155,24 @@ def suspects_command(pollutant: str | None, periods: tuple[str, ...], freq: str 
                               periods=list(periods) or None)
     ranked = sources.suspects(near, frame, pollutant=pollutant, periods=list(periods) or None,
                               freq=str(cfg["freq"]), **sources.suspect_options(cfg))
-    plot_rows = []
-    if plots:
-        span = ", ".join(periods) if periods else "all"
-        top = ranked[ranked["rank"].notna()]
-        for station_id, part in frame.groupby("station_id", sort=True):
-            if station_id not in set(near["station_id"]) or part["value"].notna().sum() == 0:
-                continue
-            marks = (top[top["station_id"] == station_id]
-                     .drop_duplicates("source_id").sort_values("rank").head(3))
-            name = near.loc[near["station_id"] == station_id, "station_name"].iloc[0]
-            path = wind.polar_plots(
-                part, sources.plot_path(ws, station_id, pollutant), pollutant=pollutant,
-                title=f"{name} {pollutant} {span}", sectors=int(cfg["sectors"]),
-                percentile=float(cfg["cpf_percentile"]), calm_ms=float(cfg["calm_ms"]),
-                sigma_deg=float(cfg["nwr_sigma_deg"]), h_ms=float(cfg["nwr_h_ms"]),
-                speed_kernel=cfg["nwr_speed_kernel"], marks=marks)
-            plot_rows.append({"station_id": station_id, "station_name": name,
-                              "pollutant": pollutant, "period": span,
-                              "png": str(path.relative_to(ws.root))})
+    plots = None
+    if plots_wanted:
+        span = ", ".join(periods) if periods else "全部时段"
+        plots = sources.station_plots(ws, frame, ranked, pollutant=pollutant, span=span,
+                                      settings=cfg)
     with ws.transaction() as tx:
         tx.write("source_suspects", ranked)
-        if plot_rows:
-            tx.write("source_plots", pd.DataFrame(plot_rows))
+        if plots is not None and len(plots):
+            tx.write("source_plots", plots)
     leaders = ranked[ranked["rank"] == 1]
     click.echo(f"{len(ranked)} suspects for {ranked['station_id'].nunique()} stations and "
                f"{ranked['period'].nunique()} periods (workspace layer source_suspects)")
     for row in leaders.head(20).itertuples():
-        click.echo(f"  {row.station_name} {row.period}: {row.name} {row.distance_m:.0f} m at "
-                   f"{row.bearing_deg:.0f}° ({row.sector}), CPF {row.cpf:.2f}, "
-                   f"score {row.score:.3f}")
+        click.echo(f"  {row.station_name} {row.period}: {sources.describe(row)}")
     if len(leaders) > 20:
         click.echo(f"  ... and {len(leaders) - 20} more station-periods")
-    if plot_rows:
-        click.echo(f"polar plots of {len(plot_rows)} stations in "
+    if plots is not None and len(plots):
+        click.echo(f"polar plots of {len(plots)} stations in "
                    f"{ws.outputs_dir / 'sources'} (workspace table source_plots)")
     write_out(ranked.drop(columns="geometry"), out_path, layer="source_suspects")
 
