@@ -97,7 +97,8 @@ def build_frames(n_enterprises: int, seed: int = 42) -> dict[str, pd.DataFrame]:
         "inspection_date": inspections["inspection_date"].to_numpy()[who],
         "enterprise_id": enterprises["id"].to_numpy()[who],
         "enterprise_name": enterprises["name"].to_numpy()[who],
-        "problem": rng.choice(["料场未全封闭", "厂区道路积尘", "车辆未冲洗", "无组织排放"], n_cases),
+        "problem": rng.choice(["料场未全封闭", "厂区道路积尘", "车辆未冲洗", "无组织排放"],
+                              n_cases),
         "measure": rng.choice(["立行立改", "停产整治", "立案处罚"], n_cases),
         "fine_yuan": rng.choice([0.0, 10000.0, 50000.0], n_cases),
         "rectified": pd.array(rng.random(n_cases) < 0.5, dtype="boolean")})
@@ -128,7 +129,8 @@ def build_frames(n_enterprises: int, seed: int = 42) -> dict[str, pd.DataFrame]:
         crs=CRS)
     n_parks = max(2, n // 100)
     parks = gpd.GeoDataFrame({
-        "id": [f"P{i:04d}" for i in range(n_parks)], "name": [f"第{i}工业园区" for i in range(n_parks)],
+        "id": [f"P{i:04d}" for i in range(n_parks)],
+        "name": [f"第{i}工业园区" for i in range(n_parks)],
         "key_park": pd.array(rng.random(n_parks) < 0.3, dtype="boolean")},
         geometry=[_blob(rng, x, y, 0.02, 400) for x, y in zip(
             rng.uniform(WEST, EAST, n_parks), rng.uniform(SOUTH, NORTH, n_parks), strict=True)],
@@ -146,7 +148,8 @@ def build_frames(n_enterprises: int, seed: int = 42) -> dict[str, pd.DataFrame]:
         .round(), "good_days": rng.integers(10, 31, 3 * n_st)})
     n_heaps = max(2, n // 20)
     heaps = gpd.GeoDataFrame({
-        "id": [f"H{i:05d}" for i in range(n_heaps)], "name": [f"第{i}矸石山" for i in range(n_heaps)],
+        "id": [f"H{i:05d}" for i in range(n_heaps)],
+        "name": [f"第{i}矸石山" for i in range(n_heaps)],
         "owner_status": rng.choice(["有主", "无主"], n_heaps),
         "treatment": rng.choice(["已治理", "治理中", "未治理"], n_heaps),
         "burning": pd.array(rng.random(n_heaps) < 0.05, dtype="boolean"),
@@ -256,7 +259,8 @@ def main() -> None:
     if not args.no_browser:
         result = time_browser(folder / "province.html")
         pans, zooms = result["pan"], result["zoom"]
-        print(f"chromium, province: script done and first frame painted {result['first_paint_s']:.2f} s "
+        print(f"chromium, province: script done and first frame painted "
+              f"{result['first_paint_s']:.2f} s "
               f"after navigation [target < 5 s]; pan to painted frame mean "
               f"{np.mean(pans):.0f} ms, max {np.max(pans):.0f} ms; zoom mean {np.mean(zooms):.0f} "
               f"ms, max {np.max(zooms):.0f} ms; longest main-thread task "

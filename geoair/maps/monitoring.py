@@ -1,0 +1,278 @@
+"""Monitoring and patrol layers of the map: stations, station-suspect lines, patrols.
+
+Stations are coloured by target met/missed (``targets_check``), by AQI category
+(``station_monthly`` with an ``aqi`` or ``category`` column) and by kind; their
+popups hold the month's values and an inline SVG chart of monthly PM2.5.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoair.maps import styles
+from geoair.maps.model import (
+    _MONTHLY_SKIP,
+    _POLLUTANT_LABELS,
+    GROUPS,
+    LAYER_TITLES,
+    MapLayer,
+    Mode,
+    SubTable,
+    _class_index,
+    _col,
+    _fmt_date,
+    _fmt_number,
+    _fmt_numbers,
+    _month_of,
+    _pick,
+    _representative_points,
+)
+from geoair.maps.styles import StyleClass
+
+log = logging.getLogger(__name__)
+
+
+def _station_positions(table: pd.DataFrame, stations: pd.DataFrame, *columns: str) -> pd.Series:
+    ids = {v: i for i, v in enumerate(_col(stations, "id").astype(str))}
+    names = {v: i for i, v in enumerate(_col(stations, "name").astype(str))}
+    out = pd.Series(-1, index=table.index, dtype=np.int64)
+    for column in columns:
+        if column not in table.columns:
+            continue
+        for idx, value in table[column].items():
+            if out[idx] < 0:
+                out[idx] = ids.get(str(value), names.get(str(value), -1))
+    return out
+
+
+def _monthly_wide(monthly: pd.DataFrame) -> pd.DataFrame:
+    """station_monthly as one row per station and month (pivoting a long table)."""
+    pollutant, value = _pick(monthly, "pollutant"), _pick(monthly, "value", "mean")
+    month_col = _pick(monthly, "month", "period")
+    key = _pick(monthly, "station_id", "station", "station_name", "id", "name")
+    if key is None or month_col is None:
+        return pd.DataFrame()
+    frame = monthly.copy()
+    frame["_month"] = _month_of(frame[month_col])
+    if pollutant and value:
+        wide = frame.pivot_table(index=[key, "_month"], columns=pollutant, values=value,
+                                 aggfunc="first").reset_index()
+        wide.columns = [str(c) for c in wide.columns]
+        return wide.rename(columns={key: "_key"})
+    return frame.rename(columns={key: "_key"}).drop(columns=[month_col])
+
+
+def _sparkline(values: Sequence[float], labels: Sequence[str], title: str) -> str:
+    """A small inline SVG line chart; ``values`` are numbers, labels are "YYYY-MM" text."""
+    width, height, pad = 220, 60, 4
+    finite = [v for v in values if v is not None and np.isfinite(v)]
+    if len(finite) < 2:
+        return ""
+    lo, hi = min(finite), max(finite)
+    span = (hi - lo) or 1.0
+    step = (width - 2 * pad) / (len(values) - 1)
+    points = " ".join(
+        f"{pad + i * step:.1f},{height - pad - (v - lo) / span * (height - 2 * pad):.1f}"
+        for i, v in enumerate(values) if v is not None and np.isfinite(v))
+    caption = html.escape(f"{title}: {labels[0]} 至 {labels[-1]}, {lo:.0f}-{hi:.0f}")
+    return (f'<div class="ga-chart"><svg width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}"><polyline fill="none" stroke="#2171b5" '
+            f'stroke-width="2" points="{points}"/></svg><div>{caption}</div></div>')
+
+
+def _stations(frames, settings, month) -> MapLayer | None:
+    stations = frames.get("stations")
+    if stations is None or stations.empty:
+        return None
+    stations = stations.reset_index(drop=True)
+    n = len(stations)
+    fields = [("站点", _col(stations, "name")), ("编号", _col(stations, "id")),
+              ("类型", _col(stations, "kind")), ("县区", _col(stations, "county"))]
+    modes = [Mode("kind", "站点类型", styles.STATION_KIND,
+                  _class_index(_col(stations, "kind"), styles.STATION_KIND_ORDER, missing=5))]
+    tables: list[SubTable] = []
+    extra: dict[int, str] = {}
+    chosen = month
+    monthly = frames.get("station_monthly")
+    if monthly is not None and not monthly.empty:
+        wide = _monthly_wide(monthly)
+        if not wide.empty:
+            wide["_pos"] = _station_positions(wide, stations, "_key")
+            wide = wide[wide["_pos"] >= 0]
+            chosen = month or (wide["_month"].max() if len(wide) else None)
+            now = wide[wide["_month"] == chosen]
+            value_cols = [c for c in wide.columns if c not in ("_key", "_month", "_pos")
+                          and c not in _MONTHLY_SKIP and not str(c).startswith("days_")]
+            long = now[["_pos", *value_cols]].astype({c: object for c in value_cols}).melt(
+                id_vars="_pos", var_name="指标", value_name="数值")
+            long = long.sort_values("_pos", kind="stable")
+            numbers = pd.to_numeric(long["数值"], errors="coerce")
+            long["数值"] = _fmt_numbers(numbers, 3).where(
+                numbers.notna().to_numpy(), long["数值"].astype(object).where(
+                    long["数值"].notna(), None).to_numpy())
+            long["指标"] = [_POLLUTANT_LABELS.get(str(c).lower(), str(c)) for c in long["指标"]]
+            tables.append(SubTable(f"{chosen} 月度数值", ["指标", "数值"],
+                                   frame=long.rename(columns={"_pos": "_feature"})))
+            aqi_col = _pick(now, "aqi", "AQI")
+            cat_col = _pick(now, "category", "aqi_category", "类别")
+            if aqi_col or cat_col:
+                cls = np.full(n, 6, dtype=np.int16)
+                if cat_col:
+                    got = _class_index(now[cat_col], styles.AQI_NAMES, missing=6)
+                else:
+                    aqi = pd.to_numeric(now[aqi_col], errors="coerce").to_numpy()
+                    got = np.where(np.isfinite(aqi), np.searchsorted(styles.AQI_UPPER, aqi,
+                                                                     side="left"), 6)
+                cls[now["_pos"].to_numpy()] = got
+                modes.insert(0, Mode("aqi", "空气质量类别", styles.AQI, cls))
+            pm = _pick(wide, "PM2.5", "pm25", "pm25_ug_m3")
+            if pm:
+                for pos, group in wide.sort_values("_month").groupby("_pos"):
+                    series = pd.to_numeric(group[pm], errors="coerce").tolist()
+                    chart = _sparkline(series, group["_month"].tolist(), "PM2.5 月均值 µg/m³")
+                    if chart:
+                        extra[int(pos)] = chart
+    checks = frames.get("targets_check")
+    met_col = _pick(checks, "met", "达标")
+    if checks is not None and met_col is not None and not checks.empty:
+        checks = checks.copy()
+        scope = _pick(checks, "scope")
+        if scope:
+            checks = checks[checks[scope].isin(["station", "站点"])]
+        period = _pick(checks, "period", "month")
+        if period and len(checks):
+            checks = checks[checks[period].astype(str).str.len() <= 7]  # months, not quarters
+            months = _month_of(checks[period])
+            chosen = chosen or months.max()
+            checks = checks[months == chosen]
+        checks["_pos"] = _station_positions(checks, stations, *(
+            c for c in ("station_id", "target_name", "station", "name") if c in checks.columns))
+        checks = checks[checks["_pos"] >= 0]
+        if len(checks):
+            met = checks[met_col].astype("boolean")
+            missed = checks.assign(_missed=met.eq(False)).groupby("_pos")["_missed"].any()
+            cls = np.full(n, 2, dtype=np.int16)
+            cls[missed.index.to_numpy()] = np.where(missed.to_numpy(), 1, 0)
+            modes.insert(0, Mode("target", "目标达标", styles.TARGET, cls))
+            metric, actual, target = (_pick(checks, "metric"), _pick(checks, "actual", "value"),
+                                      _pick(checks, "target"))
+            rows = {}
+            for pos, (_, record) in zip(checks["_pos"], checks.iterrows(), strict=True):
+                rows.setdefault(int(pos), []).append([
+                    str(record[metric]) if metric else None,
+                    _fmt_number(record[actual], 2) if actual else None,
+                    _fmt_number(record[target], 2) if target else None,
+                    {True: "达标", False: "未达标"}.get(record[met_col])])
+            tables.append(SubTable(f"{chosen} 目标考核", ["指标", "实际", "目标", "结果"], rows))
+    return MapLayer("stations", LAYER_TITLES["stations"], GROUPS["stations"], "point",
+                    stations.geometry, modes, fields, tables, extra_html=extra,
+                    note=f"统计月份: {chosen}" if chosen else "")
+
+
+def _patrol(frames) -> tuple[MapLayer | None, MapLayer | None]:
+    """The patrol routes (lines, one colour per team) and numbered stops."""
+    out: list[MapLayer | None] = [None, None]
+    routes = frames.get("patrol_routes")
+    if routes is not None and not routes.empty:
+        routes = routes.reset_index(drop=True)
+        team_col = _pick(routes, "team", "team_id", "组")
+        teams = _col(routes, team_col or "team").astype(str)
+        order = list(dict.fromkeys(teams))
+        classes = tuple(StyleClass(f"第{t}组" if t.isdigit() else t,
+                                   styles.PATROL_TEAMS[i % len(styles.PATROL_TEAMS)])
+                        for i, t in enumerate(order))
+        cls = np.array([order.index(t) for t in teams], dtype=np.int16)
+        length = _pick(routes, "length_m", "distance_m")
+        fields = [("巡查组", teams), ("日期", _col(routes, _pick(routes, "date") or "date").map(
+            lambda v: _fmt_date(v) if not isinstance(v, str) else v))]
+        if length:
+            fields.append(("路线长度(公里)", pd.to_numeric(routes[length], errors="coerce").map(
+                lambda v: None if pd.isna(v) else round(v / 1000, 2))))
+        out[0] = (MapLayer("patrol_routes", LAYER_TITLES["patrol_routes"],
+                            GROUPS["patrol_routes"], "line", routes.geometry,
+                            [Mode("team", "巡查组", classes, cls)], fields))
+    stops = frames.get("patrol_stops")
+    if stops is not None and not stops.empty:
+        stops = stops.reset_index(drop=True)
+        team_col = _pick(stops, "team", "team_id")
+        teams = _col(stops, team_col or "team").astype(str)
+        order = list(dict.fromkeys(teams))
+        classes = tuple(StyleClass(f"第{t}组" if t.isdigit() else t,
+                                   styles.PATROL_TEAMS[i % len(styles.PATROL_TEAMS)])
+                        for i, t in enumerate(order))
+        cls = np.array([order.index(t) for t in teams], dtype=np.int16)
+        seq = _col(stops, _pick(stops, "order", "stop", "seq", "sequence") or "order")
+        name = _col(stops, _pick(stops, "site_name", "name", "enterprise_name") or "name")
+        fields = [("点位", name), ("巡查组", teams), ("顺序", seq.map(_fmt_number)),
+                  ("原因", _col(stops, _pick(stops, "reason", "reasons") or "reason")),
+                  ("风险分", pd.to_numeric(_col(stops, _pick(stops, "risk", "score") or "risk"),
+                                        errors="coerce").map(_fmt_number))]
+        out[1] = (MapLayer("patrol_stops", LAYER_TITLES["patrol_stops"],
+                            GROUPS["patrol_stops"], "point", _representative_points(
+                                stops.geometry), [Mode("team", "巡查组", classes, cls)], fields,
+                            labels=seq.map(lambda v: "" if pd.isna(v) else str(_fmt_number(v)))))
+    return out[0], out[1]
+
+
+def _suspects(frames) -> MapLayer | None:
+    suspects = frames.get("source_suspects")
+    if suspects is None or suspects.empty:
+        return None
+    suspects = suspects.reset_index(drop=True)
+    rank_col = _pick(suspects, "rank")
+    if rank_col is not None:
+        suspects = suspects[pd.to_numeric(suspects[rank_col], errors="coerce") <= 3]
+        suspects = suspects.reset_index(drop=True)
+    if isinstance(suspects, gpd.GeoDataFrame) and suspects.geometry.name in suspects:
+        geometry = suspects.geometry
+    else:
+        geometry = _suspect_lines(suspects, frames)
+        if geometry is None:
+            log.info("source_suspects has no geometry and no station/source coordinates; "
+                     "not drawn")
+            return None
+    keep = geometry.notna().to_numpy() & ~geometry.is_empty.to_numpy()
+    suspects, geometry = suspects[keep].reset_index(drop=True), geometry[keep].reset_index(
+        drop=True)
+    fields = [("疑似源", _col(suspects, _pick(suspects, "source_name", "name") or "source_name")),
+              ("站点", _col(suspects, _pick(suspects, "station_name", "station",
+                                          "station_id") or "station")),
+              ("排名", _col(suspects, rank_col or "rank").map(_fmt_number)),
+              ("得分", pd.to_numeric(_col(suspects, _pick(suspects, "score") or "score"),
+                                   errors="coerce").map(lambda v: _fmt_number(v, 3))),
+              ("距离(米)", pd.to_numeric(_col(suspects, _pick(suspects, "distance_m") or "d"),
+                                      errors="coerce").map(_fmt_number))]
+    return MapLayer("source_suspects", LAYER_TITLES["source_suspects"],
+                    GROUPS["source_suspects"], "line", geometry,
+                    [Mode("suspect", "站点-疑似污染源", (styles.SUSPECT,),
+                          np.zeros(len(suspects), dtype=np.int16))], fields)
+
+
+def _suspect_lines(table: pd.DataFrame, frames) -> gpd.GeoSeries | None:
+    """Lines station -> source from ids, when the suspects table has no geometry."""
+    stations = frames.get("stations")
+    station_col = _pick(table, "station_id", "station")
+    source_col = _pick(table, "source_id")
+    if stations is None or station_col is None or source_col is None:
+        return None
+    where = {}
+    for name in ("enterprises", "gangue_heaps"):
+        layer = frames.get(name)
+        if layer is not None:
+            points = _representative_points(layer.geometry)
+            where.update(zip(_col(layer, "id").astype(str), points, strict=True))
+    station_at = dict(zip(_col(stations, "id").astype(str), stations.geometry, strict=True))
+    station_at.update(zip(_col(stations, "name").astype(str), stations.geometry, strict=True))
+    lines = []
+    for station, source in zip(table[station_col].astype(str), table[source_col].astype(str),
+                               strict=True):
+        a, b = station_at.get(station), where.get(source)
+        lines.append(shapely.LineString([a, b]) if a is not None and b is not None else None)
+    return gpd.GeoSeries(lines, crs=stations.crs)
