@@ -60,6 +60,9 @@ def parse_bool(value: object) -> bool | None:
         return True
     if key in _FALSE:
         return False
+    # "是否", "有无": the question copied from the header, not an answer.
+    if len(key) >= 2 and {key[0], key[1]} in ({"是", "否"}, {"有", "无"}):
+        raise ValueError(f"“{text}” names both answers; write 是 or 否 (有 or 无)")
     # "是（已苫盖）", "否，部分未封闭": the answer comes first.
     if key[0] in "是有√✓":
         return True

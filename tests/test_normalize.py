@@ -38,6 +38,17 @@ def test_yes_no_refuses_other_words():
         parse_bool("也许")
 
 
+@pytest.mark.parametrize("text", ["是否", "有无", "否是"])
+def test_yes_no_refuses_both_answers(text):
+    with pytest.raises(ValueError, match="both answers"):
+        parse_bool(text)
+
+
+def test_answer_with_a_remark():
+    assert parse_bool("是（已苫盖）") is True
+    assert parse_bool("否，部分未封闭") is False
+
+
 @pytest.mark.parametrize(("text", "number"), [
     ("9", 9.0), ("９", 9.0), ("9吨", 9.0), ("１２．５", 12.5), ("1,200元", 1200.0),
     ("0.5万元", 5000.0), ("3个", 3.0), (" -2 ", -2.0), (7, 7.0), ("1e3", 1000.0),

@@ -431,6 +431,8 @@ def test_manifest_imports_with_only_the_planted_rejects(tmp_path, rebuilt):
     unknown, number = planted["inspection_unknown_name"], planted["inspection_bad_number"]
     assert unknown[1] in rejected[unknown[0]]
     assert number[1] in rejected[number[0]]
+    yes_no = planted["inspection_bad_yes_no"]
+    assert yes_no[1] in rejected[yes_no[0]]
     others = {f: rows for f, rows in rejected.items() if not f.startswith("inspections")}
     assert all(rows == [] for rows in others.values()), others
     assert len(ws.read("enterprises")) == 155 and len(ws.read("gangue_heaps")) == 40
