@@ -5,8 +5,8 @@ every factory gate to be washed and swept. :func:`plan_sweeping` finds, for ever
 gate, the stretches of every road inside the circle of radius R around it, and
 turns them into the layers and tables of a sweeping plan (see :class:`SweepPlan`).
 
-Lengths are exact to better than a millimetre: roads are clipped to the true circle
-around each gate in the gate's own azimuthal equidistant projection (see
+Lengths are exact to about 1e-8 m: roads are clipped to the true (geodesic) circle
+around each gate by an intersection solved in earth-centred coordinates (see
 :mod:`geoair.buffers`, "How exact the clipping is"); no Gauss-Krüger zone is used,
 so gates on both sides of 112.5°E are alike.
 """
@@ -73,7 +73,7 @@ class SweepPlan:
         ``radius_m``, ``road_length_m``, ``roads``.
     sweep_tasks : DataFrame
         One row per enterprise: ``enterprise_id``, ``enterprise_name``, ``county``,
-        ``status``, ``gates`` (ids), ``n_gates``, ``roads`` (names), ``n_roads``,
+        ``status``, ``gates`` (ids), ``n_gates``, ``roads`` (names), ``n_roads`` (names),
         ``length_m`` (stretches shared by two gates counted once),
         ``gate_length_sum_m`` (per-gate lengths added up), ``gates_without_road``.
     gate_findings : GeoDataFrame
@@ -469,7 +469,7 @@ def _sweep_tasks(g: _Gates, enterprises: gpd.GeoDataFrame | None, layer: gpd.Geo
     labels = layer.assign(label=_road_labels(layer), code=pd.Series(
         layer["enterprise_id"]).map({k: i for i, k in enumerate(uniques)}))
     roads = labels.groupby("code")["label"].agg(lambda s: "、".join(dict.fromkeys(s)))
-    counts = labels.groupby("code")["road_id"].nunique()
+    counts = labels.groupby("code")["label"].nunique()  # named roads, not features
     frame["roads"] = roads.reindex(range(n_ent)).to_numpy()
     frame["n_roads"] = counts.reindex(range(n_ent)).fillna(0).astype(int).to_numpy()
     frame["length_m"] = union

@@ -6,7 +6,7 @@ near roads (as factory gates do) and some in the open. It then times, on the sam
 data in the same run:
 
 - geoair: :func:`geoair.gate_roads.gate_roads` (STRtree candidates, exact clipping to
-  the true circle in a per-gate azimuthal equidistant frame, merged lines per gate
+  the true circle, solved in earth-centred coordinates, merged lines per gate
   and road, lengths);
 - the obvious geopandas approach: reproject to the Gauss-Krüger zone of the data's
   middle, ``buffer(radius)`` the gates, ``geopandas.overlay`` with the roads, take

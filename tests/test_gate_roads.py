@@ -229,3 +229,21 @@ def test_cli_buffer(ws_scene, tmp_path):
     assert out.exists()
     result = run("buffer", "heaps", "--distance", "500", "-w", str(ws_scene.root))
     assert result.exit_code == 1 and "gangue_heaps" in result.output
+
+
+def test_road_split_into_features_at_a_gate(scene):
+    gates, roads, enterprises = scene
+    # R1 cut at G1 into two features of the same name: two rows at G1, same totals
+    west = geodesic(at(270, 400), 90, 400)
+    east = geodesic((LON0, LAT0), 90, 400)
+    split = gpd.GeoDataFrame(
+        {"id": ["R1a", "R1b"], "name": ["桃北路", "桃北路"], "road_class": ["primary"] * 2},
+        geometry=[west, east], crs="EPSG:4326")
+    roads = gpd.GeoDataFrame(pd.concat([split, roads.iloc[1:]], ignore_index=True),
+                             crs="EPSG:4326")
+    plan = plan_sweeping(gates, roads, enterprises)
+    g1 = plan.gate_roads[plan.gate_roads.gate_id == "G1"].set_index("road_id")["length_m"]
+    assert g1.to_dict() == pytest.approx({"R1a": 100.0, "R1b": 100.0}, rel=1e-6)
+    tasks = plan.sweep_tasks.set_index("enterprise_id")
+    assert tasks.loc["E1", "length_m"] == pytest.approx(450.0, rel=1e-6)
+    assert tasks.loc["E1", "n_roads"] == 2 and tasks.loc["E1", "roads"] == "桃北路、北环路"
