@@ -154,6 +154,30 @@ def _register_source(con: duckdb.DuckDBPyConnection, source: pd.DataFrame | str 
                     f"value FROM read_parquet('{path}', hive_partitioning = true)")
 
 
+def _month_sources(hourly: pd.DataFrame | str | Path) -> list[pd.DataFrame | str]:
+    """One source per ``year=Y/month=M`` partition of a Parquet store, else the source."""
+    if isinstance(hourly, pd.DataFrame):
+        return [hourly]
+    import glob as globbing
+
+    files = sorted(globbing.glob(str(hourly)))
+    if not files:
+        raise IndicatorError(f"No readings files match {hourly}. Import readings first "
+                             "(geoair import readings FILE).")
+    folders = sorted({str(Path(f).parent) for f in files},
+                     key=lambda d: (_partition_key(d) is None, _partition_key(d) or (0, 0)))
+    if len(folders) == 1 or any(_partition_key(d) is None for d in folders):
+        return [str(hourly)]
+    return [str(Path(d) / "*.parquet") for d in folders]
+
+
+def _partition_key(folder: str) -> tuple[int, int] | None:
+    import re
+
+    match = re.search(r"year=(\d+)[/\\]month=(\d+)$", folder)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
 def _round_sql(expr: str, decimals: int) -> str:
     # Round to 6 decimals first so that float noise (45.4999999999) does not decide a half.
     return f"round_even(round({expr}, 6), {decimals})"
@@ -258,14 +282,21 @@ def daily_values(hourly: pd.DataFrame | str | Path, *, min_hours: int = 20,
     """
     own = con is None
     con = con or connect()
+    sql = daily_sql(min_hours=min_hours, min_hours_8h=min_hours_8h,
+                    min_windows_8h=min_windows_8h, o3_8h_limit=o3_8h_limit, where=where)
     try:
-        _register_source(con, hourly)
-        sql = daily_sql(min_hours=min_hours, min_hours_8h=min_hours_8h,
-                        min_windows_8h=min_windows_8h, o3_8h_limit=o3_8h_limit, where=where)
-        daily = con.execute(sql).df()
+        parts = []
+        # A store partitioned by the month of each hour's day (geoair.readings) is done
+        # one month at a time: smaller hash tables, bounded memory, same result.
+        for source in _month_sources(hourly):
+            _register_source(con, source)
+            parts.append(con.execute(sql).df())
     finally:
         if own:
             con.close()
+    daily = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    if len(parts) > 1:
+        daily = daily.sort_values(["station_id", "date"], kind="stable", ignore_index=True)
     daily["date"] = pd.to_datetime(daily["date"])
     return _with_aqi(daily, min_hours=min_hours, min_windows_8h=min_windows_8h)
 

@@ -2,7 +2,10 @@
 
 Hourly readings are stored in the workspace as Parquet, long form, partitioned by
 year and month (``readings/hourly/year=2020/month=11/data.parquet``), so DuckDB reads
-one month of a province without touching the rest (hive partitioning). Columns:
+one month of a province without touching the rest (hive partitioning). The month is
+that of the day each hour belongs to (the hour labelled 2020-11-01 00:00 ends October
+31 and is stored with October), so a day never spans two files; within a file rows
+are sorted by pollutant, station and time. Columns:
 
 ``station_id`` (str, = stations.id), ``time`` (China Standard Time, naive, labelled by
 the END of the hour), ``pollutant`` (PM2.5 PM10 SO2 NO2 CO O3 WS WD), ``value``
@@ -411,8 +414,11 @@ def store_hourly(ws: Workspace, readings: pd.DataFrame) -> int:
     frame = readings[list(HOURLY_COLUMNS)].copy()
     frame["time"] = pd.to_datetime(frame["time"]).astype("datetime64[us]")
     frame["value"] = frame["value"].astype("float64")
-    years = frame["time"].dt.year
-    months = frame["time"].dt.month
+    # Partitioned by the month of the day each hour belongs to (the hour ending at
+    # 2020-11-01 00:00 is the last of October 31): a day never spans two files.
+    day_of = frame["time"] - pd.Timedelta(hours=1)
+    years = day_of.dt.year
+    months = day_of.dt.month
     for (year, month), part in frame.groupby([years, months], sort=True):
         target = hourly_dir(ws) / f"year={year}" / f"month={month}" / "data.parquet"
         if target.exists():
@@ -474,7 +480,8 @@ def load_hourly(ws: Workspace, *, station_ids: Sequence[str] | None = None,
         where.append("time >= ?")
         params.append(lo.to_pydatetime())
         where.append("(year > ? OR (year = ? AND month >= ?))")
-        params += [lo.year, lo.year, lo.month]
+        first = lo - pd.Timedelta(hours=1)  # partitions are by the day of the hour
+        params += [first.year, first.year, first.month]
     if end is not None:
         text = str(end)
         hi = pd.Timestamp(end)
@@ -483,7 +490,8 @@ def load_hourly(ws: Workspace, *, station_ids: Sequence[str] | None = None,
         where.append("time <= ?")
         params.append(hi.to_pydatetime())
         where.append("(year < ? OR (year = ? AND month <= ?))")
-        params += [hi.year, hi.year, hi.month]
+        last = hi - pd.Timedelta(hours=1)
+        params += [last.year, last.year, last.month]
     if station_ids is not None:
         where.append("list_contains(?, station_id)")
         params.append([str(s) for s in station_ids])

@@ -187,6 +187,9 @@ def test_store_partitions_and_replaces(ws):
     parts = sorted(p.relative_to(hourly_dir(ws)).as_posix()
                    for p in hourly_dir(ws).rglob("*.parquet"))
     assert parts == ["year=2020/month=10/data.parquet", "year=2020/month=11/data.parquet"]
+    # The hour ending 2020-11-01 00:00 belongs to October 31, and is stored with October.
+    october = pd.read_parquet(hourly_dir(ws) / "year=2020" / "month=10" / "data.parquet")
+    assert october["time"].max() == pd.Timestamp("2020-11-01 00:00")
     # A corrected value for one stored station-hour replaces it; nothing is duplicated.
     store_hourly(ws, sample("S01", "2020-11-01 00:00", 1, value=99.0))
     got = load_hourly(ws, station_ids=["S01"])
