@@ -204,7 +204,12 @@ def _parser(kind: str, choices: dict):
         return parse_date
     if kind == "enum":
         return EnumParser(choices)
-    return clean_text
+    return _free_text
+
+
+def _free_text(value: object) -> str | None:
+    """Free text as the user typed it (full-width punctuation kept), stripped."""
+    return clean_text(value, fold=False)
 
 
 def _parse_fields(spec: TableSpec, raw: RawTable, reasons: dict[int, list[str]]) -> pd.DataFrame:

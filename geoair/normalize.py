@@ -34,18 +34,24 @@ def halfwidth(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def clean_text(value: object) -> str | None:
-    """Return the cell as stripped text, or None when it is empty."""
+def clean_text(value: object, *, fold: bool = True) -> str | None:
+    """Return the cell as stripped text, or None when it is empty.
+
+    With ``fold`` (for codes, numbers and categories) full-width characters become
+    ASCII; without it (for free text such as problem descriptions) the user's text is
+    kept as typed, only stripped.
+    """
     if value is None:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
     if value is pd.NaT:
         return None
-    text = halfwidth(str(value)).strip()
-    if text.lower() in _EMPTY:
+    text = str(value).strip()
+    folded = halfwidth(text).strip()
+    if folded.lower() in _EMPTY:
         return None
-    return text
+    return folded if fold else text
 
 
 def parse_bool(value: object) -> bool | None:

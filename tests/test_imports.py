@@ -259,6 +259,16 @@ def test_unknown_enterprise_suggests_close_names(ws_with_ledger, tmp_path):
     assert "阳泉市乙焦化有限公司" in reason
 
 
+def test_free_text_is_kept_as_typed(ws_with_ledger, tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text(
+        "检查日期,企业名称,问题简要描述,整改措施\n"
+        "2024-03-05,阳泉市甲耐火材料有限公司,料场未苫盖，道路积尘（约２００米）,立即清扫\n",
+        encoding="utf-8")
+    import_file(ws_with_ledger, "cases", path)
+    assert ws_with_ledger.read("cases")["problem"].tolist() == ["料场未苫盖，道路积尘（约２００米）"]
+
+
 def test_cases_measures_and_fines(ws_with_ledger, tmp_path):
     path = tmp_path / "cases.csv"
     path.write_text(
