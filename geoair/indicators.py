@@ -288,9 +288,17 @@ def daily_values(hourly: pd.DataFrame | str | Path, *, min_hours: int = 20,
         parts = []
         # A store partitioned by the month of each hour's day (geoair.readings) is done
         # one month at a time: smaller hash tables, bounded memory, same result.
-        for source in _month_sources(hourly):
+        sources = _month_sources(hourly)
+        for source in sources:
             _register_source(con, source)
             parts.append(con.execute(sql).df())
+        if len(parts) > 1 and pd.concat([p[["station_id", "date"]] for p in parts]).duplicated(
+                ).any():
+            # A day spread over two partitions (a store not written by geoair.readings):
+            # do it in one query instead.
+            log.warning("some days span two readings partitions; computing in one pass")
+            _register_source(con, hourly)
+            parts = [con.execute(sql).df()]
     finally:
         if own:
             con.close()

@@ -235,3 +235,26 @@ def test_inputs_not_modified():
     period_values(daily)
     pd.testing.assert_frame_equal(frame, before)
     pd.testing.assert_frame_equal(daily, daily_before)
+
+
+def test_store_partitions_give_whole_days(tmp_path):
+    from geoair.readings import hourly_glob, store_hourly
+    from geoair.workspace import init_workspace
+
+    ws = init_workspace(tmp_path / "ws")
+    times = day_hours("2020-10-31", range(1, 25)) + day_hours("2020-11-01", range(1, 25))
+    store_hourly(ws, hourly("A", "PM2.5", times, 40.0))
+    daily = daily_values(hourly_glob(ws))
+    assert daily["date"].tolist() == [pd.Timestamp("2020-10-31"), pd.Timestamp("2020-11-01")]
+    assert daily["n_PM25"].tolist() == [24, 24]
+
+
+def test_day_split_over_two_files_is_still_one_day(tmp_path):
+    # Files not written by geoair (the 00:00 hour in the next month's folder).
+    frame = hourly("A", "PM2.5", day_hours("2020-10-31", range(1, 25)), 40.0)
+    for month, part in ((10, frame.iloc[:23]), (11, frame.iloc[23:])):
+        folder = tmp_path / "year=2020" / f"month={month}"
+        folder.mkdir(parents=True)
+        part.to_parquet(folder / "data.parquet")
+    daily = daily_values(str(tmp_path / "year=*" / "month=*" / "*.parquet"))
+    assert daily["n_PM25"].tolist() == [24]
