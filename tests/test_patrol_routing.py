@@ -76,7 +76,8 @@ def test_sites_snap_to_the_largest_connected_part():
 
 
 def test_multilines_and_duplicate_segments():
-    line = shapely.MultiLineString([[(X0, Y0), (X0 + 100, Y0)], [(X0 + 100, Y0), (X0 + 100, Y0 + 100)]])
+    line = shapely.MultiLineString([[(X0, Y0), (X0 + 100, Y0)],
+                                    [(X0 + 100, Y0), (X0 + 100, Y0 + 100)]])
     dup = shapely.LineString([(X0, Y0), (X0 + 100, Y0)])
     layer = gpd.GeoDataFrame(geometry=[line, dup], crs=GK).to_crs(4326)
     graph = build_road_graph(layer, crs=GK)

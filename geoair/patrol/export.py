@@ -153,8 +153,8 @@ def write_kml(plan: PatrolPlan, path: Path | str) -> Path:
         for row in stops.itertuples():
             mark = _sub(folder, f"{q}Placemark")
             _sub(mark, f"{q}name", _stop_label(row))
-            _sub(mark, f"{q}description",
-                 f"{row.kind_zh}；{row.why}；{row.reasons}；累计 {row.distance_so_far_m / 1000:.1f} 公里")
+            so_far = f"累计 {row.distance_so_far_m / 1000:.1f} 公里"
+            _sub(mark, f"{q}description", f"{row.kind_zh}；{row.why}；{row.reasons}；{so_far}")
             _sub(mark, f"{q}styleUrl", f"#team{team}")
             _sub(_sub(mark, f"{q}Point"), f"{q}coordinates", f"{row.lon:.7f},{row.lat:.7f}")
     return _write_bytes(Path(path), _xml(root))

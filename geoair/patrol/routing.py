@@ -436,7 +436,8 @@ def _or_opt(dist: Array, routes: list[list[int]], max_stops: int, depot: int) ->
     fwd = dist[e_prev[None, :], first[:, None]] + dist[last[:, None], e_next[None, :]] - base
     rev = dist[e_prev[None, :], last[:, None]] + dist[first[:, None], e_next[None, :]] - base
     same = e_route[None, :] == s_route[:, None]
-    touching = same & (e_k[None, :] >= s_i[:, None] - 1) & (e_k[None, :] <= (s_i + s_len - 1)[:, None])
+    touching = same & (e_k[None, :] >= s_i[:, None] - 1) & (
+        e_k[None, :] <= (s_i + s_len - 1)[:, None])
     too_full = ~same & (sizes[e_route][None, :] + s_len[:, None] > max_stops)
     whole = same & (sizes[s_route] == s_len)[:, None]
     gain = np.minimum(fwd, rev) - removed[:, None]
@@ -476,7 +477,8 @@ def _insert_without(dist: Array, route: list[int], others: NDArray[np.int64],
     keep[np.arange(a), np.arange(a) + 1] = False
     old = np.where(keep[:, :, None], edge[None, :, :], np.inf).min(axis=1)
     p, q = seq[:-2], seq[2:]
-    new = dist[p[:, None], others[None, :]] + dist[others[None, :], q[:, None]] - dist[p, q][:, None]
+    new = (dist[p[:, None], others[None, :]] + dist[others[None, :], q[:, None]]
+           - dist[p, q][:, None])
     return np.minimum(old, new)
 
 
