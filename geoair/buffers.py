@@ -280,7 +280,8 @@ class RoadSegments:
     Attributes
     ----------
     x0, y0, x1, y1 : numpy.ndarray of float
-        Start and end longitude/latitude of every segment, in road order.
+        Start and end longitude/latitude of every segment, road by road in the roads'
+        order and along each road (callers rely on this order).
     road : numpy.ndarray of int
         Position (0-based row) of the segment's road in the roads layer.
     """
@@ -295,6 +296,12 @@ class RoadSegments:
         return len(self.x0)
 
     @cached_property
+    def bounds(self) -> tuple[Array, Array, Array, Array]:
+        """Each segment's bounding box: (xmin, xmax, ymin, ymax), degrees."""
+        return (np.minimum(self.x0, self.x1), np.maximum(self.x0, self.x1),
+                np.minimum(self.y0, self.y1), np.maximum(self.y0, self.y1))
+
+    @cached_property
     def chunks(self) -> tuple[shapely.STRtree, NDArray[np.int64], NDArray[np.int64]]:
         """Spatial index of the roads in chunks of up to 16 consecutive segments.
 
@@ -307,22 +314,17 @@ class RoadSegments:
             road from dragging all its segments into every query near it.
         """
         n = len(self)
+        if n == 0:
+            empty = np.empty(0, dtype=np.int64)
+            return shapely.STRtree(np.empty(0, dtype=object)), empty, empty
         position = np.arange(n)
-        new_road = np.r_[True, self.road[1:] != self.road[:-1]] if n else np.zeros(0, bool)
-        road_start = np.maximum.accumulate(np.where(new_road, position, 0)) if n else position
+        new_road = np.r_[True, self.road[1:] != self.road[:-1]]
+        road_start = np.maximum.accumulate(np.where(new_road, position, 0))
         starts = np.flatnonzero(new_road | ((position - road_start) % _CHUNK == 0))
         lengths = np.diff(np.r_[starts, n])
-        xmin = np.minimum(self.x0, self.x1)
-        xmax = np.maximum(self.x0, self.x1)
-        ymin = np.minimum(self.y0, self.y1)
-        ymax = np.maximum(self.y0, self.y1)
-        if n:
-            boxes = shapely.box(np.minimum.reduceat(xmin, starts),
-                                np.minimum.reduceat(ymin, starts),
-                                np.maximum.reduceat(xmax, starts),
-                                np.maximum.reduceat(ymax, starts))
-        else:
-            boxes = np.empty(0, dtype=object)
+        xmin, xmax, ymin, ymax = self.bounds
+        boxes = shapely.box(np.minimum.reduceat(xmin, starts), np.minimum.reduceat(ymin, starts),
+                            np.maximum.reduceat(xmax, starts), np.maximum.reduceat(ymax, starts))
         return shapely.STRtree(boxes), starts, lengths
 
 
@@ -401,15 +403,16 @@ def _candidates(lon: Array, lat: Array, segments: RoadSegments,
     kx, ky = _metres_per_degree(lat)
     dx, dy = search_m / kx, search_m / ky
     tree, starts, lengths = segments.chunks
-    gate, chunk = tree.query(shapely.box(lon - dx, lat - dy, lon + dx, lat + dy))
+    west, east, south, north = lon - dx, lon + dx, lat - dy, lat + dy
+    gate, chunk = tree.query(shapely.box(west, south, east, north))
     count = lengths[chunk]
-    gate = np.repeat(gate, count)
     seg = np.repeat(starts[chunk] - np.cumsum(count) + count, count) + np.arange(count.sum())
-    x0, x1, y0, y1 = segments.x0[seg], segments.x1[seg], segments.y0[seg], segments.y1[seg]
-    glon, glat, gdx, gdy = lon[gate], lat[gate], dx[gate], dy[gate]
-    meets = ((np.minimum(x0, x1) <= glon + gdx) & (np.maximum(x0, x1) >= glon - gdx)
-             & (np.minimum(y0, y1) <= glat + gdy) & (np.maximum(y0, y1) >= glat - gdy))
-    return gate[meets].astype(np.int64), seg[meets].astype(np.int64)
+    xmin, xmax, ymin, ymax = segments.bounds
+    meets = ((xmin[seg] <= np.repeat(east[gate], count))
+             & (xmax[seg] >= np.repeat(west[gate], count))
+             & (ymin[seg] <= np.repeat(north[gate], count))
+             & (ymax[seg] >= np.repeat(south[gate], count)))
+    return np.repeat(gate, count)[meets].astype(np.int64), seg[meets].astype(np.int64)
 
 
 def _dot(u: Array, v: Array) -> Array:

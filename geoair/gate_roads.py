@@ -185,15 +185,10 @@ def _gate_road_layer(pieces: pd.DataFrame, g: _Gates, roads: gpd.GeoDataFrame,
     """The gate_roads layer, and the gate position of each of its rows."""
     gate = pieces["gate"].to_numpy()
     road = pieces["road"].to_numpy()
-    if len(pieces):
-        # pieces are sorted by gate, then segment; segments of a road are consecutive,
-        # but a gate may see road A, then B, then A again: sort by road within gate
-        order = np.lexsort((pieces["segment"].to_numpy(), road, gate))
-        pieces = pieces.iloc[order]
-        gate, road = gate[order], road[order]
-        new = np.r_[True, (gate[1:] != gate[:-1]) | (road[1:] != road[:-1])]
-    else:
-        new = np.zeros(0, dtype=bool)
+    # pieces come sorted by gate, then segment; road_segments numbers segments road by
+    # road, so within a gate the pieces of one road are consecutive and in road order
+    new = np.r_[True, (gate[1:] != gate[:-1]) | (road[1:] != road[:-1])] if len(
+        pieces) else np.zeros(0, dtype=bool)
     first = np.flatnonzero(new)
     geometry = _merged_lines(pieces, new)
     g_pos, r_pos = gate[first], road[first]
@@ -239,18 +234,18 @@ def _merged_lines(pieces: pd.DataFrame, new_group: NDArray[np.bool_]) -> NDArray
     joined = np.r_[False, ~new_group[1:] & (lon_in[1:] == lon_out[:-1])
                    & (lat_in[1:] == lat_out[:-1])]
     starts = ~joined
-    run = np.cumsum(starts) - 1
     # each run: its first piece's start, then every piece's end
     out_pos = np.arange(n) + np.cumsum(starts)
     in_pos = out_pos[starts] - 1
     coords = np.empty((n + int(starts.sum()), 2))
     coords[out_pos, 0], coords[out_pos, 1] = lon_out, lat_out
     coords[in_pos, 0], coords[in_pos, 1] = lon_in[starts], lat_in[starts]
-    coord_run = np.empty(len(coords), dtype=np.int64)
-    coord_run[out_pos], coord_run[in_pos] = run, run[starts]
-    lines = shapely.linestrings(coords, indices=coord_run)
-    group = np.cumsum(new_group) - 1
-    return shapely.multilinestrings(lines, indices=group[starts])
+    line_offsets = np.r_[in_pos, len(coords)]
+    group_of_run = (np.cumsum(new_group) - 1)[starts]
+    first_run = np.flatnonzero(np.r_[True, group_of_run[1:] != group_of_run[:-1]])
+    geom_offsets = np.r_[first_run, len(group_of_run)]
+    return shapely.from_ragged_array(shapely.GeometryType.MULTILINESTRING, coords,
+                                     (line_offsets, geom_offsets))
 
 
 def _union_lengths(pieces: pd.DataFrame, enterprise_code: NDArray[np.int64],

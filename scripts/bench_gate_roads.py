@@ -8,6 +8,8 @@ data in the same run:
 - geoair: :func:`geoair.gate_roads.gate_roads` (STRtree candidates, exact clipping to
   the true circle, solved in earth-centred coordinates, merged lines per gate
   and road, lengths);
+- for information, :func:`geoair.gate_roads.plan_sweeping` (everything the command
+  computes: also circles, sweep tasks, findings);
 - the obvious geopandas approach: reproject to the Gauss-Krüger zone of the data's
   middle, ``buffer(radius)`` the gates, ``geopandas.overlay`` with the roads, take
   ``.length``. If ``--baseline-fraction`` is below 1, it runs on that random share
@@ -42,7 +44,7 @@ import shapely
 
 from geoair.buffers import GEOD
 from geoair.crs import metric_crs_for
-from geoair.gate_roads import gate_roads
+from geoair.gate_roads import gate_roads, plan_sweeping
 
 WEST, EAST, SOUTH, NORTH = 110.2, 114.6, 34.6, 40.7
 SEGMENTS_PER_ROAD = 10
@@ -88,6 +90,11 @@ def run_geoair(gates, roads, radius_m):
     return result[["gate_id", "road_id", "length_m"]]
 
 
+def run_plan(gates, roads, radius_m):
+    plan = plan_sweeping(gates, roads, radius_m=radius_m)
+    return plan.sweep_tasks
+
+
 def run_obvious(gates, roads, radius_m):
     crs = metric_crs_for(gates)
     circles = gates[["id", "geometry"]].rename(columns={"id": "gate_id"}).to_crs(crs)
@@ -112,7 +119,7 @@ def _child(name, func, gates, roads, radius_m, conn):
         conn.close()
 
 
-def timed(name, func, gates, roads, radius_m):
+def timed(name, func, gates, roads, radius_m, *, rows="gate-road rows"):
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(name, func, gates, roads, radius_m, child))
@@ -124,7 +131,7 @@ def timed(name, func, gates, roads, radius_m):
         raise SystemExit(f"{name} failed: {answer!r}")
     seconds, cpu, peak_mb, table = answer
     print(f"{name:>9}: {seconds:8.2f} s wall, {cpu:8.2f} s CPU   peak memory {peak_mb:7.0f} MB"
-          f"   {len(table):,} gate-road rows", flush=True)
+          f"   {len(table):,} {rows}", flush=True)
     return seconds, cpu, peak_mb, table
 
 
@@ -165,6 +172,8 @@ def main(argv=None) -> None:
     parser.add_argument("--baseline-fraction", type=float, default=1.0,
                         help="run the geopandas approach on this share of the gates and "
                              "extrapolate linearly (default 1: all of them)")
+    parser.add_argument("--skip-plan", action="store_true",
+                        help="do not time the whole sweeping plan")
     args = parser.parse_args(argv)
     n_gates = int(round(100_000 * args.scale))
     n_segments = int(round(1_000_000 * args.scale))
@@ -192,6 +201,10 @@ def main(argv=None) -> None:
               f"to all gates: {o_seconds:.2f} s wall, {o_cpu:.2f} s CPU")
     print(f"ratio: geopandas / geoair = {o_seconds / g_seconds:.1f}x wall, "
           f"{o_cpu / g_cpu:.1f}x CPU (the machine is shared: CPU time is the steadier figure)")
+    if not args.skip_plan:
+        print("for information, the whole plan (gate roads, 72-vertex circles, sweep tasks with "
+              "shared stretches once, findings with nearest-road distances):")
+        timed("plan", run_plan, gates, roads, args.radius, rows="sweep tasks")
 
     both = g_table.merge(o_table, on=["gate_id", "road_id"], suffixes=("", "_gpd"))
     rel = ((both.length_m_gpd - both.length_m) / both.length_m)
