@@ -148,3 +148,83 @@ def test_cli_indicators_and_targets(tmp_path):
     assert "missed: station 市中心站 2020-11 pm25: 56 vs target 55" in result.output
     check = ws.read("targets_check")
     assert len(check) == len(ANNEX) + 2
+
+
+ANNEX1 = """阳泉市 2020 年 10-12 月空气质量 PM_{2.5} 目标任务分解
+一、全市 PM_{2.5} 目标任务分月分解
+月份\t市控目标 (μ g/m ³)
+均 10-12 月\t52
+10 月\t44
+11 月\t57
+12 月\t54
+二、全市各国控站 PM_{2.5} 目标任务分月分解
+月份\t市中心站 (μ g/m ³)\t南庄站 (μ g/m ³)\t赛鱼站 (μ g/m ³)
+均 10-12 月\t48\t54\t46
+10 月\t41\t46\t38
+11 月\t55\t60\t52
+12 月\t48\t56\t49
+三、全市各县区 PM_{2.5} 目标任务分月分解
+月份\t城区 (μ g/m ³)\t矿区 (μ g/m ³)\t火星区 (μ g/m ³)
+11 月\t56\t54\t1
+"""
+ANNEX2 = """阳泉市 2020 年 10-12 月优良天数目标任务分解
+二、全市各县区优良天数目标任务分月分解
+月份\t城区 (天)\t矿区 (天)
+10-11 月\t48\t50
+10 月\t25\t25
+"""
+
+
+def test_annex_targets_wide_tables(tmp_path):
+    from geoair.targets import parse_annex_targets
+    from geoair.targets import read_ragged_grid as read_grid
+
+    path = tmp_path / "annex1.tsv"
+    path.write_text(ANNEX1, encoding="utf-8")
+    targets, rejects = parse_annex_targets(read_grid(path), year=2020, stations=STATIONS,
+                                           city="阳泉市")
+    got = targets.set_index(["scope", "target_name", "period"])["value"]
+    assert got[("city", "阳泉市", "2020-10/2020-12")] == 52
+    assert got[("station", "市中心站", "2020-11")] == 55
+    assert got[("station", "赛鱼站", "2020-12")] == 49
+    assert got[("county", "城区", "2020-11")] == 56
+    assert set(targets["metric"]) == {"pm25"}
+    assert len(targets) == 4 + 12 + 2
+    assert rejects["列"].tolist() == ["火星区"]
+    path = tmp_path / "annex2.tsv"
+    path.write_text(ANNEX2, encoding="utf-8")
+    targets, _ = parse_annex_targets(read_grid(path), year=2020, stations=STATIONS)
+    assert targets.values.tolist() == [
+        ["county", "城区", "2020-10/2020-11", "good_days", 48.0],
+        ["county", "矿区", "2020-10/2020-11", "good_days", 50.0],
+        ["county", "城区", "2020-10", "good_days", 25.0],
+        ["county", "矿区", "2020-10", "good_days", 25.0]]
+
+
+def test_cli_import_targets_annex(tmp_path):
+    ws = init_workspace(tmp_path / "ws")
+    ws.write("stations", STATIONS)
+    path = tmp_path / "annex1.tsv"
+    path.write_text(ANNEX1, encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(main, ["import", "targets_annex", str(path), "-w", str(ws.root)])
+    assert result.exit_code == 1
+    assert "--date 2020" in result.output
+    result = runner.invoke(main, ["import", "targets_annex", str(path), "--date", "2020",
+                                  "-w", str(ws.root)])
+    assert result.exit_code == 0, result.output
+    assert len(ws.read("targets")) == 18
+    assert (ws.rejects_dir / "targets_annex-annex1.csv").exists()
+
+
+def test_county_without_national_station_uses_its_park_station(daily):
+    park = gpd.GeoDataFrame({"id": ["S09"], "name": ["开发区空气站"], "kind": ["园区站"],
+                             "county": ["开发区"]}, geometry=[Point(113.6, 37.9)], crs=4326)
+    stations = pd.concat([STATIONS, park], ignore_index=True)
+    more = pd.concat([daily, station_days("S09", "2020-11", 70.0)], ignore_index=True)
+    out = check_targets(ANNEX, more, stations).set_index(["scope", "target_name", "metric"])
+    row = out.loc[("county", "开发区", "pm25")]
+    assert row["actual"] == 70 and not row["met"]
+    assert row["basis"] == "daily mean of 1 station(s) (园区站 only: no 国控/省控 station)"
+    # 城区 has national stations: its park stations would not count.
+    assert out.loc[("county", "城区", "pm25"), "actual"] == 58

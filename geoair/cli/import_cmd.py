@@ -15,6 +15,7 @@ from geoair.schema import KINDS
 EXTRA_KINDS: dict[str, str] = {
     "readings": "geoair.readings:import_readings",
     "dustfall": "geoair.readings:import_dustfall",
+    "targets_annex": "geoair.targets:import_annex_targets",
 }
 
 
