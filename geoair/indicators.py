@@ -32,7 +32,8 @@ The rules are those of GB 3095-2012 §8 (Table 4, 数据统计的有效性规定
 
 The heavy group-bys run in DuckDB, over a pandas frame or over the Parquet store
 (hive-partitioned by year and month) without loading it: :func:`daily_values`
-accepts either. The same SQL runs on a distributed engine (see docs/readings.md).
+accepts either. The same SQL runs on a distributed engine (README, "Readings and
+indicators").
 """
 
 from __future__ import annotations
