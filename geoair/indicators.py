@@ -633,4 +633,5 @@ def demo_step(ws, echo) -> None:
                           for name, value in nov[["station", "PM2.5"]].itertuples(
                               index=False, name=None))
         echo(f"  PM2.5 2020-11 (µg/m³): {shown}")
-    echo("  workspace tables: station_daily, station_monthly, county_monthly")
+    echo(f"  tables station_daily, station_monthly, county_monthly in {ws.gpkg}; try: geoair "
+         f"indicators --period day --by station --out daily.csv --workspace {ws.root}")

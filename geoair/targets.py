@@ -278,6 +278,8 @@ def demo_step(ws, echo) -> None:
              f"{verdict}")
     over = check[(check["metric"] == "dustfall") & (check["met"] == False)]  # noqa: E712
     echo(f"  dustfall above the limit: {len(over)} station/county-months")
+    echo(f"  table targets_check in {ws.gpkg}; try: geoair targets check --month 2020-11 "
+         f"--out check.xlsx --workspace {ws.root}")
 
 
 # --- the annex-style (wide) targets table ------------------------------------------------
