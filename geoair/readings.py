@@ -449,7 +449,8 @@ def load_hourly(ws: Workspace, *, station_ids: Sequence[str] | None = None,
         Only these stations (``stations.id``).
     start, end : str or Timestamp, optional
         Inclusive bounds on ``time`` (end-of-hour labels), e.g. ``"2024-01-01 01:00"``.
-        A date alone as ``end`` means that whole day (up to the next 00:00 label).
+        A date alone means whole days, as the indicators count them: ``start``
+        from the hour ending at 01:00, ``end`` up to the next day's 00:00 label.
     pollutants : sequence of str, optional
         e.g. ``["PM10", "WS", "WD"]``.
     required : bool
@@ -477,6 +478,8 @@ def load_hourly(ws: Workspace, *, station_ids: Sequence[str] | None = None,
     where, params = ["TRUE"], []
     if start is not None:
         lo = pd.Timestamp(start)
+        if len(str(start)) <= 10:  # a date: its first hour is the one ending at 01:00
+            lo = lo + pd.Timedelta(hours=1)
         where.append("time >= ?")
         params.append(lo.to_pydatetime())
         where.append("(year > ? OR (year = ? AND month >= ?))")

@@ -203,8 +203,8 @@ def test_load_hourly_filters(ws):
     got = load_hourly(ws, station_ids=["S02"], pollutants=["WS"], start="2020-11-01",
                       end="2020-11-02")
     assert set(got["station_id"]) == {"S02"}
-    assert got["time"].min() == pd.Timestamp("2020-11-01 00:00")
-    # A date as end covers that whole day, up to the next day's 00:00 label.
+    # Dates mean whole days: from the hour ending 01:00 to the next day's 00:00 label.
+    assert got["time"].min() == pd.Timestamp("2020-11-01 01:00")
     assert got["time"].max() == pd.Timestamp("2020-11-03 00:00")
     assert list(got.columns) == ["station_id", "time", "pollutant", "value"]
     assert str(got["time"].dtype).startswith("datetime64")
