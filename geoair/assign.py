@@ -88,9 +88,24 @@ def polygon_hits(sites: gpd.GeoSeries | np.ndarray, polygons: gpd.GeoSeries | np
     return site_pos, poly_pos
 
 
+def _first_hit(n_sites: int, site_pos: np.ndarray, poly_pos: np.ndarray,
+               names: np.ndarray) -> np.ndarray:
+    """Per site, the name of the polygon it touches (the first name on ties), or None."""
+    values = np.full(n_sites, None, dtype=object)
+    if len(site_pos):
+        hit_names = names[poly_pos]
+        step = np.diff(site_pos)
+        if (step <= 0).any():  # unsorted, or ties on borders: the first name wins
+            order = np.lexsort((hit_names.astype(str), site_pos))
+            site_pos, hit_names = site_pos[order], hit_names[order]
+        first = np.r_[True, site_pos[1:] != site_pos[:-1]]
+        values[site_pos[first]] = hit_names[first]
+    return values
+
+
 def locate(sites: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, *,
            name_column: str = "name") -> pd.Series:
-    """The polygon each site lies in, as a Series on ``sites.index`` (NaN if none).
+    """The polygon each site lies in, as a Series on ``sites.index`` (None if none).
 
     A site touching two polygons (a point on a shared border) gets the one whose
     name sorts first, so the answer does not depend on the order of the rows.
@@ -107,7 +122,7 @@ def locate(sites: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, *,
     Returns
     -------
     Series
-        On ``sites.index``; the value of ``name_column`` or missing.
+        On ``sites.index``; the value of ``name_column`` or None.
 
     Examples
     --------
@@ -115,15 +130,8 @@ def locate(sites: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, *,
     """
     _same_crs(sites, polygons)
     site_pos, poly_pos = polygon_hits(sites.geometry, polygons.geometry)
-    names = polygons[name_column].to_numpy(dtype=object)
-    values = np.full(len(sites), None, dtype=object)
-    if len(site_pos):
-        hit_names = names[poly_pos]
-        if len(np.unique(site_pos)) < len(site_pos):  # ties on borders: first name wins
-            order = np.lexsort((hit_names.astype(str), site_pos))
-            site_pos, hit_names = site_pos[order], hit_names[order]
-        first = np.r_[True, site_pos[1:] != site_pos[:-1]]
-        values[site_pos[first]] = hit_names[first]
+    values = _first_hit(len(sites), site_pos, poly_pos,
+                        polygons[name_column].to_numpy(dtype=object))
     return pd.Series(values, index=sites.index, name=name_column, dtype=object)
 
 
@@ -136,68 +144,87 @@ def _same_crs(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> None:
                        "every layer in WGS-84.")
 
 
-def _site_frame(layer: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    if "id" not in frame.columns:
-        raise SchemaError(f"The {layer} layer has no 'id' column, so its {SITE_LAYERS[layer]}s "
-                          f"cannot be told apart. Import it again with geoair import {layer}.")
-    require_wgs84(frame, what=f"the {layer} layer")
-    out = gpd.GeoDataFrame(
-        {"layer": layer,
-         "site_id": frame["id"].astype(object).to_numpy(),
-         "site_name": (frame["name"] if "name" in frame.columns
-                       else pd.Series(None, index=frame.index)).astype(object).to_numpy(),
-         "county_given": (frame["county"] if "county" in frame.columns
-                          else pd.Series(None, index=frame.index)).astype(object).to_numpy()},
-        geometry=frame.geometry.to_numpy(), crs=frame.crs)
-    return out[~(out.geometry.isna() | out.geometry.is_empty)].reset_index(drop=True)
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in frame.columns:
+        return np.full(len(frame), None, dtype=object)
+    values = frame[name].to_numpy(dtype=object)
+    return np.where(pd.isna(values), None, values)
 
 
-def _counties_of(sites: gpd.GeoDataFrame, counties: gpd.GeoDataFrame | None) -> pd.DataFrame:
-    county = pd.Series(None, index=sites.index, dtype=object)
-    rule = pd.Series("none", index=sites.index, dtype=object)
+def _sites(layers: Mapping[str, gpd.GeoDataFrame | None]) -> dict[str, np.ndarray]:
+    """The sites of every layer as aligned arrays (empty geometries left out)."""
+    parts: list[dict[str, np.ndarray]] = []
+    for layer, frame in layers.items():
+        if frame is None or len(frame) == 0:
+            continue
+        if "id" not in frame.columns:
+            raise SchemaError(f"The {layer} layer has no 'id' column, so its "
+                              f"{SITE_LAYERS[layer]}s cannot be told apart. Import it again "
+                              f"with geoair import {layer}.")
+        require_wgs84(frame, what=f"the {layer} layer")
+        geoms = np.asarray(frame.geometry.values, dtype=object)
+        keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        parts.append({"layer": np.full(int(keep.sum()), layer, dtype=object),
+                      "site_id": _column(frame, "id")[keep],
+                      "site_name": _column(frame, "name")[keep],
+                      "county_given": _column(frame, "county")[keep],
+                      "geometry": geoms[keep]})
+    if not parts:
+        return {}
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+
+
+def _counties_of(sites: dict[str, np.ndarray], counties: gpd.GeoDataFrame | None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    n = len(sites["site_id"])
+    county = np.full(n, None, dtype=object)
+    rule = np.full(n, "none", dtype=object)
+    given = sites["county_given"]
     if counties is not None and len(counties):
         require_wgs84(counties, what="the counties layer")
         # A heap polygon's county is the one holding a point inside it.
-        probe = sites.copy()
-        polys = probe.geom_type.isin(["Polygon", "MultiPolygon"])
-        if polys.any():
-            probe.loc[polys, "geometry"] = probe.geometry[polys].representative_point()
-        county = locate(probe, counties, name_column="name")
-        rule = pd.Series(np.where(county.notna(), "inside", "none"), index=sites.index,
-                         dtype=object)
-        disagree = county.notna() & sites["county_given"].notna() & (
-            county.astype(str) != sites["county_given"].astype(str))
-        if disagree.any():
+        probe = sites["geometry"]
+        areal = shapely.get_type_id(probe) >= 3
+        if areal.any():
+            probe = probe.copy()
+            probe[areal] = shapely.point_on_surface(probe[areal])
+        site_pos, poly_pos = polygon_hits(probe, counties.geometry)
+        county = _first_hit(n, site_pos, poly_pos, counties["name"].to_numpy(dtype=object))
+        found = county != None  # noqa: E711 - elementwise on an object array
+        rule[found] = "inside"
+        both = found & (given != None)  # noqa: E711
+        disagree = np.flatnonzero(both)[county[both].astype(str) != given[both].astype(str)]
+        if len(disagree):
+            i = disagree[0]
             log.warning("%d sites lie in another county than their 县区 field says; the "
-                        "polygon wins (e.g. %s %s: field %s, polygon %s)", int(disagree.sum()),
-                        sites.loc[disagree, "layer"].iloc[0],
-                        sites.loc[disagree, "site_id"].iloc[0],
-                        sites.loc[disagree, "county_given"].iloc[0],
-                        county[disagree].iloc[0])
-    given = county.isna() & sites["county_given"].notna()
-    county = county.where(~given, sites["county_given"])
-    rule = rule.where(~given, "attribute")
-    return pd.DataFrame({"county": county, "county_rule": rule})
+                        "polygon wins (e.g. %s %s: field %s, polygon %s)", len(disagree),
+                        sites["layer"][i], sites["site_id"][i], given[i], county[i])
+    use_given = (county == None) & (given != None)  # noqa: E711
+    county[use_given] = given[use_given]
+    rule[use_given] = "attribute"
+    return county, rule
 
 
-def _park_links(sites: gpd.GeoDataFrame, parks: gpd.GeoDataFrame, *,
-                near_park_m: float, to_metric) -> pd.DataFrame:
-    """(site position, park position, rule, distance) for every site-park link."""
-    site_pos, park_pos = polygon_hits(sites.geometry, parks.geometry)
+def _park_links(sites: dict[str, np.ndarray], parks: gpd.GeoDataFrame, *,
+                near_park_m: float) -> pd.DataFrame:
+    """(site position, park position, rule, distance) of every site-park link."""
+    geoms = sites["geometry"]
+    site_pos, park_pos = polygon_hits(geoms, parks.geometry)
     links = [pd.DataFrame({"pos": site_pos, "park_pos": park_pos, "park_rule": "inside",
                            "park_distance_m": 0.0})]
-    can_be_near = sites["layer"].isin(NEAR_LAYERS).to_numpy()
-    if near_park_m > 0 and can_be_near.any():
-        near_sites = np.flatnonzero(can_be_near)
-        site_m = to_metric(sites.geometry.iloc[near_sites])
-        park_m = to_metric(parks.geometry)
+    near_sites = np.flatnonzero(np.isin(sites["layer"], NEAR_LAYERS))
+    if near_park_m > 0 and len(near_sites):
+        sample = np.concatenate([shapely.bounds(geoms[near_sites])[:, [0, 2]].ravel(),
+                                 parks.total_bounds[[0, 2]]])
+        crs = metric_crs(sample)
+        site_m = np.asarray(gpd.GeoSeries(geoms[near_sites], crs=parks.crs).to_crs(crs).values)
+        park_m = np.asarray(parks.geometry.to_crs(crs).values)
         n_pos, p_pos = polygon_hits(site_m, park_m, predicate="dwithin", distance=near_park_m)
         pos = near_sites[n_pos]
-        inside = set(zip(site_pos.tolist(), park_pos.tolist(), strict=True))
-        keep = np.fromiter(((s, p) not in inside for s, p in zip(pos, p_pos, strict=True)),
-                           dtype=bool, count=len(pos))
-        dist = shapely.distance(np.asarray(site_m)[n_pos[keep]], np.asarray(park_m)[p_pos[keep]])
-        links.append(pd.DataFrame({"pos": pos[keep], "park_pos": p_pos[keep],
+        n_parks = len(parks)
+        inside = np.isin(pos * n_parks + p_pos, site_pos * n_parks + park_pos)
+        dist = shapely.distance(site_m[n_pos[~inside]], park_m[p_pos[~inside]])
+        links.append(pd.DataFrame({"pos": pos[~inside], "park_pos": p_pos[~inside],
                                    "park_rule": "near", "park_distance_m": dist}))
     return pd.concat(links, ignore_index=True)
 
@@ -225,7 +252,8 @@ def assign_sites(layers: Mapping[str, gpd.GeoDataFrame | None], *,
     Returns
     -------
     DataFrame
-        The ``site_assignment`` table, sorted by layer and site id.
+        The ``site_assignment`` table: the sites in the order given (layer by layer),
+        each followed by its links (inside first, then nearest).
 
     Examples
     --------
@@ -238,43 +266,59 @@ def assign_sites(layers: Mapping[str, gpd.GeoDataFrame | None], *,
                           f"{', '.join(SITE_LAYERS)} are assigned to counties and parks.")
     if near_park_m < 0:
         raise ValueError(f"near_park_m must be 0 or more metres, not {near_park_m}.")
-    frames = [_site_frame(name, frame) for name, frame in layers.items()
-              if frame is not None and len(frame)]
-    if not frames:
+    sites = _sites(layers)
+    if not sites:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in COLUMNS})
-    sites = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry",
-                             crs=frames[0].crs)
-    table = pd.concat([sites[["layer", "site_id", "site_name"]],
-                       _counties_of(sites, counties)], axis=1)
-    table["pos"] = np.arange(len(table))
+    n = len(sites["site_id"])
+    county, county_rule = _counties_of(sites, counties)
 
     if parks is not None and len(parks):
         require_wgs84(parks, what="the parks layer")
         parks = parks.reset_index(drop=True)
-        bounds = np.r_[sites.total_bounds[[0, 2]], parks.total_bounds[[0, 2]]]
-        crs = metric_crs(bounds)
-
-        def to_metric(geoms: gpd.GeoSeries) -> np.ndarray:
-            return np.asarray(gpd.GeoSeries(geoms, crs=sites.crs).to_crs(crs).values)
-
-        links = _park_links(sites, parks, near_park_m=near_park_m, to_metric=to_metric)
-        links["park_id"] = parks["id"].astype(object).to_numpy()[links["park_pos"]]
-        links["park_name"] = parks["name"].astype(object).to_numpy()[links["park_pos"]]
-        links = links.drop(columns="park_pos")
+        links = _park_links(sites, parks, near_park_m=near_park_m)
     else:
-        links = pd.DataFrame({"pos": pd.Series(dtype="int64"), "park_rule": pd.Series(dtype=object),
-                              "park_distance_m": pd.Series(dtype="float64"),
-                              "park_id": pd.Series(dtype=object),
-                              "park_name": pd.Series(dtype=object)})
-    out = table.merge(links, on="pos", how="left")
-    # Primary: inside first, then nearest, then park id for a stable tie-break.
-    out["_rank_rule"] = out["park_rule"].map({"inside": 0, "near": 1}).fillna(2)
-    out = out.sort_values(["pos", "_rank_rule", "park_distance_m", "park_id"],
-                          na_position="last", kind="mergesort")
-    out["primary"] = ~out["pos"].duplicated()
-    out = out.sort_values(["layer", "site_id", "_rank_rule", "park_id"], kind="mergesort",
-                          na_position="last")
-    return out[COLUMNS].reset_index(drop=True)
+        links = pd.DataFrame({"pos": np.empty(0, np.intp), "park_pos": np.empty(0, np.intp),
+                              "park_rule": np.empty(0, object),
+                              "park_distance_m": np.empty(0, float)})
+    # Order links within a site: inside first, then nearest, then park id.
+    pos = links["pos"].to_numpy()
+    park_pos = links["park_pos"].to_numpy()
+    rule_rank = (links["park_rule"].to_numpy() == "near").astype(np.int8)
+    dist = links["park_distance_m"].to_numpy()
+    if len(links):
+        park_ids = parks["id"].astype(str).to_numpy()
+        id_rank = np.argsort(np.argsort(park_ids, kind="stable"), kind="stable")[park_pos]
+        order = np.lexsort((id_rank, dist, rule_rank, pos))
+        pos, park_pos, rule_rank, dist = pos[order], park_pos[order], rule_rank[order], dist[order]
+    # One output row per link, and one for a site without links.
+    per_site = np.maximum(np.bincount(pos, minlength=n), 1)
+    start = np.r_[0, np.cumsum(per_site)[:-1]]
+    rows = np.repeat(np.arange(n), per_site)
+    within = np.arange(len(pos)) - np.searchsorted(pos, pos, side="left")
+    at = start[pos] + within
+    total = len(rows)
+    park_id = np.full(total, None, dtype=object)
+    park_name = np.full(total, None, dtype=object)
+    park_rule = np.full(total, None, dtype=object)
+    park_dist = np.full(total, np.nan)
+    if len(pos):
+        park_id[at] = parks["id"].to_numpy(dtype=object)[park_pos]
+        park_name[at] = parks["name"].to_numpy(dtype=object)[park_pos]
+        park_rule[at] = np.where(rule_rank == 0, "inside", "near")
+        park_dist[at] = dist
+    primary = np.zeros(total, dtype=bool)
+    primary[start] = True
+    # Text columns stay object arrays: converting a million strings to Arrow costs
+    # more than the spatial query (pandas 3 would infer its string dtype).
+    text = {"layer": sites["layer"][rows], "site_id": sites["site_id"][rows],
+            "site_name": sites["site_name"][rows], "county": county[rows],
+            "county_rule": county_rule[rows], "park_id": park_id, "park_name": park_name,
+            "park_rule": park_rule}
+    out = pd.DataFrame({name: pd.Series(values, dtype=object, copy=False)
+                        for name, values in text.items()})
+    out["park_distance_m"] = park_dist
+    out["primary"] = primary
+    return out[COLUMNS]
 
 
 def park_members(assignment: pd.DataFrame, layer: str, *,
