@@ -163,12 +163,23 @@ def _parse_times(text: pd.Series) -> pd.Series:
     is24 = s.str.contains(r"\s24:00(?::00)?$", regex=True, na=False)
     s = s.where(~is24, s.str.replace(r"\s24:00(:00)?$", " 00:00", regex=True))
     numeric = pd.to_numeric(s, errors="coerce")
-    parsed = pd.to_datetime(s.where(numeric.isna()), errors="coerce", format="mixed", utc=True)
-    parsed = parsed.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
-    # Text without a zone was read as UTC above: take it back as local clock time.
+    # Fast fixed formats first (a year of a province is millions of rows); only what
+    # they leave goes through the slow guessing parser.
+    parsed = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
+        rest = parsed.isna() & s.notna() & numeric.isna()
+        if not rest.any():
+            break
+        parsed[rest] = pd.to_datetime(s[rest], format=fmt, errors="coerce")
     has_zone = s.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True, na=False)
-    naive = pd.to_datetime(s.where(numeric.isna() & ~has_zone), errors="coerce", format="mixed")
-    parsed = naive.where(~has_zone, parsed)
+    rest = parsed.isna() & s.notna() & numeric.isna()
+    zoned = rest & has_zone
+    if zoned.any():  # ISO times with a zone: to China Standard Time
+        utc = pd.to_datetime(s[zoned], errors="coerce", format="mixed", utc=True)
+        parsed[zoned] = utc.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+    rest = rest & ~has_zone
+    if rest.any():
+        parsed[rest] = pd.to_datetime(s[rest], errors="coerce", format="mixed")
     excel = numeric.between(20000, 80000)  # Excel serial days with a fraction
     if excel.any():
         parsed = parsed.where(~excel, pd.Timestamp("1899-12-30") + pd.to_timedelta(
@@ -344,17 +355,18 @@ def _check_hourly(long: pd.DataFrame, stations: pd.DataFrame, settings: dict,
     key = ["station_id", "time", "pollutant"]
     dup = long[ok].duplicated(key, keep=False)
     if dup.any():
-        groups = long[ok][dup].groupby(key, sort=False)
-        for _, group in groups:
-            rows = group["row"].tolist()
-            if group["value"].nunique() == 1:
-                for index in group.index[1:]:
-                    reasons[index] = f"repeat of row {rows[0]} with the same value; kept once"
-            else:
-                listed = ", ".join(map(str, rows))
-                for index in group.index:
-                    reasons[index] = (f"the same station-hour has different values in rows "
-                                      f"{listed}: keep the right one and import again")
+        group = long[ok][dup]
+        grouped = group.groupby(key, sort=False)
+        first_row = grouped["row"].transform("first")
+        rows_listed = grouped["row"].transform(lambda r: ", ".join(map(str, r)))
+        same = grouped["value"].transform("nunique") == 1
+        repeat = same & group.index.to_series(index=group.index).ne(
+            grouped["row"].transform(lambda r: r.index[0]))
+        reasons[group.index[repeat]] = ("repeat of row " + first_row[repeat].astype(str)
+                                        + " with the same value; kept once")
+        reasons[group.index[~same]] = ("the same station-hour has different values in rows "
+                                       + rows_listed[~same]
+                                       + ": keep the right one and import again")
     bad = reasons != ""
     rejects = pd.DataFrame({
         "行号": long.loc[bad, "row"].to_numpy(),
