@@ -15,7 +15,7 @@ Rules kept to the letter (HJ 633-2012, Table 1 and its notes):
 * O3 8-hour concentrations above 800 µg/m³ have no 8-hour IAQI; the 1-hour O3 IAQI
   is used (note 3): :func:`iaqi` returns NaN, and :func:`daily_aqi` then relies on
   the 1-hour O3 value, which it always includes.
-* Rounding: HJ 633-2012 §4.3 (below formula 1) says the IAQI and AQI results are
+* Rounding: HJ 633-2012 §4 (空气质量指数计算方法) says the IAQI and AQI results are
   rounded *up* to a whole number (“全部进位取整数，不保留小数”). IAQI is therefore
   ``ceil`` of the interpolated value; a value that lands on a whole number within
   floating-point noise (50.0000000001) is treated as that whole number.
@@ -184,7 +184,8 @@ def daily_aqi(daily: pd.DataFrame, *, columns: Mapping[str, tuple[str, str]] | N
     DataFrame
         On ``daily``'s index: ``iaqi_<column>`` for each input, ``aqi`` (max IAQI, NaN
         if none), ``category``, ``primary_pollutant`` (the pollutant(s) with the
-        highest IAQI, joined by ``,`` on ties, when AQI > 50; else None).
+        highest IAQI, joined by ``,`` on ties, when AQI > 50; else None),
+        ``exceeding_pollutants`` (超标污染物: those with IAQI > 100, or None).
         ``daily`` is not modified.
 
     Examples
@@ -223,4 +224,12 @@ def daily_aqi(daily: pd.DataFrame, *, columns: Mapping[str, tuple[str, str]] | N
                       for code in codes], dtype=object)
     primary = names[inverse.ravel()]
     out["primary_pollutant"] = primary
+    # 超标污染物 (HJ 633 §4.3): every pollutant whose IAQI is above 100.
+    over = np.zeros(len(out), dtype=np.int64)
+    for j in range(len(labels)):
+        over |= (filled[:, j] > 100).astype(np.int64) << j
+    codes, inverse = np.unique(over, return_inverse=True)
+    names = np.array([",".join(label for j, label in enumerate(labels) if code >> j & 1) or None
+                      for code in codes], dtype=object)
+    out["exceeding_pollutants"] = names[inverse.ravel()]
     return out

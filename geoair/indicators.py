@@ -332,6 +332,7 @@ def _with_aqi(daily: pd.DataFrame, *, min_hours: int = 20, min_windows_8h: int =
     out["aqi"] = aqi["aqi"]
     out["category"] = aqi["category"]
     out["primary_pollutant"] = aqi["primary_pollutant"]
+    out["exceeding_pollutants"] = aqi["exceeding_pollutants"]
     out["validity"] = _validity_text(out, min_hours=min_hours, min_windows_8h=min_windows_8h)
     return out
 
@@ -375,6 +376,7 @@ def group_daily(daily: pd.DataFrame, membership: pd.DataFrame, *, group: str) ->
     out["aqi"] = aqi["aqi"]
     out["category"] = aqi["category"]
     out["primary_pollutant"] = aqi["primary_pollutant"]
+    out["exceeding_pollutants"] = aqi["exceeding_pollutants"]
     short = [c for c in values if out[c].isna().any()]
     text = np.full(len(out), "valid", dtype=object)
     for column in short:

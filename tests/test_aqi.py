@@ -176,3 +176,10 @@ def test_daily_aqi_input_not_modified():
 def test_report_round_half_even():
     assert report_round(np.array([45.5, 46.5, 44.4]), "PM2.5").tolist() == [46, 46, 44]
     assert report_round(np.array([1.25, 1.35]), "CO").tolist() == [1.2, 1.4]
+
+
+def test_exceeding_pollutants_above_100():
+    out = daily_aqi(pd.DataFrame({"PM2.5": [80.0, 75.0], "PM10": [160.0, 150.0]}))
+    # PM2.5 80 -> 107, PM10 160 -> 105: both exceed; 75 -> 100 and 150 -> 100 do not.
+    assert out["exceeding_pollutants"].iloc[0] == "PM10,PM2.5"
+    assert pd.isna(out["exceeding_pollutants"].iloc[1])
