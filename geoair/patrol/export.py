@@ -238,7 +238,13 @@ def write_map(plan: PatrolPlan, path: Path | str, *,
     """Write the offline HTML map of the plan (routes, numbered stops, county outlines)."""
     from geoair.maps import collect_layers, write_html
 
-    frames: dict[str, pd.DataFrame] = {"patrol_routes": plan.routes, "patrol_stops": plan.stops}
+    start = gpd.GeoDataFrame(
+        {"team": ["起点"], "stop": [0], "name": [plan.start.name], "reasons": ["出发和返回地点"],
+         "score": [None]},
+        geometry=gpd.points_from_xy([plan.start.lon], [plan.start.lat]), crs=plan.stops.crs)
+    stops = pd.concat([plan.stops, start], ignore_index=True) if len(plan.stops) else start
+    frames: dict[str, pd.DataFrame] = {"patrol_routes": plan.routes,
+                                       "patrol_stops": gpd.GeoDataFrame(stops, crs=start.crs)}
     if counties is not None and len(counties):
         frames["counties"] = counties
     layers = collect_layers(frames, settings=settings)

@@ -365,8 +365,8 @@ def plan_patrol(risk: gpd.GeoDataFrame, *, date: str | pd.Timestamp, teams: int,
     if len(selected) == 0:
         raise SchemaError("No site could be chosen: the workspace has no enterprise or heap.")
     if backlog:
-        log.warning("%d overdue sites did not fit today's plan; they come first on the "
-                    "next days", backlog)
+        log.info("%d overdue sites did not fit today's plan; they come first on the "
+                 "next days", backlog)
     lons = np.r_[start.lon, selected.geometry.x.to_numpy()]
     lats = np.r_[start.lat, selected.geometry.y.to_numpy()]
     crs = metric_crs(lons)
