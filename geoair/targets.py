@@ -129,6 +129,7 @@ def check_targets(targets: pd.DataFrame, station_daily: pd.DataFrame, stations: 
     metric_targets = chosen[chosen["metric"] != "dustfall"]
     daily_cache: dict[str, pd.DataFrame] = {}
     members_cache: dict[str, pd.DataFrame] = {}
+    name_of_id = dict(zip(stations["id"].astype(str), stations["name"].astype(str), strict=True))
     value_cache: dict[tuple[str, str], pd.DataFrame] = {}
     for target in metric_targets.itertuples(index=False):
         scope, name, period, metric = (str(target.scope), str(target.target_name),
@@ -145,7 +146,10 @@ def check_targets(targets: pd.DataFrame, station_daily: pd.DataFrame, stations: 
             daily_cache[scope] = group_daily(station_daily, members, group=group) if len(
                 members) else pd.DataFrame()
         daily = daily_cache[scope]
-        key = "__city__" if scope == "city" else (_name_key(name) if scope == "station" else name)
+        if scope == "station":  # by name (with or without 站) or by station id
+            key = _name_key(name_of_id.get(name, name))
+        else:
+            key = "__city__" if scope == "city" else name
         if (scope, period) not in value_cache:
             value_cache[(scope, period)] = (period_values(daily, key="group", span=_span(period))
                                             if len(daily) else pd.DataFrame())

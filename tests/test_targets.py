@@ -228,3 +228,9 @@ def test_county_without_national_station_uses_its_park_station(daily):
     assert row["basis"] == "daily mean of 1 station(s) (园区站 only: no 国控/省控 station)"
     # 城区 has national stations: its park stations would not count.
     assert out.loc[("county", "城区", "pm25"), "actual"] == 58
+
+
+def test_station_target_by_id(daily):
+    table = targets([("station", "S02", "2020-11", "pm25", 60.0)])
+    row = check_targets(table, daily, STATIONS).iloc[0]
+    assert row["actual"] == 52 and row["met"]
