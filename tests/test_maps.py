@@ -195,6 +195,11 @@ def test_station_classes_target_then_aqi(layers):
     assert _mode(st, "aqi").values.tolist() == [1, 0, 6]  # AQI 70 良, 45 优, none
     assert _mode(st, "kind").values.tolist() == [0, 0, 2]
     assert 0 in st.extra_html and "<polyline" in st.extra_html[0]
+    monthly = next(t for t in st.tables if t.title.endswith("月度数值")).by_feature()
+    assert monthly[0] == [["PM2.5 µg/m³", 45], ["PM10 µg/m³", 90], ["AQI", 70]]
+    assert monthly[1] == [["PM2.5 µg/m³", 30], ["PM10 µg/m³", 60], ["AQI", 45]]
+    targets = next(t for t in st.tables if t.title.endswith("目标考核")).by_feature()
+    assert targets == {0: [["pm25", 45, 40, "未达标"]], 1: [["pm25", 30, 35, "达标"]]}
     assert 2 not in st.extra_html  # no readings, no chart
 
 
@@ -421,3 +426,25 @@ def test_cli_explains_bad_layers(ws_with_ledger):
                                        "--layers", "enterprises,roadz"])
     assert result.exit_code == 1
     assert "roadz" in result.output and "Choose from" in result.output
+
+
+def test_park_breakdown_lines_and_rank_change(frames):
+    frames["park_scores"] = frames["park_scores"].assign(
+        rank_change=[1, -1], missing_zh=["", "道路积尘负荷"],
+        breakdown_zh=["空气质量(PM2.5): 57 µg/m³ → 61.4分 × 0.25 = 15.4\n总分 78.5", None])
+    parks = next(x for x in collect_layers(frames) if x.id == "parks")
+    assert parks.tables[0].by_feature() == {
+        0: [["空气质量(PM2.5)", "57 µg/m³ → 61.4分 × 0.25 = 15.4"], ["总分 78.5", None]]}
+    assert _field(parks, "排名变化") == [1, -1]
+    assert _field(parks, "缺项") == [None, "道路积尘负荷"]
+
+
+def test_polar_plots_inline_and_small(frames, tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (1200, 1000), "white").save(tmp_path / "S02.png")
+    frames["source_plots"] = pd.DataFrame({"station_id": ["S2", "S9"],
+                                           "png": [str(tmp_path / "S02.png"), "missing.png"]})
+    st = next(x for x in collect_layers(frames) if x.id == "stations")
+    assert 'src="data:image/png;base64,' in st.extra_html[1] and "<svg" in st.extra_html[1]
+    assert len(st.extra_html[1]) < 20_000

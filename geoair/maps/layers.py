@@ -92,6 +92,7 @@ def _parks(frames, settings, month) -> MapLayer | None:
     if scores is not None and score_col is not None and not scores.empty:
         scores = scores.copy()
         month_col = _pick(scores, "month", "period")
+        chosen = month
         if month_col is not None:
             months = _month_of(scores[month_col])
             chosen = month or months.max()
@@ -106,18 +107,31 @@ def _parks(frames, settings, month) -> MapLayer | None:
             modes.insert(0, Mode("score", "园区得分", classes, cls))
             fields.append(("得分", pd.Series(values).map(_fmt_number)))
             rank_col = _pick(scores, "rank", "排名")
-            if rank_col is not None:
-                ranks = pd.Series([None] * len(parks), dtype=object)
-                ranks.iloc[position.to_numpy()] = scores[rank_col].to_numpy()
-                fields.append(("排名", ranks.map(_fmt_number)))
-            skip = {month_col, score_col, rank_col, *(_park_key_cols(scores))}
+            for label, column in (("排名", rank_col), ("排名变化", _pick(scores, "rank_change")),
+                                  ("缺项", _pick(scores, "missing_zh"))):
+                if column is not None:
+                    cells = pd.Series([None] * len(parks), dtype=object)
+                    cells.iloc[position.to_numpy()] = scores[column].to_numpy()
+                    fields.append((label, pd.Series(
+                        [None if v is None or v == "" else _fmt_number(v)
+                         if isinstance(v, int | float | np.number) else v for v in cells],
+                        dtype=object)))
+            breakdown = _pick(scores, "breakdown_zh")
             rows: dict[int, list[list]] = {}
-            for pos, (_, record) in zip(position, scores.iterrows(), strict=True):
-                cells = [[str(c), _fmt_number(v, 3) if isinstance(v, int | float | np.number)
-                          and not isinstance(v, bool) else (None if pd.isna(v) else str(v))]
-                         for c, v in record.items() if c not in skip and c != "geometry"]
-                rows[int(pos)] = cells
-            tables.append(SubTable("得分构成", ["项目", "数值"], rows))
+            if breakdown is not None:  # "component: raw (reference) → score × weight = points"
+                for pos, text in zip(position, scores[breakdown], strict=True):
+                    if isinstance(text, str):
+                        rows[int(pos)] = [line.split(": ", 1) if ": " in line else [line, None]
+                                          for line in text.splitlines() if line.strip()]
+            else:  # every other column of the score row
+                skip = {month_col, score_col, rank_col, *(_park_key_cols(scores))}
+                for pos, (_, record) in zip(position, scores.iterrows(), strict=True):
+                    rows[int(pos)] = [
+                        [str(c), _fmt_number(v, 3) if isinstance(v, int | float | np.number)
+                         and not isinstance(v, bool) else (None if pd.isna(v) else str(v))]
+                        for c, v in record.items() if c not in skip and c != "geometry"]
+            title = f"{chosen} 得分构成" if chosen else "得分构成"
+            tables.append(SubTable(title, ["项目", "计算"], rows))
     return MapLayer("parks", LAYER_TITLES["parks"], GROUPS["parks"], "polygon", geometry,
                     modes, fields, tables)
 

@@ -23,7 +23,7 @@ from geoair.schema import CHECKLIST_ITEMS, INSPECTIONS
 SOURCE_NAMES = (
     "counties", "parks", "park_scores", "gate_buffers", "gate_roads", "gangue_heaps",
     "enterprises", "gates", "inspections", "cases", "stations", "station_monthly",
-    "targets_check", "patrol_routes", "patrol_stops", "source_suspects",
+    "targets_check", "patrol_routes", "patrol_stops", "source_suspects", "source_plots",
 )
 # Map layer ids users can pass to --layers, with their Chinese titles.
 LAYER_TITLES = {
@@ -149,12 +149,21 @@ class MapLayer:
 
 
 def read_frames(ws) -> dict[str, pd.DataFrame]:
-    """Read every layer and table a map can use from workspace ``ws`` (missing ones skipped)."""
+    """Read every layer and table a map can use from workspace ``ws`` (missing ones skipped).
+
+    Paths of pictures (``source_plots.png``, relative to the workspace) are made absolute.
+    """
     frames = {}
     for name in SOURCE_NAMES:
         frame = ws.read(name, required=False)
         if frame is not None:
             frames[name] = frame
+    plots = frames.get("source_plots")
+    if plots is not None and "png" in plots.columns:
+        plots = plots.copy()
+        plots["png"] = [None if not isinstance(v, str) else str(ws.root / v)
+                        for v in plots["png"]]
+        frames["source_plots"] = plots
     return frames
 
 

@@ -87,6 +87,48 @@ def _sparkline(values: Sequence[float], labels: Sequence[str], title: str) -> st
             f'stroke-width="2" points="{points}"/></svg><div>{caption}</div></div>')
 
 
+# Polar plots put in station popups are shrunk to this width (pixels); at most this many.
+PLOT_WIDTH_PX = 360
+PLOT_MAX = 300
+
+
+def _plot_thumbnail(path: str) -> str:
+    """A PNG file as a small inline <img> (data: URL), or "" when it cannot be read."""
+    import base64
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image = image.convert("RGB")
+            image.thumbnail((PLOT_WIDTH_PX, PLOT_WIDTH_PX * 2))
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG", optimize=True)
+    except (OSError, UnidentifiedImageError) as exc:
+        log.info("polar plot %s not shown: %s", path, exc)
+        return ""
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (f'<div class="ga-chart"><img alt="极坐标污染玫瑰图" width="{PLOT_WIDTH_PX}" '
+            f'src="data:image/png;base64,{data}"></div>')
+
+
+def _station_plots(frames, stations: pd.DataFrame) -> dict[int, str]:
+    """Inline polar plots (from geoair sources) per station position."""
+    plots = frames.get("source_plots")
+    if plots is None or plots.empty or "png" not in plots.columns:
+        return {}
+    plots = plots.reset_index(drop=True)
+    plots["_pos"] = _station_positions(plots, stations, "station_id", "station_name")
+    plots = plots[(plots["_pos"] >= 0) & plots["png"].notna()].drop_duplicates("_pos")
+    out = {}
+    for pos, path in zip(plots["_pos"].head(PLOT_MAX), plots["png"].head(PLOT_MAX), strict=True):
+        picture = _plot_thumbnail(path)
+        if picture:
+            out[int(pos)] = picture
+    return out
+
+
 def _stations(frames, settings, month) -> MapLayer | None:
     stations = frames.get("stations")
     if stations is None or stations.empty:
@@ -112,7 +154,7 @@ def _stations(frames, settings, month) -> MapLayer | None:
                           and c not in _MONTHLY_SKIP and not str(c).startswith("days_")]
             long = now[["_pos", *value_cols]].astype({c: object for c in value_cols}).melt(
                 id_vars="_pos", var_name="指标", value_name="数值")
-            long = long.sort_values("_pos", kind="stable")
+            long = long.sort_values("_pos", kind="stable").reset_index(drop=True)
             numbers = pd.to_numeric(long["数值"], errors="coerce")
             long["数值"] = _fmt_numbers(numbers, 3).where(
                 numbers.notna().to_numpy(), long["数值"].astype(object).where(
@@ -171,6 +213,8 @@ def _stations(frames, settings, month) -> MapLayer | None:
                     _fmt_number(record[target], 2) if target else None,
                     {True: "达标", False: "未达标"}.get(record[met_col])])
             tables.append(SubTable(f"{chosen} 目标考核", ["指标", "实际", "目标", "结果"], rows))
+    for pos, picture in _station_plots(frames, stations).items():
+        extra[pos] = extra.get(pos, "") + picture
     return MapLayer("stations", LAYER_TITLES["stations"], GROUPS["stations"], "point",
                     stations.geometry, modes, fields, tables, extra_html=extra,
                     note=f"统计月份: {chosen}" if chosen else "")

@@ -278,11 +278,15 @@
       if (!map) { return; }
       var view = this.view(), size = view.size;
       L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
-      c.width = size.x * ratio;
-      c.height = size.y * ratio;
-      c.style.width = size.x + 'px';
-      c.style.height = size.y + 'px';
       var ctx = c.getContext('2d'), u = this.u, v = this.v, drawn = 0, layer = this.layer;
+      if (c.width !== size.x * ratio || c.height !== size.y * ratio) {  // resize only if needed
+        c.width = size.x * ratio;
+        c.height = size.y * ratio;
+        c.style.width = size.x + 'px';
+        c.style.height = size.y + 'px';
+      }
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, c.width, c.height);
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       this.batches.forEach(function (batch) {
         var st = batch.style, idx = batch.idx, sprite = spriteFor(st, ratio);
