@@ -293,12 +293,17 @@ def hour_periods(times: pd.Series | np.ndarray, *, periods: Sequence[str] | None
     if months_per is None:
         raise SchemaError(f"freq={freq!r}: use month, quarter or year.")
     ok = ~np.isnat(start)
-    rows = np.flatnonzero(ok)
-    # months since 1970-01, then periods of 1, 3 or 12 months (quarters and years
-    # start in January, so integer division lines them up)
-    per = start[rows].astype("datetime64[M]").astype("int64") // months_per
-    if len(per) == 0:
-        return rows, per, []
+    rows = np.flatnonzero(ok) if not ok.all() else np.arange(len(start))
+    if len(rows) == 0:
+        return rows, rows.astype("int64"), []
+    # months since 1970-01 (found by binary search among the month starts, much
+    # faster than a calendar conversion of every hour), then periods of 1, 3 or 12
+    # months (quarters and years start in January, so integer division lines them up)
+    starts = start if len(rows) == len(start) else start[rows]
+    first = starts.min().astype("datetime64[M]")
+    edges = np.arange(first, starts.max().astype("datetime64[M]") + 2).astype("datetime64[s]")
+    month = np.searchsorted(edges, starts, side="right") - 1 + first.astype("int64")
+    per = month // months_per
     present = np.flatnonzero(np.bincount(per - per.min()) > 0) + per.min()
     lookup = np.full(int(per.max() - per.min()) + 1, -1, dtype="int64")
     lookup[present - per.min()] = np.arange(len(present))
@@ -381,15 +386,22 @@ def suspects(near: pd.DataFrame, hourly: pd.DataFrame, *, pollutant: str = "PM2.
     station_ids = pd.Index(pd.unique(near["station_id"].astype(str)))
     st_code = _station_codes(hourly["station_id"], station_ids)
     has_station = st_code >= 0
-    rows, p_code, labels = hour_periods(hourly["time"].to_numpy()[has_station],
+    times = hourly["time"].to_numpy()
+    all_stations = bool(has_station.all())
+    rows, p_code, labels = hour_periods(times if all_stations else times[has_station],
                                         periods=periods, freq=freq)
-    base_rows = np.flatnonzero(has_station)[rows]
+    # every row used once, in order (the usual case): no copies by fancy indexing
+    identity = all_stations and not periods and len(rows) == len(hourly)
+    base_rows = rows if all_stations else np.flatnonzero(has_station)[rows]
     n_p = max(len(labels), 1)
-    group = st_code[base_rows] * n_p + p_code
+    group = (st_code if identity else st_code[base_rows]) * n_p + p_code
     n_groups = len(station_ids) * n_p
-    ws_v = hourly["ws_ms"].to_numpy("float64")[base_rows]
-    wd_v = hourly["wd_deg"].to_numpy("float64")[base_rows]
-    val = hourly["value"].to_numpy("float64")[base_rows]
+
+    def column(name: str) -> np.ndarray:
+        values = hourly[name].to_numpy("float64")
+        return values if identity else values[base_rows]
+
+    ws_v, wd_v, val = column("ws_ms"), column("wd_deg"), column("value")
     res = wind.grouped_cpf(group, n_groups, ws_v, wd_v, val, sectors=sectors,
                            percentile=percentile, calm_ms=calm_ms)
     curve = wind.grouped_nwr_direction(group, n_groups, ws_v, wd_v, val, sigma_deg=sigma_deg,
@@ -517,8 +529,9 @@ def gate_road_sources(gate_roads: gpd.GeoDataFrame,
     """One source per factory gate from the gate-road stretches (``gate_roads`` layer).
 
     The stretches of a gate are merged into one geometry (``id`` = gate id, ``name`` =
-    ``"企业名称(门名)道路"``, or ``"企业名称道路"`` without a gate name), and the enterprise's ``industry`` and ``status`` are
-    attached through ``enterprise_id``, so that a suspect gate road names its factory.
+    ``"企业名称(门名)道路"``, or ``"企业名称道路"`` without a gate name), and the
+    enterprise's ``industry`` and ``status`` are attached through ``enterprise_id``, so
+    that a suspect gate road names its factory.
     """
     if "gate_id" not in gate_roads or len(gate_roads) == 0:
         return gate_roads

@@ -346,3 +346,20 @@ def test_cli_suspects_ranks_planted_source_and_lists_plots(ws_sources, tmp_path)
     assert plots["png"].tolist() == ["outputs/sources/S1_PM2.5.png"]
     assert (ws_sources.root / plots["png"].iloc[0]).exists()
     assert pd.read_csv(tmp_path / "s.csv")["rank"].iloc[0] == 1
+
+
+def test_load_wind_from_the_readings_store_keeps_the_period(ws):
+    from geoair.readings import store_hourly
+
+    times = pd.date_range("2020-09-30 23:00", "2020-11-01 01:00", freq="h")
+    long = pd.concat([
+        pd.DataFrame({"station_id": "S1", "time": times, "pollutant": p, "value": v})
+        for p, v in (("WS", 2.0), ("WD", 90.0), ("PM2.5", 40.0), ("PM10", 80.0))
+    ], ignore_index=True)
+    store_hourly(ws, long)
+    frame = sources.load_wind(ws, pollutant="PM2.5", station_ids=["S1"], periods=["2020-10"])
+    # October by hour start: labels 2020-10-01 01:00 .. 2020-11-01 00:00, 744 hours
+    assert len(frame) == 31 * 24
+    assert frame["time"].min() == pd.Timestamp("2020-10-01 01:00")
+    assert frame["time"].max() == pd.Timestamp("2020-11-01 00:00")
+    assert (frame["wd_deg"] == 90).all() and (frame["value"] == 40).all()

@@ -103,7 +103,9 @@ def test_cpf_hand_computed_with_calms_and_missing_wind():
     assert table.loc[table["label"] == "S", "cpf"].isna().all()  # no wind from south
 
 
-def test_group_percentile_matches_numpy():
+@pytest.mark.parametrize("max_groups", [100_000, 0])  # np.partition path; one-argsort path
+def test_group_percentile_matches_numpy(monkeypatch, max_groups):
+    monkeypatch.setattr(wind, "_PARTITION_MAX_GROUPS", max_groups)
     rng = np.random.default_rng(1)
     values = rng.normal(size=500)
     group = rng.integers(0, 4, size=500)
@@ -111,6 +113,9 @@ def test_group_percentile_matches_numpy():
     for g in range(4):
         assert got[g] == pytest.approx(np.percentile(values[group == g], 75))
     assert np.isnan(got[4])
+    # a one-value group and ties
+    got = wind.group_percentile(np.array([0, 1, 1, 1]), np.array([7.0, 2.0, 2.0, 5.0]), 2, 75)
+    assert got.tolist() == [7.0, np.percentile([2.0, 2.0, 5.0], 75)]
 
 
 def test_wind_rose_percentages_include_calm():
