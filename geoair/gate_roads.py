@@ -20,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from geoair.buffers import (
     DEFAULT_VERTICES,
@@ -329,23 +329,42 @@ def plan_sweeping(gates: gpd.GeoDataFrame, roads: gpd.GeoDataFrame,
                             vertices=vertices)
     findings = _findings(g, enterprises, segments, has_road, located, radius_m=radius_m,
                          gate_site_max_m=gate_site_max_m, nearest_search_m=nearest_search_m)
-    tasks = _sweep_tasks(g, enterprises, layer, pieces, per_gate, has_road)
+    tasks = _sweep_tasks(g, enterprises, layer, layer_gate, pieces, per_gate, has_road)
     return SweepPlan(layer, buffers, tasks, findings)
 
 
 def _gate_buffers(g: _Gates, enterprises: gpd.GeoDataFrame | None, layer: gpd.GeoDataFrame,
                   layer_gate: NDArray[np.int64], per_gate: Array, *, radius_m: float,
                   vertices: int) -> gpd.GeoDataFrame:
-    names = pd.Series(_road_labels(layer).to_numpy()).groupby(layer_gate).agg(
-        lambda s: "、".join(dict.fromkeys(s)))
     frame = pd.DataFrame({"gate_id": g.gate_id, "gate_name": g.gate_name,
                           "enterprise_id": g.enterprise_id,
                           "enterprise_name": _enterprise_column(enterprises, "name",
                                                                 g.enterprise_pos),
                           "radius_m": radius_m, "road_length_m": per_gate})
-    frame["roads"] = names.reindex(range(len(frame))).to_numpy()
+    frame["roads"] = _join_unique(layer_gate, _road_labels(layer), len(frame))
     circles = geodesic_circles(g.lon, g.lat, radius_m=radius_m, vertices=vertices)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(circles, crs=WGS84))
+
+
+def _join_unique(codes: NDArray[np.int64], labels: ArrayLike, n: int) -> NDArray[np.object_]:
+    """Per code 0..n-1, its labels joined with 、 (first-seen order, each once); None if none.
+
+    Vectorised: duplicates dropped and rows ordered by pandas, strings concatenated by
+    ``np.add.reduceat`` (no Python loop over groups).
+    """
+    out = np.full(n, None, dtype=object)
+    frame = pd.DataFrame({"code": np.asarray(codes, dtype=np.int64),
+                          "label": pd.Series(labels, dtype=object)}).dropna()
+    frame = frame.drop_duplicates().sort_values("code", kind="stable")
+    if frame.empty:
+        return out
+    code = frame["code"].to_numpy()
+    starts = np.r_[True, code[1:] != code[:-1]]
+    label = frame["label"].astype(str)
+    text = label.where(starts, "、" + label).to_numpy(dtype=object)  # 、 before all but the first
+    first = np.flatnonzero(starts)
+    out[code[first]] = np.add.reduceat(text, first)
+    return out
 
 
 def _road_labels(layer: pd.DataFrame) -> pd.Series:
@@ -386,7 +405,6 @@ def _site_distances(g: _Gates, enterprises: gpd.GeoDataFrame) -> Array:
 _FINDING_ZH = {
     "no_location": "厂门无坐标",
     "no_road": "厂门{r:g}米范围内无道路",
-    "far_from_site": "厂门距企业位置{d:.0f}米，超过{m:g}米，疑似坐标错误",
     "unknown_enterprise": "厂门所属企业不在企业名录中",
 }
 
@@ -396,30 +414,34 @@ def _findings(g: _Gates, enterprises: gpd.GeoDataFrame | None, segments: RoadSeg
               gate_site_max_m: float, nearest_search_m: float) -> gpd.GeoDataFrame:
     rows: list[pd.DataFrame] = []
 
-    def add(mask: NDArray[np.bool_], code: str, distance: Array, text) -> None:
-        """Findings ``code`` for the gates in ``mask``; ``text(distance)`` says it in Chinese."""
+    def add(mask: NDArray[np.bool_], code: str, distance: Array, text: pd.Series | str) -> None:
+        """Findings ``code`` for the gates in ``mask``, said in Chinese by ``text``."""
         if mask.any():
+            said = text[mask].to_numpy(dtype=object) if isinstance(text, pd.Series) else text
             rows.append(pd.DataFrame({"gate": np.flatnonzero(mask), "finding": code,
-                                      "finding_zh": [text(d) for d in distance[mask]],
-                                      "distance_m": distance[mask]}))
+                                      "finding_zh": said, "distance_m": distance[mask]}))
+
+    def metres(values: Array) -> pd.Series:
+        return pd.Series(np.round(np.nan_to_num(values)).astype(np.int64)).astype(str)
 
     n = len(g.lon)
     nan = np.full(n, np.nan)
-    add(~located, "no_location", nan, lambda d: _FINDING_ZH["no_location"])
+    add(~located, "no_location", nan, _FINDING_ZH["no_location"])
     lonely = located & ~has_road
     nearest = nan.copy()
     if lonely.any():
         nearest[lonely], _ = nearest_road_m(g.lon[lonely], g.lat[lonely], segments,
                                             search_m=nearest_search_m)
-    add(lonely, "no_road", nearest, lambda d: _FINDING_ZH["no_road"].format(r=radius_m) + (
-        f"，最近道路{d:.0f}米" if np.isfinite(d) else f"，{nearest_search_m:g}米内无道路"))
+    no_road = _FINDING_ZH["no_road"].format(r=radius_m) + pd.Series(
+        np.where(np.isfinite(nearest), "，最近道路" + metres(nearest) + "米",
+                 f"，{nearest_search_m:g}米内无道路"), dtype=object)
+    add(lonely, "no_road", nearest, no_road)
     if enterprises is not None:
-        add(g.enterprise_pos < 0, "unknown_enterprise", nan,
-            lambda d: _FINDING_ZH["unknown_enterprise"])
+        add(g.enterprise_pos < 0, "unknown_enterprise", nan, _FINDING_ZH["unknown_enterprise"])
         site = _site_distances(g, enterprises)
         far = np.isfinite(site) & (site > gate_site_max_m)
-        add(far, "far_from_site", site,
-            lambda d: _FINDING_ZH["far_from_site"].format(d=d, m=gate_site_max_m))
+        add(far, "far_from_site", site, "厂门距企业位置" + metres(site)
+            + f"米，超过{gate_site_max_m:g}米，疑似坐标错误")
     columns = {"gate_id": object, "gate_name": object, "enterprise_id": object,
                "enterprise_name": object, "county": object, "finding": object,
                "finding_zh": object, "distance_m": float}
@@ -442,7 +464,7 @@ def _findings(g: _Gates, enterprises: gpd.GeoDataFrame | None, segments: RoadSeg
 
 
 def _sweep_tasks(g: _Gates, enterprises: gpd.GeoDataFrame | None, layer: gpd.GeoDataFrame,
-                 pieces: pd.DataFrame, per_gate: Array,
+                 layer_gate: NDArray[np.int64], pieces: pd.DataFrame, per_gate: Array,
                  has_road: NDArray[np.bool_]) -> pd.DataFrame:
     keys = pd.Series(g.enterprise_id, dtype=object).fillna("(未注明企业)")
     codes, uniques = pd.factorize(keys, sort=False)
@@ -457,20 +479,16 @@ def _sweep_tasks(g: _Gates, enterprises: gpd.GeoDataFrame | None, layer: gpd.Geo
     frame["enterprise_name"] = _enterprise_column(enterprises, "name", e_pos)
     frame["county"] = _enterprise_column(enterprises, "county", e_pos)
     frame["status"] = _enterprise_column(enterprises, "status", e_pos)
-    gate_table = pd.DataFrame({"code": codes, "gate_id": g.gate_id, "has_road": has_road})
-    frame["gates"] = gate_table.groupby("code")["gate_id"].agg("、".join).reindex(
-        range(n_ent)).to_numpy() if n_ent else []
+    frame["gates"] = _join_unique(codes, g.gate_id, n_ent)
     frame["n_gates"] = np.bincount(codes, minlength=n_ent)
-    labels = layer.assign(label=_road_labels(layer), code=pd.Series(
-        layer["enterprise_id"]).map({k: i for i, k in enumerate(uniques)}))
-    roads = labels.groupby("code")["label"].agg(lambda s: "、".join(dict.fromkeys(s)))
-    counts = labels.groupby("code")["label"].nunique()  # named roads, not features
-    frame["roads"] = roads.reindex(range(n_ent)).to_numpy()
-    frame["n_roads"] = counts.reindex(range(n_ent)).fillna(0).astype(int).to_numpy()
+    labels = _road_labels(layer).to_numpy(dtype=object)
+    layer_code = codes[layer_gate]
+    frame["roads"] = _join_unique(layer_code, labels, n_ent)
+    frame["n_roads"] = pd.Series(labels).groupby(layer_code).nunique().reindex(
+        range(n_ent), fill_value=0).to_numpy(dtype=np.int64)  # named roads, not features
     frame["length_m"] = union
     frame["gate_length_sum_m"] = gate_sum
-    lonely = gate_table[~gate_table["has_road"]].groupby("code")["gate_id"].agg("、".join)
-    frame["gates_without_road"] = lonely.reindex(range(n_ent)).to_numpy()
+    frame["gates_without_road"] = _join_unique(codes[~has_road], g.gate_id[~has_road], n_ent)
     if enterprises is not None and len(enterprises):
         frame = _add_gateless(frame, enterprises, set(uniques))
     return frame.sort_values(["county", "enterprise_id"], na_position="last",

@@ -297,3 +297,15 @@ def test_two_vertex_east_west_road_as_stored(offset_m):
     for lon, lat in (("lon_in", "lat_in"), ("lon_out", "lat_out")):
         _, _, dist = GEOD.inv(LON0, LAT0, got[lon].iloc[0], got[lat].iloc[0])
         assert dist == pytest.approx(R, abs=1e-6)
+
+
+def test_geodesic_circles_many_latitudes_and_radii():
+    lats = np.linspace(34.6, 40.7, 500)
+    lons = np.linspace(110.2, 114.6, 500)
+    for radius in (100.0, np.linspace(50.0, 5000.0, 500)):  # one radius (interpolated), many
+        polygons = geodesic_circles(lons, lats, radius_m=radius, vertices=72)
+        ring = shapely.get_coordinates(polygons).reshape(500, 73, 2)[:, :72]
+        _, _, dist = GEOD.inv(np.repeat(lons, 72), np.repeat(lats, 72), ring[..., 0].ravel(),
+                              ring[..., 1].ravel())
+        expected = np.repeat(np.broadcast_to(radius, 500), 72)
+        np.testing.assert_allclose(dist, expected, rtol=1e-8, atol=1e-6)
