@@ -383,7 +383,8 @@ def test_sparkline_escapes_its_caption():
 def test_png_is_300_dpi_with_chinese_font(frames, tmp_path):
     from PIL import Image
 
-    path = write_png(collect_layers(frames), tmp_path / "map.png", title="阳泉市 测试")
+    frames["counties"].loc[0, "name"] = "城区 $x^2$"  # printed as is, not as mathematics
+    path = write_png(collect_layers(frames), tmp_path / "map.png", title="阳泉市 测试 $5")
     with Image.open(path) as image:
         assert image.size[0] == pytest.approx(11.69 * 300, abs=2)
         assert round(image.info["dpi"][0]) == 300

@@ -60,6 +60,11 @@ def cjk_font() -> str:
         "again (if it still fails, delete matplotlib's font cache folder ~/.cache/matplotlib).")
 
 
+def _plain(text) -> str:
+    """Text that matplotlib prints as it is ($ would start mathematical notation)."""
+    return str(text).replace("$", r"\$")
+
+
 def _nice_length(span_m: float) -> float:
     """A round scale-bar length near a fifth of ``span_m`` (1, 2 or 5 times a power of 10)."""
     target = max(span_m / 5.0, 1.0)
@@ -139,7 +144,7 @@ def _draw(ax, layer: MapLayer, geometry: gpd.GeoSeries, marker_scale: float) -> 
                    linewidths=0.4 * marker_scale, zorder=6 if layer.id == "stations" else 5)
         if layer.labels is not None and layer.id == "patrol_stops":
             for x, y, text in zip(pts.x, pts.y, layer.labels[is_point], strict=True):
-                ax.annotate(str(text), (x, y), fontsize=6, ha="center", va="center", zorder=7)
+                ax.annotate(_plain(text), (x, y), fontsize=6, ha="center", va="center", zorder=7)
     if len(mode.classes) > 1:
         header = layer.title if mode.label == layer.title else f"{layer.title}（{mode.label}）"
         entries.append((Patch(visible=False), header))
@@ -205,13 +210,14 @@ def render_figure(layers: Sequence[MapLayer], *, title: str, size_in: tuple[floa
         points = projected["counties"].representative_point()
         for point, name in zip(points, county.labels, strict=True):
             if isinstance(name, str):
-                ax.text(point.x, point.y, name, ha="center", va="center", fontsize=9,
+                ax.text(point.x, point.y, _plain(name), ha="center", va="center", fontsize=9,
                         fontfamily=font, color="#333333", zorder=8, alpha=0.8)
     _scale_bar(ax, (ax.get_xlim()[1] - ax.get_xlim()[0]), font)
     _north_arrow(ax, font)
-    fig.suptitle(title, fontsize=16, fontfamily=font, fontweight="bold", x=0.36, y=0.975)
+    fig.suptitle(_plain(title), fontsize=16, fontfamily=font, fontweight="bold", x=0.36, y=0.975)
     if entries:
         handles, labels = zip(*entries, strict=True)
+        labels = [_plain(label) for label in labels]
         legend = fig.legend(handles, labels, loc="upper left", bbox_to_anchor=(0.715, 0.92),
                             prop={"family": font, "size": 8}, title="图例",
                             title_fontproperties={"family": font, "size": 10,
