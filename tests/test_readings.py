@@ -235,3 +235,20 @@ def test_cli_import_readings(ws, tmp_path):
     assert result.exit_code == 0, result.output
     assert "1 hourly values stored" in result.output
     assert np.isclose(load_hourly(ws)["value"].iloc[0], 35.0)
+
+
+def test_cli_import_dustfall_and_excel_with_title(ws, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["阳泉市降尘监测月报"])
+    sheet.append(["站点名称", "月份", "降尘量(吨/平方公里·月)"])
+    sheet.append(["城区降尘点1", "2020-11", 9.6])
+    sheet.append(["城区降尘点1", "2020-12", 8.1])
+    path = tmp_path / "dust.xlsx"
+    book.save(path)
+    result = CliRunner().invoke(main, ["import", "dustfall", str(path), "-w", str(ws.root)])
+    assert result.exit_code == 0, result.output
+    assert "2 station-months stored" in result.output
+    assert load_dustfall(ws, months=["2020-12"])["dustfall_t_km2"].tolist() == [8.1]
