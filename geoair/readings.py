@@ -657,6 +657,8 @@ def import_readings(ws: Workspace, path: Path | str, *, encoding: str | None = N
     echo(f"readings: {written} hourly values stored in {hourly_dir(ws)}{span}")
     if where is not None:
         echo(f"  {len(rejects)} values rejected -> {where} (row numbers and reasons)")
+    if written:
+        echo("  next: geoair indicators --period month (daily AQI and monthly values)")
     return good, rejects
 
 

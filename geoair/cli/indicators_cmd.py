@@ -26,7 +26,8 @@ def command(period: str, by: str, start: str | None, end: str | None,
     25 in February, 324 a year), CO 95th and O3 90th percentiles, composite index and
     good days. Invalid values are shown as empty with their counts, never averaged.
 
-    Writes station_daily and BY_PERIOD (e.g. county_monthly) into the workspace.
+    Writes station_daily (for the days chosen with --start/--end, else all) and
+    BY_PERIOD (e.g. county_monthly) into the workspace.
     """
     from geoair.indicators import TABLE_NAMES, indicator_table, station_daily
 
