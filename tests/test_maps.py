@@ -449,3 +449,21 @@ def test_polar_plots_inline_and_small(frames, tmp_path):
     st = next(x for x in collect_layers(frames) if x.id == "stations")
     assert 'src="data:image/png;base64,' in st.extra_html[1] and "<svg" in st.extra_html[1]
     assert len(st.extra_html[1]) < 20_000
+
+
+def test_good_day_share_and_daily_aqi_strip(frames):
+    days = pd.date_range("2024-03-01", periods=10, freq="D")
+    frames["station_daily"] = pd.DataFrame({
+        "station_id": ["S1"] * 10 + ["S2"] * 10,
+        "date": list(days) * 2,
+        # S1: 8 of 10 days good (80%: class 80%-90%); S2: 5 of 9 valid days (56%)
+        "aqi": [50.0] * 4 + [90.0] * 4 + [120.0, 220.0] + [40.0] * 5 + [150.0] * 4 + [None],
+        "category": ["优"] * 4 + ["良"] * 4 + ["轻度污染", "重度污染"] + ["优"] * 5
+                    + ["轻度污染"] * 4 + [None]})
+    st = next(x for x in collect_layers(frames) if x.id == "stations")
+    good = _mode(st, "good_days")
+    assert good.values.tolist() == [2, 0, 4]
+    assert st.modes[0].key == "target"  # targets first, then good days
+    strip = st.extra_html[0]
+    assert strip.count("<rect") == 10 and "#99004c" in strip  # 重度污染 purple
+    assert "优4天，良4天，轻度污染1天，重度污染1天" in strip

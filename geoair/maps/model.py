@@ -23,7 +23,8 @@ from geoair.schema import CHECKLIST_ITEMS, INSPECTIONS
 SOURCE_NAMES = (
     "counties", "parks", "park_scores", "gate_buffers", "gate_roads", "gangue_heaps",
     "enterprises", "gates", "inspections", "cases", "stations", "station_monthly",
-    "targets_check", "patrol_routes", "patrol_stops", "source_suspects", "source_plots",
+    "targets_check", "station_daily", "patrol_routes", "patrol_stops", "source_suspects",
+    "source_plots",
 )
 # Map layer ids users can pass to --layers, with their Chinese titles.
 LAYER_TITLES = {

@@ -28,6 +28,7 @@ from geoair.maps.model import (
     _class_index,
     _col,
     _fmt_date,
+    _fmt_dates,
     _fmt_number,
     _fmt_numbers,
     _month_of,
@@ -129,6 +130,55 @@ def _station_plots(frames, stations: pd.DataFrame) -> dict[int, str]:
     return out
 
 
+def _aqi_strip(categories: Sequence, dates: Sequence[str]) -> str:
+    """The month's days as small squares in their HJ 633 category colours, with counts."""
+    index = _class_index(pd.Series(list(categories)), styles.AQI_NAMES, missing=6)
+    size, gap = 8, 1
+    rects = "".join(
+        f'<rect x="{k * (size + gap)}" y="0" width="{size}" height="14" '
+        f'fill="{styles.AQI[c].color}"/>' for k, c in enumerate(index.tolist()))
+    counts = np.bincount(index, minlength=7)
+    words = "，".join(f"{name}{counts[k]}天" for k, name in enumerate(styles.AQI_NAMES)
+                     if counts[k])
+    caption = html.escape(f"每日空气质量类别 {dates[0]} 至 {dates[-1]}: {words or '无有效数据'}")
+    width = len(index) * (size + gap)
+    return (f'<div class="ga-chart"><svg width="{width}" height="14" viewBox="0 0 {width} 14">'
+            f'{rects}</svg><div>{caption}</div></div>')
+
+
+def _daily_categories(frames, stations, chosen, modes, extra) -> str | None:
+    """From station_daily: each station's share of good days (AQI ≤ 100) in the month as
+    a colour mode, and a strip of its daily AQI categories in the popup. Returns the month.
+    """
+    daily = frames.get("station_daily")
+    key = _pick(daily, "station_id", "station")
+    if daily is None or daily.empty or key is None or "date" not in daily.columns:
+        return chosen
+    daily = daily.copy()
+    daily["_month"] = _month_of(pd.to_datetime(daily["date"], errors="coerce"))
+    chosen = chosen or daily["_month"].max()
+    daily = daily[daily["_month"] == chosen]
+    daily["_pos"] = _station_positions(daily, stations, key)
+    daily = daily[daily["_pos"] >= 0].sort_values(["_pos", "date"], kind="stable")
+    if daily.empty:
+        return chosen
+    aqi = pd.to_numeric(_col(daily, "aqi"), errors="coerce").to_numpy()
+    share = pd.DataFrame({"_pos": daily["_pos"].to_numpy(), "good": aqi <= 100,
+                          "valid": np.isfinite(aqi)}).groupby("_pos")[["good", "valid"]].sum()
+    ratio = (share["good"] / share["valid"].where(share["valid"] > 0)).to_numpy()
+    cls = np.full(len(stations), len(styles.GOOD_DAYS) - 1, dtype=np.int16)
+    cls[share.index.to_numpy()] = np.where(
+        np.isfinite(ratio), np.searchsorted(styles.GOOD_DAYS_LOWER, ratio, side="right"),
+        len(styles.GOOD_DAYS) - 1)
+    modes.insert(0, Mode("good_days", f"{chosen} 优良天比例", styles.GOOD_DAYS, cls))
+    if "category" in daily.columns:
+        dates = _fmt_dates(daily["date"])
+        for pos, rows in daily.assign(_d=dates.to_numpy()).groupby("_pos"):
+            strip = _aqi_strip(rows["category"].tolist(), rows["_d"].tolist())
+            extra[int(pos)] = strip + extra.get(int(pos), "")
+    return chosen
+
+
 def _stations(frames, settings, month) -> MapLayer | None:
     stations = frames.get("stations")
     if stations is None or stations.empty:
@@ -181,6 +231,7 @@ def _stations(frames, settings, month) -> MapLayer | None:
                     chart = _sparkline(series, group["_month"].tolist(), "PM2.5 月均值 µg/m³")
                     if chart:
                         extra[int(pos)] = chart
+    chosen = _daily_categories(frames, stations, chosen, modes, extra)
     checks = frames.get("targets_check")
     met_col = _pick(checks, "met", "达标")
     if checks is not None and met_col is not None and not checks.empty:

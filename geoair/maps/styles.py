@@ -63,6 +63,16 @@ AQI = (
 )
 AQI_NAMES = ("优", "良", "轻度污染", "中度污染", "重度污染", "严重污染")
 AQI_UPPER = (50, 100, 150, 200, 300)
+# Share of good days (AQI ≤ 100, HJ 633) among the month's days with an AQI; the
+# lower bounds of the classes below, best first in the legend.
+GOOD_DAYS_LOWER = (0.6, 0.8, 0.9)
+GOOD_DAYS = (
+    StyleClass("低于60%", "#d73027"),
+    StyleClass("60%-80%", "#fc8d59"),
+    StyleClass("80%-90%", "#91cf60"),
+    StyleClass("90%及以上", "#1a9850"),
+    StyleClass("无有效数据", GREY),
+)
 TARGET = (
     StyleClass("达标", "#1a9850"),
     StyleClass("未达标", "#d73027"),

@@ -90,6 +90,7 @@
       if (v !== null) { h.push('<tr><th>' + f[j].label + '</th><td>' + v + '</td></tr>'); }
     }
     h.push('</table>');
+    if (layer.extra[String(i)]) { h.push(layer.extra[String(i)]); }  // charts, then records
     layer.tables.forEach(function (t) {
       if (!t.index) {  // feature -> its rows, built at the first popup
         t.index = {};
@@ -110,7 +111,6 @@
       });
       h.push('</table>');
     });
-    if (layer.extra[String(i)]) { h.push(layer.extra[String(i)]); }
     h.push('</div>');
     return h.join('');
   }
