@@ -311,7 +311,8 @@ def park_components(inputs: ScoreInputs, month: str, *,
             value = dust.get(park.id)
             if value is not None and pd.notna(value):
                 limit = _target(inputs.targets, scope="county", name=getattr(park, "county", None),
-                                metric="dustfall", month=month) or dust_limit_default
+                                metric="dustfall", month=month)
+                limit = dust_limit_default if limit is None or limit <= 0 else limit
                 rows.append((park.id, "dustfall", float(value), limit,
                              _ratio_score(float(value), limit)))
     facts["air_reference"] = air_ref_used.to_numpy()

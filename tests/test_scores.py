@@ -180,6 +180,18 @@ def test_park_with_no_data_is_not_ranked(inputs):
     assert pd.isna(p3["total"]) and p3["components_used"] == 0
 
 
+def test_month_without_any_data(inputs):
+    table = score_parks(inputs, month="2019-06", settings=SETTINGS)
+    # Grades and heaps are states, and "no open case, no fine" is a fact; air, dustfall,
+    # road dust and inspections are missing, and 30 % of the weight is too little to rank.
+    assert table["rank"].isna().all()
+    p1 = table.set_index("park_id").loc["P1"]
+    assert p1["missing"] == "air、dustfall、road_dust、compliance"
+    assert p1["weight_covered"] == pytest.approx(0.30)
+    assert p1["total"] == pytest.approx((10 + 5 + 0.10 * 50 + 0.05 * 100 / 3) / 0.30)
+    assert table.set_index("park_id").loc["P1", "open_cases"] == 0   # no case before then
+
+
 def test_change_from_previous_month(inputs):
     table = score_parks(inputs, month="2024-03", settings=SETTINGS).set_index("park_id")
     # February, P1: air 35 → 100; compliance 1 (E2's January visit); no open case; no
