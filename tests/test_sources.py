@@ -363,3 +363,12 @@ def test_load_wind_from_the_readings_store_keeps_the_period(ws):
     assert frame["time"].min() == pd.Timestamp("2020-10-01 01:00")
     assert frame["time"].max() == pd.Timestamp("2020-11-01 00:00")
     assert (frame["wd_deg"] == 90).all() and (frame["value"] == 40).all()
+
+
+def test_suspects_do_not_modify_inputs(stations, enterprises):
+    frame, _ = _year_of_wind(np.random.default_rng(9))
+    near = sources.near_sources(stations, {"enterprises": enterprises}, radius_m=5000)
+    frame_before, near_before = frame.copy(), near.copy()
+    sources.suspects(near, frame, periods=["2020-05"])
+    pd.testing.assert_frame_equal(frame, frame_before)
+    pd.testing.assert_frame_equal(near, near_before)
