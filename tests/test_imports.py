@@ -266,7 +266,8 @@ def test_free_text_is_kept_as_typed(ws_with_ledger, tmp_path):
         "2024-03-05,阳泉市甲耐火材料有限公司,料场未苫盖，道路积尘（约２００米）,立即清扫\n",
         encoding="utf-8")
     import_file(ws_with_ledger, "cases", path)
-    assert ws_with_ledger.read("cases")["problem"].tolist() == ["料场未苫盖，道路积尘（约２００米）"]
+    problems = ws_with_ledger.read("cases")["problem"].tolist()
+    assert problems == ["料场未苫盖，道路积尘（约２００米）"]
 
 
 def test_cases_measures_and_fines(ws_with_ledger, tmp_path):
