@@ -467,3 +467,11 @@ def test_good_day_share_and_daily_aqi_strip(frames):
     strip = st.extra_html[0]
     assert strip.count("<rect") == 10 and "#99004c" in strip  # 重度污染 purple
     assert "优4天，良4天，轻度污染1天，重度污染1天" in strip
+
+
+def test_point_without_location_is_written_as_null(frames):
+    frames["stations"].loc[2, "geometry"] = None
+    data = _data(render_html(collect_layers(frames, layers=["stations"])))
+    geom = data["layers"][0]["geom"]
+    assert geom["x"][2] is None and geom["y"][2] is None
+    assert _point(geom, 0) == pytest.approx((113.57, 37.87), abs=1e-9)

@@ -202,13 +202,21 @@ def _encode_geometry(layer: MapLayer, decimals: int, *, shift: bool,
     origin = np.floor(every.min(axis=0)) if len(every) else np.zeros(2)
     out: dict = {"o": origin.tolist(), "s": scale}
     if layer.kind in ("point", "circle"):
-        if len(every) != len(geoms):
-            raise OutputError(f"Layer {layer.title} has empty or multi-part points; "
-                              "re-import it with one point per row.")
-        ints = _ints(every, origin, scale)
-        out |= {"x": ints[:, 0].tolist(), "y": ints[:, 1].tolist()}
+        # A missing or empty point is written as null and not drawn (not an error).
+        xy = np.full((len(geoms), 2), np.nan)
+        is_point = np.asarray(shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
+        xy[is_point, 0] = shapely.get_x(geoms[is_point])
+        xy[is_point, 1] = shapely.get_y(geoms[is_point])
+        ok = np.isfinite(xy).all(axis=1)
+        ints = np.zeros((len(geoms), 2), dtype=np.int64)
+        ints[ok] = _ints(xy[ok], origin, scale)
+        xs, ys = ints[:, 0].astype(object), ints[:, 1].astype(object)
+        xs[~ok] = None
+        ys[~ok] = None
+        out |= {"x": xs.tolist(), "y": ys.tolist()}
         if layer.kind == "circle":
             radius = np.round(np.asarray(layer.radius_m, dtype=float), 1)
+            radius = np.where(np.isfinite(radius), radius, 0.0)
             out["r"] = [float(radius[0])] if np.all(radius == radius[0]) else radius.tolist()
         return out
     if layer.kind == "line":

@@ -233,6 +233,10 @@
       this.u = new Float64Array(n);
       this.v = new Float64Array(n);
       for (var i = 0; i < n; i++) {
+        if (g.x[i] === null) {  // no location: never drawn, never hit
+          this.lat[i] = this.lng[i] = this.u[i] = this.v[i] = NaN;
+          continue;
+        }
         var at = pointAt(g, g.x[i], g.y[i]);
         var lat = Math.max(-MERCATOR_MAX, Math.min(MERCATOR_MAX, at[0]));
         this.lat[i] = at[0];
@@ -293,7 +297,9 @@
         var half = sprite.width / ratio / 2, w = sprite.width / ratio;
         for (var k = 0; k < idx.length; k++) {
           var x = u[idx[k]] * view.scale - view.min.x, y = v[idx[k]] * view.scale - view.min.y;
-          if (x < -half || y < -half || x > size.x + half || y > size.y + half) { continue; }
+          if (!(x >= -half && y >= -half && x <= size.x + half && y <= size.y + half)) {
+            continue;  // out of view, or no location (NaN)
+          }
           ctx.drawImage(sprite, x - half, y - half, w, w);
           drawn += 1;
         }
@@ -350,6 +356,11 @@
 
   function hasGeometry(layer, i) {
     var g = layer.geom;
+    if (g.x) { return g.x[i] !== null; }
+    if (g.on) {
+      var link = layer.fields.filter(function (fl) { return fl.link === g.on; })[0];
+      return byId[g.on].geom.x[link.v[i]] !== null;
+    }
     if (g.g) { return g.g[i].length > 0; }
     if (g.m) { return g.m[i] !== null; }
     return true;
@@ -390,7 +401,7 @@
       state.points[layer.id] = pts;
       state.groups[layer.id] = pts;
       state.features[layer.id] = [];
-      state.counts[layer.id] = layer.n;
+      state.counts[layer.id] = countOf(layer);
       state.wanted[layer.id] = layer.visible;
       return;
     }
