@@ -494,7 +494,9 @@ def merge_rows(existing: pd.DataFrame | None, new: pd.DataFrame, key: tuple[str,
     key = tuple(k for k in key if k in new.columns and k in existing.columns)
 
     def keys(frame: pd.DataFrame) -> pd.Series:
-        return frame[list(key)].astype(str).agg("\x1f".join, axis=1)
+        parts = frame[list(key)].astype(object)
+        parts = parts.where(parts.notna(), "").map(str)
+        return parts.agg("\x1f".join, axis=1)
 
     new_keys = set(keys(new))
     stale = keys(existing).isin(new_keys)

@@ -430,3 +430,13 @@ def test_a_second_writer_is_refused(ws_with_ledger):
           pytest.raises(WorkspaceError, match="Another geoair"),
           ws_with_ledger.transaction()):
         pass
+
+
+def test_merge_with_missing_key_values():
+    from geoair.imports import merge_rows
+
+    existing = pd.DataFrame({"a": ["x", None], "b": [1.0, np.nan], "v": [1, 2]})
+    new = pd.DataFrame({"a": [None, "y"], "b": [np.nan, 2.0], "v": [3, 4]})
+    merged, replaced = merge_rows(existing, new, ("a", "b"))
+    assert replaced == 1
+    assert merged["v"].tolist() == [1, 3, 4]
