@@ -68,3 +68,13 @@ def test_demo_writes_outputs(demo_run):
     assert outputs
     assert not [p for p in folder.rglob("*") if p.name.startswith(".tmp-")]
     assert not (folder / ".geoair.lock").exists()
+
+
+def test_demo_again_in_the_same_folder_gives_the_same_workspace(demo_run):
+    folder, _ = demo_run
+    ws = open_workspace(folder)
+    before = {name: len(ws.read(name)) for name in ws.layers()}
+    result = CliRunner().invoke(main, ["demo", str(folder)])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    after = {name: len(ws.read(name)) for name in ws.layers()}
+    assert after == before
