@@ -206,3 +206,37 @@ def test_screenshot_is_not_blank(page, tmp_path):
         pixels = np.asarray(image.convert("RGB")).reshape(-1, 3)
     assert pixels.std(axis=0).max() > 20
     assert len(np.unique(pixels[::7], axis=0)) > 50
+
+
+def test_many_circles_and_lines_on_geoair_canvases(browser, tmp_path, monkeypatch):
+    """Above FAST_MIN features, gate circles and roads are drawn by geoair's own layers."""
+    from test_maps import make_frames
+
+    from geoair.maps import interactive
+
+    monkeypatch.setattr(interactive, "FAST_MIN", 0)
+    path = write_html(collect_layers(make_frames()), tmp_path / "fast.html")
+    opened = Page(browser, path)
+    try:
+        data = opened.js("window.geoair.data.layers.filter(l => l.fast).map(l => l.id)")
+        assert data == ["gate_buffers", "gate_roads", "patrol_routes", "source_suspects"]
+        drawn = opened.js("""['gate_buffers', 'gate_roads', 'source_suspects'].map(
+            k => window.geoair.groups[k].drawn)""")
+        assert drawn == [2, 1, 2]
+        for covering in ("enterprises", "gates", "patrol_stops", "patrol_routes"):
+            opened.page.locator(f'input[data-layer="{covering}"]').uncheck()
+        opened.js("window.geoair.map.setView(window.geoair.centerOf('gate_roads', 0), 17)")
+        opened.page.wait_for_timeout(300)
+        x, y = _screen(opened, "gate_roads", 0)  # the middle of the road, inside the circle
+        opened.page.mouse.click(x, y)
+        popup = opened.page.locator(".leaflet-popup-content")
+        popup.wait_for(state="visible")
+        assert "桃北路" in popup.inner_text()
+        opened.page.keyboard.press("Escape")  # close it; let the popup's auto-pan finish
+        opened.page.wait_for_timeout(500)
+        x, y = _screen(opened, "gate_buffers", 0)
+        opened.page.mouse.click(x + 40, y + 40)  # inside the circle, away from the road
+        assert "半径" in opened.page.inner_text(".leaflet-popup-content")
+        assert opened.errors == [] and opened.dialogs == []
+    finally:
+        opened.page.close()

@@ -53,6 +53,9 @@ _TIANDITU = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=G
              "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
              "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}")
 _DICT_MAX = 2000  # a text column with at most this many distinct values is dictionary-coded
+# Circle and line layers with more features than this are drawn by geoair's own canvas
+# layers (typed arrays, one pass) rather than one Leaflet object per feature.
+FAST_MIN = 2000
 
 
 def _asset(name: str) -> str:
@@ -276,6 +279,7 @@ def _encode_layer(layer: MapLayer, decimals: int, *, shift: bool,
         "n": len(layer),
         "visible": layer.visible,
         "minZoom": layer.min_zoom,
+        "fast": layer.kind in ("circle", "line") and len(layer) > FAST_MIN,
         "note": _text(layer.note) or "",
         "radius": POINT_RADIUS_PX.get(layer.id, 5.0),
         "bigFactor": BIG_FACTOR,

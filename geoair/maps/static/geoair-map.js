@@ -292,19 +292,8 @@
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.clearRect(0, 0, c.width, c.height);
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-      this.batches.forEach(function (batch) {
-        var st = batch.style, idx = batch.idx, sprite = spriteFor(st, ratio);
-        var half = sprite.width / ratio / 2, w = sprite.width / ratio;
-        for (var k = 0; k < idx.length; k++) {
-          var x = u[idx[k]] * view.scale - view.min.x, y = v[idx[k]] * view.scale - view.min.y;
-          if (!(x >= -half && y >= -half && x <= size.x + half && y <= size.y + half)) {
-            continue;  // out of view, or no location (NaN)
-          }
-          ctx.drawImage(sprite, x - half, y - half, w, w);
-          drawn += 1;
-        }
-      });
-      if (layer.labels) {
+      drawn = this.paint(ctx, view, ratio);
+      if (layer.labels && layer.kind === 'point') {
         ctx.font = 'bold 11px sans-serif';
         ctx.textAlign = 'center';
         ctx.textBaseline = 'middle';
@@ -318,6 +307,22 @@
       }
       this.drawn = drawn;
     },
+    paint: function (ctx, view, ratio) {  // points in view, one sprite per style
+      var u = this.u, v = this.v, size = view.size, drawn = 0;
+      this.batches.forEach(function (batch) {
+        var st = batch.style, idx = batch.idx, sprite = spriteFor(st, ratio);
+        var half = sprite.width / ratio / 2, w = sprite.width / ratio;
+        for (var k = 0; k < idx.length; k++) {
+          var x = u[idx[k]] * view.scale - view.min.x, y = v[idx[k]] * view.scale - view.min.y;
+          if (!(x >= -half && y >= -half && x <= size.x + half && y <= size.y + half)) {
+            continue;  // out of view, or no location (NaN)
+          }
+          ctx.drawImage(sprite, x - half, y - half, w, w);
+          drawn += 1;
+        }
+      });
+      return drawn;
+    },
     hit: function (containerPoint) {  // the nearest point under the cursor, or -1
       var view = this.view(), best = -1, bestD = Infinity;
       for (var i = 0; i < this.layer.n; i++) {
@@ -329,6 +334,186 @@
       return best;
     }
   });
+  function toV(lat) {
+    lat = Math.max(-MERCATOR_MAX, Math.min(MERCATOR_MAX, lat));
+    return 0.5 - Math.log(Math.tan(Math.PI / 4 + lat * Math.PI / 360)) / (2 * Math.PI);
+  }
+  function toLat(v) { return Math.atan(Math.sinh(Math.PI * (1 - 2 * v))) * 180 / Math.PI; }
+
+  // Many circles (gate circles: 75,000 at province scale) on one canvas, like points.
+  var GaCircles = GaPoints.extend({
+    initialize: function (layer) {
+      var g = layer.geom, n = layer.n, link = null, pg = null;
+      if (g.on) {
+        link = layer.fields.filter(function (fl) { return fl.link === g.on; })[0];
+        pg = byId[g.on].geom;
+      }
+      this.layer = layer;
+      this.lat = new Float64Array(n);
+      this.lng = new Float64Array(n);
+      this.u = new Float64Array(n);
+      this.v = new Float64Array(n);
+      this.rm = new Float64Array(n);
+      for (var i = 0; i < n; i++) {
+        var src = pg || g, k = pg ? link.v[i] : i;
+        this.rm[i] = g.r.length === 1 ? g.r[0] : g.r[i];
+        if (k < 0 || src.x[k] === null) {
+          this.lat[i] = this.lng[i] = this.u[i] = this.v[i] = NaN;
+          continue;
+        }
+        var at = pointAt(src, src.x[k], src.y[k]);
+        this.lat[i] = at[0];
+        this.lng[i] = at[1];
+        this.u[i] = (at[1] + 180) / 360;
+        this.v[i] = toV(at[0]);
+      }
+      this.drawn = 0;
+      this.restyle();
+    },
+    restyle: function () {
+      var batches = {}, layer = this.layer;
+      for (var i = 0; i < layer.n; i++) {
+        var st = styleFor(layer, i), key = st.color + '|' + st.fillOpacity;
+        (batches[key] = batches[key] || {style: st, idx: []}).idx.push(i);
+      }
+      this.batches = Object.keys(batches).map(function (k) { return batches[k]; });
+      if (this._map) { this.redraw(); }
+    },
+    pxRadius: function (i, scale) {  // metres to pixels at the circle's latitude
+      return this.rm[i] * scale / (40075016.686 * Math.cos(this.lat[i] * Math.PI / 180));
+    },
+    paint: function (ctx, view) {
+      var self = this, size = view.size, drawn = 0;
+      this.batches.forEach(function (batch) {
+        var st = batch.style, idx = batch.idx;
+        ctx.beginPath();
+        for (var k = 0; k < idx.length; k++) {
+          var i = idx[k], r = self.pxRadius(i, view.scale);
+          var x = self.u[i] * view.scale - view.min.x, y = self.v[i] * view.scale - view.min.y;
+          if (!(x >= -r && y >= -r && x <= size.x + r && y <= size.y + r)) { continue; }
+          ctx.moveTo(x + r, y);
+          ctx.arc(x, y, r, 0, 2 * Math.PI);
+          drawn += 1;
+        }
+        ctx.globalAlpha = st.fillOpacity;
+        ctx.fillStyle = st.fillColor;
+        ctx.fill();
+        ctx.globalAlpha = 1;
+        ctx.setLineDash(st.dashArray ? st.dashArray.split(' ').map(Number) : []);
+        ctx.lineWidth = st.weight;
+        ctx.strokeStyle = st.color;
+        ctx.stroke();
+        ctx.setLineDash([]);
+      });
+      return drawn;
+    },
+    hit: function (p) {
+      var view = this.view(), best = -1, bestD = Infinity;
+      for (var i = 0; i < this.layer.n; i++) {
+        var dx = this.u[i] * view.scale - view.min.x - p.x;
+        var dy = this.v[i] * view.scale - view.min.y - p.y;
+        var r = this.pxRadius(i, view.scale) + 2, d = dx * dx + dy * dy;
+        if (d <= r * r && d < bestD) { best = i; bestD = d; }
+      }
+      return best;
+    }
+  });
+
+  // Many short lines (gate roads) on one canvas: vertices in typed arrays, a box per
+  // line to skip those out of view, clicks found by distance to the segments.
+  var GaLines = GaPoints.extend({
+    initialize: function (layer) {
+      var g = layer.geom, n = layer.n, us = [], vs = [], starts = [], first = new Int32Array(n + 1);
+      this.layer = layer;
+      this.box = new Float64Array(4 * n);
+      for (var i = 0; i < n; i++) {
+        first[i] = starts.length;
+        var minu = Infinity, minv = Infinity, maxu = -Infinity, maxv = -Infinity;
+        g.g[i].forEach(function (part) {
+          starts.push(us.length);
+          latlngs(part, g).forEach(function (ll) {
+            var u = (ll[1] + 180) / 360, v = toV(ll[0]);
+            us.push(u); vs.push(v);
+            minu = Math.min(minu, u); maxu = Math.max(maxu, u);
+            minv = Math.min(minv, v); maxv = Math.max(maxv, v);
+          });
+        });
+        this.box.set([minu, minv, maxu, maxv], 4 * i);
+      }
+      first[n] = starts.length;
+      starts.push(us.length);
+      this.u = Float64Array.from(us);
+      this.v = Float64Array.from(vs);
+      this.starts = Int32Array.from(starts);
+      this.first = first;
+      this.drawn = 0;
+      this.restyle();
+    },
+    latLng: function (i) {
+      var b = this.box;
+      return L.latLng(toLat((b[4 * i + 1] + b[4 * i + 3]) / 2), (b[4 * i] + b[4 * i + 2]) / 2 * 360 - 180);
+    },
+    restyle: function () {
+      var batches = {}, layer = this.layer;
+      for (var i = 0; i < layer.n; i++) {
+        var st = styleFor(layer, i), key = [st.color, st.weight, st.dashArray].join('|');
+        (batches[key] = batches[key] || {style: st, idx: []}).idx.push(i);
+      }
+      this.batches = Object.keys(batches).map(function (k) { return batches[k]; });
+      if (this._map) { this.redraw(); }
+    },
+    visible: function (i, view, pad) {
+      var b = this.box, s = view.scale;
+      return b[4 * i + 2] * s - view.min.x >= -pad && b[4 * i] * s - view.min.x <= view.size.x + pad &&
+             b[4 * i + 3] * s - view.min.y >= -pad && b[4 * i + 1] * s - view.min.y <= view.size.y + pad;
+    },
+    paint: function (ctx, view) {
+      var self = this, drawn = 0;
+      ctx.lineCap = 'round';
+      ctx.lineJoin = 'round';
+      this.batches.forEach(function (batch) {
+        var st = batch.style, idx = batch.idx;
+        ctx.beginPath();
+        for (var k = 0; k < idx.length; k++) {
+          var i = idx[k];
+          if (!self.visible(i, view, 0)) { continue; }
+          for (var q = self.first[i]; q < self.first[i + 1]; q++) {
+            for (var j = self.starts[q]; j < self.starts[q + 1]; j++) {
+              var x = self.u[j] * view.scale - view.min.x, y = self.v[j] * view.scale - view.min.y;
+              if (j === self.starts[q]) { ctx.moveTo(x, y); } else { ctx.lineTo(x, y); }
+            }
+          }
+          drawn += 1;
+        }
+        ctx.globalAlpha = st.opacity || 1;
+        ctx.setLineDash(st.dashArray ? st.dashArray.split(' ').map(Number) : []);
+        ctx.lineWidth = st.weight;
+        ctx.strokeStyle = st.color;
+        ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.globalAlpha = 1;
+      });
+      return drawn;
+    },
+    hit: function (p) {
+      var view = this.view(), best = -1, bestD = 25;  // within 5 pixels
+      for (var i = 0; i < this.layer.n; i++) {
+        if (!this.visible(i, view, 5)) { continue; }
+        for (var q = this.first[i]; q < this.first[i + 1]; q++) {
+          for (var j = this.starts[q] + 1; j < this.starts[q + 1]; j++) {
+            var ax = this.u[j - 1] * view.scale - view.min.x, ay = this.v[j - 1] * view.scale - view.min.y;
+            var bx = this.u[j] * view.scale - view.min.x, by = this.v[j] * view.scale - view.min.y;
+            var dx = bx - ax, dy = by - ay, len = dx * dx + dy * dy;
+            var s = len ? Math.max(0, Math.min(1, ((p.x - ax) * dx + (p.y - ay) * dy) / len)) : 0;
+            var ex = ax + s * dx - p.x, ey = ay + s * dy - p.y, d = ex * ex + ey * ey;
+            if (d < bestD) { best = i; bestD = d; }
+          }
+        }
+      }
+      return best;
+    }
+  });
+
   // Points are above areas and lines: a click goes to the topmost point layer hit.
   function pointHit(containerPoint) {
     for (var k = D.layers.length - 1; k >= 0; k--) {
@@ -396,8 +581,9 @@
   D.layers.forEach(function (layer) {
     state.layers[layer.id] = layer;
     state.mode[layer.id] = 0;
-    if (layer.kind === 'point') {
-      var pts = new GaPoints(layer);
+    if (layer.kind === 'point' || layer.fast) {
+      var pts = layer.kind === 'point' ? new GaPoints(layer)
+        : (layer.kind === 'circle' ? new GaCircles(layer) : new GaLines(layer));
       state.points[layer.id] = pts;
       state.groups[layer.id] = pts;
       state.features[layer.id] = [];
