@@ -156,6 +156,24 @@ def category(aqi_values: ArrayLike) -> np.ndarray:
     return np.where(np.isnan(a), None, out)
 
 
+def _category_codes(aqi_values: np.ndarray) -> pd.Categorical:
+    bounds = np.array([upper for upper, _, _ in CATEGORIES], dtype=float)
+    names = [name for _, _, name in CATEGORIES]
+    codes = np.clip(np.searchsorted(bounds, aqi_values, side="left"), 0, len(names) - 1)
+    return pd.Categorical.from_codes(np.where(np.isnan(aqi_values), -1, codes), categories=names)
+
+
+def _combinations(mask: np.ndarray, labels: list[str]) -> pd.Categorical:
+    """Bit masks over ``labels`` as comma-joined names (0: missing)."""
+    codes, inverse = np.unique(mask, return_inverse=True)
+    names = [",".join(label for j, label in enumerate(labels) if code >> j & 1)
+             for code in codes]
+    categories = [name for name in names if name]
+    lookup = np.array([categories.index(name) if name else -1 for name in names],
+                      dtype=np.int64)
+    return pd.Categorical.from_codes(lookup[inverse.ravel()], categories=categories)
+
+
 def report_round(values: pd.Series | np.ndarray, pollutant: str) -> np.ndarray:
     """Round concentrations as HJ 663-2013 reports them: whole µg/m³, CO to 0.1 mg/m³.
 
@@ -211,25 +229,17 @@ def daily_aqi(daily: pd.DataFrame, *, columns: Mapping[str, tuple[str, str]] | N
     filled = np.where(np.isnan(matrix), -1.0, matrix)
     aqi_values = np.where(has_any, filled.max(axis=1), np.nan)
     out["aqi"] = aqi_values
-    out["category"] = category(aqi_values)
+    out["category"] = _category_codes(aqi_values)
     labels = [_PRIMARY_NAME.get(name, name) for name in present]
     # Ties name every pollutant at the maximum, in order: a bit per pollutant, then one
-    # string per distinct combination (fast on millions of rows).
-    mask = np.zeros(len(out), dtype=np.int64)
-    for j in range(len(labels)):
-        mask |= (filled[:, j] == aqi_values).astype(np.int64) << j
-    mask = np.where(np.isnan(aqi_values) | (aqi_values <= 50), 0, mask)
-    codes, inverse = np.unique(mask, return_inverse=True)
-    names = np.array([",".join(label for j, label in enumerate(labels) if code >> j & 1) or None
-                      for code in codes], dtype=object)
-    primary = names[inverse.ravel()]
-    out["primary_pollutant"] = primary
-    # 超标污染物 (HJ 633 §4.3): every pollutant whose IAQI is above 100.
+    # label per distinct combination, as a categorical (fast on millions of rows).
+    top = np.zeros(len(out), dtype=np.int64)
     over = np.zeros(len(out), dtype=np.int64)
     for j in range(len(labels)):
+        top |= (filled[:, j] == aqi_values).astype(np.int64) << j
         over |= (filled[:, j] > 100).astype(np.int64) << j
-    codes, inverse = np.unique(over, return_inverse=True)
-    names = np.array([",".join(label for j, label in enumerate(labels) if code >> j & 1) or None
-                      for code in codes], dtype=object)
-    out["exceeding_pollutants"] = names[inverse.ravel()]
+    top = np.where(np.isnan(aqi_values) | (aqi_values <= 50), 0, top)
+    out["primary_pollutant"] = _combinations(top, labels)
+    # 超标污染物 (HJ 633 §4.3): every pollutant whose IAQI is above 100.
+    out["exceeding_pollutants"] = _combinations(over, labels)
     return out

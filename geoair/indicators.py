@@ -275,7 +275,8 @@ def daily_values(hourly: pd.DataFrame | str | Path, *, min_hours: int = 20,
     Returns
     -------
     DataFrame
-        One row per station and day: ``station_id``, ``date``; the daily values
+        One row per station and day (month by month, each by station and date):
+        ``station_id``, ``date``; the daily values
         ``PM2.5 PM10 SO2 NO2 CO O3_1h_max O3_8h_max`` (NaN when invalid); the counts
         ``n_PM25 ... n_O3_8h`` (valid hours, or valid 8-hour windows); ``aqi``,
         ``category``, ``primary_pollutant``; ``validity`` ("valid" or the inputs that
@@ -303,25 +304,35 @@ def daily_values(hourly: pd.DataFrame | str | Path, *, min_hours: int = 20,
     finally:
         if own:
             con.close()
+    # Rows come month by month, each month by station and date (sorting a national
+    # year again would cost more than the months themselves).
     daily = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    if len(parts) > 1:
-        daily = daily.sort_values(["station_id", "date"], kind="stable", ignore_index=True)
     daily["date"] = pd.to_datetime(daily["date"])
     return _with_aqi(daily, min_hours=min_hours, min_windows_8h=min_windows_8h)
 
 
 def _validity_text(frame: pd.DataFrame, *, min_hours: int, min_windows_8h: int) -> np.ndarray:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     present = [c for c in COUNT_COLUMNS if c in frame.columns]
     bad = frame[present].isna().to_numpy()
     text = np.full(len(frame), "valid", dtype=object)
-    rows = np.flatnonzero(bad.any(axis=1))  # usually few: build their text one by one
+    rows = np.flatnonzero(bad.any(axis=1))
     if len(rows):
         counts = frame[[COUNT_COLUMNS[c] for c in present]].fillna(0).to_numpy(dtype=np.int64)
-        need = [(min_windows_8h, "windows") if c == "O3_8h_max" else (min_hours, "h")
-                for c in present]
-        text[rows] = ["invalid: " + "; ".join(
-            f"{present[j]} {counts[i, j]}/{need[j][0]} {need[j][1]}"
-            for j in np.flatnonzero(bad[i])) for i in rows]
+        pieces = []
+        for j, column in enumerate(present):
+            need, unit = ((min_windows_8h, "windows") if column == "O3_8h_max"
+                          else (min_hours, "h"))
+            piece = pc.binary_join_element_wise(
+                column, pc.cast(pa.array(counts[rows, j]), pa.string()), f"/{need} {unit}", " ")
+            piece = pc.replace_substring(piece, f" /{need}", f"/{need}")
+            pieces.append(pc.if_else(pa.array(bad[rows, j]), piece, pa.nulls(len(rows),
+                                                                             pa.string())))
+        joined = pc.binary_join_element_wise(*pieces, "; ", null_handling="skip")
+        text[rows] = pc.binary_join_element_wise("invalid:", joined, " ").to_numpy(
+            zero_copy_only=False)
     return text
 
 
@@ -557,6 +568,7 @@ def station_daily(ws, *, start: str | None = None, end: str | None = None) -> pd
     info = pd.DataFrame({"station_id": stations["id"].astype(str), "station": stations["name"],
                          "county": stations.get("county")})
     out = daily.merge(info, on="station_id", how="left")
+    out = out.sort_values(["station_id", "date"], kind="stable", ignore_index=True)
     front = ["station_id", "station", "county", "date"]
     return out[front + [c for c in out.columns if c not in front]]
 
