@@ -110,6 +110,10 @@ min_weight_ranked = 0.5
 # Lowest total score (0-100) of a benchmark enterprise candidate (project choice: the
 # usual pass mark of 60). Seed 000 asks for model enterprises; a low score is none.
 benchmark_min_score = 60.0
+# Performance grades a benchmark candidate may have (seed 001 四: B级及以上或引领性),
+# and whether an enterprise without a grade (most small ones are never graded) may be one.
+benchmark_grades = ["引领性", "A", "B"]
+benchmark_ungraded = true
 # Benchmark enterprises to propose per county, [min, max] (seed 000, 二(三):
 # 城区、矿区、高新区 3-5 家, 盂县、平定县、郊区 5-10 家). Add your counties as lines.
 benchmark_quotas = [

@@ -547,7 +547,9 @@ def score_enterprises(inputs: ScoreInputs, *, month: str | None = None,
         ascending=False, method="min").astype("Int64")
     out = benchmark_candidates(out, quotas=cfg["benchmark_quotas"],
                                default_quota=cfg["benchmark_default_quota"],
-                               min_score=float(cfg["benchmark_min_score"]))
+                               min_score=float(cfg["benchmark_min_score"]),
+                               grades=cfg["benchmark_grades"],
+                               ungraded=bool(cfg["benchmark_ungraded"]))
     return out.sort_values(["rank", "enterprise_id"], na_position="last",
                            kind="mergesort").reset_index(drop=True)
 
@@ -569,13 +571,17 @@ def _quota_table(quotas: Iterable[Mapping[str, Any]]) -> dict[str, tuple[int, in
 
 def benchmark_candidates(scores: pd.DataFrame, *, quotas: Iterable[Mapping[str, Any]],
                          default_quota: Iterable[int] = (3, 5),
-                         min_score: float = 60.0) -> pd.DataFrame:
+                         min_score: float = 60.0,
+                         grades: Iterable[str] = B_OR_BETTER,
+                         ungraded: bool = True) -> pd.DataFrame:
     """Flag the benchmark (标杆) candidates of each county in an enterprise score table.
 
     Eligible: producing normally (正常生产), no open case, inspected at least once
     up to the month (a ``checklist_score``; a model must have been seen), a total of
-    at least ``min_score``. Per county the best eligible, up to the county's maximum quota, are
-    proposed (ties broken by enterprise id, so the answer does not depend on row order).
+    at least ``min_score``, and a performance grade among ``grades`` (or none, when
+    ``ungraded``: most small enterprises are never graded). Per county the best
+    eligible, up to the county's maximum quota, are proposed (ties broken by
+    enterprise id, so the answer does not depend on row order).
 
     Returns
     -------
@@ -587,8 +593,12 @@ def benchmark_candidates(scores: pd.DataFrame, *, quotas: Iterable[Mapping[str, 
     lo_default, hi_default = (int(v) for v in default_quota)
     out = scores.copy()
     inspected = out["checklist_score"].notna() if "checklist_score" in out else True
+    grade = (out["performance_grade"].astype(object) if "performance_grade" in out
+             else pd.Series(None, index=out.index, dtype=object))
+    graded_ok = grade.isin(list(grades)) | (grade.isna() if ungraded else False)
     eligible = ((out["status"].astype(object) == PRODUCING) & (out["open_cases"] == 0)
-                & inspected & (out["total"] >= min_score)).fillna(False).astype(bool)
+                & inspected & graded_ok & (out["total"] >= min_score)
+                ).fillna(False).astype(bool)
     out["benchmark"] = False
     out["benchmark_rank"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
     out["benchmark_note"] = None
@@ -602,7 +612,8 @@ def benchmark_candidates(scores: pd.DataFrame, *, quotas: Iterable[Mapping[str, 
         out.loc[chosen, "benchmark_rank"] = np.arange(1, len(chosen) + 1)
         note = f"{name or '县区不明'}: 名额 {lo}-{hi} 家, 推荐 {len(chosen)} 家"
         if len(chosen) < lo:
-            note += (f"; 符合条件(正常生产、无未整改问题、已检查、总分≥{min_score:g})的企业只有 "
+            note += (f"; 符合条件(正常生产、无未整改问题、已检查、{'/'.join(grades)}级"
+                     f"{'或未评级' if ungraded else ''}、总分≥{min_score:g})的企业只有 "
                      f"{len(pool)} 家, 少于名额下限")
         out.loc[group.index, "benchmark_note"] = note
     return out
