@@ -3,15 +3,20 @@
 The page is one self-contained file: Leaflet 1.9.4 (``static/leaflet``), geoair's own
 script and style (``static/geoair-map.js``, ``.css``: grouped layer control with a
 legend per layer, search by name, a distance-measuring tool, basemap fallback) and
-one compact JSON document holding every layer. Features are drawn on a canvas
-(circle markers, polylines, polygons), which stays smooth with 50,000 enterprises
-where one SVG or DOM marker per feature would not.
+one compact JSON document holding every layer. Everything is drawn on canvases:
+point layers, and circle or line layers of more than :data:`FAST_MIN` features, by
+geoair's own layers (coordinates in typed arrays, one drawing pass, clicks found by
+distance); the rest as Leaflet canvas paths, made when their layer is first shown.
+That stays smooth with 50,000 enterprises and 75,000 gates, where one SVG or DOM
+marker per feature would not.
 
 Data layout: per layer, columns rather than rows (a column of few distinct values is
-stored once as a dictionary plus small integer codes), coordinates rounded to
-``coord_decimals`` (5 = about 1 m), polygons simplified in metres (see
-:mod:`geoair.maps.layers`). Popups are built in the browser from these columns when a
-feature is clicked.
+stored once as a dictionary plus small integer codes); coordinates as integers in
+units of 10^-``coord_decimals`` degrees from the layer's origin (5 = about 1 m),
+delta-coded along lines and rings; polygons simplified in metres (see
+:mod:`geoair.maps.layers`); a field naming a feature of another layer (a gate's
+enterprise) stored as its position there. Popups are built in the browser from these
+columns when a feature is clicked.
 
 Safety: every text from the user's data is escaped with :func:`html.escape` here,
 and the JSON is embedded so that no ``<``, ``>`` or ``&`` appears in it raw (they are

@@ -57,7 +57,6 @@ from geoair.schema import CHECKLIST_ITEMS
 
 log = logging.getLogger(__name__)
 
-# Everything a map can show, in drawing order (bottom first).
 
 def _counties(frames, settings) -> MapLayer | None:
     counties = frames.get("counties")
