@@ -475,3 +475,15 @@ def test_point_without_location_is_written_as_null(frames):
     geom = data["layers"][0]["geom"]
     assert geom["x"][2] is None and geom["y"][2] is None
     assert _point(geom, 0) == pytest.approx((113.57, 37.87), abs=1e-9)
+
+
+def test_demo_step_writes_both_maps_and_tells_the_figures(ws_with_ledger):
+    from geoair.maps import demo_step
+
+    lines: list[str] = []
+    demo_step(ws_with_ledger, lines.append)
+    assert (ws_with_ledger.outputs_dir / "maps" / "map.html").exists()
+    assert (ws_with_ledger.outputs_dir / "maps" / "map.png").exists()
+    assert any("企业 3" in line for line in lines)
+    # no inspections: coloured by production status, 2 producing and 1 suspended
+    assert "    企业（生产状态）: 正常生产 2，依法停产 1" in lines

@@ -75,3 +75,22 @@ def demo_step(ws, echo: Callable[[str], None]) -> None:
          "offline in any browser)")
     echo(f"  report map:      {png_path} ({settings['png_dpi']} dpi)")
     echo(f"  layers: {summary}")
+    for line in legend_summary(layers, ("enterprises", "stations", "gangue_heaps")):
+        echo(f"    {line}")
+
+
+def legend_summary(layers, ids) -> list[str]:
+    """One line per layer: its first colour mode's classes with counts, as on the legend."""
+    import numpy as np
+
+    lines = []
+    for layer in layers:
+        if layer.id not in ids or len(layer.modes[0].classes) < 2:
+            continue
+        mode = layer.modes[0]
+        counts = np.bincount(np.asarray(mode.values, dtype=int), minlength=len(mode.classes))
+        parts = [f"{cls.label} {count}" for cls, count in zip(mode.classes, counts, strict=True)
+                 if count]
+        name = layer.title if mode.label == layer.title else f"{layer.title}（{mode.label}）"
+        lines.append(f"{name}: " + "，".join(parts))
+    return lines
