@@ -429,6 +429,14 @@ def test_cli_explains_bad_layers(ws_with_ledger):
     assert "roadz" in result.output and "Choose from" in result.output
 
 
+def test_unranked_park_is_grey(frames):
+    frames["park_scores"] = frames["park_scores"].assign(rank=[1.0, None])
+    parks = next(x for x in collect_layers(frames) if x.id == "parks")
+    assert parks.modes[0].values.tolist() == [4, 5]  # the only ranked park; grey
+    assert parks.modes[0].classes[5].label == "未评分或数据不足未排名"
+    assert _field(parks, "得分") == [78.5, 62]
+
+
 def test_park_breakdown_lines_and_rank_change(frames):
     frames["park_scores"] = frames["park_scores"].assign(
         rank_change=[1, -1], missing_zh=["", "道路积尘负荷"],

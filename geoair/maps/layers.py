@@ -101,11 +101,18 @@ def _parks(frames, settings, month) -> MapLayer | None:
         position = position[position >= 0]
         values = np.full(len(parks), np.nan)
         values[position.to_numpy()] = pd.to_numeric(scores[score_col], errors="coerce").to_numpy()
+        rank_col = _pick(scores, "rank", "排名")
+        coloured = values.copy()
+        if rank_col is not None:  # a park scored on too little data has no rank: grey
+            ranked = np.zeros(len(parks), dtype=bool)
+            ranked[position.to_numpy()] = pd.to_numeric(scores[rank_col],
+                                                         errors="coerce").notna().to_numpy()
+            coloured[~ranked] = np.nan
         if np.isfinite(values).any():
-            classes, cls = _quintiles(values)
-            modes.insert(0, Mode("score", "园区得分", classes, cls))
+            if np.isfinite(coloured).any():
+                classes, cls = _quintiles(coloured)
+                modes.insert(0, Mode("score", "园区得分", classes, cls))
             fields.append(("得分", pd.Series(values).map(_fmt_number)))
-            rank_col = _pick(scores, "rank", "排名")
             for label, column in (("排名", rank_col), ("排名变化", _pick(scores, "rank_change")),
                                   ("缺项", _pick(scores, "missing_zh"))):
                 if column is not None:

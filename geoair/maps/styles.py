@@ -102,7 +102,7 @@ HEAP_OWNERLESS_NOTE = "空心 = 无主，实心 = 有主"
 # -- parks --------------------------------------------------------------------------
 # Five score bins, low to high (RdYlGn); the bin edges are the month's quintiles.
 PARK_SCORE_COLORS = ("#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641")
-PARK_UNSCORED = StyleClass("未评分", "#9ecae1")
+PARK_UNSCORED = StyleClass("未评分或数据不足未排名", "#bdbdbd")
 PARK_KEY = (StyleClass("重点园区", "#08519c"), StyleClass("其他园区", "#6baed6"))
 
 # -- lines and helpers ----------------------------------------------------------------
