@@ -234,3 +234,14 @@ def test_station_target_by_id(daily):
     table = targets([("station", "S02", "2020-11", "pm25", 60.0)])
     row = check_targets(table, daily, STATIONS).iloc[0]
     assert row["actual"] == 52 and row["met"]
+
+
+def test_cli_refuses_malformed_month_and_day(tmp_path):
+    ws = init_workspace(tmp_path / "ws")
+    runner = CliRunner()
+    result = runner.invoke(main, ["targets", "check", "--month", "2020-13", "-w", str(ws.root)])
+    assert result.exit_code == 2 and "write it as 2020-11" in result.output
+    result = runner.invoke(main, ["indicators", "--start", "yesterday", "-w", str(ws.root)])
+    assert result.exit_code == 2 and "write it as 2020-10-01" in result.output
+    result = runner.invoke(main, ["indicators", "-w", str(ws.root)])
+    assert result.exit_code == 1 and "geoair import readings" in result.output

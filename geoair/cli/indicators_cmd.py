@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -31,6 +32,10 @@ def command(period: str, by: str, start: str | None, end: str | None,
     """
     from geoair.indicators import TABLE_NAMES, indicator_table, station_daily
 
+    for name, value in (("--start", start), ("--end", end)):
+        if value is not None and not re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):
+            raise click.BadParameter(f"{value!r} is not a day; write it as 2020-10-01.",
+                                     param_hint=name)
     ws = get_workspace(workspace_dir)
     daily = station_daily(ws, start=start, end=end)
     table = indicator_table(ws, daily, period=period, by=by)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -28,6 +29,14 @@ def check(months: tuple[str, ...], spans: tuple[str, ...], workspace_dir: Path |
     actual, target, difference, met or not, and validity. Writes targets_check."""
     from geoair.targets import check_workspace
 
+    for value in months:
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+            raise click.BadParameter(f"{value!r} is not a month; write it as 2020-11.",
+                                     param_hint="--month")
+    for value in spans:
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])/\d{4}-(0[1-9]|1[0-2])", value):
+            raise click.BadParameter(f"{value!r} is not a period; write it as "
+                                     "2020-10/2020-12.", param_hint="--period")
     ws = get_workspace(workspace_dir)
     periods = [*months, *spans] or None
     table = check_workspace(ws, periods=periods)
