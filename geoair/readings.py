@@ -313,8 +313,11 @@ def parse_hourly(cells: pd.DataFrame, stations: pd.DataFrame, *, settings: dict 
 
 def _check_hourly(long: pd.DataFrame, stations: pd.DataFrame, settings: dict,
                   notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    empty_value = long["value_text"].fillna("").str.strip().str.lower().isin(
-        ["", "-", "--", "—", "/", "nan", "none", "null", "n/a", "na", "无数据"])
+    text = long["value_text"].fillna("").str.strip().str.lower()
+    empty_value = text.isin(["", "-", "--", "—", "/", "nan", "none", "null", "n/a", "na",
+                             "无数据"])
+    # A calm hour has no wind direction: 静风 / C / calm is a missing WD, not an error.
+    empty_value |= (long["pollutant"] == "WD") & text.isin(["静风", "c", "calm", "静"])
     long = long[~empty_value | long["value"].notna()].reset_index(drop=True)  # blanks: missing
     reasons = pd.Series("", index=long.index, dtype=object)
 

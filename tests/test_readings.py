@@ -66,6 +66,13 @@ def test_wide_form_with_chinese_headers_and_wind():
     assert set(good["time"]) == {pd.Timestamp("2020-11-02 00:00")}
 
 
+def test_calm_wind_direction_is_missing_not_an_error():
+    table = cells([["S01", "2020-11-01 01:00", "静风", "0.2"]], ["站点", "时间", "风向", "风速"])
+    good, rejects, _ = parse_hourly(table, STATIONS)
+    assert rejects.empty
+    assert good["pollutant"].tolist() == ["WS"]
+
+
 def test_co_in_ug_by_header_is_converted_and_said():
     table = cells([["S01", "2020-11-01 01:00", "1200"]], ["站点", "时间", "CO(μg/m³)"])
     good, rejects, notes = parse_hourly(table, STATIONS)
