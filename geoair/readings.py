@@ -294,8 +294,9 @@ def parse_hourly(cells: pd.DataFrame, stations: pd.DataFrame, *, settings: dict 
             part["value_text"] = raw.astype("string").to_numpy()
             if pollutant == "WD":
                 text = raw.astype("string").str.strip().str.upper()
-                compass = text.map(lambda v: _COMPASS.get(v) if isinstance(v, str) else None)
-                values = _parse_numbers(raw).fillna(pd.to_numeric(compass, errors="coerce"))
+                compass = np.array([_COMPASS.get(v, np.nan) if isinstance(v, str) else np.nan
+                                    for v in text], dtype="float64")
+                values = _parse_numbers(raw).fillna(pd.Series(compass, index=raw.index))
             else:
                 values = _parse_numbers(raw)
             factor, note = _unit_factor(str(col), pollutant)
