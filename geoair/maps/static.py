@@ -91,7 +91,8 @@ def _scale_bar(ax, span_m: float, font: str) -> None:
     label = f"{length / 1000:g} 公里" if length >= 1000 else f"{length:g} 米"
     for x, text in ((left, "0"), (left + length, label)):
         ax.text(x, base + 2.2 * height, text, ha="center", va="bottom", fontsize=8,
-                fontfamily=font, zorder=20)
+                fontfamily=font, zorder=20,
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
 
 
 def _north_arrow(ax, font: str) -> None:
@@ -187,7 +188,10 @@ def render_figure(layers: Sequence[MapLayer], *, title: str, size_in: tuple[floa
     fig = Figure(figsize=size_in)
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0.02, 0.04, 0.68, 0.88))
-    marker_scale = 0.8
+    # Symbols shrink as points get many, so that a province's 50,000 enterprises do
+    # not hide each other and the county lines (full size up to 2,000 points).
+    n_points = sum(len(layer) for layer in layers if layer.kind in ("point", "mixed"))
+    marker_scale = 0.8 * float(np.clip(np.sqrt(2000 / max(n_points, 1)), 0.2, 1.0))
     entries = []
     projected = {layer.id: layer.geometry.to_crs(crs).reset_index(drop=True) for layer in layers}
     for layer in layers:
