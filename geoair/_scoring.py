@@ -172,6 +172,11 @@ def _combine(components: pd.DataFrame, ids: pd.Series, *, names: Iterable[str],
     return out
 
 
+def _num(value: float) -> str:
+    """A number as a clerk writes it: 10,000 and 7,714, but 0.86 and 12.3."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
 def _breakdown_text(row: pd.Series, names: Iterable[str],
                     labels: Mapping[str, tuple[str, str]]) -> str:
     lines = []
@@ -181,9 +186,9 @@ def _breakdown_text(row: pd.Series, names: Iterable[str],
         if pd.isna(score) or pd.isna(weight):
             lines.append(f"{label}: 无数据 (权重已分摊)")
             continue
-        shown = f"{raw:.0%}" if unit == "比例" else f"{raw:.4g} {unit}"
+        shown = f"{raw:.0%}" if unit == "比例" else f"{_num(raw)} {unit}"
         ref = row.get(f"{name}_ref")
-        ref_text = "" if ref is None or pd.isna(ref) else f" (基准 {ref:.4g})"
+        ref_text = "" if ref is None or pd.isna(ref) else f" (基准 {_num(ref)})"
         lines.append(f"{label}: {shown}{ref_text} → {score:.1f}分 × {weight:.2f} = "
                      f"{score * weight:.1f}")
     if pd.notna(row["total"]):

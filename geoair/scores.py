@@ -200,13 +200,14 @@ def latest_month(inputs: ScoreInputs) -> str:
     sm = inputs.station_months
     if sm is not None and len(sm):
         has = sm[["pm25_ug_m3", "dustfall_t_km2"]].notna().any(axis=1)
-        months += [m for m in sm.loc[has, "month"] if m]
+        months += [m for m in sm.loc[has, "month"].dropna().unique() if m]
     if inputs.road_dust is not None and len(inputs.road_dust):
-        months += [m for m in _months_of(inputs.road_dust["month"]) if m]
+        months += [m for m in _months_of(inputs.road_dust["month"]).dropna().unique() if m]
     for frame in (inputs.inspections, inputs.cases):
         if frame is not None and len(frame) and "inspection_date" in frame.columns:
             dates = pd.to_datetime(frame["inspection_date"], errors="coerce").dropna()
-            months += [parse_month(d) for d in dates]
+            if len(dates):
+                months.append(parse_month(dates.max()))
     if not months:
         raise WorkspaceError("There is nothing dated to score: no monthly readings, road dust, "
                              "inspections or cases. Import them (geoair import ...) or give "

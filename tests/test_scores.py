@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 from geoair._errors import ConfigError, SchemaError, WorkspaceError
@@ -22,8 +23,8 @@ from geoair.scores import (
     check_weights,
     gate_road_hardened_share,
     latest_month,
-    parse_month,
     park_ranking_sheet,
+    parse_month,
     previous_month,
     respread_weights,
     score_enterprises,
@@ -243,6 +244,7 @@ def test_breakdown_text(inputs):
     text = table.loc["P2", "breakdown_zh"]
     assert "空气质量(PM2.5): 无数据" in text and "降尘: 6 t/(km²·月) (基准 9)" in text
     assert text.endswith(f"总分 {table.loc['P2', 'total']:.1f}")
+    assert "罚款: 10,000 元/企业 (基准 10,000) → 50.0分" in table.loc["P1", "breakdown_zh"]
 
 
 # --- enterprises and benchmarks -----------------------------------------------------------------
@@ -515,3 +517,15 @@ def test_import_road_dust(workspace, tmp_path):
     import_file(workspace, "road_dust", path)
     stored = workspace.read("road_dust")
     assert stored.loc[0, "load_g_m2"] == 0.5 and parse_month(stored.loc[0, "month"]) == "2024-03"
+
+
+def test_cli_assign(workspace, tmp_path):
+    from geoair.cli import main
+
+    out = tmp_path / "sites.csv"
+    result = CliRunner().invoke(main, ["scores", "assign", "-w", str(workspace.root),
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "enterprises: 3 sites, 2 inside a park" in result.output
+    table = pd.read_csv(out)
+    assert table.set_index("site_id").loc["E2", "park_name"] == "乙园区"

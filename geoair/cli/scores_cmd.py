@@ -110,7 +110,7 @@ def enterprises(workspace_dir: Path | None, month: str | None, benchmark: bool,
     click.echo(f"enterprise scores {table['month'].iloc[0]}: {len(table)} enterprises, "
                f"{int(table['rank'].notna().sum())} ranked")
     if benchmark:
-        for county, rows in table.groupby("county", dropna=False, sort=True):
+        for _county, rows in table.groupby("county", dropna=False, sort=True):
             chosen = rows[rows["benchmark"]].sort_values("benchmark_rank")
             click.echo(f"  {rows['benchmark_note'].iloc[0]}")
             for row in chosen.itertuples(index=False):
