@@ -82,8 +82,15 @@ def read_osm_roads(path: Path | str, *, skip_highway: Iterable[str] = DEFAULT_SK
     if skip:
         where += f" AND highway NOT IN ({_sql_list(skip)})"
     try:
-        frame = pyogrio.read_dataframe(path, layer="lines", columns=_OSM_COLUMNS, where=where,
-                                       bbox=bbox)
+        try:
+            frame = pyogrio.read_dataframe(path, layer="lines", columns=_OSM_COLUMNS,
+                                           where=where, bbox=bbox)
+        except pyogrio.errors.DataLayerError as exc:
+            if "OSM_USE_CUSTOM_INDEXING" not in str(exc):
+                raise
+            # an extract whose node ids are not sorted: GDAL's slower general index
+            log.info("%s: node ids not sorted; reading with GDAL's general index", path.name)
+            frame = _read_unsorted(path, where=where, bbox=bbox)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise InputFileError(
             f"{path.name} cannot be read as an OpenStreetMap extract ({exc}). Download it "
@@ -100,6 +107,17 @@ def read_osm_roads(path: Path | str, *, skip_highway: Iterable[str] = DEFAULT_SK
         geometry=frame.geometry.values, crs=frame.crs or WGS84)
     log.info("%s: %d highway lines", path.name, len(out))
     return out
+
+
+def _read_unsorted(path: Path, *, where: str, bbox) -> gpd.GeoDataFrame:
+    """Read the lines with ``OSM_USE_CUSTOM_INDEXING=NO``, restoring the setting after."""
+    before = pyogrio.get_gdal_config_option("OSM_USE_CUSTOM_INDEXING")
+    pyogrio.set_gdal_config_options({"OSM_USE_CUSTOM_INDEXING": "NO"})
+    try:
+        return pyogrio.read_dataframe(path, layer="lines", columns=_OSM_COLUMNS, where=where,
+                                      bbox=bbox)
+    finally:
+        pyogrio.set_gdal_config_options({"OSM_USE_CUSTOM_INDEXING": before})
 
 
 def read_roads(path: Path | str, *, coords: str | None = None, layer: str | None = None,

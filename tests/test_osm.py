@@ -100,3 +100,18 @@ def test_gate_roads_command_reads_an_extract(ws, osm_file):
     d = layer["distance_m"].iloc[1]
     assert 85 < d < 90
     assert layer["length_m"].iloc[1] == pytest.approx(2 * (100.0**2 - d**2) ** 0.5, rel=1e-5)
+
+
+def test_reads_a_real_pbf_extract_with_unsorted_nodes():
+    # pyogrio ships a small real extract (Hatfield, England) whose node ids are not
+    # sorted, which GDAL's default index refuses; geoair retries with its general index
+    from importlib import resources
+
+    import pyogrio
+
+    sample = resources.files("pyogrio").joinpath("tests/fixtures/sample.osm.pbf")
+    roads = read_roads(Path(str(sample)))
+    assert len(roads) == 26 and roads.crs == "EPSG:4326"
+    assert "osm:way/156255508" in set(roads["id"])
+    assert dict(roads["road_class"].value_counts())["residential"] == 20
+    assert pyogrio.get_gdal_config_option("OSM_USE_CUSTOM_INDEXING") is None  # restored
