@@ -69,17 +69,20 @@ class SweepPlan:
         ``gate_name``, ``enterprise_id``, ``enterprise_name``, ``county``, ``road_id``,
         ``road_name``, ``road_class``, ``length_m``, ``distance_m`` (gate to road).
     gate_buffers : GeoDataFrame
-        The circles as polygons (for maps): ``gate_id``, ``enterprise_id``,
-        ``radius_m``, ``road_length_m``, ``roads``.
+        The circles as polygons (for maps), one per gate: ``gate_id``, ``gate_name``,
+        ``enterprise_id``, ``enterprise_name``, ``radius_m``, ``road_length_m``,
+        ``roads`` (names).
     sweep_tasks : DataFrame
         One row per enterprise: ``enterprise_id``, ``enterprise_name``, ``county``,
         ``status``, ``gates`` (ids), ``n_gates``, ``roads`` (names), ``n_roads`` (names),
         ``length_m`` (stretches shared by two gates counted once),
         ``gate_length_sum_m`` (per-gate lengths added up), ``gates_without_road``.
     gate_findings : GeoDataFrame
-        Gate points with a problem: ``finding`` (``no_road``, ``far_from_site``,
-        ``unknown_enterprise``, ``no_location``), ``finding_zh``, ``distance_m``
-        (to the nearest road, or to the enterprise's site) and the gate's ids.
+        Gate points with a problem, one row per gate and finding: ``gate_id``,
+        ``gate_name``, ``enterprise_id``, ``enterprise_name``, ``county``, ``finding``
+        (``no_road``, ``far_from_site``, ``unknown_enterprise``, ``no_location``),
+        ``finding_zh`` (the same in Chinese, with the distance), ``distance_m`` (to the
+        nearest road within ``nearest_search_m``, or to the enterprise's site).
     """
 
     gate_roads: gpd.GeoDataFrame
