@@ -443,6 +443,10 @@ def test_park_without_data_changes_no_other_normalised_component(world):
     columns = [f"{c}_score" for c in PARK_COMPONENTS]
     pd.testing.assert_frame_equal(before[columns], after.loc[before.index, columns])
     assert after.loc["PX", "components_used"] <= 1               # at most "no heaps near"
+    weights = after[[f"{c}_weight" for c in PARK_COMPONENTS]].sum(axis=1, min_count=1)
+    scored = after["total"].notna()
+    np.testing.assert_allclose(weights[scored], 1.0, rtol=1e-12)   # re-spread sums to 1
+    assert weights[~scored].isna().all()
 
 
 # --- workspace and command line ---------------------------------------------------------------
