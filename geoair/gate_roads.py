@@ -591,6 +591,11 @@ def describe(plan: SweepPlan, echo) -> None:
     counts = findings["finding"].value_counts()
     echo("  gate_findings: " + (", ".join(f"{n} {code}" for code, n in counts.items())
                                  if len(counts) else "none"))
+    located = int(plan.gate_buffers.geometry.notna().sum())
+    if located and with_road < located / 2:
+        echo(f"  note: only {with_road} of {located} gates have a road within the radius. Are "
+             "the roads for this area, and in the same coordinate system as the gates? "
+             "Coordinates copied from Amap or Baidu need --coords gcj02 or bd09 on import.")
     totals = county_totals(tasks)
     if len(totals):
         echo("  metres to sweep per county (厂门100米道路):")

@@ -247,3 +247,14 @@ def test_road_split_into_features_at_a_gate(scene):
     tasks = plan.sweep_tasks.set_index("enterprise_id")
     assert tasks.loc["E1", "length_m"] == pytest.approx(450.0, rel=1e-6)
     assert tasks.loc["E1", "n_roads"] == 2 and tasks.loc["E1", "roads"] == "桃北路、北环路"
+
+
+def test_cli_warns_when_roads_miss_the_gates(ws_scene, scene, tmp_path):
+    _, roads, _ = scene
+    far = roads.copy()
+    far["geometry"] = far.geometry.translate(xoff=1.0)  # 88 km east: another county
+    path = tmp_path / "far.gpkg"
+    far.to_file(path)
+    result = run("gate-roads", "-w", str(ws_scene.root), "--roads", str(path))
+    assert result.exit_code == 0, result.output
+    assert "only 0 of 5 gates have a road" in result.output
