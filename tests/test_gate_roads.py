@@ -258,3 +258,19 @@ def test_cli_warns_when_roads_miss_the_gates(ws_scene, scene, tmp_path):
     result = run("gate-roads", "-w", str(ws_scene.root), "--roads", str(path))
     assert result.exit_code == 0, result.output
     assert "only 0 of 5 gates have a road" in result.output
+
+
+def test_disjoint_and_triple_overlaps(scene):
+    gates, roads, enterprises = scene
+    # E1 gets G7 at 300 m east of G1 on R1 (which ends 400 m east): 200 m there, apart
+    # from G1's and G2's stretches; and G8 at 25 m east, inside both of theirs
+    extra = gpd.GeoDataFrame(
+        {"id": ["G7", "G8"], "enterprise_id": ["E1", "E1"], "enterprise_name": [None, None],
+         "name": ["远门", "中门"]},
+        geometry=[shapely.Point(at(90, 300)), shapely.Point(at(90, 25))], crs="EPSG:4326")
+    more = gpd.GeoDataFrame(pd.concat([gates, extra], ignore_index=True), crs="EPSG:4326")
+    tasks = plan_sweeping(more, roads, enterprises).sweep_tasks.set_index("enterprise_id")
+    # R1: G1 [-100, 100], G2 [-50, 150], G8 [-75, 125] -> [-100, 150]; G7 [200, 400]
+    assert tasks.loc["E1", "length_m"] == pytest.approx(250.0 + 200.0 + 200.0, rel=1e-6)
+    assert tasks.loc["E1", "gate_length_sum_m"] == pytest.approx(
+        200.0 * 4 + 200.0, rel=1e-6)
