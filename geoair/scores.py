@@ -544,7 +544,8 @@ def score_enterprises(inputs: ScoreInputs, *, month: str | None = None,
     if "county" in ents.columns:  # the ledger's own 县区 where no polygon says
         head["county"] = head["county"].where(head["county"].notna(), ents["county"].to_numpy())
     out = head.merge(wide, on="enterprise_id", how="left")
-    out["county_rank"] = out.groupby("county", dropna=False)["total"].rank(
+    rankable = out["total"].where(out["rank"].notna())
+    out["county_rank"] = rankable.groupby(out["county"], dropna=False).rank(
         ascending=False, method="min").astype("Int64")
     out = benchmark_candidates(out, quotas=cfg["benchmark_quotas"],
                                default_quota=cfg["benchmark_default_quota"],

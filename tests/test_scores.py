@@ -260,7 +260,8 @@ def test_enterprise_scores_by_hand(inputs):
     assert e2["total"] == pytest.approx((0.4 * 500 / 7 + 0.3 * 50 + 0.2 * 40) / 0.9)
     e5 = table.loc["E5"]                                        # never inspected, no grade
     assert e5["missing"] == "checklist、grade、gate_roads"
-    assert pd.isna(e5["rank"])                                  # 30 % of the weight
+    assert pd.isna(e5["rank"]) and pd.isna(e5["county_rank"])   # 30 % of the weight
+    assert table.loc["E3", "county_rank"] == 1                  # E5, same county, unranked
     assert e1["benchmark"] and e1["benchmark_rank"] == 1
     assert not e2["benchmark"]                                  # an open case
     assert not table.loc["E3", "benchmark"]                     # not producing normally
