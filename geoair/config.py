@@ -183,6 +183,10 @@ start_lat = 37.8563
 # working day of two inspectors per car; change to your own).
 teams = 3
 stops = 8
+# Longest round trip wanted for one team, km (0: no limit). A soft limit: the routes
+# are balanced to stay under it, and the plan names any team that could not
+# (geoair's default: none; a day's drive in the hills is about 150 km).
+max_route_km = 0.0
 # Coverage rule: every site is visited at least once in this many days, so no site
 # can count on never being chosen. The clean-factory action reports monthly
 # (seed 000: 每月5日前报送上月工作), hence 30 days.

@@ -189,3 +189,20 @@ def test_input_not_modified():
     before = risk.copy()
     plan_patrol(risk, date=DATE, teams=1, stops=3, start=START, lns_rounds=5)
     pd.testing.assert_frame_equal(risk, before)
+
+
+def test_route_limit_balances_teams_and_names_the_ones_over_it():
+    corner = Start("角", 113.505, 37.805)  # a start in a corner: unbalanced shortest plan
+    free = plan_patrol(_risk(seed=1), date=DATE, teams=2, stops=4, start=corner,
+                       lns_rounds=20)
+    limit_km = 0.9 * free.routes["length_m"].max() / 1000
+    limited = plan_patrol(_risk(seed=1), date=DATE, teams=2, stops=4, start=corner,
+                          lns_rounds=20, max_route_km=limit_km)
+    assert limited.routes["length_m"].max() <= limit_km * 1000
+    assert not limited.notes
+    assert limited.total_m >= free.total_m - 1e-6  # balance costs distance, never saves it
+    assert set(limited.stops["site_key"]) == set(free.stops["site_key"])
+    impossible = plan_patrol(_risk(), date=DATE, teams=2, stops=4, start=START, lns_rounds=5,
+                             max_route_km=1.0)
+    assert any("over the route limit of 1 km" in note for note in impossible.notes)
+    assert len(impossible.stops) == 8  # a soft limit: the plan is still made

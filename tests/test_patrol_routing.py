@@ -190,3 +190,43 @@ def test_crossings_are_joined_only_on_request():
     junction = build_road_graph(roads, crs=GK, node_crossings=True)
     dist, _, _ = road_distances(junction, xy)
     assert dist[0, 1] == pytest.approx(1000.0, abs=0.01)
+
+
+def _splits(dist, n_teams, max_stops):
+    """(total, longest) of the best order of every split of the sites into teams."""
+    sites = list(range(1, len(dist)))
+    out = []
+    for labels in itertools.product(range(n_teams), repeat=len(sites)):
+        groups = [[s for s, g in zip(sites, labels, strict=True) if g == t]
+                  for t in range(n_teams)]
+        if any(len(g) > max_stops for g in groups):
+            continue
+        lengths = [min(route_length(dist, list(p)) for p in itertools.permutations(g))
+                   if g else 0.0 for g in groups]
+        out.append((sum(lengths), max(lengths)))
+    return out
+
+
+def test_route_length_limit_balances_teams():
+    checked = 0
+    for seed in range(40):
+        rng = np.random.default_rng(200 + seed)
+        xy = rng.uniform(0, 20_000, (7, 2))
+        xy[0] = (0, 0)  # the start in a corner: unbalanced optima are common
+        dist = straight_distances(xy)
+        splits = _splits(dist, 2, 4)
+        best_total, best_longest = min(splits)
+        cap = 1.02 * min(longest for _, longest in splits)
+        if cap >= best_longest:
+            continue  # the shortest plan already respects the limit
+        feasible = min(total for total, longest in splits if longest <= cap)
+        routes = solve_routes(dist, n_teams=2, max_stops=4, max_route_m=cap, exact_max_stops=0)
+        lengths = [route_length(dist, r) for r in routes]
+        assert max(lengths) <= cap + 1e-6
+        assert sum(lengths) <= 1.05 * feasible + 1e-6
+        free = solve_routes(dist, n_teams=2, max_stops=4)
+        assert max(route_length(dist, r) for r in free) > cap  # the limit changed the plan
+        checked += 1
+        if checked == 3:
+            break
+    assert checked == 3

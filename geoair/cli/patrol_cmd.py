@@ -61,14 +61,17 @@ def risk(workspace_dir: Path | None, day: str | None, county: str | None, top: i
               help='Where teams leave from and return to: a name ("市生态环境局", a place of '
                    "[patrol.places], an enterprise or station) or lon,lat in WGS-84.")
 @click.option("--county", default=None, help="Plan only this county's sites.")
+@click.option("--max-km", "max_km", type=click.FloatRange(min=0), default=None,
+              help="Longest round trip for one team, km: teams are balanced to stay under it "
+                   "(default: [patrol] max_route_km; 0 = no limit).")
 @click.option("--straight", is_flag=True,
               help="Straight-line distances even when the workspace has roads.")
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the GPX, KML, Excel and HTML files (default: outputs/patrol).")
 @out_option
 def plan(workspace_dir: Path | None, day: str | None, teams: int | None, stops: int | None,
-         start: str | None, county: str | None, straight: bool, out_dir: Path | None,
-         out_path: Path | None) -> None:
+         start: str | None, county: str | None, max_km: float | None, straight: bool,
+         out_dir: Path | None, out_path: Path | None) -> None:
     """Pick the day's sites and order each team's round trip.
 
     Highest risk first; sites not visited for [patrol] coverage_days are forced in.
@@ -79,7 +82,7 @@ def plan(workspace_dir: Path | None, day: str | None, teams: int | None, stops: 
     ws = get_workspace(workspace_dir)
     result, _, files = workspace_plan(ws, date=_day(day), teams=teams, stops=stops,
                                       start=start, county=county, straight=straight,
-                                      out_dir=out_dir)
+                                      max_route_km=max_km, out_dir=out_dir)
     describe_plan(result, click.echo)
     for kind, path in files.items():
         click.echo(f"{kind}: {path}")

@@ -308,6 +308,7 @@ def plan_patrol(risk: gpd.GeoDataFrame, *, date: str | pd.Timestamp, teams: int,
                 start: Start, roads: gpd.GeoDataFrame | None = None,
                 counties: gpd.GeoDataFrame | None = None, county: str | None = None,
                 settings: Mapping[str, Any] | None = None,
+                max_route_km: float | None = None,
                 lns_rounds: int = 150) -> PatrolPlan:
     """Plan a day: pick sites, split them among teams, order each round trip.
 
@@ -329,6 +330,10 @@ def plan_patrol(risk: gpd.GeoDataFrame, *, date: str | pd.Timestamp, teams: int,
         Plan only this county's sites.
     settings : mapping, optional
         The ``[patrol]`` settings.
+    max_route_km : float, optional
+        Longest round trip wanted for one team, km (default: ``[patrol]``
+        ``max_route_km``; 0 = no limit). A soft limit: teams are balanced to stay under
+        it, and a note names any team that could not.
     lns_rounds : int
         Improvement rounds of :func:`geoair.patrol.routing.solve_routes`.
 
@@ -390,8 +395,18 @@ def plan_patrol(risk: gpd.GeoDataFrame, *, date: str | pd.Timestamp, teams: int,
     else:
         dist = straight_distances(xy)
         mode = "straight"
+    limit_km = float(cfg.get("max_route_km", 0.0) if max_route_km is None else max_route_km)
     order = solve_routes(dist, n_teams=teams, max_stops=stops, depot=0,
-                         sites=list(range(1, len(xy))), lns_rounds=lns_rounds)
+                         sites=list(range(1, len(xy))), lns_rounds=lns_rounds,
+                         max_route_m=limit_km * 1000 if limit_km > 0 else None)
+    if limit_km > 0:
+        over = [(t, route_length(dist, r, 0) / 1000) for t, r in enumerate(order, start=1)
+                if route_length(dist, r, 0) > limit_km * 1000 + 1e-6]
+        if over:
+            notes.append(f"over the route limit of {limit_km:.0f} km: " + "、".join(
+                f"team {t} {km:.1f} km" for t, km in over) + "; fewer stops or more teams "
+                "would keep every route under it")
+            log.warning(notes[-1])
     stop_rows, route_rows = [], []
     for team, route in enumerate(order, start=1):
         if not route:

@@ -41,6 +41,14 @@ log = logging.getLogger(__name__)
 
 Array = NDArray[np.float64]
 _BATCH = 32  # dijkstra sources per batch: 32 x n_nodes floats at a time
+# Cost of one metre of a route beyond max_route_m, in metres of total distance: so large
+# that the search stays under the limit whenever it can find how.
+_OVER_WEIGHT = 100.0
+
+
+def _over(length, cap: float):
+    """Metres beyond the route-length limit (0 under it); works on arrays."""
+    return np.maximum(0.0, np.asarray(length, dtype="float64") - cap)
 
 
 @dataclass
@@ -410,7 +418,8 @@ def _two_opt(dist: Array, route: list[int], depot: int) -> bool:
     return improved
 
 
-def _or_opt(dist: Array, routes: list[list[int]], max_stops: int, depot: int) -> bool:
+def _or_opt(dist: Array, routes: list[list[int]], max_stops: int, depot: int,
+            cap: float = np.inf) -> bool:
     """Best move of a segment of 1-3 stops (either direction) anywhere; True if moved.
 
     Every segment is tried against every edge of every route at once (numpy), except
@@ -441,6 +450,18 @@ def _or_opt(dist: Array, routes: list[list[int]], max_stops: int, depot: int) ->
     too_full = ~same & (sizes[e_route][None, :] + s_len[:, None] > max_stops)
     whole = same & (sizes[s_route] == s_len)[:, None]
     gain = np.minimum(fwd, rev) - removed[:, None]
+    if np.isfinite(cap):
+        lens = np.array([route_length(dist, r, depot) for r in routes])
+        len_a, len_b = lens[s_route][:, None], lens[e_route][None, :]
+        # the segment's own edges leave one route and join the other
+        inner = np.array([sum(dist[seqs[r][k], seqs[r][k + 1]] for k in range(i, i + n - 1))
+                          for r, i, n in segs])[:, None]
+        inserted = np.minimum(fwd, rev)
+        other = (_over(len_a - removed[:, None] - inner, cap)
+                 + _over(len_b + inserted + inner, cap)
+                 - _over(len_a, cap) - _over(len_b, cap))
+        own = _over(len_a + gain, cap) - _over(len_a, cap)
+        gain = gain + _OVER_WEIGHT * np.where(same, own, other)
     gain[touching | too_full | whole] = np.inf
     flat = int(np.argmin(gain))
     si, ei = np.unravel_index(flat, gain.shape)
@@ -483,17 +504,23 @@ def _insert_without(dist: Array, route: list[int], others: NDArray[np.int64],
 
 
 def _best_exchange(dist: Array, route_a: list[int], route_b: list[int],
-                   depot: int) -> tuple[float, int, int]:
+                   depot: int, cap: float = np.inf) -> tuple[float, int, int]:
     b_into = _insert_without(dist, route_a, np.array(route_b, dtype=np.int64), depot)
     a_into = _insert_without(dist, route_b, np.array(route_a, dtype=np.int64), depot).T
-    delta = (b_into + a_into - _removal_gain(dist, route_a, depot)[:, None]
-             - _removal_gain(dist, route_b, depot)[None, :])
+    gain_a = _removal_gain(dist, route_a, depot)[:, None]
+    gain_b = _removal_gain(dist, route_b, depot)[None, :]
+    delta = b_into + a_into - gain_a - gain_b
+    if np.isfinite(cap):
+        len_a, len_b = route_length(dist, route_a, depot), route_length(dist, route_b, depot)
+        delta = delta + _OVER_WEIGHT * (
+            _over(len_a - gain_a + b_into, cap) + _over(len_b - gain_b + a_into, cap)
+            - _over(len_a, cap) - _over(len_b, cap))
     i, j = np.unravel_index(np.argmin(delta), delta.shape)
     return float(delta[i, j]), int(i), int(j)
 
 
 def _exchange(dist: Array, routes: list[list[int]], depot: int,
-              cache: dict | None = None) -> bool:
+              cache: dict | None = None, cap: float = np.inf) -> bool:
     """Best exchange of a stop of one route with a stop of another, each put at its
     cheapest place in the other route; True if one shortened the total.
 
@@ -511,7 +538,8 @@ def _exchange(dist: Array, routes: list[list[int]], depot: int,
             key = (tuple(routes[ra]), tuple(routes[rb]))
             found = cache.get(key)
             if found is None:
-                found = cache[key] = _best_exchange(dist, routes[ra], routes[rb], depot)
+                found = cache[key] = _best_exchange(dist, routes[ra], routes[rb], depot,
+                                                    cap)
             if found[0] < best[0]:
                 best = (found[0], (ra, found[1], rb, found[2]))
     if best[1] is None:
@@ -525,21 +553,23 @@ def _exchange(dist: Array, routes: list[list[int]], depot: int,
 
 
 def _local_search(dist: Array, routes: list[list[int]], max_stops: int, depot: int,
-                  max_moves: int, cache: dict | None = None) -> None:
+                  max_moves: int, cache: dict | None = None, cap: float = np.inf) -> None:
     for route in routes:
         _two_opt(dist, route, depot)
     for _ in range(max_moves):
-        moved = _or_opt(dist, routes, max_stops, depot)
+        moved = _or_opt(dist, routes, max_stops, depot, cap)
         if not moved and len(routes) > 1:
-            moved = _exchange(dist, routes, depot, cache)
+            moved = _exchange(dist, routes, depot, cache, cap)
         if not moved:
             break
         for route in routes:
             _two_opt(dist, route, depot)
 
 
-def _total(dist: Array, routes: list[list[int]], depot: int) -> float:
-    return sum(route_length(dist, r, depot) for r in routes)
+def _total(dist: Array, routes: list[list[int]], depot: int, cap: float = np.inf) -> float:
+    """Total length plus the penalty of every metre beyond the route-length limit."""
+    lengths = [route_length(dist, r, depot) for r in routes]
+    return float(sum(lengths) + _OVER_WEIGHT * _over(lengths, cap).sum())
 
 
 def _fill_idle_teams(dist: Array, routes: list[list[int]], depot: int) -> None:
@@ -564,7 +594,7 @@ def _fill_idle_teams(dist: Array, routes: list[list[int]], depot: int) -> None:
 
 def solve_routes(dist: Array, *, n_teams: int, max_stops: int, depot: int = 0,
                  sites: list[int] | None = None, exact_max_stops: int = 9,
-                 lns_rounds: int = 150, seed: int = 0,
+                 lns_rounds: int = 150, seed: int = 0, max_route_m: float | None = None,
                  max_moves: int = 10_000) -> list[list[int]]:
     """Split sites among teams and order each team's round trip from the depot.
 
@@ -588,6 +618,10 @@ def solve_routes(dist: Array, *, n_teams: int, max_stops: int, depot: int = 0,
         routes and put back by regret insertion; kept when the total gets shorter.
     seed : int
         Seed of the choice of stops to take out; the same input gives the same plan.
+    max_route_m : float, optional
+        Longest round trip wanted for one team (m). A soft limit: every metre beyond
+        it costs 100 m of total distance, so the search balances the teams when
+        it can and returns the least-over plan when it cannot.
     max_moves : int
         Cap on local-search moves per round (a safeguard).
 
@@ -613,8 +647,9 @@ def solve_routes(dist: Array, *, n_teams: int, max_stops: int, depot: int = 0,
     routes = _seed_routes(dist, todo, n_teams, depot)
     _recreate(dist, routes, todo, max_stops, depot)
     cache: dict = {}
-    _local_search(dist, routes, max_stops, depot, max_moves, cache)
-    length = _total(dist, routes, depot)
+    cap = np.inf if not max_route_m else float(max_route_m)
+    _local_search(dist, routes, max_stops, depot, max_moves, cache, cap)
+    length = _total(dist, routes, depot, cap)
     rng = np.random.default_rng(seed)
     site_array = np.array(sites)
     most = max(2, min(len(sites) // 2, 15))
@@ -625,8 +660,8 @@ def solve_routes(dist: Array, *, n_teams: int, max_stops: int, depot: int = 0,
                       .tolist())
         trial = [[s for s in r if s not in removed] for r in routes]
         _recreate(dist, trial, sorted(removed), max_stops, depot)
-        _local_search(dist, trial, max_stops, depot, max_moves, cache)
-        trial_length = _total(dist, trial, depot)
+        _local_search(dist, trial, max_stops, depot, max_moves, cache, cap)
+        trial_length = _total(dist, trial, depot, cap)
         if trial_length < length - 1e-9:
             routes, length = trial, trial_length
     if len(sites) >= n_teams:

@@ -62,7 +62,7 @@ def workspace_risk(ws, *, as_of: str | pd.Timestamp, history_before: bool = Fals
 def workspace_plan(ws, *, date: str | pd.Timestamp, teams: int | None = None,
                    stops: int | None = None, start: str | None = None,
                    county: str | None = None, straight: bool = False,
-                   out_dir: Path | str | None = None,
+                   max_route_km: float | None = None, out_dir: Path | str | None = None,
                    lns_rounds: int = 150) -> tuple[PatrolPlan, gpd.GeoDataFrame, dict[str, Path]]:
     """Plan a day on the workspace, store the layers, write GPX/KML/Excel/HTML.
 
@@ -84,7 +84,7 @@ def workspace_plan(ws, *, date: str | pd.Timestamp, teams: int | None = None,
     plan = plan_patrol(risk, date=date, teams=int(teams or cfg["teams"]),
                        stops=int(stops or cfg["stops"]), start=chosen, roads=roads,
                        counties=layers["counties"], county=county, settings=cfg,
-                       lns_rounds=lns_rounds)
+                       max_route_km=max_route_km, lns_rounds=lns_rounds)
     history = _read(ws, HISTORY)
     today = plan.stops[["date", "site_key", "team", "stop"]].copy() if len(plan.stops) else (
         pd.DataFrame(columns=["date", "site_key", "team", "stop"]))
