@@ -137,7 +137,17 @@ def read_source(spec: TableSpec, path: Path, *, encoding: str | None = None,
     kind = file_kind(path)
     vocab = _vocabulary(spec)
     if kind == "vector":
-        gdf = read_vector(path, layer=layer, encoding=encoding)
+        from geoair.osm import is_osm_file, read_osm_roads
+
+        if is_osm_file(path):
+            if spec.name != "roads":
+                raise InputFileError(f"{path.name} is an OpenStreetMap extract: import it as "
+                                     "roads (geoair import roads FILE); geoair reads only its "
+                                     "highway lines.")
+            gdf = read_osm_roads(path)
+            gdf["source_row"] = range(1, len(gdf) + 1)
+        else:
+            gdf = read_vector(path, layer=layer, encoding=encoding)
         index = pd.Index(gdf.pop("source_row"), name="row")
         attributes = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).set_index(index)
         mapping = match_columns([(str(c),) for c in attributes.columns], vocab)

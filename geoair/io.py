@@ -28,7 +28,7 @@ from geoair._errors import InputFileError, OutputError
 
 log = logging.getLogger(__name__)
 
-VECTOR_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".kml", ".zip", ".fgb", ".pbf"}
+VECTOR_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".kml", ".zip", ".fgb", ".pbf", ".osm"}
 TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
 PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
 WRITE_SUFFIXES = {".csv", ".xlsx", ".gpkg", ".geojson", ".json", ".parquet"}

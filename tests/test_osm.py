@@ -115,3 +115,16 @@ def test_reads_a_real_pbf_extract_with_unsorted_nodes():
     assert "osm:way/156255508" in set(roads["id"])
     assert dict(roads["road_class"].value_counts())["residential"] == 20
     assert pyogrio.get_gdal_config_option("OSM_USE_CUSTOM_INDEXING") is None  # restored
+
+
+def test_geoair_import_roads_reads_an_osm_extract(osm_file, ws):
+    from geoair.imports import import_file
+
+    expected = read_osm_roads(osm_file)
+    report = import_file(ws, "roads", osm_file)
+    assert report.imported == len(expected) > 0
+    roads = ws.read("roads")
+    assert sorted(roads["id"]) == sorted(expected["id"])
+    assert roads.geom_type.isin(["LineString", "MultiLineString"]).all()
+    with pytest.raises(InputFileError, match="import it as roads"):
+        import_file(ws, "stations", osm_file)
