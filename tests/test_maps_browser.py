@@ -225,18 +225,20 @@ def test_many_circles_and_lines_on_geoair_canvases(browser, tmp_path, monkeypatc
         assert drawn == [2, 1, 2]
         for covering in ("enterprises", "gates", "patrol_stops", "patrol_routes"):
             opened.page.locator(f'input[data-layer="{covering}"]').uncheck()
-        opened.js("window.geoair.map.setView(window.geoair.centerOf('gate_roads', 0), 17)")
-        opened.page.wait_for_timeout(300)
+        opened.js("""new Promise(done => { const m = window.geoair.map;
+            m.once('moveend', () => requestAnimationFrame(done));
+            m.setView(window.geoair.centerOf('gate_roads', 0), 17, {animate: false}); })""")
         x, y = _screen(opened, "gate_roads", 0)  # the middle of the road, inside the circle
         opened.page.mouse.click(x, y)
         popup = opened.page.locator(".leaflet-popup-content")
         popup.wait_for(state="visible")
         assert "桃北路" in popup.inner_text()
-        opened.page.keyboard.press("Escape")  # close it; let the popup's auto-pan finish
-        opened.page.wait_for_timeout(500)
+        # close it and stop the pan that opening it may have started, so positions hold
+        opened.js("window.geoair.map.closePopup(); window.geoair.map.stop(); 1")
         x, y = _screen(opened, "gate_buffers", 0)
         opened.page.mouse.click(x + 40, y + 40)  # inside the circle, away from the road
-        assert "半径" in opened.page.inner_text(".leaflet-popup-content")
+        # the closed popup fades out for 200 ms: wait for the new one
+        opened.page.locator(".leaflet-popup-content", has_text="半径").wait_for(timeout=5000)
         assert opened.errors == [] and opened.dialogs == []
     finally:
         opened.page.close()
