@@ -255,7 +255,8 @@ def case_facts(cases: pd.DataFrame | None, month: str,
     """Per enterprise: open (unrectified) cases at the end of ``month``, fines in ``month``.
 
     A case counts as open from its inspection date until it is marked rectified
-    (是否完成整改 = 是); a blank rectified counts as open.
+    (是否完成整改 = 是); a blank counts as open, unless the measure was 立行立改
+    (fixed on the spot), which is rectification by definition.
 
     Returns
     -------
@@ -273,6 +274,9 @@ def case_facts(cases: pd.DataFrame | None, month: str,
         "fine": (pd.to_numeric(cases["fine_yuan"], errors="coerce")
                  if "fine_yuan" in cases.columns else np.nan),
     })
+    if "fixed_on_spot" in cases.columns:
+        on_spot = cases["fixed_on_spot"].astype("boolean").fillna(False).astype(bool)
+        frame.loc[frame["rectified"].isna() & on_spot, "rectified"] = True
     frame = frame[frame["enterprise_id"].notna() & frame["date"].notna()]
     end = _month_end(month)
     start = pd.Period(month, freq="M").start_time

@@ -20,6 +20,7 @@ from geoair.scores import (
     PARK_COMPONENTS,
     ScoreInputs,
     benchmark_candidates,
+    case_facts,
     check_weights,
     gate_road_hardened_share,
     latest_month,
@@ -267,6 +268,15 @@ def test_enterprise_scores_by_hand(inputs):
     assert not table.loc["E3", "benchmark"]                     # not producing normally
     assert not table.loc["E5", "benchmark"]                     # never inspected
     assert "少于名额下限" in e1["benchmark_note"] and "3-5" in e1["benchmark_note"]
+
+
+def test_case_fixed_on_the_spot_is_not_open():
+    cases = _cases([("E1", "2024-03-02", None, None), ("E1", "2024-03-03", None, None),
+                    ("E1", "2024-03-04", None, False)])
+    cases["fixed_on_spot"] = pd.array([True, False, True], dtype="boolean")
+    facts = case_facts(cases, "2024-03")
+    # blank + 立行立改: rectified; blank otherwise: open; an explicit 否 stays open.
+    assert facts.set_index("enterprise_id").loc["E1", "open_cases"] == 2
 
 
 def test_gate_roads_hardened_share(inputs):
