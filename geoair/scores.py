@@ -705,17 +705,10 @@ def _read_table(ws, name: str) -> pd.DataFrame | None:
 
 
 def _read_dustfall(ws) -> pd.DataFrame | None:
-    """Monthly dustfall from the readings store (``readings/dustfall.parquet``), if any."""
-    path = ws.readings_dir / "dustfall.parquet"
-    try:
-        from geoair.readings import dustfall_path  # the readings capability's own name
+    """Monthly dustfall from the readings store (empty when none was imported)."""
+    from geoair.readings import load_dustfall
 
-        path = dustfall_path(ws)
-    except ImportError:
-        pass
-    if not path.exists():
-        return None
-    return pd.read_parquet(path)
+    return load_dustfall(ws)
 
 
 
