@@ -500,6 +500,7 @@ def test_cli_parks_and_enterprises(workspace, tmp_path):
                                   "2024-03", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "甲园区" in result.output and out.exists()
+    assert "hint: no monthly PM2.5: run geoair indicators" in result.output
     sheet = pd.read_excel(out)
     assert sheet.loc[0, "园区名称"] == "甲园区" and sheet.loc[0, "排名"] == 1
     stored = workspace.read("park_scores")

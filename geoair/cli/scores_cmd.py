@@ -84,6 +84,15 @@ def parks(workspace_dir: Path | None, month: str | None, out_path: Path | None) 
         missing = f"  no data: {row.missing_zh}" if row.missing_zh else ""
         click.echo(f"  {_fmt(row.rank, 'd') if pd.notna(row.rank) else '-':>3}{change:<5} "
                    f"{row.park_name}  {_fmt(row.total)}{missing}")
+    hints = {"air": (not ws.has("station_monthly"),
+                     "no monthly PM2.5: run geoair indicators --period month --by station"),
+             "dustfall": (True, "no dustfall: geoair import readings FILE (station, month, 降尘)"),
+             "road_dust": (not ws.has("road_dust"),
+                           "no road dust load: geoair import road_dust FILE "
+                           "(园区名称, 月份, 积尘负荷 g/m²)")}
+    for name, (applies, hint) in hints.items():
+        if applies and table[f"{name}_score"].isna().all():
+            click.echo(f"  hint: {hint}")
     if out_path is not None:
         frame = park_ranking_sheet(table) if _is_sheet(out_path) else table
         write_out(frame, out_path, layer="园区排名" if _is_sheet(out_path) else "park_scores")
