@@ -495,3 +495,26 @@ def test_demo_step_writes_both_maps_and_tells_the_figures(ws_with_ledger):
     assert any("企业 3" in line for line in lines)
     # no inspections: coloured by production status, 2 producing and 1 suspended
     assert "    企业（生产状态）: 正常生产 2，依法停产 1" in lines
+
+
+def test_patrol_risk_and_enterprise_scores_in_popups(frames):
+    frames["risk_scores"] = pd.DataFrame({
+        "site_kind": ["enterprise"] * 4 + ["gangue_heap"],
+        "site_id": ["E1", "E2", "E3", "E4", "H2"], "rank": [2, 1, 4, 3, 1],
+        "score": [40.0, 80.0, 10.0, 20.0, 55.0],
+        "reasons": ["未整改问题1件 +15", "检查不合格 +15", None, "上次检查距今30天 +7.5",
+                    "自燃 +30"]})
+    frames["enterprise_scores"] = pd.DataFrame({
+        "month": ["2024-02", "2024-03", "2024-03"], "enterprise_id": ["E1", "E1", "E3"],
+        "total": [50.0, 91.25, 70.0], "county_rank": [2, 1, 1],
+        "benchmark": pd.array([False, True, False], dtype="boolean")})
+    layers = {x.id: x for x in collect_layers(frames)}
+    ent, heaps = layers["enterprises"], layers["gangue_heaps"]
+    risk = _mode(ent, "risk")
+    # quintile edges of 10, 20, 40, 80: 16, 24, 36, 56
+    assert risk.values.tolist() == [3, 4, 0, 1]
+    assert risk.classes[4].color == "#d7191c"  # highest risk red
+    assert _field(ent, "风险原因")[1] == "检查不合格 +15"
+    assert _field(ent, "企业得分") == [91.2, None, 70, None]  # the latest month only
+    assert _field(ent, "标杆企业候选") == ["是", None, "否", None]
+    assert _mode(heaps, "risk").values.tolist() == [5, 4, 5]  # only H2 scored

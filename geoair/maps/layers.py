@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -157,16 +158,17 @@ def _park_positions(scores: pd.DataFrame, parks: pd.DataFrame) -> pd.Series:
     return out
 
 
-def _quintiles(values: np.ndarray) -> tuple[tuple[StyleClass, ...], np.ndarray]:
-    """Five classes from the quintiles of the finite values; NaN gets the 'unscored' class."""
+def _quintiles(values: np.ndarray, colors: Sequence[str] = styles.PARK_SCORE_COLORS,
+               missing: StyleClass = styles.PARK_UNSCORED,
+               ) -> tuple[tuple[StyleClass, ...], np.ndarray]:
+    """Five classes from the quintiles of the finite values; NaN gets the ``missing`` class."""
     finite = values[np.isfinite(values)]
     edges = np.quantile(finite, [0.2, 0.4, 0.6, 0.8])
     lo, hi = float(finite.min()), float(finite.max())
     bounds = [lo, *edges.tolist(), hi]
     classes = tuple(
-        StyleClass(f"{bounds[i]:.1f} - {bounds[i + 1]:.1f}", styles.PARK_SCORE_COLORS[i])
-        for i in range(5)
-    ) + (styles.PARK_UNSCORED,)
+        StyleClass(f"{bounds[i]:.1f} - {bounds[i + 1]:.1f}", colors[i]) for i in range(5)
+    ) + (missing,)
     cls = np.where(np.isfinite(values), np.searchsorted(edges, values, side="right"), 5)
     return classes, cls.astype(np.int16)
 
@@ -265,6 +267,8 @@ def _enterprises(frames, settings, month) -> MapLayer | None:
     if has_cases:
         fields += [("未整改问题数", pd.Series(open_cases)),
                     ("罚款合计(元)", pd.Series(fines).map(_fmt_number))]
+    scored = _site_scores(frames, "enterprise", _col(ent, "id"))
+    fields += scored.fields
     modes = [
         Mode("compliance", "最近检查合规", styles.COMPLIANCE, compliance.astype(np.int16)),
         Mode("grade", "绩效等级", styles.GRADE,
@@ -277,6 +281,8 @@ def _enterprises(frames, settings, month) -> MapLayer | None:
     if first == 0 and not inspected.any():
         first = 2
     modes.insert(0, modes.pop(first))
+    if scored.risk is not None:
+        modes.append(scored.risk)
     big = _col(ent, "above_scale").astype("boolean").fillna(False).to_numpy(bool)
     return MapLayer("enterprises", LAYER_TITLES["enterprises"], GROUPS["enterprises"], "point",
                     geometry, modes, fields, tables, big=big,
@@ -363,9 +369,53 @@ def _heaps(frames) -> MapLayer | None:
               ("面积(m²)", pd.to_numeric(_col(heaps, "area_m2"), errors="coerce").map(_fmt_number)),
               ("体积(m³)", pd.to_numeric(_col(heaps, "volume_m3"), errors="coerce").map(
                   _fmt_number))]
+    scored = _site_scores(frames, "gangue_heap", _col(heaps, "id"))
+    modes = [Mode("heap", "治理与自燃", styles.HEAP, cls)]
+    if scored.risk is not None:
+        modes.append(scored.risk)
     return MapLayer("gangue_heaps", LAYER_TITLES["gangue_heaps"], GROUPS["gangue_heaps"], kind,
-                    heaps.geometry, [Mode("heap", "矸石山", styles.HEAP, cls)], fields,
-                    hollow=hollow, note=styles.HEAP_OWNERLESS_NOTE)
+                    heaps.geometry, modes, fields + scored.fields, hollow=hollow,
+                    note=styles.HEAP_OWNERLESS_NOTE)
+
+
+@dataclass
+class _Scored:
+    fields: list[tuple[str, pd.Series]]
+    risk: Mode | None
+
+
+def _site_scores(frames, kind: str, ids: pd.Series) -> _Scored:
+    """Popup lines from the patrol risk (``risk_scores``) and, for enterprises, the
+    enterprise scores (``enterprise_scores``); a colour mode by risk quintile."""
+    fields: list[tuple[str, pd.Series]] = []
+    risk_mode = None
+    ids = ids.reset_index(drop=True).astype(str)
+    risk = frames.get("risk_scores")
+    if risk is not None and not risk.empty and {"site_id", "score"} <= set(risk.columns):
+        if "site_kind" in risk.columns:
+            risk = risk[risk["site_kind"] == kind]
+        risk = risk.drop_duplicates("site_id").set_index(risk["site_id"].astype(str))
+        found = risk.reindex(ids)
+        score = pd.to_numeric(found["score"], errors="coerce").to_numpy()
+        if np.isfinite(score).any():
+            classes, cls = _quintiles(score, styles.RISK_COLORS, styles.RISK_NONE)
+            risk_mode = Mode("risk", "巡查风险", classes, cls)
+            fields += [("巡查风险分", _fmt_numbers(score, 1)),
+                       ("风险排名", _fmt_numbers(_col(found, "rank"), 0)),
+                       ("风险原因", _col(found, "reasons").astype(object).where(
+                           _col(found, "reasons").notna(), None))]
+    scores = frames.get("enterprise_scores")
+    if kind == "enterprise" and scores is not None and not scores.empty and {
+            "enterprise_id", "total"} <= set(scores.columns):
+        month_col = _pick(scores, "month")
+        if month_col is not None:  # the latest month scored
+            scores = scores[_month_of(scores[month_col]) == _month_of(scores[month_col]).max()]
+        found = scores.drop_duplicates("enterprise_id").set_index(
+            scores["enterprise_id"].astype(str)).reindex(ids)
+        fields += [("企业得分", _fmt_numbers(found["total"], 1)),
+                   ("县内排名", _fmt_numbers(_col(found, "county_rank"), 0)),
+                   ("标杆企业候选", _yes_no(_col(found, "benchmark")))]
+    return _Scored(fields, risk_mode)
 
 
 def _resolve_refs(layers: Sequence[MapLayer]) -> None:

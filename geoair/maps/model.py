@@ -24,7 +24,7 @@ SOURCE_NAMES = (
     "counties", "parks", "park_scores", "gate_buffers", "gate_roads", "gangue_heaps",
     "enterprises", "gates", "inspections", "cases", "stations", "station_monthly",
     "targets_check", "station_daily", "patrol_routes", "patrol_stops", "source_suspects",
-    "source_plots",
+    "source_plots", "risk_scores", "enterprise_scores",
 )
 # Map layer ids users can pass to --layers, with their Chinese titles.
 LAYER_TITLES = {

@@ -103,6 +103,9 @@ HEAP_OWNERLESS_NOTE = "空心 = 无主，实心 = 有主"
 # Five score bins, low to high (RdYlGn); the bin edges are the month's quintiles.
 PARK_SCORE_COLORS = ("#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641")
 PARK_UNSCORED = StyleClass("未评分或数据不足未排名", "#bdbdbd")
+# Patrol risk quintiles, low to high (RdYlGn reversed); sites without a score grey.
+RISK_COLORS = ("#1a9641", "#a6d96a", "#ffffbf", "#fdae61", "#d7191c")
+RISK_NONE = StyleClass("无风险评分", GREY)
 PARK_KEY = (StyleClass("重点园区", "#08519c"), StyleClass("其他园区", "#6baed6"))
 
 # -- lines and helpers ----------------------------------------------------------------
