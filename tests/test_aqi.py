@@ -183,3 +183,22 @@ def test_exceeding_pollutants_above_100():
     # PM2.5 80 -> 107, PM10 160 -> 105: both exceed; 75 -> 100 and 150 -> 100 do not.
     assert out["exceeding_pollutants"].iloc[0] == "PM10,PM2.5"
     assert pd.isna(out["exceeding_pollutants"].iloc[1])
+
+
+@pytest.mark.parametrize("key", list(BREAKPOINTS))
+def test_iaqi_never_decreases_and_stays_on_the_scale(key):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    pollutant, averaging = key
+    top = BREAKPOINTS[key][-1]
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.floats(0, top, allow_nan=False), min_size=2, max_size=20))
+    def check(values):
+        values = sorted(values)
+        got = iaqi(values, pollutant, averaging=averaging)
+        assert (np.diff(got) >= 0).all()
+        assert ((got >= 0) & (got <= 500) & (got == np.floor(got))).all()
+
+    check()
