@@ -258,6 +258,7 @@
       }
       this.batches = Object.keys(batches).map(function (k) { return batches[k]; });
       this.radius = radius;
+      this._drawnAt = null;
       if (this._map) { this.redraw(); }
     },
     style: function (i) { return styleFor(this.layer, i); },
@@ -271,17 +272,27 @@
       map.off('moveend viewreset resize', this.redraw, this);
       L.DomUtil.remove(this.canvas);
       this.drawn = 0;
+      this._drawnAt = null;
     },
     view: function () {  // zoom-scaled world size and the view's top-left, in pixels
       var map = this._map;
       return {scale: 256 * Math.pow(2, map.getZoom()), min: map.getPixelBounds().min,
               size: map.getSize()};
     },
-    redraw: function () {
+    redraw: function (e) {
+      // The canvas covers the view and 30 % more on every side: a pan that stays
+      // within it needs no drawing (the canvas moves with the map), like Leaflet's own
+      // renderer padding.
       var map = this._map, c = this.canvas, ratio = window.devicePixelRatio || 1;
       if (!map) { return; }
-      var view = this.view(), size = view.size;
-      L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
+      var zoom = map.getZoom(), shown = map.getPixelBounds();
+      var done = this._drawnAt;
+      if (done && done.zoom === zoom && done.bounds.contains(shown) &&
+          !(e && (e.type === 'viewreset' || e.type === 'resize'))) { return; }
+      var pad = shown.getSize().multiplyBy(0.3).round();
+      var min = shown.min.subtract(pad), size = shown.getSize().add(pad.multiplyBy(2));
+      var view = {scale: 256 * Math.pow(2, zoom), min: min, size: size};
+      L.DomUtil.setPosition(c, map.containerPointToLayerPoint(min.subtract(shown.min)));
       var ctx = c.getContext('2d'), u = this.u, v = this.v, drawn = 0, layer = this.layer;
       if (c.width !== size.x * ratio || c.height !== size.y * ratio) {  // resize only if needed
         c.width = size.x * ratio;
@@ -293,6 +304,7 @@
       ctx.clearRect(0, 0, c.width, c.height);
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       drawn = this.paint(ctx, view, ratio);
+      this._drawnAt = {zoom: zoom, bounds: L.bounds(min, min.add(size))};
       if (layer.labels && layer.kind === 'point') {
         ctx.font = 'bold 11px sans-serif';
         ctx.textAlign = 'center';
@@ -377,6 +389,7 @@
         (batches[key] = batches[key] || {style: st, idx: []}).idx.push(i);
       }
       this.batches = Object.keys(batches).map(function (k) { return batches[k]; });
+      this._drawnAt = null;
       if (this._map) { this.redraw(); }
     },
     pxRadius: function (i, scale) {  // metres to pixels at the circle's latitude
@@ -460,6 +473,7 @@
         (batches[key] = batches[key] || {style: st, idx: []}).idx.push(i);
       }
       this.batches = Object.keys(batches).map(function (k) { return batches[k]; });
+      this._drawnAt = null;
       if (this._map) { this.redraw(); }
     },
     visible: function (i, view, pad) {
