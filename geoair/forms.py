@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geoair._errors import GeoairError, OutputError, WorkspaceError
+from geoair._errors import GeoairError, WorkspaceError
 from geoair.io import atomic_path
 from geoair.schema import TRANSPORT_CODES
 
@@ -655,14 +655,8 @@ def write_workbook(forms: list[Form], path: Path | str) -> Path:
             sheet.column_dimensions[get_column_letter(c)].width = width
         sheet.page_setup.orientation = "landscape"
         sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    try:
-        with atomic_path(path) as tmp:
-            book.save(tmp)
-    except PermissionError as exc:
-        raise OutputError(f"Cannot write {path}: permission denied ({exc.filename}). Choose "
-                          "a folder you can write to with --out.") from None
-    except OSError as exc:
-        raise OutputError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+    with atomic_path(path) as tmp:
+        book.save(tmp)
     log.info("wrote %s", path)
     return path
 

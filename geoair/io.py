@@ -13,11 +13,13 @@ half-written file.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
 import struct
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -213,25 +215,38 @@ def read_grid(path: Path | str, *, encoding: str | None = None,
 
 # --- writing ------------------------------------------------------------------------
 
-def atomic_path(target: Path):
-    """A context manager yielding a temporary path beside ``target``, renamed on success."""
-    import contextlib
+@contextlib.contextmanager
+def atomic_path(target: Path | str) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it to ``target`` on success.
 
-    @contextlib.contextmanager
-    def _cm():
+    The file appears whole or not at all. Any OS error while writing (no permission,
+    disk full, a folder that cannot be made) becomes an :class:`OutputError` that
+    names the file and says what to do; the temporary file is removed.
+    """
+    target = Path(target)
+    tmp: Path | None = None
+    try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix,
                                         dir=target.parent)
         os.close(fd)
         tmp = Path(tmp_name)
         tmp.unlink()  # writers that refuse to overwrite (GDAL) get a fresh name
-        try:
-            yield tmp
-            os.replace(tmp, target)
-        finally:
+        yield tmp
+        os.replace(tmp, target)
+    except OutputError:
+        raise
+    except PermissionError as exc:
+        raise OutputError(f"Cannot write {target}: permission denied "
+                          f"({exc.filename or target.parent}). If the file is open in Excel "
+                          "or another program, close it; or choose a folder you can write "
+                          "to (--out).") from None
+    except OSError as exc:
+        raise OutputError(f"Cannot write {target}: {exc.strerror or exc}. Choose another "
+                          "place (--out), or free some disk space.") from None
+    finally:
+        if tmp is not None:
             tmp.unlink(missing_ok=True)
-
-    return _cm()
 
 
 def write_table(frame: pd.DataFrame, path: Path | str, *, layer: str = "data") -> Path:
@@ -252,33 +267,24 @@ def write_table(frame: pd.DataFrame, path: Path | str, *, layer: str = "data") -
         raise OutputError(f"Cannot write '{suffix}' files. Use one of: "
                           f"{', '.join(sorted(WRITE_SUFFIXES))}.")
     is_geo = isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns
-    try:
-        with atomic_path(path) as tmp:
-            if suffix == ".csv":
-                table = _plain(frame)
-                table.to_csv(tmp, index=False, encoding="utf-8-sig")
-            elif suffix == ".xlsx":
-                _plain(frame).to_excel(tmp, index=False, sheet_name=layer[:31])
-            elif suffix == ".parquet":
-                frame.to_parquet(tmp, index=False) if is_geo else pd.DataFrame(frame).to_parquet(
-                    tmp, index=False)
-            elif suffix in {".geojson", ".json"}:
-                if not is_geo:
-                    raise OutputError("GeoJSON needs a layer with geometry; use .csv or .xlsx "
-                                      "for tables.")
-                pyogrio.write_dataframe(frame.to_crs(4326), tmp, driver="GeoJSON",
-                                        layer_options={"RFC7946": "YES"})
-            else:  # .gpkg
-                from geoair.workspace import write_gpkg_layer
+    with atomic_path(path) as tmp:
+        if suffix == ".csv":
+            table = _plain(frame)
+            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        elif suffix == ".xlsx":
+            _plain(frame).to_excel(tmp, index=False, sheet_name=layer[:31])
+        elif suffix == ".parquet":
+            (frame if is_geo else pd.DataFrame(frame)).to_parquet(tmp, index=False)
+        elif suffix in {".geojson", ".json"}:
+            if not is_geo:
+                raise OutputError("GeoJSON needs a layer with geometry; use .csv or .xlsx "
+                                  "for tables.")
+            pyogrio.write_dataframe(frame.to_crs(4326), tmp, driver="GeoJSON",
+                                    layer_options={"RFC7946": "YES"})
+        else:  # .gpkg
+            from geoair.workspace import write_gpkg_layer
 
-                write_gpkg_layer(frame, tmp, layer)
-    except PermissionError as exc:
-        raise OutputError(f"Cannot write {path}: permission denied ({exc.filename}). "
-                          "Choose a folder you can write to.") from None
-    except OSError as exc:
-        if isinstance(exc, OutputError):
-            raise
-        raise OutputError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+            write_gpkg_layer(frame, tmp, layer)
     log.info("wrote %s", path)
     return path
 

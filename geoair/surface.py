@@ -34,7 +34,7 @@ import shapely
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from geoair._errors import GeoairError, OutputError, WorkspaceError
+from geoair._errors import GeoairError, WorkspaceError
 from geoair.crs import metric_crs_for
 from geoair.io import atomic_path
 
@@ -295,23 +295,17 @@ def write_geotiff(surface: Surface, path: Path | str) -> Path:
                "predictor": 3}
     if rows >= 256 and cols >= 256:
         profile.update(tiled=True, blockxsize=256, blockysize=256)
-    try:
-        with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
-            dst.write(surface.values, 1)
-            dst.update_tags(pollutant=surface.pollutant, period=surface.period,
-                            unit=surface.unit, method="IDW",
-                            idw_power=f"{surface.power:g}", idw_k=str(surface.k),
-                            n_stations=str(surface.n_stations), summary=surface.summary)
-            dst.set_band_description(1, f"{surface.pollutant} {surface.period}")
-            factors = [f for f in (2, 4, 8, 16, 32) if min(rows, cols) // f >= 1]
-            if factors:
-                dst.build_overviews(factors, Resampling.average)
-                dst.update_tags(ns="rio_overview", resampling="average")
-    except PermissionError as exc:
-        raise OutputError(f"Cannot write {path}: permission denied ({exc.filename}). Choose "
-                          "a folder you can write to with --out.") from None
-    except OSError as exc:
-        raise OutputError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+    with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+        dst.write(surface.values, 1)
+        dst.update_tags(pollutant=surface.pollutant, period=surface.period,
+                        unit=surface.unit, method="IDW",
+                        idw_power=f"{surface.power:g}", idw_k=str(surface.k),
+                        n_stations=str(surface.n_stations), summary=surface.summary)
+        dst.set_band_description(1, f"{surface.pollutant} {surface.period}")
+        factors = [f for f in (2, 4, 8, 16, 32) if min(rows, cols) // f >= 1]
+        if factors:
+            dst.build_overviews(factors, Resampling.average)
+            dst.update_tags(ns="rio_overview", resampling="average")
     log.info("wrote %s", path)
     return path
 

@@ -61,3 +61,29 @@ def test_bad_settings_file_is_reported(tmp_path, ledger_csv):
                                   str(tmp_path / "w")])
     assert result.exit_code == 1
     assert "unknown setting 'gate_roads.radius'" in result.output
+
+
+def test_out_to_a_folder_that_cannot_be_written_leaves_nothing(tmp_path):
+    import os
+
+    import pandas as pd
+    import pytest
+
+    from geoair._errors import OutputError
+    from geoair.io import write_table
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    os.chmod(locked, 0o500)
+    try:
+        if os.access(locked, os.W_OK):  # root ignores permissions: use a file as a folder
+            target = tmp_path / "afile" / "out.csv"
+            (tmp_path / "afile").write_text("x")
+        else:
+            target = locked / "out.csv"
+        with pytest.raises(OutputError, match="Cannot write"):
+            write_table(pd.DataFrame({"a": [1]}), target)
+        assert not target.exists()
+    finally:
+        os.chmod(locked, 0o700)
+    assert not [p for p in tmp_path.rglob(".out-*")]

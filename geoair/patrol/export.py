@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
-from geoair._errors import OutputError
 from geoair.io import atomic_path
 
 if TYPE_CHECKING:
@@ -43,12 +42,8 @@ TEAM_COLOURS = ("e6194b", "3cb44b", "4363d8", "f58231", "911eb4", "008080", "9a6
 
 def _write_bytes(path: Path, data: bytes) -> Path:
     path = Path(path)
-    try:
-        with atomic_path(path) as tmp:
-            tmp.write_bytes(data)
-    except OSError as exc:
-        raise OutputError(f"Cannot write {path}: {exc.strerror or exc}. Choose a folder you "
-                          "can write to.") from None
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
     log.info("wrote %s", path)
     return path
 
@@ -222,12 +217,8 @@ def write_excel(plan: PatrolPlan, path: Path | str) -> Path:
         sheet.page_setup.fitToHeight = 0
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
     path = Path(path)
-    try:
-        with atomic_path(path) as tmp:
-            wb.save(tmp)
-    except OSError as exc:
-        raise OutputError(f"Cannot write {path}: {exc.strerror or exc} (is it open in "
-                          "Excel?). Close it or choose another name or folder.") from None
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
     log.info("wrote %s", path)
     return path
 
