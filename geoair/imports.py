@@ -171,14 +171,18 @@ def read_source(spec: TableSpec, path: Path, *, encoding: str | None = None,
     mapping = match_columns(block.labels, vocab)
     columns = {name: body.columns[pos] for pos, name in mapping.items()}
     notes = []
-    keep = []
-    for row_number, row in body.iterrows():
+    # Only rows with at most one filled cell can be notes, blanks or numbered empty rows.
+    filled = body.notna() & body.map(lambda v: clean_text(v) is not None)
+    sparse = filled.sum(axis=1) <= 1
+    drop = []
+    for row_number, row in body.loc[sparse].iterrows():
         if is_note_row(row):
             notes.append(f"row {row_number} is a note under the table and was not imported: "
                          f"“{next(t for t in map(clean_text, row) if t)[:40]}…”")
-        elif not is_blank_template_row(row):
-            keep.append(row_number)
-    cells = body.loc[keep]
+            drop.append(row_number)
+        elif is_blank_template_row(row):
+            drop.append(row_number)
+    cells = body.drop(index=drop)
     cells.index.name = "row"
     return RawTable(cells, columns, notes=notes)
 
@@ -503,13 +507,11 @@ def merge_rows(existing: pd.DataFrame | None, new: pd.DataFrame, key: tuple[str,
         return new, 0
     key = tuple(k for k in key if k in new.columns and k in existing.columns)
 
-    def keys(frame: pd.DataFrame) -> pd.Series:
+    def keys(frame: pd.DataFrame) -> pd.MultiIndex:
         parts = frame[list(key)].astype(object)
-        parts = parts.where(parts.notna(), "").map(str)
-        return parts.agg("\x1f".join, axis=1)
+        return pd.MultiIndex.from_frame(parts.where(parts.notna(), "").map(str))
 
-    new_keys = set(keys(new))
-    stale = keys(existing).isin(new_keys)
+    stale = pd.Series(keys(existing).isin(keys(new)), index=existing.index)
     kept = existing.loc[~stale]
     columns = list(new.columns)
     kept = kept.reindex(columns=columns)
