@@ -12,9 +12,12 @@ Shanxi winter data and to make the demo show what the checks do:
 * about 2 % of hours missing at random, a few multi-hour outages that make days
   invalid, and one station-month (the 4th national station, November 2020) with a
   six-day outage, so that month has too few valid days (24 < 27);
-* each national station's nearest 焦化/水泥/耐火材料 enterprise puts a plume on it:
-  extra PM when the wind blows from that enterprise's bearing (what
-  :mod:`geoair.sources`' CPF should find);
+* each national station gets a plume from one enterprise within ``[sources]
+  radius_m`` (5000 m), so that ``geoair sources suspects`` can name it: the nearest
+  焦化/水泥/耐火材料 enterprise in range, else the nearest enterprise of any industry
+  in range; enterprises closed by law (依法关闭) are passed over
+  (:func:`plume_sources`). The plume is extra PM when the wind blows from that
+  enterprise's bearing (what :mod:`geoair.sources`' CPF should find);
 * dustfall around the 9 t/(km²·month) limit, some stations above it.
 """
 
@@ -52,37 +55,74 @@ def _hours() -> pd.DatetimeIndex:
     return parts[0].append(parts[1])
 
 
-def plume_bearings(stations: pd.DataFrame, enterprises: pd.DataFrame | None
-                   ) -> dict[str, tuple[float, str]]:
-    """Bearing (degrees from north) from each national station to its nearest
-    焦化/水泥/耐火材料 enterprise, and that enterprise's name; measured in metres."""
-    from geoair.crs import metric_crs_for
+def plume_sources(stations: pd.DataFrame, enterprises: pd.DataFrame | None, *,
+                  radius_m: float = 5000.0) -> pd.DataFrame:
+    """The enterprise that puts a plume on each national (国控) station.
 
-    if enterprises is None or len(enterprises) == 0 or "industry" not in enterprises:
-        return {}
-    sources = enterprises[enterprises["industry"].isin(PLUME_INDUSTRIES)]
+    The rule, per station: among the enterprises within ``radius_m`` (geodesic, the
+    radius :func:`geoair.sources.near_sources` searches) that are not closed by law
+    (依法关闭), the nearest one of :data:`PLUME_INDUSTRIES` (焦化, 水泥, 耐火材料);
+    if there is none, the nearest one of any industry. A station with no enterprise
+    in range gets no plume. Ties in distance go to the smaller enterprise id, so the
+    choice is the same on every run.
+
+    Parameters
+    ----------
+    stations : geopandas.GeoDataFrame
+        The ``stations`` layer (EPSG:4326; ``id``, ``name``, ``kind``).
+    enterprises : geopandas.GeoDataFrame or None
+        The ``enterprises`` layer (``id``, ``name``, ``industry``, ``status``).
+    radius_m : float
+        Search radius in metres (``[sources] radius_m``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per national station with a plume: ``station_id``, ``source_id``,
+        ``name``, ``industry``, ``distance_m``, ``bearing_deg`` (from the station,
+        degrees clockwise from north).
+    """
+    from geoair.sources import near_sources
+
+    columns = ["station_id", "source_id", "name", "industry", "distance_m", "bearing_deg"]
+    empty = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    if enterprises is None or len(enterprises) == 0 or "kind" not in stations:
+        return empty
     national = stations[stations["kind"] == "国控"]
-    if sources.empty or national.empty:
-        return {}
-    crs = metric_crs_for(national)
-    st = national.to_crs(crs)
-    src = sources.to_crs(crs)
-    sx, sy = src.geometry.x.to_numpy(), src.geometry.y.to_numpy()
-    out = {}
-    for sid, point in zip(st["id"].astype(str), st.geometry, strict=True):
-        d = np.hypot(sx - point.x, sy - point.y)
-        k = int(np.argmin(d))
-        bearing = float(np.degrees(np.arctan2(sx[k] - point.x, sy[k] - point.y)) % 360)
-        out[sid] = (bearing, str(src["name"].iloc[k]))
-    return out
+    if national.empty:
+        return empty
+    near = near_sources(national, {"enterprises": enterprises}, radius_m=radius_m, lines=False)
+    near = near[near["status"].astype("object").ne("依法关闭") & near["bearing_deg"].notna()]
+    if near.empty:
+        return empty
+    preferred = near["industry"].isin(PLUME_INDUSTRIES)
+    near = near.assign(tier=np.where(preferred, 0, 1))
+    near = near.sort_values(["station_id", "tier", "distance_m", "source_id"], kind="stable")
+    chosen = near.drop_duplicates("station_id")[columns].reset_index(drop=True)
+    log.info("sample plumes: %s", ", ".join(
+        f"{r.station_id} <- {r.name} ({r.industry}, {r.distance_m:.0f} m)"
+        for r in chosen.itertuples(index=False)))
+    return chosen
+
+
+def plume_bearings(stations: pd.DataFrame, enterprises: pd.DataFrame | None, *,
+                   radius_m: float = 5000.0) -> dict[str, tuple[float, str]]:
+    """Bearing (degrees from north) from each national station to its plume source
+    (:func:`plume_sources`), and that enterprise's name."""
+    chosen = plume_sources(stations, enterprises, radius_m=radius_m)
+    return {str(r.station_id): (float(r.bearing_deg), str(r.name))
+            for r in chosen.itertuples(index=False)}
 
 
 def sample_hourly(stations: pd.DataFrame, enterprises: pd.DataFrame | None = None, *,
-                  seed: int = SEED) -> pd.DataFrame:
-    """Long hourly readings for the air stations of ``stations`` (see module notes)."""
+                  seed: int = SEED, radius_m: float = 5000.0) -> pd.DataFrame:
+    """Long hourly readings for the air stations of ``stations`` (see module notes).
+
+    ``radius_m`` is the search radius of the plume sources (:func:`plume_sources`).
+    """
     rng = np.random.default_rng(seed)
     air = stations[stations["kind"].isin(AIR_KINDS)].sort_values("id")
-    bearings = plume_bearings(stations, enterprises)
+    bearings = plume_bearings(stations, enterprises, radius_m=radius_m)
     times = _hours()
     n = len(times)
     hour = ((times - pd.Timedelta(hours=1)).hour).to_numpy()

@@ -623,7 +623,8 @@ def demo_step(ws, echo) -> None:
 
     stations = ws.read("stations")
     enterprises = ws.read("enterprises", required=False)
-    hourly = sample_hourly(stations, enterprises)
+    hourly = sample_hourly(stations, enterprises,
+                           radius_m=float(ws.settings["sources"]["radius_m"]))
     store_hourly(ws, hourly)
     store_dustfall(ws, sample_dustfall(stations))
     echo(f"  sample readings: {len(hourly):,} hourly values of {hourly['station_id'].nunique()} "
