@@ -325,6 +325,20 @@ top_n = 10
 # Periods ranked when none is given: "month", "quarter" or "year" (stations'
 # PM2.5 targets are monthly, seed 004 annex 1).
 freq = "month"
+
+[targets]
+# County-level units of the targets that are parks, not counties: seed 004 annexes
+# 1 and 2 set PM2.5 and good-day targets for 开发区 beside the counties, and seed 000
+# names 高新区 among them. Such a unit is judged from the air stations inside its
+# park(s) (per day the mean of their valid values), and the basis column says so.
+# true: a county target whose name no station's county carries is matched to the
+# park(s) whose name contains it (开发区 -> 阳泉经济技术开发区（高新区）); geoair's rule.
+park_units_by_name = true
+
+[targets.park_units]
+# Explicit links, "unit name" = [park ids or names], e.g. "开发区" = ["P01"] (the
+# name in quotes). They win over the name match and over the unit's own county
+# stations. Empty by default.
 """
 
 

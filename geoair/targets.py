@@ -10,6 +10,11 @@ How each actual value is formed (see :mod:`geoair.indicators` for the rules):
 * **station**: the station's own daily values;
 * **county**: per day the mean of the valid daily values of its stations whose kind
   is in ``[readings] county_station_kinds`` (国控, 省控 by default);
+* **a county-level unit that is a park** (开发区 in seed 004's annexes: no county
+  polygon, no station whose county it is): per day the mean over the air stations
+  inside its park(s), found by ``[targets] park_units_by_name`` (the parks whose name
+  contains the unit's name) or linked in ``[targets.park_units]``
+  (:func:`geoair.indicators.unit_parks`); the ``basis`` column names the park(s);
 * **city**: per day the mean over all national (国控) stations, as HJ 663 forms a
   city's value;
 * **park**: per day the mean over the air stations inside the park polygon;
@@ -29,13 +34,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from geoair._errors import GeoairError
-from geoair.indicators import county_membership, group_daily, park_membership, period_values
+from geoair.indicators import county_unit_membership, group_daily, park_membership, period_values
 
 log = logging.getLogger(__name__)
 
@@ -70,22 +75,27 @@ def _name_key(name: object) -> str:
 
 
 def _members(scope: str, stations: pd.DataFrame, parks: pd.DataFrame | None,
-             county_kinds: Sequence[str]) -> tuple[pd.DataFrame, str]:
-    """station_id -> group name for a scope, and the group column."""
+             county_kinds: Sequence[str], *, units: Sequence[str] = (),
+             park_units: Mapping | None = None, by_name: bool = True
+             ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """station_id -> ``group`` for a scope, and the county-level units judged from
+    parks (unit -> park names; county scope only)."""
     ids = stations["id"].astype(str)
     if scope == "station":
         names = stations["name"].map(_name_key)
-        return pd.DataFrame({"station_id": ids, "group": names}), "group"
+        return pd.DataFrame({"station_id": ids, "group": names}), {}
     if scope == "county":
-        members = county_membership(stations, kinds=county_kinds)
-        return members.rename(columns={"county": "group"}), "group"
+        members, links = county_unit_membership(stations, parks, kinds=county_kinds,
+                                                units=units, park_units=park_units,
+                                                by_name=by_name)
+        return members.rename(columns={"county": "group"}), links
     if scope == "city":
         chosen = stations["kind"] == "国控"
-        return pd.DataFrame({"station_id": ids[chosen], "group": "__city__"}), "group"
+        return pd.DataFrame({"station_id": ids[chosen], "group": "__city__"}), {}
     if scope == "park":
         members = park_membership(stations, parks) if parks is not None else pd.DataFrame(
             {"station_id": [], "park": []})
-        return members.rename(columns={"park": "group"}), "group"
+        return members.rename(columns={"park": "group"}), {}
     raise TargetError(f"Unknown target scope {scope!r}: use station, county, city or park.")
 
 
@@ -93,7 +103,9 @@ def check_targets(targets: pd.DataFrame, station_daily: pd.DataFrame, stations: 
                   *, parks: pd.DataFrame | None = None, dustfall: pd.DataFrame | None = None,
                   dustfall_limit_t_km2: float = 9.0,
                   county_kinds: Sequence[str] = ("国控", "省控"),
-                  periods: Sequence[str] | None = None) -> pd.DataFrame:
+                  periods: Sequence[str] | None = None,
+                  park_units: Mapping[str, Sequence[str] | str] | None = None,
+                  park_units_by_name: bool = True) -> pd.DataFrame:
     """Compare indicators with targets and dustfall with its limit.
 
     Parameters
@@ -115,6 +127,13 @@ def check_targets(targets: pd.DataFrame, station_daily: pd.DataFrame, stations: 
     periods : sequence of str, optional
         Only targets of these periods ("2020-11", "2020-10/2020-12"); dustfall months
         inside them. Default: every target.
+    park_units : mapping of str to list of str, optional
+        ``[targets.park_units]``: county-level unit -> park ids or names whose air
+        stations make its value (needs ``parks``).
+    park_units_by_name : bool
+        ``[targets] park_units_by_name``: a county target whose name no station's
+        county carries is judged from the park(s) whose name contains it (开发区 ->
+        阳泉经济技术开发区（高新区）); see :func:`geoair.indicators.unit_parks`.
 
     Returns
     -------
@@ -129,6 +148,10 @@ def check_targets(targets: pd.DataFrame, station_daily: pd.DataFrame, stations: 
     metric_targets = chosen[chosen["metric"] != "dustfall"]
     daily_cache: dict[str, pd.DataFrame] = {}
     members_cache: dict[str, pd.DataFrame] = {}
+    links_cache: dict[str, dict[str, list[str]]] = {}
+    county_names = list(dict.fromkeys(
+        metric_targets.loc[metric_targets["scope"].astype(str) == "county", "target_name"]
+        .astype(str)))
     name_of_id = dict(zip(stations["id"].astype(str), stations["name"].astype(str), strict=True))
     value_cache: dict[tuple[str, str], pd.DataFrame] = {}
     for target in metric_targets.itertuples(index=False):
@@ -141,9 +164,11 @@ def check_targets(targets: pd.DataFrame, station_daily: pd.DataFrame, stations: 
             rows.append(row)
             continue
         if scope not in daily_cache:
-            members, group = _members(scope, stations, parks, county_kinds)
+            members, links = _members(scope, stations, parks, county_kinds, units=county_names,
+                                      park_units=park_units, by_name=park_units_by_name)
             members_cache[scope] = members
-            daily_cache[scope] = group_daily(station_daily, members, group=group) if len(
+            links_cache[scope] = links
+            daily_cache[scope] = group_daily(station_daily, members, group="group") if len(
                 members) else pd.DataFrame()
         daily = daily_cache[scope]
         if scope == "station":  # by name (with or without 站) or by station id
@@ -156,15 +181,24 @@ def check_targets(targets: pd.DataFrame, station_daily: pd.DataFrame, stations: 
         values = value_cache[(scope, period)]
         found = values[values["group"] == key] if len(values) else values
         column, higher_better, _unit = METRICS[metric]
+        parks_of_unit = links_cache[scope].get(key) if scope == "county" else None
         if found.empty:
             row["validity"] = "no data: no station readings for this target"
+            if parks_of_unit:
+                row["validity"] = (f"no data: no air station with readings inside "
+                                   f"{'、'.join(parks_of_unit)}")
             rows.append(row)
             continue
         record = found.iloc[0]
         n_stations = daily.loc[daily["group"] == key, "n_stations"].max()
         row["basis"] = ("station's own values" if scope == "station"
                         else f"daily mean of {int(n_stations)} station(s)")
-        if scope == "county":
+        if parks_of_unit:
+            how = ("[targets.park_units]" if key in (park_units or {})
+                   else "park name contains the unit's name")
+            row["basis"] += (f" in park {'、'.join(parks_of_unit)} ({key} is judged from its "
+                             f"park: {how})")
+        elif scope == "county":
             ids = members_cache[scope].loc[members_cache[scope]["group"] == key, "station_id"]
             kinds = sorted(set(stations.loc[stations["id"].astype(str).isin(ids), "kind"]))
             if not set(kinds) & set(county_kinds):
@@ -257,7 +291,9 @@ def check_workspace(ws, *, periods: Sequence[str] | None = None,
         daily = station_daily(ws, start=span[0] if span else None, end=span[1] if span else None)
     return check_targets(targets, daily, stations, parks=parks, dustfall=load_dustfall(ws),
                          dustfall_limit_t_km2=settings["dustfall_limit_t_km2"],
-                         county_kinds=settings["county_station_kinds"], periods=periods)
+                         county_kinds=settings["county_station_kinds"], periods=periods,
+                         park_units=ws.settings["targets"]["park_units"],
+                         park_units_by_name=bool(ws.settings["targets"]["park_units_by_name"]))
 
 
 def demo_step(ws, echo) -> None:
@@ -278,8 +314,11 @@ def demo_step(ws, echo) -> None:
     for row in nov.itertuples(index=False):
         verdict = row.validity if pd.isna(row.met) else ("met" if bool(row.met) else "MISSED")
         actual = "-" if pd.isna(row.actual) else f"{row.actual:.0f}"
+        where = ""
+        if "judged from its park" in str(row.basis):  # 开发区: the park's station(s)
+            where = " (" + str(row.basis).split(" (")[0].replace("daily mean of", "from") + ")"
         echo(f"  2020-11 PM2.5 {row.scope:7s} {row.target_name}: {actual} vs {row.target:.0f}: "
-             f"{verdict}")
+             f"{verdict}{where}")
     over = check[(check["metric"] == "dustfall") & (check["met"] == False)]  # noqa: E712
     echo(f"  dustfall above the limit: {len(over)} station/county-months")
     echo(f"  table targets_check in {ws.gpkg}; try: geoair targets check --month 2020-11 "

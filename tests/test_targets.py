@@ -245,3 +245,105 @@ def test_cli_refuses_malformed_month_and_day(tmp_path):
     assert result.exit_code == 2 and "write it as 2020-10-01" in result.output
     result = runner.invoke(main, ["indicators", "-w", str(ws.root)])
     assert result.exit_code == 1 and "geoair import readings" in result.output
+
+
+# --- county-level units that are parks (开发区, seed 004 annexes 1 and 2) ---------------
+
+def _park_city():
+    """Two park stations (county 郊区, not 开发区) inside two parks; the 开发区 target."""
+    from shapely.geometry import box
+
+    park_stations = gpd.GeoDataFrame(
+        {"id": ["S07", "S08"], "name": ["开发区空气站", "工业园区空气站"],
+         "kind": ["园区站", "园区站"], "county": ["郊区", "郊区"]},
+        geometry=[Point(113.41, 37.86), Point(113.39, 37.92)], crs=4326)
+    stations = pd.concat([STATIONS, park_stations], ignore_index=True)
+    parks = gpd.GeoDataFrame(
+        {"id": ["P01", "P02"], "name": ["阳泉经济技术开发区（高新区）", "郊区工业园区"]},
+        geometry=[box(113.40, 37.85, 113.42, 37.87), box(113.38, 37.91, 113.40, 37.93)],
+        crs=4326)
+    return stations, parks
+
+
+@pytest.fixture
+def park_daily(daily) -> pd.DataFrame:
+    return pd.concat([daily, station_days("S07", "2020-11", 70.0),
+                      station_days("S08", "2020-11", 60.0)], ignore_index=True)
+
+
+def test_unit_without_county_is_judged_from_the_park_its_name_is_in(park_daily):
+    stations, parks = _park_city()
+    out = check_targets(ANNEX, park_daily, stations, parks=parks).set_index(
+        ["scope", "target_name", "metric"])
+    row = out.loc[("county", "开发区", "pm25")]
+    # 开发区 is in 阳泉经济技术开发区（高新区）, whose station S07 reads 70 every day > 64.
+    assert (row["actual"], row["target"], row["difference"]) == (70.0, 64.0, 6.0)
+    assert row["met"] == False  # noqa: E712
+    assert row["validity"] == "valid"
+    assert row["basis"] == ("daily mean of 1 station(s) in park 阳泉经济技术开发区（高新区） "
+                            "(开发区 is judged from its park: park name contains the unit's name)")
+    # The counties and the city are as before (park stations are not theirs).
+    assert out.loc[("county", "城区", "pm25"), "actual"] == 58
+    assert out.loc[("city", "阳泉市", "pm25"), "actual"] == 56
+
+
+def test_explicit_park_link_wins_over_the_name_match(park_daily):
+    stations, parks = _park_city()
+    out = check_targets(ANNEX, park_daily, stations, parks=parks,
+                        park_units={"开发区": ["P02"]}).set_index(["scope", "target_name",
+                                                                  "metric"])
+    row = out.loc[("county", "开发区", "pm25")]
+    assert row["actual"] == 60 and row["met"] == True  # noqa: E712
+    assert row["basis"].endswith("in park 郊区工业园区 (开发区 is judged from its park: "
+                                 "[targets.park_units])")
+
+
+def test_unit_of_two_parks_is_the_daily_mean_of_their_stations(park_daily):
+    stations, parks = _park_city()
+    out = check_targets(ANNEX, park_daily, stations, parks=parks,
+                        park_units={"开发区": ["阳泉经济技术开发区（高新区）", "P02"]})
+    row = out[(out["target_name"] == "开发区")].iloc[0]
+    # per day (70 + 60) / 2 = 65 > 64
+    assert row["actual"] == 65 and row["met"] == False  # noqa: E712
+    assert row["basis"].startswith(
+        "daily mean of 2 station(s) in park 阳泉经济技术开发区（高新区）、郊区工业园区")
+
+
+def test_name_match_off_leaves_the_unit_unjudged(park_daily):
+    stations, parks = _park_city()
+    out = check_targets(ANNEX, park_daily, stations, parks=parks, park_units_by_name=False)
+    row = out[(out["target_name"] == "开发区")].iloc[0]
+    assert pd.isna(row["met"]) and row["validity"].startswith("no data")
+
+
+def test_park_without_readings_says_which_park(daily):
+    stations, parks = _park_city()
+    out = check_targets(ANNEX, daily, stations, parks=parks)
+    row = out[(out["target_name"] == "开发区")].iloc[0]
+    assert pd.isna(row["met"])
+    assert row["validity"] == ("no data: no air station with readings inside "
+                               "阳泉经济技术开发区（高新区）")
+
+
+def test_unknown_park_in_the_link_is_refused(park_daily):
+    from geoair.indicators import IndicatorError
+
+    stations, parks = _park_city()
+    with pytest.raises(IndicatorError, match=r"开发区 = P09.*e\.g\. P01, P02"):
+        check_targets(ANNEX, park_daily, stations, parks=parks, park_units={"开发区": "P09"})
+
+
+def test_county_indicators_include_the_park_unit(tmp_path, park_daily):
+    from geoair.indicators import indicator_table
+
+    stations, parks = _park_city()
+    ws = init_workspace(tmp_path / "ws")
+    ws.write("stations", stations)
+    ws.write("parks", parks)
+    ws.write("targets", ANNEX)
+    table = indicator_table(ws, park_daily.assign(aqi=50.0), period="month", by="county")
+    row = table[table["county"] == "开发区"].iloc[0]
+    assert (row["period"], row["PM2.5"], row["days_PM2.5"]) == ("2020-11", 70.0, 30)
+    # 郊区 has only park stations here: its own value is their mean, (70 + 60) / 2.
+    assert set(table["county"]) == {"城区", "矿区", "郊区", "开发区"}
+    assert table.loc[table["county"] == "郊区", "PM2.5"].tolist() == [65.0]
