@@ -372,3 +372,62 @@ def test_suspects_do_not_modify_inputs(stations, enterprises):
     sources.suspects(near, frame, periods=["2020-05"])
     pd.testing.assert_frame_equal(frame, frame_before)
     pd.testing.assert_frame_equal(near, near_before)
+
+
+# --- what the demo prints about a suspect -------------------------------------------------
+
+def _suspect_row(**changes):
+    row = {"name": "阳泉市金辉发电有限公司(北门)道路", "source_kind": "gate_road",
+           "industry": "电力", "distance_m": 599.1, "bearing_deg": 95.4, "sector": "东",
+           "cpf": 0.34, "score": 0.212}
+    row.update(changes)
+    return pd.DataFrame([row]).astype({"industry": "object"}).iloc[0]
+
+
+def test_describe_shows_the_industry_and_never_none():
+    from types import SimpleNamespace
+
+    def line(**changes):
+        return sources.describe(SimpleNamespace(**_suspect_row(**changes).to_dict()))
+
+    assert line() == ("阳泉市金辉发电有限公司(北门)道路 [厂门道路, 电力] 599 m, 95° 东, "
+                      "CPF 0.34, score 0.212")
+    for missing in (None, np.nan, pd.NA, ""):  # a heap, a park, a gate of an unknown factory
+        text = line(industry=missing, source_kind="gangue_heap", name="前岭矸石山")
+        assert text.startswith("前岭矸石山 [矸石山] 599 m")
+        assert "None" not in text and "nan" not in text and "<NA>" not in text
+
+
+def test_demo_step_names_the_factory_industry_of_a_gate_road_suspect(ws, stations, enterprises):
+    """The demo once printed "prime suspect 阳泉市金辉发电有限公司 (None)": the suspect was
+    the road in front of that plant's gate, and the gate_roads layer has no industry
+    column. Gate-road sources now take the industry of their factory from the ledger."""
+    from geoair.readings import store_hourly
+
+    gate = _at(PLANTED[1], PLANTED[2] - 150)  # the planted factory's gate road, nearer
+    road = shapely.LineString([(gate.x - 0.0005, gate.y), (gate.x + 0.0005, gate.y)])
+    gate_roads = gpd.GeoDataFrame(
+        {"gate_id": ["G1"], "gate_name": ["北门"], "enterprise_id": ["E1"],
+         "enterprise_name": ["企业E1"], "road_name": ["矿区路"], "length_m": [88.0]},
+        geometry=[road], crs="EPSG:4326")
+    heaps = gpd.GeoDataFrame({"id": ["H1"], "name": ["前岭矸石山"]},
+                             geometry=[_at(200, 900)], crs="EPSG:4326")
+    frame, _ = _year_of_wind(np.random.default_rng(7))
+    frame = frame[frame["time"] <= pd.Timestamp("2020-04-01")]  # a quarter is enough
+    long = (frame.rename(columns={"value": "PM2.5", "ws_ms": "WS", "wd_deg": "WD"})
+            .melt(id_vars=["station_id", "time"], value_vars=["PM2.5", "WS", "WD"],
+                  var_name="pollutant", value_name="value").dropna(subset=["value"]))
+    with ws.transaction() as tx:
+        tx.write("stations", stations)
+        tx.write("enterprises", enterprises)
+        tx.write("gate_roads", gate_roads)
+        tx.write("gangue_heaps", heaps)
+    store_hourly(ws, long)
+    lines: list[str] = []
+    sources.demo_step(ws, lines.append)
+    text = "\n".join(lines)
+    assert "赛鱼站 2020-01/2020-03: 1. 企业E1(北门)道路 [厂门道路, 焦化]" in text
+    assert "None" not in text and "nan" not in text
+    suspects = ws.read("source_suspects")
+    road_rows = suspects[suspects["source_kind"] == "gate_road"]
+    assert road_rows["industry"].tolist() == ["焦化"] and road_rows["rank"].tolist() == [1]
