@@ -37,8 +37,9 @@ class HeaderBlock:
         return self.rows[-1]
 
     def label(self, column: int) -> str:
-        """A readable name for a column: its cells joined with '/'."""
-        return "/".join(self.labels[column]) or f"column {column + 1}"
+        """A readable name for a column: its cells joined with '/' (``第5列`` when empty:
+        it heads that column in the rejects file, which clerks read)."""
+        return "/".join(self.labels[column]) or f"第{column + 1}列"
 
 
 def match_score(cell: str, header: str) -> int:

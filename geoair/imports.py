@@ -14,6 +14,11 @@ The pipeline, one pass that collects every problem before reporting:
    so importing a file twice leaves the workspace as after the first time), and
    write the rejected rows with their row numbers and reasons to ``rejects/``.
 
+Reasons in the rejects files are short Chinese sentences that say what is wrong and
+what to do, prefixed with the field's Chinese header (``规模以上：“也许”不是是/否…``);
+notes are Chinese too; errors about the whole file (:class:`InputFileError`,
+:class:`SchemaError`) give a Chinese sentence, then the same in English.
+
 :func:`prepare_rows` is the pure part (frames in, frames out); :func:`import_file`
 adds reading and writing.
 """
@@ -78,7 +83,8 @@ class Prepared:
         Refused rows: ``行号`` (row number in the file), ``原因`` (reason), then the
         original cells.
     notes : list of str
-        What the user should know (assumed coordinate system, repaired shapes...).
+        What the user should know (assumed coordinate system, repaired shapes...), in
+        Chinese.
     """
 
     rows: pd.DataFrame
@@ -141,9 +147,10 @@ def read_source(spec: TableSpec, path: Path, *, encoding: str | None = None,
 
         if is_osm_file(path):
             if spec.name != "roads":
-                raise InputFileError(f"{path.name} is an OpenStreetMap extract: import it as "
-                                     "roads (geoair import roads FILE); geoair reads only its "
-                                     "highway lines.")
+                raise InputFileError(
+                    f"{path.name} 是 OpenStreetMap 数据，只能作为道路导入（geoair import roads "
+                    f"FILE）。 / {path.name} is an OpenStreetMap extract: import it as roads "
+                    "(geoair import roads FILE); geoair reads only its highway lines.")
             gdf = read_osm_roads(path)
             gdf["source_row"] = range(1, len(gdf) + 1)
         else:
@@ -177,8 +184,8 @@ def read_source(spec: TableSpec, path: Path, *, encoding: str | None = None,
     drop = []
     for row_number, row in body.loc[sparse].iterrows():
         if is_note_row(row):
-            notes.append(f"row {row_number} is a note under the table and was not imported: "
-                         f"“{next(t for t in map(clean_text, row) if t)[:40]}…”")
+            notes.append(f"第{row_number}行是表格下方的备注，未导入："
+                         f"“{next(t for t in map(_free_text, row) if t)[:40]}…”")
             drop.append(row_number)
         elif is_blank_template_row(row):
             drop.append(row_number)
@@ -236,7 +243,7 @@ def _parse_fields(spec: TableSpec, raw: RawTable, reasons: dict[int, list[str]])
             try:
                 values.append(parse(cell))
             except ValueError as exc:
-                reasons.setdefault(row_number, []).append(f"{spec_field.zh}: {exc}")
+                reasons.setdefault(row_number, []).append(f"{spec_field.zh}：{exc}")
                 values.append(None)
         out[spec_field.name] = values
     for spec_field in spec.fields:
@@ -244,7 +251,7 @@ def _parse_fields(spec: TableSpec, raw: RawTable, reasons: dict[int, list[str]])
             for row_number in out.index[out[spec_field.name].isna()]:
                 if not any(spec_field.zh in r for r in reasons.get(row_number, [])):
                     reasons.setdefault(row_number, []).append(
-                        f"{spec_field.zh} ({spec_field.name}) is empty; it is required")
+                        f"{spec_field.zh}为空，这是必填项，请补填")
     return out
 
 
@@ -297,9 +304,10 @@ def _check_duplicates(spec: TableSpec, rows: pd.DataFrame,
         if any(v is None or (isinstance(v, float) and np.isnan(v)) for v in values):
             continue
         if values in first_seen:
-            shown = ", ".join(str(v) for v in values)
+            shown = "，".join(str(v) for v in values)
             reasons.setdefault(row_number, []).append(
-                f"duplicate of row {first_seen[values]} ({shown}); only the first is kept")
+                f"与第{first_seen[values]}行重复（{shown}），只导入第一行；"
+                "如果是两条不同的记录，请更正编号")
         else:
             first_seen[values] = row_number
 
@@ -313,30 +321,33 @@ def _resolve_enterprises(rows: pd.DataFrame, enterprises: pd.DataFrame | None,
                          reasons: dict[int, list[str]]) -> None:
     """Fill enterprise_id from enterprise_name (or check the id), rejecting unknowns."""
     if enterprises is None or enterprises.empty:
-        raise InputFileError("The workspace has no enterprise ledger yet. Import enterprises "
-                             "first (geoair import enterprises FILE): records and gates name "
-                             "enterprises, and geoair checks every name against the ledger.")
+        raise InputFileError(
+            "工作区还没有企业台账，请先导入企业（geoair import enterprises FILE）：记录和厂门"
+            "都写企业名称，geoair 要逐一对照台账。 / The workspace has no enterprise ledger "
+            "yet. Import enterprises first (geoair import enterprises FILE): records and "
+            "gates name enterprises, and geoair checks every name against the ledger.")
     by_name = {_name_key(n): i for n, i in zip(enterprises["name"], enterprises["id"],
                                                strict=True)}
     ids = set(enterprises["id"])
     names = list(enterprises["name"].dropna())
     for row_number in rows.index:
-        given_id, given_name = rows.at[row_number, "enterprise_id"], rows.at[
-            row_number, "enterprise_name"]
+        # pandas' string columns hold NaN, not None, for empty cells
+        given_id, given_name = (None if pd.isna(v) else v for v in (
+            rows.at[row_number, "enterprise_id"], rows.at[row_number, "enterprise_name"]))
         if given_id is not None and given_id in ids:
             continue
         if given_name is not None and _name_key(given_name) in by_name:
             rows.at[row_number, "enterprise_id"] = by_name[_name_key(given_name)]
             continue
         if given_name is None and given_id is None:
-            reasons.setdefault(row_number, []).append("no enterprise named (企业名称 is empty)")
+            if not any("企业名称" in r for r in reasons.get(row_number, [])):
+                reasons.setdefault(row_number, []).append("企业名称为空，请填写企业名称")
             continue
         shown = given_name if given_name is not None else given_id
         close = difflib.get_close_matches(str(shown), names, n=3, cutoff=0.5)
-        hint = f" Closest names in the ledger: {'、'.join(close)}." if close else ""
+        hint = f"最接近的名称：{'、'.join(close)}；" if close else ""
         reasons.setdefault(row_number, []).append(
-            f"enterprise “{shown}” is not in the workspace's enterprise ledger.{hint} "
-            "Correct the name, or import the enterprise first")
+            f"企业“{shown}”不在企业台账中，{hint}请更正名称或先导入该企业")
 
 
 # --- kind-specific finishing ---------------------------------------------------------
@@ -353,7 +364,7 @@ def _normalise_period(text: str | None) -> str | None:
     for part in parts:
         match = _PERIOD.match(part)
         if not match or not 1 <= int(match.group(2)) <= 12:
-            raise ValueError(f"“{text}” is not a month (2020-10) or a period (2020-10/2020-12)")
+            raise ValueError(f"“{text}”不是月份，请写成 2020-10，或时段 2020-10/2020-12")
         out.append(f"{int(match.group(1)):04d}-{int(match.group(2)):02d}")
     return "/".join(out)
 
@@ -365,7 +376,7 @@ def _finish_inspections(rows: pd.DataFrame, raw: RawTable, record_date: str | No
         try:
             c, code = parse_transport(value)
         except ValueError as exc:
-            reasons.setdefault(row_number, []).append(f"厂区运输方式: {exc}")
+            reasons.setdefault(row_number, []).append(f"厂区运输方式：{exc}")
             c, code = None, None
         closed.append(c)
         codes.append(code)
@@ -374,9 +385,11 @@ def _finish_inspections(rows: pd.DataFrame, raw: RawTable, record_date: str | No
     if "inspection_date" not in raw.columns:
         if record_date is None:
             raise InputFileError(
-                "This checklist has no 检查日期 (inspection date) column, as the 附件2 form "
-                "has none. Say when it was done with --date, e.g. --date 2024-03-15.")
-        notes.append(f"inspection date {record_date} given with --date")
+                "这份检查表没有“检查日期”列（附件2表格本来就没有），请用 --date 写明检查日期，"
+                "如 --date 2024-03-15。 / This checklist has no 检查日期 (inspection date) "
+                "column, as the 附件2 form has none. Say when it was done with --date, e.g. "
+                "--date 2024-03-15.")
+        notes.append(f"检查日期按 --date 取 {record_date}")
         rows["inspection_date"] = parse_date(record_date)
     return rows
 
@@ -388,11 +401,11 @@ def _finish_cases(rows: pd.DataFrame, reasons: dict[int, list[str]]) -> pd.DataF
     for row_number in rows.index:
         marked = [f for f in flags if rows.at[row_number, f] is True]
         text = rows.at[row_number, "measure"]
-        if not marked and text:
+        if not marked and not pd.isna(text) and text:
             try:
                 names = {parse_measure(part) for part in re.split(r"[、,，/；;\s]+", text) if part}
             except ValueError as exc:
-                reasons.setdefault(row_number, []).append(f"处理措施: {exc}")
+                reasons.setdefault(row_number, []).append(f"处理措施：{exc}")
                 continue
             for flag in flags:
                 rows.at[row_number, flag] = canonical[flag] in names
@@ -410,7 +423,7 @@ def _finish_targets(rows: pd.DataFrame, reasons: dict[int, list[str]]) -> pd.Dat
         try:
             periods.append(_normalise_period(text))
         except ValueError as exc:
-            reasons.setdefault(row_number, []).append(f"月份: {exc}")
+            reasons.setdefault(row_number, []).append(f"月份：{exc}")
             periods.append(None)
     return rows.assign(period=periods)
 
@@ -445,10 +458,13 @@ def prepare_rows(spec: TableSpec, raw: RawTable, *, coords=None, default_coords:
     reasons: dict[int, list[str]] = {}
     missing_required = [f for f in spec.fields if f.required and f.name not in raw.columns]
     if missing_required and not raw.cells.empty:
+        wanted_zh = "、".join(f.zh for f in missing_required)
         wanted = "、".join(f"{f.zh} ({f.name})" for f in missing_required)
-        found = "、".join(map(str, raw.cells.columns)) or "none"
-        raise SchemaError(f"The file has no column for {wanted}, which {spec.zh} need. Its "
-                          f"columns are: {found}. Rename the column, or check the file.")
+        found = "、".join(map(str, raw.cells.columns))
+        raise SchemaError(f"文件中没有“{wanted_zh}”列，{spec.zh}必须有这一列。文件的列是："
+                          f"{found or '（无）'}。请改正表头，或检查是否选错了文件。 / The file "
+                          f"has no column for {wanted}, which {spec.zh} need. Its columns are: "
+                          f"{found or 'none'}. Rename the column, or check the file.")
     rows = _parse_fields(spec, raw, reasons)
     geometry = None
     if spec.geometry is not None:
@@ -458,9 +474,8 @@ def prepare_rows(spec: TableSpec, raw: RawTable, *, coords=None, default_coords:
         else:
             system = coords if coords is not None else default_coords
             if coords is None:
-                notes.append(f"longitude/latitude taken as {coords_label(system)}; if they "
-                             "were copied from Amap or Baidu, import again with --coords "
-                             "gcj02 or bd09")
+                notes.append(f"经纬度按 {coords_label(system)} 读取；如果是从高德或百度地图上"
+                             "取的，请加 --coords gcj02 或 --coords bd09 重新导入")
             points = table_geometry(spec, raw.cells, raw.columns, reasons)
             geometry = to_wgs84(points, system, None, from_table=True, notes=notes)
         geometry = check_geometry(spec, geometry, reasons, notes)
@@ -474,11 +489,11 @@ def prepare_rows(spec: TableSpec, raw: RawTable, *, coords=None, default_coords:
         _resolve_enterprises(rows, enterprises, reasons)
     generated = _fill_ids(spec, rows, geometry)
     if generated:
-        notes.append(f"{generated} rows had no id; stable ids were made from their content")
+        notes.append(f"{generated}行没有编号，已按内容生成固定编号（再次导入时不变）")
     _check_duplicates(spec, rows, reasons)
     ignored = [c for c in raw.cells.columns if c not in raw.columns.values()]
     if ignored:
-        notes.append("columns not used: " + "、".join(map(str, ignored)))
+        notes.append("未使用的列：" + "、".join(map(str, ignored)))
 
     bad = [r for r in rows.index if reasons.get(r)]
     good = rows.drop(index=bad)
@@ -487,7 +502,7 @@ def prepare_rows(spec: TableSpec, raw: RawTable, *, coords=None, default_coords:
         good = gpd.GeoDataFrame(good, geometry=geometry.drop(index=bad), crs=crs_mod.WGS84)
     good = good.reset_index(drop=True)
     rejects = raw.cells.loc[bad].astype(object).map(lambda v: "" if clean_text(v) is None else v)
-    rejects.insert(0, "原因", ["; ".join(reasons[r]) for r in bad])
+    rejects.insert(0, "原因", ["；".join(reasons[r]) for r in bad])
     rejects.insert(0, "行号", bad)
     return Prepared(good, rejects.reset_index(drop=True), notes)
 

@@ -1,8 +1,9 @@
 """Normalise the values and headers users type into canonical ones.
 
 Each ``parse_*`` function takes one raw cell and returns the canonical value, or
-raises :class:`ValueError` with a short reason in plain words; the import pipeline
-turns that reason into a rejects-file line. ``None`` is returned for empty cells.
+raises :class:`ValueError` with a short reason in plain Chinese (what is wrong and
+what to write instead); the import pipeline puts the field's Chinese header before
+it (``规模以上：…``) in the rejects file's 原因 column. ``None`` is returned for empty cells.
 """
 
 from __future__ import annotations
@@ -68,19 +69,19 @@ def parse_bool(value: object) -> bool | None:
         return False
     # "是否", "有无": the question copied from the header, not an answer.
     if len(key) >= 2 and {key[0], key[1]} in ({"是", "否"}, {"有", "无"}):
-        raise ValueError(f"“{text}” names both answers; write 是 or 否 (有 or 无)")
+        raise ValueError(f"“{text}”同时写了两个答案，请只填“是”或“否”（“有”或“无”）")
     # "是（已苫盖）", "否，部分未封闭": the answer comes first.
     if key[0] in "是有√✓":
         return True
     if key[0] in "否无×✗":
         return False
-    raise ValueError(f"“{text}” is not a yes/no answer (use 是/否 or 有/无)")
+    raise ValueError(f"“{text}”不是是/否，请填写“是”或“否”（或“有”“无”）")
 
 
 def parse_number(value: object) -> float | None:
     """Numbers with full-width digits, thousands separators or a unit ("9吨")."""
     if isinstance(value, bool):
-        raise ValueError("a yes/no answer where a number is expected")
+        raise ValueError("这里应填数字，却填了是/否，请填写数字")
     if isinstance(value, int | float) and not (isinstance(value, float) and math.isnan(value)):
         return float(value)
     text = clean_text(value)
@@ -88,7 +89,7 @@ def parse_number(value: object) -> float | None:
         return None
     match = _NUMBER.match(text.replace(",", ""))
     if not match:
-        raise ValueError(f"“{text}” is not a number")
+        raise ValueError(f"“{text}”不是数字，请填写数字（如 9 或 9吨）")
     number = float(match.group(1))
     return number * 10_000 if match.group(2) == "万元" else number
 
@@ -99,7 +100,7 @@ def parse_int(value: object) -> int | None:
     if number is None:
         return None
     if not float(number).is_integer():
-        raise ValueError(f"“{value}” is not a whole number")
+        raise ValueError(f"“{value}”不是整数，请填写整数（如 3）")
     return int(number)
 
 
@@ -125,10 +126,10 @@ def parse_date(value: object) -> pd.Timestamp | None:
             try:
                 return pd.Timestamp(dt.date(year, month, day))
             except ValueError:
-                raise ValueError(f"“{text}” is not a real date") from None
+                raise ValueError(f"“{text}”不是真实存在的日期，请核对年月日") from None
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return parse_date(float(text))
-    raise ValueError(f"“{text}” is not a date (write it as 2024-03-05 or 2024年3月5日)")
+    raise ValueError(f"“{text}”不是日期，请写成 2024-03-05 或 2024年3月5日")
 
 
 def header_key(header: object) -> str:
@@ -163,7 +164,7 @@ class EnumParser:
         if core in self._lookup:
             return self._lookup[core]
         allowed = "、".join(self.choices)
-        raise ValueError(f"“{text}” is not one of {allowed}")
+        raise ValueError(f"“{text}”不是可选值，请填写以下之一：{allowed}")
 
 
 def parse_transport(value: object) -> tuple[bool | None, int | None]:
@@ -189,4 +190,4 @@ def parse_transport(value: object) -> tuple[bool | None, int | None]:
             return True, code
     if "密闭" in text or "封闭" in text or text.lower() in {"closed", "是"}:
         return True, 7
-    raise ValueError(f"“{text}” is not a transport code 1-7 or 非密闭输送")
+    raise ValueError(f"“{text}”不是运输方式，请填写密闭输送编号1-7或“非密闭输送”")

@@ -50,6 +50,7 @@ def test_errors_are_one_sentence_and_exit_1(tmp_path):
     result = runner.invoke(main, ["import", "enterprises", str(tmp_path / "none.csv"), "-w",
                                   str(tmp_path / "w")])
     assert result.exit_code == 1
+    assert "none.csv 不存在，请检查文件名和文件夹。 / " in result.output
     assert "does not exist" in result.output
 
 

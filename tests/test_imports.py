@@ -52,7 +52,8 @@ def test_wrong_encoding_given_is_one_clear_error(ws, tmp_path):
     path = tmp_path / "e.csv"
     path.write_bytes((HEADER + "E1,阳泉市甲耐火材料有限公司,郊区,耐火材料,是,B,正常生产,"
                       "113.5,37.85\n").encode("gbk"))
-    with pytest.raises(InputFileError, match="not readable as utf-8"):
+    with pytest.raises(InputFileError,
+                       match="^e.csv 不能按 utf-8 编码读取.* / e.csv is not readable as utf-8"):
         import_file(ws, "enterprises", path, encoding="utf-8")
     assert ws.layers() == []
 
@@ -126,7 +127,8 @@ def test_layer_without_crs_needs_coords(ws, tmp_path):
     gdf = _points_gdf()
     pyogrio.write_dataframe(gdf, tmp_path / "s.shp", encoding="GBK")
     (tmp_path / "s.prj").unlink()
-    with pytest.raises(InputFileError, match="--coords"):
+    with pytest.raises(InputFileError, match="^文件没有坐标系.*请用 --coords 指明.* / The file has "
+                       "no coordinate system"):
         import_file(ws, "stations", tmp_path / "s.shp")
     report = import_file(ws, "stations", tmp_path / "s.shp", coords="wgs84")
     assert report.imported == 2
@@ -138,7 +140,9 @@ def test_table_in_projected_metres_with_epsg(ws, tmp_path):
     path.write_text(HEADER.replace("经度,纬度", "x,y") +
                     f"E1,甲公司,郊区,耐火材料,是,B,正常生产,{x},{y}\n", encoding="utf-8")
     report = import_file(ws, "enterprises", path)
-    assert "not degrees" in _rejects(report)["原因"][0]
+    assert _rejects(report)["原因"][0] == (
+        f"（{x:.1f}, {y:.1f}）不是经纬度；如果是投影坐标（米），请用 --coords EPSG:编号 重新导入"
+        "（如 EPSG:4547）")
     import_file(ws, "enterprises", path, coords="EPSG:4547")
     point = ws.read("enterprises").geometry.iloc[0]
     assert (point.x, point.y) == pytest.approx((113.5, 37.85), abs=1e-8)
@@ -152,7 +156,8 @@ def test_web_map_coordinates_are_shifted_back(ws, tmp_path, system):
     path.write_text(HEADER + f"E1,甲公司,郊区,耐火材料,是,B,正常生产,{lon:.8f},{lat:.8f}\n",
                     encoding="utf-8")
     report = import_file(ws, "enterprises", path, coords=system)
-    assert any("converted from" in note for note in report.notes)
+    label = "GCJ-02（高德/腾讯）" if system == "gcj02" else "BD-09（百度）"
+    assert f"坐标已从 {label} 转换为 WGS-84" in report.notes
     point = ws.read("enterprises").geometry.iloc[0]
     assert (point.x, point.y) == pytest.approx((113.5, 37.85), abs=1e-7)  # about 1 cm
 
@@ -169,15 +174,19 @@ def test_degrees_minutes_seconds(ws, tmp_path):
 # --- bad rows: rejected with the reason, good rows kept --------------------------------------
 
 BAD_ROWS = [
-    ("E9,,郊区,焦化,是,B,正常生产,113.5,37.85", "企业名称 (name) is empty"),
-    ("E9,甲公司,郊区,焦化,也许,B,正常生产,113.5,37.85", "not a yes/no answer"),
-    ("E9,甲公司,郊区,焦化,是,Z,正常生产,113.5,37.85", "绩效等级"),
-    ("E9,甲公司,郊区,焦化,是,B,正常生产,113.5,abc", "not a number"),
-    ("E9,甲公司,郊区,焦化,是,B,正常生产,,", "empty"),
-    ("E9,甲公司,郊区,焦化,是,B,正常生产,37.85,113.5", "swapped"),
-    ("E9,甲公司,郊区,焦化,是,B,正常生产,2.35,48.85", "outside China"),
-    ("E9,甲公司,郊区,焦化,是,B,正常生产,124.0,36.0", "outside China"),
-    ("E1,甲公司,郊区,焦化,是,B,正常生产,113.5,37.85", "duplicate of row 2"),
+    ("E9,,郊区,焦化,是,B,正常生产,113.5,37.85", "企业名称为空，这是必填项，请补填"),
+    ("E9,甲公司,郊区,焦化,也许,B,正常生产,113.5,37.85",
+     "规模以上：“也许”不是是/否，请填写“是”或“否”（或“有”“无”）"),
+    ("E9,甲公司,郊区,焦化,是,Z,正常生产,113.5,37.85",
+     "绩效等级：“Z”不是可选值，请填写以下之一：A、"),
+    ("E9,甲公司,郊区,焦化,是,B,正常生产,113.5,abc", "纬度：“abc”不是数字，请填写度数"),
+    ("E9,甲公司,郊区,焦化,是,B,正常生产,,", "经度或纬度为空，请填写该点的经纬度"),
+    ("E9,甲公司,郊区,焦化,是,B,正常生产,37.85,113.5",
+     "经度和纬度似乎填反了（37.85000, 113.50000），请交换两列"),
+    ("E9,甲公司,郊区,焦化,是,B,正常生产,2.35,48.85",
+     "该点（2.35000, 48.85000）在中国境外，请核对经纬度"),
+    ("E9,甲公司,郊区,焦化,是,B,正常生产,124.0,36.0", "该点（124.00000, 36.00000）在中国境外"),
+    ("E1,甲公司,郊区,焦化,是,B,正常生产,113.5,37.85", "与第2行重复（E1），只导入第一行"),
 ]
 
 
@@ -194,19 +203,30 @@ def test_bad_rows_are_rejected_with_reasons(ws, tmp_path, line, reason):
     assert ws.read("enterprises")["name"].tolist() == ["好公司"]
 
 
+def test_notes_name_unused_and_unnamed_columns_in_chinese(ws, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text(HEADER.strip() + ",资料来源,\n"
+                    "E1,甲公司,郊区,焦化,是,B,正常生产,113.5,37.85,张三,备用\n"
+                    "E2,乙公司,郊区,焦化,是,B,正常生产,113.6,37.85,李四,\n", encoding="utf-8")
+    report = import_file(ws, "enterprises", path)
+    assert "未使用的列：资料来源、第11列" in report.notes
+    assert report.notes[0].startswith("经纬度按 WGS-84 读取；如果是从高德或百度地图上取的")
+
+
 def test_missing_required_column_is_a_file_error(ws, tmp_path):
     path = tmp_path / "e.csv"
     path.write_text("编号,县区,经度,纬度\nE1,郊区,113.5,37.85\n", encoding="utf-8")
-    with pytest.raises(SchemaError, match="企业名称"):
+    with pytest.raises(SchemaError, match="^文件中没有“企业名称”列，企业必须有这一列。文件的列是："
+                       "编号、县区、经度、纬度。"):
         import_file(ws, "enterprises", path)
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
-    ("e.csv", b"", "empty"),
-    ("e.docx", b"PK...", "does not read"),
-    ("e.xlsx", b"this is not a workbook", "Excel"),
-    ("e.geojson", b"{not json", "cannot be opened"),
-    ("missing.csv", None, "does not exist"),
+    ("e.csv", b"", r"^文件 e.csv 是空的（0字节）.* / e.csv is empty"),
+    ("e.docx", b"PK...", r"^e.docx：geoair 不能读取“.docx”文件.* / e.docx: geoair does not read"),
+    ("e.xlsx", b"this is not a workbook", r"^e.xlsx 不能作为 Excel 工作簿读取"),
+    ("e.geojson", b"{not json", r"^e.geojson 不能作为地图图层打开.* cannot be opened"),
+    ("missing.csv", None, r"^文件 .*missing.csv 不存在.* does not exist"),
 ])
 def test_unreadable_files_change_nothing(ws_with_ledger, tmp_path, name, content, message):
     path = tmp_path / name
@@ -216,6 +236,14 @@ def test_unreadable_files_change_nothing(ws_with_ledger, tmp_path, name, content
     with pytest.raises(InputFileError, match=message):
         import_file(ws_with_ledger, "enterprises", path)
     _assert_same(before, _snapshot(ws_with_ledger))
+
+
+def test_unknown_sheet_is_named_as_such(ws, tmp_path):
+    path = tmp_path / "e.xlsx"
+    pd.DataFrame({"企业名称": ["甲公司"]}).to_excel(path, index=False, sheet_name="台账")
+    with pytest.raises(InputFileError, match="^e.xlsx 中找不到这个工作表，请用 --sheet 写明"):
+        import_file(ws, "enterprises", path, sheet="企业")
+    assert ws.layers() == []
 
 
 def test_invalid_polygon_is_repaired_or_rejected(ws, tmp_path):
@@ -232,7 +260,7 @@ def test_invalid_polygon_is_repaired_or_rejected(ws, tmp_path):
     assert parks.is_valid.all()
     assert report.imported + report.rejected == 3
     rejected = set(_rejects(report)["原因"]) if report.rejected else set()
-    assert all("cannot be repaired" in r for r in rejected)
+    assert all(r == "图形自相交，自动修复会改变它的形状，请在QGIS中重新绘制" for r in rejected)
 
 
 def test_wrong_geometry_type(ws, tmp_path):
@@ -240,7 +268,7 @@ def test_wrong_geometry_type(ws, tmp_path):
     pyogrio.write_dataframe(gdf, tmp_path / "roads.gpkg")
     report = import_file(ws, "roads", tmp_path / "roads.gpkg")
     assert report.rejected == 1
-    assert "a line is expected" in _rejects(report)["原因"][0]
+    assert _rejects(report)["原因"][0] == "应为线，却是点，请提供线图层"
 
 
 # --- records naming enterprises ---------------------------------------------------------------
@@ -255,8 +283,31 @@ def test_unknown_enterprise_suggests_close_names(ws_with_ledger, tmp_path):
     report = import_file(ws_with_ledger, "cases", path)
     assert (report.imported, report.rejected) == (1, 1)
     reason = _rejects(report)["原因"][0]
-    assert "not in the workspace's enterprise ledger" in reason
-    assert "阳泉市乙焦化有限公司" in reason
+    assert reason.startswith("企业“阳泉市乙焦化有限公”不在企业台账中，"
+                             "最接近的名称：阳泉市乙焦化有限公司")
+    assert reason.endswith("；请更正名称或先导入该企业")
+
+
+def test_record_without_enterprise_name_says_so_once(ws_with_ledger, tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text("检查日期,企业名称,问题简要描述\n2024-03-05,,料场未苫盖\n"
+                    "2024-03-05,阳泉市甲耐火材料有限公司,昨天\n", encoding="utf-8")
+    report = import_file(ws_with_ledger, "cases", path)
+    assert (report.imported, report.rejected) == (1, 1)
+    assert _rejects(report)["原因"].tolist() == ["企业名称为空，这是必填项，请补填"]
+
+
+def test_measures_some_empty_one_unknown(ws_with_ledger, tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text("检查日期,企业名称,问题简要描述,处理措施\n"
+                    "2024-03-05,阳泉市甲耐火材料有限公司,料场未苫盖,停产整治\n"
+                    "2024-03-06,阳泉市甲耐火材料有限公司,道路积尘,\n"
+                    "2024-03-07,阳泉市甲耐火材料有限公司,车辆未冲洗,放假\n", encoding="utf-8")
+    report = import_file(ws_with_ledger, "cases", path)
+    assert _rejects(report)[["行号", "原因"]].values.tolist() == [
+        ["4", "处理措施：“放假”不是可选值，请填写以下之一：立行立改、停产整治、立案处罚"]]
+    cases = ws_with_ledger.read("cases").sort_values("inspection_date")
+    assert cases["stopped"].tolist() == [True, False]
 
 
 def test_free_text_is_kept_as_typed(ws_with_ledger, tmp_path):
@@ -335,7 +386,10 @@ def test_form2_with_merged_three_row_header(ws_with_ledger, tmp_path):
     report = import_file(ws_with_ledger, "inspections", path, record_date="2024-03-15")
     assert (report.imported, report.rejected) == (2, 1), report.summary()
     assert _rejects(report)["行号"].tolist() == ["7"]  # the row number Excel shows
-    assert any("note under the table" in n for n in report.notes)
+    assert any(n.startswith("第8行是表格下方的备注，未导入：“备注：①密闭输送方式")
+               for n in report.notes)
+    assert _rejects(report)["原因"][0] == (
+        "厂区运输方式：“是否”不是运输方式，请填写密闭输送编号1-7或“非密闭输送”")
     rows = ws_with_ledger.read("inspections").set_index("enterprise_id")
     first = rows.loc["E1"]
     assert bool(first["yard_enclosed"]) and not bool(first["site_hardened"])
@@ -350,14 +404,15 @@ def test_form2_with_merged_three_row_header(ws_with_ledger, tmp_path):
 def test_form2_needs_a_date(ws_with_ledger, tmp_path):
     path = tmp_path / "form2.xlsx"
     _write_form2(path, FORM_ROWS[:1])
-    with pytest.raises(InputFileError, match="--date"):
+    with pytest.raises(InputFileError, match="^这份检查表没有“检查日期”列.*请用 --date 写明"):
         import_file(ws_with_ledger, "inspections", path)
 
 
 def test_records_need_the_ledger_first(ws, tmp_path):
     path = tmp_path / "form2.xlsx"
     _write_form2(path, FORM_ROWS[:1])
-    with pytest.raises(InputFileError, match="Import enterprises first"):
+    with pytest.raises(InputFileError, match="^工作区还没有企业台账，请先导入企业.* Import "
+                       "enterprises first"):
         import_file(ws, "inspections", path, record_date="2024-03-15")
 
 
@@ -368,6 +423,8 @@ def test_targets_periods(ws, tmp_path):
                     encoding="utf-8")
     report = import_file(ws, "targets", path)
     assert (report.imported, report.rejected) == (2, 1)
+    assert _rejects(report)["原因"][0] == (
+        "月份：“2020-13”不是月份，请写成 2020-10，或时段 2020-10/2020-12")
     targets = ws.read("targets")
     assert targets["period"].tolist() == ["2020-10", "2020-10/2020-12"]
     assert targets["metric"].tolist() == ["pm25", "good_days"]

@@ -34,13 +34,13 @@ def test_empty_is_none(text):
 
 
 def test_yes_no_refuses_other_words():
-    with pytest.raises(ValueError, match="not a yes/no"):
+    with pytest.raises(ValueError, match="^“也许”不是是/否，请填写“是”或“否”"):
         parse_bool("也许")
 
 
 @pytest.mark.parametrize("text", ["是否", "有无", "否是"])
 def test_yes_no_refuses_both_answers(text):
-    with pytest.raises(ValueError, match="both answers"):
+    with pytest.raises(ValueError, match=f"^“{text}”同时写了两个答案，请只填“是”或“否”"):
         parse_bool(text)
 
 
@@ -59,13 +59,13 @@ def test_numbers(text, number):
 
 @pytest.mark.parametrize("text", ["abc", "9 tons of coal", "1.2.3"])
 def test_not_numbers(text):
-    with pytest.raises(ValueError, match="not a number"):
+    with pytest.raises(ValueError, match=f"^“{text}”不是数字，请填写数字"):
         parse_number(text)
 
 
 def test_int_refuses_fractions():
     assert parse_int("3个") == 3
-    with pytest.raises(ValueError, match="whole number"):
+    with pytest.raises(ValueError, match="“3.5”不是整数"):
         parse_int("3.5")
 
 
@@ -82,9 +82,12 @@ def test_excel_serial_epoch():
     assert parse_date(43831) == pd.Timestamp("2020-01-01")
 
 
-@pytest.mark.parametrize("text", ["2024-02-30", "2024年13月1日", "yesterday"])
-def test_bad_dates(text):
-    with pytest.raises(ValueError, match="date"):
+@pytest.mark.parametrize(("text", "reason"), [
+    ("2024-02-30", "不是真实存在的日期"), ("2024年13月1日", "不是真实存在的日期"),
+    ("yesterday", "不是日期，请写成 2024-03-05 或 2024年3月5日"),
+])
+def test_bad_dates(text, reason):
+    with pytest.raises(ValueError, match=f"^“{text}”{reason}"):
         parse_date(text)
 
 
@@ -93,7 +96,7 @@ def test_enum_spellings():
     assert parse("正常生产") == "正常生产"
     assert parse("producing") == "正常生产"
     assert parse(" 依法停产 ") == "依法停产"
-    with pytest.raises(ValueError, match="not one of"):
+    with pytest.raises(ValueError, match="“放假”不是可选值，请填写以下之一：正常生产、"):
         parse("放假")
 
 
@@ -106,7 +109,7 @@ def test_transport_codes(text, expected):
 
 
 def test_transport_refuses_unknown_codes():
-    with pytest.raises(ValueError, match="transport code"):
+    with pytest.raises(ValueError, match="“9”不是运输方式，请填写密闭输送编号1-7或“非密闭输送”"):
         parse_transport("9")
 
 

@@ -126,5 +126,5 @@ def test_geoair_import_roads_reads_an_osm_extract(osm_file, ws):
     roads = ws.read("roads")
     assert sorted(roads["id"]) == sorted(expected["id"])
     assert roads.geom_type.isin(["LineString", "MultiLineString"]).all()
-    with pytest.raises(InputFileError, match="import it as roads"):
+    with pytest.raises(InputFileError, match="只能作为道路导入.* / .*import it as roads"):
         import_file(ws, "stations", osm_file)
