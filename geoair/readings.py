@@ -29,6 +29,9 @@ column per pollutant: 站点名称, 时间, PM2.5, PM10, SO2, NO2, CO, O3, 风�
 * a station that is not in the workspace's ``stations`` layer;
 * a time that is not on the hour or cannot be read.
 
+The reasons (``原因``) and notes are short Chinese sentences for the clerk; errors about
+the whole file give a Chinese sentence, then the same in English.
+
 Re-importing a station-hour that is already stored replaces it (a corrected file
 wins). Each month's partition is rewritten atomically.
 """
@@ -96,6 +99,8 @@ _COMPASS = {"N": 0, "NNE": 22.5, "NE": 45, "ENE": 67.5, "E": 90, "ESE": 112.5, "
             "东南风": 135, "南风": 180, "西南风": 225, "西风": 270, "西北风": 315}
 
 Echo = Callable[[str], None]
+_UNKNOWN_STATION = ("站点不在工作区的站点图层中，请更正站点名称，或先导入该站点"
+                    "（geoair import stations）")
 
 
 # --- reading files --------------------------------------------------------------------
@@ -109,7 +114,9 @@ def _read_cells(path: Path, vocabulary: dict[str, tuple[str, ...]], *,
         frame.index = pd.RangeIndex(2, len(frame) + 2)
         return frame
     if kind != "table":
-        raise InputFileError(f"{path.name}: readings come as CSV, Excel or Parquet tables, "
+        raise InputFileError(f"{path.name}：监测数据应为 CSV、Excel 或 Parquet 表格，不是地图"
+                             "图层，请从监测平台导出表格。 / "
+                             f"{path.name}: readings come as CSV, Excel or Parquet tables, "
                              "not map layers. Export the table from the monitoring platform.")
     if path.suffix.lower() in {".csv", ".txt", ".tsv"}:
         # Readings files are long: find the header in the first lines, then let the
@@ -142,9 +149,9 @@ def _unit_factor(label: str, pollutant: str) -> tuple[float, str | None]:
     says_ug = bool(re.search(r"(µg|ug|微克)", text))
     says_mg = bool(re.search(r"(mg|毫克)", text))
     if pollutant == "CO" and says_ug:
-        return 0.001, f"column “{label}” is in µg/m³: CO converted to mg/m³ (÷1000)"
+        return 0.001, f"“{label}”列的单位是 µg/m³：CO 已换算为 mg/m³（÷1000）"
     if pollutant in {"PM2.5", "PM10", "SO2", "NO2", "O3"} and says_mg and not says_ug:
-        return 1000.0, f"column “{label}” is in mg/m³: {pollutant} converted to µg/m³ (×1000)"
+        return 1000.0, f"“{label}”列的单位是 mg/m³：{pollutant} 已换算为 µg/m³（×1000）"
     return 1.0, None
 
 
@@ -251,9 +258,11 @@ def parse_hourly(cells: pd.DataFrame, stations: pd.DataFrame, *, settings: dict 
     if "station" not in columns or "time" not in columns:
         missing = [zh for key, zh in (("station", "站点名称"), ("time", "时间"))
                    if key not in columns]
-        raise SchemaError(f"The readings table has no {' or '.join(missing)} column (found: "
-                          f"{', '.join(map(str, cells.columns))}). Name the columns 站点名称 and "
-                          "时间 (or station, time).")
+        found = ", ".join(map(str, cells.columns))
+        raise SchemaError(f"监测数据表中没有“{'”“'.join(missing)}”列（现有列：{found}），请把表头"
+                          "改为“站点名称”和“时间”。 / "
+                          f"The readings table has no {' or '.join(missing)} column (found: "
+                          f"{found}). Name the columns 站点名称 and 时间 (or station, time).")
     base = pd.DataFrame({"row": cells.index.to_numpy(),
                          "station": cells[columns["station"]].to_numpy()})
     times = cells[columns["time"]]
@@ -282,7 +291,7 @@ def parse_hourly(cells: pd.DataFrame, stations: pd.DataFrame, *, settings: dict 
                     f, note = _unit_factor(f"{p}({unit})", p)
                     if f != 1.0:
                         factor[(long["pollutant"].to_numpy() == p) & (units == unit)] = f
-                        notes.append(note.replace("column", "unit"))
+                        notes.append(note.replace("”列的单位", "”的单位"))
             long["value"] = long["value"] * factor
     elif pollutant_cols:
         parts = []
@@ -306,9 +315,12 @@ def parse_hourly(cells: pd.DataFrame, stations: pd.DataFrame, *, settings: dict 
             parts.append(part)
         long = pd.concat(parts, ignore_index=True)
     else:
-        raise SchemaError("The readings table has neither pollutant columns (PM2.5, PM10, SO2, "
+        found = ", ".join(map(str, cells.columns))
+        raise SchemaError("监测数据表中既没有污染物列（PM2.5、PM10、SO2、NO2、CO、O3、风速、"
+                          f"风向），也没有“污染物”和“浓度”列（现有列：{found}），请改正表头。 / "
+                          "The readings table has neither pollutant columns (PM2.5, PM10, SO2, "
                           "NO2, CO, O3, 风速, 风向) nor 污染物 and 浓度 columns. Rename the "
-                          f"headers (found: {', '.join(map(str, cells.columns))}).")
+                          f"headers (found: {found}).")
     return _check_hourly(long, stations, settings, notes)
 
 
@@ -332,28 +344,27 @@ def _check_hourly(long: pd.DataFrame, stations: pd.DataFrame, settings: dict,
 
     ids = _resolve_stations(long["station"].astype("string"), stations)
     long["station_id"] = ids
-    flag(ids.isna(), "station not in the stations layer: import it with geoair import stations, "
-                     "or correct the name")
-    flag(long["time"].isna(), "time cannot be read (write it as 2020-11-01 13:00)")
+    flag(ids.isna(), _UNKNOWN_STATION)
+    flag(long["time"].isna(), "时间无法读取，请写成 2020-11-01 13:00")
     t = long["time"]
     flag((t.dt.minute != 0) | (t.dt.second != 0),
-         "time is not on the hour: hourly values are labelled by the end of the hour (13:00)")
+         "时间不是整点：小时值按该小时结束的时刻标注（如 13:00），请改为整点")
     flag(long["pollutant"].isna(),
-         "unknown pollutant (use PM2.5, PM10, SO2, NO2, CO, O3, 风速 or 风向)")
-    flag(long["value"].isna(), "value is not a number")
-    flag(long["value"] < 0, "negative value: concentrations cannot be below zero")
+         "污染物名称无法识别，请填写 PM2.5、PM10、SO2、NO2、CO、O3、风速或风向")
+    flag(long["value"].isna(), "数值不是数字，请填写数字")
+    flag(long["value"] < 0, "数值为负，浓度等监测值不可能小于0，请核对")
     limits = _limits(settings)
     for pollutant, (_, high) in limits.items():
         is_p = (long["pollutant"] == pollutant) & (long["value"] > high)
         if pollutant == "CO":
-            flag(is_p, f"CO above {high:g} mg/m³ looks like µg/m³; CO must be in mg/m³: divide "
-                       "by 1000, or label the column CO(μg/m³) and import again")
+            flag(is_p, f"CO超过{high:g} mg/m³，像是按 µg/m³ 填的；CO应以 mg/m³ 为单位：请除以"
+                       "1000，或把列名写成 CO(μg/m³) 后重新导入")
         elif pollutant == "WD":
-            flag(is_p, "wind direction above 360°")
+            flag(is_p, "风向超过360°，请核对（风向为0–360°）")
         else:
             unit = UNITS[pollutant]
-            flag(is_p, f"{pollutant} above {high:g} {unit} is not physically plausible; check "
-                       "the unit and the instrument ([readings] limits in geoair.toml)")
+            flag(is_p, f"{pollutant}超过{high:g} {unit}，实际不可能出现，请核对单位和仪器"
+                       "（上限见 geoair.toml 的 [readings]）")
     # Duplicates: same station, hour and pollutant in two rows.
     ok = reasons == ""
     key = ["station_id", "time", "pollutant"]
@@ -362,15 +373,14 @@ def _check_hourly(long: pd.DataFrame, stations: pd.DataFrame, settings: dict,
         group = long[ok][dup]
         grouped = group.groupby(key, sort=False)
         first_row = grouped["row"].transform("first")
-        rows_listed = grouped["row"].transform(lambda r: ", ".join(map(str, r)))
+        rows_listed = grouped["row"].transform(lambda r: "、".join(map(str, r)))
         same = grouped["value"].transform("nunique") == 1
         repeat = same & group.index.to_series(index=group.index).ne(
             grouped["row"].transform(lambda r: r.index[0]))
-        reasons[group.index[repeat]] = ("repeat of row " + first_row[repeat].astype(str)
-                                        + " with the same value; kept once")
-        reasons[group.index[~same]] = ("the same station-hour has different values in rows "
-                                       + rows_listed[~same]
-                                       + ": keep the right one and import again")
+        reasons[group.index[repeat]] = ("与第" + first_row[repeat].astype(str)
+                                        + "行重复（数值相同），只保留一次")
+        reasons[group.index[~same]] = ("同一站点同一小时在第" + rows_listed[~same]
+                                       + "行有不同的数值，请只保留正确的一行后重新导入")
     bad = reasons != ""
     rejects = pd.DataFrame({
         "行号": long.loc[bad, "row"].to_numpy(),
@@ -380,7 +390,7 @@ def _check_hourly(long: pd.DataFrame, stations: pd.DataFrame, settings: dict,
         "值": long.loc[bad, "value_text"].to_numpy(),
         "原因": reasons[bad].to_numpy(),
     })
-    row_level = rejects["原因"].str.startswith(("station not", "time "))
+    row_level = rejects["原因"].str.startswith((_UNKNOWN_STATION, "时间"))
     rejects.loc[row_level, ["污染物", "值"]] = ""
     rejects = rejects.drop_duplicates(["行号", "原因", "污染物"]).sort_values(
         ["行号", "污染物"], kind="stable").reset_index(drop=True)
@@ -588,8 +598,10 @@ def parse_dustfall(cells: pd.DataFrame, stations: pd.DataFrame, *, settings: dic
     missing = [zh for key, zh in (("station", "站点名称"), ("month", "月份"), ("value", "降尘量"))
                if key not in columns]
     if missing:
-        raise SchemaError(f"The dustfall table has no {', '.join(missing)} column (found: "
-                          f"{', '.join(map(str, cells.columns))}). Rename the headers.")
+        found = ", ".join(map(str, cells.columns))
+        raise SchemaError(f"降尘数据表中没有“{'”“'.join(missing)}”列（现有列：{found}），请改正"
+                          f"表头。 / The dustfall table has no {', '.join(missing)} column "
+                          f"(found: {found}). Rename the headers.")
     names = cells[columns["station"]].astype("string")
     frame = pd.DataFrame({"row": cells.index.to_numpy(), "station": names.to_numpy()})
     frame["station_id"] = _resolve_stations(names, stations).to_numpy()
@@ -599,17 +611,15 @@ def parse_dustfall(cells: pd.DataFrame, stations: pd.DataFrame, *, settings: dic
     reasons = np.select(
         [frame["station_id"].isna(), frame["month"].isna(), frame["dustfall_t_km2"].isna(),
          frame["dustfall_t_km2"] < 0, frame["dustfall_t_km2"] > limit],
-        ["station not in the stations layer: import it with geoair import stations, or "
-         "correct the name",
-         "month cannot be read (write it as 2020-11 or 2020年11月)",
-         "dustfall is not a number",
-         "negative dustfall",
-         f"dustfall above {limit:g} t/(km²·month) is not plausible: check the unit "
-         "(g/(m²·30d) equals t/(km²·month); kg/km² would be 1000 times larger)"],
+        [_UNKNOWN_STATION,
+         "月份无法读取，请写成 2020-11 或 2020年11月",
+         "降尘量不是数字，请填写数字",
+         "降尘量为负，不可能小于0，请核对",
+         f"降尘量超过{limit:g} 吨/(平方千米·月)，不合理，请核对单位（克/(平方米·30天) 与 "
+         "吨/(平方千米·月) 数值相同；千克/平方千米 的数值会大1000倍）"],
         default="")
     dup = frame.duplicated(["station_id", "month"], keep=False) & (reasons == "")
-    reasons = np.where(dup, "the same station and month appear twice: keep one and import "
-                            "again", reasons)
+    reasons = np.where(dup, "同一站点同一月份出现了两次，请只保留一行后重新导入", reasons)
     bad = reasons != ""
     rejects = pd.DataFrame({"行号": frame.loc[bad, "row"].to_numpy(),
                             "站点": frame.loc[bad, "station"].to_numpy(),
@@ -623,8 +633,10 @@ def parse_dustfall(cells: pd.DataFrame, stations: pd.DataFrame, *, settings: dic
 
 def _stations(ws: Workspace) -> pd.DataFrame:
     if not ws.has("stations"):
-        raise WorkspaceError("Readings belong to stations, and this workspace has none yet. "
-                             "Import them first: geoair import stations FILE.")
+        raise WorkspaceError("监测数据属于站点，而工作区里还没有站点，请先导入站点：geoair "
+                             "import stations FILE。 / Readings belong to stations, and this "
+                             "workspace has none yet. Import them first: geoair import "
+                             "stations FILE.")
     return ws.read("stations")
 
 

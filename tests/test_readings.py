@@ -77,7 +77,7 @@ def test_co_in_ug_by_header_is_converted_and_said():
     table = cells([["S01", "2020-11-01 01:00", "1200"]], ["站点", "时间", "CO(μg/m³)"])
     good, rejects, notes = parse_hourly(table, STATIONS)
     assert good["value"].tolist() == [1.2]
-    assert any("÷1000" in note for note in notes)
+    assert notes == ["“CO(μg/m³)”列的单位是 µg/m³：CO 已换算为 mg/m³（÷1000）"]
 
 
 def test_co_in_ug_without_label_is_rejected():
@@ -86,7 +86,8 @@ def test_co_in_ug_without_label_is_rejected():
     good, rejects, _ = parse_hourly(table, STATIONS)
     assert good["value"].tolist() == [1.1]
     assert rejects["行号"].tolist() == [2]
-    assert "looks like µg/m³" in rejects["原因"].iloc[0]
+    assert rejects["原因"].iloc[0].startswith("CO超过")
+    assert "像是按 µg/m³ 填的；CO应以 mg/m³ 为单位：请除以1000" in rejects["原因"].iloc[0]
 
 
 def test_negative_and_impossible_values():
@@ -96,9 +97,10 @@ def test_negative_and_impossible_values():
     good, rejects, _ = parse_hourly(table, STATIONS)
     keys = zip(rejects["行号"], rejects["污染物"], strict=True)
     reasons = dict(zip(keys, rejects["原因"], strict=True))
-    assert "negative" in reasons[(2, "PM2.5")]
-    assert "360" in reasons[(2, "风向")]
-    assert "not physically plausible" in reasons[(3, "PM2.5")]
+    assert reasons[(2, "PM2.5")] == "数值为负，浓度等监测值不可能小于0，请核对"
+    assert reasons[(2, "风向")] == "风向超过360°，请核对（风向为0–360°）"
+    assert reasons[(3, "PM2.5")].startswith("PM2.5超过")
+    assert "实际不可能出现，请核对单位和仪器" in reasons[(3, "PM2.5")]
     assert len(good) == 3  # NO2 twice, WD once
 
 
@@ -111,8 +113,9 @@ def test_duplicate_station_hour_two_values_rejects_both():
     good, rejects, _ = parse_hourly(table, STATIONS)
     assert good[["station_id", "value"]].values.tolist() == [["S02", 20.0]]
     assert rejects["行号"].tolist() == [2, 3, 5]
-    assert "rows 2, 3" in rejects["原因"].iloc[0]
-    assert "kept once" in rejects["原因"].iloc[2]
+    assert rejects["原因"].iloc[0] == ("同一站点同一小时在第2、3行有不同的数值，"
+                                     "请只保留正确的一行后重新导入")
+    assert rejects["原因"].iloc[2] == "与第4行重复（数值相同），只保留一次"
 
 
 def test_unknown_station_bad_time_not_on_hour():
@@ -123,13 +126,14 @@ def test_unknown_station_bad_time_not_on_hour():
     good, rejects, _ = parse_hourly(table, STATIONS)
     assert good.empty
     assert rejects["行号"].tolist() == [2, 3, 4]
-    assert "not in the stations layer" in rejects["原因"].iloc[0]
-    assert "cannot be read" in rejects["原因"].iloc[1]
-    assert "not on the hour" in rejects["原因"].iloc[2]
+    assert rejects["原因"].iloc[0].startswith("站点不在工作区的站点图层中，请更正站点名称")
+    assert rejects["原因"].iloc[1] == "时间无法读取，请写成 2020-11-01 13:00"
+    assert rejects["原因"].iloc[2].startswith("时间不是整点")
+    assert rejects["污染物"].iloc[:2].tolist() == ["", ""]  # a row-level reason: no pollutant
 
 
 def test_missing_columns_explained():
-    with pytest.raises(SchemaError, match="站点名称"):
+    with pytest.raises(SchemaError, match="^监测数据表中没有“站点名称”列（现有列：时间, PM2.5）"):
         parse_hourly(cells([["2020-11-01 01:00", "35"]], ["时间", "PM2.5"]), STATIONS)
 
 
@@ -230,8 +234,10 @@ def test_dustfall_import(ws, tmp_path):
     good, rejects = import_dustfall(ws, path, echo=lambda _: None)
     assert good.values.tolist() == [["S03", "2020-11", 9.6]]
     assert rejects["行号"].tolist() == [3, 4, 5]
-    assert "negative" in rejects["原因"].iloc[0]
-    assert "unit" in rejects["原因"].iloc[1]
+    assert rejects["原因"].tolist()[0] == "降尘量为负，不可能小于0，请核对"
+    assert rejects["原因"].iloc[1].startswith("降尘量超过")
+    assert "请核对单位" in rejects["原因"].iloc[1]
+    assert rejects["原因"].iloc[2].startswith("站点不在工作区的站点图层中")
     assert load_dustfall(ws)["dustfall_t_km2"].tolist() == [9.6]
 
 
