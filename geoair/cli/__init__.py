@@ -45,10 +45,22 @@ def main(verbose: int, quiet: bool) -> None:
 
 def _register() -> None:
     # One line per subcommand module; each module defines a click command or group.
-    from geoair.cli import (demo_cmd, export_cmd, import_cmd, init_cmd, map_cmd, scores_cmd,
-                            sources_cmd, surface_cmd)
-    from geoair.cli import forms_cmd, indicators_cmd, patrol_cmd, targets_cmd
-    from geoair.cli import buffer_cmd, gate_roads_cmd
+    from geoair.cli import (
+        buffer_cmd,
+        demo_cmd,
+        export_cmd,
+        forms_cmd,
+        gate_roads_cmd,
+        import_cmd,
+        indicators_cmd,
+        init_cmd,
+        map_cmd,
+        patrol_cmd,
+        scores_cmd,
+        sources_cmd,
+        surface_cmd,
+        targets_cmd,
+    )
 
     for module in (init_cmd, import_cmd, demo_cmd, export_cmd, surface_cmd, map_cmd,
                    sources_cmd, scores_cmd, indicators_cmd, targets_cmd, forms_cmd,
