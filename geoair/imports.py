@@ -638,3 +638,7 @@ def demo_step(ws: Workspace, echo) -> None:
         report = import_file(ws, kind, file, record_date=entry.get("date"), **options)
         for line in report.summary().splitlines():
             echo("  " + line)
+        if report.rejects_path is not None:  # what the clerk will read there
+            rejects = pd.read_csv(report.rejects_path, encoding="utf-8-sig", dtype=str)
+            for number, reason in rejects[["行号", "原因"]].head(3).itertuples(index=False):
+                echo(f"    第{number}行：{reason}")

@@ -96,7 +96,12 @@ def parse_number(value: object) -> float | None:
 
 def parse_int(value: object) -> int | None:
     """A whole number; "3个" gives 3, "3.5" is refused."""
-    number = parse_number(value)
+    try:
+        number = parse_number(value)
+    except ValueError:
+        if isinstance(value, bool):
+            raise
+        raise ValueError(f"“{clean_text(value)}”不是数字，请填写整数（如 3）") from None
     if number is None:
         return None
     if not float(number).is_integer():

@@ -497,3 +497,21 @@ def test_merge_with_missing_key_values():
     merged, replaced = merge_rows(existing, new, ("a", "b"))
     assert replaced == 1
     assert merged["v"].tolist() == [1, 3, 4]
+
+
+def test_demo_step_shows_the_first_reasons_a_clerk_will_read(ws, tmp_path, monkeypatch):
+    import geoair.demo
+    from geoair.imports import demo_step
+
+    folder = tmp_path / "layers"
+    folder.mkdir()
+    (folder / "manifest.toml").write_text(
+        '[[import]]\nkind = "enterprises"\nfile = "e.csv"\n', encoding="utf-8")
+    (folder / "e.csv").write_text(HEADER + "E1,甲公司,郊区,焦化,是,B,正常生产,113.5,37.85\n"
+                                  "E2,乙公司,郊区,焦化,也许,B,正常生产,113.6,37.85\n",
+                                  encoding="utf-8")
+    monkeypatch.setattr(geoair.demo, "sample_layers_dir", lambda: folder)
+    lines: list[str] = []
+    demo_step(ws, lines.append)
+    assert lines[0].startswith("  enterprises: 2 rows read from e.csv; 1 imported")
+    assert "    第3行：规模以上：“也许”不是是/否，请填写“是”或“否”（或“有”“无”）" in lines

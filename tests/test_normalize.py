@@ -67,6 +67,8 @@ def test_int_refuses_fractions():
     assert parse_int("3个") == 3
     with pytest.raises(ValueError, match="“3.5”不是整数"):
         parse_int("3.5")
+    with pytest.raises(ValueError, match="^“若干”不是数字，请填写整数（如 3）$"):
+        parse_int("若干")
 
 
 @pytest.mark.parametrize("value", [
