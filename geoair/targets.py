@@ -423,8 +423,8 @@ def parse_annex_targets(grid: pd.DataFrame, *, year: int, stations: pd.DataFrame
                 continue
             if scope == "?":
                 rejects.append({"行号": number, "列": name, "原因":
-                                f"“{name}” is neither a station, a county nor the city: "
-                                "import stations first or correct the header"})
+                                f"“{name}”既不是站点、县区，也不是全市，"
+                                "请先导入站点或更正表头"})
                 continue
             try:
                 value = parse_number(cell)

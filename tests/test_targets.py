@@ -214,7 +214,8 @@ def test_cli_import_targets_annex(tmp_path):
                                   "-w", str(ws.root)])
     assert result.exit_code == 0, result.output
     assert len(ws.read("targets")) == 18
-    assert (ws.rejects_dir / "targets_annex-annex1.csv").exists()
+    rejects = pd.read_csv(ws.rejects_dir / "targets_annex-annex1.csv", encoding="utf-8-sig")
+    assert rejects["原因"].str.contains("既不是站点、县区，也不是全市").any()
 
 
 def test_county_without_national_station_uses_its_park_station(daily):
