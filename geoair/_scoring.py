@@ -235,15 +235,20 @@ def checklist_shares(inspections: pd.DataFrame | None, month: str,
                   & (frame["inspection_date"] < _month_end(month))]
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    latest = frame.sort_values(["enterprise_id", "inspection_date"], kind="mergesort") \
-        .drop_duplicates("enterprise_id", keep="last")
+    # Every inspection on an enterprise's latest date counts (pooled), so the result does
+    # not depend on the order of rows when two visits share a day.
+    last_date = frame.groupby("enterprise_id")["inspection_date"].transform("max")
+    latest = frame[frame["inspection_date"] == last_date]
     items = [c for c in CHECKLIST_ITEMS if c in latest.columns]
     values = latest[items].astype("boolean") if items else pd.DataFrame(index=latest.index)
-    met = values.fillna(False).sum(axis=1).astype(float) if items else 0.0
-    checked = values.notna().sum(axis=1).astype(float) if items else 0.0
-    out = pd.DataFrame({"enterprise_id": latest["enterprise_id"].to_numpy(),
-                        "inspection_date": latest["inspection_date"].to_numpy(),
-                        "items_met": np.asarray(met), "items_checked": np.asarray(checked)})
+    per_visit = pd.DataFrame({
+        "enterprise_id": latest["enterprise_id"],
+        "inspection_date": latest["inspection_date"],
+        "items_met": values.fillna(False).sum(axis=1).astype(float) if items else 0.0,
+        "items_checked": values.notna().sum(axis=1).astype(float) if items else 0.0})
+    out = per_visit.groupby("enterprise_id", sort=True, as_index=False).agg(
+        inspection_date=("inspection_date", "max"), items_met=("items_met", "sum"),
+        items_checked=("items_checked", "sum"))
     with np.errstate(invalid="ignore", divide="ignore"):
         out["share_met"] = np.where(out["items_checked"] > 0,
                                     out["items_met"] / out["items_checked"], np.nan)

@@ -545,3 +545,16 @@ def test_cli_assign(workspace, tmp_path):
     assert "enterprises: 3 sites, 2 inside a park" in result.output
     table = pd.read_csv(out)
     assert table.set_index("site_id").loc["E2", "park_name"] == "乙园区"
+
+
+def test_two_inspections_on_the_latest_day_are_pooled_whatever_their_order():
+    from geoair._scoring import checklist_shares
+
+    base = {"enterprise_id": ["E0", "E0", "E0"],
+            "inspection_date": pd.to_datetime(["2024-03-01", "2024-03-15", "2024-03-15"])}
+    items = {"yard_enclosed": [False, True, True], "roads_hardened": [False, True, False]}
+    frame = pd.DataFrame({**base, **items})
+    forward = checklist_shares(frame, "2024-03")
+    backward = checklist_shares(frame.iloc[::-1].reset_index(drop=True), "2024-03")
+    assert forward["share_met"].tolist() == backward["share_met"].tolist() == [3 / 4]
+    assert forward["items_checked"].tolist() == [4.0]
