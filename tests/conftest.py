@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from geoair.workspace import Workspace, init_workspace
+
 # In CI, property tests run the same examples every time (and no deadline on a busy
 # machine), so a landing never depends on luck; locally they keep exploring.
 settings.register_profile("ci", derandomize=True, deadline=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
-
-from geoair.workspace import Workspace, init_workspace
 
 
 @pytest.fixture
