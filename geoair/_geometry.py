@@ -37,6 +37,8 @@ _GEOMETRY_ZH = {"point": "点", "line": "线", "polygon": "面（多边形）",
 _SHAPE_ZH = {"Point": "点", "MultiPoint": "多点", "LineString": "线", "MultiLineString": "多线",
              "LinearRing": "线环", "Polygon": "面", "MultiPolygon": "多面",
              "GeometryCollection": "几何集合"}
+# shapely type ids: 0 Point, 1 LineString, 3 Polygon, 5 MultiLineString, 6 MultiPolygon.
+_TYPE_IDS = {"point": [0], "line": [1, 5], "polygon": [3, 6], "point_or_polygon": [0, 3, 6]}
 _WKT_HEADERS = ("geometry", "wkt", "geom", "shape", "几何", "坐标串")
 _REPAIR_TOLERANCE = 0.01  # a repair may change an area by at most 1 %
 # Text reaching this is NFKC-folded: ″ has become ′′.
@@ -148,9 +150,15 @@ def check_geometry(spec: TableSpec, geometry: gpd.GeoSeries,
                    reasons: dict[int, list[str]], notes: list[str]) -> gpd.GeoSeries:
     """Type, emptiness, validity (repair) and the in-China test, per row."""
     allowed = _GEOMETRY_TYPES[spec.geometry]
-    geoms = geometry.values.copy()
+    geoms = np.asarray(geometry.values, dtype=object).copy()
+    # Only rows that are empty, of another type or invalid need a look one by one.
+    present = ~shapely.is_missing(geoms)
+    fine = present.copy()
+    fine[present] = (np.isin(shapely.get_type_id(geoms[present]), _TYPE_IDS[spec.geometry])
+                     & ~shapely.is_empty(geoms[present]) & shapely.is_valid(geoms[present]))
     repaired = converted = 0
-    for i, (row_number, geom) in enumerate(geometry.items()):
+    for i in np.flatnonzero(~fine):
+        row_number, geom = geometry.index[i], geoms[i]
         if geom is None or geom.is_empty:
             if not reasons.get(row_number):
                 reasons.setdefault(row_number, []).append("没有坐标或图形，请补填经纬度或图形")
@@ -201,7 +209,9 @@ def check_in_china(geometry: gpd.GeoSeries, reasons: dict[int, list[str]]) -> No
     present = geometry.notna() & ~geometry.is_empty
     if not present.any():
         return
-    points = geometry[present].representative_point()
+    shapes = geometry[present]
+    is_point = (shapes.geom_type == "Point").to_numpy()
+    points = shapes if is_point.all() else shapes.representative_point()
     lon, lat = points.x.to_numpy(), points.y.to_numpy()
     inside = crs_mod.in_china(lon, lat)
     swapped = crs_mod.in_china(lat, lon)

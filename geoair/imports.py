@@ -57,6 +57,7 @@ from geoair.io import file_kind, read_grid, read_vector
 from geoair.normalize import (
     EnumParser,
     clean_text,
+    clean_text_column,
     parse_bool,
     parse_date,
     parse_int,
@@ -237,15 +238,30 @@ def _parse_fields(spec: TableSpec, raw: RawTable, reasons: dict[int, list[str]])
         if column is None:
             out[spec_field.name] = None
             continue
+        cells = raw.cells[column]
+        if spec_field.kind == "str":  # free text: no parsing, one vectorised pass
+            out[spec_field.name] = clean_text_column(cells)
+            continue
         parse = _parser(spec_field.kind, spec_field.choices)
-        values = []
-        for row_number, cell in raw.cells[column].items():
+        # Each distinct cell is parsed once: enumerations, yes/no and repeated dates
+        # have few distinct values, so large files cost little more than reading them.
+        codes, distinct = pd.factorize(cells.astype(object), use_na_sentinel=True)
+        parsed: list[object] = []
+        errors: dict[int, str] = {}
+        for position, cell in enumerate(distinct):
             try:
-                values.append(parse(cell))
+                parsed.append(parse(cell))
             except ValueError as exc:
-                reasons.setdefault(row_number, []).append(f"{spec_field.zh}：{exc}")
-                values.append(None)
-        out[spec_field.name] = values
+                parsed.append(None)
+                errors[position] = f"{spec_field.zh}：{exc}"
+        lookup = np.empty(len(parsed) + 1, dtype=object)
+        lookup[:-1] = parsed
+        lookup[-1] = None  # code -1: an empty cell
+        out[spec_field.name] = lookup[codes]
+        if errors:
+            bad = np.isin(codes, list(errors))
+            for row_number, code in zip(cells.index[bad], codes[bad], strict=True):
+                reasons.setdefault(row_number, []).append(errors[code])
     for spec_field in spec.fields:
         if spec_field.required:
             for row_number in out.index[out[spec_field.name].isna()]:
@@ -297,9 +313,11 @@ def _check_duplicates(spec: TableSpec, rows: pd.DataFrame,
     key = [k for k in spec.key if k in rows.columns]
     if not key:
         return
-    ok = rows.loc[[r for r in rows.index if not reasons.get(r)]]
+    ok = rows.loc[[r for r in rows.index if not reasons.get(r)], key]
+    ok = ok[ok.notna().all(axis=1)]
+    ok = ok[ok.astype(str).duplicated(keep=False)]  # only rows whose key recurs
     first_seen: dict[tuple, int] = {}
-    for row_number, values in zip(ok.index, ok[key].itertuples(index=False), strict=True):
+    for row_number, values in zip(ok.index, ok.itertuples(index=False), strict=True):
         values = tuple(values)
         if any(v is None or (isinstance(v, float) and np.isnan(v)) for v in values):
             continue

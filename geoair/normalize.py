@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 _EMPTY = {"", "-", "--", "—", "/", "无数据", "nan", "none", "null", "n/a", "na"}
@@ -33,6 +34,23 @@ _EXCEL_EPOCH = dt.date(1899, 12, 30)
 def halfwidth(text: str) -> str:
     """Fold full-width digits, letters and punctuation to their ASCII forms (NFKC)."""
     return unicodedata.normalize("NFKC", text)
+
+
+def clean_text_column(cells: pd.Series) -> pd.Series:
+    """:func:`clean_text` without folding, for a whole column at once (free text).
+
+    Returns an object Series of stripped strings, None where a cell is empty.
+    """
+    text = cells.astype("string").str.strip()
+    # Only short cells can be one of the empty words: fold just those (NFKC is slow).
+    lengths = text.str.len().to_numpy(dtype="float64", na_value=np.inf)
+    short = np.flatnonzero(lengths <= max(map(len, _EMPTY)))
+    folded = text.iloc[short].str.normalize("NFKC").str.strip().str.lower()
+    empty = text.isna().to_numpy(dtype=bool, na_value=True).copy()
+    empty[short[folded.isin(sorted(_EMPTY)).to_numpy(dtype=bool, na_value=False)]] = True
+    values = text.to_numpy(dtype=object, na_value=None).copy()
+    values[empty] = None
+    return pd.Series(values, index=cells.index, dtype=object)
 
 
 def clean_text(value: object, *, fold: bool = True) -> str | None:

@@ -119,3 +119,13 @@ def test_headers_fold_width_and_notes():
     assert header_key("处罚金额 （元）") == "处罚金额(元)"
     assert header_core("处罚金额（元）") == "处罚金额"
     assert header_key("Enterprise_Name") == "enterprisename"
+
+
+def test_text_column_matches_the_cell_by_cell_cleaning():
+    import numpy as np
+
+    from geoair.normalize import clean_text, clean_text_column
+
+    cells = pd.Series([" 阳泉 ", None, np.nan, "", "-", "NaN", 123, 4.5, "料场，（约２００米）",
+                       "无数据"], dtype=object)
+    assert clean_text_column(cells).tolist() == [clean_text(v, fold=False) for v in cells]
