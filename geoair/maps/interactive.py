@@ -397,7 +397,7 @@ def render_html(layers: Sequence[MapLayer], *, title: str = "geoair 地图",
         "MAP_JS": _asset("geoair-map.js"),
         "DATA": script_json(data),
     }
-    template = _asset("map.html")
+    template = _asset("map-template.html.tmpl")
     return re.sub(r"\{\{(\w+)\}\}", lambda m: pieces[m.group(1)], template)
 
 
