@@ -348,6 +348,18 @@ def test_cli_suspects_ranks_planted_source_and_lists_plots(ws_sources, tmp_path)
     assert pd.read_csv(tmp_path / "s.csv")["rank"].iloc[0] == 1
 
 
+def test_cli_suspects_for_one_station_keeps_the_other_stations_rows(ws_sources):
+    _run(["sources", "suspects", "--period", "2020-11", "-w", str(ws_sources.root)])
+    first = ws_sources.read("source_suspects")
+    other = first.head(2).assign(station_id="S9", station_name="另一站")
+    ws_sources.write("source_suspects", pd.concat([first, other], ignore_index=True))
+    _run(["sources", "suspects", "--period", "2020-10", "--station", "赛鱼站",
+          "-w", str(ws_sources.root)])
+    after = ws_sources.read("source_suspects")
+    assert (after["station_id"] == "S9").sum() == 2
+    assert set(after.loc[after["station_id"] == "S1", "period"]) == {"2020-10"}
+
+
 def test_load_wind_from_the_readings_store_keeps_the_period(ws):
     from geoair.readings import store_hourly
 

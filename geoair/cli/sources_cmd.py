@@ -161,9 +161,11 @@ def suspects_command(pollutant: str | None, periods: tuple[str, ...], freq: str 
         plots = sources.station_plots(ws, frame, ranked, pollutant=pollutant, span=span,
                                       settings=cfg)
     with ws.transaction() as tx:
-        tx.write("source_suspects", ranked)
+        tx.write("source_suspects", _keep_other_stations(ws, "source_suspects", ranked,
+                                                         bool(station_names)))
         if plots is not None and len(plots):
-            tx.write("source_plots", plots)
+            tx.write("source_plots", _keep_other_stations(ws, "source_plots", plots,
+                                                          bool(station_names)))
     leaders = ranked[ranked["rank"] == 1]
     click.echo(f"{len(ranked)} suspects for {ranked['station_id'].nunique()} stations and "
                f"{ranked['period'].nunique()} periods (workspace layer source_suspects)")
@@ -175,6 +177,20 @@ def suspects_command(pollutant: str | None, periods: tuple[str, ...], freq: str 
         click.echo(f"polar plots of {len(plots)} stations in "
                    f"{ws.outputs_dir / 'sources'} (workspace table source_plots)")
     write_out(ranked.drop(columns="geometry"), out_path, layer="source_suspects")
+
+
+def _keep_other_stations(ws, name: str, new: pd.DataFrame, only_some: bool) -> pd.DataFrame:
+    """With --station, the stations not asked about keep their earlier rows."""
+    old = ws.read(name, required=False) if only_some else None
+    if old is None or len(old) == 0:
+        return new
+    kept = old[~old["station_id"].astype(str).isin(set(new["station_id"].astype(str)))]
+    merged = pd.concat([kept.reindex(columns=new.columns), new], ignore_index=True)
+    if hasattr(new, "geometry"):
+        import geopandas as gpd
+
+        merged = gpd.GeoDataFrame(merged, geometry=new.geometry.name, crs=new.crs)
+    return merged
 
 
 def _write_sheets(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
