@@ -518,3 +518,15 @@ def test_patrol_risk_and_enterprise_scores_in_popups(frames):
     assert _field(ent, "企业得分") == [91.2, None, 70, None]  # the latest month only
     assert _field(ent, "标杆企业候选") == ["是", None, "否", None]
     assert _mode(heaps, "risk").values.tolist() == [5, 4, 5]  # only H2 scored
+
+
+def test_patrol_team_colours_match_between_routes_and_stops():
+    from geoair.maps.monitoring import _team_classes
+
+    route_classes, route_cls = _team_classes(pd.Series(["1", "2", "3"]))
+    stop_classes, stop_cls = _team_classes(pd.Series(["3", "1", "3"]))
+    route_colour = {c.label: c.color for c in route_classes}
+    stop_colour = {c.label: c.color for c in stop_classes}
+    assert stop_colour == {k: route_colour[k] for k in ("第1组", "第3组")}
+    assert [stop_classes[i].label for i in stop_cls] == ["第3组", "第1组", "第3组"]
+    assert route_cls.tolist() == [0, 1, 2]

@@ -86,7 +86,7 @@ def parks(workspace_dir: Path | None, month: str | None, out_path: Path | None) 
                    f"{row.park_name}  {_fmt(row.total)}{missing}")
     hints = {"air": (not ws.has("station_monthly"),
                      "no monthly PM2.5: run geoair indicators --period month --by station"),
-             "dustfall": (True, "no dustfall: geoair import readings FILE (station, month, 降尘)"),
+             "dustfall": (True, "no dustfall: geoair import dustfall FILE (station, month, 降尘)"),
              "road_dust": (not ws.has("road_dust"),
                            "no road dust load: geoair import road_dust FILE "
                            "(园区名称, 月份, 积尘负荷 g/m²)")}

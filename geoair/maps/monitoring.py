@@ -179,6 +179,26 @@ def _daily_categories(frames, stations, chosen, modes, extra) -> str | None:
     return chosen
 
 
+def _team_classes(teams: pd.Series) -> tuple[tuple[StyleClass, ...], np.ndarray]:
+    """Legend classes and class index per row for patrol teams.
+
+    A numbered team takes the colour of its number (team 1 the first colour), so routes
+    and stops of the same team match whichever rows each layer holds.
+    """
+    order = sorted(dict.fromkeys(teams), key=lambda t: (not t.isdigit(), int(t) if t.isdigit()
+                                                        else 0, t))
+    palette = styles.PATROL_TEAMS
+
+    def colour(position: int, team: str) -> str:
+        index = int(team) - 1 if team.isdigit() and int(team) > 0 else position
+        return palette[index % len(palette)]
+
+    classes = tuple(StyleClass(f"第{t}组" if t.isdigit() else t, colour(i, t))
+                    for i, t in enumerate(order))
+    position = {team: i for i, team in enumerate(order)}
+    return classes, np.array([position[t] for t in teams], dtype=np.int16)
+
+
 def _stations(frames, settings, month) -> MapLayer | None:
     stations = frames.get("stations")
     if stations is None or stations.empty:
@@ -279,11 +299,7 @@ def _patrol(frames) -> tuple[MapLayer | None, MapLayer | None]:
         routes = routes.reset_index(drop=True)
         team_col = _pick(routes, "team", "team_id", "组")
         teams = _col(routes, team_col or "team").astype(str)
-        order = list(dict.fromkeys(teams))
-        classes = tuple(StyleClass(f"第{t}组" if t.isdigit() else t,
-                                   styles.PATROL_TEAMS[i % len(styles.PATROL_TEAMS)])
-                        for i, t in enumerate(order))
-        cls = np.array([order.index(t) for t in teams], dtype=np.int16)
+        classes, cls = _team_classes(teams)
         length = _pick(routes, "length_m", "distance_m")
         fields = [("巡查组", teams), ("日期", _col(routes, _pick(routes, "date") or "date").map(
             lambda v: _fmt_date(v) if not isinstance(v, str) else v))]
@@ -298,11 +314,7 @@ def _patrol(frames) -> tuple[MapLayer | None, MapLayer | None]:
         stops = stops.reset_index(drop=True)
         team_col = _pick(stops, "team", "team_id")
         teams = _col(stops, team_col or "team").astype(str)
-        order = list(dict.fromkeys(teams))
-        classes = tuple(StyleClass(f"第{t}组" if t.isdigit() else t,
-                                   styles.PATROL_TEAMS[i % len(styles.PATROL_TEAMS)])
-                        for i, t in enumerate(order))
-        cls = np.array([order.index(t) for t in teams], dtype=np.int16)
+        classes, cls = _team_classes(teams)
         seq = _col(stops, _pick(stops, "order", "stop", "seq", "sequence") or "order")
         name = _col(stops, _pick(stops, "site_name", "name", "enterprise_name") or "name")
         fields = [("点位", name), ("巡查组", teams), ("顺序", seq.map(_fmt_number)),
