@@ -483,6 +483,14 @@ def prepare_rows(spec: TableSpec, raw: RawTable, *, coords=None, default_coords:
                           f"{found or '（无）'}。请改正表头，或检查是否选错了文件。 / The file "
                           f"has no column for {wanted}, which {spec.zh} need. Its columns are: "
                           f"{found or 'none'}. Rename the column, or check the file.")
+    names_enterprise = spec.name != "enterprises" and "enterprise_name" in spec.field_names
+    if names_enterprise and not raw.cells.empty and not (
+            {"enterprise_id", "enterprise_name"} & set(raw.columns)):
+        found = "、".join(map(str, raw.cells.columns))
+        raise SchemaError(f"文件中没有“企业名称”或“企业编号”列，无法知道每行属于哪家企业。"
+                          f"文件的列是：{found}。请加上其中一列。 / The file has no 企业名称 (enterprise "
+                          f"name) or 企业编号 (enterprise id) column, so its rows cannot be "
+                          f"tied to the ledger. Its columns are: {found}. Add one of them.")
     rows = _parse_fields(spec, raw, reasons)
     geometry = None
     if spec.geometry is not None:

@@ -515,3 +515,12 @@ def test_demo_step_shows_the_first_reasons_a_clerk_will_read(ws, tmp_path, monke
     demo_step(ws, lines.append)
     assert lines[0].startswith("  enterprises: 2 rows read from e.csv; 1 imported")
     assert "    第3行：规模以上：“也许”不是是/否，请填写“是”或“否”（或“有”“无”）" in lines
+
+
+def test_gates_without_an_enterprise_column_is_a_file_error(ws_with_ledger, tmp_path):
+    path = tmp_path / "gates.csv"
+    path.write_text("厂门编号,厂门名称,经度,纬度\nG1,北门,113.5,37.85\n", encoding="utf-8")
+    before = _snapshot(ws_with_ledger)
+    with pytest.raises(SchemaError, match="没有“企业名称”或“企业编号”列"):
+        import_file(ws_with_ledger, "gates", path)
+    _assert_same(before, _snapshot(ws_with_ledger))
