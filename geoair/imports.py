@@ -488,8 +488,9 @@ def prepare_rows(spec: TableSpec, raw: RawTable, *, coords=None, default_coords:
             {"enterprise_id", "enterprise_name"} & set(raw.columns)):
         found = "、".join(map(str, raw.cells.columns))
         raise SchemaError(f"文件中没有“企业名称”或“企业编号”列，无法知道每行属于哪家企业。"
-                          f"文件的列是：{found}。请加上其中一列。 / The file has no 企业名称 (enterprise "
-                          f"name) or 企业编号 (enterprise id) column, so its rows cannot be "
+                          f"文件的列是：{found}。请加上其中一列。 / The file has no 企业名称 "
+                          f"(enterprise name) or 企业编号 (enterprise id) column, so its rows "
+                          f"cannot be "
                           f"tied to the ledger. Its columns are: {found}. Add one of them.")
     rows = _parse_fields(spec, raw, reasons)
     geometry = None
