@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoair.assign import assign_sites, locate
+from geoair.scores.assign import assign_sites, locate
 
 
 def build(n_points: int, n_polygons: int, seed: int = 42):

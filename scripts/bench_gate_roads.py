@@ -43,9 +43,9 @@ import pyogrio
 import pyproj
 import shapely
 
-from geoair.buffers import GEOD
-from geoair.crs import metric_crs_for
-from geoair.gate_roads import gate_roads, plan_sweeping
+from geoair.io.crs import metric_crs_for
+from geoair.roads.buffers import GEOD
+from geoair.roads.gate_roads import gate_roads, plan_sweeping
 
 WEST, EAST, SOUTH, NORTH = 110.2, 114.6, 34.6, 40.7
 SEGMENTS_PER_ROAD = 10

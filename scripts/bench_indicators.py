@@ -100,7 +100,7 @@ def generate(folder: Path, *, stations: int, year: int, seed: int, chunk: int = 
 def pandas_indicators(hourly: pd.DataFrame) -> pd.DataFrame:
     """Daily means (>= 20 h), O3 8-h windows (>= 6 h, >= 14 windows or > 160), daily AQI,
     monthly means (>= 27 / 25 days), CO p95, O3 p90, composite index, good days."""
-    from geoair.aqi import daily_aqi
+    from geoair.readings.aqi import daily_aqi
 
     h = hourly.copy()
     shifted = h["time"] - pd.Timedelta(hours=1)
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> None:
 
     import duckdb
 
-    from geoair.indicators import connect, daily_values, period_values
+    from geoair.readings.indicators import connect, daily_values, period_values
 
     folder = args.dir or Path(tempfile.mkdtemp(prefix="bench-indicators-"))
     glob = str(folder / "year=*" / "month=*" / "*.parquet")

@@ -31,8 +31,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoair.maps import collect_layers, write_html, write_png
-from geoair.schema import CHECKLIST_ITEMS
+from geoair.maps.interactive import write_html
+from geoair.maps.layers import collect_layers
+from geoair.maps.static import write_png
+from geoair.store.schema import CHECKLIST_ITEMS
 
 WEST, EAST, SOUTH, NORTH = 110.2, 114.6, 34.6, 40.7
 CRS = "EPSG:4326"

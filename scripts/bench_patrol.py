@@ -34,7 +34,8 @@ import shapely
 
 from geoair.patrol.plan import Start, plan_patrol, select_sites
 from geoair.patrol.risk import default_patrol_settings, risk_scores, site_table
-from geoair.patrol.routing import build_road_graph, road_distances, route_length
+from geoair.patrol.road_graph import build_road_graph, road_distances
+from geoair.patrol.routing import route_length
 
 GK = pyproj.CRS.from_epsg(4547)  # CGCS2000 Gauss-Krüger, CM 114°E (Yangquan)
 X0, Y0 = 420_000.0, 4_160_000.0

@@ -35,7 +35,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from geoair import sources
+from geoair.sources import suspects as sources
 
 BBOX = (110.5, 34.6, 114.5, 40.6)  # Shanxi, roughly
 
@@ -91,7 +91,7 @@ def geoair_way(stations, layers, hourly, radius_m):
 
 
 def obvious_way(stations, layers, hourly, radius_m):
-    from geoair.crs import metric_crs_for
+    from geoair.io.crs import metric_crs_for
 
     crs = metric_crs_for(stations)
     st = stations.to_crs(crs)

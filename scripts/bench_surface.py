@@ -28,7 +28,7 @@ import numpy as np
 import scipy
 from scipy.spatial import cKDTree
 
-from geoair.surface import idw
+from geoair.reports.surface import idw
 
 
 def baseline(xy: np.ndarray, z: np.ndarray, cells: np.ndarray, *, k: int, power: float

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import shapely
 
-from geoair.crs import shift_geometries
+from geoair.io.crs import shift_geometries
 
 OUT = Path(__file__).resolve().parents[1] / "geoair" / "data" / "china_outline.geojson"
 

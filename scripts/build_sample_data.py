@@ -36,7 +36,7 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from geoair.crs import shift_geometries, wgs84_to_gcj02  # noqa: E402
+from geoair.io.crs import shift_geometries, wgs84_to_gcj02
 
 log = logging.getLogger("build_sample_data")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from geoair.workspace import Workspace, init_workspace
+from geoair.store.workspace import Workspace, init_workspace
 
 # In CI, property tests run the same examples every time (and no deadline on a busy
 # machine), so a landing never depends on luck; locally they keep exploring.
@@ -40,7 +40,7 @@ def ledger_csv(tmp_path: Path) -> Path:
 @pytest.fixture
 def ws_with_ledger(ws: Workspace, ledger_csv: Path) -> Workspace:
     """A workspace holding the three enterprises of ``ledger_csv``."""
-    from geoair.imports import import_file
+    from geoair.imports.pipeline import import_file
 
     import_file(ws, "enterprises", ledger_csv)
     return ws

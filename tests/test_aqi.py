@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoair.aqi import BREAKPOINTS, IAQI_STEPS, category, daily_aqi, iaqi, report_round
+from geoair.readings.aqi import BREAKPOINTS, IAQI_STEPS, category, daily_aqi, iaqi, report_round
 
 # (pollutant, averaging, concentration, IAQI), each worked by hand from Table 1:
 # IAQI = IAQI_lo + (IAQI_hi - IAQI_lo) / (BP_hi - BP_lo) * (C - BP_lo), then rounded up.

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from geoair._errors import CRSError, SchemaError
-from geoair.assign import assign_sites, locate, park_members, polygon_hits
+from geoair.errors import CRSError, SchemaError
+from geoair.scores.assign import assign_sites, locate, park_members, polygon_hits
 
 LAT = 37.81
 # Metres per degree of longitude at LAT on the CGCS2000 ellipsoid (about 88 km).

@@ -15,18 +15,9 @@ from geopandas.testing import assert_geodataframe_equal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geoair._errors import ConfigError, CRSError, SchemaError
-from geoair.buffers import (
-    GEOD,
-    buffer_layer,
-    buffer_name,
-    check_distance,
-    clip_to_circles,
-    geodesic_circles,
-    local_tm,
-    nearest_road_m,
-    road_segments,
-)
+from geoair.errors import ConfigError, CRSError, SchemaError
+from geoair.roads.buffers import GEOD, buffer_layer, buffer_name, geodesic_circles, local_tm
+from geoair.roads.clip import check_distance, clip_to_circles, nearest_road_m, road_segments
 
 LON0, LAT0 = 113.55, 37.86  # Yangquan
 R = 100.0

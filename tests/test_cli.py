@@ -70,8 +70,8 @@ def test_out_to_a_folder_that_cannot_be_written_leaves_nothing(tmp_path):
     import pandas as pd
     import pytest
 
-    from geoair._errors import OutputError
-    from geoair.io import write_table
+    from geoair.errors import OutputError
+    from geoair.io.writers import write_table
 
     locked = tmp_path / "locked"
     locked.mkdir()

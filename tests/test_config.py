@@ -1,7 +1,7 @@
 import pytest
 
-from geoair._errors import ConfigError
-from geoair.config import DEFAULT_TOML, DEFAULTS, load_settings
+from geoair.errors import ConfigError
+from geoair.store.settings import DEFAULT_TOML, DEFAULTS, load_settings
 
 
 def test_defaults_come_from_the_documents():

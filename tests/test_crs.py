@@ -2,8 +2,8 @@ import numpy as np
 import pyproj
 import pytest
 
-from geoair import crs
-from geoair._errors import CRSError
+from geoair.errors import CRSError
+from geoair.io import crs
 
 
 def test_gcj02_known_point():

@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from geoair.cli import main
-from geoair.demo import STEPS, sample_layers_dir
-from geoair.workspace import open_workspace
+from geoair.store.workspace import open_workspace
+from geoair.workflows.demo import STEPS
+from geoair.workflows.sample_data import sample_layers_dir
 
 
 @pytest.fixture(scope="module")

@@ -14,17 +14,17 @@ import shapely
 from click.testing import CliRunner
 from shapely.geometry import LineString, Point, Polygon
 
-from geoair._errors import CRSError, OutputError, WorkspaceError
-from geoair.crs import wgs84_to_gcj02
-from geoair.export import (
+from geoair.errors import CRSError, OutputError, WorkspaceError
+from geoair.io.crs import wgs84_to_gcj02
+from geoair.reports.export import (
     export_frame,
     export_layer,
-    kml_document,
     ogrinfo_summary,
     resolve_crs,
     shapefile_field_names,
 )
-from geoair.workspace import init_workspace
+from geoair.reports.kml import kml_document
+from geoair.store.workspace import init_workspace
 
 FORMATS = ["gpkg", "shp", "geojson", "kml", "parquet", "csv", "xlsx"]
 
@@ -223,7 +223,7 @@ def test_bad_crs_and_format(points, tmp_path):
 
 
 def test_failure_leaves_no_partial_file(points, tmp_path, monkeypatch):
-    import geoair.export as export
+    import geoair.reports.export as export
 
     def broken(frame, tmp, layer):
         tmp.write_bytes(b"half a file")
@@ -277,7 +277,7 @@ def test_ogrinfo_is_real():
 
 
 def test_demo_step_writes_report_folder(points, tmp_path):
-    from geoair.export import demo_step
+    from geoair.workflows.reports import demo_step
 
     ws = init_workspace(tmp_path / "ws")
     cases = pd.DataFrame({

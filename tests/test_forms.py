@@ -9,22 +9,19 @@ import pytest
 from click.testing import CliRunner
 from shapely.geometry import Point
 
-from geoair.forms import (
+from geoair.errors import FormError
+from geoair.imports.pipeline import import_file
+from geoair.io.normalize import halfwidth
+from geoair.reports.dispatch import dispatch_form, dispatch_weeks, problem_category
+from geoair.reports.form_model import header_cells, write_workbook
+from geoair.reports.forms import (
     ANNEX2_HEADER,
-    FormError,
     annex2_form,
     annex3_form,
-    dispatch_form,
-    dispatch_weeks,
-    header_cells,
     pm25_target_form,
-    problem_category,
     write_forms,
-    write_workbook,
 )
-from geoair.imports import import_file
-from geoair.normalize import halfwidth
-from geoair.workspace import init_workspace
+from geoair.store.workspace import init_workspace
 
 
 @pytest.fixture

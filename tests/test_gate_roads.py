@@ -10,10 +10,11 @@ import shapely
 from click.testing import CliRunner
 from geopandas.testing import assert_geodataframe_equal
 
-from geoair._errors import CRSError
-from geoair.buffers import GEOD
 from geoair.cli import main
-from geoair.gate_roads import county_totals, gate_roads, plan_sweeping, sweep_workspace
+from geoair.errors import CRSError
+from geoair.roads.buffers import GEOD
+from geoair.roads.gate_roads import county_totals, gate_roads, plan_sweeping
+from geoair.workflows.gate_roads import sweep_workspace
 
 LON0, LAT0 = 113.0, 37.9
 

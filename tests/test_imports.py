@@ -14,9 +14,9 @@ import pytest
 import shapely
 from openpyxl.utils import get_column_letter
 
-from geoair import crs
-from geoair._errors import InputFileError, SchemaError, WorkspaceError
-from geoair.imports import import_file
+from geoair.errors import InputFileError, SchemaError, WorkspaceError
+from geoair.imports.pipeline import import_file
+from geoair.io import crs
 
 HEADER = "企业编号,企业名称,县区,行业,规模以上,绩效等级,生产状态,经度,纬度\n"
 
@@ -461,7 +461,7 @@ def test_failure_in_the_middle_leaves_the_workspace_as_it_was(ws_with_ledger, tm
                     encoding="utf-8")
     before = _snapshot(ws_with_ledger)
     gpkg_bytes = ws_with_ledger.gpkg.read_bytes()
-    import geoair.workspace as workspace_module
+    import geoair.store.workspace as workspace_module
 
     real_write = workspace_module.write_gpkg_layer
     calls = []
@@ -490,7 +490,7 @@ def test_a_second_writer_is_refused(ws_with_ledger):
 
 
 def test_merge_with_missing_key_values():
-    from geoair.imports import merge_rows
+    from geoair.imports.pipeline import merge_rows
 
     existing = pd.DataFrame({"a": ["x", None], "b": [1.0, np.nan], "v": [1, 2]})
     new = pd.DataFrame({"a": [None, "y"], "b": [np.nan, 2.0], "v": [3, 4]})
@@ -500,8 +500,8 @@ def test_merge_with_missing_key_values():
 
 
 def test_demo_step_shows_the_first_reasons_a_clerk_will_read(ws, tmp_path, monkeypatch):
-    import geoair.demo
-    from geoair.imports import demo_step
+    import geoair.workflows.sample_data
+    from geoair.workflows.imports import demo_step
 
     folder = tmp_path / "layers"
     folder.mkdir()
@@ -510,7 +510,7 @@ def test_demo_step_shows_the_first_reasons_a_clerk_will_read(ws, tmp_path, monke
     (folder / "e.csv").write_text(HEADER + "E1,甲公司,郊区,焦化,是,B,正常生产,113.5,37.85\n"
                                   "E2,乙公司,郊区,焦化,也许,B,正常生产,113.6,37.85\n",
                                   encoding="utf-8")
-    monkeypatch.setattr(geoair.demo, "sample_layers_dir", lambda: folder)
+    monkeypatch.setattr(geoair.workflows.sample_data, "sample_layers_dir", lambda: folder)
     lines: list[str] = []
     demo_step(ws, lines.append)
     assert lines[0].startswith("  enterprises: 2 rows read from e.csv; 1 imported")

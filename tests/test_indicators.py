@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoair.indicators import (
+from geoair.readings.indicators import (
     daily_values,
     group_daily,
     min_days,
@@ -238,8 +238,8 @@ def test_inputs_not_modified():
 
 
 def test_store_partitions_give_whole_days(tmp_path):
-    from geoair.readings import hourly_glob, store_hourly
-    from geoair.workspace import init_workspace
+    from geoair.readings.store import hourly_glob, store_hourly
+    from geoair.store.workspace import init_workspace
 
     ws = init_workspace(tmp_path / "ws")
     times = day_hours("2020-10-31", range(1, 25)) + day_hours("2020-11-01", range(1, 25))

@@ -15,20 +15,15 @@ import pytest
 from click.testing import CliRunner
 from shapely.geometry import LineString, Point, box
 
-from geoair._errors import ConfigError, OutputError
 from geoair.cli import main
-from geoair.crs import wgs84_to_gcj02
-from geoair.maps import (
-    MapDataError,
-    collect_layers,
-    interactive,
-    render_html,
-    static,
-    write_html,
-    write_png,
-)
+from geoair.errors import ConfigError, MapDataError, OutputError
+from geoair.io.crs import wgs84_to_gcj02
+from geoair.maps import interactive, static
+from geoair.maps.interactive import render_html, write_html
+from geoair.maps.layers import collect_layers
 from geoair.maps.monitoring import _sparkline
-from geoair.schema import CHECKLIST_ITEMS
+from geoair.maps.static import write_png
+from geoair.store.schema import CHECKLIST_ITEMS
 
 EVIL = "<img src=x onerror=alert(1)>"
 CRS = "EPSG:4326"
@@ -486,7 +481,7 @@ def test_point_without_location_is_written_as_null(frames):
 
 
 def test_demo_step_writes_both_maps_and_tells_the_figures(ws_with_ledger):
-    from geoair.maps import demo_step
+    from geoair.workflows.maps import demo_step
 
     lines: list[str] = []
     demo_step(ws_with_ledger, lines.append)

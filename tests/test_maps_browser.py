@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geoair.maps import collect_layers, write_html
+from geoair.maps.interactive import write_html
+from geoair.maps.layers import collect_layers
 
 pytestmark = pytest.mark.browser
 

@@ -3,7 +3,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from geoair.normalize import (
+from geoair.io.normalize import (
     EnumParser,
     header_core,
     header_key,
@@ -13,7 +13,7 @@ from geoair.normalize import (
     parse_number,
     parse_transport,
 )
-from geoair.schema import PRODUCTION_STATUS
+from geoair.store.schema import PRODUCTION_STATUS
 
 
 @pytest.mark.parametrize("text", ["是", "有", "Y", "yes", "√", "✓", "1", "TRUE", " 是 "])
@@ -124,7 +124,7 @@ def test_headers_fold_width_and_notes():
 def test_text_column_matches_the_cell_by_cell_cleaning():
     import numpy as np
 
-    from geoair.normalize import clean_text, clean_text_column
+    from geoair.io.normalize import clean_text, clean_text_column
 
     cells = pd.Series([" 阳泉 ", None, np.nan, "", "-", "NaN", 123, 4.5, "料场，（约２００米）",
                        "无数据"], dtype=object)

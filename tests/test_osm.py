@@ -8,8 +8,9 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geoair._errors import InputFileError
-from geoair.osm import is_osm_file, read_osm_roads, read_roads
+from geoair.errors import InputFileError
+from geoair.imports.pipeline import read_roads
+from geoair.io.osm import is_osm_file, read_osm_roads
 
 OSM_XML = """<?xml version="1.0" encoding="UTF-8"?>
 <osm version="0.6" generator="geoair tests">
@@ -118,7 +119,7 @@ def test_reads_a_real_pbf_extract_with_unsorted_nodes():
 
 
 def test_geoair_import_roads_reads_an_osm_extract(osm_file, ws):
-    from geoair.imports import import_file
+    from geoair.imports.pipeline import import_file
 
     expected = read_osm_roads(osm_file)
     report = import_file(ws, "roads", osm_file)

@@ -78,7 +78,7 @@ def test_excel_has_a_sheet_per_team(plan, tmp_path):
 
 
 def test_unwritable_folder_gives_a_clear_error(plan, tmp_path):
-    from geoair._errors import OutputError
+    from geoair.errors import OutputError
 
     blocker = tmp_path / "file"
     blocker.write_text("x")

@@ -8,13 +8,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoair.patrol.plan import (
-    PlanError,
-    Start,
-    plan_patrol,
-    resolve_start,
-    select_sites,
-)
+from geoair.errors import PlanError
+from geoair.patrol.plan import Start, plan_patrol, resolve_start, select_sites
 from geoair.patrol.risk import default_patrol_settings
 
 DATE = "2024-03-05"

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoair._errors import SchemaError
+from geoair.errors import SchemaError
 from geoair.patrol.risk import risk_scores, site_table
 
 AS_OF = "2024-03-05"

@@ -10,15 +10,9 @@ import pyproj
 import pytest
 import shapely
 
-from geoair._errors import SchemaError
-from geoair.patrol.routing import (
-    build_road_graph,
-    held_karp,
-    road_distances,
-    route_length,
-    solve_routes,
-    straight_distances,
-)
+from geoair.errors import SchemaError
+from geoair.patrol.road_graph import build_road_graph, road_distances, straight_distances
+from geoair.patrol.routing import held_karp, route_length, solve_routes
 
 GK = pyproj.CRS.from_epsg(4547)  # CGCS2000 GK zone, CM 114°E
 

@@ -20,7 +20,7 @@ import pyproj
 import pytest
 import shapely
 
-from geoair.crs import gcj02_to_wgs84
+from geoair.io.crs import gcj02_to_wgs84
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ROOT / "layers"
@@ -409,10 +409,10 @@ def test_road_dust_and_manifest():
 # --- the sample data through geoair's own import -------------------------------------------
 
 def test_manifest_imports_with_only_the_planted_rejects(tmp_path, rebuilt):
-    from geoair._errors import SchemaError
-    from geoair.imports import import_file
-    from geoair.schema import spec_for
-    from geoair.workspace import init_workspace
+    from geoair.errors import SchemaError
+    from geoair.imports.pipeline import import_file
+    from geoair.store.schema import spec_for
+    from geoair.store.workspace import init_workspace
 
     ws = init_workspace(tmp_path / "ws")
     rejected: dict[str, list[int]] = {}

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from geoair._sample_readings import plume_sources
+from geoair.workflows.sample_data import plume_sources
 
 # Degrees of latitude per metre near 37.85° N (WGS-84 meridian arc, about 110,996 m/°).
 _DEG_PER_M_LAT = 1 / 110_996.0
@@ -79,8 +79,8 @@ def test_no_enterprises_no_plumes(small_city):
 def demo_ws(tmp_path_factory):
     """The sample layers imported, gate roads found and the sample readings stored, as
     the first three demo steps do."""
-    from geoair import gate_roads, imports, indicators
-    from geoair.workspace import init_workspace
+    from geoair.workflows import gate_roads, imports, indicators
+    from geoair.store.workspace import init_workspace
 
     ws = init_workspace(tmp_path_factory.mktemp("sample") / "ws")
     lines: list[str] = []
@@ -90,7 +90,9 @@ def demo_ws(tmp_path_factory):
 
 
 def _suspects(ws, layers):
-    from geoair.sources import load_wind, near_sources, source_layers, suspect_options, suspects
+    from geoair.sources.near import near_sources
+    from geoair.sources.suspects import suspects
+    from geoair.workflows.sources import load_wind, source_layers, suspect_options
 
     cfg = ws.settings["sources"]
     near = near_sources(ws.read("stations"), source_layers(ws, kinds=layers),
@@ -140,7 +142,7 @@ def test_planted_factory_or_its_gate_road_is_a_top3_suspect_with_gate_roads(demo
 
 
 def test_the_demo_targets_story_still_holds(demo_ws):
-    from geoair.targets import check_workspace
+    from geoair.workflows.targets import check_workspace
 
     monthly = demo_ws.read("station_monthly")
     invalid = monthly[monthly["validity"] != "valid"]

@@ -13,25 +13,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from geoair._errors import ConfigError, SchemaError, WorkspaceError
-from geoair.config import load_settings
-from geoair.schema import CHECKLIST_ITEMS
-from geoair.scores import (
-    PARK_COMPONENTS,
-    ScoreInputs,
-    benchmark_candidates,
+from geoair.errors import ConfigError, SchemaError, WorkspaceError
+from geoair.scores.components import (
     case_facts,
     check_weights,
     gate_road_hardened_share,
-    latest_month,
-    park_ranking_sheet,
     parse_month,
     previous_month,
     respread_weights,
-    score_enterprises,
-    score_parks,
-    station_months_from,
 )
+from geoair.scores.enterprises import benchmark_candidates, score_enterprises
+from geoair.scores.inputs import PARK_COMPONENTS, ScoreInputs, latest_month, station_months_from
+from geoair.scores.parks import park_ranking_sheet, score_parks
+from geoair.store.schema import CHECKLIST_ITEMS
+from geoair.store.settings import load_settings
 
 SETTINGS = load_settings(None)
 W = SETTINGS["scores"]["park_weights"]
@@ -464,7 +459,7 @@ def test_park_without_data_changes_no_other_normalised_component(world):
 
 @pytest.fixture
 def workspace(tmp_path):
-    from geoair.workspace import init_workspace
+    from geoair.store.workspace import init_workspace
 
     ws = init_workspace(tmp_path / "ws")
     parks = gpd.GeoDataFrame({"id": ["P1", "P2"], "name": ["甲园区", "乙园区"],
@@ -525,7 +520,7 @@ def test_cli_bad_month(workspace):
 
 
 def test_import_road_dust(workspace, tmp_path):
-    from geoair.imports import import_file
+    from geoair.imports.pipeline import import_file
 
     path = tmp_path / "积尘.csv"
     path.write_text("园区名称,月份,路段,积尘负荷(g/m2)\n甲园区,2024年3月,一路,0.5\n",
@@ -548,7 +543,7 @@ def test_cli_assign(workspace, tmp_path):
 
 
 def test_two_inspections_on_the_latest_day_are_pooled_whatever_their_order():
-    from geoair._scoring import checklist_shares
+    from geoair.scores.components import checklist_shares
 
     base = {"enterprise_id": ["E0", "E0", "E0"],
             "inspection_date": pd.to_datetime(["2024-03-01", "2024-03-15", "2024-03-15"])}

@@ -9,8 +9,11 @@ import pyproj
 import pytest
 import shapely
 
-from geoair import sources, wind
-from geoair._errors import CRSError, SchemaError
+from geoair.errors import CRSError, SchemaError
+from geoair.sources import wind
+from geoair.sources.near import NEAR_COLUMNS, gate_road_sources, near_sources
+from geoair.sources.suspects import hour_periods, parse_period, suspects
+from geoair.workflows.sources import demo_step, describe, load_wind
 
 GEOD = pyproj.Geod(ellps="WGS84")
 ST_LON, ST_LAT = 113.55, 37.86  # near Yangquan
@@ -46,7 +49,7 @@ def enterprises():
 # --- near ---------------------------------------------------------------------------------
 
 def test_near_distances_and_bearings_are_geodesic(stations, enterprises):
-    near = sources.near_sources(stations, {"enterprises": enterprises}, radius_m=5000)
+    near = near_sources(stations, {"enterprises": enterprises}, radius_m=5000)
     assert isinstance(near, gpd.GeoDataFrame) and near.crs.to_epsg() == 4326
     assert set(near["station_id"]) == {"S1"}  # S2, 50 km away, has nothing in range
     got = near.set_index("source_id")
@@ -64,7 +67,7 @@ def test_near_distances_and_bearings_are_geodesic(stations, enterprises):
 def test_near_radius_edge_is_exact(stations):
     src = gpd.GeoDataFrame({"id": ["in", "out"], "name": ["a", "b"]},
                            geometry=[_at(10, 4999.0), _at(10, 5001.0)], crs="EPSG:4326")
-    near = sources.near_sources(stations, {"gangue_heaps": src}, radius_m=5000)
+    near = near_sources(stations, {"gangue_heaps": src}, radius_m=5000)
     assert near["source_id"].tolist() == ["in"]
     assert near["source_kind"].iloc[0] == "gangue_heap"
 
@@ -78,7 +81,7 @@ def test_near_polygon_measures_to_outline_and_inside_is_zero(stations):
     around = shapely.Point(ST_LON, ST_LAT).buffer(0.01)
     parks = gpd.GeoDataFrame({"id": ["P1", "P2"], "name": ["东园区", "本园区"]},
                              geometry=[east, around], crs="EPSG:4326")
-    near = sources.near_sources(stations, {"parks": parks}, radius_m=5000).set_index("source_id")
+    near = near_sources(stations, {"parks": parks}, radius_m=5000).set_index("source_id")
     assert near.loc["P1", "distance_m"] == pytest.approx(1000.0, abs=1.0)
     assert near.loc["P1", "bearing_deg"] == pytest.approx(90.0, abs=0.1)
     assert near.loc["P2", "distance_m"] == 0 and np.isnan(near.loc["P2", "bearing_deg"])
@@ -88,53 +91,53 @@ def test_near_gate_roads_use_enterprise_name(stations):
     road = shapely.LineString([_at(180, 300), _at(170, 400)])
     gate_roads = gpd.GeoDataFrame({"gate_id": ["G1"], "enterprise_name": ["某厂"]},
                                   geometry=[road], crs="EPSG:4326")
-    near = sources.near_sources(stations, {"gate_roads": gate_roads}, radius_m=1000)
+    near = near_sources(stations, {"gate_roads": gate_roads}, radius_m=1000)
     assert near["name"].tolist() == ["某厂"] and near["source_id"].tolist() == ["G1"]
     assert near["distance_m"].iloc[0] < 300.0 + 1e-6
 
 
 def test_near_refuses_other_crs_and_bad_radius(stations, enterprises):
     with pytest.raises(CRSError, match="expected EPSG:4326"):
-        sources.near_sources(stations, {"enterprises": enterprises.to_crs(4547)})
+        near_sources(stations, {"enterprises": enterprises.to_crs(4547)})
     with pytest.raises(SchemaError, match="positive"):
-        sources.near_sources(stations, {"enterprises": enterprises}, radius_m=0)
+        near_sources(stations, {"enterprises": enterprises}, radius_m=0)
 
 
 def test_near_does_not_modify_inputs(stations, enterprises):
     before = enterprises.copy()
-    sources.near_sources(stations, {"enterprises": enterprises}, radius_m=5000)
+    near_sources(stations, {"enterprises": enterprises}, radius_m=5000)
     pd.testing.assert_frame_equal(enterprises, before)
 
 
 def test_station_with_no_sources_in_range(stations, enterprises):
     only_far = stations[stations["id"] == "S2"]
-    near = sources.near_sources(only_far, {"enterprises": enterprises}, radius_m=5000)
-    assert len(near) == 0 and list(near.columns[:5]) == sources.NEAR_COLUMNS[:5]
-    ranked = sources.suspects(near, _year_of_wind(np.random.default_rng(0))[0])
+    near = near_sources(only_far, {"enterprises": enterprises}, radius_m=5000)
+    assert len(near) == 0 and list(near.columns[:5]) == NEAR_COLUMNS[:5]
+    ranked = suspects(near, _year_of_wind(np.random.default_rng(0))[0])
     assert len(ranked) == 0
 
 
 # --- periods ------------------------------------------------------------------------------
 
 def test_parse_period_forms():
-    assert sources.parse_period("2020-10/2020-12") == (pd.Timestamp("2020-10-01"),
+    assert parse_period("2020-10/2020-12") == (pd.Timestamp("2020-10-01"),
                                                        pd.Timestamp("2021-01-01"))
-    assert sources.parse_period("2020-02") == (pd.Timestamp("2020-02-01"),
+    assert parse_period("2020-02") == (pd.Timestamp("2020-02-01"),
                                                pd.Timestamp("2020-03-01"))
-    assert sources.parse_period("2020")[1] == pd.Timestamp("2021-01-01")
+    assert parse_period("2020")[1] == pd.Timestamp("2021-01-01")
     with pytest.raises(SchemaError, match="not understood"):
-        sources.parse_period("2020-12/2020-10")
+        parse_period("2020-12/2020-10")
 
 
 def test_hour_labelled_by_end_belongs_to_previous_month():
     times = pd.to_datetime(["2020-10-01 00:00", "2020-10-01 01:00", "2020-11-01 00:00"])
-    rows, codes, labels = sources.hour_periods(times, freq="month")
+    rows, codes, labels = hour_periods(times, freq="month")
     assert [labels[c] for c in codes] == ["2020-09", "2020-10", "2020-10"]
-    rows, codes, labels = sources.hour_periods(times, freq="quarter")
+    rows, codes, labels = hour_periods(times, freq="quarter")
     assert [labels[c] for c in codes] == ["2020-07/2020-09", "2020-10/2020-12",
                                           "2020-10/2020-12"]
-    assert sources.hour_periods(times, freq="year")[2] == ["2020"]
-    rows, codes, labels = sources.hour_periods(times, periods=["2020-10", "2020-10/2020-12"])
+    assert hour_periods(times, freq="year")[2] == ["2020"]
+    rows, codes, labels = hour_periods(times, periods=["2020-10", "2020-10/2020-12"])
     assert rows.tolist() == [1, 2, 1, 2] and codes.tolist() == [0, 0, 1, 1]
 
 
@@ -192,9 +195,9 @@ def test_planted_source_cpf_peak_and_rank(stations, enterprises):
     s = wind.summary(frame, sectors=36)
     assert abs(wind.angle_diff_deg(s["nwr_peak_deg"], PLANTED[1])) <= 10.0
 
-    near = sources.near_sources(stations, {"enterprises": enterprises}, radius_m=5000)
+    near = near_sources(stations, {"enterprises": enterprises}, radius_m=5000)
     for sectors in (16, 36):
-        ranked = sources.suspects(near, frame, periods=["2020"], sectors=sectors)
+        ranked = suspects(near, frame, periods=["2020"], sectors=sectors)
         s1 = ranked[ranked["station_id"] == "S1"]
         assert s1["source_id"].iloc[0] == "E1", s1[["source_id", "score", "cpf"]]
         assert s1["rank"].tolist() == list(range(1, len(s1) + 1))
@@ -205,7 +208,7 @@ def test_planted_source_cpf_peak_and_rank(stations, enterprises):
         assert first["distance_weight"] == pytest.approx(1 / (1 + 2000 / 1000), abs=1e-4)
         assert first["lift"] > 2 and first["nwr_ratio"] > 1.5
     # per month too: the planted source leads in most months
-    monthly = sources.suspects(near, frame, freq="month", sectors=16)
+    monthly = suspects(near, frame, freq="month", sectors=16)
     leaders = monthly[monthly["rank"] == 1]
     assert len(leaders) == 12
     assert (leaders["source_id"] == "E1").sum() >= 10
@@ -214,8 +217,8 @@ def test_planted_source_cpf_peak_and_rank(stations, enterprises):
 def test_suspects_missing_wind_is_not_ranked(stations, enterprises):
     frame, _ = _year_of_wind(np.random.default_rng(5))
     frame.loc[frame["time"] < "2020-02-01 01:00", "wd_deg"] = np.nan  # January without wind
-    near = sources.near_sources(stations, {"enterprises": enterprises}, radius_m=5000)
-    ranked = sources.suspects(near, frame, periods=["2020-01", "2020-02"], top_n=3)
+    near = near_sources(stations, {"enterprises": enterprises}, radius_m=5000)
+    ranked = suspects(near, frame, periods=["2020-01", "2020-02"], top_n=3)
     jan = ranked[ranked["period"] == "2020-01"]
     feb = ranked[ranked["period"] == "2020-02"]
     assert jan["rank"].isna().all() and jan["score"].isna().all() and len(jan) == 3
@@ -228,9 +231,9 @@ def test_suspect_inside_polygon_is_listed_not_ranked(stations, enterprises):
     park = gpd.GeoDataFrame({"id": ["P"], "name": ["本园区"]},
                             geometry=[shapely.Point(ST_LON, ST_LAT).buffer(0.01)],
                             crs="EPSG:4326")
-    near = sources.near_sources(stations, {"parks": park, "enterprises": enterprises},
+    near = near_sources(stations, {"parks": park, "enterprises": enterprises},
                                 radius_m=5000)
-    ranked = sources.suspects(near, frame, periods=["2020"])
+    ranked = suspects(near, frame, periods=["2020"])
     row = ranked[ranked["source_id"] == "P"].iloc[0]
     assert row["sector"] == "全方位" and row["distance_weight"] == 1.0
     assert pd.isna(row["rank"]) and np.isnan(row["score"])
@@ -244,8 +247,8 @@ def test_station_without_readings_gets_no_suspect_rows(stations, enterprises):
     frame, _ = _year_of_wind(np.random.default_rng(8))
     both = gpd.GeoDataFrame({"id": ["S1", "S3"], "name": ["赛鱼站", "无数据站"]},
                             geometry=[shapely.Point(ST_LON, ST_LAT)] * 2, crs="EPSG:4326")
-    near = sources.near_sources(both, {"enterprises": enterprises}, radius_m=5000)
-    ranked = sources.suspects(near, frame, periods=["2020-03"])
+    near = near_sources(both, {"enterprises": enterprises}, radius_m=5000)
+    ranked = suspects(near, frame, periods=["2020-03"])
     assert set(ranked["station_id"]) == {"S1"}
 
 
@@ -258,7 +261,7 @@ def test_gate_road_sources_merge_stretches_and_name_the_factory():
                              geometry=[a, b, a], crs="EPSG:4326")
     ents = pd.DataFrame({"id": ["E1", "E2"], "industry": ["焦化", "水泥"],
                          "status": ["正常生产", "依法停产"]})
-    out = sources.gate_road_sources(roads, ents)
+    out = gate_road_sources(roads, ents)
     assert out["id"].tolist() == ["G1", "G2"]
     assert out["name"].tolist() == ["甲焦化厂(北门)道路", "乙水泥厂道路"]
     assert out["industry"].tolist() == ["焦化", "水泥"]
@@ -279,7 +282,7 @@ def ws_sources(ws, stations, enterprises, monkeypatch):
     def fake_load_wind(ws_, *, pollutant, station_ids=None, periods=None):
         out = frame[frame["station_id"].isin(station_ids)] if station_ids else frame
         if periods:
-            bounds = [sources.parse_period(p) for p in periods]
+            bounds = [parse_period(p) for p in periods]
             start = out["time"] - pd.Timedelta(hours=1)
             keep = np.zeros(len(out), dtype=bool)
             for lo, hi in bounds:
@@ -287,7 +290,9 @@ def ws_sources(ws, stations, enterprises, monkeypatch):
             out = out[keep]
         return out
 
-    monkeypatch.setattr(sources, "load_wind", fake_load_wind)
+    import geoair.workflows.sources
+
+    monkeypatch.setattr(geoair.workflows.sources, "load_wind", fake_load_wind)
     return ws
 
 
@@ -361,7 +366,7 @@ def test_cli_suspects_for_one_station_keeps_the_other_stations_rows(ws_sources):
 
 
 def test_load_wind_from_the_readings_store_keeps_the_period(ws):
-    from geoair.readings import store_hourly
+    from geoair.readings.store import store_hourly
 
     times = pd.date_range("2020-09-30 23:00", "2020-11-01 01:00", freq="h")
     long = pd.concat([
@@ -369,7 +374,7 @@ def test_load_wind_from_the_readings_store_keeps_the_period(ws):
         for p, v in (("WS", 2.0), ("WD", 90.0), ("PM2.5", 40.0), ("PM10", 80.0))
     ], ignore_index=True)
     store_hourly(ws, long)
-    frame = sources.load_wind(ws, pollutant="PM2.5", station_ids=["S1"], periods=["2020-10"])
+    frame = load_wind(ws, pollutant="PM2.5", station_ids=["S1"], periods=["2020-10"])
     # October by hour start: labels 2020-10-01 01:00 .. 2020-11-01 00:00, 744 hours
     assert len(frame) == 31 * 24
     assert frame["time"].min() == pd.Timestamp("2020-10-01 01:00")
@@ -379,9 +384,9 @@ def test_load_wind_from_the_readings_store_keeps_the_period(ws):
 
 def test_suspects_do_not_modify_inputs(stations, enterprises):
     frame, _ = _year_of_wind(np.random.default_rng(9))
-    near = sources.near_sources(stations, {"enterprises": enterprises}, radius_m=5000)
+    near = near_sources(stations, {"enterprises": enterprises}, radius_m=5000)
     frame_before, near_before = frame.copy(), near.copy()
-    sources.suspects(near, frame, periods=["2020-05"])
+    suspects(near, frame, periods=["2020-05"])
     pd.testing.assert_frame_equal(frame, frame_before)
     pd.testing.assert_frame_equal(near, near_before)
 
@@ -400,7 +405,7 @@ def test_describe_shows_the_industry_and_never_none():
     from types import SimpleNamespace
 
     def line(**changes):
-        return sources.describe(SimpleNamespace(**_suspect_row(**changes).to_dict()))
+        return describe(SimpleNamespace(**_suspect_row(**changes).to_dict()))
 
     assert line() == ("阳泉市金辉发电有限公司(北门)道路 [厂门道路, 电力] 599 m, 95° 东, "
                       "CPF 0.34, score 0.212")
@@ -414,7 +419,7 @@ def test_demo_step_names_the_factory_industry_of_a_gate_road_suspect(ws, station
     """The demo once printed "prime suspect 阳泉市金辉发电有限公司 (None)": the suspect was
     the road in front of that plant's gate, and the gate_roads layer has no industry
     column. Gate-road sources now take the industry of their factory from the ledger."""
-    from geoair.readings import store_hourly
+    from geoair.readings.store import store_hourly
 
     gate = _at(PLANTED[1], PLANTED[2] - 150)  # the planted factory's gate road, nearer
     road = shapely.LineString([(gate.x - 0.0005, gate.y), (gate.x + 0.0005, gate.y)])
@@ -436,7 +441,7 @@ def test_demo_step_names_the_factory_industry_of_a_gate_road_suspect(ws, station
         tx.write("gangue_heaps", heaps)
     store_hourly(ws, long)
     lines: list[str] = []
-    sources.demo_step(ws, lines.append)
+    demo_step(ws, lines.append)
     text = "\n".join(lines)
     assert "赛鱼站 2020-01/2020-03: 1. 企业E1(北门)道路 [厂门道路, 焦化]" in text
     assert "None" not in text and "nan" not in text

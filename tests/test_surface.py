@@ -12,10 +12,10 @@ from affine import Affine
 from click.testing import CliRunner
 from shapely.geometry import Point, box
 
-from geoair.surface import (
+from geoair.errors import SurfaceError
+from geoair.reports.surface import (
     NODATA,
     Surface,
-    SurfaceError,
     grid_for,
     idw,
     interpolate,
@@ -24,7 +24,7 @@ from geoair.surface import (
     write_geotiff,
     zonal_stats,
 )
-from geoair.workspace import init_workspace
+from geoair.store.workspace import init_workspace
 
 GK = pyproj.CRS.from_epsg(4547)  # CGCS2000 Gauss-Krüger 114°E, Yangquan's zone
 

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from shapely.geometry import Point
 
 from geoair.cli import main
-from geoair.readings import store_dustfall, store_hourly
-from geoair.targets import check_targets
-from geoair.workspace import init_workspace
+from geoair.readings.store import store_dustfall, store_hourly
+from geoair.readings.targets import check_targets
+from geoair.store.workspace import init_workspace
 
 STATIONS = gpd.GeoDataFrame(
     {"id": ["S01", "S02", "S03", "S04"],
@@ -176,8 +176,8 @@ ANNEX2 = """阳泉市 2020 年 10-12 月优良天数目标任务分解
 
 
 def test_annex_targets_wide_tables(tmp_path):
-    from geoair.targets import parse_annex_targets
-    from geoair.targets import read_ragged_grid as read_grid
+    from geoair.readings.annex_targets import parse_annex_targets
+    from geoair.readings.annex_targets import read_ragged_grid as read_grid
 
     path = tmp_path / "annex1.tsv"
     path.write_text(ANNEX1, encoding="utf-8")
@@ -327,7 +327,7 @@ def test_park_without_readings_says_which_park(daily):
 
 
 def test_unknown_park_in_the_link_is_refused(park_daily):
-    from geoair.indicators import IndicatorError
+    from geoair.errors import IndicatorError
 
     stations, parks = _park_city()
     with pytest.raises(IndicatorError, match=r"开发区 = P09.*e\.g\. P01, P02"):
@@ -335,7 +335,7 @@ def test_unknown_park_in_the_link_is_refused(park_daily):
 
 
 def test_county_indicators_include_the_park_unit(tmp_path, park_daily):
-    from geoair.indicators import indicator_table
+    from geoair.workflows.indicators import indicator_table
 
     stations, parks = _park_city()
     ws = init_workspace(tmp_path / "ws")

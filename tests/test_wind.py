@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoair import wind
-from geoair._errors import SchemaError
+from geoair.errors import SchemaError
+from geoair.sources import wind
+from geoair.sources.plots import polar_plots
 
 
 def _frame(ws, wd, value, start="2020-10-01 01:00"):
@@ -173,7 +174,7 @@ def test_polar_plots_write_png(tmp_path):
     n = 400
     frame = _frame(rng.weibull(2, n) * 3, rng.uniform(0, 360, n), rng.gamma(2, 20, n))
     marks = pd.DataFrame({"bearing_deg": [75.0], "name": ["某焦化厂"]})
-    path = wind.polar_plots(frame, tmp_path / "sub" / "S1.png", title="赛鱼站 PM2.5 2020-10",
+    path = polar_plots(frame, tmp_path / "sub" / "S1.png", title="赛鱼站 PM2.5 2020-10",
                             pollutant="PM2.5", marks=marks, dpi=50)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert list(path.parent.iterdir()) == [path]  # no temporary file left behind

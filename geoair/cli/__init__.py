@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from geoair._errors import GeoairError
+from geoair.errors import GeoairError
 
 
 class _Group(click.Group):

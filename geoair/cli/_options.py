@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from geoair.workspace import Workspace, open_workspace
+from geoair.store.workspace import Workspace, open_workspace
 
 workspace_option = click.option(
     "--workspace", "-w", "workspace_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -28,7 +28,7 @@ def write_out(frame: pd.DataFrame, out_path: Path | None, *, layer: str) -> None
     """Write ``frame`` to ``--out`` when given, and say where."""
     if out_path is None:
         return
-    from geoair.io import write_table
+    from geoair.io.writers import write_table
 
     write_table(frame, out_path, layer=layer)
     click.echo(f"wrote {out_path}")

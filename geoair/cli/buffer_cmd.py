@@ -34,7 +34,7 @@ def command(kind: str, distance_m: float, vertices: int | None, layer_name: str 
     geoair buffer stations --distance 1000
     geoair buffer heaps --distance 500 --out 矸石山500米.gpkg
     """
-    from geoair.buffers import buffer_layer, buffer_name
+    from geoair.roads.buffers import buffer_layer, buffer_name
 
     ws = get_workspace(workspace_dir)
     layer = KINDS[kind.lower()]

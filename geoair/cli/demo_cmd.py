@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from geoair.demo import run_demo
+from geoair.workflows.demo import run_demo
 
 
 @click.command("demo")

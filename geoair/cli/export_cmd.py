@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from geoair.cli._options import get_workspace, workspace_option
-from geoair.export import FORMATS
+from geoair.reports.export import FORMATS
 
 
 @click.command("export")
@@ -33,7 +33,7 @@ def command(kind: str, fmt: str | None, crs: str | None, encoding: str | None,
     """Write layer or table KIND of the workspace to a file: enterprises, gates, parks,
     gate_roads, park_scores, patrol_routes... (an unknown KIND gets the list of what the
     workspace holds)."""
-    from geoair.export import export_layer
+    from geoair.reports.export import export_layer
 
     ws = get_workspace(workspace_dir)
     settings = ws.settings["export"]

@@ -21,7 +21,7 @@ def command(month: str, county: str | None, out_dir: Path | None,
     """Write the month's 附件2 problem list and 附件3 supervision summary (seed 000), the
     weekly dispatch tables (seed 002) and the PM2.5-versus-target table (seed 004 annex 1)
     as Excel workbooks with the documents' headers."""
-    from geoair.forms import write_forms
+    from geoair.reports.forms import write_forms
 
     ws = get_workspace(workspace_dir)
     report = write_forms(ws, month=month, county=county, folder=out_dir)

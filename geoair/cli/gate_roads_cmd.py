@@ -36,7 +36,7 @@ def command(workspace_dir: Path | None, radius_m: float | None, roads_path: Path
     geoair gate-roads
     geoair gate-roads --radius 150 --roads shanxi-latest.osm.pbf --out 清扫任务.xlsx
     """
-    from geoair.gate_roads import describe, sweep_workspace
+    from geoair.workflows.gate_roads import describe, sweep_workspace
 
     ws = get_workspace(workspace_dir)
     plan = sweep_workspace(ws, radius_m=radius_m, roads_path=roads_path, coords=coords)

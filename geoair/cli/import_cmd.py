@@ -8,14 +8,14 @@ from pathlib import Path
 import click
 
 from geoair.cli._options import get_workspace, workspace_option
-from geoair.schema import KINDS
+from geoair.store.schema import KINDS
 
 # Kinds imported by other capabilities' own functions ("module:function"), each taking
 # (ws, path, *, encoding, sheet, coords, date, echo) and reporting through echo.
 EXTRA_KINDS: dict[str, str] = {
-    "readings": "geoair.readings:import_readings",
-    "dustfall": "geoair.readings:import_dustfall",
-    "targets_annex": "geoair.targets:import_annex_targets",
+    "readings": "geoair.readings.importing:import_readings",
+    "dustfall": "geoair.readings.importing:import_dustfall",
+    "targets_annex": "geoair.readings.annex_targets:import_annex_targets",
 }
 
 
@@ -52,10 +52,10 @@ def command(kind: str, file: Path, workspace_dir: Path | None, coords: str | Non
         function(ws, file, encoding=encoding, sheet=sheet, coords=coords, date=record_date,
                  echo=click.echo)
         return
-    from geoair.imports import import_file
+    from geoair.imports.pipeline import import_file
 
     if kind not in KINDS:
-        from geoair.schema import spec_for
+        from geoair.store.schema import spec_for
 
         spec_for(kind)  # raises with the list of kinds
     report = import_file(ws, kind, file, coords=coords, encoding=encoding, sheet=sheet,

@@ -30,7 +30,7 @@ def command(period: str, by: str, start: str | None, end: str | None,
     Writes station_daily (for the days chosen with --start/--end, else all) and
     BY_PERIOD (e.g. county_monthly) into the workspace.
     """
-    from geoair.indicators import TABLE_NAMES, indicator_table, station_daily
+    from geoair.workflows.indicators import TABLE_NAMES, indicator_table, station_daily
 
     for name, value in (("--start", start), ("--end", end)):
         if value is not None and not re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from geoair.workspace import init_workspace
+from geoair.store.workspace import init_workspace
 
 
 @click.command("init")

@@ -38,9 +38,10 @@ def command(workspace_dir: Path | None, month: str | None, layer_list: str | Non
     measure distances with 测距.
     """
     from geoair.maps.interactive import write_html
-    from geoair.maps.layers import collect_layers, read_frames
+    from geoair.maps.layers import collect_layers
+    from geoair.maps.model import read_frames
     from geoair.maps.static import write_png
-    from geoair.maps.workflow import default_path, default_title
+    from geoair.workflows.maps import default_path, default_title
 
     ws = get_workspace(workspace_dir)
     settings = dict(ws.settings["maps"])

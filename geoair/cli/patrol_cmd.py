@@ -37,7 +37,7 @@ def risk(workspace_dir: Path | None, day: str | None, county: str | None, top: i
     """Score every enterprise and heap, with the reasons (workspace layer risk_scores).
 
     Weights are in geoair.toml, [patrol.weights]."""
-    from geoair.patrol.workflow import workspace_risk
+    from geoair.workflows.patrol import workspace_risk
 
     ws = get_workspace(workspace_dir)
     scores = workspace_risk(ws, as_of=_day(day), history_before=True)
@@ -77,7 +77,7 @@ def plan(workspace_dir: Path | None, day: str | None, teams: int | None, stops: 
     Highest risk first; sites not visited for [patrol] coverage_days are forced in.
     Writes the layers patrol_stops, patrol_routes, risk_scores and patrol_history, and
     GPX and KML (field tablets), Excel (to print) and an HTML map."""
-    from geoair.patrol.workflow import describe_plan, workspace_plan
+    from geoair.workflows.patrol import describe_plan, workspace_plan
 
     ws = get_workspace(workspace_dir)
     result, _, files = workspace_plan(ws, date=_day(day), teams=teams, stops=stops,

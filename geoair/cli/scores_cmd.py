@@ -38,7 +38,7 @@ def assign(workspace_dir: Path | None, out_path: Path | None) -> None:
 
     Writes table site_assignment (the scores commands also refresh it).
     """
-    from geoair.assign import assignment_from_workspace
+    from geoair.workflows.scores import assignment_from_workspace
 
     ws = get_workspace(workspace_dir)
     table = assignment_from_workspace(ws)
@@ -53,8 +53,7 @@ def assign(workspace_dir: Path | None, out_path: Path | None) -> None:
 
 
 def _prepare(ws):
-    from geoair.assign import assignment_from_workspace
-    from geoair.scores import load_inputs
+    from geoair.workflows.scores import assignment_from_workspace, load_inputs
 
     assignment = assignment_from_workspace(ws)
     return assignment, load_inputs(ws, assignment=assignment)
@@ -70,7 +69,7 @@ def parks(workspace_dir: Path | None, month: str | None, out_path: Path | None) 
     With --out x.xlsx (or .csv) writes the ranking table of the monthly report with
     Chinese headers; with .gpkg/.geojson the full table with the park outlines.
     """
-    from geoair.scores import park_ranking_sheet, score_parks
+    from geoair.scores.parks import park_ranking_sheet, score_parks
 
     ws = get_workspace(workspace_dir)
     assignment, inputs = _prepare(ws)
@@ -108,7 +107,7 @@ def parks(workspace_dir: Path | None, month: str | None, out_path: Path | None) 
 def enterprises(workspace_dir: Path | None, month: str | None, benchmark: bool,
                 out_path: Path | None) -> None:
     """Score the enterprises for a month (table enterprise_scores)."""
-    from geoair.scores import enterprise_ranking_sheet, score_enterprises
+    from geoair.scores.enterprises import enterprise_ranking_sheet, score_enterprises
 
     ws = get_workspace(workspace_dir)
     assignment, inputs = _prepare(ws)

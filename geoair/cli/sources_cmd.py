@@ -35,7 +35,8 @@ _layers = click.option("--layers", default=None,
 
 
 def _near(ws, cfg):
-    from geoair.sources import near_sources, source_layers
+    from geoair.sources.near import near_sources
+    from geoair.workflows.sources import source_layers
 
     layers = cfg["layers"]
     if isinstance(layers, str):
@@ -82,7 +83,7 @@ def wind_command(station: str, pollutant: str | None, period: str, sectors: int 
                  out_path: Path | None) -> None:
     """Wind rose, pollution rose, CPF and wind regression of one station and period, as
     numbers and as a PNG of polar plots (outputs/sources/)."""
-    from geoair.sources import describe, station_wind_report
+    from geoair.workflows.sources import describe, station_wind_report
 
     ws = get_workspace(workspace_dir)
     cfg = _settings(ws, pollutant=pollutant, sectors=sectors, cpf_percentile=cpf_percentile)
@@ -137,7 +138,8 @@ def suspects_command(pollutant: str | None, periods: tuple[str, ...], freq: str 
     """Rank, for each station and period, the sources in range by how well their bearing
     matches the wind sectors of high hours, weighted by distance (workspace layers
     source_suspects and source_plots)."""
-    from geoair import sources
+    from geoair.sources.suspects import find_station, suspects
+    from geoair.workflows import sources
 
     ws = get_workspace(workspace_dir)
     cfg = _settings(ws, pollutant=pollutant, radius_m=radius_m, layers=layers, freq=freq)
@@ -145,7 +147,7 @@ def suspects_command(pollutant: str | None, periods: tuple[str, ...], freq: str 
     near = _near(ws, cfg)
     if station_names:
         stations = ws.read("stations")
-        ids = [str(sources.find_station(stations, s)["id"]) for s in station_names]
+        ids = [str(find_station(stations, s)["id"]) for s in station_names]
         near = near[near["station_id"].isin(ids)]
     if len(near) == 0:
         click.echo(f"no station has a source within {cfg['radius_m']:g} m: nothing to rank")
@@ -153,7 +155,7 @@ def suspects_command(pollutant: str | None, periods: tuple[str, ...], freq: str 
     frame = sources.load_wind(ws, pollutant=pollutant,
                               station_ids=list(near["station_id"].unique()),
                               periods=list(periods) or None)
-    ranked = sources.suspects(near, frame, pollutant=pollutant, periods=list(periods) or None,
+    ranked = suspects(near, frame, pollutant=pollutant, periods=list(periods) or None,
                               freq=str(cfg["freq"]), **sources.suspect_options(cfg))
     plots = None
     if plots_wanted:
@@ -194,8 +196,8 @@ def _keep_other_stations(ws, name: str, new: pd.DataFrame, only_some: bool) -> p
 
 
 def _write_sheets(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
-    from geoair._errors import OutputError
-    from geoair.io import atomic_path
+    from geoair.errors import OutputError
+    from geoair.io.writers import atomic_path
 
     if path.suffix.lower() != ".xlsx":
         raise OutputError(f"--out {path}: the wind tables are several sheets; give an .xlsx "

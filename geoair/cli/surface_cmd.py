@@ -29,7 +29,7 @@ def command(pollutant: str, period: str, method: str, cell_m: float | None,
     or dustfall) over the counties to a GeoTIFF, with mean/min/max per county and park
     (workspace layer surface_zones)."""
     from geoair.cli._options import write_out
-    from geoair.surface import ZONES_LAYER, make_surface
+    from geoair.reports.surface import ZONES_LAYER, make_surface
 
     ws = get_workspace(workspace_dir)
     surface, path, zones = make_surface(ws, pollutant, period=period, cell_m=cell_m,

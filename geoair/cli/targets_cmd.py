@@ -27,7 +27,7 @@ def check(months: tuple[str, ...], spans: tuple[str, ...], workspace_dir: Path |
     """Compare PM2.5 and good days (and any other metric in the targets table) per station,
     county and city with their targets, and dustfall with the limit in geoair.toml:
     actual, target, difference, met or not, and validity. Writes targets_check."""
-    from geoair.targets import check_workspace
+    from geoair.workflows.targets import check_workspace
 
     for value in months:
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):

@@ -10,14 +10,4 @@ drawn, classes, popups), :mod:`.styles` (colours and legend labels),
 :mod:`.interactive` (HTML), :mod:`.static` (PNG).
 """
 
-from __future__ import annotations
-
-from geoair.maps.interactive import render_html, write_html
-from geoair.maps.layers import LAYER_TITLES, MapDataError, MapLayer, collect_layers, read_frames
-from geoair.maps.static import write_png
-from geoair.maps.workflow import default_title, demo_step, write_map
-
-__all__ = [
-    "LAYER_TITLES", "MapDataError", "MapLayer", "collect_layers", "default_title", "demo_step",
-    "read_frames", "render_html", "write_html", "write_map", "write_png",
-]
+__all__ = ["layers", "model", "monitoring", "styles", "interactive", "static"]

@@ -45,10 +45,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoair._errors import ConfigError, OutputError
-from geoair.crs import shift_geometries
-from geoair.io import atomic_path
-from geoair.maps.layers import MapLayer
+from geoair.errors import ConfigError, OutputError
+from geoair.io.crs import shift_geometries
+from geoair.io.writers import atomic_path
+from geoair.maps.model import MapLayer
 from geoair.maps.styles import BIG_FACTOR, POINT_RADIUS_PX
 
 log = logging.getLogger(__name__)
@@ -346,7 +346,7 @@ def _bounds(layers: Sequence[MapLayer], *, shift: bool) -> list[list[float]]:
     minx, miny = boxes[:, 0].min(), boxes[:, 1].min()
     maxx, maxy = boxes[:, 2].max(), boxes[:, 3].max()
     if shift:
-        from geoair.crs import wgs84_to_gcj02
+        from geoair.io.crs import wgs84_to_gcj02
 
         (minx, maxx), (miny, maxy) = wgs84_to_gcj02([minx, maxx], [miny, maxy])
     return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
@@ -370,7 +370,7 @@ def render_html(layers: Sequence[MapLayer], *, title: str = "geoair 地图",
     str
         The HTML text; it loads nothing from the network except basemap tiles.
     """
-    from geoair.config import DEFAULTS
+    from geoair.store.settings import DEFAULTS
 
     opts = dict(DEFAULTS["maps"]) | dict(settings or {})
     tiles, active = _tile_options(opts["tiles"], opts["tianditu_key"])

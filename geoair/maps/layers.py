@@ -25,16 +25,15 @@ import pandas as pd
 import shapely
 from pyproj import Geod
 
+from geoair.errors import MapDataError
 from geoair.maps import styles
-from geoair.maps.model import (  # noqa: F401 - MapLayer, Mode, SubTable re-exported
+from geoair.maps.model import (
     _ITEM_LABELS,
     DETAIL_LAYERS,
     DETAIL_MAX,
     DETAIL_MIN_ZOOM,
     GROUPS,
     LAYER_TITLES,
-    SOURCE_NAMES,
-    MapDataError,
     MapLayer,
     Mode,
     SubTable,
@@ -50,11 +49,10 @@ from geoair.maps.model import (  # noqa: F401 - MapLayer, Mode, SubTable re-expo
     _representative_points,
     _simplify,
     _yes_no,
-    read_frames,
 )
 from geoair.maps.monitoring import _patrol, _stations, _suspects
 from geoair.maps.styles import StyleClass
-from geoair.schema import CHECKLIST_ITEMS
+from geoair.store.schema import CHECKLIST_ITEMS
 
 log = logging.getLogger(__name__)
 
@@ -462,7 +460,7 @@ def collect_layers(frames: Mapping[str, pd.DataFrame], *, month: str | None = No
     MapDataError
         A name in ``layers`` is unknown, a month is malformed, or nothing can be drawn.
     """
-    from geoair.config import DEFAULTS
+    from geoair.store.settings import DEFAULTS
 
     opts = dict(DEFAULTS["maps"]) | dict(settings or {})
     if month is not None:

@@ -15,10 +15,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geoair._errors import GeoairError
-from geoair.crs import metric_crs_for
+from geoair.io.crs import metric_crs_for
 from geoair.maps.styles import StyleClass
-from geoair.schema import CHECKLIST_ITEMS, INSPECTIONS
+from geoair.store.schema import CHECKLIST_ITEMS, INSPECTIONS
 
 SOURCE_NAMES = (
     "counties", "parks", "park_scores", "gate_buffers", "gate_roads", "gangue_heaps",
@@ -70,8 +69,6 @@ DETAIL_MAX = 5000
 DETAIL_MIN_ZOOM = 13
 
 
-class MapDataError(GeoairError, ValueError):
-    """The workspace's layers cannot be put on a map as they are."""
 
 
 @dataclass

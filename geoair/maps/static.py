@@ -18,10 +18,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
-from geoair._errors import OutputError
-from geoair.crs import metric_crs
-from geoair.io import atomic_path
-from geoair.maps.layers import MapLayer
+from geoair.errors import FontMissingError, OutputError
+from geoair.io.crs import metric_crs
+from geoair.io.writers import atomic_path
+from geoair.maps.model import MapLayer
 from geoair.maps.styles import BIG_FACTOR, POINT_RADIUS_PX
 
 log = logging.getLogger(__name__)
@@ -32,8 +32,6 @@ CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Noto Ser
              "PingFang SC")
 
 
-class FontMissingError(OutputError):
-    """No font that can draw Chinese characters is installed."""
 
 
 def cjk_font() -> str:

@@ -11,19 +11,4 @@ Three steps, each a module of pure functions over (Geo)DataFrames:
   printing (Excel) and as an offline HTML map.
 """
 
-from __future__ import annotations
-
-from geoair.patrol.plan import PatrolPlan, plan_patrol, resolve_start
-from geoair.patrol.risk import risk_scores, site_table
-from geoair.patrol.routing import RoadGraph, build_road_graph, solve_routes
-
-__all__ = [
-    "PatrolPlan",
-    "RoadGraph",
-    "build_road_graph",
-    "plan_patrol",
-    "resolve_start",
-    "risk_scores",
-    "site_table",
-    "solve_routes",
-]
+__all__ = ["risk", "plan", "road_graph", "routing", "export"]

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
-from geoair.io import atomic_path
+from geoair.io.writers import atomic_path
 
 if TYPE_CHECKING:
     from geoair.patrol.plan import PatrolPlan
@@ -227,7 +227,8 @@ def write_map(plan: PatrolPlan, path: Path | str, *,
               counties: gpd.GeoDataFrame | None = None,
               settings: Mapping[str, Any] | None = None) -> Path:
     """Write the offline HTML map of the plan (routes, numbered stops, county outlines)."""
-    from geoair.maps import collect_layers, write_html
+    from geoair.maps.interactive import write_html
+    from geoair.maps.layers import collect_layers
 
     start = gpd.GeoDataFrame(
         {"team": ["起点"], "stop": [0], "name": [plan.start.name], "reasons": ["出发和返回地点"],

@@ -31,22 +31,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoair._errors import GeoairError, SchemaError
-from geoair.crs import WGS84, in_china, metric_crs
+from geoair.errors import PlanError, SchemaError
+from geoair.io.crs import WGS84, in_china, metric_crs
 from geoair.patrol.risk import KIND_ZH, default_patrol_settings
-from geoair.patrol.routing import (
-    build_road_graph,
-    road_distances,
-    route_length,
-    solve_routes,
-    straight_distances,
-)
+from geoair.patrol.road_graph import build_road_graph, road_distances, straight_distances
+from geoair.patrol.routing import route_length, solve_routes
 
 log = logging.getLogger(__name__)
 
 
-class PlanError(GeoairError, ValueError):
-    """A patrol plan cannot be made as asked (start, county, teams, stops)."""
 
 
 @dataclass

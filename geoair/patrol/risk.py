@@ -39,10 +39,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geoair._errors import SchemaError
-from geoair.config import DEFAULTS
-from geoair.crs import WGS84, require_wgs84
-from geoair.schema import CHECKLIST_ITEMS
+from geoair.errors import SchemaError
+from geoair.io.crs import WGS84, require_wgs84
+from geoair.store.schema import CHECKLIST_ITEMS
+from geoair.store.settings import DEFAULTS
 
 log = logging.getLogger(__name__)
 

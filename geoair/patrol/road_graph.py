@@ -27,8 +27,8 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-from geoair._errors import SchemaError
-from geoair.crs import metric_crs_for
+from geoair.errors import SchemaError
+from geoair.io.crs import metric_crs_for
 
 log = logging.getLogger(__name__)
 

@@ -21,11 +21,6 @@ import logging
 import numpy as np
 from numpy.typing import NDArray
 
-from geoair.patrol.road_graph import RoadGraph as RoadGraph  # re-exported: distances
-from geoair.patrol.road_graph import build_road_graph as build_road_graph
-from geoair.patrol.road_graph import road_distances as road_distances
-from geoair.patrol.road_graph import straight_distances as straight_distances
-
 log = logging.getLogger(__name__)
 
 Array = NDArray[np.float64]

@@ -1,0 +1,68 @@
+"""Exceptions raised by geoair.
+
+Every exception subclasses both :class:`GeoairError` and a built-in, so callers can
+catch either. Messages say what is wrong, why, and what to do, in words a bureau
+clerk understands; the command line prints them as they are.
+"""
+
+from __future__ import annotations
+
+
+class GeoairError(Exception):
+    """Base class of every error geoair raises on purpose."""
+
+
+class InputFileError(GeoairError, ValueError):
+    """A file cannot be read at all (missing, wrong format, wrong encoding, empty)."""
+
+
+class SchemaError(GeoairError, ValueError):
+    """A table lacks what its kind requires (a required column, a known header)."""
+
+
+class CRSError(GeoairError, ValueError):
+    """Coordinates whose reference system is missing, unknown or mixed up."""
+
+
+class WorkspaceError(GeoairError, RuntimeError):
+    """The workspace is missing, locked, damaged or lacks a needed layer."""
+
+
+class ConfigError(GeoairError, ValueError):
+    """``geoair.toml`` holds an unknown key or a value of the wrong type."""
+
+
+class OutputError(GeoairError, OSError):
+    """A result cannot be written where the user asked."""
+
+
+class TargetError(GeoairError, ValueError):
+    """Targets that cannot be checked as given."""
+
+
+class UnknownPollutant(GeoairError, KeyError):
+    """A pollutant or averaging time that HJ 633-2012 has no breakpoints for."""
+
+
+class IndicatorError(GeoairError, ValueError):
+    """Inputs that indicators cannot be computed from."""
+
+
+class PlanError(GeoairError, ValueError):
+    """A patrol plan cannot be made as asked (start, county, teams, stops)."""
+
+
+class MapDataError(GeoairError, ValueError):
+    """The workspace's layers cannot be put on a map as they are."""
+
+
+class FontMissingError(OutputError):
+    """No font that can draw Chinese characters is installed."""
+
+
+class SurfaceError(GeoairError, ValueError):
+    """A surface cannot be made from the data at hand."""
+
+
+class FormError(GeoairError, ValueError):
+    """A form cannot be filled from the data at hand."""

@@ -1,0 +1,242 @@
+"""Read users' files into raw frames, and write result frames to files, atomically.
+
+Reading knows formats and encodings, not schemas: :func:`read_vector` gives a
+GeoDataFrame with the file's own CRS; :func:`read_grid` gives a table file (CSV,
+Excel) as a grid of cells with no header chosen yet, because the documents' forms
+have titles above and multi-row merged headers. :mod:`geoair.imports` finds the
+header and validates. A file that cannot be read raises :class:`InputFileError` with a
+Chinese sentence, then the same in English (``中文。 / English.``).
+
+Writing (:func:`write_table`) picks the format from the extension and writes to a
+temporary file beside the target, then renames it, so a failure never leaves a
+half-written file.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import struct
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from geoair.errors import InputFileError
+
+log = logging.getLogger(__name__)
+
+VECTOR_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".kml", ".zip", ".fgb", ".pbf", ".osm"}
+TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
+PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
+
+
+def file_kind(path: Path) -> str:
+    """``vector``, ``table`` or ``parquet``, from the file's extension."""
+    suffix = path.suffix.lower()
+    if suffix in VECTOR_SUFFIXES:
+        return "vector"
+    if suffix in TABLE_SUFFIXES:
+        return "table"
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    raise InputFileError(
+        f"{path.name}：geoair 不能读取{f'“{suffix}”' if suffix else '没有扩展名的'}文件，请另存为 "
+        "Excel（.xlsx）、CSV、GeoPackage、Shapefile（.shp 或压缩包）、GeoJSON 或 KML。 / "
+        f"{path.name}: geoair does not read '{suffix or 'files without an extension'}' files. "
+        "Save it as Excel (.xlsx), CSV, GeoPackage, Shapefile (.shp or zipped), GeoJSON or KML."
+    )
+
+
+def _check_exists(path: Path) -> None:
+    if not path.exists():
+        raise InputFileError(f"文件 {path} 不存在，请检查文件名和文件夹。 / {path} does not "
+                             "exist. Check the name and folder.")
+    if path.is_dir():
+        raise InputFileError(f"{path} 是文件夹，不是文件，请选择其中要导入的文件。 / {path} is "
+                             "a folder, not a file.")
+    if path.stat().st_size == 0:
+        raise InputFileError(f"文件 {path.name} 是空的（0字节），请从原系统重新导出。 / "
+                             f"{path.name} is empty (0 bytes). Export it again from its source.")
+
+
+# --- encodings ----------------------------------------------------------------------
+
+def detect_encoding(data: bytes) -> str:
+    """The text encoding of ``data``: UTF-8 (with or without BOM) or GB18030 (GBK's superset).
+
+    UTF-8 is tried strictly first because GBK bytes are almost never valid UTF-8;
+    then GB18030; then charset-normalizer's best guess.
+
+    Raises
+    ------
+    InputFileError
+        No encoding decodes the bytes.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        data.decode("gb18030")
+        return "gb18030"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise InputFileError("无法识别文件的文字编码，请另存为 UTF-8（Excel 中选“CSV UTF-8”），"
+                             "或加 --encoding gbk。 / The file's text encoding cannot be "
+                             "recognised. Save it as UTF-8 (in Excel: CSV UTF-8) or give "
+                             "--encoding gbk.")
+    return best.encoding
+
+
+def decode(data: bytes, encoding: str | None, *, name: str) -> str:
+    """Decode file bytes with the given encoding, or the detected one."""
+    chosen = encoding or detect_encoding(data)
+    if chosen.lower().replace("-", "") in {"gbk", "gb2312"}:
+        chosen = "gb18030"  # a strict superset: never worse, and decodes rare characters
+    try:
+        return data.decode(chosen)
+    except (UnicodeDecodeError, LookupError) as exc:
+        hint = ("leave --encoding out and geoair will recognise it" if encoding
+                else "give --encoding gbk or --encoding utf-8")
+        hint_zh = ("去掉 --encoding，geoair 会自动识别" if encoding
+                   else "加 --encoding gbk 或 --encoding utf-8")
+        raise InputFileError(f"{name} 不能按 {chosen} 编码读取，请换一种编码：{hint_zh}。 / "
+                             f"{name} is not readable as {chosen} text "
+                             f"({exc.__class__.__name__}). Try another encoding: {hint}."
+                             ) from None
+
+
+def _dbf_encoding(shp: Path, encoding: str | None) -> str | None:
+    """For a Shapefile without a .cpg file, tell UTF-8 from GBK by decoding the .dbf records."""
+    if encoding:
+        return encoding
+    cpg = shp.with_suffix(".cpg")
+    if cpg.exists() or shp.with_suffix(".CPG").exists():
+        return None  # GDAL reads the .cpg
+    dbf = next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()), None)
+    if dbf is None:
+        return None
+    data = dbf.read_bytes()
+    header_len = struct.unpack("<H", data[8:10])[0] if len(data) >= 10 else 0
+    return detect_encoding(data[header_len:]).replace("utf-8-sig", "utf-8")
+
+
+# --- reading ------------------------------------------------------------------------
+
+def read_vector(path: Path | str, *, layer: str | None = None,
+                encoding: str | None = None) -> gpd.GeoDataFrame:
+    """Read a GeoPackage, Shapefile (plain or zipped), GeoJSON or KML as it is.
+
+    Parameters
+    ----------
+    path : path
+        The file.
+    layer : str, optional
+        Layer of a multi-layer file; KML folders are read and stacked when omitted.
+    encoding : str, optional
+        Text encoding of a Shapefile's attributes (default: the .cpg, else detected).
+
+    Returns
+    -------
+    GeoDataFrame
+        With the file's CRS (possibly None) and a ``source_row`` column (1-based).
+    """
+    path = Path(path)
+    _check_exists(path)
+    suffix = path.suffix.lower()
+    kwargs: dict = {}
+    if suffix == ".shp":
+        chosen = _dbf_encoding(path, encoding)
+        if chosen:
+            kwargs["encoding"] = chosen
+    elif encoding:
+        kwargs["encoding"] = encoding
+    try:
+        layers = [str(row[0]) for row in pyogrio.list_layers(path)]
+        if layer is None and suffix == ".kml" and len(layers) > 1:
+            parts = [pyogrio.read_dataframe(path, layer=name, **kwargs) for name in layers]
+            frame = pd.concat([p for p in parts if len(p)], ignore_index=True)
+            frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=parts[0].crs)
+        else:
+            if layer is not None and layer not in layers:
+                raise InputFileError(f"{path.name} 中没有图层“{layer}”，现有图层："
+                                     f"{'、'.join(layers)}。 / {path.name} has no layer "
+                                     f"{layer!r}; it has: {', '.join(layers)}.")
+            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True, **kwargs)
+    except pyogrio.errors.DataSourceError as exc:
+        raise InputFileError(f"{path.name} 不能作为地图图层打开。文件是否完整？Shapefile 需要 "
+                             ".shp、.shx、.dbf 三个文件放在一起。 / "
+                             f"{path.name} cannot be opened as a map layer ({exc}). Is it "
+                             "complete? A Shapefile needs its .shp, .shx and .dbf together."
+                             ) from None
+    except pyogrio.errors.DataLayerError as exc:
+        raise InputFileError(f"{path.name} 的图层读取出错，请在 QGIS 中打开检查后重新导出。 / "
+                             f"{path.name}: {exc}.") from None
+    frame = frame.reset_index(drop=True)
+    frame["source_row"] = range(1, len(frame) + 1)
+    return frame
+
+
+_NOT_EXCEL = ("{name} 不能作为 Excel 工作簿读取，请在 Excel 中打开后另存为 .xlsx。 / {name} "
+              "cannot be read as an Excel workbook ({exc}). Open it in Excel and save it "
+              "again as .xlsx.")
+
+
+def read_grid(path: Path | str, *, encoding: str | None = None,
+              sheet: str | int | None = None) -> pd.DataFrame:
+    """Read a CSV or Excel file as a grid of cells (no header chosen, nothing converted).
+
+    Returns
+    -------
+    DataFrame
+        Columns 0..n-1, index = the 1-based row number in the file (as Excel shows it).
+    """
+    path = Path(path)
+    _check_exists(path)
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm", ".xls"}:
+        try:
+            grid = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None,
+                                 dtype=object)
+        except ValueError as exc:
+            if "worksheet" not in str(exc).lower():  # not an Excel file after all
+                raise InputFileError(_NOT_EXCEL.format(name=path.name, exc=exc)) from None
+            raise InputFileError(f"{path.name} 中找不到这个工作表，请用 --sheet 写明工作表名称。"
+                                 f" / {path.name}: {exc}. Name a sheet with --sheet.") from None
+        except Exception as exc:  # zip/xml errors of a file that is not really Excel
+            raise InputFileError(_NOT_EXCEL.format(name=path.name, exc=exc)) from None
+    else:
+        text = decode(path.read_bytes(), encoding, name=path.name)
+        sep = "\t" if suffix == ".tsv" or (text.count("\t") > text.count(",")) else ","
+        try:
+            grid = pd.read_csv(io.StringIO(text), header=None, dtype=str, sep=sep,
+                               keep_default_na=False, skip_blank_lines=False)
+        except pd.errors.ParserError as exc:
+            raise InputFileError(f"{path.name} 不是格式正确的 CSV 文件，请在 Excel 中打开后另存为"
+                                 f" CSV。 / {path.name} is not a well-formed CSV file ({exc})."
+                                 ) from None
+    grid.index = range(1, len(grid) + 1)
+    grid = grid.dropna(how="all")
+    grid = grid[~grid.map(lambda v: v is None or str(v).strip() == "").all(axis=1)]
+    if grid.empty:
+        raise InputFileError(f"{path.name} 中没有数据行，请检查是否选对了文件（以及用 --sheet "
+                             f"选对了工作表）。 / {path.name} has no rows. Check that you chose "
+                             "the right file (and the right sheet, with --sheet).")
+    return grid
+
+
+# --- writing ------------------------------------------------------------------------
+
+
+
+
+

@@ -1,0 +1,243 @@
+"""Air quality index by HJ 633-2012, 环境空气质量指数（AQI）技术规定（试行）.
+
+The individual index of a pollutant (IAQI, 空气质量分指数) is a linear interpolation
+between the breakpoints of Table 1 of HJ 633-2012; the AQI is the maximum IAQI; the
+category (类别) follows Table 2; the primary pollutant (首要污染物) is the pollutant
+with the highest IAQI, named only when AQI > 50 (HJ 633 §5.2/§5.3).
+
+Rules kept to the letter (HJ 633-2012, Table 1 and its notes):
+
+* Daily AQI (日报) uses the 24-hour means of SO2, NO2, PM10, PM2.5 and CO, the daily
+  maximum 1-hour O3 and the daily maximum 8-hour O3. The 1-hour limits of SO2, NO2
+  and CO are for the hourly (实时报) index only (note 1).
+* SO2 1-hour concentrations above 800 µg/m³ have no 1-hour IAQI; the 24-hour IAQI is
+  used instead (note 2): :func:`iaqi` returns NaN for them.
+* O3 8-hour concentrations above 800 µg/m³ have no 8-hour IAQI; the 1-hour O3 IAQI
+  is used (note 3): :func:`iaqi` returns NaN, and :func:`daily_aqi` then relies on
+  the 1-hour O3 value, which it always includes.
+* Rounding: HJ 633-2012 §4 (空气质量指数计算方法) says the IAQI and AQI results are
+  rounded *up* to a whole number (“全部进位取整数，不保留小数”). IAQI is therefore
+  ``ceil`` of the interpolated value; a value that lands on a whole number within
+  floating-point noise (50.0000000001) is treated as that whole number.
+* Concentrations above the top breakpoint (PM2.5 > 500 µg/m³, ...) are “off the
+  chart” (爆表): their IAQI is reported as 500, the top of the scale.
+
+Concentrations are in µg/m³, CO in mg/m³. Daily concentrations should first be
+rounded as HJ 663-2013 reports them (:func:`report_round`: whole µg/m³, CO to one
+decimal), as :mod:`geoair.indicators` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from geoair.errors import UnknownPollutant
+
+ArrayLike = np.ndarray | pd.Series | list[float] | float
+
+#: IAQI values of the breakpoints (Table 1, first row).
+IAQI_STEPS = (0, 50, 100, 150, 200, 300, 400, 500)
+
+#: Breakpoints of HJ 633-2012 Table 1, keyed by (pollutant, averaging time).
+#: µg/m³; CO in mg/m³. SO2 1h and O3 8h stop at 800 (notes 2 and 3).
+BREAKPOINTS: dict[tuple[str, str], tuple[float, ...]] = {
+    ("SO2", "24h"): (0, 50, 150, 475, 800, 1600, 2100, 2620),
+    ("SO2", "1h"): (0, 150, 500, 650, 800),
+    ("NO2", "24h"): (0, 40, 80, 180, 280, 565, 750, 940),
+    ("NO2", "1h"): (0, 100, 200, 700, 1200, 2340, 3090, 3840),
+    ("PM10", "24h"): (0, 50, 150, 250, 350, 420, 500, 600),
+    ("PM2.5", "24h"): (0, 35, 75, 115, 150, 250, 350, 500),
+    ("CO", "24h"): (0, 2, 4, 14, 24, 36, 48, 60),
+    ("CO", "1h"): (0, 5, 10, 35, 60, 90, 120, 150),
+    ("O3", "1h"): (0, 160, 200, 300, 400, 800, 1000, 1200),
+    ("O3", "8h"): (0, 100, 160, 215, 265, 800),
+}
+# Above the last breakpoint of these the standard computes no IAQI (notes 2 and 3).
+_NOT_COMPUTED_ABOVE = {("SO2", "1h"), ("O3", "8h")}
+
+#: The inputs of the daily AQI: column name -> (pollutant, averaging time).
+DAILY_INPUTS: dict[str, tuple[str, str]] = {
+    "SO2": ("SO2", "24h"),
+    "NO2": ("NO2", "24h"),
+    "PM10": ("PM10", "24h"),
+    "PM2.5": ("PM2.5", "24h"),
+    "CO": ("CO", "24h"),
+    "O3_1h_max": ("O3", "1h"),
+    "O3_8h_max": ("O3", "8h"),
+}
+# The name reported as primary pollutant for each input (HJ 633 names O3 for both).
+_PRIMARY_NAME = {"O3_1h_max": "O3_1h", "O3_8h_max": "O3_8h"}
+
+#: HJ 633-2012 Table 2: upper AQI bound, level, category.
+CATEGORIES: tuple[tuple[int, str, str], ...] = (
+    (50, "一级", "优"),
+    (100, "二级", "良"),
+    (150, "三级", "轻度污染"),
+    (200, "四级", "中度污染"),
+    (300, "五级", "重度污染"),
+    (10**9, "六级", "严重污染"),
+)
+
+#: Decimal places of reported concentrations (HJ 663-2013): CO one, the rest none.
+REPORT_DECIMALS = {"PM2.5": 0, "PM10": 0, "SO2": 0, "NO2": 0, "O3": 0, "CO": 1}
+
+
+
+
+def _ceil_whole(values: np.ndarray) -> np.ndarray:
+    # Round to 9 decimals first so that 50.000000000001 (floating-point noise) is 50.
+    return np.ceil(np.round(values, 9))
+
+
+def iaqi(concentration: ArrayLike, pollutant: str, *, averaging: str = "24h") -> np.ndarray:
+    """Individual air quality index (IAQI) of concentrations, HJ 633-2012 formula (1).
+
+    ``IAQI = (IAQI_hi − IAQI_lo) / (BP_hi − BP_lo) × (C − BP_lo) + IAQI_lo``, rounded up
+    to a whole number.
+
+    Parameters
+    ----------
+    concentration : array-like of float
+        µg/m³ (CO: mg/m³). NaN gives NaN.
+    pollutant : str
+        ``SO2``, ``NO2``, ``PM10``, ``PM2.5``, ``CO`` or ``O3``.
+    averaging : str
+        ``24h``, ``1h`` or ``8h`` (O3 only); see :data:`BREAKPOINTS`.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        Whole numbers 0-500; NaN for missing or negative values and for SO2 1-h
+        above 800 and O3 8-h above 800 µg/m³, which the standard does not index.
+
+    Examples
+    --------
+    >>> iaqi([35, 36, 75], "PM2.5").tolist()
+    [50.0, 52.0, 100.0]
+    """
+    key = (pollutant, averaging)
+    if key not in BREAKPOINTS:
+        known = ", ".join(f"{p} {a}" for p, a in BREAKPOINTS)
+        raise UnknownPollutant(f"HJ 633-2012 has no breakpoints for {pollutant} {averaging}. "
+                               f"Known: {known}.")
+    bps = np.asarray(BREAKPOINTS[key], dtype=float)
+    steps = np.asarray(IAQI_STEPS[: len(bps)], dtype=float)
+    c = np.asarray(concentration, dtype=float)
+    out = np.interp(c, bps, steps)  # piecewise linear: formula (1) on each segment
+    out = _ceil_whole(out)
+    above = c > bps[-1]
+    out = np.where(above, np.nan if key in _NOT_COMPUTED_ABOVE else 500.0, out)
+    return np.where(np.isnan(c) | (c < 0), np.nan, out)
+
+
+
+def category(aqi_values: ArrayLike) -> np.ndarray:
+    """Category (类别) of AQI values: 优, 良, 轻度污染, 中度污染, 重度污染, 严重污染.
+
+    Parameters
+    ----------
+    aqi_values : array-like of float
+        Whole-number AQI; NaN gives None.
+
+    Returns
+    -------
+    numpy.ndarray of object
+    """
+    a = np.asarray(aqi_values, dtype=float)
+    bounds = np.array([upper for upper, _, _ in CATEGORIES], dtype=float)
+    names = np.array([name for _, _, name in CATEGORIES], dtype=object)
+    index = np.searchsorted(bounds, a, side="left")
+    out = names[np.clip(index, 0, len(names) - 1)]
+    return np.where(np.isnan(a), None, out)
+
+
+def _category_codes(aqi_values: np.ndarray) -> pd.Categorical:
+    bounds = np.array([upper for upper, _, _ in CATEGORIES], dtype=float)
+    names = [name for _, _, name in CATEGORIES]
+    codes = np.clip(np.searchsorted(bounds, aqi_values, side="left"), 0, len(names) - 1)
+    return pd.Categorical.from_codes(np.where(np.isnan(aqi_values), -1, codes), categories=names)
+
+
+def _combinations(mask: np.ndarray, labels: list[str]) -> pd.Categorical:
+    """Bit masks over ``labels`` as comma-joined names (0: missing)."""
+    codes, inverse = np.unique(mask, return_inverse=True)
+    names = [",".join(label for j, label in enumerate(labels) if code >> j & 1)
+             for code in codes]
+    categories = [name for name in names if name]
+    lookup = np.array([categories.index(name) if name else -1 for name in names],
+                      dtype=np.int64)
+    return pd.Categorical.from_codes(lookup[inverse.ravel()], categories=categories)
+
+
+def report_round(values: pd.Series | np.ndarray, pollutant: str) -> np.ndarray:
+    """Round concentrations as HJ 663-2013 reports them: whole µg/m³, CO to 0.1 mg/m³.
+
+    Rounding is half-to-even (GB/T 8170 四舍六入五成双), after removing float noise.
+    """
+    decimals = REPORT_DECIMALS.get(pollutant, 1)
+    v = np.round(np.asarray(values, dtype=float), 9)
+    return np.round(v, decimals)
+
+
+def daily_aqi(daily: pd.DataFrame, *, columns: Mapping[str, tuple[str, str]] | None = None
+              ) -> pd.DataFrame:
+    """Daily AQI, category and primary pollutant from daily concentrations.
+
+    Parameters
+    ----------
+    daily : DataFrame
+        One row per station and day, with some of the columns of :data:`DAILY_INPUTS`:
+        ``SO2``, ``NO2``, ``PM10``, ``PM2.5``, ``CO`` (24-h means), ``O3_1h_max`` and
+        ``O3_8h_max``; NaN where a value is missing or invalid.
+    columns : mapping, optional
+        Other column names -> (pollutant, averaging), replacing the defaults.
+
+    Returns
+    -------
+    DataFrame
+        On ``daily``'s index: ``iaqi_<column>`` for each input, ``aqi`` (max IAQI, NaN
+        if none), ``category``, ``primary_pollutant`` (the pollutant(s) with the
+        highest IAQI, joined by ``,`` on ties, when AQI > 50; else None),
+        ``exceeding_pollutants`` (超标污染物: those with IAQI > 100, or None).
+        ``daily`` is not modified.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"PM2.5": [80.0], "PM10": [100.0], "O3_8h_max": [90.0]})
+    >>> daily_aqi(d)[["aqi", "category", "primary_pollutant"]].iloc[0].tolist()
+    [107.0, '轻度污染', 'PM2.5']
+    """
+    inputs = dict(columns or DAILY_INPUTS)
+    present = [name for name in inputs if name in daily.columns]
+    out = pd.DataFrame(index=daily.index)
+    for name in present:
+        pollutant, averaging = inputs[name]
+        out[f"iaqi_{name}"] = iaqi(daily[name].to_numpy(dtype=float), pollutant,
+                                   averaging=averaging)
+    if not present:
+        out["aqi"] = np.nan
+        out["category"] = None
+        out["primary_pollutant"] = None
+        return out
+    matrix = out[[f"iaqi_{name}" for name in present]].to_numpy(dtype=float)
+    has_any = ~np.isnan(matrix).all(axis=1)
+    filled = np.where(np.isnan(matrix), -1.0, matrix)
+    aqi_values = np.where(has_any, filled.max(axis=1), np.nan)
+    out["aqi"] = aqi_values
+    out["category"] = _category_codes(aqi_values)
+    labels = [_PRIMARY_NAME.get(name, name) for name in present]
+    # Ties name every pollutant at the maximum, in order: a bit per pollutant, then one
+    # label per distinct combination, as a categorical (fast on millions of rows).
+    top = np.zeros(len(out), dtype=np.int64)
+    over = np.zeros(len(out), dtype=np.int64)
+    for j in range(len(labels)):
+        top |= (filled[:, j] == aqi_values).astype(np.int64) << j
+        over |= (filled[:, j] > 100).astype(np.int64) << j
+    top = np.where(np.isnan(aqi_values) | (aqi_values <= 50), 0, top)
+    out["primary_pollutant"] = _combinations(top, labels)
+    # 超标污染物 (HJ 633 §4.3): every pollutant whose IAQI is above 100.
+    out["exceeding_pollutants"] = _combinations(over, labels)
+    return out

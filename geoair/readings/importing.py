@@ -1,0 +1,158 @@
+"""Station readings: import, validation, the Parquet store, loading.
+
+Hourly readings are stored in the workspace as Parquet, long form, partitioned by
+year and month (``readings/hourly/year=2020/month=11/data.parquet``), so DuckDB reads
+one month of a province without touching the rest (hive partitioning). The month is
+that of the day each hour belongs to (the hour labelled 2020-11-01 00:00 ends October
+31 and is stored with October), so a day never spans two files; within a file rows
+are sorted by pollutant, station and time. Columns:
+
+``station_id`` (str, = stations.id), ``time`` (China Standard Time, naive, labelled by
+the END of the hour), ``pollutant`` (PM2.5 PM10 SO2 NO2 CO O3 WS WD), ``value``
+(µg/m³; CO mg/m³; WS m/s; WD degrees the wind comes FROM).
+
+Monthly dustfall is one file, ``readings/dustfall.parquet``: ``station_id``,
+``month`` ("2020-11"), ``dustfall_t_km2`` (t/(km²·month)).
+
+Importing accepts long tables (station, time, pollutant, value) and wide ones (one
+column per pollutant: 站点名称, 时间, PM2.5, PM10, SO2, NO2, CO, O3, 风速, 风向), CSV
+(UTF-8 or GBK), Excel or Parquet. Every value is checked and a bad one goes to
+``rejects/`` with its row number and the reason; nothing is guessed silently:
+
+* units: a header that names a unit (``CO(μg/m³)``, ``PM2.5(mg/m³)``) is converted
+  and the conversion reported; an unlabelled CO value above
+  ``[readings] co_max_mg_m3`` looks like µg/m³ and is rejected with that reason;
+* negative values, values above the physical limits in ``[readings]``, wind
+  directions outside 0-360°;
+* a station-hour given twice with different values (both rejected), or twice with
+  the same value (kept once);
+* a station that is not in the workspace's ``stations`` layer;
+* a time that is not on the hour or cannot be read.
+
+The reasons (``原因``) and notes are short Chinese sentences for the clerk; errors about
+the whole file give a Chinese sentence, then the same in English.
+
+Re-importing a station-hour that is already stored replaces it (a corrected file
+wins). Each month's partition is rewritten atomically.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from geoair.errors import InputFileError, WorkspaceError
+from geoair.io.headers import locate_header
+from geoair.io.readers import decode, file_kind, read_grid
+from geoair.io.writers import write_table
+from geoair.readings.parse import (
+    _DUSTFALL_FIELDS,
+    _FIELDS,
+    POLLUTANT_HEADERS,
+    parse_dustfall,
+    parse_hourly,
+)
+from geoair.readings.store import Echo, dustfall_path, hourly_dir, store_dustfall, store_hourly
+from geoair.store.workspace import Workspace
+
+
+def _read_cells(path: Path, vocabulary: dict[str, tuple[str, ...]], *,
+                encoding: str | None, sheet: str | None) -> pd.DataFrame:
+    """The file as text cells with its header row as column names; index = file row."""
+    kind = file_kind(path)
+    if kind == "parquet":
+        frame = pd.read_parquet(path)
+        frame.index = pd.RangeIndex(2, len(frame) + 2)
+        return frame
+    if kind != "table":
+        raise InputFileError(f"{path.name}：监测数据应为 CSV、Excel 或 Parquet 表格，不是地图"
+                             "图层，请从监测平台导出表格。 / "
+                             f"{path.name}: readings come as CSV, Excel or Parquet tables, "
+                             "not map layers. Export the table from the monitoring platform.")
+    if path.suffix.lower() in {".csv", ".txt", ".tsv"}:
+        # Readings files are long: find the header in the first lines, then let the
+        # C parser read the rest (read_grid's cell-by-cell checks are too slow here).
+        if not path.exists() or path.stat().st_size == 0:
+            read_grid(path, encoding=encoding)  # raises the usual clear error
+        text = decode(path.read_bytes(), encoding, name=path.name)
+        head = "\n".join(text.splitlines()[:25])
+        sep = "\t" if head.count("\t") > head.count(",") else ","
+        grid = pd.read_csv(io.StringIO(head), header=None, dtype=str, sep=sep,
+                           keep_default_na=False, names=range(200), engine="python")
+        grid = grid.dropna(axis=1, how="all")
+        grid.index = range(1, len(grid) + 1)
+        block = locate_header(grid, vocabulary)
+        frame = pd.read_csv(io.StringIO(text), header=None, skiprows=block.last_row, dtype=str,
+                            sep=sep, keep_default_na=False)
+        labels = [block.label(c) for c in range(frame.shape[1])]
+        frame.columns = labels
+        frame.index = range(block.last_row + 1, block.last_row + 1 + len(frame))
+        return frame
+    grid = read_grid(path, encoding=encoding, sheet=sheet)
+    block = locate_header(grid, vocabulary)
+    body = grid.loc[grid.index > block.last_row]
+    return body.set_axis([block.label(c) for c in range(grid.shape[1])], axis=1)
+
+
+def _stations(ws: Workspace) -> pd.DataFrame:
+    if not ws.has("stations"):
+        raise WorkspaceError("监测数据属于站点，而工作区里还没有站点，请先导入站点：geoair "
+                             "import stations FILE。 / Readings belong to stations, and this "
+                             "workspace has none yet. Import them first: geoair import "
+                             "stations FILE.")
+    return ws.read("stations")
+
+
+def _write_rejects(ws: Workspace, kind: str, path: Path, rejects: pd.DataFrame) -> Path | None:
+    target = ws.rejects_dir / f"{kind}-{path.stem}.csv"
+    if rejects.empty:
+        target.unlink(missing_ok=True)
+        return None
+    write_table(rejects, target)
+    return target
+
+
+def import_readings(ws: Workspace, path: Path | str, *, encoding: str | None = None,
+                    sheet: str | None = None, coords: str | None = None, date: str | None = None,
+                    echo: Echo = print) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``geoair import readings FILE``: check hourly readings and store them.
+
+    ``coords`` and ``date`` are part of the import signature and unused here.
+
+    Returns
+    -------
+    (stored, rejects) : DataFrames
+    """
+    path = Path(path)
+    vocab = {**_FIELDS, **{f"p:{p}": h for p, h in POLLUTANT_HEADERS.items()}}
+    cells = _read_cells(path, vocab, encoding=encoding, sheet=sheet)
+    good, rejects, notes = parse_hourly(cells, _stations(ws), settings=ws.settings)
+    written = store_hourly(ws, good)
+    where = _write_rejects(ws, "readings", path, rejects)
+    for note in notes:
+        echo(f"  note: {note}")
+    span = (f" ({good['time'].min():%Y-%m-%d %H:%M} .. {good['time'].max():%Y-%m-%d %H:%M}, "
+            f"{good['station_id'].nunique()} stations)") if len(good) else ""
+    echo(f"readings: {written} hourly values stored in {hourly_dir(ws)}{span}")
+    if where is not None:
+        echo(f"  {len(rejects)} values rejected -> {where} (row numbers and reasons)")
+    if written:
+        echo("  next: geoair indicators --period month (daily AQI and monthly values)")
+    return good, rejects
+
+
+def import_dustfall(ws: Workspace, path: Path | str, *, encoding: str | None = None,
+                    sheet: str | None = None, coords: str | None = None, date: str | None = None,
+                    echo: Echo = print) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``geoair import dustfall FILE``: check monthly dustfall and store it."""
+    path = Path(path)
+    cells = _read_cells(path, _DUSTFALL_FIELDS, encoding=encoding, sheet=sheet)
+    good, rejects = parse_dustfall(cells, _stations(ws), settings=ws.settings)
+    written = store_dustfall(ws, good)
+    where = _write_rejects(ws, "dustfall", path, rejects)
+    echo(f"dustfall: {written} station-months stored in {dustfall_path(ws)}")
+    if where is not None:
+        echo(f"  {len(rejects)} rows rejected -> {where} (row numbers and reasons)")
+    return good, rejects

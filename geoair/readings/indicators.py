@@ -1,0 +1,507 @@
+"""Readings to indicators: daily, 8-hour, monthly, quarterly and annual values with validity.
+
+The rules are those of GB 3095-2012 §8 (Table 4, 数据统计的有效性规定) and HJ 663-2013
+(环境空气质量评价技术规范（试行）):
+
+* **Day** (24-hour mean of SO2, NO2, PM10, PM2.5, CO): at least 20 hourly values.
+  Hours are labelled by the END of the hour (Chinese station convention), so a
+  calendar day D holds the values labelled D 01:00 ... D+1 00:00.
+* **O3 daily maximum 1-hour**: the highest hourly value, with at least 20 hourly
+  values that day (geoair applies the daily rule; HJ 663 names no other).
+* **O3 daily maximum 8-hour** (日最大8小时滑动平均): 8-hour means ending at 08:00 ...
+  24:00 of the day (17 windows, each of the day's own hours); a window needs at least
+  6 hourly values; the daily maximum needs at least 14 valid windows, or is valid
+  anyway when it exceeds the class-II 8-hour limit (160 µg/m³), HJ 663-2013 Table 2.
+* **Month**: at least 27 valid daily values (25 in February). **Year**: at least 324.
+  **Quarter**: the standards set no count; geoair requires the sum of its months'
+  minimums (81, or 79 for a quarter with February), so a quarter is valid when it has
+  as many valid days as three valid months would.
+* Percentiles (CO 95th of daily means, O3 90th of daily maximum 8-hour means) by
+  HJ 663-2013 Appendix A: on the ascending series X(1..n), position k = 1 + (n−1)·p,
+  X(s) + (X(s+1) − X(s))·(k − s) with s the whole part of k (:func:`percentile_hj663`).
+* Daily values are rounded as reported (whole µg/m³, CO to 0.1 mg/m³) and every
+  period statistic is computed from the reported daily values, as a clerk would
+  from the published daily table.
+* An invalid value is NaN in the value column, with the count of valid hours or
+  days beside it and a ``validity`` text saying which are short; it is never
+  averaged silently.
+* **County and park** values: per day, the mean of the valid daily values of the
+  stations that belong to it (as city values are formed from station values in
+  HJ 663 and the monthly ranking rules); its period values follow from those daily
+  values with the same rules. A county day is valid when one station is. Which
+  stations belong to which county, park or unit is :mod:`geoair.membership`'s work.
+
+The heavy group-bys run in DuckDB, over a pandas frame or over the Parquet store
+(hive-partitioned by year and month) without loading it: :func:`daily_values`
+accepts either. The same SQL runs on a distributed engine (README, "Readings and
+indicators").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from geoair.errors import IndicatorError
+from geoair.readings.aqi import REPORT_DECIMALS, daily_aqi
+
+log = logging.getLogger(__name__)
+
+#: Pollutants whose daily value is the 24-hour mean.
+MEAN_POLLUTANTS = ("PM2.5", "PM10", "SO2", "NO2", "CO")
+#: Columns of a daily table that carry pollutant values.
+DAILY_COLUMNS = ("PM2.5", "PM10", "SO2", "NO2", "CO", "O3_1h_max", "O3_8h_max")
+#: Class-II limits of the composite index (DESIGN §4; GB 3095-2012 Table 1).
+COMPOSITE_LIMITS = {"SO2": 60.0, "NO2": 40.0, "PM10": 70.0, "PM2.5": 35.0,
+                    "CO_p95": 4.0, "O3_8h_p90": 160.0}
+PERIODS = ("day", "month", "quarter", "year")
+
+
+
+
+
+
+# --- rules ----------------------------------------------------------------------------
+
+def percentile_hj663(values: Sequence[float] | np.ndarray, p: float) -> float:
+    """The p-th percentile as HJ 663-2013 Appendix A defines it.
+
+    Parameters
+    ----------
+    values : sequence of float
+        The daily values (NaN ignored).
+    p : float
+        0-1, e.g. 0.95 for CO, 0.90 for O3.
+
+    Returns
+    -------
+    float
+        NaN for an empty series.
+
+    Examples
+    --------
+    Ten values 1..10, p = 0.9: k = 1 + 9 × 0.9 = 9.1, X(9) + 0.1 × (X(10) − X(9)) = 9.1.
+
+    >>> percentile_hj663(list(range(1, 11)), 0.9)
+    9.1
+    """
+    x = np.sort(np.asarray(values, dtype=float))
+    x = x[~np.isnan(x)]
+    if len(x) == 0:
+        return float("nan")
+    k = 1 + (len(x) - 1) * p
+    s = int(np.floor(k))
+    if s >= len(x):
+        return float(x[-1])
+    return float(round(x[s - 1] + (x[s] - x[s - 1]) * (k - s), 9))
+
+
+def min_days(period: str, label: str) -> int:
+    """Valid daily values a period needs: month 27 (February 25), year 324, quarter sum.
+
+    Parameters
+    ----------
+    period : str
+        ``month``, ``quarter``, ``year`` or ``span`` (a range of months "2020-10/2020-12").
+    label : str
+        The period label: ``2020-02``, ``2020-Q1``, ``2020``, ``2020-10/2020-12``.
+    """
+    if period == "year":
+        return 324
+    if period == "month":
+        return 25 if label[5:7] == "02" else 27
+    if period == "quarter":
+        q = int(label[-1])
+        return 79 if q == 1 else 81
+    if period == "span":
+        start, end = label.split("/")
+        months = pd.period_range(start, end, freq="M")
+        return sum(25 if m.month == 2 else 27 for m in months)
+    raise IndicatorError(f"Unknown period {period!r}; choose one of {', '.join(PERIODS)}.")
+
+
+# --- engine ---------------------------------------------------------------------------
+
+def connect(*, threads: int | None = None, memory_limit: str | None = None
+            ) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection (in memory) for indicator queries."""
+    con = duckdb.connect()
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+    return con
+
+
+def _register_source(con: duckdb.DuckDBPyConnection, source: pd.DataFrame | str | Path,
+                     name: str = "src") -> None:
+    if isinstance(source, pd.DataFrame):
+        missing = {"station_id", "time", "pollutant", "value"} - set(source.columns)
+        if missing:
+            raise IndicatorError(f"Hourly readings lack the column(s) {', '.join(sorted(missing))}"
+                                 "; they need station_id, time, pollutant, value (long form).")
+        frame = source[["station_id", "time", "pollutant", "value"]]
+        con.register(f"{name}_df", frame)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT station_id::VARCHAR AS "
+                    f"station_id, time::TIMESTAMP AS time, pollutant::VARCHAR AS pollutant, "
+                    f"value::DOUBLE AS value FROM {name}_df")
+    else:
+        path = str(source).replace("'", "''")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT station_id, time, pollutant, "
+                    f"value FROM read_parquet('{path}', hive_partitioning = true)")
+
+
+def _month_sources(hourly: pd.DataFrame | str | Path) -> list[pd.DataFrame | str]:
+    """One source per ``year=Y/month=M`` partition of a Parquet store, else the source."""
+    if isinstance(hourly, pd.DataFrame):
+        return [hourly]
+    import glob as globbing
+
+    files = sorted(globbing.glob(str(hourly)))
+    if not files:
+        raise IndicatorError(f"No readings files match {hourly}. Import readings first "
+                             "(geoair import readings FILE).")
+    folders = sorted({str(Path(f).parent) for f in files},
+                     key=lambda d: (_partition_key(d) is None, _partition_key(d) or (0, 0)))
+    if len(folders) == 1 or any(_partition_key(d) is None for d in folders):
+        return [str(hourly)]
+    return [str(Path(d) / "*.parquet") for d in folders]
+
+
+def _partition_key(folder: str) -> tuple[int, int] | None:
+    import re
+
+    match = re.search(r"year=(\d+)[/\\]month=(\d+)$", folder)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _round_sql(expr: str, decimals: int) -> str:
+    # Round to 6 decimals first so that float noise (45.4999999999) does not decide a half.
+    return f"round_even(round({expr}, 6), {decimals})"
+
+
+def daily_sql(*, min_hours: int = 20, min_hours_8h: int = 6, min_windows_8h: int = 14,
+              o3_8h_limit: float = 160.0, where: str = "") -> str:
+    """The SQL that turns long hourly readings (view ``src``) into the daily table.
+
+    Exposed so that the same statement can run on another SQL engine (Spark SQL,
+    ...); it uses ``round_even``, ``list_avg``, ``list_count`` and ``list_max`` of
+    DuckDB, which have one-line equivalents elsewhere.
+    """
+    extra = f"AND ({where})" if where else ""
+    # Day number and hour label 1..24 from the end-of-hour label, in integer arithmetic
+    # (cheaper than timestamp functions over 1e8 rows): the hour ending at D+1 00:00 is
+    # hour 24 of day D. One aggregation per pollutant: the store is sorted pollutant
+    # first, so each reads only its own row groups, and each hash table holds one
+    # pollutant's station-days.
+    us_hour = 3_600_000_000
+
+    def rows(pollutant: str) -> str:
+        return (f"SELECT station_id, (epoch_us(time) - {us_hour}) // {24 * us_hour} AS d, "
+                f"CAST(((epoch_us(time) - {us_hour}) // {us_hour}) % 24 + 1 AS INTEGER) AS hr, "
+                f"value FROM src WHERE pollutant = '{pollutant}' AND value IS NOT NULL {extra}")
+
+    ctes, joins, cols = [], [], []
+    for p in MEAN_POLLUTANTS:
+        q = p.replace(".", "")
+        ctes.append(f"p_{q} AS (SELECT station_id, d, avg(value) AS mean, count(*) AS n "
+                    f"FROM ({rows(p)}) GROUP BY station_id, d)")
+        joins.append(f"LEFT JOIN p_{q} USING (station_id, d)")
+        cols.append(f"CASE WHEN p_{q}.n >= {min_hours} THEN "
+                    f"{_round_sql(f'p_{q}.mean', REPORT_DECIMALS[p])} END AS \"{p}\"")
+        cols.append(f"coalesce(p_{q}.n, 0) AS n_{q}")
+    hours = ", ".join(f"max(CASE WHEN hr = {h} THEN value END) AS h{h}" for h in range(1, 25))
+    ctes.append(f"o3 AS (SELECT station_id, d, max(value) AS maxv, count(*) AS n, {hours} "
+                f"FROM ({rows('O3')}) GROUP BY station_id, d)")
+    # 8-hour windows ending at hours 8..24: sums and counts of the values present.
+    sums = []
+    for end in range(8, 25):
+        members = range(end - 7, end + 1)
+        sums.append(" + ".join(f"coalesce(h{h}, 0)" for h in members) + f" AS s{end}")
+        sums.append(" + ".join(f"(h{h} IS NOT NULL)::INTEGER" for h in members) + f" AS c{end}")
+    means = ", ".join(f"CASE WHEN c{e} >= {min_hours_8h} THEN s{e} / c{e} END"
+                      for e in range(8, 25))
+    ctes.append(f"o3_sums AS (SELECT station_id, d, maxv, n, {', '.join(sums)} FROM o3)")
+    ctes.append(f"o3_8h AS (SELECT station_id, d, maxv, n, list_max(w) AS m8, list_count(w) AS nw "
+                f"FROM (SELECT station_id, d, maxv, n, [{means}] AS w FROM o3_sums))")
+    keys = " UNION ".join(f"SELECT station_id, d FROM p_{p.replace('.', '')}"
+                          for p in MEAN_POLLUTANTS) + " UNION SELECT station_id, d FROM o3_8h"
+    ctes.append(f"days AS ({keys})")
+    cols.append(f"CASE WHEN o3_8h.n >= {min_hours} THEN {_round_sql('o3_8h.maxv', 0)} END "
+                "AS O3_1h_max")
+    cols.append("coalesce(o3_8h.n, 0) AS n_O3_1h")
+    m8 = _round_sql("o3_8h.m8", 0)
+    cols.append(f"CASE WHEN o3_8h.nw >= {min_windows_8h} OR {m8} > {o3_8h_limit} THEN {m8} END "
+                "AS O3_8h_max")
+    cols.append("coalesce(o3_8h.nw, 0) AS n_O3_8h")
+    sep = ",\n  "
+    return f"""
+WITH {sep.join(ctes)}
+SELECT days.station_id, DATE '1970-01-01' + CAST(days.d AS INTEGER) AS date,
+  {sep.join(cols)}
+FROM days {" ".join(joins)} LEFT JOIN o3_8h USING (station_id, d)
+ORDER BY days.station_id, date
+"""
+
+
+#: Count columns of the daily table and what they count.
+COUNT_COLUMNS = {"PM2.5": "n_PM25", "PM10": "n_PM10", "SO2": "n_SO2", "NO2": "n_NO2",
+                 "CO": "n_CO", "O3_1h_max": "n_O3_1h", "O3_8h_max": "n_O3_8h"}
+
+
+def daily_values(hourly: pd.DataFrame | str | Path, *, min_hours: int = 20,
+                 min_hours_8h: int = 6, min_windows_8h: int = 14, o3_8h_limit: float = 160.0,
+                 con: duckdb.DuckDBPyConnection | None = None, where: str = ""
+                 ) -> pd.DataFrame:
+    """Daily values per station with validity, and the daily AQI (HJ 633-2012).
+
+    Parameters
+    ----------
+    hourly : DataFrame or path
+        Long hourly readings (``station_id, time, pollutant, value``; time labelled by
+        the end of the hour, China Standard Time) or a Parquet glob of them
+        (``readings/hourly/**/*.parquet``), read by DuckDB without loading it whole.
+    min_hours, min_hours_8h, min_windows_8h, o3_8h_limit
+        The validity rules (defaults: GB 3095-2012 / HJ 663-2013, see module notes).
+    con : duckdb connection, optional
+        Reuse a connection (and its thread and memory settings).
+    where : str, optional
+        An SQL condition on ``src`` columns, e.g. a time range, for Parquet sources.
+
+    Returns
+    -------
+    DataFrame
+        One row per station and day (month by month, each by station and date):
+        ``station_id``, ``date``; the daily values
+        ``PM2.5 PM10 SO2 NO2 CO O3_1h_max O3_8h_max`` (NaN when invalid); the counts
+        ``n_PM25 ... n_O3_8h`` (valid hours, or valid 8-hour windows); ``aqi``,
+        ``category``, ``primary_pollutant``; ``validity`` ("valid" or the inputs that
+        are short, with their counts).
+    """
+    own = con is None
+    con = con or connect()
+    sql = daily_sql(min_hours=min_hours, min_hours_8h=min_hours_8h,
+                    min_windows_8h=min_windows_8h, o3_8h_limit=o3_8h_limit, where=where)
+    try:
+        parts = []
+        # A store partitioned by the month of each hour's day (geoair.readings) is done
+        # one month at a time: smaller hash tables, bounded memory, same result.
+        sources = _month_sources(hourly)
+        for source in sources:
+            _register_source(con, source)
+            parts.append(con.execute(sql).df())
+        if len(parts) > 1 and pd.concat([p[["station_id", "date"]] for p in parts]).duplicated(
+                ).any():
+            # A day spread over two partitions (a store not written by geoair.readings):
+            # do it in one query instead.
+            log.warning("some days span two readings partitions; computing in one pass")
+            _register_source(con, hourly)
+            parts = [con.execute(sql).df()]
+    finally:
+        if own:
+            con.close()
+    # Rows come month by month, each month by station and date (sorting a national
+    # year again would cost more than the months themselves).
+    daily = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    daily["date"] = pd.to_datetime(daily["date"])
+    return _with_aqi(daily, min_hours=min_hours, min_windows_8h=min_windows_8h)
+
+
+def _validity_text(frame: pd.DataFrame, *, min_hours: int, min_windows_8h: int) -> np.ndarray:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    present = [c for c in COUNT_COLUMNS if c in frame.columns]
+    bad = frame[present].isna().to_numpy()
+    text = np.full(len(frame), "valid", dtype=object)
+    rows = np.flatnonzero(bad.any(axis=1))
+    if len(rows):
+        counts = frame[[COUNT_COLUMNS[c] for c in present]].fillna(0).to_numpy(dtype=np.int64)
+        pieces = []
+        for j, column in enumerate(present):
+            need, unit = ((min_windows_8h, "windows") if column == "O3_8h_max"
+                          else (min_hours, "h"))
+            piece = pc.binary_join_element_wise(
+                column, pc.cast(pa.array(counts[rows, j]), pa.string()), f"/{need} {unit}", " ")
+            piece = pc.replace_substring(piece, f" /{need}", f"/{need}")
+            pieces.append(pc.if_else(pa.array(bad[rows, j]), piece, pa.nulls(len(rows),
+                                                                             pa.string())))
+        joined = pc.binary_join_element_wise(*pieces, "; ", null_handling="skip")
+        text[rows] = pc.binary_join_element_wise("invalid:", joined, " ").to_numpy(
+            zero_copy_only=False)
+    return text
+
+
+def _with_aqi(daily: pd.DataFrame, *, min_hours: int = 20, min_windows_8h: int = 14
+              ) -> pd.DataFrame:
+    out = daily.copy()
+    aqi = daily_aqi(out)
+    out["aqi"] = aqi["aqi"]
+    out["category"] = aqi["category"]
+    out["primary_pollutant"] = aqi["primary_pollutant"]
+    out["exceeding_pollutants"] = aqi["exceeding_pollutants"]
+    out["validity"] = _validity_text(out, min_hours=min_hours, min_windows_8h=min_windows_8h)
+    return out
+
+
+# --- groups of stations ---------------------------------------------------------------
+
+def group_daily(daily: pd.DataFrame, membership: pd.DataFrame, *, group: str) -> pd.DataFrame:
+    """Daily values of counties or parks: per day, the mean of their stations' valid values.
+
+    Parameters
+    ----------
+    daily : DataFrame
+        Station daily table (:func:`daily_values`).
+    membership : DataFrame
+        ``station_id`` and the ``group`` column (a station may be in several groups).
+    group : str
+        Name of the group column, e.g. ``county`` or ``park``.
+
+    Returns
+    -------
+    DataFrame
+        ``group``, ``date``, the daily value columns (rounded as reported), counts
+        ``n_<column>`` = stations with a valid value, ``n_stations``, and the daily
+        AQI, category and primary pollutant from those values.
+    """
+    members = membership[["station_id", group]].dropna().drop_duplicates()
+    joined = daily.drop(columns=[group], errors="ignore").merge(members, on="station_id",
+                                                                   how="inner")
+    values = [c for c in DAILY_COLUMNS if c in joined.columns]
+    grouped = joined.groupby([group, "date"], sort=True)
+    means = grouped[values].mean()
+    counts = grouped[values].count().add_prefix("n_")
+    out = means.join(counts)
+    out["n_stations"] = grouped.size()
+    out = out.reset_index()
+    for column in values:
+        pollutant = "O3" if column.startswith("O3") else column
+        out[column] = np.round(np.round(out[column].to_numpy(dtype=float), 9),
+                               REPORT_DECIMALS[pollutant])
+    aqi = daily_aqi(out)
+    out["aqi"] = aqi["aqi"]
+    out["category"] = aqi["category"]
+    out["primary_pollutant"] = aqi["primary_pollutant"]
+    out["exceeding_pollutants"] = aqi["exceeding_pollutants"]
+    short = [c for c in values if out[c].isna().any()]
+    text = np.full(len(out), "valid", dtype=object)
+    for column in short:
+        text = np.where(out[column].isna(),
+                        np.where(text == "valid", f"invalid: {column} no valid station",
+                                 text + f"; {column} no valid station"), text)
+    out["validity"] = text
+    return out
+
+
+# --- periods --------------------------------------------------------------------------
+
+def _period_label(dates: pd.Series, period: str) -> pd.Series:
+    if period == "month":
+        return dates.dt.strftime("%Y-%m")
+    if period == "quarter":
+        return dates.dt.year.astype(str) + "-Q" + dates.dt.quarter.astype(str)
+    if period == "year":
+        return dates.dt.year.astype(str)
+    raise IndicatorError(f"Unknown period {period!r}; choose month, quarter or year.")
+
+
+def period_values(daily: pd.DataFrame, *, key: str = "station_id", period: str = "month",
+                  span: str | None = None, con: duckdb.DuckDBPyConnection | None = None
+                  ) -> pd.DataFrame:
+    """Monthly, quarterly, annual (or any span of months) values with validity.
+
+    Parameters
+    ----------
+    daily : DataFrame
+        A daily table (:func:`daily_values` or :func:`group_daily`).
+    key : str
+        The column that names the station or group (``station_id``, ``county``, ``park``).
+    period : str
+        ``month``, ``quarter`` or ``year``; ignored when ``span`` is given.
+    span : str, optional
+        A range of months ``"2020-10/2020-12"`` treated as one period (the campaign
+        periods of the targets, seed 004 附件1 "均 10-12 月").
+
+    Returns
+    -------
+    DataFrame
+        ``key``, ``period``; per pollutant the mean of valid daily values (``PM2.5``,
+        ``PM10``, ``SO2``, ``NO2``; whole µg/m³), ``CO_p95`` (mg/m³, 0.1) and
+        ``O3_8h_p90`` (µg/m³), NaN when there are too few valid days; ``days_<x>``
+        the count of valid daily values; ``min_days``; ``composite_index`` (only when
+        all six are valid); ``good_days`` (AQI ≤ 100) and ``aqi_days`` (days with an
+        AQI); ``validity``.
+    """
+    frame = daily.copy()
+    if span is not None:
+        start, end = span.split("/")
+        lo = pd.Timestamp(start + "-01")
+        hi = pd.Timestamp(end + "-01") + pd.offsets.MonthEnd(0)
+        frame = frame[(frame["date"] >= lo) & (frame["date"] <= hi)]
+        frame["period"] = span
+        kind = "span"
+    else:
+        if period not in ("month", "quarter", "year"):
+            raise IndicatorError(f"Unknown period {period!r}; choose month, quarter or year.")
+        frame["period"] = _period_label(frame["date"], period)
+        kind = period
+    own = con is None
+    con = con or connect()
+    try:
+        con.register("daily_df", frame[[key, "period", *DAILY_COLUMNS, "aqi"]])
+        stats = con.execute(f"""
+            SELECT "{key}", period,
+              avg("PM2.5") AS "PM2.5", count("PM2.5") AS "days_PM2.5",
+              avg("PM10") AS "PM10", count("PM10") AS "days_PM10",
+              avg("SO2") AS "SO2", count("SO2") AS "days_SO2",
+              avg("NO2") AS "NO2", count("NO2") AS "days_NO2",
+              quantile_cont("CO", 0.95) AS "CO_p95", count("CO") AS "days_CO",
+              quantile_cont("O3_8h_max", 0.90) AS "O3_8h_p90", count("O3_8h_max") AS "days_O3",
+              count(*) FILTER (WHERE aqi <= 100) AS good_days, count(aqi) AS aqi_days
+            FROM daily_df GROUP BY ALL ORDER BY "{key}", period""").df()
+    finally:
+        con.unregister("daily_df")
+        if own:
+            con.close()
+    return _finish_periods(stats, kind)
+
+
+_STATS = {"PM2.5": ("days_PM2.5", 0), "PM10": ("days_PM10", 0), "SO2": ("days_SO2", 0),
+          "NO2": ("days_NO2", 0), "CO_p95": ("days_CO", 1), "O3_8h_p90": ("days_O3", 0)}
+
+
+def _finish_periods(stats: pd.DataFrame, kind: str) -> pd.DataFrame:
+    out = stats.copy()
+    need = {label: min_days(kind, label) for label in out["period"].unique()}
+    out["min_days"] = out["period"].map(need).astype("int64")
+    text = np.full(len(out), "", dtype=object)
+    for column, (days, decimals) in _STATS.items():
+        out[days] = out[days].astype("int64")
+        short = (out[days] < out["min_days"]).to_numpy()
+        values = np.round(np.round(out[column].to_numpy(dtype=float), 9), decimals)
+        out[column] = np.where(short, np.nan, values)
+        piece = column + " " + out[days].astype(str).to_numpy(dtype=object) + "/" + out[
+            "min_days"].astype(str).to_numpy(dtype=object) + " days"
+        text = np.where(short, np.where(text == "", piece, text + "; " + piece), text)
+    ratio = sum(out[c] / limit for c, limit in COMPOSITE_LIMITS.items())
+    out["composite_index"] = np.round(ratio.to_numpy(dtype=float), 2)
+    out["good_days"] = out["good_days"].astype("int64")
+    out["aqi_days"] = out["aqi_days"].astype("int64")
+    out["validity"] = np.where(text == "", "valid", "invalid: " + text)
+    return out
+
+
+# --- workspace ------------------------------------------------------------------------
+
+
+
+
+
+
+

@@ -1,0 +1,272 @@
+"""Station readings: import, validation, the Parquet store, loading.
+
+Hourly readings are stored in the workspace as Parquet, long form, partitioned by
+year and month (``readings/hourly/year=2020/month=11/data.parquet``), so DuckDB reads
+one month of a province without touching the rest (hive partitioning). The month is
+that of the day each hour belongs to (the hour labelled 2020-11-01 00:00 ends October
+31 and is stored with October), so a day never spans two files; within a file rows
+are sorted by pollutant, station and time. Columns:
+
+``station_id`` (str, = stations.id), ``time`` (China Standard Time, naive, labelled by
+the END of the hour), ``pollutant`` (PM2.5 PM10 SO2 NO2 CO O3 WS WD), ``value``
+(µg/m³; CO mg/m³; WS m/s; WD degrees the wind comes FROM).
+
+Monthly dustfall is one file, ``readings/dustfall.parquet``: ``station_id``,
+``month`` ("2020-11"), ``dustfall_t_km2`` (t/(km²·month)).
+
+Importing accepts long tables (station, time, pollutant, value) and wide ones (one
+column per pollutant: 站点名称, 时间, PM2.5, PM10, SO2, NO2, CO, O3, 风速, 风向), CSV
+(UTF-8 or GBK), Excel or Parquet. Every value is checked and a bad one goes to
+``rejects/`` with its row number and the reason; nothing is guessed silently:
+
+* units: a header that names a unit (``CO(μg/m³)``, ``PM2.5(mg/m³)``) is converted
+  and the conversion reported; an unlabelled CO value above
+  ``[readings] co_max_mg_m3`` looks like µg/m³ and is rejected with that reason;
+* negative values, values above the physical limits in ``[readings]``, wind
+  directions outside 0-360°;
+* a station-hour given twice with different values (both rejected), or twice with
+  the same value (kept once);
+* a station that is not in the workspace's ``stations`` layer;
+* a time that is not on the hour or cannot be read.
+
+The reasons (``原因``) and notes are short Chinese sentences for the clerk; errors about
+the whole file give a Chinese sentence, then the same in English.
+
+Re-importing a station-hour that is already stored replaces it (a corrected file
+wins). Each month's partition is rewritten atomically.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from geoair.errors import WorkspaceError
+from geoair.store.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+POLLUTANTS = ("PM2.5", "PM10", "SO2", "NO2", "CO", "O3", "WS", "WD")
+UNITS = {"PM2.5": "µg/m³", "PM10": "µg/m³", "SO2": "µg/m³", "NO2": "µg/m³", "O3": "µg/m³",
+         "CO": "mg/m³", "WS": "m/s", "WD": "°"}
+HOURLY_COLUMNS = ("station_id", "time", "pollutant", "value")
+DUSTFALL_COLUMNS = ("station_id", "month", "dustfall_t_km2")
+
+
+Echo = Callable[[str], None]
+
+
+# --- reading files --------------------------------------------------------------------
+
+
+
+
+
+
+
+
+
+
+
+
+
+# --- validation -----------------------------------------------------------------------
+
+
+
+
+
+
+
+# --- the store ------------------------------------------------------------------------
+
+def hourly_dir(ws: Workspace) -> Path:
+    return ws.readings_dir / "hourly"
+
+
+def hourly_glob(ws: Workspace) -> str:
+    """The Parquet glob of the hourly store, for DuckDB (hive-partitioned)."""
+    return str(hourly_dir(ws) / "year=*" / "month=*" / "*.parquet")
+
+
+def dustfall_path(ws: Workspace) -> Path:
+    return ws.readings_dir / "dustfall.parquet"
+
+
+def _atomic_parquet(frame: pd.DataFrame, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=target.parent)
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def store_hourly(ws: Workspace, readings: pd.DataFrame) -> int:
+    """Merge long hourly readings into the store; stored station-hours are replaced.
+
+    Returns
+    -------
+    int
+        Number of rows written (new and replaced).
+    """
+    if readings.empty:
+        return 0
+    frame = readings[list(HOURLY_COLUMNS)].copy()
+    frame["time"] = pd.to_datetime(frame["time"]).astype("datetime64[us]")
+    frame["value"] = frame["value"].astype("float64")
+    # Partitioned by the month of the day each hour belongs to (the hour ending at
+    # 2020-11-01 00:00 is the last of October 31): a day never spans two files.
+    day_of = frame["time"] - pd.Timedelta(hours=1)
+    years = day_of.dt.year
+    months = day_of.dt.month
+    for (year, month), part in frame.groupby([years, months], sort=True):
+        target = hourly_dir(ws) / f"year={year}" / f"month={month}" / "data.parquet"
+        if target.exists():
+            old = pd.read_parquet(target)
+            old["time"] = old["time"].astype("datetime64[us]")
+            keys = pd.MultiIndex.from_frame(part[["station_id", "time", "pollutant"]])
+            old_keys = pd.MultiIndex.from_frame(old[["station_id", "time", "pollutant"]])
+            part = pd.concat([old[~old_keys.isin(keys)], part], ignore_index=True)
+        # Pollutant-major: a query on one pollutant reads only its row groups.
+        part = part.sort_values(["pollutant", "station_id", "time"]).reset_index(drop=True)
+        _atomic_parquet(part, target)
+    return len(frame)
+
+
+def has_hourly(ws: Workspace) -> bool:
+    return any(hourly_dir(ws).glob("year=*/month=*/*.parquet"))
+
+
+def load_hourly(ws: Workspace, *, station_ids: Sequence[str] | None = None,
+                start: str | pd.Timestamp | None = None, end: str | pd.Timestamp | None = None,
+                pollutants: Sequence[str] | None = None, required: bool = True) -> pd.DataFrame:
+    """Hourly readings from the workspace's store, long form.
+
+    Parameters
+    ----------
+    ws : Workspace
+    station_ids : sequence of str, optional
+        Only these stations (``stations.id``).
+    start, end : str or Timestamp, optional
+        Inclusive bounds on ``time`` (end-of-hour labels), e.g. ``"2024-01-01 01:00"``.
+        A date alone means whole days, as the indicators count them: ``start``
+        from the hour ending at 01:00, ``end`` up to the next day's 00:00 label.
+    pollutants : sequence of str, optional
+        e.g. ``["PM10", "WS", "WD"]``.
+    required : bool
+        If True (default) an empty store raises :class:`WorkspaceError`.
+
+    Returns
+    -------
+    DataFrame
+        ``station_id`` (str), ``time`` (datetime64, CST naive, end of hour),
+        ``pollutant`` (str), ``value`` (float), sorted by station, pollutant, time.
+
+    Examples
+    --------
+    >>> pm = load_hourly(ws, pollutants=["PM10", "WS", "WD"],       # doctest: +SKIP
+    ...                  start="2024-01-01", end="2024-03-31")
+    """
+    if not has_hourly(ws):
+        if required:
+            raise WorkspaceError(f"The workspace {ws.root} has no hourly readings yet. Import them "
+                                 "with geoair import readings FILE (or run geoair demo).")
+        return pd.DataFrame({"station_id": pd.Series(dtype=str),
+                             "time": pd.Series(dtype="datetime64[us]"),
+                             "pollutant": pd.Series(dtype=str),
+                             "value": pd.Series(dtype="float64")})
+    where, params = ["TRUE"], []
+    if start is not None:
+        lo = pd.Timestamp(start)
+        if len(str(start)) <= 10:  # a date: its first hour is the one ending at 01:00
+            lo = lo + pd.Timedelta(hours=1)
+        where.append("time >= ?")
+        params.append(lo.to_pydatetime())
+        where.append("(year > ? OR (year = ? AND month >= ?))")
+        first = lo - pd.Timedelta(hours=1)  # partitions are by the day of the hour
+        params += [first.year, first.year, first.month]
+    if end is not None:
+        text = str(end)
+        hi = pd.Timestamp(end)
+        if len(text) <= 10:  # a date: the whole day, up to the next day's 00:00 label
+            hi = hi + pd.Timedelta(days=1)
+        where.append("time <= ?")
+        params.append(hi.to_pydatetime())
+        where.append("(year < ? OR (year = ? AND month <= ?))")
+        last = hi - pd.Timedelta(hours=1)
+        params += [last.year, last.year, last.month]
+    if station_ids is not None:
+        where.append("list_contains(?, station_id)")
+        params.append([str(s) for s in station_ids])
+    if pollutants is not None:
+        where.append("list_contains(?, pollutant)")
+        params.append(list(pollutants))
+    glob = hourly_glob(ws).replace("'", "''")
+    sql = (f"SELECT station_id, time, pollutant, value FROM read_parquet('{glob}', "
+           f"hive_partitioning = true) WHERE {' AND '.join(where)} "
+           "ORDER BY station_id, pollutant, time")
+    with duckdb.connect() as con:
+        frame = con.execute(sql, params).df()
+    frame["station_id"] = frame["station_id"].astype(str)
+    frame["pollutant"] = frame["pollutant"].astype(str)
+    frame["time"] = frame["time"].astype("datetime64[us]")
+    return frame
+
+
+def store_dustfall(ws: Workspace, dustfall: pd.DataFrame) -> int:
+    """Merge monthly dustfall into the store (a station-month given again is replaced)."""
+    if dustfall.empty:
+        return 0
+    frame = dustfall[list(DUSTFALL_COLUMNS)].copy()
+    path = dustfall_path(ws)
+    if path.exists():
+        old = pd.read_parquet(path)
+        keys = frame["station_id"] + "|" + frame["month"]
+        old = old[~(old["station_id"] + "|" + old["month"]).isin(keys)]
+        frame = pd.concat([old, frame], ignore_index=True)
+    frame = frame.sort_values(["station_id", "month"]).reset_index(drop=True)
+    _atomic_parquet(frame, path)
+    return len(dustfall)
+
+
+def load_dustfall(ws: Workspace, *, station_ids: Sequence[str] | None = None,
+                  months: Sequence[str] | None = None) -> pd.DataFrame:
+    """Monthly dustfall: ``station_id``, ``month`` ("2020-11"), ``dustfall_t_km2``.
+
+    An empty frame (with those columns) when none has been imported.
+    """
+    path = dustfall_path(ws)
+    if not path.exists():
+        return pd.DataFrame({"station_id": pd.Series(dtype=str), "month": pd.Series(dtype=str),
+                             "dustfall_t_km2": pd.Series(dtype="float64")})
+    frame = pd.read_parquet(path)
+    if station_ids is not None:
+        frame = frame[frame["station_id"].isin([str(s) for s in station_ids])]
+    if months is not None:
+        frame = frame[frame["month"].isin(list(months))]
+    return frame.reset_index(drop=True)
+
+
+# --- dustfall parsing -----------------------------------------------------------------
+
+
+
+
+
+# --- import commands ------------------------------------------------------------------
+
+
+
+
+
+
+

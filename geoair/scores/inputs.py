@@ -1,0 +1,209 @@
+"""Monthly park scores and rankings, enterprise scores, and benchmark candidates.
+
+A park's score for a month is a transparent weighted mean of components (DESIGN §5.3,
+seeds 001 and 002). Each component is first *normalised* to 0-100 (100 best)
+against a **fixed reference**, never against the other parks, so adding or removing
+a park changes no other park's component scores:
+
+* ``air``: mean monthly PM2.5 (µg/m³) of the valid station months of the stations
+  inside or near the park (dustfall-only stations left out); score
+  100 × min(1, ref ÷ raw) with ref = 35 µg/m³ (GB 3095-2012 class II), the park's
+  target, or the city mean of the national stations ([scores] air_reference).
+* ``dustfall``: mean dustfall t/(km²·month) at stations inside or near the park;
+  100 × min(1, limit ÷ raw), limit = the county's dustfall target of the month,
+  else [readings] dustfall_limit_t_km2.
+* ``road_dust``: mean road dust load (g/m²) of the park's roads measured that month;
+  100 × min(1, ref ÷ raw), ref = [scores] road_dust_reference_g_m2.
+* ``compliance``: mean over the park's enterprises of the share of 附件2 checklist
+  items met in each one's latest inspection up to the month's end; 100 × raw.
+* ``cases``: open (unrectified) 附件3 cases at the month's end per enterprise;
+  100 ÷ (1 + raw).
+* ``fines``: fines (yuan) of cases dated in the month per enterprise;
+  100 × ref ÷ (ref + raw), ref = [scores] fines_reference_yuan.
+* ``grades``: share of the park's graded enterprises at B or better (A, B, 引领性);
+  100 × raw.
+* ``heaps``: gangue heaps inside or near the park, each untreated (未治理) one
+  counting 1 and each burning one 1 more; 100 ÷ (1 + raw).
+
+The park's enterprises are those inside its polygon that are not closed by law
+(依法关闭). A component the park lacks (no station, no road dust measured, no
+enterprises, no heaps layer at all) is *missing*, not zero: the weights of the
+components it has are scaled to add up to 1 (``<c>_weight``), and ``missing`` names
+the others. ``<c>_points`` = weight × score; ``total`` = their sum (0-100). Parks
+are ranked by total (ties share a rank); a park whose components carry less than
+[scores] min_weight_ranked of the configured weight is shown but not ranked.
+``rank_change`` is last month's rank minus this month's (positive: moved up);
+``total_change`` the change in total.
+
+Enterprise scores follow the same pattern (checklist, cases, grade, gate_roads),
+and :func:`benchmark_candidates` proposes model enterprises per county within the
+quotas of seed 000, only from enterprises producing normally (正常生产) with no
+open case. They are computed in :mod:`geoair.enterprise_scores` (``score_enterprises``,
+``benchmark_candidates``, ``enterprise_ranking_sheet``), re-exported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geoair.errors import ConfigError, SchemaError, WorkspaceError
+from geoair.scores.components import _months_of, check_weights, parse_month
+
+#: Park components: name -> (Chinese label, unit of the raw value).
+PARK_COMPONENTS: dict[str, tuple[str, str]] = {
+    "air": ("空气质量(PM2.5)", "µg/m³"),
+    "dustfall": ("降尘", "t/(km²·月)"),
+    "road_dust": ("道路积尘负荷", "g/m²"),
+    "compliance": ("问题清单达标率", "比例"),
+    "cases": ("未整改问题", "件/企业"),
+    "fines": ("罚款", "元/企业"),
+    "grades": ("B级及以上占比", "比例"),
+    "heaps": ("未治理或自燃矸石山", "座"),
+}
+
+
+#: Enterprise components: name -> (Chinese label, unit of the raw value).
+ENTERPRISE_COMPONENTS: dict[str, tuple[str, str]] = {
+    "checklist": ("问题清单达标率", "比例"),
+    "cases": ("未整改问题", "件"),
+    "grade": ("绩效等级", "等级分"),
+    "gate_roads": ("厂门道路", "无问题厂门比例"),
+}
+
+
+#: Grades that count as "B or better" (seed 001 四: B级及以上或引领性).
+B_OR_BETTER = ("A", "B", "引领性")
+
+
+AIR_REFERENCES = ("standard", "target", "city")
+
+
+CLOSED = "依法关闭"
+
+
+PRODUCING = "正常生产"
+
+
+@dataclass(frozen=True)
+class ScoreInputs:
+    """The frames that scores are computed from; any but ``parks`` may be None.
+
+    Parameters
+    ----------
+    parks : DataFrame
+        ``id``, ``name``, ``county`` (geometry kept if present, for the map).
+    assignment : DataFrame
+        The ``site_assignment`` table of :mod:`geoair.assign`.
+    enterprises, inspections, cases, gangue_heaps, stations, targets : DataFrame
+        Workspace layers and records as imported.
+    station_months : DataFrame
+        ``station_id``, ``month`` ("2024-03"), ``pm25_ug_m3`` (NaN when the month is
+        not valid), ``dustfall_t_km2``; see :func:`station_months_from`.
+    road_dust : DataFrame
+        The ``road_dust`` records (``park_name`` or ``park_id``, ``month``, ``load_g_m2``).
+    gate_roads, roads : DataFrame
+        The ``gate_roads`` layer of gate roads (``enterprise_id``, ``road_id``,
+        ``length_m``: the road within 100 m of each gate) and the ``roads`` layer
+        (``id``, ``hardened``), for the share of gate-road length that is hardened.
+    """
+
+    parks: pd.DataFrame
+    assignment: pd.DataFrame
+    enterprises: pd.DataFrame | None = None
+    inspections: pd.DataFrame | None = None
+    cases: pd.DataFrame | None = None
+    gangue_heaps: pd.DataFrame | None = None
+    stations: pd.DataFrame | None = None
+    targets: pd.DataFrame | None = None
+    station_months: pd.DataFrame | None = None
+    road_dust: pd.DataFrame | None = None
+    gate_roads: pd.DataFrame | None = None
+    roads: pd.DataFrame | None = None
+
+
+def station_months_from(monthly: pd.DataFrame | None = None,
+                        dustfall: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Join monthly PM2.5 and dustfall into ``station_id, month, pm25_ug_m3, dustfall_t_km2``.
+
+    Parameters
+    ----------
+    monthly : DataFrame, optional
+        The ``station_monthly`` table of indicators (``station_id``, ``period`` or
+        ``month``, ``PM2.5``: NaN when the month has too few valid days), or a table
+        already carrying ``pm25_ug_m3``.
+    dustfall : DataFrame, optional
+        ``station_id``, ``month``, ``dustfall_t_km2``.
+    """
+    parts = []
+    if monthly is not None and len(monthly):
+        month_col = "month" if "month" in monthly.columns else "period"
+        value_col = next((c for c in ("pm25_ug_m3", "PM2.5", "pm25") if c in monthly.columns),
+                         None)
+        if value_col is None or month_col not in monthly.columns:
+            raise SchemaError("The monthly station table has no PM2.5 or no month column; "
+                              "run geoair indicators --period month --by station again.")
+        part = pd.DataFrame({"station_id": monthly["station_id"].astype(str),
+                             "month": _months_of(monthly[month_col]),
+                             "pm25_ug_m3": pd.to_numeric(monthly[value_col], errors="coerce")})
+        parts.append(part.groupby(["station_id", "month"], as_index=False)["pm25_ug_m3"].mean())
+    if dustfall is not None and len(dustfall):
+        part = pd.DataFrame({"station_id": dustfall["station_id"].astype(str),
+                             "month": _months_of(dustfall["month"]),
+                             "dustfall_t_km2": pd.to_numeric(dustfall["dustfall_t_km2"],
+                                                             errors="coerce")})
+        parts.append(part.groupby(["station_id", "month"],
+                                  as_index=False)["dustfall_t_km2"].mean())
+    if not parts:
+        return pd.DataFrame({"station_id": pd.Series(dtype=str), "month": pd.Series(dtype=str),
+                             "pm25_ug_m3": pd.Series(dtype=float),
+                             "dustfall_t_km2": pd.Series(dtype=float)})
+    out = parts[0]
+    for part in parts[1:]:
+        out = out.merge(part, on=["station_id", "month"], how="outer")
+    for column in ("pm25_ug_m3", "dustfall_t_km2"):
+        if column not in out.columns:
+            out[column] = np.nan
+    return out
+
+
+def latest_month(inputs: ScoreInputs) -> str:
+    """The latest month that has any data to score (readings, road dust, inspections, cases).
+
+    Raises
+    ------
+    WorkspaceError
+        Nothing in the inputs is dated.
+    """
+    months: list[str] = []
+    sm = inputs.station_months
+    if sm is not None and len(sm):
+        has = sm[["pm25_ug_m3", "dustfall_t_km2"]].notna().any(axis=1)
+        months += [m for m in sm.loc[has, "month"].dropna().unique() if m]
+    if inputs.road_dust is not None and len(inputs.road_dust):
+        months += [m for m in _months_of(inputs.road_dust["month"]).dropna().unique() if m]
+    for frame in (inputs.inspections, inputs.cases):
+        if frame is not None and len(frame) and "inspection_date" in frame.columns:
+            dates = pd.to_datetime(frame["inspection_date"], errors="coerce").dropna()
+            if len(dates):
+                months.append(parse_month(dates.max()))
+    if not months:
+        raise WorkspaceError("There is nothing dated to score: no monthly readings, road dust, "
+                             "inspections or cases. Import them (geoair import ...) or give "
+                             "--month.")
+    return max(months)
+
+
+def _settings_scores(settings: Mapping[str, Any]) -> dict[str, Any]:
+    scores = dict(settings["scores"])
+    if scores["air_reference"] not in AIR_REFERENCES:
+        raise ConfigError(f"[scores] air_reference is {scores['air_reference']!r}; choose "
+                          f"one of {', '.join(AIR_REFERENCES)}.")
+    check_weights(scores["park_weights"], known=PARK_COMPONENTS, table="scores.park_weights")
+    check_weights(scores["enterprise_weights"], known=ENTERPRISE_COMPONENTS,
+                  table="scores.enterprise_weights")
+    return scores

@@ -1,0 +1,57 @@
+"""A geoair workspace: a folder with ``workspace.gpkg``, ``geoair.toml`` and side files.
+
+Layout::
+
+    DIR/
+      workspace.gpkg     layers and record tables (a GeoPackage that QGIS opens)
+      geoair.toml        settings (see geoair.config)
+      readings/          hourly and monthly readings as partitioned Parquet
+      rejects/           rows refused by imports, with row numbers and reasons
+      outputs/           files written by analyses (maps, forms, reports)
+
+Writes are atomic: :meth:`Workspace.transaction` works on a copy of the GeoPackage
+and moves it over the original only when every write succeeded, so a failure or
+Ctrl-C in the middle leaves the workspace as it was. A lock file keeps two geoair
+processes from writing at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from geoair.errors import WorkspaceError
+
+
+@contextlib.contextmanager
+def _lock(root: Path) -> Iterator[None]:
+    lock = root / ".geoair.lock"
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        pid = lock.read_text(errors="replace").strip()
+        if pid.isdigit() and not _alive(int(pid)):
+            lock.unlink(missing_ok=True)  # left by a process that died
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        else:
+            raise WorkspaceError(f"Another geoair command (process {pid}) is writing to {root}. "
+                                 f"Wait for it to finish; if none is running, delete {lock}."
+                                 ) from None
+    try:
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
