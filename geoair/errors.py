@@ -7,6 +7,24 @@ clerk understands; the command line prints them as they are.
 
 from __future__ import annotations
 
+__all__ = [
+    "CRSError",
+    "ConfigError",
+    "FontMissingError",
+    "FormError",
+    "GeoairError",
+    "IndicatorError",
+    "InputFileError",
+    "MapDataError",
+    "OutputError",
+    "PlanError",
+    "SchemaError",
+    "SurfaceError",
+    "TargetError",
+    "UnknownPollutant",
+    "WorkspaceError",
+]
+
 
 class GeoairError(Exception):
     """Base class of every error geoair raises on purpose."""

@@ -34,23 +34,32 @@ from geoair.scores.assign import assign_sites, locate
 def build(n_points: int, n_polygons: int, seed: int = 42):
     rng = np.random.default_rng(seed)
     side = max(1, int(round(np.sqrt(n_polygons))))
-    x0, y0, width, height = 110.2, 34.6, 4.4, 6.1          # Shanxi's extent, degrees
+    x0, y0, width, height = 110.2, 34.6, 4.4, 6.1  # Shanxi's extent, degrees
     cw, ch = width / side, height / side
     angles = np.linspace(0, 2 * np.pi, 48, endpoint=False)
     ix, iy = np.meshgrid(np.arange(side), np.arange(side))
     cx = x0 + (ix.ravel() + 0.5) * cw
     cy = y0 + (iy.ravel() + 0.5) * ch
     radius = 0.45 * min(cw, ch) * rng.uniform(0.8, 1.1, (cx.size, 48))
-    rings = np.stack([cx[:, None] + radius * np.cos(angles),
-                      cy[:, None] + radius * np.sin(angles)], axis=-1)
+    rings = np.stack(
+        [cx[:, None] + radius * np.cos(angles), cy[:, None] + radius * np.sin(angles)], axis=-1
+    )
     polys = shapely.polygons(rings)
-    polygons = gpd.GeoDataFrame({"id": [f"P{i}" for i in range(len(polys))],
-                                 "name": [f"区{i:05d}" for i in range(len(polys))]},
-                                geometry=polys, crs=4326)
+    polygons = gpd.GeoDataFrame(
+        {
+            "id": [f"P{i}" for i in range(len(polys))],
+            "name": [f"区{i:05d}" for i in range(len(polys))],
+        },
+        geometry=polys,
+        crs=4326,
+    )
     xs = rng.uniform(x0, x0 + width, n_points)
     ys = rng.uniform(y0, y0 + height, n_points)
-    points = gpd.GeoDataFrame({"id": np.char.add("E", np.arange(n_points).astype(str)).astype(
-        object)}, geometry=shapely.points(xs, ys), crs=4326)
+    points = gpd.GeoDataFrame(
+        {"id": np.char.add("E", np.arange(n_points).astype(str)).astype(object)},
+        geometry=shapely.points(xs, ys),
+        crs=4326,
+    )
     return points, polygons
 
 
@@ -67,16 +76,19 @@ def timed(label: str, func, repeat: int):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="1 = 1e6 points × 1e4 polygons; 0.01 = 1e4 × 100")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="1 = 1e6 points × 1e4 polygons; 0.01 = 1e4 × 100"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing (best kept)")
     parser.add_argument("--skip-sjoin", action="store_true", help="leave out geopandas.sjoin")
     args = parser.parse_args()
     n_points, n_polygons = int(1e6 * args.scale), max(1, int(1e4 * args.scale))
-    print(f"points in polygons: {n_points:,} points × {n_polygons:,} polygons "
-          f"(python {platform.python_version()}, shapely {shapely.__version__}, "
-          f"GEOS {shapely.geos_version_string}, geopandas {gpd.__version__}, "
-          f"pandas {pd.__version__}, numpy {np.__version__})")
+    print(
+        f"points in polygons: {n_points:,} points × {n_polygons:,} polygons "
+        f"(python {platform.python_version()}, shapely {shapely.__version__}, "
+        f"GEOS {shapely.geos_version_string}, geopandas {gpd.__version__}, "
+        f"pandas {pd.__version__}, numpy {np.__version__})"
+    )
     t0 = time.perf_counter()
     points, polygons = build(n_points, n_polygons)
     print(f"  data built in {time.perf_counter() - t0:.1f} s")
@@ -92,8 +104,9 @@ def main() -> None:
 
     def geoair_table():
         names = locate(points, polygons, name_column="name")
-        return pd.DataFrame({"site_id": points["id"].astype(object),
-                             "county": names.astype(object)}, copy=False)
+        return pd.DataFrame(
+            {"site_id": points["id"].astype(object), "county": names.astype(object)}, copy=False
+        )
 
     def full():
         return assign_sites({"enterprises": points}, counties=polygons)
@@ -119,12 +132,18 @@ def main() -> None:
     ip, _ = results["raw"]
     series = results["locate"]
     assert series.notna().sum() == len(np.unique(ip)), "geoair and raw disagree"
-    assert (results["full"]["county"].fillna("").to_numpy(dtype=object)
-            == series.fillna("").to_numpy(dtype=object)).all(), "locate and assign disagree"
+    assert (
+        results["full"]["county"].fillna("").to_numpy(dtype=object)
+        == series.fillna("").to_numpy(dtype=object)
+    ).all(), "locate and assign disagree"
     if not args.skip_sjoin:
-        t_sj, _ = timed("geopandas.sjoin(predicate='within') (obvious way)",
-                        lambda: gpd.sjoin(points, polygons[["name", "geometry"]],
-                                          predicate="within", how="left"), 1)
+        t_sj, _ = timed(
+            "geopandas.sjoin(predicate='within') (obvious way)",
+            lambda: gpd.sjoin(
+                points, polygons[["name", "geometry"]], predicate="within", how="left"
+            ),
+            1,
+        )
     inside = int(series.notna().sum())
     print(f"  {inside:,} of {n_points:,} points inside a polygon")
     print(f"ratio geoair locate / raw query:          {t_loc / t_raw:.2f} (target ≤ 2)")

@@ -59,30 +59,41 @@ def build(n_gates: int, n_segments: int, seed: int) -> tuple[gpd.GeoDataFrame, g
     start_lon = rng.uniform(WEST, EAST, n_roads)
     start_lat = rng.uniform(SOUTH, NORTH, n_roads)
     heading = rng.uniform(0, 360, n_roads)[:, None] + np.cumsum(
-        rng.normal(0, 20, (n_roads, k - 1)), axis=1)
+        rng.normal(0, 20, (n_roads, k - 1)), axis=1
+    )
     step = rng.uniform(30, 300, (n_roads, k - 1))
     lon = np.empty((n_roads, k))
     lat = np.empty((n_roads, k))
     lon[:, 0], lat[:, 0] = start_lon, start_lat
     for j in range(1, k):  # 10 vectorised steps along every road at once
-        lon[:, j], lat[:, j], _ = GEOD.fwd(lon[:, j - 1], lat[:, j - 1], heading[:, j - 1],
-                                           step[:, j - 1])
+        lon[:, j], lat[:, j], _ = GEOD.fwd(
+            lon[:, j - 1], lat[:, j - 1], heading[:, j - 1], step[:, j - 1]
+        )
     roads = gpd.GeoDataFrame(
-        {"id": [f"R{i}" for i in range(n_roads)],
-         "name": [f"路{i % 5000}" for i in range(n_roads)],
-         "road_class": rng.choice(["primary", "secondary", "tertiary", "residential"], n_roads)},
-        geometry=shapely.linestrings(np.stack([lon, lat], axis=-1)), crs="EPSG:4326")
+        {
+            "id": [f"R{i}" for i in range(n_roads)],
+            "name": [f"路{i % 5000}" for i in range(n_roads)],
+            "road_class": rng.choice(["primary", "secondary", "tertiary", "residential"], n_roads),
+        },
+        geometry=shapely.linestrings(np.stack([lon, lat], axis=-1)),
+        crs="EPSG:4326",
+    )
     # 80 % of gates within 0-150 m of a random road vertex, 20 % anywhere
     near = int(n_gates * 0.8)
     pick = rng.integers(0, n_roads, near), rng.integers(0, k, near)
-    g_lon, g_lat, _ = GEOD.fwd(lon[pick], lat[pick], rng.uniform(0, 360, near),
-                               rng.uniform(0, 150, near))
+    g_lon, g_lat, _ = GEOD.fwd(
+        lon[pick], lat[pick], rng.uniform(0, 360, near), rng.uniform(0, 150, near)
+    )
     g_lon = np.r_[g_lon, rng.uniform(WEST, EAST, n_gates - near)]
     g_lat = np.r_[g_lat, rng.uniform(SOUTH, NORTH, n_gates - near)]
     gates = gpd.GeoDataFrame(
-        {"id": [f"G{i}" for i in range(n_gates)],
-         "enterprise_id": [f"E{i // 2}" for i in range(n_gates)]},
-        geometry=shapely.points(g_lon, g_lat), crs="EPSG:4326")
+        {
+            "id": [f"G{i}" for i in range(n_gates)],
+            "enterprise_id": [f"E{i // 2}" for i in range(n_gates)],
+        },
+        geometry=shapely.points(g_lon, g_lat),
+        crs="EPSG:4326",
+    )
     return gates, roads
 
 
@@ -131,8 +142,11 @@ def timed(name, func, gates, roads, radius_m, *, rows="gate-road rows"):
     if isinstance(answer, BaseException):
         raise SystemExit(f"{name} failed: {answer!r}")
     seconds, cpu, peak_mb, table = answer
-    print(f"{name:>9}: {seconds:8.2f} s wall, {cpu:8.2f} s CPU   peak memory {peak_mb:7.0f} MB"
-          f"   {len(table):,} {rows}", flush=True)
+    print(
+        f"{name:>9}: {seconds:8.2f} s wall, {cpu:8.2f} s CPU   peak memory {peak_mb:7.0f} MB"
+        f"   {len(table):,} {rows}",
+        flush=True,
+    )
     return seconds, cpu, peak_mb, table
 
 
@@ -152,11 +166,11 @@ def exactness(radius_m, *, seed):
         db = GEOD.inv(lon, lat, foot_lon, b)[2]
         lo, hi = np.where(da < db, lo, a), np.where(da < db, b, hi)
     d = GEOD.inv(lon, lat, foot_lon, (lo + hi) / 2)[2]
-    lines = shapely.linestrings(np.stack([np.c_[foot_lon, foot_lon],
-                                          np.c_[lat - 0.01, lat + 0.01]], axis=-1))
+    lines = shapely.linestrings(
+        np.stack([np.c_[foot_lon, foot_lon], np.c_[lat - 0.01, lat + 0.01]], axis=-1)
+    )
     ids = [str(i) for i in range(n)]
-    test_gates = gpd.GeoDataFrame({"id": ids}, geometry=shapely.points(lon, lat),
-                                  crs="EPSG:4326")
+    test_gates = gpd.GeoDataFrame({"id": ids}, geometry=shapely.points(lon, lat), crs="EPSG:4326")
     test_roads = gpd.GeoDataFrame({"id": ids}, geometry=lines, crs="EPSG:4326")
     got = gate_roads(test_gates, test_roads, radius_m=radius_m)
     got = got[got.gate_id == got.road_id]
@@ -166,32 +180,52 @@ def exactness(radius_m, *, seed):
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="fraction of 100,000 gates and 1,000,000 segments (default 1)")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="fraction of 100,000 gates and 1,000,000 segments (default 1)",
+    )
     parser.add_argument("--radius", type=float, default=100.0)
     parser.add_argument("--seed", type=int, default=20240601)
-    parser.add_argument("--baseline-fraction", type=float, default=1.0,
-                        help="run the geopandas approach on this share of the gates and "
-                             "extrapolate linearly (default 1: all of them)")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="runs of each approach, alternating; the best is kept (default 3)")
-    parser.add_argument("--skip-plan", action="store_true",
-                        help="do not time the whole sweeping plan")
+    parser.add_argument(
+        "--baseline-fraction",
+        type=float,
+        default=1.0,
+        help="run the geopandas approach on this share of the gates and "
+        "extrapolate linearly (default 1: all of them)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs of each approach, alternating; the best is kept (default 3)",
+    )
+    parser.add_argument(
+        "--skip-plan", action="store_true", help="do not time the whole sweeping plan"
+    )
     args = parser.parse_args(argv)
     n_gates = int(round(100_000 * args.scale))
     n_segments = int(round(1_000_000 * args.scale))
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}; numpy {np.__version__}, shapely "
-          f"{shapely.__version__} (GEOS {shapely.geos_version_string}), geopandas "
-          f"{gpd.__version__}, pyproj {pyproj.__version__} (PROJ {pyproj.proj_version_str}), "
-          f"pandas {pd.__version__}, pyogrio {pyogrio.__version__}")
-    print(f"threads: OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')} "
-          "(GEOS and the geodesic code are single-threaded)")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; numpy {np.__version__}, shapely "
+        f"{shapely.__version__} (GEOS {shapely.geos_version_string}), geopandas "
+        f"{gpd.__version__}, pyproj {pyproj.__version__} (PROJ {pyproj.proj_version_str}), "
+        f"pandas {pd.__version__}, pyogrio {pyogrio.__version__}"
+    )
+    print(
+        f"threads: OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')} "
+        "(GEOS and the geodesic code are single-threaded)"
+    )
     t = time.perf_counter()
     gates, roads = build(n_gates, n_segments, args.seed)
-    print(f"data: {len(gates):,} gates, {len(roads):,} roads = "
-          f"{len(roads) * SEGMENTS_PER_ROAD:,} segments, radius {args.radius:g} m "
-          f"(built in {time.perf_counter() - t:.1f} s, seed {args.seed})", flush=True)
+    print(
+        f"data: {len(gates):,} gates, {len(roads):,} roads = "
+        f"{len(roads) * SEGMENTS_PER_ROAD:,} segments, radius {args.radius:g} m "
+        f"(built in {time.perf_counter() - t:.1f} s, seed {args.seed})",
+        flush=True,
+    )
 
     fraction = min(args.baseline_fraction, 1.0)
     sample = gates if fraction >= 1 else gates.sample(frac=fraction, random_state=args.seed)
@@ -208,25 +242,37 @@ def main(argv=None) -> None:
     o_seconds, o_cpu = (min(r[i] for r in runs["geopandas"]) / fraction for i in (0, 1))
     o_table = runs["geopandas"][-1][3]
     if fraction < 1:
-        print(f"geopandas ran on {len(sample):,} gates ({fraction:.0%}); linear extrapolation "
-              f"to all gates: {o_seconds:.2f} s wall, {o_cpu:.2f} s CPU")
-    print(f"best of {args.repeat}: geoair {g_seconds:.2f} s wall, {g_cpu:.2f} s CPU, peak "
-          f"{g_peak:.0f} MB; geopandas {o_seconds:.2f} s wall, {o_cpu:.2f} s CPU")
-    print(f"ratio: geopandas / geoair = {o_seconds / g_seconds:.1f}x wall, "
-          f"{o_cpu / g_cpu:.1f}x CPU (the machine is shared: CPU time is the steadier figure)")
+        print(
+            f"geopandas ran on {len(sample):,} gates ({fraction:.0%}); linear extrapolation "
+            f"to all gates: {o_seconds:.2f} s wall, {o_cpu:.2f} s CPU"
+        )
+    print(
+        f"best of {args.repeat}: geoair {g_seconds:.2f} s wall, {g_cpu:.2f} s CPU, peak "
+        f"{g_peak:.0f} MB; geopandas {o_seconds:.2f} s wall, {o_cpu:.2f} s CPU"
+    )
+    print(
+        f"ratio: geopandas / geoair = {o_seconds / g_seconds:.1f}x wall, "
+        f"{o_cpu / g_cpu:.1f}x CPU (the machine is shared: CPU time is the steadier figure)"
+    )
     if not args.skip_plan:
-        print("for information, the whole plan (gate roads, 72-vertex circles, sweep tasks with "
-              "shared stretches once, findings with nearest-road distances):")
+        print(
+            "for information, the whole plan (gate roads, 72-vertex circles, sweep tasks with "
+            "shared stretches once, findings with nearest-road distances):"
+        )
         timed("plan", run_plan, gates, roads, args.radius, rows="sweep tasks")
 
     both = g_table.merge(o_table, on=["gate_id", "road_id"], suffixes=("", "_gpd"))
-    rel = ((both.length_m_gpd - both.length_m) / both.length_m)
-    print(f"agreement on {len(both):,} common rows: median relative difference of the "
-          f"geopandas lengths {rel.median():+.2e}, 1st-99th percentile {rel.quantile(0.01):+.2e}"
-          f" .. {rel.quantile(0.99):+.2e} (its 64-gon and the zone's scale error)")
+    rel = (both.length_m_gpd - both.length_m) / both.length_m
+    print(
+        f"agreement on {len(both):,} common rows: median relative difference of the "
+        f"geopandas lengths {rel.median():+.2e}, 1st-99th percentile {rel.quantile(0.01):+.2e}"
+        f" .. {rel.quantile(0.99):+.2e} (its 64-gon and the zone's scale error)"
+    )
     worst, count = exactness(args.radius, seed=args.seed)
-    print(f"exactness: {count} straight roads at random distances 0-95 m from random gates "
-          f"over Shanxi: worst relative error vs 2*sqrt(R^2-d^2) = {worst:.1e}")
+    print(
+        f"exactness: {count} straight roads at random distances 0-95 m from random gates "
+        f"over Shanxi: worst relative error vs 2*sqrt(R^2-d^2) = {worst:.1e}"
+    )
     ok = g_seconds < 60 and g_peak < 4096 and o_seconds / g_seconds >= 3
     print("targets (< 60 s, < 4 GB, >= 3x):", "met" if ok else "NOT met")
 

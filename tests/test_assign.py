@@ -15,8 +15,13 @@ from geoair.scores.assign import assign_sites, locate, park_members, polygon_hit
 
 LAT = 37.81
 # Metres per degree of longitude at LAT on the CGCS2000 ellipsoid (about 88 km).
-M_PER_DEG_LON = math.pi / 180 * 6378137.0 * math.cos(math.radians(LAT)) / math.sqrt(
-    1 - 0.00669438 * math.sin(math.radians(LAT)) ** 2)
+M_PER_DEG_LON = (
+    math.pi
+    / 180
+    * 6378137.0
+    * math.cos(math.radians(LAT))
+    / math.sqrt(1 - 0.00669438 * math.sin(math.radians(LAT)) ** 2)
+)
 
 
 @pytest.fixture
@@ -24,7 +29,8 @@ def parks():
     return gpd.GeoDataFrame(
         {"id": ["P1", "P2"], "name": ["甲园区", "乙园区"]},
         geometry=[box(112.50, 37.80, 112.52, 37.82), box(112.60, 37.80, 112.62, 37.82)],
-        crs=4326)
+        crs=4326,
+    )
 
 
 @pytest.fixture
@@ -32,17 +38,21 @@ def counties():
     return gpd.GeoDataFrame(
         {"name": ["城区", "郊区"]},
         geometry=[box(112.40, 37.70, 112.55, 37.90), box(112.55, 37.70, 112.70, 37.90)],
-        crs=4326)
+        crs=4326,
+    )
 
 
 def _points(ids, xy, **columns):
-    return gpd.GeoDataFrame({"id": ids, **columns}, geometry=[Point(x, y) for x, y in xy],
-                            crs=4326)
+    return gpd.GeoDataFrame({"id": ids, **columns}, geometry=[Point(x, y) for x, y in xy], crs=4326)
 
 
 def test_enterprise_inside_outside_and_county_rules(parks, counties):
-    ents = _points(["E1", "E2", "E3"], [(112.51, LAT), (112.53, LAT), (113.0, 38.0)],
-                   name=["a", "b", "c"], county=["城区", "城区", "盂县"])
+    ents = _points(
+        ["E1", "E2", "E3"],
+        [(112.51, LAT), (112.53, LAT), (113.0, 38.0)],
+        name=["a", "b", "c"],
+        county=["城区", "城区", "盂县"],
+    )
     table = assign_sites({"enterprises": ents}, parks=parks, counties=counties)
     rows = table.set_index("site_id")
     assert rows.loc["E1", "park_id"] == "P1" and rows.loc["E1", "park_rule"] == "inside"
@@ -58,8 +68,7 @@ def test_enterprise_inside_outside_and_county_rules(parks, counties):
 def test_station_near_distance_is_metric(parks, counties):
     # 0.005° east of P1's east edge: about 440 m at this latitude.
     stations = _points(["S1", "S2"], [(112.525, LAT), (112.535, LAT)], name=["近", "远"])
-    table = assign_sites({"stations": stations}, parks=parks, counties=counties,
-                         near_park_m=1000.0)
+    table = assign_sites({"stations": stations}, parks=parks, counties=counties, near_park_m=1000.0)
     rows = table.set_index("site_id")
     assert rows.loc["S1", "park_rule"] == "near"
     assert rows.loc["S1", "park_distance_m"] == pytest.approx(0.005 * M_PER_DEG_LON, rel=2e-3)
@@ -72,8 +81,9 @@ def test_station_near_distance_is_metric(parks, counties):
 
 def test_heap_near_two_parks_has_two_rows_one_primary(parks):
     # Between P1 (east edge 112.52) and P2 (west edge 112.60): 0.035° from P1, 0.045° from P2.
-    heaps = gpd.GeoDataFrame({"id": ["H1"], "name": ["矸石山"]},
-                             geometry=[Point(112.555, LAT)], crs=4326)
+    heaps = gpd.GeoDataFrame(
+        {"id": ["H1"], "name": ["矸石山"]}, geometry=[Point(112.555, LAT)], crs=4326
+    )
     table = assign_sites({"gangue_heaps": heaps}, parks=parks, near_park_m=5000.0)
     assert list(table["park_id"]) == ["P1", "P2"]
     assert list(table["primary"]) == [True, False]
@@ -84,8 +94,9 @@ def test_heap_near_two_parks_has_two_rows_one_primary(parks):
 
 
 def test_heap_polygon_overlapping_park_is_inside(parks):
-    heaps = gpd.GeoDataFrame({"id": ["H1"], "name": ["边上"]},
-                             geometry=[box(112.515, 37.805, 112.53, 37.81)], crs=4326)
+    heaps = gpd.GeoDataFrame(
+        {"id": ["H1"], "name": ["边上"]}, geometry=[box(112.515, 37.805, 112.53, 37.81)], crs=4326
+    )
     table = assign_sites({"gangue_heaps": heaps}, parks=parks)
     assert table.loc[0, "park_rule"] == "inside"
 

@@ -50,6 +50,7 @@ def clip(lines, lon=LON0, lat=LAT0, radius_m=R):
 
 # --- clipping to the true circle --------------------------------------------------------
 
+
 def test_road_through_the_gate_is_the_diameter():
     pieces = clip([geodesic_line(LON0, LAT0, 30.0)])
     assert pieces["length_m"].sum() == pytest.approx(2 * R, rel=1e-9)
@@ -100,7 +101,9 @@ def _aeqd_line(points_m, step_m=1.0):
     """A polyline given in metres in the gate's azimuthal equidistant frame, densified."""
     to_lonlat = pyproj.Transformer.from_crs(
         pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={LAT0} +lon_0={LON0} +ellps=WGS84"),
-        "EPSG:4326", always_xy=True)
+        "EPSG:4326",
+        always_xy=True,
+    )
     dense = shapely.segmentize(shapely.LineString(points_m), step_m)
     x, y = to_lonlat.transform(*shapely.get_coordinates(dense).T)
     return shapely.LineString(np.column_stack([x, y]))
@@ -124,8 +127,7 @@ def test_multipart_road_counts_both_parts():
 @pytest.mark.parametrize("lon", [112.4995, 112.5005])  # the 111°E / 114°E zone boundary
 def test_gates_either_side_of_the_zone_boundary(lon):
     # one road crosses 112.5°E east-west and passes 40 m from both gates
-    road = road_at_distance(40.0, lon=112.5, lat=37.9, bearing=0.0, before_m=2000,
-                            after_m=2000)
+    road = road_at_distance(40.0, lon=112.5, lat=37.9, bearing=0.0, before_m=2000, after_m=2000)
     pieces = clip([road], lon=lon, lat=37.9)
     _, _, gap = GEOD.inv(lon, 37.9, 112.5, 37.9)
     assert gap > 40  # the gates are well apart from the boundary, on either side
@@ -149,8 +151,9 @@ def test_zone_boundary_lengths_match_on_both_sides():
 def test_long_segment_and_many_gates():
     # one 50 km meridian segment; gates every 0.001° of latitude, 20 m east of it
     lats = LAT0 + np.arange(-0.2, 0.2, 0.001)
-    lons, _, _ = GEOD.fwd(np.full(lats.size, LON0), lats, np.full(lats.size, 90.0),
-                          np.full(lats.size, 20.0))
+    lons, _, _ = GEOD.fwd(
+        np.full(lats.size, LON0), lats, np.full(lats.size, 90.0), np.full(lats.size, 20.0)
+    )
     road = shapely.LineString([(LON0, LAT0 - 0.25), (LON0, LAT0 + 0.25)])
     pieces = clip([road], lon=lons, lat=lats)
     assert len(pieces) == lats.size
@@ -172,8 +175,13 @@ def test_roads_must_be_lines():
 
 
 @settings(max_examples=40, deadline=None)
-@given(x0=st.floats(-250, 250), y0=st.floats(-250, 250), x1=st.floats(-250, 250),
-       y1=st.floats(-250, 250), radius=st.floats(20, 200))
+@given(
+    x0=st.floats(-250, 250),
+    y0=st.floats(-250, 250),
+    x1=st.floats(-250, 250),
+    y1=st.floats(-250, 250),
+    radius=st.floats(20, 200),
+)
 def test_matches_a_fine_polygon_in_the_local_frame(x0, y0, x1, y1, radius):
     # reference: the segment, densified in the gate's AEQD frame, cut by an 8,000-gon
     if np.hypot(x1 - x0, y1 - y0) < 0.01:
@@ -188,6 +196,7 @@ def test_matches_a_fine_polygon_in_the_local_frame(x0, y0, x1, y1, radius):
 
 # --- nearest road -----------------------------------------------------------------------
 
+
 def test_nearest_road_distance():
     segments = road_segments([road_at_distance(150.0), road_at_distance(400.0, bearing=270)])
     dist, road = nearest_road_m([LON0, LON0 + 1.0], [LAT0, LAT0], segments, search_m=2000)
@@ -197,6 +206,7 @@ def test_nearest_road_distance():
 
 
 # --- circles and buffers ------------------------------------------------------------------
+
 
 def test_geodesic_circles_vertices_are_exactly_on_the_circle():
     polygons = geodesic_circles([LON0, np.nan], [LAT0, 0.0], radius_m=250.0, vertices=36)
@@ -210,8 +220,11 @@ def test_geodesic_circles_vertices_are_exactly_on_the_circle():
 
 @pytest.fixture
 def stations():
-    return gpd.GeoDataFrame({"id": ["S1", "S2"], "name": ["赛鱼", "大阳泉"]},
-                            geometry=[shapely.Point(113.58, 37.86), None], crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {"id": ["S1", "S2"], "name": ["赛鱼", "大阳泉"]},
+        geometry=[shapely.Point(113.58, 37.86), None],
+        crs="EPSG:4326",
+    )
 
 
 def test_buffer_points_area_is_the_polygon_on_the_ellipsoid(stations):
@@ -256,6 +269,7 @@ def _stored_line_reference(a, b, radius_m):
     """Length inside the circle of the segment a-b as stored (straight in lon/lat),
     by bisection of the crossings on the exact geodesic distance, then summing
     geodesic distances along 10,000 interpolated points."""
+
     def point(t):
         return a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])
 
@@ -296,7 +310,8 @@ def test_geodesic_circles_many_latitudes_and_radii():
     for radius in (100.0, np.linspace(50.0, 5000.0, 500)):  # one radius (interpolated), many
         polygons = geodesic_circles(lons, lats, radius_m=radius, vertices=72)
         ring = shapely.get_coordinates(polygons).reshape(500, 73, 2)[:, :72]
-        _, _, dist = GEOD.inv(np.repeat(lons, 72), np.repeat(lats, 72), ring[..., 0].ravel(),
-                              ring[..., 1].ravel())
+        _, _, dist = GEOD.inv(
+            np.repeat(lons, 72), np.repeat(lats, 72), ring[..., 0].ravel(), ring[..., 1].ravel()
+        )
         expected = np.repeat(np.broadcast_to(radius, 500), 72)
         np.testing.assert_allclose(dist, expected, rtol=1e-8, atol=1e-6)

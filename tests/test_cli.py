@@ -22,8 +22,9 @@ def test_import_reports_counts_and_rejects(tmp_path, ledger_csv):
     runner.invoke(main, ["init", str(tmp_path / "w")])
     bad = ledger_csv.read_text("utf-8") + "E9,海外公司,城区,水泥,是,A,正常生产,2.35,48.85\n"
     ledger_csv.write_text(bad, encoding="utf-8")
-    result = runner.invoke(main, ["import", "enterprises", str(ledger_csv), "-w",
-                                  str(tmp_path / "w")])
+    result = runner.invoke(
+        main, ["import", "enterprises", str(ledger_csv), "-w", str(tmp_path / "w")]
+    )
     assert result.exit_code == 0, result.output
     assert "3 imported" in result.output and "1 rejected" in result.output
     assert (tmp_path / "w" / "rejects" / "enterprises-enterprises.csv").exists()
@@ -47,8 +48,9 @@ def test_errors_are_one_sentence_and_exit_1(tmp_path):
     result = runner.invoke(main, ["import", "factories", "x.csv", "-w", str(tmp_path / "w")])
     assert result.exit_code == 1
     assert "Unknown kind 'factories'" in result.output
-    result = runner.invoke(main, ["import", "enterprises", str(tmp_path / "none.csv"), "-w",
-                                  str(tmp_path / "w")])
+    result = runner.invoke(
+        main, ["import", "enterprises", str(tmp_path / "none.csv"), "-w", str(tmp_path / "w")]
+    )
     assert result.exit_code == 1
     assert "none.csv 不存在，请检查文件名和文件夹。 / " in result.output
     assert "does not exist" in result.output
@@ -58,8 +60,9 @@ def test_bad_settings_file_is_reported(tmp_path, ledger_csv):
     runner = CliRunner()
     runner.invoke(main, ["init", str(tmp_path / "w")])
     (tmp_path / "w" / "geoair.toml").write_text("[gate_roads]\nradius = 5\n", encoding="utf-8")
-    result = runner.invoke(main, ["import", "enterprises", str(ledger_csv), "-w",
-                                  str(tmp_path / "w")])
+    result = runner.invoke(
+        main, ["import", "enterprises", str(ledger_csv), "-w", str(tmp_path / "w")]
+    )
     assert result.exit_code == 1
     assert "unknown setting 'gate_roads.radius'" in result.output
 

@@ -28,8 +28,9 @@ def test_user_values_override_and_ints_become_floats(tmp_path):
 
 def test_all_problems_reported_at_once(tmp_path):
     path = tmp_path / "geoair.toml"
-    path.write_text('[gate_roads]\nradius_m = "wide"\nradius_km = 1\n[nonsense]\na = 1\n',
-                    encoding="utf-8")
+    path.write_text(
+        '[gate_roads]\nradius_m = "wide"\nradius_km = 1\n[nonsense]\na = 1\n', encoding="utf-8"
+    )
     with pytest.raises(ConfigError) as info:
         load_settings(path)
     message = str(info.value)

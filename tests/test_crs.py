@@ -31,10 +31,13 @@ def _grid_over_shanxi():
     return lon.ravel(), lat.ravel()
 
 
-@pytest.mark.parametrize(("forward", "inverse"), [
-    (crs.wgs84_to_gcj02, crs.gcj02_to_wgs84),
-    (crs.wgs84_to_bd09, crs.bd09_to_wgs84),
-])
+@pytest.mark.parametrize(
+    ("forward", "inverse"),
+    [
+        (crs.wgs84_to_gcj02, crs.gcj02_to_wgs84),
+        (crs.wgs84_to_bd09, crs.bd09_to_wgs84),
+    ],
+)
 def test_inverse_round_trips_within_half_a_metre_over_shanxi(forward, inverse):
     lon, lat = _grid_over_shanxi()
     back_lon, back_lat = inverse(*forward(lon, lat))
@@ -65,9 +68,17 @@ def test_shift_geometries_moves_every_vertex():
     assert np.allclose(shapely.get_coordinates(back), [(113.5, 37.8), (113.6, 37.9)], atol=1e-9)
 
 
-@pytest.mark.parametrize(("lon", "epsg"), [
-    (111.0, 4546), (112.49, 4546), (112.51, 4547), (114.0, 4547), (75.0, 4534), (135.0, 4554),
-])
+@pytest.mark.parametrize(
+    ("lon", "epsg"),
+    [
+        (111.0, 4546),
+        (112.49, 4546),
+        (112.51, 4547),
+        (114.0, 4547),
+        (75.0, 4534),
+        (135.0, 4554),
+    ],
+)
 def test_gauss_kruger_zones(lon, epsg):
     assert crs.gk_zone_epsg(lon) == epsg
     params = pyproj.CRS.from_epsg(epsg).coordinate_operation.params
@@ -81,10 +92,16 @@ def test_in_china_uses_the_outline_not_a_box():
     assert inside.tolist() == [True, False, False]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("wgs84", "wgs84"), ("GCJ-02", "gcj02"), ("amap", "gcj02"), ("百度", "bd09"),
-    ("cgcs2000", "wgs84"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("wgs84", "wgs84"),
+        ("GCJ-02", "gcj02"),
+        ("amap", "gcj02"),
+        ("百度", "bd09"),
+        ("cgcs2000", "wgs84"),
+    ],
+)
 def test_parse_coords(text, expected):
     assert crs.parse_coords(text) == expected
 

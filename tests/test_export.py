@@ -108,8 +108,9 @@ def test_points_round_trip(points, tmp_path, fmt):
     assert list(names) == list(expected["name"])
     assert list(back["county"]) == list(expected["county"])
     assert [float(v) for v in back["fine_yuan"]] == list(expected["fine_yuan"])
-    assert [_yes_no(v) for v in back["above_scale"]] == [_yes_no(v)
-                                                         for v in expected["above_scale"]]
+    assert [_yes_no(v) for v in back["above_scale"]] == [
+        _yes_no(v) for v in expected["above_scale"]
+    ]
     if fmt in {"csv", "xlsx"}:
         coords = back[["lon", "lat"]].to_numpy(float)
     else:
@@ -139,9 +140,11 @@ def test_polygons_round_trip(polygons, tmp_path, fmt):
 
 
 def test_lines_csv_has_wkt(tmp_path):
-    lines = gpd.GeoDataFrame({"name": ["桃林沟路"]},
-                             geometry=[LineString([(113.5, 37.8), (113.51, 37.81)])],
-                             crs="EPSG:4326")
+    lines = gpd.GeoDataFrame(
+        {"name": ["桃林沟路"]},
+        geometry=[LineString([(113.5, 37.8), (113.51, 37.81)])],
+        crs="EPSG:4326",
+    )
     path = export_frame(lines, tmp_path / "roads.csv")[0]
     text = path.read_bytes()
     assert text.startswith(b"\xef\xbb\xbf")  # BOM: Excel shows Chinese
@@ -160,8 +163,18 @@ def test_table_to_geometry_format_refused(tmp_path):
 
 def test_shapefile_field_rule():
     mapping = shapefile_field_names(
-        ["id", "enterprise_name", "enterprise_id", "performance_grade", "inspection_date",
-         "unorganised_ok", "xxxxxxxxxxA", "xxxxxxxxxxB", "问题简要描述"])
+        [
+            "id",
+            "enterprise_name",
+            "enterprise_id",
+            "performance_grade",
+            "inspection_date",
+            "unorganised_ok",
+            "xxxxxxxxxxA",
+            "xxxxxxxxxxB",
+            "问题简要描述",
+        ]
+    )
     assert mapping["enterprise_name"] == "ent_nm"
     assert mapping["enterprise_id"] == "ent_id"
     assert mapping["performance_grade"] == "perf_grade"
@@ -184,8 +197,9 @@ def test_shapefile_gbk(points, tmp_path):
 
 
 def test_shapefile_mixed_geometries_split(points, polygons, tmp_path):
-    mixed = pd.concat([points[["name", "geometry"]], polygons[["name", "geometry"]]],
-                      ignore_index=True)
+    mixed = pd.concat(
+        [points[["name", "geometry"]], polygons[["name", "geometry"]]], ignore_index=True
+    )
     written = export_frame(gpd.GeoDataFrame(mixed, crs=4326), tmp_path / "heaps.shp")
     names = {p.name for p in written}
     assert {"heaps_point.shp", "heaps_polygon.shp", "heaps_fields.csv"} <= names
@@ -198,8 +212,9 @@ def test_gcj02_is_labelled_and_shifted(points, tmp_path):
     assert set(back["coord_sys"]) == {"GCJ-02"}
     expected = points.sort_values("name").reset_index(drop=True)
     lon, lat = wgs84_to_gcj02(expected.geometry.x, expected.geometry.y)
-    assert _metres(shapely.get_coordinates(back.geometry.values),
-                   np.column_stack([lon, lat])) < 0.01
+    assert (
+        _metres(shapely.get_coordinates(back.geometry.values), np.column_stack([lon, lat])) < 0.01
+    )
 
 
 def test_projected_crs(points, tmp_path):
@@ -263,8 +278,9 @@ def test_export_layer_and_cli(points, tmp_path):
 
     runner = CliRunner()
     out = tmp_path / "x" / "e.shp"
-    result = runner.invoke(main, ["export", "enterprises", "--format", "shp", "--out", str(out),
-                                  "-w", str(ws.root)])
+    result = runner.invoke(
+        main, ["export", "enterprises", "--format", "shp", "--out", str(out), "-w", str(ws.root)]
+    )
     assert result.exit_code == 0, result.output
     assert out.exists() and "e_fields.csv" in result.output
     result = runner.invoke(main, ["export", "nothing", "--format", "shp", "-w", str(ws.root)])
@@ -280,13 +296,20 @@ def test_demo_step_writes_report_folder(points, tmp_path):
     from geoair.workflows.reports import demo_step
 
     ws = init_workspace(tmp_path / "ws")
-    cases = pd.DataFrame({
-        "inspection_date": pd.to_datetime(["2024-03-05"]), "county": ["郊区"],
-        "enterprise_name": ["阳泉焦化有限公司"], "enterprise_id": ["E1"],
-        "problem": ["煤场未苫盖"], "measure": ["立行立改"],
-        "fixed_on_spot": pd.array([True], dtype="boolean"),
-        "stopped": pd.array([False], dtype="boolean"),
-        "filed": pd.array([False], dtype="boolean"), "fine_yuan": [0.0]})
+    cases = pd.DataFrame(
+        {
+            "inspection_date": pd.to_datetime(["2024-03-05"]),
+            "county": ["郊区"],
+            "enterprise_name": ["阳泉焦化有限公司"],
+            "enterprise_id": ["E1"],
+            "problem": ["煤场未苫盖"],
+            "measure": ["立行立改"],
+            "fixed_on_spot": pd.array([True], dtype="boolean"),
+            "stopped": pd.array([False], dtype="boolean"),
+            "filed": pd.array([False], dtype="boolean"),
+            "fine_yuan": [0.0],
+        }
+    )
     with ws.transaction() as tx:
         tx.write("enterprises", points)
         tx.write("cases", cases)
@@ -303,8 +326,7 @@ def test_demo_step_writes_report_folder(points, tmp_path):
 def test_shapefile_cuts_long_text_and_keeps_times(points, tmp_path, caplog):
     frame = points.copy()
     frame["reasons"] = ["未整改问题" * 30, "短", None]  # 450 bytes in UTF-8
-    frame["last_visit"] = pd.to_datetime(["2024-03-01 08:30", "2024-03-02", None],
-                                         format="ISO8601")
+    frame["last_visit"] = pd.to_datetime(["2024-03-01 08:30", "2024-03-02", None], format="ISO8601")
     with caplog.at_level("WARNING", logger="geoair.export"):
         export_frame(frame, tmp_path / "r.shp")
     assert "reasons (1 rows)" in caplog.text

@@ -40,25 +40,48 @@ def scene():
     g3, g4 = at(0, 3000), at(180, 5000)
     g6 = at(270, 8000)
     gates = gpd.GeoDataFrame(
-        {"id": ["G1", "G2", "G3", "G4", "G5", "G6"],
-         "enterprise_id": ["E1", "E1", "E1", "E2", None, "E9"],
-         "enterprise_name": [None, None, None, None, "乙公司", "外地公司"],
-         "name": ["东门", "西门", "北门", "大门", "侧门", "门"]},
-        geometry=[shapely.Point(g1), shapely.Point(g2), shapely.Point(g3), shapely.Point(g4),
-                  None, shapely.Point(g6)], crs="EPSG:4326")
+        {
+            "id": ["G1", "G2", "G3", "G4", "G5", "G6"],
+            "enterprise_id": ["E1", "E1", "E1", "E2", None, "E9"],
+            "enterprise_name": [None, None, None, None, "乙公司", "外地公司"],
+            "name": ["东门", "西门", "北门", "大门", "侧门", "门"],
+        },
+        geometry=[
+            shapely.Point(g1),
+            shapely.Point(g2),
+            shapely.Point(g3),
+            shapely.Point(g4),
+            None,
+            shapely.Point(g6),
+        ],
+        crs="EPSG:4326",
+    )
     enterprises = gpd.GeoDataFrame(
-        {"id": ["E1", "E2", "E3"], "name": ["甲公司", "乙公司", "丙公司"],
-         "county": ["郊区", "盂县", "平定县"], "status": ["正常生产"] * 3},
+        {
+            "id": ["E1", "E2", "E3"],
+            "name": ["甲公司", "乙公司", "丙公司"],
+            "county": ["郊区", "盂县", "平定县"],
+            "status": ["正常生产"] * 3,
+        },
         geometry=[shapely.Point(g1), shapely.Point(g4), shapely.Point(112.0, 38.0)],
-        crs="EPSG:4326")
+        crs="EPSG:4326",
+    )
     # R1: an east-west geodesic through G1 and G2; R2: north-south through G3;
     # R3: starts 150 m east of G4 and runs north; R4: through G6, unnamed
     roads = gpd.GeoDataFrame(
-        {"id": ["R1", "R2", "R3", "R4"], "name": ["桃北路", "北环路", "东沟路", None],
-         "road_class": ["primary", "residential", "track", "service"]},
-        geometry=[geodesic(at(270, 400), 90, 800), geodesic(at(180, 500, *g3), 0, 1000),
-                  geodesic(at(90, 150, *g4), 0, 300), geodesic(at(180, 300, *g6), 0, 600)],
-        crs="EPSG:4326")
+        {
+            "id": ["R1", "R2", "R3", "R4"],
+            "name": ["桃北路", "北环路", "东沟路", None],
+            "road_class": ["primary", "residential", "track", "service"],
+        },
+        geometry=[
+            geodesic(at(270, 400), 90, 800),
+            geodesic(at(180, 500, *g3), 0, 1000),
+            geodesic(at(90, 150, *g4), 0, 300),
+            geodesic(at(180, 300, *g6), 0, 600),
+        ],
+        crs="EPSG:4326",
+    )
     return gates, roads, enterprises
 
 
@@ -97,8 +120,12 @@ def test_plan_shared_stretch_counts_once(scene):
 def test_plan_findings(scene):
     findings = plan_sweeping(*scene).gate_findings
     got = {(r.gate_id, r.finding): r.distance_m for r in findings.itertuples()}
-    assert set(got) == {("G3", "far_from_site"), ("G4", "no_road"), ("G5", "no_location"),
-                        ("G6", "unknown_enterprise")}
+    assert set(got) == {
+        ("G3", "far_from_site"),
+        ("G4", "no_road"),
+        ("G5", "no_location"),
+        ("G6", "unknown_enterprise"),
+    }
     assert got["G3", "far_from_site"] == pytest.approx(3000.0, abs=1e-6)
     assert got["G4", "no_road"] == pytest.approx(150.0, abs=0.01)
     row = findings[findings.gate_id == "G4"].iloc[0]
@@ -110,13 +137,13 @@ def test_plan_findings(scene):
 
 def test_plan_far_from_a_footprint_polygon(scene):
     gates, roads, enterprises = scene
-    footprint = shapely.Polygon([at(0, 2500), at(90, 100, *at(0, 2500)),
-                                 at(90, 100, *at(0, 3500)), at(0, 3500)])
+    footprint = shapely.Polygon(
+        [at(0, 2500), at(90, 100, *at(0, 2500)), at(90, 100, *at(0, 3500)), at(0, 3500)]
+    )
     enterprises = enterprises.copy()
     enterprises.loc[0, "geometry"] = footprint  # G3 (3 km north) is now inside E1's plot
     findings = plan_sweeping(gates, roads, enterprises).gate_findings
-    assert ("G3", "far_from_site") not in set(zip(findings.gate_id, findings.finding,
-                                                                  strict=True))
+    assert ("G3", "far_from_site") not in set(zip(findings.gate_id, findings.finding, strict=True))
     # and G1 is 2.5 km south of it
     g1 = findings[(findings.gate_id == "G1") & (findings.finding == "far_from_site")]
     assert g1["distance_m"].iloc[0] == pytest.approx(2500.0, abs=1.0)
@@ -171,6 +198,7 @@ def test_county_totals(scene):
 
 # --- workspace and command line ---------------------------------------------------------
 
+
 @pytest.fixture
 def ws_scene(ws, scene):
     gates, roads, enterprises = scene
@@ -207,8 +235,9 @@ def test_cli_gate_roads(ws_scene, tmp_path):
 def test_cli_gate_roads_with_roads_file(ws_scene, scene, tmp_path):
     _, roads, _ = scene
     path = tmp_path / "roads.geojson"
-    roads.rename(columns={"name": "道路名称", "road_class": "道路等级"}).drop(
-        columns="id").to_file(path)
+    roads.rename(columns={"name": "道路名称", "road_class": "道路等级"}).drop(columns="id").to_file(
+        path
+    )
     result = run("gate-roads", "-w", str(ws_scene.root), "--roads", str(path))
     assert result.exit_code == 0, result.output
     layer = ws_scene.read("gate_roads")
@@ -222,8 +251,9 @@ def test_cli_gate_roads_bad_radius(ws_scene):
 
 def test_cli_buffer(ws_scene, tmp_path):
     out = tmp_path / "gates.gpkg"
-    result = run("buffer", "gates", "--distance", "1000", "-w", str(ws_scene.root), "--out",
-                 str(out))
+    result = run(
+        "buffer", "gates", "--distance", "1000", "-w", str(ws_scene.root), "--out", str(out)
+    )
     assert result.exit_code == 0, result.output
     layer = ws_scene.read("gates_buffer_1000m")
     assert len(layer) == 6 and layer["area_m2"].iloc[0] == pytest.approx(3.1376e6, rel=1e-4)
@@ -239,9 +269,10 @@ def test_road_split_into_features_at_a_gate(scene):
     east = geodesic((LON0, LAT0), 90, 400)
     split = gpd.GeoDataFrame(
         {"id": ["R1a", "R1b"], "name": ["桃北路", "桃北路"], "road_class": ["primary"] * 2},
-        geometry=[west, east], crs="EPSG:4326")
-    roads = gpd.GeoDataFrame(pd.concat([split, roads.iloc[1:]], ignore_index=True),
-                             crs="EPSG:4326")
+        geometry=[west, east],
+        crs="EPSG:4326",
+    )
+    roads = gpd.GeoDataFrame(pd.concat([split, roads.iloc[1:]], ignore_index=True), crs="EPSG:4326")
     plan = plan_sweeping(gates, roads, enterprises)
     g1 = plan.gate_roads[plan.gate_roads.gate_id == "G1"].set_index("road_id")["length_m"]
     assert g1.to_dict() == pytest.approx({"R1a": 100.0, "R1b": 100.0}, rel=1e-6)
@@ -266,12 +297,17 @@ def test_disjoint_and_triple_overlaps(scene):
     # E1 gets G7 at 300 m east of G1 on R1 (which ends 400 m east): 200 m there, apart
     # from G1's and G2's stretches; and G8 at 25 m east, inside both of theirs
     extra = gpd.GeoDataFrame(
-        {"id": ["G7", "G8"], "enterprise_id": ["E1", "E1"], "enterprise_name": [None, None],
-         "name": ["远门", "中门"]},
-        geometry=[shapely.Point(at(90, 300)), shapely.Point(at(90, 25))], crs="EPSG:4326")
+        {
+            "id": ["G7", "G8"],
+            "enterprise_id": ["E1", "E1"],
+            "enterprise_name": [None, None],
+            "name": ["远门", "中门"],
+        },
+        geometry=[shapely.Point(at(90, 300)), shapely.Point(at(90, 25))],
+        crs="EPSG:4326",
+    )
     more = gpd.GeoDataFrame(pd.concat([gates, extra], ignore_index=True), crs="EPSG:4326")
     tasks = plan_sweeping(more, roads, enterprises).sweep_tasks.set_index("enterprise_id")
     # R1: G1 [-100, 100], G2 [-50, 150], G8 [-75, 125] -> [-100, 150]; G7 [200, 400]
     assert tasks.loc["E1", "length_m"] == pytest.approx(250.0 + 200.0 + 200.0, rel=1e-6)
-    assert tasks.loc["E1", "gate_length_sum_m"] == pytest.approx(
-        200.0 * 4 + 200.0, rel=1e-6)
+    assert tasks.loc["E1", "gate_length_sum_m"] == pytest.approx(200.0 * 4 + 200.0, rel=1e-6)

@@ -18,8 +18,9 @@ from geoair.readings.indicators import (
 def hourly(station: str, pollutant: str, times, values) -> pd.DataFrame:
     times = pd.DatetimeIndex(times)
     values = np.broadcast_to(np.asarray(values, dtype=float), (len(times),))
-    return pd.DataFrame({"station_id": station, "time": times, "pollutant": pollutant,
-                         "value": values})
+    return pd.DataFrame(
+        {"station_id": station, "time": times, "pollutant": pollutant, "value": values}
+    )
 
 
 def day_hours(day: str, hours) -> list[pd.Timestamp]:
@@ -35,10 +36,12 @@ def test_day_holds_labels_0100_to_next_0000():
 
 
 def test_day_needs_20_hours():
-    frame = pd.concat([
-        hourly("A", "PM2.5", day_hours("2020-11-01", range(1, 21)), 40.0),   # 20 hours
-        hourly("A", "PM2.5", day_hours("2020-11-02", range(1, 20)), 40.0),   # 19 hours
-    ])
+    frame = pd.concat(
+        [
+            hourly("A", "PM2.5", day_hours("2020-11-01", range(1, 21)), 40.0),  # 20 hours
+            hourly("A", "PM2.5", day_hours("2020-11-02", range(1, 20)), 40.0),  # 19 hours
+        ]
+    )
     daily = daily_values(frame).set_index("date")
     assert daily.loc["2020-11-01", "PM2.5"] == 40
     assert np.isnan(daily.loc["2020-11-02", "PM2.5"])
@@ -51,8 +54,12 @@ def test_daily_mean_rounded_as_reported():
     # 20 hours of 40 and 4 of 42: mean 40.333 -> 40; CO 1.04 and 1.06 -> 1.05 -> 1.0 (even).
     values = [40.0] * 20 + [42.0] * 4
     co = [1.04] * 12 + [1.06] * 12
-    frame = pd.concat([hourly("A", "PM2.5", day_hours("2020-11-01", range(1, 25)), values),
-                       hourly("A", "CO", day_hours("2020-11-01", range(1, 25)), co)])
+    frame = pd.concat(
+        [
+            hourly("A", "PM2.5", day_hours("2020-11-01", range(1, 25)), values),
+            hourly("A", "CO", day_hours("2020-11-01", range(1, 25)), co),
+        ]
+    )
     daily = daily_values(frame)
     assert daily["PM2.5"].iloc[0] == 40
     assert daily["CO"].iloc[0] == 1.0
@@ -99,22 +106,26 @@ def test_o3_8h_is_max_of_8h_means():
 
 def test_windows_do_not_cross_days():
     # A high hour labelled 00:00 of July 2 belongs to July 1 (hour 24), not to July 2.
-    frame = pd.concat([o3_day(range(1, 25), 50.0, "2020-07-01"),
-                       o3_day(range(1, 25), 50.0, "2020-07-02")])
+    frame = pd.concat(
+        [o3_day(range(1, 25), 50.0, "2020-07-01"), o3_day(range(1, 25), 50.0, "2020-07-02")]
+    )
     frame.loc[frame["time"] == pd.Timestamp("2020-07-02 00:00"), "value"] = 850.0
     daily = daily_values(frame).set_index("date")
     assert daily.loc["2020-07-01", "O3_1h_max"] == 850
     assert daily.loc["2020-07-02", "O3_1h_max"] == 50
 
 
-@pytest.mark.parametrize(("values", "p", "expected"), [
-    (list(range(1, 11)), 0.90, 9.1),        # k = 1 + 9*0.9 = 9.1: 9 + 0.1*(10-9)
-    (list(range(1, 11)), 0.95, 9.55),       # k = 9.55
-    ([10, 20, 30, 40], 0.95, 38.5),         # k = 3.85: 30 + 0.85*10
-    ([3, 1, 2], 0.5, 2.0),                  # sorted 1 2 3, k = 2
-    ([7.0], 0.95, 7.0),                     # one value
-    ([5, np.nan, 1], 0.5, 3.0),             # NaN ignored: 1 5, k = 1.5
-])
+@pytest.mark.parametrize(
+    ("values", "p", "expected"),
+    [
+        (list(range(1, 11)), 0.90, 9.1),  # k = 1 + 9*0.9 = 9.1: 9 + 0.1*(10-9)
+        (list(range(1, 11)), 0.95, 9.55),  # k = 9.55
+        ([10, 20, 30, 40], 0.95, 38.5),  # k = 3.85: 30 + 0.85*10
+        ([3, 1, 2], 0.5, 2.0),  # sorted 1 2 3, k = 2
+        ([7.0], 0.95, 7.0),  # one value
+        ([5, np.nan, 1], 0.5, 3.0),  # NaN ignored: 1 5, k = 1.5
+    ],
+)
 def test_percentile_hj663(values, p, expected):
     assert percentile_hj663(values, p) == pytest.approx(expected)
 
@@ -172,10 +183,19 @@ def test_min_days():
 
 def test_percentiles_and_composite_index():
     nov = pd.date_range("2020-11-01", periods=30)
-    co = np.round(np.arange(1, 31) * 0.1, 1)           # 0.1 .. 3.0 mg/m³
-    o3 = np.arange(1, 31) * 10.0                       # 10 .. 300
-    daily = daily_frame("A", nov, SO2=30.0, NO2=20.0, PM10=70.0, **{"PM2.5": 35.0},
-                        CO=co, O3_8h_max=o3, aqi=np.r_[np.full(20, 80.0), np.full(10, 120.0)])
+    co = np.round(np.arange(1, 31) * 0.1, 1)  # 0.1 .. 3.0 mg/m³
+    o3 = np.arange(1, 31) * 10.0  # 10 .. 300
+    daily = daily_frame(
+        "A",
+        nov,
+        SO2=30.0,
+        NO2=20.0,
+        PM10=70.0,
+        **{"PM2.5": 35.0},
+        CO=co,
+        O3_8h_max=o3,
+        aqi=np.r_[np.full(20, 80.0), np.full(10, 120.0)],
+    )
     out = period_values(daily).iloc[0]
     # CO: k = 1 + 29*0.95 = 28.55 -> 2.8 + 0.55*0.1 = 2.855 -> 2.9 (0.1 mg/m³).
     assert out["CO_p95"] == 2.9

@@ -33,97 +33,200 @@ def make_frames() -> dict[str, pd.DataFrame]:
     """A small Yangquan-like workspace: 2 counties, 2 parks, 4 enterprises, records..."""
     counties = gpd.GeoDataFrame(
         {"code": ["140302", "140303"], "name": ["城区", "矿区"]},
-        geometry=[box(113.50, 37.80, 113.60, 37.90), box(113.60, 37.80, 113.70, 37.90)], crs=CRS)
+        geometry=[box(113.50, 37.80, 113.60, 37.90), box(113.60, 37.80, 113.70, 37.90)],
+        crs=CRS,
+    )
     parks = gpd.GeoDataFrame(
-        {"id": ["P1", "P2"], "name": ["东部园区", "西部园区"], "county": ["城区", "矿区"],
-         "key_park": pd.array([True, False], dtype="boolean")},
-        geometry=[box(113.52, 37.82, 113.56, 37.86), box(113.62, 37.82, 113.66, 37.86)], crs=CRS)
+        {
+            "id": ["P1", "P2"],
+            "name": ["东部园区", "西部园区"],
+            "county": ["城区", "矿区"],
+            "key_park": pd.array([True, False], dtype="boolean"),
+        },
+        geometry=[box(113.52, 37.82, 113.56, 37.86), box(113.62, 37.82, 113.66, 37.86)],
+        crs=CRS,
+    )
     enterprises = gpd.GeoDataFrame(
-        {"id": ["E1", "E2", "E3", "E4"],
-         "name": [EVIL, "阳泉焦化有限公司", "平定水泥厂", "矿区洗煤厂"],
-         "county": ["城区", "城区", "矿区", "矿区"], "township": ["义井镇"] * 4,
-         "industry": ["焦化", "焦化", "水泥", "洗煤"],
-         "above_scale": pd.array([True, False, True, None], dtype="boolean"),
-         "performance_grade": ["A", "C", None, "D"],
-         "status": ["正常生产", "正常生产", "正常生产", None],
-         "responsible": ["张三", "李四", "王五", "赵六"]},
-        geometry=[Point(113.575, 37.815), Point(113.55, 37.85), Point(113.63, 37.83),
-                  Point(113.68, 37.88)], crs=CRS)
+        {
+            "id": ["E1", "E2", "E3", "E4"],
+            "name": [EVIL, "阳泉焦化有限公司", "平定水泥厂", "矿区洗煤厂"],
+            "county": ["城区", "城区", "矿区", "矿区"],
+            "township": ["义井镇"] * 4,
+            "industry": ["焦化", "焦化", "水泥", "洗煤"],
+            "above_scale": pd.array([True, False, True, None], dtype="boolean"),
+            "performance_grade": ["A", "C", None, "D"],
+            "status": ["正常生产", "正常生产", "正常生产", None],
+            "responsible": ["张三", "李四", "王五", "赵六"],
+        },
+        geometry=[
+            Point(113.575, 37.815),
+            Point(113.55, 37.85),
+            Point(113.63, 37.83),
+            Point(113.68, 37.88),
+        ],
+        crs=CRS,
+    )
     # E1: Jan all met, Mar one item failed; E2: Mar three failed (and found suspended);
     # E3: Feb all met; E4: never inspected.
-    results = {0: [True] * 7, 1: [True] * 6 + [False], 2: [False] * 3 + [True] * 4,
-               3: [True] * 7}
-    inspections = pd.DataFrame({
-        "enterprise_id": ["E1", "E1", "E2", None],
-        "enterprise_name": [EVIL, EVIL, "阳泉焦化有限公司", "平定水泥厂"],
-        "inspection_date": pd.to_datetime(["2024-01-10", "2024-03-05", "2024-03-06",
-                                           "2024-02-01"]),
-        "status": ["正常生产", "正常生产", "依法停产", None]})
+    results = {0: [True] * 7, 1: [True] * 6 + [False], 2: [False] * 3 + [True] * 4, 3: [True] * 7}
+    inspections = pd.DataFrame(
+        {
+            "enterprise_id": ["E1", "E1", "E2", None],
+            "enterprise_name": [EVIL, EVIL, "阳泉焦化有限公司", "平定水泥厂"],
+            "inspection_date": pd.to_datetime(
+                ["2024-01-10", "2024-03-05", "2024-03-06", "2024-02-01"]
+            ),
+            "status": ["正常生产", "正常生产", "依法停产", None],
+        }
+    )
     for j, item in enumerate(CHECKLIST_ITEMS):
         inspections[item] = pd.array([results[r][j] for r in range(4)], dtype="boolean")
-    cases = pd.DataFrame({
-        "inspection_date": pd.to_datetime(["2024-03-05", "2024-03-06", "2024-02-01"]),
-        "enterprise_id": ["E1", "E2", "E2"],
-        "enterprise_name": [EVIL, "阳泉焦化有限公司", "阳泉焦化有限公司"],
-        "problem": ["料场未封闭<script>alert(2)</script>", "道路积尘", "车辆未冲洗"],
-        "measure": ["立行立改", "立案处罚", "立案处罚"],
-        "fine_yuan": [0.0, 20000.0, 5000.0],
-        "rectified": pd.array([False, False, True], dtype="boolean")})
+    cases = pd.DataFrame(
+        {
+            "inspection_date": pd.to_datetime(["2024-03-05", "2024-03-06", "2024-02-01"]),
+            "enterprise_id": ["E1", "E2", "E2"],
+            "enterprise_name": [EVIL, "阳泉焦化有限公司", "阳泉焦化有限公司"],
+            "problem": ["料场未封闭<script>alert(2)</script>", "道路积尘", "车辆未冲洗"],
+            "measure": ["立行立改", "立案处罚", "立案处罚"],
+            "fine_yuan": [0.0, 20000.0, 5000.0],
+            "rectified": pd.array([False, False, True], dtype="boolean"),
+        }
+    )
     gates = gpd.GeoDataFrame(
-        {"id": ["G1", "G2"], "enterprise_id": ["E1", "E2"], "enterprise_name": [EVIL, "乙"],
-         "name": ["东门", "北门"]},
-        geometry=[Point(113.576, 37.816), Point(113.551, 37.851)], crs=CRS)
+        {
+            "id": ["G1", "G2"],
+            "enterprise_id": ["E1", "E2"],
+            "enterprise_name": [EVIL, "乙"],
+            "name": ["东门", "北门"],
+        },
+        geometry=[Point(113.576, 37.816), Point(113.551, 37.851)],
+        crs=CRS,
+    )
     stations = gpd.GeoDataFrame(
-        {"id": ["S1", "S2", "S3"], "name": ["赛鱼站", "南庄站", "园区站1"],
-         "kind": ["国控", "国控", "园区站"], "county": ["城区", "矿区", "城区"]},
-        geometry=[Point(113.57, 37.87), Point(113.65, 37.86), Point(113.54, 37.84)], crs=CRS)
+        {
+            "id": ["S1", "S2", "S3"],
+            "name": ["赛鱼站", "南庄站", "园区站1"],
+            "kind": ["国控", "国控", "园区站"],
+            "county": ["城区", "矿区", "城区"],
+        },
+        geometry=[Point(113.57, 37.87), Point(113.65, 37.86), Point(113.54, 37.84)],
+        crs=CRS,
+    )
     heaps = gpd.GeoDataFrame(
-        {"id": ["H1", "H2", "H3"], "name": ["一号矸石山", "二号矸石山", "三号矸石山"],
-         "county": ["矿区"] * 3, "owner_status": ["有主", "无主", "无主"],
-         "treatment": ["已治理", "未治理", "治理中"],
-         "burning": pd.array([False, True, False], dtype="boolean"),
-         "area_m2": [1000.0, 2000.0, None], "volume_m3": [None, 5e4, 1e4]},
-        geometry=[Point(113.61, 37.81), box(113.64, 37.87, 113.645, 37.875),
-                  Point(113.69, 37.81)], crs=CRS)
-    monthly = pd.DataFrame({
-        "station_id": ["S1", "S1", "S1", "S2", "S2"],
-        "month": ["2024-01", "2024-02", "2024-03", "2024-02", "2024-03"],
-        "PM2.5": [80.0, 60.0, 45.0, 50.0, 30.0], "PM10": [120.0, 100.0, 90.0, 80.0, 60.0],
-        "aqi": [120.0, 90.0, 70.0, 60.0, 45.0]})
-    checks = pd.DataFrame({
-        "scope": ["station", "station", "county"], "target_name": ["赛鱼站", "南庄站", "城区"],
-        "period": ["2024-03"] * 3, "metric": ["pm25"] * 3, "actual": [45.0, 30.0, 40.0],
-        "target": [40.0, 35.0, 42.0], "met": pd.array([False, True, True], dtype="boolean")})
-    scores = pd.DataFrame({"park_id": ["P1", "P2"], "month": ["2024-03", "2024-03"],
-                           "total": [78.5, 62.0], "rank": [1, 2], "air": [80.0, 60.0]})
+        {
+            "id": ["H1", "H2", "H3"],
+            "name": ["一号矸石山", "二号矸石山", "三号矸石山"],
+            "county": ["矿区"] * 3,
+            "owner_status": ["有主", "无主", "无主"],
+            "treatment": ["已治理", "未治理", "治理中"],
+            "burning": pd.array([False, True, False], dtype="boolean"),
+            "area_m2": [1000.0, 2000.0, None],
+            "volume_m3": [None, 5e4, 1e4],
+        },
+        geometry=[Point(113.61, 37.81), box(113.64, 37.87, 113.645, 37.875), Point(113.69, 37.81)],
+        crs=CRS,
+    )
+    monthly = pd.DataFrame(
+        {
+            "station_id": ["S1", "S1", "S1", "S2", "S2"],
+            "month": ["2024-01", "2024-02", "2024-03", "2024-02", "2024-03"],
+            "PM2.5": [80.0, 60.0, 45.0, 50.0, 30.0],
+            "PM10": [120.0, 100.0, 90.0, 80.0, 60.0],
+            "aqi": [120.0, 90.0, 70.0, 60.0, 45.0],
+        }
+    )
+    checks = pd.DataFrame(
+        {
+            "scope": ["station", "station", "county"],
+            "target_name": ["赛鱼站", "南庄站", "城区"],
+            "period": ["2024-03"] * 3,
+            "metric": ["pm25"] * 3,
+            "actual": [45.0, 30.0, 40.0],
+            "target": [40.0, 35.0, 42.0],
+            "met": pd.array([False, True, True], dtype="boolean"),
+        }
+    )
+    scores = pd.DataFrame(
+        {
+            "park_id": ["P1", "P2"],
+            "month": ["2024-03", "2024-03"],
+            "total": [78.5, 62.0],
+            "rank": [1, 2],
+            "air": [80.0, 60.0],
+        }
+    )
     gate_buffers = gpd.GeoDataFrame(
         {"gate_id": ["G1", "G2"], "enterprise_id": ["E1", "E2"]},
-        geometry=gpd.GeoSeries(gates.geometry.values, crs=CRS).to_crs(4547).buffer(
-            100, quad_segs=64).to_crs(CRS).values, crs=CRS)
+        geometry=gpd.GeoSeries(gates.geometry.values, crs=CRS)
+        .to_crs(4547)
+        .buffer(100, quad_segs=64)
+        .to_crs(CRS)
+        .values,
+        crs=CRS,
+    )
     gate_roads = gpd.GeoDataFrame(
-        {"gate_id": ["G1"], "enterprise_id": ["E1"], "road_name": ["桃北路"],
-         "length_m": [200.0]},
-        geometry=[LineString([(113.575, 37.8165), (113.577, 37.8165)])], crs=CRS)
+        {"gate_id": ["G1"], "enterprise_id": ["E1"], "road_name": ["桃北路"], "length_m": [200.0]},
+        geometry=[LineString([(113.575, 37.8165), (113.577, 37.8165)])],
+        crs=CRS,
+    )
     routes = gpd.GeoDataFrame(
         {"team": [1], "date": ["2024-03-05"], "length_m": [12000.0]},
-        geometry=[LineString([(113.58, 37.86), (113.575, 37.815), (113.55, 37.85)])], crs=CRS)
+        geometry=[LineString([(113.58, 37.86), (113.575, 37.815), (113.55, 37.85)])],
+        crs=CRS,
+    )
     stops = gpd.GeoDataFrame(
-        {"team": [1, 1], "order": [1, 2], "site_name": [EVIL, "阳泉焦化有限公司"],
-         "reason": ["未整改问题", "3项不合格"], "risk": [55.0, 70.0]},
-        geometry=[Point(113.575, 37.815), Point(113.55, 37.85)], crs=CRS)
-    suspects = pd.DataFrame({"station_id": ["S1", "S1"], "source_id": ["E2", "H2"],
-                             "source_name": ["阳泉焦化有限公司", "二号矸石山"], "rank": [1, 2],
-                             "score": [0.8, 0.5]})
-    return {"counties": counties, "parks": parks, "enterprises": enterprises,
-            "inspections": inspections, "cases": cases, "gates": gates, "stations": stations,
-            "gangue_heaps": heaps, "station_monthly": monthly, "targets_check": checks,
-            "park_scores": scores, "gate_buffers": gate_buffers, "gate_roads": gate_roads,
-            "patrol_routes": routes, "patrol_stops": stops, "source_suspects": suspects}
+        {
+            "team": [1, 1],
+            "order": [1, 2],
+            "site_name": [EVIL, "阳泉焦化有限公司"],
+            "reason": ["未整改问题", "3项不合格"],
+            "risk": [55.0, 70.0],
+        },
+        geometry=[Point(113.575, 37.815), Point(113.55, 37.85)],
+        crs=CRS,
+    )
+    suspects = pd.DataFrame(
+        {
+            "station_id": ["S1", "S1"],
+            "source_id": ["E2", "H2"],
+            "source_name": ["阳泉焦化有限公司", "二号矸石山"],
+            "rank": [1, 2],
+            "score": [0.8, 0.5],
+        }
+    )
+    return {
+        "counties": counties,
+        "parks": parks,
+        "enterprises": enterprises,
+        "inspections": inspections,
+        "cases": cases,
+        "gates": gates,
+        "stations": stations,
+        "gangue_heaps": heaps,
+        "station_monthly": monthly,
+        "targets_check": checks,
+        "park_scores": scores,
+        "gate_buffers": gate_buffers,
+        "gate_roads": gate_roads,
+        "patrol_routes": routes,
+        "patrol_stops": stops,
+        "source_suspects": suspects,
+    }
 
 
-EXPECTED_COUNTS = {"counties": 2, "parks": 2, "gate_buffers": 2, "gate_roads": 1,
-                   "gangue_heaps": 3, "enterprises": 4, "gates": 2, "source_suspects": 2,
-                   "stations": 3, "patrol_routes": 1, "patrol_stops": 2}
+EXPECTED_COUNTS = {
+    "counties": 2,
+    "parks": 2,
+    "gate_buffers": 2,
+    "gate_roads": 1,
+    "gangue_heaps": 3,
+    "enterprises": 4,
+    "gates": 2,
+    "source_suspects": 2,
+    "stations": 3,
+    "patrol_routes": 1,
+    "patrol_stops": 2,
+}
 
 
 @pytest.fixture
@@ -145,6 +248,7 @@ def _field(layer, label):
 
 
 # -- classification -------------------------------------------------------------------
+
 
 def test_every_layer_present_with_its_features(layers):
     assert {k: len(v) for k, v in layers.items()} == EXPECTED_COUNTS
@@ -168,10 +272,13 @@ def test_popup_tables_hold_the_records(layers):
     ent = layers["enterprises"]
     inspections, cases = ent.tables
     rows = inspections.by_feature()
-    assert rows[0] == [["2024-03-05", "6/7", "无组织排放治理是否符合要求", "正常生产"],
-                       ["2024-01-10", "7/7", "无", "正常生产"]]
-    assert rows[1] == [["2024-03-06", "4/7", "物料堆场全封闭情况、厂区运输密闭、厂区道路硬化",
-                        "依法停产"]]
+    assert rows[0] == [
+        ["2024-03-05", "6/7", "无组织排放治理是否符合要求", "正常生产"],
+        ["2024-01-10", "7/7", "无", "正常生产"],
+    ]
+    assert rows[1] == [
+        ["2024-03-06", "4/7", "物料堆场全封闭情况、厂区运输密闭、厂区道路硬化", "依法停产"]
+    ]
     assert rows[2][0][:2] == ["2024-02-01", "7/7"]  # matched by name: the record has no id
     assert cases.by_feature()[1] == [["2024-03-06", "道路积尘", "立案处罚", 20000]]
     assert 2 not in cases.by_feature()
@@ -200,9 +307,9 @@ def test_station_classes_target_then_aqi(layers):
 
 def test_aqi_category_edges():
     frames = make_frames()
-    frames["station_monthly"] = pd.DataFrame({"station_id": ["S1", "S2", "S3"],
-                                              "month": ["2024-03"] * 3,
-                                              "aqi": [50.0, 51.0, 301.0]})
+    frames["station_monthly"] = pd.DataFrame(
+        {"station_id": ["S1", "S2", "S3"], "month": ["2024-03"] * 3, "aqi": [50.0, 51.0, 301.0]}
+    )
     st = next(x for x in collect_layers(frames) if x.id == "stations")
     assert _mode(st, "aqi").values.tolist() == [0, 1, 5]
 
@@ -254,9 +361,11 @@ def test_inputs_not_modified(frames):
 
 # -- HTML -----------------------------------------------------------------------------
 
+
 def _data(page: str) -> dict:
-    match = re.search(r'<script type="application/json" id="geoair-data">(.*?)</script>', page,
-                      re.S)
+    match = re.search(
+        r'<script type="application/json" id="geoair-data">(.*?)</script>', page, re.S
+    )
     return json.loads(match.group(1))
 
 
@@ -272,8 +381,8 @@ def _ring(geom: dict, ints: list[int]) -> list[tuple[float, float]]:
 def _table_rows(table: dict, feature: int) -> list[list]:
     def cell(col, r):
         return col["v"][r] if "v" in col else (None if col["i"][r] < 0 else col["d"][col["i"][r]])
-    return [[cell(col, r) for col in table["c"]] for r, f in enumerate(table["f"])
-            if f == feature]
+
+    return [[cell(col, r) for col in table["c"]] for r, f in enumerate(table["f"]) if f == feature]
 
 
 def test_user_text_is_escaped_and_json_is_safe(frames):
@@ -288,7 +397,8 @@ def test_user_text_is_escaped_and_json_is_safe(frames):
     assert cases == "料场未封闭&lt;script&gt;alert(2)&lt;/script&gt;"
     assert _table_rows(ent["tables"][0], 0) == [
         ["2024-03-05", "6/7", "无组织排放治理是否符合要求", "正常生产"],
-        ["2024-01-10", "7/7", "无", "正常生产"]]
+        ["2024-01-10", "7/7", "无", "正常生产"],
+    ]
 
 
 def test_gates_refer_to_their_enterprise(frames):
@@ -339,8 +449,9 @@ def test_amap_shifts_every_coordinate(frames):
     expected = np.column_stack(wgs84_to_gcj02(*np.asarray(corners).T))
     np.testing.assert_allclose(ring, expected, atol=1.5e-5)
     plain_county = next(x for x in plain["layers"] if x["id"] == "counties")
-    np.testing.assert_allclose(_ring(plain_county["geom"], plain_county["geom"]["g"][0][0][0]),
-                               corners, atol=1e-9)
+    np.testing.assert_allclose(
+        _ring(plain_county["geom"], plain_county["geom"]["g"][0][0][0]), corners, atol=1e-9
+    )
     assert [t["id"] for t in shifted["tiles"]] == ["amap"] and shifted["coords"] == "gcj02"
     assert "amap" not in [t["id"] for t in plain["tiles"]]
 
@@ -350,7 +461,7 @@ def test_tianditu_needs_a_clean_key(frames):
     with pytest.raises(ConfigError, match="tianditu_key"):
         render_html(layers, settings={"tiles": "tianditu"})
     with pytest.raises(ConfigError, match="letters and digits"):
-        render_html(layers, settings={"tiles": "osm", "tianditu_key": "abc\"+alert(1)+\""})
+        render_html(layers, settings={"tiles": "osm", "tianditu_key": 'abc"+alert(1)+"'})
     data = _data(render_html(layers, settings={"tiles": "tianditu", "tianditu_key": "ab12"}))
     assert data["activeTiles"] == "tianditu"
     assert data["tiles"][1]["url"].endswith("tk=ab12")
@@ -368,12 +479,15 @@ def test_write_html_is_atomic_and_checks_suffix(frames, tmp_path):
 def test_sparkline_escapes_its_caption():
     svg = _sparkline([10.0, 20.0, 15.0], ["2024-01", "<x>", "2024-03"], "PM2.5")
     assert svg.count("<svg") == 1 and "<x>" not in svg
-    assert 'points="4.0,56.0 112.0,4.0 220.0,30.0"' in svg.replace("216.0", "220.0") or \
-        "4.0,56.0" in svg
+    assert (
+        'points="4.0,56.0 112.0,4.0 220.0,30.0"' in svg.replace("216.0", "220.0")
+        or "4.0,56.0" in svg
+    )
     assert _sparkline([1.0], ["2024-01"], "x") == ""
 
 
 # -- PNG ------------------------------------------------------------------------------
+
 
 def test_png_is_300_dpi_with_chinese_font(frames, tmp_path):
     from PIL import Image
@@ -397,13 +511,15 @@ def test_png_without_cjk_font_names_the_package(frames, tmp_path, monkeypatch):
     assert not (tmp_path / "map.png").exists()
 
 
-@pytest.mark.parametrize(("span", "length"), [(10_000, 2000), (4_000, 500), (123, 20),
-                                              (60_000, 10_000)])
+@pytest.mark.parametrize(
+    ("span", "length"), [(10_000, 2000), (4_000, 500), (123, 20), (60_000, 10_000)]
+)
 def test_scale_bar_length_is_round(span, length):
     assert static._nice_length(span) == length
 
 
 # -- command line -----------------------------------------------------------------------
+
 
 def test_cli_writes_html_and_png(ws_with_ledger, tmp_path):
     runner = CliRunner()
@@ -418,8 +534,9 @@ def test_cli_writes_html_and_png(ws_with_ledger, tmp_path):
 
 
 def test_cli_explains_bad_layers(ws_with_ledger):
-    result = CliRunner().invoke(main, ["map", "-w", str(ws_with_ledger.root),
-                                       "--layers", "enterprises,roadz"])
+    result = CliRunner().invoke(
+        main, ["map", "-w", str(ws_with_ledger.root), "--layers", "enterprises,roadz"]
+    )
     assert result.exit_code == 1
     assert "roadz" in result.output and "Choose from" in result.output
 
@@ -434,11 +551,14 @@ def test_unranked_park_is_grey(frames):
 
 def test_park_breakdown_lines_and_rank_change(frames):
     frames["park_scores"] = frames["park_scores"].assign(
-        rank_change=[1, -1], missing_zh=["", "道路积尘负荷"],
-        breakdown_zh=["空气质量(PM2.5): 57 µg/m³ → 61.4分 × 0.25 = 15.4\n总分 78.5", None])
+        rank_change=[1, -1],
+        missing_zh=["", "道路积尘负荷"],
+        breakdown_zh=["空气质量(PM2.5): 57 µg/m³ → 61.4分 × 0.25 = 15.4\n总分 78.5", None],
+    )
     parks = next(x for x in collect_layers(frames) if x.id == "parks")
     assert parks.tables[0].by_feature() == {
-        0: [["空气质量(PM2.5)", "57 µg/m³ → 61.4分 × 0.25 = 15.4"], ["总分 78.5", None]]}
+        0: [["空气质量(PM2.5)", "57 µg/m³ → 61.4分 × 0.25 = 15.4"], ["总分 78.5", None]]
+    }
     assert _field(parks, "排名变化") == [1, -1]
     assert _field(parks, "缺项") == [None, "道路积尘负荷"]
 
@@ -447,8 +567,9 @@ def test_polar_plots_inline_and_small(frames, tmp_path):
     from PIL import Image
 
     Image.new("RGB", (1200, 1000), "white").save(tmp_path / "S02.png")
-    frames["source_plots"] = pd.DataFrame({"station_id": ["S2", "S9"],
-                                           "png": [str(tmp_path / "S02.png"), "missing.png"]})
+    frames["source_plots"] = pd.DataFrame(
+        {"station_id": ["S2", "S9"], "png": [str(tmp_path / "S02.png"), "missing.png"]}
+    )
     st = next(x for x in collect_layers(frames) if x.id == "stations")
     assert 'src="data:image/png;base64,' in st.extra_html[1] and "<svg" in st.extra_html[1]
     assert len(st.extra_html[1]) < 20_000
@@ -456,13 +577,20 @@ def test_polar_plots_inline_and_small(frames, tmp_path):
 
 def test_good_day_share_and_daily_aqi_strip(frames):
     days = pd.date_range("2024-03-01", periods=10, freq="D")
-    frames["station_daily"] = pd.DataFrame({
-        "station_id": ["S1"] * 10 + ["S2"] * 10,
-        "date": list(days) * 2,
-        # S1: 8 of 10 days good (80%: class 80%-90%); S2: 5 of 9 valid days (56%)
-        "aqi": [50.0] * 4 + [90.0] * 4 + [120.0, 220.0] + [40.0] * 5 + [150.0] * 4 + [None],
-        "category": ["优"] * 4 + ["良"] * 4 + ["轻度污染", "重度污染"] + ["优"] * 5
-                    + ["轻度污染"] * 4 + [None]})
+    frames["station_daily"] = pd.DataFrame(
+        {
+            "station_id": ["S1"] * 10 + ["S2"] * 10,
+            "date": list(days) * 2,
+            # S1: 8 of 10 days good (80%: class 80%-90%); S2: 5 of 9 valid days (56%)
+            "aqi": [50.0] * 4 + [90.0] * 4 + [120.0, 220.0] + [40.0] * 5 + [150.0] * 4 + [None],
+            "category": ["优"] * 4
+            + ["良"] * 4
+            + ["轻度污染", "重度污染"]
+            + ["优"] * 5
+            + ["轻度污染"] * 4
+            + [None],
+        }
+    )
     st = next(x for x in collect_layers(frames) if x.id == "stations")
     good = _mode(st, "good_days")
     assert good.values.tolist() == [2, 0, 4]
@@ -493,16 +621,30 @@ def test_demo_step_writes_both_maps_and_tells_the_figures(ws_with_ledger):
 
 
 def test_patrol_risk_and_enterprise_scores_in_popups(frames):
-    frames["risk_scores"] = pd.DataFrame({
-        "site_kind": ["enterprise"] * 4 + ["gangue_heap"],
-        "site_id": ["E1", "E2", "E3", "E4", "H2"], "rank": [2, 1, 4, 3, 1],
-        "score": [40.0, 80.0, 10.0, 20.0, 55.0],
-        "reasons": ["未整改问题1件 +15", "检查不合格 +15", None, "上次检查距今30天 +7.5",
-                    "自燃 +30"]})
-    frames["enterprise_scores"] = pd.DataFrame({
-        "month": ["2024-02", "2024-03", "2024-03"], "enterprise_id": ["E1", "E1", "E3"],
-        "total": [50.0, 91.25, 70.0], "county_rank": [2, 1, 1],
-        "benchmark": pd.array([False, True, False], dtype="boolean")})
+    frames["risk_scores"] = pd.DataFrame(
+        {
+            "site_kind": ["enterprise"] * 4 + ["gangue_heap"],
+            "site_id": ["E1", "E2", "E3", "E4", "H2"],
+            "rank": [2, 1, 4, 3, 1],
+            "score": [40.0, 80.0, 10.0, 20.0, 55.0],
+            "reasons": [
+                "未整改问题1件 +15",
+                "检查不合格 +15",
+                None,
+                "上次检查距今30天 +7.5",
+                "自燃 +30",
+            ],
+        }
+    )
+    frames["enterprise_scores"] = pd.DataFrame(
+        {
+            "month": ["2024-02", "2024-03", "2024-03"],
+            "enterprise_id": ["E1", "E1", "E3"],
+            "total": [50.0, 91.25, 70.0],
+            "county_rank": [2, 1, 1],
+            "benchmark": pd.array([False, True, False], dtype="boolean"),
+        }
+    )
     layers = {x.id: x for x in collect_layers(frames)}
     ent, heaps = layers["enterprises"], layers["gangue_heaps"]
     risk = _mode(ent, "risk")

@@ -20,16 +20,24 @@ from geoair.maps.layers import collect_layers
 pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("GEOAIR_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: the map tests need it. Install "
-                    "Debian's package with 'apt-get install chromium' (.ci/run does), or set "
-                    "GEOAIR_CHROMIUM to its path.")
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM}: the map tests need it. Install "
+            "Debian's package with 'apt-get install chromium' (.ci/run does), or set "
+            "GEOAIR_CHROMIUM to its path."
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -59,8 +67,7 @@ class Page:
         self.page.on("dialog", self._dialog)
         self.page.route("**/*", self._route)
         self.page.goto(path.as_uri())
-        self.page.wait_for_function("window.geoair && window.geoair.ready === true",
-                                    timeout=20_000)
+        self.page.wait_for_function("window.geoair && window.geoair.ready === true", timeout=20_000)
 
     def _route(self, route) -> None:
         url = route.request.url
@@ -121,8 +128,9 @@ def test_toggling_a_layer_hides_its_features(page):
     # its points no longer answer clicks
     x, y = _screen(page, "enterprises", 3)
     page.page.mouse.click(x, y)
-    assert page.page.locator(".leaflet-popup-content").count() == 0 or \
-        "矿区洗煤厂" not in page.page.inner_text(".leaflet-popup-content")
+    assert page.page.locator(
+        ".leaflet-popup-content"
+    ).count() == 0 or "矿区洗煤厂" not in page.page.inner_text(".leaflet-popup-content")
     page.page.locator('input[data-layer="parks"]').uncheck()
     assert page.js("window.geoair.groups.parks.getLayers().some(l => l._map)") is False
     box.check()

@@ -49,10 +49,21 @@ def test_answer_with_a_remark():
     assert parse_bool("否，部分未封闭") is False
 
 
-@pytest.mark.parametrize(("text", "number"), [
-    ("9", 9.0), ("９", 9.0), ("9吨", 9.0), ("１２．５", 12.5), ("1,200元", 1200.0),
-    ("0.5万元", 5000.0), ("3个", 3.0), (" -2 ", -2.0), (7, 7.0), ("1e3", 1000.0),
-])
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("9", 9.0),
+        ("９", 9.0),
+        ("9吨", 9.0),
+        ("１２．５", 12.5),
+        ("1,200元", 1200.0),
+        ("0.5万元", 5000.0),
+        ("3个", 3.0),
+        (" -2 ", -2.0),
+        (7, 7.0),
+        ("1e3", 1000.0),
+    ],
+)
 def test_numbers(text, number):
     assert parse_number(text) == number
 
@@ -71,10 +82,22 @@ def test_int_refuses_fractions():
         parse_int("若干")
 
 
-@pytest.mark.parametrize("value", [
-    "2024-03-05", "2024/3/5", "2024.3.5", "2024年3月5日", "２０２４年３月５日", "20240305",
-    45356, 45356.0, dt.date(2024, 3, 5), dt.datetime(2024, 3, 5, 14, 30), "2024-03-05 14:30",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2024-03-05",
+        "2024/3/5",
+        "2024.3.5",
+        "2024年3月5日",
+        "２０２４年３月５日",
+        "20240305",
+        45356,
+        45356.0,
+        dt.date(2024, 3, 5),
+        dt.datetime(2024, 3, 5, 14, 30),
+        "2024-03-05 14:30",
+    ],
+)
 def test_dates(value):
     assert parse_date(value) == pd.Timestamp("2024-03-05")
 
@@ -84,10 +107,14 @@ def test_excel_serial_epoch():
     assert parse_date(43831) == pd.Timestamp("2020-01-01")
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("2024-02-30", "不是真实存在的日期"), ("2024年13月1日", "不是真实存在的日期"),
-    ("yesterday", "不是日期，请写成 2024-03-05 或 2024年3月5日"),
-])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("2024-02-30", "不是真实存在的日期"),
+        ("2024年13月1日", "不是真实存在的日期"),
+        ("yesterday", "不是日期，请写成 2024-03-05 或 2024年3月5日"),
+    ],
+)
 def test_bad_dates(text, reason):
     with pytest.raises(ValueError, match=f"^“{text}”{reason}"):
         parse_date(text)
@@ -102,10 +129,19 @@ def test_enum_spellings():
         parse("放假")
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("1", (True, 1)), ("①", (True, 1)), ("4", (True, 4)), ("管状带式输送机", (True, 3)),
-    ("非密闭输送", (False, None)), ("2、4", (True, 2)), ("密闭", (True, 7)), ("", (None, None)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1", (True, 1)),
+        ("①", (True, 1)),
+        ("4", (True, 4)),
+        ("管状带式输送机", (True, 3)),
+        ("非密闭输送", (False, None)),
+        ("2、4", (True, 2)),
+        ("密闭", (True, 7)),
+        ("", (None, None)),
+    ],
+)
 def test_transport_codes(text, expected):
     assert parse_transport(text) == expected
 
@@ -126,6 +162,8 @@ def test_text_column_matches_the_cell_by_cell_cleaning():
 
     from geoair.io.normalize import clean_text, clean_text_column
 
-    cells = pd.Series([" 阳泉 ", None, np.nan, "", "-", "NaN", 123, 4.5, "料场，（约２００米）",
-                       "无数据"], dtype=object)
+    cells = pd.Series(
+        [" 阳泉 ", None, np.nan, "", "-", "NaN", 123, 4.5, "料场，（约２００米）", "无数据"],
+        dtype=object,
+    )
     assert clean_text_column(cells).tolist() == [clean_text(v, fold=False) for v in cells]

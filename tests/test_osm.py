@@ -62,10 +62,11 @@ def test_read_roads_dispatches(osm_file, tmp_path):
     assert len(read_roads(osm_file)) == 3
     # any other file goes through the import's header matching and CRS handling
     path = tmp_path / "roads.gpkg"
-    frame = gpd.GeoDataFrame({"路名": ["桃北路"], "等级": ["主干路"]},
-                             geometry=[shapely.LineString([(500000, 4190000),
-                                                           (500100, 4190000)])],
-                             crs="EPSG:4547")
+    frame = gpd.GeoDataFrame(
+        {"路名": ["桃北路"], "等级": ["主干路"]},
+        geometry=[shapely.LineString([(500000, 4190000), (500100, 4190000)])],
+        crs="EPSG:4547",
+    )
     frame.to_file(path)
     roads = read_roads(path)
     assert roads.crs == "EPSG:4326"
@@ -87,11 +88,13 @@ def test_gate_roads_command_reads_an_extract(ws, osm_file):
 
     from geoair.cli import main
 
-    gates = gpd.GeoDataFrame({"id": ["G1"], "enterprise_id": ["E1"]},
-                             geometry=[shapely.Point(113.551, 37.851)], crs="EPSG:4326")
+    gates = gpd.GeoDataFrame(
+        {"id": ["G1"], "enterprise_id": ["E1"]},
+        geometry=[shapely.Point(113.551, 37.851)],
+        crs="EPSG:4326",
+    )
     ws.write("gates", gates)
-    result = CliRunner().invoke(main, ["gate-roads", "-w", str(ws.root), "--roads",
-                                       str(osm_file)])
+    result = CliRunner().invoke(main, ["gate-roads", "-w", str(ws.root), "--roads", str(osm_file)])
     assert result.exit_code == 0, result.output
     layer = ws.read("gate_roads")
     # the gate is a vertex of way 10 (two segments): 200 m of 桃北路; the footway 12

@@ -18,24 +18,42 @@ def workspace(tmp_path):
     ws = init_workspace(tmp_path / "ws")
     rng = np.random.default_rng(2)
     n = 12
-    enterprises = gpd.GeoDataFrame({
-        "id": [f"E{i:02d}" for i in range(n)], "name": [f"企业{i:02d}" for i in range(n)],
-        "county": "城区", "performance_grade": ["C"] + ["A"] * (n - 1),
-        "status": "正常生产",
-    }, geometry=gpd.points_from_xy(113.55 + rng.uniform(0, 0.05, n),
-                                   37.85 + rng.uniform(0, 0.05, n)), crs=4326)
-    heaps = gpd.GeoDataFrame({"id": ["H1"], "name": ["一号矸石山"], "county": "城区",
-                              "treatment": ["未治理"],
-                              "burning": pd.array([True], dtype="boolean")},
-                             geometry=[shapely.Point(113.57, 37.87)], crs=4326)
+    enterprises = gpd.GeoDataFrame(
+        {
+            "id": [f"E{i:02d}" for i in range(n)],
+            "name": [f"企业{i:02d}" for i in range(n)],
+            "county": "城区",
+            "performance_grade": ["C"] + ["A"] * (n - 1),
+            "status": "正常生产",
+        },
+        geometry=gpd.points_from_xy(
+            113.55 + rng.uniform(0, 0.05, n), 37.85 + rng.uniform(0, 0.05, n)
+        ),
+        crs=4326,
+    )
+    heaps = gpd.GeoDataFrame(
+        {
+            "id": ["H1"],
+            "name": ["一号矸石山"],
+            "county": "城区",
+            "treatment": ["未治理"],
+            "burning": pd.array([True], dtype="boolean"),
+        },
+        geometry=[shapely.Point(113.57, 37.87)],
+        crs=4326,
+    )
     xs = np.round(np.arange(113.54, 113.611, 0.01), 6)
     ys = np.round(np.arange(37.84, 37.911, 0.01), 6)
     lines = [shapely.LineString([(x, y) for y in ys]) for x in xs]
     lines += [shapely.LineString([(x, y) for x in xs]) for y in ys]
-    roads = gpd.GeoDataFrame({"name": [f"路{i}" for i in range(len(lines))]}, geometry=lines,
-                             crs=4326)
-    county = gpd.GeoDataFrame({"code": ["140302"], "name": ["城区"]},
-                              geometry=[shapely.box(113.5, 37.8, 113.65, 37.95)], crs=4326)
+    roads = gpd.GeoDataFrame(
+        {"name": [f"路{i}" for i in range(len(lines))]}, geometry=lines, crs=4326
+    )
+    county = gpd.GeoDataFrame(
+        {"code": ["140302"], "name": ["城区"]},
+        geometry=[shapely.box(113.5, 37.8, 113.65, 37.95)],
+        crs=4326,
+    )
     with ws.transaction() as tx:
         tx.write("enterprises", enterprises)
         tx.write("gangue_heaps", heaps)
@@ -46,8 +64,10 @@ def workspace(tmp_path):
 
 def test_risk_command(workspace, tmp_path):
     out = tmp_path / "risk.csv"
-    result = CliRunner().invoke(main, ["patrol", "risk", "-w", str(workspace.root), "--date",
-                                       "2024-03-05", "--out", str(out)])
+    result = CliRunner().invoke(
+        main,
+        ["patrol", "risk", "-w", str(workspace.root), "--date", "2024-03-05", "--out", str(out)],
+    )
     assert result.exit_code == 0, result.output
     assert "一号矸石山" in result.output.splitlines()[1]  # burning heap first
     table = pd.read_csv(out)
@@ -56,8 +76,20 @@ def test_risk_command(workspace, tmp_path):
 
 
 def test_plan_command_writes_layers_and_files(workspace):
-    args = ["patrol", "plan", "-w", str(workspace.root), "--date", "2024-03-05", "--teams", "2",
-            "--stops", "3", "--start", "113.58,37.88"]
+    args = [
+        "patrol",
+        "plan",
+        "-w",
+        str(workspace.root),
+        "--date",
+        "2024-03-05",
+        "--teams",
+        "2",
+        "--stops",
+        "3",
+        "--start",
+        "113.58,37.88",
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "along the roads" in result.output
@@ -81,8 +113,21 @@ def test_plan_command_writes_layers_and_files(workspace):
 
 
 def test_start_outside_county_message(workspace):
-    result = CliRunner().invoke(main, ["patrol", "plan", "-w", str(workspace.root), "--date",
-                                       "2024-03-05", "--start", "113.0,37.5", "--county", "城区"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "patrol",
+            "plan",
+            "-w",
+            str(workspace.root),
+            "--date",
+            "2024-03-05",
+            "--start",
+            "113.0,37.5",
+            "--county",
+            "城区",
+        ],
+    )
     assert result.exit_code == 1
     assert "lies outside 城区" in result.output
     assert not workspace.has("patrol_stops")

@@ -21,14 +21,24 @@ def plan():
     lat = 37.80 + rng.uniform(0, 0.1, n)
     names = [f"企业{i}" for i in range(n)]
     names[0] = "A&B <焦化> 有限公司"  # needs escaping in XML
-    risk = gpd.GeoDataFrame({
-        "rank": np.arange(1, n + 1), "site_key": [f"enterprise:E{i}" for i in range(n)],
-        "site_kind": "enterprise", "site_id": [f"E{i}" for i in range(n)], "name": names,
-        "county": "城区", "score": 50.0 - np.arange(n), "reasons": "未整改问题1件 +15",
-        "days_since_visit": pd.array([3] * n, dtype="Int64"),
-    }, geometry=gpd.points_from_xy(lon, lat), crs=4326)
-    return plan_patrol(risk, date="2024-03-05", teams=2, stops=4, start=Start("局", 113.55, 37.85),
-                       lns_rounds=5)
+    risk = gpd.GeoDataFrame(
+        {
+            "rank": np.arange(1, n + 1),
+            "site_key": [f"enterprise:E{i}" for i in range(n)],
+            "site_kind": "enterprise",
+            "site_id": [f"E{i}" for i in range(n)],
+            "name": names,
+            "county": "城区",
+            "score": 50.0 - np.arange(n),
+            "reasons": "未整改问题1件 +15",
+            "days_since_visit": pd.array([3] * n, dtype="Int64"),
+        },
+        geometry=gpd.points_from_xy(lon, lat),
+        crs=4326,
+    )
+    return plan_patrol(
+        risk, date="2024-03-05", teams=2, stops=4, start=Start("局", 113.55, 37.85), lns_rounds=5
+    )
 
 
 def test_gpx_reads_back_with_gdal(plan, tmp_path):
@@ -73,7 +83,8 @@ def test_excel_has_a_sheet_per_team(plan, tmp_path):
     assert sheet.max_row == 2 + len(team)
     assert sheet.cell(3, 2).value == team.iloc[0]["name"]
     assert sheet.cell(2 + len(team), 9).value == pytest.approx(
-        round(team.iloc[-1]["distance_so_far_m"] / 1000, 1))
+        round(team.iloc[-1]["distance_so_far_m"] / 1000, 1)
+    )
     assert sheet.page_setup.orientation == "landscape"
 
 

@@ -22,15 +22,19 @@ def _risk(n=20, seed=0):
     rng = np.random.default_rng(seed)
     lon = LON0 + rng.uniform(0.01, 0.19, n)
     lat = LAT0 + rng.uniform(0.01, 0.19, n)
-    frame = pd.DataFrame({
-        "rank": np.arange(1, n + 1),
-        "site_key": [f"enterprise:E{i:02d}" for i in range(n)],
-        "site_kind": "enterprise", "site_id": [f"E{i:02d}" for i in range(n)],
-        "name": [f"企业{i:02d}" for i in range(n)],
-        "county": np.where(lon < 113.60, "城区", "郊区"),
-        "score": 100.0 - 5 * np.arange(n), "reasons": "测试",
-        "days_since_visit": pd.array([5] * n, dtype="Int64"),
-    })
+    frame = pd.DataFrame(
+        {
+            "rank": np.arange(1, n + 1),
+            "site_key": [f"enterprise:E{i:02d}" for i in range(n)],
+            "site_kind": "enterprise",
+            "site_id": [f"E{i:02d}" for i in range(n)],
+            "name": [f"企业{i:02d}" for i in range(n)],
+            "county": np.where(lon < 113.60, "城区", "郊区"),
+            "score": 100.0 - 5 * np.arange(n),
+            "reasons": "测试",
+            "days_since_visit": pd.array([5] * n, dtype="Int64"),
+        }
+    )
     return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon, lat), crs=4326)
 
 
@@ -98,8 +102,9 @@ def test_coverage_share_leaves_room_for_top_risk():
 
 
 def test_distances_so_far_add_up_to_the_route(roads):
-    plan = plan_patrol(_risk(), date=DATE, teams=2, stops=4, start=START, roads=roads,
-                       lns_rounds=10)
+    plan = plan_patrol(
+        _risk(), date=DATE, teams=2, stops=4, start=START, roads=roads, lns_rounds=10
+    )
     assert plan.mode == "road"
     for team, stops in plan.stops.groupby("team"):
         route = plan.routes.set_index("team").loc[team]
@@ -110,8 +115,7 @@ def test_distances_so_far_add_up_to_the_route(roads):
 
 
 def test_road_route_is_longer_than_straight_and_follows_roads(roads):
-    road = plan_patrol(_risk(), date=DATE, teams=1, stops=4, start=START, roads=roads,
-                       lns_rounds=5)
+    road = plan_patrol(_risk(), date=DATE, teams=1, stops=4, start=START, roads=roads, lns_rounds=5)
     straight = plan_patrol(_risk(), date=DATE, teams=1, stops=4, start=START, lns_rounds=5)
     assert straight.mode == "straight"
     assert road.total_m > straight.total_m
@@ -125,15 +129,24 @@ def test_road_route_is_longer_than_straight_and_follows_roads(roads):
 
 def test_county_filter(counties):
     start = Start("郊区分局", 113.65, 37.90)
-    plan = plan_patrol(_risk(), date=DATE, teams=1, stops=3, start=start, counties=counties,
-                       county="郊区", lns_rounds=5)
+    plan = plan_patrol(
+        _risk(),
+        date=DATE,
+        teams=1,
+        stops=3,
+        start=start,
+        counties=counties,
+        county="郊区",
+        lns_rounds=5,
+    )
     assert (plan.stops["county"] == "郊区").all()
 
 
 def test_start_outside_the_county_is_refused(counties):
     with pytest.raises(PlanError, match="lies outside 郊区"):
-        plan_patrol(_risk(), date=DATE, teams=1, stops=3, start=START, counties=counties,
-                    county="郊区")
+        plan_patrol(
+            _risk(), date=DATE, teams=1, stops=3, start=START, counties=counties, county="郊区"
+        )
 
 
 def test_start_outside_every_county_is_refused(counties):
@@ -150,8 +163,9 @@ def test_start_far_from_sites_refused_without_counties():
 
 def test_unknown_county_refused(counties):
     with pytest.raises(PlanError, match="not a county of this workspace"):
-        plan_patrol(_risk(), date=DATE, teams=1, stops=3, start=START, counties=counties,
-                    county="盂县")
+        plan_patrol(
+            _risk(), date=DATE, teams=1, stops=3, start=START, counties=counties, county="盂县"
+        )
 
 
 def test_bad_team_numbers_refused():
@@ -166,9 +180,11 @@ def test_resolve_start_forms():
     assert resolve_start("郊区分局", settings=cfg) == Start("郊区分局", 113.65, 37.90)
     lonlat = resolve_start("113.6, 37.85", settings=cfg)
     assert (lonlat.lon, lonlat.lat) == (113.6, 37.85)
-    stations = gpd.GeoDataFrame({"name": ["赛鱼站", "南庄站"]},
-                                geometry=[shapely.Point(113.57, 37.86),
-                                          shapely.Point(113.52, 37.84)], crs=4326)
+    stations = gpd.GeoDataFrame(
+        {"name": ["赛鱼站", "南庄站"]},
+        geometry=[shapely.Point(113.57, 37.86), shapely.Point(113.52, 37.84)],
+        crs=4326,
+    )
     found = resolve_start("赛鱼", settings=cfg, layers={"stations": stations})
     assert found == Start("赛鱼站", 113.57, 37.86)
     with pytest.raises(PlanError, match="matches several places"):
@@ -188,16 +204,23 @@ def test_input_not_modified():
 
 def test_route_limit_balances_teams_and_names_the_ones_over_it():
     corner = Start("角", 113.505, 37.805)  # a start in a corner: unbalanced shortest plan
-    free = plan_patrol(_risk(seed=1), date=DATE, teams=2, stops=4, start=corner,
-                       lns_rounds=20)
+    free = plan_patrol(_risk(seed=1), date=DATE, teams=2, stops=4, start=corner, lns_rounds=20)
     limit_km = 0.9 * free.routes["length_m"].max() / 1000
-    limited = plan_patrol(_risk(seed=1), date=DATE, teams=2, stops=4, start=corner,
-                          lns_rounds=20, max_route_km=limit_km)
+    limited = plan_patrol(
+        _risk(seed=1),
+        date=DATE,
+        teams=2,
+        stops=4,
+        start=corner,
+        lns_rounds=20,
+        max_route_km=limit_km,
+    )
     assert limited.routes["length_m"].max() <= limit_km * 1000
     assert not limited.notes
     assert limited.total_m >= free.total_m - 1e-6  # balance costs distance, never saves it
     assert set(limited.stops["site_key"]) == set(free.stops["site_key"])
-    impossible = plan_patrol(_risk(), date=DATE, teams=2, stops=4, start=START, lns_rounds=5,
-                             max_route_km=1.0)
+    impossible = plan_patrol(
+        _risk(), date=DATE, teams=2, stops=4, start=START, lns_rounds=5, max_route_km=1.0
+    )
     assert any("over the route limit of 1 km" in note for note in impossible.notes)
     assert len(impossible.stops) == 8  # a soft limit: the plan is still made

@@ -15,49 +15,67 @@ AS_OF = "2024-03-05"
 
 @pytest.fixture
 def enterprises():
-    return gpd.GeoDataFrame({
-        "id": ["E1", "E2", "E3", "E4"],
-        "name": ["甲焦化", "乙水泥", "丙洗煤", "丁耐材"],
-        "county": ["城区", "城区", "郊区", "郊区"],
-        "performance_grade": ["A", "C", "B", "D"],
-        "status": ["正常生产", "正常生产", "依法停产", "正常生产"],
-    }, geometry=[shapely.Point(113.55 + i * 0.01, 37.85) for i in range(4)], crs=4326)
+    return gpd.GeoDataFrame(
+        {
+            "id": ["E1", "E2", "E3", "E4"],
+            "name": ["甲焦化", "乙水泥", "丙洗煤", "丁耐材"],
+            "county": ["城区", "城区", "郊区", "郊区"],
+            "performance_grade": ["A", "C", "B", "D"],
+            "status": ["正常生产", "正常生产", "依法停产", "正常生产"],
+        },
+        geometry=[shapely.Point(113.55 + i * 0.01, 37.85) for i in range(4)],
+        crs=4326,
+    )
 
 
 @pytest.fixture
 def heaps():
-    return gpd.GeoDataFrame({
-        "id": ["H1", "H2", "H3"], "name": ["一号矸石山", "二号矸石山", "三号矸石山"],
-        "county": "郊区", "treatment": ["未治理", "治理中", "已治理"],
-        "burning": pd.array([True, False, pd.NA], dtype="boolean"),
-    }, geometry=[shapely.Point(113.6, 37.9).buffer(0.001), shapely.Point(113.61, 37.9),
-                 shapely.Point(113.62, 37.9)], crs=4326)
+    return gpd.GeoDataFrame(
+        {
+            "id": ["H1", "H2", "H3"],
+            "name": ["一号矸石山", "二号矸石山", "三号矸石山"],
+            "county": "郊区",
+            "treatment": ["未治理", "治理中", "已治理"],
+            "burning": pd.array([True, False, pd.NA], dtype="boolean"),
+        },
+        geometry=[
+            shapely.Point(113.6, 37.9).buffer(0.001),
+            shapely.Point(113.61, 37.9),
+            shapely.Point(113.62, 37.9),
+        ],
+        crs=4326,
+    )
 
 
 @pytest.fixture
 def cases():
-    return pd.DataFrame({
-        "inspection_date": pd.to_datetime(["2024-02-04", "2024-02-04", "2023-01-10",
-                                           "2024-01-20", "2024-04-01"]),
-        "enterprise_id": ["E1", None, "E1", "E2", "E2"],
-        "enterprise_name": ["甲焦化", "甲焦化", "甲焦化", "乙水泥", "乙水泥"],
-        "problem": ["料场未封闭", "道路积尘", "旧问题", "洗车不到位", "将来的问题"],
-        "rectified": pd.array([False, pd.NA, True, True, False], dtype="boolean"),
-        "fixed_on_spot": pd.array([False, True, False, False, False], dtype="boolean"),
-    })
+    return pd.DataFrame(
+        {
+            "inspection_date": pd.to_datetime(
+                ["2024-02-04", "2024-02-04", "2023-01-10", "2024-01-20", "2024-04-01"]
+            ),
+            "enterprise_id": ["E1", None, "E1", "E2", "E2"],
+            "enterprise_name": ["甲焦化", "甲焦化", "甲焦化", "乙水泥", "乙水泥"],
+            "problem": ["料场未封闭", "道路积尘", "旧问题", "洗车不到位", "将来的问题"],
+            "rectified": pd.array([False, pd.NA, True, True, False], dtype="boolean"),
+            "fixed_on_spot": pd.array([False, True, False, False, False], dtype="boolean"),
+        }
+    )
 
 
 @pytest.fixture
 def inspections():
-    return pd.DataFrame({
-        "inspection_date": pd.to_datetime(["2023-12-01", "2024-02-24", "2024-01-05"]),
-        "enterprise_name": ["乙水泥", "乙水泥", "丙洗煤"],
-        "enterprise_id": ["E2", "E2", "E3"],
-        "yard_enclosed": pd.array([False, False, True], dtype="boolean"),
-        "roads_hardened": pd.array([False, True, True], dtype="boolean"),
-        "vehicle_washing": pd.array([False, False, pd.NA], dtype="boolean"),
-        "status": ["正常生产", "正常生产", "正常生产"],
-    })
+    return pd.DataFrame(
+        {
+            "inspection_date": pd.to_datetime(["2023-12-01", "2024-02-24", "2024-01-05"]),
+            "enterprise_name": ["乙水泥", "乙水泥", "丙洗煤"],
+            "enterprise_id": ["E2", "E2", "E3"],
+            "yard_enclosed": pd.array([False, False, True], dtype="boolean"),
+            "roads_hardened": pd.array([False, True, True], dtype="boolean"),
+            "vehicle_washing": pd.array([False, False, pd.NA], dtype="boolean"),
+            "status": ["正常生产", "正常生产", "正常生产"],
+        }
+    )
 
 
 def _row(scores, key):
@@ -135,18 +153,32 @@ def test_heaps_burning_and_untreated(enterprises, heaps):
 
 def test_gate_road_and_upwind_of_missing_station(enterprises):
     sweep = pd.DataFrame({"enterprise_id": ["E1", "E4"], "total_length_m": [350.0, 5000.0]})
-    targets_check = pd.DataFrame({
-        "scope": ["station", "station", "county"], "target_name": ["赛鱼", "南庄", "城区"],
-        "period": ["2024-02", "2024-02", "2024-02"], "metric": "pm25",
-        "met": pd.array([False, True, False], dtype="boolean")})
+    targets_check = pd.DataFrame(
+        {
+            "scope": ["station", "station", "county"],
+            "target_name": ["赛鱼", "南庄", "城区"],
+            "period": ["2024-02", "2024-02", "2024-02"],
+            "metric": "pm25",
+            "met": pd.array([False, True, False], dtype="boolean"),
+        }
+    )
     stations = pd.DataFrame({"id": ["S1", "S2"], "name": ["赛鱼", "南庄"]})
-    suspects = pd.DataFrame({
-        "station_id": ["S1", "S1", "S2", "S1"], "rank": [1, 2, 1, 9],
-        "source_kind": ["enterprise", "gate_road", "enterprise", "enterprise"],
-        "source_id": ["E3", "G1", "E2", "E1"]})
-    scores = risk_scores(site_table(enterprises), as_of=AS_OF, sweep_tasks=sweep,
-                         targets_check=targets_check, stations=stations,
-                         source_suspects=suspects)
+    suspects = pd.DataFrame(
+        {
+            "station_id": ["S1", "S1", "S2", "S1"],
+            "rank": [1, 2, 1, 9],
+            "source_kind": ["enterprise", "gate_road", "enterprise", "enterprise"],
+            "source_id": ["E3", "G1", "E2", "E1"],
+        }
+    )
+    scores = risk_scores(
+        site_table(enterprises),
+        as_of=AS_OF,
+        sweep_tasks=sweep,
+        targets_check=targets_check,
+        stations=stations,
+        source_suspects=suspects,
+    )
     assert _row(scores, "enterprise:E1")["pts_gate_road_per_100m"] == pytest.approx(3.5)
     assert _row(scores, "enterprise:E4")["pts_gate_road_per_100m"] == pytest.approx(10.0)
     e3 = _row(scores, "enterprise:E3")
@@ -168,8 +200,9 @@ def test_weights_come_from_settings(enterprises, heaps):
 
 def test_every_score_is_explained_and_ranked(enterprises, heaps, cases, inspections):
     before = enterprises.copy()
-    scores = risk_scores(site_table(enterprises, heaps), as_of=AS_OF, cases=cases,
-                         inspections=inspections)
+    scores = risk_scores(
+        site_table(enterprises, heaps), as_of=AS_OF, cases=cases, inspections=inspections
+    )
     pts = scores[[c for c in scores.columns if c.startswith("pts_")]].sum(axis=1)
     assert (pts.round(2) == scores["score"]).all()
     assert (scores["reasons"].str.len() > 0).all()

@@ -70,8 +70,9 @@ def test_sites_snap_to_the_largest_connected_part():
 
 
 def test_multilines_and_duplicate_segments():
-    line = shapely.MultiLineString([[(X0, Y0), (X0 + 100, Y0)],
-                                    [(X0 + 100, Y0), (X0 + 100, Y0 + 100)]])
+    line = shapely.MultiLineString(
+        [[(X0, Y0), (X0 + 100, Y0)], [(X0 + 100, Y0), (X0 + 100, Y0 + 100)]]
+    )
     dup = shapely.LineString([(X0, Y0), (X0 + 100, Y0)])
     layer = gpd.GeoDataFrame(geometry=[line, dup], crs=GK).to_crs(4326)
     graph = build_road_graph(layer, crs=GK)
@@ -88,6 +89,7 @@ def test_empty_roads_refused():
 
 # --- ordering -----------------------------------------------------------------------
 
+
 def _brute_single(dist):
     stops = range(1, len(dist))
     return min(route_length(dist, list(p)) for p in itertools.permutations(stops))
@@ -98,8 +100,7 @@ def _brute_teams(dist, n_teams, max_stops):
     sites = list(range(1, len(dist)))
     best = np.inf
     for labels in itertools.product(range(n_teams), repeat=len(sites)):
-        groups = [[s for s, g in zip(sites, labels, strict=True) if g == t]
-                  for t in range(n_teams)]
+        groups = [[s for s, g in zip(sites, labels, strict=True) if g == t] for t in range(n_teams)]
         if any(len(g) > max_stops for g in groups):
             continue
         total = 0.0
@@ -191,12 +192,13 @@ def _splits(dist, n_teams, max_stops):
     sites = list(range(1, len(dist)))
     out = []
     for labels in itertools.product(range(n_teams), repeat=len(sites)):
-        groups = [[s for s, g in zip(sites, labels, strict=True) if g == t]
-                  for t in range(n_teams)]
+        groups = [[s for s, g in zip(sites, labels, strict=True) if g == t] for t in range(n_teams)]
         if any(len(g) > max_stops for g in groups):
             continue
-        lengths = [min(route_length(dist, list(p)) for p in itertools.permutations(g))
-                   if g else 0.0 for g in groups]
+        lengths = [
+            min(route_length(dist, list(p)) for p in itertools.permutations(g)) if g else 0.0
+            for g in groups
+        ]
         out.append((sum(lengths), max(lengths)))
     return out
 

@@ -23,9 +23,15 @@ STATIONS = pd.DataFrame({"id": ["S01", "S02"], "name": ["市中心站", "赛鱼�
 def ws(tmp_path):
     ws = init_workspace(tmp_path / "ws")
     stations = gpd.GeoDataFrame(
-        {"id": ["S01", "S02", "S03"], "name": ["市中心站", "赛鱼站", "城区降尘点1"],
-         "kind": ["国控", "国控", "降尘点"], "county": ["城区", "矿区", "城区"]},
-        geometry=[Point(113.58, 37.86), Point(113.50, 37.90), Point(113.60, 37.85)], crs=4326)
+        {
+            "id": ["S01", "S02", "S03"],
+            "name": ["市中心站", "赛鱼站", "城区降尘点1"],
+            "kind": ["国控", "国控", "降尘点"],
+            "county": ["城区", "矿区", "城区"],
+        },
+        geometry=[Point(113.58, 37.86), Point(113.50, 37.90), Point(113.60, 37.85)],
+        crs=4326,
+    )
     ws.write("stations", stations)
     return ws
 
@@ -37,21 +43,29 @@ def cells(rows: list[list], header: list[str], first_row: int = 2) -> pd.DataFra
 
 
 def test_long_form():
-    table = cells([["市中心站", "2020-11-01 01:00", "PM2.5", "35"],
-                   ["S02", "2020/11/1 2:00", "二氧化硫", "12"]],
-                  ["站点名称", "时间", "污染物", "浓度"])
+    table = cells(
+        [
+            ["市中心站", "2020-11-01 01:00", "PM2.5", "35"],
+            ["S02", "2020/11/1 2:00", "二氧化硫", "12"],
+        ],
+        ["站点名称", "时间", "污染物", "浓度"],
+    )
     good, rejects, notes = parse_hourly(table, STATIONS)
     assert rejects.empty
     assert good["station_id"].tolist() == ["S01", "S02"]
     assert good["pollutant"].tolist() == ["PM2.5", "SO2"]
-    assert good["time"].tolist() == [pd.Timestamp("2020-11-01 01:00"),
-                                     pd.Timestamp("2020-11-01 02:00")]
+    assert good["time"].tolist() == [
+        pd.Timestamp("2020-11-01 01:00"),
+        pd.Timestamp("2020-11-01 02:00"),
+    ]
     assert good["value"].tolist() == [35.0, 12.0]
 
 
 def test_wide_form_with_chinese_headers_and_wind():
-    table = cells([["市中心", "2020-11-01 24:00", "35", "80", "1.2", "NE", "2.5"]],
-                  ["站点名称", "时间", "PM2.5", "PM10", "CO", "风向", "风速"])
+    table = cells(
+        [["市中心", "2020-11-01 24:00", "35", "80", "1.2", "NE", "2.5"]],
+        ["站点名称", "时间", "PM2.5", "PM10", "CO", "风向", "风速"],
+    )
     good, rejects, _ = parse_hourly(table, STATIONS)
     assert rejects.empty
     got = good.set_index("pollutant")["value"].to_dict()
@@ -75,8 +89,10 @@ def test_co_in_ug_by_header_is_converted_and_said():
 
 
 def test_co_in_ug_without_label_is_rejected():
-    table = cells([["S01", "2020-11-01 01:00", "800"], ["S01", "2020-11-01 02:00", "1.1"]],
-                  ["站点", "时间", "CO"])
+    table = cells(
+        [["S01", "2020-11-01 01:00", "800"], ["S01", "2020-11-01 02:00", "1.1"]],
+        ["站点", "时间", "CO"],
+    )
     good, rejects, _ = parse_hourly(table, STATIONS)
     assert good["value"].tolist() == [1.1]
     assert rejects["行号"].tolist() == [2]
@@ -85,9 +101,13 @@ def test_co_in_ug_without_label_is_rejected():
 
 
 def test_negative_and_impossible_values():
-    table = cells([["S01", "2020-11-01 01:00", "-3", "50", "400"],
-                   ["S01", "2020-11-01 02:00", "2500", "50", "90"]],
-                  ["站点", "时间", "PM2.5", "NO2", "风向"])
+    table = cells(
+        [
+            ["S01", "2020-11-01 01:00", "-3", "50", "400"],
+            ["S01", "2020-11-01 02:00", "2500", "50", "90"],
+        ],
+        ["站点", "时间", "PM2.5", "NO2", "风向"],
+    )
     good, rejects, _ = parse_hourly(table, STATIONS)
     keys = zip(rejects["行号"], rejects["污染物"], strict=True)
     reasons = dict(zip(keys, rejects["原因"], strict=True))
@@ -99,24 +119,33 @@ def test_negative_and_impossible_values():
 
 
 def test_duplicate_station_hour_two_values_rejects_both():
-    table = cells([["S01", "2020-11-01 01:00", "PM2.5", "35"],
-                   ["S01", "2020-11-01 01:00", "PM2.5", "38"],
-                   ["S02", "2020-11-01 01:00", "PM2.5", "20"],
-                   ["S02", "2020-11-01 01:00", "PM2.5", "20"]],
-                  ["站点", "时间", "污染物", "浓度"])
+    table = cells(
+        [
+            ["S01", "2020-11-01 01:00", "PM2.5", "35"],
+            ["S01", "2020-11-01 01:00", "PM2.5", "38"],
+            ["S02", "2020-11-01 01:00", "PM2.5", "20"],
+            ["S02", "2020-11-01 01:00", "PM2.5", "20"],
+        ],
+        ["站点", "时间", "污染物", "浓度"],
+    )
     good, rejects, _ = parse_hourly(table, STATIONS)
     assert good[["station_id", "value"]].values.tolist() == [["S02", 20.0]]
     assert rejects["行号"].tolist() == [2, 3, 5]
-    assert rejects["原因"].iloc[0] == ("同一站点同一小时在第2、3行有不同的数值，"
-                                     "请只保留正确的一行后重新导入")
+    assert rejects["原因"].iloc[0] == (
+        "同一站点同一小时在第2、3行有不同的数值，请只保留正确的一行后重新导入"
+    )
     assert rejects["原因"].iloc[2] == "与第4行重复（数值相同），只保留一次"
 
 
 def test_unknown_station_bad_time_not_on_hour():
-    table = cells([["火星站", "2020-11-01 01:00", "35"],
-                   ["S01", "yesterday", "35"],
-                   ["S01", "2020-11-01 01:30", "35"]],
-                  ["站点", "时间", "PM2.5"])
+    table = cells(
+        [
+            ["火星站", "2020-11-01 01:00", "35"],
+            ["S01", "yesterday", "35"],
+            ["S01", "2020-11-01 01:30", "35"],
+        ],
+        ["站点", "时间", "PM2.5"],
+    )
     good, rejects, _ = parse_hourly(table, STATIONS)
     assert good.empty
     assert rejects["行号"].tolist() == [2, 3, 4]
@@ -132,11 +161,15 @@ def test_missing_columns_explained():
 
 
 def test_time_zones_and_hour_column():
-    table = cells([["S01", "2020-10-31T17:00:00Z", "35"],
-                   ["S01", "2020-11-01T02:00:00+08:00", "36"]], ["站点", "时间", "PM2.5"])
+    table = cells(
+        [["S01", "2020-10-31T17:00:00Z", "35"], ["S01", "2020-11-01T02:00:00+08:00", "36"]],
+        ["站点", "时间", "PM2.5"],
+    )
     good, _, _ = parse_hourly(table, STATIONS)
-    assert good["time"].tolist() == [pd.Timestamp("2020-11-01 01:00"),
-                                     pd.Timestamp("2020-11-01 02:00")]
+    assert good["time"].tolist() == [
+        pd.Timestamp("2020-11-01 01:00"),
+        pd.Timestamp("2020-11-01 02:00"),
+    ]
     table = cells([["S01", "2020-11-01", "24", "35"]], ["站点", "日期", "小时", "PM2.5"])
     good, _, _ = parse_hourly(table, STATIONS)
     assert good["time"].tolist() == [pd.Timestamp("2020-11-02 00:00")]
@@ -148,10 +181,12 @@ def write_csv(path, text, encoding="utf-8"):
 
 
 def test_import_csv_gbk_with_title_rejects_file(ws, tmp_path):
-    text = ("阳泉市空气质量小时数据\n站点名称,时间,PM2.5,CO\n"
-            "市中心站,2020-11-01 01:00,35,1.1\n"
-            "火星站,2020-11-01 01:00,35,1.1\n"
-            "赛鱼站,2020-11-01 01:00,-1,900\n")
+    text = (
+        "阳泉市空气质量小时数据\n站点名称,时间,PM2.5,CO\n"
+        "市中心站,2020-11-01 01:00,35,1.1\n"
+        "火星站,2020-11-01 01:00,35,1.1\n"
+        "赛鱼站,2020-11-01 01:00,-1,900\n"
+    )
     path = write_csv(tmp_path / "hourly.csv", text, "gbk")
     lines: list[str] = []
     good, rejects = import_readings(ws, path, echo=lines.append)
@@ -167,9 +202,13 @@ def test_import_csv_gbk_with_title_rejects_file(ws, tmp_path):
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".parquet"])
 def test_import_excel_and_parquet(ws, tmp_path, suffix):
-    frame = pd.DataFrame({"站点名称": ["市中心站", "赛鱼站"],
-                          "时间": [pd.Timestamp("2020-11-01 01:00")] * 2,
-                          "PM10": [80.0, 90.0]})
+    frame = pd.DataFrame(
+        {
+            "站点名称": ["市中心站", "赛鱼站"],
+            "时间": [pd.Timestamp("2020-11-01 01:00")] * 2,
+            "PM10": [80.0, 90.0],
+        }
+    )
     path = tmp_path / f"hourly{suffix}"
     if suffix == ".xlsx":
         frame.to_excel(path, index=False)
@@ -182,15 +221,21 @@ def test_import_excel_and_parquet(ws, tmp_path, suffix):
 
 def sample(station, start, hours, pollutant="PM2.5", value=10.0):
     times = pd.date_range(start, periods=hours, freq="h")
-    return pd.DataFrame({"station_id": station, "time": times, "pollutant": pollutant,
-                         "value": value})
+    return pd.DataFrame(
+        {"station_id": station, "time": times, "pollutant": pollutant, "value": value}
+    )
 
 
 def test_store_partitions_and_replaces(ws):
-    store_hourly(ws, pd.concat([sample("S01", "2020-10-31 22:00", 4),
-                                sample("S02", "2020-10-31 22:00", 4, "WS", 2.0)]))
-    parts = sorted(p.relative_to(hourly_dir(ws)).as_posix()
-                   for p in hourly_dir(ws).rglob("*.parquet"))
+    store_hourly(
+        ws,
+        pd.concat(
+            [sample("S01", "2020-10-31 22:00", 4), sample("S02", "2020-10-31 22:00", 4, "WS", 2.0)]
+        ),
+    )
+    parts = sorted(
+        p.relative_to(hourly_dir(ws)).as_posix() for p in hourly_dir(ws).rglob("*.parquet")
+    )
     assert parts == ["year=2020/month=10/data.parquet", "year=2020/month=11/data.parquet"]
     # The hour ending 2020-11-01 00:00 belongs to October 31, and is stored with October.
     october = pd.read_parquet(hourly_dir(ws) / "year=2020" / "month=10" / "data.parquet")
@@ -203,10 +248,18 @@ def test_store_partitions_and_replaces(ws):
 
 
 def test_load_hourly_filters(ws):
-    store_hourly(ws, pd.concat([sample("S01", "2020-10-01 01:00", 24 * 40),
-                                sample("S02", "2020-10-01 01:00", 24 * 40, "WS", 2.0)]))
-    got = load_hourly(ws, station_ids=["S02"], pollutants=["WS"], start="2020-11-01",
-                      end="2020-11-02")
+    store_hourly(
+        ws,
+        pd.concat(
+            [
+                sample("S01", "2020-10-01 01:00", 24 * 40),
+                sample("S02", "2020-10-01 01:00", 24 * 40, "WS", 2.0),
+            ]
+        ),
+    )
+    got = load_hourly(
+        ws, station_ids=["S02"], pollutants=["WS"], start="2020-11-01", end="2020-11-02"
+    )
     assert set(got["station_id"]) == {"S02"}
     # Dates mean whole days: from the hour ending 01:00 to the next day's 00:00 label.
     assert got["time"].min() == pd.Timestamp("2020-11-01 01:00")
@@ -222,8 +275,10 @@ def test_load_hourly_empty_store(ws):
 
 
 def test_dustfall_import(ws, tmp_path):
-    text = ("站点名称,月份,降尘量\n城区降尘点1,2020年11月,9.6\n城区降尘点1,2020-12,-2\n"
-            "城区降尘点1,2021-01,9000\n无名点,2020-11,5\n")
+    text = (
+        "站点名称,月份,降尘量\n城区降尘点1,2020年11月,9.6\n城区降尘点1,2020-12,-2\n"
+        "城区降尘点1,2021-01,9000\n无名点,2020-11,5\n"
+    )
     path = write_csv(tmp_path / "dust.csv", text)
     good, rejects = import_dustfall(ws, path, echo=lambda _: None)
     assert good.values.tolist() == [["S03", "2020-11", 9.6]]

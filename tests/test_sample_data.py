@@ -28,8 +28,9 @@ METRIC = pyproj.Transformer.from_crs(4326, 4547, always_xy=True)
 
 
 def _load_builder():
-    spec = importlib.util.spec_from_file_location("build_sample_data",
-                                                  ROOT / "scripts" / "build_sample_data.py")
+    spec = importlib.util.spec_from_file_location(
+        "build_sample_data", ROOT / "scripts" / "build_sample_data.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
@@ -37,8 +38,11 @@ def _load_builder():
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.is_file() and not p.name.startswith(".")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +76,8 @@ def enterprises():
 @pytest.fixture(scope="module")
 def gates():
     return pd.read_csv(LAYERS / "gates.csv", encoding="gbk", dtype=str).astype(
-        {"经度": float, "纬度": float})
+        {"经度": float, "纬度": float}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +90,7 @@ def _metric(lon, lat) -> np.ndarray:
 
 
 # --- the builder --------------------------------------------------------------------------
+
 
 def test_build_twice_gives_identical_bytes(rebuilt):
     first, second, _ = rebuilt
@@ -100,11 +106,21 @@ BYTE_STABLE = (".csv", ".geojson", ".toml", ".md")
 def _content(path: Path):
     if path.suffix == ".xlsx":
         wb = openpyxl.load_workbook(path)
-        return [(ws.title, sorted(str(r) for r in ws.merged_cells.ranges),
-                 list(ws.iter_rows(values_only=True))) for ws in wb.worksheets]
+        return [
+            (
+                ws.title,
+                sorted(str(r) for r in ws.merged_cells.ranges),
+                list(ws.iter_rows(values_only=True)),
+            )
+            for ws in wb.worksheets
+        ]
     frame = pyogrio.read_dataframe(path)
-    return (list(frame.columns), frame.drop(columns="geometry").to_numpy().tolist(),
-            frame.geometry.to_wkt().tolist(), frame.crs.to_epsg())
+    return (
+        list(frame.columns),
+        frame.drop(columns="geometry").to_numpy().tolist(),
+        frame.geometry.to_wkt().tolist(),
+        frame.crs.to_epsg(),
+    )
 
 
 def test_committed_files_are_what_the_builder_makes(rebuilt):
@@ -114,12 +130,16 @@ def test_committed_files_are_what_the_builder_makes(rebuilt):
     stable = [name for name in built if name.endswith(BYTE_STABLE)]
     assert len(stable) == 9
     differing = [name for name in stable if built[name] != committed[name]]
-    differing += [name for name in built if not name.endswith(BYTE_STABLE)
-                  and _content(first / name) != _content(LAYERS / name)]
+    differing += [
+        name
+        for name in built
+        if not name.endswith(BYTE_STABLE) and _content(first / name) != _content(LAYERS / name)
+    ]
     assert differing == [], (
         "layers/ is not what scripts/build_sample_data.py makes: after changing the script "
         "(or upgrading numpy, shapely or pyproj, whose results it depends on), rebuild with "
-        "python scripts/build_sample_data.py and commit layers/")
+        "python scripts/build_sample_data.py and commit layers/"
+    )
 
 
 def test_layers_stay_small():
@@ -128,12 +148,17 @@ def test_layers_stay_small():
 
 # --- counts and contents ------------------------------------------------------------------
 
+
 def test_counties_are_the_five_of_yangquan():
     data = json.loads((LAYERS / "counties.geojson").read_text("utf-8"))
     props = [f["properties"] for f in data["features"]]
     assert [(p["行政区划代码"], p["县区名称"]) for p in props] == [
-        ("140302", "城区"), ("140303", "矿区"), ("140311", "郊区"), ("140321", "平定县"),
-        ("140322", "盂县")]
+        ("140302", "城区"),
+        ("140303", "矿区"),
+        ("140311", "郊区"),
+        ("140321", "平定县"),
+        ("140322", "盂县"),
+    ]
     # the city centre (WGS-84, 113.58 E 37.86 N) lies in 城区, not shifted by GCJ-02
     chengqu = shapely.geometry.shape(data["features"][0]["geometry"])
     assert chengqu.contains(shapely.Point(113.58, 37.857))
@@ -145,7 +170,8 @@ def test_stations(counties_union):
     assert list(frame.columns) == ["站点编号", "站点名称", "站点类型", "县区", "经度", "纬度"]
     national = frame[frame["站点类型"] == "国控"]
     assert sorted(national["站点名称"]) == sorted(
-        ["市中心站", "赛鱼站", "南庄站", "白羊墅站", "平坦站", "大阳泉站"])
+        ["市中心站", "赛鱼站", "南庄站", "白羊墅站", "平坦站", "大阳泉站"]
+    )
     assert set(national["县区"]) <= {"城区", "矿区", "郊区"}
     assert (frame["站点类型"] == "园区站").sum() == 4
     dust = frame[frame["站点类型"] == "降尘点"].groupby("县区").size()
@@ -155,8 +181,9 @@ def test_stations(counties_union):
 
 def test_parks_one_without_station():
     data = json.loads((LAYERS / "parks.geojson").read_text("utf-8"))
-    parks = {f["properties"]["园区名称"]: shapely.geometry.shape(f["geometry"])
-             for f in data["features"]}
+    parks = {
+        f["properties"]["园区名称"]: shapely.geometry.shape(f["geometry"]) for f in data["features"]
+    }
     assert len(parks) == 5
     assert all(f["properties"]["地市"] == "阳泉市" for f in data["features"])
     stations = pd.read_csv(LAYERS / "stations.csv", encoding="utf-8-sig")
@@ -177,8 +204,12 @@ def test_enterprises(enterprises):
     assert set(enterprises["绩效等级"]) == {"A", "B", "C", "D", "引领性"}
     assert set(enterprises["规模以上"]) == {"是", "否"}
     status = enterprises["生产状态"].value_counts(normalize=True)
-    assert status["正常生产"] > 0.75 and set(status.index) == {"正常生产", "依法停产", "依法关闭",
-                                                                  "自然停产"}
+    assert status["正常生产"] > 0.75 and set(status.index) == {
+        "正常生产",
+        "依法停产",
+        "依法关闭",
+        "自然停产",
+    }
     assert set(enterprises["县区"]) == {"城区", "矿区", "郊区", "平定县", "盂县"}
 
 
@@ -220,8 +251,9 @@ def test_gates_gbk_and_near_their_enterprise(enterprises, gates, rebuilt):
 
 
 def _gate_road_distance(gates, roads) -> np.ndarray:
-    lines = shapely.transform(roads.geometry.values,
-                              lambda xy: np.column_stack(METRIC.transform(xy[:, 0], xy[:, 1])))
+    lines = shapely.transform(
+        roads.geometry.values, lambda xy: np.column_stack(METRIC.transform(xy[:, 0], xy[:, 1]))
+    )
     pts = shapely.points(_metric(gates["经度"], gates["纬度"]))
     tree = shapely.STRtree(lines)
     _, dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
@@ -265,8 +297,9 @@ def test_two_gates_share_a_stretch_of_road(gates, roads, rebuilt):
     assert len(pair) == 2
     xy = _metric(pair["经度"], pair["纬度"])
     assert np.hypot(*(xy[0] - xy[1])) < 100
-    lines = shapely.transform(roads.geometry.values,
-                              lambda c: np.column_stack(METRIC.transform(c[:, 0], c[:, 1])))
+    lines = shapely.transform(
+        roads.geometry.values, lambda c: np.column_stack(METRIC.transform(c[:, 0], c[:, 1]))
+    )
     buffers = shapely.buffer(shapely.points(xy), 100)
     shared = shapely.intersection(shapely.intersection(lines, buffers[0]), buffers[1])
     assert shapely.length(shared).sum() > 50
@@ -301,8 +334,24 @@ def test_gangue_heaps_as_in_the_plan(counties_union):
 
 # --- the documents' forms ------------------------------------------------------------------
 
-EXPECTED_MERGES = {"A1:O1", "A2:A4", "B2:B4", "C2:C4", "D2:D4", "E2:K2", "L2:L4", "M2:M4",
-                   "N2:N4", "O2:O4", "E3:E4", "F3:F4", "G3:G4", "H3:H4", "I3:J3", "K3:K4"}
+EXPECTED_MERGES = {
+    "A1:O1",
+    "A2:A4",
+    "B2:B4",
+    "C2:C4",
+    "D2:D4",
+    "E2:K2",
+    "L2:L4",
+    "M2:M4",
+    "N2:N4",
+    "O2:O4",
+    "E3:E4",
+    "F3:F4",
+    "G3:G4",
+    "H3:H4",
+    "I3:J3",
+    "K3:K4",
+}
 
 
 @pytest.mark.parametrize("name", ["inspections_2024-02.xlsx", "inspections_2024-03.xlsx"])
@@ -313,8 +362,13 @@ def test_checklist_has_the_documents_header(name, enterprises):
     assert merged - {f"A{note_row}:O{note_row}"} == EXPECTED_MERGES
     assert ws["A1"].value == "阳泉市工业企业“净厂”巩固提升行动问题清单"
     assert [ws.cell(2, c).value for c in (1, 2, 4, 5, 12, 15)] == [
-        "序号", "县区", "企业名称", "无组织排放整治情况", "无组织排放治理是否符合要求(是/否)",
-        "责任人"]
+        "序号",
+        "县区",
+        "企业名称",
+        "无组织排放整治情况",
+        "无组织排放治理是否符合要求(是/否)",
+        "责任人",
+    ]
     assert ws["F3"].value == "厂区运输方式(密闭输送①/非密闭输送)"
     assert ws["I3"].value == "生产车间尘点封闭及除尘设施建设"
     assert (ws["I4"].value, ws["J4"].value) == ("数量(个)", "防尘措施是否到位(是/否)")
@@ -357,9 +411,20 @@ def test_cases_csv():
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")
     rows = list(csv.reader(io.StringIO(data.decode("gbk"))))
-    assert rows[0] == ["序号", "检查日期", "县（区）", "企业名称", "问题简要描述", "立行立改",
-                       "停产整治",
-                       "立案处罚", "整改措施", "处罚金额（元）", "是否完成整改", "备注"]
+    assert rows[0] == [
+        "序号",
+        "检查日期",
+        "县（区）",
+        "企业名称",
+        "问题简要描述",
+        "立行立改",
+        "停产整治",
+        "立案处罚",
+        "整改措施",
+        "处罚金额（元）",
+        "是否完成整改",
+        "备注",
+    ]
     body = rows[1:]
     assert 55 <= len(body) <= 65
     dates = [r[1] for r in body]
@@ -397,16 +462,30 @@ def test_road_dust_and_manifest():
     assert dust["道路积尘负荷(g/m²)"].between(0.1, 5).all()
     manifest = tomllib.loads((LAYERS / "manifest.toml").read_text("utf-8"))["import"]
     assert [m["kind"] for m in manifest] == [
-        "counties", "parks", "stations", "enterprises", "gates", "gangue_heaps", "gangue_heaps",
+        "counties",
+        "parks",
+        "stations",
+        "enterprises",
+        "gates",
+        "gangue_heaps",
+        "gangue_heaps",
         "roads",
-        "inspections", "inspections", "cases", "targets", "road_dust"]
+        "inspections",
+        "inspections",
+        "cases",
+        "targets",
+        "road_dust",
+    ]
     assert all((LAYERS / m["file"]).is_file() for m in manifest)
     assert next(m for m in manifest if m["kind"] == "enterprises")["coords"] == "gcj02"
     assert [m.get("date") for m in manifest if m["kind"] == "inspections"] == [
-        "2024-02-20", "2024-03-15"]
+        "2024-02-20",
+        "2024-03-15",
+    ]
 
 
 # --- the sample data through geoair's own import -------------------------------------------
+
 
 def test_manifest_imports_with_only_the_planted_rejects(tmp_path, rebuilt):
     from geoair.errors import SchemaError
@@ -421,11 +500,20 @@ def test_manifest_imports_with_only_the_planted_rejects(tmp_path, rebuilt):
             spec_for(entry["kind"])
         except SchemaError:  # a kind imported by a capability of its own
             continue
-        report = import_file(ws, entry["kind"], LAYERS / entry["file"],
-                             record_date=entry.get("date"), coords=entry.get("coords"),
-                             encoding=entry.get("encoding"), sheet=entry.get("sheet"))
-        rows = [] if report.rejects_path is None else pd.read_csv(
-            report.rejects_path, encoding="utf-8-sig")["行号"].tolist()
+        report = import_file(
+            ws,
+            entry["kind"],
+            LAYERS / entry["file"],
+            record_date=entry.get("date"),
+            coords=entry.get("coords"),
+            encoding=entry.get("encoding"),
+            sheet=entry.get("sheet"),
+        )
+        rows = (
+            []
+            if report.rejects_path is None
+            else pd.read_csv(report.rejects_path, encoding="utf-8-sig")["行号"].tolist()
+        )
         rejected[entry["file"]] = rows
     planted = rebuilt[2]
     unknown, number = planted["inspection_unknown_name"], planted["inspection_bad_number"]

@@ -23,23 +23,38 @@ def _north(lat0: float, metres: float) -> float:
 def small_city():
     """Three national stations and enterprises due north of them at known distances."""
     stations = gpd.GeoDataFrame(
-        {"id": ["A", "B", "C", "P"], "name": ["甲站", "乙站", "丙站", "园区站"],
-         "kind": ["国控", "国控", "国控", "园区站"]},
-        geometry=[Point(113.40, 37.85), Point(113.60, 37.85), Point(113.80, 37.85),
-                  Point(113.50, 37.85)], crs="EPSG:4326")
+        {
+            "id": ["A", "B", "C", "P"],
+            "name": ["甲站", "乙站", "丙站", "园区站"],
+            "kind": ["国控", "国控", "国控", "园区站"],
+        },
+        geometry=[
+            Point(113.40, 37.85),
+            Point(113.60, 37.85),
+            Point(113.80, 37.85),
+            Point(113.50, 37.85),
+        ],
+        crs="EPSG:4326",
+    )
     rows = [  # (id, station lon, metres north, industry, status)
-        ("E1", 113.40, 1000, "建材", "正常生产"),    # A: nearer, but not a plume industry
-        ("E2", 113.40, 4000, "焦化", "正常生产"),    # A: the choice (plume industry in range)
-        ("E3", 113.60, 1500, "铸造", "正常生产"),    # B: the choice (no plume industry in range)
-        ("E4", 113.60, 6000, "水泥", "正常生产"),    # B: plume industry, out of range
-        ("E5", 113.60, 800, "洗煤", "依法关闭"),     # B: nearest, closed by law: passed over
+        ("E1", 113.40, 1000, "建材", "正常生产"),  # A: nearer, but not a plume industry
+        ("E2", 113.40, 4000, "焦化", "正常生产"),  # A: the choice (plume industry in range)
+        ("E3", 113.60, 1500, "铸造", "正常生产"),  # B: the choice (no plume industry in range)
+        ("E4", 113.60, 6000, "水泥", "正常生产"),  # B: plume industry, out of range
+        ("E5", 113.60, 800, "洗煤", "依法关闭"),  # B: nearest, closed by law: passed over
         ("E6", 113.80, 5600, "耐火材料", "正常生产"),  # C: nothing in range
-        ("E7", 113.50, 300, "焦化", "正常生产"),     # near the park station only
+        ("E7", 113.50, 300, "焦化", "正常生产"),  # near the park station only
     ]
     enterprises = gpd.GeoDataFrame(
-        {"id": [r[0] for r in rows], "name": [f"企业{r[0]}" for r in rows],
-         "industry": [r[3] for r in rows], "status": [r[4] for r in rows]},
-        geometry=[Point(r[1], _north(37.85, r[2])) for r in rows], crs="EPSG:4326")
+        {
+            "id": [r[0] for r in rows],
+            "name": [f"企业{r[0]}" for r in rows],
+            "industry": [r[3] for r in rows],
+            "status": [r[4] for r in rows],
+        },
+        geometry=[Point(r[1], _north(37.85, r[2])) for r in rows],
+        crs="EPSG:4326",
+    )
     return stations, enterprises
 
 
@@ -75,12 +90,13 @@ def test_no_enterprises_no_plumes(small_city):
 
 # --- the demo's sample workspace -----------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def demo_ws(tmp_path_factory):
     """The sample layers imported, gate roads found and the sample readings stored, as
     the first three demo steps do."""
-    from geoair.workflows import gate_roads, imports, indicators
     from geoair.store.workspace import init_workspace
+    from geoair.workflows import gate_roads, imports, indicators
 
     ws = init_workspace(tmp_path_factory.mktemp("sample") / "ws")
     lines: list[str] = []
@@ -95,18 +111,32 @@ def _suspects(ws, layers):
     from geoair.workflows.sources import load_wind, source_layers, suspect_options
 
     cfg = ws.settings["sources"]
-    near = near_sources(ws.read("stations"), source_layers(ws, kinds=layers),
-                        radius_m=float(cfg["radius_m"]), lines=False)
-    frame = load_wind(ws, pollutant=str(cfg["pollutant"]),
-                      station_ids=list(near["station_id"].unique()))
-    return suspects(near, frame, pollutant=str(cfg["pollutant"]), freq="quarter", lines=False,
-                    **suspect_options(cfg))
+    near = near_sources(
+        ws.read("stations"),
+        source_layers(ws, kinds=layers),
+        radius_m=float(cfg["radius_m"]),
+        lines=False,
+    )
+    frame = load_wind(
+        ws, pollutant=str(cfg["pollutant"]), station_ids=list(near["station_id"].unique())
+    )
+    return suspects(
+        near,
+        frame,
+        pollutant=str(cfg["pollutant"]),
+        freq="quarter",
+        lines=False,
+        **suspect_options(cfg),
+    )
 
 
 def test_every_national_station_has_a_plume_source_within_the_radius(demo_ws):
     stations = demo_ws.read("stations")
-    chosen = plume_sources(stations, demo_ws.read("enterprises"),
-                           radius_m=float(demo_ws.settings["sources"]["radius_m"]))
+    chosen = plume_sources(
+        stations,
+        demo_ws.read("enterprises"),
+        radius_m=float(demo_ws.settings["sources"]["radius_m"]),
+    )
     national = set(stations.loc[stations["kind"] == "国控", "id"].astype(str))
     assert set(chosen["station_id"]) == national
     assert (chosen["distance_m"] <= demo_ws.settings["sources"]["radius_m"]).all()
@@ -118,8 +148,9 @@ def test_planted_enterprise_is_a_top3_suspect_of_each_national_station(demo_ws):
     chosen = plume_sources(stations, demo_ws.read("enterprises"))
     ranked = _suspects(demo_ws, ["enterprises", "gangue_heaps", "parks"])
     for row in chosen.itertuples(index=False):
-        mine = ranked[(ranked["station_id"] == row.station_id)
-                      & (ranked["source_id"] == row.source_id)]
+        mine = ranked[
+            (ranked["station_id"] == row.station_id) & (ranked["source_id"] == row.source_id)
+        ]
         assert len(mine) == 2, row  # two quarters of sample readings
         assert mine["rank"].min() <= 3, (row, mine[["period", "rank", "score"]])
 
@@ -129,15 +160,20 @@ def test_planted_factory_or_its_gate_road_is_a_top3_suspect_with_gate_roads(demo
     stations = demo_ws.read("stations")
     chosen = plume_sources(stations, demo_ws.read("enterprises"))
     gates = demo_ws.read("gates")
-    factory_of_gate = dict(zip(gates["id"].astype(str), gates["enterprise_id"].astype(str),
-                               strict=True))
+    factory_of_gate = dict(
+        zip(gates["id"].astype(str), gates["enterprise_id"].astype(str), strict=True)
+    )
     ranked = _suspects(demo_ws, None)
-    factory = np.where(ranked["source_kind"] == "gate_road",
-                       ranked["source_id"].map(factory_of_gate), ranked["source_id"])
+    factory = np.where(
+        ranked["source_kind"] == "gate_road",
+        ranked["source_id"].map(factory_of_gate),
+        ranked["source_id"],
+    )
     ranked = ranked.assign(factory=factory)
     for row in chosen.itertuples(index=False):
-        mine = ranked[(ranked["station_id"] == row.station_id)
-                      & (ranked["factory"] == row.source_id)]
+        mine = ranked[
+            (ranked["station_id"] == row.station_id) & (ranked["factory"] == row.source_id)
+        ]
         assert mine["rank"].min() <= 3, (row, mine[["period", "name", "rank", "score"]])
 
 
@@ -148,10 +184,15 @@ def test_the_demo_targets_story_still_holds(demo_ws):
     invalid = monthly[monthly["validity"] != "valid"]
     assert invalid[["station", "period"]].values.tolist() == [["白羊墅站", "2020-11"]]
     assert invalid["days_PM2.5"].tolist() == [24]
-    check = check_workspace(demo_ws, daily=demo_ws.read("station_daily").assign(
-        date=lambda d: pd.to_datetime(d["date"])))
-    stations = check[(check["scope"] == "station") & (check["metric"] == "pm25")
-                     & ~check["period"].str.contains("/")]
+    check = check_workspace(
+        demo_ws,
+        daily=demo_ws.read("station_daily").assign(date=lambda d: pd.to_datetime(d["date"])),
+    )
+    stations = check[
+        (check["scope"] == "station")
+        & (check["metric"] == "pm25")
+        & ~check["period"].str.contains("/")
+    ]
     assert stations["met"].eq(False).sum() >= 2  # some stations miss some months
     assert stations["met"].eq(True).sum() >= 6
     missed = stations.loc[stations["met"].eq(False), "target_name"]

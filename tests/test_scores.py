@@ -58,8 +58,9 @@ def _inspections(rows):
 
 
 def _cases(rows):
-    frame = pd.DataFrame(rows, columns=["enterprise_id", "inspection_date", "fine_yuan",
-                                        "rectified"])
+    frame = pd.DataFrame(
+        rows, columns=["enterprise_id", "inspection_date", "fine_yuan", "rectified"]
+    )
     frame["enterprise_name"] = frame["enterprise_id"]
     frame["inspection_date"] = pd.to_datetime(frame["inspection_date"])
     frame["fine_yuan"] = frame["fine_yuan"].astype(float)
@@ -70,83 +71,134 @@ def _cases(rows):
 @pytest.fixture
 def inputs():
     """Three parks; the expected values are worked out by hand in the tests."""
-    parks = pd.DataFrame({"id": ["P1", "P2", "P3"], "name": ["甲园区", "乙园区", "丙园区"],
-                          "county": ["城区", "郊区", "盂县"]})
-    enterprises = pd.DataFrame({
-        "id": ["E1", "E2", "E3", "E4", "E5"],
-        "name": ["一厂", "二厂", "三厂", "四厂", "五厂"],
-        "county": ["城区", "城区", "郊区", "城区", "郊区"],
-        "industry": ["焦化"] * 5,
-        "status": ["正常生产", "正常生产", "依法停产", "依法关闭", "正常生产"],
-        "performance_grade": ["A", "C", "B", "D", None],
-    })
-    assignment = _assignment([
-        ("enterprises", "E1", "P1", "inside", "城区"),
-        ("enterprises", "E2", "P1", "inside", "城区"),
-        ("enterprises", "E3", "P2", "inside", "郊区"),
-        ("enterprises", "E4", "P1", "inside", "城区"),
-        ("enterprises", "E5", None, None, "郊区"),
-        ("stations", "S1", "P1", "inside", "城区"),
-        ("stations", "S2", "P1", "near", "城区"),
-        ("stations", "S3", "P2", "near", "郊区"),
-        ("gangue_heaps", "H1", "P1", "near", "城区"),
-        ("gangue_heaps", "H2", "P2", "inside", "郊区"),
-    ])
+    parks = pd.DataFrame(
+        {
+            "id": ["P1", "P2", "P3"],
+            "name": ["甲园区", "乙园区", "丙园区"],
+            "county": ["城区", "郊区", "盂县"],
+        }
+    )
+    enterprises = pd.DataFrame(
+        {
+            "id": ["E1", "E2", "E3", "E4", "E5"],
+            "name": ["一厂", "二厂", "三厂", "四厂", "五厂"],
+            "county": ["城区", "城区", "郊区", "城区", "郊区"],
+            "industry": ["焦化"] * 5,
+            "status": ["正常生产", "正常生产", "依法停产", "依法关闭", "正常生产"],
+            "performance_grade": ["A", "C", "B", "D", None],
+        }
+    )
+    assignment = _assignment(
+        [
+            ("enterprises", "E1", "P1", "inside", "城区"),
+            ("enterprises", "E2", "P1", "inside", "城区"),
+            ("enterprises", "E3", "P2", "inside", "郊区"),
+            ("enterprises", "E4", "P1", "inside", "城区"),
+            ("enterprises", "E5", None, None, "郊区"),
+            ("stations", "S1", "P1", "inside", "城区"),
+            ("stations", "S2", "P1", "near", "城区"),
+            ("stations", "S3", "P2", "near", "郊区"),
+            ("gangue_heaps", "H1", "P1", "near", "城区"),
+            ("gangue_heaps", "H2", "P2", "inside", "郊区"),
+        ]
+    )
     T, F = True, False
-    inspections = _inspections([
-        _inspection("E1", "2024-02-10", [T] * 7),
-        _inspection("E1", "2024-04-01", [F] * 7),           # after March: not used
-        _inspection("E2", "2024-01-01", [T] * 7),           # older: not used for March
-        _inspection("E2", "2024-03-05", [T, T, T, T, T, F, F]),
-        _inspection("E3", "2024-03-10", [T, T, T, F, None, None, None]),
-    ])
-    cases = _cases([
-        ("E2", "2024-03-06", 20000, False),
-        ("E2", "2024-01-15", 5000, True),
-        ("E3", "2024-02-20", None, None),                   # blank rectified: open
-        ("E1", "2024-04-02", 1000, False),                  # after March: not counted
-    ])
-    stations = pd.DataFrame({"id": ["S1", "S2", "S3"], "name": ["园区站", "国控站", "降尘点"],
-                             "kind": ["园区站", "国控", "降尘点"]})
-    monthly = pd.DataFrame({"station_id": ["S1", "S2", "S3", "S1"],
-                            "period": ["2024-03", "2024-03", "2024-03", "2024-02"],
-                            "PM2.5": [70.0, 50.0, np.nan, 35.0]})
-    dustfall = pd.DataFrame({"station_id": ["S1", "S3"], "month": ["2024-03", "2024年3月"],
-                             "dustfall_t_km2": [12.0, 6.0]})
-    heaps = pd.DataFrame({"id": ["H1", "H2"], "name": ["一号", "二号"],
-                          "treatment": ["未治理", "已治理"],
-                          "burning": pd.array([True, False], dtype="boolean")})
-    road_dust = pd.DataFrame({"park_name": ["甲园区", "甲园区", "乙园区"],
-                              "month": ["2024-03", "2024年3月", "2024-02"],
-                              "load_g_m2": [0.8, 1.6, 3.0]})
-    return ScoreInputs(parks=parks, assignment=assignment, enterprises=enterprises,
-                       inspections=inspections, cases=cases, gangue_heaps=heaps,
-                       stations=stations, station_months=station_months_from(monthly, dustfall),
-                       road_dust=road_dust)
+    inspections = _inspections(
+        [
+            _inspection("E1", "2024-02-10", [T] * 7),
+            _inspection("E1", "2024-04-01", [F] * 7),  # after March: not used
+            _inspection("E2", "2024-01-01", [T] * 7),  # older: not used for March
+            _inspection("E2", "2024-03-05", [T, T, T, T, T, F, F]),
+            _inspection("E3", "2024-03-10", [T, T, T, F, None, None, None]),
+        ]
+    )
+    cases = _cases(
+        [
+            ("E2", "2024-03-06", 20000, False),
+            ("E2", "2024-01-15", 5000, True),
+            ("E3", "2024-02-20", None, None),  # blank rectified: open
+            ("E1", "2024-04-02", 1000, False),  # after March: not counted
+        ]
+    )
+    stations = pd.DataFrame(
+        {
+            "id": ["S1", "S2", "S3"],
+            "name": ["园区站", "国控站", "降尘点"],
+            "kind": ["园区站", "国控", "降尘点"],
+        }
+    )
+    monthly = pd.DataFrame(
+        {
+            "station_id": ["S1", "S2", "S3", "S1"],
+            "period": ["2024-03", "2024-03", "2024-03", "2024-02"],
+            "PM2.5": [70.0, 50.0, np.nan, 35.0],
+        }
+    )
+    dustfall = pd.DataFrame(
+        {
+            "station_id": ["S1", "S3"],
+            "month": ["2024-03", "2024年3月"],
+            "dustfall_t_km2": [12.0, 6.0],
+        }
+    )
+    heaps = pd.DataFrame(
+        {
+            "id": ["H1", "H2"],
+            "name": ["一号", "二号"],
+            "treatment": ["未治理", "已治理"],
+            "burning": pd.array([True, False], dtype="boolean"),
+        }
+    )
+    road_dust = pd.DataFrame(
+        {
+            "park_name": ["甲园区", "甲园区", "乙园区"],
+            "month": ["2024-03", "2024年3月", "2024-02"],
+            "load_g_m2": [0.8, 1.6, 3.0],
+        }
+    )
+    return ScoreInputs(
+        parks=parks,
+        assignment=assignment,
+        enterprises=enterprises,
+        inspections=inspections,
+        cases=cases,
+        gangue_heaps=heaps,
+        stations=stations,
+        station_months=station_months_from(monthly, dustfall),
+        road_dust=road_dust,
+    )
 
 
 # --- hand-computed parks ----------------------------------------------------------------------
 
+
 def test_park_components_by_hand(inputs):
     table = score_parks(inputs, month="2024-03", settings=SETTINGS).set_index("park_id")
     p1 = table.loc["P1"]
-    assert p1["air_raw"] == pytest.approx(60.0)                 # (70 + 50) / 2
+    assert p1["air_raw"] == pytest.approx(60.0)  # (70 + 50) / 2
     assert p1["air_score"] == pytest.approx(100 * 35 / 60)
     assert p1["dustfall_raw"] == 12.0 and p1["dustfall_ref"] == 9.0
     assert p1["dustfall_score"] == pytest.approx(75.0)
-    assert p1["road_dust_raw"] == pytest.approx(1.2)            # (0.8 + 1.6) / 2
+    assert p1["road_dust_raw"] == pytest.approx(1.2)  # (0.8 + 1.6) / 2
     assert p1["road_dust_score"] == pytest.approx(100 / 1.2)
     assert p1["compliance_raw"] == pytest.approx((1 + 5 / 7) / 2)
-    assert p1["n_enterprises"] == 2                             # E4 is closed by law
+    assert p1["n_enterprises"] == 2  # E4 is closed by law
     assert p1["open_cases"] == 1 and p1["fines_yuan"] == 20000.0
-    assert p1["cases_score"] == pytest.approx(100 / 1.5)        # 1 open case / 2 enterprises
-    assert p1["fines_score"] == pytest.approx(50.0)             # 10 000 yuan per enterprise
-    assert p1["grades_raw"] == pytest.approx(0.5)               # A and C
-    assert p1["heaps_raw"] == 2.0                               # untreated and burning
+    assert p1["cases_score"] == pytest.approx(100 / 1.5)  # 1 open case / 2 enterprises
+    assert p1["fines_score"] == pytest.approx(50.0)  # 10 000 yuan per enterprise
+    assert p1["grades_raw"] == pytest.approx(0.5)  # A and C
+    assert p1["heaps_raw"] == 2.0  # untreated and burning
     assert p1["heaps_score"] == pytest.approx(100 / 3)
-    expected = (0.25 * 100 * 35 / 60 + 0.15 * 75 + 0.15 * 100 / 1.2
-                + 0.15 * 100 * (1 + 5 / 7) / 2 + 0.10 * 100 / 1.5 + 0.05 * 50 + 0.10 * 50
-                + 0.05 * 100 / 3)
+    expected = (
+        0.25 * 100 * 35 / 60
+        + 0.15 * 75
+        + 0.15 * 100 / 1.2
+        + 0.15 * 100 * (1 + 5 / 7) / 2
+        + 0.10 * 100 / 1.5
+        + 0.05 * 50
+        + 0.10 * 50
+        + 0.05 * 100 / 3
+    )
     assert p1["total"] == pytest.approx(expected)
     assert p1["missing"] == ""
 
@@ -157,7 +209,7 @@ def test_missing_components_respread(inputs):
     # No air (its only station measures dustfall), no road dust in March.
     assert p2["missing"] == "air、road_dust"
     assert pd.isna(p2["air_score"]) and pd.isna(p2["air_weight"])
-    assert p2["compliance_raw"] == pytest.approx(0.75)          # 3 of 4 items filled in
+    assert p2["compliance_raw"] == pytest.approx(0.75)  # 3 of 4 items filled in
     weights = {c: p2[f"{c}_weight"] for c in PARK_COMPONENTS if pd.notna(p2[f"{c}_weight"])}
     assert sum(weights.values()) == pytest.approx(1.0)
     assert weights["dustfall"] == pytest.approx(0.15 / 0.60)
@@ -186,7 +238,7 @@ def test_month_without_any_data(inputs):
     assert p1["missing"] == "air、dustfall、road_dust、compliance"
     assert p1["weight_covered"] == pytest.approx(0.30)
     assert p1["total"] == pytest.approx((10 + 5 + 0.10 * 50 + 0.05 * 100 / 3) / 0.30)
-    assert table.set_index("park_id").loc["P1", "open_cases"] == 0   # no case before then
+    assert table.set_index("park_id").loc["P1", "open_cases"] == 0  # no case before then
 
 
 def test_change_from_previous_month(inputs):
@@ -196,13 +248,13 @@ def test_change_from_previous_month(inputs):
     feb = (25 + 15 + 10 + 5 + 5 + 0.05 * 100 / 3) / 0.70
     assert table.loc["P1", "prev_total"] == pytest.approx(feb)
     assert table.loc["P1", "prev_rank"] == 1
-    assert table.loc["P1", "rank_change"] == -1                 # from 1st to 2nd
+    assert table.loc["P1", "rank_change"] == -1  # from 1st to 2nd
     assert table.loc["P1", "total_change"] == pytest.approx(table.loc["P1", "total"] - feb)
     assert pd.isna(table.loc["P2", "prev_rank"]) and pd.isna(table.loc["P2", "rank_change"])
 
 
 def test_latest_month_and_default(inputs):
-    assert latest_month(inputs) == "2024-04"                   # E1's April inspection
+    assert latest_month(inputs) == "2024-04"  # E1's April inspection
     table = score_parks(inputs, settings=SETTINGS)
     assert (table["month"] == "2024-04").all()
     empty = ScoreInputs(parks=inputs.parks, assignment=inputs.assignment)
@@ -211,18 +263,24 @@ def test_latest_month_and_default(inputs):
 
 
 def test_air_reference_target_and_city(inputs):
-    targets = pd.DataFrame({"scope": ["park", "county"], "target_name": ["甲园区", "郊区"],
-                            "period": ["2024-01/2024-03", "2024-03"],
-                            "metric": ["pm25", "dustfall"], "value": [60.0, 5.0]})
+    targets = pd.DataFrame(
+        {
+            "scope": ["park", "county"],
+            "target_name": ["甲园区", "郊区"],
+            "period": ["2024-01/2024-03", "2024-03"],
+            "metric": ["pm25", "dustfall"],
+            "value": [60.0, 5.0],
+        }
+    )
     cfg = copy.deepcopy(SETTINGS)
     cfg["scores"]["air_reference"] = "target"
     with_targets = ScoreInputs(**{**inputs.__dict__, "targets": targets})
     table = score_parks(with_targets, month="2024-03", settings=cfg).set_index("park_id")
     assert table.loc["P1", "air_ref"] == 60.0 and table.loc["P1", "air_score"] == 100.0
     assert table.loc["P1", "air_reference"] == "target"
-    assert table.loc["P2", "dustfall_ref"] == 5.0               # the county's own limit
+    assert table.loc["P2", "dustfall_ref"] == 5.0  # the county's own limit
     assert table.loc["P2", "dustfall_score"] == pytest.approx(100 * 5 / 6)
-    cfg["scores"]["air_reference"] = "city"                     # only S2 is national: 50
+    cfg["scores"]["air_reference"] = "city"  # only S2 is national: 50
     table = score_parks(inputs, month="2024-03", settings=cfg).set_index("park_id")
     assert table.loc["P1", "air_ref"] == 50.0
     assert table.loc["P1", "air_score"] == pytest.approx(100 * 50 / 60)
@@ -245,29 +303,34 @@ def test_breakdown_text(inputs):
 
 # --- enterprises and benchmarks -----------------------------------------------------------------
 
+
 def test_enterprise_scores_by_hand(inputs):
-    table = score_enterprises(inputs, month="2024-03", settings=SETTINGS).set_index(
-        "enterprise_id")
-    assert "E4" not in table.index                              # closed by law
+    table = score_enterprises(inputs, month="2024-03", settings=SETTINGS).set_index("enterprise_id")
+    assert "E4" not in table.index  # closed by law
     e1 = table.loc["E1"]
     # checklist 100, no open case 100, grade A 100; no gate findings table: re-spread.
     assert e1["total"] == pytest.approx(100.0) and e1["missing"] == "gate_roads"
     e2 = table.loc["E2"]
     assert e2["total"] == pytest.approx((0.4 * 500 / 7 + 0.3 * 50 + 0.2 * 40) / 0.9)
-    e5 = table.loc["E5"]                                        # never inspected, no grade
+    e5 = table.loc["E5"]  # never inspected, no grade
     assert e5["missing"] == "checklist、grade、gate_roads"
-    assert pd.isna(e5["rank"]) and pd.isna(e5["county_rank"])   # 30 % of the weight
-    assert table.loc["E3", "county_rank"] == 1                  # E5, same county, unranked
+    assert pd.isna(e5["rank"]) and pd.isna(e5["county_rank"])  # 30 % of the weight
+    assert table.loc["E3", "county_rank"] == 1  # E5, same county, unranked
     assert e1["benchmark"] and e1["benchmark_rank"] == 1
-    assert not e2["benchmark"]                                  # an open case
-    assert not table.loc["E3", "benchmark"]                     # not producing normally
-    assert not table.loc["E5", "benchmark"]                     # never inspected
+    assert not e2["benchmark"]  # an open case
+    assert not table.loc["E3", "benchmark"]  # not producing normally
+    assert not table.loc["E5", "benchmark"]  # never inspected
     assert "少于名额下限" in e1["benchmark_note"] and "3-5" in e1["benchmark_note"]
 
 
 def test_case_fixed_on_the_spot_is_not_open():
-    cases = _cases([("E1", "2024-03-02", None, None), ("E1", "2024-03-03", None, None),
-                    ("E1", "2024-03-04", None, False)])
+    cases = _cases(
+        [
+            ("E1", "2024-03-02", None, None),
+            ("E1", "2024-03-03", None, None),
+            ("E1", "2024-03-04", None, False),
+        ]
+    )
     cases["fixed_on_spot"] = pd.array([True, False, True], dtype="boolean")
     facts = case_facts(cases, "2024-03")
     # blank + 立行立改: rectified; blank otherwise: open; an explicit 否 stays open.
@@ -275,33 +338,47 @@ def test_case_fixed_on_the_spot_is_not_open():
 
 
 def test_gate_roads_hardened_share(inputs):
-    gate_roads = pd.DataFrame({"enterprise_id": ["E1", "E1", "E2", "E3"],
-                               "road_id": ["R1", "R2", "R2", "R9"],
-                               "length_m": [150.0, 50.0, 80.0, 40.0]})
-    roads = pd.DataFrame({"id": ["R1", "R2", "R9"],
-                          "hardened": pd.array([True, False, pd.NA], dtype="boolean")})
+    gate_roads = pd.DataFrame(
+        {
+            "enterprise_id": ["E1", "E1", "E2", "E3"],
+            "road_id": ["R1", "R2", "R2", "R9"],
+            "length_m": [150.0, 50.0, 80.0, 40.0],
+        }
+    )
+    roads = pd.DataFrame(
+        {"id": ["R1", "R2", "R9"], "hardened": pd.array([True, False, pd.NA], dtype="boolean")}
+    )
     share = gate_road_hardened_share(gate_roads, roads)
-    assert share.to_dict() == {"E1": 0.75, "E2": 0.0}           # E3: 硬化 unknown
+    assert share.to_dict() == {"E1": 0.75, "E2": 0.0}  # E3: 硬化 unknown
     with_roads = ScoreInputs(**{**inputs.__dict__, "gate_roads": gate_roads, "roads": roads})
     table = score_enterprises(with_roads, month="2024-03", settings=SETTINGS).set_index(
-        "enterprise_id")
+        "enterprise_id"
+    )
     assert table.loc["E1", "gate_roads_score"] == 75.0
     assert table.loc["E1", "total"] == pytest.approx(0.4 * 100 + 0.3 * 100 + 0.2 * 100 + 0.1 * 75)
     assert table.loc["E2", "gate_roads_score"] == 0.0
 
 
 def test_benchmark_quota_and_ties():
-    frame = pd.DataFrame({"enterprise_id": [f"E{i:02d}" for i in range(12)],
-                          "county": ["盂县"] * 12, "status": ["正常生产"] * 12,
-                          "checklist_score": [100.0] * 12,
-                          "open_cases": [0] * 12, "total": [90.0] * 6 + [70.0] * 6})
+    frame = pd.DataFrame(
+        {
+            "enterprise_id": [f"E{i:02d}" for i in range(12)],
+            "county": ["盂县"] * 12,
+            "status": ["正常生产"] * 12,
+            "checklist_score": [100.0] * 12,
+            "open_cases": [0] * 12,
+            "total": [90.0] * 6 + [70.0] * 6,
+        }
+    )
     quotas = SETTINGS["scores"]["benchmark_quotas"]
     out = benchmark_candidates(frame, quotas=quotas, min_score=60)
-    assert out["benchmark"].sum() == 10                          # 盂县: 5-10
-    shuffled = benchmark_candidates(frame.sample(frac=1, random_state=3), quotas=quotas,
-                                    min_score=60)
+    assert out["benchmark"].sum() == 10  # 盂县: 5-10
+    shuffled = benchmark_candidates(
+        frame.sample(frac=1, random_state=3), quotas=quotas, min_score=60
+    )
     assert set(shuffled.loc[shuffled["benchmark"], "enterprise_id"]) == set(
-        out.loc[out["benchmark"], "enterprise_id"])
+        out.loc[out["benchmark"], "enterprise_id"]
+    )
     assert set(out.loc[~out["benchmark"], "enterprise_id"]) == {"E10", "E11"}
     graded = frame.assign(performance_grade=["D", "C"] + ["B"] * 5 + [None] * 5)
     out = benchmark_candidates(graded, quotas=quotas, min_score=60)
@@ -317,9 +394,17 @@ def test_benchmark_quota_and_ties():
 
 # --- small helpers ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, month", [("2024-03", "2024-03"), ("2024/3", "2024-03"),
-                                         ("2024年3月", "2024-03"), ("2024-03-15", "2024-03"),
-                                         (pd.Timestamp("2023-12-31"), "2023-12")])
+
+@pytest.mark.parametrize(
+    "text, month",
+    [
+        ("2024-03", "2024-03"),
+        ("2024/3", "2024-03"),
+        ("2024年3月", "2024-03"),
+        ("2024-03-15", "2024-03"),
+        (pd.Timestamp("2023-12-31"), "2023-12"),
+    ],
+)
 def test_parse_month(text, month):
     assert parse_month(text) == month
 
@@ -340,8 +425,9 @@ def test_weights_must_add_up_to_one():
 
 # --- invariants (hypothesis) ---------------------------------------------------------------------
 
-weights_strategy = st.dictionaries(st.sampled_from(list(PARK_COMPONENTS)),
-                                   st.floats(0.0, 10.0, allow_nan=False), min_size=1)
+weights_strategy = st.dictionaries(
+    st.sampled_from(list(PARK_COMPONENTS)), st.floats(0.0, 10.0, allow_nan=False), min_size=1
+)
 
 
 @given(weights_strategy, st.sets(st.sampled_from(list(PARK_COMPONENTS))))
@@ -362,35 +448,56 @@ def park_worlds(draw):
     n_ent = draw(st.integers(1, 6))
     ent_ids = [f"E{i}" for i in range(n_ent)]
     homes = draw(st.lists(st.sampled_from([*park_ids, None]), min_size=n_ent, max_size=n_ent))
-    grades = draw(st.lists(st.sampled_from(["A", "B", "C", "D", "引领性", None]),
-                           min_size=n_ent, max_size=n_ent))
-    rows = [("enterprises", e, p, "inside" if p else None, "郊区")
-            for e, p in zip(ent_ids, homes, strict=True)]
+    grades = draw(
+        st.lists(
+            st.sampled_from(["A", "B", "C", "D", "引领性", None]), min_size=n_ent, max_size=n_ent
+        )
+    )
+    rows = [
+        ("enterprises", e, p, "inside" if p else None, "郊区")
+        for e, p in zip(ent_ids, homes, strict=True)
+    ]
     day = st.integers(1, 90).map(lambda d: pd.Timestamp("2024-01-01") + pd.Timedelta(days=d))
     flag = st.sampled_from([True, False, None])
-    insp = [_inspection(draw(st.sampled_from(ent_ids)), draw(day),
-                        draw(st.lists(flag, min_size=7, max_size=7)))
-            for _ in range(draw(st.integers(0, 6)))]
-    case_rows = [(draw(st.sampled_from(ent_ids)), draw(day),
-                  draw(st.one_of(st.none(), st.floats(0, 1e5))), draw(flag))
-                 for _ in range(draw(st.integers(0, 6)))]
+    insp = [
+        _inspection(
+            draw(st.sampled_from(ent_ids)), draw(day), draw(st.lists(flag, min_size=7, max_size=7))
+        )
+        for _ in range(draw(st.integers(0, 6)))
+    ]
+    case_rows = [
+        (
+            draw(st.sampled_from(ent_ids)),
+            draw(day),
+            draw(st.one_of(st.none(), st.floats(0, 1e5))),
+            draw(flag),
+        )
+        for _ in range(draw(st.integers(0, 6)))
+    ]
     monthly = []
     for i, p in enumerate(park_ids):
         if draw(st.booleans()):
             rows.append(("stations", f"S{i}", p, draw(st.sampled_from(["inside", "near"])), "郊区"))
-            monthly.append({"station_id": f"S{i}", "period": "2024-03",
-                            "PM2.5": draw(st.floats(5, 200))})
+            monthly.append(
+                {"station_id": f"S{i}", "period": "2024-03", "PM2.5": draw(st.floats(5, 200))}
+            )
     heaps = []
     for i in range(draw(st.integers(0, 3))):
         p = draw(st.sampled_from(park_ids))
         rows.append(("gangue_heaps", f"H{i}", p, "near", "郊区"))
-        heaps.append({"id": f"H{i}", "treatment": draw(st.sampled_from(["未治理", "已治理"])),
-                      "burning": draw(st.booleans())})
+        heaps.append(
+            {
+                "id": f"H{i}",
+                "treatment": draw(st.sampled_from(["未治理", "已治理"])),
+                "burning": draw(st.booleans()),
+            }
+        )
     return ScoreInputs(
         parks=pd.DataFrame({"id": park_ids, "name": park_ids, "county": "郊区"}),
         assignment=_assignment(rows),
-        enterprises=pd.DataFrame({"id": ent_ids, "name": ent_ids, "status": "正常生产",
-                                  "performance_grade": grades}),
+        enterprises=pd.DataFrame(
+            {"id": ent_ids, "name": ent_ids, "status": "正常生产", "performance_grade": grades}
+        ),
         inspections=_inspections(insp) if insp else None,
         cases=_cases(case_rows),
         gangue_heaps=pd.DataFrame(heaps, columns=["id", "treatment", "burning"]),
@@ -399,8 +506,11 @@ def park_worlds(draw):
     )
 
 
-FAST = settings(max_examples=20, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FAST = settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def _totals(inputs, *, with_change=False):
@@ -443,46 +553,67 @@ def test_rank_independent_of_row_order(world, rnd):
 @given(park_worlds())
 def test_park_without_data_changes_no_other_normalised_component(world):
     before = _totals(world)
-    parks = pd.concat([world.parks, pd.DataFrame({"id": ["PX"], "name": ["新园区"],
-                                                  "county": ["郊区"]})], ignore_index=True)
+    parks = pd.concat(
+        [world.parks, pd.DataFrame({"id": ["PX"], "name": ["新园区"], "county": ["郊区"]})],
+        ignore_index=True,
+    )
     after = _totals(ScoreInputs(**{**world.__dict__, "parks": parks}))
     columns = [f"{c}_score" for c in PARK_COMPONENTS]
     pd.testing.assert_frame_equal(before[columns], after.loc[before.index, columns])
-    assert after.loc["PX", "components_used"] <= 1               # at most "no heaps near"
+    assert after.loc["PX", "components_used"] <= 1  # at most "no heaps near"
     weights = after[[f"{c}_weight" for c in PARK_COMPONENTS]].sum(axis=1, min_count=1)
     scored = after["total"].notna()
-    np.testing.assert_allclose(weights[scored], 1.0, rtol=1e-12)   # re-spread sums to 1
+    np.testing.assert_allclose(weights[scored], 1.0, rtol=1e-12)  # re-spread sums to 1
     assert weights[~scored].isna().all()
 
 
 # --- workspace and command line ---------------------------------------------------------------
+
 
 @pytest.fixture
 def workspace(tmp_path):
     from geoair.store.workspace import init_workspace
 
     ws = init_workspace(tmp_path / "ws")
-    parks = gpd.GeoDataFrame({"id": ["P1", "P2"], "name": ["甲园区", "乙园区"],
-                              "county": ["城区", "郊区"]},
-                             geometry=[box(113.50, 37.80, 113.52, 37.82),
-                                       box(113.60, 37.80, 113.62, 37.82)], crs=4326)
-    ents = gpd.GeoDataFrame({"id": ["E1", "E2", "E3"], "name": ["一厂", "二厂", "三厂"],
-                             "county": ["城区", "郊区", "郊区"],
-                             "status": ["正常生产"] * 3, "performance_grade": ["A", "B", "C"]},
-                            geometry=[Point(113.51, 37.81), Point(113.61, 37.81),
-                                      Point(113.70, 37.81)], crs=4326)
+    parks = gpd.GeoDataFrame(
+        {"id": ["P1", "P2"], "name": ["甲园区", "乙园区"], "county": ["城区", "郊区"]},
+        geometry=[box(113.50, 37.80, 113.52, 37.82), box(113.60, 37.80, 113.62, 37.82)],
+        crs=4326,
+    )
+    ents = gpd.GeoDataFrame(
+        {
+            "id": ["E1", "E2", "E3"],
+            "name": ["一厂", "二厂", "三厂"],
+            "county": ["城区", "郊区", "郊区"],
+            "status": ["正常生产"] * 3,
+            "performance_grade": ["A", "B", "C"],
+        },
+        geometry=[Point(113.51, 37.81), Point(113.61, 37.81), Point(113.70, 37.81)],
+        crs=4326,
+    )
     T, F = True, False
-    insp = _inspections([_inspection("E1", "2024-03-01", [T] * 7),
-                         _inspection("E2", "2024-03-02", [T, F, T, F, T, F, T]),
-                         _inspection("E3", "2024-03-03", [T] * 7)])
+    insp = _inspections(
+        [
+            _inspection("E1", "2024-03-01", [T] * 7),
+            _inspection("E2", "2024-03-02", [T, F, T, F, T, F, T]),
+            _inspection("E3", "2024-03-03", [T] * 7),
+        ]
+    )
     with ws.transaction() as tx:
         tx.write("parks", parks)
         tx.write("enterprises", ents)
         tx.write("inspections", insp)
         tx.write("cases", _cases([("E2", "2024-03-05", 3000, False)]))
-        tx.write("road_dust", pd.DataFrame({"park_name": ["甲园区", "乙园区"],
-                                            "month": ["2024-03", "2024-03"],
-                                            "load_g_m2": [0.5, 2.0]}))
+        tx.write(
+            "road_dust",
+            pd.DataFrame(
+                {
+                    "park_name": ["甲园区", "乙园区"],
+                    "month": ["2024-03", "2024-03"],
+                    "load_g_m2": [0.5, 2.0],
+                }
+            ),
+        )
     return ws
 
 
@@ -491,8 +622,10 @@ def test_cli_parks_and_enterprises(workspace, tmp_path):
 
     runner = CliRunner()
     out = tmp_path / "排名.xlsx"
-    result = runner.invoke(main, ["scores", "parks", "-w", str(workspace.root), "--month",
-                                  "2024-03", "--out", str(out)])
+    result = runner.invoke(
+        main,
+        ["scores", "parks", "-w", str(workspace.root), "--month", "2024-03", "--out", str(out)],
+    )
     assert result.exit_code == 0, result.output
     assert "甲园区" in result.output and out.exists()
     assert "hint: no monthly PM2.5: run geoair indicators" in result.output
@@ -502,20 +635,22 @@ def test_cli_parks_and_enterprises(workspace, tmp_path):
     assert isinstance(stored, gpd.GeoDataFrame) and len(stored) == 2
     assert workspace.has("site_assignment")
 
-    result = runner.invoke(main, ["scores", "enterprises", "-w", str(workspace.root),
-                                  "--benchmark"])
+    result = runner.invoke(
+        main, ["scores", "enterprises", "-w", str(workspace.root), "--benchmark"]
+    )
     assert result.exit_code == 0, result.output
     assert "城区" in result.output and "一厂" in result.output
     table = workspace.read("enterprise_scores")
     assert set(table["enterprise_id"]) == {"E1", "E2", "E3"}
-    assert table.set_index("enterprise_id").loc["E3", "county"] == "郊区"   # attribute
+    assert table.set_index("enterprise_id").loc["E3", "county"] == "郊区"  # attribute
 
 
 def test_cli_bad_month(workspace):
     from geoair.cli import main
 
-    result = CliRunner().invoke(main, ["scores", "parks", "-w", str(workspace.root),
-                                       "--month", "三月"])
+    result = CliRunner().invoke(
+        main, ["scores", "parks", "-w", str(workspace.root), "--month", "三月"]
+    )
     assert result.exit_code == 1 and "is not a month" in result.output
 
 
@@ -523,8 +658,9 @@ def test_import_road_dust(workspace, tmp_path):
     from geoair.imports.pipeline import import_file
 
     path = tmp_path / "积尘.csv"
-    path.write_text("园区名称,月份,路段,积尘负荷(g/m2)\n甲园区,2024年3月,一路,0.5\n",
-                    encoding="gbk")
+    path.write_text(
+        "园区名称,月份,路段,积尘负荷(g/m2)\n甲园区,2024年3月,一路,0.5\n", encoding="gbk"
+    )
     import_file(workspace, "road_dust", path)
     stored = workspace.read("road_dust")
     assert stored.loc[0, "load_g_m2"] == 0.5 and parse_month(stored.loc[0, "month"]) == "2024-03"
@@ -534,8 +670,9 @@ def test_cli_assign(workspace, tmp_path):
     from geoair.cli import main
 
     out = tmp_path / "sites.csv"
-    result = CliRunner().invoke(main, ["scores", "assign", "-w", str(workspace.root),
-                                       "--out", str(out)])
+    result = CliRunner().invoke(
+        main, ["scores", "assign", "-w", str(workspace.root), "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "enterprises: 3 sites, 2 inside a park" in result.output
     table = pd.read_csv(out)
@@ -545,8 +682,10 @@ def test_cli_assign(workspace, tmp_path):
 def test_two_inspections_on_the_latest_day_are_pooled_whatever_their_order():
     from geoair.scores.components import checklist_shares
 
-    base = {"enterprise_id": ["E0", "E0", "E0"],
-            "inspection_date": pd.to_datetime(["2024-03-01", "2024-03-15", "2024-03-15"])}
+    base = {
+        "enterprise_id": ["E0", "E0", "E0"],
+        "inspection_date": pd.to_datetime(["2024-03-01", "2024-03-15", "2024-03-15"]),
+    }
     items = {"yard_enclosed": [False, True, True], "roads_hardened": [False, True, False]}
     frame = pd.DataFrame({**base, **items})
     forward = checklist_shares(frame, "2024-03")

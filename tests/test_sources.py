@@ -26,34 +26,49 @@ def _at(bearing_deg: float, distance_m: float, lon: float = ST_LON, lat: float =
 
 @pytest.fixture
 def stations():
-    return gpd.GeoDataFrame({"id": ["S1", "S2"], "name": ["赛鱼站", "远郊站"]},
-                            geometry=[shapely.Point(ST_LON, ST_LAT), _at(90, 50_000)],
-                            crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {"id": ["S1", "S2"], "name": ["赛鱼站", "远郊站"]},
+        geometry=[shapely.Point(ST_LON, ST_LAT), _at(90, 50_000)],
+        crs="EPSG:4326",
+    )
 
 
 # planted source at 75° / 2 km; decoys around it, one in the same direction farther
 PLANTED = ("E1", 75.0, 2000.0)
-DECOYS = [("D1", 300.0, 800.0), ("D2", 200.0, 1500.0), ("D3", 75.0, 4000.0),
-          ("D4", 140.0, 3000.0), ("D5", 20.0, 2500.0), ("FAR", 75.0, 5200.0)]
+DECOYS = [
+    ("D1", 300.0, 800.0),
+    ("D2", 200.0, 1500.0),
+    ("D3", 75.0, 4000.0),
+    ("D4", 140.0, 3000.0),
+    ("D5", 20.0, 2500.0),
+    ("FAR", 75.0, 5200.0),
+]
 
 
 @pytest.fixture
 def enterprises():
     rows = [PLANTED, *DECOYS]
     return gpd.GeoDataFrame(
-        {"id": [r[0] for r in rows], "name": [f"企业{r[0]}" for r in rows],
-         "industry": ["焦化"] + ["水泥"] * len(DECOYS), "status": "正常生产"},
-        geometry=[_at(b, d) for _, b, d in rows], crs="EPSG:4326")
+        {
+            "id": [r[0] for r in rows],
+            "name": [f"企业{r[0]}" for r in rows],
+            "industry": ["焦化"] + ["水泥"] * len(DECOYS),
+            "status": "正常生产",
+        },
+        geometry=[_at(b, d) for _, b, d in rows],
+        crs="EPSG:4326",
+    )
 
 
 # --- near ---------------------------------------------------------------------------------
+
 
 def test_near_distances_and_bearings_are_geodesic(stations, enterprises):
     near = near_sources(stations, {"enterprises": enterprises}, radius_m=5000)
     assert isinstance(near, gpd.GeoDataFrame) and near.crs.to_epsg() == 4326
     assert set(near["station_id"]) == {"S1"}  # S2, 50 km away, has nothing in range
     got = near.set_index("source_id")
-    assert "FAR" not in got.index                # 5.2 km > 5 km
+    assert "FAR" not in got.index  # 5.2 km > 5 km
     for sid, bearing, dist in [PLANTED, *DECOYS[:-1]]:
         assert got.loc[sid, "distance_m"] == pytest.approx(dist, abs=0.1)
         assert got.loc[sid, "bearing_deg"] == pytest.approx(bearing, abs=0.05)
@@ -65,8 +80,11 @@ def test_near_distances_and_bearings_are_geodesic(stations, enterprises):
 
 
 def test_near_radius_edge_is_exact(stations):
-    src = gpd.GeoDataFrame({"id": ["in", "out"], "name": ["a", "b"]},
-                           geometry=[_at(10, 4999.0), _at(10, 5001.0)], crs="EPSG:4326")
+    src = gpd.GeoDataFrame(
+        {"id": ["in", "out"], "name": ["a", "b"]},
+        geometry=[_at(10, 4999.0), _at(10, 5001.0)],
+        crs="EPSG:4326",
+    )
     near = near_sources(stations, {"gangue_heaps": src}, radius_m=5000)
     assert near["source_id"].tolist() == ["in"]
     assert near["source_kind"].iloc[0] == "gangue_heap"
@@ -79,8 +97,9 @@ def test_near_polygon_measures_to_outline_and_inside_is_zero(stations):
     dlat = 0.005
     east = shapely.box(lon_w, ST_LAT - dlat, lon_e, ST_LAT + dlat)
     around = shapely.Point(ST_LON, ST_LAT).buffer(0.01)
-    parks = gpd.GeoDataFrame({"id": ["P1", "P2"], "name": ["东园区", "本园区"]},
-                             geometry=[east, around], crs="EPSG:4326")
+    parks = gpd.GeoDataFrame(
+        {"id": ["P1", "P2"], "name": ["东园区", "本园区"]}, geometry=[east, around], crs="EPSG:4326"
+    )
     near = near_sources(stations, {"parks": parks}, radius_m=5000).set_index("source_id")
     assert near.loc["P1", "distance_m"] == pytest.approx(1000.0, abs=1.0)
     assert near.loc["P1", "bearing_deg"] == pytest.approx(90.0, abs=0.1)
@@ -89,8 +108,9 @@ def test_near_polygon_measures_to_outline_and_inside_is_zero(stations):
 
 def test_near_gate_roads_use_enterprise_name(stations):
     road = shapely.LineString([_at(180, 300), _at(170, 400)])
-    gate_roads = gpd.GeoDataFrame({"gate_id": ["G1"], "enterprise_name": ["某厂"]},
-                                  geometry=[road], crs="EPSG:4326")
+    gate_roads = gpd.GeoDataFrame(
+        {"gate_id": ["G1"], "enterprise_name": ["某厂"]}, geometry=[road], crs="EPSG:4326"
+    )
     near = near_sources(stations, {"gate_roads": gate_roads}, radius_m=1000)
     assert near["name"].tolist() == ["某厂"] and near["source_id"].tolist() == ["G1"]
     assert near["distance_m"].iloc[0] < 300.0 + 1e-6
@@ -119,11 +139,13 @@ def test_station_with_no_sources_in_range(stations, enterprises):
 
 # --- periods ------------------------------------------------------------------------------
 
+
 def test_parse_period_forms():
-    assert parse_period("2020-10/2020-12") == (pd.Timestamp("2020-10-01"),
-                                                       pd.Timestamp("2021-01-01"))
-    assert parse_period("2020-02") == (pd.Timestamp("2020-02-01"),
-                                               pd.Timestamp("2020-03-01"))
+    assert parse_period("2020-10/2020-12") == (
+        pd.Timestamp("2020-10-01"),
+        pd.Timestamp("2021-01-01"),
+    )
+    assert parse_period("2020-02") == (pd.Timestamp("2020-02-01"), pd.Timestamp("2020-03-01"))
     assert parse_period("2020")[1] == pd.Timestamp("2021-01-01")
     with pytest.raises(SchemaError, match="not understood"):
         parse_period("2020-12/2020-10")
@@ -134,8 +156,7 @@ def test_hour_labelled_by_end_belongs_to_previous_month():
     rows, codes, labels = hour_periods(times, freq="month")
     assert [labels[c] for c in codes] == ["2020-09", "2020-10", "2020-10"]
     rows, codes, labels = hour_periods(times, freq="quarter")
-    assert [labels[c] for c in codes] == ["2020-07/2020-09", "2020-10/2020-12",
-                                          "2020-10/2020-12"]
+    assert [labels[c] for c in codes] == ["2020-07/2020-09", "2020-10/2020-12", "2020-10/2020-12"]
     assert hour_periods(times, freq="year")[2] == ["2020"]
     rows, codes, labels = hour_periods(times, periods=["2020-10", "2020-10/2020-12"])
     assert rows.tolist() == [1, 2, 1, 2] and codes.tolist() == [0, 0, 1, 1]
@@ -143,8 +164,10 @@ def test_hour_labelled_by_end_belongs_to_previous_month():
 
 # --- the planted-source validation -------------------------------------------------------
 
-def _year_of_wind(rng: np.random.Generator, *, station_id: str = "S1",
-                  source_bearing: float = PLANTED[1]):
+
+def _year_of_wind(
+    rng: np.random.Generator, *, station_id: str = "S1", source_bearing: float = PLANTED[1]
+):
     """A year of hourly wind, calms and missing values, and PM2.5 from a plume + background.
 
     Wind: a mixture of a north-westerly regime (winter-like), a south-easterly one
@@ -156,9 +179,11 @@ def _year_of_wind(rng: np.random.Generator, *, station_id: str = "S1",
     n = 366 * 24
     time = pd.date_range("2020-01-01 01:00", periods=n, freq="h")
     regime = rng.choice(3, size=n, p=[0.45, 0.3, 0.25])
-    wd = np.where(regime == 0, rng.vonmises(np.deg2rad(315), 2.0, n),
-                  np.where(regime == 1, rng.vonmises(np.deg2rad(135), 2.0, n),
-                           rng.uniform(-np.pi, np.pi, n)))
+    wd = np.where(
+        regime == 0,
+        rng.vonmises(np.deg2rad(315), 2.0, n),
+        np.where(regime == 1, rng.vonmises(np.deg2rad(135), 2.0, n), rng.uniform(-np.pi, np.pi, n)),
+    )
     wd = np.rad2deg(wd) % 360
     ws = 2.5 * rng.weibull(1.8, n)
     log_bg = np.empty(n)
@@ -174,8 +199,9 @@ def _year_of_wind(rng: np.random.Generator, *, station_id: str = "S1",
     value = (background + plume) * rng.lognormal(0, 0.15, n)
     wd[rng.random(n) < 0.03] = np.nan
     value[rng.random(n) < 0.02] = np.nan
-    frame = pd.DataFrame({"station_id": station_id, "time": time, "ws_ms": ws, "wd_deg": wd,
-                          "value": value})
+    frame = pd.DataFrame(
+        {"station_id": station_id, "time": time, "ws_ms": ws, "wd_deg": wd, "value": value}
+    )
     return frame, plume
 
 
@@ -189,8 +215,9 @@ def test_planted_source_cpf_peak_and_rank(stations, enterprises):
     # calm hours are set apart, not in any sector
     calm = ((frame["ws_ms"] < 0.5) & frame["value"].notna()).sum()
     assert table.attrs["calm_hours"] == calm > 0
-    assert int(sec["hours"].sum()) + calm + table.attrs["missing_wind"] == frame["value"].notna(
-    ).sum()
+    assert (
+        int(sec["hours"].sum()) + calm + table.attrs["missing_wind"] == frame["value"].notna().sum()
+    )
     # NWR by direction peaks there too
     s = wind.summary(frame, sectors=36)
     assert abs(wind.angle_diff_deg(s["nwr_peak_deg"], PLANTED[1])) <= 10.0
@@ -228,11 +255,12 @@ def test_suspects_missing_wind_is_not_ranked(stations, enterprises):
 
 def test_suspect_inside_polygon_is_listed_not_ranked(stations, enterprises):
     frame, _ = _year_of_wind(np.random.default_rng(7))
-    park = gpd.GeoDataFrame({"id": ["P"], "name": ["本园区"]},
-                            geometry=[shapely.Point(ST_LON, ST_LAT).buffer(0.01)],
-                            crs="EPSG:4326")
-    near = near_sources(stations, {"parks": park, "enterprises": enterprises},
-                                radius_m=5000)
+    park = gpd.GeoDataFrame(
+        {"id": ["P"], "name": ["本园区"]},
+        geometry=[shapely.Point(ST_LON, ST_LAT).buffer(0.01)],
+        crs="EPSG:4326",
+    )
+    near = near_sources(stations, {"parks": park, "enterprises": enterprises}, radius_m=5000)
     ranked = suspects(near, frame, periods=["2020"])
     row = ranked[ranked["source_id"] == "P"].iloc[0]
     assert row["sector"] == "全方位" and row["distance_weight"] == 1.0
@@ -245,8 +273,11 @@ def test_suspect_inside_polygon_is_listed_not_ranked(stations, enterprises):
 
 def test_station_without_readings_gets_no_suspect_rows(stations, enterprises):
     frame, _ = _year_of_wind(np.random.default_rng(8))
-    both = gpd.GeoDataFrame({"id": ["S1", "S3"], "name": ["赛鱼站", "无数据站"]},
-                            geometry=[shapely.Point(ST_LON, ST_LAT)] * 2, crs="EPSG:4326")
+    both = gpd.GeoDataFrame(
+        {"id": ["S1", "S3"], "name": ["赛鱼站", "无数据站"]},
+        geometry=[shapely.Point(ST_LON, ST_LAT)] * 2,
+        crs="EPSG:4326",
+    )
     near = near_sources(both, {"enterprises": enterprises}, radius_m=5000)
     ranked = suspects(near, frame, periods=["2020-03"])
     assert set(ranked["station_id"]) == {"S1"}
@@ -255,12 +286,19 @@ def test_station_without_readings_gets_no_suspect_rows(stations, enterprises):
 def test_gate_road_sources_merge_stretches_and_name_the_factory():
     a = shapely.LineString([(113.0, 37.0), (113.001, 37.0)])
     b = shapely.LineString([(113.001, 37.0), (113.001, 37.001)])
-    roads = gpd.GeoDataFrame({"gate_id": ["G1", "G1", "G2"], "gate_name": ["北门", "北门", None],
-                              "enterprise_id": ["E1", "E1", "E2"],
-                              "enterprise_name": ["甲焦化厂", "甲焦化厂", "乙水泥厂"]},
-                             geometry=[a, b, a], crs="EPSG:4326")
-    ents = pd.DataFrame({"id": ["E1", "E2"], "industry": ["焦化", "水泥"],
-                         "status": ["正常生产", "依法停产"]})
+    roads = gpd.GeoDataFrame(
+        {
+            "gate_id": ["G1", "G1", "G2"],
+            "gate_name": ["北门", "北门", None],
+            "enterprise_id": ["E1", "E1", "E2"],
+            "enterprise_name": ["甲焦化厂", "甲焦化厂", "乙水泥厂"],
+        },
+        geometry=[a, b, a],
+        crs="EPSG:4326",
+    )
+    ents = pd.DataFrame(
+        {"id": ["E1", "E2"], "industry": ["焦化", "水泥"], "status": ["正常生产", "依法停产"]}
+    )
     out = gate_road_sources(roads, ents)
     assert out["id"].tolist() == ["G1", "G2"]
     assert out["name"].tolist() == ["甲焦化厂(北门)道路", "乙水泥厂道路"]
@@ -270,6 +308,7 @@ def test_gate_road_sources_merge_stretches_and_name_the_factory():
 
 
 # --- command line -------------------------------------------------------------------------
+
 
 @pytest.fixture
 def ws_sources(ws, stations, enterprises, monkeypatch):
@@ -307,8 +346,18 @@ def _run(args):
 
 
 def test_cli_near_writes_layer_and_excel(ws_sources, tmp_path):
-    out = _run(["sources", "near", "--radius", "3000", "-w", str(ws_sources.root),
-                "--out", str(tmp_path / "near.xlsx")])
+    out = _run(
+        [
+            "sources",
+            "near",
+            "--radius",
+            "3000",
+            "-w",
+            str(ws_sources.root),
+            "--out",
+            str(tmp_path / "near.xlsx"),
+        ]
+    )
     assert "within 3000 m of 1 stations" in out
     near = ws_sources.read("station_sources")
     assert sorted(near["source_id"]) == ["D1", "D2", "D4", "D5", "E1"]
@@ -318,8 +367,22 @@ def test_cli_near_writes_layer_and_excel(ws_sources, tmp_path):
 
 
 def test_cli_wind_prints_peak_and_writes_png_and_sheets(ws_sources, tmp_path):
-    out = _run(["sources", "wind", "--station", "赛鱼站", "--period", "2020-10/2020-12",
-                "--sectors", "36", "-w", str(ws_sources.root), "--out", str(tmp_path / "w.xlsx")])
+    out = _run(
+        [
+            "sources",
+            "wind",
+            "--station",
+            "赛鱼站",
+            "--period",
+            "2020-10/2020-12",
+            "--sectors",
+            "36",
+            "-w",
+            str(ws_sources.root),
+            "--out",
+            str(tmp_path / "w.xlsx"),
+        ]
+    )
     assert "#1 企业E1 [企业, 焦化]" in out
     png = ws_sources.outputs_dir / "sources" / "S1_PM2.5_2020-10_2020-12.png"
     assert png.exists() and str(png) in out
@@ -334,19 +397,44 @@ def test_cli_wind_unknown_station_says_which_exist(ws_sources):
 
     from geoair.cli import main
 
-    result = CliRunner().invoke(main, ["sources", "wind", "--station", "无此站", "--period",
-                                       "2020-10", "-w", str(ws_sources.root)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "sources",
+            "wind",
+            "--station",
+            "无此站",
+            "--period",
+            "2020-10",
+            "-w",
+            str(ws_sources.root),
+        ],
+    )
     assert result.exit_code == 1 and "No station is called '无此站'" in result.output
 
 
 def test_cli_suspects_ranks_planted_source_and_lists_plots(ws_sources, tmp_path):
-    out = _run(["sources", "suspects", "--period", "2020-10/2020-12", "--period", "2020-11",
-                "-w", str(ws_sources.root), "--out", str(tmp_path / "s.csv")])
+    out = _run(
+        [
+            "sources",
+            "suspects",
+            "--period",
+            "2020-10/2020-12",
+            "--period",
+            "2020-11",
+            "-w",
+            str(ws_sources.root),
+            "--out",
+            str(tmp_path / "s.csv"),
+        ]
+    )
     assert "赛鱼站 2020-10/2020-12: 企业E1 [企业, 焦化] 2000 m, 75°" in out
     ranked = ws_sources.read("source_suspects")
     leaders = ranked[ranked["rank"] == 1]
     assert set(leaders["source_id"]) == {"E1"} and set(leaders["period"]) == {
-        "2020-10/2020-12", "2020-11"}
+        "2020-10/2020-12",
+        "2020-11",
+    }
     plots = ws_sources.read("source_plots")
     assert plots["png"].tolist() == ["outputs/sources/S1_PM2.5.png"]
     assert (ws_sources.root / plots["png"].iloc[0]).exists()
@@ -358,8 +446,18 @@ def test_cli_suspects_for_one_station_keeps_the_other_stations_rows(ws_sources):
     first = ws_sources.read("source_suspects")
     other = first.head(2).assign(station_id="S9", station_name="另一站")
     ws_sources.write("source_suspects", pd.concat([first, other], ignore_index=True))
-    _run(["sources", "suspects", "--period", "2020-10", "--station", "赛鱼站",
-          "-w", str(ws_sources.root)])
+    _run(
+        [
+            "sources",
+            "suspects",
+            "--period",
+            "2020-10",
+            "--station",
+            "赛鱼站",
+            "-w",
+            str(ws_sources.root),
+        ]
+    )
     after = ws_sources.read("source_suspects")
     assert (after["station_id"] == "S9").sum() == 2
     assert set(after.loc[after["station_id"] == "S1", "period"]) == {"2020-10"}
@@ -369,10 +467,13 @@ def test_load_wind_from_the_readings_store_keeps_the_period(ws):
     from geoair.readings.store import store_hourly
 
     times = pd.date_range("2020-09-30 23:00", "2020-11-01 01:00", freq="h")
-    long = pd.concat([
-        pd.DataFrame({"station_id": "S1", "time": times, "pollutant": p, "value": v})
-        for p, v in (("WS", 2.0), ("WD", 90.0), ("PM2.5", 40.0), ("PM10", 80.0))
-    ], ignore_index=True)
+    long = pd.concat(
+        [
+            pd.DataFrame({"station_id": "S1", "time": times, "pollutant": p, "value": v})
+            for p, v in (("WS", 2.0), ("WD", 90.0), ("PM2.5", 40.0), ("PM10", 80.0))
+        ],
+        ignore_index=True,
+    )
     store_hourly(ws, long)
     frame = load_wind(ws, pollutant="PM2.5", station_ids=["S1"], periods=["2020-10"])
     # October by hour start: labels 2020-10-01 01:00 .. 2020-11-01 00:00, 744 hours
@@ -393,10 +494,18 @@ def test_suspects_do_not_modify_inputs(stations, enterprises):
 
 # --- what the demo prints about a suspect -------------------------------------------------
 
+
 def _suspect_row(**changes):
-    row = {"name": "阳泉市金辉发电有限公司(北门)道路", "source_kind": "gate_road",
-           "industry": "电力", "distance_m": 599.1, "bearing_deg": 95.4, "sector": "东",
-           "cpf": 0.34, "score": 0.212}
+    row = {
+        "name": "阳泉市金辉发电有限公司(北门)道路",
+        "source_kind": "gate_road",
+        "industry": "电力",
+        "distance_m": 599.1,
+        "bearing_deg": 95.4,
+        "sector": "东",
+        "cpf": 0.34,
+        "score": 0.212,
+    }
     row.update(changes)
     return pd.DataFrame([row]).astype({"industry": "object"}).iloc[0]
 
@@ -407,8 +516,9 @@ def test_describe_shows_the_industry_and_never_none():
     def line(**changes):
         return describe(SimpleNamespace(**_suspect_row(**changes).to_dict()))
 
-    assert line() == ("阳泉市金辉发电有限公司(北门)道路 [厂门道路, 电力] 599 m, 95° 东, "
-                      "CPF 0.34, score 0.212")
+    assert line() == (
+        "阳泉市金辉发电有限公司(北门)道路 [厂门道路, 电力] 599 m, 95° 东, CPF 0.34, score 0.212"
+    )
     for missing in (None, np.nan, pd.NA, ""):  # a heap, a park, a gate of an unknown factory
         text = line(industry=missing, source_kind="gangue_heap", name="前岭矸石山")
         assert text.startswith("前岭矸石山 [矸石山] 599 m")
@@ -424,16 +534,32 @@ def test_demo_step_names_the_factory_industry_of_a_gate_road_suspect(ws, station
     gate = _at(PLANTED[1], PLANTED[2] - 150)  # the planted factory's gate road, nearer
     road = shapely.LineString([(gate.x - 0.0005, gate.y), (gate.x + 0.0005, gate.y)])
     gate_roads = gpd.GeoDataFrame(
-        {"gate_id": ["G1"], "gate_name": ["北门"], "enterprise_id": ["E1"],
-         "enterprise_name": ["企业E1"], "road_name": ["矿区路"], "length_m": [88.0]},
-        geometry=[road], crs="EPSG:4326")
-    heaps = gpd.GeoDataFrame({"id": ["H1"], "name": ["前岭矸石山"]},
-                             geometry=[_at(200, 900)], crs="EPSG:4326")
+        {
+            "gate_id": ["G1"],
+            "gate_name": ["北门"],
+            "enterprise_id": ["E1"],
+            "enterprise_name": ["企业E1"],
+            "road_name": ["矿区路"],
+            "length_m": [88.0],
+        },
+        geometry=[road],
+        crs="EPSG:4326",
+    )
+    heaps = gpd.GeoDataFrame(
+        {"id": ["H1"], "name": ["前岭矸石山"]}, geometry=[_at(200, 900)], crs="EPSG:4326"
+    )
     frame, _ = _year_of_wind(np.random.default_rng(7))
     frame = frame[frame["time"] <= pd.Timestamp("2020-04-01")]  # a quarter is enough
-    long = (frame.rename(columns={"value": "PM2.5", "ws_ms": "WS", "wd_deg": "WD"})
-            .melt(id_vars=["station_id", "time"], value_vars=["PM2.5", "WS", "WD"],
-                  var_name="pollutant", value_name="value").dropna(subset=["value"]))
+    long = (
+        frame.rename(columns={"value": "PM2.5", "ws_ms": "WS", "wd_deg": "WD"})
+        .melt(
+            id_vars=["station_id", "time"],
+            value_vars=["PM2.5", "WS", "WD"],
+            var_name="pollutant",
+            value_name="value",
+        )
+        .dropna(subset=["value"])
+    )
     with ws.transaction() as tx:
         tx.write("stations", stations)
         tx.write("enterprises", enterprises)

@@ -39,20 +39,38 @@ def layers():
     x0, y0 = 400_000.0, 4_190_000.0
     counties = gpd.GeoDataFrame(
         {"code": ["140311", "140321"], "name": ["郊区", "平定县"]},
-        geometry=[box(x0, y0, x0 + 10_000, y0 + 10_000),
-                  box(x0 + 10_000, y0, x0 + 20_000, y0 + 10_000)], crs=GK).to_crs(4326)
-    parks = gpd.GeoDataFrame({"id": ["P1", "P2"], "name": ["小园区", "微园区"]},
-                             geometry=[box(x0 + 2_000, y0 + 2_000, x0 + 2_300, y0 + 2_300),
-                                       box(x0 + 2_260, y0 + 2_260, x0 + 2_400, y0 + 2_400)],
-                             crs=GK).to_crs(4326)
+        geometry=[
+            box(x0, y0, x0 + 10_000, y0 + 10_000),
+            box(x0 + 10_000, y0, x0 + 20_000, y0 + 10_000),
+        ],
+        crs=GK,
+    ).to_crs(4326)
+    parks = gpd.GeoDataFrame(
+        {"id": ["P1", "P2"], "name": ["小园区", "微园区"]},
+        geometry=[
+            box(x0 + 2_000, y0 + 2_000, x0 + 2_300, y0 + 2_300),
+            box(x0 + 2_260, y0 + 2_260, x0 + 2_400, y0 + 2_400),
+        ],
+        crs=GK,
+    ).to_crs(4326)
     spots = [(x0 + 2_250, y0 + 2_250), (x0 + 7_750, y0 + 7_750), (x0 + 15_250, y0 + 5_250)]
     stations = gpd.GeoDataFrame(
-        {"id": ["S1", "S2", "S3"], "name": ["甲站", "乙站", "丙站"], "kind": ["国控"] * 3,
-         "county": ["郊区", "郊区", "平定县"]},
-        geometry=[_to_wgs(*p) for p in spots], crs="EPSG:4326")
-    monthly = pd.DataFrame({"station_id": ["S1", "S2", "S3", "S1"],
-                            "period": ["2024-01", "2024-01", "2024-01", "2024-02"],
-                            "PM2.5": [40.0, 80.0, 60.0, 50.0]})
+        {
+            "id": ["S1", "S2", "S3"],
+            "name": ["甲站", "乙站", "丙站"],
+            "kind": ["国控"] * 3,
+            "county": ["郊区", "郊区", "平定县"],
+        },
+        geometry=[_to_wgs(*p) for p in spots],
+        crs="EPSG:4326",
+    )
+    monthly = pd.DataFrame(
+        {
+            "station_id": ["S1", "S2", "S3", "S1"],
+            "period": ["2024-01", "2024-01", "2024-01", "2024-02"],
+            "PM2.5": [40.0, 80.0, 60.0, 50.0],
+        }
+    )
     return counties, parks, stations, monthly
 
 
@@ -85,18 +103,23 @@ def test_grid_snaps_to_cell():
 
 def test_interpolate_exact_and_between(layers):
     counties, _, stations, monthly = layers
-    values = stations.merge(monthly[monthly.period == "2024-01"], left_on="id",
-                            right_on="station_id")
-    surface = interpolate(values, value_column="PM2.5", area=counties, cell_m=500, power=2,
-                          k=12, margin_m=0)
+    values = stations.merge(
+        monthly[monthly.period == "2024-01"], left_on="id", right_on="station_id"
+    )
+    surface = interpolate(
+        values, value_column="PM2.5", area=counties, cell_m=500, power=2, k=12, margin_m=0
+    )
     assert surface.crs.to_epsg() == 4547
     assert surface.n_stations == 3
     assert surface.values.shape == (20, 40)
     t = surface.transform
     assert (t.c, t.f) == (400_000.0, 4_200_000.0)
     # Each station sits at a cell centre: its cell holds its value exactly.
-    for (x, y), want in [((402_250, 4_192_250), 40.0), ((407_750, 4_197_750), 80.0),
-                         ((415_250, 4_195_250), 60.0)]:
+    for (x, y), want in [
+        ((402_250, 4_192_250), 40.0),
+        ((407_750, 4_197_750), 80.0),
+        ((415_250, 4_195_250), 60.0),
+    ]:
         row, col = int((t.f - y) // 500), int((x - t.c) // 500)
         assert surface.values[row, col] == pytest.approx(want)
     # Cell centre (405 250, 4 195 250), between the stations: hand computation.
@@ -115,16 +138,26 @@ def test_station_off_centre_keeps_its_value(layers):
     moved["value"] = [40.0, 80.0, 60.0]
     surface = interpolate(moved, area=counties, cell_m=500, margin_m=0)
     t = surface.transform
-    assert surface.values[int((t.f - 4_192_400) // 500), int((402_100 - t.c) // 500)] == \
-        pytest.approx(40.0)
+    assert surface.values[
+        int((t.f - 4_192_400) // 500), int((402_100 - t.c) // 500)
+    ] == pytest.approx(40.0)
 
 
 def test_geotiff(layers, tmp_path):
     counties, _, stations, monthly = layers
-    values = stations.merge(monthly[monthly.period == "2024-01"], left_on="id",
-                            right_on="station_id")
-    surface = interpolate(values, value_column="PM2.5", area=counties, cell_m=250,
-                          margin_m=500, pollutant="PM2.5", period="2024-01", unit="µg/m³")
+    values = stations.merge(
+        monthly[monthly.period == "2024-01"], left_on="id", right_on="station_id"
+    )
+    surface = interpolate(
+        values,
+        value_column="PM2.5",
+        area=counties,
+        cell_m=250,
+        margin_m=500,
+        pollutant="PM2.5",
+        period="2024-01",
+        unit="µg/m³",
+    )
     path = write_geotiff(surface, tmp_path / "pm25")
     assert path.name == "pm25.tif"
     with rasterio.open(path) as src:
@@ -145,9 +178,9 @@ def test_zonal_stats_by_hand():
     values[1, 3] = NODATA
     transform = Affine(500.0, 0.0, 0.0, 0.0, -1000.0, 2000.0)  # 4 cols of 500 m, 2 rows of 1 km
     surface = Surface(values, transform, GK, 2, "PM2.5", "2024-01", "µg/m³", 2.0, 12)
-    zones = gpd.GeoDataFrame({"name": ["左", "右"]},
-                             geometry=[box(0, 0, 1000, 2000), box(1000, 0, 2000, 2000)],
-                             crs=GK).to_crs(4326)
+    zones = gpd.GeoDataFrame(
+        {"name": ["左", "右"]}, geometry=[box(0, 0, 1000, 2000), box(1000, 0, 2000, 2000)], crs=GK
+    ).to_crs(4326)
     got = zonal_stats(surface, zones, kind="县区")
     assert list(got["zone"]) == ["左", "右"]
     assert list(got["mean"]) == pytest.approx([(1 + 2 + 5 + 6) / 4, (3 + 4 + 7) / 3], abs=0.005)
@@ -191,8 +224,10 @@ def test_no_data_month_writes_nothing(layers, tmp_path):
     with pytest.raises(Exception, match="geoair indicators"):
         make_surface(ws, "PM2.5", period="2024-03")
     ws.write("station_monthly", monthly)
-    with pytest.raises(SurfaceError, match="No station has a valid PM2.5 月均浓度 value for "
-                                           "2024-03; it has 2024-01 to 2024-02"):
+    with pytest.raises(
+        SurfaceError,
+        match="No station has a valid PM2.5 月均浓度 value for 2024-03; it has 2024-01 to 2024-02",
+    ):
         make_surface(ws, "PM2.5", period="2024-03")
     with pytest.raises(SurfaceError, match="not a month"):
         make_surface(ws, "PM2.5", period="March")
@@ -201,8 +236,9 @@ def test_no_data_month_writes_nothing(layers, tmp_path):
         pollutant_key("PM1")
     from geoair.cli import main
 
-    result = CliRunner().invoke(main, ["surface", "PM2.5", "--period", "2024-03", "-w",
-                                       str(ws.root)])
+    result = CliRunner().invoke(
+        main, ["surface", "PM2.5", "--period", "2024-03", "-w", str(ws.root)]
+    )
     assert result.exit_code == 1 and "no file was written" in result.output
 
 
@@ -210,15 +246,33 @@ def test_cli(layers, tmp_path):
     counties, parks, stations, monthly = layers
     ws = init_workspace(tmp_path / "ws")
     with ws.transaction() as tx:
-        for name, frame in (("counties", counties), ("parks", parks), ("stations", stations),
-                            ("station_monthly", monthly)):
+        for name, frame in (
+            ("counties", counties),
+            ("parks", parks),
+            ("stations", stations),
+            ("station_monthly", monthly),
+        ):
             tx.write(name, frame)
     from geoair.cli import main
 
     out = tmp_path / "pm.tif"
-    result = CliRunner().invoke(main, ["surface", "PM2.5", "--period", "2024-01", "--cell",
-                                       "1000", "--out", str(out), "--zones-out",
-                                       str(tmp_path / "z.xlsx"), "-w", str(ws.root)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "surface",
+            "PM2.5",
+            "--period",
+            "2024-01",
+            "--cell",
+            "1000",
+            "--out",
+            str(out),
+            "--zones-out",
+            str(tmp_path / "z.xlsx"),
+            "-w",
+            str(ws.root),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "rests on 3 stations" in result.output
     with rasterio.open(out) as src:

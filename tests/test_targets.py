@@ -15,11 +15,20 @@ from geoair.readings.targets import check_targets
 from geoair.store.workspace import init_workspace
 
 STATIONS = gpd.GeoDataFrame(
-    {"id": ["S01", "S02", "S03", "S04"],
-     "name": ["市中心站", "南庄站", "赛鱼站", "城区降尘点1"],
-     "kind": ["国控", "国控", "国控", "降尘点"], "county": ["城区", "城区", "矿区", "城区"]},
-    geometry=[Point(113.58, 37.86), Point(113.57, 37.85), Point(113.50, 37.90),
-              Point(113.60, 37.85)], crs=4326)
+    {
+        "id": ["S01", "S02", "S03", "S04"],
+        "name": ["市中心站", "南庄站", "赛鱼站", "城区降尘点1"],
+        "kind": ["国控", "国控", "国控", "降尘点"],
+        "county": ["城区", "城区", "矿区", "城区"],
+    },
+    geometry=[
+        Point(113.58, 37.86),
+        Point(113.57, 37.85),
+        Point(113.50, 37.90),
+        Point(113.60, 37.85),
+    ],
+    crs=4326,
+)
 
 
 def station_days(station: str, month: str, pm25) -> pd.DataFrame:
@@ -37,25 +46,32 @@ def targets(rows) -> pd.DataFrame:
 
 
 # Seed 004 annex 1: 市中心站 55, 南庄站 60 (Nov 2020); 城区 56; annex 2: 城区 23 good days.
-ANNEX = targets([
-    ("station", "市中心站", "2020-11", "pm25", 55.0),
-    ("station", "南庄站", "2020-11", "pm25", 60.0),
-    ("station", "赛鱼站", "2020-11", "pm25", 52.0),
-    ("county", "城区", "2020-11", "pm25", 56.0),
-    ("county", "城区", "2020-11", "good_days", 23.0),
-    ("city", "阳泉市", "2020-11", "pm25", 57.0),
-    ("county", "开发区", "2020-11", "pm25", 64.0),
-])
+ANNEX = targets(
+    [
+        ("station", "市中心站", "2020-11", "pm25", 55.0),
+        ("station", "南庄站", "2020-11", "pm25", 60.0),
+        ("station", "赛鱼站", "2020-11", "pm25", 52.0),
+        ("county", "城区", "2020-11", "pm25", 56.0),
+        ("county", "城区", "2020-11", "good_days", 23.0),
+        ("city", "阳泉市", "2020-11", "pm25", 57.0),
+        ("county", "开发区", "2020-11", "pm25", 64.0),
+    ]
+)
 
 
 @pytest.fixture
 def daily() -> pd.DataFrame:
     centre = np.r_[np.full(24, 56.0), np.full(6, 100.0)]
     sai = np.full(30, 50.0)
-    sai[:4] = np.nan                                        # 26 valid days
-    return pd.concat([station_days("S01", "2020-11", centre),
-                      station_days("S02", "2020-11", 52.0),
-                      station_days("S03", "2020-11", sai)], ignore_index=True)
+    sai[:4] = np.nan  # 26 valid days
+    return pd.concat(
+        [
+            station_days("S01", "2020-11", centre),
+            station_days("S02", "2020-11", 52.0),
+            station_days("S03", "2020-11", sai),
+        ],
+        ignore_index=True,
+    )
 
 
 def test_check_against_annex(daily):
@@ -123,23 +139,40 @@ def test_cli_indicators_and_targets(tmp_path):
     ws.write("stations", STATIONS)
     ws.write("targets", ANNEX)
     times = pd.date_range("2020-11-01 01:00", "2020-12-01 00:00", freq="h")
-    hourly = pd.concat([pd.DataFrame({"station_id": sid, "time": times, "pollutant": "PM2.5",
-                                      "value": value}) for sid, value in (("S01", 56.0),
-                                                                         ("S02", 52.0))])
+    hourly = pd.concat(
+        [
+            pd.DataFrame({"station_id": sid, "time": times, "pollutant": "PM2.5", "value": value})
+            for sid, value in (("S01", 56.0), ("S02", 52.0))
+        ]
+    )
     store_hourly(ws, hourly)
-    store_dustfall(ws, pd.DataFrame({"station_id": ["S04"], "month": ["2020-11"],
-                                     "dustfall_t_km2": [9.6]}))
+    store_dustfall(
+        ws, pd.DataFrame({"station_id": ["S04"], "month": ["2020-11"], "dustfall_t_km2": [9.6]})
+    )
     runner = CliRunner()
     out_csv = tmp_path / "daily.csv"
-    result = runner.invoke(main, ["indicators", "--period", "day", "--by", "station",
-                                  "--out", str(out_csv), "-w", str(ws.root)])
+    result = runner.invoke(
+        main,
+        [
+            "indicators",
+            "--period",
+            "day",
+            "--by",
+            "station",
+            "--out",
+            str(out_csv),
+            "-w",
+            str(ws.root),
+        ],
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out_csv, encoding="utf-8-sig")
     for column in ("station", "date", "aqi", "category", "primary_pollutant", "PM2.5"):
         assert column in table.columns
     assert table["PM2.5"].iloc[0] == 56
-    result = runner.invoke(main, ["indicators", "--period", "month", "--by", "county",
-                                  "-w", str(ws.root)])
+    result = runner.invoke(
+        main, ["indicators", "--period", "month", "--by", "county", "-w", str(ws.root)]
+    )
     assert result.exit_code == 0, result.output
     county = ws.read("county_monthly")
     assert county.set_index("county").loc["城区", "PM2.5"] == 54
@@ -181,8 +214,9 @@ def test_annex_targets_wide_tables(tmp_path):
 
     path = tmp_path / "annex1.tsv"
     path.write_text(ANNEX1, encoding="utf-8")
-    targets, rejects = parse_annex_targets(read_grid(path), year=2020, stations=STATIONS,
-                                           city="阳泉市")
+    targets, rejects = parse_annex_targets(
+        read_grid(path), year=2020, stations=STATIONS, city="阳泉市"
+    )
     got = targets.set_index(["scope", "target_name", "period"])["value"]
     assert got[("city", "阳泉市", "2020-10/2020-12")] == 52
     assert got[("station", "市中心站", "2020-11")] == 55
@@ -198,7 +232,8 @@ def test_annex_targets_wide_tables(tmp_path):
         ["county", "城区", "2020-10/2020-11", "good_days", 48.0],
         ["county", "矿区", "2020-10/2020-11", "good_days", 50.0],
         ["county", "城区", "2020-10", "good_days", 25.0],
-        ["county", "矿区", "2020-10", "good_days", 25.0]]
+        ["county", "矿区", "2020-10", "good_days", 25.0],
+    ]
 
 
 def test_cli_import_targets_annex(tmp_path):
@@ -210,8 +245,9 @@ def test_cli_import_targets_annex(tmp_path):
     result = runner.invoke(main, ["import", "targets_annex", str(path), "-w", str(ws.root)])
     assert result.exit_code == 1
     assert "--date 2020" in result.output
-    result = runner.invoke(main, ["import", "targets_annex", str(path), "--date", "2020",
-                                  "-w", str(ws.root)])
+    result = runner.invoke(
+        main, ["import", "targets_annex", str(path), "--date", "2020", "-w", str(ws.root)]
+    )
     assert result.exit_code == 0, result.output
     assert len(ws.read("targets")) == 18
     rejects = pd.read_csv(ws.rejects_dir / "targets_annex-annex1.csv", encoding="utf-8-sig")
@@ -219,8 +255,11 @@ def test_cli_import_targets_annex(tmp_path):
 
 
 def test_county_without_national_station_uses_its_park_station(daily):
-    park = gpd.GeoDataFrame({"id": ["S09"], "name": ["开发区空气站"], "kind": ["园区站"],
-                             "county": ["开发区"]}, geometry=[Point(113.6, 37.9)], crs=4326)
+    park = gpd.GeoDataFrame(
+        {"id": ["S09"], "name": ["开发区空气站"], "kind": ["园区站"], "county": ["开发区"]},
+        geometry=[Point(113.6, 37.9)],
+        crs=4326,
+    )
     stations = pd.concat([STATIONS, park], ignore_index=True)
     more = pd.concat([daily, station_days("S09", "2020-11", 70.0)], ignore_index=True)
     out = check_targets(ANNEX, more, stations).set_index(["scope", "target_name", "metric"])
@@ -250,39 +289,52 @@ def test_cli_refuses_malformed_month_and_day(tmp_path):
 
 # --- county-level units that are parks (开发区, seed 004 annexes 1 and 2) ---------------
 
+
 def _park_city():
     """Two park stations (county 郊区, not 开发区) inside two parks; the 开发区 target."""
     from shapely.geometry import box
 
     park_stations = gpd.GeoDataFrame(
-        {"id": ["S07", "S08"], "name": ["开发区空气站", "工业园区空气站"],
-         "kind": ["园区站", "园区站"], "county": ["郊区", "郊区"]},
-        geometry=[Point(113.41, 37.86), Point(113.39, 37.92)], crs=4326)
+        {
+            "id": ["S07", "S08"],
+            "name": ["开发区空气站", "工业园区空气站"],
+            "kind": ["园区站", "园区站"],
+            "county": ["郊区", "郊区"],
+        },
+        geometry=[Point(113.41, 37.86), Point(113.39, 37.92)],
+        crs=4326,
+    )
     stations = pd.concat([STATIONS, park_stations], ignore_index=True)
     parks = gpd.GeoDataFrame(
         {"id": ["P01", "P02"], "name": ["阳泉经济技术开发区（高新区）", "郊区工业园区"]},
         geometry=[box(113.40, 37.85, 113.42, 37.87), box(113.38, 37.91, 113.40, 37.93)],
-        crs=4326)
+        crs=4326,
+    )
     return stations, parks
 
 
 @pytest.fixture
 def park_daily(daily) -> pd.DataFrame:
-    return pd.concat([daily, station_days("S07", "2020-11", 70.0),
-                      station_days("S08", "2020-11", 60.0)], ignore_index=True)
+    return pd.concat(
+        [daily, station_days("S07", "2020-11", 70.0), station_days("S08", "2020-11", 60.0)],
+        ignore_index=True,
+    )
 
 
 def test_unit_without_county_is_judged_from_the_park_its_name_is_in(park_daily):
     stations, parks = _park_city()
     out = check_targets(ANNEX, park_daily, stations, parks=parks).set_index(
-        ["scope", "target_name", "metric"])
+        ["scope", "target_name", "metric"]
+    )
     row = out.loc[("county", "开发区", "pm25")]
     # 开发区 is in 阳泉经济技术开发区（高新区）, whose station S07 reads 70 every day > 64.
     assert (row["actual"], row["target"], row["difference"]) == (70.0, 64.0, 6.0)
     assert row["met"] == False  # noqa: E712
     assert row["validity"] == "valid"
-    assert row["basis"] == ("daily mean of 1 station(s) in park 阳泉经济技术开发区（高新区） "
-                            "(开发区 is judged from its park: park name contains the unit's name)")
+    assert row["basis"] == (
+        "daily mean of 1 station(s) in park 阳泉经济技术开发区（高新区） "
+        "(开发区 is judged from its park: park name contains the unit's name)"
+    )
     # The counties and the city are as before (park stations are not theirs).
     assert out.loc[("county", "城区", "pm25"), "actual"] == 58
     assert out.loc[("city", "阳泉市", "pm25"), "actual"] == 56
@@ -290,24 +342,31 @@ def test_unit_without_county_is_judged_from_the_park_its_name_is_in(park_daily):
 
 def test_explicit_park_link_wins_over_the_name_match(park_daily):
     stations, parks = _park_city()
-    out = check_targets(ANNEX, park_daily, stations, parks=parks,
-                        park_units={"开发区": ["P02"]}).set_index(["scope", "target_name",
-                                                                  "metric"])
+    out = check_targets(
+        ANNEX, park_daily, stations, parks=parks, park_units={"开发区": ["P02"]}
+    ).set_index(["scope", "target_name", "metric"])
     row = out.loc[("county", "开发区", "pm25")]
     assert row["actual"] == 60 and row["met"] == True  # noqa: E712
-    assert row["basis"].endswith("in park 郊区工业园区 (开发区 is judged from its park: "
-                                 "[targets.park_units])")
+    assert row["basis"].endswith(
+        "in park 郊区工业园区 (开发区 is judged from its park: [targets.park_units])"
+    )
 
 
 def test_unit_of_two_parks_is_the_daily_mean_of_their_stations(park_daily):
     stations, parks = _park_city()
-    out = check_targets(ANNEX, park_daily, stations, parks=parks,
-                        park_units={"开发区": ["阳泉经济技术开发区（高新区）", "P02"]})
+    out = check_targets(
+        ANNEX,
+        park_daily,
+        stations,
+        parks=parks,
+        park_units={"开发区": ["阳泉经济技术开发区（高新区）", "P02"]},
+    )
     row = out[(out["target_name"] == "开发区")].iloc[0]
     # per day (70 + 60) / 2 = 65 > 64
     assert row["actual"] == 65 and row["met"] == False  # noqa: E712
     assert row["basis"].startswith(
-        "daily mean of 2 station(s) in park 阳泉经济技术开发区（高新区）、郊区工业园区")
+        "daily mean of 2 station(s) in park 阳泉经济技术开发区（高新区）、郊区工业园区"
+    )
 
 
 def test_name_match_off_leaves_the_unit_unjudged(park_daily):
@@ -322,8 +381,9 @@ def test_park_without_readings_says_which_park(daily):
     out = check_targets(ANNEX, daily, stations, parks=parks)
     row = out[(out["target_name"] == "开发区")].iloc[0]
     assert pd.isna(row["met"])
-    assert row["validity"] == ("no data: no air station with readings inside "
-                               "阳泉经济技术开发区（高新区）")
+    assert row["validity"] == (
+        "no data: no air station with readings inside 阳泉经济技术开发区（高新区）"
+    )
 
 
 def test_unknown_park_in_the_link_is_refused(park_daily):

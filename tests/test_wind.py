@@ -13,14 +13,19 @@ from geoair.sources.plots import polar_plots
 
 def _frame(ws, wd, value, start="2020-10-01 01:00"):
     n = len(ws)
-    return pd.DataFrame({"station_id": "S1",
-                         "time": pd.date_range(start, periods=n, freq="h"),
-                         "ws_ms": np.asarray(ws, dtype=float),
-                         "wd_deg": np.asarray(wd, dtype=float),
-                         "value": np.asarray(value, dtype=float)})
+    return pd.DataFrame(
+        {
+            "station_id": "S1",
+            "time": pd.date_range(start, periods=n, freq="h"),
+            "ws_ms": np.asarray(ws, dtype=float),
+            "wd_deg": np.asarray(wd, dtype=float),
+            "value": np.asarray(value, dtype=float),
+        }
+    )
 
 
 # --- directions -------------------------------------------------------------------------
+
 
 def test_vector_mean_across_north():
     assert wind.circular_mean_deg([350, 10]) == pytest.approx(0.0, abs=1e-9)
@@ -40,8 +45,7 @@ def test_vector_mean_undefined_when_opposite_or_empty():
 
 
 def test_angle_diff_wraps():
-    np.testing.assert_allclose(wind.angle_diff_deg([350, 10, 180], [10, 350, 0]),
-                               [-20, 20, -180])
+    np.testing.assert_allclose(wind.angle_diff_deg([350, 10, 180], [10, 350, 0]), [-20, 20, -180])
 
 
 def test_sector_index_north_centred():
@@ -60,29 +64,39 @@ def test_sector_table_labels():
 
 # --- wind frames --------------------------------------------------------------------------
 
+
 def test_wind_frame_pivots_long_readings_and_cleans():
     times = pd.to_datetime(["2020-10-01 01:00", "2020-10-01 02:00"])
-    long = pd.DataFrame({
-        "station_id": ["S1"] * 6,
-        "time": list(times) * 3,
-        "pollutant": ["WS", "WS", "WD", "WD", "PM2.5", "PM2.5"],
-        "value": [2.0, 1.0, 360.0, 400.0, 50.0, 60.0],
-    })
+    long = pd.DataFrame(
+        {
+            "station_id": ["S1"] * 6,
+            "time": list(times) * 3,
+            "pollutant": ["WS", "WS", "WD", "WD", "PM2.5", "PM2.5"],
+            "value": [2.0, 1.0, 360.0, 400.0, 50.0, 60.0],
+        }
+    )
     out = wind.wind_frame(long, pollutant="PM2.5")
     assert out.columns[:5].tolist() == list(wind.WIND_COLUMNS)
-    assert out["wd_deg"].iloc[0] == 0.0          # 360 stored as 0
-    assert np.isnan(out["wd_deg"].iloc[1])       # 400 is not a direction
+    assert out["wd_deg"].iloc[0] == 0.0  # 360 stored as 0
+    assert np.isnan(out["wd_deg"].iloc[1])  # 400 is not a direction
     assert out["value"].tolist() == [50.0, 60.0]
 
 
 def test_wind_frame_without_wind_says_so():
-    long = pd.DataFrame({"station_id": ["S1"], "time": [pd.Timestamp("2020-10-01 01:00")],
-                         "pollutant": ["PM2.5"], "value": [30.0]})
+    long = pd.DataFrame(
+        {
+            "station_id": ["S1"],
+            "time": [pd.Timestamp("2020-10-01 01:00")],
+            "pollutant": ["PM2.5"],
+            "value": [30.0],
+        }
+    )
     with pytest.raises(SchemaError, match="no wind speed"):
         wind.wind_frame(long, pollutant="PM2.5")
 
 
 # --- CPF, calms, missing wind ---------------------------------------------------------
+
 
 def test_cpf_hand_computed_with_calms_and_missing_wind():
     # 8 hours: 4 from north, 2 from east, 1 calm, 1 without direction
@@ -138,12 +152,20 @@ def test_pollution_rose_means_and_shares():
 
 # --- NWR ---------------------------------------------------------------------------------
 
+
 def test_nwr_is_weighted_mean_of_kernels():
     # two hours: at the grid point (0°, 2 m/s) the first hour has weight 1*0.75 and the
     # second exp(-0.5*(20/10)^2)*0.75*(1-0.5^2)
     frame = _frame([2.0, 2.5], [0.0, 20.0], [100.0, 10.0])
-    grid = wind.nwr(frame, sigma_deg=10, h_ms=1.0, direction_step_deg=10, speed_step_ms=0.5,
-                    max_speed_ms=3.0, calm_ms=0.5)
+    grid = wind.nwr(
+        frame,
+        sigma_deg=10,
+        h_ms=1.0,
+        direction_step_deg=10,
+        speed_step_ms=0.5,
+        max_speed_ms=3.0,
+        calm_ms=0.5,
+    )
     w1 = 0.75
     w2 = np.exp(-2.0) * 0.75 * 0.75
     cell = grid[(grid["direction_deg"] == 0) & (grid["speed_ms"] == 2.0)].iloc[0]
@@ -174,7 +196,13 @@ def test_polar_plots_write_png(tmp_path):
     n = 400
     frame = _frame(rng.weibull(2, n) * 3, rng.uniform(0, 360, n), rng.gamma(2, 20, n))
     marks = pd.DataFrame({"bearing_deg": [75.0], "name": ["某焦化厂"]})
-    path = polar_plots(frame, tmp_path / "sub" / "S1.png", title="赛鱼站 PM2.5 2020-10",
-                            pollutant="PM2.5", marks=marks, dpi=50)
+    path = polar_plots(
+        frame,
+        tmp_path / "sub" / "S1.png",
+        title="赛鱼站 PM2.5 2020-10",
+        pollutant="PM2.5",
+        marks=marks,
+        dpi=50,
+    )
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert list(path.parent.iterdir()) == [path]  # no temporary file left behind

@@ -15,6 +15,24 @@ import click
 
 from geoair.errors import GeoairError
 
+__all__ = [
+    "_options",
+    "buffer_cmd",
+    "demo_cmd",
+    "export_cmd",
+    "forms_cmd",
+    "gate_roads_cmd",
+    "import_cmd",
+    "indicators_cmd",
+    "init_cmd",
+    "map_cmd",
+    "patrol_cmd",
+    "scores_cmd",
+    "sources_cmd",
+    "surface_cmd",
+    "targets_cmd",
+]
+
 
 class _Group(click.Group):
     def invoke(self, ctx: click.Context):
@@ -38,8 +56,9 @@ def main(verbose: int, quiet: bool) -> None:
     Start with 'geoair demo' to build a workspace from the sample data of Yangquan,
     or 'geoair init DIR' and 'geoair import KIND FILE' for your own data.
     """
-    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[
-        min(verbose, 2)]
+    level = (
+        logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    )
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
@@ -62,9 +81,22 @@ def _register() -> None:
         targets_cmd,
     )
 
-    for module in (init_cmd, import_cmd, demo_cmd, export_cmd, surface_cmd, map_cmd,
-                   sources_cmd, scores_cmd, indicators_cmd, targets_cmd, forms_cmd,
-                   patrol_cmd, gate_roads_cmd, buffer_cmd):
+    for module in (
+        init_cmd,
+        import_cmd,
+        demo_cmd,
+        export_cmd,
+        surface_cmd,
+        map_cmd,
+        sources_cmd,
+        scores_cmd,
+        indicators_cmd,
+        targets_cmd,
+        forms_cmd,
+        patrol_cmd,
+        gate_roads_cmd,
+        buffer_cmd,
+    ):
         main.add_command(module.command)
 
 

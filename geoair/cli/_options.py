@@ -10,13 +10,22 @@ import pandas as pd
 from geoair.store.workspace import Workspace, open_workspace
 
 workspace_option = click.option(
-    "--workspace", "-w", "workspace_dir", type=click.Path(file_okay=False, path_type=Path),
-    default=None, help="Workspace folder (default: $GEOAIR_WORKSPACE, else the current folder).")
+    "--workspace",
+    "-w",
+    "workspace_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Workspace folder (default: $GEOAIR_WORKSPACE, else the current folder).",
+)
 
 out_option = click.option(
-    "--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="Also write the result to this file; its extension picks the format "
-         "(.csv, .xlsx, .gpkg, .geojson, .parquet).")
+    "(.csv, .xlsx, .gpkg, .geojson, .parquet).",
+)
 
 
 def get_workspace(workspace_dir: Path | None) -> Workspace:

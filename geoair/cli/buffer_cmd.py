@@ -9,24 +9,49 @@ import click
 from geoair.cli._options import get_workspace, out_option, workspace_option, write_out
 
 # what users may type -> workspace layer
-KINDS = {"stations": "stations", "heaps": "gangue_heaps", "gangue_heaps": "gangue_heaps",
-         "parks": "parks", "enterprises": "enterprises", "gates": "gates",
-         "counties": "counties", "roads": "roads"}
+KINDS = {
+    "stations": "stations",
+    "heaps": "gangue_heaps",
+    "gangue_heaps": "gangue_heaps",
+    "parks": "parks",
+    "enterprises": "enterprises",
+    "gates": "gates",
+    "counties": "counties",
+    "roads": "roads",
+}
 
 
 @click.command("buffer")
 @click.argument("kind", type=click.Choice(sorted(KINDS), case_sensitive=False))
-@click.option("--distance", "distance_m", type=float, required=True,
-              help="Buffer distance in metres, e.g. 1000.")
-@click.option("--vertices", type=int, default=None,
-              help="Vertices of a full circle (default: [buffers] circle_vertices, 72).")
-@click.option("--name", "layer_name", default=None,
-              help="Workspace layer to write (default: KIND_buffer_DISTANCEm, e.g. "
-                   "stations_buffer_1000m).")
+@click.option(
+    "--distance",
+    "distance_m",
+    type=float,
+    required=True,
+    help="Buffer distance in metres, e.g. 1000.",
+)
+@click.option(
+    "--vertices",
+    type=int,
+    default=None,
+    help="Vertices of a full circle (default: [buffers] circle_vertices, 72).",
+)
+@click.option(
+    "--name",
+    "layer_name",
+    default=None,
+    help="Workspace layer to write (default: KIND_buffer_DISTANCEm, e.g. stations_buffer_1000m).",
+)
 @workspace_option
 @out_option
-def command(kind: str, distance_m: float, vertices: int | None, layer_name: str | None,
-            workspace_dir: Path | None, out_path: Path | None) -> None:
+def command(
+    kind: str,
+    distance_m: float,
+    vertices: int | None,
+    layer_name: str | None,
+    workspace_dir: Path | None,
+    out_path: Path | None,
+) -> None:
     """Buffer every feature of a layer by --distance metres (true ground metres), for maps
     and joins: stations, heaps, parks, enterprises, gates, counties or roads.
 
@@ -44,6 +69,8 @@ def command(kind: str, distance_m: float, vertices: int | None, layer_name: str 
     buffered = buffer_layer(frame, distance_m=distance_m, vertices=vertices)
     name = layer_name or buffer_name(layer, distance_m)
     ws.write(name, buffered)
-    click.echo(f"{len(buffered)} {layer} buffered by {distance_m:g} m: workspace layer {name} "
-               f"({buffered['area_m2'].sum() / 1e6:,.2f} km² in all)")
+    click.echo(
+        f"{len(buffered)} {layer} buffered by {distance_m:g} m: workspace layer {name} "
+        f"({buffered['area_m2'].sum() / 1e6:,.2f} km² in all)"
+    )
     write_out(buffered, out_path, layer=name)

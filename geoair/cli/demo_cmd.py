@@ -10,8 +10,9 @@ from geoair.workflows.demo import run_demo
 
 
 @click.command("demo")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path),
-                default=Path("geoair-demo"))
+@click.argument(
+    "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("geoair-demo")
+)
 def command(directory: Path) -> None:
     """Build a workspace in DIRECTORY (default ./geoair-demo) from the sample data of
     Yangquan and run every analysis on it. Then try any command with

@@ -11,19 +11,36 @@ from geoair.cli._options import get_workspace, out_option, workspace_option, wri
 
 @click.command("gate-roads")
 @workspace_option
-@click.option("--radius", "radius_m", type=float, default=None,
-              help="Radius around each gate in metres (default: [gate_roads] radius_m in "
-                   "geoair.toml, 100 as seed 000 requires).")
-@click.option("--roads", "roads_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None,
-              help="Take the roads from this file instead of the workspace: an OpenStreetMap "
-                   "extract (.osm.pbf, only highway lines), GeoPackage, Shapefile, GeoJSON...")
-@click.option("--coords", default=None,
-              help="Coordinate system of the --roads file when it has none or is shifted: "
-                   "wgs84, gcj02 (Amap), bd09 (Baidu) or EPSG:n.")
+@click.option(
+    "--radius",
+    "radius_m",
+    type=float,
+    default=None,
+    help="Radius around each gate in metres (default: [gate_roads] radius_m in "
+    "geoair.toml, 100 as seed 000 requires).",
+)
+@click.option(
+    "--roads",
+    "roads_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Take the roads from this file instead of the workspace: an OpenStreetMap "
+    "extract (.osm.pbf, only highway lines), GeoPackage, Shapefile, GeoJSON...",
+)
+@click.option(
+    "--coords",
+    default=None,
+    help="Coordinate system of the --roads file when it has none or is shifted: "
+    "wgs84, gcj02 (Amap), bd09 (Baidu) or EPSG:n.",
+)
 @out_option
-def command(workspace_dir: Path | None, radius_m: float | None, roads_path: Path | None,
-            coords: str | None, out_path: Path | None) -> None:
+def command(
+    workspace_dir: Path | None,
+    radius_m: float | None,
+    roads_path: Path | None,
+    coords: str | None,
+    out_path: Path | None,
+) -> None:
     """Find the road within the radius of every factory gate and measure it.
 
     Writes to the workspace: layer gate_roads (the road stretches, per gate and road,

@@ -23,21 +23,39 @@ EXTRA_KINDS: dict[str, str] = {
 @click.argument("kind", metavar="KIND")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @workspace_option
-@click.option("--coords", default=None,
-              help="Coordinate system of the file: wgs84 (GPS, Tianditu), gcj02 (Amap, "
-                   "Tencent), bd09 (Baidu) or EPSG:n. Default: the file's own, else "
-                   "[workspace] default_coords in geoair.toml.")
+@click.option(
+    "--coords",
+    default=None,
+    help="Coordinate system of the file: wgs84 (GPS, Tianditu), gcj02 (Amap, "
+    "Tencent), bd09 (Baidu) or EPSG:n. Default: the file's own, else "
+    "[workspace] default_coords in geoair.toml.",
+)
 @click.option("--encoding", default=None, help="Text encoding (utf-8, gbk); default: detected.")
 @click.option("--sheet", default=None, help="Excel sheet name (default: the first sheet).")
 @click.option("--layer", "layer_name", default=None, help="Layer of a multi-layer file.")
-@click.option("--date", "record_date", default=None,
-              help="Inspection date for a checklist (附件2) that has no 检查日期 column.")
-@click.option("--replace", is_flag=True,
-              help="Replace the whole layer instead of adding to it (rows with the same id "
-                   "are always replaced).")
-def command(kind: str, file: Path, workspace_dir: Path | None, coords: str | None,
-            encoding: str | None, sheet: str | None, layer_name: str | None,
-            record_date: str | None, replace: bool) -> None:
+@click.option(
+    "--date",
+    "record_date",
+    default=None,
+    help="Inspection date for a checklist (附件2) that has no 检查日期 column.",
+)
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace the whole layer instead of adding to it (rows with the same id "
+    "are always replaced).",
+)
+def command(
+    kind: str,
+    file: Path,
+    workspace_dir: Path | None,
+    coords: str | None,
+    encoding: str | None,
+    sheet: str | None,
+    layer_name: str | None,
+    record_date: str | None,
+    replace: bool,
+) -> None:
     """Import FILE as KIND into the workspace.
 
     KIND is one of: enterprises, gates, parks, stations, gangue_heaps, roads, counties,
@@ -49,8 +67,15 @@ def command(kind: str, file: Path, workspace_dir: Path | None, coords: str | Non
     if kind in EXTRA_KINDS:
         module_name, function_name = EXTRA_KINDS[kind].split(":")
         function = getattr(importlib.import_module(module_name), function_name)
-        function(ws, file, encoding=encoding, sheet=sheet, coords=coords, date=record_date,
-                 echo=click.echo)
+        function(
+            ws,
+            file,
+            encoding=encoding,
+            sheet=sheet,
+            coords=coords,
+            date=record_date,
+            echo=click.echo,
+        )
         return
     from geoair.imports.pipeline import import_file
 
@@ -58,6 +83,15 @@ def command(kind: str, file: Path, workspace_dir: Path | None, coords: str | Non
         from geoair.store.schema import spec_for
 
         spec_for(kind)  # raises with the list of kinds
-    report = import_file(ws, kind, file, coords=coords, encoding=encoding, sheet=sheet,
-                         layer=layer_name, record_date=record_date, replace=replace)
+    report = import_file(
+        ws,
+        kind,
+        file,
+        coords=coords,
+        encoding=encoding,
+        sheet=sheet,
+        layer=layer_name,
+        record_date=record_date,
+        replace=replace,
+    )
     click.echo(report.summary())

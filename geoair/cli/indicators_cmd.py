@@ -11,16 +11,33 @@ from geoair.cli._options import get_workspace, out_option, workspace_option, wri
 
 
 @click.command("indicators")
-@click.option("--period", type=click.Choice(["day", "month", "quarter", "year"]),
-              default="month", show_default=True, help="Period of the values.")
-@click.option("--by", "by", type=click.Choice(["station", "county", "park"]), default="station",
-              show_default=True, help="Stations, or counties and parks (mean of their stations).")
+@click.option(
+    "--period",
+    type=click.Choice(["day", "month", "quarter", "year"]),
+    default="month",
+    show_default=True,
+    help="Period of the values.",
+)
+@click.option(
+    "--by",
+    "by",
+    type=click.Choice(["station", "county", "park"]),
+    default="station",
+    show_default=True,
+    help="Stations, or counties and parks (mean of their stations).",
+)
 @click.option("--start", default=None, help="First day, e.g. 2020-10-01 (default: all readings).")
 @click.option("--end", default=None, help="Last day, e.g. 2020-12-31.")
 @workspace_option
 @out_option
-def command(period: str, by: str, start: str | None, end: str | None,
-            workspace_dir: Path | None, out_path: Path | None) -> None:
+def command(
+    period: str,
+    by: str,
+    start: str | None,
+    end: str | None,
+    workspace_dir: Path | None,
+    out_path: Path | None,
+) -> None:
     """Compute indicators from the imported hourly readings, by GB 3095-2012, HJ 663-2013
     and HJ 633-2012: daily means (≥ 20 hours), O3 daily maximum 8-hour means, daily AQI,
     category and primary pollutant; monthly/quarterly/annual means (≥ 27 days a month,
@@ -34,8 +51,9 @@ def command(period: str, by: str, start: str | None, end: str | None,
 
     for name, value in (("--start", start), ("--end", end)):
         if value is not None and not re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):
-            raise click.BadParameter(f"{value!r} is not a day; write it as 2020-10-01.",
-                                     param_hint=name)
+            raise click.BadParameter(
+                f"{value!r} is not a day; write it as 2020-10-01.", param_hint=name
+            )
     ws = get_workspace(workspace_dir)
     daily = station_daily(ws, start=start, end=end)
     table = indicator_table(ws, daily, period=period, by=by)
@@ -45,6 +63,8 @@ def command(period: str, by: str, start: str | None, end: str | None,
         if name != "station_daily":
             tx.write(name, table)
     invalid = int((table["validity"] != "valid").sum())
-    click.echo(f"{name}: {len(table):,} rows ({invalid:,} with an invalid value, shown empty "
-               f"with its count) written to {ws.gpkg}")
+    click.echo(
+        f"{name}: {len(table):,} rows ({invalid:,} with an invalid value, shown empty "
+        f"with its count) written to {ws.gpkg}"
+    )
     write_out(table, out_path, layer=name)

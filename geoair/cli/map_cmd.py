@@ -11,25 +11,53 @@ from geoair.cli._options import get_workspace, workspace_option
 
 @click.command("map")
 @workspace_option
-@click.option("--month", default=None, metavar="YYYY-MM",
-              help="Month of scores, indicators and targets (default: the latest of each); "
-                   "inspections and cases up to its end.")
-@click.option("--layers", "layer_list", default=None, metavar="A,B,...",
-              help="Only these layers: counties, parks, enterprises, gates, gate_buffers, "
-                   "gate_roads, stations, gangue_heaps, patrol_routes, patrol_stops, "
-                   "source_suspects (default: all the workspace has).")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="File to write (.html, or .png with --png). Default: "
-                                 "outputs/maps/map[-MONTH].html in the workspace.")
-@click.option("--png", is_flag=True,
-              help="Write a static map for reports (PNG, 300 dpi by default, with title, "
-                   "legend, scale bar and north arrow) instead of the interactive map.")
-@click.option("--tiles", type=click.Choice(["osm", "tianditu", "amap", "none"]), default=None,
-              help="Basemap (default: [maps] tiles in geoair.toml). amap shifts the data to "
-                   "GCJ-02 to match Amap's tiles; tianditu needs [maps] tianditu_key.")
+@click.option(
+    "--month",
+    default=None,
+    metavar="YYYY-MM",
+    help="Month of scores, indicators and targets (default: the latest of each); "
+    "inspections and cases up to its end.",
+)
+@click.option(
+    "--layers",
+    "layer_list",
+    default=None,
+    metavar="A,B,...",
+    help="Only these layers: counties, parks, enterprises, gates, gate_buffers, "
+    "gate_roads, stations, gangue_heaps, patrol_routes, patrol_stops, "
+    "source_suspects (default: all the workspace has).",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (.html, or .png with --png). Default: "
+    "outputs/maps/map[-MONTH].html in the workspace.",
+)
+@click.option(
+    "--png",
+    is_flag=True,
+    help="Write a static map for reports (PNG, 300 dpi by default, with title, "
+    "legend, scale bar and north arrow) instead of the interactive map.",
+)
+@click.option(
+    "--tiles",
+    type=click.Choice(["osm", "tianditu", "amap", "none"]),
+    default=None,
+    help="Basemap (default: [maps] tiles in geoair.toml). amap shifts the data to "
+    "GCJ-02 to match Amap's tiles; tianditu needs [maps] tianditu_key.",
+)
 @click.option("--title", default=None, help="Map title (default: workspace name and month).")
-def command(workspace_dir: Path | None, month: str | None, layer_list: str | None,
-            out_path: Path | None, png: bool, tiles: str | None, title: str | None) -> None:
+def command(
+    workspace_dir: Path | None,
+    month: str | None,
+    layer_list: str | None,
+    out_path: Path | None,
+    png: bool,
+    tiles: str | None,
+    title: str | None,
+) -> None:
     """Draw every layer of the workspace on one map.
 
     The HTML map carries Leaflet and all data inside the file: it opens on a PC with

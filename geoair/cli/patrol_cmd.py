@@ -17,8 +17,9 @@ def _day(value: str | None) -> pd.Timestamp:
     try:
         return pd.Timestamp(value).normalize()
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date. Write it as 2024-03-05.",
-                                 param_hint="--date") from None
+        raise click.BadParameter(
+            f"{value!r} is not a date. Write it as 2024-03-05.", param_hint="--date"
+        ) from None
 
 
 @click.group("patrol")
@@ -32,8 +33,9 @@ def command() -> None:
 @click.option("--county", default=None, help="Show only this county's sites.")
 @click.option("--top", default=20, show_default=True, help="How many sites to print.")
 @out_option
-def risk(workspace_dir: Path | None, day: str | None, county: str | None, top: int,
-         out_path: Path | None) -> None:
+def risk(
+    workspace_dir: Path | None, day: str | None, county: str | None, top: int, out_path: Path | None
+) -> None:
     """Score every enterprise and heap, with the reasons (workspace layer risk_scores).
 
     Weights are in geoair.toml, [patrol.weights]."""
@@ -43,8 +45,10 @@ def risk(workspace_dir: Path | None, day: str | None, county: str | None, top: i
     scores = workspace_risk(ws, as_of=_day(day), history_before=True)
     ws.write("risk_scores", scores)
     shown = scores if county is None else scores[scores["county"].astype(str) == county]
-    click.echo(f"risk_scores: {len(scores)} sites scored on {_day(day):%Y-%m-%d} "
-               "(workspace layer risk_scores)")
+    click.echo(
+        f"risk_scores: {len(scores)} sites scored on {_day(day):%Y-%m-%d} "
+        "(workspace layer risk_scores)"
+    )
     for row in shown.head(top).itertuples():
         click.echo(f"{row.rank:>4}. {row.name} ({row.county}) {row.score:.1f}: {row.reasons}")
     write_out(shown.drop(columns="geometry"), out_path, layer="risk_scores")
@@ -53,25 +57,55 @@ def risk(workspace_dir: Path | None, day: str | None, county: str | None, top: i
 @command.command("plan")
 @workspace_option
 @click.option("--date", "day", default=None, help="Day to plan (default: today), 2024-03-05.")
-@click.option("--teams", type=click.IntRange(min=1), default=None,
-              help="Teams out that day (default: [patrol] teams in geoair.toml).")
-@click.option("--stops", type=click.IntRange(min=1), default=None,
-              help="Most sites per team (default: [patrol] stops).")
-@click.option("--start", default=None,
-              help='Where teams leave from and return to: a name ("市生态环境局", a place of '
-                   "[patrol.places], an enterprise or station) or lon,lat in WGS-84.")
+@click.option(
+    "--teams",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Teams out that day (default: [patrol] teams in geoair.toml).",
+)
+@click.option(
+    "--stops",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Most sites per team (default: [patrol] stops).",
+)
+@click.option(
+    "--start",
+    default=None,
+    help='Where teams leave from and return to: a name ("市生态环境局", a place of '
+    "[patrol.places], an enterprise or station) or lon,lat in WGS-84.",
+)
 @click.option("--county", default=None, help="Plan only this county's sites.")
-@click.option("--max-km", "max_km", type=click.FloatRange(min=0), default=None,
-              help="Longest round trip for one team, km: teams are balanced to stay under it "
-                   "(default: [patrol] max_route_km; 0 = no limit).")
-@click.option("--straight", is_flag=True,
-              help="Straight-line distances even when the workspace has roads.")
-@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the GPX, KML, Excel and HTML files (default: outputs/patrol).")
+@click.option(
+    "--max-km",
+    "max_km",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Longest round trip for one team, km: teams are balanced to stay under it "
+    "(default: [patrol] max_route_km; 0 = no limit).",
+)
+@click.option(
+    "--straight", is_flag=True, help="Straight-line distances even when the workspace has roads."
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the GPX, KML, Excel and HTML files (default: outputs/patrol).",
+)
 @out_option
-def plan(workspace_dir: Path | None, day: str | None, teams: int | None, stops: int | None,
-         start: str | None, county: str | None, max_km: float | None, straight: bool,
-         out_dir: Path | None, out_path: Path | None) -> None:
+def plan(
+    workspace_dir: Path | None,
+    day: str | None,
+    teams: int | None,
+    stops: int | None,
+    start: str | None,
+    county: str | None,
+    max_km: float | None,
+    straight: bool,
+    out_dir: Path | None,
+    out_path: Path | None,
+) -> None:
     """Pick the day's sites and order each team's round trip.
 
     Highest risk first; sites not visited for [patrol] coverage_days are forced in.
@@ -80,9 +114,17 @@ def plan(workspace_dir: Path | None, day: str | None, teams: int | None, stops: 
     from geoair.workflows.patrol import describe_plan, workspace_plan
 
     ws = get_workspace(workspace_dir)
-    result, _, files = workspace_plan(ws, date=_day(day), teams=teams, stops=stops,
-                                      start=start, county=county, straight=straight,
-                                      max_route_km=max_km, out_dir=out_dir)
+    result, _, files = workspace_plan(
+        ws,
+        date=_day(day),
+        teams=teams,
+        stops=stops,
+        start=start,
+        county=county,
+        straight=straight,
+        max_route_km=max_km,
+        out_dir=out_dir,
+    )
     describe_plan(result, click.echo)
     for kind, path in files.items():
         click.echo(f"{kind}: {path}")

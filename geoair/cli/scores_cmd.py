@@ -10,8 +10,11 @@ import pandas as pd
 from geoair.cli._options import get_workspace, out_option, workspace_option, write_out
 
 month_option = click.option(
-    "--month", default=None, metavar="YYYY-MM",
-    help="Month to score, e.g. 2024-03 (default: the latest month that has data).")
+    "--month",
+    default=None,
+    metavar="YYYY-MM",
+    help="Month to score, e.g. 2024-03 (default: the latest month that has data).",
+)
 
 
 def _is_sheet(path: Path | None) -> bool:
@@ -47,8 +50,10 @@ def assign(workspace_dir: Path | None, out_path: Path | None) -> None:
     for layer, rows in primary.groupby("layer"):
         in_park = rows["park_rule"].eq("inside").sum()
         near = rows["park_rule"].eq("near").sum()
-        click.echo(f"{layer}: {len(rows)} sites, {in_park} inside a park, {near} near one, "
-                   f"{rows['county'].isna().sum()} without a county")
+        click.echo(
+            f"{layer}: {len(rows)} sites, {in_park} inside a park, {near} near one, "
+            f"{rows['county'].isna().sum()} without a county"
+        )
     write_out(table, out_path, layer="site_assignment")
 
 
@@ -81,14 +86,21 @@ def parks(workspace_dir: Path | None, month: str | None, out_path: Path | None) 
     for row in table.itertuples(index=False):
         change = "" if pd.isna(row.rank_change) else f" ({int(row.rank_change):+d})"
         missing = f"  no data: {row.missing_zh}" if row.missing_zh else ""
-        click.echo(f"  {_fmt(row.rank, 'd') if pd.notna(row.rank) else '-':>3}{change:<5} "
-                   f"{row.park_name}  {_fmt(row.total)}{missing}")
-    hints = {"air": (not ws.has("station_monthly"),
-                     "no monthly PM2.5: run geoair indicators --period month --by station"),
-             "dustfall": (True, "no dustfall: geoair import dustfall FILE (station, month, 降尘)"),
-             "road_dust": (not ws.has("road_dust"),
-                           "no road dust load: geoair import road_dust FILE "
-                           "(园区名称, 月份, 积尘负荷 g/m²)")}
+        click.echo(
+            f"  {_fmt(row.rank, 'd') if pd.notna(row.rank) else '-':>3}{change:<5} "
+            f"{row.park_name}  {_fmt(row.total)}{missing}"
+        )
+    hints = {
+        "air": (
+            not ws.has("station_monthly"),
+            "no monthly PM2.5: run geoair indicators --period month --by station",
+        ),
+        "dustfall": (True, "no dustfall: geoair import dustfall FILE (station, month, 降尘)"),
+        "road_dust": (
+            not ws.has("road_dust"),
+            "no road dust load: geoair import road_dust FILE (园区名称, 月份, 积尘负荷 g/m²)",
+        ),
+    }
     for name, (applies, hint) in hints.items():
         if applies and table[f"{name}_score"].isna().all():
             click.echo(f"  hint: {hint}")
@@ -100,12 +112,16 @@ def parks(workspace_dir: Path | None, month: str | None, out_path: Path | None) 
 @command.command("enterprises")
 @workspace_option
 @month_option
-@click.option("--benchmark", is_flag=True,
-              help="Show (and with --out write) only the benchmark candidates per county: "
-                   "producing normally, no open case, within the county's quota.")
+@click.option(
+    "--benchmark",
+    is_flag=True,
+    help="Show (and with --out write) only the benchmark candidates per county: "
+    "producing normally, no open case, within the county's quota.",
+)
 @out_option
-def enterprises(workspace_dir: Path | None, month: str | None, benchmark: bool,
-                out_path: Path | None) -> None:
+def enterprises(
+    workspace_dir: Path | None, month: str | None, benchmark: bool, out_path: Path | None
+) -> None:
     """Score the enterprises for a month (table enterprise_scores)."""
     from geoair.scores.enterprises import enterprise_ranking_sheet, score_enterprises
 
@@ -115,8 +131,10 @@ def enterprises(workspace_dir: Path | None, month: str | None, benchmark: bool,
     with ws.transaction() as tx:
         tx.write("site_assignment", assignment)
         tx.write("enterprise_scores", table)
-    click.echo(f"enterprise scores {table['month'].iloc[0]}: {len(table)} enterprises, "
-               f"{int(table['rank'].notna().sum())} ranked")
+    click.echo(
+        f"enterprise scores {table['month'].iloc[0]}: {len(table)} enterprises, "
+        f"{int(table['rank'].notna().sum())} ranked"
+    )
     if benchmark:
         for _county, rows in table.groupby("county", dropna=False, sort=True):
             chosen = rows[rows["benchmark"]].sort_values("benchmark_rank")
@@ -125,9 +143,16 @@ def enterprises(workspace_dir: Path | None, month: str | None, benchmark: bool,
                 click.echo(f"    {row.benchmark_rank}. {row.name}  {_fmt(row.total)}")
     else:
         for row in table.head(10).itertuples(index=False):
-            click.echo(f"  {_fmt(row.rank, 'd') if pd.notna(row.rank) else '-':>3} "
-                       f"{row.name} ({row.county})  {_fmt(row.total)}")
+            click.echo(
+                f"  {_fmt(row.rank, 'd') if pd.notna(row.rank) else '-':>3} "
+                f"{row.name} ({row.county})  {_fmt(row.total)}"
+            )
     if out_path is not None:
-        frame = (enterprise_ranking_sheet(table, benchmark_only=benchmark)
-                 if _is_sheet(out_path) else table[table["benchmark"]] if benchmark else table)
+        frame = (
+            enterprise_ranking_sheet(table, benchmark_only=benchmark)
+            if _is_sheet(out_path)
+            else table[table["benchmark"]]
+            if benchmark
+            else table
+        )
         write_out(frame, out_path, layer="标杆企业候选" if benchmark else "企业得分")

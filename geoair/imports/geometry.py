@@ -24,26 +24,53 @@ from geoair.io import crs as crs_mod
 from geoair.io.normalize import clean_text, parse_number
 from geoair.store.schema import TableSpec
 
+__all__ = [
+    "check_geometry",
+    "check_in_china",
+    "coords_label",
+    "parse_degrees",
+    "table_geometry",
+    "to_wgs84",
+]
+
+
 _GEOMETRY_TYPES = {
     "point": {"Point"},
     "line": {"LineString", "MultiLineString"},
     "polygon": {"Polygon", "MultiPolygon"},
     "point_or_polygon": {"Point", "Polygon", "MultiPolygon"},
 }
-_GEOMETRY_WORDS = {"point": "a point", "line": "a line", "polygon": "an area (polygon)",
-                   "point_or_polygon": "a point or an area"}
-_GEOMETRY_ZH = {"point": "点", "line": "线", "polygon": "面（多边形）",
-                "point_or_polygon": "点或面"}
-_SHAPE_ZH = {"Point": "点", "MultiPoint": "多点", "LineString": "线", "MultiLineString": "多线",
-             "LinearRing": "线环", "Polygon": "面", "MultiPolygon": "多面",
-             "GeometryCollection": "几何集合"}
+_GEOMETRY_WORDS = {
+    "point": "a point",
+    "line": "a line",
+    "polygon": "an area (polygon)",
+    "point_or_polygon": "a point or an area",
+}
+_GEOMETRY_ZH = {
+    "point": "点",
+    "line": "线",
+    "polygon": "面（多边形）",
+    "point_or_polygon": "点或面",
+}
+_SHAPE_ZH = {
+    "Point": "点",
+    "MultiPoint": "多点",
+    "LineString": "线",
+    "MultiLineString": "多线",
+    "LinearRing": "线环",
+    "Polygon": "面",
+    "MultiPolygon": "多面",
+    "GeometryCollection": "几何集合",
+}
 # shapely type ids: 0 Point, 1 LineString, 3 Polygon, 5 MultiLineString, 6 MultiPolygon.
 _TYPE_IDS = {"point": [0], "line": [1, 5], "polygon": [3, 6], "point_or_polygon": [0, 3, 6]}
 _WKT_HEADERS = ("geometry", "wkt", "geom", "shape", "几何", "坐标串")
 _REPAIR_TOLERANCE = 0.01  # a repair may change an area by at most 1 %
 # Text reaching this is NFKC-folded: ″ has become ′′.
-_DMS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[°度]\s*(?:(\d+(?:\.\d+)?)\s*(?:′(?!′)|'(?!')|’|分))?\s*"
-                  r"(?:(\d+(?:\.\d+)?)\s*(?:\"|′′|''|”|秒)?)?\s*([NSEW东西南北]?)\s*$")
+_DMS = re.compile(
+    r"^\s*(\d+(?:\.\d+)?)\s*[°度]\s*(?:(\d+(?:\.\d+)?)\s*(?:′(?!′)|'(?!')|’|分))?\s*"
+    r"(?:(\d+(?:\.\d+)?)\s*(?:\"|′′|''|”|秒)?)?\s*([NSEW东西南北]?)\s*$"
+)
 
 
 def parse_degrees(value: object) -> float | None:
@@ -63,11 +90,13 @@ def parse_degrees(value: object) -> float | None:
 def coords_label(system) -> str:
     """A coordinate system's name for the user (``gcj02`` -> ``GCJ-02（高德/腾讯）``)."""
     return {"wgs84": "WGS-84", "gcj02": "GCJ-02（高德/腾讯）", "bd09": "BD-09（百度）"}.get(
-        system, getattr(system, "name", str(system)))
+        system, getattr(system, "name", str(system))
+    )
 
 
-def table_geometry(spec: TableSpec, cells: pd.DataFrame, columns: dict[str, str],
-                   reasons: dict[int, list[str]]) -> gpd.GeoSeries:
+def table_geometry(
+    spec: TableSpec, cells: pd.DataFrame, columns: dict[str, str], reasons: dict[int, list[str]]
+) -> gpd.GeoSeries:
     """Geometries from a WKT column or longitude/latitude columns (no CRS set yet).
 
     ``columns`` maps ``_wkt``, ``_lon``, ``_lat`` to the labels of ``cells``.
@@ -80,7 +109,8 @@ def table_geometry(spec: TableSpec, cells: pd.DataFrame, columns: dict[str, str]
                 geoms.append(shapely.from_wkt(clean_text(text)) if clean_text(text) else None)
             except shapely.errors.GEOSException:
                 reasons.setdefault(row_number, []).append(
-                    "图形（WKT文本）无法读取，请检查几何列是否完整")
+                    "图形（WKT文本）无法读取，请检查几何列是否完整"
+                )
                 geoms.append(None)
         return gpd.GeoSeries(geoms, index=index)
     if "_lon" not in columns or "_lat" not in columns:
@@ -90,22 +120,25 @@ def table_geometry(spec: TableSpec, cells: pd.DataFrame, columns: dict[str, str]
                 "GeoPackage、Shapefile、GeoJSON 或 KML，或在表格中加一列名为 geometry 的 WKT "
                 f"图形。 / {spec.name} are {_GEOMETRY_WORDS[spec.geometry]}s: import a "
                 "GeoPackage, Shapefile, GeoJSON or KML, or a table with a WKT column named "
-                "geometry.")
+                "geometry."
+            )
         raise SchemaError(
             f"文件中没有{spec.zh}的经度、纬度列，请把两列的表头改为“经度”和“纬度”。 / The "
             f"file has no longitude/latitude columns for the {spec.zh} points. Name them "
-            "经度 and 纬度 (or lon and lat).")
+            "经度 and 纬度 (or lon and lat)."
+        )
     lon = np.full(len(index), np.nan)
     lat = np.full(len(index), np.nan)
-    for i, (row_number, lon_cell, lat_cell) in enumerate(zip(
-            index, cells[columns["_lon"]], cells[columns["_lat"]], strict=True)):
+    for i, (row_number, lon_cell, lat_cell) in enumerate(
+        zip(index, cells[columns["_lon"]], cells[columns["_lat"]], strict=True)
+    ):
         for out, cell, word in ((lon, lon_cell, "经度"), (lat, lat_cell, "纬度")):
             try:
                 out[i] = np.nan if (v := parse_degrees(cell)) is None else v
             except ValueError:
                 reasons.setdefault(row_number, []).append(
-                    f"{word}：“{clean_text(cell)}”不是数字，请填写度数，如 113.58 或 "
-                    "113°35′12″")
+                    f"{word}：“{clean_text(cell)}”不是数字，请填写度数，如 113.58 或 113°35′12″"
+                )
     missing = np.isnan(lon) | np.isnan(lat)
     for row_number in index[missing]:
         if not reasons.get(row_number):
@@ -113,13 +146,16 @@ def table_geometry(spec: TableSpec, cells: pd.DataFrame, columns: dict[str, str]
     return gpd.GeoSeries(shapely.points(lon, lat), index=index).where(~missing, None)
 
 
-def to_wgs84(geometry: gpd.GeoSeries, system, file_crs, *, from_table: bool,
-             notes: list[str]) -> gpd.GeoSeries:
+def to_wgs84(
+    geometry: gpd.GeoSeries, system, file_crs, *, from_table: bool, notes: list[str]
+) -> gpd.GeoSeries:
     """Bring geometries to EPSG:4326, shifting GCJ-02/BD-09 back when declared."""
     if isinstance(system, pyproj.CRS):
         if file_crs is not None and pyproj.CRS(file_crs) != system:
-            notes.append(f"文件自带的坐标系是 {pyproj.CRS(file_crs).name}，按 --coords 的要求"
-                         f"改用 {system.name}")
+            notes.append(
+                f"文件自带的坐标系是 {pyproj.CRS(file_crs).name}，按 --coords 的要求"
+                f"改用 {system.name}"
+            )
         series = gpd.GeoSeries(geometry.values, index=geometry.index, crs=system)
         if system.is_projected or system != pyproj.CRS(crs_mod.WGS84):
             notes.append(f"坐标已从 {system.name} 转换为 WGS-84")
@@ -130,7 +166,8 @@ def to_wgs84(geometry: gpd.GeoSeries, system, file_crs, *, from_table: bool,
                 f"--coords {system} 只用于从网络地图上取的经纬度，而这个文件的坐标系是 "
                 f"{pyproj.CRS(file_crs).name}，请去掉 --coords 重新导入。 / --coords {system} "
                 "is for longitude/latitude copied from web maps, but this file is in "
-                f"{pyproj.CRS(file_crs).name}. Import it again without --coords.")
+                f"{pyproj.CRS(file_crs).name}. Import it again without --coords."
+            )
         shifted = crs_mod.shift_geometries(geometry.values, source=system, target="wgs84")
         notes.append(f"坐标已从 {coords_label(system)} 转换为 WGS-84")
         return gpd.GeoSeries(shifted, index=geometry.index, crs=crs_mod.WGS84)
@@ -139,23 +176,27 @@ def to_wgs84(geometry: gpd.GeoSeries, system, file_crs, *, from_table: bool,
             "文件没有坐标系（Shapefile 缺少 .prj 文件？），请用 --coords 指明：wgs84、gcj02"
             "（高德）、bd09（百度）或 EPSG:编号。 / The file has no coordinate system (a "
             "Shapefile without its .prj?). Say which with --coords wgs84, gcj02 (Amap), bd09 "
-            "(Baidu) or EPSG:number.")
+            "(Baidu) or EPSG:number."
+        )
     if file_crs is None:
         return gpd.GeoSeries(geometry.values, index=geometry.index, crs=crs_mod.WGS84)
-    return gpd.GeoSeries(geometry.values, index=geometry.index, crs=file_crs).to_crs(
-        crs_mod.WGS84)
+    return gpd.GeoSeries(geometry.values, index=geometry.index, crs=file_crs).to_crs(crs_mod.WGS84)
 
 
-def check_geometry(spec: TableSpec, geometry: gpd.GeoSeries,
-                   reasons: dict[int, list[str]], notes: list[str]) -> gpd.GeoSeries:
+def check_geometry(
+    spec: TableSpec, geometry: gpd.GeoSeries, reasons: dict[int, list[str]], notes: list[str]
+) -> gpd.GeoSeries:
     """Type, emptiness, validity (repair) and the in-China test, per row."""
     allowed = _GEOMETRY_TYPES[spec.geometry]
     geoms = np.asarray(geometry.values, dtype=object).copy()
     # Only rows that are empty, of another type or invalid need a look one by one.
     present = ~shapely.is_missing(geoms)
     fine = present.copy()
-    fine[present] = (np.isin(shapely.get_type_id(geoms[present]), _TYPE_IDS[spec.geometry])
-                     & ~shapely.is_empty(geoms[present]) & shapely.is_valid(geoms[present]))
+    fine[present] = (
+        np.isin(shapely.get_type_id(geoms[present]), _TYPE_IDS[spec.geometry])
+        & ~shapely.is_empty(geoms[present])
+        & shapely.is_valid(geoms[present])
+    )
     repaired = converted = 0
     for i in np.flatnonzero(~fine):
         row_number, geom = geometry.index[i], geoms[i]
@@ -168,7 +209,8 @@ def check_geometry(spec: TableSpec, geometry: gpd.GeoSeries,
             geom, kind = geom.geoms[0], "Point"
         if kind in ("LineString", "MultiLineString") and spec.geometry == "polygon":
             reasons.setdefault(row_number, []).append(
-                f"应为{_GEOMETRY_ZH['polygon']}，却是一条线，请提供面图层")
+                f"应为{_GEOMETRY_ZH['polygon']}，却是一条线，请提供面图层"
+            )
             continue
         if spec.geometry == "point" and kind in ("Polygon", "MultiPolygon"):
             geom, kind = geom.representative_point(), "Point"
@@ -176,22 +218,30 @@ def check_geometry(spec: TableSpec, geometry: gpd.GeoSeries,
         if kind not in allowed:
             reasons.setdefault(row_number, []).append(
                 f"应为{_GEOMETRY_ZH[spec.geometry]}，却是{_SHAPE_ZH.get(kind, kind)}，"
-                f"请提供{_GEOMETRY_ZH[spec.geometry]}图层")
+                f"请提供{_GEOMETRY_ZH[spec.geometry]}图层"
+            )
             continue
         if not geom.is_valid:
             fixed = shapely.make_valid(geom)
             if kind in ("Polygon", "MultiPolygon"):
-                parts = [g for g in getattr(fixed, "geoms", [fixed])
-                         if g.geom_type in ("Polygon", "MultiPolygon")]
+                parts = [
+                    g
+                    for g in getattr(fixed, "geoms", [fixed])
+                    if g.geom_type in ("Polygon", "MultiPolygon")
+                ]
                 fixed = shapely.union_all(parts) if parts else None
-                keeps_meaning = (fixed is not None and geom.area > 0 and
-                                 abs(fixed.area - abs(shapely.area(geom))) <= _REPAIR_TOLERANCE *
-                                 max(fixed.area, 1e-12))
+                keeps_meaning = (
+                    fixed is not None
+                    and geom.area > 0
+                    and abs(fixed.area - abs(shapely.area(geom)))
+                    <= _REPAIR_TOLERANCE * max(fixed.area, 1e-12)
+                )
             else:
                 keeps_meaning = fixed is not None and fixed.geom_type in allowed
             if not keeps_meaning:
                 reasons.setdefault(row_number, []).append(
-                    "图形自相交，自动修复会改变它的形状，请在QGIS中重新绘制")
+                    "图形自相交，自动修复会改变它的形状，请在QGIS中重新绘制"
+                )
                 continue
             geom = fixed
             repaired += 1
@@ -220,14 +270,14 @@ def check_in_china(geometry: gpd.GeoSeries, reasons: dict[int, list[str]]) -> No
             continue
         if swap:
             reasons.setdefault(row_number, []).append(
-                f"经度和纬度似乎填反了（{x:.5f}, {y:.5f}），请交换两列（经度约73–135，"
-                "纬度约18–54）")
+                f"经度和纬度似乎填反了（{x:.5f}, {y:.5f}），请交换两列（经度约73–135，纬度约18–54）"
+            )
         elif abs(x) > 180 or abs(y) > 90:
             reasons.setdefault(row_number, []).append(
                 f"（{x:.1f}, {y:.1f}）不是经纬度；如果是投影坐标（米），请用 --coords "
-                "EPSG:编号 重新导入（如 EPSG:4547）")
+                "EPSG:编号 重新导入（如 EPSG:4547）"
+            )
         else:
             reasons.setdefault(row_number, []).append(
-                f"该点（{x:.5f}, {y:.5f}）在中国境外，请核对经纬度")
-
-
+                f"该点（{x:.5f}, {y:.5f}）在中国境外，请核对经纬度"
+            )

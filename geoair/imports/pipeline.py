@@ -64,6 +64,19 @@ from geoair.io.readers import file_kind, read_grid, read_vector
 from geoair.store.schema import LAT_HEADERS, LON_HEADERS, MEASURE, TableSpec, spec_for
 from geoair.store.workspace import Workspace
 
+__all__ = [
+    "IMPORT_LOG",
+    "ImportReport",
+    "Prepared",
+    "RawTable",
+    "import_file",
+    "merge_rows",
+    "prepare_rows",
+    "read_roads",
+    "read_source",
+]
+
+
 log = logging.getLogger(__name__)
 
 IMPORT_LOG = "import_log"
@@ -104,9 +117,11 @@ class ImportReport:
     notes: list[str]
 
     def summary(self) -> str:
-        lines = [f"{self.kind}: {self.rows_read} rows read from {self.source.name}; "
-                 f"{self.imported} imported ({self.replaced} replaced rows already there), "
-                 f"{self.rejected} rejected"]
+        lines = [
+            f"{self.kind}: {self.rows_read} rows read from {self.source.name}; "
+            f"{self.imported} imported ({self.replaced} replaced rows already there), "
+            f"{self.rejected} rejected"
+        ]
         if self.rejects_path is not None:
             lines[0] += f" -> {self.rejects_path} (row numbers and reasons)"
         lines += [f"  note: {note}" for note in self.notes]
@@ -114,6 +129,7 @@ class ImportReport:
 
 
 # --- reading the source into a raw table ---------------------------------------------
+
 
 @dataclass
 class RawTable:
@@ -135,19 +151,25 @@ def _vocabulary(spec: TableSpec) -> dict[str, tuple[str, ...]]:
     return vocab
 
 
-def read_source(spec: TableSpec, path: Path, *, encoding: str | None = None,
-                sheet: str | None = None, layer: str | None = None) -> RawTable:
+def read_source(
+    spec: TableSpec,
+    path: Path,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    layer: str | None = None,
+) -> RawTable:
     """Read ``path`` and match its columns to ``spec``'s fields (no values parsed)."""
     kind = file_kind(path)
     vocab = _vocabulary(spec)
     if kind == "vector":
-
         if is_osm_file(path):
             if spec.name != "roads":
                 raise InputFileError(
                     f"{path.name} 是 OpenStreetMap 数据，只能作为道路导入（geoair import roads "
                     f"FILE）。 / {path.name} is an OpenStreetMap extract: import it as roads "
-                    "(geoair import roads FILE); geoair reads only its highway lines.")
+                    "(geoair import roads FILE); geoair reads only its highway lines."
+                )
             gdf = read_osm_roads(path)
             gdf["source_row"] = range(1, len(gdf) + 1)
         else:
@@ -164,8 +186,12 @@ def read_source(spec: TableSpec, path: Path, *, encoding: str | None = None,
         mapping = match_columns([(str(c),) for c in frame.columns], vocab)
         columns = {name: str(frame.columns[pos]) for pos, name in mapping.items()}
         if isinstance(frame, gpd.GeoDataFrame):
-            return RawTable(pd.DataFrame(frame.drop(columns=frame.geometry.name)), columns,
-                            frame.geometry, frame.crs)
+            return RawTable(
+                pd.DataFrame(frame.drop(columns=frame.geometry.name)),
+                columns,
+                frame.geometry,
+                frame.crs,
+            )
         return RawTable(frame, columns)
     grid = read_grid(path, encoding=encoding, sheet=sheet)
     block = locate_header(grid, vocab)
@@ -181,8 +207,10 @@ def read_source(spec: TableSpec, path: Path, *, encoding: str | None = None,
     drop = []
     for row_number, row in body.loc[sparse].iterrows():
         if is_note_row(row):
-            notes.append(f"第{row_number}行是表格下方的备注，未导入："
-                         f"“{next(t for t in map(_free_text, row) if t)[:40]}…”")
+            notes.append(
+                f"第{row_number}行是表格下方的备注，未导入："
+                f"“{next(t for t in map(_free_text, row) if t)[:40]}…”"
+            )
             drop.append(row_number)
         elif is_blank_template_row(row):
             drop.append(row_number)
@@ -207,6 +235,7 @@ def _is_geoparquet(path: Path) -> bool:
 
 
 # --- parsing values --------------------------------------------------------------------
+
 
 def _parser(kind: str, choices: dict):
     if kind == "bool":
@@ -263,7 +292,8 @@ def _parse_fields(spec: TableSpec, raw: RawTable, reasons: dict[int, list[str]])
             for row_number in out.index[out[spec_field.name].isna()]:
                 if not any(spec_field.zh in r for r in reasons.get(row_number, [])):
                     reasons.setdefault(row_number, []).append(
-                        f"{spec_field.zh}为空，这是必填项，请补填")
+                        f"{spec_field.zh}为空，这是必填项，请补填"
+                    )
     return out
 
 
@@ -286,6 +316,7 @@ def _typed(spec: TableSpec, frame: pd.DataFrame) -> pd.DataFrame:
 
 # --- ids, duplicates, enterprise references -------------------------------------------------
 
+
 def _stable_id(prefix: str, *parts: object) -> str:
     digest = hashlib.sha1("|".join(map(str, parts)).encode("utf-8")).hexdigest()[:10]
     return f"{prefix}{digest}"
@@ -299,13 +330,12 @@ def _fill_ids(spec: TableSpec, rows: pd.DataFrame, geometry: gpd.GeoSeries | Non
         geom = geometry.loc[row_number] if geometry is not None else None
         wkb = shapely.to_wkb(geom, hex=True) if geom is not None else ""
         rows.at[row_number, "id"] = _stable_id(
-            spec.id_prefix, spec.name, rows.at[row_number, "name"] if "name" in rows else "",
-            wkb)
+            spec.id_prefix, spec.name, rows.at[row_number, "name"] if "name" in rows else "", wkb
+        )
     return int(missing.sum())
 
 
-def _check_duplicates(spec: TableSpec, rows: pd.DataFrame,
-                      reasons: dict[int, list[str]]) -> None:
+def _check_duplicates(spec: TableSpec, rows: pd.DataFrame, reasons: dict[int, list[str]]) -> None:
     key = [k for k in spec.key if k in rows.columns]
     if not key:
         return
@@ -321,7 +351,8 @@ def _check_duplicates(spec: TableSpec, rows: pd.DataFrame,
             shown = "，".join(str(v) for v in values)
             reasons.setdefault(row_number, []).append(
                 f"与第{first_seen[values]}行重复（{shown}），只导入第一行；"
-                "如果是两条不同的记录，请更正编号")
+                "如果是两条不同的记录，请更正编号"
+            )
         else:
             first_seen[values] = row_number
 
@@ -331,23 +362,26 @@ def _name_key(name: object) -> str:
     return re.sub(r"[\s()（）]", "", text)
 
 
-def _resolve_enterprises(rows: pd.DataFrame, enterprises: pd.DataFrame | None,
-                         reasons: dict[int, list[str]]) -> None:
+def _resolve_enterprises(
+    rows: pd.DataFrame, enterprises: pd.DataFrame | None, reasons: dict[int, list[str]]
+) -> None:
     """Fill enterprise_id from enterprise_name (or check the id), rejecting unknowns."""
     if enterprises is None or enterprises.empty:
         raise InputFileError(
             "工作区还没有企业台账，请先导入企业（geoair import enterprises FILE）：记录和厂门"
             "都写企业名称，geoair 要逐一对照台账。 / The workspace has no enterprise ledger "
             "yet. Import enterprises first (geoair import enterprises FILE): records and "
-            "gates name enterprises, and geoair checks every name against the ledger.")
-    by_name = {_name_key(n): i for n, i in zip(enterprises["name"], enterprises["id"],
-                                               strict=True)}
+            "gates name enterprises, and geoair checks every name against the ledger."
+        )
+    by_name = {_name_key(n): i for n, i in zip(enterprises["name"], enterprises["id"], strict=True)}
     ids = set(enterprises["id"])
     names = list(enterprises["name"].dropna())
     for row_number in rows.index:
         # pandas' string columns hold NaN, not None, for empty cells
-        given_id, given_name = (None if pd.isna(v) else v for v in (
-            rows.at[row_number, "enterprise_id"], rows.at[row_number, "enterprise_name"]))
+        given_id, given_name = (
+            None if pd.isna(v) else v
+            for v in (rows.at[row_number, "enterprise_id"], rows.at[row_number, "enterprise_name"])
+        )
         if given_id is not None and given_id in ids:
             continue
         if given_name is not None and _name_key(given_name) in by_name:
@@ -361,7 +395,8 @@ def _resolve_enterprises(rows: pd.DataFrame, enterprises: pd.DataFrame | None,
         close = difflib.get_close_matches(str(shown), names, n=3, cutoff=0.5)
         hint = f"最接近的名称：{'、'.join(close)}；" if close else ""
         reasons.setdefault(row_number, []).append(
-            f"企业“{shown}”不在企业台账中，{hint}请更正名称或先导入该企业")
+            f"企业“{shown}”不在企业台账中，{hint}请更正名称或先导入该企业"
+        )
 
 
 # --- kind-specific finishing ---------------------------------------------------------
@@ -383,8 +418,13 @@ def _normalise_period(text: str | None) -> str | None:
     return "/".join(out)
 
 
-def _finish_inspections(rows: pd.DataFrame, raw: RawTable, record_date: str | None,
-                        reasons: dict[int, list[str]], notes: list[str]) -> pd.DataFrame:
+def _finish_inspections(
+    rows: pd.DataFrame,
+    raw: RawTable,
+    record_date: str | None,
+    reasons: dict[int, list[str]],
+    notes: list[str],
+) -> pd.DataFrame:
     closed, codes = [], []
     for row_number, value in rows["transport"].items():
         try:
@@ -394,15 +434,18 @@ def _finish_inspections(rows: pd.DataFrame, raw: RawTable, record_date: str | No
             c, code = None, None
         closed.append(c)
         codes.append(code)
-    rows = rows.assign(transport_closed=pd.array(closed, dtype="boolean"),
-                       transport_code=pd.array(codes, dtype="Int64"))
+    rows = rows.assign(
+        transport_closed=pd.array(closed, dtype="boolean"),
+        transport_code=pd.array(codes, dtype="Int64"),
+    )
     if "inspection_date" not in raw.columns:
         if record_date is None:
             raise InputFileError(
                 "这份检查表没有“检查日期”列（附件2表格本来就没有），请用 --date 写明检查日期，"
                 "如 --date 2024-03-15。 / This checklist has no 检查日期 (inspection date) "
                 "column, as the 附件2 form has none. Say when it was done with --date, e.g. "
-                "--date 2024-03-15.")
+                "--date 2024-03-15."
+            )
         notes.append(f"检查日期按 --date 取 {record_date}")
         rows["inspection_date"] = parse_date(record_date)
     return rows
@@ -444,9 +487,16 @@ def _finish_targets(rows: pd.DataFrame, reasons: dict[int, list[str]]) -> pd.Dat
 
 # --- the pure pipeline ---------------------------------------------------------------
 
-def prepare_rows(spec: TableSpec, raw: RawTable, *, coords=None, default_coords: str = "wgs84",
-                 enterprises: pd.DataFrame | None = None,
-                 record_date: str | None = None) -> Prepared:
+
+def prepare_rows(
+    spec: TableSpec,
+    raw: RawTable,
+    *,
+    coords=None,
+    default_coords: str = "wgs84",
+    enterprises: pd.DataFrame | None = None,
+    record_date: str | None = None,
+) -> Prepared:
     """Parse, check and complete the rows of a source table (no I/O).
 
     Parameters
@@ -475,30 +525,38 @@ def prepare_rows(spec: TableSpec, raw: RawTable, *, coords=None, default_coords:
         wanted_zh = "、".join(f.zh for f in missing_required)
         wanted = "、".join(f"{f.zh} ({f.name})" for f in missing_required)
         found = "、".join(map(str, raw.cells.columns))
-        raise SchemaError(f"文件中没有“{wanted_zh}”列，{spec.zh}必须有这一列。文件的列是："
-                          f"{found or '（无）'}。请改正表头，或检查是否选错了文件。 / The file "
-                          f"has no column for {wanted}, which {spec.zh} need. Its columns are: "
-                          f"{found or 'none'}. Rename the column, or check the file.")
+        raise SchemaError(
+            f"文件中没有“{wanted_zh}”列，{spec.zh}必须有这一列。文件的列是："
+            f"{found or '（无）'}。请改正表头，或检查是否选错了文件。 / The file "
+            f"has no column for {wanted}, which {spec.zh} need. Its columns are: "
+            f"{found or 'none'}. Rename the column, or check the file."
+        )
     names_enterprise = spec.name != "enterprises" and "enterprise_name" in spec.field_names
-    if names_enterprise and not raw.cells.empty and not (
-            {"enterprise_id", "enterprise_name"} & set(raw.columns)):
+    if (
+        names_enterprise
+        and not raw.cells.empty
+        and not ({"enterprise_id", "enterprise_name"} & set(raw.columns))
+    ):
         found = "、".join(map(str, raw.cells.columns))
-        raise SchemaError(f"文件中没有“企业名称”或“企业编号”列，无法知道每行属于哪家企业。"
-                          f"文件的列是：{found}。请加上其中一列。 / The file has no 企业名称 "
-                          f"(enterprise name) or 企业编号 (enterprise id) column, so its rows "
-                          f"cannot be "
-                          f"tied to the ledger. Its columns are: {found}. Add one of them.")
+        raise SchemaError(
+            f"文件中没有“企业名称”或“企业编号”列，无法知道每行属于哪家企业。"
+            f"文件的列是：{found}。请加上其中一列。 / The file has no 企业名称 "
+            f"(enterprise name) or 企业编号 (enterprise id) column, so its rows "
+            f"cannot be "
+            f"tied to the ledger. Its columns are: {found}. Add one of them."
+        )
     rows = _parse_fields(spec, raw, reasons)
     geometry = None
     if spec.geometry is not None:
         if raw.geometry is not None:
-            geometry = to_wgs84(raw.geometry, coords, raw.file_crs, from_table=False,
-                                 notes=notes)
+            geometry = to_wgs84(raw.geometry, coords, raw.file_crs, from_table=False, notes=notes)
         else:
             system = coords if coords is not None else default_coords
             if coords is None:
-                notes.append(f"经纬度按 {coords_label(system)} 读取；如果是从高德或百度地图上"
-                             "取的，请加 --coords gcj02 或 --coords bd09 重新导入")
+                notes.append(
+                    f"经纬度按 {coords_label(system)} 读取；如果是从高德或百度地图上"
+                    "取的，请加 --coords gcj02 或 --coords bd09 重新导入"
+                )
             points = table_geometry(spec, raw.cells, raw.columns, reasons)
             geometry = to_wgs84(points, system, None, from_table=True, notes=notes)
         geometry = check_geometry(spec, geometry, reasons, notes)
@@ -532,8 +590,10 @@ def prepare_rows(spec: TableSpec, raw: RawTable, *, coords=None, default_coords:
 
 # --- merging into the workspace ------------------------------------------------------
 
-def merge_rows(existing: pd.DataFrame | None, new: pd.DataFrame, key: tuple[str, ...]
-               ) -> tuple[pd.DataFrame, int]:
+
+def merge_rows(
+    existing: pd.DataFrame | None, new: pd.DataFrame, key: tuple[str, ...]
+) -> tuple[pd.DataFrame, int]:
     """Existing rows whose key is not among the new rows, then the new rows.
 
     Returns
@@ -559,10 +619,18 @@ def merge_rows(existing: pd.DataFrame | None, new: pd.DataFrame, key: tuple[str,
     return merged, int(stale.sum())
 
 
-def import_file(ws: Workspace, kind: str, path: Path | str, *, coords: str | None = None,
-                encoding: str | None = None, sheet: str | None = None,
-                layer: str | None = None, record_date: str | None = None,
-                replace: bool = False) -> ImportReport:
+def import_file(
+    ws: Workspace,
+    kind: str,
+    path: Path | str,
+    *,
+    coords: str | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    layer: str | None = None,
+    record_date: str | None = None,
+    replace: bool = False,
+) -> ImportReport:
     """Import one file into the workspace, all or nothing; rejected rows to ``rejects/``.
 
     Parameters
@@ -590,11 +658,19 @@ def import_file(ws: Workspace, kind: str, path: Path | str, *, coords: str | Non
     path = Path(path)
     raw = read_source(spec, path, encoding=encoding, sheet=sheet, layer=layer)
     settings = ws.settings
-    enterprises = ws.read("enterprises", required=False) if "enterprise_name" in \
-        spec.field_names and spec.name != "enterprises" else None
-    prepared = prepare_rows(spec, raw, coords=crs_mod.parse_coords(coords),
-                            default_coords=settings["workspace"]["default_coords"],
-                            enterprises=enterprises, record_date=record_date)
+    enterprises = (
+        ws.read("enterprises", required=False)
+        if "enterprise_name" in spec.field_names and spec.name != "enterprises"
+        else None
+    )
+    prepared = prepare_rows(
+        spec,
+        raw,
+        coords=crs_mod.parse_coords(coords),
+        default_coords=settings["workspace"]["default_coords"],
+        enterprises=enterprises,
+        record_date=record_date,
+    )
     existing = None if replace else ws.read(spec.name, required=False)
     merged, replaced = merge_rows(existing, prepared.rows, spec.key)
     # One rejects file per kind and source file: importing the same file again gives
@@ -611,30 +687,52 @@ def import_file(ws: Workspace, kind: str, path: Path | str, *, coords: str | Non
             if len(prepared.rows) or replace:
                 tx.write(spec.name, merged)
             log_rows = ws.read(IMPORT_LOG, required=False)
-            entry = pd.DataFrame({"sha256": [digest], "kind": [spec.name],
-                                  "file": [path.name], "rows_imported": [len(prepared.rows)],
-                                  "rows_rejected": [len(prepared.rejects)],
-                                  "imported_at": [pd.Timestamp.now().isoformat(
-                                      timespec="seconds")]})
-            if log_rows is None or not ((log_rows["sha256"] == digest) &
-                                        (log_rows["kind"] == spec.name)).any():
-                tx.write(IMPORT_LOG, entry if log_rows is None else
-                         pd.concat([log_rows, entry], ignore_index=True))
+            entry = pd.DataFrame(
+                {
+                    "sha256": [digest],
+                    "kind": [spec.name],
+                    "file": [path.name],
+                    "rows_imported": [len(prepared.rows)],
+                    "rows_rejected": [len(prepared.rejects)],
+                    "imported_at": [pd.Timestamp.now().isoformat(timespec="seconds")],
+                }
+            )
+            if (
+                log_rows is None
+                or not ((log_rows["sha256"] == digest) & (log_rows["kind"] == spec.name)).any()
+            ):
+                tx.write(
+                    IMPORT_LOG,
+                    entry if log_rows is None else pd.concat([log_rows, entry], ignore_index=True),
+                )
     except BaseException:
         if rejects_path is not None:
             rejects_path.unlink(missing_ok=True)
         raise
     if rejects_path is None:
         rejects_target.unlink(missing_ok=True)
-    report = ImportReport(spec.name, path, len(raw.cells), len(prepared.rows), replaced,
-                          len(prepared.rejects), rejects_path, prepared.notes)
+    report = ImportReport(
+        spec.name,
+        path,
+        len(raw.cells),
+        len(prepared.rows),
+        replaced,
+        len(prepared.rejects),
+        rejects_path,
+        prepared.notes,
+    )
     log.info("%s", report.summary())
     return report
 
 
-def read_roads(path: Path | str, *, coords: str | None = None, layer: str | None = None,
-               encoding: str | None = None,
-               skip_highway: Iterable[str] = DEFAULT_SKIP_HIGHWAY) -> gpd.GeoDataFrame:
+def read_roads(
+    path: Path | str,
+    *,
+    coords: str | None = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    skip_highway: Iterable[str] = DEFAULT_SKIP_HIGHWAY,
+) -> gpd.GeoDataFrame:
     """Read a roads file as a roads layer: ``id``, ``name``, ``road_class``, lines in WGS-84.
 
     Parameters
@@ -663,6 +761,11 @@ def read_roads(path: Path | str, *, coords: str | None = None, layer: str | None
         log.info("%s: %s", Path(path).name, note)
     if len(prepared.rejects):
         reasons = "; ".join(pd.unique(prepared.rejects["原因"].astype(str))[:3])
-        log.warning("%s: %d of %d roads left out (%s)", Path(path).name, len(prepared.rejects),
-                    len(raw.cells), reasons)
+        log.warning(
+            "%s: %d of %d roads left out (%s)",
+            Path(path).name,
+            len(prepared.rejects),
+            len(raw.cells),
+            reasons,
+        )
     return prepared.rows

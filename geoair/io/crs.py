@@ -26,6 +26,26 @@ from numpy.typing import ArrayLike, NDArray
 
 from geoair.errors import CRSError
 
+__all__ = [
+    "CoordSystem",
+    "WGS84",
+    "bd09_to_gcj02",
+    "bd09_to_wgs84",
+    "china_outline",
+    "gcj02_to_bd09",
+    "gcj02_to_wgs84",
+    "gk_zone_epsg",
+    "in_china",
+    "metric_crs",
+    "metric_crs_for",
+    "parse_coords",
+    "require_wgs84",
+    "shift_geometries",
+    "wgs84_to_bd09",
+    "wgs84_to_gcj02",
+]
+
+
 log = logging.getLogger(__name__)
 
 WGS84 = "EPSG:4326"
@@ -117,11 +137,27 @@ def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
 _TO_WGS84 = {"wgs84": None, "gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
 _FROM_WGS84 = {"wgs84": None, "gcj02": wgs84_to_gcj02, "bd09": wgs84_to_bd09}
 _ALIASES = {
-    "wgs84": "wgs84", "wgs-84": "wgs84", "epsg:4326": "wgs84", "4326": "wgs84",
-    "cgcs2000": "wgs84", "epsg:4490": "wgs84", "gps": "wgs84", "天地图": "wgs84",
-    "gcj02": "gcj02", "gcj-02": "gcj02", "gcj": "gcj02", "amap": "gcj02", "gaode": "gcj02",
-    "高德": "gcj02", "腾讯": "gcj02", "tencent": "gcj02", "火星坐标": "gcj02",
-    "bd09": "bd09", "bd-09": "bd09", "baidu": "bd09", "百度": "bd09",
+    "wgs84": "wgs84",
+    "wgs-84": "wgs84",
+    "epsg:4326": "wgs84",
+    "4326": "wgs84",
+    "cgcs2000": "wgs84",
+    "epsg:4490": "wgs84",
+    "gps": "wgs84",
+    "天地图": "wgs84",
+    "gcj02": "gcj02",
+    "gcj-02": "gcj02",
+    "gcj": "gcj02",
+    "amap": "gcj02",
+    "gaode": "gcj02",
+    "高德": "gcj02",
+    "腾讯": "gcj02",
+    "tencent": "gcj02",
+    "火星坐标": "gcj02",
+    "bd09": "bd09",
+    "bd-09": "bd09",
+    "baidu": "bd09",
+    "百度": "bd09",
 }
 
 
@@ -175,6 +211,7 @@ def shift_geometries(geoms: ArrayLike, *, source: CoordSystem, target: CoordSyst
 
 # --- metric CRS ---------------------------------------------------------------------
 
+
 def gk_zone_epsg(lon: float) -> int:
     """EPSG code of the CGCS2000 3-degree Gauss-Krüger zone (CM in the name) for ``lon``.
 
@@ -199,8 +236,11 @@ def metric_crs(bounds_lon: ArrayLike) -> pyproj.CRS:
     middle = float((lons.min() + lons.max()) / 2)
     epsg = gk_zone_epsg(middle)
     if gk_zone_epsg(float(lons.min())) != gk_zone_epsg(float(lons.max())):
-        log.info("data span more than one Gauss-Krüger zone; using EPSG:%s (CM %s°E)",
-                 epsg, 75 + 3 * (epsg - 4534))
+        log.info(
+            "data span more than one Gauss-Krüger zone; using EPSG:%s (CM %s°E)",
+            epsg,
+            75 + 3 * (epsg - 4534),
+        )
     log.debug("metric CRS EPSG:%s", epsg)
     return pyproj.CRS.from_epsg(epsg)
 
@@ -215,13 +255,16 @@ def metric_crs_for(gdf) -> pyproj.CRS:
 def require_wgs84(gdf, *, what: str = "layer") -> None:
     """Refuse a GeoDataFrame that is not in EPSG:4326, naming its CRS."""
     if gdf.crs is None:
-        raise CRSError(f"{what} has no coordinate system. Import it with geoair import, "
-                       "which sets one, or say which with --coords.")
+        raise CRSError(
+            f"{what} has no coordinate system. Import it with geoair import, "
+            "which sets one, or say which with --coords."
+        )
     if pyproj.CRS(gdf.crs) != pyproj.CRS(WGS84):
         raise CRSError(f"{what} is in {gdf.crs.to_string()}, expected EPSG:4326 (WGS-84).")
 
 
 # --- the China outline ----------------------------------------------------------------
+
 
 @lru_cache(maxsize=1)
 def china_outline() -> shapely.Geometry:

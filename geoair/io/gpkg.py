@@ -25,6 +25,9 @@ import pyogrio
 
 from geoair.errors import WorkspaceError
 
+__all__ = ["write_gpkg_layer"]
+
+
 # GeoPackage 1.3: GDAL 3.6 (Debian 12's ogrinfo) and QGIS 3.22+ open it without warnings.
 _GPKG_OPTIONS = {"VERSION": "1.3"}
 
@@ -39,8 +42,9 @@ def write_gpkg_layer(frame: pd.DataFrame, path: Path, name: str) -> None:
         geom_types = set(frame.geom_type.dropna().unique())
         if len(geom_types) > 1:
             kwargs["geometry_type"] = "Unknown"
-        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG",
-                                promote_to_multi=False, **kwargs)
+        pyogrio.write_dataframe(
+            frame, path, layer=name, driver="GPKG", promote_to_multi=False, **kwargs
+        )
     else:
         pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=name, driver="GPKG", **kwargs)
 

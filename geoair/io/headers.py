@@ -20,6 +20,16 @@ import pandas as pd
 
 from geoair.io.normalize import clean_text, header_core, header_key
 
+__all__ = [
+    "HeaderBlock",
+    "is_blank_template_row",
+    "is_note_row",
+    "locate_header",
+    "match_columns",
+    "match_score",
+]
+
+
 _MAX_SCAN_ROWS = 25
 _MAX_HEADER_ROWS = 4
 _NOTE_PREFIXES = ("备注", "注:", "注：", "说明", "填表", "填报", "制表", "审核", "note")
@@ -61,8 +71,9 @@ def match_score(cell: str, header: str) -> int:
 
 
 def _best_score(cell: str, vocabulary: Mapping[str, Sequence[str]]) -> int:
-    return max((match_score(cell, h) for headers in vocabulary.values() for h in headers),
-               default=0)
+    return max(
+        (match_score(cell, h) for headers in vocabulary.values() for h in headers), default=0
+    )
 
 
 def _looks_like_data(row: pd.Series) -> bool:
@@ -88,8 +99,10 @@ def locate_header(grid: pd.DataFrame, vocabulary: Mapping[str, Sequence[str]]) -
         row is taken as the header, as a plain CSV has it.
     """
     scan = grid.head(_MAX_SCAN_ROWS)
-    counts = [sum(_best_score(str(v), vocabulary) >= 3 for v in row if clean_text(v) is not None)
-              for _, row in scan.iterrows()]
+    counts = [
+        sum(_best_score(str(v), vocabulary) >= 3 for v in row if clean_text(v) is not None)
+        for _, row in scan.iterrows()
+    ]
     needed = 1 if len(vocabulary) <= 2 else 2
     best = max(counts, default=0)
     start = counts.index(best) if best >= needed else 0
@@ -101,8 +114,12 @@ def locate_header(grid: pd.DataFrame, vocabulary: Mapping[str, Sequence[str]]) -
         # A header continues below only under merged cells: the new row names a field
         # in a column where the row above is empty (附件2's 物料堆场… under 无组织排放…).
         above = scan.iloc[positions[-1]]
-        if not any(clean_text(above.iloc[c]) is None and clean_text(v) is not None
-                   and _best_score(str(v), vocabulary) >= 2 for c, v in enumerate(row)):
+        if not any(
+            clean_text(above.iloc[c]) is None
+            and clean_text(v) is not None
+            and _best_score(str(v), vocabulary) >= 2
+            for c, v in enumerate(row)
+        ):
             break
         positions.append(offset)
     block = grid.iloc[positions]
@@ -113,8 +130,9 @@ def locate_header(grid: pd.DataFrame, vocabulary: Mapping[str, Sequence[str]]) -
     return HeaderBlock(tuple(int(grid.index[p]) for p in positions), labels)
 
 
-def match_columns(labels: Sequence[Sequence[str]],
-                  vocabulary: Mapping[str, Sequence[str]]) -> dict[int, str]:
+def match_columns(
+    labels: Sequence[Sequence[str]], vocabulary: Mapping[str, Sequence[str]]
+) -> dict[int, str]:
     """Match columns (each a list of header cells, top to bottom) to fields.
 
     The deepest (most specific) cell is tried first; each field takes at most one

@@ -17,6 +17,21 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+__all__ = [
+    "EnumParser",
+    "clean_text",
+    "clean_text_column",
+    "halfwidth",
+    "header_core",
+    "header_key",
+    "parse_bool",
+    "parse_date",
+    "parse_int",
+    "parse_number",
+    "parse_transport",
+]
+
+
 _EMPTY = {"", "-", "--", "—", "/", "无数据", "nan", "none", "null", "n/a", "na"}
 _TRUE = {"是", "有", "y", "yes", "true", "t", "1", "√", "✓", "✔", "对", "已", "是的", "○"}
 _FALSE = {"否", "无", "n", "no", "false", "f", "0", "×", "✗", "✘", "x", "不是", "未"}

@@ -30,6 +30,9 @@ from geoair.errors import InputFileError
 from geoair.io.crs import WGS84
 from geoair.store.settings import DEFAULTS
 
+__all__ = ["DEFAULT_SKIP_HIGHWAY", "OSM_SUFFIXES", "is_osm_file", "read_osm_roads"]
+
+
 log = logging.getLogger(__name__)
 
 OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm")
@@ -49,8 +52,12 @@ def _sql_list(values: Iterable[str]) -> str:
     return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
 
 
-def read_osm_roads(path: Path | str, *, skip_highway: Iterable[str] = DEFAULT_SKIP_HIGHWAY,
-                   bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+def read_osm_roads(
+    path: Path | str,
+    *,
+    skip_highway: Iterable[str] = DEFAULT_SKIP_HIGHWAY,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> gpd.GeoDataFrame:
     """Read the road lines of an OpenStreetMap extract.
 
     Parameters
@@ -82,8 +89,9 @@ def read_osm_roads(path: Path | str, *, skip_highway: Iterable[str] = DEFAULT_SK
         where += f" AND highway NOT IN ({_sql_list(skip)})"
     try:
         try:
-            frame = pyogrio.read_dataframe(path, layer="lines", columns=_OSM_COLUMNS,
-                                           where=where, bbox=bbox)
+            frame = pyogrio.read_dataframe(
+                path, layer="lines", columns=_OSM_COLUMNS, where=where, bbox=bbox
+            )
         except pyogrio.errors.DataLayerError as exc:
             if "OSM_USE_CUSTOM_INDEXING" not in str(exc):
                 raise
@@ -94,16 +102,24 @@ def read_osm_roads(path: Path | str, *, skip_highway: Iterable[str] = DEFAULT_SK
         raise InputFileError(
             f"{path.name} cannot be read as an OpenStreetMap extract ({exc}). Download it "
             "again (a .osm.pbf file from an OpenStreetMap mirror), or export your roads as a "
-            "GeoPackage or Shapefile.") from None
+            "GeoPackage or Shapefile."
+        ) from None
     name = frame["name"].astype("string")
-    zh = frame["other_tags"].astype("string").str.extract(
-        r'"name:zh"=>"((?:[^"\\]|\\.)*)"', expand=False)
+    zh = (
+        frame["other_tags"]
+        .astype("string")
+        .str.extract(r'"name:zh"=>"((?:[^"\\]|\\.)*)"', expand=False)
+    )
     name = name.where(name.notna() & (name.str.strip() != ""), zh)
     out = gpd.GeoDataFrame(
-        {"id": "osm:way/" + frame["osm_id"].astype(str),
-         "name": name.astype(object).where(name.notna(), None),
-         "road_class": frame["highway"].astype(object)},
-        geometry=frame.geometry.values, crs=frame.crs or WGS84)
+        {
+            "id": "osm:way/" + frame["osm_id"].astype(str),
+            "name": name.astype(object).where(name.notna(), None),
+            "road_class": frame["highway"].astype(object),
+        },
+        geometry=frame.geometry.values,
+        crs=frame.crs or WGS84,
+    )
     log.info("%s: %d highway lines", path.name, len(out))
     return out
 
@@ -113,9 +129,8 @@ def _read_unsorted(path: Path, *, where: str, bbox) -> gpd.GeoDataFrame:
     before = pyogrio.get_gdal_config_option("OSM_USE_CUSTOM_INDEXING")
     pyogrio.set_gdal_config_options({"OSM_USE_CUSTOM_INDEXING": "NO"})
     try:
-        return pyogrio.read_dataframe(path, layer="lines", columns=_OSM_COLUMNS, where=where,
-                                      bbox=bbox)
+        return pyogrio.read_dataframe(
+            path, layer="lines", columns=_OSM_COLUMNS, where=where, bbox=bbox
+        )
     finally:
         pyogrio.set_gdal_config_options({"OSM_USE_CUSTOM_INDEXING": before})
-
-

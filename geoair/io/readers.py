@@ -25,6 +25,18 @@ import pyogrio
 
 from geoair.errors import InputFileError
 
+__all__ = [
+    "PARQUET_SUFFIXES",
+    "TABLE_SUFFIXES",
+    "VECTOR_SUFFIXES",
+    "decode",
+    "detect_encoding",
+    "file_kind",
+    "read_grid",
+    "read_vector",
+]
+
+
 log = logging.getLogger(__name__)
 
 VECTOR_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".kml", ".zip", ".fgb", ".pbf", ".osm"}
@@ -51,17 +63,23 @@ def file_kind(path: Path) -> str:
 
 def _check_exists(path: Path) -> None:
     if not path.exists():
-        raise InputFileError(f"文件 {path} 不存在，请检查文件名和文件夹。 / {path} does not "
-                             "exist. Check the name and folder.")
+        raise InputFileError(
+            f"文件 {path} 不存在，请检查文件名和文件夹。 / {path} does not "
+            "exist. Check the name and folder."
+        )
     if path.is_dir():
-        raise InputFileError(f"{path} 是文件夹，不是文件，请选择其中要导入的文件。 / {path} is "
-                             "a folder, not a file.")
+        raise InputFileError(
+            f"{path} 是文件夹，不是文件，请选择其中要导入的文件。 / {path} is a folder, not a file."
+        )
     if path.stat().st_size == 0:
-        raise InputFileError(f"文件 {path.name} 是空的（0字节），请从原系统重新导出。 / "
-                             f"{path.name} is empty (0 bytes). Export it again from its source.")
+        raise InputFileError(
+            f"文件 {path.name} 是空的（0字节），请从原系统重新导出。 / "
+            f"{path.name} is empty (0 bytes). Export it again from its source."
+        )
 
 
 # --- encodings ----------------------------------------------------------------------
+
 
 def detect_encoding(data: bytes) -> str:
     """The text encoding of ``data``: UTF-8 (with or without BOM) or GB18030 (GBK's superset).
@@ -90,10 +108,12 @@ def detect_encoding(data: bytes) -> str:
 
     best = from_bytes(data).best()
     if best is None:
-        raise InputFileError("无法识别文件的文字编码，请另存为 UTF-8（Excel 中选“CSV UTF-8”），"
-                             "或加 --encoding gbk。 / The file's text encoding cannot be "
-                             "recognised. Save it as UTF-8 (in Excel: CSV UTF-8) or give "
-                             "--encoding gbk.")
+        raise InputFileError(
+            "无法识别文件的文字编码，请另存为 UTF-8（Excel 中选“CSV UTF-8”），"
+            "或加 --encoding gbk。 / The file's text encoding cannot be "
+            "recognised. Save it as UTF-8 (in Excel: CSV UTF-8) or give "
+            "--encoding gbk."
+        )
     return best.encoding
 
 
@@ -105,14 +125,21 @@ def decode(data: bytes, encoding: str | None, *, name: str) -> str:
     try:
         return data.decode(chosen)
     except (UnicodeDecodeError, LookupError) as exc:
-        hint = ("leave --encoding out and geoair will recognise it" if encoding
-                else "give --encoding gbk or --encoding utf-8")
-        hint_zh = ("去掉 --encoding，geoair 会自动识别" if encoding
-                   else "加 --encoding gbk 或 --encoding utf-8")
-        raise InputFileError(f"{name} 不能按 {chosen} 编码读取，请换一种编码：{hint_zh}。 / "
-                             f"{name} is not readable as {chosen} text "
-                             f"({exc.__class__.__name__}). Try another encoding: {hint}."
-                             ) from None
+        hint = (
+            "leave --encoding out and geoair will recognise it"
+            if encoding
+            else "give --encoding gbk or --encoding utf-8"
+        )
+        hint_zh = (
+            "去掉 --encoding，geoair 会自动识别"
+            if encoding
+            else "加 --encoding gbk 或 --encoding utf-8"
+        )
+        raise InputFileError(
+            f"{name} 不能按 {chosen} 编码读取，请换一种编码：{hint_zh}。 / "
+            f"{name} is not readable as {chosen} text "
+            f"({exc.__class__.__name__}). Try another encoding: {hint}."
+        ) from None
 
 
 def _dbf_encoding(shp: Path, encoding: str | None) -> str | None:
@@ -132,8 +159,10 @@ def _dbf_encoding(shp: Path, encoding: str | None) -> str | None:
 
 # --- reading ------------------------------------------------------------------------
 
-def read_vector(path: Path | str, *, layer: str | None = None,
-                encoding: str | None = None) -> gpd.GeoDataFrame:
+
+def read_vector(
+    path: Path | str, *, layer: str | None = None, encoding: str | None = None
+) -> gpd.GeoDataFrame:
     """Read a GeoPackage, Shapefile (plain or zipped), GeoJSON or KML as it is.
 
     Parameters
@@ -168,31 +197,38 @@ def read_vector(path: Path | str, *, layer: str | None = None,
             frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=parts[0].crs)
         else:
             if layer is not None and layer not in layers:
-                raise InputFileError(f"{path.name} 中没有图层“{layer}”，现有图层："
-                                     f"{'、'.join(layers)}。 / {path.name} has no layer "
-                                     f"{layer!r}; it has: {', '.join(layers)}.")
+                raise InputFileError(
+                    f"{path.name} 中没有图层“{layer}”，现有图层："
+                    f"{'、'.join(layers)}。 / {path.name} has no layer "
+                    f"{layer!r}; it has: {', '.join(layers)}."
+                )
             frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True, **kwargs)
     except pyogrio.errors.DataSourceError as exc:
-        raise InputFileError(f"{path.name} 不能作为地图图层打开。文件是否完整？Shapefile 需要 "
-                             ".shp、.shx、.dbf 三个文件放在一起。 / "
-                             f"{path.name} cannot be opened as a map layer ({exc}). Is it "
-                             "complete? A Shapefile needs its .shp, .shx and .dbf together."
-                             ) from None
+        raise InputFileError(
+            f"{path.name} 不能作为地图图层打开。文件是否完整？Shapefile 需要 "
+            ".shp、.shx、.dbf 三个文件放在一起。 / "
+            f"{path.name} cannot be opened as a map layer ({exc}). Is it "
+            "complete? A Shapefile needs its .shp, .shx and .dbf together."
+        ) from None
     except pyogrio.errors.DataLayerError as exc:
-        raise InputFileError(f"{path.name} 的图层读取出错，请在 QGIS 中打开检查后重新导出。 / "
-                             f"{path.name}: {exc}.") from None
+        raise InputFileError(
+            f"{path.name} 的图层读取出错，请在 QGIS 中打开检查后重新导出。 / {path.name}: {exc}."
+        ) from None
     frame = frame.reset_index(drop=True)
     frame["source_row"] = range(1, len(frame) + 1)
     return frame
 
 
-_NOT_EXCEL = ("{name} 不能作为 Excel 工作簿读取，请在 Excel 中打开后另存为 .xlsx。 / {name} "
-              "cannot be read as an Excel workbook ({exc}). Open it in Excel and save it "
-              "again as .xlsx.")
+_NOT_EXCEL = (
+    "{name} 不能作为 Excel 工作簿读取，请在 Excel 中打开后另存为 .xlsx。 / {name} "
+    "cannot be read as an Excel workbook ({exc}). Open it in Excel and save it "
+    "again as .xlsx."
+)
 
 
-def read_grid(path: Path | str, *, encoding: str | None = None,
-              sheet: str | int | None = None) -> pd.DataFrame:
+def read_grid(
+    path: Path | str, *, encoding: str | None = None, sheet: str | int | None = None
+) -> pd.DataFrame:
     """Read a CSV or Excel file as a grid of cells (no header chosen, nothing converted).
 
     Returns
@@ -205,38 +241,45 @@ def read_grid(path: Path | str, *, encoding: str | None = None,
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm", ".xls"}:
         try:
-            grid = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None,
-                                 dtype=object)
+            grid = pd.read_excel(
+                path, sheet_name=0 if sheet is None else sheet, header=None, dtype=object
+            )
         except ValueError as exc:
             if "worksheet" not in str(exc).lower():  # not an Excel file after all
                 raise InputFileError(_NOT_EXCEL.format(name=path.name, exc=exc)) from None
-            raise InputFileError(f"{path.name} 中找不到这个工作表，请用 --sheet 写明工作表名称。"
-                                 f" / {path.name}: {exc}. Name a sheet with --sheet.") from None
+            raise InputFileError(
+                f"{path.name} 中找不到这个工作表，请用 --sheet 写明工作表名称。"
+                f" / {path.name}: {exc}. Name a sheet with --sheet."
+            ) from None
         except Exception as exc:  # zip/xml errors of a file that is not really Excel
             raise InputFileError(_NOT_EXCEL.format(name=path.name, exc=exc)) from None
     else:
         text = decode(path.read_bytes(), encoding, name=path.name)
         sep = "\t" if suffix == ".tsv" or (text.count("\t") > text.count(",")) else ","
         try:
-            grid = pd.read_csv(io.StringIO(text), header=None, dtype=str, sep=sep,
-                               keep_default_na=False, skip_blank_lines=False)
+            grid = pd.read_csv(
+                io.StringIO(text),
+                header=None,
+                dtype=str,
+                sep=sep,
+                keep_default_na=False,
+                skip_blank_lines=False,
+            )
         except pd.errors.ParserError as exc:
-            raise InputFileError(f"{path.name} 不是格式正确的 CSV 文件，请在 Excel 中打开后另存为"
-                                 f" CSV。 / {path.name} is not a well-formed CSV file ({exc})."
-                                 ) from None
+            raise InputFileError(
+                f"{path.name} 不是格式正确的 CSV 文件，请在 Excel 中打开后另存为"
+                f" CSV。 / {path.name} is not a well-formed CSV file ({exc})."
+            ) from None
     grid.index = range(1, len(grid) + 1)
     grid = grid.dropna(how="all")
     grid = grid[~grid.map(lambda v: v is None or str(v).strip() == "").all(axis=1)]
     if grid.empty:
-        raise InputFileError(f"{path.name} 中没有数据行，请检查是否选对了文件（以及用 --sheet "
-                             f"选对了工作表）。 / {path.name} has no rows. Check that you chose "
-                             "the right file (and the right sheet, with --sheet).")
+        raise InputFileError(
+            f"{path.name} 中没有数据行，请检查是否选对了文件（以及用 --sheet "
+            f"选对了工作表）。 / {path.name} has no rows. Check that you chose "
+            "the right file (and the right sheet, with --sheet)."
+        )
     return grid
 
 
 # --- writing ------------------------------------------------------------------------
-
-
-
-
-

@@ -27,6 +27,9 @@ import pyogrio
 
 from geoair.errors import OutputError
 
+__all__ = ["WRITE_SUFFIXES", "atomic_path", "write_table"]
+
+
 log = logging.getLogger(__name__)
 
 
@@ -45,8 +48,9 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     tmp: Path | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix,
-                                        dir=target.parent)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent
+        )
         os.close(fd)
         tmp = Path(tmp_name)
         tmp.unlink()  # writers that refuse to overwrite (GDAL) get a fresh name
@@ -55,13 +59,17 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     except OutputError:
         raise
     except PermissionError as exc:
-        raise OutputError(f"Cannot write {target}: permission denied "
-                          f"({exc.filename or target.parent}). If the file is open in Excel "
-                          "or another program, close it; or choose a folder you can write "
-                          "to (--out).") from None
+        raise OutputError(
+            f"Cannot write {target}: permission denied "
+            f"({exc.filename or target.parent}). If the file is open in Excel "
+            "or another program, close it; or choose a folder you can write "
+            "to (--out)."
+        ) from None
     except OSError as exc:
-        raise OutputError(f"Cannot write {target}: {exc.strerror or exc}. Choose another "
-                          "place (--out), or free some disk space.") from None
+        raise OutputError(
+            f"Cannot write {target}: {exc.strerror or exc}. Choose another "
+            "place (--out), or free some disk space."
+        ) from None
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
@@ -82,8 +90,9 @@ def write_table(frame: pd.DataFrame, path: Path | str, *, layer: str = "data") -
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in WRITE_SUFFIXES:
-        raise OutputError(f"Cannot write '{suffix}' files. Use one of: "
-                          f"{', '.join(sorted(WRITE_SUFFIXES))}.")
+        raise OutputError(
+            f"Cannot write '{suffix}' files. Use one of: {', '.join(sorted(WRITE_SUFFIXES))}."
+        )
     is_geo = isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns
     with atomic_path(path) as tmp:
         if suffix == ".csv":
@@ -95,10 +104,12 @@ def write_table(frame: pd.DataFrame, path: Path | str, *, layer: str = "data") -
             (frame if is_geo else pd.DataFrame(frame)).to_parquet(tmp, index=False)
         elif suffix in {".geojson", ".json"}:
             if not is_geo:
-                raise OutputError("GeoJSON needs a layer with geometry; use .csv or .xlsx "
-                                  "for tables.")
-            pyogrio.write_dataframe(frame.to_crs(4326), tmp, driver="GeoJSON",
-                                    layer_options={"RFC7946": "YES"})
+                raise OutputError(
+                    "GeoJSON needs a layer with geometry; use .csv or .xlsx for tables."
+                )
+            pyogrio.write_dataframe(
+                frame.to_crs(4326), tmp, driver="GeoJSON", layer_options={"RFC7946": "YES"}
+            )
         else:  # .gpkg
             from geoair.io.gpkg import write_gpkg_layer
 

@@ -10,4 +10,4 @@ drawn, classes, popups), :mod:`.styles` (colours and legend labels),
 :mod:`.interactive` (HTML), :mod:`.static` (PNG).
 """
 
-__all__ = ["layers", "model", "monitoring", "styles", "interactive", "static"]
+__all__ = ["interactive", "layers", "model", "monitoring", "static", "styles"]

@@ -51,12 +51,17 @@ from geoair.io.writers import atomic_path
 from geoair.maps.model import MapLayer
 from geoair.maps.styles import BIG_FACTOR, POINT_RADIUS_PX
 
+__all__ = ["FAST_MIN", "TILE_PROVIDERS", "render_html", "script_json", "write_html"]
+
+
 log = logging.getLogger(__name__)
 
 TILE_PROVIDERS = ("osm", "tianditu", "amap", "none")
-_TIANDITU = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
-             "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-             "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}")
+_TIANDITU = (
+    "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+    "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"
+)
 _DICT_MAX = 2000  # a text column with at most this many distinct values is dictionary-coded
 # Circle and line layers with more features than this are drawn by geoair's own canvas
 # layers (typed arrays, one pass) rather than one Leaflet object per feature.
@@ -72,14 +77,18 @@ def _leaflet_css() -> str:
     css = _asset("leaflet/leaflet.css")
 
     def inline(match: re.Match) -> str:
-        data = resources.files("geoair.maps").joinpath(
-            "static", "leaflet", match.group(1)).read_bytes()
+        data = (
+            resources.files("geoair.maps")
+            .joinpath("static", "leaflet", match.group(1))
+            .read_bytes()
+        )
         return f"url(data:image/png;base64,{base64.b64encode(data).decode('ascii')})"
 
     return re.sub(r"url\((images/[\w.-]+\.png)\)", inline, css)
 
 
 # -- safe embedding -----------------------------------------------------------------
+
 
 def _text(value) -> str | None:
     """A user text, HTML-escaped (quotes too), or None for a missing value."""
@@ -114,8 +123,13 @@ def script_json(data) -> str:
     and U+2028/U+2029 are escaped for old JavaScript parsers.
     """
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def _column(values: pd.Series) -> dict:
@@ -137,6 +151,7 @@ def _column(values: pd.Series) -> dict:
 # along a line or ring each vertex after the first is the difference from the one
 # before (small numbers, few characters). The browser adds them back up.
 
+
 def _ints(coords: np.ndarray, origin: np.ndarray, scale: float) -> np.ndarray:
     return np.round((coords[:, :2] - origin) * scale).astype(np.int64)
 
@@ -149,8 +164,11 @@ def _delta(coords: np.ndarray, origin: np.ndarray, scale: float) -> list[int]:
 
 
 def _line_parts(geom, origin, scale) -> list[list[int]]:
-    return [_delta(shapely.get_coordinates(part), origin, scale)
-            for part in shapely.get_parts(geom) if not part.is_empty]
+    return [
+        _delta(shapely.get_coordinates(part), origin, scale)
+        for part in shapely.get_parts(geom)
+        if not part.is_empty
+    ]
 
 
 def _simple_lines(geoms: np.ndarray, origin, scale) -> list[list[list[int]]]:
@@ -163,8 +181,9 @@ def _simple_lines(geoms: np.ndarray, origin, scale) -> list[list[list[int]]]:
     flat = delta.ravel().tolist()
     ends = np.cumsum(np.bincount(index, minlength=len(geoms))) * 2
     starts = np.r_[0, ends[:-1]]
-    return [[flat[a:b]] if b > a else [] for a, b in zip(starts.tolist(), ends.tolist(),
-                                                          strict=True)]
+    return [
+        [flat[a:b]] if b > a else [] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+    ]
 
 
 def _polygon_parts(geom, origin, scale) -> list[list[list[int]]]:
@@ -173,8 +192,7 @@ def _polygon_parts(geom, origin, scale) -> list[list[list[int]]]:
         if part.is_empty or part.geom_type != "Polygon":
             continue
         rings = [part.exterior, *part.interiors]
-        polygons.append([_delta(shapely.get_coordinates(r)[:-1], origin, scale)
-                         for r in rings])
+        polygons.append([_delta(shapely.get_coordinates(r)[:-1], origin, scale) for r in rings])
     return polygons
 
 
@@ -196,16 +214,19 @@ def _on_points_of(layer: MapLayer, by_id: Mapping[str, MapLayer]) -> str | None:
     return None
 
 
-def _encode_geometry(layer: MapLayer, decimals: int, *, shift: bool,
-                     on_points: str | None = None) -> dict:
+def _encode_geometry(
+    layer: MapLayer, decimals: int, *, shift: bool, on_points: str | None = None
+) -> dict:
     if on_points is not None:  # centres are the linked layer's points (see _on_points_of)
         radius = np.round(np.asarray(layer.radius_m, dtype=float), 1)
-        return {"on": layer.links[on_points][0],
-                "r": [float(radius[0])] if np.all(radius == radius[0]) else radius.tolist()}
+        return {
+            "on": layer.links[on_points][0],
+            "r": [float(radius[0])] if np.all(radius == radius[0]) else radius.tolist(),
+        }
     geoms = np.asarray(layer.geometry.values)
     if shift:
         geoms = shift_geometries(geoms, source="wgs84", target="gcj02")
-    scale = 10.0 ** decimals
+    scale = 10.0**decimals
     every = shapely.get_coordinates(geoms)
     origin = np.floor(every.min(axis=0)) if len(every) else np.zeros(2)
     out: dict = {"o": origin.tolist(), "s": scale}
@@ -231,11 +252,11 @@ def _encode_geometry(layer: MapLayer, decimals: int, *, shift: bool,
         simple = shapely.get_type_id(geoms) == 1  # LineString: one part each
         if simple.all():
             return out | {"g": _simple_lines(geoms, origin, scale)}
-        return out | {"g": [_line_parts(g, origin, scale) if g is not None else []
-                            for g in geoms]}
+        return out | {"g": [_line_parts(g, origin, scale) if g is not None else [] for g in geoms]}
     if layer.kind == "polygon":
-        return out | {"g": [_polygon_parts(g, origin, scale) if g is not None else []
-                            for g in geoms]}
+        return out | {
+            "g": [_polygon_parts(g, origin, scale) if g is not None else [] for g in geoms]
+        }
     mixed = []
     for geom in geoms:
         if geom is None or geom.is_empty:
@@ -258,22 +279,34 @@ def _encode_table(table) -> dict:
     else:
         features = [k for k, rows in table.rows.items() for _ in rows]
         cells = [row for rows in table.rows.values() for row in rows]
-        columns = [pd.Series(list(col), dtype=object)
-                   for col in (zip(*cells, strict=True) if cells else [() for _ in table.columns])]
-    return {"title": _text(table.title), "columns": [_text(c) for c in table.columns],
-            "f": features, "c": [_column(col) for col in columns]}
+        columns = [
+            pd.Series(list(col), dtype=object)
+            for col in (zip(*cells, strict=True) if cells else [() for _ in table.columns])
+        ]
+    return {
+        "title": _text(table.title),
+        "columns": [_text(c) for c in table.columns],
+        "f": features,
+        "c": [_column(col) for col in columns],
+    }
 
 
-def _encode_layer(layer: MapLayer, decimals: int, *, shift: bool,
-                  by_id: Mapping[str, MapLayer] | None = None) -> dict:
+def _encode_layer(
+    layer: MapLayer, decimals: int, *, shift: bool, by_id: Mapping[str, MapLayer] | None = None
+) -> dict:
     by_id = by_id or {}
     on_points = _on_points_of(layer, by_id)
     fields = []
     for label, values in layer.fields:
         link = layer.links.get(label)
         if link is not None and link[0] in by_id:
-            fields.append({"label": _text(label), "link": link[0],
-                           "v": np.asarray(link[1]).astype(int).tolist()})
+            fields.append(
+                {
+                    "label": _text(label),
+                    "link": link[0],
+                    "v": np.asarray(link[1]).astype(int).tolist(),
+                }
+            )
         else:
             fields.append({"label": _text(label), **_column(values)})
     out = {
@@ -289,12 +322,20 @@ def _encode_layer(layer: MapLayer, decimals: int, *, shift: bool,
         "radius": POINT_RADIUS_PX.get(layer.id, 5.0),
         "bigFactor": BIG_FACTOR,
         "geom": _encode_geometry(layer, decimals, shift=shift, on_points=on_points),
-        "modes": [{"key": m.key, "label": _text(m.label),
-                   "classes": [{"label": _text(c.label), "color": c.color} for c in m.classes],
-                   # one class: no per-feature values needed
-                   **({"values": np.asarray(m.values).astype(int).tolist()}
-                      if len(m.classes) > 1 else {"values": None, "n": len(layer)})}
-                  for m in layer.modes],
+        "modes": [
+            {
+                "key": m.key,
+                "label": _text(m.label),
+                "classes": [{"label": _text(c.label), "color": c.color} for c in m.classes],
+                # one class: no per-feature values needed
+                **(
+                    {"values": np.asarray(m.values).astype(int).tolist()}
+                    if len(m.classes) > 1
+                    else {"values": None, "n": len(layer)}
+                ),
+            }
+            for m in layer.modes
+        ],
         "fields": fields,
         "tables": [_encode_table(t) for t in layer.tables],
         # Built by geoair from numbers and escaped captions (see layers._sparkline).
@@ -312,29 +353,53 @@ def _encode_layer(layer: MapLayer, decimals: int, *, shift: bool,
 def _tile_options(tiles: str, tianditu_key: str) -> tuple[list[dict], str]:
     """The basemaps offered and the one shown first."""
     if tiles not in TILE_PROVIDERS:
-        raise ConfigError(f"[maps] tiles = {tiles!r} is not a basemap geoair knows. Use one "
-                          f"of: {', '.join(TILE_PROVIDERS)}.")
+        raise ConfigError(
+            f"[maps] tiles = {tiles!r} is not a basemap geoair knows. Use one "
+            f"of: {', '.join(TILE_PROVIDERS)}."
+        )
     key = tianditu_key.strip()
     if key and not re.fullmatch(r"[0-9A-Za-z]+", key):
-        raise ConfigError("[maps] tianditu_key must be the letters and digits of your "
-                          "Tianditu key (天地图 开发者密钥), nothing else.")
+        raise ConfigError(
+            "[maps] tianditu_key must be the letters and digits of your "
+            "Tianditu key (天地图 开发者密钥), nothing else."
+        )
     if tiles == "tianditu" and not key:
-        raise ConfigError("The Tianditu basemap (tiles = \"tianditu\") needs your key: put it "
-                          "in geoair.toml as [maps] tianditu_key = \"...\" (free from the "
-                          "Tianditu developer console), or choose tiles = \"osm\".")
+        raise ConfigError(
+            'The Tianditu basemap (tiles = "tianditu") needs your key: put it '
+            'in geoair.toml as [maps] tianditu_key = "..." (free from the '
+            'Tianditu developer console), or choose tiles = "osm".'
+        )
     if tiles == "amap":
-        return [{"id": "amap", "label": "高德地图 (GCJ-02)",
-                 "url": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&"
-                        "scale=1&style=8&x={x}&y={y}&z={z}",
-                 "subdomains": "1234", "attribution": "© 高德地图"}], "amap"
-    options = [{"id": "osm", "label": "OpenStreetMap",
-                "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "subdomains": "abc",
-                "attribution": "© OpenStreetMap contributors"}]
+        return [
+            {
+                "id": "amap",
+                "label": "高德地图 (GCJ-02)",
+                "url": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&"
+                "scale=1&style=8&x={x}&y={y}&z={z}",
+                "subdomains": "1234",
+                "attribution": "© 高德地图",
+            }
+        ], "amap"
+    options = [
+        {
+            "id": "osm",
+            "label": "OpenStreetMap",
+            "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "subdomains": "abc",
+            "attribution": "© OpenStreetMap contributors",
+        }
+    ]
     if key:
-        options.append({"id": "tianditu", "label": "天地图",
-                        "url": _TIANDITU.replace("{layer}", "vec").replace("{key}", key),
-                        "overlay": _TIANDITU.replace("{layer}", "cva").replace("{key}", key),
-                        "subdomains": "01234567", "attribution": "© 天地图"})
+        options.append(
+            {
+                "id": "tianditu",
+                "label": "天地图",
+                "url": _TIANDITU.replace("{layer}", "vec").replace("{key}", key),
+                "overlay": _TIANDITU.replace("{layer}", "cva").replace("{key}", key),
+                "subdomains": "01234567",
+                "attribution": "© 天地图",
+            }
+        )
     return options, ("none" if tiles == "none" else tiles)
 
 
@@ -352,8 +417,9 @@ def _bounds(layers: Sequence[MapLayer], *, shift: bool) -> list[list[float]]:
     return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
 
 
-def render_html(layers: Sequence[MapLayer], *, title: str = "geoair 地图",
-                settings: Mapping | None = None) -> str:
+def render_html(
+    layers: Sequence[MapLayer], *, title: str = "geoair 地图", settings: Mapping | None = None
+) -> str:
     """The self-contained HTML page of a map of ``layers``.
 
     Parameters
@@ -386,8 +452,10 @@ def render_html(layers: Sequence[MapLayer], *, title: str = "geoair 地图",
         "activeTiles": active,
         "coords": "gcj02" if shift else "wgs84",
         "notes": [_text(n) for n in notes],
-        "layers": [_encode_layer(layer, decimals, shift=shift,
-                                 by_id={x.id: x for x in layers}) for layer in layers],
+        "layers": [
+            _encode_layer(layer, decimals, shift=shift, by_id={x.id: x for x in layers})
+            for layer in layers
+        ],
     }
     pieces = {
         "TITLE": _text(title),
@@ -401,8 +469,13 @@ def render_html(layers: Sequence[MapLayer], *, title: str = "geoair 地图",
     return re.sub(r"\{\{(\w+)\}\}", lambda m: pieces[m.group(1)], template)
 
 
-def write_html(layers: Sequence[MapLayer], path: Path | str, *, title: str = "geoair 地图",
-               settings: Mapping | None = None) -> Path:
+def write_html(
+    layers: Sequence[MapLayer],
+    path: Path | str,
+    *,
+    title: str = "geoair 地图",
+    settings: Mapping | None = None,
+) -> Path:
     """Write the map of ``layers`` to ``path`` atomically (see :func:`render_html`).
 
     Returns
@@ -412,14 +485,17 @@ def write_html(layers: Sequence[MapLayer], path: Path | str, *, title: str = "ge
     """
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
-        raise OutputError(f"An interactive map is an .html file, not {path.name}. Use "
-                          "--out NAME.html, or --png for a picture.")
+        raise OutputError(
+            f"An interactive map is an .html file, not {path.name}. Use "
+            "--out NAME.html, or --png for a picture."
+        )
     text = render_html(layers, title=title, settings=settings)
     try:
         with atomic_path(path) as tmp:
             tmp.write_text(text, encoding="utf-8")
     except PermissionError:
-        raise OutputError(f"Cannot write {path}: permission denied. Choose a folder you can "
-                          "write to.") from None
+        raise OutputError(
+            f"Cannot write {path}: permission denied. Choose a folder you can write to."
+        ) from None
     log.info("wrote %s (%.1f MB)", path, path.stat().st_size / 1e6)
     return path

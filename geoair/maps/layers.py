@@ -54,6 +54,9 @@ from geoair.maps.monitoring import _patrol, _stations, _suspects
 from geoair.maps.styles import StyleClass
 from geoair.store.schema import CHECKLIST_ITEMS
 
+__all__ = ["collect_layers"]
+
+
 log = logging.getLogger(__name__)
 
 
@@ -64,7 +67,11 @@ def _counties(frames, settings) -> MapLayer | None:
     geometry = _simplify(counties.geometry.reset_index(drop=True), settings["simplify_m"])
     names = _col(counties, "name")
     return MapLayer(
-        "counties", LAYER_TITLES["counties"], GROUPS["counties"], "polygon", geometry,
+        "counties",
+        LAYER_TITLES["counties"],
+        GROUPS["counties"],
+        "polygon",
+        geometry,
         [Mode("outline", "县区界", (styles.COUNTY,), np.zeros(len(counties), dtype=np.int16))],
         [("县区", names), ("行政区划代码", _col(counties, "code"))],
         labels=names,
@@ -79,11 +86,14 @@ def _parks(frames, settings, month) -> MapLayer | None:
     parks = parks.reset_index(drop=True)
     geometry = _simplify(parks.geometry, settings["simplify_m"])
     names = _col(parks, "name")
-    fields = [("园区", names), ("编号", _col(parks, "id")), ("县区", _col(parks, "county")),
-              ("重点园区", _yes_no(_col(parks, "key_park")))]
+    fields = [
+        ("园区", names),
+        ("编号", _col(parks, "id")),
+        ("县区", _col(parks, "county")),
+        ("重点园区", _yes_no(_col(parks, "key_park"))),
+    ]
     key = _yes_no(_col(parks, "key_park"))
-    modes = [Mode("key", "园区类型", styles.PARK_KEY,
-                  np.where(key == "是", 0, 1).astype(np.int16))]
+    modes = [Mode("key", "园区类型", styles.PARK_KEY, np.where(key == "是", 0, 1).astype(np.int16))]
     tables: list[SubTable] = []
     scores = frames.get("park_scores")
     score_col = _pick(scores, "total", "score", "total_score", "总分", "得分")
@@ -104,41 +114,67 @@ def _parks(frames, settings, month) -> MapLayer | None:
         coloured = values.copy()
         if rank_col is not None:  # a park scored on too little data has no rank: grey
             ranked = np.zeros(len(parks), dtype=bool)
-            ranked[position.to_numpy()] = pd.to_numeric(scores[rank_col],
-                                                         errors="coerce").notna().to_numpy()
+            ranked[position.to_numpy()] = (
+                pd.to_numeric(scores[rank_col], errors="coerce").notna().to_numpy()
+            )
             coloured[~ranked] = np.nan
         if np.isfinite(values).any():
             if np.isfinite(coloured).any():
                 classes, cls = _quintiles(coloured)
                 modes.insert(0, Mode("score", "园区得分", classes, cls))
             fields.append(("得分", pd.Series(values).map(_fmt_number)))
-            for label, column in (("排名", rank_col), ("排名变化", _pick(scores, "rank_change")),
-                                  ("缺项", _pick(scores, "missing_zh"))):
+            for label, column in (
+                ("排名", rank_col),
+                ("排名变化", _pick(scores, "rank_change")),
+                ("缺项", _pick(scores, "missing_zh")),
+            ):
                 if column is not None:
                     cells = pd.Series([None] * len(parks), dtype=object)
                     cells.iloc[position.to_numpy()] = scores[column].to_numpy()
-                    fields.append((label, pd.Series(
-                        [None if v is None or v == "" else _fmt_number(v)
-                         if isinstance(v, int | float | np.number) else v for v in cells],
-                        dtype=object)))
+                    fields.append(
+                        (
+                            label,
+                            pd.Series(
+                                [
+                                    None
+                                    if v is None or v == ""
+                                    else _fmt_number(v)
+                                    if isinstance(v, int | float | np.number)
+                                    else v
+                                    for v in cells
+                                ],
+                                dtype=object,
+                            ),
+                        )
+                    )
             breakdown = _pick(scores, "breakdown_zh")
             rows: dict[int, list[list]] = {}
             if breakdown is not None:  # "component: raw (reference) → score × weight = points"
                 for pos, text in zip(position, scores[breakdown], strict=True):
                     if isinstance(text, str):
-                        rows[int(pos)] = [line.split(": ", 1) if ": " in line else [line, None]
-                                          for line in text.splitlines() if line.strip()]
+                        rows[int(pos)] = [
+                            line.split(": ", 1) if ": " in line else [line, None]
+                            for line in text.splitlines()
+                            if line.strip()
+                        ]
             else:  # every other column of the score row
                 skip = {month_col, score_col, rank_col, *(_park_key_cols(scores))}
                 for pos, (_, record) in zip(position, scores.iterrows(), strict=True):
                     rows[int(pos)] = [
-                        [str(c), _fmt_number(v, 3) if isinstance(v, int | float | np.number)
-                         and not isinstance(v, bool) else (None if pd.isna(v) else str(v))]
-                        for c, v in record.items() if c not in skip and c != "geometry"]
+                        [
+                            str(c),
+                            _fmt_number(v, 3)
+                            if isinstance(v, int | float | np.number) and not isinstance(v, bool)
+                            else (None if pd.isna(v) else str(v)),
+                        ]
+                        for c, v in record.items()
+                        if c not in skip and c != "geometry"
+                    ]
             title = f"{chosen} 得分构成" if chosen else "得分构成"
             tables.append(SubTable(title, ["项目", "计算"], rows))
-    return MapLayer("parks", LAYER_TITLES["parks"], GROUPS["parks"], "polygon", geometry,
-                    modes, fields, tables)
+    return MapLayer(
+        "parks", LAYER_TITLES["parks"], GROUPS["parks"], "polygon", geometry, modes, fields, tables
+    )
 
 
 def _park_key_cols(scores: pd.DataFrame) -> list[str]:
@@ -156,9 +192,11 @@ def _park_positions(scores: pd.DataFrame, parks: pd.DataFrame) -> pd.Series:
     return out
 
 
-def _quintiles(values: np.ndarray, colors: Sequence[str] = styles.PARK_SCORE_COLORS,
-               missing: StyleClass = styles.PARK_UNSCORED,
-               ) -> tuple[tuple[StyleClass, ...], np.ndarray]:
+def _quintiles(
+    values: np.ndarray,
+    colors: Sequence[str] = styles.PARK_SCORE_COLORS,
+    missing: StyleClass = styles.PARK_UNSCORED,
+) -> tuple[tuple[StyleClass, ...], np.ndarray]:
     """Five classes from the quintiles of the finite values; NaN gets the ``missing`` class."""
     finite = values[np.isfinite(values)]
     edges = np.quantile(finite, [0.2, 0.4, 0.6, 0.8])
@@ -199,13 +237,18 @@ def _enterprises(frames, settings, month) -> MapLayer | None:
         bits = np.zeros(len(insp), dtype=np.int64)
         for j, item in enumerate(items):
             bits |= ok[item].eq(False).fillna(False).to_numpy(bool).astype(np.int64) << j
-        names_of = {code: "、".join(_ITEM_LABELS[c] for j, c in enumerate(items) if code >> j & 1)
-                    for code in np.unique(bits).tolist()}
+        names_of = {
+            code: "、".join(_ITEM_LABELS[c] for j, c in enumerate(items) if code >> j & 1)
+            for code in np.unique(bits).tolist()
+        }
         insp["_failed_names"] = [names_of[code] for code in bits.tolist()]
         date_col = "inspection_date" if "inspection_date" in insp else None
-        insp = insp.sort_values(["_pos", date_col] if date_col else ["_pos"],
-                                ascending=[True, False] if date_col else [True],
-                                na_position="last", kind="stable")
+        insp = insp.sort_values(
+            ["_pos", date_col] if date_col else ["_pos"],
+            ascending=[True, False] if date_col else [True],
+            na_position="last",
+            kind="stable",
+        )
         latest = insp.drop_duplicates("_pos", keep="first")
         positions = latest["_pos"].to_numpy()
         met[positions] = latest["_met"].to_numpy()
@@ -218,14 +261,16 @@ def _enterprises(frames, settings, month) -> MapLayer | None:
             status = status.copy()
             status.iloc[positions[newer]] = latest["status"].to_numpy()[newer]
         top = insp.groupby("_pos", sort=False).head(3)
-        frame = pd.DataFrame({
-            "_feature": top["_pos"].to_numpy(),
-            "日期": _fmt_dates(top[date_col]).to_numpy() if date_col else None,
-            "合格项": (top["_met"].astype(int).astype(str) + f"/{len(items)}").to_numpy(),
-            "不合格项": top["_failed_names"].replace("", "无").to_numpy(),
-            "生产状态": _col(top, "status").to_numpy()})
-        tables.append(SubTable("最近检查", ["日期", "合格项", "不合格项", "生产状态"],
-                               frame=frame))
+        frame = pd.DataFrame(
+            {
+                "_feature": top["_pos"].to_numpy(),
+                "日期": _fmt_dates(top[date_col]).to_numpy() if date_col else None,
+                "合格项": (top["_met"].astype(int).astype(str) + f"/{len(items)}").to_numpy(),
+                "不合格项": top["_failed_names"].replace("", "无").to_numpy(),
+                "生产状态": _col(top, "status").to_numpy(),
+            }
+        )
+        tables.append(SubTable("最近检查", ["日期", "合格项", "不合格项", "生产状态"], frame=frame))
     compliance = np.where(~inspected, 3, np.where(failed == 0, 0, np.where(failed <= 2, 1, 2)))
     open_cases = np.zeros(n, dtype=np.int64)
     fines = np.zeros(n)
@@ -243,36 +288,59 @@ def _enterprises(frames, settings, month) -> MapLayer | None:
         rectified = _col(cases, "rectified").astype("boolean").fillna(False).to_numpy(bool)
         open_ = cases[~rectified]
         np.add.at(open_cases, open_["_pos"].to_numpy(), 1)
-        frame = pd.DataFrame({
-            "_feature": open_["_pos"].to_numpy(),
-            "检查日期": _fmt_dates(_col(open_, "inspection_date")).to_numpy(),
-            "问题": _col(open_, "problem").to_numpy(),
-            "处理措施": _col(open_, "measure").to_numpy(),
-            "罚款(元)": _fmt_numbers(_col(open_, "fine_yuan"), 2).to_numpy()})
-        tables.append(SubTable("未整改问题", ["检查日期", "问题", "处理措施", "罚款(元)"],
-                               frame=frame))
+        frame = pd.DataFrame(
+            {
+                "_feature": open_["_pos"].to_numpy(),
+                "检查日期": _fmt_dates(_col(open_, "inspection_date")).to_numpy(),
+                "问题": _col(open_, "problem").to_numpy(),
+                "处理措施": _col(open_, "measure").to_numpy(),
+                "罚款(元)": _fmt_numbers(_col(open_, "fine_yuan"), 2).to_numpy(),
+            }
+        )
+        tables.append(
+            SubTable("未整改问题", ["检查日期", "问题", "处理措施", "罚款(元)"], frame=frame)
+        )
     compliance_text = pd.Series(
-        [f"{int(m)}项合格, {int(f)}项不合格" if i else None
-         for m, f, i in zip(met, failed, inspected, strict=True)], dtype=object)
+        [
+            f"{int(m)}项合格, {int(f)}项不合格" if i else None
+            for m, f, i in zip(met, failed, inspected, strict=True)
+        ],
+        dtype=object,
+    )
     fields = [
-        ("企业名称", _col(ent, "name")), ("编号", _col(ent, "id")), ("县区", _col(ent, "county")),
-        ("乡镇(街道)", _col(ent, "township")), ("行业", _col(ent, "industry")),
+        ("企业名称", _col(ent, "name")),
+        ("编号", _col(ent, "id")),
+        ("县区", _col(ent, "county")),
+        ("乡镇(街道)", _col(ent, "township")),
+        ("行业", _col(ent, "industry")),
         ("规模以上", _yes_no(_col(ent, "above_scale"))),
-        ("绩效等级", _col(ent, "performance_grade")), ("生产状态", status),
-        ("责任人", _col(ent, "responsible")), ("最近检查", last_date),
+        ("绩效等级", _col(ent, "performance_grade")),
+        ("生产状态", status),
+        ("责任人", _col(ent, "responsible")),
+        ("最近检查", last_date),
         ("检查结果", compliance_text),
     ]
     if has_cases:
-        fields += [("未整改问题数", pd.Series(open_cases)),
-                    ("罚款合计(元)", pd.Series(fines).map(_fmt_number))]
+        fields += [
+            ("未整改问题数", pd.Series(open_cases)),
+            ("罚款合计(元)", pd.Series(fines).map(_fmt_number)),
+        ]
     scored = _site_scores(frames, "enterprise", _col(ent, "id"))
     fields += scored.fields
     modes = [
         Mode("compliance", "最近检查合规", styles.COMPLIANCE, compliance.astype(np.int16)),
-        Mode("grade", "绩效等级", styles.GRADE,
-             _class_index(_col(ent, "performance_grade"), styles.GRADE_ORDER, missing=5)),
-        Mode("status", "生产状态", styles.STATUS,
-             _class_index(status, styles.STATUS_ORDER, missing=4)),
+        Mode(
+            "grade",
+            "绩效等级",
+            styles.GRADE,
+            _class_index(_col(ent, "performance_grade"), styles.GRADE_ORDER, missing=5),
+        ),
+        Mode(
+            "status",
+            "生产状态",
+            styles.STATUS,
+            _class_index(status, styles.STATUS_ORDER, missing=4),
+        ),
     ]
     order = {"compliance": 0, "grade": 1, "status": 2}
     first = order.get(settings["enterprise_colour"], 0)
@@ -282,9 +350,19 @@ def _enterprises(frames, settings, month) -> MapLayer | None:
     if scored.risk is not None:
         modes.append(scored.risk)
     big = _col(ent, "above_scale").astype("boolean").fillna(False).to_numpy(bool)
-    return MapLayer("enterprises", LAYER_TITLES["enterprises"], GROUPS["enterprises"], "point",
-                    geometry, modes, fields, tables, big=big,
-                    note="规模以上企业以大圆点表示", keys=_col(ent, "id"))
+    return MapLayer(
+        "enterprises",
+        LAYER_TITLES["enterprises"],
+        GROUPS["enterprises"],
+        "point",
+        geometry,
+        modes,
+        fields,
+        tables,
+        big=big,
+        note="规模以上企业以大圆点表示",
+        keys=_col(ent, "id"),
+    )
 
 
 def _gates(frames) -> MapLayer | None:
@@ -293,11 +371,20 @@ def _gates(frames) -> MapLayer | None:
         return None
     gates = gates.reset_index(drop=True)
     return MapLayer(
-        "gates", LAYER_TITLES["gates"], GROUPS["gates"], "point", gates.geometry,
+        "gates",
+        LAYER_TITLES["gates"],
+        GROUPS["gates"],
+        "point",
+        gates.geometry,
         [Mode("gate", "厂门", (styles.GATE,), np.zeros(len(gates), dtype=np.int16))],
-        [("厂门", _col(gates, "name")), ("编号", _col(gates, "id")),
-         ("企业", _col(gates, "enterprise_name"))],
-        keys=_col(gates, "id"), refs={"企业": ("enterprises", _col(gates, "enterprise_id"))})
+        [
+            ("厂门", _col(gates, "name")),
+            ("编号", _col(gates, "id")),
+            ("企业", _col(gates, "enterprise_name")),
+        ],
+        keys=_col(gates, "id"),
+        refs={"企业": ("enterprises", _col(gates, "enterprise_id"))},
+    )
 
 
 def _gate_buffers(frames) -> MapLayer | None:
@@ -309,13 +396,16 @@ def _gate_buffers(frames) -> MapLayer | None:
     # radius: the geodesic distance from it to the first vertex, which lies on the circle.
     geoms = np.asarray(buffers.geometry.values)
     centre_xy = shapely.get_coordinates(shapely.centroid(geoms))
-    rim_xy = shapely.get_coordinates(shapely.get_point(shapely.get_exterior_ring(
-        shapely.get_geometry(geoms, 0)), 0))
+    rim_xy = shapely.get_coordinates(
+        shapely.get_point(shapely.get_exterior_ring(shapely.get_geometry(geoms, 0)), 0)
+    )
     if len(centre_xy) != len(buffers) or len(rim_xy) != len(buffers):
-        raise MapDataError("gate_buffers has empty or non-polygon rows; run geoair gate-roads "
-                           "again to rebuild it.")
-    _, _, radius = Geod(ellps="WGS84").inv(centre_xy[:, 0], centre_xy[:, 1], rim_xy[:, 0],
-                                           rim_xy[:, 1])
+        raise MapDataError(
+            "gate_buffers has empty or non-polygon rows; run geoair gate-roads again to rebuild it."
+        )
+    _, _, radius = Geod(ellps="WGS84").inv(
+        centre_xy[:, 0], centre_xy[:, 1], rim_xy[:, 0], rim_xy[:, 1]
+    )
     centres = gpd.GeoSeries(shapely.points(centre_xy), crs=buffers.crs)
     radius_col = _pick(buffers, "radius_m")
     if radius_col is not None:
@@ -323,12 +413,26 @@ def _gate_buffers(frames) -> MapLayer | None:
         radius = np.where(np.isfinite(given), given, radius)
     name = _col(buffers, _pick(buffers, "gate_name", "name") or "name")
     return MapLayer(
-        "gate_buffers", LAYER_TITLES["gate_buffers"], GROUPS["gate_buffers"], "circle", centres,
-        [Mode("buffer", "厂门100米范围", (styles.GATE_BUFFER,),
-              np.zeros(len(buffers), dtype=np.int16))],
-        [("厂门", name.where(name.notna(), _col(buffers, "gate_id"))),
-         ("半径(米)", pd.Series(radius).map(lambda r: round(float(r), 1)))],
-        radius_m=radius, refs={"厂门": ("gates", _col(buffers, "gate_id"))})
+        "gate_buffers",
+        LAYER_TITLES["gate_buffers"],
+        GROUPS["gate_buffers"],
+        "circle",
+        centres,
+        [
+            Mode(
+                "buffer",
+                "厂门100米范围",
+                (styles.GATE_BUFFER,),
+                np.zeros(len(buffers), dtype=np.int16),
+            )
+        ],
+        [
+            ("厂门", name.where(name.notna(), _col(buffers, "gate_id"))),
+            ("半径(米)", pd.Series(radius).map(lambda r: round(float(r), 1))),
+        ],
+        radius_m=radius,
+        refs={"厂门": ("gates", _col(buffers, "gate_id"))},
+    )
 
 
 def _gate_roads(frames) -> MapLayer | None:
@@ -337,17 +441,28 @@ def _gate_roads(frames) -> MapLayer | None:
         return None
     roads = roads.reset_index(drop=True)
     length = pd.to_numeric(_col(roads, "length_m"), errors="coerce").map(
-        lambda v: None if pd.isna(v) else round(float(v), 1))
+        lambda v: None if pd.isna(v) else round(float(v), 1)
+    )
     road_name = _col(roads, _pick(roads, "road_name", "name") or "road_name")
     return MapLayer(
-        "gate_roads", LAYER_TITLES["gate_roads"], GROUPS["gate_roads"], "line", roads.geometry,
+        "gate_roads",
+        LAYER_TITLES["gate_roads"],
+        GROUPS["gate_roads"],
+        "line",
+        roads.geometry,
         [Mode("road", "厂门100米道路", (styles.GATE_ROAD,), np.zeros(len(roads), dtype=np.int16))],
-        [("道路", road_name), ("厂门", _col(roads, "gate_id")),
-         ("企业", _col(roads, "enterprise_id")),
-         ("道路等级", _col(roads, _pick(roads, "road_class") or "road_class")),
-         ("长度(米)", length)],
-        refs={"厂门": ("gates", _col(roads, "gate_id")),
-              "企业": ("enterprises", _col(roads, "enterprise_id"))})
+        [
+            ("道路", road_name),
+            ("厂门", _col(roads, "gate_id")),
+            ("企业", _col(roads, "enterprise_id")),
+            ("道路等级", _col(roads, _pick(roads, "road_class") or "road_class")),
+            ("长度(米)", length),
+        ],
+        refs={
+            "厂门": ("gates", _col(roads, "gate_id")),
+            "企业": ("enterprises", _col(roads, "enterprise_id")),
+        },
+    )
 
 
 def _heaps(frames) -> MapLayer | None:
@@ -360,20 +475,31 @@ def _heaps(frames) -> MapLayer | None:
     cls = np.where(burning, 0, treatment + 1).astype(np.int16)
     hollow = (_col(heaps, "owner_status") == "无主").to_numpy(bool)
     kind = "point" if (heaps.geom_type == "Point").all() else "mixed"
-    fields = [("矸石山", _col(heaps, "name")), ("编号", _col(heaps, "id")),
-              ("县区", _col(heaps, "county")), ("有主/无主", _col(heaps, "owner_status")),
-              ("治理情况", _col(heaps, "treatment")),
-              ("自燃/冒烟", _yes_no(_col(heaps, "burning"))),
-              ("面积(m²)", pd.to_numeric(_col(heaps, "area_m2"), errors="coerce").map(_fmt_number)),
-              ("体积(m³)", pd.to_numeric(_col(heaps, "volume_m3"), errors="coerce").map(
-                  _fmt_number))]
+    fields = [
+        ("矸石山", _col(heaps, "name")),
+        ("编号", _col(heaps, "id")),
+        ("县区", _col(heaps, "county")),
+        ("有主/无主", _col(heaps, "owner_status")),
+        ("治理情况", _col(heaps, "treatment")),
+        ("自燃/冒烟", _yes_no(_col(heaps, "burning"))),
+        ("面积(m²)", pd.to_numeric(_col(heaps, "area_m2"), errors="coerce").map(_fmt_number)),
+        ("体积(m³)", pd.to_numeric(_col(heaps, "volume_m3"), errors="coerce").map(_fmt_number)),
+    ]
     scored = _site_scores(frames, "gangue_heap", _col(heaps, "id"))
     modes = [Mode("heap", "治理与自燃", styles.HEAP, cls)]
     if scored.risk is not None:
         modes.append(scored.risk)
-    return MapLayer("gangue_heaps", LAYER_TITLES["gangue_heaps"], GROUPS["gangue_heaps"], kind,
-                    heaps.geometry, modes, fields + scored.fields, hollow=hollow,
-                    note=styles.HEAP_OWNERLESS_NOTE)
+    return MapLayer(
+        "gangue_heaps",
+        LAYER_TITLES["gangue_heaps"],
+        GROUPS["gangue_heaps"],
+        kind,
+        heaps.geometry,
+        modes,
+        fields + scored.fields,
+        hollow=hollow,
+        note=styles.HEAP_OWNERLESS_NOTE,
+    )
 
 
 @dataclass
@@ -398,21 +524,36 @@ def _site_scores(frames, kind: str, ids: pd.Series) -> _Scored:
         if np.isfinite(score).any():
             classes, cls = _quintiles(score, styles.RISK_COLORS, styles.RISK_NONE)
             risk_mode = Mode("risk", "巡查风险", classes, cls)
-            fields += [("巡查风险分", _fmt_numbers(score, 1)),
-                       ("风险排名", _fmt_numbers(_col(found, "rank"), 0)),
-                       ("风险原因", _col(found, "reasons").astype(object).where(
-                           _col(found, "reasons").notna(), None))]
+            fields += [
+                ("巡查风险分", _fmt_numbers(score, 1)),
+                ("风险排名", _fmt_numbers(_col(found, "rank"), 0)),
+                (
+                    "风险原因",
+                    _col(found, "reasons")
+                    .astype(object)
+                    .where(_col(found, "reasons").notna(), None),
+                ),
+            ]
     scores = frames.get("enterprise_scores")
-    if kind == "enterprise" and scores is not None and not scores.empty and {
-            "enterprise_id", "total"} <= set(scores.columns):
+    if (
+        kind == "enterprise"
+        and scores is not None
+        and not scores.empty
+        and {"enterprise_id", "total"} <= set(scores.columns)
+    ):
         month_col = _pick(scores, "month")
         if month_col is not None:  # the latest month scored
             scores = scores[_month_of(scores[month_col]) == _month_of(scores[month_col]).max()]
-        found = scores.drop_duplicates("enterprise_id").set_index(
-            scores["enterprise_id"].astype(str)).reindex(ids)
-        fields += [("企业得分", _fmt_numbers(found["total"], 1)),
-                   ("县内排名", _fmt_numbers(_col(found, "county_rank"), 0)),
-                   ("标杆企业候选", _yes_no(_col(found, "benchmark")))]
+        found = (
+            scores.drop_duplicates("enterprise_id")
+            .set_index(scores["enterprise_id"].astype(str))
+            .reindex(ids)
+        )
+        fields += [
+            ("企业得分", _fmt_numbers(found["total"], 1)),
+            ("县内排名", _fmt_numbers(_col(found, "county_rank"), 0)),
+            ("标杆企业候选", _yes_no(_col(found, "benchmark"))),
+        ]
     return _Scored(fields, risk_mode)
 
 
@@ -433,9 +574,13 @@ def _resolve_refs(layers: Sequence[MapLayer]) -> None:
             layer.links[label] = (target_id, np.where(given, positions, -1).astype(np.int64))
 
 
-def collect_layers(frames: Mapping[str, pd.DataFrame], *, month: str | None = None,
-                   layers: Sequence[str] | None = None,
-                   settings: Mapping | None = None) -> list[MapLayer]:
+def collect_layers(
+    frames: Mapping[str, pd.DataFrame],
+    *,
+    month: str | None = None,
+    layers: Sequence[str] | None = None,
+    settings: Mapping | None = None,
+) -> list[MapLayer]:
     """Classify and describe every layer that ``frames`` hold, in drawing order.
 
     Parameters
@@ -475,19 +620,33 @@ def collect_layers(frames: Mapping[str, pd.DataFrame], *, month: str | None = No
         if unknown:
             raise MapDataError(
                 f"Unknown map layer(s): {', '.join(unknown)}. Choose from: "
-                + ", ".join(f"{k} ({v})" for k, v in LAYER_TITLES.items()) + ".")
+                + ", ".join(f"{k} ({v})" for k, v in LAYER_TITLES.items())
+                + "."
+            )
     for name, frame in frames.items():
-        if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None and frame.crs.to_epsg() \
-                != 4326:
-            raise MapDataError(f"Layer {name!r} is in {frame.crs.to_string()}, not WGS-84 "
-                               "(EPSG:4326) as workspace layers are. Re-import it with geoair "
-                               "import.")
+        if (
+            isinstance(frame, gpd.GeoDataFrame)
+            and frame.crs is not None
+            and frame.crs.to_epsg() != 4326
+        ):
+            raise MapDataError(
+                f"Layer {name!r} is in {frame.crs.to_string()}, not WGS-84 "
+                "(EPSG:4326) as workspace layers are. Re-import it with geoair "
+                "import."
+            )
     routes, stops = _patrol(frames)
     # Areas at the bottom, then lines, then points, so that every point can be clicked.
     built = [
-        _counties(frames, opts), _parks(frames, opts, month), _gate_buffers(frames),
-        _gate_roads(frames), routes, _suspects(frames), _heaps(frames),
-        _enterprises(frames, opts, month), _gates(frames), _stations(frames, opts, month),
+        _counties(frames, opts),
+        _parks(frames, opts, month),
+        _gate_buffers(frames),
+        _gate_roads(frames),
+        routes,
+        _suspects(frames),
+        _heaps(frames),
+        _enterprises(frames, opts, month),
+        _gates(frames),
+        _stations(frames, opts, month),
         stops,
     ]
     result = [layer for layer in built if layer is not None and len(layer)]
@@ -498,7 +657,9 @@ def collect_layers(frames: Mapping[str, pd.DataFrame], *, month: str | None = No
         if layer.id in DETAIL_LAYERS and len(layer) > DETAIL_MAX:
             layer.min_zoom = DETAIL_MIN_ZOOM
     if not result:
-        raise MapDataError("There is nothing to draw: the workspace has none of the layers "
-                           f"{', '.join(LAYER_TITLES)}. Import some first, e.g. geoair import "
-                           "enterprises FILE.")
+        raise MapDataError(
+            "There is nothing to draw: the workspace has none of the layers "
+            f"{', '.join(LAYER_TITLES)}. Import some first, e.g. geoair import "
+            "enterprises FILE."
+        )
     return result

@@ -19,11 +19,41 @@ from geoair.io.crs import metric_crs_for
 from geoair.maps.styles import StyleClass
 from geoair.store.schema import CHECKLIST_ITEMS, INSPECTIONS
 
+__all__ = [
+    "DETAIL_LAYERS",
+    "DETAIL_MAX",
+    "DETAIL_MIN_ZOOM",
+    "GROUPS",
+    "LAYER_TITLES",
+    "MapLayer",
+    "Mode",
+    "SOURCE_NAMES",
+    "SubTable",
+    "read_frames",
+]
+
+
 SOURCE_NAMES = (
-    "counties", "parks", "park_scores", "gate_buffers", "gate_roads", "gangue_heaps",
-    "enterprises", "gates", "inspections", "cases", "stations", "station_monthly",
-    "targets_check", "station_daily", "patrol_routes", "patrol_stops", "source_suspects",
-    "source_plots", "risk_scores", "enterprise_scores",
+    "counties",
+    "parks",
+    "park_scores",
+    "gate_buffers",
+    "gate_roads",
+    "gangue_heaps",
+    "enterprises",
+    "gates",
+    "inspections",
+    "cases",
+    "stations",
+    "station_monthly",
+    "targets_check",
+    "station_daily",
+    "patrol_routes",
+    "patrol_stops",
+    "source_suspects",
+    "source_plots",
+    "risk_scores",
+    "enterprise_scores",
 )
 # Map layer ids users can pass to --layers, with their Chinese titles.
 LAYER_TITLES = {
@@ -40,23 +70,42 @@ LAYER_TITLES = {
     "source_suspects": "站点-疑似污染源",
 }
 GROUPS = {
-    "counties": "行政区与园区", "parks": "行政区与园区",
-    "enterprises": "企业与厂门", "gates": "企业与厂门", "gate_buffers": "企业与厂门",
+    "counties": "行政区与园区",
+    "parks": "行政区与园区",
+    "enterprises": "企业与厂门",
+    "gates": "企业与厂门",
+    "gate_buffers": "企业与厂门",
     "gate_roads": "企业与厂门",
-    "stations": "监测", "source_suspects": "监测",
+    "stations": "监测",
+    "source_suspects": "监测",
     "gangue_heaps": "矸石山",
-    "patrol_routes": "巡查", "patrol_stops": "巡查",
+    "patrol_routes": "巡查",
+    "patrol_stops": "巡查",
 }
-_ITEM_LABELS = {name: INSPECTIONS.field(name).zh for name in CHECKLIST_ITEMS
-                if name in INSPECTIONS.field_names}
+_ITEM_LABELS = {
+    name: INSPECTIONS.field(name).zh for name in CHECKLIST_ITEMS if name in INSPECTIONS.field_names
+}
 _ITEM_LABELS["transport_closed"] = "厂区运输密闭"
-_POLLUTANT_LABELS = {"pm25": "PM2.5 µg/m³", "pm2.5": "PM2.5 µg/m³", "pm10": "PM10 µg/m³",
-                     "so2": "SO2 µg/m³", "no2": "NO2 µg/m³", "co": "CO mg/m³",
-                     "co_p95": "CO 第95百分位 mg/m³", "o3": "O3 µg/m³",
-                     "o3_8h_p90": "O3日最大8小时 第90百分位 µg/m³", "aqi": "AQI",
-                     "category": "类别", "good_days": "优良天数", "aqi_days": "有AQI天数",
-                     "dustfall_t_km2": "降尘 t/(km²·月)", "composite_index": "综合指数",
-                     "valid_days": "有效天数", "validity": "有效性", "valid": "有效"}
+_POLLUTANT_LABELS = {
+    "pm25": "PM2.5 µg/m³",
+    "pm2.5": "PM2.5 µg/m³",
+    "pm10": "PM10 µg/m³",
+    "so2": "SO2 µg/m³",
+    "no2": "NO2 µg/m³",
+    "co": "CO mg/m³",
+    "co_p95": "CO 第95百分位 mg/m³",
+    "o3": "O3 µg/m³",
+    "o3_8h_p90": "O3日最大8小时 第90百分位 µg/m³",
+    "aqi": "AQI",
+    "category": "类别",
+    "good_days": "优良天数",
+    "aqi_days": "有AQI天数",
+    "dustfall_t_km2": "降尘 t/(km²·月)",
+    "composite_index": "综合指数",
+    "valid_days": "有效天数",
+    "validity": "有效性",
+    "valid": "有效",
+}
 # Columns of station_monthly not worth a popup line (identity, per-pollutant day counts).
 _MONTHLY_SKIP = ("station", "station_name", "county", "name", "min_days")
 
@@ -67,8 +116,6 @@ _MONTHLY_SKIP = ("station", "station_name", "county", "name", "min_days")
 DETAIL_LAYERS = ("gates", "gate_buffers", "gate_roads")
 DETAIL_MAX = 5000
 DETAIL_MIN_ZOOM = 13
-
-
 
 
 @dataclass
@@ -102,8 +149,7 @@ class SubTable:
         out: dict[int, list[list]] = {}
         frame = self.frame.reset_index(drop=True)
         cells = frame[self.columns].astype(object).where(frame[self.columns].notna(), None)
-        for feature, row in zip(frame["_feature"].tolist(), cells.to_numpy().tolist(),
-                                strict=True):
+        for feature, row in zip(frame["_feature"].tolist(), cells.to_numpy().tolist(), strict=True):
             out.setdefault(int(feature), []).append(row)
         return out
 
@@ -159,13 +205,13 @@ def read_frames(ws) -> dict[str, pd.DataFrame]:
     plots = frames.get("source_plots")
     if plots is not None and "png" in plots.columns:
         plots = plots.copy()
-        plots["png"] = [None if not isinstance(v, str) else str(ws.root / v)
-                        for v in plots["png"]]
+        plots["png"] = [None if not isinstance(v, str) else str(ws.root / v) for v in plots["png"]]
         frames["source_plots"] = plots
     return frames
 
 
 # -- helpers ------------------------------------------------------------------------
+
 
 def _pick(frame: pd.DataFrame | None, *names: str) -> str | None:
     """The first of ``names`` that is a column of ``frame``."""
@@ -188,12 +234,14 @@ def _col(frame: pd.DataFrame, name: str, default=None) -> pd.Series:
 
 def _class_index(values: pd.Series, order: Sequence[str], *, missing: int) -> np.ndarray:
     lookup = {value: i for i, value in enumerate(order)}
-    return np.array([lookup.get(v, missing) if isinstance(v, str) else missing for v in values],
-                    dtype=np.int16)
+    return np.array(
+        [lookup.get(v, missing) if isinstance(v, str) else missing for v in values], dtype=np.int16
+    )
 
 
 def _yes_no(values: pd.Series) -> pd.Series:
     """是/否 for true/false values (bool, 1/0), None for missing ones."""
+
     def word(value):
         if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
             return None
@@ -259,7 +307,7 @@ def _fmt_date(value) -> str | None:
 
 
 def _fmt_dates(values) -> pd.Series:
-    """"YYYY-MM-DD" texts (None where missing), vectorised."""
+    """ "YYYY-MM-DD" texts (None where missing), vectorised."""
     dates = pd.to_datetime(pd.Series(values).reset_index(drop=True), errors="coerce")
     return dates.dt.strftime("%Y-%m-%d").astype(object).where(dates.notna(), None)
 

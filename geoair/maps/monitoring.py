@@ -37,6 +37,9 @@ from geoair.maps.model import (
 )
 from geoair.maps.styles import StyleClass
 
+__all__ = ["PLOT_MAX", "PLOT_WIDTH_PX"]
+
+
 log = logging.getLogger(__name__)
 
 
@@ -63,8 +66,9 @@ def _monthly_wide(monthly: pd.DataFrame) -> pd.DataFrame:
     frame = monthly.copy()
     frame["_month"] = _month_of(frame[month_col])
     if pollutant and value:
-        wide = frame.pivot_table(index=[key, "_month"], columns=pollutant, values=value,
-                                 aggfunc="first").reset_index()
+        wide = frame.pivot_table(
+            index=[key, "_month"], columns=pollutant, values=value, aggfunc="first"
+        ).reset_index()
         wide.columns = [str(c) for c in wide.columns]
         return wide.rename(columns={key: "_key"})
     return frame.rename(columns={key: "_key"}).drop(columns=[month_col])
@@ -81,11 +85,15 @@ def _sparkline(values: Sequence[float], labels: Sequence[str], title: str) -> st
     step = (width - 2 * pad) / (len(values) - 1)
     points = " ".join(
         f"{pad + i * step:.1f},{height - pad - (v - lo) / span * (height - 2 * pad):.1f}"
-        for i, v in enumerate(values) if v is not None and np.isfinite(v))
+        for i, v in enumerate(values)
+        if v is not None and np.isfinite(v)
+    )
     caption = html.escape(f"{title}: {labels[0]} 至 {labels[-1]}, {lo:.0f}-{hi:.0f}")
-    return (f'<div class="ga-chart"><svg width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}"><polyline fill="none" stroke="#2171b5" '
-            f'stroke-width="2" points="{points}"/></svg><div>{caption}</div></div>')
+    return (
+        f'<div class="ga-chart"><svg width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}"><polyline fill="none" stroke="#2171b5" '
+        f'stroke-width="2" points="{points}"/></svg><div>{caption}</div></div>'
+    )
 
 
 # Polar plots put in station popups are shrunk to this width (pixels); at most this many.
@@ -110,8 +118,10 @@ def _plot_thumbnail(path: str) -> str:
         log.info("polar plot %s not shown: %s", path, exc)
         return ""
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return (f'<div class="ga-chart"><img alt="极坐标污染玫瑰图" width="{PLOT_WIDTH_PX}" '
-            f'src="data:image/png;base64,{data}"></div>')
+    return (
+        f'<div class="ga-chart"><img alt="极坐标污染玫瑰图" width="{PLOT_WIDTH_PX}" '
+        f'src="data:image/png;base64,{data}"></div>'
+    )
 
 
 def _station_plots(frames, stations: pd.DataFrame) -> dict[int, str]:
@@ -136,14 +146,19 @@ def _aqi_strip(categories: Sequence, dates: Sequence[str]) -> str:
     size, gap = 8, 1
     rects = "".join(
         f'<rect x="{k * (size + gap)}" y="0" width="{size}" height="14" '
-        f'fill="{styles.AQI[c].color}"/>' for k, c in enumerate(index.tolist()))
+        f'fill="{styles.AQI[c].color}"/>'
+        for k, c in enumerate(index.tolist())
+    )
     counts = np.bincount(index, minlength=7)
-    words = "，".join(f"{name}{counts[k]}天" for k, name in enumerate(styles.AQI_NAMES)
-                     if counts[k])
+    words = "，".join(
+        f"{name}{counts[k]}天" for k, name in enumerate(styles.AQI_NAMES) if counts[k]
+    )
     caption = html.escape(f"每日空气质量类别 {dates[0]} 至 {dates[-1]}: {words or '无有效数据'}")
     width = len(index) * (size + gap)
-    return (f'<div class="ga-chart"><svg width="{width}" height="14" viewBox="0 0 {width} 14">'
-            f'{rects}</svg><div>{caption}</div></div>')
+    return (
+        f'<div class="ga-chart"><svg width="{width}" height="14" viewBox="0 0 {width} 14">'
+        f"{rects}</svg><div>{caption}</div></div>"
+    )
 
 
 def _daily_categories(frames, stations, chosen, modes, extra) -> str | None:
@@ -163,13 +178,20 @@ def _daily_categories(frames, stations, chosen, modes, extra) -> str | None:
     if daily.empty:
         return chosen
     aqi = pd.to_numeric(_col(daily, "aqi"), errors="coerce").to_numpy()
-    share = pd.DataFrame({"_pos": daily["_pos"].to_numpy(), "good": aqi <= 100,
-                          "valid": np.isfinite(aqi)}).groupby("_pos")[["good", "valid"]].sum()
+    share = (
+        pd.DataFrame(
+            {"_pos": daily["_pos"].to_numpy(), "good": aqi <= 100, "valid": np.isfinite(aqi)}
+        )
+        .groupby("_pos")[["good", "valid"]]
+        .sum()
+    )
     ratio = (share["good"] / share["valid"].where(share["valid"] > 0)).to_numpy()
     cls = np.full(len(stations), len(styles.GOOD_DAYS) - 1, dtype=np.int16)
     cls[share.index.to_numpy()] = np.where(
-        np.isfinite(ratio), np.searchsorted(styles.GOOD_DAYS_LOWER, ratio, side="right"),
-        len(styles.GOOD_DAYS) - 1)
+        np.isfinite(ratio),
+        np.searchsorted(styles.GOOD_DAYS_LOWER, ratio, side="right"),
+        len(styles.GOOD_DAYS) - 1,
+    )
     modes.insert(0, Mode("good_days", f"{chosen} 优良天比例", styles.GOOD_DAYS, cls))
     if "category" in daily.columns:
         dates = _fmt_dates(daily["date"])
@@ -185,16 +207,18 @@ def _team_classes(teams: pd.Series) -> tuple[tuple[StyleClass, ...], np.ndarray]
     A numbered team takes the colour of its number (team 1 the first colour), so routes
     and stops of the same team match whichever rows each layer holds.
     """
-    order = sorted(dict.fromkeys(teams), key=lambda t: (not t.isdigit(), int(t) if t.isdigit()
-                                                        else 0, t))
+    order = sorted(
+        dict.fromkeys(teams), key=lambda t: (not t.isdigit(), int(t) if t.isdigit() else 0, t)
+    )
     palette = styles.PATROL_TEAMS
 
     def colour(position: int, team: str) -> str:
         index = int(team) - 1 if team.isdigit() and int(team) > 0 else position
         return palette[index % len(palette)]
 
-    classes = tuple(StyleClass(f"第{t}组" if t.isdigit() else t, colour(i, t))
-                    for i, t in enumerate(order))
+    classes = tuple(
+        StyleClass(f"第{t}组" if t.isdigit() else t, colour(i, t)) for i, t in enumerate(order)
+    )
     position = {team: i for i, team in enumerate(order)}
     return classes, np.array([position[t] for t in teams], dtype=np.int16)
 
@@ -205,10 +229,20 @@ def _stations(frames, settings, month) -> MapLayer | None:
         return None
     stations = stations.reset_index(drop=True)
     n = len(stations)
-    fields = [("站点", _col(stations, "name")), ("编号", _col(stations, "id")),
-              ("类型", _col(stations, "kind")), ("县区", _col(stations, "county"))]
-    modes = [Mode("kind", "站点类型", styles.STATION_KIND,
-                  _class_index(_col(stations, "kind"), styles.STATION_KIND_ORDER, missing=5))]
+    fields = [
+        ("站点", _col(stations, "name")),
+        ("编号", _col(stations, "id")),
+        ("类型", _col(stations, "kind")),
+        ("县区", _col(stations, "county")),
+    ]
+    modes = [
+        Mode(
+            "kind",
+            "站点类型",
+            styles.STATION_KIND,
+            _class_index(_col(stations, "kind"), styles.STATION_KIND_ORDER, missing=5),
+        )
+    ]
     tables: list[SubTable] = []
     extra: dict[int, str] = {}
     chosen = month
@@ -220,18 +254,32 @@ def _stations(frames, settings, month) -> MapLayer | None:
             wide = wide[wide["_pos"] >= 0]
             chosen = month or (wide["_month"].max() if len(wide) else None)
             now = wide[wide["_month"] == chosen]
-            value_cols = [c for c in wide.columns if c not in ("_key", "_month", "_pos")
-                          and c not in _MONTHLY_SKIP and not str(c).startswith("days_")]
-            long = now[["_pos", *value_cols]].astype({c: object for c in value_cols}).melt(
-                id_vars="_pos", var_name="指标", value_name="数值")
+            value_cols = [
+                c
+                for c in wide.columns
+                if c not in ("_key", "_month", "_pos")
+                and c not in _MONTHLY_SKIP
+                and not str(c).startswith("days_")
+            ]
+            long = (
+                now[["_pos", *value_cols]]
+                .astype({c: object for c in value_cols})
+                .melt(id_vars="_pos", var_name="指标", value_name="数值")
+            )
             long = long.sort_values("_pos", kind="stable").reset_index(drop=True)
             numbers = pd.to_numeric(long["数值"], errors="coerce")
             long["数值"] = _fmt_numbers(numbers, 3).where(
-                numbers.notna().to_numpy(), long["数值"].astype(object).where(
-                    long["数值"].notna(), None).to_numpy())
+                numbers.notna().to_numpy(),
+                long["数值"].astype(object).where(long["数值"].notna(), None).to_numpy(),
+            )
             long["指标"] = [_POLLUTANT_LABELS.get(str(c).lower(), str(c)) for c in long["指标"]]
-            tables.append(SubTable(f"{chosen} 月度数值", ["指标", "数值"],
-                                   frame=long.rename(columns={"_pos": "_feature"})))
+            tables.append(
+                SubTable(
+                    f"{chosen} 月度数值",
+                    ["指标", "数值"],
+                    frame=long.rename(columns={"_pos": "_feature"}),
+                )
+            )
             aqi_col = _pick(now, "aqi", "AQI")
             cat_col = _pick(now, "category", "aqi_category", "类别")
             if aqi_col or cat_col:
@@ -240,8 +288,9 @@ def _stations(frames, settings, month) -> MapLayer | None:
                     got = _class_index(now[cat_col], styles.AQI_NAMES, missing=6)
                 else:
                     aqi = pd.to_numeric(now[aqi_col], errors="coerce").to_numpy()
-                    got = np.where(np.isfinite(aqi), np.searchsorted(styles.AQI_UPPER, aqi,
-                                                                     side="left"), 6)
+                    got = np.where(
+                        np.isfinite(aqi), np.searchsorted(styles.AQI_UPPER, aqi, side="left"), 6
+                    )
                 cls[now["_pos"].to_numpy()] = got
                 modes.insert(0, Mode("aqi", "空气质量类别", styles.AQI, cls))
             pm = _pick(wide, "PM2.5", "pm25", "pm25_ug_m3")
@@ -265,8 +314,11 @@ def _stations(frames, settings, month) -> MapLayer | None:
             months = _month_of(checks[period])
             chosen = chosen or months.max()
             checks = checks[months == chosen]
-        checks["_pos"] = _station_positions(checks, stations, *(
-            c for c in ("station_id", "target_name", "station", "name") if c in checks.columns))
+        checks["_pos"] = _station_positions(
+            checks,
+            stations,
+            *(c for c in ("station_id", "target_name", "station", "name") if c in checks.columns),
+        )
         checks = checks[checks["_pos"] >= 0]
         if len(checks):
             met = checks[met_col].astype("boolean")
@@ -274,21 +326,36 @@ def _stations(frames, settings, month) -> MapLayer | None:
             cls = np.full(n, 2, dtype=np.int16)
             cls[missed.index.to_numpy()] = np.where(missed.to_numpy(), 1, 0)
             modes.insert(0, Mode("target", "目标达标", styles.TARGET, cls))
-            metric, actual, target = (_pick(checks, "metric"), _pick(checks, "actual", "value"),
-                                      _pick(checks, "target"))
+            metric, actual, target = (
+                _pick(checks, "metric"),
+                _pick(checks, "actual", "value"),
+                _pick(checks, "target"),
+            )
             rows = {}
             for pos, (_, record) in zip(checks["_pos"], checks.iterrows(), strict=True):
-                rows.setdefault(int(pos), []).append([
-                    str(record[metric]) if metric else None,
-                    _fmt_number(record[actual], 2) if actual else None,
-                    _fmt_number(record[target], 2) if target else None,
-                    {True: "达标", False: "未达标"}.get(record[met_col])])
+                rows.setdefault(int(pos), []).append(
+                    [
+                        str(record[metric]) if metric else None,
+                        _fmt_number(record[actual], 2) if actual else None,
+                        _fmt_number(record[target], 2) if target else None,
+                        {True: "达标", False: "未达标"}.get(record[met_col]),
+                    ]
+                )
             tables.append(SubTable(f"{chosen} 目标考核", ["指标", "实际", "目标", "结果"], rows))
     for pos, picture in _station_plots(frames, stations).items():
         extra[pos] = extra.get(pos, "") + picture
-    return MapLayer("stations", LAYER_TITLES["stations"], GROUPS["stations"], "point",
-                    stations.geometry, modes, fields, tables, extra_html=extra,
-                    note=f"统计月份: {chosen}" if chosen else "")
+    return MapLayer(
+        "stations",
+        LAYER_TITLES["stations"],
+        GROUPS["stations"],
+        "point",
+        stations.geometry,
+        modes,
+        fields,
+        tables,
+        extra_html=extra,
+        note=f"统计月份: {chosen}" if chosen else "",
+    )
 
 
 def _patrol(frames) -> tuple[MapLayer | None, MapLayer | None]:
@@ -301,14 +368,33 @@ def _patrol(frames) -> tuple[MapLayer | None, MapLayer | None]:
         teams = _col(routes, team_col or "team").astype(str)
         classes, cls = _team_classes(teams)
         length = _pick(routes, "length_m", "distance_m")
-        fields = [("巡查组", teams), ("日期", _col(routes, _pick(routes, "date") or "date").map(
-            lambda v: _fmt_date(v) if not isinstance(v, str) else v))]
+        fields = [
+            ("巡查组", teams),
+            (
+                "日期",
+                _col(routes, _pick(routes, "date") or "date").map(
+                    lambda v: _fmt_date(v) if not isinstance(v, str) else v
+                ),
+            ),
+        ]
         if length:
-            fields.append(("路线长度(公里)", pd.to_numeric(routes[length], errors="coerce").map(
-                lambda v: None if pd.isna(v) else round(v / 1000, 2))))
-        out[0] = (MapLayer("patrol_routes", LAYER_TITLES["patrol_routes"],
-                            GROUPS["patrol_routes"], "line", routes.geometry,
-                            [Mode("team", "巡查组", classes, cls)], fields))
+            fields.append(
+                (
+                    "路线长度(公里)",
+                    pd.to_numeric(routes[length], errors="coerce").map(
+                        lambda v: None if pd.isna(v) else round(v / 1000, 2)
+                    ),
+                )
+            )
+        out[0] = MapLayer(
+            "patrol_routes",
+            LAYER_TITLES["patrol_routes"],
+            GROUPS["patrol_routes"],
+            "line",
+            routes.geometry,
+            [Mode("team", "巡查组", classes, cls)],
+            fields,
+        )
     stops = frames.get("patrol_stops")
     if stops is not None and not stops.empty:
         stops = stops.reset_index(drop=True)
@@ -317,14 +403,28 @@ def _patrol(frames) -> tuple[MapLayer | None, MapLayer | None]:
         classes, cls = _team_classes(teams)
         seq = _col(stops, _pick(stops, "order", "stop", "seq", "sequence") or "order")
         name = _col(stops, _pick(stops, "site_name", "name", "enterprise_name") or "name")
-        fields = [("点位", name), ("巡查组", teams), ("顺序", seq.map(_fmt_number)),
-                  ("原因", _col(stops, _pick(stops, "reason", "reasons") or "reason")),
-                  ("风险分", pd.to_numeric(_col(stops, _pick(stops, "risk", "score") or "risk"),
-                                        errors="coerce").map(_fmt_number))]
-        out[1] = (MapLayer("patrol_stops", LAYER_TITLES["patrol_stops"],
-                            GROUPS["patrol_stops"], "point", _representative_points(
-                                stops.geometry), [Mode("team", "巡查组", classes, cls)], fields,
-                            labels=seq.map(lambda v: "" if pd.isna(v) else str(_fmt_number(v)))))
+        fields = [
+            ("点位", name),
+            ("巡查组", teams),
+            ("顺序", seq.map(_fmt_number)),
+            ("原因", _col(stops, _pick(stops, "reason", "reasons") or "reason")),
+            (
+                "风险分",
+                pd.to_numeric(
+                    _col(stops, _pick(stops, "risk", "score") or "risk"), errors="coerce"
+                ).map(_fmt_number),
+            ),
+        ]
+        out[1] = MapLayer(
+            "patrol_stops",
+            LAYER_TITLES["patrol_stops"],
+            GROUPS["patrol_stops"],
+            "point",
+            _representative_points(stops.geometry),
+            [Mode("team", "巡查组", classes, cls)],
+            fields,
+            labels=seq.map(lambda v: "" if pd.isna(v) else str(_fmt_number(v))),
+        )
     return out[0], out[1]
 
 
@@ -342,24 +442,49 @@ def _suspects(frames) -> MapLayer | None:
     else:
         geometry = _suspect_lines(suspects, frames)
         if geometry is None:
-            log.info("source_suspects has no geometry and no station/source coordinates; "
-                     "not drawn")
+            log.info("source_suspects has no geometry and no station/source coordinates; not drawn")
             return None
     keep = geometry.notna().to_numpy() & ~geometry.is_empty.to_numpy()
-    suspects, geometry = suspects[keep].reset_index(drop=True), geometry[keep].reset_index(
-        drop=True)
-    fields = [("疑似源", _col(suspects, _pick(suspects, "source_name", "name") or "source_name")),
-              ("站点", _col(suspects, _pick(suspects, "station_name", "station",
-                                          "station_id") or "station")),
-              ("排名", _col(suspects, rank_col or "rank").map(_fmt_number)),
-              ("得分", pd.to_numeric(_col(suspects, _pick(suspects, "score") or "score"),
-                                   errors="coerce").map(lambda v: _fmt_number(v, 3))),
-              ("距离(米)", pd.to_numeric(_col(suspects, _pick(suspects, "distance_m") or "d"),
-                                      errors="coerce").map(_fmt_number))]
-    return MapLayer("source_suspects", LAYER_TITLES["source_suspects"],
-                    GROUPS["source_suspects"], "line", geometry,
-                    [Mode("suspect", "站点-疑似污染源", (styles.SUSPECT,),
-                          np.zeros(len(suspects), dtype=np.int16))], fields)
+    suspects, geometry = (
+        suspects[keep].reset_index(drop=True),
+        geometry[keep].reset_index(drop=True),
+    )
+    fields = [
+        ("疑似源", _col(suspects, _pick(suspects, "source_name", "name") or "source_name")),
+        (
+            "站点",
+            _col(suspects, _pick(suspects, "station_name", "station", "station_id") or "station"),
+        ),
+        ("排名", _col(suspects, rank_col or "rank").map(_fmt_number)),
+        (
+            "得分",
+            pd.to_numeric(_col(suspects, _pick(suspects, "score") or "score"), errors="coerce").map(
+                lambda v: _fmt_number(v, 3)
+            ),
+        ),
+        (
+            "距离(米)",
+            pd.to_numeric(
+                _col(suspects, _pick(suspects, "distance_m") or "d"), errors="coerce"
+            ).map(_fmt_number),
+        ),
+    ]
+    return MapLayer(
+        "source_suspects",
+        LAYER_TITLES["source_suspects"],
+        GROUPS["source_suspects"],
+        "line",
+        geometry,
+        [
+            Mode(
+                "suspect",
+                "站点-疑似污染源",
+                (styles.SUSPECT,),
+                np.zeros(len(suspects), dtype=np.int16),
+            )
+        ],
+        fields,
+    )
 
 
 def _suspect_lines(table: pd.DataFrame, frames) -> gpd.GeoSeries | None:
@@ -378,8 +503,9 @@ def _suspect_lines(table: pd.DataFrame, frames) -> gpd.GeoSeries | None:
     station_at = dict(zip(_col(stations, "id").astype(str), stations.geometry, strict=True))
     station_at.update(zip(_col(stations, "name").astype(str), stations.geometry, strict=True))
     lines = []
-    for station, source in zip(table[station_col].astype(str), table[source_col].astype(str),
-                               strict=True):
+    for station, source in zip(
+        table[station_col].astype(str), table[source_col].astype(str), strict=True
+    ):
         a, b = station_at.get(station), where.get(source)
         lines.append(shapely.LineString([a, b]) if a is not None and b is not None else None)
     return gpd.GeoSeries(lines, crs=stations.crs)

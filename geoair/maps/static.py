@@ -24,14 +24,23 @@ from geoair.io.writers import atomic_path
 from geoair.maps.model import MapLayer
 from geoair.maps.styles import BIG_FACTOR, POINT_RADIUS_PX
 
+__all__ = ["CJK_FONTS", "cjk_font", "render_figure", "write_png"]
+
+
 log = logging.getLogger(__name__)
 
 # Preferred Chinese fonts, best first; any family with "CJK" in its name is accepted.
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Noto Serif CJK SC",
-             "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei",
-             "PingFang SC")
-
-
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Noto Serif CJK SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+)
 
 
 def cjk_font() -> str:
@@ -55,7 +64,8 @@ def cjk_font() -> str:
         "No Chinese font is installed, so the map's labels would print as empty boxes. "
         "Install one: on Debian/Ubuntu 'apt-get install fonts-noto-cjk' (package "
         "fonts-noto-cjk), on Windows Microsoft YaHei is already there. Then run the command "
-        "again (if it still fails, delete matplotlib's font cache folder ~/.cache/matplotlib).")
+        "again (if it still fails, delete matplotlib's font cache folder ~/.cache/matplotlib)."
+    )
 
 
 def _plain(text) -> str:
@@ -82,21 +92,43 @@ def _scale_bar(ax, span_m: float, font: str) -> None:
     half = length / 2
     from matplotlib.patches import Rectangle
 
-    ax.add_patch(Rectangle((left, base), half, height, facecolor="black", edgecolor="black",
-                           zorder=20))
-    ax.add_patch(Rectangle((left + half, base), half, height, facecolor="white",
-                           edgecolor="black", zorder=20))
+    ax.add_patch(
+        Rectangle((left, base), half, height, facecolor="black", edgecolor="black", zorder=20)
+    )
+    ax.add_patch(
+        Rectangle(
+            (left + half, base), half, height, facecolor="white", edgecolor="black", zorder=20
+        )
+    )
     label = f"{length / 1000:g} 公里" if length >= 1000 else f"{length:g} 米"
     for x, text in ((left, "0"), (left + length, label)):
-        ax.text(x, base + 2.2 * height, text, ha="center", va="bottom", fontsize=8,
-                fontfamily=font, zorder=20,
-                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
+        ax.text(
+            x,
+            base + 2.2 * height,
+            text,
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            fontfamily=font,
+            zorder=20,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
+        )
 
 
 def _north_arrow(ax, font: str) -> None:
-    ax.annotate("北\nN", xy=(0.95, 0.95), xytext=(0.95, 0.85), xycoords="axes fraction",
-                ha="center", va="top", fontsize=11, fontweight="bold", fontfamily=font,
-                arrowprops={"facecolor": "black", "width": 4, "headwidth": 12}, zorder=20)
+    ax.annotate(
+        "北\nN",
+        xy=(0.95, 0.95),
+        xytext=(0.95, 0.85),
+        xycoords="axes fraction",
+        ha="center",
+        va="top",
+        fontsize=11,
+        fontweight="bold",
+        fontfamily=font,
+        arrowprops={"facecolor": "black", "width": 4, "headwidth": 12},
+        zorder=20,
+    )
 
 
 def _draw(ax, layer: MapLayer, geometry: gpd.GeoSeries, marker_scale: float) -> list:
@@ -111,36 +143,54 @@ def _draw(ax, layer: MapLayer, geometry: gpd.GeoSeries, marker_scale: float) -> 
     used = sorted(set(np.asarray(mode.values).tolist()))
     if layer.kind == "circle":
         circles = geometry.buffer(np.asarray(layer.radius_m), quad_segs=16)
-        circles.plot(ax=ax, facecolor="none", edgecolor=colors, linewidth=0.6, linestyle="--",
-                     zorder=3)
-        return [(Patch(facecolor="none", edgecolor=mode.classes[0].color, linestyle="--"),
-                 f"{layer.title}")]
+        circles.plot(
+            ax=ax, facecolor="none", edgecolor=colors, linewidth=0.6, linestyle="--", zorder=3
+        )
+        return [
+            (
+                Patch(facecolor="none", edgecolor=mode.classes[0].color, linestyle="--"),
+                f"{layer.title}",
+            )
+        ]
     types = geometry.geom_type.to_numpy()
     is_point = np.isin(types, ["Point", "MultiPoint"])
     is_line = np.isin(types, ["LineString", "MultiLineString"])
     is_area = ~is_point & ~is_line
     if is_area.any():
         outline = layer.id == "counties"
-        geometry[is_area].plot(ax=ax, facecolor="none" if outline else colors[is_area],
-                               edgecolor=colors[is_area], alpha=1.0 if outline else 0.45,
-                               linewidth=1.2 if outline else 0.6, zorder=2 if outline else 3)
+        geometry[is_area].plot(
+            ax=ax,
+            facecolor="none" if outline else colors[is_area],
+            edgecolor=colors[is_area],
+            alpha=1.0 if outline else 0.45,
+            linewidth=1.2 if outline else 0.6,
+            zorder=2 if outline else 3,
+        )
     if is_line.any():
         width = 2.0 if layer.id in ("gate_roads", "patrol_routes") else 1.0
         style = "--" if layer.id == "source_suspects" else "-"
-        geometry[is_line].plot(ax=ax, color=colors[is_line], linewidth=width, linestyle=style,
-                               zorder=4)
+        geometry[is_line].plot(
+            ax=ax, color=colors[is_line], linewidth=width, linestyle=style, zorder=4
+        )
     if is_point.any():
         pts = geometry[is_point]
         size = (POINT_RADIUS_PX.get(layer.id, 5.0) * marker_scale) ** 2
         sizes = np.full(len(pts), size)
         if layer.big is not None:
-            sizes = np.where(layer.big[is_point], size * BIG_FACTOR ** 2, size)
+            sizes = np.where(layer.big[is_point], size * BIG_FACTOR**2, size)
         fill = np.where(hollow[is_point], "none", colors[is_point])
         edge = np.where(hollow[is_point], colors[is_point], "#222222")
         if layer.id == "gangue_heaps":
             edge = np.where(np.asarray(mode.values)[is_point] == 0, "#ffd700", edge)
-        ax.scatter(pts.x, pts.y, s=sizes, c=list(fill), edgecolors=list(edge),
-                   linewidths=0.4 * marker_scale, zorder=6 if layer.id == "stations" else 5)
+        ax.scatter(
+            pts.x,
+            pts.y,
+            s=sizes,
+            c=list(fill),
+            edgecolors=list(edge),
+            linewidths=0.4 * marker_scale,
+            zorder=6 if layer.id == "stations" else 5,
+        )
         if layer.labels is not None and layer.id == "patrol_stops":
             for x, y, text in zip(pts.x, pts.y, layer.labels[is_point], strict=True):
                 ax.annotate(_plain(text), (x, y), fontsize=6, ha="center", va="center", zorder=7)
@@ -151,24 +201,49 @@ def _draw(ax, layer: MapLayer, geometry: gpd.GeoSeries, marker_scale: float) -> 
         cls = mode.classes[k]
         label = f"  {cls.label}" if len(mode.classes) > 1 else layer.title
         if layer.kind in ("point",) or (layer.kind == "mixed" and is_point.any()):
-            handle = Line2D([], [], marker="o", linestyle="none", markerfacecolor=cls.color,
-                            markeredgecolor="#222222", markersize=6)
+            handle = Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="none",
+                markerfacecolor=cls.color,
+                markeredgecolor="#222222",
+                markersize=6,
+            )
         elif layer.kind == "line":
-            handle = Line2D([], [], color=cls.color, linewidth=2,
-                            linestyle="--" if layer.id == "source_suspects" else "-")
+            handle = Line2D(
+                [],
+                [],
+                color=cls.color,
+                linewidth=2,
+                linestyle="--" if layer.id == "source_suspects" else "-",
+            )
         elif layer.id == "counties":
             handle = Patch(facecolor="none", edgecolor=cls.color)
         else:
             handle = Patch(facecolor=cls.color, edgecolor=cls.color, alpha=0.6)
         entries.append((handle, label))
     if layer.hollow is not None and layer.hollow.any():
-        entries.append((Line2D([], [], marker="o", linestyle="none", markerfacecolor="none",
-                               markeredgecolor="#333333", markersize=6), "  空心: 无主"))
+        entries.append(
+            (
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    linestyle="none",
+                    markerfacecolor="none",
+                    markeredgecolor="#333333",
+                    markersize=6,
+                ),
+                "  空心: 无主",
+            )
+        )
     return entries
 
 
-def render_figure(layers: Sequence[MapLayer], *, title: str, size_in: tuple[float, float] = (
-        11.69, 8.27)):
+def render_figure(
+    layers: Sequence[MapLayer], *, title: str, size_in: tuple[float, float] = (11.69, 8.27)
+):
     """A matplotlib Figure of ``layers`` (A4 landscape by default), ready to save."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -178,8 +253,9 @@ def render_figure(layers: Sequence[MapLayer], *, title: str, size_in: tuple[floa
     # circles) would be specks on a page; they are left off the static map too.
     skipped = [layer.title for layer in layers if layer.min_zoom]
     if skipped:
-        log.info("static map: %s left off (too many small features for one page)",
-                 ", ".join(skipped))
+        log.info(
+            "static map: %s left off (too many small features for one page)", ", ".join(skipped)
+        )
     layers = [layer for layer in layers if not layer.min_zoom]
     lons = np.concatenate([layer.geometry.total_bounds[[0, 2]] for layer in layers])
     crs = metric_crs(lons)
@@ -212,29 +288,52 @@ def render_figure(layers: Sequence[MapLayer], *, title: str, size_in: tuple[floa
         points = projected["counties"].representative_point()
         for point, name in zip(points, county.labels, strict=True):
             if isinstance(name, str):
-                ax.text(point.x, point.y, _plain(name), ha="center", va="center", fontsize=9,
-                        fontfamily=font, color="#333333", zorder=8, alpha=0.8)
+                ax.text(
+                    point.x,
+                    point.y,
+                    _plain(name),
+                    ha="center",
+                    va="center",
+                    fontsize=9,
+                    fontfamily=font,
+                    color="#333333",
+                    zorder=8,
+                    alpha=0.8,
+                )
     _scale_bar(ax, (ax.get_xlim()[1] - ax.get_xlim()[0]), font)
     _north_arrow(ax, font)
     fig.suptitle(_plain(title), fontsize=16, fontfamily=font, fontweight="bold", x=0.36, y=0.975)
     if entries:
         handles, labels = zip(*entries, strict=True)
         labels = [_plain(label) for label in labels]
-        legend = fig.legend(handles, labels, loc="upper left", bbox_to_anchor=(0.715, 0.92),
-                            prop={"family": font, "size": 8}, title="图例",
-                            title_fontproperties={"family": font, "size": 10,
-                                                  "weight": "bold"},
-                            frameon=True, ncols=1 if len(entries) <= 40 else 2)
+        legend = fig.legend(
+            handles,
+            labels,
+            loc="upper left",
+            bbox_to_anchor=(0.715, 0.92),
+            prop={"family": font, "size": 8},
+            title="图例",
+            title_fontproperties={"family": font, "size": 10, "weight": "bold"},
+            frameon=True,
+            ncols=1 if len(entries) <= 40 else 2,
+        )
         for text in legend.get_texts():
             if not text.get_text().startswith(" "):
                 text.set_fontweight("bold")
-    fig.text(0.02, 0.012, f"坐标系: CGCS2000 3度带高斯-克吕格投影 EPSG:{crs.to_epsg()}；"
-             "数据来源: geoair 工作区", fontsize=7, fontfamily=font, color="#555555")
+    fig.text(
+        0.02,
+        0.012,
+        f"坐标系: CGCS2000 3度带高斯-克吕格投影 EPSG:{crs.to_epsg()}；数据来源: geoair 工作区",
+        fontsize=7,
+        fontfamily=font,
+        color="#555555",
+    )
     return fig
 
 
-def write_png(layers: Sequence[MapLayer], path: Path | str, *, title: str = "geoair 地图",
-              dpi: int = 300) -> Path:
+def write_png(
+    layers: Sequence[MapLayer], path: Path | str, *, title: str = "geoair 地图", dpi: int = 300
+) -> Path:
     """Write a static map of ``layers`` to ``path`` (PNG, ``dpi`` dots per inch), atomically.
 
     Parameters
@@ -265,7 +364,8 @@ def write_png(layers: Sequence[MapLayer], path: Path | str, *, title: str = "geo
         with atomic_path(path) as tmp:
             fig.savefig(tmp, dpi=dpi, format="png", facecolor="white")
     except PermissionError:
-        raise OutputError(f"Cannot write {path}: permission denied. Choose a folder you can "
-                          "write to.") from None
+        raise OutputError(
+            f"Cannot write {path}: permission denied. Choose a folder you can write to."
+        ) from None
     log.info("wrote %s", path)
     return path

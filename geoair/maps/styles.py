@@ -13,6 +13,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = [
+    "AQI",
+    "AQI_NAMES",
+    "AQI_UPPER",
+    "BIG_FACTOR",
+    "COMPLIANCE",
+    "COUNTY",
+    "GATE",
+    "GATE_BUFFER",
+    "GATE_ROAD",
+    "GOOD_DAYS",
+    "GOOD_DAYS_LOWER",
+    "GRADE",
+    "GRADE_ORDER",
+    "GREY",
+    "HEAP",
+    "HEAP_OWNERLESS_NOTE",
+    "HEAP_TREATMENT_ORDER",
+    "PARK_KEY",
+    "PARK_SCORE_COLORS",
+    "PARK_UNSCORED",
+    "PATROL_TEAMS",
+    "POINT_RADIUS_PX",
+    "RISK_COLORS",
+    "RISK_NONE",
+    "STATION_KIND",
+    "STATION_KIND_ORDER",
+    "STATUS",
+    "STATUS_ORDER",
+    "SUSPECT",
+    "StyleClass",
+    "TARGET",
+]
+
 
 @dataclass(frozen=True)
 class StyleClass:
@@ -114,10 +148,25 @@ GATE = StyleClass("厂门", "#252525")
 GATE_BUFFER = StyleClass("厂门100米范围", "#3182bd")
 GATE_ROAD = StyleClass("厂门100米道路", "#c51b8a")
 SUSPECT = StyleClass("站点-疑似污染源", "#7a0177")
-PATROL_TEAMS = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628",
-                "#f781bf", "#999999", "#66c2a5", "#fc8d62")
+PATROL_TEAMS = (
+    "#e41a1c",
+    "#377eb8",
+    "#4daf4a",
+    "#984ea3",
+    "#ff7f00",
+    "#a65628",
+    "#f781bf",
+    "#999999",
+    "#66c2a5",
+    "#fc8d62",
+)
 
 # Symbol sizes (pixels in the HTML map; the PNG scales them).
-POINT_RADIUS_PX = {"enterprises": 4.0, "gates": 2.5, "stations": 7.0, "gangue_heaps": 6.0,
-                   "patrol_stops": 8.0}
+POINT_RADIUS_PX = {
+    "enterprises": 4.0,
+    "gates": 2.5,
+    "stations": 7.0,
+    "gangue_heaps": 6.0,
+    "patrol_stops": 8.0,
+}
 BIG_FACTOR = 1.7  # above-scale enterprises are drawn this much larger

@@ -11,4 +11,4 @@ Three steps, each a module of pure functions over (Geo)DataFrames:
   printing (Excel) and as an offline HTML map.
 """
 
-__all__ = ["risk", "plan", "road_graph", "routing", "export"]
+__all__ = ["export", "plan", "risk", "road_graph", "routing"]

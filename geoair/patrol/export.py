@@ -32,6 +32,19 @@ from geoair.io.writers import atomic_path
 if TYPE_CHECKING:
     from geoair.patrol.plan import PatrolPlan
 
+__all__ = [
+    "GPX_NS",
+    "KML_NS",
+    "SHEET_COLUMNS",
+    "TEAM_COLOURS",
+    "write_excel",
+    "write_gpx",
+    "write_kml",
+    "write_map",
+    "write_plan_files",
+]
+
+
 log = logging.getLogger(__name__)
 
 GPX_NS = "http://www.topografix.com/GPX/1/1"
@@ -71,8 +84,12 @@ def write_gpx(plan: PatrolPlan, path: Path | str) -> Path:
     root = ET.Element(f"{q}gpx", {"version": "1.1", "creator": "geoair"})
     meta = _sub(root, f"{q}metadata")
     _sub(meta, f"{q}name", f"巡查计划 {plan.date:%Y-%m-%d}")
-    _sub(meta, f"{q}desc", f"起点 {plan.start.name}；{len(plan.routes)} 组，"
-                           f"{len(plan.stops)} 个点位，全程 {plan.total_m / 1000:.1f} 公里")
+    _sub(
+        meta,
+        f"{q}desc",
+        f"起点 {plan.start.name}；{len(plan.routes)} 组，"
+        f"{len(plan.stops)} 个点位，全程 {plan.total_m / 1000:.1f} 公里",
+    )
     _sub(meta, f"{q}time", dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     def point(parent: ET.Element, tag: str, lon: float, lat: float) -> ET.Element:
@@ -136,8 +153,11 @@ def write_kml(plan: PatrolPlan, path: Path | str) -> Path:
     for team in teams:
         folder = _sub(doc, f"{q}Folder")
         route = plan.routes[plan.routes["team"] == team].iloc[0]
-        _sub(folder, f"{q}name", f"第{team}组（{int(route['stops'])}个点位，"
-                                 f"{route['length_m'] / 1000:.1f} 公里）")
+        _sub(
+            folder,
+            f"{q}name",
+            f"第{team}组（{int(route['stops'])}个点位，{route['length_m'] / 1000:.1f} 公里）",
+        )
         mark = _sub(folder, f"{q}Placemark")
         _sub(mark, f"{q}name", f"第{team}组 路线")
         _sub(mark, f"{q}description", str(route["sites"]))
@@ -156,10 +176,19 @@ def write_kml(plan: PatrolPlan, path: Path | str) -> Path:
 
 
 SHEET_COLUMNS = (
-    ("stop", "序号", 6), ("name", "点位名称", 26), ("kind_zh", "类型", 8), ("county", "县区", 10),
-    ("score", "风险分", 8), ("reasons", "检查原因", 48), ("why", "选入理由", 24),
-    ("leg_km", "本段里程(公里)", 10), ("so_far_km", "累计里程(公里)", 10),
-    ("lon", "经度", 12), ("lat", "纬度", 12), (None, "检查情况", 30), (None, "检查人签字", 12),
+    ("stop", "序号", 6),
+    ("name", "点位名称", 26),
+    ("kind_zh", "类型", 8),
+    ("county", "县区", 10),
+    ("score", "风险分", 8),
+    ("reasons", "检查原因", 48),
+    ("why", "选入理由", 24),
+    ("leg_km", "本段里程(公里)", 10),
+    ("so_far_km", "累计里程(公里)", 10),
+    ("lon", "经度", 12),
+    ("lat", "纬度", 12),
+    (None, "检查情况", 30),
+    (None, "检查人签字", 12),
 )
 
 
@@ -175,26 +204,40 @@ def write_excel(plan: PatrolPlan, path: Path | str) -> Path:
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     bold = Font(bold=True)
-    summary.append([f"巡查计划 {plan.date:%Y-%m-%d}　起点：{plan.start.name}　"
-                    f"距离：{'沿道路' if plan.mode == 'road' else '直线'}"])
+    summary.append(
+        [
+            f"巡查计划 {plan.date:%Y-%m-%d}　起点：{plan.start.name}　"
+            f"距离：{'沿道路' if plan.mode == 'road' else '直线'}"
+        ]
+    )
     summary["A1"].font = Font(bold=True, size=14)
     summary.append(["巡查组", "点位数", "全程(公里)", "路线"])
     for row in plan.routes.itertuples():
-        summary.append([f"第{row.team}组", int(row.stops), round(row.length_m / 1000, 1),
-                        row.sites])
+        summary.append(
+            [f"第{row.team}组", int(row.stops), round(row.length_m / 1000, 1), row.sites]
+        )
     summary.append(["合计", int(len(plan.stops)), round(plan.total_m / 1000, 1), ""])
     for width, letter in zip((10, 8, 12, 100), "ABCD", strict=True):
         summary.column_dimensions[letter].width = width
     for cell in summary[2]:
         cell.font = bold
-    stops = plan.stops.assign(leg_km=(plan.stops["leg_m"] / 1000).round(1),
-                              so_far_km=(plan.stops["distance_so_far_m"] / 1000).round(1)) if (
-        len(plan.stops)) else plan.stops
+    stops = (
+        plan.stops.assign(
+            leg_km=(plan.stops["leg_m"] / 1000).round(1),
+            so_far_km=(plan.stops["distance_so_far_m"] / 1000).round(1),
+        )
+        if (len(plan.stops))
+        else plan.stops
+    )
     for route in plan.routes.itertuples():
         sheet = wb.create_sheet(f"第{route.team}组")
-        sheet.append([f"{plan.date:%Y-%m-%d} 巡查计划　第{route.team}组　起点：{plan.start.name}"
-                      f"　{int(route.stops)}个点位，全程 {route.length_m / 1000:.1f} 公里"
-                      f"（含返回 {route.return_leg_m / 1000:.1f} 公里）"])
+        sheet.append(
+            [
+                f"{plan.date:%Y-%m-%d} 巡查计划　第{route.team}组　起点：{plan.start.name}"
+                f"　{int(route.stops)}个点位，全程 {route.length_m / 1000:.1f} 公里"
+                f"（含返回 {route.return_leg_m / 1000:.1f} 公里）"
+            ]
+        )
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(SHEET_COLUMNS))
         sheet["A1"].font = Font(bold=True, size=13)
         sheet.append([title for _, title, _ in SHEET_COLUMNS])
@@ -223,30 +266,51 @@ def write_excel(plan: PatrolPlan, path: Path | str) -> Path:
     return path
 
 
-def write_map(plan: PatrolPlan, path: Path | str, *,
-              counties: gpd.GeoDataFrame | None = None,
-              settings: Mapping[str, Any] | None = None) -> Path:
+def write_map(
+    plan: PatrolPlan,
+    path: Path | str,
+    *,
+    counties: gpd.GeoDataFrame | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> Path:
     """Write the offline HTML map of the plan (routes, numbered stops, county outlines)."""
     from geoair.maps.interactive import write_html
     from geoair.maps.layers import collect_layers
 
     start = gpd.GeoDataFrame(
-        {"team": ["起点"], "stop": [0], "name": [plan.start.name], "reasons": ["出发和返回地点"],
-         "score": [None]},
-        geometry=gpd.points_from_xy([plan.start.lon], [plan.start.lat]), crs=plan.stops.crs)
+        {
+            "team": ["起点"],
+            "stop": [0],
+            "name": [plan.start.name],
+            "reasons": ["出发和返回地点"],
+            "score": [None],
+        },
+        geometry=gpd.points_from_xy([plan.start.lon], [plan.start.lat]),
+        crs=plan.stops.crs,
+    )
     stops = pd.concat([plan.stops, start], ignore_index=True) if len(plan.stops) else start
-    frames: dict[str, pd.DataFrame] = {"patrol_routes": plan.routes,
-                                       "patrol_stops": gpd.GeoDataFrame(stops, crs=start.crs)}
+    frames: dict[str, pd.DataFrame] = {
+        "patrol_routes": plan.routes,
+        "patrol_stops": gpd.GeoDataFrame(stops, crs=start.crs),
+    }
     if counties is not None and len(counties):
         frames["counties"] = counties
     layers = collect_layers(frames, settings=settings)
-    return write_html(layers, path, title=f"巡查计划 {plan.date:%Y-%m-%d}（起点 "
-                                          f"{plan.start.name}）", settings=settings)
+    return write_html(
+        layers,
+        path,
+        title=f"巡查计划 {plan.date:%Y-%m-%d}（起点 {plan.start.name}）",
+        settings=settings,
+    )
 
 
-def write_plan_files(plan: PatrolPlan, folder: Path | str, *,
-                     counties: gpd.GeoDataFrame | None = None,
-                     map_settings: Mapping[str, Any] | None = None) -> dict[str, Path]:
+def write_plan_files(
+    plan: PatrolPlan,
+    folder: Path | str,
+    *,
+    counties: gpd.GeoDataFrame | None = None,
+    map_settings: Mapping[str, Any] | None = None,
+) -> dict[str, Path]:
     """Write ``patrol-DATE.gpx``, ``.kml``, ``.xlsx`` and ``.html`` into ``folder``.
 
     Returns
@@ -262,8 +326,9 @@ def write_plan_files(plan: PatrolPlan, folder: Path | str, *,
         "xlsx": write_excel(plan, folder / f"{stem}.xlsx"),
     }
     try:
-        written["html"] = write_map(plan, folder / f"{stem}.html", counties=counties,
-                                    settings=map_settings)
+        written["html"] = write_map(
+            plan, folder / f"{stem}.html", counties=counties, settings=map_settings
+        )
     except ImportError as exc:  # geoair.maps not installed in this build
         log.warning("no HTML map: %s", exc)
     return written

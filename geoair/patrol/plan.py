@@ -37,9 +37,18 @@ from geoair.patrol.risk import KIND_ZH, default_patrol_settings
 from geoair.patrol.road_graph import build_road_graph, road_distances, straight_distances
 from geoair.patrol.routing import route_length, solve_routes
 
+__all__ = [
+    "PatrolPlan",
+    "Start",
+    "assign_counties",
+    "check_start",
+    "plan_patrol",
+    "resolve_start",
+    "select_sites",
+]
+
+
 log = logging.getLogger(__name__)
-
-
 
 
 @dataclass
@@ -86,6 +95,7 @@ class PatrolPlan:
 
 # --- the start ----------------------------------------------------------------------
 
+
 def _parse_lonlat(text: str) -> tuple[float, float] | None:
     parts = text.replace("，", ",").split(",")
     if len(parts) != 2:
@@ -97,8 +107,12 @@ def _parse_lonlat(text: str) -> tuple[float, float] | None:
     return lon, lat
 
 
-def resolve_start(start: str | None, *, settings: Mapping[str, Any] | None = None,
-                  layers: Mapping[str, gpd.GeoDataFrame | None] | None = None) -> Start:
+def resolve_start(
+    start: str | None,
+    *,
+    settings: Mapping[str, Any] | None = None,
+    layers: Mapping[str, gpd.GeoDataFrame | None] | None = None,
+) -> Start:
     """Turn ``--start`` into a named point.
 
     Parameters
@@ -128,27 +142,34 @@ def resolve_start(start: str | None, *, settings: Mapping[str, Any] | None = Non
         elif start in cfg.get("places", {}):
             value = cfg["places"][start]
             if not (isinstance(value, list | tuple) and len(value) == 2):
-                raise PlanError(f"[patrol.places] {start} in geoair.toml must be "
-                                f"[longitude, latitude], not {value!r}.")
+                raise PlanError(
+                    f"[patrol.places] {start} in geoair.toml must be "
+                    f"[longitude, latitude], not {value!r}."
+                )
             found = Start(start, float(value[0]), float(value[1]))
         else:
             found = _find_in_layers(start, layers or {}, cfg)
     if not bool(in_china([found.lon], [found.lat])[0]):
-        raise PlanError(f"The start {found.name} ({found.lon}, {found.lat}) is not in China. "
-                        "Give longitude first, then latitude, in WGS-84 degrees, e.g. "
-                        "113.58,37.86.")
+        raise PlanError(
+            f"The start {found.name} ({found.lon}, {found.lat}) is not in China. "
+            "Give longitude first, then latitude, in WGS-84 degrees, e.g. "
+            "113.58,37.86."
+        )
     return found
 
 
-def _find_in_layers(name: str, layers: Mapping[str, gpd.GeoDataFrame | None],
-                    cfg: Mapping[str, Any]) -> Start:
+def _find_in_layers(
+    name: str, layers: Mapping[str, gpd.GeoDataFrame | None], cfg: Mapping[str, Any]
+) -> Start:
     exact, partial = [], []
     for layer_name, layer in layers.items():
         if layer is None or len(layer) == 0 or "name" not in layer.columns:
             continue
         names = layer["name"].astype(str)
-        for mask, bucket in ((names == name, exact), (names.str.contains(name, regex=False),
-                                                      partial)):
+        for mask, bucket in (
+            (names == name, exact),
+            (names.str.contains(name, regex=False), partial),
+        ):
             for idx in np.flatnonzero(mask.to_numpy()):
                 geom = layer.geometry.iloc[idx]
                 if geom is None or geom.is_empty:
@@ -161,18 +182,27 @@ def _find_in_layers(name: str, layers: Mapping[str, gpd.GeoDataFrame | None],
             return Start(found_name, float(point.x), float(point.y))
         if len(bucket) > 1:
             listed = "、".join(f"{n} ({layer})" for layer, n, _ in bucket[:8])
-            raise PlanError(f"--start {name!r} matches several places: {listed}. Give the "
-                            "full name, or longitude,latitude.")
+            raise PlanError(
+                f"--start {name!r} matches several places: {listed}. Give the "
+                "full name, or longitude,latitude."
+            )
     known = [str(cfg["start_name"]), *cfg.get("places", {})]
-    raise PlanError(f"--start {name!r} is not a place geoair knows. Known places: "
-                    f"{'、'.join(known)}; or the name of an enterprise, station, park or heap "
-                    "in the workspace; or longitude,latitude (WGS-84). Add your own under "
-                    "[patrol.places] in geoair.toml.")
+    raise PlanError(
+        f"--start {name!r} is not a place geoair knows. Known places: "
+        f"{'、'.join(known)}; or the name of an enterprise, station, park or heap "
+        "in the workspace; or longitude,latitude (WGS-84). Add your own under "
+        "[patrol.places] in geoair.toml."
+    )
 
 
-def check_start(start: Start, *, sites: gpd.GeoDataFrame,
-                counties: gpd.GeoDataFrame | None = None, county: str | None = None,
-                start_max_m: float = 50_000.0) -> None:
+def check_start(
+    start: Start,
+    *,
+    sites: gpd.GeoDataFrame,
+    counties: gpd.GeoDataFrame | None = None,
+    county: str | None = None,
+    start_max_m: float = 50_000.0,
+) -> None:
     """Refuse a start outside the county planned for (or far from every site).
 
     Raises
@@ -192,7 +222,8 @@ def check_start(start: Start, *, sites: gpd.GeoDataFrame,
                 f"The start {start.name} ({start.lon:.5f}, {start.lat:.5f}) lies outside "
                 f"{where}. Teams for {where} must leave from a place inside it: give "
                 "--start with the name of your branch office (add it under [patrol.places] "
-                "in geoair.toml) or its longitude,latitude.")
+                "in geoair.toml) or its longitude,latitude."
+            )
         if len(area):
             return
     if len(sites) == 0:
@@ -206,13 +237,14 @@ def check_start(start: Start, *, sites: gpd.GeoDataFrame,
             f"The start {start.name} ({start.lon:.5f}, {start.lat:.5f}) is {nearest / 1000:.0f} "
             f"km from the nearest site{' of ' + county if county else ''}, more than "
             f"[patrol] start_max_m = {start_max_m:.0f} m. Check the coordinates (longitude "
-            "first) or choose a start inside the area.")
+            "first) or choose a start inside the area."
+        )
 
 
 # --- selection ----------------------------------------------------------------------
 
-def assign_counties(sites: gpd.GeoDataFrame,
-                    counties: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+
+def assign_counties(sites: gpd.GeoDataFrame, counties: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
     """Fill missing ``county`` values from the county polygon each site lies in."""
     if counties is None or len(counties) == 0 or "name" not in counties.columns:
         return sites
@@ -230,8 +262,9 @@ def assign_counties(sites: gpd.GeoDataFrame,
     return out
 
 
-def select_sites(risk: pd.DataFrame, *, places: int, coverage_days: int,
-                 coverage_share_max: float = 0.5) -> tuple[pd.DataFrame, int]:
+def select_sites(
+    risk: pd.DataFrame, *, places: int, coverage_days: int, coverage_share_max: float = 0.5
+) -> tuple[pd.DataFrame, int]:
     """Pick the day's sites: overdue ones forced in (up to a share), then by risk.
 
     Parameters
@@ -259,9 +292,11 @@ def select_sites(risk: pd.DataFrame, *, places: int, coverage_days: int,
     overdue = (days.isna() | (days >= coverage_days)).to_numpy(dtype=bool)
     quota = min(int(overdue.sum()), math.ceil(max(0.0, coverage_share_max) * places), places)
     ranked = risk.assign(_days=days.fillna(np.inf).astype(float), _pos=np.arange(len(risk)))
-    forced_pos = (ranked[overdue].sort_values(["_days", "score", "_pos"],
-                                              ascending=[False, False, True])["_pos"]
-                  .to_numpy()[:quota])
+    forced_pos = (
+        ranked[overdue]
+        .sort_values(["_days", "score", "_pos"], ascending=[False, False, True])["_pos"]
+        .to_numpy()[:quota]
+    )
     chosen = list(forced_pos)
     taken = set(chosen)
     by_risk = ranked.sort_values(["score", "_pos"], ascending=[False, True])["_pos"].to_numpy()
@@ -273,20 +308,25 @@ def select_sites(risk: pd.DataFrame, *, places: int, coverage_days: int,
             taken.add(pos)
     selected = risk.iloc[chosen].copy()
     forced = np.zeros(len(selected), dtype=bool)
-    forced[:len(forced_pos)] = True
+    forced[: len(forced_pos)] = True
     selected["forced"] = forced
     never = selected["days_since_visit"].isna().to_numpy()
     selected["why"] = [
-        (f"覆盖规则：{'从未检查' if nv else f'{int(d)}天未检查'}（每{coverage_days}天至少一次）"
-         if f else f"风险第{int(r)}位")
-        for f, nv, d, r in zip(forced, never, selected["days_since_visit"].fillna(-1),
-                               selected["rank"], strict=True)]
-    backlog = int(overdue.sum()) - int(overdue[chosen].sum()) if len(chosen) else int(
-        overdue.sum())
+        (
+            f"覆盖规则：{'从未检查' if nv else f'{int(d)}天未检查'}（每{coverage_days}天至少一次）"
+            if f
+            else f"风险第{int(r)}位"
+        )
+        for f, nv, d, r in zip(
+            forced, never, selected["days_since_visit"].fillna(-1), selected["rank"], strict=True
+        )
+    ]
+    backlog = int(overdue.sum()) - int(overdue[chosen].sum()) if len(chosen) else int(overdue.sum())
     return selected.reset_index(drop=True), backlog
 
 
 # --- the plan -----------------------------------------------------------------------
+
 
 def _as_line(coords: np.ndarray) -> shapely.LineString:
     keep = np.ones(len(coords), dtype=bool)
@@ -297,12 +337,20 @@ def _as_line(coords: np.ndarray) -> shapely.LineString:
     return shapely.LineString(coords)
 
 
-def plan_patrol(risk: gpd.GeoDataFrame, *, date: str | pd.Timestamp, teams: int, stops: int,
-                start: Start, roads: gpd.GeoDataFrame | None = None,
-                counties: gpd.GeoDataFrame | None = None, county: str | None = None,
-                settings: Mapping[str, Any] | None = None,
-                max_route_km: float | None = None,
-                lns_rounds: int = 150) -> PatrolPlan:
+def plan_patrol(
+    risk: gpd.GeoDataFrame,
+    *,
+    date: str | pd.Timestamp,
+    teams: int,
+    stops: int,
+    start: Start,
+    roads: gpd.GeoDataFrame | None = None,
+    counties: gpd.GeoDataFrame | None = None,
+    county: str | None = None,
+    settings: Mapping[str, Any] | None = None,
+    max_route_km: float | None = None,
+    lns_rounds: int = 150,
+) -> PatrolPlan:
     """Plan a day: pick sites, split them among teams, order each round trip.
 
     Parameters
@@ -349,22 +397,32 @@ def plan_patrol(risk: gpd.GeoDataFrame, *, date: str | pd.Timestamp, teams: int,
         if counties is not None and "name" in counties.columns:
             known = sorted(set(known) | set(counties["name"].astype(str)))
         if county not in known:
-            raise PlanError(f"--county {county!r} is not a county of this workspace. Choose "
-                            f"one of: {'、'.join(known) or '(none: import counties first)'}.")
+            raise PlanError(
+                f"--county {county!r} is not a county of this workspace. Choose "
+                f"one of: {'、'.join(known) or '(none: import counties first)'}."
+            )
         sites = sites[sites["county"].astype(str) == county]
         if len(sites) == 0:
             raise PlanError(f"There is no enterprise or heap in {county} to visit.")
-    check_start(start, sites=sites, counties=counties, county=county,
-                start_max_m=float(cfg.get("start_max_m", 50_000.0)))
-    selected, backlog = select_sites(sites, places=teams * stops,
-                                     coverage_days=int(cfg.get("coverage_days", 30)),
-                                     coverage_share_max=float(cfg.get("coverage_share_max",
-                                                                       0.5)))
+    check_start(
+        start,
+        sites=sites,
+        counties=counties,
+        county=county,
+        start_max_m=float(cfg.get("start_max_m", 50_000.0)),
+    )
+    selected, backlog = select_sites(
+        sites,
+        places=teams * stops,
+        coverage_days=int(cfg.get("coverage_days", 30)),
+        coverage_share_max=float(cfg.get("coverage_share_max", 0.5)),
+    )
     if len(selected) == 0:
         raise SchemaError("No site could be chosen: the workspace has no enterprise or heap.")
     if backlog:
-        log.info("%d overdue sites did not fit today's plan; they come first on the "
-                 "next days", backlog)
+        log.info(
+            "%d overdue sites did not fit today's plan; they come first on the next days", backlog
+        )
     lons = np.r_[start.lon, selected.geometry.x.to_numpy()]
     lats = np.r_[start.lat, selected.geometry.y.to_numpy()]
     crs = metric_crs(lons)
@@ -373,32 +431,48 @@ def plan_patrol(risk: gpd.GeoDataFrame, *, date: str | pd.Timestamp, teams: int,
     notes: list[str] = []
     graph = None
     if roads is not None and len(roads):
-        graph = build_road_graph(roads, crs=crs,
-                                 snap_ends_m=float(cfg.get("road_snap_ends_m", 15.0)),
-                                 node_crossings=bool(cfg.get("road_node_crossings", False)))
+        graph = build_road_graph(
+            roads,
+            crs=crs,
+            snap_ends_m=float(cfg.get("road_snap_ends_m", 15.0)),
+            node_crossings=bool(cfg.get("road_node_crossings", False)),
+        )
         dist, nodes, access = road_distances(graph, xy)
         far = access > float(cfg.get("snap_warn_m", 2000.0))
         if far.any():
             names = [start.name, *selected["name"].astype(str)]
-            notes.append("far from any road (reached in a straight line from the nearest "
-                         "road): " + "、".join(f"{names[i]} {access[i]:.0f} m"
-                                               for i in np.flatnonzero(far)))
+            notes.append(
+                "far from any road (reached in a straight line from the nearest "
+                "road): " + "、".join(f"{names[i]} {access[i]:.0f} m" for i in np.flatnonzero(far))
+            )
             log.warning(notes[-1])
         mode = "road"
     else:
         dist = straight_distances(xy)
         mode = "straight"
     limit_km = float(cfg.get("max_route_km", 0.0) if max_route_km is None else max_route_km)
-    order = solve_routes(dist, n_teams=teams, max_stops=stops, depot=0,
-                         sites=list(range(1, len(xy))), lns_rounds=lns_rounds,
-                         max_route_m=limit_km * 1000 if limit_km > 0 else None)
+    order = solve_routes(
+        dist,
+        n_teams=teams,
+        max_stops=stops,
+        depot=0,
+        sites=list(range(1, len(xy))),
+        lns_rounds=lns_rounds,
+        max_route_m=limit_km * 1000 if limit_km > 0 else None,
+    )
     if limit_km > 0:
-        over = [(t, route_length(dist, r, 0) / 1000) for t, r in enumerate(order, start=1)
-                if route_length(dist, r, 0) > limit_km * 1000 + 1e-6]
+        over = [
+            (t, route_length(dist, r, 0) / 1000)
+            for t, r in enumerate(order, start=1)
+            if route_length(dist, r, 0) > limit_km * 1000 + 1e-6
+        ]
         if over:
-            notes.append(f"over the route limit of {limit_km:.0f} km: " + "、".join(
-                f"team {t} {km:.1f} km" for t, km in over) + "; fewer stops or more teams "
-                "would keep every route under it")
+            notes.append(
+                f"over the route limit of {limit_km:.0f} km: "
+                + "、".join(f"team {t} {km:.1f} km" for t, km in over)
+                + "; fewer stops or more teams "
+                "would keep every route under it"
+            )
             log.warning(notes[-1])
     stop_rows, route_rows = [], []
     for team, route in enumerate(order, start=1):
@@ -409,17 +483,29 @@ def plan_patrol(risk: gpd.GeoDataFrame, *, date: str | pd.Timestamp, teams: int,
         so_far = np.cumsum(legs)
         for k, row_index in enumerate(route):
             row = selected.iloc[row_index - 1]
-            stop_rows.append({
-                "date": date.strftime("%Y-%m-%d"), "team": team, "stop": k + 1,
-                "site_key": row["site_key"], "site_kind": row["site_kind"],
-                "kind_zh": KIND_ZH.get(row["site_kind"], row["site_kind"]),
-                "site_id": row["site_id"], "name": row["name"], "county": row["county"],
-                "score": float(row["score"]), "rank": int(row["rank"]),
-                "forced": bool(row["forced"]), "why": row["why"], "reasons": row["reasons"],
-                "leg_m": round(legs[k], 1), "distance_so_far_m": round(float(so_far[k]), 1),
-                "lon": float(lons[row_index]), "lat": float(lats[row_index]),
-                "geometry": shapely.Point(lons[row_index], lats[row_index]),
-            })
+            stop_rows.append(
+                {
+                    "date": date.strftime("%Y-%m-%d"),
+                    "team": team,
+                    "stop": k + 1,
+                    "site_key": row["site_key"],
+                    "site_kind": row["site_kind"],
+                    "kind_zh": KIND_ZH.get(row["site_kind"], row["site_kind"]),
+                    "site_id": row["site_id"],
+                    "name": row["name"],
+                    "county": row["county"],
+                    "score": float(row["score"]),
+                    "rank": int(row["rank"]),
+                    "forced": bool(row["forced"]),
+                    "why": row["why"],
+                    "reasons": row["reasons"],
+                    "leg_m": round(legs[k], 1),
+                    "distance_so_far_m": round(float(so_far[k]), 1),
+                    "lon": float(lons[row_index]),
+                    "lat": float(lats[row_index]),
+                    "geometry": shapely.Point(lons[row_index], lats[row_index]),
+                }
+            )
         if graph is not None:
             pieces = []
             for a, b in zip(seq[:-1], seq[1:], strict=True):
@@ -429,22 +515,45 @@ def plan_patrol(risk: gpd.GeoDataFrame, *, date: str | pd.Timestamp, teams: int,
             line = _as_line(np.vstack(pieces))
         else:
             line = _as_line(xy[seq])
-        route_rows.append({
-            "date": date.strftime("%Y-%m-%d"), "team": team, "stops": len(route),
-            "length_m": round(route_length(dist, route, 0), 1),
-            "return_leg_m": round(legs[-1], 1), "mode": mode, "start": start.name,
-            "sites": "→".join(str(selected.iloc[i - 1]["name"]) for i in route),
-            "geometry": line,
-        })
-    stops_frame = gpd.GeoDataFrame(pd.DataFrame(stop_rows), geometry="geometry", crs=WGS84) if (
-        stop_rows) else gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs=WGS84)
+        route_rows.append(
+            {
+                "date": date.strftime("%Y-%m-%d"),
+                "team": team,
+                "stops": len(route),
+                "length_m": round(route_length(dist, route, 0), 1),
+                "return_leg_m": round(legs[-1], 1),
+                "mode": mode,
+                "start": start.name,
+                "sites": "→".join(str(selected.iloc[i - 1]["name"]) for i in route),
+                "geometry": line,
+            }
+        )
+    stops_frame = (
+        gpd.GeoDataFrame(pd.DataFrame(stop_rows), geometry="geometry", crs=WGS84)
+        if (stop_rows)
+        else gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs=WGS84)
+    )
     if route_rows:
         lines = gpd.GeoSeries([r.pop("geometry") for r in route_rows], crs=crs).to_crs(WGS84)
-        routes_frame = gpd.GeoDataFrame(pd.DataFrame(route_rows), geometry=lines.to_numpy(),
-                                        crs=WGS84)
+        routes_frame = gpd.GeoDataFrame(
+            pd.DataFrame(route_rows), geometry=lines.to_numpy(), crs=WGS84
+        )
     else:
         routes_frame = gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs=WGS84)
-    log.info("patrol plan %s: %d stops, %d teams, %.1f km (%s)", date.date(), len(stop_rows),
-             len(route_rows), routes_frame["length_m"].sum() / 1000 if route_rows else 0, mode)
-    return PatrolPlan(date=date, start=start, mode=mode, stops=stops_frame,
-                      routes=routes_frame, backlog=backlog, notes=notes)
+    log.info(
+        "patrol plan %s: %d stops, %d teams, %.1f km (%s)",
+        date.date(),
+        len(stop_rows),
+        len(route_rows),
+        routes_frame["length_m"].sum() / 1000 if route_rows else 0,
+        mode,
+    )
+    return PatrolPlan(
+        date=date,
+        start=start,
+        mode=mode,
+        stops=stops_frame,
+        routes=routes_frame,
+        backlog=backlog,
+        notes=notes,
+    )

@@ -44,6 +44,9 @@ from geoair.io.crs import WGS84, require_wgs84
 from geoair.store.schema import CHECKLIST_ITEMS
 from geoair.store.settings import DEFAULTS
 
+__all__ = ["COMPONENTS", "KIND_ZH", "default_patrol_settings", "risk_scores", "site_table"]
+
+
 log = logging.getLogger(__name__)
 
 KIND_ZH = {"enterprise": "企业", "gangue_heap": "矸石山"}
@@ -58,9 +61,17 @@ _CHECKLIST_ZH = {
     "unorganised_ok": "无组织排放治理不符合要求",
 }
 COMPONENTS = (
-    "open_case", "past_finding", "checklist_item_failed", "per_day_since_visit",
-    "upwind_of_missing_station", "burning_heap", "untreated_heap", "gate_road_per_100m",
-    "grade_below_b", "not_producing", "suspended_but_active",
+    "open_case",
+    "past_finding",
+    "checklist_item_failed",
+    "per_day_since_visit",
+    "upwind_of_missing_station",
+    "burning_heap",
+    "untreated_heap",
+    "gate_road_per_100m",
+    "grade_below_b",
+    "not_producing",
+    "suspended_but_active",
 )
 
 
@@ -78,8 +89,9 @@ def _as_point_layer(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoSeries:
     return gpd.GeoSeries(points.values, index=frame.index, crs=frame.crs)
 
 
-def site_table(enterprises: gpd.GeoDataFrame | None,
-               heaps: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+def site_table(
+    enterprises: gpd.GeoDataFrame | None, heaps: gpd.GeoDataFrame | None = None
+) -> gpd.GeoDataFrame:
     """Enterprises and gangue heaps as one table of patrol sites (points, EPSG:4326).
 
     Parameters
@@ -101,30 +113,39 @@ def site_table(enterprises: gpd.GeoDataFrame | None,
         if frame is None or len(frame) == 0:
             continue
         if "name" not in frame.columns:
-            raise SchemaError(f"The {kind} layer has no 'name' column; re-import it with "
-                              "geoair import.")
+            raise SchemaError(
+                f"The {kind} layer has no 'name' column; re-import it with geoair import."
+            )
         points = _as_point_layer(frame, kind)
-        ids = (frame["id"] if "id" in frame.columns else pd.Series(frame.index, index=frame.index))
-        part = pd.DataFrame({
-            "site_kind": kind,
-            "site_id": ids.astype(str).to_numpy(),
-            "name": frame["name"].astype(str).to_numpy(),
-            "county": (frame["county"] if "county" in frame.columns
-                       else pd.Series(pd.NA, index=frame.index)).to_numpy(),
-        })
+        ids = frame["id"] if "id" in frame.columns else pd.Series(frame.index, index=frame.index)
+        part = pd.DataFrame(
+            {
+                "site_kind": kind,
+                "site_id": ids.astype(str).to_numpy(),
+                "name": frame["name"].astype(str).to_numpy(),
+                "county": (
+                    frame["county"]
+                    if "county" in frame.columns
+                    else pd.Series(pd.NA, index=frame.index)
+                ).to_numpy(),
+            }
+        )
         for column in ("performance_grade", "status", "treatment", "burning"):
-            part[column] = (frame[column].to_numpy() if column in frame.columns else pd.NA)
+            part[column] = frame[column].to_numpy() if column in frame.columns else pd.NA
         part["geometry"] = points.to_numpy()
         parts.append(part)
     if not parts:
-        raise SchemaError("There are no enterprises or gangue heaps to score. Import them "
-                          "with geoair import enterprises FILE (and gangue_heaps FILE).")
+        raise SchemaError(
+            "There are no enterprises or gangue heaps to score. Import them "
+            "with geoair import enterprises FILE (and gangue_heaps FILE)."
+        )
     table = pd.concat(parts, ignore_index=True)
     table.insert(0, "site_key", table["site_kind"] + ":" + table["site_id"])
     dupes = table["site_key"].duplicated()
     if dupes.any():
-        log.warning("%d sites share an id with another; keeping the first of each",
-                    int(dupes.sum()))
+        log.warning(
+            "%d sites share an id with another; keeping the first of each", int(dupes.sum())
+        )
         table = table[~dupes].reset_index(drop=True)
     return gpd.GeoDataFrame(table, geometry="geometry", crs=WGS84)
 
@@ -147,7 +168,8 @@ def _match_records(records: pd.DataFrame, sites: pd.DataFrame) -> pd.Series:
         keys = records["enterprise_id"].map(lambda v: by_id.get(str(v)) if pd.notna(v) else None)
     if "enterprise_name" in records.columns:
         by_n = records["enterprise_name"].map(
-            lambda v: by_name.get(str(v).strip()) if pd.notna(v) else None)
+            lambda v: by_name.get(str(v).strip()) if pd.notna(v) else None
+        )
         keys = keys.where(keys.notna(), by_n)
     return keys
 
@@ -162,16 +184,22 @@ def _dated(records: pd.DataFrame | None, column: str, as_of: pd.Timestamp) -> pd
 
 def _open_mask(cases: pd.DataFrame) -> pd.Series:
     """Cases not rectified: rectified is not True, unless fixed on the spot."""
-    rectified = (cases["rectified"].astype("boolean").fillna(False)
-                 if "rectified" in cases.columns else pd.Series(False, index=cases.index))
+    rectified = (
+        cases["rectified"].astype("boolean").fillna(False)
+        if "rectified" in cases.columns
+        else pd.Series(False, index=cases.index)
+    )
     fixed = pd.Series(False, index=cases.index)
     if "fixed_on_spot" in cases.columns:
         fixed = cases["fixed_on_spot"].astype("boolean").fillna(False)
     if "measure" in cases.columns:
         fixed = fixed | (cases["measure"] == "立行立改")
     # Fixed on the spot counts as rectified unless the record says explicitly it is not.
-    explicit_no = (cases["rectified"].astype("boolean") == False).fillna(False) if (  # noqa: E712
-        "rectified" in cases.columns) else pd.Series(False, index=cases.index)
+    explicit_no = (
+        (~cases["rectified"].astype("boolean")).fillna(False)
+        if "rectified" in cases.columns
+        else pd.Series(False, index=cases.index)
+    )
     return ~rectified & (~fixed | explicit_no)
 
 
@@ -179,9 +207,15 @@ def _first_column(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:
     return next((name for name in names if name in frame.columns), None)
 
 
-def _upwind_flags(sites: pd.DataFrame, source_suspects: pd.DataFrame | None,
-                  targets_check: pd.DataFrame | None, stations: pd.DataFrame | None,
-                  *, as_of: pd.Timestamp, top_n: int) -> pd.Series:
+def _upwind_flags(
+    sites: pd.DataFrame,
+    source_suspects: pd.DataFrame | None,
+    targets_check: pd.DataFrame | None,
+    stations: pd.DataFrame | None,
+    *,
+    as_of: pd.Timestamp,
+    top_n: int,
+) -> pd.Series:
     """Per site: the names of missing-target stations it is a top suspect of ('' if none)."""
     empty = pd.Series("", index=sites.index, dtype="object")
     if source_suspects is None or targets_check is None or len(source_suspects) == 0:
@@ -206,8 +240,9 @@ def _upwind_flags(sites: pd.DataFrame, source_suspects: pd.DataFrame | None,
         return empty
     name_to_id = {}
     if stations is not None and {"id", "name"} <= set(stations.columns):
-        name_to_id = dict(zip(stations["name"].astype(str), stations["id"].astype(str),
-                              strict=True))
+        name_to_id = dict(
+            zip(stations["name"].astype(str), stations["id"].astype(str), strict=True)
+        )
     missing_ids = {name_to_id.get(n, n) for n in missing_names} | missing_names
     sus = source_suspects
     st_col = _first_column(sus, ("station_id", "station", "station_name"))
@@ -220,9 +255,15 @@ def _upwind_flags(sites: pd.DataFrame, source_suspects: pd.DataFrame | None,
     if rank_col is not None:
         sus = sus[pd.to_numeric(sus[rank_col], errors="coerce") <= top_n]
     kind_col = _first_column(sus, ("source_kind", "source_type", "kind"))
-    kinds = {"enterprise": "enterprise", "enterprises": "enterprise", "企业": "enterprise",
-             "gangue_heap": "gangue_heap", "gangue_heaps": "gangue_heap", "heap": "gangue_heap",
-             "矸石山": "gangue_heap"}
+    kinds = {
+        "enterprise": "enterprise",
+        "enterprises": "enterprise",
+        "企业": "enterprise",
+        "gangue_heap": "gangue_heap",
+        "gangue_heaps": "gangue_heap",
+        "heap": "gangue_heap",
+        "矸石山": "gangue_heap",
+    }
     id_to_station = {v: k for k, v in name_to_id.items()}
     flagged: dict[str, set[str]] = {}
     for _, row in sus.iterrows():
@@ -244,8 +285,9 @@ def _gate_road_lengths(sites: pd.DataFrame, sweep_tasks: pd.DataFrame | None) ->
     zero = pd.Series(0.0, index=sites.index)
     if sweep_tasks is None or len(sweep_tasks) == 0:
         return zero
-    length_col = _first_column(sweep_tasks, ("total_length_m", "length_m", "road_length_m",
-                                             "sweep_length_m"))
+    length_col = _first_column(
+        sweep_tasks, ("total_length_m", "length_m", "road_length_m", "sweep_length_m")
+    )
     if length_col is None:
         candidates = [c for c in sweep_tasks.columns if "length" in c and c.endswith("_m")]
         length_col = candidates[0] if candidates else None
@@ -257,15 +299,19 @@ def _gate_road_lengths(sites: pd.DataFrame, sweep_tasks: pd.DataFrame | None) ->
     return sites["site_key"].map(lengths).fillna(0.0).astype(float)
 
 
-def risk_scores(sites: gpd.GeoDataFrame, *, as_of: str | pd.Timestamp,
-                cases: pd.DataFrame | None = None,
-                inspections: pd.DataFrame | None = None,
-                visits: pd.DataFrame | None = None,
-                sweep_tasks: pd.DataFrame | None = None,
-                source_suspects: pd.DataFrame | None = None,
-                targets_check: pd.DataFrame | None = None,
-                stations: pd.DataFrame | None = None,
-                settings: Mapping[str, Any] | None = None) -> gpd.GeoDataFrame:
+def risk_scores(
+    sites: gpd.GeoDataFrame,
+    *,
+    as_of: str | pd.Timestamp,
+    cases: pd.DataFrame | None = None,
+    inspections: pd.DataFrame | None = None,
+    visits: pd.DataFrame | None = None,
+    sweep_tasks: pd.DataFrame | None = None,
+    source_suspects: pd.DataFrame | None = None,
+    targets_check: pd.DataFrame | None = None,
+    stations: pd.DataFrame | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> gpd.GeoDataFrame:
     """Score every site on ``as_of``, with the reasons, highest first.
 
     Parameters
@@ -345,19 +391,33 @@ def risk_scores(sites: gpd.GeoDataFrame, *, as_of: str | pd.Timestamp,
         known = keys.notna()
         ins = inspections[known].assign(site_key=keys[known])
         note_visits(ins["site_key"], ins["inspection_date"])
-        latest = ins.sort_values("inspection_date").groupby("site_key").tail(1).set_index(
-            "site_key")
+        latest = (
+            ins.sort_values("inspection_date").groupby("site_key").tail(1).set_index("site_key")
+        )
         items = [c for c in CHECKLIST_ITEMS if c in latest.columns]
-        failed = pd.DataFrame({c: latest[c].astype("boolean") == False  # noqa: E712
-                               for c in items}, index=latest.index).fillna(False)
-        failed_names = failed.apply(lambda r: [c for c in items if r[c]], axis=1) if items else (
-            pd.Series([[] for _ in range(len(latest))], index=latest.index))
-        n_failed = out["site_key"].map(failed.sum(axis=1) if items else pd.Series(dtype=float)
-                                       ).fillna(0)
+        failed = pd.DataFrame(
+            {
+                c: latest[c].astype("boolean") == False  # noqa: E712
+                for c in items
+            },
+            index=latest.index,
+        ).fillna(False)
+        failed_names = (
+            failed.apply(lambda r: [c for c in items if r[c]], axis=1)
+            if items
+            else (pd.Series([[] for _ in range(len(latest))], index=latest.index))
+        )
+        n_failed = (
+            out["site_key"].map(failed.sum(axis=1) if items else pd.Series(dtype=float)).fillna(0)
+        )
         names_by_site = out["site_key"].map(failed_names)
-        add("checklist_item_failed", n_failed,
-            lambda i, n: "检查不合格：" + "、".join(_CHECKLIST_ZH.get(c, c)
-                                                   for c in names_by_site[i]))
+        add(
+            "checklist_item_failed",
+            n_failed,
+            lambda i, n: (
+                "检查不合格：" + "、".join(_CHECKLIST_ZH.get(c, c) for c in names_by_site[i])
+            ),
+        )
         if "status" in latest.columns:
             seen_producing = out["site_key"].map(latest["status"] == "正常生产").fillna(False)
             seen_producing = seen_producing.astype(bool)
@@ -374,22 +434,34 @@ def risk_scores(sites: gpd.GeoDataFrame, *, as_of: str | pd.Timestamp,
     out["last_visit"] = last_visit
     out["days_since_visit"] = days.astype("Int64")
     counted = days.fillna(days_cap).clip(lower=0, upper=days_cap)
-    add("per_day_since_visit", counted,
-        lambda i, n: "从未检查" if pd.isna(days[i]) else f"上次检查距今{int(days[i])}天")
+    add(
+        "per_day_since_visit",
+        counted,
+        lambda i, n: "从未检查" if pd.isna(days[i]) else f"上次检查距今{int(days[i])}天",
+    )
 
-    upwind = _upwind_flags(out, source_suspects, targets_check, stations, as_of=as_of,
-                           top_n=int(cfg.get("upwind_top_n", 5)))
-    add("upwind_of_missing_station", (upwind != "").astype(float),
-        lambda i, n: f"位于未达标站点{upwind[i]}上风向")
+    upwind = _upwind_flags(
+        out,
+        source_suspects,
+        targets_check,
+        stations,
+        as_of=as_of,
+        top_n=int(cfg.get("upwind_top_n", 5)),
+    )
+    add(
+        "upwind_of_missing_station",
+        (upwind != "").astype(float),
+        lambda i, n: f"位于未达标站点{upwind[i]}上风向",
+    )
 
     is_heap = out["site_kind"] == "gangue_heap"
     burning = out["burning"].astype("boolean").fillna(False) & is_heap
     add("burning_heap", burning.astype(float), lambda i, n: "矸石山自燃/冒烟")
     treatment = out["treatment"].astype("object")
     untreated = (is_heap & (treatment == "未治理")).astype(float) + 0.5 * (
-        is_heap & (treatment == "治理中")).astype(float)
-    add("untreated_heap", untreated,
-        lambda i, n: "矸石山未治理" if n >= 1 else "矸石山治理中")
+        is_heap & (treatment == "治理中")
+    ).astype(float)
+    add("untreated_heap", untreated, lambda i, n: "矸石山未治理" if n >= 1 else "矸石山治理中")
 
     gate_m = _gate_road_lengths(out, sweep_tasks)
     hundreds = gate_m.clip(upper=float(cfg.get("gate_road_cap_m", 1000.0))) / 100.0
@@ -403,17 +475,33 @@ def risk_scores(sites: gpd.GeoDataFrame, *, as_of: str | pd.Timestamp,
     idle = ~is_heap & status.isin(_NOT_PRODUCING)
     add("not_producing", idle.astype(float), lambda i, n: f"{status[i]}，核查是否违规生产")
     active = idle & (seen_producing | (upwind != ""))
-    add("suspended_but_active", active.astype(float),
-        lambda i, n: f"{status[i]}但" + ("检查时在生产" if seen_producing[i] else "疑似排放"))
+    add(
+        "suspended_but_active",
+        active.astype(float),
+        lambda i, n: f"{status[i]}但" + ("检查时在生产" if seen_producing[i] else "疑似排放"),
+    )
 
     out = pd.concat([out, pts.add_prefix("pts_")], axis=1)
     out["score"] = pts.sum(axis=1).round(2)
     out["reasons"] = ["；".join(r) for r in reasons]
-    out = out.sort_values(["score", "days_since_visit", "site_key"],
-                          ascending=[False, False, True], na_position="first",
-                          kind="mergesort").reset_index(drop=True)
+    out = out.sort_values(
+        ["score", "days_since_visit", "site_key"],
+        ascending=[False, False, True],
+        na_position="first",
+        kind="mergesort",
+    ).reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1)
-    front = ["rank", "site_key", "site_kind", "site_id", "name", "county", "score", "reasons",
-             "last_visit", "days_since_visit"]
+    front = [
+        "rank",
+        "site_key",
+        "site_kind",
+        "site_id",
+        "name",
+        "county",
+        "score",
+        "reasons",
+        "last_visit",
+        "days_since_visit",
+    ]
     rest = [c for c in out.columns if c not in front]
     return gpd.GeoDataFrame(out[front + rest], geometry="geometry", crs=sites.crs)

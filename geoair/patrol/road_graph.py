@@ -30,6 +30,9 @@ from scipy.spatial import cKDTree
 from geoair.errors import SchemaError
 from geoair.io.crs import metric_crs_for
 
+__all__ = ["RoadGraph", "build_road_graph", "road_distances", "straight_distances"]
+
+
 log = logging.getLogger(__name__)
 
 Array = NDArray[np.float64]
@@ -79,9 +82,9 @@ class RoadGraph:
         unique, inverse = np.unique(nodes, return_inverse=True)
         out = np.empty((len(unique), len(unique)))
         for start in range(0, len(unique), _BATCH):
-            batch = unique[start:start + _BATCH]
+            batch = unique[start : start + _BATCH]
             dist = dijkstra(self.matrix, directed=True, indices=batch)
-            out[start:start + len(batch)] = dist[:, unique]
+            out[start : start + len(batch)] = dist[:, unique]
         return out[np.ix_(inverse, inverse)]
 
     def path(self, a: int, b: int, *, length_m: float | None = None) -> Array:
@@ -89,8 +92,9 @@ class RoadGraph:
         if a == b:
             return self.xy[[a]]
         limit = np.inf if length_m is None else length_m * (1 + 1e-9) + 1e-6
-        _, pred = dijkstra(self.matrix, directed=True, indices=a, return_predecessors=True,
-                           limit=limit)
+        _, pred = dijkstra(
+            self.matrix, directed=True, indices=a, return_predecessors=True, limit=limit
+        )
         chain = [b]
         while chain[-1] != a:
             step = pred[chain[-1]]
@@ -100,9 +104,14 @@ class RoadGraph:
         return self.xy[chain[::-1]]
 
 
-def build_road_graph(roads: gpd.GeoDataFrame, *, crs: pyproj.CRS | None = None,
-                     tolerance_m: float = 0.5, snap_ends_m: float = 15.0,
-                     node_crossings: bool = False) -> RoadGraph:
+def build_road_graph(
+    roads: gpd.GeoDataFrame,
+    *,
+    crs: pyproj.CRS | None = None,
+    tolerance_m: float = 0.5,
+    snap_ends_m: float = 15.0,
+    node_crossings: bool = False,
+) -> RoadGraph:
     """Build the routing graph of a road layer.
 
     Parameters
@@ -137,8 +146,10 @@ def build_road_graph(roads: gpd.GeoDataFrame, *, crs: pyproj.CRS | None = None,
     parts = parts[np.isin(shapely.get_type_id(parts), (1, 2))]  # LineString, LinearRing
     coords, part_index = shapely.get_coordinates(parts, return_index=True)
     if len(coords) < 2:
-        raise SchemaError("The roads layer has no usable lines. Import a road network with "
-                          "geoair import roads FILE, or plan with straight-line distances.")
+        raise SchemaError(
+            "The roads layer has no usable lines. Import a road network with "
+            "geoair import roads FILE, or plan with straight-line distances."
+        )
     grid = np.round(coords / tolerance_m).astype(np.int64)
     grid -= grid.min(axis=0)
     key = grid[:, 0] * (int(grid[:, 1].max()) + 1) + grid[:, 1]
@@ -149,8 +160,14 @@ def build_road_graph(roads: gpd.GeoDataFrame, *, crs: pyproj.CRS | None = None,
     keep = u != v
     u, v = u[keep], v[keep]
     if snap_ends_m > 0 or node_crossings:
-        xy, u, v = _repair_topology(xy, u, v, snap_ends_m=snap_ends_m,
-                                    node_crossings=node_crossings, tolerance_m=tolerance_m)
+        xy, u, v = _repair_topology(
+            xy,
+            u,
+            v,
+            snap_ends_m=snap_ends_m,
+            node_crossings=node_crossings,
+            tolerance_m=tolerance_m,
+        )
     length = np.hypot(*(xy[u] - xy[v]).T)
     keep = length > 0
     u, v, length = u[keep], v[keep], length[keep]
@@ -161,21 +178,33 @@ def build_road_graph(roads: gpd.GeoDataFrame, *, crs: pyproj.CRS | None = None,
     first_of_pair[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
     a, b, length = a[first_of_pair], b[first_of_pair], length[first_of_pair]
     n = len(xy)
-    matrix = csr_matrix((np.concatenate([length, length]),
-                         (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n))
+    matrix = csr_matrix(
+        (np.concatenate([length, length]), (np.concatenate([a, b]), np.concatenate([b, a]))),
+        shape=(n, n),
+    )
     n_parts, labels = connected_components(matrix, directed=False)
     main_label = np.bincount(labels).argmax()
     main_nodes = np.flatnonzero(labels == main_label)
     if n_parts > 1:
-        log.info("road network: %d connected parts; sites are snapped to the largest "
-                 "(%d of %d nodes)", n_parts, len(main_nodes), n)
+        log.info(
+            "road network: %d connected parts; sites are snapped to the largest (%d of %d nodes)",
+            n_parts,
+            len(main_nodes),
+            n,
+        )
     log.debug("road graph: %d nodes, %d edges, %s", n, len(a), crs.to_string())
     return RoadGraph(crs=crs, xy=xy, matrix=matrix, main_nodes=main_nodes)
 
 
-def _repair_topology(xy: Array, u: NDArray[np.int64], v: NDArray[np.int64], *,
-                     snap_ends_m: float, node_crossings: bool,
-                     tolerance_m: float) -> tuple[Array, NDArray[np.int64], NDArray[np.int64]]:
+def _repair_topology(
+    xy: Array,
+    u: NDArray[np.int64],
+    v: NDArray[np.int64],
+    *,
+    snap_ends_m: float,
+    node_crossings: bool,
+    tolerance_m: float,
+) -> tuple[Array, NDArray[np.int64], NDArray[np.int64]]:
     """Join dead ends to nearby segments (and optionally crossing segments): new nodes
     split the segments where they are joined."""
     segments = shapely.linestrings(np.stack([xy[u], xy[v]], axis=1))
@@ -209,16 +238,18 @@ def _repair_topology(xy: Array, u: NDArray[np.int64], v: NDArray[np.int64], *,
             extra_u.append(ends[pi][~inner])
             extra_v.append(target[~inner])
             # an end near the middle of a segment: split it at the closest point
-            proj = shapely.get_coordinates(shapely.line_interpolate_point(
-                segments[si][inner], t[inner], normalized=True))
+            proj = shapely.get_coordinates(
+                shapely.line_interpolate_point(segments[si][inner], t[inner], normalized=True)
+            )
             ids = np.arange(next_id, next_id + int(inner.sum()))
             next_id += len(ids)
             new_xy.append(proj)
             splits.append((si[inner], t[inner], ids))
             extra_u.append(ends[pi][inner])
             extra_v.append(ids)
-            log.info("road network: %d dead ends joined to a road within %.0f m",
-                     len(pi), snap_ends_m)
+            log.info(
+                "road network: %d dead ends joined to a road within %.0f m", len(pi), snap_ends_m
+            )
     if node_crossings:
         a, b = tree.query(segments, predicate="crosses")
         keep = a < b
@@ -230,10 +261,8 @@ def _repair_topology(xy: Array, u: NDArray[np.int64], v: NDArray[np.int64], *,
             ids = np.arange(next_id, next_id + len(a))
             next_id += len(ids)
             new_xy.append(shapely.get_coordinates(cross))
-            splits.append((a, shapely.line_locate_point(segments[a], cross, normalized=True),
-                           ids))
-            splits.append((b, shapely.line_locate_point(segments[b], cross, normalized=True),
-                           ids))
+            splits.append((a, shapely.line_locate_point(segments[a], cross, normalized=True), ids))
+            splits.append((b, shapely.line_locate_point(segments[b], cross, normalized=True), ids))
             log.info("road network: %d crossings joined", len(a))
     if not new_xy and not extra_u:
         return xy, u, v

@@ -21,6 +21,9 @@ import logging
 import numpy as np
 from numpy.typing import NDArray
 
+__all__ = ["held_karp", "route_length", "solve_routes"]
+
+
 log = logging.getLogger(__name__)
 
 Array = NDArray[np.float64]
@@ -35,6 +38,7 @@ def _over(length, cap: float):
 
 
 # --- route ordering -------------------------------------------------------------------
+
 
 def route_length(dist: Array, route: list[int], depot: int = 0) -> float:
     """Length of the round trip depot -> route -> depot."""
@@ -77,8 +81,9 @@ def held_karp(dist: Array, stops: list[int], depot: int = 0) -> list[int]:
     return [stops[k] for k in order[::-1]]
 
 
-def _insertion_costs(dist: Array, route: list[int], candidates: NDArray[np.int64],
-                     depot: int) -> tuple[Array, NDArray[np.int64]]:
+def _insertion_costs(
+    dist: Array, route: list[int], candidates: NDArray[np.int64], depot: int
+) -> tuple[Array, NDArray[np.int64]]:
     seq = np.array([depot, *route, depot])
     prev, nxt = seq[:-1], seq[1:]
     rows = candidates[:, None]
@@ -99,8 +104,9 @@ def _seed_routes(dist: Array, todo: list[int], n_teams: int, depot: int) -> list
     return routes
 
 
-def _recreate(dist: Array, routes: list[list[int]], todo: list[int], max_stops: int,
-              depot: int) -> None:
+def _recreate(
+    dist: Array, routes: list[list[int]], todo: list[int], max_stops: int, depot: int
+) -> None:
     """Regret insertion of ``todo`` into ``routes`` (in place)."""
     todo = list(todo)
     n_teams = len(routes)
@@ -127,8 +133,9 @@ def _recreate(dist: Array, routes: list[list[int]], todo: list[int], max_stops: 
         if len(routes[r]) < max_stops:
             live = np.flatnonzero(alive)
             if len(live):
-                costs[live, r], where[live, r] = _insertion_costs(dist, routes[r], cand[live],
-                                                                  depot)
+                costs[live, r], where[live, r] = _insertion_costs(
+                    dist, routes[r], cand[live], depot
+                )
         else:
             costs[:, r] = np.inf
 
@@ -142,17 +149,22 @@ def _two_opt(dist: Array, route: list[int], depot: int) -> bool:
         changed = False
         for i in range(1, n - 2):
             for j in range(i + 1, n - 1):
-                delta = (dist[seq[i - 1], seq[j]] + dist[seq[i], seq[j + 1]]
-                         - dist[seq[i - 1], seq[i]] - dist[seq[j], seq[j + 1]])
+                delta = (
+                    dist[seq[i - 1], seq[j]]
+                    + dist[seq[i], seq[j + 1]]
+                    - dist[seq[i - 1], seq[i]]
+                    - dist[seq[j], seq[j + 1]]
+                )
                 if delta < -1e-9:
-                    seq[i:j + 1] = seq[i:j + 1][::-1]
+                    seq[i : j + 1] = seq[i : j + 1][::-1]
                     changed = improved = True
     route[:] = seq[1:-1]
     return improved
 
 
-def _or_opt(dist: Array, routes: list[list[int]], max_stops: int, depot: int,
-            cap: float = np.inf) -> bool:
+def _or_opt(
+    dist: Array, routes: list[list[int]], max_stops: int, depot: int, cap: float = np.inf
+) -> bool:
     """Best move of a segment of 1-3 stops (either direction) anywhere; True if moved.
 
     Every segment is tried against every edge of every route at once (numpy), except
@@ -164,8 +176,12 @@ def _or_opt(dist: Array, routes: list[list[int]], max_stops: int, depot: int,
     e_next = np.concatenate([q[1:] for q in seqs])
     e_route = np.concatenate([np.full(len(q) - 1, r) for r, q in enumerate(seqs)])
     e_k = np.concatenate([np.arange(len(q) - 1) for q in seqs])
-    segs = [(r, i, length) for r, q in enumerate(seqs) for length in (1, 2, 3)
-            for i in range(1, len(q) - length)]
+    segs = [
+        (r, i, length)
+        for r, q in enumerate(seqs)
+        for length in (1, 2, 3)
+        for i in range(1, len(q) - length)
+    ]
     if not segs:
         return False
     s_route, s_i, s_len = (np.array(v) for v in zip(*segs, strict=True))
@@ -178,8 +194,9 @@ def _or_opt(dist: Array, routes: list[list[int]], max_stops: int, depot: int,
     fwd = dist[e_prev[None, :], first[:, None]] + dist[last[:, None], e_next[None, :]] - base
     rev = dist[e_prev[None, :], last[:, None]] + dist[first[:, None], e_next[None, :]] - base
     same = e_route[None, :] == s_route[:, None]
-    touching = same & (e_k[None, :] >= s_i[:, None] - 1) & (
-        e_k[None, :] <= (s_i + s_len - 1)[:, None])
+    touching = (
+        same & (e_k[None, :] >= s_i[:, None] - 1) & (e_k[None, :] <= (s_i + s_len - 1)[:, None])
+    )
     too_full = ~same & (sizes[e_route][None, :] + s_len[:, None] > max_stops)
     whole = same & (sizes[s_route] == s_len)[:, None]
     gain = np.minimum(fwd, rev) - removed[:, None]
@@ -187,12 +204,16 @@ def _or_opt(dist: Array, routes: list[list[int]], max_stops: int, depot: int,
         lens = np.array([route_length(dist, r, depot) for r in routes])
         len_a, len_b = lens[s_route][:, None], lens[e_route][None, :]
         # the segment's own edges leave one route and join the other
-        inner = np.array([sum(dist[seqs[r][k], seqs[r][k + 1]] for k in range(i, i + n - 1))
-                          for r, i, n in segs])[:, None]
+        inner = np.array(
+            [sum(dist[seqs[r][k], seqs[r][k + 1]] for k in range(i, i + n - 1)) for r, i, n in segs]
+        )[:, None]
         inserted = np.minimum(fwd, rev)
-        other = (_over(len_a - removed[:, None] - inner, cap)
-                 + _over(len_b + inserted + inner, cap)
-                 - _over(len_a, cap) - _over(len_b, cap))
+        other = (
+            _over(len_a - removed[:, None] - inner, cap)
+            + _over(len_b + inserted + inner, cap)
+            - _over(len_a, cap)
+            - _over(len_b, cap)
+        )
         own = _over(len_a + gain, cap) - _over(len_a, cap)
         gain = gain + _OVER_WEIGHT * np.where(same, own, other)
     gain[touching | too_full | whole] = np.inf
@@ -203,8 +224,8 @@ def _or_opt(dist: Array, routes: list[list[int]], max_stops: int, depot: int,
     ra, i, length = segs[si]
     rb, k = int(e_route[ei]), int(e_k[ei])
     reverse = rev[si, ei] < fwd[si, ei]
-    seg = routes[ra][i - 1:i - 1 + length]
-    del routes[ra][i - 1:i - 1 + length]
+    seg = routes[ra][i - 1 : i - 1 + length]
+    del routes[ra][i - 1 : i - 1 + length]
     if rb == ra and k > i - 1:
         k -= length
     routes[rb][k:k] = seg[::-1] if reverse else seg
@@ -216,28 +237,32 @@ def _removal_gain(dist: Array, route: list[int], depot: int) -> Array:
     return dist[seq[:-2], seq[1:-1]] + dist[seq[1:-1], seq[2:]] - dist[seq[:-2], seq[2:]]
 
 
-def _insert_without(dist: Array, route: list[int], others: NDArray[np.int64],
-                    depot: int) -> Array:
+def _insert_without(dist: Array, route: list[int], others: NDArray[np.int64], depot: int) -> Array:
     """[i, j]: cheapest insertion of ``others[j]`` into ``route`` without its stop i."""
     seq = np.array([depot, *route, depot])
     a = len(route)
     prev, nxt = seq[:-1], seq[1:]
     # insertion cost of each other stop into each edge of the route: (edges, others)
-    edge = (dist[prev[:, None], others[None, :]] + dist[others[None, :], nxt[:, None]]
-            - dist[prev, nxt][:, None])
+    edge = (
+        dist[prev[:, None], others[None, :]]
+        + dist[others[None, :], nxt[:, None]]
+        - dist[prev, nxt][:, None]
+    )
     # without stop i, edges i and i + 1 are gone and (seq[i], seq[i + 2]) is new
     keep = np.ones((a, a + 1), dtype=bool)
     keep[np.arange(a), np.arange(a)] = False
     keep[np.arange(a), np.arange(a) + 1] = False
     old = np.where(keep[:, :, None], edge[None, :, :], np.inf).min(axis=1)
     p, q = seq[:-2], seq[2:]
-    new = (dist[p[:, None], others[None, :]] + dist[others[None, :], q[:, None]]
-           - dist[p, q][:, None])
+    new = (
+        dist[p[:, None], others[None, :]] + dist[others[None, :], q[:, None]] - dist[p, q][:, None]
+    )
     return np.minimum(old, new)
 
 
-def _best_exchange(dist: Array, route_a: list[int], route_b: list[int],
-                   depot: int, cap: float = np.inf) -> tuple[float, int, int]:
+def _best_exchange(
+    dist: Array, route_a: list[int], route_b: list[int], depot: int, cap: float = np.inf
+) -> tuple[float, int, int]:
     b_into = _insert_without(dist, route_a, np.array(route_b, dtype=np.int64), depot)
     a_into = _insert_without(dist, route_b, np.array(route_a, dtype=np.int64), depot).T
     gain_a = _removal_gain(dist, route_a, depot)[:, None]
@@ -246,14 +271,18 @@ def _best_exchange(dist: Array, route_a: list[int], route_b: list[int],
     if np.isfinite(cap):
         len_a, len_b = route_length(dist, route_a, depot), route_length(dist, route_b, depot)
         delta = delta + _OVER_WEIGHT * (
-            _over(len_a - gain_a + b_into, cap) + _over(len_b - gain_b + a_into, cap)
-            - _over(len_a, cap) - _over(len_b, cap))
+            _over(len_a - gain_a + b_into, cap)
+            + _over(len_b - gain_b + a_into, cap)
+            - _over(len_a, cap)
+            - _over(len_b, cap)
+        )
     i, j = np.unravel_index(np.argmin(delta), delta.shape)
     return float(delta[i, j]), int(i), int(j)
 
 
-def _exchange(dist: Array, routes: list[list[int]], depot: int,
-              cache: dict | None = None, cap: float = np.inf) -> bool:
+def _exchange(
+    dist: Array, routes: list[list[int]], depot: int, cache: dict | None = None, cap: float = np.inf
+) -> bool:
     """Best exchange of a stop of one route with a stop of another, each put at its
     cheapest place in the other route; True if one shortened the total.
 
@@ -271,8 +300,7 @@ def _exchange(dist: Array, routes: list[list[int]], depot: int,
             key = (tuple(routes[ra]), tuple(routes[rb]))
             found = cache.get(key)
             if found is None:
-                found = cache[key] = _best_exchange(dist, routes[ra], routes[rb], depot,
-                                                    cap)
+                found = cache[key] = _best_exchange(dist, routes[ra], routes[rb], depot, cap)
             if found[0] < best[0]:
                 best = (found[0], (ra, found[1], rb, found[2]))
     if best[1] is None:
@@ -285,8 +313,15 @@ def _exchange(dist: Array, routes: list[list[int]], depot: int,
     return True
 
 
-def _local_search(dist: Array, routes: list[list[int]], max_stops: int, depot: int,
-                  max_moves: int, cache: dict | None = None, cap: float = np.inf) -> None:
+def _local_search(
+    dist: Array,
+    routes: list[list[int]],
+    max_stops: int,
+    depot: int,
+    max_moves: int,
+    cache: dict | None = None,
+    cap: float = np.inf,
+) -> None:
     for route in routes:
         _two_opt(dist, route, depot)
     for _ in range(max_moves):
@@ -317,7 +352,7 @@ def _fill_idle_teams(dist: Array, routes: list[list[int]], depot: int) -> None:
         for k in donors:
             base = route_length(dist, routes[k], depot)
             for i, site in enumerate(routes[k]):
-                rest = routes[k][:i] + routes[k][i + 1:]
+                rest = routes[k][:i] + routes[k][i + 1 :]
                 cost = route_length(dist, rest, depot) - base + 2 * dist[depot, site]
                 if best is None or cost < best[0]:
                     best = (cost, k, i)
@@ -325,10 +360,19 @@ def _fill_idle_teams(dist: Array, routes: list[list[int]], depot: int) -> None:
         route.append(routes[k].pop(i))
 
 
-def solve_routes(dist: Array, *, n_teams: int, max_stops: int, depot: int = 0,
-                 sites: list[int] | None = None, exact_max_stops: int = 9,
-                 lns_rounds: int = 150, seed: int = 0, max_route_m: float | None = None,
-                 max_moves: int = 10_000) -> list[list[int]]:
+def solve_routes(
+    dist: Array,
+    *,
+    n_teams: int,
+    max_stops: int,
+    depot: int = 0,
+    sites: list[int] | None = None,
+    exact_max_stops: int = 9,
+    lns_rounds: int = 150,
+    seed: int = 0,
+    max_route_m: float | None = None,
+    max_moves: int = 10_000,
+) -> list[list[int]]:
     """Split sites among teams and order each team's round trip from the depot.
 
     Parameters
@@ -389,8 +433,7 @@ def solve_routes(dist: Array, *, n_teams: int, max_stops: int, depot: int = 0,
     for _ in range(lns_rounds if len(sites) > 2 else 0):
         k = int(rng.integers(2, most + 1)) if most > 2 else 2
         centre = int(rng.choice(site_array))
-        removed = set(site_array[np.argsort(dist[centre, site_array], kind="stable")[:k]]
-                      .tolist())
+        removed = set(site_array[np.argsort(dist[centre, site_array], kind="stable")[:k]].tolist())
         trial = [[s for s in r if s not in removed] for r in routes]
         _recreate(dist, trial, sorted(removed), max_stops, depot)
         _local_search(dist, trial, max_stops, depot, max_moves, cache, cap)

@@ -40,6 +40,9 @@ import pandas as pd
 from geoair.errors import TargetError
 from geoair.readings.targets import _name_key
 
+__all__ = ["import_annex_targets", "parse_annex_targets", "read_ragged_grid"]
+
+
 _MONTHS = re.compile(r"^(均)?\s*(\d{1,2})\s*(?:[-~至－—]\s*(\d{1,2}))?\s*月(?:份)?$")
 
 
@@ -60,9 +63,14 @@ def _annex_period(label: str, year: int) -> str | None:
     return f"{start}/{end_year:04d}-{last:02d}"
 
 
-def parse_annex_targets(grid: pd.DataFrame, *, year: int, stations: pd.DataFrame,
-                        counties: Sequence[str] = (), city: str = "全市"
-                        ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def parse_annex_targets(
+    grid: pd.DataFrame,
+    *,
+    year: int,
+    stations: pd.DataFrame,
+    counties: Sequence[str] = (),
+    city: str = "全市",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Targets from annex-style tables (seed 004 附件1/附件2): one row per month, one
     column per station, county or the city, units in the headers.
 
@@ -90,8 +98,9 @@ def parse_annex_targets(grid: pd.DataFrame, *, year: int, stations: pd.DataFrame
     from geoair.io.normalize import clean_text, parse_number
 
     station_names = {_name_key(n): str(n) for n in stations["name"]}
-    station_names.update({str(i): str(n) for i, n in zip(stations["id"], stations["name"],
-                                                          strict=True)})
+    station_names.update(
+        {str(i): str(n) for i, n in zip(stations["id"], stations["name"], strict=True)}
+    )
     county_names = set(counties) | set(stations.get("county", pd.Series(dtype=str)).dropna())
     rows, rejects = [], []
     header: list[tuple[str, str, str]] | None = None  # per column: scope, name, metric
@@ -108,8 +117,7 @@ def parse_annex_targets(grid: pd.DataFrame, *, year: int, stations: pd.DataFrame
                     continue
                 unit = re.search(r"[(（]([^)）]*)[)）]", cell)
                 name = re.sub(r"\s*[(（][^)）]*[)）]\s*", "", cell).strip()
-                metric = title_metric or ("good_days" if unit and "天" in unit.group(1)
-                                          else "pm25")
+                metric = title_metric or ("good_days" if unit and "天" in unit.group(1) else "pm25")
                 if name in ("市控目标", "全市", "市控", city):
                     header.append(("city", city, metric))
                 elif _name_key(name) in station_names:
@@ -123,8 +131,10 @@ def parse_annex_targets(grid: pd.DataFrame, *, year: int, stations: pd.DataFrame
             if "优良天数" in joined:
                 title_metric = "good_days"
             else:
-                for metric, words in (("pm25", ("PM2.5", "PM_{2.5}", "PM₂.₅", "细颗粒物")),
-                                      ("pm10", ("PM10", "PM_{10}", "可吸入颗粒物"))):
+                for metric, words in (
+                    ("pm25", ("PM2.5", "PM_{2.5}", "PM₂.₅", "细颗粒物")),
+                    ("pm10", ("PM10", "PM_{10}", "可吸入颗粒物")),
+                ):
                     if any(w in joined for w in words):
                         title_metric = metric
             if re.match(r"^[一二三四五六七八九十]+、", first):
@@ -135,23 +145,35 @@ def parse_annex_targets(grid: pd.DataFrame, *, year: int, stations: pd.DataFrame
             if not scope or cell is None:
                 continue
             if scope == "?":
-                rejects.append({"行号": number, "列": name, "原因":
-                                f"“{name}”既不是站点、县区，也不是全市，"
-                                "请先导入站点或更正表头"})
+                rejects.append(
+                    {
+                        "行号": number,
+                        "列": name,
+                        "原因": f"“{name}”既不是站点、县区，也不是全市，请先导入站点或更正表头",
+                    }
+                )
                 continue
             try:
                 value = parse_number(cell)
             except ValueError as exc:
                 rejects.append({"行号": number, "列": name, "原因": str(exc)})
                 continue
-            rows.append({"scope": scope, "target_name": name, "period": period,
-                         "metric": metric, "value": value})
+            rows.append(
+                {
+                    "scope": scope,
+                    "target_name": name,
+                    "period": period,
+                    "metric": metric,
+                    "value": value,
+                }
+            )
     targets = pd.DataFrame(rows, columns=["scope", "target_name", "period", "metric", "value"])
     return targets, pd.DataFrame(rejects, columns=["行号", "列", "原因"])
 
 
-def read_ragged_grid(path, *, encoding: str | None = None, sheet: str | None = None
-                     ) -> pd.DataFrame:
+def read_ragged_grid(
+    path, *, encoding: str | None = None, sheet: str | None = None
+) -> pd.DataFrame:
     """A CSV/TSV whose tables have different widths (one under the other), or Excel, as
     cells; index = the row number in the file."""
     import io
@@ -167,15 +189,30 @@ def read_ragged_grid(path, *, encoding: str | None = None, sheet: str | None = N
     text = decode(path.read_bytes(), encoding, name=path.name)
     sep = "\t" if text.count("\t") > text.count(",") else ","
     width = max(line.count(sep) for line in text.splitlines()) + 1
-    grid = pd.read_csv(io.StringIO(text), header=None, dtype=str, sep=sep, names=range(width),
-                       keep_default_na=False, skip_blank_lines=False, engine="python")
+    grid = pd.read_csv(
+        io.StringIO(text),
+        header=None,
+        dtype=str,
+        sep=sep,
+        names=range(width),
+        keep_default_na=False,
+        skip_blank_lines=False,
+        engine="python",
+    )
     grid.index = range(1, len(grid) + 1)
     return grid
 
 
-def import_annex_targets(ws, path, *, encoding: str | None = None, sheet: str | None = None,
-                         coords: str | None = None, date: str | None = None,
-                         echo=print) -> pd.DataFrame:
+def import_annex_targets(
+    ws,
+    path,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    coords: str | None = None,
+    date: str | None = None,
+    echo=print,
+) -> pd.DataFrame:
     """``geoair import targets_annex FILE --date 2020``: the wide annex tables of seed 004
     into the workspace's ``targets`` (a target given again replaces the stored one)."""
     from pathlib import Path
@@ -183,8 +220,10 @@ def import_annex_targets(ws, path, *, encoding: str | None = None, sheet: str | 
     from geoair.io.writers import write_table
 
     if not date or not re.match(r"^\d{4}", str(date)):
-        raise TargetError("The annex tables name months without a year (10 月). Give the "
-                          "year with --date, e.g. --date 2020.")
+        raise TargetError(
+            "The annex tables name months without a year (10 月). Give the "
+            "year with --date, e.g. --date 2020."
+        )
     year = int(str(date)[:4])
     path = Path(path)
     grid = read_ragged_grid(path, encoding=encoding, sheet=sheet)
@@ -192,11 +231,14 @@ def import_annex_targets(ws, path, *, encoding: str | None = None, sheet: str | 
     counties = ws.read("counties", required=False)
     names = list(counties["name"]) if counties is not None else []
     city = ws.settings["workspace"]["name"]
-    targets, rejects = parse_annex_targets(grid, year=year, stations=stations, counties=names,
-                                           city=city)
+    targets, rejects = parse_annex_targets(
+        grid, year=year, stations=stations, counties=names, city=city
+    )
     if targets.empty:
-        raise TargetError(f"{path.name}: no target found. The table needs a 月份 header row "
-                          "with station, county or 市控目标 columns, and rows such as 10 月.")
+        raise TargetError(
+            f"{path.name}: no target found. The table needs a 月份 header row "
+            "with station, county or 市控目标 columns, and rows such as 10 月."
+        )
     old = ws.read("targets", required=False)
     merged = targets
     if old is not None and len(old):
@@ -211,8 +253,11 @@ def import_annex_targets(ws, path, *, encoding: str | None = None, sheet: str | 
     else:
         target.unlink(missing_ok=True)
     counts = targets.groupby(["scope", "metric"]).size()
-    echo(f"targets: {len(targets)} read from {path.name} ("
-         + ", ".join(f"{n} {scope} {metric}" for (scope, metric), n in counts.items()) + ")")
+    echo(
+        f"targets: {len(targets)} read from {path.name} ("
+        + ", ".join(f"{n} {scope} {metric}" for (scope, metric), n in counts.items())
+        + ")"
+    )
     if len(rejects):
         echo(f"  {len(rejects)} cells rejected -> {target} (row numbers and reasons)")
     return targets

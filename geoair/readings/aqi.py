@@ -36,6 +36,19 @@ import pandas as pd
 
 from geoair.errors import UnknownPollutant
 
+__all__ = [
+    "BREAKPOINTS",
+    "CATEGORIES",
+    "DAILY_INPUTS",
+    "IAQI_STEPS",
+    "REPORT_DECIMALS",
+    "category",
+    "daily_aqi",
+    "iaqi",
+    "report_round",
+]
+
+
 ArrayLike = np.ndarray | pd.Series | list[float] | float
 
 #: IAQI values of the breakpoints (Table 1, first row).
@@ -85,8 +98,6 @@ CATEGORIES: tuple[tuple[int, str, str], ...] = (
 REPORT_DECIMALS = {"PM2.5": 0, "PM10": 0, "SO2": 0, "NO2": 0, "O3": 0, "CO": 1}
 
 
-
-
 def _ceil_whole(values: np.ndarray) -> np.ndarray:
     # Round to 9 decimals first so that 50.000000000001 (floating-point noise) is 50.
     return np.ceil(np.round(values, 9))
@@ -121,8 +132,9 @@ def iaqi(concentration: ArrayLike, pollutant: str, *, averaging: str = "24h") ->
     key = (pollutant, averaging)
     if key not in BREAKPOINTS:
         known = ", ".join(f"{p} {a}" for p, a in BREAKPOINTS)
-        raise UnknownPollutant(f"HJ 633-2012 has no breakpoints for {pollutant} {averaging}. "
-                               f"Known: {known}.")
+        raise UnknownPollutant(
+            f"HJ 633-2012 has no breakpoints for {pollutant} {averaging}. Known: {known}."
+        )
     bps = np.asarray(BREAKPOINTS[key], dtype=float)
     steps = np.asarray(IAQI_STEPS[: len(bps)], dtype=float)
     c = np.asarray(concentration, dtype=float)
@@ -131,7 +143,6 @@ def iaqi(concentration: ArrayLike, pollutant: str, *, averaging: str = "24h") ->
     above = c > bps[-1]
     out = np.where(above, np.nan if key in _NOT_COMPUTED_ABOVE else 500.0, out)
     return np.where(np.isnan(c) | (c < 0), np.nan, out)
-
 
 
 def category(aqi_values: ArrayLike) -> np.ndarray:
@@ -164,11 +175,9 @@ def _category_codes(aqi_values: np.ndarray) -> pd.Categorical:
 def _combinations(mask: np.ndarray, labels: list[str]) -> pd.Categorical:
     """Bit masks over ``labels`` as comma-joined names (0: missing)."""
     codes, inverse = np.unique(mask, return_inverse=True)
-    names = [",".join(label for j, label in enumerate(labels) if code >> j & 1)
-             for code in codes]
+    names = [",".join(label for j, label in enumerate(labels) if code >> j & 1) for code in codes]
     categories = [name for name in names if name]
-    lookup = np.array([categories.index(name) if name else -1 for name in names],
-                      dtype=np.int64)
+    lookup = np.array([categories.index(name) if name else -1 for name in names], dtype=np.int64)
     return pd.Categorical.from_codes(lookup[inverse.ravel()], categories=categories)
 
 
@@ -182,8 +191,9 @@ def report_round(values: pd.Series | np.ndarray, pollutant: str) -> np.ndarray:
     return np.round(v, decimals)
 
 
-def daily_aqi(daily: pd.DataFrame, *, columns: Mapping[str, tuple[str, str]] | None = None
-              ) -> pd.DataFrame:
+def daily_aqi(
+    daily: pd.DataFrame, *, columns: Mapping[str, tuple[str, str]] | None = None
+) -> pd.DataFrame:
     """Daily AQI, category and primary pollutant from daily concentrations.
 
     Parameters
@@ -215,8 +225,9 @@ def daily_aqi(daily: pd.DataFrame, *, columns: Mapping[str, tuple[str, str]] | N
     out = pd.DataFrame(index=daily.index)
     for name in present:
         pollutant, averaging = inputs[name]
-        out[f"iaqi_{name}"] = iaqi(daily[name].to_numpy(dtype=float), pollutant,
-                                   averaging=averaging)
+        out[f"iaqi_{name}"] = iaqi(
+            daily[name].to_numpy(dtype=float), pollutant, averaging=averaging
+        )
     if not present:
         out["aqi"] = np.nan
         out["category"] = None

@@ -57,9 +57,12 @@ from geoair.readings.parse import (
 from geoair.readings.store import Echo, dustfall_path, hourly_dir, store_dustfall, store_hourly
 from geoair.store.workspace import Workspace
 
+__all__ = ["import_dustfall", "import_readings"]
 
-def _read_cells(path: Path, vocabulary: dict[str, tuple[str, ...]], *,
-                encoding: str | None, sheet: str | None) -> pd.DataFrame:
+
+def _read_cells(
+    path: Path, vocabulary: dict[str, tuple[str, ...]], *, encoding: str | None, sheet: str | None
+) -> pd.DataFrame:
     """The file as text cells with its header row as column names; index = file row."""
     kind = file_kind(path)
     if kind == "parquet":
@@ -67,10 +70,12 @@ def _read_cells(path: Path, vocabulary: dict[str, tuple[str, ...]], *,
         frame.index = pd.RangeIndex(2, len(frame) + 2)
         return frame
     if kind != "table":
-        raise InputFileError(f"{path.name}：监测数据应为 CSV、Excel 或 Parquet 表格，不是地图"
-                             "图层，请从监测平台导出表格。 / "
-                             f"{path.name}: readings come as CSV, Excel or Parquet tables, "
-                             "not map layers. Export the table from the monitoring platform.")
+        raise InputFileError(
+            f"{path.name}：监测数据应为 CSV、Excel 或 Parquet 表格，不是地图"
+            "图层，请从监测平台导出表格。 / "
+            f"{path.name}: readings come as CSV, Excel or Parquet tables, "
+            "not map layers. Export the table from the monitoring platform."
+        )
     if path.suffix.lower() in {".csv", ".txt", ".tsv"}:
         # Readings files are long: find the header in the first lines, then let the
         # C parser read the rest (read_grid's cell-by-cell checks are too slow here).
@@ -79,13 +84,26 @@ def _read_cells(path: Path, vocabulary: dict[str, tuple[str, ...]], *,
         text = decode(path.read_bytes(), encoding, name=path.name)
         head = "\n".join(text.splitlines()[:25])
         sep = "\t" if head.count("\t") > head.count(",") else ","
-        grid = pd.read_csv(io.StringIO(head), header=None, dtype=str, sep=sep,
-                           keep_default_na=False, names=range(200), engine="python")
+        grid = pd.read_csv(
+            io.StringIO(head),
+            header=None,
+            dtype=str,
+            sep=sep,
+            keep_default_na=False,
+            names=range(200),
+            engine="python",
+        )
         grid = grid.dropna(axis=1, how="all")
         grid.index = range(1, len(grid) + 1)
         block = locate_header(grid, vocabulary)
-        frame = pd.read_csv(io.StringIO(text), header=None, skiprows=block.last_row, dtype=str,
-                            sep=sep, keep_default_na=False)
+        frame = pd.read_csv(
+            io.StringIO(text),
+            header=None,
+            skiprows=block.last_row,
+            dtype=str,
+            sep=sep,
+            keep_default_na=False,
+        )
         labels = [block.label(c) for c in range(frame.shape[1])]
         frame.columns = labels
         frame.index = range(block.last_row + 1, block.last_row + 1 + len(frame))
@@ -98,10 +116,12 @@ def _read_cells(path: Path, vocabulary: dict[str, tuple[str, ...]], *,
 
 def _stations(ws: Workspace) -> pd.DataFrame:
     if not ws.has("stations"):
-        raise WorkspaceError("监测数据属于站点，而工作区里还没有站点，请先导入站点：geoair "
-                             "import stations FILE。 / Readings belong to stations, and this "
-                             "workspace has none yet. Import them first: geoair import "
-                             "stations FILE.")
+        raise WorkspaceError(
+            "监测数据属于站点，而工作区里还没有站点，请先导入站点：geoair "
+            "import stations FILE。 / Readings belong to stations, and this "
+            "workspace has none yet. Import them first: geoair import "
+            "stations FILE."
+        )
     return ws.read("stations")
 
 
@@ -114,9 +134,16 @@ def _write_rejects(ws: Workspace, kind: str, path: Path, rejects: pd.DataFrame) 
     return target
 
 
-def import_readings(ws: Workspace, path: Path | str, *, encoding: str | None = None,
-                    sheet: str | None = None, coords: str | None = None, date: str | None = None,
-                    echo: Echo = print) -> tuple[pd.DataFrame, pd.DataFrame]:
+def import_readings(
+    ws: Workspace,
+    path: Path | str,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    coords: str | None = None,
+    date: str | None = None,
+    echo: Echo = print,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``geoair import readings FILE``: check hourly readings and store them.
 
     ``coords`` and ``date`` are part of the import signature and unused here.
@@ -133,8 +160,14 @@ def import_readings(ws: Workspace, path: Path | str, *, encoding: str | None = N
     where = _write_rejects(ws, "readings", path, rejects)
     for note in notes:
         echo(f"  note: {note}")
-    span = (f" ({good['time'].min():%Y-%m-%d %H:%M} .. {good['time'].max():%Y-%m-%d %H:%M}, "
-            f"{good['station_id'].nunique()} stations)") if len(good) else ""
+    span = (
+        (
+            f" ({good['time'].min():%Y-%m-%d %H:%M} .. {good['time'].max():%Y-%m-%d %H:%M}, "
+            f"{good['station_id'].nunique()} stations)"
+        )
+        if len(good)
+        else ""
+    )
     echo(f"readings: {written} hourly values stored in {hourly_dir(ws)}{span}")
     if where is not None:
         echo(f"  {len(rejects)} values rejected -> {where} (row numbers and reasons)")
@@ -143,9 +176,16 @@ def import_readings(ws: Workspace, path: Path | str, *, encoding: str | None = N
     return good, rejects
 
 
-def import_dustfall(ws: Workspace, path: Path | str, *, encoding: str | None = None,
-                    sheet: str | None = None, coords: str | None = None, date: str | None = None,
-                    echo: Echo = print) -> tuple[pd.DataFrame, pd.DataFrame]:
+def import_dustfall(
+    ws: Workspace,
+    path: Path | str,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    coords: str | None = None,
+    date: str | None = None,
+    echo: Echo = print,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``geoair import dustfall FILE``: check monthly dustfall and store it."""
     path = Path(path)
     cells = _read_cells(path, _DUSTFALL_FIELDS, encoding=encoding, sheet=sheet)

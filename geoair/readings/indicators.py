@@ -50,6 +50,22 @@ import pandas as pd
 from geoair.errors import IndicatorError
 from geoair.readings.aqi import REPORT_DECIMALS, daily_aqi
 
+__all__ = [
+    "COMPOSITE_LIMITS",
+    "COUNT_COLUMNS",
+    "DAILY_COLUMNS",
+    "MEAN_POLLUTANTS",
+    "PERIODS",
+    "connect",
+    "daily_sql",
+    "daily_values",
+    "group_daily",
+    "min_days",
+    "percentile_hj663",
+    "period_values",
+]
+
+
 log = logging.getLogger(__name__)
 
 #: Pollutants whose daily value is the 24-hour mean.
@@ -57,16 +73,19 @@ MEAN_POLLUTANTS = ("PM2.5", "PM10", "SO2", "NO2", "CO")
 #: Columns of a daily table that carry pollutant values.
 DAILY_COLUMNS = ("PM2.5", "PM10", "SO2", "NO2", "CO", "O3_1h_max", "O3_8h_max")
 #: Class-II limits of the composite index (DESIGN §4; GB 3095-2012 Table 1).
-COMPOSITE_LIMITS = {"SO2": 60.0, "NO2": 40.0, "PM10": 70.0, "PM2.5": 35.0,
-                    "CO_p95": 4.0, "O3_8h_p90": 160.0}
+COMPOSITE_LIMITS = {
+    "SO2": 60.0,
+    "NO2": 40.0,
+    "PM10": 70.0,
+    "PM2.5": 35.0,
+    "CO_p95": 4.0,
+    "O3_8h_p90": 160.0,
+}
 PERIODS = ("day", "month", "quarter", "year")
 
 
-
-
-
-
 # --- rules ----------------------------------------------------------------------------
+
 
 def percentile_hj663(values: Sequence[float] | np.ndarray, p: float) -> float:
     """The p-th percentile as HJ 663-2013 Appendix A defines it.
@@ -127,8 +146,10 @@ def min_days(period: str, label: str) -> int:
 
 # --- engine ---------------------------------------------------------------------------
 
-def connect(*, threads: int | None = None, memory_limit: str | None = None
-            ) -> duckdb.DuckDBPyConnection:
+
+def connect(
+    *, threads: int | None = None, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection (in memory) for indicator queries."""
     con = duckdb.connect()
     if threads:
@@ -138,22 +159,29 @@ def connect(*, threads: int | None = None, memory_limit: str | None = None
     return con
 
 
-def _register_source(con: duckdb.DuckDBPyConnection, source: pd.DataFrame | str | Path,
-                     name: str = "src") -> None:
+def _register_source(
+    con: duckdb.DuckDBPyConnection, source: pd.DataFrame | str | Path, name: str = "src"
+) -> None:
     if isinstance(source, pd.DataFrame):
         missing = {"station_id", "time", "pollutant", "value"} - set(source.columns)
         if missing:
-            raise IndicatorError(f"Hourly readings lack the column(s) {', '.join(sorted(missing))}"
-                                 "; they need station_id, time, pollutant, value (long form).")
+            raise IndicatorError(
+                f"Hourly readings lack the column(s) {', '.join(sorted(missing))}"
+                "; they need station_id, time, pollutant, value (long form)."
+            )
         frame = source[["station_id", "time", "pollutant", "value"]]
         con.register(f"{name}_df", frame)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT station_id::VARCHAR AS "
-                    f"station_id, time::TIMESTAMP AS time, pollutant::VARCHAR AS pollutant, "
-                    f"value::DOUBLE AS value FROM {name}_df")
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT station_id::VARCHAR AS "
+            f"station_id, time::TIMESTAMP AS time, pollutant::VARCHAR AS pollutant, "
+            f"value::DOUBLE AS value FROM {name}_df"
+        )
     else:
         path = str(source).replace("'", "''")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT station_id, time, pollutant, "
-                    f"value FROM read_parquet('{path}', hive_partitioning = true)")
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT station_id, time, pollutant, "
+            f"value FROM read_parquet('{path}', hive_partitioning = true)"
+        )
 
 
 def _month_sources(hourly: pd.DataFrame | str | Path) -> list[pd.DataFrame | str]:
@@ -164,10 +192,14 @@ def _month_sources(hourly: pd.DataFrame | str | Path) -> list[pd.DataFrame | str
 
     files = sorted(globbing.glob(str(hourly)))
     if not files:
-        raise IndicatorError(f"No readings files match {hourly}. Import readings first "
-                             "(geoair import readings FILE).")
-    folders = sorted({str(Path(f).parent) for f in files},
-                     key=lambda d: (_partition_key(d) is None, _partition_key(d) or (0, 0)))
+        raise IndicatorError(
+            f"No readings files match {hourly}. Import readings first "
+            "(geoair import readings FILE)."
+        )
+    folders = sorted(
+        {str(Path(f).parent) for f in files},
+        key=lambda d: (_partition_key(d) is None, _partition_key(d) or (0, 0)),
+    )
     if len(folders) == 1 or any(_partition_key(d) is None for d in folders):
         return [str(hourly)]
     return [str(Path(d) / "*.parquet") for d in folders]
@@ -185,8 +217,14 @@ def _round_sql(expr: str, decimals: int) -> str:
     return f"round_even(round({expr}, 6), {decimals})"
 
 
-def daily_sql(*, min_hours: int = 20, min_hours_8h: int = 6, min_windows_8h: int = 14,
-              o3_8h_limit: float = 160.0, where: str = "") -> str:
+def daily_sql(
+    *,
+    min_hours: int = 20,
+    min_hours_8h: int = 6,
+    min_windows_8h: int = 14,
+    o3_8h_limit: float = 160.0,
+    where: str = "",
+) -> str:
     """The SQL that turns long hourly readings (view ``src``) into the daily table.
 
     Exposed so that the same statement can run on another SQL engine (Spark SQL,
@@ -202,42 +240,57 @@ def daily_sql(*, min_hours: int = 20, min_hours_8h: int = 6, min_windows_8h: int
     us_hour = 3_600_000_000
 
     def rows(pollutant: str) -> str:
-        return (f"SELECT station_id, (epoch_us(time) - {us_hour}) // {24 * us_hour} AS d, "
-                f"CAST(((epoch_us(time) - {us_hour}) // {us_hour}) % 24 + 1 AS INTEGER) AS hr, "
-                f"value FROM src WHERE pollutant = '{pollutant}' AND value IS NOT NULL {extra}")
+        return (
+            f"SELECT station_id, (epoch_us(time) - {us_hour}) // {24 * us_hour} AS d, "
+            f"CAST(((epoch_us(time) - {us_hour}) // {us_hour}) % 24 + 1 AS INTEGER) AS hr, "
+            f"value FROM src WHERE pollutant = '{pollutant}' AND value IS NOT NULL {extra}"
+        )
 
     ctes, joins, cols = [], [], []
     for p in MEAN_POLLUTANTS:
         q = p.replace(".", "")
-        ctes.append(f"p_{q} AS (SELECT station_id, d, avg(value) AS mean, count(*) AS n "
-                    f"FROM ({rows(p)}) GROUP BY station_id, d)")
+        ctes.append(
+            f"p_{q} AS (SELECT station_id, d, avg(value) AS mean, count(*) AS n "
+            f"FROM ({rows(p)}) GROUP BY station_id, d)"
+        )
         joins.append(f"LEFT JOIN p_{q} USING (station_id, d)")
-        cols.append(f"CASE WHEN p_{q}.n >= {min_hours} THEN "
-                    f"{_round_sql(f'p_{q}.mean', REPORT_DECIMALS[p])} END AS \"{p}\"")
+        cols.append(
+            f"CASE WHEN p_{q}.n >= {min_hours} THEN "
+            f'{_round_sql(f"p_{q}.mean", REPORT_DECIMALS[p])} END AS "{p}"'
+        )
         cols.append(f"coalesce(p_{q}.n, 0) AS n_{q}")
     hours = ", ".join(f"max(CASE WHEN hr = {h} THEN value END) AS h{h}" for h in range(1, 25))
-    ctes.append(f"o3 AS (SELECT station_id, d, max(value) AS maxv, count(*) AS n, {hours} "
-                f"FROM ({rows('O3')}) GROUP BY station_id, d)")
+    ctes.append(
+        f"o3 AS (SELECT station_id, d, max(value) AS maxv, count(*) AS n, {hours} "
+        f"FROM ({rows('O3')}) GROUP BY station_id, d)"
+    )
     # 8-hour windows ending at hours 8..24: sums and counts of the values present.
     sums = []
     for end in range(8, 25):
         members = range(end - 7, end + 1)
         sums.append(" + ".join(f"coalesce(h{h}, 0)" for h in members) + f" AS s{end}")
         sums.append(" + ".join(f"(h{h} IS NOT NULL)::INTEGER" for h in members) + f" AS c{end}")
-    means = ", ".join(f"CASE WHEN c{e} >= {min_hours_8h} THEN s{e} / c{e} END"
-                      for e in range(8, 25))
+    means = ", ".join(
+        f"CASE WHEN c{e} >= {min_hours_8h} THEN s{e} / c{e} END" for e in range(8, 25)
+    )
     ctes.append(f"o3_sums AS (SELECT station_id, d, maxv, n, {', '.join(sums)} FROM o3)")
-    ctes.append(f"o3_8h AS (SELECT station_id, d, maxv, n, list_max(w) AS m8, list_count(w) AS nw "
-                f"FROM (SELECT station_id, d, maxv, n, [{means}] AS w FROM o3_sums))")
-    keys = " UNION ".join(f"SELECT station_id, d FROM p_{p.replace('.', '')}"
-                          for p in MEAN_POLLUTANTS) + " UNION SELECT station_id, d FROM o3_8h"
+    ctes.append(
+        f"o3_8h AS (SELECT station_id, d, maxv, n, list_max(w) AS m8, list_count(w) AS nw "
+        f"FROM (SELECT station_id, d, maxv, n, [{means}] AS w FROM o3_sums))"
+    )
+    keys = (
+        " UNION ".join(f"SELECT station_id, d FROM p_{p.replace('.', '')}" for p in MEAN_POLLUTANTS)
+        + " UNION SELECT station_id, d FROM o3_8h"
+    )
     ctes.append(f"days AS ({keys})")
-    cols.append(f"CASE WHEN o3_8h.n >= {min_hours} THEN {_round_sql('o3_8h.maxv', 0)} END "
-                "AS O3_1h_max")
+    cols.append(
+        f"CASE WHEN o3_8h.n >= {min_hours} THEN {_round_sql('o3_8h.maxv', 0)} END AS O3_1h_max"
+    )
     cols.append("coalesce(o3_8h.n, 0) AS n_O3_1h")
     m8 = _round_sql("o3_8h.m8", 0)
-    cols.append(f"CASE WHEN o3_8h.nw >= {min_windows_8h} OR {m8} > {o3_8h_limit} THEN {m8} END "
-                "AS O3_8h_max")
+    cols.append(
+        f"CASE WHEN o3_8h.nw >= {min_windows_8h} OR {m8} > {o3_8h_limit} THEN {m8} END AS O3_8h_max"
+    )
     cols.append("coalesce(o3_8h.nw, 0) AS n_O3_8h")
     sep = ",\n  "
     return f"""
@@ -250,14 +303,27 @@ ORDER BY days.station_id, date
 
 
 #: Count columns of the daily table and what they count.
-COUNT_COLUMNS = {"PM2.5": "n_PM25", "PM10": "n_PM10", "SO2": "n_SO2", "NO2": "n_NO2",
-                 "CO": "n_CO", "O3_1h_max": "n_O3_1h", "O3_8h_max": "n_O3_8h"}
+COUNT_COLUMNS = {
+    "PM2.5": "n_PM25",
+    "PM10": "n_PM10",
+    "SO2": "n_SO2",
+    "NO2": "n_NO2",
+    "CO": "n_CO",
+    "O3_1h_max": "n_O3_1h",
+    "O3_8h_max": "n_O3_8h",
+}
 
 
-def daily_values(hourly: pd.DataFrame | str | Path, *, min_hours: int = 20,
-                 min_hours_8h: int = 6, min_windows_8h: int = 14, o3_8h_limit: float = 160.0,
-                 con: duckdb.DuckDBPyConnection | None = None, where: str = ""
-                 ) -> pd.DataFrame:
+def daily_values(
+    hourly: pd.DataFrame | str | Path,
+    *,
+    min_hours: int = 20,
+    min_hours_8h: int = 6,
+    min_windows_8h: int = 14,
+    o3_8h_limit: float = 160.0,
+    con: duckdb.DuckDBPyConnection | None = None,
+    where: str = "",
+) -> pd.DataFrame:
     """Daily values per station with validity, and the daily AQI (HJ 633-2012).
 
     Parameters
@@ -285,8 +351,13 @@ def daily_values(hourly: pd.DataFrame | str | Path, *, min_hours: int = 20,
     """
     own = con is None
     con = con or connect()
-    sql = daily_sql(min_hours=min_hours, min_hours_8h=min_hours_8h,
-                    min_windows_8h=min_windows_8h, o3_8h_limit=o3_8h_limit, where=where)
+    sql = daily_sql(
+        min_hours=min_hours,
+        min_hours_8h=min_hours_8h,
+        min_windows_8h=min_windows_8h,
+        o3_8h_limit=o3_8h_limit,
+        where=where,
+    )
     try:
         parts = []
         # A store partitioned by the month of each hour's day (geoair.readings) is done
@@ -295,8 +366,10 @@ def daily_values(hourly: pd.DataFrame | str | Path, *, min_hours: int = 20,
         for source in sources:
             _register_source(con, source)
             parts.append(con.execute(sql).df())
-        if len(parts) > 1 and pd.concat([p[["station_id", "date"]] for p in parts]).duplicated(
-                ).any():
+        if (
+            len(parts) > 1
+            and pd.concat([p[["station_id", "date"]] for p in parts]).duplicated().any()
+        ):
             # A day spread over two partitions (a store not written by geoair.readings):
             # do it in one query instead.
             log.warning("some days span two readings partitions; computing in one pass")
@@ -324,21 +397,24 @@ def _validity_text(frame: pd.DataFrame, *, min_hours: int, min_windows_8h: int) 
         counts = frame[[COUNT_COLUMNS[c] for c in present]].fillna(0).to_numpy(dtype=np.int64)
         pieces = []
         for j, column in enumerate(present):
-            need, unit = ((min_windows_8h, "windows") if column == "O3_8h_max"
-                          else (min_hours, "h"))
+            need, unit = (min_windows_8h, "windows") if column == "O3_8h_max" else (min_hours, "h")
             piece = pc.binary_join_element_wise(
-                column, pc.cast(pa.array(counts[rows, j]), pa.string()), f"/{need} {unit}", " ")
+                column, pc.cast(pa.array(counts[rows, j]), pa.string()), f"/{need} {unit}", " "
+            )
             piece = pc.replace_substring(piece, f" /{need}", f"/{need}")
-            pieces.append(pc.if_else(pa.array(bad[rows, j]), piece, pa.nulls(len(rows),
-                                                                             pa.string())))
+            pieces.append(
+                pc.if_else(pa.array(bad[rows, j]), piece, pa.nulls(len(rows), pa.string()))
+            )
         joined = pc.binary_join_element_wise(*pieces, "; ", null_handling="skip")
         text[rows] = pc.binary_join_element_wise("invalid:", joined, " ").to_numpy(
-            zero_copy_only=False)
+            zero_copy_only=False
+        )
     return text
 
 
-def _with_aqi(daily: pd.DataFrame, *, min_hours: int = 20, min_windows_8h: int = 14
-              ) -> pd.DataFrame:
+def _with_aqi(
+    daily: pd.DataFrame, *, min_hours: int = 20, min_windows_8h: int = 14
+) -> pd.DataFrame:
     out = daily.copy()
     aqi = daily_aqi(out)
     out["aqi"] = aqi["aqi"]
@@ -350,6 +426,7 @@ def _with_aqi(daily: pd.DataFrame, *, min_hours: int = 20, min_windows_8h: int =
 
 
 # --- groups of stations ---------------------------------------------------------------
+
 
 def group_daily(daily: pd.DataFrame, membership: pd.DataFrame, *, group: str) -> pd.DataFrame:
     """Daily values of counties or parks: per day, the mean of their stations' valid values.
@@ -371,8 +448,9 @@ def group_daily(daily: pd.DataFrame, membership: pd.DataFrame, *, group: str) ->
         AQI, category and primary pollutant from those values.
     """
     members = membership[["station_id", group]].dropna().drop_duplicates()
-    joined = daily.drop(columns=[group], errors="ignore").merge(members, on="station_id",
-                                                                   how="inner")
+    joined = daily.drop(columns=[group], errors="ignore").merge(
+        members, on="station_id", how="inner"
+    )
     values = [c for c in DAILY_COLUMNS if c in joined.columns]
     grouped = joined.groupby([group, "date"], sort=True)
     means = grouped[values].mean()
@@ -382,8 +460,9 @@ def group_daily(daily: pd.DataFrame, membership: pd.DataFrame, *, group: str) ->
     out = out.reset_index()
     for column in values:
         pollutant = "O3" if column.startswith("O3") else column
-        out[column] = np.round(np.round(out[column].to_numpy(dtype=float), 9),
-                               REPORT_DECIMALS[pollutant])
+        out[column] = np.round(
+            np.round(out[column].to_numpy(dtype=float), 9), REPORT_DECIMALS[pollutant]
+        )
     aqi = daily_aqi(out)
     out["aqi"] = aqi["aqi"]
     out["category"] = aqi["category"]
@@ -392,14 +471,21 @@ def group_daily(daily: pd.DataFrame, membership: pd.DataFrame, *, group: str) ->
     short = [c for c in values if out[c].isna().any()]
     text = np.full(len(out), "valid", dtype=object)
     for column in short:
-        text = np.where(out[column].isna(),
-                        np.where(text == "valid", f"invalid: {column} no valid station",
-                                 text + f"; {column} no valid station"), text)
+        text = np.where(
+            out[column].isna(),
+            np.where(
+                text == "valid",
+                f"invalid: {column} no valid station",
+                text + f"; {column} no valid station",
+            ),
+            text,
+        )
     out["validity"] = text
     return out
 
 
 # --- periods --------------------------------------------------------------------------
+
 
 def _period_label(dates: pd.Series, period: str) -> pd.Series:
     if period == "month":
@@ -411,9 +497,14 @@ def _period_label(dates: pd.Series, period: str) -> pd.Series:
     raise IndicatorError(f"Unknown period {period!r}; choose month, quarter or year.")
 
 
-def period_values(daily: pd.DataFrame, *, key: str = "station_id", period: str = "month",
-                  span: str | None = None, con: duckdb.DuckDBPyConnection | None = None
-                  ) -> pd.DataFrame:
+def period_values(
+    daily: pd.DataFrame,
+    *,
+    key: str = "station_id",
+    period: str = "month",
+    span: str | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> pd.DataFrame:
     """Monthly, quarterly, annual (or any span of months) values with validity.
 
     Parameters
@@ -472,8 +563,14 @@ def period_values(daily: pd.DataFrame, *, key: str = "station_id", period: str =
     return _finish_periods(stats, kind)
 
 
-_STATS = {"PM2.5": ("days_PM2.5", 0), "PM10": ("days_PM10", 0), "SO2": ("days_SO2", 0),
-          "NO2": ("days_NO2", 0), "CO_p95": ("days_CO", 1), "O3_8h_p90": ("days_O3", 0)}
+_STATS = {
+    "PM2.5": ("days_PM2.5", 0),
+    "PM10": ("days_PM10", 0),
+    "SO2": ("days_SO2", 0),
+    "NO2": ("days_NO2", 0),
+    "CO_p95": ("days_CO", 1),
+    "O3_8h_p90": ("days_O3", 0),
+}
 
 
 def _finish_periods(stats: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -486,8 +583,14 @@ def _finish_periods(stats: pd.DataFrame, kind: str) -> pd.DataFrame:
         short = (out[days] < out["min_days"]).to_numpy()
         values = np.round(np.round(out[column].to_numpy(dtype=float), 9), decimals)
         out[column] = np.where(short, np.nan, values)
-        piece = column + " " + out[days].astype(str).to_numpy(dtype=object) + "/" + out[
-            "min_days"].astype(str).to_numpy(dtype=object) + " days"
+        piece = (
+            column
+            + " "
+            + out[days].astype(str).to_numpy(dtype=object)
+            + "/"
+            + out["min_days"].astype(str).to_numpy(dtype=object)
+            + " days"
+        )
         text = np.where(short, np.where(text == "", piece, text + "; " + piece), text)
     ratio = sum(out[c] / limit for c, limit in COMPOSITE_LIMITS.items())
     out["composite_index"] = np.round(ratio.to_numpy(dtype=float), 2)
@@ -498,10 +601,3 @@ def _finish_periods(stats: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 
 # --- workspace ------------------------------------------------------------------------
-
-
-
-
-
-
-

@@ -16,9 +16,22 @@ import pandas as pd
 
 from geoair.errors import IndicatorError
 
+__all__ = [
+    "county_membership",
+    "county_target_names",
+    "county_unit_membership",
+    "park_membership",
+    "unit_membership",
+    "unit_parks",
+]
 
-def county_membership(stations: pd.DataFrame, *, kinds: Sequence[str] = ("国控", "省控"),
-                      fallback_kinds: Sequence[str] = ("园区站",)) -> pd.DataFrame:
+
+def county_membership(
+    stations: pd.DataFrame,
+    *,
+    kinds: Sequence[str] = ("国控", "省控"),
+    fallback_kinds: Sequence[str] = ("园区站",),
+) -> pd.DataFrame:
     """``station_id, county`` of the stations whose values make each county's value.
 
     A county's stations of ``kinds`` (国控, 省控); a county with none of those uses its
@@ -27,9 +40,13 @@ def county_membership(stations: pd.DataFrame, *, kinds: Sequence[str] = ("国控
     """
     if "county" not in stations.columns:
         return pd.DataFrame({"station_id": pd.Series(dtype=str), "county": pd.Series(dtype=str)})
-    frame = pd.DataFrame({"station_id": stations["id"].astype(str).to_numpy(),
-                          "county": stations["county"].to_numpy(),
-                          "kind": stations["kind"].to_numpy() if "kind" in stations else None})
+    frame = pd.DataFrame(
+        {
+            "station_id": stations["id"].astype(str).to_numpy(),
+            "county": stations["county"].to_numpy(),
+            "kind": stations["kind"].to_numpy() if "kind" in stations else None,
+        }
+    )
     frame = frame.dropna(subset=["county"])
     main = frame[frame["kind"].isin(list(kinds))]
     spare = frame[frame["kind"].isin(list(fallback_kinds)) & ~frame["county"].isin(main["county"])]
@@ -37,23 +54,36 @@ def county_membership(stations: pd.DataFrame, *, kinds: Sequence[str] = ("国控
     return out[["station_id", "county"]].reset_index(drop=True)
 
 
-def park_membership(stations: pd.DataFrame, parks: pd.DataFrame, *,
-                    kinds: Sequence[str] = ("国控", "省控", "园区站")) -> pd.DataFrame:
+def park_membership(
+    stations: pd.DataFrame,
+    parks: pd.DataFrame,
+    *,
+    kinds: Sequence[str] = ("国控", "省控", "园区站"),
+) -> pd.DataFrame:
     """``station_id, park`` of air stations inside a park polygon (by park name)."""
     import geopandas as gpd
 
     if parks is None or stations is None or len(parks) == 0:
         return pd.DataFrame({"station_id": pd.Series(dtype=str), "park": pd.Series(dtype=str)})
     pts = stations[stations["kind"].isin(list(kinds))] if "kind" in stations else stations
-    joined = gpd.sjoin(pts[["id", "geometry"]], parks[["name", "geometry"]].to_crs(pts.crs),
-                       predicate="within", how="inner")
-    return pd.DataFrame({"station_id": joined["id"].astype(str).to_numpy(),
-                         "park": joined["name"].to_numpy()}).reset_index(drop=True)
+    joined = gpd.sjoin(
+        pts[["id", "geometry"]],
+        parks[["name", "geometry"]].to_crs(pts.crs),
+        predicate="within",
+        how="inner",
+    )
+    return pd.DataFrame(
+        {"station_id": joined["id"].astype(str).to_numpy(), "park": joined["name"].to_numpy()}
+    ).reset_index(drop=True)
 
 
-def unit_parks(units: Sequence[str], parks: pd.DataFrame | None, *,
-               explicit: Mapping[str, Sequence[str] | str] | None = None,
-               by_name: bool = True) -> dict[str, list[str]]:
+def unit_parks(
+    units: Sequence[str],
+    parks: pd.DataFrame | None,
+    *,
+    explicit: Mapping[str, Sequence[str] | str] | None = None,
+    by_name: bool = True,
+) -> dict[str, list[str]]:
     """Parks that stand for county-level units without a county of their own (开发区).
 
     Seed 004's annexes set PM2.5 and good-day targets for 开发区 beside the counties;
@@ -90,7 +120,8 @@ def unit_parks(units: Sequence[str], parks: pd.DataFrame | None, *,
             raise IndicatorError(
                 f"[targets.park_units] links {', '.join(explicit)} to parks, but the "
                 "workspace has no parks layer. Import the parks with geoair import parks "
-                "FILE, or remove these lines from geoair.toml.")
+                "FILE, or remove these lines from geoair.toml."
+            )
         return {}
     names = parks["name"].astype(str).tolist()
     ids = parks["id"].astype(str).tolist() if "id" in parks else names
@@ -109,7 +140,8 @@ def unit_parks(units: Sequence[str], parks: pd.DataFrame | None, *,
         raise IndicatorError(
             f"[targets.park_units] names parks the parks layer does not have "
             f"({'; '.join(problems)}). Use park ids or names as in the parks layer, e.g. "
-            f"{', '.join(ids[:3])}.")
+            f"{', '.join(ids[:3])}."
+        )
     if by_name:
         for unit in dict.fromkeys(str(u).strip() for u in units):
             if unit and unit not in links:
@@ -119,17 +151,24 @@ def unit_parks(units: Sequence[str], parks: pd.DataFrame | None, *,
     return links
 
 
-def unit_membership(stations: pd.DataFrame, parks: pd.DataFrame | None,
-                    links: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+def unit_membership(
+    stations: pd.DataFrame, parks: pd.DataFrame | None, links: Mapping[str, Sequence[str]]
+) -> pd.DataFrame:
     """``station_id, county`` of the air stations inside the parks of each linked unit
     (:func:`unit_parks`); ``county`` holds the unit's name."""
     empty = pd.DataFrame({"station_id": pd.Series(dtype=str), "county": pd.Series(dtype=str)})
     if not links or parks is None:
         return empty
     inside = park_membership(stations, parks)
-    frames = [pd.DataFrame({"station_id": inside.loc[inside["park"].isin(list(names)),
-                                                      "station_id"].to_numpy(),
-                            "county": unit}) for unit, names in links.items()]
+    frames = [
+        pd.DataFrame(
+            {
+                "station_id": inside.loc[inside["park"].isin(list(names)), "station_id"].to_numpy(),
+                "county": unit,
+            }
+        )
+        for unit, names in links.items()
+    ]
     out = pd.concat([empty, *frames], ignore_index=True)
     return out.drop_duplicates().reset_index(drop=True)
 
@@ -142,11 +181,15 @@ def county_target_names(targets: pd.DataFrame | None) -> list[str]:
     return list(dict.fromkeys(names.dropna().astype(str)))
 
 
-def county_unit_membership(stations: pd.DataFrame, parks: pd.DataFrame | None, *,
-                           kinds: Sequence[str] = ("国控", "省控"), units: Sequence[str] = (),
-                           park_units: Mapping[str, Sequence[str] | str] | None = None,
-                           by_name: bool = True
-                           ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+def county_unit_membership(
+    stations: pd.DataFrame,
+    parks: pd.DataFrame | None,
+    *,
+    kinds: Sequence[str] = ("国控", "省控"),
+    units: Sequence[str] = (),
+    park_units: Mapping[str, Sequence[str] | str] | None = None,
+    by_name: bool = True,
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Counties' stations (:func:`county_membership`) and units judged from parks.
 
     A unit of ``units`` (e.g. the county names of the targets) that no station's

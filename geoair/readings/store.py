@@ -50,11 +50,35 @@ import pandas as pd
 from geoair.errors import WorkspaceError
 from geoair.store.workspace import Workspace
 
+__all__ = [
+    "DUSTFALL_COLUMNS",
+    "HOURLY_COLUMNS",
+    "POLLUTANTS",
+    "UNITS",
+    "dustfall_path",
+    "has_hourly",
+    "hourly_dir",
+    "hourly_glob",
+    "load_dustfall",
+    "load_hourly",
+    "store_dustfall",
+    "store_hourly",
+]
+
+
 log = logging.getLogger(__name__)
 
 POLLUTANTS = ("PM2.5", "PM10", "SO2", "NO2", "CO", "O3", "WS", "WD")
-UNITS = {"PM2.5": "µg/m³", "PM10": "µg/m³", "SO2": "µg/m³", "NO2": "µg/m³", "O3": "µg/m³",
-         "CO": "mg/m³", "WS": "m/s", "WD": "°"}
+UNITS = {
+    "PM2.5": "µg/m³",
+    "PM10": "µg/m³",
+    "SO2": "µg/m³",
+    "NO2": "µg/m³",
+    "O3": "µg/m³",
+    "CO": "mg/m³",
+    "WS": "m/s",
+    "WD": "°",
+}
 HOURLY_COLUMNS = ("station_id", "time", "pollutant", "value")
 DUSTFALL_COLUMNS = ("station_id", "month", "dustfall_t_km2")
 
@@ -65,26 +89,11 @@ Echo = Callable[[str], None]
 # --- reading files --------------------------------------------------------------------
 
 
-
-
-
-
-
-
-
-
-
-
-
 # --- validation -----------------------------------------------------------------------
 
 
-
-
-
-
-
 # --- the store ------------------------------------------------------------------------
+
 
 def hourly_dir(ws: Workspace) -> Path:
     return ws.readings_dir / "hourly"
@@ -146,9 +155,15 @@ def has_hourly(ws: Workspace) -> bool:
     return any(hourly_dir(ws).glob("year=*/month=*/*.parquet"))
 
 
-def load_hourly(ws: Workspace, *, station_ids: Sequence[str] | None = None,
-                start: str | pd.Timestamp | None = None, end: str | pd.Timestamp | None = None,
-                pollutants: Sequence[str] | None = None, required: bool = True) -> pd.DataFrame:
+def load_hourly(
+    ws: Workspace,
+    *,
+    station_ids: Sequence[str] | None = None,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    pollutants: Sequence[str] | None = None,
+    required: bool = True,
+) -> pd.DataFrame:
     """Hourly readings from the workspace's store, long form.
 
     Parameters
@@ -178,12 +193,18 @@ def load_hourly(ws: Workspace, *, station_ids: Sequence[str] | None = None,
     """
     if not has_hourly(ws):
         if required:
-            raise WorkspaceError(f"The workspace {ws.root} has no hourly readings yet. Import them "
-                                 "with geoair import readings FILE (or run geoair demo).")
-        return pd.DataFrame({"station_id": pd.Series(dtype=str),
-                             "time": pd.Series(dtype="datetime64[us]"),
-                             "pollutant": pd.Series(dtype=str),
-                             "value": pd.Series(dtype="float64")})
+            raise WorkspaceError(
+                f"The workspace {ws.root} has no hourly readings yet. Import them "
+                "with geoair import readings FILE (or run geoair demo)."
+            )
+        return pd.DataFrame(
+            {
+                "station_id": pd.Series(dtype=str),
+                "time": pd.Series(dtype="datetime64[us]"),
+                "pollutant": pd.Series(dtype=str),
+                "value": pd.Series(dtype="float64"),
+            }
+        )
     where, params = ["TRUE"], []
     if start is not None:
         lo = pd.Timestamp(start)
@@ -211,9 +232,11 @@ def load_hourly(ws: Workspace, *, station_ids: Sequence[str] | None = None,
         where.append("list_contains(?, pollutant)")
         params.append(list(pollutants))
     glob = hourly_glob(ws).replace("'", "''")
-    sql = (f"SELECT station_id, time, pollutant, value FROM read_parquet('{glob}', "
-           f"hive_partitioning = true) WHERE {' AND '.join(where)} "
-           "ORDER BY station_id, pollutant, time")
+    sql = (
+        f"SELECT station_id, time, pollutant, value FROM read_parquet('{glob}', "
+        f"hive_partitioning = true) WHERE {' AND '.join(where)} "
+        "ORDER BY station_id, pollutant, time"
+    )
     with duckdb.connect() as con:
         frame = con.execute(sql, params).df()
     frame["station_id"] = frame["station_id"].astype(str)
@@ -238,16 +261,22 @@ def store_dustfall(ws: Workspace, dustfall: pd.DataFrame) -> int:
     return len(dustfall)
 
 
-def load_dustfall(ws: Workspace, *, station_ids: Sequence[str] | None = None,
-                  months: Sequence[str] | None = None) -> pd.DataFrame:
+def load_dustfall(
+    ws: Workspace, *, station_ids: Sequence[str] | None = None, months: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Monthly dustfall: ``station_id``, ``month`` ("2020-11"), ``dustfall_t_km2``.
 
     An empty frame (with those columns) when none has been imported.
     """
     path = dustfall_path(ws)
     if not path.exists():
-        return pd.DataFrame({"station_id": pd.Series(dtype=str), "month": pd.Series(dtype=str),
-                             "dustfall_t_km2": pd.Series(dtype="float64")})
+        return pd.DataFrame(
+            {
+                "station_id": pd.Series(dtype=str),
+                "month": pd.Series(dtype=str),
+                "dustfall_t_km2": pd.Series(dtype="float64"),
+            }
+        )
     frame = pd.read_parquet(path)
     if station_ids is not None:
         frame = frame[frame["station_id"].isin([str(s) for s in station_ids])]
@@ -259,14 +288,4 @@ def load_dustfall(ws: Workspace, *, station_ids: Sequence[str] | None = None,
 # --- dustfall parsing -----------------------------------------------------------------
 
 
-
-
-
 # --- import commands ------------------------------------------------------------------
-
-
-
-
-
-
-

@@ -43,6 +43,9 @@ from geoair.errors import TargetError
 from geoair.readings.indicators import group_daily, period_values
 from geoair.readings.membership import county_unit_membership, park_membership
 
+__all__ = ["CHECK_COLUMNS", "METRICS", "check_targets"]
+
+
 log = logging.getLogger(__name__)
 
 #: metric -> (column of indicators.period_values, higher is better, unit)
@@ -56,12 +59,26 @@ METRICS: dict[str, tuple[str, bool, str]] = {
     "composite_index": ("composite_index", False, ""),
     "good_days": ("good_days", True, "天"),
 }
-CHECK_COLUMNS = ("scope", "target_name", "period", "metric", "actual", "target", "difference",
-                 "met", "validity", "basis")
-_DAYS = {"PM2.5": "days_PM2.5", "PM10": "days_PM10", "SO2": "days_SO2", "NO2": "days_NO2",
-         "CO_p95": "days_CO", "O3_8h_p90": "days_O3"}
-
-
+CHECK_COLUMNS = (
+    "scope",
+    "target_name",
+    "period",
+    "metric",
+    "actual",
+    "target",
+    "difference",
+    "met",
+    "validity",
+    "basis",
+)
+_DAYS = {
+    "PM2.5": "days_PM2.5",
+    "PM10": "days_PM10",
+    "SO2": "days_SO2",
+    "NO2": "days_NO2",
+    "CO_p95": "days_CO",
+    "O3_8h_p90": "days_O3",
+}
 
 
 def _span(period: str) -> str:
@@ -73,10 +90,16 @@ def _name_key(name: object) -> str:
     return re.sub(r"(监测站|站)$", "", str(name).strip())
 
 
-def _members(scope: str, stations: pd.DataFrame, parks: pd.DataFrame | None,
-             county_kinds: Sequence[str], *, units: Sequence[str] = (),
-             park_units: Mapping | None = None, by_name: bool = True
-             ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+def _members(
+    scope: str,
+    stations: pd.DataFrame,
+    parks: pd.DataFrame | None,
+    county_kinds: Sequence[str],
+    *,
+    units: Sequence[str] = (),
+    park_units: Mapping | None = None,
+    by_name: bool = True,
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """station_id -> ``group`` for a scope, and the county-level units judged from
     parks (unit -> park names; county scope only)."""
     ids = stations["id"].astype(str)
@@ -84,27 +107,36 @@ def _members(scope: str, stations: pd.DataFrame, parks: pd.DataFrame | None,
         names = stations["name"].map(_name_key)
         return pd.DataFrame({"station_id": ids, "group": names}), {}
     if scope == "county":
-        members, links = county_unit_membership(stations, parks, kinds=county_kinds,
-                                                units=units, park_units=park_units,
-                                                by_name=by_name)
+        members, links = county_unit_membership(
+            stations, parks, kinds=county_kinds, units=units, park_units=park_units, by_name=by_name
+        )
         return members.rename(columns={"county": "group"}), links
     if scope == "city":
         chosen = stations["kind"] == "国控"
         return pd.DataFrame({"station_id": ids[chosen], "group": "__city__"}), {}
     if scope == "park":
-        members = park_membership(stations, parks) if parks is not None else pd.DataFrame(
-            {"station_id": [], "park": []})
+        members = (
+            park_membership(stations, parks)
+            if parks is not None
+            else pd.DataFrame({"station_id": [], "park": []})
+        )
         return members.rename(columns={"park": "group"}), {}
     raise TargetError(f"Unknown target scope {scope!r}: use station, county, city or park.")
 
 
-def check_targets(targets: pd.DataFrame, station_daily: pd.DataFrame, stations: pd.DataFrame,
-                  *, parks: pd.DataFrame | None = None, dustfall: pd.DataFrame | None = None,
-                  dustfall_limit_t_km2: float = 9.0,
-                  county_kinds: Sequence[str] = ("国控", "省控"),
-                  periods: Sequence[str] | None = None,
-                  park_units: Mapping[str, Sequence[str] | str] | None = None,
-                  park_units_by_name: bool = True) -> pd.DataFrame:
+def check_targets(
+    targets: pd.DataFrame,
+    station_daily: pd.DataFrame,
+    stations: pd.DataFrame,
+    *,
+    parks: pd.DataFrame | None = None,
+    dustfall: pd.DataFrame | None = None,
+    dustfall_limit_t_km2: float = 9.0,
+    county_kinds: Sequence[str] = ("国控", "省控"),
+    periods: Sequence[str] | None = None,
+    park_units: Mapping[str, Sequence[str] | str] | None = None,
+    park_units_by_name: bool = True,
+) -> pd.DataFrame:
     """Compare indicators with targets and dustfall with its limit.
 
     Parameters
@@ -148,35 +180,64 @@ def check_targets(targets: pd.DataFrame, station_daily: pd.DataFrame, stations: 
     daily_cache: dict[str, pd.DataFrame] = {}
     members_cache: dict[str, pd.DataFrame] = {}
     links_cache: dict[str, dict[str, list[str]]] = {}
-    county_names = list(dict.fromkeys(
-        metric_targets.loc[metric_targets["scope"].astype(str) == "county", "target_name"]
-        .astype(str)))
+    county_names = list(
+        dict.fromkeys(
+            metric_targets.loc[
+                metric_targets["scope"].astype(str) == "county", "target_name"
+            ].astype(str)
+        )
+    )
     name_of_id = dict(zip(stations["id"].astype(str), stations["name"].astype(str), strict=True))
     value_cache: dict[tuple[str, str], pd.DataFrame] = {}
     for target in metric_targets.itertuples(index=False):
-        scope, name, period, metric = (str(target.scope), str(target.target_name),
-                                       str(target.period), str(target.metric))
-        row = {"scope": scope, "target_name": name, "period": period, "metric": metric,
-               "target": float(target.value), "actual": np.nan, "met": pd.NA, "basis": ""}
+        scope, name, period, metric = (
+            str(target.scope),
+            str(target.target_name),
+            str(target.period),
+            str(target.metric),
+        )
+        row = {
+            "scope": scope,
+            "target_name": name,
+            "period": period,
+            "metric": metric,
+            "target": float(target.value),
+            "actual": np.nan,
+            "met": pd.NA,
+            "basis": "",
+        }
         if metric not in METRICS:
             row["validity"] = f"metric {metric} is not computed from readings"
             rows.append(row)
             continue
         if scope not in daily_cache:
-            members, links = _members(scope, stations, parks, county_kinds, units=county_names,
-                                      park_units=park_units, by_name=park_units_by_name)
+            members, links = _members(
+                scope,
+                stations,
+                parks,
+                county_kinds,
+                units=county_names,
+                park_units=park_units,
+                by_name=park_units_by_name,
+            )
             members_cache[scope] = members
             links_cache[scope] = links
-            daily_cache[scope] = group_daily(station_daily, members, group="group") if len(
-                members) else pd.DataFrame()
+            daily_cache[scope] = (
+                group_daily(station_daily, members, group="group")
+                if len(members)
+                else pd.DataFrame()
+            )
         daily = daily_cache[scope]
         if scope == "station":  # by name (with or without 站) or by station id
             key = _name_key(name_of_id.get(name, name))
         else:
             key = "__city__" if scope == "city" else name
         if (scope, period) not in value_cache:
-            value_cache[(scope, period)] = (period_values(daily, key="group", span=_span(period))
-                                            if len(daily) else pd.DataFrame())
+            value_cache[(scope, period)] = (
+                period_values(daily, key="group", span=_span(period))
+                if len(daily)
+                else pd.DataFrame()
+            )
         values = value_cache[(scope, period)]
         found = values[values["group"] == key] if len(values) else values
         column, higher_better, _unit = METRICS[metric]
@@ -184,19 +245,27 @@ def check_targets(targets: pd.DataFrame, station_daily: pd.DataFrame, stations: 
         if found.empty:
             row["validity"] = "no data: no station readings for this target"
             if parks_of_unit:
-                row["validity"] = (f"no data: no air station with readings inside "
-                                   f"{'、'.join(parks_of_unit)}")
+                row["validity"] = (
+                    f"no data: no air station with readings inside {'、'.join(parks_of_unit)}"
+                )
             rows.append(row)
             continue
         record = found.iloc[0]
         n_stations = daily.loc[daily["group"] == key, "n_stations"].max()
-        row["basis"] = ("station's own values" if scope == "station"
-                        else f"daily mean of {int(n_stations)} station(s)")
+        row["basis"] = (
+            "station's own values"
+            if scope == "station"
+            else f"daily mean of {int(n_stations)} station(s)"
+        )
         if parks_of_unit:
-            how = ("[targets.park_units]" if key in (park_units or {})
-                   else "park name contains the unit's name")
-            row["basis"] += (f" in park {'、'.join(parks_of_unit)} ({key} is judged from its "
-                             f"park: {how})")
+            how = (
+                "[targets.park_units]"
+                if key in (park_units or {})
+                else "park name contains the unit's name"
+            )
+            row["basis"] += (
+                f" in park {'、'.join(parks_of_unit)} ({key} is judged from its park: {how})"
+            )
         elif scope == "county":
             ids = members_cache[scope].loc[members_cache[scope]["group"] == key, "station_id"]
             kinds = sorted(set(stations.loc[stations["id"].astype(str).isin(ids), "kind"]))
@@ -206,20 +275,23 @@ def check_targets(targets: pd.DataFrame, station_daily: pd.DataFrame, stations: 
         if column == "good_days":
             row["actual"] = float(record["good_days"])
             aqi_days = int(record["aqi_days"])
-            row["validity"] = ("valid" if aqi_days >= need
-                               else f"invalid: {aqi_days}/{need} days with an AQI")
+            row["validity"] = (
+                "valid" if aqi_days >= need else f"invalid: {aqi_days}/{need} days with an AQI"
+            )
         else:
             row["actual"] = float(record[column]) if pd.notna(record[column]) else np.nan
             days_col = _DAYS.get(column)
             if days_col is not None:
                 days = int(record[days_col])
-                row["validity"] = ("valid" if days >= need
-                                   else f"invalid: {days}/{need} valid days")
+                row["validity"] = "valid" if days >= need else f"invalid: {days}/{need} valid days"
             else:
                 row["validity"] = str(record["validity"])
         if row["validity"] == "valid" and pd.notna(row["actual"]):
-            row["met"] = (row["actual"] >= row["target"]) if higher_better else (
-                row["actual"] <= row["target"])
+            row["met"] = (
+                (row["actual"] >= row["target"])
+                if higher_better
+                else (row["actual"] <= row["target"])
+            )
         rows.append(row)
     if dustfall is not None and len(dustfall):
         rows.extend(_dustfall_rows(chosen, dustfall, stations, dustfall_limit_t_km2, wanted))
@@ -239,15 +311,21 @@ def _months_of(periods: set[str] | None) -> set[str] | None:
     return months
 
 
-def _dustfall_rows(targets: pd.DataFrame, dustfall: pd.DataFrame, stations: pd.DataFrame,
-                   default_limit: float, wanted: set[str] | None) -> list[dict]:
+def _dustfall_rows(
+    targets: pd.DataFrame,
+    dustfall: pd.DataFrame,
+    stations: pd.DataFrame,
+    default_limit: float,
+    wanted: set[str] | None,
+) -> list[dict]:
     months = _months_of(wanted)
     frame = dustfall if months is None else dustfall[dustfall["month"].isin(months)]
     info = stations.assign(id=stations["id"].astype(str))[["id", "name", "county", "kind"]]
     frame = frame.merge(info, left_on="station_id", right_on="id", how="left")
     limits = targets[targets["metric"] == "dustfall"]
-    limit_of = {(str(r.target_name), str(r.period)): float(r.value)
-                for r in limits.itertuples(index=False)}
+    limit_of = {
+        (str(r.target_name), str(r.period)): float(r.value) for r in limits.itertuples(index=False)
+    }
 
     def limit(county: str, month: str) -> tuple[float, str]:
         if (county, month) in limit_of:
@@ -257,32 +335,37 @@ def _dustfall_rows(targets: pd.DataFrame, dustfall: pd.DataFrame, stations: pd.D
     rows = []
     for r in frame.sort_values(["month", "station_id"]).itertuples(index=False):
         lim, source = limit(str(r.county), str(r.month))
-        rows.append({"scope": "station", "target_name": str(r.name), "period": r.month,
-                     "metric": "dustfall", "actual": float(r.dustfall_t_km2), "target": lim,
-                     "met": bool(r.dustfall_t_km2 <= lim), "validity": "valid",
-                     "basis": f"station's monthly value; limit from {source}"})
+        rows.append(
+            {
+                "scope": "station",
+                "target_name": str(r.name),
+                "period": r.month,
+                "metric": "dustfall",
+                "actual": float(r.dustfall_t_km2),
+                "target": lim,
+                "met": bool(r.dustfall_t_km2 <= lim),
+                "validity": "valid",
+                "basis": f"station's monthly value; limit from {source}",
+            }
+        )
     county = frame.groupby(["county", "month"], sort=True)["dustfall_t_km2"].agg(["mean", "size"])
     for (name, month), r in county.iterrows():
         lim, source = limit(str(name), str(month))
         actual = round(float(r["mean"]), 2)
-        rows.append({"scope": "county", "target_name": str(name), "period": month,
-                     "metric": "dustfall", "actual": actual, "target": lim,
-                     "met": bool(actual <= lim), "validity": "valid",
-                     "basis": f"mean of {int(r['size'])} station(s); limit from {source}"})
+        rows.append(
+            {
+                "scope": "county",
+                "target_name": str(name),
+                "period": month,
+                "metric": "dustfall",
+                "actual": actual,
+                "target": lim,
+                "met": bool(actual <= lim),
+                "validity": "valid",
+                "basis": f"mean of {int(r['size'])} station(s); limit from {source}",
+            }
+        )
     return rows
 
 
-
-
-
-
 # --- the annex-style (wide) targets table ------------------------------------------------
-
-
-
-
-
-
-
-
-

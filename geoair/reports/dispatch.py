@@ -15,6 +15,20 @@ import pandas as pd
 from geoair.errors import FormError
 from geoair.reports.form_model import Form, Header, _flag, _for_county, _month_bounds
 
+__all__ = [
+    "DISPATCH_HEADER",
+    "DISPATCH_NOTES",
+    "DISPATCH_OBJECTS",
+    "DISPATCH_RULES",
+    "OTHER",
+    "WEEK_END_WEEKDAY",
+    "dispatch_form",
+    "dispatch_forms",
+    "dispatch_weeks",
+    "problem_category",
+]
+
+
 DISPATCH_HEADER: Header = [
     ("检查对象数量", None),
     ("发现问题数量", None),
@@ -36,8 +50,11 @@ DISPATCH_RULES: tuple[tuple[str, str], ...] = (
     ("在线监测数据弄虚作假", r"弄虚作假|篡改|伪造|在线监测|监测数据"),
     ("污染防治设施不正常运行", r"设施|除尘器|不正常运行|停运|未运行|未开启|喷淋|雾炮"),
     ("超标排污（有组织）", r"有组织|排气筒|烟囱|超标排放|排放超标"),
-    ("超标排污（无组织）", r"无组织|扬尘|堆场|料场|煤场|苫盖|覆盖|封闭|密闭|硬化|洒水|冲洗|"
-                      r"积尘|抛洒|遗撒|粉尘|尘"),
+    (
+        "超标排污（无组织）",
+        r"无组织|扬尘|堆场|料场|煤场|苫盖|覆盖|封闭|密闭|硬化|洒水|冲洗|"
+        r"积尘|抛洒|遗撒|粉尘|尘",
+    ),
 )
 OTHER = "其它"
 # Dispatch weeks end on this weekday (seed 002: 每周五18时前报送). Monday = 0.
@@ -61,9 +78,14 @@ def dispatch_weeks(month: str) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     return [(friday - pd.Timedelta(days=6), friday) for friday in fridays]
 
 
-def dispatch_form(cases: pd.DataFrame, inspections: pd.DataFrame | None, *,
-                  week: tuple[pd.Timestamp, pd.Timestamp], unit: str,
-                  county: str | None = None) -> Form:
+def dispatch_form(
+    cases: pd.DataFrame,
+    inspections: pd.DataFrame | None,
+    *,
+    week: tuple[pd.Timestamp, pd.Timestamp],
+    unit: str,
+    county: str | None = None,
+) -> Form:
     """The weekly dispatch table of seed 002 for the week ``(saturday, friday)``.
 
     Industrial enterprises: objects inspected = distinct enterprises with an inspection
@@ -80,8 +102,7 @@ def dispatch_form(cases: pd.DataFrame, inspections: pd.DataFrame | None, *,
     if inspections is not None and len(inspections):
         insp = _for_county(inspections, county)
         idates = pd.to_datetime(insp["inspection_date"], errors="coerce")
-        visited |= set(insp.loc[(idates >= start) & (idates <= end),
-                                "enterprise_name"].astype(str))
+        visited |= set(insp.loc[(idates >= start) & (idates <= end), "enterprise_name"].astype(str))
     rows: list[list[object]] = []
     merges: list[tuple[int, int, int, int]] = []
     categories = week_cases.assign(category=week_cases["problem"].map(problem_category))
@@ -93,15 +114,29 @@ def dispatch_form(cases: pd.DataFrame, inspections: pd.DataFrame | None, *,
     if not groups:
         rows.append([label, 0, "本周未发现问题", None, 0])
     for number, (category, group) in enumerate(groups, start=1):
-        brief = "；".join(f"{name}：{problem}" for name, problem in
-                         zip(group["enterprise_name"], group["problem"], strict=True))
-        counts = {lab: int(sum(_flag(r, flag, lab) for _, r in group.iterrows()))
-                  for flag, lab in (("fixed_on_spot", "立行立改"), ("stopped", "停产整治"),
-                                    ("filed", "立案处罚"))}
+        brief = "；".join(
+            f"{name}：{problem}"
+            for name, problem in zip(group["enterprise_name"], group["problem"], strict=True)
+        )
+        counts = {
+            lab: int(sum(_flag(r, flag, lab) for _, r in group.iterrows()))
+            for flag, lab in (
+                ("fixed_on_spot", "立行立改"),
+                ("stopped", "停产整治"),
+                ("filed", "立案处罚"),
+            )
+        }
         disposal = "；".join(f"{lab}{n}起" for lab, n in counts.items() if n) or "—"
         fine = pd.to_numeric(group.get("fine_yuan"), errors="coerce").fillna(0).sum() / 10_000
-        rows.append([label if number == 1 else None, len(group),
-                     f"{number}. {category}：{brief}", disposal, round(float(fine), 4)])
+        rows.append(
+            [
+                label if number == 1 else None,
+                len(group),
+                f"{number}. {category}：{brief}",
+                disposal,
+                round(float(fine), 4),
+            ]
+        )
     if len(rows) - first > 1:
         merges.append((first, 0, len(rows) - 1, 0))
     for obj in DISPATCH_OBJECTS[1:]:
@@ -111,18 +146,30 @@ def dispatch_form(cases: pd.DataFrame, inspections: pd.DataFrame | None, *,
         merges.append((top, 0, top + 1, 0))
     total_fine = pd.to_numeric(week_cases.get("fine_yuan"), errors="coerce").fillna(0).sum()
     rows.append(["合计", len(week_cases), None, None, round(float(total_fine) / 10_000, 4)])
-    period = (f"{start.month}月{start.day}日至{end.month}月{end.day}日")
+    period = f"{start.month}月{start.day}日至{end.month}月{end.day}日"
     return Form(
         sheet=f"{end:%m%d}周",
-        titles=["附件", "大气污染防治百日专项整治攻坚行动调度表",
-                f"填报单位：{unit}        {period}"],
-        header=DISPATCH_HEADER, rows=rows, notes=list(DISPATCH_NOTES), merges=merges,
+        titles=[
+            "附件",
+            "大气污染防治百日专项整治攻坚行动调度表",
+            f"填报单位：{unit}        {period}",
+        ],
+        header=DISPATCH_HEADER,
+        rows=rows,
+        notes=list(DISPATCH_NOTES),
+        merges=merges,
         widths=[16, 10, 60, 24, 14],
     )
 
 
-def dispatch_forms(cases: pd.DataFrame, inspections: pd.DataFrame | None, *, month: str,
-                   unit: str, county: str | None = None) -> list[Form]:
+def dispatch_forms(
+    cases: pd.DataFrame,
+    inspections: pd.DataFrame | None,
+    *,
+    month: str,
+    unit: str,
+    county: str | None = None,
+) -> list[Form]:
     """One dispatch table per week of ``month`` (see :func:`dispatch_weeks`).
 
     Raises
@@ -135,12 +182,14 @@ def dispatch_forms(cases: pd.DataFrame, inspections: pd.DataFrame | None, *, mon
     active = 0
     for frame in (cases, inspections):
         if frame is not None and len(frame):
-            dates = pd.to_datetime(_for_county(frame, county)["inspection_date"],
-                                   errors="coerce")
+            dates = pd.to_datetime(_for_county(frame, county)["inspection_date"], errors="coerce")
             active += int(((dates >= first) & (dates <= last)).sum())
     if not active:
-        raise FormError(f"No cases or inspections in the dispatch weeks of {month} "
-                        f"({first:%Y-%m-%d} to {last:%Y-%m-%d}); import them with geoair "
-                        "import cases FILE.")
-    return [dispatch_form(cases, inspections, week=week, unit=unit, county=county)
-            for week in weeks]
+        raise FormError(
+            f"No cases or inspections in the dispatch weeks of {month} "
+            f"({first:%Y-%m-%d} to {last:%Y-%m-%d}); import them with geoair "
+            "import cases FILE."
+        )
+    return [
+        dispatch_form(cases, inspections, week=week, unit=unit, county=county) for week in weeks
+    ]

@@ -58,6 +58,20 @@ from geoair.io.writers import atomic_path
 from geoair.reports.kml import kml_document
 from geoair.reports.values import _humanise, _is_geo, _texty, _zh_headers
 
+__all__ = [
+    "ABBREVIATIONS",
+    "ExportCRS",
+    "FORMATS",
+    "GEOMETRY_ONLY",
+    "export_frame",
+    "export_layer",
+    "ogrinfo_summary",
+    "resolve_crs",
+    "shapefile_field_names",
+    "to_export_crs",
+]
+
+
 log = logging.getLogger(__name__)
 
 FORMATS: dict[str, str] = {
@@ -72,17 +86,53 @@ FORMATS: dict[str, str] = {
 GEOMETRY_ONLY = ("shp", "geojson", "kml")
 # Word abbreviations for Shapefile field names (rule 2 above).
 ABBREVIATIONS: dict[str, str] = {
-    "enterprise": "ent", "enterprises": "ents", "performance": "perf", "inspection": "insp",
-    "inspections": "insps", "station": "stn", "stations": "stns", "county": "cty",
-    "township": "twn", "responsible": "resp", "treatment": "treat", "rectification": "rectif",
-    "rectified": "rectd", "unorganised": "unorg", "vehicle": "veh", "washing": "wash",
-    "measures": "meas", "measure": "meas", "transport": "trans", "hardened": "hard",
-    "enclosed": "encl", "distance": "dist", "number": "num", "length": "len",
-    "category": "cat", "pollutant": "poll", "dustfall": "dustf", "concentration": "conc",
-    "target": "tgt", "problem": "prob", "problems": "probs", "status": "stat",
-    "above": "abv", "scale": "scl", "score": "scr", "count": "n", "total": "tot",
-    "volume": "vol", "burning": "burn", "owner": "own", "class": "cls", "name": "nm",
-    "mean": "mn", "valid": "vld", "month": "mon", "period": "per", "value": "val",
+    "enterprise": "ent",
+    "enterprises": "ents",
+    "performance": "perf",
+    "inspection": "insp",
+    "inspections": "insps",
+    "station": "stn",
+    "stations": "stns",
+    "county": "cty",
+    "township": "twn",
+    "responsible": "resp",
+    "treatment": "treat",
+    "rectification": "rectif",
+    "rectified": "rectd",
+    "unorganised": "unorg",
+    "vehicle": "veh",
+    "washing": "wash",
+    "measures": "meas",
+    "measure": "meas",
+    "transport": "trans",
+    "hardened": "hard",
+    "enclosed": "encl",
+    "distance": "dist",
+    "number": "num",
+    "length": "len",
+    "category": "cat",
+    "pollutant": "poll",
+    "dustfall": "dustf",
+    "concentration": "conc",
+    "target": "tgt",
+    "problem": "prob",
+    "problems": "probs",
+    "status": "stat",
+    "above": "abv",
+    "scale": "scl",
+    "score": "scr",
+    "count": "n",
+    "total": "tot",
+    "volume": "vol",
+    "burning": "burn",
+    "owner": "own",
+    "class": "cls",
+    "name": "nm",
+    "mean": "mn",
+    "valid": "vld",
+    "month": "mon",
+    "period": "per",
+    "value": "val",
 }
 _EXCEL_CELL_MAX = 32_767
 _DBF_TEXT_MAX = 254  # bytes in a dBASE character field
@@ -130,17 +180,22 @@ def resolve_crs(text: str | None) -> ExportCRS:
     if key in {"cgcs2000", "epsg:4490", "4490"}:
         return ExportCRS("cgcs2000", pyproj.CRS.from_epsg(4490), "CGCS2000 (EPSG:4490)")
     if key in {"gcj02", "gcj-02", "amap", "gaode", "高德"}:
-        return ExportCRS("gcj02", pyproj.CRS.from_epsg(4326),
-                         "GCJ-02 (Amap/Tencent shifted; NOT WGS-84)")
+        return ExportCRS(
+            "gcj02", pyproj.CRS.from_epsg(4326), "GCJ-02 (Amap/Tencent shifted; NOT WGS-84)"
+        )
     if key in {"bd09", "bd-09", "baidu"}:
-        raise CRSError("--crs bd09 is not offered: Baidu maps take their own API's "
-                       "conversion. Use gcj02 for Amap/Tencent, or wgs84.")
+        raise CRSError(
+            "--crs bd09 is not offered: Baidu maps take their own API's "
+            "conversion. Use gcj02 for Amap/Tencent, or wgs84."
+        )
     try:
         crs = pyproj.CRS.from_user_input(text)
     except pyproj.exceptions.CRSError:
-        raise CRSError(f"--crs {text!r} is not a coordinate system geoair knows. Use wgs84, "
-                       "cgcs2000 (EPSG:4490), gcj02 (Amap/Tencent) or EPSG:number, e.g. "
-                       "EPSG:4547 for CGCS2000 Gauss-Krüger 114°E.") from None
+        raise CRSError(
+            f"--crs {text!r} is not a coordinate system geoair knows. Use wgs84, "
+            "cgcs2000 (EPSG:4490), gcj02 (Amap/Tencent) or EPSG:number, e.g. "
+            "EPSG:4547 for CGCS2000 Gauss-Krüger 114°E."
+        ) from None
     epsg = crs.to_epsg()
     return ExportCRS("epsg", crs, f"EPSG:{epsg}" if epsg else crs.name)
 
@@ -152,15 +207,18 @@ def to_export_crs(frame: gpd.GeoDataFrame, target: ExportCRS) -> gpd.GeoDataFram
     a ``coord_sys`` column saying ``GCJ-02``.
     """
     if frame.crs is None:
-        raise CRSError("The layer has no coordinate system; geoair cannot export it safely. "
-                       "Import it again with geoair import, which sets one.")
+        raise CRSError(
+            "The layer has no coordinate system; geoair cannot export it safely. "
+            "Import it again with geoair import, which sets one."
+        )
     wgs = frame.to_crs(WGS84) if pyproj.CRS(frame.crs) != pyproj.CRS(WGS84) else frame.copy()
     if target.key == "wgs84":
         return wgs
     if target.key == "gcj02":
         out = wgs.copy()
-        out[out.geometry.name] = shift_geometries(wgs.geometry.values, source="wgs84",
-                                                  target="gcj02")
+        out[out.geometry.name] = shift_geometries(
+            wgs.geometry.values, source="wgs84", target="gcj02"
+        )
         out["coord_sys"] = "GCJ-02"
         return out
     if target.key == "cgcs2000":
@@ -170,6 +228,7 @@ def to_export_crs(frame: gpd.GeoDataFrame, target: ExportCRS) -> gpd.GeoDataFram
 
 
 # --- Shapefile field names ------------------------------------------------------------
+
 
 def _fit(text: str, limit: int, encoding: str) -> str:
     """``text`` cut to at most ``limit`` bytes in ``encoding``, never inside a character."""
@@ -220,6 +279,7 @@ def shapefile_field_names(columns: list[str], *, encoding: str = "utf-8") -> dic
 
 # --- writers ------------------------------------------------------------------------------
 
+
 def _write_gpkg(frame: pd.DataFrame, tmp: Path, layer: str) -> None:
     from geoair.io.gpkg import write_gpkg_layer
 
@@ -230,9 +290,13 @@ def _write_geojson(frame: gpd.GeoDataFrame, tmp: Path, layer: str) -> None:
     out = _humanise(frame, dates_as_text=True, booleans_as_text=False)  # JSON true/false
     # RFC 7946 §3.1.6: exterior rings counter-clockwise, holes clockwise.
     out[out.geometry.name] = shapely.orient_polygons(out.geometry.values, exterior_cw=False)
-    pyogrio.write_dataframe(out, tmp, driver="GeoJSON", layer=layer,
-                            layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": 9,
-                                           "WRITE_NAME": "NO"})
+    pyogrio.write_dataframe(
+        out,
+        tmp,
+        driver="GeoJSON",
+        layer=layer,
+        layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": 9, "WRITE_NAME": "NO"},
+    )
 
 
 def _write_parquet(frame: pd.DataFrame, tmp: Path, layer: str) -> None:
@@ -242,8 +306,9 @@ def _write_parquet(frame: pd.DataFrame, tmp: Path, layer: str) -> None:
         pd.DataFrame(frame).to_parquet(tmp, index=False)
 
 
-def _tabular(frame: pd.DataFrame, target: ExportCRS | None, *,
-             wkt_decimals: int = -1) -> pd.DataFrame:
+def _tabular(
+    frame: pd.DataFrame, target: ExportCRS | None, *, wkt_decimals: int = -1
+) -> pd.DataFrame:
     """Points as lon/lat (x/y when projected) columns; other geometries as WKT.
 
     ``wkt_decimals`` rounds WKT coordinates (-1: full precision).
@@ -265,8 +330,7 @@ def _tabular(frame: pd.DataFrame, target: ExportCRS | None, *,
 
 
 def _write_csv(frame: pd.DataFrame, tmp: Path, layer: str, target: ExportCRS | None) -> None:
-    _tabular(frame, target).to_csv(tmp, index=False, encoding="utf-8-sig",
-                                   float_format="%.10g")
+    _tabular(frame, target).to_csv(tmp, index=False, encoding="utf-8-sig", float_format="%.10g")
 
 
 def _write_xlsx(frame: pd.DataFrame, tmp: Path, layer: str, target: ExportCRS | None) -> None:
@@ -281,20 +345,27 @@ def _write_xlsx(frame: pd.DataFrame, tmp: Path, layer: str, target: ExportCRS | 
                 raise OutputError(
                     f"{int((lengths > _EXCEL_CELL_MAX).sum())} value(s) of {column!r} are longer "
                     f"than an Excel cell holds ({_EXCEL_CELL_MAX:,} characters). Export {layer} "
-                    "as csv, gpkg or geojson instead.")
+                    "as csv, gpkg or geojson instead."
+                )
     with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         table.to_excel(writer, index=False, sheet_name=layer[:31] or "data")
         writer.sheets[layer[:31] or "data"].freeze_panes = "A2"
 
 
 def _geometry_family(geom_type: str) -> str:
-    return {"Point": "point", "MultiPoint": "point", "LineString": "line",
-            "MultiLineString": "line", "Polygon": "polygon",
-            "MultiPolygon": "polygon"}.get(geom_type, "other")
+    return {
+        "Point": "point",
+        "MultiPoint": "point",
+        "LineString": "line",
+        "MultiLineString": "line",
+        "Polygon": "polygon",
+        "MultiPolygon": "polygon",
+    }.get(geom_type, "other")
 
 
-def _write_shapefile(frame: gpd.GeoDataFrame, target: Path, layer: str,
-                     encoding: str) -> list[Path]:
+def _write_shapefile(
+    frame: gpd.GeoDataFrame, target: Path, layer: str, encoding: str
+) -> list[Path]:
     """Write ``target`` (and siblings) through a temporary folder; return written paths."""
     # Dates as text (dBASE has no date-time type), and text cut to the dBASE limit of 254
     # bytes with a warning that names the fields (GeoPackage keeps everything).
@@ -305,27 +376,41 @@ def _write_shapefile(frame: gpd.GeoDataFrame, target: Path, layer: str,
         if not _texty(out[column]):
             continue
         values = out[column]
-        long = values.map(lambda v: isinstance(v, str) and
-                          len(v.encode(encoding, errors="replace")) > _DBF_TEXT_MAX)
+        long = values.map(
+            lambda v: (
+                isinstance(v, str) and len(v.encode(encoding, errors="replace")) > _DBF_TEXT_MAX
+            )
+        )
         if long.any():
             truncated[column] = int(long.sum())
-            out[column] = values.where(~long, values[long].map(
-                lambda v: _fit(v, _DBF_TEXT_MAX, encoding)))
+            out[column] = values.where(
+                ~long, values[long].map(lambda v: _fit(v, _DBF_TEXT_MAX, encoding))
+            )
     if truncated:
-        log.warning("Shapefile %s: text longer than 254 bytes was cut in %s; export as gpkg "
-                    "to keep it whole", target.name,
-                    ", ".join(f"{c} ({n} rows)" for c, n in truncated.items()))
+        log.warning(
+            "Shapefile %s: text longer than 254 bytes was cut in %s; export as gpkg "
+            "to keep it whole",
+            target.name,
+            ", ".join(f"{c} ({n} rows)" for c, n in truncated.items()),
+        )
     mapping = shapefile_field_names(attrs, encoding=encoding)
     out = out.rename(columns=mapping)
     families = out.geometry.geom_type.map(_geometry_family)
     groups = sorted(set(families.dropna()))
     if "other" in groups:
-        raise OutputError("A Shapefile cannot hold geometry collections. Export this layer "
-                          "as GeoPackage (--format gpkg) instead.")
+        raise OutputError(
+            "A Shapefile cannot hold geometry collections. Export this layer "
+            "as GeoPackage (--format gpkg) instead."
+        )
     zh = _zh_headers(layer)
-    fields = pd.DataFrame({"field": list(mapping), "shp_field": list(mapping.values()),
-                           "header_zh": [zh.get(c, "") for c in mapping],
-                           "rows_cut_to_254_bytes": [truncated.get(c, 0) for c in mapping]})
+    fields = pd.DataFrame(
+        {
+            "field": list(mapping),
+            "shp_field": list(mapping.values()),
+            "header_zh": [zh.get(c, "") for c in mapping],
+            "rows_cut_to_254_bytes": [truncated.get(c, 0) for c in mapping],
+        }
+    )
     written: list[Path] = []
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{target.stem}-", dir=target.parent) as tmpdir:
@@ -334,11 +419,18 @@ def _write_shapefile(frame: gpd.GeoDataFrame, target: Path, layer: str,
             stem = target.stem if len(groups) == 1 else f"{target.stem}_{family}"
             part = out[families == family]
             shp = Path(tmpdir) / f"{stem}.shp"
-            pyogrio.write_dataframe(part, shp, driver="ESRI Shapefile", encoding=encoding,
-                                    promote_to_multi=family != "point" or None)
+            pyogrio.write_dataframe(
+                part,
+                shp,
+                driver="ESRI Shapefile",
+                encoding=encoding,
+                promote_to_multi=family != "point" or None,
+            )
             cpg = shp.with_suffix(".cpg")
-            cpg.write_text("GBK" if encoding.lower() in {"gbk", "cp936", "gb18030"} else "UTF-8",
-                           encoding="ascii")
+            cpg.write_text(
+                "GBK" if encoding.lower() in {"gbk", "cp936", "gb18030"} else "UTF-8",
+                encoding="ascii",
+            )
             for file in sorted(Path(tmpdir).glob(f"{stem}.*")):
                 staged.append((file, target.parent / file.name))
         mapping_file = Path(tmpdir) / f"{target.stem}_fields.csv"
@@ -353,9 +445,17 @@ def _write_shapefile(frame: gpd.GeoDataFrame, target: Path, layer: str,
 
 # --- the entry points ----------------------------------------------------------------------
 
-def export_frame(frame: pd.DataFrame, path: Path | str, *, fmt: str | None = None,
-                 crs: str | ExportCRS | None = "wgs84", encoding: str = "utf-8",
-                 layer: str | None = None, style_by: str | None = None) -> list[Path]:
+
+def export_frame(
+    frame: pd.DataFrame,
+    path: Path | str,
+    *,
+    fmt: str | None = None,
+    crs: str | ExportCRS | None = "wgs84",
+    encoding: str = "utf-8",
+    layer: str | None = None,
+    style_by: str | None = None,
+) -> list[Path]:
     """Write a layer or table to ``path`` in ``fmt``; the files appear complete or not at all.
 
     Parameters
@@ -394,20 +494,26 @@ def export_frame(frame: pd.DataFrame, path: Path | str, *, fmt: str | None = Non
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     fmt = {"json": "geojson", "geoparquet": "parquet", "shapefile": "shp"}.get(fmt, fmt)
     if fmt not in FORMATS:
-        raise OutputError(f"Cannot export to '{fmt or path.name}'. Choose one of: "
-                          f"{', '.join(FORMATS)}.")
+        raise OutputError(
+            f"Cannot export to '{fmt or path.name}'. Choose one of: {', '.join(FORMATS)}."
+        )
     target = crs if isinstance(crs, ExportCRS) else resolve_crs(crs)
     layer = layer or path.stem
     geo = _is_geo(frame)
     if fmt in GEOMETRY_ONLY and not geo:
-        raise OutputError(f"{layer} is a table without map geometry; {fmt} needs geometry. "
-                          "Export it as xlsx, csv, gpkg or parquet.")
+        raise OutputError(
+            f"{layer} is a table without map geometry; {fmt} needs geometry. "
+            "Export it as xlsx, csv, gpkg or parquet."
+        )
     if fmt in {"kml", "geojson"} and target.key not in {"wgs84", "gcj02"}:
-        raise CRSError(f"{fmt.upper()} files are always in WGS-84 longitude/latitude, so "
-                       f"--crs {target.label} cannot be used. Use --crs wgs84 (or gcj02 for "
-                       "Amap-based apps).")
-    if path.suffix.lower() != FORMATS[fmt] and not (fmt == "geojson"
-                                                    and path.suffix.lower() == ".json"):
+        raise CRSError(
+            f"{fmt.upper()} files are always in WGS-84 longitude/latitude, so "
+            f"--crs {target.label} cannot be used. Use --crs wgs84 (or gcj02 for "
+            "Amap-based apps)."
+        )
+    if path.suffix.lower() != FORMATS[fmt] and not (
+        fmt == "geojson" and path.suffix.lower() == ".json"
+    ):
         path = path.with_name(path.name + FORMATS[fmt])
     if target.file_suffix and "gcj02" not in path.stem.lower():
         path = path.with_name(path.stem + target.file_suffix + path.suffix)
@@ -430,24 +536,35 @@ def export_frame(frame: pd.DataFrame, path: Path | str, *, fmt: str | None = Non
                 elif fmt == "xlsx":
                     _write_xlsx(data, tmp, layer, target if geo else None)
                 else:  # kml
-                    tmp.write_bytes(kml_document(data, layer=layer, style_by=style_by,
-                                                 crs_label=target.label))
+                    tmp.write_bytes(
+                        kml_document(data, layer=layer, style_by=style_by, crs_label=target.label)
+                    )
             written = [path]
     except PermissionError as exc:
-        raise OutputError(f"Cannot write {path}: permission denied ({exc.filename}). Choose a "
-                          "folder you can write to with --out.") from None
+        raise OutputError(
+            f"Cannot write {path}: permission denied ({exc.filename}). Choose a "
+            "folder you can write to with --out."
+        ) from None
     except OSError as exc:
         if isinstance(exc, OutputError):
             raise
-        raise OutputError(f"Cannot write {path}: {exc.strerror or exc}. Choose another "
-                          "place with --out.") from None
+        raise OutputError(
+            f"Cannot write {path}: {exc.strerror or exc}. Choose another place with --out."
+        ) from None
     log.info("exported %s (%d rows, %s) to %s", layer, len(frame), target.label, path)
     return written
 
 
-def export_layer(ws, name: str, *, fmt: str, out: Path | str | None = None,
-                 crs: str | None = "wgs84", encoding: str = "utf-8",
-                 style_by: str | None = None) -> list[Path]:
+def export_layer(
+    ws,
+    name: str,
+    *,
+    fmt: str,
+    out: Path | str | None = None,
+    crs: str | None = "wgs84",
+    encoding: str = "utf-8",
+    style_by: str | None = None,
+) -> list[Path]:
     """Export workspace layer or table ``name``; default file ``outputs/NAME.EXT``.
 
     Raises
@@ -457,14 +574,17 @@ def export_layer(ws, name: str, *, fmt: str, out: Path | str | None = None,
     """
     available = ws.layers()
     if name not in available:
-        raise WorkspaceError(f"The workspace has no layer or table {name!r}; it has: "
-                             f"{', '.join(sorted(available)) or 'nothing yet (import first)'}.")
+        raise WorkspaceError(
+            f"The workspace has no layer or table {name!r}; it has: "
+            f"{', '.join(sorted(available)) or 'nothing yet (import first)'}."
+        )
     if fmt not in FORMATS:
         raise OutputError(f"Cannot export to '{fmt}'. Choose one of: {', '.join(FORMATS)}.")
     frame = ws.read(name)
     path = Path(out) if out is not None else ws.outputs_dir / f"{name}{FORMATS[fmt]}"
-    return export_frame(frame, path, fmt=fmt, crs=crs, encoding=encoding, layer=name,
-                        style_by=style_by)
+    return export_frame(
+        frame, path, fmt=fmt, crs=crs, encoding=encoding, layer=name, style_by=style_by
+    )
 
 
 def ogrinfo_summary(path: Path | str) -> str:
@@ -477,20 +597,15 @@ def ogrinfo_summary(path: Path | str) -> str:
     """
     exe = shutil.which("ogrinfo")
     if exe is None:
-        raise OutputError("GDAL's ogrinfo is not installed (Debian/Ubuntu: apt-get install "
-                          "gdal-bin).")
-    result = subprocess.run([exe, "-ro", "-al", "-so", str(path)], capture_output=True,
-                            text=True, check=False)
+        raise OutputError(
+            "GDAL's ogrinfo is not installed (Debian/Ubuntu: apt-get install gdal-bin)."
+        )
+    result = subprocess.run(
+        [exe, "-ro", "-al", "-so", str(path)], capture_output=True, text=True, check=False
+    )
     if result.returncode != 0:
         raise OutputError(f"ogrinfo cannot open {path}: {result.stderr.strip()}")
     return result.stdout
 
 
 # --- the demo's report folder ----------------------------------------------------------------
-
-
-
-
-
-
-

@@ -36,6 +36,9 @@ import pandas as pd
 from geoair.errors import FormError
 from geoair.io.writers import atomic_path
 
+__all__ = ["Form", "Header", "header_cells", "write_workbook"]
+
+
 log = logging.getLogger(__name__)
 
 
@@ -102,8 +105,9 @@ def _width(node: tuple[str, Header | None]) -> int:
     return sum(_width(c) for c in children) if children else 1
 
 
-def header_cells(header: Header) -> tuple[list[tuple[int, int, str]],
-                                          list[tuple[int, int, int, int]]]:
+def header_cells(
+    header: Header,
+) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, int, int]]]:
     """Cells and merges of a header tree.
 
     Returns
@@ -188,8 +192,11 @@ def _months_present(frame: pd.DataFrame, column: str = "inspection_date") -> str
 
 def _flag(row: pd.Series, flag: str, label: str) -> bool:
     value = row.get(flag)
-    if value is not None and value is not pd.NA and not (isinstance(value, float)
-                                                         and np.isnan(value)):
+    if (
+        value is not None
+        and value is not pd.NA
+        and not (isinstance(value, float) and np.isnan(value))
+    ):
         return bool(value)
     return label in str(row.get("measure") or "")
 
@@ -220,8 +227,11 @@ def write_workbook(forms: list[Form], path: Path | str) -> Path:
         for number, title in enumerate(form.titles):
             cell = sheet.cell(row=row, column=1, value=title)
             is_label = number == 0 and re.fullmatch(r"附件\d*", title)
-            cell.font = Font(name="黑体" if is_label else "方正小标宋简体",
-                             size=12 if is_label else 16, bold=not is_label)
+            cell.font = Font(
+                name="黑体" if is_label else "方正小标宋简体",
+                size=12 if is_label else 16,
+                bold=not is_label,
+            )
             if not is_label:
                 sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
                 cell.alignment = Alignment(horizontal="center", vertical="center")
@@ -237,8 +247,9 @@ def write_workbook(forms: list[Form], path: Path | str) -> Path:
                 cell.font = Font(bold=True)
                 cell.alignment = centre
             for r1, c1, r2, c2 in merges:
-                sheet.merge_cells(start_row=row + r1, start_column=c1 + 1, end_row=row + r2,
-                                  end_column=c2 + 1)
+                sheet.merge_cells(
+                    start_row=row + r1, start_column=c1 + 1, end_row=row + r2, end_column=c2 + 1
+                )
             row += depth
         data_top = row
         for values in form.rows:
@@ -249,14 +260,22 @@ def write_workbook(forms: list[Form], path: Path | str) -> Path:
                 cell.alignment = left if isinstance(value, str) and len(value) > 12 else centre
                 if isinstance(value, dt.date):
                     cell.number_format = "yyyy-mm-dd"
-            if not form.header and len([v for v in values if v is not None]) == 1 and \
-                    isinstance(values[0], str) and values[0][:2] in ("一、", "二、", "三、"):
+            if (
+                not form.header
+                and len([v for v in values if v is not None]) == 1
+                and isinstance(values[0], str)
+                and values[0][:2] in ("一、", "二、", "三、")
+            ):
                 sheet.cell(row=row, column=1).font = Font(bold=True)
                 sheet.cell(row=row, column=1).alignment = Alignment(horizontal="left")
             row += 1
         for r1, c1, r2, c2 in form.merges:
-            sheet.merge_cells(start_row=data_top + r1, start_column=c1 + 1,
-                              end_row=data_top + r2, end_column=c2 + 1)
+            sheet.merge_cells(
+                start_row=data_top + r1,
+                start_column=c1 + 1,
+                end_row=data_top + r2,
+                end_column=c2 + 1,
+            )
         for note in form.notes:
             sheet.cell(row=row, column=1, value=note).alignment = Alignment(wrap_text=False)
             row += 1

@@ -38,6 +38,24 @@ from geoair.errors import SurfaceError, WorkspaceError
 from geoair.io.crs import metric_crs_for
 from geoair.io.writers import atomic_path
 
+__all__ = [
+    "NODATA",
+    "POLLUTANTS",
+    "Surface",
+    "ZONES_LAYER",
+    "cell_centres",
+    "grid_for",
+    "idw",
+    "interpolate",
+    "make_surface",
+    "pollutant_key",
+    "station_values",
+    "surface_name",
+    "write_geotiff",
+    "zonal_stats",
+]
+
+
 log = logging.getLogger(__name__)
 
 NODATA = -9999.0
@@ -52,11 +70,15 @@ POLLUTANTS: dict[str, tuple[str, str, str]] = {
     "o3": ("O3_8h_p90", "µg/m³", "O3 日最大8小时均值第90百分位数"),
     "dustfall": ("dustfall_t_km2", "t/(km²·月)", "降尘量"),
 }
-_POLLUTANT_ALIASES = {"pm2.5": "pm25", "降尘": "dustfall", "降尘量": "dustfall",
-                      "co_p95": "co", "o3_8h_p90": "o3", "o3_8h": "o3"}
+_POLLUTANT_ALIASES = {
+    "pm2.5": "pm25",
+    "降尘": "dustfall",
+    "降尘量": "dustfall",
+    "co_p95": "co",
+    "o3_8h_p90": "o3",
+    "o3_8h": "o3",
+}
 _CHUNK = 65_536  # cells per IDW chunk: bounds memory to ~k × 24 bytes × chunk
-
-
 
 
 @dataclass
@@ -90,12 +112,17 @@ class Surface:
     def summary(self) -> str:
         """One honest sentence about the surface."""
         valid = self.values[self.values != NODATA]
-        rng = (f"{valid.min():.1f}-{valid.max():.1f} {self.unit}" if valid.size
-               else "no cell inside a county")
-        return (f"{self.pollutant} {self.period}: IDW (power {self.power:g}, k "
-                f"{min(self.k, self.n_stations)}) over {self.values.shape[1]}×"
-                f"{self.values.shape[0]} cells, range {rng}; rests on {self.n_stations} "
-                f"station{'s' if self.n_stations != 1 else ''}.")
+        rng = (
+            f"{valid.min():.1f}-{valid.max():.1f} {self.unit}"
+            if valid.size
+            else "no cell inside a county"
+        )
+        return (
+            f"{self.pollutant} {self.period}: IDW (power {self.power:g}, k "
+            f"{min(self.k, self.n_stations)}) over {self.values.shape[1]}×"
+            f"{self.values.shape[0]} cells, range {rng}; rests on {self.n_stations} "
+            f"station{'s' if self.n_stations != 1 else ''}."
+        )
 
 
 def pollutant_key(text: str) -> str:
@@ -103,8 +130,10 @@ def pollutant_key(text: str) -> str:
     key = text.strip().lower()
     key = _POLLUTANT_ALIASES.get(key, key)
     if key not in POLLUTANTS:
-        raise SurfaceError(f"Unknown pollutant {text!r}. Choose one of: PM2.5, PM10, SO2, NO2, "
-                           "CO, O3, dustfall (降尘).")
+        raise SurfaceError(
+            f"Unknown pollutant {text!r}. Choose one of: PM2.5, PM10, SO2, NO2, "
+            "CO, O3, dustfall (降尘)."
+        )
     return key
 
 
@@ -113,8 +142,15 @@ def surface_name(key: str) -> str:
     return "dustfall" if key == "dustfall" else POLLUTANTS[key][0]
 
 
-def idw(station_xy: NDArray, station_values: NDArray, cell_xy: NDArray, *,
-        power: float = 2.0, k: int = 12, workers: int = 1) -> NDArray[np.float64]:
+def idw(
+    station_xy: NDArray,
+    station_values: NDArray,
+    cell_xy: NDArray,
+    *,
+    power: float = 2.0,
+    k: int = 12,
+    workers: int = 1,
+) -> NDArray[np.float64]:
     """Inverse-distance-weighted values at ``cell_xy`` from the ``k`` nearest stations.
 
     Parameters
@@ -153,7 +189,7 @@ def idw(station_xy: NDArray, station_values: NDArray, cell_xy: NDArray, *,
     tree = cKDTree(xy)
     out = np.empty(len(cells), dtype="float64")
     for start in range(0, len(cells), _CHUNK):
-        part = cells[start:start + _CHUNK]
+        part = cells[start : start + _CHUNK]
         dist, idx = tree.query(part, k=k, workers=workers)
         if k == 1:
             dist, idx = dist[:, None], idx[:, None]
@@ -171,12 +207,11 @@ def idw(station_xy: NDArray, station_values: NDArray, cell_xy: NDArray, *,
         values = z[idx]
         total = dist.sum(axis=1)
         np.multiply(values, dist, out=values)
-        out[start:start + len(part)] = values.sum(axis=1) / total
+        out[start : start + len(part)] = values.sum(axis=1) / total
     return out
 
 
-def grid_for(extent: tuple[float, float, float, float], *, cell_m: float,
-             margin_m: float = 0.0):
+def grid_for(extent: tuple[float, float, float, float], *, cell_m: float, margin_m: float = 0.0):
     """A north-up grid covering ``extent`` (minx, miny, maxx, maxy in metres).
 
     The origin is snapped to a multiple of ``cell_m``, so grids of the same cell size
@@ -199,8 +234,10 @@ def grid_for(extent: tuple[float, float, float, float], *, cell_m: float,
     cols = max(int(round((maxx - minx) / cell_m)), 1)
     rows = max(int(round((maxy - miny) / cell_m)), 1)
     if rows * cols > 50_000_000:
-        raise SurfaceError(f"A {cell_m:g} m grid over this area has {rows * cols:,} cells, "
-                           "too many for one file. Give a larger --cell.")
+        raise SurfaceError(
+            f"A {cell_m:g} m grid over this area has {rows * cols:,} cells, "
+            "too many for one file. Give a larger --cell."
+        )
     # Built directly: rasterio's from_origin multiplies Affines, which affine 3 deprecates.
     return Affine(float(cell_m), 0.0, float(minx), 0.0, -float(cell_m), float(maxy)), rows, cols
 
@@ -213,10 +250,19 @@ def cell_centres(transform, rows: int, cols: int) -> NDArray[np.float64]:
     return np.column_stack([gx.ravel(), gy.ravel()])
 
 
-def interpolate(stations: gpd.GeoDataFrame, *, value_column: str = "value",
-                area: gpd.GeoDataFrame | None = None, cell_m: float = 500.0,
-                power: float = 2.0, k: int = 12, margin_m: float = 1000.0,
-                pollutant: str = "", period: str = "", unit: str = "") -> Surface:
+def interpolate(
+    stations: gpd.GeoDataFrame,
+    *,
+    value_column: str = "value",
+    area: gpd.GeoDataFrame | None = None,
+    cell_m: float = 500.0,
+    power: float = 2.0,
+    k: int = 12,
+    margin_m: float = 1000.0,
+    pollutant: str = "",
+    period: str = "",
+    unit: str = "",
+) -> Surface:
     """IDW surface of ``stations[value_column]`` over ``area`` (counties).
 
     Parameters
@@ -237,20 +283,24 @@ def interpolate(stations: gpd.GeoDataFrame, *, value_column: str = "value",
 
     points = stations[stations[value_column].notna() & stations.geometry.notna()]
     if points.empty:
-        raise SurfaceError(f"No station has a {pollutant or value_column} value for "
-                           f"{period or 'the period'}, so there is nothing to interpolate.")
+        raise SurfaceError(
+            f"No station has a {pollutant or value_column} value for "
+            f"{period or 'the period'}, so there is nothing to interpolate."
+        )
     crs = metric_crs_for(area if area is not None and len(area) else points)
     metric = points.to_crs(crs)
     xy = shapely.get_coordinates(metric.geometry.values)
     z = metric[value_column].to_numpy(dtype="float64")
     if area is not None and len(area):
         zones = area.to_crs(crs)
-        transform, rows, cols = grid_for(tuple(zones.total_bounds), cell_m=cell_m,
-                                         margin_m=margin_m)
+        transform, rows, cols = grid_for(
+            tuple(zones.total_bounds), cell_m=cell_m, margin_m=margin_m
+        )
     else:
         zones = None
-        transform, rows, cols = grid_for(tuple(metric.total_bounds), cell_m=cell_m,
-                                         margin_m=margin_m)
+        transform, rows, cols = grid_for(
+            tuple(metric.total_bounds), cell_m=cell_m, margin_m=margin_m
+        )
     grid = idw(xy, z, cell_centres(transform, rows, cols), power=power, k=k).reshape(rows, cols)
     # The cell that holds a station shows that station's value (mean of several).
     col = np.floor((xy[:, 0] - transform.c) / transform.a).astype(int)
@@ -262,14 +312,12 @@ def interpolate(stations: gpd.GeoDataFrame, *, value_column: str = "value",
     held = counts > 0
     grid.ravel()[held] = sums[held] / counts[held]
     if zones is not None:
-        outside = geometry_mask(zones.geometry.values, out_shape=(rows, cols),
-                                transform=transform)
+        outside = geometry_mask(zones.geometry.values, out_shape=(rows, cols), transform=transform)
         grid[outside] = NODATA
     n = len(points)
     if n < 3:
         log.warning("the %s surface for %s rests on only %d station(s)", pollutant, period, n)
-    return Surface(grid.astype("float32"), transform, crs, n, pollutant, period, unit,
-                   power, k)
+    return Surface(grid.astype("float32"), transform, crs, n, pollutant, period, unit, power, k)
 
 
 def write_geotiff(surface: Surface, path: Path | str) -> Path:
@@ -287,18 +335,32 @@ def write_geotiff(surface: Surface, path: Path | str) -> Path:
     if path.suffix.lower() not in {".tif", ".tiff"}:
         path = path.with_name(path.name + ".tif")
     rows, cols = surface.values.shape
-    profile = {"driver": "GTiff", "height": rows, "width": cols, "count": 1,
-               "dtype": "float32", "crs": rasterio.crs.CRS.from_wkt(surface.crs.to_wkt()),
-               "transform": surface.transform, "nodata": NODATA, "compress": "deflate",
-               "predictor": 3}
+    profile = {
+        "driver": "GTiff",
+        "height": rows,
+        "width": cols,
+        "count": 1,
+        "dtype": "float32",
+        "crs": rasterio.crs.CRS.from_wkt(surface.crs.to_wkt()),
+        "transform": surface.transform,
+        "nodata": NODATA,
+        "compress": "deflate",
+        "predictor": 3,
+    }
     if rows >= 256 and cols >= 256:
         profile.update(tiled=True, blockxsize=256, blockysize=256)
     with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
         dst.write(surface.values, 1)
-        dst.update_tags(pollutant=surface.pollutant, period=surface.period,
-                        unit=surface.unit, method="IDW",
-                        idw_power=f"{surface.power:g}", idw_k=str(surface.k),
-                        n_stations=str(surface.n_stations), summary=surface.summary)
+        dst.update_tags(
+            pollutant=surface.pollutant,
+            period=surface.period,
+            unit=surface.unit,
+            method="IDW",
+            idw_power=f"{surface.power:g}",
+            idw_k=str(surface.k),
+            n_stations=str(surface.n_stations),
+            summary=surface.summary,
+        )
         dst.set_band_description(1, f"{surface.pollutant} {surface.period}")
         factors = [f for f in (2, 4, 8, 16, 32) if min(rows, cols) // f >= 1]
         if factors:
@@ -308,9 +370,14 @@ def write_geotiff(surface: Surface, path: Path | str) -> Path:
     return path
 
 
-def zonal_stats(surface: Surface, zones: gpd.GeoDataFrame, *, kind: str,
-                stations: gpd.GeoDataFrame | None = None,
-                value_column: str = "value") -> gpd.GeoDataFrame:
+def zonal_stats(
+    surface: Surface,
+    zones: gpd.GeoDataFrame,
+    *,
+    kind: str,
+    stations: gpd.GeoDataFrame | None = None,
+    value_column: str = "value",
+) -> gpd.GeoDataFrame:
     """Mean, min, max and cell count of ``surface`` in each zone (cell centres inside).
 
     A zone smaller than a cell (no cell centre inside it) is given the IDW value at its
@@ -335,10 +402,17 @@ def zonal_stats(surface: Surface, zones: gpd.GeoDataFrame, *, kind: str,
 
     rows, cols = surface.values.shape
     metric = zones.to_crs(surface.crs)
-    labels = rasterize(((geom, i + 1) for i, geom in enumerate(metric.geometry.values)
-                        if geom is not None and not geom.is_empty),
-                       out_shape=(rows, cols), transform=surface.transform, fill=0,
-                       dtype="int32")
+    labels = rasterize(
+        (
+            (geom, i + 1)
+            for i, geom in enumerate(metric.geometry.values)
+            if geom is not None and not geom.is_empty
+        ),
+        out_shape=(rows, cols),
+        transform=surface.transform,
+        fill=0,
+        dtype="int32",
+    )
     values = surface.values.ravel().astype("float64")
     flat = labels.ravel()
     ok = (values != NODATA) & (flat > 0)
@@ -365,29 +439,41 @@ def zonal_stats(surface: Surface, zones: gpd.GeoDataFrame, *, kind: str,
             inside = np.bincount(hit, minlength=len(zones))
             small = np.flatnonzero(counts == 0)
             if small.size:
-                where = shapely.get_coordinates(shapely.point_on_surface(
-                    metric.geometry.values[small]))
-                fill = idw(xy, metric_pts[value_column].to_numpy(float), where,
-                           power=surface.power, k=surface.k)
+                where = shapely.get_coordinates(
+                    shapely.point_on_surface(metric.geometry.values[small])
+                )
+                fill = idw(
+                    xy,
+                    metric_pts[value_column].to_numpy(float),
+                    where,
+                    power=surface.power,
+                    k=surface.k,
+                )
                 mean[small] = mins[small] = maxs[small] = fill
-    out = gpd.GeoDataFrame({
-        "zone_kind": kind,
-        "zone": zones["name"].astype(str).to_numpy() if "name" in zones else
-        [str(i) for i in range(len(zones))],
-        "pollutant": surface.pollutant,
-        "period": surface.period,
-        "unit": surface.unit,
-        "mean": np.round(mean, 2),
-        "min": np.round(mins, 2),
-        "max": np.round(maxs, 2),
-        "cells": counts.astype("int64"),
-        "stations_inside": inside.astype("int64"),
-        "n_stations": surface.n_stations,
-    }, geometry=zones.geometry.to_crs(4326).values, crs="EPSG:4326")
+    out = gpd.GeoDataFrame(
+        {
+            "zone_kind": kind,
+            "zone": zones["name"].astype(str).to_numpy()
+            if "name" in zones
+            else [str(i) for i in range(len(zones))],
+            "pollutant": surface.pollutant,
+            "period": surface.period,
+            "unit": surface.unit,
+            "mean": np.round(mean, 2),
+            "min": np.round(mins, 2),
+            "max": np.round(maxs, 2),
+            "cells": counts.astype("int64"),
+            "stations_inside": inside.astype("int64"),
+            "n_stations": surface.n_stations,
+        },
+        geometry=zones.geometry.to_crs(4326).values,
+        crs="EPSG:4326",
+    )
     return out
 
 
 # --- workspace -------------------------------------------------------------------------------
+
 
 def _pick(frame: pd.DataFrame, *names: str) -> str | None:
     lower = {str(c).lower(): c for c in frame.columns}
@@ -430,39 +516,59 @@ def station_values(ws, pollutant: str, period: str) -> tuple[gpd.GeoDataFrame, s
     if key == "dustfall":
         table = _dustfall_table(ws)
         if table is None:
-            raise WorkspaceError("The workspace has no dustfall readings. Import them with "
-                                 "geoair import readings FILE (a table of station, month, "
-                                 "dustfall).")
+            raise WorkspaceError(
+                "The workspace has no dustfall readings. Import them with "
+                "geoair import readings FILE (a table of station, month, "
+                "dustfall)."
+            )
     else:
         if not ws.has("station_monthly"):
-            raise WorkspaceError("The workspace has no monthly station values (station_monthly)"
-                                 ". Run geoair indicators --period month --by station first.")
+            raise WorkspaceError(
+                "The workspace has no monthly station values (station_monthly)"
+                ". Run geoair indicators --period month --by station first."
+            )
         table = ws.read("station_monthly")
     id_col = _pick(table, "station_id", "station", "id")
     month_col = _pick(table, "month", "period")
-    value_col = _pick(table, column, "value") if key != "dustfall" else _pick(
-        table, "dustfall_t_km2", "dustfall", "value")
+    value_col = (
+        _pick(table, column, "value")
+        if key != "dustfall"
+        else _pick(table, "dustfall_t_km2", "dustfall", "value")
+    )
     pollutant_col = _pick(table, "pollutant")
     if id_col is None or month_col is None or value_col is None:
-        raise WorkspaceError(f"The {column} values in the workspace lack a station, month or "
-                             "value column; recompute them with geoair indicators.")
+        raise WorkspaceError(
+            f"The {column} values in the workspace lack a station, month or "
+            "value column; recompute them with geoair indicators."
+        )
     rows = table[table[month_col].astype(str).str[:7] == period]
     if pollutant_col is not None and value_col == _pick(table, "value"):
         rows = rows[rows[pollutant_col].astype(str).str.lower().isin({column.lower(), key})]
-    values = (pd.DataFrame({"id": rows[id_col].astype(str),
-                            "value": pd.to_numeric(rows[value_col], errors="coerce")})
-              .dropna().groupby("id", as_index=False)["value"].mean())
+    values = (
+        pd.DataFrame(
+            {
+                "id": rows[id_col].astype(str),
+                "value": pd.to_numeric(rows[value_col], errors="coerce"),
+            }
+        )
+        .dropna()
+        .groupby("id", as_index=False)["value"]
+        .mean()
+    )
     out = stations.assign(id=stations["id"].astype(str)).merge(values, on="id", how="inner")
     if out.empty:
         months = sorted(set(table[month_col].astype(str).str[:7]))
         have = f"; it has {months[0]} to {months[-1]}" if months else ""
-        raise SurfaceError(f"No station has a valid {label} value for {period}{have}. Choose "
-                           "another --period; no file was written.")
+        raise SurfaceError(
+            f"No station has a valid {label} value for {period}{have}. Choose "
+            "another --period; no file was written."
+        )
     return gpd.GeoDataFrame(out, geometry="geometry", crs=stations.crs), label, unit
 
 
-def make_surface(ws, pollutant: str, *, period: str, cell_m: float | None = None,
-                 out: Path | str | None = None) -> tuple[Surface, Path, gpd.GeoDataFrame]:
+def make_surface(
+    ws, pollutant: str, *, period: str, cell_m: float | None = None, out: Path | str | None = None
+) -> tuple[Surface, Path, gpd.GeoDataFrame]:
     """Interpolate, write the GeoTIFF and store zonal statistics in ``surface_zones``.
 
     Returns
@@ -473,10 +579,17 @@ def make_surface(ws, pollutant: str, *, period: str, cell_m: float | None = None
     key = pollutant_key(pollutant)
     points, label, unit = station_values(ws, pollutant, period)
     counties = ws.read("counties", required=False)
-    surface = interpolate(points, area=counties, cell_m=cell_m or settings["cell_m"],
-                          power=settings["idw_power"], k=settings["idw_k"],
-                          margin_m=settings["margin_m"], pollutant=surface_name(key),
-                          period=period, unit=unit)
+    surface = interpolate(
+        points,
+        area=counties,
+        cell_m=cell_m or settings["cell_m"],
+        power=settings["idw_power"],
+        k=settings["idw_k"],
+        margin_m=settings["margin_m"],
+        pollutant=surface_name(key),
+        period=period,
+        unit=unit,
+    )
     name = surface_name(key).replace(".", "")
     path = Path(out) if out is not None else ws.outputs_dir / f"surface_{name}_{period}.tif"
     path = write_geotiff(surface, path)
@@ -485,20 +598,19 @@ def make_surface(ws, pollutant: str, *, period: str, cell_m: float | None = None
         zones = ws.read(layer, required=False)
         if zones is not None and len(zones):
             parts.append(zonal_stats(surface, zones, kind=kind, stations=points))
-    zones_out = (gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
-                 if parts else gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"))
+    zones_out = (
+        gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
+        if parts
+        else gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+    )
     if parts:
         old = ws.read(ZONES_LAYER, required=False)
         if old is not None and len(old):
             keep = old[~((old["pollutant"] == surface.pollutant) & (old["period"] == period))]
-            zones_all = gpd.GeoDataFrame(pd.concat([keep, zones_out], ignore_index=True),
-                                         crs="EPSG:4326")
+            zones_all = gpd.GeoDataFrame(
+                pd.concat([keep, zones_out], ignore_index=True), crs="EPSG:4326"
+            )
         else:
             zones_all = zones_out
         ws.write(ZONES_LAYER, zones_all)
     return surface, path, zones_out
-
-
-__all__ = ["NODATA", "POLLUTANTS", "Surface", "SurfaceError", "cell_centres", "grid_for",
-           "idw", "interpolate", "make_surface", "pollutant_key", "station_values",
-           "write_geotiff", "zonal_stats"]

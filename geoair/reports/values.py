@@ -11,14 +11,17 @@ import pandas as pd
 
 from geoair.store.schema import KINDS
 
+__all__ = []
+
 
 def _zh_headers(layer: str | None) -> dict[str, str]:
     spec = KINDS.get(layer or "")
     return {} if spec is None else {f.name: f.zh for f in spec.fields}
 
 
-def _humanise(frame: pd.DataFrame, *, dates_as_text: bool,
-              booleans_as_text: bool = True) -> pd.DataFrame:
+def _humanise(
+    frame: pd.DataFrame, *, dates_as_text: bool, booleans_as_text: bool = True
+) -> pd.DataFrame:
     """Booleans as 是/否 (unless told), nullable numbers as floats, datetimes as text."""
     out = frame.copy()
     geometry = out.geometry.name if isinstance(out, gpd.GeoDataFrame) else None
@@ -26,13 +29,14 @@ def _humanise(frame: pd.DataFrame, *, dates_as_text: bool,
         if column == geometry:
             continue
         series = out[column]
-        if booleans_as_text and (isinstance(series.dtype, pd.BooleanDtype)
-                                 or series.dtype == bool):
-            out[column] = series.map(lambda v: None if v is pd.NA or v is None
-                                     else ("是" if bool(v) else "否")).astype(object)
+        if booleans_as_text and (isinstance(series.dtype, pd.BooleanDtype) or series.dtype == bool):
+            out[column] = series.map(
+                lambda v: None if v is pd.NA or v is None else ("是" if bool(v) else "否")
+            ).astype(object)
         elif isinstance(series.dtype, pd.Int64Dtype | pd.Int32Dtype):
-            out[column] = (series.astype("float64") if series.isna().any()
-                           else series.astype("int64"))
+            out[column] = (
+                series.astype("float64") if series.isna().any() else series.astype("int64")
+            )
         elif isinstance(series.dtype, pd.DatetimeTZDtype):
             out[column] = series.dt.tz_localize(None)
         if dates_as_text and pd.api.types.is_datetime64_any_dtype(out[column].dtype):

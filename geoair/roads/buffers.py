@@ -76,6 +76,19 @@ from geoair.roads.clip import (
     check_distance,
 )
 
+__all__ = [
+    "DEFAULT_VERTICES",
+    "GEOD",
+    "band_meridians",
+    "buffer_layer",
+    "buffer_name",
+    "centres_of",
+    "check_vertices",
+    "geodesic_circles",
+    "local_tm",
+]
+
+
 log = logging.getLogger(__name__)
 
 Array = NDArray[np.float64]
@@ -89,18 +102,19 @@ _CIRCLE_GRID_DEG = 0.01  # latitude step of the exact circle offsets that are in
 _BAND_DEG = 0.1  # width of the longitude bands that share one local transverse Mercator
 
 
-
-
 def check_vertices(vertices: int) -> int:
     """Return ``vertices`` as an int, or refuse fewer than 8 (a circle would look square)."""
     if int(vertices) != vertices or int(vertices) < 8:
-        raise ConfigError(f"A circle needs at least 8 vertices to look round, not {vertices!r}; "
-                          f"{DEFAULT_VERTICES} is a good choice.")
+        raise ConfigError(
+            f"A circle needs at least 8 vertices to look round, not {vertices!r}; "
+            f"{DEFAULT_VERTICES} is a good choice."
+        )
     return int(vertices)
 
 
-def geodesic_circles(lon: ArrayLike, lat: ArrayLike, *, radius_m: float | ArrayLike,
-                     vertices: int = DEFAULT_VERTICES) -> NDArray[np.object_]:
+def geodesic_circles(
+    lon: ArrayLike, lat: ArrayLike, *, radius_m: float | ArrayLike, vertices: int = DEFAULT_VERTICES
+) -> NDArray[np.object_]:
     """Polygons approximating geodesic circles around points (WGS-84 degrees).
 
     Parameters
@@ -132,14 +146,17 @@ def geodesic_circles(lon: ArrayLike, lat: ArrayLike, *, radius_m: float | ArrayL
     where = np.flatnonzero(ok)
     same_radius = bool(np.all(radius[where] == radius[where[0]]))
     for start in range(0, n, _CIRCLES_PER_BATCH):  # batches bound the memory
-        chosen = where[start:start + _CIRCLES_PER_BATCH]
+        chosen = where[start : start + _CIRCLES_PER_BATCH]
         k = len(chosen)
         if same_radius:
             dlon, dlat = _circle_offsets(lat[chosen], float(radius[where[0]]), azimuths)
         else:
-            x, y, _ = GEOD.fwd(np.repeat(lon[chosen], vertices),
-                               np.repeat(lat[chosen], vertices), np.tile(azimuths, k),
-                               np.repeat(radius[chosen], vertices))
+            x, y, _ = GEOD.fwd(
+                np.repeat(lon[chosen], vertices),
+                np.repeat(lat[chosen], vertices),
+                np.tile(azimuths, k),
+                np.repeat(radius[chosen], vertices),
+            )
             dlon = np.asarray(x).reshape(k, vertices) - lon[chosen, None]
             dlat = np.asarray(y).reshape(k, vertices) - lat[chosen, None]
         ring = np.empty((k, vertices + 1, 2))
@@ -164,14 +181,20 @@ def _circle_offsets(lat: Array, radius_m: float, azimuths: Array) -> tuple[Array
     rows = np.unique(np.r_[below, below + 1])
     grid = base + rows * step
     m = len(azimuths)
-    x, y, _ = GEOD.fwd(np.zeros(len(rows) * m), np.repeat(grid, m), np.tile(azimuths, len(rows)),
-                       np.full(len(rows) * m, radius_m))
+    x, y, _ = GEOD.fwd(
+        np.zeros(len(rows) * m),
+        np.repeat(grid, m),
+        np.tile(azimuths, len(rows)),
+        np.full(len(rows) * m, radius_m),
+    )
     table_lon = np.asarray(x).reshape(len(rows), m)
     table_lat = np.asarray(y).reshape(len(rows), m) - grid[:, None]
     lo = np.searchsorted(rows, below)
     w = ((lat - (base + below * step)) / step)[:, None]
-    return ((1 - w) * table_lon[lo] + w * table_lon[lo + 1],
-            (1 - w) * table_lat[lo] + w * table_lat[lo + 1])
+    return (
+        (1 - w) * table_lon[lo] + w * table_lon[lo + 1],
+        (1 - w) * table_lat[lo] + w * table_lat[lo + 1],
+    )
 
 
 @lru_cache(maxsize=512)
@@ -192,8 +215,9 @@ def band_meridians(lon: ArrayLike) -> NDArray[np.float64]:
     return np.round(np.asarray(lon, dtype="float64") / _BAND_DEG) * _BAND_DEG
 
 
-def buffer_layer(layer: gpd.GeoDataFrame, *, distance_m: float,
-                 vertices: int = DEFAULT_VERTICES) -> gpd.GeoDataFrame:
+def buffer_layer(
+    layer: gpd.GeoDataFrame, *, distance_m: float, vertices: int = DEFAULT_VERTICES
+) -> gpd.GeoDataFrame:
     """Buffer every feature of a WGS-84 layer by ``distance_m`` true metres.
 
     Parameters
@@ -232,9 +256,12 @@ def buffer_layer(layer: gpd.GeoDataFrame, *, distance_m: float,
 
     points = ~missing & (type_ids == 0)
     if points.any():
-        result[points] = geodesic_circles(shapely.get_x(geoms[points]),
-                                          shapely.get_y(geoms[points]),
-                                          radius_m=distance_m, vertices=vertices)
+        result[points] = geodesic_circles(
+            shapely.get_x(geoms[points]),
+            shapely.get_y(geoms[points]),
+            radius_m=distance_m,
+            vertices=vertices,
+        )
     others = ~missing & ~points
     if others.any():
         centre_lon = shapely.get_x(shapely.centroid(geoms[others]))
@@ -259,8 +286,9 @@ def buffer_layer(layer: gpd.GeoDataFrame, *, distance_m: float,
 
 def _polygon_areas_m2(polygons: NDArray[np.object_]) -> NDArray[np.float64]:
     """Ellipsoidal areas (m²) of WGS-84 polygons."""
-    return np.array([abs(GEOD.geometry_area_perimeter(p)[0]) if p is not None else np.nan
-                     for p in polygons])
+    return np.array(
+        [abs(GEOD.geometry_area_perimeter(p)[0]) if p is not None else np.nan for p in polygons]
+    )
 
 
 def centres_of(layer: gpd.GeoDataFrame) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

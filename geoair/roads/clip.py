@@ -20,6 +20,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from geoair.errors import ConfigError, SchemaError
 
+__all__ = ["RoadSegments", "check_distance", "clip_to_circles", "nearest_road_m", "road_segments"]
+
+
 log = logging.getLogger(__name__)
 
 Array = NDArray[np.float64]
@@ -61,8 +64,12 @@ class RoadSegments:
     @cached_property
     def bounds(self) -> tuple[Array, Array, Array, Array]:
         """Each segment's bounding box: (xmin, xmax, ymin, ymax), degrees."""
-        return (np.minimum(self.x0, self.x1), np.maximum(self.x0, self.x1),
-                np.minimum(self.y0, self.y1), np.maximum(self.y0, self.y1))
+        return (
+            np.minimum(self.x0, self.x1),
+            np.maximum(self.x0, self.x1),
+            np.minimum(self.y0, self.y1),
+            np.maximum(self.y0, self.y1),
+        )
 
     @cached_property
     def chunks(self) -> tuple[shapely.STRtree, NDArray[np.int64], NDArray[np.int64]]:
@@ -86,8 +93,12 @@ class RoadSegments:
         starts = np.flatnonzero(new_road | ((position - road_start) % _CHUNK == 0))
         lengths = np.diff(np.r_[starts, n])
         xmin, xmax, ymin, ymax = self.bounds
-        boxes = shapely.box(np.minimum.reduceat(xmin, starts), np.minimum.reduceat(ymin, starts),
-                            np.maximum.reduceat(xmax, starts), np.maximum.reduceat(ymax, starts))
+        boxes = shapely.box(
+            np.minimum.reduceat(xmin, starts),
+            np.minimum.reduceat(ymin, starts),
+            np.maximum.reduceat(xmax, starts),
+            np.maximum.reduceat(ymax, starts),
+        )
         return shapely.STRtree(boxes), starts, lengths
 
 
@@ -114,9 +125,11 @@ def road_segments(geometries: ArrayLike) -> RoadSegments:
     bad = present & ~np.isin(types, _LINE_TYPES)
     if bad.any():
         rows = ", ".join(str(i + 1) for i in np.flatnonzero(bad)[:5])
-        raise SchemaError(f"Roads must be lines, but {int(bad.sum())} feature(s) are not (rows "
-                          f"{rows}{', ...' if bad.sum() > 5 else ''}). Use the road centre lines, "
-                          "not road surface polygons or points.")
+        raise SchemaError(
+            f"Roads must be lines, but {int(bad.sum())} feature(s) are not (rows "
+            f"{rows}{', ...' if bad.sum() > 5 else ''}). Use the road centre lines, "
+            "not road surface polygons or points."
+        )
     if (types[present] == 5).any():
         parts, road_of_part = shapely.get_parts(geoms, return_index=True)
     else:  # all simple lines: skip splitting into parts
@@ -126,11 +139,17 @@ def road_segments(geometries: ArrayLike) -> RoadSegments:
     # a segment joins consecutive vertices of one part; repeated vertices make none
     keep = (part_of_coord[:-1] == part_of_coord[1:]) & ((x[:-1] != x[1:]) | (y[:-1] != y[1:]))
     first = np.flatnonzero(keep)
-    return RoadSegments(x[first], y[first], x[first + 1], y[first + 1],
-                        road_of_part[part_of_coord[first]].astype(np.int64))
+    return RoadSegments(
+        x[first],
+        y[first],
+        x[first + 1],
+        y[first + 1],
+        road_of_part[part_of_coord[first]].astype(np.int64),
+    )
 
 
 # --- local frames ---------------------------------------------------------------------
+
 
 def _metres_per_degree(lat: Array) -> tuple[Array, Array]:
     """Metres per degree of longitude and of latitude at ``lat`` (WGS-84)."""
@@ -147,12 +166,15 @@ def _outer_radius(radius_m: float, lat: Array) -> Array:
     The frame's scale is exact at the gate and off by about ``tan(lat)·r/6371 km`` at
     distance r, so a few times that, plus a fixed 1e-4, is a safe margin.
     """
-    return radius_m * (1.0 + 1e-4 + 4.0 * (1.0 + np.abs(np.tan(np.radians(lat))))
-                       * radius_m / 6.3e6) + 1e-3
+    return (
+        radius_m * (1.0 + 1e-4 + 4.0 * (1.0 + np.abs(np.tan(np.radians(lat)))) * radius_m / 6.3e6)
+        + 1e-3
+    )
 
 
-def _candidates(lon: Array, lat: Array, segments: RoadSegments,
-                search_m: Array) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def _candidates(
+    lon: Array, lat: Array, segments: RoadSegments, search_m: Array
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """(gate, segment) pairs whose segment may come within ``search_m`` of the gate.
 
     A superset: every segment with a point within ``search_m`` metres of a gate is in
@@ -171,10 +193,12 @@ def _candidates(lon: Array, lat: Array, segments: RoadSegments,
     count = lengths[chunk]
     seg = np.repeat(starts[chunk] - np.cumsum(count) + count, count) + np.arange(count.sum())
     xmin, xmax, ymin, ymax = segments.bounds
-    meets = ((xmin[seg] <= np.repeat(east[gate], count))
-             & (xmax[seg] >= np.repeat(west[gate], count))
-             & (ymin[seg] <= np.repeat(north[gate], count))
-             & (ymax[seg] >= np.repeat(south[gate], count)))
+    meets = (
+        (xmin[seg] <= np.repeat(east[gate], count))
+        & (xmax[seg] >= np.repeat(west[gate], count))
+        & (ymin[seg] <= np.repeat(north[gate], count))
+        & (ymax[seg] >= np.repeat(south[gate], count))
+    )
     return np.repeat(gate, count)[meets].astype(np.int64), seg[meets].astype(np.int64)
 
 
@@ -206,8 +230,9 @@ def _ecef(lon: Array, lat: Array) -> Array:
     lam, phi = np.radians(lon), np.radians(lat)
     sin_phi, cos_phi = np.sin(phi), np.cos(phi)
     n = _A / np.sqrt(1.0 - _E2 * sin_phi * sin_phi)
-    return np.column_stack([n * cos_phi * np.cos(lam), n * cos_phi * np.sin(lam),
-                            n * (1.0 - _E2) * sin_phi])
+    return np.column_stack(
+        [n * cos_phi * np.cos(lam), n * cos_phi * np.sin(lam), n * (1.0 - _E2) * sin_phi]
+    )
 
 
 def _mean_radius(lat: Array) -> Array:
@@ -228,8 +253,10 @@ def _chord_to_arc(chord: Array, rho: Array) -> Array:
 
 # --- clipping -------------------------------------------------------------------------
 
-def clip_to_circles(lon: ArrayLike, lat: ArrayLike, segments: RoadSegments, *,
-                    radius_m: float = 100.0) -> pd.DataFrame:
+
+def clip_to_circles(
+    lon: ArrayLike, lat: ArrayLike, segments: RoadSegments, *, radius_m: float = 100.0
+) -> pd.DataFrame:
     """The pieces of road segments inside the true circle of ``radius_m`` around each centre.
 
     Parameters
@@ -279,8 +306,11 @@ def clip_to_circles(lon: ArrayLike, lat: ArrayLike, segments: RoadSegments, *,
     kx, ky = (k[gate] for k in _metres_per_degree(lat))
     x0, y0 = segments.x0[seg], segments.y0[seg]
     dlon, dlat = segments.x1[seg] - x0, segments.y1[seg] - y0
-    t_a, t_b = _chord_in_circle(np.column_stack([(x0 - glon) * kx, (y0 - glat) * ky]),
-                                np.column_stack([dlon * kx, dlat * ky]), outer[gate])
+    t_a, t_b = _chord_in_circle(
+        np.column_stack([(x0 - glon) * kx, (y0 - glat) * ky]),
+        np.column_stack([dlon * kx, dlat * ky]),
+        outer[gate],
+    )
     near = t_b > t_a
     gate, seg, glon, glat = gate[near], seg[near], glon[near], glat[near]
     x0, y0, dlon, dlat, t_a, t_b = (v[near] for v in (x0, y0, dlon, dlat, t_a, t_b))
@@ -293,21 +323,81 @@ def clip_to_circles(lon: ArrayLike, lat: ArrayLike, segments: RoadSegments, *,
     d = _ecef(x0 + t_b * dlon, y0 + t_b * dlat) - centre - a
     s_in, s_out = _chord_in_circle(a, d, radius_c)
     inside = (s_out - s_in) * np.sqrt(_dot(d, d)) >= _MIN_PIECE_M
-    (gate, seg, glon, glat, x0, y0, dlon, dlat, t_a, t_b, centre, rho, radius_c, a, d, s_in,
-     s_out) = (v[inside] for v in (gate, seg, glon, glat, x0, y0, dlon, dlat, t_a, t_b,
-                                   centre, rho, radius_c, a, d, s_in, s_out))
+    (
+        gate,
+        seg,
+        glon,
+        glat,
+        x0,
+        y0,
+        dlon,
+        dlat,
+        t_a,
+        t_b,
+        centre,
+        rho,
+        radius_c,
+        a,
+        d,
+        s_in,
+        s_out,
+    ) = (
+        v[inside]
+        for v in (
+            gate,
+            seg,
+            glon,
+            glat,
+            x0,
+            y0,
+            dlon,
+            dlat,
+            t_a,
+            t_b,
+            centre,
+            rho,
+            radius_c,
+            a,
+            d,
+            s_in,
+            s_out,
+        )
+    )
     span = t_b - t_a
     t_in, t_out = t_a + s_in * span, t_a + s_out * span
 
     # 3. a Newton step on the segment itself where an end is on the circle
-    t_in = _newton(t_in, s_in > 0, x0, y0, dlon, dlat, centre, d / span[:, None], radius_c,
-                   t_a, t_b)
-    t_out = np.maximum(t_in, _newton(t_out, s_out < 1, x0, y0, dlon, dlat, centre,
-                                     d / span[:, None], radius_c, t_a, t_b))
-    lon_in, lat_in = _point_at(t_in, x0, y0, dlon, dlat, segments.x0[seg], segments.y0[seg],
-                               segments.x1[seg], segments.y1[seg])
-    lon_out, lat_out = _point_at(t_out, x0, y0, dlon, dlat, segments.x0[seg],
-                                 segments.y0[seg], segments.x1[seg], segments.y1[seg])
+    t_in = _newton(
+        t_in, s_in > 0, x0, y0, dlon, dlat, centre, d / span[:, None], radius_c, t_a, t_b
+    )
+    t_out = np.maximum(
+        t_in,
+        _newton(
+            t_out, s_out < 1, x0, y0, dlon, dlat, centre, d / span[:, None], radius_c, t_a, t_b
+        ),
+    )
+    lon_in, lat_in = _point_at(
+        t_in,
+        x0,
+        y0,
+        dlon,
+        dlat,
+        segments.x0[seg],
+        segments.y0[seg],
+        segments.x1[seg],
+        segments.y1[seg],
+    )
+    lon_out, lat_out = _point_at(
+        t_out,
+        x0,
+        y0,
+        dlon,
+        dlat,
+        segments.x0[seg],
+        segments.y0[seg],
+        segments.x1[seg],
+        segments.y1[seg],
+    )
     p_in, p_out = _ecef(lon_in, lat_in) - centre, _ecef(lon_out, lat_out) - centre
     chord = p_out - p_in
     length = _chord_to_arc(np.sqrt(_dot(chord, chord)), rho)
@@ -315,28 +405,57 @@ def clip_to_circles(lon: ArrayLike, lat: ArrayLike, segments: RoadSegments, *,
         s_near = np.clip(-_dot(p_in, chord) / _dot(chord, chord), 0.0, 1.0)
     closest = p_in + np.nan_to_num(s_near)[:, None] * chord
     distance = _chord_to_arc(np.sqrt(_dot(closest, closest)), rho)
-    pieces = pd.DataFrame({
-        "gate": gate, "segment": seg, "road": segments.road[seg], "t_in": t_in,
-        "t_out": t_out, "lon_in": lon_in, "lat_in": lat_in, "lon_out": lon_out,
-        "lat_out": lat_out, "length_m": length, "distance_m": distance,
-    })
+    pieces = pd.DataFrame(
+        {
+            "gate": gate,
+            "segment": seg,
+            "road": segments.road[seg],
+            "t_in": t_in,
+            "t_out": t_out,
+            "lon_in": lon_in,
+            "lat_in": lat_in,
+            "lon_out": lon_out,
+            "lat_out": lat_out,
+            "length_m": length,
+            "distance_m": distance,
+        }
+    )
     pieces = pieces[pieces["length_m"].to_numpy() >= _MIN_PIECE_M]
     order = np.lexsort((pieces["segment"].to_numpy(), pieces["gate"].to_numpy()))
     log.debug("%d candidate pieces, %d inside %.1f m", int(near.sum()), len(pieces), radius_m)
     return pieces.iloc[order].reset_index(drop=True)
 
 
-def _point_at(t: Array, x0: Array, y0: Array, dlon: Array, dlat: Array, vx0: Array,
-              vy0: Array, vx1: Array, vy1: Array) -> tuple[Array, Array]:
+def _point_at(
+    t: Array,
+    x0: Array,
+    y0: Array,
+    dlon: Array,
+    dlat: Array,
+    vx0: Array,
+    vy0: Array,
+    vx1: Array,
+    vy1: Array,
+) -> tuple[Array, Array]:
     """The point at ``t`` along segments; the vertices themselves, bit for bit, at 0 and 1."""
     lon = np.where(t <= 0.0, vx0, np.where(t >= 1.0, vx1, x0 + t * dlon))
     lat = np.where(t <= 0.0, vy0, np.where(t >= 1.0, vy1, y0 + t * dlat))
     return lon, lat
 
 
-def _newton(t: Array, on_circle: NDArray[np.bool_], x0: Array, y0: Array, dlon: Array,
-            dlat: Array, centre: Array, slope: Array, radius_c: Array, t_a: Array,
-            t_b: Array) -> Array:
+def _newton(
+    t: Array,
+    on_circle: NDArray[np.bool_],
+    x0: Array,
+    y0: Array,
+    dlon: Array,
+    dlat: Array,
+    centre: Array,
+    slope: Array,
+    radius_c: Array,
+    t_a: Array,
+    t_b: Array,
+) -> Array:
     """One Newton step of |P(t) − centre| = radius_c along the segment, where it is safe.
 
     ``slope`` is dP/dt (the 3-D chord of the cut part over its span of t). Grazing
@@ -357,8 +476,9 @@ def _newton(t: Array, on_circle: NDArray[np.bool_], x0: Array, y0: Array, dlon: 
     return out
 
 
-def nearest_road_m(lon: ArrayLike, lat: ArrayLike, segments: RoadSegments, *,
-                   search_m: float) -> tuple[Array, NDArray[np.int64]]:
+def nearest_road_m(
+    lon: ArrayLike, lat: ArrayLike, segments: RoadSegments, *, search_m: float
+) -> tuple[Array, NDArray[np.int64]]:
     """Ground distance from each point to the nearest road segment within ``search_m``.
 
     The nearest point is found in a local equirectangular frame and its distance then
@@ -390,8 +510,9 @@ def nearest_road_m(lon: ArrayLike, lat: ArrayLike, segments: RoadSegments, *,
     return best, best_road
 
 
-def _nearest_within(lon: Array, lat: Array, segments: RoadSegments,
-                    reach: float) -> tuple[Array, NDArray[np.int64]]:
+def _nearest_within(
+    lon: Array, lat: Array, segments: RoadSegments, reach: float
+) -> tuple[Array, NDArray[np.int64]]:
     """:func:`nearest_road_m` for one search distance (all points finite)."""
     best = np.full(lon.shape, np.nan)
     best_road = np.full(lon.shape, -1, dtype=np.int64)
@@ -405,8 +526,9 @@ def _nearest_within(lon: Array, lat: Array, segments: RoadSegments,
     chord = _ecef(x0 + t * dlon, y0 + t * dlat) - _ecef(lon, lat)[gate]
     dist = _chord_to_arc(np.sqrt(_dot(chord, chord)), _mean_radius(glat))
     within = dist <= reach
-    frame = pd.DataFrame({"gate": gate[within], "dist": dist[within],
-                          "road": segments.road[seg[within]]})
+    frame = pd.DataFrame(
+        {"gate": gate[within], "dist": dist[within], "road": segments.road[seg[within]]}
+    )
     if len(frame):
         nearest = frame.loc[frame.groupby("gate")["dist"].idxmin()]
         best[nearest["gate"].to_numpy()] = nearest["dist"].to_numpy()
@@ -421,6 +543,8 @@ def check_distance(distance_m: float, *, name: str = "distance") -> float:
     except (TypeError, ValueError):
         value = float("nan")
     if not np.isfinite(value) or value <= 0:
-        raise ConfigError(f"The {name} must be a positive number of metres, not {distance_m!r}. "
-                          "Give for example 100 for a hundred metres.")
+        raise ConfigError(
+            f"The {name} must be a positive number of metres, not {distance_m!r}. "
+            "Give for example 100 for a hundred metres."
+        )
     return value

@@ -44,6 +44,9 @@ from geoair.roads.clip import (
     road_segments,
 )
 
+__all__ = ["SweepPlan", "county_totals", "gate_roads", "plan_sweeping"]
+
+
 log = logging.getLogger(__name__)
 
 Array = NDArray[np.float64]
@@ -64,6 +67,7 @@ def _text(series: pd.Series | None, n: int, *, prefix: str = "") -> NDArray[np.o
 
 
 # --- the plan -----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SweepPlan:
@@ -99,8 +103,12 @@ class SweepPlan:
 
     def layers(self) -> dict[str, pd.DataFrame]:
         """Workspace name -> frame, for writing."""
-        return {"gate_roads": self.gate_roads, "gate_buffers": self.gate_buffers,
-                "sweep_tasks": self.sweep_tasks, "gate_findings": self.gate_findings}
+        return {
+            "gate_roads": self.gate_roads,
+            "gate_buffers": self.gate_buffers,
+            "sweep_tasks": self.sweep_tasks,
+            "gate_findings": self.gate_findings,
+        }
 
 
 @dataclass(frozen=True)
@@ -139,8 +147,9 @@ def _prepare_gates(gates: gpd.GeoDataFrame, enterprises: gpd.GeoDataFrame | None
     return _Gates(lon, lat, gate_id, gate_name, key, pos, geometry)
 
 
-def _enterprise_column(enterprises: gpd.GeoDataFrame | None, column: str,
-                       pos: NDArray[np.int64]) -> NDArray[np.object_]:
+def _enterprise_column(
+    enterprises: gpd.GeoDataFrame | None, column: str, pos: NDArray[np.int64]
+) -> NDArray[np.object_]:
     out = np.full(len(pos), None, dtype=object)
     if enterprises is None or column not in enterprises.columns:
         return out
@@ -150,8 +159,9 @@ def _enterprise_column(enterprises: gpd.GeoDataFrame | None, column: str,
     return out
 
 
-def gate_roads(gates: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *,
-               radius_m: float = 100.0) -> gpd.GeoDataFrame:
+def gate_roads(
+    gates: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, radius_m: float = 100.0
+) -> gpd.GeoDataFrame:
     """The road stretches within ``radius_m`` of every gate, one feature per gate and road.
 
     Parameters
@@ -189,23 +199,27 @@ def gate_roads(gates: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *,
     return _gate_road_layer(pieces, prepared, roads, None)[0]
 
 
-def _gate_road_layer(pieces: pd.DataFrame, g: _Gates, roads: gpd.GeoDataFrame,
-                     enterprises: gpd.GeoDataFrame | None
-                     ) -> tuple[gpd.GeoDataFrame, NDArray[np.int64]]:
+def _gate_road_layer(
+    pieces: pd.DataFrame, g: _Gates, roads: gpd.GeoDataFrame, enterprises: gpd.GeoDataFrame | None
+) -> tuple[gpd.GeoDataFrame, NDArray[np.int64]]:
     """The gate_roads layer, and the gate position of each of its rows."""
     gate = pieces["gate"].to_numpy()
     road = pieces["road"].to_numpy()
     # pieces come sorted by gate, then segment; road_segments numbers segments road by
     # road, so within a gate the pieces of one road are consecutive and in road order
-    new = np.r_[True, (gate[1:] != gate[:-1]) | (road[1:] != road[:-1])] if len(
-        pieces) else np.zeros(0, dtype=bool)
+    new = (
+        np.r_[True, (gate[1:] != gate[:-1]) | (road[1:] != road[:-1])]
+        if len(pieces)
+        else np.zeros(0, dtype=bool)
+    )
     first = np.flatnonzero(new)
     geometry = _merged_lines(pieces, new)
     g_pos, r_pos = gate[first], road[first]
     road_id = _text(_take(roads.get("id"), r_pos), len(r_pos))
     missing_id = pd.isna(road_id)
-    road_id[missing_id] = (pd.Series(r_pos[missing_id] + 1).astype(str).radd("R")
-                           .to_numpy(dtype=object))
+    road_id[missing_id] = (
+        pd.Series(r_pos[missing_id] + 1).astype(str).radd("R").to_numpy(dtype=object)
+    )
     road_name = _text(_take(roads.get("name"), r_pos), len(r_pos))
     road_class = _text(_take(roads.get("road_class"), r_pos), len(r_pos))
     if len(first):
@@ -214,14 +228,20 @@ def _gate_road_layer(pieces: pd.DataFrame, g: _Gates, roads: gpd.GeoDataFrame,
     else:
         length = distance = np.zeros(0)
     e_pos = g.enterprise_pos[g_pos]
-    frame = pd.DataFrame({
-        "gate_id": g.gate_id[g_pos], "gate_name": g.gate_name[g_pos],
-        "enterprise_id": g.enterprise_id[g_pos],
-        "enterprise_name": _enterprise_column(enterprises, "name", e_pos),
-        "county": _enterprise_column(enterprises, "county", e_pos),
-        "road_id": road_id, "road_name": road_name, "road_class": road_class,
-        "length_m": length, "distance_m": distance,
-    })
+    frame = pd.DataFrame(
+        {
+            "gate_id": g.gate_id[g_pos],
+            "gate_name": g.gate_name[g_pos],
+            "enterprise_id": g.enterprise_id[g_pos],
+            "enterprise_name": _enterprise_column(enterprises, "name", e_pos),
+            "county": _enterprise_column(enterprises, "county", e_pos),
+            "road_id": road_id,
+            "road_name": road_name,
+            "road_class": road_class,
+            "length_m": length,
+            "distance_m": distance,
+        }
+    )
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=WGS84)), g_pos
 
 
@@ -241,8 +261,9 @@ def _merged_lines(pieces: pd.DataFrame, new_group: NDArray[np.bool_]) -> NDArray
         return np.empty(0, dtype=object)
     lon_in, lat_in = pieces["lon_in"].to_numpy(), pieces["lat_in"].to_numpy()
     lon_out, lat_out = pieces["lon_out"].to_numpy(), pieces["lat_out"].to_numpy()
-    joined = np.r_[False, ~new_group[1:] & (lon_in[1:] == lon_out[:-1])
-                   & (lat_in[1:] == lat_out[:-1])]
+    joined = np.r_[
+        False, ~new_group[1:] & (lon_in[1:] == lon_out[:-1]) & (lat_in[1:] == lat_out[:-1])
+    ]
     starts = ~joined
     # each run: its first piece's start, then every piece's end
     out_pos = np.arange(n) + np.cumsum(starts)
@@ -254,12 +275,14 @@ def _merged_lines(pieces: pd.DataFrame, new_group: NDArray[np.bool_]) -> NDArray
     group_of_run = (np.cumsum(new_group) - 1)[starts]
     first_run = np.flatnonzero(np.r_[True, group_of_run[1:] != group_of_run[:-1]])
     geom_offsets = np.r_[first_run, len(group_of_run)]
-    return shapely.from_ragged_array(shapely.GeometryType.MULTILINESTRING, coords,
-                                     (line_offsets, geom_offsets))
+    return shapely.from_ragged_array(
+        shapely.GeometryType.MULTILINESTRING, coords, (line_offsets, geom_offsets)
+    )
 
 
-def _union_lengths(pieces: pd.DataFrame, enterprise_code: NDArray[np.int64],
-                   n_enterprises: int) -> Array:
+def _union_lengths(
+    pieces: pd.DataFrame, enterprise_code: NDArray[np.int64], n_enterprises: int
+) -> Array:
     """Per enterprise, the length of the union of its gates' pieces (shared stretches once)."""
     if len(pieces) == 0:
         return np.zeros(n_enterprises)
@@ -284,10 +307,16 @@ def _union_lengths(pieces: pd.DataFrame, enterprise_code: NDArray[np.int64],
     return np.bincount(ent[first], weights=np.asarray(length), minlength=n_enterprises)
 
 
-def plan_sweeping(gates: gpd.GeoDataFrame, roads: gpd.GeoDataFrame,
-                  enterprises: gpd.GeoDataFrame | None = None, *, radius_m: float = 100.0,
-                  gate_site_max_m: float = 2000.0, nearest_search_m: float = 2000.0,
-                  vertices: int = DEFAULT_VERTICES) -> SweepPlan:
+def plan_sweeping(
+    gates: gpd.GeoDataFrame,
+    roads: gpd.GeoDataFrame,
+    enterprises: gpd.GeoDataFrame | None = None,
+    *,
+    radius_m: float = 100.0,
+    gate_site_max_m: float = 2000.0,
+    nearest_search_m: float = 2000.0,
+    vertices: int = DEFAULT_VERTICES,
+) -> SweepPlan:
     """The sweeping plan: gate roads, circles, tasks per enterprise, findings.
 
     Parameters
@@ -325,32 +354,59 @@ def plan_sweeping(gates: gpd.GeoDataFrame, roads: gpd.GeoDataFrame,
     segments = road_segments(roads.geometry.array)
     pieces = clip_to_circles(g.lon, g.lat, segments, radius_m=radius_m)
     layer, layer_gate = _gate_road_layer(pieces, g, roads, enterprises)
-    log.info("%d gates, %d road segments: %d gate-road stretches within %.0f m",
-             len(gates), len(segments), len(layer), radius_m)
+    log.info(
+        "%d gates, %d road segments: %d gate-road stretches within %.0f m",
+        len(gates),
+        len(segments),
+        len(layer),
+        radius_m,
+    )
 
     n = len(gates)
-    per_gate = np.bincount(pieces["gate"].to_numpy(), weights=pieces["length_m"].to_numpy(),
-                           minlength=n)
+    per_gate = np.bincount(
+        pieces["gate"].to_numpy(), weights=pieces["length_m"].to_numpy(), minlength=n
+    )
     has_road = np.zeros(n, dtype=bool)
     has_road[pieces["gate"].to_numpy()] = True
     located = np.isfinite(g.lon) & np.isfinite(g.lat)
 
-    buffers = _gate_buffers(g, enterprises, layer, layer_gate, per_gate, radius_m=radius_m,
-                            vertices=vertices)
-    findings = _findings(g, enterprises, segments, has_road, located, radius_m=radius_m,
-                         gate_site_max_m=gate_site_max_m, nearest_search_m=nearest_search_m)
+    buffers = _gate_buffers(
+        g, enterprises, layer, layer_gate, per_gate, radius_m=radius_m, vertices=vertices
+    )
+    findings = _findings(
+        g,
+        enterprises,
+        segments,
+        has_road,
+        located,
+        radius_m=radius_m,
+        gate_site_max_m=gate_site_max_m,
+        nearest_search_m=nearest_search_m,
+    )
     tasks = _sweep_tasks(g, enterprises, layer, layer_gate, pieces, per_gate, has_road)
     return SweepPlan(layer, buffers, tasks, findings)
 
 
-def _gate_buffers(g: _Gates, enterprises: gpd.GeoDataFrame | None, layer: gpd.GeoDataFrame,
-                  layer_gate: NDArray[np.int64], per_gate: Array, *, radius_m: float,
-                  vertices: int) -> gpd.GeoDataFrame:
-    frame = pd.DataFrame({"gate_id": g.gate_id, "gate_name": g.gate_name,
-                          "enterprise_id": g.enterprise_id,
-                          "enterprise_name": _enterprise_column(enterprises, "name",
-                                                                g.enterprise_pos),
-                          "radius_m": radius_m, "road_length_m": per_gate})
+def _gate_buffers(
+    g: _Gates,
+    enterprises: gpd.GeoDataFrame | None,
+    layer: gpd.GeoDataFrame,
+    layer_gate: NDArray[np.int64],
+    per_gate: Array,
+    *,
+    radius_m: float,
+    vertices: int,
+) -> gpd.GeoDataFrame:
+    frame = pd.DataFrame(
+        {
+            "gate_id": g.gate_id,
+            "gate_name": g.gate_name,
+            "enterprise_id": g.enterprise_id,
+            "enterprise_name": _enterprise_column(enterprises, "name", g.enterprise_pos),
+            "radius_m": radius_m,
+            "road_length_m": per_gate,
+        }
+    )
     frame["roads"] = _join_unique(layer_gate, _road_labels(layer), len(frame))
     circles = geodesic_circles(g.lon, g.lat, radius_m=radius_m, vertices=vertices)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(circles, crs=WGS84))
@@ -363,8 +419,9 @@ def _join_unique(codes: NDArray[np.int64], labels: ArrayLike, n: int) -> NDArray
     ``np.add.reduceat`` (no Python loop over groups).
     """
     out = np.full(n, None, dtype=object)
-    frame = pd.DataFrame({"code": np.asarray(codes, dtype=np.int64),
-                          "label": pd.Series(labels, dtype=object)}).dropna()
+    frame = pd.DataFrame(
+        {"code": np.asarray(codes, dtype=np.int64), "label": pd.Series(labels, dtype=object)}
+    ).dropna()
     frame = frame.drop_duplicates().sort_values("code", kind="stable")
     if frame.empty:
         return out
@@ -397,8 +454,12 @@ def _site_distances(g: _Gates, enterprises: gpd.GeoDataFrame) -> Array:
     idx, site = idx[present], site[present]
     point = shapely.get_type_id(site) == 0
     if point.any():
-        _, _, dist = GEOD.inv(g.lon[idx[point]], g.lat[idx[point]], shapely.get_x(site[point]),
-                              shapely.get_y(site[point]))
+        _, _, dist = GEOD.inv(
+            g.lon[idx[point]],
+            g.lat[idx[point]],
+            shapely.get_x(site[point]),
+            shapely.get_y(site[point]),
+        )
         out[idx[point]] = dist
     if (~point).any():  # a footprint polygon: distance to it, 0 inside, in a local TM
         idx_p, site_p = idx[~point], site[~point]
@@ -419,17 +480,33 @@ _FINDING_ZH = {
 }
 
 
-def _findings(g: _Gates, enterprises: gpd.GeoDataFrame | None, segments: RoadSegments,
-              has_road: NDArray[np.bool_], located: NDArray[np.bool_], *, radius_m: float,
-              gate_site_max_m: float, nearest_search_m: float) -> gpd.GeoDataFrame:
+def _findings(
+    g: _Gates,
+    enterprises: gpd.GeoDataFrame | None,
+    segments: RoadSegments,
+    has_road: NDArray[np.bool_],
+    located: NDArray[np.bool_],
+    *,
+    radius_m: float,
+    gate_site_max_m: float,
+    nearest_search_m: float,
+) -> gpd.GeoDataFrame:
     rows: list[pd.DataFrame] = []
 
     def add(mask: NDArray[np.bool_], code: str, distance: Array, text: pd.Series | str) -> None:
         """Findings ``code`` for the gates in ``mask``, said in Chinese by ``text``."""
         if mask.any():
             said = text[mask].to_numpy(dtype=object) if isinstance(text, pd.Series) else text
-            rows.append(pd.DataFrame({"gate": np.flatnonzero(mask), "finding": code,
-                                      "finding_zh": said, "distance_m": distance[mask]}))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "gate": np.flatnonzero(mask),
+                        "finding": code,
+                        "finding_zh": said,
+                        "distance_m": distance[mask],
+                    }
+                )
+            )
 
     def metres(values: Array) -> pd.Series:
         return pd.Series(np.round(np.nan_to_num(values)).astype(np.int64)).astype(str)
@@ -440,42 +517,69 @@ def _findings(g: _Gates, enterprises: gpd.GeoDataFrame | None, segments: RoadSeg
     lonely = located & ~has_road
     nearest = nan.copy()
     if lonely.any():
-        nearest[lonely], _ = nearest_road_m(g.lon[lonely], g.lat[lonely], segments,
-                                            search_m=nearest_search_m)
+        nearest[lonely], _ = nearest_road_m(
+            g.lon[lonely], g.lat[lonely], segments, search_m=nearest_search_m
+        )
     no_road = _FINDING_ZH["no_road"].format(r=radius_m) + pd.Series(
-        np.where(np.isfinite(nearest), "，最近道路" + metres(nearest) + "米",
-                 f"，{nearest_search_m:g}米内无道路"), dtype=object)
+        np.where(
+            np.isfinite(nearest),
+            "，最近道路" + metres(nearest) + "米",
+            f"，{nearest_search_m:g}米内无道路",
+        ),
+        dtype=object,
+    )
     add(lonely, "no_road", nearest, no_road)
     if enterprises is not None:
         add(g.enterprise_pos < 0, "unknown_enterprise", nan, _FINDING_ZH["unknown_enterprise"])
         site = _site_distances(g, enterprises)
         far = np.isfinite(site) & (site > gate_site_max_m)
-        add(far, "far_from_site", site, "厂门距企业位置" + metres(site)
-            + f"米，超过{gate_site_max_m:g}米，疑似坐标错误")
-    columns = {"gate_id": object, "gate_name": object, "enterprise_id": object,
-               "enterprise_name": object, "county": object, "finding": object,
-               "finding_zh": object, "distance_m": float}
+        add(
+            far,
+            "far_from_site",
+            site,
+            "厂门距企业位置" + metres(site) + f"米，超过{gate_site_max_m:g}米，疑似坐标错误",
+        )
+    columns = {
+        "gate_id": object,
+        "gate_name": object,
+        "enterprise_id": object,
+        "enterprise_name": object,
+        "county": object,
+        "finding": object,
+        "finding_zh": object,
+        "distance_m": float,
+    }
     if not rows:
         empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
         return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=WGS84))
     found = pd.concat(rows, ignore_index=True).sort_values(["gate", "finding"], kind="stable")
     gate = found["gate"].to_numpy()
-    frame = pd.DataFrame({"gate_id": g.gate_id[gate], "gate_name": g.gate_name[gate],
-                          "enterprise_id": g.enterprise_id[gate],
-                          "enterprise_name": _enterprise_column(enterprises, "name",
-                                                                g.enterprise_pos[gate]),
-                          "county": _enterprise_column(enterprises, "county",
-                                                       g.enterprise_pos[gate]),
-                          "finding": found["finding"].to_numpy(),
-                          "finding_zh": found["finding_zh"].to_numpy(),
-                          "distance_m": found["distance_m"].to_numpy()})
-    return gpd.GeoDataFrame(frame[list(columns)],
-                            geometry=gpd.GeoSeries(g.geometry[gate], crs=WGS84))
+    frame = pd.DataFrame(
+        {
+            "gate_id": g.gate_id[gate],
+            "gate_name": g.gate_name[gate],
+            "enterprise_id": g.enterprise_id[gate],
+            "enterprise_name": _enterprise_column(enterprises, "name", g.enterprise_pos[gate]),
+            "county": _enterprise_column(enterprises, "county", g.enterprise_pos[gate]),
+            "finding": found["finding"].to_numpy(),
+            "finding_zh": found["finding_zh"].to_numpy(),
+            "distance_m": found["distance_m"].to_numpy(),
+        }
+    )
+    return gpd.GeoDataFrame(
+        frame[list(columns)], geometry=gpd.GeoSeries(g.geometry[gate], crs=WGS84)
+    )
 
 
-def _sweep_tasks(g: _Gates, enterprises: gpd.GeoDataFrame | None, layer: gpd.GeoDataFrame,
-                 layer_gate: NDArray[np.int64], pieces: pd.DataFrame, per_gate: Array,
-                 has_road: NDArray[np.bool_]) -> pd.DataFrame:
+def _sweep_tasks(
+    g: _Gates,
+    enterprises: gpd.GeoDataFrame | None,
+    layer: gpd.GeoDataFrame,
+    layer_gate: NDArray[np.int64],
+    pieces: pd.DataFrame,
+    per_gate: Array,
+    has_road: NDArray[np.bool_],
+) -> pd.DataFrame:
     keys = pd.Series(g.enterprise_id, dtype=object).fillna("(未注明企业)")
     codes, uniques = pd.factorize(keys, sort=False)
     codes = codes.astype(np.int64)
@@ -483,8 +587,11 @@ def _sweep_tasks(g: _Gates, enterprises: gpd.GeoDataFrame | None, layer: gpd.Geo
     union = _union_lengths(pieces, codes, n_ent)
     gate_sum = np.bincount(codes, weights=per_gate, minlength=n_ent)
     frame = pd.DataFrame({"enterprise_id": np.asarray(uniques, dtype=object)})
-    first_gate = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy() if len(
-        codes) else np.zeros(0, dtype=np.int64)
+    first_gate = (
+        pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
+        if len(codes)
+        else np.zeros(0, dtype=np.int64)
+    )
     e_pos = g.enterprise_pos[first_gate] if len(first_gate) else np.zeros(0, dtype=np.int64)
     frame["enterprise_name"] = _enterprise_column(enterprises, "name", e_pos)
     frame["county"] = _enterprise_column(enterprises, "county", e_pos)
@@ -494,37 +601,52 @@ def _sweep_tasks(g: _Gates, enterprises: gpd.GeoDataFrame | None, layer: gpd.Geo
     labels = _road_labels(layer).to_numpy(dtype=object)
     layer_code = codes[layer_gate]
     frame["roads"] = _join_unique(layer_code, labels, n_ent)
-    frame["n_roads"] = pd.Series(labels).groupby(layer_code).nunique().reindex(
-        range(n_ent), fill_value=0).to_numpy(dtype=np.int64)  # named roads, not features
+    frame["n_roads"] = (
+        pd.Series(labels)
+        .groupby(layer_code)
+        .nunique()
+        .reindex(range(n_ent), fill_value=0)
+        .to_numpy(dtype=np.int64)
+    )  # named roads, not features
     frame["length_m"] = union
     frame["gate_length_sum_m"] = gate_sum
     frame["gates_without_road"] = _join_unique(codes[~has_road], g.gate_id[~has_road], n_ent)
     if enterprises is not None and len(enterprises):
         frame = _add_gateless(frame, enterprises, set(uniques))
-    return frame.sort_values(["county", "enterprise_id"], na_position="last",
-                             kind="stable").reset_index(drop=True)
+    return frame.sort_values(
+        ["county", "enterprise_id"], na_position="last", kind="stable"
+    ).reset_index(drop=True)
 
 
-def _add_gateless(frame: pd.DataFrame, enterprises: gpd.GeoDataFrame,
-                  seen: set) -> pd.DataFrame:
+def _add_gateless(frame: pd.DataFrame, enterprises: gpd.GeoDataFrame, seen: set) -> pd.DataFrame:
     """Enterprises with no gate recorded get a row too, so that they are not forgotten."""
     ids = _text(enterprises.get("id"), len(enterprises))
     names = _text(enterprises.get("name"), len(enterprises))
-    missing = np.flatnonzero(~pd.Series(ids).isin(seen).to_numpy()
-                             & ~pd.Series(names).isin(seen).to_numpy())
+    missing = np.flatnonzero(
+        ~pd.Series(ids).isin(seen).to_numpy() & ~pd.Series(names).isin(seen).to_numpy()
+    )
     if not len(missing):
         return frame
-    extra = pd.DataFrame({
-        "enterprise_id": ids[missing], "enterprise_name": names[missing],
-        "county": _text(enterprises.get("county"), len(enterprises))[missing],
-        "status": _text(enterprises.get("status"), len(enterprises))[missing],
-        "gates": None, "n_gates": 0, "roads": None, "n_roads": 0, "length_m": 0.0,
-        "gate_length_sum_m": 0.0, "gates_without_road": "(未登记厂门)",
-    })
+    extra = pd.DataFrame(
+        {
+            "enterprise_id": ids[missing],
+            "enterprise_name": names[missing],
+            "county": _text(enterprises.get("county"), len(enterprises))[missing],
+            "status": _text(enterprises.get("status"), len(enterprises))[missing],
+            "gates": None,
+            "n_gates": 0,
+            "roads": None,
+            "n_roads": 0,
+            "length_m": 0.0,
+            "gate_length_sum_m": 0.0,
+            "gates_without_road": "(未登记厂门)",
+        }
+    )
     return pd.concat([frame, extra], ignore_index=True)
 
 
 # --- the workspace ------------------------------------------------------------------
+
 
 def county_totals(sweep_tasks: pd.DataFrame) -> pd.DataFrame:
     """Metres to sweep per county, from ``sweep_tasks``.
@@ -537,12 +659,8 @@ def county_totals(sweep_tasks: pd.DataFrame) -> pd.DataFrame:
     """
     tasks = sweep_tasks.assign(county=sweep_tasks["county"].fillna("(未注明县区)"))
     out = tasks.groupby("county", sort=False).agg(
-        enterprises=("length_m", lambda s: int((s > 0).sum())), gates=("n_gates", "sum"),
-        length_m=("length_m", "sum"))
+        enterprises=("length_m", lambda s: int((s > 0).sum())),
+        gates=("n_gates", "sum"),
+        length_m=("length_m", "sum"),
+    )
     return out.sort_values("length_m", ascending=False).reset_index()
-
-
-
-
-
-

@@ -41,6 +41,17 @@ import shapely
 from geoair.errors import SchemaError
 from geoair.io.crs import metric_crs, require_wgs84
 
+__all__ = [
+    "COLUMNS",
+    "NEAR_LAYERS",
+    "SITE_LAYERS",
+    "assign_sites",
+    "locate",
+    "park_members",
+    "polygon_hits",
+]
+
+
 log = logging.getLogger(__name__)
 
 # Layers whose sites are assigned, and the word used for them in messages.
@@ -53,13 +64,27 @@ SITE_LAYERS: dict[str, str] = {
 # Layers whose sites also count for a park they lie near (DESIGN §5.3, issue 7).
 NEAR_LAYERS = ("stations", "gangue_heaps")
 
-COLUMNS = ["layer", "site_id", "site_name", "county", "county_rule", "park_id", "park_name",
-           "park_rule", "park_distance_m", "primary"]
+COLUMNS = [
+    "layer",
+    "site_id",
+    "site_name",
+    "county",
+    "county_rule",
+    "park_id",
+    "park_name",
+    "park_rule",
+    "park_distance_m",
+    "primary",
+]
 
 
-def polygon_hits(sites: gpd.GeoSeries | np.ndarray, polygons: gpd.GeoSeries | np.ndarray,
-                 *, predicate: str = "intersects",
-                 distance: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def polygon_hits(
+    sites: gpd.GeoSeries | np.ndarray,
+    polygons: gpd.GeoSeries | np.ndarray,
+    *,
+    predicate: str = "intersects",
+    distance: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (site position, polygon position) where ``predicate`` holds, in one query.
 
     Parameters
@@ -88,8 +113,9 @@ def polygon_hits(sites: gpd.GeoSeries | np.ndarray, polygons: gpd.GeoSeries | np
     return site_pos, poly_pos
 
 
-def _first_hit(n_sites: int, site_pos: np.ndarray, poly_pos: np.ndarray,
-               names: np.ndarray) -> np.ndarray:
+def _first_hit(
+    n_sites: int, site_pos: np.ndarray, poly_pos: np.ndarray, names: np.ndarray
+) -> np.ndarray:
     """Per site, the name of the polygon it touches (the first name on ties), or None."""
     values = np.full(n_sites, None, dtype=object)
     if len(site_pos):
@@ -103,8 +129,9 @@ def _first_hit(n_sites: int, site_pos: np.ndarray, poly_pos: np.ndarray,
     return values
 
 
-def locate(sites: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, *,
-           name_column: str = "name") -> pd.Series:
+def locate(
+    sites: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, *, name_column: str = "name"
+) -> pd.Series:
     """The polygon each site lies in, as a Series on ``sites.index`` (None if none).
 
     A site touching two polygons (a point on a shared border) gets the one whose
@@ -130,8 +157,9 @@ def locate(sites: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, *,
     """
     _same_crs(sites, polygons)
     site_pos, poly_pos = polygon_hits(sites.geometry, polygons.geometry)
-    values = _first_hit(len(sites), site_pos, poly_pos,
-                        polygons[name_column].to_numpy(dtype=object))
+    values = _first_hit(
+        len(sites), site_pos, poly_pos, polygons[name_column].to_numpy(dtype=object)
+    )
     return pd.Series(values, index=sites.index, name=name_column, dtype=object)
 
 
@@ -139,9 +167,11 @@ def _same_crs(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> None:
     from geoair.errors import CRSError
 
     if a.crs is None or b.crs is None or not a.crs.equals(b.crs):
-        raise CRSError(f"Cannot match layers in different coordinate systems "
-                       f"({a.crs} and {b.crs}). Import both with geoair import, which stores "
-                       "every layer in WGS-84.")
+        raise CRSError(
+            f"Cannot match layers in different coordinate systems "
+            f"({a.crs} and {b.crs}). Import both with geoair import, which stores "
+            "every layer in WGS-84."
+        )
 
 
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
@@ -158,24 +188,31 @@ def _sites(layers: Mapping[str, gpd.GeoDataFrame | None]) -> dict[str, np.ndarra
         if frame is None or len(frame) == 0:
             continue
         if "id" not in frame.columns:
-            raise SchemaError(f"The {layer} layer has no 'id' column, so its "
-                              f"{SITE_LAYERS[layer]}s cannot be told apart. Import it again "
-                              f"with geoair import {layer}.")
+            raise SchemaError(
+                f"The {layer} layer has no 'id' column, so its "
+                f"{SITE_LAYERS[layer]}s cannot be told apart. Import it again "
+                f"with geoair import {layer}."
+            )
         require_wgs84(frame, what=f"the {layer} layer")
         geoms = np.asarray(frame.geometry.values, dtype=object)
         keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-        parts.append({"layer": np.full(int(keep.sum()), layer, dtype=object),
-                      "site_id": _column(frame, "id")[keep],
-                      "site_name": _column(frame, "name")[keep],
-                      "county_given": _column(frame, "county")[keep],
-                      "geometry": geoms[keep]})
+        parts.append(
+            {
+                "layer": np.full(int(keep.sum()), layer, dtype=object),
+                "site_id": _column(frame, "id")[keep],
+                "site_name": _column(frame, "name")[keep],
+                "county_given": _column(frame, "county")[keep],
+                "geometry": geoms[keep],
+            }
+        )
     if not parts:
         return {}
     return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
 
 
-def _counties_of(sites: dict[str, np.ndarray], counties: gpd.GeoDataFrame | None
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def _counties_of(
+    sites: dict[str, np.ndarray], counties: gpd.GeoDataFrame | None
+) -> tuple[np.ndarray, np.ndarray]:
     n = len(sites["site_id"])
     county = np.full(n, None, dtype=object)
     rule = np.full(n, "none", dtype=object)
@@ -196,26 +233,37 @@ def _counties_of(sites: dict[str, np.ndarray], counties: gpd.GeoDataFrame | None
         disagree = np.flatnonzero(both)[county[both].astype(str) != given[both].astype(str)]
         if len(disagree):
             i = disagree[0]
-            log.warning("%d sites lie in another county than their 县区 field says; the "
-                        "polygon wins (e.g. %s %s: field %s, polygon %s)", len(disagree),
-                        sites["layer"][i], sites["site_id"][i], given[i], county[i])
+            log.warning(
+                "%d sites lie in another county than their 县区 field says; the "
+                "polygon wins (e.g. %s %s: field %s, polygon %s)",
+                len(disagree),
+                sites["layer"][i],
+                sites["site_id"][i],
+                given[i],
+                county[i],
+            )
     use_given = (county == None) & (given != None)  # noqa: E711
     county[use_given] = given[use_given]
     rule[use_given] = "attribute"
     return county, rule
 
 
-def _park_links(sites: dict[str, np.ndarray], parks: gpd.GeoDataFrame, *,
-                near_park_m: float) -> pd.DataFrame:
+def _park_links(
+    sites: dict[str, np.ndarray], parks: gpd.GeoDataFrame, *, near_park_m: float
+) -> pd.DataFrame:
     """(site position, park position, rule, distance) of every site-park link."""
     geoms = sites["geometry"]
     site_pos, park_pos = polygon_hits(geoms, parks.geometry)
-    links = [pd.DataFrame({"pos": site_pos, "park_pos": park_pos, "park_rule": "inside",
-                           "park_distance_m": 0.0})]
+    links = [
+        pd.DataFrame(
+            {"pos": site_pos, "park_pos": park_pos, "park_rule": "inside", "park_distance_m": 0.0}
+        )
+    ]
     near_sites = np.flatnonzero(np.isin(sites["layer"], NEAR_LAYERS))
     if near_park_m > 0 and len(near_sites):
-        sample = np.concatenate([shapely.bounds(geoms[near_sites])[:, [0, 2]].ravel(),
-                                 parks.total_bounds[[0, 2]]])
+        sample = np.concatenate(
+            [shapely.bounds(geoms[near_sites])[:, [0, 2]].ravel(), parks.total_bounds[[0, 2]]]
+        )
         crs = metric_crs(sample)
         site_m = np.asarray(gpd.GeoSeries(geoms[near_sites], crs=parks.crs).to_crs(crs).values)
         park_m = np.asarray(parks.geometry.to_crs(crs).values)
@@ -224,15 +272,26 @@ def _park_links(sites: dict[str, np.ndarray], parks: gpd.GeoDataFrame, *,
         n_parks = len(parks)
         inside = np.isin(pos * n_parks + p_pos, site_pos * n_parks + park_pos)
         dist = shapely.distance(site_m[n_pos[~inside]], park_m[p_pos[~inside]])
-        links.append(pd.DataFrame({"pos": pos[~inside], "park_pos": p_pos[~inside],
-                                   "park_rule": "near", "park_distance_m": dist}))
+        links.append(
+            pd.DataFrame(
+                {
+                    "pos": pos[~inside],
+                    "park_pos": p_pos[~inside],
+                    "park_rule": "near",
+                    "park_distance_m": dist,
+                }
+            )
+        )
     return pd.concat(links, ignore_index=True)
 
 
-def assign_sites(layers: Mapping[str, gpd.GeoDataFrame | None], *,
-                 parks: gpd.GeoDataFrame | None = None,
-                 counties: gpd.GeoDataFrame | None = None,
-                 near_park_m: float = 1000.0) -> pd.DataFrame:
+def assign_sites(
+    layers: Mapping[str, gpd.GeoDataFrame | None],
+    *,
+    parks: gpd.GeoDataFrame | None = None,
+    counties: gpd.GeoDataFrame | None = None,
+    near_park_m: float = 1000.0,
+) -> pd.DataFrame:
     """The county and park of every site (see the module docstring for the columns).
 
     Parameters
@@ -262,8 +321,10 @@ def assign_sites(layers: Mapping[str, gpd.GeoDataFrame | None], *,
     """
     unknown = set(layers) - set(SITE_LAYERS)
     if unknown:
-        raise SchemaError(f"Cannot assign layers {sorted(unknown)}; only "
-                          f"{', '.join(SITE_LAYERS)} are assigned to counties and parks.")
+        raise SchemaError(
+            f"Cannot assign layers {sorted(unknown)}; only "
+            f"{', '.join(SITE_LAYERS)} are assigned to counties and parks."
+        )
     if near_park_m < 0:
         raise ValueError(f"near_park_m must be 0 or more metres, not {near_park_m}.")
     sites = _sites(layers)
@@ -277,9 +338,14 @@ def assign_sites(layers: Mapping[str, gpd.GeoDataFrame | None], *,
         parks = parks.reset_index(drop=True)
         links = _park_links(sites, parks, near_park_m=near_park_m)
     else:
-        links = pd.DataFrame({"pos": np.empty(0, np.intp), "park_pos": np.empty(0, np.intp),
-                              "park_rule": np.empty(0, object),
-                              "park_distance_m": np.empty(0, float)})
+        links = pd.DataFrame(
+            {
+                "pos": np.empty(0, np.intp),
+                "park_pos": np.empty(0, np.intp),
+                "park_rule": np.empty(0, object),
+                "park_distance_m": np.empty(0, float),
+            }
+        )
     # Order links within a site: inside first, then nearest, then park id.
     pos = links["pos"].to_numpy()
     park_pos = links["park_pos"].to_numpy()
@@ -310,19 +376,27 @@ def assign_sites(layers: Mapping[str, gpd.GeoDataFrame | None], *,
     primary[start] = True
     # Text columns stay object arrays: converting a million strings to Arrow costs
     # more than the spatial query (pandas 3 would infer its string dtype).
-    text = {"layer": sites["layer"][rows], "site_id": sites["site_id"][rows],
-            "site_name": sites["site_name"][rows], "county": county[rows],
-            "county_rule": county_rule[rows], "park_id": park_id, "park_name": park_name,
-            "park_rule": park_rule}
-    out = pd.DataFrame({name: pd.Series(values, dtype=object, copy=False)
-                        for name, values in text.items()})
+    text = {
+        "layer": sites["layer"][rows],
+        "site_id": sites["site_id"][rows],
+        "site_name": sites["site_name"][rows],
+        "county": county[rows],
+        "county_rule": county_rule[rows],
+        "park_id": park_id,
+        "park_name": park_name,
+        "park_rule": park_rule,
+    }
+    out = pd.DataFrame(
+        {name: pd.Series(values, dtype=object, copy=False) for name, values in text.items()}
+    )
     out["park_distance_m"] = park_dist
     out["primary"] = primary
     return out[COLUMNS]
 
 
-def park_members(assignment: pd.DataFrame, layer: str, *,
-                 rules: tuple[str, ...] = ("inside",)) -> pd.DataFrame:
+def park_members(
+    assignment: pd.DataFrame, layer: str, *, rules: tuple[str, ...] = ("inside",)
+) -> pd.DataFrame:
     """The (site_id, park_id, park_rule, park_distance_m) links of one layer.
 
     Parameters
@@ -336,5 +410,3 @@ def park_members(assignment: pd.DataFrame, layer: str, *,
     """
     rows = assignment[(assignment["layer"] == layer) & assignment["park_rule"].isin(rules)]
     return rows[["site_id", "park_id", "park_rule", "park_distance_m"]].reset_index(drop=True)
-
-

@@ -17,15 +17,30 @@ import pandas as pd
 from geoair.errors import ConfigError, SchemaError
 from geoair.store.schema import CHECKLIST_ITEMS
 
+__all__ = [
+    "case_facts",
+    "check_weights",
+    "checklist_shares",
+    "gate_road_hardened_share",
+    "parse_month",
+    "previous_month",
+    "rank_desc",
+    "respread_weights",
+]
+
+
 log = logging.getLogger(__name__)
 
 # --- months -------------------------------------------------------------------------------
 
-_MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:月)?(?:[-/.]\s*\d{1,2}\s*日?)?"
-                    r"(?:[ T].*)?$")
+_MONTH = re.compile(
+    r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:月)?(?:[-/.]\s*\d{1,2}\s*日?)?"
+    r"(?:[ T].*)?$"
+)
 
 
 # --- months -------------------------------------------------------------------------------
+
 
 def parse_month(value: object) -> str:
     """A month as ``"YYYY-MM"`` from "2024-03", "2024/3", "2024年3月", a date or a Timestamp.
@@ -77,6 +92,7 @@ def _period_covers(period: object, month: str) -> bool:
 
 # --- weights and ranks ----------------------------------------------------------------------
 
+
 def check_weights(weights: Mapping[str, float], *, known: Iterable[str], table: str) -> None:
     """Refuse weights that are negative, unknown, or do not add up to 1.
 
@@ -94,8 +110,10 @@ def check_weights(weights: Mapping[str, float], *, known: Iterable[str], table: 
         raise ConfigError(f"[{table}] weights must not be negative: {negative}.")
     total = float(sum(weights.values()))
     if not math.isclose(total, 1.0, abs_tol=1e-6):
-        raise ConfigError(f"The weights in [{table}] of geoair.toml add up to {total:g}, not 1. "
-                          "Change them so that they add up to 1.")
+        raise ConfigError(
+            f"The weights in [{table}] of geoair.toml add up to {total:g}, not 1. "
+            "Change them so that they add up to 1."
+        )
 
 
 def respread_weights(weights: Mapping[str, float], present: Iterable[str]) -> dict[str, float]:
@@ -131,18 +149,33 @@ def rank_desc(totals: pd.Series) -> pd.Series:
     return totals.rank(ascending=False, method="min").astype("Int64")
 
 
-def _combine(components: pd.DataFrame, ids: pd.Series, *, names: Iterable[str],
-             weights: Mapping[str, float], labels: Mapping[str, tuple[str, str]],
-             min_weight_ranked: float) -> pd.DataFrame:
+def _combine(
+    components: pd.DataFrame,
+    ids: pd.Series,
+    *,
+    names: Iterable[str],
+    weights: Mapping[str, float],
+    labels: Mapping[str, tuple[str, str]],
+    min_weight_ranked: float,
+) -> pd.DataFrame:
     """Wide table on ``ids``: per component raw/ref/score/weight/points; total, missing."""
     names = list(names)
     out = pd.DataFrame({"_id": ids.to_numpy()})
-    scores = components.pivot(index="id", columns="component", values="score") \
-        if len(components) else pd.DataFrame()
-    raws = components.pivot(index="id", columns="component", values="raw") \
-        if len(components) else pd.DataFrame()
-    refs = components.pivot(index="id", columns="component", values="ref") \
-        if len(components) else pd.DataFrame()
+    scores = (
+        components.pivot(index="id", columns="component", values="score")
+        if len(components)
+        else pd.DataFrame()
+    )
+    raws = (
+        components.pivot(index="id", columns="component", values="raw")
+        if len(components)
+        else pd.DataFrame()
+    )
+    refs = (
+        components.pivot(index="id", columns="component", values="ref")
+        if len(components)
+        else pd.DataFrame()
+    )
     for name in names:
         for kind, table in (("raw", raws), ("ref", refs), ("score", scores)):
             column = table[name] if name in table.columns else pd.Series(dtype=float)
@@ -162,10 +195,12 @@ def _combine(components: pd.DataFrame, ids: pd.Series, *, names: Iterable[str],
     out["total"] = np.where(covered > 0, total, np.nan)
     out["weight_covered"] = covered
     out["components_used"] = have.sum(axis=1)
-    out["missing"] = ["、".join(n for n, h in zip(names, row, strict=True) if not h)
-                      for row in have]
-    out["missing_zh"] = ["、".join(labels[n][0] for n, h in zip(names, row, strict=True) if not h)
-                         for row in have]
+    out["missing"] = [
+        "、".join(n for n, h in zip(names, row, strict=True) if not h) for row in have
+    ]
+    out["missing_zh"] = [
+        "、".join(labels[n][0] for n, h in zip(names, row, strict=True) if not h) for row in have
+    ]
     rankable = out["total"].where(covered >= min_weight_ranked - 1e-9)
     out["rank"] = rank_desc(rankable)
     out["ranked"] = rankable.notna()
@@ -177,8 +212,9 @@ def _num(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
-def _breakdown_text(row: pd.Series, names: Iterable[str],
-                    labels: Mapping[str, tuple[str, str]]) -> str:
+def _breakdown_text(
+    row: pd.Series, names: Iterable[str], labels: Mapping[str, tuple[str, str]]
+) -> str:
     lines = []
     for name in names:
         label, unit = labels[name]
@@ -189,8 +225,9 @@ def _breakdown_text(row: pd.Series, names: Iterable[str],
         shown = f"{raw:.0%}" if unit == "比例" else f"{_num(raw)} {unit}"
         ref = row.get(f"{name}_ref")
         ref_text = "" if ref is None or pd.isna(ref) else f" (基准 {_num(ref)})"
-        lines.append(f"{label}: {shown}{ref_text} → {score:.1f}分 × {weight:.2f} = "
-                     f"{score * weight:.1f}")
+        lines.append(
+            f"{label}: {shown}{ref_text} → {score:.1f}分 × {weight:.2f} = {score * weight:.1f}"
+        )
     if pd.notna(row["total"]):
         lines.append(f"总分 {row['total']:.1f}")
     return "\n".join(lines)
@@ -198,10 +235,14 @@ def _breakdown_text(row: pd.Series, names: Iterable[str],
 
 # --- enterprise facts -----------------------------------------------------------------------
 
+
 def _enterprise_ids(records: pd.DataFrame, enterprises: pd.DataFrame | None) -> pd.Series:
     """``enterprise_id`` of each record, filled from the enterprise name where missing."""
-    ids = records["enterprise_id"] if "enterprise_id" in records.columns else pd.Series(
-        None, index=records.index, dtype=object)
+    ids = (
+        records["enterprise_id"]
+        if "enterprise_id" in records.columns
+        else pd.Series(None, index=records.index, dtype=object)
+    )
     ids = ids.astype(object).where(ids.notna(), None)
     if enterprises is not None and "enterprise_name" in records.columns and ids.isna().any():
         by_name = dict(zip(enterprises["name"].astype(str), enterprises["id"], strict=False))
@@ -209,8 +250,9 @@ def _enterprise_ids(records: pd.DataFrame, enterprises: pd.DataFrame | None) -> 
     return ids.astype(object).where(ids.notna(), None)
 
 
-def checklist_shares(inspections: pd.DataFrame | None, month: str,
-                     enterprises: pd.DataFrame | None = None) -> pd.DataFrame:
+def checklist_shares(
+    inspections: pd.DataFrame | None, month: str, enterprises: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Share of checklist items met in each enterprise's latest inspection up to ``month``.
 
     Items left blank in the form are not counted either way.
@@ -229,10 +271,15 @@ def checklist_shares(inspections: pd.DataFrame | None, month: str,
     frame["inspection_date"] = pd.to_datetime(frame.get("inspection_date"), errors="coerce")
     undated = frame["inspection_date"].isna().sum()
     if undated:
-        log.warning("%d inspections have no date and are left out of the scores; import them "
-                    "with --date", int(undated))
-    frame = frame[frame["inspection_date"].notna() & frame["enterprise_id"].notna()
-                  & (frame["inspection_date"] < _month_end(month))]
+        log.warning(
+            "%d inspections have no date and are left out of the scores; import them with --date",
+            int(undated),
+        )
+    frame = frame[
+        frame["inspection_date"].notna()
+        & frame["enterprise_id"].notna()
+        & (frame["inspection_date"] < _month_end(month))
+    ]
     if frame.empty:
         return pd.DataFrame(columns=columns)
     # Every inspection on an enterprise's latest date counts (pooled), so the result does
@@ -241,22 +288,29 @@ def checklist_shares(inspections: pd.DataFrame | None, month: str,
     latest = frame[frame["inspection_date"] == last_date]
     items = [c for c in CHECKLIST_ITEMS if c in latest.columns]
     values = latest[items].astype("boolean") if items else pd.DataFrame(index=latest.index)
-    per_visit = pd.DataFrame({
-        "enterprise_id": latest["enterprise_id"],
-        "inspection_date": latest["inspection_date"],
-        "items_met": values.fillna(False).sum(axis=1).astype(float) if items else 0.0,
-        "items_checked": values.notna().sum(axis=1).astype(float) if items else 0.0})
+    per_visit = pd.DataFrame(
+        {
+            "enterprise_id": latest["enterprise_id"],
+            "inspection_date": latest["inspection_date"],
+            "items_met": values.fillna(False).sum(axis=1).astype(float) if items else 0.0,
+            "items_checked": values.notna().sum(axis=1).astype(float) if items else 0.0,
+        }
+    )
     out = per_visit.groupby("enterprise_id", sort=True, as_index=False).agg(
-        inspection_date=("inspection_date", "max"), items_met=("items_met", "sum"),
-        items_checked=("items_checked", "sum"))
+        inspection_date=("inspection_date", "max"),
+        items_met=("items_met", "sum"),
+        items_checked=("items_checked", "sum"),
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["share_met"] = np.where(out["items_checked"] > 0,
-                                    out["items_met"] / out["items_checked"], np.nan)
+        out["share_met"] = np.where(
+            out["items_checked"] > 0, out["items_met"] / out["items_checked"], np.nan
+        )
     return out
 
 
-def case_facts(cases: pd.DataFrame | None, month: str,
-               enterprises: pd.DataFrame | None = None) -> pd.DataFrame:
+def case_facts(
+    cases: pd.DataFrame | None, month: str, enterprises: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Per enterprise: open (unrectified) cases at the end of ``month``, fines in ``month``.
 
     A case counts as open from its inspection date until it is marked rectified
@@ -271,14 +325,22 @@ def case_facts(cases: pd.DataFrame | None, month: str,
     columns = ["enterprise_id", "open_cases", "fines_yuan", "cases_in_month"]
     if cases is None or len(cases) == 0:
         return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame({
-        "enterprise_id": _enterprise_ids(cases, enterprises),
-        "date": pd.to_datetime(cases["inspection_date"], errors="coerce"),
-        "rectified": (cases["rectified"].astype("boolean") if "rectified" in cases.columns
-                      else pd.Series(pd.NA, index=cases.index, dtype="boolean")),
-        "fine": (pd.to_numeric(cases["fine_yuan"], errors="coerce")
-                 if "fine_yuan" in cases.columns else np.nan),
-    })
+    frame = pd.DataFrame(
+        {
+            "enterprise_id": _enterprise_ids(cases, enterprises),
+            "date": pd.to_datetime(cases["inspection_date"], errors="coerce"),
+            "rectified": (
+                cases["rectified"].astype("boolean")
+                if "rectified" in cases.columns
+                else pd.Series(pd.NA, index=cases.index, dtype="boolean")
+            ),
+            "fine": (
+                pd.to_numeric(cases["fine_yuan"], errors="coerce")
+                if "fine_yuan" in cases.columns
+                else np.nan
+            ),
+        }
+    )
     if "fixed_on_spot" in cases.columns:
         on_spot = cases["fixed_on_spot"].astype("boolean").fillna(False).astype(bool)
         frame.loc[frame["rectified"].isna() & on_spot, "rectified"] = True
@@ -289,16 +351,23 @@ def case_facts(cases: pd.DataFrame | None, month: str,
     in_month = upto[upto["date"] >= start]
     open_ = upto[~upto["rectified"].fillna(False).astype(bool)]
     out = pd.DataFrame({"enterprise_id": pd.unique(upto["enterprise_id"])})
-    out["open_cases"] = out["enterprise_id"].map(open_.groupby("enterprise_id").size()) \
-        .fillna(0).astype(int)
-    out["fines_yuan"] = out["enterprise_id"].map(in_month.groupby("enterprise_id")["fine"]
-                                                 .sum(min_count=1)).fillna(0.0).astype(float)
-    out["cases_in_month"] = out["enterprise_id"].map(in_month.groupby("enterprise_id").size()) \
-        .fillna(0).astype(int)
+    out["open_cases"] = (
+        out["enterprise_id"].map(open_.groupby("enterprise_id").size()).fillna(0).astype(int)
+    )
+    out["fines_yuan"] = (
+        out["enterprise_id"]
+        .map(in_month.groupby("enterprise_id")["fine"].sum(min_count=1))
+        .fillna(0.0)
+        .astype(float)
+    )
+    out["cases_in_month"] = (
+        out["enterprise_id"].map(in_month.groupby("enterprise_id").size()).fillna(0).astype(int)
+    )
     return out
 
 
 # --- normalisation ---------------------------------------------------------------------------
+
 
 def _ratio_score(raw: float, ref: float) -> float:
     """100 × min(1, ref ÷ raw): full marks at or below the reference."""
@@ -307,8 +376,9 @@ def _ratio_score(raw: float, ref: float) -> float:
     return 100.0 * ref / raw
 
 
-def gate_road_hardened_share(gate_roads: pd.DataFrame | None,
-                             roads: pd.DataFrame | None) -> pd.Series:
+def gate_road_hardened_share(
+    gate_roads: pd.DataFrame | None, roads: pd.DataFrame | None
+) -> pd.Series:
     """Per enterprise: share (0-1) of its gate-road length on hardened roads.
 
     Parameters
@@ -325,12 +395,17 @@ def gate_road_hardened_share(gate_roads: pd.DataFrame | None,
     """
     if gate_roads is None or roads is None or len(gate_roads) == 0 or "hardened" not in roads:
         return pd.Series(dtype=float)
-    hardened = pd.Series(roads["hardened"].astype("boolean").to_numpy(),
-                         index=roads["id"].astype(str).to_numpy())
+    hardened = pd.Series(
+        roads["hardened"].astype("boolean").to_numpy(), index=roads["id"].astype(str).to_numpy()
+    )
     hardened = hardened[~hardened.index.duplicated()]
-    frame = pd.DataFrame({"enterprise_id": gate_roads["enterprise_id"].astype(object),
-                          "length_m": pd.to_numeric(gate_roads["length_m"], errors="coerce"),
-                          "hardened": gate_roads["road_id"].astype(str).map(hardened)})
+    frame = pd.DataFrame(
+        {
+            "enterprise_id": gate_roads["enterprise_id"].astype(object),
+            "length_m": pd.to_numeric(gate_roads["length_m"], errors="coerce"),
+            "hardened": gate_roads["road_id"].astype(str).map(hardened),
+        }
+    )
     frame = frame.dropna(subset=["enterprise_id", "length_m", "hardened"])
     frame = frame[frame["length_m"] > 0]
     if frame.empty:

@@ -33,9 +33,12 @@ from geoair.scores.inputs import (
     latest_month,
 )
 
+__all__ = ["benchmark_candidates", "enterprise_ranking_sheet", "score_enterprises"]
 
-def score_enterprises(inputs: ScoreInputs, *, month: str | None = None,
-                      settings: Mapping[str, Any]) -> pd.DataFrame:
+
+def score_enterprises(
+    inputs: ScoreInputs, *, month: str | None = None, settings: Mapping[str, Any]
+) -> pd.DataFrame:
     """Score every enterprise (not closed by law) for ``month`` and flag benchmark candidates.
 
     Components (0-100): ``checklist`` = 100 × share of items met in the latest
@@ -58,8 +61,9 @@ def score_enterprises(inputs: ScoreInputs, *, month: str | None = None,
     month = parse_month(month) if month is not None else latest_month(inputs)
     ents = inputs.enterprises
     if ents is None or len(ents) == 0:
-        raise WorkspaceError("The workspace has no enterprises to score. Run geoair import "
-                             "enterprises FILE first.")
+        raise WorkspaceError(
+            "The workspace has no enterprises to score. Run geoair import enterprises FILE first."
+        )
     ents = ents[ents["status"].astype(object) != CLOSED] if "status" in ents else ents
     ids = ents["id"].astype(object).reset_index(drop=True)
     rows: list[tuple[object, str, float, float, float]] = []
@@ -84,37 +88,55 @@ def score_enterprises(inputs: ScoreInputs, *, month: str | None = None,
             rows.append((eid, "gate_roads", share, np.nan, 100.0 * share))
     components = pd.DataFrame(rows, columns=["id", "component", "raw", "ref", "score"])
     components = components[components["id"].isin(set(ids))]
-    wide = _combine(components, ids, names=ENTERPRISE_COMPONENTS,
-                    weights=cfg["enterprise_weights"], labels=ENTERPRISE_COMPONENTS,
-                    min_weight_ranked=float(cfg["min_weight_ranked"]))
+    wide = _combine(
+        components,
+        ids,
+        names=ENTERPRISE_COMPONENTS,
+        weights=cfg["enterprise_weights"],
+        labels=ENTERPRISE_COMPONENTS,
+        min_weight_ranked=float(cfg["min_weight_ranked"]),
+    )
     wide = wide.rename(columns={"_id": "enterprise_id"})
     assignment = inputs.assignment
-    primary = assignment[(assignment["layer"] == "enterprises") & assignment["primary"]] \
-        .set_index("site_id")
-    head = pd.DataFrame({
-        "month": month, "enterprise_id": ids,
-        "name": ents["name"].to_numpy(),
-        "county": ids.map(primary["county"]) if len(primary) else None,
-        "park_id": ids.map(primary["park_id"]) if len(primary) else None,
-        "park_name": ids.map(primary["park_name"]) if len(primary) else None,
-        "industry": ents["industry"].to_numpy() if "industry" in ents else None,
-        "status": ents["status"].to_numpy() if "status" in ents else None,
-        "performance_grade": ents["performance_grade"].to_numpy()
-        if "performance_grade" in ents else None,
-        "open_cases": open_cases.to_numpy()})
+    primary = assignment[(assignment["layer"] == "enterprises") & assignment["primary"]].set_index(
+        "site_id"
+    )
+    head = pd.DataFrame(
+        {
+            "month": month,
+            "enterprise_id": ids,
+            "name": ents["name"].to_numpy(),
+            "county": ids.map(primary["county"]) if len(primary) else None,
+            "park_id": ids.map(primary["park_id"]) if len(primary) else None,
+            "park_name": ids.map(primary["park_name"]) if len(primary) else None,
+            "industry": ents["industry"].to_numpy() if "industry" in ents else None,
+            "status": ents["status"].to_numpy() if "status" in ents else None,
+            "performance_grade": ents["performance_grade"].to_numpy()
+            if "performance_grade" in ents
+            else None,
+            "open_cases": open_cases.to_numpy(),
+        }
+    )
     if "county" in ents.columns:  # the ledger's own 县区 where no polygon says
         head["county"] = head["county"].where(head["county"].notna(), ents["county"].to_numpy())
     out = head.merge(wide, on="enterprise_id", how="left")
     rankable = out["total"].where(out["rank"].notna())
-    out["county_rank"] = rankable.groupby(out["county"], dropna=False).rank(
-        ascending=False, method="min").astype("Int64")
-    out = benchmark_candidates(out, quotas=cfg["benchmark_quotas"],
-                               default_quota=cfg["benchmark_default_quota"],
-                               min_score=float(cfg["benchmark_min_score"]),
-                               grades=cfg["benchmark_grades"],
-                               ungraded=bool(cfg["benchmark_ungraded"]))
-    return out.sort_values(["rank", "enterprise_id"], na_position="last",
-                           kind="mergesort").reset_index(drop=True)
+    out["county_rank"] = (
+        rankable.groupby(out["county"], dropna=False)
+        .rank(ascending=False, method="min")
+        .astype("Int64")
+    )
+    out = benchmark_candidates(
+        out,
+        quotas=cfg["benchmark_quotas"],
+        default_quota=cfg["benchmark_default_quota"],
+        min_score=float(cfg["benchmark_min_score"]),
+        grades=cfg["benchmark_grades"],
+        ungraded=bool(cfg["benchmark_ungraded"]),
+    )
+    return out.sort_values(
+        ["rank", "enterprise_id"], na_position="last", kind="mergesort"
+    ).reset_index(drop=True)
 
 
 def _quota_table(quotas: Iterable[Mapping[str, Any]]) -> dict[str, tuple[int, int]]:
@@ -123,20 +145,28 @@ def _quota_table(quotas: Iterable[Mapping[str, Any]]) -> dict[str, tuple[int, in
         try:
             county, lo, hi = str(item["county"]), int(item["min"]), int(item["max"])
         except (KeyError, TypeError, ValueError):
-            raise ConfigError(f"[scores] benchmark_quotas has an entry {dict(item)!r}; each "
-                              "must be { county = \"城区\", min = 3, max = 5 }.") from None
+            raise ConfigError(
+                f"[scores] benchmark_quotas has an entry {dict(item)!r}; each "
+                'must be { county = "城区", min = 3, max = 5 }.'
+            ) from None
         if not 0 <= lo <= hi:
-            raise ConfigError(f"[scores] benchmark_quotas for {county}: min {lo} and max {hi} "
-                              "must satisfy 0 ≤ min ≤ max.")
+            raise ConfigError(
+                f"[scores] benchmark_quotas for {county}: min {lo} and max {hi} "
+                "must satisfy 0 ≤ min ≤ max."
+            )
         table[county] = (lo, hi)
     return table
 
 
-def benchmark_candidates(scores: pd.DataFrame, *, quotas: Iterable[Mapping[str, Any]],
-                         default_quota: Iterable[int] = (3, 5),
-                         min_score: float = 60.0,
-                         grades: Iterable[str] = B_OR_BETTER,
-                         ungraded: bool = True) -> pd.DataFrame:
+def benchmark_candidates(
+    scores: pd.DataFrame,
+    *,
+    quotas: Iterable[Mapping[str, Any]],
+    default_quota: Iterable[int] = (3, 5),
+    min_score: float = 60.0,
+    grades: Iterable[str] = B_OR_BETTER,
+    ungraded: bool = True,
+) -> pd.DataFrame:
     """Flag the benchmark (标杆) candidates of each county in an enterprise score table.
 
     Eligible: producing normally (正常生产), no open case, inspected at least once
@@ -156,12 +186,23 @@ def benchmark_candidates(scores: pd.DataFrame, *, quotas: Iterable[Mapping[str, 
     lo_default, hi_default = (int(v) for v in default_quota)
     out = scores.copy()
     inspected = out["checklist_score"].notna() if "checklist_score" in out else True
-    grade = (out["performance_grade"].astype(object) if "performance_grade" in out
-             else pd.Series(None, index=out.index, dtype=object))
+    grade = (
+        out["performance_grade"].astype(object)
+        if "performance_grade" in out
+        else pd.Series(None, index=out.index, dtype=object)
+    )
     graded_ok = grade.isin(list(grades)) | (grade.isna() if ungraded else False)
-    eligible = ((out["status"].astype(object) == PRODUCING) & (out["open_cases"] == 0)
-                & inspected & graded_ok & (out["total"] >= min_score)
-                ).fillna(False).astype(bool)
+    eligible = (
+        (
+            (out["status"].astype(object) == PRODUCING)
+            & (out["open_cases"] == 0)
+            & inspected
+            & graded_ok
+            & (out["total"] >= min_score)
+        )
+        .fillna(False)
+        .astype(bool)
+    )
     out["benchmark"] = False
     out["benchmark_rank"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
     out["benchmark_note"] = None
@@ -169,32 +210,46 @@ def benchmark_candidates(scores: pd.DataFrame, *, quotas: Iterable[Mapping[str, 
         name = None if pd.isna(county) else str(county)
         lo, hi = table.get(name, (lo_default, hi_default)) if name else (lo_default, hi_default)
         pool = group[eligible.loc[group.index]].sort_values(
-            ["total", "enterprise_id"], ascending=[False, True], kind="mergesort")
+            ["total", "enterprise_id"], ascending=[False, True], kind="mergesort"
+        )
         chosen = pool.index[:hi]
         out.loc[chosen, "benchmark"] = True
         out.loc[chosen, "benchmark_rank"] = np.arange(1, len(chosen) + 1)
         note = f"{name or '县区不明'}: 名额 {lo}-{hi} 家, 推荐 {len(chosen)} 家"
         if len(chosen) < lo:
-            note += (f"; 符合条件(正常生产、无未整改问题、已检查、{'/'.join(grades)}级"
-                     f"{'或未评级' if ungraded else ''}、总分≥{min_score:g})的企业只有 "
-                     f"{len(pool)} 家, 少于名额下限")
+            note += (
+                f"; 符合条件(正常生产、无未整改问题、已检查、{'/'.join(grades)}级"
+                f"{'或未评级' if ungraded else ''}、总分≥{min_score:g})的企业只有 "
+                f"{len(pool)} 家, 少于名额下限"
+            )
         out.loc[group.index, "benchmark_note"] = note
     return out
 
 
 # --- sheet for the monthly report ---------------------------------------------------------------
 
-def enterprise_ranking_sheet(enterprise_scores: pd.DataFrame, *,
-                             benchmark_only: bool = False) -> pd.DataFrame:
+
+def enterprise_ranking_sheet(
+    enterprise_scores: pd.DataFrame, *, benchmark_only: bool = False
+) -> pd.DataFrame:
     """Enterprise scores (or only the benchmark candidates) with Chinese headers."""
     frame = enterprise_scores
     if benchmark_only:
         frame = frame[frame["benchmark"]].sort_values(["county", "benchmark_rank"])
-    sheet = pd.DataFrame({
-        "县区": frame["county"], "县区排名": frame["county_rank"], "全市排名": frame["rank"],
-        "企业名称": frame["name"], "园区": frame["park_name"], "行业": frame["industry"],
-        "生产状态": frame["status"], "绩效等级": frame["performance_grade"],
-        "总分": frame["total"].round(1), "未整改问题(件)": frame["open_cases"]})
+    sheet = pd.DataFrame(
+        {
+            "县区": frame["county"],
+            "县区排名": frame["county_rank"],
+            "全市排名": frame["rank"],
+            "企业名称": frame["name"],
+            "园区": frame["park_name"],
+            "行业": frame["industry"],
+            "生产状态": frame["status"],
+            "绩效等级": frame["performance_grade"],
+            "总分": frame["total"].round(1),
+            "未整改问题(件)": frame["open_cases"],
+        }
+    )
     for name, (label, _unit) in ENTERPRISE_COMPONENTS.items():
         sheet[f"{label}得分"] = frame[f"{name}_score"].round(1)
     sheet["缺项(权重已分摊)"] = frame["missing_zh"]

@@ -54,6 +54,19 @@ import pandas as pd
 from geoair.errors import ConfigError, SchemaError, WorkspaceError
 from geoair.scores.components import _months_of, check_weights, parse_month
 
+__all__ = [
+    "AIR_REFERENCES",
+    "B_OR_BETTER",
+    "CLOSED",
+    "ENTERPRISE_COMPONENTS",
+    "PARK_COMPONENTS",
+    "PRODUCING",
+    "ScoreInputs",
+    "latest_month",
+    "station_months_from",
+]
+
+
 #: Park components: name -> (Chinese label, unit of the raw value).
 PARK_COMPONENTS: dict[str, tuple[str, str]] = {
     "air": ("空气质量(PM2.5)", "µg/m³"),
@@ -126,8 +139,9 @@ class ScoreInputs:
     roads: pd.DataFrame | None = None
 
 
-def station_months_from(monthly: pd.DataFrame | None = None,
-                        dustfall: pd.DataFrame | None = None) -> pd.DataFrame:
+def station_months_from(
+    monthly: pd.DataFrame | None = None, dustfall: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Join monthly PM2.5 and dustfall into ``station_id, month, pm25_ug_m3, dustfall_t_km2``.
 
     Parameters
@@ -142,26 +156,38 @@ def station_months_from(monthly: pd.DataFrame | None = None,
     parts = []
     if monthly is not None and len(monthly):
         month_col = "month" if "month" in monthly.columns else "period"
-        value_col = next((c for c in ("pm25_ug_m3", "PM2.5", "pm25") if c in monthly.columns),
-                         None)
+        value_col = next((c for c in ("pm25_ug_m3", "PM2.5", "pm25") if c in monthly.columns), None)
         if value_col is None or month_col not in monthly.columns:
-            raise SchemaError("The monthly station table has no PM2.5 or no month column; "
-                              "run geoair indicators --period month --by station again.")
-        part = pd.DataFrame({"station_id": monthly["station_id"].astype(str),
-                             "month": _months_of(monthly[month_col]),
-                             "pm25_ug_m3": pd.to_numeric(monthly[value_col], errors="coerce")})
+            raise SchemaError(
+                "The monthly station table has no PM2.5 or no month column; "
+                "run geoair indicators --period month --by station again."
+            )
+        part = pd.DataFrame(
+            {
+                "station_id": monthly["station_id"].astype(str),
+                "month": _months_of(monthly[month_col]),
+                "pm25_ug_m3": pd.to_numeric(monthly[value_col], errors="coerce"),
+            }
+        )
         parts.append(part.groupby(["station_id", "month"], as_index=False)["pm25_ug_m3"].mean())
     if dustfall is not None and len(dustfall):
-        part = pd.DataFrame({"station_id": dustfall["station_id"].astype(str),
-                             "month": _months_of(dustfall["month"]),
-                             "dustfall_t_km2": pd.to_numeric(dustfall["dustfall_t_km2"],
-                                                             errors="coerce")})
-        parts.append(part.groupby(["station_id", "month"],
-                                  as_index=False)["dustfall_t_km2"].mean())
+        part = pd.DataFrame(
+            {
+                "station_id": dustfall["station_id"].astype(str),
+                "month": _months_of(dustfall["month"]),
+                "dustfall_t_km2": pd.to_numeric(dustfall["dustfall_t_km2"], errors="coerce"),
+            }
+        )
+        parts.append(part.groupby(["station_id", "month"], as_index=False)["dustfall_t_km2"].mean())
     if not parts:
-        return pd.DataFrame({"station_id": pd.Series(dtype=str), "month": pd.Series(dtype=str),
-                             "pm25_ug_m3": pd.Series(dtype=float),
-                             "dustfall_t_km2": pd.Series(dtype=float)})
+        return pd.DataFrame(
+            {
+                "station_id": pd.Series(dtype=str),
+                "month": pd.Series(dtype=str),
+                "pm25_ug_m3": pd.Series(dtype=float),
+                "dustfall_t_km2": pd.Series(dtype=float),
+            }
+        )
     out = parts[0]
     for part in parts[1:]:
         out = out.merge(part, on=["station_id", "month"], how="outer")
@@ -192,18 +218,23 @@ def latest_month(inputs: ScoreInputs) -> str:
             if len(dates):
                 months.append(parse_month(dates.max()))
     if not months:
-        raise WorkspaceError("There is nothing dated to score: no monthly readings, road dust, "
-                             "inspections or cases. Import them (geoair import ...) or give "
-                             "--month.")
+        raise WorkspaceError(
+            "There is nothing dated to score: no monthly readings, road dust, "
+            "inspections or cases. Import them (geoair import ...) or give "
+            "--month."
+        )
     return max(months)
 
 
 def _settings_scores(settings: Mapping[str, Any]) -> dict[str, Any]:
     scores = dict(settings["scores"])
     if scores["air_reference"] not in AIR_REFERENCES:
-        raise ConfigError(f"[scores] air_reference is {scores['air_reference']!r}; choose "
-                          f"one of {', '.join(AIR_REFERENCES)}.")
+        raise ConfigError(
+            f"[scores] air_reference is {scores['air_reference']!r}; choose "
+            f"one of {', '.join(AIR_REFERENCES)}."
+        )
     check_weights(scores["park_weights"], known=PARK_COMPONENTS, table="scores.park_weights")
-    check_weights(scores["enterprise_weights"], known=ENTERPRISE_COMPONENTS,
-                  table="scores.enterprise_weights")
+    check_weights(
+        scores["enterprise_weights"], known=ENTERPRISE_COMPONENTS, table="scores.enterprise_weights"
+    )
     return scores

@@ -58,37 +58,23 @@ from geoair.scores.components import (
     _period_covers,
     _ratio_score,
     case_facts,
-    check_weights,
     checklist_shares,
-    gate_road_hardened_share,
     parse_month,
     previous_month,
-    rank_desc,
-    respread_weights,
 )
 from geoair.scores.inputs import (
     B_OR_BETTER,
     CLOSED,
-    ENTERPRISE_COMPONENTS,
     PARK_COMPONENTS,
     ScoreInputs,
     _settings_scores,
     latest_month,
-    station_months_from,
 )
 
-__all__ = [
-    "ENTERPRISE_COMPONENTS", "PARK_COMPONENTS", "ScoreInputs",
-    "case_facts", "check_weights", "checklist_shares",
-    "gate_road_hardened_share", "latest_month", "park_components",
-    "park_ranking_sheet", "parse_month", "previous_month", "rank_desc", "respread_weights",
-    "score_parks", "station_months_from",
-    # from geoair.enterprise_scores, through __getattr__ below:
-    "benchmark_candidates", "enterprise_ranking_sheet", "score_enterprises",  # noqa: F822
-]
+__all__ = ["PM25_STANDARD_UG_M3", "park_components", "park_ranking_sheet", "score_parks"]
+
 
 log = logging.getLogger(__name__)
-
 
 
 #: PM2.5 class-II annual limit, µg/m³ (GB 3095-2012 Table 1), the fixed air reference.
@@ -97,13 +83,7 @@ PM25_STANDARD_UG_M3 = 35.0
 # --- inputs -------------------------------------------------------------------------------
 
 
-
-
-
-
-
 # --- park components ------------------------------------------------------------------------
-
 
 
 def _park_enterprises(inputs: ScoreInputs) -> pd.DataFrame:
@@ -115,19 +95,27 @@ def _park_enterprises(inputs: ScoreInputs) -> pd.DataFrame:
     ents = inputs.enterprises
     if ents is None or len(ents) == 0:
         return links.iloc[0:0].assign(status=None, grade=None)
-    info = pd.DataFrame({"enterprise_id": ents["id"].astype(object),
-                         "status": ents.get("status"),
-                         "grade": ents.get("performance_grade")})
+    info = pd.DataFrame(
+        {
+            "enterprise_id": ents["id"].astype(object),
+            "status": ents.get("status"),
+            "grade": ents.get("performance_grade"),
+        }
+    )
     out = links.merge(info, on="enterprise_id", how="inner")
     return out[out["status"].astype(object) != CLOSED].reset_index(drop=True)
 
 
-def _target(targets: pd.DataFrame | None, *, scope: str, name: object, metric: str,
-            month: str) -> float | None:
+def _target(
+    targets: pd.DataFrame | None, *, scope: str, name: object, metric: str, month: str
+) -> float | None:
     if targets is None or len(targets) == 0 or name is None:
         return None
-    rows = targets[(targets["scope"] == scope) & (targets["target_name"].astype(str) == str(name))
-                   & (targets["metric"] == metric)]
+    rows = targets[
+        (targets["scope"] == scope)
+        & (targets["target_name"].astype(str) == str(name))
+        & (targets["metric"] == metric)
+    ]
     rows = rows[[_period_covers(p, month) for p in rows["period"]]]
     if rows.empty:
         return None
@@ -136,8 +124,9 @@ def _target(targets: pd.DataFrame | None, *, scope: str, name: object, metric: s
     return float(rows.loc[width.idxmin(), "value"])
 
 
-def park_components(inputs: ScoreInputs, month: str, *,
-                    settings: Mapping[str, Any]) -> pd.DataFrame:
+def park_components(
+    inputs: ScoreInputs, month: str, *, settings: Mapping[str, Any]
+) -> pd.DataFrame:
     """The long table of component values of every park for ``month``.
 
     Returns
@@ -164,8 +153,9 @@ def park_components(inputs: ScoreInputs, month: str, *,
         links = links.assign(station_id=links["site_id"].astype(str))
         kinds = pd.Series(dtype=object)
         if inputs.stations is not None and "kind" in inputs.stations.columns:
-            kinds = pd.Series(inputs.stations["kind"].to_numpy(),
-                              index=inputs.stations["id"].astype(str))
+            kinds = pd.Series(
+                inputs.stations["kind"].to_numpy(), index=inputs.stations["id"].astype(str)
+            )
         joined = links.merge(month_rows, on="station_id", how="inner")
         joined["kind"] = joined["station_id"].map(kinds)
         air = joined[joined["kind"] != "降尘点"].groupby("park_id")["pm25_ug_m3"].mean()
@@ -179,8 +169,9 @@ def park_components(inputs: ScoreInputs, month: str, *,
             if value is not None and pd.notna(value):
                 ref, used = PM25_STANDARD_UG_M3, "standard"
                 if cfg["air_reference"] == "target":
-                    target = _target(inputs.targets, scope="park", name=park.name,
-                                     metric="pm25", month=month)
+                    target = _target(
+                        inputs.targets, scope="park", name=park.name, metric="pm25", month=month
+                    )
                     if target is not None:
                         ref, used = target, "target"
                 elif cfg["air_reference"] == "city" and city is not None:
@@ -189,11 +180,17 @@ def park_components(inputs: ScoreInputs, month: str, *,
                 rows.append((park.id, "air", float(value), ref, _ratio_score(float(value), ref)))
             value = dust.get(park.id)
             if value is not None and pd.notna(value):
-                limit = _target(inputs.targets, scope="county", name=getattr(park, "county", None),
-                                metric="dustfall", month=month)
+                limit = _target(
+                    inputs.targets,
+                    scope="county",
+                    name=getattr(park, "county", None),
+                    metric="dustfall",
+                    month=month,
+                )
                 limit = dust_limit_default if limit is None or limit <= 0 else limit
-                rows.append((park.id, "dustfall", float(value), limit,
-                             _ratio_score(float(value), limit)))
+                rows.append(
+                    (park.id, "dustfall", float(value), limit, _ratio_score(float(value), limit))
+                )
     facts["air_reference"] = air_ref_used.to_numpy()
 
     # road dust load, by park id or name
@@ -216,25 +213,38 @@ def park_components(inputs: ScoreInputs, month: str, *,
     n_ent = members.groupby("park_id").size()
     facts["n_enterprises"] = facts["park_id"].map(n_ent).fillna(0).astype(int)
     shares = checklist_shares(inputs.inspections, month, inputs.enterprises)
-    with_share = members.merge(shares[["enterprise_id", "share_met"]], on="enterprise_id",
-                               how="inner").dropna(subset=["share_met"])
+    with_share = members.merge(
+        shares[["enterprise_id", "share_met"]], on="enterprise_id", how="inner"
+    ).dropna(subset=["share_met"])
     compliance = with_share.groupby("park_id")["share_met"].mean()
-    facts["n_inspected"] = facts["park_id"].map(with_share.groupby("park_id").size()) \
-        .fillna(0).astype(int)
+    facts["n_inspected"] = (
+        facts["park_id"].map(with_share.groupby("park_id").size()).fillna(0).astype(int)
+    )
     graded = members[members["grade"].notna()]
     grades = graded.groupby("park_id")["grade"].agg(lambda g: float(g.isin(B_OR_BETTER).mean()))
     facts["open_cases"] = 0
     facts["fines_yuan"] = 0.0
     if inputs.cases is not None:
-        cf = members.merge(case_facts(inputs.cases, month, inputs.enterprises),
-                           on="enterprise_id", how="left")
-        facts["open_cases"] = facts["park_id"].map(cf.groupby("park_id")["open_cases"].sum()) \
-            .fillna(0).astype(int)
-        facts["fines_yuan"] = facts["park_id"].map(cf.groupby("park_id")["fines_yuan"].sum()) \
-            .fillna(0.0).astype(float)
+        cf = members.merge(
+            case_facts(inputs.cases, month, inputs.enterprises), on="enterprise_id", how="left"
+        )
+        facts["open_cases"] = (
+            facts["park_id"].map(cf.groupby("park_id")["open_cases"].sum()).fillna(0).astype(int)
+        )
+        facts["fines_yuan"] = (
+            facts["park_id"]
+            .map(cf.groupby("park_id")["fines_yuan"].sum())
+            .fillna(0.0)
+            .astype(float)
+        )
     fines_ref = float(cfg["fines_reference_yuan"])
-    for park_id, n, open_, fines in zip(facts["park_id"], facts["n_enterprises"],
-                                        facts["open_cases"], facts["fines_yuan"], strict=True):
+    for park_id, n, open_, fines in zip(
+        facts["park_id"],
+        facts["n_enterprises"],
+        facts["open_cases"],
+        facts["fines_yuan"],
+        strict=True,
+    ):
         if n == 0:
             continue
         if park_id in compliance.index:
@@ -247,8 +257,9 @@ def park_components(inputs: ScoreInputs, month: str, *,
             per = open_ / n
             rows.append((park_id, "cases", per, np.nan, 100.0 / (1.0 + per)))
             per_fine = fines / n
-            rows.append((park_id, "fines", per_fine, fines_ref,
-                         100.0 * fines_ref / (fines_ref + per_fine)))
+            rows.append(
+                (park_id, "fines", per_fine, fines_ref, 100.0 * fines_ref / (fines_ref + per_fine))
+            )
 
     # gangue heaps inside or near
     facts["heaps_untreated"] = 0
@@ -256,19 +267,27 @@ def park_components(inputs: ScoreInputs, month: str, *,
     if inputs.gangue_heaps is not None:
         heaps = inputs.gangue_heaps
         links = park_members(inputs.assignment, "gangue_heaps", rules=("inside", "near"))
-        info = pd.DataFrame({
-            "site_id": heaps["id"].astype(object),
-            "untreated": (heaps["treatment"] == "未治理").fillna(False).astype(bool)
-            if "treatment" in heaps else False,
-            "burning": heaps["burning"].astype("boolean").fillna(False).astype(bool)
-            if "burning" in heaps else False})
+        info = pd.DataFrame(
+            {
+                "site_id": heaps["id"].astype(object),
+                "untreated": (heaps["treatment"] == "未治理").fillna(False).astype(bool)
+                if "treatment" in heaps
+                else False,
+                "burning": heaps["burning"].astype("boolean").fillna(False).astype(bool)
+                if "burning" in heaps
+                else False,
+            }
+        )
         linked = links.merge(info, on="site_id", how="inner")
-        facts["heaps_untreated"] = facts["park_id"].map(
-            linked.groupby("park_id")["untreated"].sum()).fillna(0).astype(int)
-        facts["heaps_burning"] = facts["park_id"].map(
-            linked.groupby("park_id")["burning"].sum()).fillna(0).astype(int)
-        for park_id, untreated, burning in zip(facts["park_id"], facts["heaps_untreated"],
-                                               facts["heaps_burning"], strict=True):
+        facts["heaps_untreated"] = (
+            facts["park_id"].map(linked.groupby("park_id")["untreated"].sum()).fillna(0).astype(int)
+        )
+        facts["heaps_burning"] = (
+            facts["park_id"].map(linked.groupby("park_id")["burning"].sum()).fillna(0).astype(int)
+        )
+        for park_id, untreated, burning in zip(
+            facts["park_id"], facts["heaps_untreated"], facts["heaps_burning"], strict=True
+        ):
             count = float(untreated + burning)
             rows.append((park_id, "heaps", count, np.nan, 100.0 / (1.0 + count)))
 
@@ -277,24 +296,34 @@ def park_components(inputs: ScoreInputs, month: str, *,
     return out
 
 
-def _score_park_month(inputs: ScoreInputs, month: str, settings: Mapping[str, Any]
-                      ) -> pd.DataFrame:
+def _score_park_month(inputs: ScoreInputs, month: str, settings: Mapping[str, Any]) -> pd.DataFrame:
     cfg = _settings_scores(settings)
     components = park_components(inputs, month, settings=settings)
     facts = components.attrs["facts"]
-    wide = _combine(components, inputs.parks["id"].astype(object), names=PARK_COMPONENTS,
-                    weights=cfg["park_weights"], labels=PARK_COMPONENTS,
-                    min_weight_ranked=float(cfg["min_weight_ranked"]))
+    wide = _combine(
+        components,
+        inputs.parks["id"].astype(object),
+        names=PARK_COMPONENTS,
+        weights=cfg["park_weights"],
+        labels=PARK_COMPONENTS,
+        min_weight_ranked=float(cfg["min_weight_ranked"]),
+    )
     wide = wide.rename(columns={"_id": "park_id"})
     wide.insert(0, "month", month)
     wide.insert(2, "park_name", inputs.parks["name"].to_numpy())
-    wide.insert(3, "county", inputs.parks["county"].to_numpy()
-                if "county" in inputs.parks.columns else None)
+    wide.insert(
+        3, "county", inputs.parks["county"].to_numpy() if "county" in inputs.parks.columns else None
+    )
     return wide.merge(facts, on="park_id", how="left")
 
 
-def score_parks(inputs: ScoreInputs, *, month: str | None = None,
-                settings: Mapping[str, Any], with_change: bool = True) -> pd.DataFrame:
+def score_parks(
+    inputs: ScoreInputs,
+    *,
+    month: str | None = None,
+    settings: Mapping[str, Any],
+    with_change: bool = True,
+) -> pd.DataFrame:
     """Score and rank every park for ``month``, with the change from the month before.
 
     Parameters
@@ -329,39 +358,44 @@ def score_parks(inputs: ScoreInputs, *, month: str | None = None,
     if with_change:
         prev = _score_park_month(inputs, previous_month(month), settings).set_index("park_id")
     else:
-        prev = pd.DataFrame({"total": pd.Series(dtype=float),
-                             "rank": pd.Series(dtype="Int64")})
+        prev = pd.DataFrame({"total": pd.Series(dtype=float), "rank": pd.Series(dtype="Int64")})
     current["prev_total"] = current["park_id"].map(prev["total"]).astype(float)
     current["prev_rank"] = current["park_id"].map(prev["rank"]).astype("Int64")
     current["total_change"] = current["total"] - current["prev_total"]
     current["rank_change"] = (current["prev_rank"] - current["rank"]).astype("Int64")
-    current["breakdown_zh"] = [_breakdown_text(row, PARK_COMPONENTS, PARK_COMPONENTS)
-                               for _, row in current.iterrows()]
+    current["breakdown_zh"] = [
+        _breakdown_text(row, PARK_COMPONENTS, PARK_COMPONENTS) for _, row in current.iterrows()
+    ]
     current = current.sort_values(["rank", "park_id"], na_position="last", kind="mergesort")
     current = current.reset_index(drop=True)
     if "geometry" in inputs.parks.columns:
         import geopandas as gpd
 
-        geoms = pd.Series(inputs.parks.geometry.to_numpy(),
-                          index=inputs.parks["id"].astype(object).to_numpy())
-        return gpd.GeoDataFrame(current, geometry=current["park_id"].map(geoms).to_numpy(),
-                                crs=inputs.parks.crs)
+        geoms = pd.Series(
+            inputs.parks.geometry.to_numpy(), index=inputs.parks["id"].astype(object).to_numpy()
+        )
+        return gpd.GeoDataFrame(
+            current, geometry=current["park_id"].map(geoms).to_numpy(), crs=inputs.parks.crs
+        )
     return current
 
 
 # --- sheets for the monthly report ---------------------------------------------------------------
 
+
 def park_ranking_sheet(park_scores: pd.DataFrame) -> pd.DataFrame:
     """The park ranking as the monthly report shows it, with Chinese headers."""
-    sheet = pd.DataFrame({
-        "排名": park_scores["rank"],
-        "园区名称": park_scores["park_name"],
-        "县区": park_scores["county"],
-        "月份": park_scores["month"],
-        "总分": park_scores["total"].round(1),
-        "排名变化(较上月)": park_scores["rank_change"],
-        "得分变化(较上月)": park_scores["total_change"].round(1),
-    })
+    sheet = pd.DataFrame(
+        {
+            "排名": park_scores["rank"],
+            "园区名称": park_scores["park_name"],
+            "县区": park_scores["county"],
+            "月份": park_scores["month"],
+            "总分": park_scores["total"].round(1),
+            "排名变化(较上月)": park_scores["rank_change"],
+            "得分变化(较上月)": park_scores["total_change"].round(1),
+        }
+    )
     for name, (label, unit) in PARK_COMPONENTS.items():
         raw = park_scores[f"{name}_raw"]
         sheet[f"{label}({unit})"] = (raw * 100).round(1) if unit == "比例" else raw.round(3)
@@ -375,13 +409,4 @@ def park_ranking_sheet(park_scores: pd.DataFrame) -> pd.DataFrame:
 # --- workspace --------------------------------------------------------------------------------
 
 
-
-
-
-
-
-
 # --- demo -------------------------------------------------------------------------------------
-
-
-

@@ -28,6 +28,9 @@ from scipy.spatial import cKDTree
 from geoair.errors import SchemaError
 from geoair.io.crs import WGS84, metric_crs, require_wgs84
 
+__all__ = ["KIND_ZH", "NEAR_COLUMNS", "SOURCE_LAYERS", "gate_road_sources", "near_sources"]
+
+
 log = logging.getLogger(__name__)
 
 #: Workspace layers that can hold sources, and the ``source_kind`` they get.
@@ -44,13 +47,30 @@ _CARRIED = ("industry", "status")
 _MARGIN = 1.01
 _GEOD = pyproj.Geod(ellps="WGS84")
 
-NEAR_COLUMNS = ["station_id", "station_name", "source_kind", "source_id", "name", "industry",
-                "status", "distance_m", "bearing_deg", "source_lon", "source_lat",
-                "station_lon", "station_lat"]
+NEAR_COLUMNS = [
+    "station_id",
+    "station_name",
+    "source_kind",
+    "source_id",
+    "name",
+    "industry",
+    "status",
+    "distance_m",
+    "bearing_deg",
+    "source_lon",
+    "source_lat",
+    "station_lon",
+    "station_lat",
+]
 
 
-def near_sources(stations: gpd.GeoDataFrame, sources: Mapping[str, gpd.GeoDataFrame], *,
-                 radius_m: float = 5000.0, lines: bool = True) -> gpd.GeoDataFrame:
+def near_sources(
+    stations: gpd.GeoDataFrame,
+    sources: Mapping[str, gpd.GeoDataFrame],
+    *,
+    radius_m: float = 5000.0,
+    lines: bool = True,
+) -> gpd.GeoDataFrame:
     """Sources within ``radius_m`` of each station, with distance and bearing.
 
     Parameters
@@ -85,8 +105,10 @@ def near_sources(stations: gpd.GeoDataFrame, sources: Mapping[str, gpd.GeoDataFr
     ...                     radius_m=5000)                                # doctest: +SKIP
     """
     if not radius_m > 0:
-        raise SchemaError(f"radius_m={radius_m!r}: the search radius must be a positive "
-                          "number of metres, e.g. 5000.")
+        raise SchemaError(
+            f"radius_m={radius_m!r}: the search radius must be a positive "
+            "number of metres, e.g. 5000."
+        )
     stations = _points(stations, what="the stations layer")
     frames = []
     lon_bounds = [stations.geometry.x.min(), stations.geometry.x.max()]
@@ -116,27 +138,33 @@ def near_sources(stations: gpd.GeoDataFrame, sources: Mapping[str, gpd.GeoDataFr
         i_st, j_src, lon, lat, dist = i_st[keep], j_src[keep], lon[keep], lat[keep], dist[keep]
         bearing = np.asarray(az, dtype="float64")[keep] % 360.0
         bearing[dist < 0.01] = np.nan
-        table = pd.DataFrame({
-            "station_id": stations["id"].to_numpy()[i_st],
-            "station_name": stations["name"].to_numpy()[i_st],
-            "source_kind": kind,
-            "source_id": _column(gdf, _ID_COLUMNS, layer).to_numpy()[j_src],
-            "name": _column(gdf, _NAME_COLUMNS, layer).to_numpy()[j_src],
-            "distance_m": np.round(dist, 1),
-            "bearing_deg": np.round(bearing, 1),
-            "source_lon": lon, "source_lat": lat,
-            "station_lon": st_lon[i_st], "station_lat": st_lat[i_st],
-        })
+        table = pd.DataFrame(
+            {
+                "station_id": stations["id"].to_numpy()[i_st],
+                "station_name": stations["name"].to_numpy()[i_st],
+                "source_kind": kind,
+                "source_id": _column(gdf, _ID_COLUMNS, layer).to_numpy()[j_src],
+                "name": _column(gdf, _NAME_COLUMNS, layer).to_numpy()[j_src],
+                "distance_m": np.round(dist, 1),
+                "bearing_deg": np.round(bearing, 1),
+                "source_lon": lon,
+                "source_lat": lat,
+                "station_lon": st_lon[i_st],
+                "station_lat": st_lat[i_st],
+            }
+        )
         for column in _CARRIED:
-            table[column] = (gdf[column].astype("object").to_numpy()[j_src]
-                             if column in gdf else None)
+            table[column] = (
+                gdf[column].astype("object").to_numpy()[j_src] if column in gdf else None
+            )
         frames.append(table[NEAR_COLUMNS])
         log.info("%s: %d station-source pairs within %g m", layer, len(table), radius_m)
     out = pd.concat(frames, ignore_index=True) if frames else _empty_near(False)
     out["source_id"] = out["source_id"].astype(str)
     out["station_id"] = out["station_id"].astype(str)
-    out = out.sort_values(["station_id", "distance_m", "source_kind", "source_id"],
-                          kind="stable").reset_index(drop=True)
+    out = out.sort_values(
+        ["station_id", "distance_m", "source_kind", "source_id"], kind="stable"
+    ).reset_index(drop=True)
     return _with_lines(out) if lines else out
 
 
@@ -144,8 +172,10 @@ def _points(stations: gpd.GeoDataFrame, *, what: str) -> gpd.GeoDataFrame:
     require_wgs84(stations, what=what)
     for column in ("id", "name"):
         if column not in stations:
-            raise SchemaError(f"{what} has no {column!r} column; import it with geoair import "
-                              "stations FILE, which names the columns.")
+            raise SchemaError(
+                f"{what} has no {column!r} column; import it with geoair import "
+                "stations FILE, which names the columns."
+            )
     ok = ~(stations.geometry.isna() | stations.geometry.is_empty)
     if (~ok).any():
         log.warning("%d stations without coordinates left out", int((~ok).sum()))
@@ -159,12 +189,19 @@ def _column(gdf: pd.DataFrame, candidates: Sequence[str], layer: str) -> pd.Seri
     for column in candidates:
         if column in gdf:
             return gdf[column]
-    raise SchemaError(f"The {layer} layer has none of the columns {', '.join(candidates)}, "
-                      "so its sources cannot be named. Import it with geoair import.")
+    raise SchemaError(
+        f"The {layer} layer has none of the columns {', '.join(candidates)}, "
+        "so its sources cannot be named. Import it with geoair import."
+    )
 
 
-def _pairs(st_xy: np.ndarray, gdf: gpd.GeoDataFrame, crs: pyproj.CRS,
-           to_metric: pyproj.Transformer, radius_m: float):
+def _pairs(
+    st_xy: np.ndarray,
+    gdf: gpd.GeoDataFrame,
+    crs: pyproj.CRS,
+    to_metric: pyproj.Transformer,
+    radius_m: float,
+):
     """Candidate (station, source) pairs and the nearest point of each source (lon, lat)."""
     geoms = gdf.geometry.to_numpy()
     search = radius_m * _MARGIN
@@ -172,8 +209,9 @@ def _pairs(st_xy: np.ndarray, gdf: gpd.GeoDataFrame, crs: pyproj.CRS,
         lon = shapely.get_x(geoms)
         lat = shapely.get_y(geoms)
         src_xy = np.column_stack(to_metric.transform(lon, lat))
-        found = cKDTree(st_xy).sparse_distance_matrix(cKDTree(src_xy), search,
-                                                      output_type="ndarray")
+        found = cKDTree(st_xy).sparse_distance_matrix(
+            cKDTree(src_xy), search, output_type="ndarray"
+        )
         i_st = found["i"].astype("int64")
         j_src = found["j"].astype("int64")
         return i_st, j_src, lon[j_src], lat[j_src]
@@ -184,28 +222,41 @@ def _pairs(st_xy: np.ndarray, gdf: gpd.GeoDataFrame, crs: pyproj.CRS,
     nearest = shapely.get_point(shapely.shortest_line(st_pts[i_st], metric[j_src]), 1)
     back = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
     lon, lat = back.transform(shapely.get_x(nearest), shapely.get_y(nearest))
-    return (i_st.astype("int64"), j_src.astype("int64"), np.asarray(lon, dtype="float64"),
-            np.asarray(lat, dtype="float64"))
+    return (
+        i_st.astype("int64"),
+        j_src.astype("int64"),
+        np.asarray(lon, dtype="float64"),
+        np.asarray(lat, dtype="float64"),
+    )
 
 
 def _empty_near(lines: bool) -> pd.DataFrame:
-    out = pd.DataFrame({c: pd.Series(dtype="float64" if c.endswith(("_m", "_deg", "_lon", "_lat"))
-                                     else "object") for c in NEAR_COLUMNS})
+    out = pd.DataFrame(
+        {
+            c: pd.Series(
+                dtype="float64" if c.endswith(("_m", "_deg", "_lon", "_lat")) else "object"
+            )
+            for c in NEAR_COLUMNS
+        }
+    )
     return _with_lines(out) if lines else out
 
 
 def _with_lines(table: pd.DataFrame) -> gpd.GeoDataFrame:
-    start = np.column_stack([table["station_lon"].to_numpy("float64"),
-                             table["station_lat"].to_numpy("float64")])
-    end = np.column_stack([table["source_lon"].to_numpy("float64"),
-                           table["source_lat"].to_numpy("float64")])
+    start = np.column_stack(
+        [table["station_lon"].to_numpy("float64"), table["station_lat"].to_numpy("float64")]
+    )
+    end = np.column_stack(
+        [table["source_lon"].to_numpy("float64"), table["source_lat"].to_numpy("float64")]
+    )
     coords = np.stack([start, end], axis=1)
     geoms = shapely.linestrings(coords) if len(table) else np.array([], dtype=object)
     return gpd.GeoDataFrame(table, geometry=geoms, crs=WGS84)
 
 
-def gate_road_sources(gate_roads: gpd.GeoDataFrame,
-                      enterprises: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+def gate_road_sources(
+    gate_roads: gpd.GeoDataFrame, enterprises: pd.DataFrame | None = None
+) -> gpd.GeoDataFrame:
     """One source per factory gate from the gate-road stretches (``gate_roads`` layer).
 
     The stretches of a gate are merged into one geometry (``id`` = gate id, ``name`` =
@@ -218,7 +269,8 @@ def gate_road_sources(gate_roads: gpd.GeoDataFrame,
     frame = gate_roads[~(gate_roads.geometry.isna() | gate_roads.geometry.is_empty)]
     keys = frame["gate_id"].astype(str)
     merged = frame.geometry.groupby(keys.to_numpy(), sort=True).agg(
-        lambda geoms: shapely.union_all(np.asarray(geoms)))
+        lambda geoms: shapely.union_all(np.asarray(geoms))
+    )
     first = frame.assign(gate_id=keys).drop_duplicates("gate_id").set_index("gate_id")
     first = first.loc[merged.index]
 
@@ -227,12 +279,19 @@ def gate_road_sources(gate_roads: gpd.GeoDataFrame,
             return pd.Series("", index=first.index)
         return first[column].astype("object").where(first[column].notna(), "").astype(str)
 
-    out = gpd.GeoDataFrame({
-        "id": merged.index.astype(str),
-        "name": (text("enterprise_name") + ("(" + text("gate_name") + ")").where(
-            text("gate_name") != "", "") + "道路").to_numpy(),
-        "enterprise_id": text("enterprise_id").to_numpy(),
-    }, geometry=np.asarray(merged.to_numpy()), crs=gate_roads.crs)
+    out = gpd.GeoDataFrame(
+        {
+            "id": merged.index.astype(str),
+            "name": (
+                text("enterprise_name")
+                + ("(" + text("gate_name") + ")").where(text("gate_name") != "", "")
+                + "道路"
+            ).to_numpy(),
+            "enterprise_id": text("enterprise_id").to_numpy(),
+        },
+        geometry=np.asarray(merged.to_numpy()),
+        crs=gate_roads.crs,
+    )
     if enterprises is not None and "id" in enterprises:
         lookup = pd.DataFrame(enterprises).drop_duplicates("id")
         lookup.index = lookup["id"].astype(str)

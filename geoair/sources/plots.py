@@ -16,10 +16,21 @@ import pandas as pd
 
 from geoair.sources.wind import _NAMES_8_ZH, cpf, nwr, pollution_rose, wind_rose
 
+__all__ = ["cjk_font_family", "polar_plots"]
+
+
 log = logging.getLogger(__name__)
 
-_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Zen Hei",
-              "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "PingFang SC")
+_CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+)
 
 
 def cjk_font_family() -> list[str]:
@@ -29,17 +40,29 @@ def cjk_font_family() -> list[str]:
     available = {f.name for f in font_manager.fontManager.ttflist}
     found = [name for name in _CJK_FONTS if name in available]
     if not found:
-        log.warning("no Chinese font found (tried %s); Chinese labels will show as boxes. "
-                    "Install fonts-noto-cjk (Debian/Ubuntu) or use Windows' SimHei.",
-                    ", ".join(_CJK_FONTS))
+        log.warning(
+            "no Chinese font found (tried %s); Chinese labels will show as boxes. "
+            "Install fonts-noto-cjk (Debian/Ubuntu) or use Windows' SimHei.",
+            ", ".join(_CJK_FONTS),
+        )
     return found[:1] + ["DejaVu Sans"]
 
 
-def polar_plots(frame: pd.DataFrame, path: Path | str, *, title: str, pollutant: str,
-                sectors: int = 16, percentile: float = 75.0, calm_ms: float = 0.5,
-                sigma_deg: float = 10.0, h_ms: float = 1.0,
-                speed_kernel: Literal["epanechnikov", "gaussian"] = "epanechnikov",
-                marks: pd.DataFrame | None = None, dpi: int = 110) -> Path:
+def polar_plots(
+    frame: pd.DataFrame,
+    path: Path | str,
+    *,
+    title: str,
+    pollutant: str,
+    sectors: int = 16,
+    percentile: float = 75.0,
+    calm_ms: float = 0.5,
+    sigma_deg: float = 10.0,
+    h_ms: float = 1.0,
+    speed_kernel: Literal["epanechnikov", "gaussian"] = "epanechnikov",
+    marks: pd.DataFrame | None = None,
+    dpi: int = 110,
+) -> Path:
     """Draw wind rose, pollution rose, CPF and NWR as one PNG of four polar panels.
 
     Parameters
@@ -70,8 +93,7 @@ def polar_plots(frame: pd.DataFrame, path: Path | str, *, title: str, pollutant:
     rose = wind_rose(frame, sectors=sectors, calm_ms=calm_ms)
     prose = pollution_rose(frame, sectors=sectors, calm_ms=calm_ms)
     cp = cpf(frame, sectors=sectors, percentile=percentile, calm_ms=calm_ms)
-    grid = nwr(frame, sigma_deg=sigma_deg, h_ms=h_ms, speed_kernel=speed_kernel,
-               calm_ms=calm_ms)
+    grid = nwr(frame, sigma_deg=sigma_deg, h_ms=h_ms, speed_kernel=speed_kernel, calm_ms=calm_ms)
     width = 2 * np.pi / sectors
     theta = np.deg2rad(np.arange(sectors) * 360.0 / sectors)
 
@@ -91,8 +113,16 @@ def polar_plots(frame: pd.DataFrame, path: Path | str, *, title: str, pollutant:
         colours = _colours(len(classes))
         for colour, name in zip(colours, classes, strict=True):
             pct = windy_rows.loc[windy_rows["speed_class"] == name, "percent"].to_numpy()
-            ax.bar(theta, pct, width=width * 0.92, bottom=bottom, color=colour,
-                   edgecolor="white", linewidth=0.4, label=f"{name} m/s")
+            ax.bar(
+                theta,
+                pct,
+                width=width * 0.92,
+                bottom=bottom,
+                color=colour,
+                edgecolor="white",
+                linewidth=0.4,
+                label=f"{name} m/s",
+            )
             bottom += np.nan_to_num(pct)
         calm_pct = float(rose.loc[rose["sector"] < 0, "percent"].iloc[0])
         ax.set_title(f"风玫瑰（风向频率 %，静风 {calm_pct:.1f}%）", pad=14)
@@ -103,8 +133,9 @@ def polar_plots(frame: pd.DataFrame, path: Path | str, *, title: str, pollutant:
         means = np.nan_to_num(sec["mean"].to_numpy())
         low, top = float(means.min()), float(means.max())
         shade = (means - low) / (top - low) if top > low else np.full(sectors, 0.5)
-        ax.bar(theta, means, width=width * 0.92, color=_cmap()(0.15 + 0.85 * shade),
-               edgecolor="white")
+        ax.bar(
+            theta, means, width=width * 0.92, color=_cmap()(0.15 + 0.85 * shade), edgecolor="white"
+        )
         ax.set_title(f"污染玫瑰（{pollutant} 平均浓度 {unit}）", pad=14)
         # CPF
         ax = axes[2]
@@ -112,8 +143,9 @@ def polar_plots(frame: pd.DataFrame, path: Path | str, *, title: str, pollutant:
         values = np.nan_to_num(sec["cpf"].to_numpy())
         ax.bar(theta, values, width=width * 0.92, color=_cmap()(values), edgecolor="white")
         ax.set_ylim(0, max(1e-6, float(values.max()) * 1.15))
-        ax.set_title(f"条件概率 CPF（≥第{percentile:g}百分位 "
-                     f"{cp.attrs['threshold']:.0f} {unit}）", pad=14)
+        ax.set_title(
+            f"条件概率 CPF（≥第{percentile:g}百分位 {cp.attrs['threshold']:.0f} {unit}）", pad=14
+        )
         if marks is not None and len(marks):
             rim = float(values.max()) * 1.08 if values.max() > 0 else 1.0
             legend = []
@@ -122,14 +154,27 @@ def polar_plots(frame: pd.DataFrame, path: Path | str, *, title: str, pollutant:
                     continue
                 angle = np.deg2rad(float(mark["bearing_deg"]))
                 ax.plot([angle], [rim], marker="v", color="#c00000", markersize=7)
-                ax.annotate(str(number), (angle, rim), fontsize=8, color="#c00000",
-                            xytext=(3 + 7 * (number - 1), 5), textcoords="offset points")
-                distance = (f" {float(mark['distance_m']):.0f} m" if "distance_m" in mark
-                            else "")
+                ax.annotate(
+                    str(number),
+                    (angle, rim),
+                    fontsize=8,
+                    color="#c00000",
+                    xytext=(3 + 7 * (number - 1), 5),
+                    textcoords="offset points",
+                )
+                distance = f" {float(mark['distance_m']):.0f} m" if "distance_m" in mark else ""
                 legend.append(f"{number} {mark['name']}{distance} {angle * 180 / np.pi:.0f}°")
             if legend:
-                ax.text(0.5, -0.14, "\n".join(legend), transform=ax.transAxes, ha="center",
-                        va="top", fontsize=8, color="#c00000")
+                ax.text(
+                    0.5,
+                    -0.14,
+                    "\n".join(legend),
+                    transform=ax.transAxes,
+                    ha="center",
+                    va="top",
+                    fontsize=8,
+                    color="#c00000",
+                )
         # NWR
         ax = axes[3]
         d = np.unique(grid["direction_deg"])
@@ -139,8 +184,13 @@ def polar_plots(frame: pd.DataFrame, path: Path | str, *, title: str, pollutant:
         t_edges = np.append(np.deg2rad(d) - step_d / 2, np.deg2rad(d[-1]) + step_d / 2)
         du = (u[1] - u[0]) if len(u) > 1 else 0.5
         r_edges = np.append(u - du / 2, u[-1] + du / 2)
-        mesh = ax.pcolormesh(t_edges, np.clip(r_edges, 0, None), np.ma.masked_invalid(z).T,
-                             cmap=_cmap(), shading="flat")
+        mesh = ax.pcolormesh(
+            t_edges,
+            np.clip(r_edges, 0, None),
+            np.ma.masked_invalid(z).T,
+            cmap=_cmap(),
+            shading="flat",
+        )
         ax.set_title("非参数风回归 NWR（径向：风速 m/s）", pad=14)
         fig.colorbar(mesh, ax=ax, shrink=0.7, pad=0.1, label=f"{pollutant} {unit}")
         fig.suptitle(title, fontsize=14)

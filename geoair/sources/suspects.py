@@ -42,6 +42,9 @@ from geoair.sources.near import (
     _with_lines,
 )
 
+__all__ = ["SUSPECT_COLUMNS", "find_station", "hour_periods", "parse_period", "suspects"]
+
+
 log = logging.getLogger(__name__)
 
 # --- periods --------------------------------------------------------------------------
@@ -72,12 +75,15 @@ def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
             return first.start_time, (last + 1).start_time
     except ValueError:
         pass
-    raise SchemaError(f"Period {text!r} is not understood. Write a month (2020-10), a range "
-                      "of months (2020-10/2020-12) or a year (2020).")
+    raise SchemaError(
+        f"Period {text!r} is not understood. Write a month (2020-10), a range "
+        "of months (2020-10/2020-12) or a year (2020)."
+    )
 
 
-def hour_periods(times: pd.Series | np.ndarray, *, periods: Sequence[str] | None = None,
-                 freq: str = "month") -> tuple[np.ndarray, np.ndarray, list[str]]:
+def hour_periods(
+    times: pd.Series | np.ndarray, *, periods: Sequence[str] | None = None, freq: str = "month"
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Assign hours to periods; an hour belongs to the period holding its START.
 
     Chinese station data label an hourly value by the end of its hour, so the value
@@ -98,7 +104,7 @@ def hour_periods(times: pd.Series | np.ndarray, *, periods: Sequence[str] | None
         Row positions into ``times`` (repeated for overlapping periods), the period
         code of each, and the label of each code.
     """
-    start = (np.asarray(times).astype("datetime64[s]") - np.timedelta64(1, "h"))
+    start = np.asarray(times).astype("datetime64[s]") - np.timedelta64(1, "h")
     if periods:
         rows, codes = [], []
         for code, text in enumerate(periods):
@@ -106,9 +112,11 @@ def hour_periods(times: pd.Series | np.ndarray, *, periods: Sequence[str] | None
             idx = np.flatnonzero((start >= lo.to_datetime64()) & (start < hi.to_datetime64()))
             rows.append(idx)
             codes.append(np.full(len(idx), code, dtype="int64"))
-        return (np.concatenate(rows) if rows else np.array([], dtype="int64"),
-                np.concatenate(codes) if codes else np.array([], dtype="int64"),
-                [str(p) for p in periods])
+        return (
+            np.concatenate(rows) if rows else np.array([], dtype="int64"),
+            np.concatenate(codes) if codes else np.array([], dtype="int64"),
+            [str(p) for p in periods],
+        )
     months_per = {"month": 1, "quarter": 3, "year": 12}.get(freq)
     if months_per is None:
         raise SchemaError(f"freq={freq!r}: use month, quarter or year.")
@@ -133,6 +141,7 @@ def hour_periods(times: pd.Series | np.ndarray, *, periods: Sequence[str] | None
 
 def _period_label(first_month: int, months: int) -> str:
     """Label of the period starting ``first_month`` months after 1970-01."""
+
     def month(m: int) -> str:
         return f"{1970 + m // 12}-{m % 12 + 1:02d}"
 
@@ -145,19 +154,52 @@ def _period_label(first_month: int, months: int) -> str:
 
 # --- suspects -------------------------------------------------------------------------
 
-SUSPECT_COLUMNS = ["station_id", "station_name", "pollutant", "period", "rank", "source_kind",
-                   "source_id", "name", "industry", "status", "distance_m", "bearing_deg",
-                   "sector", "score", "cpf", "distance_weight", "lift", "nwr_ratio",
-                   "high_hours", "windy_hours", "calm_hours", "threshold",
-                   "source_lon", "source_lat", "station_lon", "station_lat"]
+SUSPECT_COLUMNS = [
+    "station_id",
+    "station_name",
+    "pollutant",
+    "period",
+    "rank",
+    "source_kind",
+    "source_id",
+    "name",
+    "industry",
+    "status",
+    "distance_m",
+    "bearing_deg",
+    "sector",
+    "score",
+    "cpf",
+    "distance_weight",
+    "lift",
+    "nwr_ratio",
+    "high_hours",
+    "windy_hours",
+    "calm_hours",
+    "threshold",
+    "source_lon",
+    "source_lat",
+    "station_lon",
+    "station_lat",
+]
 
 
-def suspects(near: pd.DataFrame, hourly: pd.DataFrame, *, pollutant: str = "PM2.5",
-             periods: Sequence[str] | None = None, freq: str = "month", sectors: int = 16,
-             percentile: float = 75.0, calm_ms: float = 0.5,
-             distance_scale_m: float = 1000.0, sigma_deg: float = 10.0,
-             min_windy_hours: int = 48, top_n: int | None = 10,
-             lines: bool = True) -> gpd.GeoDataFrame:
+def suspects(
+    near: pd.DataFrame,
+    hourly: pd.DataFrame,
+    *,
+    pollutant: str = "PM2.5",
+    periods: Sequence[str] | None = None,
+    freq: str = "month",
+    sectors: int = 16,
+    percentile: float = 75.0,
+    calm_ms: float = 0.5,
+    distance_scale_m: float = 1000.0,
+    sigma_deg: float = 10.0,
+    min_windy_hours: int = 48,
+    top_n: int | None = 10,
+    lines: bool = True,
+) -> gpd.GeoDataFrame:
     """Rank the sources near each station by how well they sit upwind of high hours.
 
     Parameters
@@ -195,21 +237,25 @@ def suspects(near: pd.DataFrame, hourly: pd.DataFrame, *, pollutant: str = "PM2.
         pollutant have no rows.
     """
     if distance_scale_m <= 0:
-        raise SchemaError(f"distance_scale_m={distance_scale_m!r} must be a positive number "
-                          "of metres, e.g. 1000.")
+        raise SchemaError(
+            f"distance_scale_m={distance_scale_m!r} must be a positive number of metres, e.g. 1000."
+        )
     frame = hourly if set(wind.WIND_COLUMNS) <= set(hourly.columns) else None
     if frame is None:
-        raise SchemaError("The hourly table must be a wind table (station_id, time, ws_ms, "
-                          "wd_deg, value); build it with geoair.wind.wind_frame(readings, "
-                          "pollutant=...).")
+        raise SchemaError(
+            "The hourly table must be a wind table (station_id, time, ws_ms, "
+            "wd_deg, value); build it with geoair.wind.wind_frame(readings, "
+            "pollutant=...)."
+        )
     near = pd.DataFrame(near).drop(columns="geometry", errors="ignore")
     station_ids = pd.Index(pd.unique(near["station_id"].astype(str)))
     st_code = _station_codes(hourly["station_id"], station_ids)
     has_station = st_code >= 0
     times = hourly["time"].to_numpy()
     all_stations = bool(has_station.all())
-    rows, p_code, labels = hour_periods(times if all_stations else times[has_station],
-                                        periods=periods, freq=freq)
+    rows, p_code, labels = hour_periods(
+        times if all_stations else times[has_station], periods=periods, freq=freq
+    )
     # every row used once, in order (the usual case): no copies by fancy indexing
     identity = all_stations and not periods and len(rows) == len(hourly)
     base_rows = rows if all_stations else np.flatnonzero(has_station)[rows]
@@ -222,10 +268,12 @@ def suspects(near: pd.DataFrame, hourly: pd.DataFrame, *, pollutant: str = "PM2.
         return values if identity else values[base_rows]
 
     ws_v, wd_v, val = column("ws_ms"), column("wd_deg"), column("value")
-    res = wind.grouped_cpf(group, n_groups, ws_v, wd_v, val, sectors=sectors,
-                           percentile=percentile, calm_ms=calm_ms)
-    curve = wind.grouped_nwr_direction(group, n_groups, ws_v, wd_v, val, sigma_deg=sigma_deg,
-                                       calm_ms=calm_ms)
+    res = wind.grouped_cpf(
+        group, n_groups, ws_v, wd_v, val, sectors=sectors, percentile=percentile, calm_ms=calm_ms
+    )
+    curve = wind.grouped_nwr_direction(
+        group, n_groups, ws_v, wd_v, val, sigma_deg=sigma_deg, calm_ms=calm_ms
+    )
     windy_hours = res["hours"].sum(axis=1)
     windy_high = res["high"].sum(axis=1)
     windy_mean = _group_windy_mean(group, n_groups, ws_v, wd_v, val, calm_ms)
@@ -258,8 +306,9 @@ def suspects(near: pd.DataFrame, hourly: pd.DataFrame, *, pollutant: str = "PM2.
     table = near.iloc[pair_idx].reset_index(drop=True)
     table["pollutant"] = pollutant
     table["period"] = np.asarray(labels, dtype=object)[per_idx] if labels else None
-    table["sector"] = np.where(sec >= 0, wind.sector_table(sectors)["label_zh"].to_numpy()[
-        np.maximum(sec, 0)], "全方位")
+    table["sector"] = np.where(
+        sec >= 0, wind.sector_table(sectors)["label_zh"].to_numpy()[np.maximum(sec, 0)], "全方位"
+    )
     table["score"] = np.round(score, 4)
     table["cpf"] = np.round(cpf_b, 4)
     table["distance_weight"] = np.round(dist_w, 4)
@@ -269,20 +318,27 @@ def suspects(near: pd.DataFrame, hourly: pd.DataFrame, *, pollutant: str = "PM2.
     table["windy_hours"] = windy_hours[g]
     table["calm_hours"] = res["calm"][g]
     table["threshold"] = np.round(res["threshold"][g], 1)
-    table = table.sort_values(["station_id", "period", "score", "distance_m"],
-                              ascending=[True, True, False, True], na_position="last",
-                              kind="stable")
+    table = table.sort_values(
+        ["station_id", "period", "score", "distance_m"],
+        ascending=[True, True, False, True],
+        na_position="last",
+        kind="stable",
+    )
     ranked = table["score"].notna()
     table["rank"] = pd.array([pd.NA] * len(table), dtype="Int64")
-    table.loc[ranked, "rank"] = (table[ranked].groupby(["station_id", "period"], sort=False)
-                                 .cumcount() + 1).astype("int64")
+    table.loc[ranked, "rank"] = (
+        table[ranked].groupby(["station_id", "period"], sort=False).cumcount() + 1
+    ).astype("int64")
     if top_n is not None:  # unranked station-periods keep their top_n nearest sources
         position = table.groupby(["station_id", "period"], sort=False).cumcount()
         table = table[position.to_numpy() < top_n]
     short = int((has_data & (windy_hours < min_windy_hours)).sum())
     if short:
-        log.warning("%d station-periods have fewer than %d windy hours and are not ranked",
-                    short, min_windy_hours)
+        log.warning(
+            "%d station-periods have fewer than %d windy hours and are not ranked",
+            short,
+            min_windy_hours,
+        )
     out = table[SUSPECT_COLUMNS].reset_index(drop=True)
     return _with_lines(out) if lines else out
 
@@ -322,10 +378,7 @@ def _group_windy_mean(group, n_groups, ws_v, wd_v, val, calm_ms) -> np.ndarray:
         return np.where(n > 0, s / np.maximum(n, 1), np.nan)
 
 
-
-
 # --- workspace runners (used by the command line and the demo) ------------------------
-
 
 
 def find_station(stations: pd.DataFrame, text: str) -> pd.Series:
@@ -336,22 +389,13 @@ def find_station(stations: pd.DataFrame, text: str) -> pd.Series:
     SchemaError
         No station has that id or name; the message lists some that exist.
     """
-    hit = stations[(stations["id"].astype(str) == str(text))
-                   | (stations["name"].astype(str) == str(text))]
+    hit = stations[
+        (stations["id"].astype(str) == str(text)) | (stations["name"].astype(str) == str(text))
+    ]
     if len(hit) == 0:
         known = ", ".join(stations["name"].astype(str).head(12))
-        raise SchemaError(f"No station is called {text!r}. Give a station's name or id as in "
-                          f"the stations layer, e.g. {known}.")
+        raise SchemaError(
+            f"No station is called {text!r}. Give a station's name or id as in "
+            f"the stations layer, e.g. {known}."
+        )
     return hit.iloc[0]
-
-
-
-
-
-
-
-
-
-
-
-

@@ -55,19 +55,76 @@ from numpy.typing import ArrayLike, NDArray
 
 from geoair.errors import SchemaError
 
+__all__ = [
+    "CALM_LABEL",
+    "SPEED_BINS_MS",
+    "WIND_COLUMNS",
+    "angle_diff_deg",
+    "circular_mean_deg",
+    "cpf",
+    "direction_kernel_matrix",
+    "group_percentile",
+    "grouped_cpf",
+    "grouped_nwr_direction",
+    "nwr",
+    "nwr_direction",
+    "pollution_rose",
+    "sector_index",
+    "sector_table",
+    "summary",
+    "tidy_wind",
+    "wind_classes",
+    "wind_frame",
+    "wind_rose",
+]
+
+
 log = logging.getLogger(__name__)
 
 WIND_COLUMNS = ("station_id", "time", "ws_ms", "wd_deg", "value")
 SPEED_BINS_MS = (0.5, 2.0, 4.0, 6.0)
-_NAMES_16 = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",
-             "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")
-_NAMES_16_ZH = ("北", "北东北", "东北", "东东北", "东", "东东南", "东南", "南东南",
-                "南", "南西南", "西南", "西西南", "西", "西西北", "西北", "北西北")
+_NAMES_16 = (
+    "N",
+    "NNE",
+    "NE",
+    "ENE",
+    "E",
+    "ESE",
+    "SE",
+    "SSE",
+    "S",
+    "SSW",
+    "SW",
+    "WSW",
+    "W",
+    "WNW",
+    "NW",
+    "NNW",
+)
+_NAMES_16_ZH = (
+    "北",
+    "北东北",
+    "东北",
+    "东东北",
+    "东",
+    "东东南",
+    "东南",
+    "南东南",
+    "南",
+    "南西南",
+    "西南",
+    "西西南",
+    "西",
+    "西西北",
+    "西北",
+    "北西北",
+)
 _NAMES_8_ZH = ("北", "东北", "东", "东南", "南", "西南", "西", "西北")
 CALM_LABEL = "静风"
 
 
 # --- directions ---------------------------------------------------------------------
+
 
 def circular_mean_deg(directions_deg: ArrayLike, weights: ArrayLike | None = None) -> float:
     """Mean of directions (degrees) as unit vectors: 350° and 10° give 0°.
@@ -122,25 +179,33 @@ def sector_table(sectors: int) -> pd.DataFrame:
     if sectors == 16:
         label, label_zh = list(_NAMES_16), list(_NAMES_16_ZH)
     elif sectors in (4, 8):
-        label = list(_NAMES_16[::16 // sectors])
-        label_zh = list(_NAMES_8_ZH[::8 // sectors])
+        label = list(_NAMES_16[:: 16 // sectors])
+        label_zh = list(_NAMES_8_ZH[:: 8 // sectors])
     else:
         label = [f"{c:g}°" for c in centre]
         label_zh = label
-    return pd.DataFrame({
-        "sector": np.arange(sectors), "centre_deg": centre,
-        "from_deg": (centre - width / 2) % 360, "to_deg": (centre + width / 2) % 360,
-        "label": label, "label_zh": label_zh,
-    })
+    return pd.DataFrame(
+        {
+            "sector": np.arange(sectors),
+            "centre_deg": centre,
+            "from_deg": (centre - width / 2) % 360,
+            "to_deg": (centre + width / 2) % 360,
+            "label": label,
+            "label_zh": label_zh,
+        }
+    )
 
 
 def _check_sectors(sectors: int) -> None:
     if not isinstance(sectors, int | np.integer) or not 4 <= sectors <= 72:
-        raise SchemaError(f"sectors={sectors!r} cannot divide the compass usefully. Use 8, 12, "
-                          "16 (22.5° each, the usual wind rose) or 36 (10° each).")
+        raise SchemaError(
+            f"sectors={sectors!r} cannot divide the compass usefully. Use 8, 12, "
+            "16 (22.5° each, the usual wind rose) or 36 (10° each)."
+        )
 
 
 # --- wind frames ----------------------------------------------------------------------
+
 
 def wind_frame(readings: pd.DataFrame, *, pollutant: str) -> pd.DataFrame:
     """One row per station and hour with wind speed, direction and a pollutant.
@@ -168,23 +233,38 @@ def wind_frame(readings: pd.DataFrame, *, pollutant: str) -> pd.DataFrame:
     """
     missing = [c for c in ("station_id", "time", "pollutant", "value") if c not in readings]
     if missing:
-        raise SchemaError(f"The hourly readings lack the column(s) {', '.join(missing)}; "
-                          "they must be long form: station_id, time, pollutant, value.")
+        raise SchemaError(
+            f"The hourly readings lack the column(s) {', '.join(missing)}; "
+            "they must be long form: station_id, time, pollutant, value."
+        )
     wanted = {"WS": "ws_ms", "WD": "wd_deg", pollutant: "value"}
-    part = readings.loc[readings["pollutant"].isin(list(wanted)),
-                        ["station_id", "time", "pollutant", "value"]]
+    part = readings.loc[
+        readings["pollutant"].isin(list(wanted)), ["station_id", "time", "pollutant", "value"]
+    ]
     present = set(part["pollutant"].unique())
     if not {"WS", "WD"} <= present:
-        raise SchemaError("The hourly readings have no wind speed (WS) or wind direction (WD) "
-                          "for these stations and dates, so winds cannot be analysed. Import "
-                          "the stations' meteorological readings, or choose stations that "
-                          "measure wind.")
+        raise SchemaError(
+            "The hourly readings have no wind speed (WS) or wind direction (WD) "
+            "for these stations and dates, so winds cannot be analysed. Import "
+            "the stations' meteorological readings, or choose stations that "
+            "measure wind."
+        )
     if pollutant not in present:
-        raise SchemaError(f"The hourly readings have no {pollutant!r} for these stations and "
-                          f"dates. Pollutants present: {', '.join(sorted(map(str, present)))}.")
-    wide = (part.pivot_table(index=["station_id", "time"], columns="pollutant",
-                             values="value", aggfunc="mean", observed=True)
-            .rename(columns=wanted).reset_index())
+        raise SchemaError(
+            f"The hourly readings have no {pollutant!r} for these stations and "
+            f"dates. Pollutants present: {', '.join(sorted(map(str, present)))}."
+        )
+    wide = (
+        part.pivot_table(
+            index=["station_id", "time"],
+            columns="pollutant",
+            values="value",
+            aggfunc="mean",
+            observed=True,
+        )
+        .rename(columns=wanted)
+        .reset_index()
+    )
     wide.columns.name = None
     return tidy_wind(wide)
 
@@ -193,8 +273,10 @@ def tidy_wind(frame: pd.DataFrame) -> pd.DataFrame:
     """Check and clean a wind frame (a copy): bad directions and speeds become NaN."""
     missing = [c for c in WIND_COLUMNS if c not in frame]
     if missing:
-        raise SchemaError(f"The wind table lacks the column(s) {', '.join(missing)} "
-                          f"(needed: {', '.join(WIND_COLUMNS)}).")
+        raise SchemaError(
+            f"The wind table lacks the column(s) {', '.join(missing)} "
+            f"(needed: {', '.join(WIND_COLUMNS)})."
+        )
     out = frame.loc[:, list(WIND_COLUMNS) + [c for c in frame if c not in WIND_COLUMNS]].copy()
     for column in ("ws_ms", "wd_deg", "value"):
         out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
@@ -208,8 +290,9 @@ def tidy_wind(frame: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["station_id", "time"], kind="stable").reset_index(drop=True)
 
 
-def wind_classes(ws_ms: ArrayLike, wd_deg: ArrayLike, *, calm_ms: float
-                 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
+def wind_classes(
+    ws_ms: ArrayLike, wd_deg: ArrayLike, *, calm_ms: float
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
     """Masks (windy, calm, missing) for each hour: exactly one is true."""
     ws = np.asarray(ws_ms, dtype="float64")
     wd = np.asarray(wd_deg, dtype="float64")
@@ -220,9 +303,19 @@ def wind_classes(ws_ms: ArrayLike, wd_deg: ArrayLike, *, calm_ms: float
 
 # --- grouped core (used by the single-station tables and by sources.suspects) --------
 
-def grouped_cpf(group: NDArray[np.int64], n_groups: int, ws_ms: ArrayLike, wd_deg: ArrayLike,
-                value: ArrayLike, *, sectors: int, percentile: float, calm_ms: float,
-                threshold: float | None = None) -> dict[str, NDArray]:
+
+def grouped_cpf(
+    group: NDArray[np.int64],
+    n_groups: int,
+    ws_ms: ArrayLike,
+    wd_deg: ArrayLike,
+    value: ArrayLike,
+    *,
+    sectors: int,
+    percentile: float,
+    calm_ms: float,
+    threshold: float | None = None,
+) -> dict[str, NDArray]:
     """Sector counts, high-concentration counts and CPF for many groups at once.
 
     Parameters
@@ -276,8 +369,9 @@ def grouped_cpf(group: NDArray[np.int64], n_groups: int, ws_ms: ArrayLike, wd_de
     }
 
 
-def group_percentile(group: NDArray[np.int64], values: NDArray[np.float64], n_groups: int,
-                     percentile: float) -> NDArray[np.float64]:
+def group_percentile(
+    group: NDArray[np.int64], values: NDArray[np.float64], n_groups: int, percentile: float
+) -> NDArray[np.float64]:
     """The ``percentile`` of ``values`` within each group (linear, numpy's default).
 
     NaN for a group without values. Rows are first gathered by group with a stable
@@ -302,7 +396,7 @@ def group_percentile(group: NDArray[np.int64], values: NDArray[np.float64], n_gr
         low_v = np.empty(len(ok))
         high_v = np.empty(len(ok))
         for i, (g, a, b) in enumerate(zip(ok, lo, hi, strict=True)):
-            block = np.partition(v[starts[g]:starts[g] + counts[g]], (a, b))
+            block = np.partition(v[starts[g] : starts[g] + counts[g]], (a, b))
             low_v[i], high_v[i] = block[a], block[b]
     else:
         # Groups stay apart in the key (they differ by at least 1); values closer than
@@ -329,9 +423,16 @@ def direction_kernel_matrix(sigma_deg: float, *, step_deg: float = 1.0) -> NDArr
     return np.exp(-0.5 * (diff / sigma_deg) ** 2)
 
 
-def grouped_nwr_direction(group: NDArray[np.int64], n_groups: int, ws_ms: ArrayLike,
-                          wd_deg: ArrayLike, value: ArrayLike, *, sigma_deg: float,
-                          calm_ms: float) -> NDArray[np.float64]:
+def grouped_nwr_direction(
+    group: NDArray[np.int64],
+    n_groups: int,
+    ws_ms: ArrayLike,
+    wd_deg: ArrayLike,
+    value: ArrayLike,
+    *,
+    sigma_deg: float,
+    calm_ms: float,
+) -> NDArray[np.float64]:
     """Direction-only NWR (Gaussian kernel, σ = ``sigma_deg``) for many groups.
 
     Directions are binned to whole degrees first (at most 0.5° off, small beside σ).
@@ -360,14 +461,24 @@ def grouped_nwr_direction(group: NDArray[np.int64], n_groups: int, ws_ms: ArrayL
 
 # --- single-frame tables --------------------------------------------------------------
 
+
 def _one_group(frame: pd.DataFrame) -> tuple[NDArray, NDArray, NDArray]:
     tidy = tidy_wind(frame) if "station_id" in frame else frame
-    return (tidy["ws_ms"].to_numpy("float64"), tidy["wd_deg"].to_numpy("float64"),
-            tidy["value"].to_numpy("float64"))
+    return (
+        tidy["ws_ms"].to_numpy("float64"),
+        tidy["wd_deg"].to_numpy("float64"),
+        tidy["value"].to_numpy("float64"),
+    )
 
 
-def cpf(frame: pd.DataFrame, *, sectors: int = 16, percentile: float = 75.0,
-        calm_ms: float = 0.5, threshold: float | None = None) -> pd.DataFrame:
+def cpf(
+    frame: pd.DataFrame,
+    *,
+    sectors: int = 16,
+    percentile: float = 75.0,
+    calm_ms: float = 0.5,
+    threshold: float | None = None,
+) -> pd.DataFrame:
     """Conditional probability function per wind sector, calm hours apart.
 
     Parameters
@@ -392,25 +503,50 @@ def cpf(frame: pd.DataFrame, *, sectors: int = 16, percentile: float = 75.0,
         are high). ``attrs`` holds ``threshold``, ``calm_hours``, ``missing_wind``.
     """
     ws, wd, value = _one_group(frame)
-    res = grouped_cpf(np.zeros(len(ws), dtype="int64"), 1, ws, wd, value, sectors=sectors,
-                      percentile=percentile, calm_ms=calm_ms, threshold=threshold)
+    res = grouped_cpf(
+        np.zeros(len(ws), dtype="int64"),
+        1,
+        ws,
+        wd,
+        value,
+        sectors=sectors,
+        percentile=percentile,
+        calm_ms=calm_ms,
+        threshold=threshold,
+    )
     table = sector_table(sectors)
     table["hours"] = res["hours"][0]
     table["high_hours"] = res["high"][0]
     table["cpf"] = res["cpf"][0]
     calm_n = int(res["calm"][0])
-    calm_row = {"sector": -1, "centre_deg": np.nan, "from_deg": np.nan, "to_deg": np.nan,
-                "label": "calm", "label_zh": CALM_LABEL, "hours": calm_n,
-                "high_hours": int(res["calm_high"][0]),
-                "cpf": res["calm_high"][0] / calm_n if calm_n else np.nan}
+    calm_row = {
+        "sector": -1,
+        "centre_deg": np.nan,
+        "from_deg": np.nan,
+        "to_deg": np.nan,
+        "label": "calm",
+        "label_zh": CALM_LABEL,
+        "hours": calm_n,
+        "high_hours": int(res["calm_high"][0]),
+        "cpf": res["calm_high"][0] / calm_n if calm_n else np.nan,
+    }
     out = pd.concat([table, pd.DataFrame([calm_row])], ignore_index=True)
-    out.attrs.update(threshold=float(res["threshold"][0]), calm_hours=calm_n,
-                     missing_wind=int(res["missing_wind"][0]), percentile=percentile)
+    out.attrs.update(
+        threshold=float(res["threshold"][0]),
+        calm_hours=calm_n,
+        missing_wind=int(res["missing_wind"][0]),
+        percentile=percentile,
+    )
     return out
 
 
-def wind_rose(frame: pd.DataFrame, *, sectors: int = 16, calm_ms: float = 0.5,
-              speed_bins_ms: Sequence[float] = SPEED_BINS_MS) -> pd.DataFrame:
+def wind_rose(
+    frame: pd.DataFrame,
+    *,
+    sectors: int = 16,
+    calm_ms: float = 0.5,
+    speed_bins_ms: Sequence[float] = SPEED_BINS_MS,
+) -> pd.DataFrame:
     """Hours and shares of wind per sector and speed class (a wind rose as numbers).
 
     Returns
@@ -423,8 +559,10 @@ def wind_rose(frame: pd.DataFrame, *, sectors: int = 16, calm_ms: float = 0.5,
     ws, wd, _ = _one_group(frame)
     windy, calm, _ = wind_classes(ws, wd, calm_ms=calm_ms)
     edges = [float(calm_ms), *[float(b) for b in speed_bins_ms if b > calm_ms], np.inf]
-    names = [f"{a:g}-{b:g}" if np.isfinite(b) else f"≥{a:g}" for a, b in zip(edges, edges[1:],
-                                                                            strict=False)]
+    names = [
+        f"{a:g}-{b:g}" if np.isfinite(b) else f"≥{a:g}"
+        for a, b in zip(edges, edges[1:], strict=False)
+    ]
     sec = sector_index(wd[windy], sectors)
     cls = np.clip(np.searchsorted(edges, ws[windy], side="right") - 1, 0, len(names) - 1)
     counts = np.bincount(sec * len(names) + cls, minlength=sectors * len(names))
@@ -433,15 +571,23 @@ def wind_rose(frame: pd.DataFrame, *, sectors: int = 16, calm_ms: float = 0.5,
     rows = table.loc[table.index.repeat(len(names))].reset_index(drop=True)
     rows["speed_class"] = names * sectors
     rows["hours"] = counts
-    calm_row = pd.DataFrame([{"sector": -1, "label": "calm", "label_zh": CALM_LABEL,
-                              "speed_class": f"<{calm_ms:g}", "hours": int(calm.sum())}])
+    calm_row = pd.DataFrame(
+        [
+            {
+                "sector": -1,
+                "label": "calm",
+                "label_zh": CALM_LABEL,
+                "speed_class": f"<{calm_ms:g}",
+                "hours": int(calm.sum()),
+            }
+        ]
+    )
     out = pd.concat([rows, calm_row], ignore_index=True)
     out["percent"] = 100.0 * out["hours"] / total if total else np.nan
     return out
 
 
-def pollution_rose(frame: pd.DataFrame, *, sectors: int = 16, calm_ms: float = 0.5
-                   ) -> pd.DataFrame:
+def pollution_rose(frame: pd.DataFrame, *, sectors: int = 16, calm_ms: float = 0.5) -> pd.DataFrame:
     """Mean concentration per wind sector, and each sector's share of the total dose.
 
     Returns
@@ -463,18 +609,39 @@ def pollution_rose(frame: pd.DataFrame, *, sectors: int = 16, calm_ms: float = 0
         table["mean"] = np.where(hours > 0, sums / np.maximum(hours, 1), np.nan)
     calm_sum = float(value[calm & ok].sum())
     calm_n = int((calm & ok).sum())
-    table = pd.concat([table, pd.DataFrame([{
-        "sector": -1, "label": "calm", "label_zh": CALM_LABEL, "hours": calm_n,
-        "mean": calm_sum / calm_n if calm_n else np.nan}])], ignore_index=True)
+    table = pd.concat(
+        [
+            table,
+            pd.DataFrame(
+                [
+                    {
+                        "sector": -1,
+                        "label": "calm",
+                        "label_zh": CALM_LABEL,
+                        "hours": calm_n,
+                        "mean": calm_sum / calm_n if calm_n else np.nan,
+                    }
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
     total = float(sums.sum()) + calm_sum
     table["share_percent"] = 100.0 * np.append(sums, calm_sum) / total if total else np.nan
     return table
 
 
-def nwr(frame: pd.DataFrame, *, sigma_deg: float = 10.0, h_ms: float = 1.0,
-        speed_kernel: Literal["epanechnikov", "gaussian"] = "epanechnikov",
-        direction_step_deg: float = 5.0, speed_step_ms: float = 0.5,
-        max_speed_ms: float | None = None, calm_ms: float = 0.5) -> pd.DataFrame:
+def nwr(
+    frame: pd.DataFrame,
+    *,
+    sigma_deg: float = 10.0,
+    h_ms: float = 1.0,
+    speed_kernel: Literal["epanechnikov", "gaussian"] = "epanechnikov",
+    direction_step_deg: float = 5.0,
+    speed_step_ms: float = 0.5,
+    max_speed_ms: float | None = None,
+    calm_ms: float = 0.5,
+) -> pd.DataFrame:
     """Nonparametric wind regression on direction and speed (Henry et al. 2009).
 
     Parameters
@@ -507,8 +674,11 @@ def nwr(frame: pd.DataFrame, *, sigma_deg: float = 10.0, h_ms: float = 1.0,
     windy, _, _ = wind_classes(ws, wd, calm_ms=calm_ms)
     use = windy & np.isfinite(value)
     ws, wd, value = ws[use], wd[use], value[use]
-    top = max_speed_ms if max_speed_ms is not None else (
-        float(np.percentile(ws, 99)) if len(ws) else calm_ms + 1)
+    top = (
+        max_speed_ms
+        if max_speed_ms is not None
+        else (float(np.percentile(ws, 99)) if len(ws) else calm_ms + 1)
+    )
     directions = np.arange(0.0, 360.0, direction_step_deg)
     speeds = np.arange(calm_ms, max(top, calm_ms + speed_step_ms) + 1e-9, speed_step_ms)
     k1 = np.exp(-0.5 * (angle_diff_deg(directions[:, None], wd[None, :]) / sigma_deg) ** 2)
@@ -524,21 +694,35 @@ def nwr(frame: pd.DataFrame, *, sigma_deg: float = 10.0, h_ms: float = 1.0,
     with np.errstate(invalid="ignore", divide="ignore"):
         conc = np.where(weight >= 0.5, num / np.where(weight > 0, weight, 1.0), np.nan)
     d_grid, u_grid = np.meshgrid(directions, speeds, indexing="ij")
-    return pd.DataFrame({"direction_deg": d_grid.ravel(), "speed_ms": u_grid.ravel(),
-                         "conc": conc.ravel(), "weight": weight.ravel()})
+    return pd.DataFrame(
+        {
+            "direction_deg": d_grid.ravel(),
+            "speed_ms": u_grid.ravel(),
+            "conc": conc.ravel(),
+            "weight": weight.ravel(),
+        }
+    )
 
 
-def nwr_direction(frame: pd.DataFrame, *, sigma_deg: float = 10.0, calm_ms: float = 0.5
-                  ) -> pd.DataFrame:
+def nwr_direction(
+    frame: pd.DataFrame, *, sigma_deg: float = 10.0, calm_ms: float = 0.5
+) -> pd.DataFrame:
     """Direction-only NWR: kernel-weighted mean concentration for wind from 0°..359°."""
     ws, wd, value = _one_group(frame)
-    curve = grouped_nwr_direction(np.zeros(len(ws), dtype="int64"), 1, ws, wd, value,
-                                  sigma_deg=sigma_deg, calm_ms=calm_ms)[0]
+    curve = grouped_nwr_direction(
+        np.zeros(len(ws), dtype="int64"), 1, ws, wd, value, sigma_deg=sigma_deg, calm_ms=calm_ms
+    )[0]
     return pd.DataFrame({"direction_deg": np.arange(360.0), "conc": curve})
 
 
-def summary(frame: pd.DataFrame, *, sectors: int = 16, percentile: float = 75.0,
-            calm_ms: float = 0.5, sigma_deg: float = 10.0) -> dict[str, float]:
+def summary(
+    frame: pd.DataFrame,
+    *,
+    sectors: int = 16,
+    percentile: float = 75.0,
+    calm_ms: float = 0.5,
+    sigma_deg: float = 10.0,
+) -> dict[str, float]:
     """Key figures of a station's wind and concentration for one period.
 
     Returns
@@ -569,5 +753,3 @@ def summary(frame: pd.DataFrame, *, sectors: int = 16, percentile: float = 75.0,
         "cpf_peak": float(sec.loc[peak, "cpf"]) if peak is not None else float("nan"),
         "nwr_peak_deg": float(np.nanargmax(curve)) if curve.notna().any() else float("nan"),
     }
-
-

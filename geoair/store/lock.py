@@ -24,6 +24,8 @@ from pathlib import Path
 
 from geoair.errors import WorkspaceError
 
+__all__ = []
+
 
 @contextlib.contextmanager
 def _lock(root: Path) -> Iterator[None]:
@@ -36,9 +38,10 @@ def _lock(root: Path) -> Iterator[None]:
             lock.unlink(missing_ok=True)  # left by a process that died
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         else:
-            raise WorkspaceError(f"Another geoair command (process {pid}) is writing to {root}. "
-                                 f"Wait for it to finish; if none is running, delete {lock}."
-                                 ) from None
+            raise WorkspaceError(
+                f"Another geoair command (process {pid}) is writing to {root}. "
+                f"Wait for it to finish; if none is running, delete {lock}."
+            ) from None
     try:
         os.write(fd, str(os.getpid()).encode())
         os.close(fd)

@@ -20,6 +20,9 @@ from typing import Any
 
 from geoair.errors import ConfigError
 
+__all__ = ["DEFAULTS", "DEFAULT_TOML", "load_settings"]
+
+
 DEFAULT_TOML = """\
 # geoair workspace settings. Edit the values; keep the keys.
 # Every default below is taken from the documents named beside it
@@ -346,8 +349,10 @@ def _parse(text: str, *, source: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source} is not valid TOML ({exc}). Fix that line, or delete "
-                          "the file and run geoair init again to get the defaults.") from None
+        raise ConfigError(
+            f"{source} is not valid TOML ({exc}). Fix that line, or delete "
+            "the file and run geoair init again to get the defaults."
+        ) from None
 
 
 DEFAULTS: dict[str, Any] = _parse(DEFAULT_TOML, source="the built-in settings")

@@ -36,6 +36,19 @@ from geoair.store.lock import _lock
 from geoair.store.schema import KINDS
 from geoair.store.settings import DEFAULT_TOML, load_settings
 
+__all__ = [
+    "ENV_VAR",
+    "GPKG_NAME",
+    "META_TABLE",
+    "SETTINGS_NAME",
+    "Workspace",
+    "WorkspaceWriter",
+    "init_workspace",
+    "open_workspace",
+    "restore_dtypes",
+]
+
+
 log = logging.getLogger(__name__)
 
 GPKG_NAME = "workspace.gpkg"
@@ -113,14 +126,15 @@ class Workspace:
         if not self.has(name):
             if not required:
                 return None  # type: ignore[return-value]
-            hint = (f"geoair import {name} FILE" if name in KINDS
-                    else "the command that computes it")
-            raise WorkspaceError(f"The workspace {self.root} has no layer {name!r} yet. "
-                                 f"Run {hint} first.")
+            hint = f"geoair import {name} FILE" if name in KINDS else "the command that computes it"
+            raise WorkspaceError(
+                f"The workspace {self.root} has no layer {name!r} yet. Run {hint} first."
+            )
         info = pyogrio.read_info(self.gpkg, layer=name)
         if info.get("geometry_type") is None:
-            frame = pyogrio.read_dataframe(self.gpkg, layer=name, read_geometry=False,
-                                           fid_as_index=False)
+            frame = pyogrio.read_dataframe(
+                self.gpkg, layer=name, read_geometry=False, fid_as_index=False
+            )
         else:
             frame = pyogrio.read_dataframe(self.gpkg, layer=name, fid_as_index=False)
         return restore_dtypes(frame, name)
@@ -137,11 +151,12 @@ class Workspace:
         ...     tx.write("sweep_tasks", tasks)
         """
         if not self.gpkg.exists():
-            raise WorkspaceError(f"{self.root} is not a geoair workspace (no {GPKG_NAME}). "
-                                 f"Run geoair init {self.root} first.")
+            raise WorkspaceError(
+                f"{self.root} is not a geoair workspace (no {GPKG_NAME}). "
+                f"Run geoair init {self.root} first."
+            )
         with _lock(self.root):
-            fd, tmp_name = tempfile.mkstemp(prefix=".tmp-workspace-", suffix=".gpkg",
-                                            dir=self.root)
+            fd, tmp_name = tempfile.mkstemp(prefix=".tmp-workspace-", suffix=".gpkg", dir=self.root)
             os.close(fd)
             tmp = Path(tmp_name)
             try:
@@ -174,10 +189,6 @@ class WorkspaceWriter:
         self.written.append(name)
 
 
-
-
-
-
 def restore_dtypes(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     """Give a read-back layer of a known kind its schema's dtypes (bool, int, date)."""
     spec = KINDS.get(name)
@@ -191,19 +202,24 @@ def restore_dtypes(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         if column not in out.columns:
             continue
         if kind == "bool":
-            out[column] = out[column].map(
-                lambda v: pd.NA if v is None or (isinstance(v, float) and pd.isna(v))
-                else bool(float(v)) if not isinstance(v, str) else v in ("1", "True", "true")
-            ).astype("boolean")
+            out[column] = (
+                out[column]
+                .map(
+                    lambda v: (
+                        pd.NA
+                        if v is None or (isinstance(v, float) and pd.isna(v))
+                        else bool(float(v))
+                        if not isinstance(v, str)
+                        else v in ("1", "True", "true")
+                    )
+                )
+                .astype("boolean")
+            )
         elif kind == "int":
             out[column] = pd.to_numeric(out[column], errors="coerce").astype("Int64")
         elif kind == "date":
             out[column] = pd.to_datetime(out[column], errors="coerce")
     return out
-
-
-
-
 
 
 def _fsync(path: Path) -> None:
@@ -229,20 +245,27 @@ def init_workspace(root: Path | str, *, exist_ok: bool = False) -> Workspace:
     if ws.gpkg.exists():
         if exist_ok:
             return ws
-        raise WorkspaceError(f"{ws.root} is already a geoair workspace. Use it with "
-                             f"--workspace {ws.root}, or choose another folder.")
+        raise WorkspaceError(
+            f"{ws.root} is already a geoair workspace. Use it with "
+            f"--workspace {ws.root}, or choose another folder."
+        )
     ws.root.mkdir(parents=True, exist_ok=True)
     for folder in (ws.readings_dir, ws.rejects_dir, ws.outputs_dir):
         folder.mkdir(exist_ok=True)
     if not ws.settings_path.exists():
         _atomic_write_text(ws.settings_path, DEFAULT_TOML)
-    meta = pd.DataFrame({"key": ["geoair_schema", "created"],
-                         "value": ["1", dt.datetime.now().isoformat(timespec="seconds")]})
+    meta = pd.DataFrame(
+        {
+            "key": ["geoair_schema", "created"],
+            "value": ["1", dt.datetime.now().isoformat(timespec="seconds")],
+        }
+    )
     tmp = ws.root / ".tmp-init-workspace.gpkg"
     tmp.unlink(missing_ok=True)
     try:
-        pyogrio.write_dataframe(meta, tmp, layer=META_TABLE, driver="GPKG",
-                                dataset_options=_GPKG_OPTIONS)
+        pyogrio.write_dataframe(
+            meta, tmp, layer=META_TABLE, driver="GPKG", dataset_options=_GPKG_OPTIONS
+        )
         os.replace(tmp, ws.gpkg)
     finally:
         tmp.unlink(missing_ok=True)

@@ -15,6 +15,9 @@ from pathlib import Path
 
 from geoair.store.workspace import Workspace, init_workspace
 
+__all__ = ["STEPS", "run_demo"]
+
+
 log = logging.getLogger(__name__)
 
 Echo = Callable[[str], None]
@@ -23,17 +26,24 @@ Echo = Callable[[str], None]
 # adds its line here; the function takes (ws, echo) and returns nothing.
 STEPS: list[tuple[str, str]] = [
     ("import the sample layers and records", "geoair.workflows.imports:demo_step"),
-    ("gate roads: the road within 100 m of every factory gate", "geoair.workflows.gate_roads:demo_step"),
+    (
+        "gate roads: the road within 100 m of every factory gate",
+        "geoair.workflows.gate_roads:demo_step",
+    ),
     ("sample readings, daily AQI and monthly indicators", "geoair.workflows.indicators:demo_step"),
     ("targets check (PM2.5, good days, dustfall)", "geoair.workflows.targets:demo_step"),
-    ("scores: park ranking, enterprise scores, benchmark candidates", "geoair.workflows.scores:demo_step"),
-    ("sources upwind of stations: near, suspects, polar plots", "geoair.workflows.sources:demo_step"),
+    (
+        "scores: park ranking, enterprise scores, benchmark candidates",
+        "geoair.workflows.scores:demo_step",
+    ),
+    (
+        "sources upwind of stations: near, suspects, polar plots",
+        "geoair.workflows.sources:demo_step",
+    ),
     ("patrol: risk and a day's routes per team", "geoair.workflows.patrol:demo_step"),
     ("write the interactive map and the report map", "geoair.workflows.maps:demo_step"),
     ("report folder: layers, forms, a surface", "geoair.workflows.reports:demo_step"),
 ]
-
-
 
 
 def run_demo(directory: Path | str, *, echo: Echo = print) -> Workspace:

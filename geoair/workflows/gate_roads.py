@@ -20,9 +20,12 @@ from __future__ import annotations
 
 from geoair.roads.gate_roads import SweepPlan, county_totals, plan_sweeping
 
+__all__ = ["demo_step", "describe", "sweep_workspace"]
 
-def sweep_workspace(ws, *, radius_m: float | None = None, roads_path=None,
-                    coords: str | None = None) -> SweepPlan:
+
+def sweep_workspace(
+    ws, *, radius_m: float | None = None, roads_path=None, coords: str | None = None
+) -> SweepPlan:
     """Compute the sweeping plan from a workspace's layers and write its four results.
 
     Parameters
@@ -55,10 +58,15 @@ def sweep_workspace(ws, *, radius_m: float | None = None, roads_path=None,
         roads = read_roads(roads_path, coords=coords, skip_highway=cfg["osm_skip_highway"])
     else:
         roads = ws.read("roads")
-    plan = plan_sweeping(gates, roads, enterprises, radius_m=radius,
-                         gate_site_max_m=float(cfg["gate_site_max_m"]),
-                         nearest_search_m=float(cfg["nearest_road_search_m"]),
-                         vertices=int(settings["buffers"]["circle_vertices"]))
+    plan = plan_sweeping(
+        gates,
+        roads,
+        enterprises,
+        radius_m=radius,
+        gate_site_max_m=float(cfg["gate_site_max_m"]),
+        nearest_search_m=float(cfg["nearest_road_search_m"]),
+        vertices=int(settings["buffers"]["circle_vertices"]),
+    )
     with ws.transaction() as tx:
         for name, frame in plan.layers().items():
             tx.write(name, frame)
@@ -69,25 +77,35 @@ def describe(plan: SweepPlan, echo) -> None:
     """Report a plan in a few lines: totals, findings, metres per county."""
     tasks, findings = plan.sweep_tasks, plan.gate_findings
     with_road = int((plan.gate_buffers["road_length_m"] > 0).sum())
-    echo(f"  gate_roads: {len(plan.gate_roads)} gate-road stretches at {with_road} of "
-         f"{len(plan.gate_buffers)} gates; gate_buffers: {len(plan.gate_buffers)} circles")
-    echo(f"  sweep_tasks: {len(tasks)} enterprises, {tasks['length_m'].sum():,.1f} m to sweep "
-         f"(stretches shared by two gates counted once; "
-         f"{tasks['gate_length_sum_m'].sum():,.1f} m gate by gate)")
+    echo(
+        f"  gate_roads: {len(plan.gate_roads)} gate-road stretches at {with_road} of "
+        f"{len(plan.gate_buffers)} gates; gate_buffers: {len(plan.gate_buffers)} circles"
+    )
+    echo(
+        f"  sweep_tasks: {len(tasks)} enterprises, {tasks['length_m'].sum():,.1f} m to sweep "
+        f"(stretches shared by two gates counted once; "
+        f"{tasks['gate_length_sum_m'].sum():,.1f} m gate by gate)"
+    )
     counts = findings["finding"].value_counts()
-    echo("  gate_findings: " + (", ".join(f"{n} {code}" for code, n in counts.items())
-                                 if len(counts) else "none"))
+    echo(
+        "  gate_findings: "
+        + (", ".join(f"{n} {code}" for code, n in counts.items()) if len(counts) else "none")
+    )
     located = int(plan.gate_buffers.geometry.notna().sum())
     if located and with_road < located / 2:
-        echo(f"  note: only {with_road} of {located} gates have a road within the radius. Are "
-             "the roads for this area, and in the same coordinate system as the gates? "
-             "Coordinates copied from Amap or Baidu need --coords gcj02 or bd09 on import.")
+        echo(
+            f"  note: only {with_road} of {located} gates have a road within the radius. Are "
+            "the roads for this area, and in the same coordinate system as the gates? "
+            "Coordinates copied from Amap or Baidu need --coords gcj02 or bd09 on import."
+        )
     totals = county_totals(tasks)
     if len(totals):
         echo("  metres to sweep per county (厂门100米道路):")
         for row in totals.itertuples():
-            echo(f"    {row.county}: {row.length_m:,.1f} m, {row.enterprises} enterprises, "
-                 f"{row.gates} gates")
+            echo(
+                f"    {row.county}: {row.length_m:,.1f} m, {row.enterprises} enterprises, "
+                f"{row.gates} gates"
+            )
 
 
 def demo_step(ws, echo) -> None:
@@ -99,6 +117,8 @@ def demo_step(ws, echo) -> None:
     describe(plan, echo)
     far = plan.gate_findings[plan.gate_findings["finding"] != "no_road"]
     for row in far.head(5).itertuples():
-        echo(f"    check gate {row.gate_id} ({row.enterprise_name or row.enterprise_id}): "
-             f"{row.finding_zh}")
+        echo(
+            f"    check gate {row.gate_id} ({row.enterprise_name or row.enterprise_id}): "
+            f"{row.finding_zh}"
+        )
     echo(f"  layers gate_roads, gate_buffers, gate_findings and table sweep_tasks in {ws.gpkg}")

@@ -32,6 +32,8 @@ from geoair.imports.pipeline import import_file
 from geoair.store.schema import spec_for
 from geoair.store.workspace import Workspace
 
+__all__ = ["demo_step"]
+
 
 def demo_step(ws: Workspace, echo) -> None:
     """Import every file listed in the sample data's manifest.toml."""
@@ -45,8 +47,9 @@ def demo_step(ws: Workspace, echo) -> None:
     for entry in manifest["import"]:
         kind = entry["kind"]
         file = folder / entry["file"]
-        options = dict(coords=entry.get("coords"), encoding=entry.get("encoding"),
-                       sheet=entry.get("sheet"))
+        options = dict(
+            coords=entry.get("coords"), encoding=entry.get("encoding"), sheet=entry.get("sheet")
+        )
         if kind in EXTRA_KINDS:
             import importlib
 

@@ -44,6 +44,9 @@ import pandas as pd
 from geoair.errors import IndicatorError
 from geoair.readings.indicators import PERIODS, daily_values, group_daily, period_values
 
+__all__ = ["TABLE_NAMES", "demo_step", "indicator_table", "station_daily"]
+
+
 TABLE_NAMES = {"day": "daily", "month": "monthly", "quarter": "quarterly", "year": "yearly"}
 
 
@@ -64,27 +67,36 @@ def station_daily(ws, *, start: str | None = None, end: str | None = None) -> pd
     from geoair.readings.store import has_hourly, hourly_glob
 
     if not has_hourly(ws):
-        raise IndicatorError(f"The workspace {ws.root} has no hourly readings. Import them with "
-                             "geoair import readings FILE (or run geoair demo).")
+        raise IndicatorError(
+            f"The workspace {ws.root} has no hourly readings. Import them with "
+            "geoair import readings FILE (or run geoair demo)."
+        )
     settings = ws.settings["readings"]
     where = []
     if start is not None:
         where.append(f"time > TIMESTAMP '{pd.Timestamp(start):%Y-%m-%d %H:%M:%S}'")
     if end is not None:
         where.append(f"time <= TIMESTAMP '{pd.Timestamp(end) + pd.Timedelta(days=1):%Y-%m-%d}'")
-    daily = daily_values(hourly_glob(ws), o3_8h_limit=settings["o3_8h_limit_ug_m3"],
-                         where=" AND ".join(where))
+    daily = daily_values(
+        hourly_glob(ws), o3_8h_limit=settings["o3_8h_limit_ug_m3"], where=" AND ".join(where)
+    )
     stations = ws.read("stations")
-    info = pd.DataFrame({"station_id": stations["id"].astype(str), "station": stations["name"],
-                         "county": stations.get("county")})
+    info = pd.DataFrame(
+        {
+            "station_id": stations["id"].astype(str),
+            "station": stations["name"],
+            "county": stations.get("county"),
+        }
+    )
     out = daily.merge(info, on="station_id", how="left")
     out = out.sort_values(["station_id", "date"], kind="stable", ignore_index=True)
     front = ["station_id", "station", "county", "date"]
     return out[front + [c for c in out.columns if c not in front]]
 
 
-def indicator_table(ws, daily: pd.DataFrame, *, period: str = "month", by: str = "station"
-                    ) -> pd.DataFrame:
+def indicator_table(
+    ws, daily: pd.DataFrame, *, period: str = "month", by: str = "station"
+) -> pd.DataFrame:
     """The table ``geoair indicators --period P --by B`` shows, from station daily values.
 
     Parameters
@@ -117,19 +129,23 @@ def indicator_table(ws, daily: pd.DataFrame, *, period: str = "month", by: str =
     stations = ws.read("stations")
     if by == "county":  # with the units judged from parks (开发区), as the targets check
         members, _links = county_unit_membership(
-            stations, ws.read("parks", required=False),
+            stations,
+            ws.read("parks", required=False),
             kinds=ws.settings["readings"]["county_station_kinds"],
             units=county_target_names(ws.read("targets", required=False)),
             park_units=ws.settings["targets"]["park_units"],
-            by_name=bool(ws.settings["targets"]["park_units_by_name"]))
+            by_name=bool(ws.settings["targets"]["park_units_by_name"]),
+        )
     elif by == "park":
         parks = ws.read("parks", required=False)
         members = park_membership(stations, parks)
     else:
         raise IndicatorError(f"Unknown grouping {by!r}; choose station, county or park.")
     if members.empty:
-        raise IndicatorError(f"No station belongs to any {by}: check the stations' county and "
-                             "kind (国控/省控 count for counties), or the parks layer.")
+        raise IndicatorError(
+            f"No station belongs to any {by}: check the stations' county and "
+            "kind (国控/省控 count for counties), or the parks layer."
+        )
     grouped = group_daily(daily, members, group=by)
     if period == "day":
         return grouped
@@ -143,12 +159,15 @@ def demo_step(ws, echo) -> None:
 
     stations = ws.read("stations")
     enterprises = ws.read("enterprises", required=False)
-    hourly = sample_hourly(stations, enterprises,
-                           radius_m=float(ws.settings["sources"]["radius_m"]))
+    hourly = sample_hourly(
+        stations, enterprises, radius_m=float(ws.settings["sources"]["radius_m"])
+    )
     store_hourly(ws, hourly)
     store_dustfall(ws, sample_dustfall(stations))
-    echo(f"  sample readings: {len(hourly):,} hourly values of {hourly['station_id'].nunique()} "
-         f"stations -> {hourly_dir(ws)}")
+    echo(
+        f"  sample readings: {len(hourly):,} hourly values of {hourly['station_id'].nunique()} "
+        f"stations -> {hourly_dir(ws)}"
+    )
     daily = station_daily(ws)
     monthly = indicator_table(ws, daily, period="month", by="station")
     county = indicator_table(ws, daily, period="month", by="county")
@@ -157,16 +176,21 @@ def demo_step(ws, echo) -> None:
         tx.write("station_monthly", monthly)
         tx.write("county_monthly", county)
     good = int((daily["aqi"] <= 100).sum())
-    echo(f"  station_daily: {len(daily):,} station-days, {good:,} good (AQI ≤ 100), "
-         f"{int((daily['validity'] != 'valid').sum())} with some value invalid")
+    echo(
+        f"  station_daily: {len(daily):,} station-days, {good:,} good (AQI ≤ 100), "
+        f"{int((daily['validity'] != 'valid').sum())} with some value invalid"
+    )
     invalid = monthly[monthly["validity"] != "valid"]
     for row in invalid.itertuples(index=False):
         echo(f"  invalid month: {row.station} {row.period}: {row.validity}")
     nov = monthly[monthly["period"] == "2020-11"]
     if len(nov):
-        shown = ", ".join(f"{name} {value:.0f}" if pd.notna(value) else f"{name} invalid"
-                          for name, value in nov[["station", "PM2.5"]].itertuples(
-                              index=False, name=None))
+        shown = ", ".join(
+            f"{name} {value:.0f}" if pd.notna(value) else f"{name} invalid"
+            for name, value in nov[["station", "PM2.5"]].itertuples(index=False, name=None)
+        )
         echo(f"  PM2.5 2020-11 (µg/m³): {shown}")
-    echo(f"  tables station_daily, station_monthly, county_monthly in {ws.gpkg}; try: geoair "
-         f"indicators --period day --by station --out daily.csv --workspace {ws.root}")
+    echo(
+        f"  tables station_daily, station_monthly, county_monthly in {ws.gpkg}; try: geoair "
+        f"indicators --period day --by station --out daily.csv --workspace {ws.root}"
+    )

@@ -11,6 +11,9 @@ from geoair.maps.layers import collect_layers
 from geoair.maps.model import read_frames
 from geoair.maps.static import write_png
 
+__all__ = ["default_path", "default_title", "demo_step", "legend_summary", "write_map"]
+
+
 log = logging.getLogger(__name__)
 
 
@@ -26,9 +29,15 @@ def default_path(ws, *, month: str | None, png: bool) -> Path:
     return ws.outputs_dir / "maps" / (stem + (".png" if png else ".html"))
 
 
-def write_map(ws, out: Path | str | None = None, *, month: str | None = None,
-              layers: Sequence[str] | None = None, png: bool = False,
-              title: str | None = None) -> Path:
+def write_map(
+    ws,
+    out: Path | str | None = None,
+    *,
+    month: str | None = None,
+    layers: Sequence[str] | None = None,
+    png: bool = False,
+    title: str | None = None,
+) -> Path:
     """Write the map of workspace ``ws`` (every layer it has) as HTML, or PNG with ``png``.
 
     Parameters
@@ -67,13 +76,17 @@ def demo_step(ws, echo: Callable[[str], None]) -> None:
     settings = ws.settings["maps"]
     layers = collect_layers(frames, settings=settings)
     title = default_title(ws, None)
-    html_path = write_html(layers, default_path(ws, month=None, png=False), title=title,
-                           settings=settings)
-    png_path = write_png(layers, default_path(ws, month=None, png=True), title=title,
-                         dpi=int(settings["png_dpi"]))
+    html_path = write_html(
+        layers, default_path(ws, month=None, png=False), title=title, settings=settings
+    )
+    png_path = write_png(
+        layers, default_path(ws, month=None, png=True), title=title, dpi=int(settings["png_dpi"])
+    )
     summary = ", ".join(f"{layer.title} {len(layer)}" for layer in layers)
-    echo(f"  interactive map: {html_path} ({html_path.stat().st_size / 1e6:.1f} MB, opens "
-         "offline in any browser)")
+    echo(
+        f"  interactive map: {html_path} ({html_path.stat().st_size / 1e6:.1f} MB, opens "
+        "offline in any browser)"
+    )
     echo(f"  report map:      {png_path} ({settings['png_dpi']} dpi)")
     echo(f"  layers: {summary}")
     for line in legend_summary(layers, ("enterprises", "stations", "gangue_heaps")):
@@ -90,8 +103,9 @@ def legend_summary(layers, ids) -> list[str]:
             continue
         mode = layer.modes[0]
         counts = np.bincount(np.asarray(mode.values, dtype=int), minlength=len(mode.classes))
-        parts = [f"{cls.label} {count}" for cls, count in zip(mode.classes, counts, strict=True)
-                 if count]
+        parts = [
+            f"{cls.label} {count}" for cls, count in zip(mode.classes, counts, strict=True) if count
+        ]
         name = layer.title if mode.label == layer.title else f"{layer.title}（{mode.label}）"
         lines.append(f"{name}: " + "，".join(parts))
     return lines

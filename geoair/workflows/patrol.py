@@ -23,11 +23,20 @@ from geoair.patrol.export import write_plan_files
 from geoair.patrol.plan import PatrolPlan, plan_patrol, resolve_start
 from geoair.patrol.risk import risk_scores, site_table
 
+__all__ = ["HISTORY", "demo_step", "describe_plan", "workspace_plan", "workspace_risk"]
+
+
 log = logging.getLogger(__name__)
 
 HISTORY = "patrol_history"
-_RISK_INPUTS = ("cases", "inspections", "sweep_tasks", "source_suspects", "targets_check",
-                "stations")
+_RISK_INPUTS = (
+    "cases",
+    "inspections",
+    "sweep_tasks",
+    "source_suspects",
+    "targets_check",
+    "stations",
+)
 _START_LAYERS = ("enterprises", "stations", "parks", "gangue_heaps", "counties")
 
 
@@ -35,8 +44,9 @@ def _read(ws, name: str):
     return ws.read(name, required=False)
 
 
-def workspace_risk(ws, *, as_of: str | pd.Timestamp, history_before: bool = False
-                   ) -> gpd.GeoDataFrame:
+def workspace_risk(
+    ws, *, as_of: str | pd.Timestamp, history_before: bool = False
+) -> gpd.GeoDataFrame:
     """Risk scores of the workspace's enterprises and heaps on ``as_of``.
 
     Parameters
@@ -55,15 +65,22 @@ def workspace_risk(ws, *, as_of: str | pd.Timestamp, history_before: bool = Fals
     if history is not None and len(history):
         dates = pd.to_datetime(history["date"], errors="coerce")
         history = history[dates < as_of] if history_before else history[dates <= as_of]
-    return risk_scores(sites, as_of=as_of, visits=history, settings=ws.settings["patrol"],
-                       **inputs)
+    return risk_scores(sites, as_of=as_of, visits=history, settings=ws.settings["patrol"], **inputs)
 
 
-def workspace_plan(ws, *, date: str | pd.Timestamp, teams: int | None = None,
-                   stops: int | None = None, start: str | None = None,
-                   county: str | None = None, straight: bool = False,
-                   max_route_km: float | None = None, out_dir: Path | str | None = None,
-                   lns_rounds: int = 150) -> tuple[PatrolPlan, gpd.GeoDataFrame, dict[str, Path]]:
+def workspace_plan(
+    ws,
+    *,
+    date: str | pd.Timestamp,
+    teams: int | None = None,
+    stops: int | None = None,
+    start: str | None = None,
+    county: str | None = None,
+    straight: bool = False,
+    max_route_km: float | None = None,
+    out_dir: Path | str | None = None,
+    lns_rounds: int = 150,
+) -> tuple[PatrolPlan, gpd.GeoDataFrame, dict[str, Path]]:
     """Plan a day on the workspace, store the layers, write GPX/KML/Excel/HTML.
 
     Returns
@@ -81,13 +98,25 @@ def workspace_plan(ws, *, date: str | pd.Timestamp, teams: int | None = None,
     layers = {name: _read(ws, name) for name in _START_LAYERS}
     chosen = resolve_start(start, settings=cfg, layers=layers)
     roads = None if straight else _read(ws, "roads")
-    plan = plan_patrol(risk, date=date, teams=int(teams or cfg["teams"]),
-                       stops=int(stops or cfg["stops"]), start=chosen, roads=roads,
-                       counties=layers["counties"], county=county, settings=cfg,
-                       max_route_km=max_route_km, lns_rounds=lns_rounds)
+    plan = plan_patrol(
+        risk,
+        date=date,
+        teams=int(teams or cfg["teams"]),
+        stops=int(stops or cfg["stops"]),
+        start=chosen,
+        roads=roads,
+        counties=layers["counties"],
+        county=county,
+        settings=cfg,
+        max_route_km=max_route_km,
+        lns_rounds=lns_rounds,
+    )
     history = _read(ws, HISTORY)
-    today = plan.stops[["date", "site_key", "team", "stop"]].copy() if len(plan.stops) else (
-        pd.DataFrame(columns=["date", "site_key", "team", "stop"]))
+    today = (
+        plan.stops[["date", "site_key", "team", "stop"]].copy()
+        if len(plan.stops)
+        else (pd.DataFrame(columns=["date", "site_key", "team", "stop"]))
+    )
     if history is not None and len(history):
         history = history[history["date"].astype(str) != date.strftime("%Y-%m-%d")]
         today = pd.concat([history[today.columns], today], ignore_index=True)
@@ -98,22 +127,27 @@ def workspace_plan(ws, *, date: str | pd.Timestamp, teams: int | None = None,
             tx.write("patrol_routes", plan.routes)
         tx.write(HISTORY, today)
     folder = Path(out_dir) if out_dir is not None else ws.outputs_dir / "patrol"
-    files = write_plan_files(plan, folder, counties=layers["counties"],
-                             map_settings=ws.settings.get("maps"))
+    files = write_plan_files(
+        plan, folder, counties=layers["counties"], map_settings=ws.settings.get("maps")
+    )
     return plan, risk, files
 
 
 def describe_plan(plan: PatrolPlan, echo: Callable[[str], None]) -> None:
     """Print each team's route, stop by stop, with the reason."""
     mode = "along the roads" if plan.mode == "road" else "straight-line"
-    echo(f"  {plan.date:%Y-%m-%d}: {len(plan.stops)} stops, {len(plan.routes)} teams from "
-         f"{plan.start.name}, {plan.total_m / 1000:.1f} km in all ({mode})")
+    echo(
+        f"  {plan.date:%Y-%m-%d}: {len(plan.stops)} stops, {len(plan.routes)} teams from "
+        f"{plan.start.name}, {plan.total_m / 1000:.1f} km in all ({mode})"
+    )
     for route in plan.routes.itertuples():
         echo(f"  team {route.team}: {int(route.stops)} stops, {route.length_m / 1000:.1f} km")
         team = plan.stops[plan.stops["team"] == route.team].sort_values("stop")
         for row in team.itertuples():
-            echo(f"    {row.stop:>2}. {row.name} ({row.kind_zh}, {row.county}) "
-                 f"{row.distance_so_far_m / 1000:5.1f} km  {row.why}: {row.reasons}")
+            echo(
+                f"    {row.stop:>2}. {row.name} ({row.kind_zh}, {row.county}) "
+                f"{row.distance_so_far_m / 1000:5.1f} km  {row.why}: {row.reasons}"
+            )
     if plan.backlog:
         echo(f"  {plan.backlog} overdue sites wait for the next days (coverage rule)")
     for note in plan.notes:
@@ -130,8 +164,9 @@ def demo_step(ws, echo: Callable[[str], None]) -> None:
             dates.append(pd.to_datetime(frame["inspection_date"], errors="coerce").max())
     dates = [d for d in dates if pd.notna(d)]
     day = (max(dates) + pd.Timedelta(days=1)) if dates else pd.Timestamp("2024-03-05")
-    plan, risk, files = workspace_plan(ws, date=day, teams=int(cfg["teams"]),
-                                       stops=int(cfg["stops"]))
+    plan, risk, files = workspace_plan(
+        ws, date=day, teams=int(cfg["teams"]), stops=int(cfg["stops"])
+    )
     echo(f"  risk_scores: {len(risk)} sites; highest:")
     for row in risk.head(5).itertuples():
         echo(f"    {row.rank}. {row.name} {row.score:.1f}: {row.reasons}")

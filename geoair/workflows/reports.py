@@ -42,12 +42,21 @@ import pandas as pd
 from geoair.reports.export import GEOMETRY_ONLY, export_frame
 from geoair.reports.values import _is_geo
 
+__all__ = ["REPORT_LAYERS", "demo_step"]
+
+
 # Layers the report folder carries, if the workspace has them: (layer, formats).
 REPORT_LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("counties", ("gpkg",)), ("parks", ("gpkg", "kml")), ("stations", ("gpkg", "kml")),
-    ("enterprises", ("gpkg", "shp", "kml", "xlsx")), ("gates", ("gpkg",)),
-    ("gangue_heaps", ("gpkg", "kml")), ("gate_roads", ("gpkg", "shp")),
-    ("park_scores", ("xlsx",)), ("risk_scores", ("gpkg",)), ("patrol_stops", ("kml",)),
+    ("counties", ("gpkg",)),
+    ("parks", ("gpkg", "kml")),
+    ("stations", ("gpkg", "kml")),
+    ("enterprises", ("gpkg", "shp", "kml", "xlsx")),
+    ("gates", ("gpkg",)),
+    ("gangue_heaps", ("gpkg", "kml")),
+    ("gate_roads", ("gpkg", "shp")),
+    ("park_scores", ("xlsx",)),
+    ("risk_scores", ("gpkg",)),
+    ("patrol_stops", ("kml",)),
     ("surface_zones", ("gpkg",)),
 )
 
@@ -94,16 +103,21 @@ def demo_step(ws, echo) -> None:
             continue
         try:
             surface, path, zones = make_surface(
-                ws, pollutant, period=period,
-                out=folder / f"surface_{pollutant.replace('.', '')}_{period}.tif")
+                ws,
+                pollutant,
+                period=period,
+                out=folder / f"surface_{pollutant.replace('.', '')}_{period}.tif",
+            )
         except GeoairError as exc:
             echo(f"  surface {pollutant}: {exc}")
             continue
         echo(f"  surface: {path.name}: {surface.summary}")
         if len(zones):
             worst = zones.sort_values("mean", ascending=False).iloc[0]
-            echo(f"    highest mean: {worst['zone_kind']} {worst['zone']} "
-                 f"{worst['mean']:.1f} {worst['unit']}")
+            echo(
+                f"    highest mean: {worst['zone_kind']} {worst['zone']} "
+                f"{worst['mean']:.1f} {worst['unit']}"
+            )
     count = 0
     available = set(ws.layers())
     for name, formats in REPORT_LAYERS:
@@ -115,10 +129,19 @@ def demo_step(ws, echo) -> None:
                 continue
             count += len(export_frame(frame, folder / "layers" / name, fmt=fmt, layer=name))
     if "enterprises" in available:
-        count += len(export_frame(ws.read("enterprises"), folder / "layers" / "enterprises",
-                                  fmt="kml", crs="gcj02", layer="enterprises"))
-    echo(f"  layers: {count} files in {folder / 'layers'} (KML for tablets, *_GCJ02.kml for "
-         "Amap-based apps, Shapefiles with *_fields.csv)")
+        count += len(
+            export_frame(
+                ws.read("enterprises"),
+                folder / "layers" / "enterprises",
+                fmt="kml",
+                crs="gcj02",
+                layer="enterprises",
+            )
+        )
+    echo(
+        f"  layers: {count} files in {folder / 'layers'} (KML for tablets, *_GCJ02.kml for "
+        "Amap-based apps, Shapefiles with *_fields.csv)"
+    )
     try:
         report = write_forms(ws, month=month, folder=folder / "forms")
         for path in report.written:
@@ -126,10 +149,14 @@ def demo_step(ws, echo) -> None:
     except GeoairError as exc:
         echo(f"  forms: {exc}")
     if pm_month is not None and pm_month != month:
-        form = pm25_target_form(month=pm_month, station_monthly=ws.read("station_monthly"),
-                                stations=ws.read("stations"), targets=ws.read("targets"),
-                                county_monthly=ws.read("county_monthly", required=False),
-                                city=ws.settings["workspace"]["name"])
+        form = pm25_target_form(
+            month=pm_month,
+            station_monthly=ws.read("station_monthly"),
+            stations=ws.read("stations"),
+            targets=ws.read("targets"),
+            county_monthly=ws.read("county_monthly", required=False),
+            city=ws.settings["workspace"]["name"],
+        )
         path = write_workbook([form], folder / "forms" / f"PM2.5目标完成情况_{pm_month}.xlsx")
         echo(f"  form: {path.name} (the latest month with PM2.5 targets and readings)")
     echo(f"  report folder: {folder}")

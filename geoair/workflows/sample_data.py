@@ -32,6 +32,21 @@ import pandas as pd
 
 from geoair.errors import GeoairError
 
+__all__ = [
+    "AIR_KINDS",
+    "DUSTFALL_MONTHS",
+    "PERIODS",
+    "PLUME_HALF_WIDTH_DEG",
+    "PLUME_INDUSTRIES",
+    "SEED",
+    "plume_bearings",
+    "plume_sources",
+    "sample_dustfall",
+    "sample_hourly",
+    "sample_layers_dir",
+]
+
+
 log = logging.getLogger(__name__)
 
 SEED = 4
@@ -44,8 +59,9 @@ DUSTFALL_MONTHS = ("2020-10", "2020-11", "2020-12", "2024-01", "2024-02", "2024-
 _PM25_LEVEL = {10: 40.0, 11: 53.0, 12: 50.0, 1: 64.0, 2: 58.0, 3: 46.0}
 # Diurnal shapes by hour label 1..24 (end of hour).
 _HOURS = np.arange(24)
-_PM_DIURNAL = 1 + 0.25 * np.cos(2 * np.pi * (_HOURS - 22) / 24) + 0.1 * np.cos(
-    2 * np.pi * (_HOURS - 8) / 12)
+_PM_DIURNAL = (
+    1 + 0.25 * np.cos(2 * np.pi * (_HOURS - 22) / 24) + 0.1 * np.cos(2 * np.pi * (_HOURS - 8) / 12)
+)
 _NO2_DIURNAL = 1 + 0.3 * np.cos(2 * np.pi * (_HOURS - 8) / 12)
 _O3_DIURNAL = np.clip(np.sin(np.pi * (_HOURS - 7) / 13), 0.08, None)
 PLUME_HALF_WIDTH_DEG = 30.0
@@ -54,13 +70,20 @@ _O3_MONTH[[10, 11, 12, 1, 2, 3]] = [1.2, 0.9, 0.8, 0.8, 0.95, 1.15]
 
 
 def _hours() -> pd.DatetimeIndex:
-    parts = [pd.date_range(pd.Timestamp(a) + pd.Timedelta(hours=1),
-                           pd.Timestamp(b) + pd.Timedelta(days=1), freq="h") for a, b in PERIODS]
+    parts = [
+        pd.date_range(
+            pd.Timestamp(a) + pd.Timedelta(hours=1),
+            pd.Timestamp(b) + pd.Timedelta(days=1),
+            freq="h",
+        )
+        for a, b in PERIODS
+    ]
     return parts[0].append(parts[1])
 
 
-def plume_sources(stations: pd.DataFrame, enterprises: pd.DataFrame | None, *,
-                  radius_m: float = 5000.0) -> pd.DataFrame:
+def plume_sources(
+    stations: pd.DataFrame, enterprises: pd.DataFrame | None, *, radius_m: float = 5000.0
+) -> pd.DataFrame:
     """The enterprise that puts a plume on each national (国控) station.
 
     The rule, per station: among the enterprises within ``radius_m`` (geodesic, the
@@ -103,23 +126,35 @@ def plume_sources(stations: pd.DataFrame, enterprises: pd.DataFrame | None, *,
     near = near.assign(tier=np.where(preferred, 0, 1))
     near = near.sort_values(["station_id", "tier", "distance_m", "source_id"], kind="stable")
     chosen = near.drop_duplicates("station_id")[columns].reset_index(drop=True)
-    log.info("sample plumes: %s", ", ".join(
-        f"{r.station_id} <- {r.name} ({r.industry}, {r.distance_m:.0f} m)"
-        for r in chosen.itertuples(index=False)))
+    log.info(
+        "sample plumes: %s",
+        ", ".join(
+            f"{r.station_id} <- {r.name} ({r.industry}, {r.distance_m:.0f} m)"
+            for r in chosen.itertuples(index=False)
+        ),
+    )
     return chosen
 
 
-def plume_bearings(stations: pd.DataFrame, enterprises: pd.DataFrame | None, *,
-                   radius_m: float = 5000.0) -> dict[str, tuple[float, str]]:
+def plume_bearings(
+    stations: pd.DataFrame, enterprises: pd.DataFrame | None, *, radius_m: float = 5000.0
+) -> dict[str, tuple[float, str]]:
     """Bearing (degrees from north) from each national station to its plume source
     (:func:`plume_sources`), and that enterprise's name."""
     chosen = plume_sources(stations, enterprises, radius_m=radius_m)
-    return {str(r.station_id): (float(r.bearing_deg), str(r.name))
-            for r in chosen.itertuples(index=False)}
+    return {
+        str(r.station_id): (float(r.bearing_deg), str(r.name))
+        for r in chosen.itertuples(index=False)
+    }
 
 
-def sample_hourly(stations: pd.DataFrame, enterprises: pd.DataFrame | None = None, *,
-                  seed: int = SEED, radius_m: float = 5000.0) -> pd.DataFrame:
+def sample_hourly(
+    stations: pd.DataFrame,
+    enterprises: pd.DataFrame | None = None,
+    *,
+    seed: int = SEED,
+    radius_m: float = 5000.0,
+) -> pd.DataFrame:
     """Long hourly readings for the air stations of ``stations`` (see module notes).
 
     ``radius_m`` is the search radius of the plume sources (:func:`plume_sources`).
@@ -161,14 +196,29 @@ def sample_hourly(stations: pd.DataFrame, enterprises: pd.DataFrame | None = Non
         so2 = np.clip(18 * factor * np.exp(0.6 * episode + rng.normal(0, 0.25, n)), 2, None)
         no2 = np.clip(32 * factor * _NO2_DIURNAL[hour] * np.exp(0.5 * episode + local), 3, None)
         co = np.clip(0.9 * factor * _PM_DIURNAL[hour] * np.exp(0.7 * episode + local), 0.1, None)
-        o3 = np.clip(90 * _O3_DIURNAL[hour] * _O3_MONTH[month] * np.exp(
-            rng.normal(0, 0.2, n)) * (1 - 0.3 * np.tanh(episode)), 2, None)
-        values = {"PM2.5": pm25, "PM10": pm10, "SO2": so2, "NO2": no2, "CO": co, "O3": o3,
-                  "WS": ws, "WD": wd}
+        o3 = np.clip(
+            90
+            * _O3_DIURNAL[hour]
+            * _O3_MONTH[month]
+            * np.exp(rng.normal(0, 0.2, n))
+            * (1 - 0.3 * np.tanh(episode)),
+            2,
+            None,
+        )
+        values = {
+            "PM2.5": pm25,
+            "PM10": pm10,
+            "SO2": so2,
+            "NO2": no2,
+            "CO": co,
+            "O3": o3,
+            "WS": ws,
+            "WD": wd,
+        }
         missing = rng.random(n) < 0.02
         for _ in range(3):  # outages of 6-10 hours: invalid days
             start = int(rng.integers(0, n - 12))
-            missing[start:start + int(rng.integers(6, 11))] = True
+            missing[start : start + int(rng.integers(6, 11))] = True
         if kind == "国控":
             national_rank += 1
             if national_rank == 4:  # November 2020: six days out, 24 valid days < 27
@@ -177,9 +227,16 @@ def sample_hourly(stations: pd.DataFrame, enterprises: pd.DataFrame | None = Non
         for pollutant, v in values.items():
             decimals = 1 if pollutant in ("CO", "WS") else 0
             keep = ~missing
-            frames.append(pd.DataFrame({
-                "station_id": sid, "time": times[keep], "pollutant": pollutant,
-                "value": np.round(v[keep], decimals if pollutant != "CO" else 2)}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "station_id": sid,
+                        "time": times[keep],
+                        "pollutant": pollutant,
+                        "value": np.round(v[keep], decimals if pollutant != "CO" else 2),
+                    }
+                )
+            )
     out = pd.concat(frames, ignore_index=True)
     out["time"] = out["time"].astype("datetime64[us]")
     return out
@@ -194,8 +251,13 @@ def sample_dustfall(stations: pd.DataFrame, *, seed: int = SEED) -> pd.DataFrame
         base = rng.uniform(5.5, 9.5) * (1.15 if kind == "园区站" else 1.0)
         for month in DUSTFALL_MONTHS:
             spring = 1.25 if month.endswith("03") else 1.0
-            rows.append({"station_id": sid, "month": month,
-                         "dustfall_t_km2": round(float(base * spring * rng.uniform(0.8, 1.2)), 2)})
+            rows.append(
+                {
+                    "station_id": sid,
+                    "month": month,
+                    "dustfall_t_km2": round(float(base * spring * rng.uniform(0.8, 1.2)), 2),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -207,5 +269,7 @@ def sample_layers_dir() -> Path:
     checkout = Path(__file__).resolve().parents[2] / "layers"
     if checkout.is_dir():
         return checkout
-    raise GeoairError("The sample data are missing from this installation. Reinstall geoair "
-                      "from the project folder with the README's install command.")
+    raise GeoairError(
+        "The sample data are missing from this installation. Reinstall geoair "
+        "from the project folder with the README's install command."
+    )

@@ -38,13 +38,18 @@ from geoair.scores.components import previous_month
 from geoair.scores.inputs import PARK_COMPONENTS, ScoreInputs, station_months_from
 from geoair.scores.parks import park_ranking_sheet, score_parks
 
+__all__ = ["assignment_from_workspace", "demo_step", "load_inputs"]
+
 
 def assignment_from_workspace(ws) -> pd.DataFrame:
     """Compute ``site_assignment`` from the workspace's layers and settings (not written)."""
     layers = {name: ws.read(name, required=False) for name in SITE_LAYERS}
-    return assign_sites(layers, parks=ws.read("parks", required=False),
-                        counties=ws.read("counties", required=False),
-                        near_park_m=float(ws.settings["assignment"]["near_park_m"]))
+    return assign_sites(
+        layers,
+        parks=ws.read("parks", required=False),
+        counties=ws.read("counties", required=False),
+        near_park_m=float(ws.settings["assignment"]["near_park_m"]),
+    )
 
 
 def load_inputs(ws, *, assignment: pd.DataFrame | None = None) -> ScoreInputs:
@@ -57,8 +62,9 @@ def load_inputs(ws, *, assignment: pd.DataFrame | None = None) -> ScoreInputs:
 
     parks = ws.read("parks", required=False)
     if parks is None or len(parks) == 0:
-        raise WorkspaceError(f"The workspace {ws.root} has no parks to score. Run geoair "
-                             "import parks FILE first.")
+        raise WorkspaceError(
+            f"The workspace {ws.root} has no parks to score. Run geoair import parks FILE first."
+        )
     monthly = ws.read("station_monthly", required=False)
     dustfall = _read_dustfall(ws)
     return ScoreInputs(
@@ -93,8 +99,9 @@ def _read_dustfall(ws) -> pd.DataFrame | None:
 
 
 def _weakest(row: pd.Series) -> str:
-    scored = {name: row[f"{name}_score"] for name in PARK_COMPONENTS
-              if pd.notna(row[f"{name}_score"])}
+    scored = {
+        name: row[f"{name}_score"] for name in PARK_COMPONENTS if pd.notna(row[f"{name}_score"])
+    }
     if not scored:
         return ""
     name = min(scored, key=lambda n: (scored[n], n))
@@ -127,21 +134,30 @@ def demo_step(ws, echo) -> None:
         rank = "-" if pd.isna(row["rank"]) else f"{int(row['rank'])}."
         change = "" if pd.isna(row["rank_change"]) else f" ({int(row['rank_change']):+d})"
         missing = f"; no data: {row['missing_zh']}" if row["missing_zh"] else ""
-        echo(f"    {rank:>3} {row['park_name']} {row['total']:.1f}{change}  "
-             f"{_weakest(row)}{missing}")
+        echo(
+            f"    {rank:>3} {row['park_name']} {row['total']:.1f}{change}  {_weakest(row)}{missing}"
+        )
     chosen = enterprises[enterprises["benchmark"]]
     counts = chosen.groupby("county").size()
-    echo(f"  enterprise_scores: {len(enterprises)} enterprises; benchmark candidates: "
-         + ", ".join(f"{county} {n}" for county, n in counts.items()))
+    echo(
+        f"  enterprise_scores: {len(enterprises)} enterprises; benchmark candidates: "
+        + ", ".join(f"{county} {n}" for county, n in counts.items())
+    )
     short = enterprises.drop_duplicates("county")["benchmark_note"].dropna()
     for note in short[short.str.contains("少于名额下限")]:
         echo(f"    {note}")
     folder = ws.outputs_dir / "scores"
-    ranking = write_table(park_ranking_sheet(parks), folder / f"园区排名_{month}.xlsx",
-                          layer="园区排名")
-    bench = write_table(enterprise_ranking_sheet(enterprises, benchmark_only=True),
-                        folder / f"标杆企业候选_{month}.xlsx", layer="标杆企业候选")
+    ranking = write_table(
+        park_ranking_sheet(parks), folder / f"园区排名_{month}.xlsx", layer="园区排名"
+    )
+    bench = write_table(
+        enterprise_ranking_sheet(enterprises, benchmark_only=True),
+        folder / f"标杆企业候选_{month}.xlsx",
+        layer="标杆企业候选",
+    )
     echo(f"  park ranking for the monthly report: {ranking}")
     echo(f"  benchmark candidates: {bench}")
-    echo("  tables site_assignment, park_scores (with park outlines and breakdown_zh for "
-         "map popups), enterprise_scores in the workspace")
+    echo(
+        "  tables site_assignment, park_scores (with park outlines and breakdown_zh for "
+        "map popups), enterprise_scores in the workspace"
+    )

@@ -38,9 +38,12 @@ import pandas as pd
 
 from geoair.readings.targets import _months_of, check_targets
 
+__all__ = ["check_workspace", "demo_step"]
 
-def check_workspace(ws, *, periods: Sequence[str] | None = None,
-                    daily: pd.DataFrame | None = None) -> pd.DataFrame:
+
+def check_workspace(
+    ws, *, periods: Sequence[str] | None = None, daily: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """:func:`check_targets` on the workspace: its targets, readings, stations and settings."""
     from geoair.readings.store import load_dustfall
     from geoair.workflows.indicators import station_daily
@@ -55,11 +58,18 @@ def check_workspace(ws, *, periods: Sequence[str] | None = None,
             months = sorted(_months_of(set(periods)) or [])
             span = (f"{months[0]}-01", str(pd.Period(months[-1], freq="M").end_time.date()))
         daily = station_daily(ws, start=span[0] if span else None, end=span[1] if span else None)
-    return check_targets(targets, daily, stations, parks=parks, dustfall=load_dustfall(ws),
-                         dustfall_limit_t_km2=settings["dustfall_limit_t_km2"],
-                         county_kinds=settings["county_station_kinds"], periods=periods,
-                         park_units=ws.settings["targets"]["park_units"],
-                         park_units_by_name=bool(ws.settings["targets"]["park_units_by_name"]))
+    return check_targets(
+        targets,
+        daily,
+        stations,
+        parks=parks,
+        dustfall=load_dustfall(ws),
+        dustfall_limit_t_km2=settings["dustfall_limit_t_km2"],
+        county_kinds=settings["county_station_kinds"],
+        periods=periods,
+        park_units=ws.settings["targets"]["park_units"],
+        park_units_by_name=bool(ws.settings["targets"]["park_units_by_name"]),
+    )
 
 
 def demo_step(ws, echo) -> None:
@@ -73,9 +83,11 @@ def demo_step(ws, echo) -> None:
     check = check_workspace(ws, daily=daily)
     ws.write("targets_check", check)
     judged = check[check["met"].notna()]
-    echo(f"  targets_check: {len(check)} targets, {int(judged['met'].sum())} met, "
-         f"{int((~judged['met'].astype(bool)).sum())} missed, "
-         f"{int(check['met'].isna().sum())} not judged (invalid or no data)")
+    echo(
+        f"  targets_check: {len(check)} targets, {int(judged['met'].sum())} met, "
+        f"{int((~judged['met'].astype(bool)).sum())} missed, "
+        f"{int(check['met'].isna().sum())} not judged (invalid or no data)"
+    )
     nov = check[(check["period"] == "2020-11") & (check["metric"] == "pm25")]
     for row in nov.itertuples(index=False):
         verdict = row.validity if pd.isna(row.met) else ("met" if bool(row.met) else "MISSED")
@@ -83,9 +95,13 @@ def demo_step(ws, echo) -> None:
         where = ""
         if "judged from its park" in str(row.basis):  # 开发区: the park's station(s)
             where = " (" + str(row.basis).split(" (")[0].replace("daily mean of", "from") + ")"
-        echo(f"  2020-11 PM2.5 {row.scope:7s} {row.target_name}: {actual} vs {row.target:.0f}: "
-             f"{verdict}{where}")
+        echo(
+            f"  2020-11 PM2.5 {row.scope:7s} {row.target_name}: {actual} vs {row.target:.0f}: "
+            f"{verdict}{where}"
+        )
     over = check[(check["metric"] == "dustfall") & (check["met"] == False)]  # noqa: E712
     echo(f"  dustfall above the limit: {len(over)} station/county-months")
-    echo(f"  table targets_check in {ws.gpkg}; try: geoair targets check --month 2020-11 "
-         f"--out check.xlsx --workspace {ws.root}")
+    echo(
+        f"  table targets_check in {ws.gpkg}; try: geoair targets check --month 2020-11 "
+        f"--out check.xlsx --workspace {ws.root}"
+    )
