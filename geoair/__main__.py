@@ -1,0 +1,5 @@
+"""``python -m geoair``: the same as the ``geoair`` command."""
+
+from geoair.cli import main
+
+main()
