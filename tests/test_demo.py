@@ -36,8 +36,8 @@ def demo_run(tmp_path_factory):
 def test_demo_runs_every_step(demo_run):
     folder, result = demo_run
     assert result.exit_code == 0, result.output + repr(result.exception)
-    for number, (title, _) in enumerate(STEPS, start=1):
-        assert f"[{number}/{len(STEPS)}] {title}" in result.output
+    for number, step in enumerate(STEPS, start=1):
+        assert f"[{number}/{len(STEPS)}] {step.title}" in result.output
     assert f"demo workspace: {folder.resolve()}" in result.output
 
 

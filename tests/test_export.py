@@ -292,8 +292,8 @@ def test_ogrinfo_is_real():
     assert subprocess.run(["ogrinfo", "--version"], capture_output=True).returncode == 0
 
 
-def test_demo_step_writes_report_folder(points, tmp_path):
-    from geoair.workflows.reports import demo_step
+def test_report_folder_holds_layers_and_forms(points, tmp_path):
+    from geoair.workflows.reports import describe, run_report_folder
 
     ws = init_workspace(tmp_path / "ws")
     cases = pd.DataFrame(
@@ -313,14 +313,13 @@ def test_demo_step_writes_report_folder(points, tmp_path):
     with ws.transaction() as tx:
         tx.write("enterprises", points)
         tx.write("cases", cases)
-    lines: list[str] = []
-    demo_step(ws, lines.append)
+    lines = describe(run_report_folder(ws))
     folder = ws.outputs_dir / "report-2024-03"
     assert (folder / "layers" / "enterprises_GCJ02.kml").exists()
     assert (folder / "layers" / "enterprises_fields.csv").exists()
     assert (folder / "forms" / "附件3监管工作情况汇总表_阳泉市_2024-03.xlsx").exists()
-    assert any(line.startswith("  surface dustfall: ") for line in lines)  # no stations
-    assert lines[-1] == f"  report folder: {folder}"
+    assert any(line.startswith("surface dustfall: ") for line in lines)  # no stations
+    assert lines[-1] == f"report folder: {folder}"
 
 
 def test_shapefile_cuts_long_text_and_keeps_times(points, tmp_path, caplog):

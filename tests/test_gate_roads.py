@@ -14,7 +14,7 @@ from geoair.cli import main
 from geoair.errors import CRSError
 from geoair.roads.buffers import GEOD
 from geoair.roads.gate_roads import county_totals, gate_roads, plan_sweeping
-from geoair.workflows.gate_roads import sweep_workspace
+from geoair.workflows.gate_roads import run_gate_roads
 
 LON0, LAT0 = 113.0, 37.9
 
@@ -214,8 +214,8 @@ def run(*args):
     return result
 
 
-def test_sweep_workspace_writes_four_results(ws_scene):
-    plan = sweep_workspace(ws_scene)
+def test_run_gate_roads_writes_four_results(ws_scene):
+    plan = run_gate_roads(ws_scene).plan
     for name in ("gate_roads", "gate_buffers", "sweep_tasks", "gate_findings"):
         assert ws_scene.has(name)
     stored = ws_scene.read("sweep_tasks").set_index("enterprise_id")

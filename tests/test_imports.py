@@ -647,9 +647,9 @@ def test_merge_with_missing_key_values():
     assert merged["v"].tolist() == [1, 3, 4]
 
 
-def test_demo_step_shows_the_first_reasons_a_clerk_will_read(ws, tmp_path, monkeypatch):
+def test_sample_import_shows_the_first_reasons_a_clerk_will_read(ws, tmp_path, monkeypatch):
     import geoair.workflows.sample_data
-    from geoair.workflows.imports import demo_step
+    from geoair.workflows.demo import STEPS
 
     folder = tmp_path / "layers"
     folder.mkdir()
@@ -662,10 +662,9 @@ def test_demo_step_shows_the_first_reasons_a_clerk_will_read(ws, tmp_path, monke
         encoding="utf-8",
     )
     monkeypatch.setattr(geoair.workflows.sample_data, "sample_layers_dir", lambda: folder)
-    lines: list[str] = []
-    demo_step(ws, lines.append)
-    assert lines[0].startswith("  enterprises: 2 rows read from e.csv; 1 imported")
-    assert "    第3行：规模以上：“也许”不是是/否，请填写“是”或“否”（或“有”“无”）" in lines
+    lines = STEPS[0].run(ws, lambda *a, **k: None)
+    assert lines[0].startswith("enterprises: 2 rows read from e.csv; 1 imported")
+    assert "  第3行：规模以上：“也许”不是是/否，请填写“是”或“否”（或“有”“无”）" in lines
 
 
 def test_gates_without_an_enterprise_column_is_a_file_error(ws_with_ledger, tmp_path):

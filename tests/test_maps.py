@@ -19,6 +19,7 @@ from geoair.cli import main
 from geoair.errors import ConfigError, MapDataError, OutputError
 from geoair.io.crs import wgs84_to_gcj02
 from geoair.maps import interactive, static
+from geoair.store.settings import DEFAULT_SETTINGS, overridden
 from geoair.maps.interactive import render_html, write_html
 from geoair.maps.layers import collect_layers
 from geoair.maps.monitoring import _sparkline
@@ -435,7 +436,7 @@ def test_dictionary_coding_of_repeated_text():
 def test_amap_shifts_every_coordinate(frames):
     layers = collect_layers(frames, layers=["enterprises", "counties"])
     plain = _data(render_html(layers))
-    shifted = _data(render_html(layers, settings={"tiles": "amap"}))
+    shifted = _data(render_html(layers, settings=overridden(DEFAULT_SETTINGS.maps, tiles="amap")))
     lon, lat = wgs84_to_gcj02([113.575], [37.815])
     ent = next(x for x in shifted["layers"] if x["id"] == "enterprises")
     x, y = _point(ent["geom"], 0)
@@ -459,10 +460,18 @@ def test_amap_shifts_every_coordinate(frames):
 def test_tianditu_needs_a_clean_key(frames):
     layers = collect_layers(frames, layers=["counties"])
     with pytest.raises(ConfigError, match="tianditu_key"):
-        render_html(layers, settings={"tiles": "tianditu"})
+        render_html(layers, settings=overridden(DEFAULT_SETTINGS.maps, tiles="tianditu"))
     with pytest.raises(ConfigError, match="letters and digits"):
-        render_html(layers, settings={"tiles": "osm", "tianditu_key": 'abc"+alert(1)+"'})
-    data = _data(render_html(layers, settings={"tiles": "tianditu", "tianditu_key": "ab12"}))
+        render_html(
+            layers,
+            settings=overridden(DEFAULT_SETTINGS.maps, tiles="osm", tianditu_key='abc"+alert(1)+"'),
+        )
+    data = _data(
+        render_html(
+            layers,
+            settings=overridden(DEFAULT_SETTINGS.maps, tiles="tianditu", tianditu_key="ab12"),
+        )
+    )
     assert data["activeTiles"] == "tianditu"
     assert data["tiles"][1]["url"].endswith("tk=ab12")
 
@@ -608,16 +617,15 @@ def test_point_without_location_is_written_as_null(frames):
     assert _point(geom, 0) == pytest.approx((113.57, 37.87), abs=1e-9)
 
 
-def test_demo_step_writes_both_maps_and_tells_the_figures(ws_with_ledger):
-    from geoair.workflows.maps import demo_step
+def test_run_map_writes_both_maps_and_tells_the_figures(ws_with_ledger):
+    from geoair.workflows.maps import MapOptions, describe, run_map
 
-    lines: list[str] = []
-    demo_step(ws_with_ledger, lines.append)
+    lines = describe(run_map(ws_with_ledger, MapOptions(html=True, png=True)))
     assert (ws_with_ledger.outputs_dir / "maps" / "map.html").exists()
     assert (ws_with_ledger.outputs_dir / "maps" / "map.png").exists()
     assert any("企业 3" in line for line in lines)
     # no inspections: coloured by production status, 2 producing and 1 suspended
-    assert "    企业（生产状态）: 正常生产 2，依法停产 1" in lines
+    assert "  企业（生产状态）: 正常生产 2，依法停产 1" in lines
 
 
 def test_patrol_risk_and_enterprise_scores_in_popups(frames):

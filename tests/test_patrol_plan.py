@@ -10,7 +10,7 @@ import shapely
 
 from geoair.errors import PlanError
 from geoair.patrol.plan import Start, plan_patrol, resolve_start, select_sites
-from geoair.patrol.risk import default_patrol_settings
+from geoair.store.settings import DEFAULT_SETTINGS, overridden
 
 DATE = "2024-03-05"
 LON0, LAT0 = 113.50, 37.80
@@ -174,8 +174,7 @@ def test_bad_team_numbers_refused():
 
 
 def test_resolve_start_forms():
-    cfg = default_patrol_settings()
-    cfg["places"] = {"郊区分局": [113.65, 37.90]}
+    cfg = overridden(DEFAULT_SETTINGS.patrol, places={"郊区分局": (113.65, 37.90)})
     assert resolve_start(None, settings=cfg).name == "市生态环境局"
     assert resolve_start("郊区分局", settings=cfg) == Start("郊区分局", 113.65, 37.90)
     lonlat = resolve_start("113.6, 37.85", settings=cfg)

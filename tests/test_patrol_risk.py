@@ -190,10 +190,10 @@ def test_gate_road_and_upwind_of_missing_station(enterprises):
 
 
 def test_weights_come_from_settings(enterprises, heaps):
-    from geoair.patrol.risk import default_patrol_settings
+    from geoair.store.settings import DEFAULT_SETTINGS, overridden
 
-    cfg = default_patrol_settings()
-    cfg["weights"]["burning_heap"] = 100.0
+    weights = {**DEFAULT_SETTINGS.patrol.weights, "burning_heap": 100.0}
+    cfg = overridden(DEFAULT_SETTINGS.patrol, weights=weights)
     scores = risk_scores(site_table(enterprises, heaps), as_of=AS_OF, settings=cfg)
     assert _row(scores, "gangue_heap:H1")["pts_burning_heap"] == 100.0
 

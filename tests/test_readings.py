@@ -188,14 +188,13 @@ def test_import_csv_gbk_with_title_rejects_file(ws, tmp_path):
         "赛鱼站,2020-11-01 01:00,-1,900\n"
     )
     path = write_csv(tmp_path / "hourly.csv", text, "gbk")
-    lines: list[str] = []
-    good, rejects = import_readings(ws, path, echo=lines.append)
-    assert len(good) == 2
+    report = import_readings(ws, path)
+    assert report.imported == 2 and report.rejected == 3
     rejects_file = ws.rejects_dir / "readings-hourly.csv"
+    assert report.rejects_path == rejects_file
     saved = pd.read_csv(rejects_file, encoding="utf-8-sig")
     # File rows: title 1, header 2, data 3-5.
     assert saved["行号"].tolist() == [4, 5, 5]
-    assert any("rejected" in line for line in lines)
     stored = load_hourly(ws)
     assert stored["station_id"].tolist() == ["S01", "S01"]
 
@@ -214,8 +213,8 @@ def test_import_excel_and_parquet(ws, tmp_path, suffix):
         frame.to_excel(path, index=False)
     else:
         frame.to_parquet(path)
-    good, rejects = import_readings(ws, path, echo=lambda _: None)
-    assert rejects.empty
+    report = import_readings(ws, path)
+    assert report.rejected == 0 and report.rejects_path is None
     assert load_hourly(ws)["value"].tolist() == [80.0, 90.0]
 
 
@@ -280,8 +279,9 @@ def test_dustfall_import(ws, tmp_path):
         "城区降尘点1,2021-01,9000\n无名点,2020-11,5\n"
     )
     path = write_csv(tmp_path / "dust.csv", text)
-    good, rejects = import_dustfall(ws, path, echo=lambda _: None)
-    assert good.values.tolist() == [["S03", "2020-11", 9.6]]
+    report = import_dustfall(ws, path)
+    assert report.imported == 1 and report.rejected == 3
+    rejects = pd.read_csv(report.rejects_path, encoding="utf-8-sig")
     assert rejects["行号"].tolist() == [3, 4, 5]
     assert rejects["原因"].tolist()[0] == "降尘量为负，不可能小于0，请核对"
     assert rejects["原因"].iloc[1].startswith("降尘量超过")
@@ -295,7 +295,7 @@ def test_cli_import_readings(ws, tmp_path):
     path = write_csv(tmp_path / "h.csv", text)
     result = CliRunner().invoke(main, ["import", "readings", str(path), "-w", str(ws.root)])
     assert result.exit_code == 0, result.output
-    assert "1 hourly values stored" in result.output
+    assert "readings: 1 rows read from h.csv; 1 imported" in result.output
     assert np.isclose(load_hourly(ws)["value"].iloc[0], 35.0)
 
 
@@ -312,5 +312,5 @@ def test_cli_import_dustfall_and_excel_with_title(ws, tmp_path):
     book.save(path)
     result = CliRunner().invoke(main, ["import", "dustfall", str(path), "-w", str(ws.root)])
     assert result.exit_code == 0, result.output
-    assert "2 station-months stored" in result.output
+    assert "dustfall: 2 rows read from dust.xlsx; 2 imported" in result.output
     assert load_dustfall(ws, months=["2020-12"])["dustfall_t_km2"].tolist() == [8.1]

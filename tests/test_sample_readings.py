@@ -96,12 +96,11 @@ def demo_ws(tmp_path_factory):
     """The sample layers imported, gate roads found and the sample readings stored, as
     the first three demo steps do."""
     from geoair.store.workspace import init_workspace
-    from geoair.workflows import gate_roads, imports, indicators
+    from geoair.workflows.demo import STEPS
 
     ws = init_workspace(tmp_path_factory.mktemp("sample") / "ws")
-    lines: list[str] = []
-    for step in (imports.demo_step, gate_roads.demo_step, indicators.demo_step):
-        step(ws, lines.append)
+    for step in STEPS[:3]:
+        step.run(ws, lambda *a, **k: None)
     return ws
 
 
@@ -110,20 +109,18 @@ def _suspects(ws, layers):
     from geoair.sources.suspects import suspects
     from geoair.workflows.sources import load_wind, source_layers, suspect_options
 
-    cfg = ws.settings["sources"]
+    cfg = ws.settings.sources
     near = near_sources(
         ws.read("stations"),
         source_layers(ws, kinds=layers),
-        radius_m=float(cfg["radius_m"]),
+        radius_m=cfg.radius_m,
         lines=False,
     )
-    frame = load_wind(
-        ws, pollutant=str(cfg["pollutant"]), station_ids=list(near["station_id"].unique())
-    )
+    frame = load_wind(ws, pollutant=cfg.pollutant, station_ids=list(near["station_id"].unique()))
     return suspects(
         near,
         frame,
-        pollutant=str(cfg["pollutant"]),
+        pollutant=cfg.pollutant,
         freq="quarter",
         lines=False,
         **suspect_options(cfg),
@@ -135,11 +132,11 @@ def test_every_national_station_has_a_plume_source_within_the_radius(demo_ws):
     chosen = plume_sources(
         stations,
         demo_ws.read("enterprises"),
-        radius_m=float(demo_ws.settings["sources"]["radius_m"]),
+        radius_m=demo_ws.settings.sources.radius_m,
     )
     national = set(stations.loc[stations["kind"] == "国控", "id"].astype(str))
     assert set(chosen["station_id"]) == national
-    assert (chosen["distance_m"] <= demo_ws.settings["sources"]["radius_m"]).all()
+    assert (chosen["distance_m"] <= demo_ws.settings.sources.radius_m).all()
 
 
 def test_planted_enterprise_is_a_top3_suspect_of_each_national_station(demo_ws):

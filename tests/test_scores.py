@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 
 import geopandas as gpd
 import numpy as np
@@ -26,10 +25,10 @@ from geoair.scores.enterprises import benchmark_candidates, score_enterprises
 from geoair.scores.inputs import PARK_COMPONENTS, ScoreInputs, latest_month, station_months_from
 from geoair.scores.parks import park_ranking_sheet, score_parks
 from geoair.store.schema import CHECKLIST_ITEMS
-from geoair.store.settings import load_settings
+from geoair.store.settings import BenchmarkQuota, load_settings, overridden
 
 SETTINGS = load_settings(None)
-W = SETTINGS["scores"]["park_weights"]
+W = SETTINGS.scores.park_weights
 
 
 def _assignment(rows):
@@ -272,15 +271,15 @@ def test_air_reference_target_and_city(inputs):
             "value": [60.0, 5.0],
         }
     )
-    cfg = copy.deepcopy(SETTINGS)
-    cfg["scores"]["air_reference"] = "target"
+    cfg = overridden(SETTINGS, scores=overridden(SETTINGS.scores, air_reference="target"))
     with_targets = ScoreInputs(**{**inputs.__dict__, "targets": targets})
     table = score_parks(with_targets, month="2024-03", settings=cfg).set_index("park_id")
     assert table.loc["P1", "air_ref"] == 60.0 and table.loc["P1", "air_score"] == 100.0
     assert table.loc["P1", "air_reference"] == "target"
     assert table.loc["P2", "dustfall_ref"] == 5.0  # the county's own limit
     assert table.loc["P2", "dustfall_score"] == pytest.approx(100 * 5 / 6)
-    cfg["scores"]["air_reference"] = "city"  # only S2 is national: 50
+    cfg = overridden(SETTINGS, scores=overridden(SETTINGS.scores, air_reference="city"))
+    # only S2 is national: 50
     table = score_parks(inputs, month="2024-03", settings=cfg).set_index("park_id")
     assert table.loc["P1", "air_ref"] == 50.0
     assert table.loc["P1", "air_score"] == pytest.approx(100 * 50 / 60)
@@ -370,7 +369,7 @@ def test_benchmark_quota_and_ties():
             "total": [90.0] * 6 + [70.0] * 6,
         }
     )
-    quotas = SETTINGS["scores"]["benchmark_quotas"]
+    quotas = SETTINGS.scores.benchmark_quotas
     out = benchmark_candidates(frame, quotas=quotas, min_score=60)
     assert out["benchmark"].sum() == 10  # 盂县: 5-10
     shuffled = benchmark_candidates(
@@ -388,8 +387,8 @@ def test_benchmark_quota_and_ties():
     assert strict["benchmark"].sum() == 5 and "少于名额下限" not in strict["benchmark_note"][0]
     strict = benchmark_candidates(graded.head(6), quotas=quotas, min_score=60, ungraded=False)
     assert strict["benchmark"].sum() == 4 and "少于名额下限" in strict["benchmark_note"][0]
-    with pytest.raises(ConfigError, match="min = 3"):
-        benchmark_candidates(frame, quotas=[{"county": "城区", "min": 3}])
+    with pytest.raises(ConfigError, match="0 ≤ min ≤ max"):
+        benchmark_candidates(frame, quotas=[BenchmarkQuota("城区", 5, 3)])
 
 
 # --- small helpers ---------------------------------------------------------------------------

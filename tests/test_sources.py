@@ -13,7 +13,13 @@ from geoair.errors import CRSError, SchemaError
 from geoair.sources import wind
 from geoair.sources.near import NEAR_COLUMNS, gate_road_sources, near_sources
 from geoair.sources.suspects import hour_periods, parse_period, suspects
-from geoair.workflows.sources import demo_step, describe, load_wind
+from geoair.workflows.sources import (
+    SourcesOptions,
+    describe,
+    load_wind,
+    run_suspects,
+    suspect_line,
+)
 
 GEOD = pyproj.Geod(ellps="WGS84")
 ST_LON, ST_LAT = 113.55, 37.86  # near Yangquan
@@ -358,7 +364,7 @@ def test_cli_near_writes_layer_and_excel(ws_sources, tmp_path):
             str(tmp_path / "near.xlsx"),
         ]
     )
-    assert "within 3000 m of 1 stations" in out
+    assert "within 3000 m of 1 of 2 stations" in out
     near = ws_sources.read("station_sources")
     assert sorted(near["source_id"]) == ["D1", "D2", "D4", "D5", "E1"]
     assert near.geom_type.unique().tolist() == ["LineString"]
@@ -514,7 +520,7 @@ def test_describe_shows_the_industry_and_never_none():
     from types import SimpleNamespace
 
     def line(**changes):
-        return describe(SimpleNamespace(**_suspect_row(**changes).to_dict()))
+        return suspect_line(SimpleNamespace(**_suspect_row(**changes).to_dict()))
 
     assert line() == (
         "阳泉市金辉发电有限公司(北门)道路 [厂门道路, 电力] 599 m, 95° 东, CPF 0.34, score 0.212"
@@ -525,7 +531,7 @@ def test_describe_shows_the_industry_and_never_none():
         assert "None" not in text and "nan" not in text and "<NA>" not in text
 
 
-def test_demo_step_names_the_factory_industry_of_a_gate_road_suspect(ws, stations, enterprises):
+def test_suspects_name_the_factory_industry_of_a_gate_road_suspect(ws, stations, enterprises):
     """The demo once printed "prime suspect 阳泉市金辉发电有限公司 (None)": the suspect was
     the road in front of that plant's gate, and the gate_roads layer has no industry
     column. Gate-road sources now take the industry of their factory from the ledger."""
@@ -566,10 +572,8 @@ def test_demo_step_names_the_factory_industry_of_a_gate_road_suspect(ws, station
         tx.write("gate_roads", gate_roads)
         tx.write("gangue_heaps", heaps)
     store_hourly(ws, long)
-    lines: list[str] = []
-    demo_step(ws, lines.append)
-    text = "\n".join(lines)
-    assert "赛鱼站 2020-01/2020-03: 1. 企业E1(北门)道路 [厂门道路, 焦化]" in text
+    text = "\n".join(describe(run_suspects(ws, SourcesOptions(freq="quarter"))))
+    assert "赛鱼站 2020-01/2020-03: 企业E1(北门)道路 [厂门道路, 焦化]" in text
     assert "None" not in text and "nan" not in text
     suspects = ws.read("source_suspects")
     road_rows = suspects[suspects["source_kind"] == "gate_road"]

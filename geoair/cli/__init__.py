@@ -13,6 +13,7 @@ import sys
 
 import click
 
+from geoair import __version__
 from geoair.errors import GeoairError
 
 __all__ = [
@@ -49,13 +50,15 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More detail (-vv for debugging).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
-@click.version_option(package_name="geoair")
-def main(verbose: int, quiet: bool) -> None:
+@click.version_option(version=__version__, prog_name="geoair")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """geoair: dust and air-pollution supervision for environmental bureaus.
 
     Start with 'geoair demo' to build a workspace from the sample data of Yangquan,
     or 'geoair init DIR' and 'geoair import KIND FILE' for your own data.
     """
+    ctx.obj = {"verbose": 0 if quiet else verbose}
     level = (
         logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     )

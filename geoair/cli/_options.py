@@ -1,13 +1,21 @@
-"""Options shared by subcommands, and the helpers that report results."""
+"""Options shared by subcommands, and the helpers that report results.
+
+Nothing heavy is imported here at module level: ``geoair --help`` and ``geoair
+--version`` load every command module, and must stay fast.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
-from geoair.store.workspace import Workspace, open_workspace
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from geoair.progress import Progress
+    from geoair.store.workspace import Workspace
 
 workspace_option = click.option(
     "--workspace",
@@ -27,10 +35,43 @@ out_option = click.option(
     "(.csv, .xlsx, .gpkg, .geojson, .parquet).",
 )
 
+month_option = click.option(
+    "--month",
+    default=None,
+    metavar="YYYY-MM",
+    help="Month, e.g. 2024-03 (default: the latest month that has data).",
+)
+
 
 def get_workspace(workspace_dir: Path | None) -> Workspace:
     """Open the workspace named by --workspace (or the default)."""
+    from geoair.store.workspace import open_workspace
+
     return open_workspace(workspace_dir)
+
+
+def echo_lines(lines: list[str]) -> None:
+    """Print the lines a workflow's ``describe`` gives."""
+    for line in lines:
+        click.echo(line)
+
+
+def progress_for(ctx: click.Context | None = None) -> Progress:
+    """A progress callback that writes to stderr when the user asked for ``-v``."""
+    verbose = 0
+    while ctx is not None:
+        if isinstance(ctx.obj, dict) and "verbose" in ctx.obj:
+            verbose = int(ctx.obj["verbose"])
+            break
+        ctx = ctx.parent
+
+    def show(message: str, /, *, done: int | None = None, total: int | None = None) -> None:
+        if verbose < 1:
+            return
+        count = f" ({done}/{total})" if done is not None and total else ""
+        click.echo(f"… {message}{count}", err=True)
+
+    return show
 
 
 def write_out(frame: pd.DataFrame, out_path: Path | None, *, layer: str) -> None:

@@ -6,23 +6,11 @@ from pathlib import Path
 
 import click
 
-from geoair.cli._options import get_workspace, out_option, workspace_option, write_out
-
-# what users may type -> workspace layer
-KINDS = {
-    "stations": "stations",
-    "heaps": "gangue_heaps",
-    "gangue_heaps": "gangue_heaps",
-    "parks": "parks",
-    "enterprises": "enterprises",
-    "gates": "gates",
-    "counties": "counties",
-    "roads": "roads",
-}
+from geoair.cli._options import echo_lines, get_workspace, out_option, workspace_option, write_out
 
 
 @click.command("buffer")
-@click.argument("kind", type=click.Choice(sorted(KINDS), case_sensitive=False))
+@click.argument("kind", metavar="KIND")
 @click.option(
     "--distance",
     "distance_m",
@@ -59,18 +47,12 @@ def command(
     geoair buffer stations --distance 1000
     geoair buffer heaps --distance 500 --out 矸石山500米.gpkg
     """
-    from geoair.roads.buffers import buffer_layer, buffer_name
+    from geoair.workflows.gate_roads import BufferOptions, describe, run_buffer
 
     ws = get_workspace(workspace_dir)
-    layer = KINDS[kind.lower()]
-    frame = ws.read(layer)
-    if vertices is None:
-        vertices = int(ws.settings["buffers"]["circle_vertices"])
-    buffered = buffer_layer(frame, distance_m=distance_m, vertices=vertices)
-    name = layer_name or buffer_name(layer, distance_m)
-    ws.write(name, buffered)
-    click.echo(
-        f"{len(buffered)} {layer} buffered by {distance_m:g} m: workspace layer {name} "
-        f"({buffered['area_m2'].sum() / 1e6:,.2f} km² in all)"
+    options = BufferOptions(
+        kind=kind, distance_m=distance_m, vertices=vertices, layer_name=layer_name
     )
-    write_out(buffered, out_path, layer=name)
+    result = run_buffer(ws, options)
+    echo_lines(describe(result))
+    write_out(result.buffered, out_path, layer=result.name)

@@ -6,18 +6,33 @@ from pathlib import Path
 
 import click
 
-from geoair.workflows.demo import run_demo
+from geoair.cli._options import progress_for
 
 
 @click.command("demo")
 @click.argument(
     "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("geoair-demo")
 )
-def command(directory: Path) -> None:
+@click.pass_context
+def command(ctx: click.Context, directory: Path) -> None:
     """Build a workspace in DIRECTORY (default ./geoair-demo) from the sample data of
     Yangquan and run every analysis on it. Then try any command with
     --workspace DIRECTORY."""
-    ws = run_demo(directory, echo=click.echo)
+    from geoair.workflows.demo import run_demo
+
+    detail = progress_for(ctx)
+
+    def progress(message: str, /, *, done: int | None = None, total: int | None = None) -> None:
+        if done is not None and total is not None:  # a step begins
+            click.echo(f"[{done + 1}/{total}] {message}")
+        else:
+            detail(message)
+
+    def show(number: int, total: int, title: str, lines: list[str]) -> None:
+        for line in lines:
+            click.echo("  " + line)
+
+    ws = run_demo(directory, on_step=show, progress=progress)
     click.echo("")
     click.echo(f"demo workspace: {ws.root}")
     click.echo(f"  layers and tables: {ws.gpkg} (open it in QGIS)")

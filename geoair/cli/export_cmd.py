@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
-from geoair.cli._options import get_workspace, workspace_option
-from geoair.reports.export import FORMATS
+from geoair.cli._options import echo_lines, get_workspace, workspace_option
+
+# The formats of geoair.reports.export.FORMATS, listed here so that --help stays fast.
+FORMAT_NAMES = ("gpkg", "shp", "geojson", "kml", "parquet", "csv", "xlsx")
 
 
 @click.command("export")
@@ -15,7 +17,7 @@ from geoair.reports.export import FORMATS
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(list(FORMATS)),
+    type=click.Choice(FORMAT_NAMES),
     default=None,
     help="gpkg (QGIS), shp (older GIS), geojson (web), kml (tablets, phone map "
     "apps), parquet (GeoParquet), csv or xlsx (Excel). Default: from --out's "
@@ -62,25 +64,10 @@ def command(
     """Write layer or table KIND of the workspace to a file: enterprises, gates, parks,
     gate_roads, park_scores, patrol_routes... (an unknown KIND gets the list of what the
     workspace holds)."""
-    from geoair.reports.export import export_layer
+    from geoair.workflows.reports import ExportOptions, describe, run_export
 
     ws = get_workspace(workspace_dir)
-    settings = ws.settings["export"]
-    if fmt is None:
-        suffix = out_path.suffix.lower().lstrip(".") if out_path is not None else ""
-        fmt = {"json": "geojson", "geoparquet": "parquet"}.get(suffix, suffix) or "gpkg"
-        if fmt not in FORMATS:
-            raise click.BadParameter(
-                f"cannot tell the format from {out_path.name}; give --format.", param_hint="--out"
-            )
-    written = export_layer(
-        ws,
-        kind,
-        fmt=fmt,
-        out=out_path,
-        crs=crs or settings["crs"],
-        encoding=encoding or settings["shapefile_encoding"],
-        style_by=style_by,
+    options = ExportOptions(
+        kind=kind, fmt=fmt, crs=crs, encoding=encoding, style_by=style_by, out=out_path
     )
-    for path in written:
-        click.echo(f"wrote {path}")
+    echo_lines(describe(run_export(ws, options)))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from geoair.cli._options import get_workspace, workspace_option
+from geoair.cli._options import echo_lines, get_workspace, workspace_option
 
 
 @click.command("forms")
@@ -27,14 +27,11 @@ from geoair.cli._options import get_workspace, workspace_option
 def command(
     month: str, county: str | None, out_dir: Path | None, workspace_dir: Path | None
 ) -> None:
-    """Write the month's 附件2 problem list and 附件3 supervision summary (seed 000), the
-    weekly dispatch tables (seed 002) and the PM2.5-versus-target table (seed 004 annex 1)
-    as Excel workbooks with the documents' headers."""
-    from geoair.reports.forms import write_forms
+    """Write the month's 附件2 problem list and 附件3 supervision summary (阳环函〔2024〕6号),
+    the weekly dispatch tables (晋市生态环保委办〔2023〕4号) and the PM2.5-versus-target table
+    (阳政办发〔2020〕131号 附件1) as Excel workbooks with the documents' headers."""
+    from geoair.workflows.reports import FormsOptions, describe, run_forms
 
     ws = get_workspace(workspace_dir)
-    report = write_forms(ws, month=month, county=county, folder=out_dir)
-    for path in report.written:
-        click.echo(f"wrote {path}")
-    for reason in report.skipped:
-        click.echo(f"skipped {reason}")
+    options = FormsOptions(month=month, county=county, out_dir=out_dir)
+    echo_lines(describe(run_forms(ws, options)))

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from geoair.cli._options import get_workspace, out_option, workspace_option, write_out
+from geoair.cli._options import (
+    echo_lines,
+    get_workspace,
+    out_option,
+    progress_for,
+    workspace_option,
+    write_out,
+)
 
 
 @click.command("gate-roads")
@@ -34,7 +41,9 @@ from geoair.cli._options import get_workspace, out_option, workspace_option, wri
     "wgs84, gcj02 (Amap), bd09 (Baidu) or EPSG:n.",
 )
 @out_option
+@click.pass_context
 def command(
+    ctx: click.Context,
     workspace_dir: Path | None,
     radius_m: float | None,
     roads_path: Path | None,
@@ -53,9 +62,10 @@ def command(
     geoair gate-roads
     geoair gate-roads --radius 150 --roads shanxi-latest.osm.pbf --out 清扫任务.xlsx
     """
-    from geoair.workflows.gate_roads import describe, sweep_workspace
+    from geoair.workflows.gate_roads import GateRoadsOptions, describe, run_gate_roads
 
     ws = get_workspace(workspace_dir)
-    plan = sweep_workspace(ws, radius_m=radius_m, roads_path=roads_path, coords=coords)
-    describe(plan, click.echo)
-    write_out(plan.sweep_tasks, out_path, layer="sweep_tasks")
+    options = GateRoadsOptions(radius_m=radius_m, roads_path=roads_path, coords=coords)
+    result = run_gate_roads(ws, options, progress=progress_for(ctx))
+    echo_lines(describe(result))
+    write_out(result.plan.sweep_tasks, out_path, layer="sweep_tasks")

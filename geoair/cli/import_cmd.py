@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import click
 
-from geoair.cli._options import get_workspace, workspace_option
-from geoair.store.schema import KINDS
-
-# Kinds imported by other capabilities' own functions ("module:function"), each taking
-# (ws, path, *, encoding, sheet, coords, date, echo) and reporting through echo.
-EXTRA_KINDS: dict[str, str] = {
-    "readings": "geoair.readings.importing:import_readings",
-    "dustfall": "geoair.readings.importing:import_dustfall",
-    "targets_annex": "geoair.readings.annex_targets:import_annex_targets",
-}
+from geoair.cli._options import get_workspace, progress_for, workspace_option
 
 
 @click.command("import")
@@ -37,7 +27,8 @@ EXTRA_KINDS: dict[str, str] = {
     "--date",
     "record_date",
     default=None,
-    help="Inspection date for a checklist (附件2) that has no 检查日期 column.",
+    help="Inspection date for a checklist (附件2) that has no 检查日期 column; the year of "
+    "the printed target annexes (targets_annex).",
 )
 @click.option(
     "--replace",
@@ -45,7 +36,9 @@ EXTRA_KINDS: dict[str, str] = {
     help="Replace the whole layer instead of adding to it (rows with the same id "
     "are always replaced).",
 )
+@click.pass_context
 def command(
+    ctx: click.Context,
     kind: str,
     file: Path,
     workspace_dir: Path | None,
@@ -59,34 +52,18 @@ def command(
     """Import FILE as KIND into the workspace.
 
     KIND is one of: enterprises, gates, parks, stations, gangue_heaps, roads, counties,
-    inspections (附件2 checklist), cases (附件3 summary), targets, and the kinds other
-    capabilities add (readings...). Rows that cannot be imported go to
-    rejects/KIND-FILENAME.csv with their row number and the reason; the others are imported.
+    inspections (附件2 checklist), cases (附件3 summary), targets, road_dust, readings
+    (hourly), dustfall (monthly), targets_annex (the target annexes as printed). Rows
+    that cannot be imported go to rejects/KIND-FILENAME.csv with their row number and
+    the reason; the others are imported.
     """
+    from geoair.workflows.imports import ImportOptions, describe, importer_for, run_import
+
+    importer_for(kind)  # an unknown kind is refused before the workspace is opened
     ws = get_workspace(workspace_dir)
-    if kind in EXTRA_KINDS:
-        module_name, function_name = EXTRA_KINDS[kind].split(":")
-        function = getattr(importlib.import_module(module_name), function_name)
-        function(
-            ws,
-            file,
-            encoding=encoding,
-            sheet=sheet,
-            coords=coords,
-            date=record_date,
-            echo=click.echo,
-        )
-        return
-    from geoair.imports.pipeline import import_file
-
-    if kind not in KINDS:
-        from geoair.store.schema import spec_for
-
-        spec_for(kind)  # raises with the list of kinds
-    report = import_file(
-        ws,
-        kind,
-        file,
+    options = ImportOptions(
+        kind=kind,
+        path=file,
         coords=coords,
         encoding=encoding,
         sheet=sheet,
@@ -94,4 +71,6 @@ def command(
         record_date=record_date,
         replace=replace,
     )
-    click.echo(report.summary())
+    report = run_import(ws, options, progress=progress_for(ctx))
+    for line in describe(report):
+        click.echo(line)

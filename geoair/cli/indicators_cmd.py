@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from geoair.cli._options import get_workspace, out_option, workspace_option, write_out
+from geoair.cli._options import (
+    echo_lines,
+    get_workspace,
+    out_option,
+    progress_for,
+    workspace_option,
+    write_out,
+)
 
 
 @click.command("indicators")
@@ -30,7 +37,9 @@ from geoair.cli._options import get_workspace, out_option, workspace_option, wri
 @click.option("--end", default=None, help="Last day, e.g. 2020-12-31.")
 @workspace_option
 @out_option
+@click.pass_context
 def command(
+    ctx: click.Context,
     period: str,
     by: str,
     start: str | None,
@@ -47,7 +56,7 @@ def command(
     Writes station_daily (for the days chosen with --start/--end, else all) and
     BY_PERIOD (e.g. county_monthly) into the workspace.
     """
-    from geoair.workflows.indicators import TABLE_NAMES, indicator_table, station_daily
+    from geoair.workflows.indicators import IndicatorsOptions, describe, run_indicators
 
     for name, value in (("--start", start), ("--end", end)):
         if value is not None and not re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):
@@ -55,16 +64,8 @@ def command(
                 f"{value!r} is not a day; write it as 2020-10-01.", param_hint=name
             )
     ws = get_workspace(workspace_dir)
-    daily = station_daily(ws, start=start, end=end)
-    table = indicator_table(ws, daily, period=period, by=by)
-    name = f"{by}_{TABLE_NAMES[period]}"
-    with ws.transaction() as tx:
-        tx.write("station_daily", daily)
-        if name != "station_daily":
-            tx.write(name, table)
-    invalid = int((table["validity"] != "valid").sum())
-    click.echo(
-        f"{name}: {len(table):,} rows ({invalid:,} with an invalid value, shown empty "
-        f"with its count) written to {ws.gpkg}"
-    )
+    options = IndicatorsOptions(period=period, by=by, start=start, end=end)
+    result = run_indicators(ws, options, progress=progress_for(ctx))
+    echo_lines(describe(result))
+    name, table = next(iter(result.tables.items()))
     write_out(table, out_path, layer=name)

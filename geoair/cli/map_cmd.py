@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from geoair.cli._options import get_workspace, workspace_option
+from geoair.cli._options import echo_lines, get_workspace, progress_for, workspace_option
 
 
 @click.command("map")
@@ -49,7 +49,9 @@ from geoair.cli._options import get_workspace, workspace_option
     "GCJ-02 to match Amap's tiles; tianditu needs [maps] tianditu_key.",
 )
 @click.option("--title", default=None, help="Map title (default: workspace name and month).")
+@click.pass_context
 def command(
+    ctx: click.Context,
     workspace_dir: Path | None,
     month: str | None,
     layer_list: str | None,
@@ -65,25 +67,14 @@ def command(
     be reached). Click a feature for its records; search by name at the top left;
     measure distances with 测距.
     """
-    from geoair.maps.interactive import write_html
-    from geoair.maps.layers import collect_layers
-    from geoair.maps.model import read_frames
-    from geoair.maps.static import write_png
-    from geoair.workflows.maps import default_path, default_title
+    from geoair.workflows.maps import MapOptions, describe, run_map
 
     ws = get_workspace(workspace_dir)
-    settings = dict(ws.settings["maps"])
-    if tiles is not None:
-        settings["tiles"] = tiles
     layers = None
     if layer_list:
-        layers = [name.strip() for name in layer_list.split(",") if name.strip()]
-    map_layers = collect_layers(read_frames(ws), month=month, layers=layers, settings=settings)
-    title = title or default_title(ws, month)
-    path = out_path or default_path(ws, month=month, png=png)
-    if png:
-        written = write_png(map_layers, path, title=title, dpi=int(settings["png_dpi"]))
-    else:
-        written = write_html(map_layers, path, title=title, settings=settings)
-    counts = ", ".join(f"{layer.title} {len(layer)}" for layer in map_layers)
-    click.echo(f"wrote {written} ({written.stat().st_size / 1e6:.1f} MB): {counts}")
+        layers = tuple(name.strip() for name in layer_list.split(",") if name.strip())
+    options = MapOptions(
+        month=month, layers=layers, html=not png, png=png, out=out_path, tiles=tiles, title=title
+    )
+    result = run_map(ws, options, progress=progress_for(ctx))
+    echo_lines(describe(result))

@@ -6,12 +6,20 @@ import datetime as dt
 from pathlib import Path
 
 import click
-import pandas as pd
 
-from geoair.cli._options import get_workspace, out_option, workspace_option, write_out
+from geoair.cli._options import (
+    echo_lines,
+    get_workspace,
+    out_option,
+    progress_for,
+    workspace_option,
+    write_out,
+)
 
 
-def _day(value: str | None) -> pd.Timestamp:
+def _day(value: str | None):  # -> pandas.Timestamp
+    import pandas as pd
+
     if value is None:
         return pd.Timestamp(dt.date.today())
     try:
@@ -33,25 +41,26 @@ def command() -> None:
 @click.option("--county", default=None, help="Show only this county's sites.")
 @click.option("--top", default=20, show_default=True, help="How many sites to print.")
 @out_option
+@click.pass_context
 def risk(
-    workspace_dir: Path | None, day: str | None, county: str | None, top: int, out_path: Path | None
+    ctx: click.Context,
+    workspace_dir: Path | None,
+    day: str | None,
+    county: str | None,
+    top: int,
+    out_path: Path | None,
 ) -> None:
     """Score every enterprise and heap, with the reasons (workspace layer risk_scores).
 
     Weights are in geoair.toml, [patrol.weights]."""
-    from geoair.workflows.patrol import workspace_risk
+    from geoair.workflows.patrol import RiskOptions, describe, run_risk
 
     ws = get_workspace(workspace_dir)
-    scores = workspace_risk(ws, as_of=_day(day), history_before=True)
-    ws.write("risk_scores", scores)
-    shown = scores if county is None else scores[scores["county"].astype(str) == county]
-    click.echo(
-        f"risk_scores: {len(scores)} sites scored on {_day(day):%Y-%m-%d} "
-        "(workspace layer risk_scores)"
+    result = run_risk(
+        ws, RiskOptions(day=_day(day), county=county, top=top), progress=progress_for(ctx)
     )
-    for row in shown.head(top).itertuples():
-        click.echo(f"{row.rank:>4}. {row.name} ({row.county}) {row.score:.1f}: {row.reasons}")
-    write_out(shown.drop(columns="geometry"), out_path, layer="risk_scores")
+    echo_lines(describe(result))
+    write_out(result.shown.drop(columns="geometry"), out_path, layer="risk_scores")
 
 
 @command.command("plan")
@@ -94,7 +103,9 @@ def risk(
     help="Folder for the GPX, KML, Excel and HTML files (default: outputs/patrol).",
 )
 @out_option
+@click.pass_context
 def plan(
+    ctx: click.Context,
     workspace_dir: Path | None,
     day: str | None,
     teams: int | None,
@@ -111,12 +122,11 @@ def plan(
     Highest risk first; sites not visited for [patrol] coverage_days are forced in.
     Writes the layers patrol_stops, patrol_routes, risk_scores and patrol_history, and
     GPX and KML (field tablets), Excel (to print) and an HTML map."""
-    from geoair.workflows.patrol import describe_plan, workspace_plan
+    from geoair.workflows.patrol import PlanOptions, describe, run_plan
 
     ws = get_workspace(workspace_dir)
-    result, _, files = workspace_plan(
-        ws,
-        date=_day(day),
+    options = PlanOptions(
+        day=_day(day),
         teams=teams,
         stops=stops,
         start=start,
@@ -125,7 +135,6 @@ def plan(
         max_route_km=max_km,
         out_dir=out_dir,
     )
-    describe_plan(result, click.echo)
-    for kind, path in files.items():
-        click.echo(f"{kind}: {path}")
-    write_out(result.stops.drop(columns="geometry"), out_path, layer="patrol_stops")
+    result = run_plan(ws, options, progress=progress_for(ctx))
+    echo_lines(describe(result))
+    write_out(result.plan.stops.drop(columns="geometry"), out_path, layer="patrol_stops")

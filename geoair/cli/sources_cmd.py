@@ -5,15 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import pandas as pd
 
-from geoair.cli._options import get_workspace, out_option, workspace_option, write_out
+from geoair.cli._options import (
+    echo_lines,
+    get_workspace,
+    out_option,
+    progress_for,
+    workspace_option,
+    write_out,
+)
 
 
-def _settings(ws, **given) -> dict:
-    cfg = dict(ws.settings["sources"])
-    cfg.update({k: v for k, v in given.items() if v is not None})
-    return cfg
+def _layer_names(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 @click.group("sources")
@@ -42,40 +48,28 @@ _layers = click.option(
 )
 
 
-def _near(ws, cfg):
-    from geoair.sources.near import near_sources
-    from geoair.workflows.sources import source_layers
-
-    layers = cfg["layers"]
-    if isinstance(layers, str):
-        layers = [part.strip() for part in layers.split(",") if part.strip()]
-    return near_sources(
-        ws.read("stations"), source_layers(ws, kinds=layers), radius_m=float(cfg["radius_m"])
-    )
-
-
 @command.command("near")
 @_radius
 @_layers
 @workspace_option
 @out_option
+@click.pass_context
 def near_command(
-    radius_m: float | None, layers: str | None, workspace_dir: Path | None, out_path: Path | None
+    ctx: click.Context,
+    radius_m: float | None,
+    layers: str | None,
+    workspace_dir: Path | None,
+    out_path: Path | None,
 ) -> None:
     """List the enterprises, heaps, gate roads and parks near each station, with distance
     (m) and bearing from the station (degrees from north). Workspace layer: station_sources."""
+    from geoair.workflows.sources import SourcesOptions, describe, run_near
+
     ws = get_workspace(workspace_dir)
-    cfg = _settings(ws, radius_m=radius_m, layers=layers)
-    near = _near(ws, cfg)
-    ws.write("station_sources", near)
-    stations = near["station_id"].nunique()
-    click.echo(
-        f"{len(near)} sources within {cfg['radius_m']:g} m of {stations} stations "
-        "(workspace layer station_sources)"
-    )
-    for kind, count in near["source_kind"].value_counts().items():
-        click.echo(f"  {kind}: {count}")
-    write_out(near.drop(columns="geometry"), out_path, layer="station_sources")
+    options = SourcesOptions(radius_m=radius_m, layers=_layer_names(layers))
+    result = run_near(ws, options, progress=progress_for(ctx))
+    echo_lines(describe(result))
+    write_out(result.near.drop(columns="geometry"), out_path, layer="station_sources")
 
 
 @command.command("wind")
@@ -113,48 +107,31 @@ def wind_command(
 ) -> None:
     """Wind rose, pollution rose, CPF and wind regression of one station and period, as
     numbers and as a PNG of polar plots (outputs/sources/)."""
-    from geoair.workflows.sources import describe, station_wind_report
+    import pandas as pd
+
+    from geoair.workflows.sources import SourcesOptions, describe, run_wind
 
     ws = get_workspace(workspace_dir)
-    cfg = _settings(ws, pollutant=pollutant, sectors=sectors, cpf_percentile=cpf_percentile)
-    pollutant = str(cfg["pollutant"])
-    report = station_wind_report(
-        ws, station=station, pollutant=pollutant, period=period, settings=cfg
-    )
-    s = report["summary"]
-    name = report["station"]["name"]
-    click.echo(
-        f"{name} {pollutant} {period}: {s['hours']} hours, mean {s['mean_conc']:.1f}; "
-        f"calm {s['calm_hours']} h, no wind {s['missing_wind']} h"
-    )
-    click.echo(
-        f"  vector-mean wind from {s['vector_mean_wd_deg']:.0f}°, mean speed "
-        f"{s['mean_ws_ms']:.1f} m/s"
-    )
-    click.echo(
-        f"  CPF ≥ {s['threshold']:.1f} (P{cfg['cpf_percentile']:g}): peak "
-        f"{s['cpf_peak']:.2f} from {s['cpf_peak_deg']:.0f}°; NWR peak from "
-        f"{s['nwr_peak_deg']:.0f}°"
-    )
-    near = report["near"]
-    ranked = near[near["rank"].notna()].head(5)
-    for row in ranked.itertuples():
-        click.echo(f"  #{row.rank} {describe(row)}")
-    if len(near) == 0:
-        click.echo(f"  no sources within {cfg['radius_m']:g} m")
-    click.echo(f"wrote {report['png']}")
+    options = SourcesOptions(pollutant=pollutant, sectors=sectors, cpf_percentile=cpf_percentile)
+    result = run_wind(ws, station, period, options)
+    echo_lines(describe(result))
     if out_path is not None:
+        report = result.report
+        summary = {
+            "station": report["station"]["name"],
+            "pollutant": result.pollutant,
+            "period": period,
+            **report["summary"],
+        }
         _write_sheets(
             out_path,
             {
-                "summary": pd.DataFrame(
-                    [{"station": name, "pollutant": pollutant, "period": period, **s}]
-                ),
+                "summary": pd.DataFrame([summary]),
                 "cpf": report["cpf"],
                 "wind_rose": report["wind_rose"],
                 "pollution_rose": report["pollution_rose"],
                 "nwr": report["nwr"],
-                "sources": near.drop(columns=["geometry"], errors="ignore"),
+                "sources": report["near"].drop(columns=["geometry"], errors="ignore"),
             },
         )
         click.echo(f"wrote {out_path}")
@@ -189,7 +166,9 @@ def wind_command(
 )
 @workspace_option
 @out_option
+@click.pass_context
 def suspects_command(
+    ctx: click.Context,
     pollutant: str | None,
     periods: tuple[str, ...],
     freq: str | None,
@@ -203,81 +182,27 @@ def suspects_command(
     """Rank, for each station and period, the sources in range by how well their bearing
     matches the wind sectors of high hours, weighted by distance (workspace layers
     source_suspects and source_plots)."""
-    from geoair.sources.suspects import find_station, suspects
-    from geoair.workflows import sources
+    from geoair.workflows.sources import SourcesOptions, describe, run_suspects
 
     ws = get_workspace(workspace_dir)
-    cfg = _settings(ws, pollutant=pollutant, radius_m=radius_m, layers=layers, freq=freq)
-    pollutant = str(cfg["pollutant"])
-    near = _near(ws, cfg)
-    if station_names:
-        stations = ws.read("stations")
-        ids = [str(find_station(stations, s)["id"]) for s in station_names]
-        near = near[near["station_id"].isin(ids)]
-    if len(near) == 0:
-        click.echo(f"no station has a source within {cfg['radius_m']:g} m: nothing to rank")
-        return
-    frame = sources.load_wind(
-        ws,
+    options = SourcesOptions(
+        radius_m=radius_m,
+        layers=_layer_names(layers),
         pollutant=pollutant,
-        station_ids=list(near["station_id"].unique()),
-        periods=list(periods) or None,
+        freq=freq,
+        stations=station_names,
+        periods=periods,
+        plots=plots_wanted,
     )
-    ranked = suspects(
-        near,
-        frame,
-        pollutant=pollutant,
-        periods=list(periods) or None,
-        freq=str(cfg["freq"]),
-        **sources.suspect_options(cfg),
-    )
-    plots = None
-    if plots_wanted:
-        span = ", ".join(periods) if periods else "全部时段"
-        plots = sources.station_plots(
-            ws, frame, ranked, pollutant=pollutant, span=span, settings=cfg
-        )
-    with ws.transaction() as tx:
-        tx.write(
-            "source_suspects",
-            _keep_other_stations(ws, "source_suspects", ranked, bool(station_names)),
-        )
-        if plots is not None and len(plots):
-            tx.write(
-                "source_plots", _keep_other_stations(ws, "source_plots", plots, bool(station_names))
-            )
-    leaders = ranked[ranked["rank"] == 1]
-    click.echo(
-        f"{len(ranked)} suspects for {ranked['station_id'].nunique()} stations and "
-        f"{ranked['period'].nunique()} periods (workspace layer source_suspects)"
-    )
-    for row in leaders.head(20).itertuples():
-        click.echo(f"  {row.station_name} {row.period}: {sources.describe(row)}")
-    if len(leaders) > 20:
-        click.echo(f"  ... and {len(leaders) - 20} more station-periods")
-    if plots is not None and len(plots):
-        click.echo(
-            f"polar plots of {len(plots)} stations in "
-            f"{ws.outputs_dir / 'sources'} (workspace table source_plots)"
-        )
-    write_out(ranked.drop(columns="geometry"), out_path, layer="source_suspects")
+    result = run_suspects(ws, options, progress=progress_for(ctx))
+    echo_lines(describe(result))
+    if not result.skipped:
+        write_out(result.ranked.drop(columns="geometry"), out_path, layer="source_suspects")
 
 
-def _keep_other_stations(ws, name: str, new: pd.DataFrame, only_some: bool) -> pd.DataFrame:
-    """With --station, the stations not asked about keep their earlier rows."""
-    old = ws.read(name, required=False) if only_some else None
-    if old is None or len(old) == 0:
-        return new
-    kept = old[~old["station_id"].astype(str).isin(set(new["station_id"].astype(str)))]
-    merged = pd.concat([kept.reindex(columns=new.columns), new], ignore_index=True)
-    if hasattr(new, "geometry"):
-        import geopandas as gpd
+def _write_sheets(path: Path, sheets: dict) -> None:
+    import pandas as pd
 
-        merged = gpd.GeoDataFrame(merged, geometry=new.geometry.name, crs=new.crs)
-    return merged
-
-
-def _write_sheets(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
     from geoair.errors import OutputError
     from geoair.io.writers import atomic_path
 

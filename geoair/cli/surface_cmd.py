@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from geoair.cli._options import get_workspace, workspace_option
+from geoair.cli._options import echo_lines, get_workspace, progress_for, workspace_option, write_out
 
 
 @click.command("surface")
@@ -42,7 +42,9 @@ from geoair.cli._options import get_workspace, workspace_option
     help="Also write the zonal statistics to this file (.xlsx, .csv, .gpkg, .geojson).",
 )
 @workspace_option
+@click.pass_context
 def command(
+    ctx: click.Context,
     pollutant: str,
     period: str,
     method: str,
@@ -54,18 +56,12 @@ def command(
     """Interpolate the month's station values of POLLUTANT (PM2.5, PM10, SO2, NO2, CO, O3
     or dustfall) over the counties to a GeoTIFF, with mean/min/max per county and park
     (workspace layer surface_zones)."""
-    from geoair.cli._options import write_out
-    from geoair.reports.surface import ZONES_LAYER, make_surface
+    from geoair.reports.surface import ZONES_LAYER
+    from geoair.workflows.reports import SurfaceOptions, describe, run_surface
 
     ws = get_workspace(workspace_dir)
-    surface, path, zones = make_surface(ws, pollutant, period=period, cell_m=cell_m, out=out_path)
-    click.echo(surface.summary)
-    click.echo(f"wrote {path}")
-    if len(zones):
-        click.echo(f"zonal statistics of {len(zones)} counties and parks in layer {ZONES_LAYER}")
-        for row in zones.itertuples():
-            click.echo(
-                f"  {row.zone_kind} {row.zone}: mean {row.mean:.1f} {row.unit} "
-                f"(cells {row.cells}, stations inside {row.stations_inside})"
-            )
-        write_out(zones, zones_path, layer=ZONES_LAYER)
+    options = SurfaceOptions(pollutant=pollutant, period=period, cell_m=cell_m, out=out_path)
+    result = run_surface(ws, options, progress=progress_for(ctx))
+    echo_lines(describe(result))
+    if len(result.zones):
+        write_out(result.zones, zones_path, layer=ZONES_LAYER)

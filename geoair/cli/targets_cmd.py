@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from geoair.cli._options import get_workspace, out_option, workspace_option, write_out
+from geoair.cli._options import (
+    echo_lines,
+    get_workspace,
+    out_option,
+    progress_for,
+    workspace_option,
+    write_out,
+)
 
 
 @click.group("targets")
@@ -30,7 +37,9 @@ def command() -> None:
 )
 @workspace_option
 @out_option
+@click.pass_context
 def check(
+    ctx: click.Context,
     months: tuple[str, ...],
     spans: tuple[str, ...],
     workspace_dir: Path | None,
@@ -39,7 +48,7 @@ def check(
     """Compare PM2.5 and good days (and any other metric in the targets table) per station,
     county and city with their targets, and dustfall with the limit in geoair.toml:
     actual, target, difference, met or not, and validity. Writes targets_check."""
-    from geoair.workflows.targets import check_workspace
+    from geoair.workflows.targets import TargetsCheckOptions, describe, run_targets_check
 
     for value in months:
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
@@ -52,18 +61,7 @@ def check(
                 f"{value!r} is not a period; write it as 2020-10/2020-12.", param_hint="--period"
             )
     ws = get_workspace(workspace_dir)
-    periods = [*months, *spans] or None
-    table = check_workspace(ws, periods=periods)
-    ws.write("targets_check", table)
-    judged = table[table["met"].notna()]
-    met = int(judged["met"].astype(bool).sum())
-    click.echo(
-        f"targets_check: {len(table)} targets: {met} met, {len(judged) - met} missed, "
-        f"{int(table['met'].isna().sum())} not judged (invalid or no data)"
-    )
-    for row in table[table["met"] == False].itertuples(index=False):  # noqa: E712
-        click.echo(
-            f"  missed: {row.scope} {row.target_name} {row.period} {row.metric}: "
-            f"{row.actual:g} vs target {row.target:g}"
-        )
-    write_out(table, out_path, layer="targets_check")
+    options = TargetsCheckOptions(periods=(*months, *spans))
+    result = run_targets_check(ws, options, progress=progress_for(ctx))
+    echo_lines(describe(result))
+    write_out(result.check, out_path, layer="targets_check")

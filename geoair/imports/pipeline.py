@@ -47,6 +47,7 @@ from geoair.imports.geometry import (
     table_geometry,
     to_wgs84,
 )
+from geoair.imports.report import ImportReport
 from geoair.io import crs as crs_mod
 from geoair.io.headers import is_blank_template_row, is_note_row, locate_header, match_columns
 from geoair.io.normalize import (
@@ -101,31 +102,6 @@ class Prepared:
     rows: pd.DataFrame
     rejects: pd.DataFrame
     notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ImportReport:
-    """The outcome of one import, for the user."""
-
-    kind: str
-    source: Path
-    rows_read: int
-    imported: int
-    replaced: int
-    rejected: int
-    rejects_path: Path | None
-    notes: list[str]
-
-    def summary(self) -> str:
-        lines = [
-            f"{self.kind}: {self.rows_read} rows read from {self.source.name}; "
-            f"{self.imported} imported ({self.replaced} replaced rows already there), "
-            f"{self.rejected} rejected"
-        ]
-        if self.rejects_path is not None:
-            lines[0] += f" -> {self.rejects_path} (row numbers and reasons)"
-        lines += [f"  note: {note}" for note in self.notes]
-        return "\n".join(lines)
 
 
 # --- reading the source into a raw table ---------------------------------------------
@@ -657,7 +633,6 @@ def import_file(
     spec = spec_for(kind)
     path = Path(path)
     raw = read_source(spec, path, encoding=encoding, sheet=sheet, layer=layer)
-    settings = ws.settings
     enterprises = (
         ws.read("enterprises", required=False)
         if "enterprise_name" in spec.field_names and spec.name != "enterprises"
@@ -667,7 +642,7 @@ def import_file(
         spec,
         raw,
         coords=crs_mod.parse_coords(coords),
-        default_coords=settings["workspace"]["default_coords"],
+        default_coords=ws.settings.workspace.default_coords,
         enterprises=enterprises,
         record_date=record_date,
     )
@@ -712,16 +687,19 @@ def import_file(
     if rejects_path is None:
         rejects_target.unlink(missing_ok=True)
     report = ImportReport(
-        spec.name,
-        path,
-        len(raw.cells),
-        len(prepared.rows),
-        replaced,
-        len(prepared.rejects),
-        rejects_path,
-        prepared.notes,
+        kind=spec.name,
+        source=path,
+        rows_read=len(raw.cells),
+        imported=len(prepared.rows),
+        replaced=replaced,
+        rejected=len(prepared.rejects),
+        rejects_path=rejects_path,
+        notes=prepared.notes,
+        stored_in=spec.name,
     )
-    log.info("%s", report.summary())
+    log.info(
+        "%s: %d of %d rows imported from %s", spec.name, report.imported, report.rows_read, path
+    )
     return report
 
 

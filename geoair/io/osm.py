@@ -28,7 +28,7 @@ import pyogrio
 
 from geoair.errors import InputFileError
 from geoair.io.crs import WGS84
-from geoair.store.settings import DEFAULTS
+from geoair.store.settings import DEFAULT_SETTINGS
 
 __all__ = ["DEFAULT_SKIP_HIGHWAY", "OSM_SUFFIXES", "is_osm_file", "read_osm_roads"]
 
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm")
 
-DEFAULT_SKIP_HIGHWAY = tuple(DEFAULTS["gate_roads"]["osm_skip_highway"])
+DEFAULT_SKIP_HIGHWAY = DEFAULT_SETTINGS.gate_roads.osm_skip_highway
 """``highway`` values that are not carriageways to sweep (OpenStreetMap wiki, Key:highway)."""
 
 _OSM_COLUMNS = ["osm_id", "name", "highway", "other_tags"]

@@ -50,6 +50,7 @@ from geoair.io.crs import shift_geometries
 from geoair.io.writers import atomic_path
 from geoair.maps.model import MapLayer
 from geoair.maps.styles import BIG_FACTOR, POINT_RADIUS_PX
+from geoair.store.settings import DEFAULT_SETTINGS, MapsSettings
 
 __all__ = ["FAST_MIN", "TILE_PROVIDERS", "render_html", "script_json", "write_html"]
 
@@ -418,7 +419,7 @@ def _bounds(layers: Sequence[MapLayer], *, shift: bool) -> list[list[float]]:
 
 
 def render_html(
-    layers: Sequence[MapLayer], *, title: str = "geoair 地图", settings: Mapping | None = None
+    layers: Sequence[MapLayer], *, title: str = "geoair 地图", settings: MapsSettings | None = None
 ) -> str:
     """The self-contained HTML page of a map of ``layers``.
 
@@ -428,20 +429,19 @@ def render_html(
         From :func:`geoair.maps.layers.collect_layers`.
     title : str
         Shown as the page title and on the map (escaped).
-    settings : mapping, optional
-        The ``[maps]`` settings: ``tiles``, ``tianditu_key``, ``coord_decimals``.
+    settings : MapsSettings, optional
+        The ``[maps]`` settings (``tiles``, ``tianditu_key``, ``coord_decimals``); the
+        built-in ones when omitted.
 
     Returns
     -------
     str
         The HTML text; it loads nothing from the network except basemap tiles.
     """
-    from geoair.store.settings import DEFAULTS
-
-    opts = dict(DEFAULTS["maps"]) | dict(settings or {})
-    tiles, active = _tile_options(opts["tiles"], opts["tianditu_key"])
-    shift = opts["tiles"] == "amap"
-    decimals = int(opts["coord_decimals"])
+    opts = settings or DEFAULT_SETTINGS.maps
+    tiles, active = _tile_options(opts.tiles, opts.tianditu_key)
+    shift = opts.tiles == "amap"
+    decimals = opts.coord_decimals
     notes = []
     if shift:
         notes.append("数据已由WGS-84偏移至GCJ-02，以与高德底图对齐")
@@ -474,7 +474,7 @@ def write_html(
     path: Path | str,
     *,
     title: str = "geoair 地图",
-    settings: Mapping | None = None,
+    settings: MapsSettings | None = None,
 ) -> Path:
     """Write the map of ``layers`` to ``path`` atomically (see :func:`render_html`).
 

@@ -53,6 +53,7 @@ from geoair.maps.model import (
 from geoair.maps.monitoring import _patrol, _stations, _suspects
 from geoair.maps.styles import StyleClass
 from geoair.store.schema import CHECKLIST_ITEMS
+from geoair.store.settings import DEFAULT_SETTINGS, MapsSettings
 
 __all__ = ["collect_layers"]
 
@@ -60,11 +61,11 @@ __all__ = ["collect_layers"]
 log = logging.getLogger(__name__)
 
 
-def _counties(frames, settings) -> MapLayer | None:
+def _counties(frames, settings: MapsSettings) -> MapLayer | None:
     counties = frames.get("counties")
     if counties is None or counties.empty:
         return None
-    geometry = _simplify(counties.geometry.reset_index(drop=True), settings["simplify_m"])
+    geometry = _simplify(counties.geometry.reset_index(drop=True), settings.simplify_m)
     names = _col(counties, "name")
     return MapLayer(
         "counties",
@@ -79,12 +80,12 @@ def _counties(frames, settings) -> MapLayer | None:
     )
 
 
-def _parks(frames, settings, month) -> MapLayer | None:
+def _parks(frames, settings: MapsSettings, month) -> MapLayer | None:
     parks = frames.get("parks")
     if parks is None or parks.empty:
         return None
     parks = parks.reset_index(drop=True)
-    geometry = _simplify(parks.geometry, settings["simplify_m"])
+    geometry = _simplify(parks.geometry, settings.simplify_m)
     names = _col(parks, "name")
     fields = [
         ("园区", names),
@@ -209,7 +210,7 @@ def _quintiles(
     return classes, cls.astype(np.int16)
 
 
-def _enterprises(frames, settings, month) -> MapLayer | None:
+def _enterprises(frames, settings: MapsSettings, month) -> MapLayer | None:
     ent = frames.get("enterprises")
     if ent is None or ent.empty:
         return None
@@ -343,7 +344,7 @@ def _enterprises(frames, settings, month) -> MapLayer | None:
         ),
     ]
     order = {"compliance": 0, "grade": 1, "status": 2}
-    first = order.get(settings["enterprise_colour"], 0)
+    first = order.get(settings.enterprise_colour, 0)
     if first == 0 and not inspected.any():
         first = 2
     modes.insert(0, modes.pop(first))
@@ -579,7 +580,7 @@ def collect_layers(
     *,
     month: str | None = None,
     layers: Sequence[str] | None = None,
-    settings: Mapping | None = None,
+    settings: MapsSettings | None = None,
 ) -> list[MapLayer]:
     """Classify and describe every layer that ``frames`` hold, in drawing order.
 
@@ -592,8 +593,8 @@ def collect_layers(
         cases up to its end. Default: the latest month each table has.
     layers : sequence of str, optional
         Only these map layers (ids of :data:`LAYER_TITLES`). Default: all present.
-    settings : mapping, optional
-        The ``[maps]`` settings (see geoair.toml); defaults when omitted.
+    settings : MapsSettings, optional
+        The ``[maps]`` settings (see geoair.toml); the built-in ones when omitted.
 
     Returns
     -------
@@ -605,9 +606,7 @@ def collect_layers(
     MapDataError
         A name in ``layers`` is unknown, a month is malformed, or nothing can be drawn.
     """
-    from geoair.store.settings import DEFAULTS
-
-    opts = dict(DEFAULTS["maps"]) | dict(settings or {})
+    opts = settings or DEFAULT_SETTINGS.maps
     if month is not None:
         if not re.fullmatch(r"\d{4}-\d{1,2}", str(month).strip()):
             raise MapDataError(f"--month {month!r} is not a month. Write it as 2024-03.")

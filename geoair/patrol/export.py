@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +27,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geoair.io.writers import atomic_path
+from geoair.store.settings import MapsSettings
 
 if TYPE_CHECKING:
     from geoair.patrol.plan import PatrolPlan
@@ -271,7 +271,7 @@ def write_map(
     path: Path | str,
     *,
     counties: gpd.GeoDataFrame | None = None,
-    settings: Mapping[str, Any] | None = None,
+    settings: MapsSettings | None = None,
 ) -> Path:
     """Write the offline HTML map of the plan (routes, numbered stops, county outlines)."""
     from geoair.maps.interactive import write_html
@@ -309,7 +309,7 @@ def write_plan_files(
     folder: Path | str,
     *,
     counties: gpd.GeoDataFrame | None = None,
-    map_settings: Mapping[str, Any] | None = None,
+    map_settings: MapsSettings | None = None,
 ) -> dict[str, Path]:
     """Write ``patrol-DATE.gpx``, ``.kml``, ``.xlsx`` and ``.html`` into ``folder``.
 

@@ -24,7 +24,6 @@ import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -33,9 +32,10 @@ import shapely
 
 from geoair.errors import PlanError, SchemaError
 from geoair.io.crs import WGS84, in_china, metric_crs
-from geoair.patrol.risk import KIND_ZH, default_patrol_settings
+from geoair.patrol.risk import KIND_ZH
 from geoair.patrol.road_graph import build_road_graph, road_distances, straight_distances
 from geoair.patrol.routing import route_length, solve_routes
+from geoair.store.settings import DEFAULT_SETTINGS, PatrolSettings
 
 __all__ = [
     "PatrolPlan",
@@ -110,7 +110,7 @@ def _parse_lonlat(text: str) -> tuple[float, float] | None:
 def resolve_start(
     start: str | None,
     *,
-    settings: Mapping[str, Any] | None = None,
+    settings: PatrolSettings | None = None,
     layers: Mapping[str, gpd.GeoDataFrame | None] | None = None,
 ) -> Start:
     """Turn ``--start`` into a named point.
@@ -119,8 +119,8 @@ def resolve_start(
     ----------
     start : str or None
         A name, or ``"lon,lat"`` in WGS-84 degrees; None means the configured start.
-    settings : mapping, optional
-        The ``[patrol]`` settings.
+    settings : PatrolSettings, optional
+        The ``[patrol]`` settings (default: the built-in ones).
     layers : mapping of name to GeoDataFrame, optional
         Workspace layers whose features can be named (enterprises, stations, ...).
 
@@ -129,18 +129,18 @@ def resolve_start(
     PlanError
         The name is unknown or ambiguous, or the coordinates are not in China.
     """
-    cfg = settings or default_patrol_settings()
+    cfg = settings or DEFAULT_SETTINGS.patrol
     if start is None or not start.strip():
-        found = Start(str(cfg["start_name"]), float(cfg["start_lon"]), float(cfg["start_lat"]))
+        found = Start(cfg.start_name, cfg.start_lon, cfg.start_lat)
     else:
         start = start.strip()
         lonlat = _parse_lonlat(start)
         if lonlat is not None:
             found = Start(f"{lonlat[0]:.5f},{lonlat[1]:.5f}", *lonlat)
-        elif start == cfg["start_name"]:
-            found = Start(start, float(cfg["start_lon"]), float(cfg["start_lat"]))
-        elif start in cfg.get("places", {}):
-            value = cfg["places"][start]
+        elif start == cfg.start_name:
+            found = Start(start, cfg.start_lon, cfg.start_lat)
+        elif start in cfg.places:
+            value = cfg.places[start]
             if not (isinstance(value, list | tuple) and len(value) == 2):
                 raise PlanError(
                     f"[patrol.places] {start} in geoair.toml must be "
@@ -159,7 +159,7 @@ def resolve_start(
 
 
 def _find_in_layers(
-    name: str, layers: Mapping[str, gpd.GeoDataFrame | None], cfg: Mapping[str, Any]
+    name: str, layers: Mapping[str, gpd.GeoDataFrame | None], cfg: PatrolSettings
 ) -> Start:
     exact, partial = [], []
     for layer_name, layer in layers.items():
@@ -186,7 +186,7 @@ def _find_in_layers(
                 f"--start {name!r} matches several places: {listed}. Give the "
                 "full name, or longitude,latitude."
             )
-    known = [str(cfg["start_name"]), *cfg.get("places", {})]
+    known = [cfg.start_name, *cfg.places]
     raise PlanError(
         f"--start {name!r} is not a place geoair knows. Known places: "
         f"{'、'.join(known)}; or the name of an enterprise, station, park or heap "
@@ -347,7 +347,7 @@ def plan_patrol(
     roads: gpd.GeoDataFrame | None = None,
     counties: gpd.GeoDataFrame | None = None,
     county: str | None = None,
-    settings: Mapping[str, Any] | None = None,
+    settings: PatrolSettings | None = None,
     max_route_km: float | None = None,
     lns_rounds: int = 150,
 ) -> PatrolPlan:
@@ -369,8 +369,8 @@ def plan_patrol(
         County polygons, to check the start and to fill missing site counties.
     county : str, optional
         Plan only this county's sites.
-    settings : mapping, optional
-        The ``[patrol]`` settings.
+    settings : PatrolSettings, optional
+        The ``[patrol]`` settings (default: the built-in ones).
     max_route_km : float, optional
         Longest round trip wanted for one team, km (default: ``[patrol]``
         ``max_route_km``; 0 = no limit). A soft limit: teams are balanced to stay under
@@ -387,7 +387,7 @@ def plan_patrol(
     PlanError
         Bad teams/stops, an unknown county, no site to visit, a start outside the area.
     """
-    cfg = settings or default_patrol_settings()
+    cfg = settings or DEFAULT_SETTINGS.patrol
     if teams < 1 or stops < 1:
         raise PlanError(f"--teams and --stops must be at least 1 (got {teams} and {stops}).")
     date = pd.Timestamp(date).normalize()
@@ -409,13 +409,13 @@ def plan_patrol(
         sites=sites,
         counties=counties,
         county=county,
-        start_max_m=float(cfg.get("start_max_m", 50_000.0)),
+        start_max_m=cfg.start_max_m,
     )
     selected, backlog = select_sites(
         sites,
         places=teams * stops,
-        coverage_days=int(cfg.get("coverage_days", 30)),
-        coverage_share_max=float(cfg.get("coverage_share_max", 0.5)),
+        coverage_days=cfg.coverage_days,
+        coverage_share_max=cfg.coverage_share_max,
     )
     if len(selected) == 0:
         raise SchemaError("No site could be chosen: the workspace has no enterprise or heap.")
@@ -434,11 +434,11 @@ def plan_patrol(
         graph = build_road_graph(
             roads,
             crs=crs,
-            snap_ends_m=float(cfg.get("road_snap_ends_m", 15.0)),
-            node_crossings=bool(cfg.get("road_node_crossings", False)),
+            snap_ends_m=cfg.road_snap_ends_m,
+            node_crossings=cfg.road_node_crossings,
         )
         dist, nodes, access = road_distances(graph, xy)
-        far = access > float(cfg.get("snap_warn_m", 2000.0))
+        far = access > cfg.snap_warn_m
         if far.any():
             names = [start.name, *selected["name"].astype(str)]
             notes.append(
@@ -450,7 +450,7 @@ def plan_patrol(
     else:
         dist = straight_distances(xy)
         mode = "straight"
-    limit_km = float(cfg.get("max_route_km", 0.0) if max_route_km is None else max_route_km)
+    limit_km = cfg.max_route_km if max_route_km is None else float(max_route_km)
     order = solve_routes(
         dist,
         n_teams=teams,

@@ -32,8 +32,6 @@ The terms (weights keyed by the names in brackets):
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -42,9 +40,9 @@ import pandas as pd
 from geoair.errors import SchemaError
 from geoair.io.crs import WGS84, require_wgs84
 from geoair.store.schema import CHECKLIST_ITEMS
-from geoair.store.settings import DEFAULTS
+from geoair.store.settings import DEFAULT_SETTINGS, PatrolSettings
 
-__all__ = ["COMPONENTS", "KIND_ZH", "default_patrol_settings", "risk_scores", "site_table"]
+__all__ = ["COMPONENTS", "KIND_ZH", "risk_scores", "site_table"]
 
 
 log = logging.getLogger(__name__)
@@ -73,13 +71,6 @@ COMPONENTS = (
     "not_producing",
     "suspended_but_active",
 )
-
-
-def default_patrol_settings() -> dict[str, Any]:
-    """The ``[patrol]`` settings of the built-in defaults (a copy)."""
-    import copy
-
-    return copy.deepcopy(DEFAULTS["patrol"])
 
 
 def _as_point_layer(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoSeries:
@@ -310,7 +301,7 @@ def risk_scores(
     source_suspects: pd.DataFrame | None = None,
     targets_check: pd.DataFrame | None = None,
     stations: pd.DataFrame | None = None,
-    settings: Mapping[str, Any] | None = None,
+    settings: PatrolSettings | None = None,
 ) -> gpd.GeoDataFrame:
     """Score every site on ``as_of``, with the reasons, highest first.
 
@@ -329,7 +320,7 @@ def risk_scores(
         Gate-road sweeping tasks per enterprise (``enterprise_id`` and a length in m).
     source_suspects, targets_check, stations : DataFrame, optional
         For the upwind term.
-    settings : mapping, optional
+    settings : PatrolSettings, optional
         The ``[patrol]`` settings (default: the built-in ones).
 
     Returns
@@ -344,17 +335,17 @@ def risk_scores(
     >>> sites = site_table(ws.read("enterprises"), ws.read("gangue_heaps"))  # doctest: +SKIP
     >>> risk_scores(sites, as_of="2024-03-05", cases=ws.read("cases"))       # doctest: +SKIP
     """
-    cfg = dict(settings or default_patrol_settings())
-    weights = {**default_patrol_settings()["weights"], **cfg.get("weights", {})}
+    cfg = settings or DEFAULT_SETTINGS.patrol
+    weights = cfg.weights
     as_of = pd.Timestamp(as_of).normalize()
-    cap = int(cfg.get("case_count_cap", 3))
+    cap = cfg.case_count_cap
     out = sites.copy()
     pts = pd.DataFrame(0.0, index=out.index, columns=list(COMPONENTS))
     reasons: list[list[str]] = [[] for _ in range(len(out))]
     position = pd.Series(np.arange(len(out)), index=out.index)
 
     def add(term: str, counts: pd.Series, text) -> None:
-        points = counts.astype(float) * float(weights[term])
+        points = counts.astype(float) * weights[term]
         pts[term] = points
         for idx in counts[counts > 0].index:
             shown = f"{points[idx]:.1f}".removesuffix(".0")
@@ -378,7 +369,7 @@ def risk_scores(
         open_counts = keys[_open_mask(cases)].value_counts()
         n_open = out["site_key"].map(open_counts).fillna(0).clip(upper=cap)
         add("open_case", n_open, lambda i, n: f"未整改问题{int(n)}件")
-        since = as_of - pd.Timedelta(days=int(cfg.get("findings_lookback_days", 365)))
+        since = as_of - pd.Timedelta(days=cfg.findings_lookback_days)
         recent = keys[cases["inspection_date"] >= since].value_counts()
         n_recent = out["site_key"].map(recent).fillna(0).clip(upper=cap)
         add("past_finding", n_recent, lambda i, n: f"近期发现问题{int(n)}件")
@@ -429,7 +420,7 @@ def risk_scores(
         if len(v):
             note_visits(v["site_key"].astype(str), v["date"])
 
-    days_cap = int(cfg.get("visit_days_cap", 120))
+    days_cap = cfg.visit_days_cap
     days = (as_of - last_visit).dt.days
     out["last_visit"] = last_visit
     out["days_since_visit"] = days.astype("Int64")
@@ -446,7 +437,7 @@ def risk_scores(
         targets_check,
         stations,
         as_of=as_of,
-        top_n=int(cfg.get("upwind_top_n", 5)),
+        top_n=cfg.upwind_top_n,
     )
     add(
         "upwind_of_missing_station",
@@ -464,7 +455,7 @@ def risk_scores(
     add("untreated_heap", untreated, lambda i, n: "矸石山未治理" if n >= 1 else "矸石山治理中")
 
     gate_m = _gate_road_lengths(out, sweep_tasks)
-    hundreds = gate_m.clip(upper=float(cfg.get("gate_road_cap_m", 1000.0))) / 100.0
+    hundreds = gate_m.clip(upper=cfg.gate_road_cap_m) / 100.0
     add("gate_road_per_100m", hundreds, lambda i, n: f"厂门道路需清扫{gate_m[i]:.0f}米")
 
     grade = out["performance_grade"].astype("object")

@@ -34,11 +34,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
 from geoair.errors import TargetError
+from geoair.imports.report import ImportReport
+from geoair.io.writers import write_table
 from geoair.readings.targets import _name_key
+from geoair.store.workspace import Workspace
 
 __all__ = ["import_annex_targets", "parse_annex_targets", "read_ragged_grid"]
 
@@ -204,35 +208,46 @@ def read_ragged_grid(
 
 
 def import_annex_targets(
-    ws,
-    path,
+    ws: Workspace,
+    path: Path | str,
     *,
+    year: str | int | None,
     encoding: str | None = None,
     sheet: str | None = None,
-    coords: str | None = None,
-    date: str | None = None,
-    echo=print,
-) -> pd.DataFrame:
-    """``geoair import targets_annex FILE --date 2020``: the wide annex tables of seed 004
-    into the workspace's ``targets`` (a target given again replaces the stored one)."""
-    from pathlib import Path
+) -> ImportReport:
+    """``geoair import targets_annex FILE --date 2020``: the wide annex tables of
+    阳政办发〔2020〕131号 into the workspace's ``targets`` (a target given again replaces
+    the stored one).
 
-    from geoair.io.writers import write_table
+    Parameters
+    ----------
+    ws : Workspace
+        Needs ``stations``; ``counties`` names the county columns.
+    path : path
+        The annex table as printed (months as rows, stations or counties as columns).
+    year : str or int
+        The year of the months (the annexes write 10 月 without a year).
+    encoding, sheet : str, optional
+        How to read the file.
 
-    if not date or not re.match(r"^\d{4}", str(date)):
+    Returns
+    -------
+    ImportReport
+    """
+    if year is None or not re.match(r"^\d{4}", str(year)):
         raise TargetError(
+            "附件表格的月份没有年份（如“10 月”），请用 --date 给出年份，如 --date 2020。 / "
             "The annex tables name months without a year (10 月). Give the "
             "year with --date, e.g. --date 2020."
         )
-    year = int(str(date)[:4])
+    year_number = int(str(year)[:4])
     path = Path(path)
     grid = read_ragged_grid(path, encoding=encoding, sheet=sheet)
     stations = ws.read("stations")
     counties = ws.read("counties", required=False)
     names = list(counties["name"]) if counties is not None else []
-    city = ws.settings["workspace"]["name"]
     targets, rejects = parse_annex_targets(
-        grid, year=year, stations=stations, counties=names, city=city
+        grid, year=year_number, stations=stations, counties=names, city=ws.settings.workspace.name
     )
     if targets.empty:
         raise TargetError(
@@ -241,23 +256,29 @@ def import_annex_targets(
         )
     old = ws.read("targets", required=False)
     merged = targets
+    replaced = 0
     if old is not None and len(old):
         key = ["scope", "target_name", "period", "metric"]
         old = old[list(targets.columns)]
         stale = old.set_index(key).index.isin(targets.set_index(key).index)
+        replaced = int(stale.sum())
         merged = pd.concat([old[~stale], targets], ignore_index=True)
     ws.write("targets", merged)
-    target = ws.rejects_dir / f"targets_annex-{path.stem}.csv"
+    rejects_path: Path | None = ws.rejects_dir / f"targets_annex-{path.stem}.csv"
     if len(rejects):
-        write_table(rejects, target)
+        write_table(rejects, rejects_path)
     else:
-        target.unlink(missing_ok=True)
+        rejects_path.unlink(missing_ok=True)
+        rejects_path = None
     counts = targets.groupby(["scope", "metric"]).size()
-    echo(
-        f"targets: {len(targets)} read from {path.name} ("
-        + ", ".join(f"{n} {scope} {metric}" for (scope, metric), n in counts.items())
-        + ")"
+    return ImportReport(
+        kind="targets_annex",
+        source=path,
+        rows_read=len(targets) + len(rejects),
+        imported=len(targets),
+        replaced=replaced,
+        rejected=len(rejects),
+        rejects_path=rejects_path,
+        stored_in="targets",
+        span=", ".join(f"{n} {scope} {metric}" for (scope, metric), n in counts.items()),
     )
-    if len(rejects):
-        echo(f"  {len(rejects)} cells rejected -> {target} (row numbers and reasons)")
-    return targets

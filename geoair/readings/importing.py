@@ -44,6 +44,7 @@ from pathlib import Path
 import pandas as pd
 
 from geoair.errors import InputFileError, WorkspaceError
+from geoair.imports.report import ImportReport
 from geoair.io.headers import locate_header
 from geoair.io.readers import decode, file_kind, read_grid
 from geoair.io.writers import write_table
@@ -54,7 +55,7 @@ from geoair.readings.parse import (
     parse_dustfall,
     parse_hourly,
 )
-from geoair.readings.store import Echo, dustfall_path, hourly_dir, store_dustfall, store_hourly
+from geoair.readings.store import dustfall_path, hourly_dir, store_dustfall, store_hourly
 from geoair.store.workspace import Workspace
 
 __all__ = ["import_dustfall", "import_readings"]
@@ -140,40 +141,48 @@ def import_readings(
     *,
     encoding: str | None = None,
     sheet: str | None = None,
-    coords: str | None = None,
-    date: str | None = None,
-    echo: Echo = print,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> ImportReport:
     """``geoair import readings FILE``: check hourly readings and store them.
 
-    ``coords`` and ``date`` are part of the import signature and unused here.
+    Parameters
+    ----------
+    ws : Workspace
+        Needs ``stations``: readings are matched to them by name or id.
+    path : path
+        A CSV or Excel table, long (station, time, pollutant, value) or wide (one
+        column per pollutant).
+    encoding, sheet : str, optional
+        How to read the file.
 
     Returns
     -------
-    (stored, rejects) : DataFrames
+    ImportReport
+        Values stored in the Parquet store; rejected values in ``rejects/``.
     """
     path = Path(path)
     vocab = {**_FIELDS, **{f"p:{p}": h for p, h in POLLUTANT_HEADERS.items()}}
     cells = _read_cells(path, vocab, encoding=encoding, sheet=sheet)
-    good, rejects, notes = parse_hourly(cells, _stations(ws), settings=ws.settings)
+    good, rejects, notes = parse_hourly(cells, _stations(ws), settings=ws.settings.readings)
     written = store_hourly(ws, good)
     where = _write_rejects(ws, "readings", path, rejects)
-    for note in notes:
-        echo(f"  note: {note}")
     span = (
-        (
-            f" ({good['time'].min():%Y-%m-%d %H:%M} .. {good['time'].max():%Y-%m-%d %H:%M}, "
-            f"{good['station_id'].nunique()} stations)"
-        )
+        f"{good['time'].min():%Y-%m-%d %H:%M} .. {good['time'].max():%Y-%m-%d %H:%M}, "
+        f"{good['station_id'].nunique()} stations"
         if len(good)
         else ""
     )
-    echo(f"readings: {written} hourly values stored in {hourly_dir(ws)}{span}")
-    if where is not None:
-        echo(f"  {len(rejects)} values rejected -> {where} (row numbers and reasons)")
-    if written:
-        echo("  next: geoair indicators --period month (daily AQI and monthly values)")
-    return good, rejects
+    return ImportReport(
+        kind="readings",
+        source=path,
+        rows_read=len(good) + len(rejects),
+        imported=written,
+        rejected=len(rejects),
+        rejects_path=where,
+        notes=list(notes),
+        stored_in=str(hourly_dir(ws)),
+        span=span,
+        next_step="geoair indicators --period month" if written else "",
+    )
 
 
 def import_dustfall(
@@ -182,17 +191,33 @@ def import_dustfall(
     *,
     encoding: str | None = None,
     sheet: str | None = None,
-    coords: str | None = None,
-    date: str | None = None,
-    echo: Echo = print,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``geoair import dustfall FILE``: check monthly dustfall and store it."""
+) -> ImportReport:
+    """``geoair import dustfall FILE``: check monthly dustfall and store it.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Needs ``stations``.
+    path : path
+        A table of station, month and dustfall (t/(km²·month)).
+    encoding, sheet : str, optional
+        How to read the file.
+
+    Returns
+    -------
+    ImportReport
+    """
     path = Path(path)
     cells = _read_cells(path, _DUSTFALL_FIELDS, encoding=encoding, sheet=sheet)
-    good, rejects = parse_dustfall(cells, _stations(ws), settings=ws.settings)
+    good, rejects = parse_dustfall(cells, _stations(ws), settings=ws.settings.readings)
     written = store_dustfall(ws, good)
     where = _write_rejects(ws, "dustfall", path, rejects)
-    echo(f"dustfall: {written} station-months stored in {dustfall_path(ws)}")
-    if where is not None:
-        echo(f"  {len(rejects)} rows rejected -> {where} (row numbers and reasons)")
-    return good, rejects
+    return ImportReport(
+        kind="dustfall",
+        source=path,
+        rows_read=len(cells),
+        imported=written,
+        rejected=len(rejects),
+        rejects_path=where,
+        stored_in=str(dustfall_path(ws)),
+    )

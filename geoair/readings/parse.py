@@ -48,6 +48,7 @@ from geoair.errors import SchemaError
 from geoair.io.headers import match_columns
 from geoair.io.normalize import clean_text, header_key
 from geoair.readings.store import DUSTFALL_COLUMNS, HOURLY_COLUMNS, POLLUTANTS, UNITS
+from geoair.store.settings import DEFAULT_SETTINGS, ReadingsSettings
 
 __all__ = ["POLLUTANT_HEADERS", "parse_dustfall", "parse_hourly"]
 
@@ -237,22 +238,21 @@ def _resolve_stations(names: pd.Series, stations: pd.DataFrame) -> pd.Series:
     return names.map(keys)
 
 
-def _limits(settings: dict) -> dict[str, tuple[float, float]]:
-    r = settings["readings"]
+def _limits(r: ReadingsSettings) -> dict[str, tuple[float, float]]:
     return {
-        "PM2.5": (0.0, r["pm25_max_ug_m3"]),
-        "PM10": (0.0, r["pm10_max_ug_m3"]),
-        "SO2": (0.0, r["so2_max_ug_m3"]),
-        "NO2": (0.0, r["no2_max_ug_m3"]),
-        "O3": (0.0, r["o3_max_ug_m3"]),
-        "CO": (0.0, r["co_max_mg_m3"]),
-        "WS": (0.0, r["ws_max_ms"]),
+        "PM2.5": (0.0, r.pm25_max_ug_m3),
+        "PM10": (0.0, r.pm10_max_ug_m3),
+        "SO2": (0.0, r.so2_max_ug_m3),
+        "NO2": (0.0, r.no2_max_ug_m3),
+        "O3": (0.0, r.o3_max_ug_m3),
+        "CO": (0.0, r.co_max_mg_m3),
+        "WS": (0.0, r.ws_max_ms),
         "WD": (0.0, 360.0),
     }
 
 
 def parse_hourly(
-    cells: pd.DataFrame, stations: pd.DataFrame, *, settings: dict | None = None
+    cells: pd.DataFrame, stations: pd.DataFrame, *, settings: ReadingsSettings | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Turn a table of readings (long or wide) into checked long rows.
 
@@ -263,8 +263,8 @@ def parse_hourly(
     stations : DataFrame
         The workspace's stations (``id``, ``name``): names or ids in the file are
         matched against them.
-    settings : dict, optional
-        Workspace settings (``[readings]`` limits); default: the built-in ones.
+    settings : ReadingsSettings, optional
+        ``[readings]`` of the workspace (plausible ranges); default: the built-in ones.
 
     Returns
     -------
@@ -273,9 +273,7 @@ def parse_hourly(
         ``rejects``: ``行号 (row), 站点, 时间, 污染物, 值, 原因``;
         ``notes``: unit conversions and other remarks for the user.
     """
-    from geoair.store.settings import load_settings
-
-    settings = settings or load_settings(None)
+    settings = settings or DEFAULT_SETTINGS.readings
     vocab = {**_FIELDS, **{f"p:{p}": h for p, h in POLLUTANT_HEADERS.items()}}
     mapping = match_columns([(str(c),) for c in cells.columns], vocab)
     columns = {name: cells.columns[pos] for pos, name in mapping.items()}
@@ -357,7 +355,7 @@ def parse_hourly(
 
 
 def _check_hourly(
-    long: pd.DataFrame, stations: pd.DataFrame, settings: dict, notes: list[str]
+    long: pd.DataFrame, stations: pd.DataFrame, settings: ReadingsSettings, notes: list[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     text = long["value_text"].fillna("").str.strip().str.lower()
     empty_value = text.isin(["", "-", "--", "—", "/", "nan", "none", "null", "n/a", "na", "无数据"])
@@ -466,12 +464,10 @@ def _month_label(value: object) -> str | None:
 
 
 def parse_dustfall(
-    cells: pd.DataFrame, stations: pd.DataFrame, *, settings: dict | None = None
+    cells: pd.DataFrame, stations: pd.DataFrame, *, settings: ReadingsSettings | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Checked monthly dustfall rows (``station_id, month, dustfall_t_km2``) and rejects."""
-    from geoair.store.settings import load_settings
-
-    settings = settings or load_settings(None)
+    settings = settings or DEFAULT_SETTINGS.readings
     mapping = match_columns([(str(c),) for c in cells.columns], _DUSTFALL_FIELDS)
     columns = {name: cells.columns[pos] for pos, name in mapping.items()}
     missing = [
@@ -491,7 +487,7 @@ def parse_dustfall(
     frame["station_id"] = _resolve_stations(names, stations).to_numpy()
     frame["month"] = [_month_label(v) for v in cells[columns["month"]]]
     frame["dustfall_t_km2"] = _parse_numbers(cells[columns["value"]]).to_numpy()
-    limit = settings["readings"]["dustfall_max_t_km2"]
+    limit = settings.dustfall_max_t_km2
     reasons = np.select(
         [
             frame["station_id"].isna(),

@@ -41,7 +41,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -81,9 +81,6 @@ UNITS = {
 }
 HOURLY_COLUMNS = ("station_id", "time", "pollutant", "value")
 DUSTFALL_COLUMNS = ("station_id", "month", "dustfall_t_km2")
-
-
-Echo = Callable[[str], None]
 
 
 # --- reading files --------------------------------------------------------------------

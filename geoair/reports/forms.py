@@ -411,7 +411,7 @@ def write_forms(
     provides them; if none can be written, :class:`FormError` says why for each.
     """
     _month_bounds(month)
-    city = ws.settings["workspace"]["name"]
+    city = ws.settings.workspace.name
     place = county or city
     folder = Path(folder) if folder is not None else ws.outputs_dir / f"forms-{month}"
     report = FormsReport()

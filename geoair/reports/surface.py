@@ -575,17 +575,17 @@ def make_surface(
     -------
     (surface, tif_path, zones)
     """
-    settings = ws.settings["surface"]
+    settings = ws.settings.surface
     key = pollutant_key(pollutant)
     points, label, unit = station_values(ws, pollutant, period)
     counties = ws.read("counties", required=False)
     surface = interpolate(
         points,
         area=counties,
-        cell_m=cell_m or settings["cell_m"],
-        power=settings["idw_power"],
-        k=settings["idw_k"],
-        margin_m=settings["margin_m"],
+        cell_m=cell_m or settings.cell_m,
+        power=settings.idw_power,
+        k=settings.idw_k,
+        margin_m=settings.margin_m,
         pollutant=surface_name(key),
         period=period,
         unit=unit,

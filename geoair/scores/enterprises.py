@@ -9,8 +9,7 @@ not closed by law on the checklist, open cases, performance grade and gate roads
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -29,15 +28,16 @@ from geoair.scores.inputs import (
     ENTERPRISE_COMPONENTS,
     PRODUCING,
     ScoreInputs,
-    _settings_scores,
     latest_month,
+    score_settings,
 )
+from geoair.store.settings import BenchmarkQuota, Settings
 
 __all__ = ["benchmark_candidates", "enterprise_ranking_sheet", "score_enterprises"]
 
 
 def score_enterprises(
-    inputs: ScoreInputs, *, month: str | None = None, settings: Mapping[str, Any]
+    inputs: ScoreInputs, *, month: str | None = None, settings: Settings
 ) -> pd.DataFrame:
     """Score every enterprise (not closed by law) for ``month`` and flag benchmark candidates.
 
@@ -57,7 +57,7 @@ def score_enterprises(
         ``county_rank``, ``open_cases``, ``missing``/``missing_zh``, ``benchmark``,
         ``benchmark_rank``, ``benchmark_note``. Sorted by rank.
     """
-    cfg = _settings_scores(settings)
+    cfg = score_settings(settings)
     month = parse_month(month) if month is not None else latest_month(inputs)
     ents = inputs.enterprises
     if ents is None or len(ents) == 0:
@@ -76,7 +76,7 @@ def score_enterprises(
     if inputs.cases is not None:
         for eid, n in zip(ids, open_cases, strict=True):
             rows.append((eid, "cases", float(n), np.nan, 100.0 / (1.0 + n)))
-    points = {str(k): float(v) for k, v in cfg["grade_points"].items()}
+    points = dict(cfg.grade_points)
     if "performance_grade" in ents.columns:
         for eid, grade in zip(ids, ents["performance_grade"], strict=True):
             if pd.notna(grade) and str(grade) in points:
@@ -92,9 +92,9 @@ def score_enterprises(
         components,
         ids,
         names=ENTERPRISE_COMPONENTS,
-        weights=cfg["enterprise_weights"],
+        weights=cfg.enterprise_weights,
         labels=ENTERPRISE_COMPONENTS,
-        min_weight_ranked=float(cfg["min_weight_ranked"]),
+        min_weight_ranked=cfg.min_weight_ranked,
     )
     wide = wide.rename(columns={"_id": "enterprise_id"})
     assignment = inputs.assignment
@@ -128,40 +128,33 @@ def score_enterprises(
     )
     out = benchmark_candidates(
         out,
-        quotas=cfg["benchmark_quotas"],
-        default_quota=cfg["benchmark_default_quota"],
-        min_score=float(cfg["benchmark_min_score"]),
-        grades=cfg["benchmark_grades"],
-        ungraded=bool(cfg["benchmark_ungraded"]),
+        quotas=cfg.benchmark_quotas,
+        default_quota=cfg.benchmark_default_quota,
+        min_score=cfg.benchmark_min_score,
+        grades=cfg.benchmark_grades,
+        ungraded=cfg.benchmark_ungraded,
     )
     return out.sort_values(
         ["rank", "enterprise_id"], na_position="last", kind="mergesort"
     ).reset_index(drop=True)
 
 
-def _quota_table(quotas: Iterable[Mapping[str, Any]]) -> dict[str, tuple[int, int]]:
+def _quota_table(quotas: Iterable[BenchmarkQuota]) -> dict[str, tuple[int, int]]:
     table: dict[str, tuple[int, int]] = {}
-    for item in quotas:
-        try:
-            county, lo, hi = str(item["county"]), int(item["min"]), int(item["max"])
-        except (KeyError, TypeError, ValueError):
+    for quota in quotas:
+        if not 0 <= quota.min <= quota.max:
             raise ConfigError(
-                f"[scores] benchmark_quotas has an entry {dict(item)!r}; each "
-                'must be { county = "城区", min = 3, max = 5 }.'
-            ) from None
-        if not 0 <= lo <= hi:
-            raise ConfigError(
-                f"[scores] benchmark_quotas for {county}: min {lo} and max {hi} "
-                "must satisfy 0 ≤ min ≤ max."
+                f"[scores] benchmark_quotas for {quota.county}: min {quota.min} and max "
+                f"{quota.max} must satisfy 0 ≤ min ≤ max."
             )
-        table[county] = (lo, hi)
+        table[quota.county] = (quota.min, quota.max)
     return table
 
 
 def benchmark_candidates(
     scores: pd.DataFrame,
     *,
-    quotas: Iterable[Mapping[str, Any]],
+    quotas: Iterable[BenchmarkQuota],
     default_quota: Iterable[int] = (3, 5),
     min_score: float = 60.0,
     grades: Iterable[str] = B_OR_BETTER,

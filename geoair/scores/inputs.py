@@ -44,15 +44,14 @@ open case. They are computed in :mod:`geoair.enterprise_scores` (``score_enterpr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from geoair.errors import ConfigError, SchemaError, WorkspaceError
+from geoair.errors import SchemaError, WorkspaceError
 from geoair.scores.components import _months_of, check_weights, parse_month
+from geoair.store.settings import ScoresSettings, Settings
 
 __all__ = [
     "AIR_REFERENCES",
@@ -226,15 +225,22 @@ def latest_month(inputs: ScoreInputs) -> str:
     return max(months)
 
 
-def _settings_scores(settings: Mapping[str, Any]) -> dict[str, Any]:
-    scores = dict(settings["scores"])
-    if scores["air_reference"] not in AIR_REFERENCES:
-        raise ConfigError(
-            f"[scores] air_reference is {scores['air_reference']!r}; choose "
-            f"one of {', '.join(AIR_REFERENCES)}."
-        )
-    check_weights(scores["park_weights"], known=PARK_COMPONENTS, table="scores.park_weights")
+def score_settings(settings: Settings) -> ScoresSettings:
+    """The ``[scores]`` table, with its weights checked (known components, adding up to 1).
+
+    Parameters
+    ----------
+    settings : Settings
+        The workspace's settings.
+
+    Raises
+    ------
+    ConfigError
+        Weights of unknown components, or weights that do not add up to 1.
+    """
+    scores = settings.scores
+    check_weights(scores.park_weights, known=PARK_COMPONENTS, table="scores.park_weights")
     check_weights(
-        scores["enterprise_weights"], known=ENTERPRISE_COMPONENTS, table="scores.enterprise_weights"
+        scores.enterprise_weights, known=ENTERPRISE_COMPONENTS, table="scores.enterprise_weights"
     )
     return scores

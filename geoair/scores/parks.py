@@ -45,8 +45,6 @@ open case. They are computed in :mod:`geoair.enterprise_scores` (``score_enterpr
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -67,9 +65,10 @@ from geoair.scores.inputs import (
     CLOSED,
     PARK_COMPONENTS,
     ScoreInputs,
-    _settings_scores,
     latest_month,
+    score_settings,
 )
+from geoair.store.settings import Settings
 
 __all__ = ["PM25_STANDARD_UG_M3", "park_components", "park_ranking_sheet", "score_parks"]
 
@@ -124,9 +123,7 @@ def _target(
     return float(rows.loc[width.idxmin(), "value"])
 
 
-def park_components(
-    inputs: ScoreInputs, month: str, *, settings: Mapping[str, Any]
-) -> pd.DataFrame:
+def park_components(inputs: ScoreInputs, month: str, *, settings: Settings) -> pd.DataFrame:
     """The long table of component values of every park for ``month``.
 
     Returns
@@ -138,8 +135,8 @@ def park_components(
     """
     from geoair.scores.assign import park_members
 
-    cfg = _settings_scores(settings)
-    dust_limit_default = float(settings["readings"]["dustfall_limit_t_km2"])
+    cfg = score_settings(settings)
+    dust_limit_default = settings.readings.dustfall_limit_t_km2
     parks = inputs.parks
     rows: list[tuple[object, str, float, float, float]] = []
     facts = pd.DataFrame({"park_id": parks["id"].astype(object).to_numpy()})
@@ -161,20 +158,20 @@ def park_components(
         air = joined[joined["kind"] != "降尘点"].groupby("park_id")["pm25_ug_m3"].mean()
         dust = joined.groupby("park_id")["dustfall_t_km2"].mean()
         city = None
-        if cfg["air_reference"] == "city" and len(kinds):
+        if cfg.air_reference == "city" and len(kinds):
             national = month_rows[month_rows["station_id"].map(kinds) == "国控"]["pm25_ug_m3"]
             city = float(national.mean()) if national.notna().any() else None
         for i, park in enumerate(parks.itertuples(index=False)):
             value = air.get(park.id)
             if value is not None and pd.notna(value):
                 ref, used = PM25_STANDARD_UG_M3, "standard"
-                if cfg["air_reference"] == "target":
+                if cfg.air_reference == "target":
                     target = _target(
                         inputs.targets, scope="park", name=park.name, metric="pm25", month=month
                     )
                     if target is not None:
                         ref, used = target, "target"
-                elif cfg["air_reference"] == "city" and city is not None:
+                elif cfg.air_reference == "city" and city is not None:
                     ref, used = city, "city"
                 air_ref_used.iloc[i] = used
                 rows.append((park.id, "air", float(value), ref, _ratio_score(float(value), ref)))
@@ -198,7 +195,7 @@ def park_components(
     if rd is not None and len(rd):
         rd = rd.assign(_month=_months_of(rd["month"]))
         rd = rd[rd["_month"] == month]
-        ref = float(cfg["road_dust_reference_g_m2"])
+        ref = cfg.road_dust_reference_g_m2
         for park in parks.itertuples(index=False):
             mine = rd["park_name"].astype(str) == str(park.name)
             if "park_id" in rd.columns:
@@ -237,7 +234,7 @@ def park_components(
             .fillna(0.0)
             .astype(float)
         )
-    fines_ref = float(cfg["fines_reference_yuan"])
+    fines_ref = cfg.fines_reference_yuan
     for park_id, n, open_, fines in zip(
         facts["park_id"],
         facts["n_enterprises"],
@@ -296,17 +293,17 @@ def park_components(
     return out
 
 
-def _score_park_month(inputs: ScoreInputs, month: str, settings: Mapping[str, Any]) -> pd.DataFrame:
-    cfg = _settings_scores(settings)
+def _score_park_month(inputs: ScoreInputs, month: str, settings: Settings) -> pd.DataFrame:
+    cfg = score_settings(settings)
     components = park_components(inputs, month, settings=settings)
     facts = components.attrs["facts"]
     wide = _combine(
         components,
         inputs.parks["id"].astype(object),
         names=PARK_COMPONENTS,
-        weights=cfg["park_weights"],
+        weights=cfg.park_weights,
         labels=PARK_COMPONENTS,
-        min_weight_ranked=float(cfg["min_weight_ranked"]),
+        min_weight_ranked=cfg.min_weight_ranked,
     )
     wide = wide.rename(columns={"_id": "park_id"})
     wide.insert(0, "month", month)
@@ -321,7 +318,7 @@ def score_parks(
     inputs: ScoreInputs,
     *,
     month: str | None = None,
-    settings: Mapping[str, Any],
+    settings: Settings,
     with_change: bool = True,
 ) -> pd.DataFrame:
     """Score and rank every park for ``month``, with the change from the month before.
@@ -332,8 +329,8 @@ def score_parks(
         The frames; see :class:`ScoreInputs`.
     month : str, optional
         "2024-03"; default: :func:`latest_month`.
-    settings : mapping
-        Workspace settings (``[scores]``, ``[readings]``).
+    settings : Settings
+        Workspace settings (``[scores]``, ``[readings]`` dustfall limit).
     with_change : bool
         Also score the month before, for ``prev_*`` and ``*_change`` (else left empty).
 

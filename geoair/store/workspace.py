@@ -4,7 +4,7 @@ Layout::
 
     DIR/
       workspace.gpkg     layers and record tables (a GeoPackage that QGIS opens)
-      geoair.toml        settings (see geoair.config)
+      geoair.toml        settings (see geoair.store.settings)
       readings/          hourly and monthly readings as partitioned Parquet
       rejects/           rows refused by imports, with row numbers and reasons
       outputs/           files written by analyses (maps, forms, reports)
@@ -34,7 +34,7 @@ from geoair.errors import WorkspaceError
 from geoair.io.gpkg import _GPKG_OPTIONS, write_gpkg_layer
 from geoair.store.lock import _lock
 from geoair.store.schema import KINDS
-from geoair.store.settings import DEFAULT_TOML, load_settings
+from geoair.store.settings import DEFAULT_TOML, Settings, load_settings
 
 __all__ = [
     "ENV_VAR",
@@ -68,6 +68,7 @@ class Workspace:
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root).resolve()
+        self._settings: Settings | None = None
 
     # -- paths -----------------------------------------------------------------------
     @property
@@ -95,9 +96,15 @@ class Workspace:
 
     # -- reading ---------------------------------------------------------------------
     @property
-    def settings(self) -> dict:
-        """Settings from ``geoair.toml`` over the defaults (read every time: users edit it)."""
-        return load_settings(self.settings_path)
+    def settings(self) -> Settings:
+        """Settings from ``geoair.toml`` over the defaults, checked once and kept.
+
+        Read when first asked for (:func:`open_workspace` asks, so a wrong setting is
+        reported before any work); edits to the file take effect at the next command.
+        """
+        if self._settings is None:
+            self._settings = load_settings(self.settings_path)
+        return self._settings
 
     def layers(self) -> list[str]:
         """Names of the layers and tables in the GeoPackage."""

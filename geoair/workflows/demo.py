@@ -1,52 +1,146 @@
-"""``geoair demo``: build a workspace from the shipped sample data and run the main job.
+"""``geoair demo``: build a workspace from the shipped sample data and run the month's job.
 
-The demo is a list of steps (:data:`STEPS`); each capability contributes one
-function ``demo_step(ws, echo)`` in its own module, which runs that capability on
-the sample workspace and reports what it wrote through ``echo``. Steps run in order;
-the sample data are imported first.
+The demo is a list of steps (:data:`STEPS`), in the order a month's work is done. Each
+step calls the same workflow functions as the commands (``run_import``,
+``run_gate_roads``, ``run_indicators`` ...) with their default options, and answers
+with the lines that those workflows' ``describe`` gives; nothing here is computed
+that a command would not compute.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+from geoair.progress import Progress, silent
 from geoair.store.workspace import Workspace, init_workspace
 
-__all__ = ["STEPS", "run_demo"]
+__all__ = ["STEPS", "DemoStep", "run_demo"]
 
 
 log = logging.getLogger(__name__)
 
-Echo = Callable[[str], None]
 
-# (title, "module:function"), in the order the month's work is done. A capability
-# adds its line here; the function takes (ws, echo) and returns nothing.
-STEPS: list[tuple[str, str]] = [
-    ("import the sample layers and records", "geoair.workflows.imports:demo_step"),
-    (
-        "gate roads: the road within 100 m of every factory gate",
-        "geoair.workflows.gate_roads:demo_step",
-    ),
-    ("sample readings, daily AQI and monthly indicators", "geoair.workflows.indicators:demo_step"),
-    ("targets check (PM2.5, good days, dustfall)", "geoair.workflows.targets:demo_step"),
-    (
-        "scores: park ranking, enterprise scores, benchmark candidates",
-        "geoair.workflows.scores:demo_step",
-    ),
-    (
-        "sources upwind of stations: near, suspects, polar plots",
-        "geoair.workflows.sources:demo_step",
-    ),
-    ("patrol: risk and a day's routes per team", "geoair.workflows.patrol:demo_step"),
-    ("write the interactive map and the report map", "geoair.workflows.maps:demo_step"),
-    ("report folder: layers, forms, a surface", "geoair.workflows.reports:demo_step"),
-]
+@dataclass(frozen=True)
+class DemoStep:
+    """One step of the demo: a title, and a function of the workspace that returns lines."""
+
+    title: str
+    run: Callable[[Workspace, Progress], list[str]]
 
 
-def run_demo(directory: Path | str, *, echo: Echo = print) -> Workspace:
+def _import(ws: Workspace, progress: Progress) -> list[str]:
+    from geoair.workflows.imports import describe, first_rejects, import_sample
+    from geoair.workflows.sample_data import sample_layers_dir
+
+    lines = []
+    for report in import_sample(ws, sample_layers_dir(), progress=progress):
+        lines += describe(report)
+        # What the clerk will read in the rejects file.
+        lines += [f"  第{number}行：{reason}" for number, reason in first_rejects(report)]
+    return lines
+
+
+def _gate_roads(ws: Workspace, progress: Progress) -> list[str]:
+    from geoair.workflows.gate_roads import describe, run_gate_roads
+
+    if not (ws.has("gates") and ws.has("roads")):
+        return ["no gates or roads in the workspace: gate roads skipped"]
+    return describe(run_gate_roads(ws, progress=progress))
+
+
+def _indicators(ws: Workspace, progress: Progress) -> list[str]:
+    from geoair.readings.store import hourly_dir
+    from geoair.workflows.indicators import IndicatorsOptions, describe, run_indicators
+    from geoair.workflows.sample_data import store_sample_readings
+
+    hourly, _ = store_sample_readings(ws)
+    lines = [
+        f"sample readings: {len(hourly):,} hourly values of {hourly['station_id'].nunique()} "
+        f"stations -> {hourly_dir(ws)}"
+    ]
+    options = IndicatorsOptions(period="month", by="station", also=(("month", "county"),))
+    return lines + describe(run_indicators(ws, options, progress=progress))
+
+
+def _targets(ws: Workspace, progress: Progress) -> list[str]:
+    from geoair.workflows.targets import TargetsCheckOptions, describe, run_targets_check
+
+    if not ws.has("targets"):
+        return ["no targets in the workspace: skipped"]
+    options = TargetsCheckOptions(use_stored_daily=True)
+    return describe(run_targets_check(ws, options, progress=progress))
+
+
+def _scores(ws: Workspace, progress: Progress) -> list[str]:
+    from geoair.workflows.scores import ScoresOptions, describe, run_scores
+
+    options = ScoresOptions(report_folder=ws.outputs_dir / "scores")
+    return describe(run_scores(ws, options, progress=progress))
+
+
+def _sources(ws: Workspace, progress: Progress) -> list[str]:
+    from geoair.workflows.sources import SourcesOptions, describe, run_near, run_suspects
+
+    if not ws.has("stations"):
+        return ["no stations layer in the workspace: sources skipped"]
+    from geoair.readings.store import has_hourly
+
+    lines = describe(run_near(ws, progress=progress))
+    if not has_hourly(ws):
+        return [*lines, "no hourly readings in the workspace: suspects skipped"]
+    return lines + describe(run_suspects(ws, SourcesOptions(freq="quarter"), progress=progress))
+
+
+def _patrol(ws: Workspace, progress: Progress) -> list[str]:
+    from geoair.workflows.patrol import (
+        PlanOptions,
+        RiskResult,
+        day_after_last_record,
+        describe,
+        run_plan,
+    )
+
+    day = day_after_last_record(ws)
+    result = run_plan(ws, PlanOptions(day=day), progress=progress)
+    risk = RiskResult(scores=result.risk, shown=result.risk, day=day, top=5)
+    return describe(risk) + describe(result)
+
+
+def _maps(ws: Workspace, progress: Progress) -> list[str]:
+    from geoair.workflows.maps import MapOptions, describe, run_map
+
+    return describe(run_map(ws, MapOptions(html=True, png=True), progress=progress))
+
+
+def _reports(ws: Workspace, progress: Progress) -> list[str]:
+    from geoair.workflows.reports import describe, run_report_folder
+
+    return describe(run_report_folder(ws, progress=progress))
+
+
+STEPS: tuple[DemoStep, ...] = (
+    DemoStep("import the sample layers and records", _import),
+    DemoStep("gate roads: the road within 100 m of every factory gate", _gate_roads),
+    DemoStep("sample readings, daily AQI and monthly indicators", _indicators),
+    DemoStep("targets check (PM2.5, good days, dustfall)", _targets),
+    DemoStep("scores: park ranking, enterprise scores, benchmark candidates", _scores),
+    DemoStep("sources upwind of stations: near, suspects, polar plots", _sources),
+    DemoStep("patrol: risk and a day's routes per team", _patrol),
+    DemoStep("write the interactive map and the report map", _maps),
+    DemoStep("report folder: layers, forms, a surface", _reports),
+)
+"""The demo's steps, in the order of a month's work."""
+
+
+def run_demo(
+    directory: Path | str,
+    *,
+    on_step: Callable[[int, int, str, list[str]], None] | None = None,
+    progress: Progress = silent,
+) -> Workspace:
     """Build (or rebuild) the demo workspace in ``directory`` and run every step.
 
     Parameters
@@ -54,17 +148,20 @@ def run_demo(directory: Path | str, *, echo: Echo = print) -> Workspace:
     directory : path
         Folder for the workspace; made if missing. An existing demo workspace there
         is reused, so running the demo twice gives the same result.
-    echo : callable
-        Where progress lines go.
+    on_step : callable, optional
+        Called after each step with (number, count, title, lines): the command line
+        prints them.
+    progress : Progress
+        Told what each step is doing.
 
     Returns
     -------
     Workspace
     """
     ws = init_workspace(directory, exist_ok=True)
-    for number, (title, target) in enumerate(STEPS, start=1):
-        module_name, function_name = target.split(":")
-        echo(f"[{number}/{len(STEPS)}] {title}")
-        step = getattr(importlib.import_module(module_name), function_name)
-        step(ws, echo)
+    for number, step in enumerate(STEPS, start=1):
+        progress(step.title, done=number - 1, total=len(STEPS))
+        lines = step.run(ws, progress)
+        if on_step is not None:
+            on_step(number, len(STEPS), step.title, lines)
     return ws

@@ -1,124 +1,197 @@
-"""Gate roads: the road within R metres (100 by default) of every factory gate, measured exactly.
+"""Gate roads for a workspace: read the layers, plan the sweeping, write its four results.
 
-The 2024 clean-factory action (seed 000, 二(二)) requires the road within 100 m of
-every factory gate to be washed and swept. :func:`plan_sweeping` finds, for every
-gate, the stretches of every road inside the circle of radius R around it, and
-turns them into the layers and tables of a sweeping plan (see :class:`SweepPlan`).
-
-Lengths are exact to about 1e-8 m: roads are clipped to the true (geodesic) circle
-around each gate by an intersection solved in earth-centred coordinates (see
-:mod:`geoair.buffers`, "How exact the clipping is"); no Gauss-Krüger zone is used,
-so gates on both sides of 112.5°E are alike.
-
-This module is a little over 600 lines on purpose: the four results of a plan
-(``gate_roads``, ``gate_buffers``, ``sweep_tasks``, ``gate_findings``) are built from
-one private record of the gates (``_Gates``) by helpers that read best side by side;
-the geometry itself (road segments, exact clipping) is in ``geoair._clip``.
+``geoair gate-roads`` and the demo call :func:`run_gate_roads`; the geometry is
+:mod:`geoair.roads.gate_roads` (exact clipping to the geodesic circle around each gate).
+``geoair buffer`` calls :func:`run_buffer`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+
+from geoair.errors import SchemaError
+from geoair.progress import Progress, silent
+from geoair.roads.buffers import buffer_layer, buffer_name
 from geoair.roads.gate_roads import SweepPlan, county_totals, plan_sweeping
+from geoair.store.settings import overridden
+from geoair.store.workspace import Workspace
 
-__all__ = ["demo_step", "describe", "sweep_workspace"]
+__all__ = [
+    "BUFFER_KINDS",
+    "BufferOptions",
+    "BufferResult",
+    "GateRoadsOptions",
+    "GateRoadsResult",
+    "describe",
+    "run_buffer",
+    "run_gate_roads",
+]
 
 
-def sweep_workspace(
-    ws, *, radius_m: float | None = None, roads_path=None, coords: str | None = None
-) -> SweepPlan:
-    """Compute the sweeping plan from a workspace's layers and write its four results.
+@dataclass(frozen=True)
+class GateRoadsOptions:
+    """Options of ``geoair gate-roads``; None keeps the workspace's ``[gate_roads]``.
 
     Parameters
     ----------
-    ws : Workspace
-        Needs ``gates``; ``roads`` unless ``roads_path`` is given; ``enterprises``
-        if present (for names, counties and the gate-to-site check).
     radius_m : float, optional
-        Default: ``[gate_roads] radius_m`` of ``geoair.toml``.
-    roads_path : path, optional
-        Read roads from this file (OpenStreetMap extract, GeoPackage, Shapefile, ...)
-        instead of the workspace.
+        Radius around each gate, metres.
+    roads_path : Path, optional
+        Read the roads from this file (OpenStreetMap extract, GeoPackage, Shapefile...)
+        instead of the workspace's ``roads`` layer.
     coords : str, optional
-        Coordinate system of ``roads_path`` when it is not given in the file.
+        Coordinate system of ``roads_path`` when the file does not say it.
+    """
 
-    Returns
-    -------
-    SweepPlan
-        Also written to the workspace as ``gate_roads``, ``gate_buffers``,
-        ``sweep_tasks``, ``gate_findings`` in one transaction.
+    radius_m: float | None = None
+    roads_path: Path | None = None
+    coords: str | None = None
+
+
+@dataclass(frozen=True)
+class GateRoadsResult:
+    """The sweeping plan written to the workspace, and where."""
+
+    plan: SweepPlan
+    radius_m: float
+    gpkg: Path
+
+
+def run_gate_roads(
+    ws: Workspace, options: GateRoadsOptions = GateRoadsOptions(), *, progress: Progress = silent
+) -> GateRoadsResult:
+    """Compute the sweeping plan from a workspace's layers and write its four results.
+
+    Needs ``gates``; ``roads`` unless ``options.roads_path`` is given; ``enterprises``
+    if present (for names, counties and the gate-to-site check). Writes ``gate_roads``,
+    ``gate_buffers``, ``sweep_tasks`` and ``gate_findings`` in one transaction.
     """
     from geoair.imports.pipeline import read_roads
 
-    settings = ws.settings
-    cfg = settings["gate_roads"]
-    radius = float(cfg["radius_m"] if radius_m is None else radius_m)
+    cfg = overridden(ws.settings.gate_roads, radius_m=options.radius_m)
+    progress("reading gates and roads")
     gates = ws.read("gates")
     enterprises = ws.read("enterprises", required=False)
-    if roads_path is not None:
-        roads = read_roads(roads_path, coords=coords, skip_highway=cfg["osm_skip_highway"])
+    if options.roads_path is not None:
+        roads = read_roads(
+            options.roads_path, coords=options.coords, skip_highway=cfg.osm_skip_highway
+        )
     else:
         roads = ws.read("roads")
+    progress(f"clipping roads to {len(gates):,} gate circles of {cfg.radius_m:g} m")
     plan = plan_sweeping(
         gates,
         roads,
         enterprises,
-        radius_m=radius,
-        gate_site_max_m=float(cfg["gate_site_max_m"]),
-        nearest_search_m=float(cfg["nearest_road_search_m"]),
-        vertices=int(settings["buffers"]["circle_vertices"]),
+        radius_m=cfg.radius_m,
+        gate_site_max_m=cfg.gate_site_max_m,
+        nearest_search_m=cfg.nearest_road_search_m,
+        vertices=ws.settings.buffers.circle_vertices,
     )
     with ws.transaction() as tx:
         for name, frame in plan.layers().items():
             tx.write(name, frame)
-    return plan
+    return GateRoadsResult(plan=plan, radius_m=cfg.radius_m, gpkg=ws.gpkg)
 
 
-def describe(plan: SweepPlan, echo) -> None:
-    """Report a plan in a few lines: totals, findings, metres per county."""
+#: What users may type after ``geoair buffer`` -> the workspace layer buffered.
+BUFFER_KINDS = {
+    "stations": "stations",
+    "heaps": "gangue_heaps",
+    "gangue_heaps": "gangue_heaps",
+    "parks": "parks",
+    "enterprises": "enterprises",
+    "gates": "gates",
+    "counties": "counties",
+    "roads": "roads",
+}
+
+
+@dataclass(frozen=True)
+class BufferOptions:
+    """Options of ``geoair buffer KIND --distance M``."""
+
+    kind: str
+    distance_m: float
+    vertices: int | None = None
+    layer_name: str | None = None
+
+
+@dataclass(frozen=True)
+class BufferResult:
+    """The buffered layer and the workspace layer it was written to."""
+
+    layer: str
+    name: str
+    distance_m: float
+    buffered: gpd.GeoDataFrame
+
+
+def run_buffer(ws: Workspace, options: BufferOptions) -> BufferResult:
+    """Buffer every feature of a workspace layer by true ground metres, and store it."""
+    layer = BUFFER_KINDS.get(options.kind.lower())
+    if layer is None:
+        raise SchemaError(
+            f"不能对“{options.kind}”做缓冲区；可选：{', '.join(BUFFER_KINDS)}。 / Cannot buffer "
+            f"{options.kind!r}; choose one of {', '.join(BUFFER_KINDS)}."
+        )
+    cfg = overridden(ws.settings.buffers, circle_vertices=options.vertices)
+    buffered = buffer_layer(
+        ws.read(layer), distance_m=options.distance_m, vertices=cfg.circle_vertices
+    )
+    name = options.layer_name or buffer_name(layer, options.distance_m)
+    ws.write(name, buffered)
+    return BufferResult(layer=layer, name=name, distance_m=options.distance_m, buffered=buffered)
+
+
+def describe(result: GateRoadsResult | BufferResult) -> list[str]:
+    """A few lines on a result: totals, findings, metres per county."""
+    if isinstance(result, BufferResult):
+        area_km2 = result.buffered["area_m2"].sum() / 1e6
+        return [
+            f"{len(result.buffered)} {result.layer} buffered by {result.distance_m:g} m: "
+            f"workspace layer {result.name} ({area_km2:,.2f} km² in all)"
+        ]
+    plan = result.plan
     tasks, findings = plan.sweep_tasks, plan.gate_findings
     with_road = int((plan.gate_buffers["road_length_m"] > 0).sum())
-    echo(
-        f"  gate_roads: {len(plan.gate_roads)} gate-road stretches at {with_road} of "
-        f"{len(plan.gate_buffers)} gates; gate_buffers: {len(plan.gate_buffers)} circles"
-    )
-    echo(
-        f"  sweep_tasks: {len(tasks)} enterprises, {tasks['length_m'].sum():,.1f} m to sweep "
+    lines = [
+        f"gate_roads: {len(plan.gate_roads)} gate-road stretches at {with_road} of "
+        f"{len(plan.gate_buffers)} gates; gate_buffers: {len(plan.gate_buffers)} circles",
+        f"sweep_tasks: {len(tasks)} enterprises, {tasks['length_m'].sum():,.1f} m to sweep "
         f"(stretches shared by two gates counted once; "
-        f"{tasks['gate_length_sum_m'].sum():,.1f} m gate by gate)"
-    )
+        f"{tasks['gate_length_sum_m'].sum():,.1f} m gate by gate)",
+    ]
     counts = findings["finding"].value_counts()
-    echo(
-        "  gate_findings: "
+    lines.append(
+        "gate_findings: "
         + (", ".join(f"{n} {code}" for code, n in counts.items()) if len(counts) else "none")
     )
     located = int(plan.gate_buffers.geometry.notna().sum())
     if located and with_road < located / 2:
-        echo(
-            f"  note: only {with_road} of {located} gates have a road within the radius. Are "
+        lines.append(
+            f"note: only {with_road} of {located} gates have a road within the radius. Are "
             "the roads for this area, and in the same coordinate system as the gates? "
             "Coordinates copied from Amap or Baidu need --coords gcj02 or bd09 on import."
         )
     totals = county_totals(tasks)
     if len(totals):
-        echo("  metres to sweep per county (厂门100米道路):")
+        lines.append("metres to sweep per county (厂门100米道路):")
         for row in totals.itertuples():
-            echo(
-                f"    {row.county}: {row.length_m:,.1f} m, {row.enterprises} enterprises, "
+            lines.append(
+                f"  {row.county}: {row.length_m:,.1f} m, {row.enterprises} enterprises, "
                 f"{row.gates} gates"
             )
-
-
-def demo_step(ws, echo) -> None:
-    """Gate roads on the sample workspace: the four results and metres per county."""
-    if not (ws.has("gates") and ws.has("roads")):
-        echo("  no gates or roads in the workspace: gate roads skipped")
-        return
-    plan = sweep_workspace(ws)
-    describe(plan, echo)
-    far = plan.gate_findings[plan.gate_findings["finding"] != "no_road"]
+    far = findings[findings["finding"] != "no_road"]
     for row in far.head(5).itertuples():
-        echo(
-            f"    check gate {row.gate_id} ({row.enterprise_name or row.enterprise_id}): "
+        lines.append(
+            f"  check gate {row.gate_id} ({row.enterprise_name or row.enterprise_id}): "
             f"{row.finding_zh}"
         )
-    echo(f"  layers gate_roads, gate_buffers, gate_findings and table sweep_tasks in {ws.gpkg}")
+    lines.append(
+        f"layers gate_roads, gate_buffers, gate_findings and table sweep_tasks in {result.gpkg}"
+    )
+    return lines

@@ -1,71 +1,169 @@
-"""Validated import of layers and records into a workspace.
+"""Importing files into a workspace: the one registry of import kinds.
 
-The pipeline, one pass that collects every problem before reporting:
+Every kind that ``geoair import KIND FILE`` accepts is a key of :data:`IMPORTERS`,
+whose value is the function that imports it, called as ``importer(ws, options)`` and
+answering with an :class:`~geoair.imports.report.ImportReport`:
 
-1. read the file (:mod:`geoair.io`), find its header (:mod:`geoair.headers`), match
-   columns to the kind's fields (:mod:`geoair.schema`);
-2. parse every value (:mod:`geoair.normalize`); a value that cannot be read rejects
-   its row with the reason;
-3. build geometries in WGS-84: GCJ-02/BD-09 shifted back when the user says so,
-   invalid shapes repaired where that keeps their meaning, points outside China or
-   with longitude and latitude swapped rejected;
-4. give ids, refuse duplicates, resolve the enterprises that records name;
-5. merge into the workspace in one transaction (rows whose key exists are replaced,
-   so importing a file twice leaves the workspace as after the first time), and
-   write the rejected rows with their row numbers and reasons to ``rejects/``.
+* the layers and records of the schema (``enterprises``, ``gates``, ..., ``inspections``,
+  ``cases``, ``targets``, ``road_dust``): :func:`geoair.imports.pipeline.import_file`;
+* ``readings`` and ``dustfall``: :mod:`geoair.readings.importing`;
+* ``targets_annex`` (the target annexes as printed): :mod:`geoair.readings.annex_targets`.
 
-Reasons in the rejects files are short Chinese sentences that say what is wrong and
-what to do, prefixed with the field's Chinese header (``规模以上：“也许”不是是/否…``);
-notes are Chinese too; errors about the whole file (:class:`InputFileError`,
-:class:`SchemaError`) give a Chinese sentence, then the same in English.
-
-:func:`prepare_rows` is the pure part (frames in, frames out); :func:`import_file`
-adds reading and writing.
+The command line, the demo and the web app all import through :func:`run_import`.
 """
 
 from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 
 from geoair.errors import SchemaError
 from geoair.imports.pipeline import import_file
-from geoair.store.schema import spec_for
+from geoair.imports.report import ImportOptions, ImportReport
+from geoair.progress import Progress, silent
+from geoair.readings.annex_targets import import_annex_targets
+from geoair.readings.importing import import_dustfall, import_readings
+from geoair.store.schema import KINDS
 from geoair.store.workspace import Workspace
 
-__all__ = ["demo_step"]
+__all__ = [
+    "IMPORTERS",
+    "ImportOptions",
+    "ImportReport",
+    "describe",
+    "first_rejects",
+    "import_sample",
+    "importer_for",
+    "run_import",
+]
+
+Importer = Callable[[Workspace, ImportOptions], ImportReport]
 
 
-def demo_step(ws: Workspace, echo) -> None:
-    """Import every file listed in the sample data's manifest.toml."""
-    import tomllib
+def _layer_importer(ws: Workspace, options: ImportOptions) -> ImportReport:
+    return import_file(
+        ws,
+        options.kind,
+        options.path,
+        coords=options.coords,
+        encoding=options.encoding,
+        sheet=options.sheet,
+        layer=options.layer,
+        record_date=options.record_date,
+        replace=options.replace,
+    )
 
-    from geoair.cli.import_cmd import EXTRA_KINDS
-    from geoair.workflows.sample_data import sample_layers_dir
 
-    folder = sample_layers_dir()
+def _readings_importer(ws: Workspace, options: ImportOptions) -> ImportReport:
+    return import_readings(ws, options.path, encoding=options.encoding, sheet=options.sheet)
+
+
+def _dustfall_importer(ws: Workspace, options: ImportOptions) -> ImportReport:
+    return import_dustfall(ws, options.path, encoding=options.encoding, sheet=options.sheet)
+
+
+def _annex_importer(ws: Workspace, options: ImportOptions) -> ImportReport:
+    return import_annex_targets(
+        ws, options.path, year=options.record_date, encoding=options.encoding, sheet=options.sheet
+    )
+
+
+IMPORTERS: dict[str, Importer] = {
+    **{kind: _layer_importer for kind in KINDS},
+    "readings": _readings_importer,
+    "dustfall": _dustfall_importer,
+    "targets_annex": _annex_importer,
+}
+"""Every import kind and the function that imports it."""
+
+
+def importer_for(kind: str) -> Importer:
+    """The importer of ``kind``.
+
+    Raises
+    ------
+    SchemaError
+        ``kind`` is not one of :data:`IMPORTERS`; the message lists them all.
+    """
+    try:
+        return IMPORTERS[kind]
+    except KeyError:
+        raise SchemaError(
+            f"“{kind}”不是可导入的类型；可导入：{', '.join(IMPORTERS)}。 / Unknown kind "
+            f"{kind!r}; geoair imports: {', '.join(IMPORTERS)}."
+        ) from None
+
+
+def run_import(
+    ws: Workspace, options: ImportOptions, *, progress: Progress = silent
+) -> ImportReport:
+    """Import one file of a kind into the workspace; rejected rows go to ``rejects/``.
+
+    Parameters
+    ----------
+    ws : Workspace
+    options : ImportOptions
+        The kind, the file and how to read it.
+    progress : Progress
+        Told when the file is being read.
+
+    Returns
+    -------
+    ImportReport
+    """
+    importer = importer_for(options.kind)
+    progress(f"{options.kind}: {Path(options.path).name}")
+    return importer(ws, options)
+
+
+def describe(report: ImportReport) -> list[str]:
+    """The lines that tell the user what an import did."""
+    line = (
+        f"{report.kind}: {report.rows_read} rows read from {report.source.name}; "
+        f"{report.imported} imported ({report.replaced} replaced rows already there), "
+        f"{report.rejected} rejected"
+    )
+    if report.rejects_path is not None:
+        line += f" -> {report.rejects_path} (row numbers and reasons)"
+    lines = [line]
+    if report.span:
+        lines.append(f"  {report.span}")
+    lines += [f"  note: {note}" for note in report.notes]
+    if report.next_step:
+        lines.append(f"  next: {report.next_step}")
+    return lines
+
+
+def import_sample(
+    ws: Workspace, folder: Path, *, progress: Progress = silent
+) -> list[ImportReport]:
+    """Import every file listed in the ``manifest.toml`` of a sample folder, in order.
+
+    Each ``[[import]]`` table has ``kind`` and ``file`` and optionally ``coords``,
+    ``date``, ``encoding`` and ``sheet``, the options of ``geoair import``.
+    """
     manifest = tomllib.loads((folder / "manifest.toml").read_text("utf-8"))
+    reports = []
     for entry in manifest["import"]:
-        kind = entry["kind"]
-        file = folder / entry["file"]
-        options = dict(
-            coords=entry.get("coords"), encoding=entry.get("encoding"), sheet=entry.get("sheet")
+        options = ImportOptions(
+            kind=entry["kind"],
+            path=folder / entry["file"],
+            coords=entry.get("coords"),
+            encoding=entry.get("encoding"),
+            sheet=entry.get("sheet"),
+            record_date=entry.get("date"),
         )
-        if kind in EXTRA_KINDS:
-            import importlib
+        reports.append(run_import(ws, options, progress=progress))
+    return reports
 
-            module_name, function_name = EXTRA_KINDS[kind].split(":")
-            function = getattr(importlib.import_module(module_name), function_name)
-            function(ws, file, date=entry.get("date"), echo=echo, **options)
-            continue
-        try:
-            spec_for(kind)
-        except SchemaError:
-            echo(f"  skipped {entry['file']}: no importer for {kind!r} in this version")
-            continue
-        report = import_file(ws, kind, file, record_date=entry.get("date"), **options)
-        for line in report.summary().splitlines():
-            echo("  " + line)
-        if report.rejects_path is not None:  # what the clerk will read there
-            rejects = pd.read_csv(report.rejects_path, encoding="utf-8-sig", dtype=str)
-            for number, reason in rejects[["行号", "原因"]].head(3).itertuples(index=False):
-                echo(f"    第{number}行：{reason}")
+
+def first_rejects(report: ImportReport, n: int = 3) -> list[tuple[str, str]]:
+    """The first ``n`` (row number, reason) pairs of a report's rejects file."""
+    if report.rejects_path is None:
+        return []
+    rejects = pd.read_csv(report.rejects_path, encoding="utf-8-sig", dtype=str)
+    columns = ["行号", "原因"] if "行号" in rejects.columns else list(rejects.columns[:1]) * 2
+    return [tuple(pair) for pair in rejects[columns].head(n).itertuples(index=False)]

@@ -1,102 +1,151 @@
-"""A workspace's map in one call: read its layers, classify them, write HTML or PNG."""
+"""A workspace's map in one call: read its layers, classify them, write HTML and/or PNG.
+
+``geoair map`` and the demo call :func:`run_map`. What is drawn and how is
+:mod:`geoair.maps.layers`; the offline HTML is :mod:`geoair.maps.interactive`; the
+300-dpi PNG for reports is :mod:`geoair.maps.static`.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from geoair.maps.interactive import write_html
 from geoair.maps.layers import collect_layers
-from geoair.maps.model import read_frames
+from geoair.maps.model import MapLayer, read_frames
 from geoair.maps.static import write_png
+from geoair.progress import Progress, silent
+from geoair.store.settings import overridden
+from geoair.store.workspace import Workspace
 
-__all__ = ["default_path", "default_title", "demo_step", "legend_summary", "write_map"]
+__all__ = [
+    "MapOptions",
+    "MapResult",
+    "default_path",
+    "default_title",
+    "describe",
+    "legend_summary",
+    "run_map",
+]
 
 
 log = logging.getLogger(__name__)
 
 
-def default_title(ws, month: str | None) -> str:
+def default_title(ws: Workspace, month: str | None) -> str:
     """'<workspace name> 大气污染防治监管图 [month]', the name from [workspace] in geoair.toml."""
-    name = ws.settings["workspace"]["name"]
+    name = ws.settings.workspace.name
     return f"{name} 大气污染防治监管图" + (f" {month}" if month else "")
 
 
-def default_path(ws, *, month: str | None, png: bool) -> Path:
+def default_path(ws: Workspace, *, month: str | None, png: bool) -> Path:
     """Where a map goes without --out: the workspace's outputs/maps/ folder."""
     stem = "map" + (f"-{month}" if month else "")
     return ws.outputs_dir / "maps" / (stem + (".png" if png else ".html"))
 
 
-def write_map(
-    ws,
-    out: Path | str | None = None,
-    *,
-    month: str | None = None,
-    layers: Sequence[str] | None = None,
-    png: bool = False,
-    title: str | None = None,
-) -> Path:
-    """Write the map of workspace ``ws`` (every layer it has) as HTML, or PNG with ``png``.
+@dataclass(frozen=True)
+class MapOptions:
+    """Options of ``geoair map``.
 
     Parameters
     ----------
-    ws : Workspace
-        The workspace; its ``[maps]`` settings choose basemap, colours and precision.
-    out : path, optional
-        File to write; default ``outputs/maps/map[-MONTH].html`` (or ``.png``) in ``ws``.
     month : str, optional
         "YYYY-MM" of scores, indicators and targets (default: the latest of each).
-    layers : sequence of str, optional
-        Only these layers (see :data:`geoair.maps.LAYER_TITLES`).
-    png : bool
-        Write a static 300-dpi PNG instead of the interactive HTML.
+    layers : tuple of str, optional
+        Only these layers (see :data:`geoair.maps.model.LAYER_TITLES`).
+    html, png : bool
+        Write the interactive HTML map; the 300-dpi PNG for reports.
+    out : Path, optional
+        The file to write when only one is asked for; default
+        ``outputs/maps/map[-MONTH].html`` (or ``.png``).
+    tiles : str, optional
+        Basemap, over ``[maps] tiles``.
     title : str, optional
         Map title; default from the workspace name and month.
-
-    Returns
-    -------
-    Path
-        The file written.
     """
-    settings = ws.settings["maps"]
+
+    month: str | None = None
+    layers: tuple[str, ...] | None = None
+    html: bool = True
+    png: bool = False
+    out: Path | None = None
+    tiles: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class MapResult:
+    """The files written and the layers drawn on them."""
+
+    layers: list[MapLayer]
+    html: Path | None = None
+    png: Path | None = None
+    png_dpi: int = 300
+    files: list[Path] = field(default_factory=list)
+
+
+def run_map(
+    ws: Workspace, options: MapOptions = MapOptions(), *, progress: Progress = silent
+) -> MapResult:
+    """Write the map of every layer the workspace has, as HTML and/or PNG."""
+    settings = overridden(ws.settings.maps, tiles=options.tiles)
+    progress("reading the layers")
     frames = read_frames(ws)
-    map_layers = collect_layers(frames, month=month, layers=layers, settings=settings)
-    title = title or default_title(ws, month)
-    path = Path(out) if out is not None else default_path(ws, month=month, png=png)
-    if png:
-        return write_png(map_layers, path, title=title, dpi=int(settings["png_dpi"]))
-    return write_html(map_layers, path, title=title, settings=settings)
-
-
-def demo_step(ws, echo: Callable[[str], None]) -> None:
-    """`geoair demo`: write the interactive map and the report PNG; print where and what."""
-    frames = read_frames(ws)
-    settings = ws.settings["maps"]
-    layers = collect_layers(frames, settings=settings)
-    title = default_title(ws, None)
-    html_path = write_html(
-        layers, default_path(ws, month=None, png=False), title=title, settings=settings
+    layers = collect_layers(frames, month=options.month, layers=options.layers, settings=settings)
+    title = options.title or default_title(ws, options.month)
+    html = png = None
+    if options.html:
+        progress("writing the interactive map")
+        path = options.out if options.out and not options.png else None
+        html = write_html(
+            layers,
+            path or default_path(ws, month=options.month, png=False),
+            title=title,
+            settings=settings,
+        )
+    if options.png:
+        progress("drawing the report map")
+        path = options.out if options.out and not options.html else None
+        png = write_png(
+            layers,
+            path or default_path(ws, month=options.month, png=True),
+            title=title,
+            dpi=settings.png_dpi,
+        )
+    return MapResult(
+        layers=layers,
+        html=html,
+        png=png,
+        png_dpi=settings.png_dpi,
+        files=[p for p in (html, png) if p is not None],
     )
-    png_path = write_png(
-        layers, default_path(ws, month=None, png=True), title=title, dpi=int(settings["png_dpi"])
-    )
-    summary = ", ".join(f"{layer.title} {len(layer)}" for layer in layers)
-    echo(
-        f"  interactive map: {html_path} ({html_path.stat().st_size / 1e6:.1f} MB, opens "
-        "offline in any browser)"
-    )
-    echo(f"  report map:      {png_path} ({settings['png_dpi']} dpi)")
-    echo(f"  layers: {summary}")
-    for line in legend_summary(layers, ("enterprises", "stations", "gangue_heaps")):
-        echo(f"    {line}")
 
 
-def legend_summary(layers, ids) -> list[str]:
+def describe(result: MapResult) -> list[str]:
+    """Where the maps are, their size, and what they show."""
+    lines = []
+    if result.html is not None:
+        lines.append(
+            f"interactive map: {result.html} ({result.html.stat().st_size / 1e6:.1f} MB, opens "
+            "offline in any browser)"
+        )
+    if result.png is not None:
+        lines.append(f"report map: {result.png} ({result.png_dpi} dpi)")
+    lines.append("layers: " + ", ".join(f"{layer.title} {len(layer)}" for layer in result.layers))
+    lines += [
+        f"  {line}"
+        for line in legend_summary(result.layers, ("enterprises", "stations", "gangue_heaps"))
+    ]
+    return lines
+
+
+def legend_summary(layers: Sequence[MapLayer], ids: Sequence[str]) -> list[str]:
     """One line per layer: its first colour mode's classes with counts, as on the legend."""
-    import numpy as np
-
     lines = []
     for layer in layers:
         if layer.id not in ids or len(layer.modes[0].classes) < 2:

@@ -13,7 +13,7 @@ counts as visits for the coverage rule of later days.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,8 +22,22 @@ import pandas as pd
 from geoair.patrol.export import write_plan_files
 from geoair.patrol.plan import PatrolPlan, plan_patrol, resolve_start
 from geoair.patrol.risk import risk_scores, site_table
+from geoair.progress import Progress, silent
+from geoair.store.settings import overridden
+from geoair.store.workspace import Workspace
 
-__all__ = ["HISTORY", "demo_step", "describe_plan", "workspace_plan", "workspace_risk"]
+__all__ = [
+    "HISTORY",
+    "PlanOptions",
+    "PlanResult",
+    "RiskOptions",
+    "RiskResult",
+    "day_after_last_record",
+    "describe",
+    "run_plan",
+    "run_risk",
+    "workspace_risk",
+]
 
 
 log = logging.getLogger(__name__)
@@ -40,12 +54,12 @@ _RISK_INPUTS = (
 _START_LAYERS = ("enterprises", "stations", "parks", "gangue_heaps", "counties")
 
 
-def _read(ws, name: str):
+def _read(ws: Workspace, name: str) -> pd.DataFrame | None:
     return ws.read(name, required=False)
 
 
 def workspace_risk(
-    ws, *, as_of: str | pd.Timestamp, history_before: bool = False
+    ws: Workspace, *, as_of: str | pd.Timestamp, history_before: bool = False
 ) -> gpd.GeoDataFrame:
     """Risk scores of the workspace's enterprises and heaps on ``as_of``.
 
@@ -65,51 +79,125 @@ def workspace_risk(
     if history is not None and len(history):
         dates = pd.to_datetime(history["date"], errors="coerce")
         history = history[dates < as_of] if history_before else history[dates <= as_of]
-    return risk_scores(sites, as_of=as_of, visits=history, settings=ws.settings["patrol"], **inputs)
+    return risk_scores(sites, as_of=as_of, visits=history, settings=ws.settings.patrol, **inputs)
 
 
-def workspace_plan(
-    ws,
-    *,
-    date: str | pd.Timestamp,
-    teams: int | None = None,
-    stops: int | None = None,
-    start: str | None = None,
-    county: str | None = None,
-    straight: bool = False,
-    max_route_km: float | None = None,
-    out_dir: Path | str | None = None,
-    lns_rounds: int = 150,
-) -> tuple[PatrolPlan, gpd.GeoDataFrame, dict[str, Path]]:
+def day_after_last_record(ws: Workspace) -> pd.Timestamp:
+    """The day after the latest inspection or case (the demo's patrol day)."""
+    dates = []
+    for name in ("inspections", "cases"):
+        frame = _read(ws, name)
+        if frame is not None and len(frame) and "inspection_date" in frame.columns:
+            dates.append(pd.to_datetime(frame["inspection_date"], errors="coerce").max())
+    known = [d for d in dates if pd.notna(d)]
+    return (max(known) + pd.Timedelta(days=1)) if known else pd.Timestamp("2024-03-05")
+
+
+@dataclass(frozen=True)
+class RiskOptions:
+    """Options of ``geoair patrol risk``: the day, and which county and how many to show."""
+
+    day: pd.Timestamp
+    county: str | None = None
+    top: int = 20
+
+
+@dataclass(frozen=True)
+class RiskResult:
+    """The ``risk_scores`` layer as written, and the rows to show."""
+
+    scores: gpd.GeoDataFrame
+    shown: gpd.GeoDataFrame
+    day: pd.Timestamp
+    top: int
+
+
+def run_risk(ws: Workspace, options: RiskOptions, *, progress: Progress = silent) -> RiskResult:
+    """Score every enterprise and heap on a day, with the reasons; write ``risk_scores``."""
+    progress("scoring patrol risk")
+    scores = workspace_risk(ws, as_of=options.day, history_before=True)
+    ws.write("risk_scores", scores)
+    shown = (
+        scores if options.county is None else scores[scores["county"].astype(str) == options.county]
+    )
+    return RiskResult(scores=scores, shown=shown, day=options.day, top=options.top)
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """Options of ``geoair patrol plan``; None keeps the workspace's ``[patrol]``.
+
+    Parameters
+    ----------
+    day : Timestamp
+        The day planned.
+    teams, stops : int, optional
+        Teams out, most sites per team.
+    start : str, optional
+        Where teams leave from: a name or ``lon,lat``.
+    county : str, optional
+        Plan only this county's sites.
+    straight : bool
+        Straight-line distances even when the workspace has roads.
+    max_route_km : float, optional
+        Longest round trip wanted for one team.
+    out_dir : Path, optional
+        Folder for GPX, KML, Excel and HTML (default ``outputs/patrol``).
+    lns_rounds : int
+        Rounds of the route search's ruin-and-recreate phase.
+    """
+
+    day: pd.Timestamp
+    teams: int | None = None
+    stops: int | None = None
+    start: str | None = None
+    county: str | None = None
+    straight: bool = False
+    max_route_km: float | None = None
+    out_dir: Path | None = None
+    lns_rounds: int = 150
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """The day's plan, the risk it used and the files written."""
+
+    plan: PatrolPlan
+    risk: gpd.GeoDataFrame
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def run_plan(ws: Workspace, options: PlanOptions, *, progress: Progress = silent) -> PlanResult:
     """Plan a day on the workspace, store the layers, write GPX/KML/Excel/HTML.
 
-    Returns
-    -------
-    plan : PatrolPlan
-    risk : GeoDataFrame
-        The risk scores the plan used.
-    files : dict
-        Format -> path of the files written (in ``out_dir``, default
-        ``outputs/patrol/``).
+    Writes ``risk_scores``, ``patrol_stops``, ``patrol_routes`` and ``patrol_history``
+    (a day planned again replaces its rows).
     """
-    cfg = ws.settings["patrol"]
-    date = pd.Timestamp(date).normalize()
+    cfg = overridden(
+        ws.settings.patrol,
+        teams=options.teams,
+        stops=options.stops,
+        max_route_km=options.max_route_km,
+    )
+    date = pd.Timestamp(options.day).normalize()
+    progress("scoring patrol risk")
     risk = workspace_risk(ws, as_of=date, history_before=True)
     layers = {name: _read(ws, name) for name in _START_LAYERS}
-    chosen = resolve_start(start, settings=cfg, layers=layers)
-    roads = None if straight else _read(ws, "roads")
+    chosen = resolve_start(options.start, settings=cfg, layers=layers)
+    roads = None if options.straight else _read(ws, "roads")
+    progress("choosing sites and ordering routes")
     plan = plan_patrol(
         risk,
         date=date,
-        teams=int(teams or cfg["teams"]),
-        stops=int(stops or cfg["stops"]),
+        teams=cfg.teams,
+        stops=cfg.stops,
         start=chosen,
         roads=roads,
         counties=layers["counties"],
-        county=county,
+        county=options.county,
         settings=cfg,
-        max_route_km=max_route_km,
-        lns_rounds=lns_rounds,
+        max_route_km=cfg.max_route_km,
+        lns_rounds=options.lns_rounds,
     )
     history = _read(ws, HISTORY)
     today = (
@@ -126,51 +214,41 @@ def workspace_plan(
             tx.write("patrol_stops", plan.stops)
             tx.write("patrol_routes", plan.routes)
         tx.write(HISTORY, today)
-    folder = Path(out_dir) if out_dir is not None else ws.outputs_dir / "patrol"
+    folder = options.out_dir if options.out_dir is not None else ws.outputs_dir / "patrol"
     files = write_plan_files(
-        plan, folder, counties=layers["counties"], map_settings=ws.settings.get("maps")
+        plan, folder, counties=layers["counties"], map_settings=ws.settings.maps
     )
-    return plan, risk, files
+    return PlanResult(plan=plan, risk=risk, files=files)
 
 
-def describe_plan(plan: PatrolPlan, echo: Callable[[str], None]) -> None:
-    """Print each team's route, stop by stop, with the reason."""
+def describe(result: RiskResult | PlanResult) -> list[str]:
+    """The lines a planner reads: riskiest sites; each team's route stop by stop."""
+    if isinstance(result, RiskResult):
+        lines = [
+            f"risk_scores: {len(result.scores)} sites scored on {result.day:%Y-%m-%d} "
+            "(workspace layer risk_scores)"
+        ]
+        for row in result.shown.head(result.top).itertuples():
+            lines.append(f"{row.rank:>4}. {row.name} ({row.county}) {row.score:.1f}: {row.reasons}")
+        return lines
+    plan = result.plan
     mode = "along the roads" if plan.mode == "road" else "straight-line"
-    echo(
-        f"  {plan.date:%Y-%m-%d}: {len(plan.stops)} stops, {len(plan.routes)} teams from "
+    lines = [
+        f"{plan.date:%Y-%m-%d}: {len(plan.stops)} stops, {len(plan.routes)} teams from "
         f"{plan.start.name}, {plan.total_m / 1000:.1f} km in all ({mode})"
-    )
+    ]
     for route in plan.routes.itertuples():
-        echo(f"  team {route.team}: {int(route.stops)} stops, {route.length_m / 1000:.1f} km")
+        lines.append(
+            f"  team {route.team}: {int(route.stops)} stops, {route.length_m / 1000:.1f} km"
+        )
         team = plan.stops[plan.stops["team"] == route.team].sort_values("stop")
         for row in team.itertuples():
-            echo(
+            lines.append(
                 f"    {row.stop:>2}. {row.name} ({row.kind_zh}, {row.county}) "
                 f"{row.distance_so_far_m / 1000:5.1f} km  {row.why}: {row.reasons}"
             )
     if plan.backlog:
-        echo(f"  {plan.backlog} overdue sites wait for the next days (coverage rule)")
-    for note in plan.notes:
-        echo(f"  note: {note}")
-
-
-def demo_step(ws, echo: Callable[[str], None]) -> None:
-    """Risk of every sample site and one day's plan for three teams, with its files."""
-    cfg = ws.settings["patrol"]
-    dates = []
-    for name in ("inspections", "cases"):
-        frame = _read(ws, name)
-        if frame is not None and len(frame) and "inspection_date" in frame.columns:
-            dates.append(pd.to_datetime(frame["inspection_date"], errors="coerce").max())
-    dates = [d for d in dates if pd.notna(d)]
-    day = (max(dates) + pd.Timedelta(days=1)) if dates else pd.Timestamp("2024-03-05")
-    plan, risk, files = workspace_plan(
-        ws, date=day, teams=int(cfg["teams"]), stops=int(cfg["stops"])
-    )
-    echo(f"  risk_scores: {len(risk)} sites; highest:")
-    for row in risk.head(5).itertuples():
-        echo(f"    {row.rank}. {row.name} {row.score:.1f}: {row.reasons}")
-    describe_plan(plan, echo)
-    echo("  layers: patrol_stops, patrol_routes, risk_scores, patrol_history")
-    for kind, path in files.items():
-        echo(f"  {kind}: {path}")
+        lines.append(f"  {plan.backlog} overdue sites wait for the next days (coverage rule)")
+    lines += [f"  note: {note}" for note in plan.notes]
+    lines += [f"{kind}: {path}" for kind, path in result.files.items()]
+    return lines

@@ -1,48 +1,161 @@
-"""Export workspace layers and tables to the formats report writers hand on.
+"""Reports for a workspace: exported layers, the documents' forms, surfaces, a folder.
 
-GeoPackage and Shapefile for GIS staff, KML for field tablets and phone map apps,
-GeoJSON and GeoParquet for web developers, CSV and Excel for everyone. Every file is
-written beside its target under a temporary name and renamed when complete, so a
-failure never leaves a half-written file.
-
-Coordinate systems (``crs``):
-
-``wgs84``
-    EPSG:4326, as stored. KML and GeoJSON are always this (RFC 7946).
-``cgcs2000``
-    EPSG:4490, China's national system; it agrees with WGS-84 to a few centimetres,
-    so the coordinates are the stored ones, labelled EPSG:4490.
-``gcj02``
-    Every vertex shifted to GCJ-02 for Amap/Tencent-based apps. There is no EPSG code
-    for GCJ-02, so the file name ends in ``_GCJ02`` and a ``coord_sys`` column says
-    ``GCJ-02``: nobody should mistake it for WGS-84.
-``EPSG:n``
-    Any other system (e.g. EPSG:4547, CGCS2000 Gauss-Krüger 114°E), by pyproj.
-
-Shapefile field names are at most 10 bytes (the dBASE limit). The rule, applied in
-column order, depends only on the column names and the encoding:
-
-1. a name of at most 10 bytes in the chosen encoding is kept;
-2. a longer name has each ``_``-separated word abbreviated by :data:`ABBREVIATIONS`
-   and is then cut to 10 bytes (never inside a character);
-3. a name equal (ignoring case) to one already given gets ``_2``, ``_3``... in place
-   of its last characters.
-
-The mapping is written beside the Shapefile as ``NAME_fields.csv`` (columns
-``field``, ``shp_field``, ``header_zh``).
-
-KML text is built by :mod:`geoair.export_kml` (``kml_document``, re-exported here) and
-values are made readable (是/否, dates as text) by ``geoair._export_values``.
+``geoair export``, ``geoair forms`` and ``geoair surface`` call :func:`run_export`,
+:func:`run_forms` and :func:`run_surface`; the demo calls :func:`run_report_folder`,
+which writes a month's report folder with all three. The formats, coordinate systems
+and Shapefile field names are :mod:`geoair.reports.export`; the forms are
+:mod:`geoair.reports.forms` and :mod:`geoair.reports.dispatch`; the surfaces
+:mod:`geoair.reports.surface`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
 import pandas as pd
 
-from geoair.reports.export import GEOMETRY_ONLY, export_frame
+from geoair.errors import GeoairError, OutputError
+from geoair.progress import Progress, silent
+from geoair.reports.export import FORMATS, GEOMETRY_ONLY, export_frame, export_layer
+from geoair.reports.form_model import write_workbook
+from geoair.reports.forms import FormsReport, pm25_target_form, write_forms
+from geoair.reports.surface import ZONES_LAYER, Surface, make_surface
 from geoair.reports.values import _is_geo
+from geoair.store.settings import overridden
+from geoair.store.workspace import Workspace
 
-__all__ = ["REPORT_LAYERS", "demo_step"]
+__all__ = [
+    "REPORT_LAYERS",
+    "ExportOptions",
+    "ExportResult",
+    "FormsOptions",
+    "FormsResult",
+    "ReportFolderResult",
+    "SurfaceOptions",
+    "SurfaceResult",
+    "describe",
+    "run_export",
+    "run_forms",
+    "run_report_folder",
+    "run_surface",
+]
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """Options of ``geoair export KIND``; None keeps the workspace's ``[export]``.
+
+    Parameters
+    ----------
+    kind : str
+        The workspace layer or table.
+    fmt : str, optional
+        One of :data:`~geoair.reports.export.FORMATS`; default: from ``out``'s
+        extension, else ``gpkg``.
+    crs, encoding : str, optional
+        Coordinate system and Shapefile encoding, over ``[export]``.
+    style_by : str, optional
+        KML: the field whose values choose colours and folders.
+    out : Path, optional
+        Output file (default ``outputs/KIND.EXT``).
+    """
+
+    kind: str
+    fmt: str | None = None
+    crs: str | None = None
+    encoding: str | None = None
+    style_by: str | None = None
+    out: Path | None = None
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """The files written."""
+
+    written: list[Path]
+
+
+def _format_of(options: ExportOptions) -> str:
+    if options.fmt is not None:
+        return options.fmt
+    suffix = options.out.suffix.lower().lstrip(".") if options.out is not None else ""
+    fmt = {"json": "geojson", "geoparquet": "parquet"}.get(suffix, suffix) or "gpkg"
+    if fmt not in FORMATS:
+        name = options.out.name if options.out is not None else ""
+        raise OutputError(
+            f"无法从文件名 {name} 判断格式，请用 --format 指定。 / Cannot tell the format "
+            f"from {name}; give --format ({', '.join(FORMATS)})."
+        )
+    return fmt
+
+
+def run_export(ws: Workspace, options: ExportOptions) -> ExportResult:
+    """Write a workspace layer or table to a file in a GIS, web or office format."""
+    cfg = overridden(ws.settings.export, crs=options.crs, shapefile_encoding=options.encoding)
+    written = export_layer(
+        ws,
+        options.kind,
+        fmt=_format_of(options),
+        out=options.out,
+        crs=cfg.crs,
+        encoding=cfg.shapefile_encoding,
+        style_by=options.style_by,
+    )
+    return ExportResult(written=list(written))
+
+
+@dataclass(frozen=True)
+class FormsOptions:
+    """Options of ``geoair forms``: the month, one county or the city, the folder."""
+
+    month: str
+    county: str | None = None
+    out_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class FormsResult:
+    """The workbooks written, and the forms skipped with the reason."""
+
+    report: FormsReport
+
+
+def run_forms(ws: Workspace, options: FormsOptions) -> FormsResult:
+    """Write the month's forms of the documents as Excel workbooks."""
+    report = write_forms(ws, month=options.month, county=options.county, folder=options.out_dir)
+    return FormsResult(report)
+
+
+@dataclass(frozen=True)
+class SurfaceOptions:
+    """Options of ``geoair surface POLLUTANT --period MONTH``."""
+
+    pollutant: str
+    period: str
+    cell_m: float | None = None
+    out: Path | None = None
+
+
+@dataclass(frozen=True)
+class SurfaceResult:
+    """The surface, its GeoTIFF, and the zonal statistics stored in ``surface_zones``."""
+
+    surface: Surface
+    path: Path
+    zones: gpd.GeoDataFrame
+
+
+def run_surface(
+    ws: Workspace, options: SurfaceOptions, *, progress: Progress = silent
+) -> SurfaceResult:
+    """Interpolate a month's station values to a GeoTIFF, with mean/min/max per zone."""
+    progress(f"interpolating {options.pollutant} {options.period}")
+    surface, path, zones = make_surface(
+        ws, options.pollutant, period=options.period, cell_m=options.cell_m, out=options.out
+    )
+    return SurfaceResult(surface=surface, path=path, zones=zones)
 
 
 # Layers the report folder carries, if the workspace has them: (layer, formats).
@@ -61,7 +174,7 @@ REPORT_LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def _report_month(ws) -> str | None:
+def _report_month(ws: Workspace) -> str | None:
     for name in ("inspections", "cases"):
         frame = ws.read(name, required=False)
         if frame is not None and len(frame):
@@ -71,7 +184,7 @@ def _report_month(ws) -> str | None:
     return None
 
 
-def _pm25_month(ws) -> str | None:
+def _pm25_month(ws: Workspace) -> str | None:
     """The latest month with both monthly station values and PM2.5 targets."""
     if not (ws.has("station_monthly") and ws.has("targets")):
         return None
@@ -85,39 +198,43 @@ def _pm25_month(ws) -> str | None:
     return both[-1] if both else None
 
 
-def demo_step(ws, echo) -> None:
-    """Write ``outputs/report-MONTH/``: a surface, layers in several formats, the forms."""
-    from geoair.errors import GeoairError
-    from geoair.reports.form_model import write_workbook
-    from geoair.reports.forms import pm25_target_form, write_forms
-    from geoair.reports.surface import make_surface
+@dataclass
+class ReportFolderResult:
+    """What the month's report folder holds."""
 
+    folder: Path | None
+    month: str | None
+    surfaces: list[SurfaceResult] = field(default_factory=list)
+    layer_files: int = 0
+    forms: list[Path] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def run_report_folder(ws: Workspace, *, progress: Progress = silent) -> ReportFolderResult:
+    """Write ``outputs/report-MONTH/`` for the latest month of inspections and cases:
+    surfaces (PM2.5 of the latest month with targets, dustfall), the layers in GIS and
+    office formats, and the forms."""
     month = _report_month(ws)
     if month is None:
-        echo("  no inspections or cases: no report folder")
-        return
+        return ReportFolderResult(folder=None, month=None)
     folder = ws.outputs_dir / f"report-{month}"
+    result = ReportFolderResult(folder=folder, month=month)
     pm_month = _pm25_month(ws)
     for pollutant, period in (("PM2.5", pm_month), ("dustfall", month)):
         if period is None:
             continue
+        name = f"surface_{pollutant.replace('.', '')}_{period}.tif"
         try:
-            surface, path, zones = make_surface(
-                ws,
-                pollutant,
-                period=period,
-                out=folder / f"surface_{pollutant.replace('.', '')}_{period}.tif",
+            result.surfaces.append(
+                run_surface(
+                    ws,
+                    SurfaceOptions(pollutant=pollutant, period=period, out=folder / name),
+                    progress=progress,
+                )
             )
         except GeoairError as exc:
-            echo(f"  surface {pollutant}: {exc}")
-            continue
-        echo(f"  surface: {path.name}: {surface.summary}")
-        if len(zones):
-            worst = zones.sort_values("mean", ascending=False).iloc[0]
-            echo(
-                f"    highest mean: {worst['zone_kind']} {worst['zone']} "
-                f"{worst['mean']:.1f} {worst['unit']}"
-            )
+            result.problems.append(f"surface {pollutant}: {exc}")
+    progress("exporting layers")
     count = 0
     available = set(ws.layers())
     for name, formats in REPORT_LAYERS:
@@ -138,16 +255,12 @@ def demo_step(ws, echo) -> None:
                 layer="enterprises",
             )
         )
-    echo(
-        f"  layers: {count} files in {folder / 'layers'} (KML for tablets, *_GCJ02.kml for "
-        "Amap-based apps, Shapefiles with *_fields.csv)"
-    )
+    result.layer_files = count
+    progress("writing the forms")
     try:
-        report = write_forms(ws, month=month, folder=folder / "forms")
-        for path in report.written:
-            echo(f"  form: {path.name}")
+        result.forms.extend(write_forms(ws, month=month, folder=folder / "forms").written)
     except GeoairError as exc:
-        echo(f"  forms: {exc}")
+        result.problems.append(f"forms: {exc}")
     if pm_month is not None and pm_month != month:
         form = pm25_target_form(
             month=pm_month,
@@ -155,8 +268,52 @@ def demo_step(ws, echo) -> None:
             stations=ws.read("stations"),
             targets=ws.read("targets"),
             county_monthly=ws.read("county_monthly", required=False),
-            city=ws.settings["workspace"]["name"],
+            city=ws.settings.workspace.name,
         )
-        path = write_workbook([form], folder / "forms" / f"PM2.5目标完成情况_{pm_month}.xlsx")
-        echo(f"  form: {path.name} (the latest month with PM2.5 targets and readings)")
-    echo(f"  report folder: {folder}")
+        result.forms.append(
+            write_workbook([form], folder / "forms" / f"PM2.5目标完成情况_{pm_month}.xlsx")
+        )
+    return result
+
+
+def describe(
+    result: ExportResult | FormsResult | SurfaceResult | ReportFolderResult,
+) -> list[str]:
+    """The files written, and what was skipped and why."""
+    if isinstance(result, ExportResult):
+        return [f"wrote {path}" for path in result.written]
+    if isinstance(result, FormsResult):
+        return [f"wrote {path}" for path in result.report.written] + [
+            f"skipped {reason}" for reason in result.report.skipped
+        ]
+    if isinstance(result, SurfaceResult):
+        lines = [result.surface.summary, f"wrote {result.path}"]
+        if len(result.zones):
+            lines.append(
+                f"zonal statistics of {len(result.zones)} counties and parks in layer {ZONES_LAYER}"
+            )
+            for row in result.zones.itertuples():
+                lines.append(
+                    f"  {row.zone_kind} {row.zone}: mean {row.mean:.1f} {row.unit} "
+                    f"(cells {row.cells}, stations inside {row.stations_inside})"
+                )
+        return lines
+    if result.folder is None:
+        return ["no inspections or cases: no report folder"]
+    lines = []
+    for surface in result.surfaces:
+        lines.append(f"surface: {surface.path.name}: {surface.surface.summary}")
+        if len(surface.zones):
+            worst = surface.zones.sort_values("mean", ascending=False).iloc[0]
+            lines.append(
+                f"  highest mean: {worst['zone_kind']} {worst['zone']} "
+                f"{worst['mean']:.1f} {worst['unit']}"
+            )
+    lines.append(
+        f"layers: {result.layer_files} files in {result.folder / 'layers'} (KML for tablets, "
+        "*_GCJ02.kml for Amap-based apps, Shapefiles with *_fields.csv)"
+    )
+    lines += [f"form: {path.name}" for path in result.forms]
+    lines += result.problems
+    lines.append(f"report folder: {result.folder}")
+    return lines

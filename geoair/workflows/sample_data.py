@@ -1,13 +1,14 @@
 """Deterministic sample readings for the demo workspace (seeded; nothing from the network).
 
 Hourly PM2.5, PM10, SO2, NO2, CO, O3, WS and WD for every 国控, 省控 and 园区站 station
-of the workspace, for 2020-10-01..2020-12-31 (the period of seed 004's annex
-targets) and 2024-01-01..2024-03-31 (the clean-factory action of seed 000), and
+of the workspace, for 2020-10-01..2020-12-31 (the period of the annex targets
+of 阳政办发〔2020〕131号) and 2024-01-01..2024-03-31 (the clean-factory action of
+阳环函〔2024〕6号), and
 monthly dustfall for every 降尘点 and 园区站. They are synthetic, shaped to look like
 Shanxi winter data and to make the demo show what the checks do:
 
 * diurnal cycles (PM and CO high at night and in the morning, NO2 at rush hours,
-  O3 in the afternoon), month-to-month levels near the seed 004 targets, and
+  O3 in the afternoon), month-to-month levels near those targets, and
   station factors so that some stations miss some months' targets;
 * about 2 % of hours missing at random, a few multi-hour outages that make days
   invalid, and one station-month (the 4th national station, November 2020) with a
@@ -17,7 +18,7 @@ Shanxi winter data and to make the demo show what the checks do:
   焦化/水泥/耐火材料 enterprise in range, else the nearest enterprise of any industry
   in range; enterprises closed by law (依法关闭) are passed over
   (:func:`plume_sources`). The plume is extra PM when the wind blows from that
-  enterprise's bearing (what :mod:`geoair.sources`' CPF should find);
+  enterprise's bearing (what the CPF of :mod:`geoair.sources.wind` should find);
 * dustfall around the 9 t/(km²·month) limit, some stations above it.
 """
 
@@ -31,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from geoair.errors import GeoairError
+from geoair.store.workspace import Workspace
 
 __all__ = [
     "AIR_KINDS",
@@ -44,6 +46,7 @@ __all__ = [
     "sample_dustfall",
     "sample_hourly",
     "sample_layers_dir",
+    "store_sample_readings",
 ]
 
 
@@ -273,3 +276,23 @@ def sample_layers_dir() -> Path:
         "The sample data are missing from this installation. Reinstall geoair "
         "from the project folder with the README's install command."
     )
+
+
+def store_sample_readings(ws: Workspace) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Generate the sample hourly readings and dustfall of a workspace's stations and store
+    them in its readings store (the demo's step before indicators).
+
+    Returns
+    -------
+    (hourly, dustfall) : DataFrames
+        What was stored.
+    """
+    from geoair.readings.store import store_dustfall, store_hourly
+
+    stations = ws.read("stations")
+    enterprises = ws.read("enterprises", required=False)
+    hourly = sample_hourly(stations, enterprises, radius_m=ws.settings.sources.radius_m)
+    dustfall = sample_dustfall(stations)
+    store_hourly(ws, hourly)
+    store_dustfall(ws, dustfall)
+    return hourly, dustfall

@@ -1,65 +1,59 @@
-"""Spatial assignment: the county and park of every enterprise, gate, station and heap.
+"""Scores for a workspace: site assignment, park ranking, enterprise scores, benchmarks.
 
-Done once per workspace (``geoair scores`` runs it when the table is missing or
-older than its layers) and reused by scores, maps and patrol. The result, table
-``site_assignment``, has one row per link between a site and a park, and one row
-for a site linked to no park:
-
-========================  ===========================================================
-column                    meaning
-========================  ===========================================================
-layer                     ``enterprises``, ``gates``, ``stations`` or ``gangue_heaps``
-site_id, site_name        the site's id and name in its layer
-county                    its county (县区)
-county_rule               ``inside`` (inside a polygon of the ``counties`` layer),
-                          ``attribute`` (no polygon holds it, or there is no counties
-                          layer: the site's own 县区 field), ``none`` (neither)
-park_id, park_name        a park it belongs to, or empty
-park_rule                 ``inside`` (the site touches the park polygon; a point on
-                          the boundary counts as inside) or ``near`` (stations and heaps
-                          only: within ``near_park_m`` of the polygon, outside it)
-park_distance_m           0 inside; metres from the polygon when near (measured in a
-                          CGCS2000 Gauss-Krüger zone, never in degrees)
-primary                   True on exactly one row per site: its inside park, else the
-                          nearest park it is near, else the row without a park
-========================  ===========================================================
-
-The polygon look-ups query a :class:`shapely.STRtree` with the whole array of
-sites at once (never row by row); see ``scripts/bench_assign.py``.
+``geoair scores assign|parks|enterprises`` and the demo call the functions here; the
+rules are :mod:`geoair.scores` (fixed references, weights re-spread over the
+components present, ranks and change from last month).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from pathlib import Path
+
 import pandas as pd
 
 from geoair.errors import WorkspaceError
+from geoair.progress import Progress, silent
 from geoair.scores.assign import SITE_LAYERS, assign_sites
 from geoair.scores.components import previous_month
+from geoair.scores.enterprises import enterprise_ranking_sheet, score_enterprises
 from geoair.scores.inputs import PARK_COMPONENTS, ScoreInputs, station_months_from
 from geoair.scores.parks import park_ranking_sheet, score_parks
+from geoair.store.workspace import Workspace
 
-__all__ = ["assignment_from_workspace", "demo_step", "load_inputs"]
+__all__ = [
+    "AssignmentResult",
+    "EnterpriseScoresResult",
+    "ParkScoresResult",
+    "ScoresOptions",
+    "ScoresResult",
+    "assignment_from_workspace",
+    "describe",
+    "load_inputs",
+    "run_assignment",
+    "run_enterprise_scores",
+    "run_park_scores",
+    "run_scores",
+]
 
 
-def assignment_from_workspace(ws) -> pd.DataFrame:
+def assignment_from_workspace(ws: Workspace) -> pd.DataFrame:
     """Compute ``site_assignment`` from the workspace's layers and settings (not written)."""
     layers = {name: ws.read(name, required=False) for name in SITE_LAYERS}
     return assign_sites(
         layers,
         parks=ws.read("parks", required=False),
         counties=ws.read("counties", required=False),
-        near_park_m=float(ws.settings["assignment"]["near_park_m"]),
+        near_park_m=ws.settings.assignment.near_park_m,
     )
 
 
-def load_inputs(ws, *, assignment: pd.DataFrame | None = None) -> ScoreInputs:
+def load_inputs(ws: Workspace, *, assignment: pd.DataFrame | None = None) -> ScoreInputs:
     """Read every frame that scores use from a workspace (missing ones are None).
 
     Monthly PM2.5 comes from the ``station_monthly`` table (``geoair indicators``) and
     dustfall from the readings store, when they exist.
     """
-    from geoair.workflows.scores import assignment_from_workspace
-
     parks = ws.read("parks", required=False)
     if parks is None or len(parks) == 0:
         raise WorkspaceError(
@@ -83,7 +77,7 @@ def load_inputs(ws, *, assignment: pd.DataFrame | None = None) -> ScoreInputs:
     )
 
 
-def _read_table(ws, name: str) -> pd.DataFrame | None:
+def _read_table(ws: Workspace, name: str) -> pd.DataFrame | None:
     """A workspace layer as a plain table (geometry dropped), or None."""
     frame = ws.read(name, required=False)
     if frame is None:
@@ -91,7 +85,7 @@ def _read_table(ws, name: str) -> pd.DataFrame | None:
     return pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
 
 
-def _read_dustfall(ws) -> pd.DataFrame | None:
+def _read_dustfall(ws: Workspace) -> pd.DataFrame | None:
     """Monthly dustfall from the readings store (empty when none was imported)."""
     from geoair.readings.store import load_dustfall
 
@@ -108,56 +102,220 @@ def _weakest(row: pd.Series) -> str:
     return f"weakest: {PARK_COMPONENTS[name][0]} {scored[name]:.0f}"
 
 
-def demo_step(ws, echo) -> None:
-    """Assign sites, score parks and enterprises for the latest month, write the report tables."""
-    from geoair.io.writers import write_table
-    from geoair.scores.enterprises import enterprise_ranking_sheet, score_enterprises
-    from geoair.workflows.scores import assignment_from_workspace
+@dataclass(frozen=True)
+class ScoresOptions:
+    """Options of ``geoair scores``.
 
+    Parameters
+    ----------
+    month : str, optional
+        Month to score ("2024-03"); default: the latest month that has data.
+    benchmark : bool
+        Enterprises: only the benchmark candidates (in ``describe`` and sheets).
+    report_folder : Path, optional
+        Also write the monthly report sheets (园区排名, 标杆企业候选) there as Excel.
+    """
+
+    month: str | None = None
+    benchmark: bool = False
+    report_folder: Path | None = None
+
+
+@dataclass(frozen=True)
+class AssignmentResult:
+    """The ``site_assignment`` table as written."""
+
+    assignment: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class ParkScoresResult:
+    """The ``park_scores`` of a month, and what data were missing for them."""
+
+    table: pd.DataFrame
+    month: str
+    hints: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EnterpriseScoresResult:
+    """The ``enterprise_scores`` of a month, with the benchmark candidates flagged."""
+
+    table: pd.DataFrame
+    month: str
+    benchmark: bool = False
+    written: list[Path] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ScoresResult:
+    """Parks and enterprises scored for the same month (the demo's step)."""
+
+    assignment: pd.DataFrame
+    parks: ParkScoresResult
+    enterprises: EnterpriseScoresResult
+
+
+def run_assignment(ws: Workspace, *, progress: Progress = silent) -> AssignmentResult:
+    """Find the county and park of every enterprise, gate, station and heap; write it."""
+    progress("assigning sites to counties and parks")
     assignment = assignment_from_workspace(ws)
-    inputs = load_inputs(ws, assignment=assignment)
-    parks = score_parks(inputs, settings=ws.settings)
-    enterprises = score_enterprises(inputs, month=parks["month"].iloc[0], settings=ws.settings)
-    month = parks["month"].iloc[0]
+    ws.write("site_assignment", assignment)
+    return AssignmentResult(assignment)
+
+
+def _hints(ws: Workspace, table: pd.DataFrame) -> list[str]:
+    hints = {
+        "air": (
+            not ws.has("station_monthly"),
+            "no monthly PM2.5: run geoair indicators --period month --by station",
+        ),
+        "dustfall": (True, "no dustfall: geoair import dustfall FILE (station, month, 降尘)"),
+        "road_dust": (
+            not ws.has("road_dust"),
+            "no road dust load: geoair import road_dust FILE (园区名称, 月份, 积尘负荷 g/m²)",
+        ),
+    }
+    return [
+        hint
+        for name, (applies, hint) in hints.items()
+        if applies and table[f"{name}_score"].isna().all()
+    ]
+
+
+def _sheet(frame: pd.DataFrame, folder: Path, name: str) -> Path:
+    from geoair.io.writers import write_table
+
+    return write_table(frame, folder / f"{name}.xlsx", layer=name.split("_")[0])
+
+
+def run_park_scores(
+    ws: Workspace,
+    options: ScoresOptions = ScoresOptions(),
+    *,
+    inputs: ScoreInputs | None = None,
+    progress: Progress = silent,
+) -> ParkScoresResult:
+    """Score and rank the parks for a month; write ``site_assignment`` and ``park_scores``."""
+    if inputs is None:
+        progress("reading the workspace")
+        inputs = load_inputs(ws)
+    progress("scoring parks")
+    table = score_parks(inputs, month=options.month, settings=ws.settings)
+    month = str(table["month"].iloc[0])
     with ws.transaction() as tx:
-        tx.write("site_assignment", assignment)
-        tx.write("park_scores", parks)
-        tx.write("enterprise_scores", enterprises)
-    primary = assignment[assignment["primary"]]
-    parts = []
-    for layer, rows in primary.groupby("layer", sort=False):
-        linked = rows["park_rule"].notna().sum()
-        parts.append(f"{len(rows)} {layer} ({linked} in or near a park)")
-    echo("  site_assignment: " + ", ".join(parts))
-    echo(f"  park ranking {month} (0-100; change in rank from {previous_month(month)}):")
-    for _, row in parks.iterrows():
-        rank = "-" if pd.isna(row["rank"]) else f"{int(row['rank'])}."
-        change = "" if pd.isna(row["rank_change"]) else f" ({int(row['rank_change']):+d})"
-        missing = f"; no data: {row['missing_zh']}" if row["missing_zh"] else ""
-        echo(
-            f"    {rank:>3} {row['park_name']} {row['total']:.1f}{change}  {_weakest(row)}{missing}"
+        tx.write("site_assignment", inputs.assignment)
+        tx.write("park_scores", table)
+    written = []
+    if options.report_folder is not None:
+        written.append(
+            _sheet(park_ranking_sheet(table), options.report_folder, f"园区排名_{month}")
         )
-    chosen = enterprises[enterprises["benchmark"]]
-    counts = chosen.groupby("county").size()
-    echo(
-        f"  enterprise_scores: {len(enterprises)} enterprises; benchmark candidates: "
-        + ", ".join(f"{county} {n}" for county, n in counts.items())
+    return ParkScoresResult(table=table, month=month, hints=_hints(ws, table), written=written)
+
+
+def run_enterprise_scores(
+    ws: Workspace,
+    options: ScoresOptions = ScoresOptions(),
+    *,
+    inputs: ScoreInputs | None = None,
+    progress: Progress = silent,
+) -> EnterpriseScoresResult:
+    """Score the enterprises for a month; write ``site_assignment`` and ``enterprise_scores``."""
+    if inputs is None:
+        progress("reading the workspace")
+        inputs = load_inputs(ws)
+    progress("scoring enterprises")
+    table = score_enterprises(inputs, month=options.month, settings=ws.settings)
+    month = str(table["month"].iloc[0])
+    with ws.transaction() as tx:
+        tx.write("site_assignment", inputs.assignment)
+        tx.write("enterprise_scores", table)
+    written = []
+    if options.report_folder is not None:
+        sheet = enterprise_ranking_sheet(table, benchmark_only=True)
+        written.append(_sheet(sheet, options.report_folder, f"标杆企业候选_{month}"))
+    return EnterpriseScoresResult(
+        table=table, month=month, benchmark=options.benchmark, written=written
     )
-    short = enterprises.drop_duplicates("county")["benchmark_note"].dropna()
-    for note in short[short.str.contains("少于名额下限")]:
-        echo(f"    {note}")
-    folder = ws.outputs_dir / "scores"
-    ranking = write_table(
-        park_ranking_sheet(parks), folder / f"园区排名_{month}.xlsx", layer="园区排名"
+
+
+def run_scores(
+    ws: Workspace, options: ScoresOptions = ScoresOptions(), *, progress: Progress = silent
+) -> ScoresResult:
+    """Parks, then enterprises for the parks' month, from one reading of the workspace."""
+    progress("reading the workspace")
+    inputs = load_inputs(ws)
+    parks = run_park_scores(ws, options, inputs=inputs, progress=progress)
+    month_options = ScoresOptions(
+        month=parks.month, benchmark=True, report_folder=options.report_folder
     )
-    bench = write_table(
-        enterprise_ranking_sheet(enterprises, benchmark_only=True),
-        folder / f"标杆企业候选_{month}.xlsx",
-        layer="标杆企业候选",
-    )
-    echo(f"  park ranking for the monthly report: {ranking}")
-    echo(f"  benchmark candidates: {bench}")
-    echo(
-        "  tables site_assignment, park_scores (with park outlines and breakdown_zh for "
-        "map popups), enterprise_scores in the workspace"
-    )
+    enterprises = run_enterprise_scores(ws, month_options, inputs=inputs, progress=progress)
+    return ScoresResult(assignment=inputs.assignment, parks=parks, enterprises=enterprises)
+
+
+def _fmt(value: object, spec: str = ".1f") -> str:
+    return "-" if value is None or pd.isna(value) else format(value, spec)
+
+
+def describe(
+    result: AssignmentResult | ParkScoresResult | EnterpriseScoresResult | ScoresResult,
+) -> list[str]:
+    """The lines a clerk reads: sites per park, the ranking, benchmark candidates."""
+    if isinstance(result, ScoresResult):
+        return (
+            describe(AssignmentResult(result.assignment))
+            + describe(result.parks)
+            + describe(result.enterprises)
+        )
+    if isinstance(result, AssignmentResult):
+        primary = result.assignment[result.assignment["primary"]]
+        lines = []
+        for layer, rows in primary.groupby("layer", sort=False):
+            in_park = int(rows["park_rule"].eq("inside").sum())
+            near = int(rows["park_rule"].eq("near").sum())
+            lines.append(
+                f"site_assignment: {layer}: {len(rows)} sites, {in_park} inside a park, "
+                f"{near} near one, {int(rows['county'].isna().sum())} without a county"
+            )
+        return lines
+    if isinstance(result, ParkScoresResult):
+        month = result.month
+        lines = [
+            f"park scores {month} (0-100, higher is better; change in rank from "
+            f"{previous_month(month)}):"
+        ]
+        for _, row in result.table.iterrows():
+            rank = "-" if pd.isna(row["rank"]) else f"{int(row['rank'])}."
+            change = "" if pd.isna(row["rank_change"]) else f" ({int(row['rank_change']):+d})"
+            missing = f"; no data: {row['missing_zh']}" if row["missing_zh"] else ""
+            lines.append(
+                f"  {rank:>3} {row['park_name']} {row['total']:.1f}{change}  "
+                f"{_weakest(row)}{missing}"
+            )
+        lines += [f"  hint: {hint}" for hint in result.hints]
+        lines += [f"park ranking for the monthly report: {path}" for path in result.written]
+        return lines
+    table = result.table
+    lines = [
+        f"enterprise scores {result.month}: {len(table)} enterprises, "
+        f"{int(table['rank'].notna().sum())} ranked"
+    ]
+    if result.benchmark:
+        chosen = table[table["benchmark"]]
+        counts = chosen.groupby("county").size()
+        lines.append(
+            "benchmark candidates: " + ", ".join(f"{county} {n}" for county, n in counts.items())
+        )
+        for _county, rows in table.groupby("county", dropna=False, sort=True):
+            picked = rows[rows["benchmark"]].sort_values("benchmark_rank")
+            lines.append(f"  {rows['benchmark_note'].iloc[0]}")
+            for row in picked.itertuples(index=False):
+                lines.append(f"    {row.benchmark_rank}. {row.name}  {_fmt(row.total)}")
+    else:
+        for row in table.head(10).itertuples(index=False):
+            rank = _fmt(row.rank, "d") if pd.notna(row.rank) else "-"
+            lines.append(f"  {rank:>3} {row.name} ({row.county})  {_fmt(row.total)}")
+    lines += [f"benchmark candidates for the report: {path}" for path in result.written]
+    return lines

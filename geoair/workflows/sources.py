@@ -1,59 +1,48 @@
-"""Station-source correlation: sources near each station, and suspects upwind of it.
+"""Station-source correlation for a workspace: sources near stations, wind, suspects.
 
-:func:`near_sources` lists, for each monitoring station, the enterprises, gangue
-heaps, gate roads and parks within a radius, with the geodesic distance in metres and
-the bearing from the station in degrees clockwise from north. It lives in
-:mod:`geoair.near` (with :func:`gate_road_sources` and the layer names), which says
-how they are measured; its names are re-exported here.
-
-:func:`suspects` ranks, for each station and period, the sources near it by how well
-their bearing matches the wind sectors that bring high concentrations:
-
-    score = cpf × distance_weight
-    cpf = CPF of the wind sectors, interpolated linearly between sector centres at
-          the source's bearing (see :func:`geoair.wind.cpf`)
-    distance_weight = 1 / (1 + distance_m / distance_scale_m)
-
-and shows, beside the score, ``high_hours`` (high-concentration hours with wind
-from the source's sector), ``lift`` (cpf divided by the share of high hours among
-all windy hours: above 1 means high hours come from there more often than from an
-average direction) and ``nwr_ratio`` (the direction-only wind regression at the
-bearing divided by the mean concentration of windy hours). A source that contains
-the station (distance 0, e.g. the park of a park station) has no bearing: it is
-listed with the share of high hours among all windy hours as its cpf, but not
-ranked, since it lies in every direction. A closer source in the same direction as
-the true emitter scores higher than it: the ranking says where to look first, not
-who is guilty.
+``geoair sources near|wind|suspects`` and the demo call :func:`run_near`,
+:func:`run_wind` and :func:`run_suspects`. How distances and bearings are measured is
+:mod:`geoair.sources.near`; the wind statistics (wind and pollution roses, CPF, NWR)
+are :mod:`geoair.sources.wind`; how suspects are scored is
+:mod:`geoair.sources.suspects`; the polar plots are :mod:`geoair.sources.plots`.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
 from geoair.errors import SchemaError
+from geoair.progress import Progress, silent
 from geoair.sources import wind
-from geoair.sources.near import (
-    KIND_ZH,
-    SOURCE_LAYERS,
-    gate_road_sources,
-    near_sources,
-)
+from geoair.sources.near import KIND_ZH, SOURCE_LAYERS, gate_road_sources, near_sources
 from geoair.sources.plots import polar_plots
 from geoair.sources.suspects import find_station, parse_period, suspects
+from geoair.store.settings import SourcesSettings, overridden
+from geoair.store.workspace import Workspace
 
 __all__ = [
-    "demo_step",
+    "NearResult",
+    "SourcesOptions",
+    "SuspectsResult",
+    "WindResult",
     "describe",
     "load_wind",
     "plot_path",
+    "run_near",
+    "run_suspects",
+    "run_wind",
     "source_layers",
     "station_plots",
     "station_wind_report",
+    "suspect_line",
     "suspect_options",
 ]
 
@@ -61,7 +50,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def source_layers(ws, *, kinds: Sequence[str] | None = None) -> dict[str, gpd.GeoDataFrame]:
+def source_layers(
+    ws: Workspace, *, kinds: Sequence[str] | None = None
+) -> dict[str, gpd.GeoDataFrame]:
     """The source layers present in a workspace (all of :data:`SOURCE_LAYERS` by default)."""
     wanted = list(kinds) if kinds else list(SOURCE_LAYERS)
     unknown = [k for k in wanted if k not in SOURCE_LAYERS]
@@ -85,21 +76,21 @@ def source_layers(ws, *, kinds: Sequence[str] | None = None) -> dict[str, gpd.Ge
     return out
 
 
-def suspect_options(cfg: Mapping) -> dict:
-    """Keyword options of :func:`suspects` from the ``[sources]`` settings."""
+def suspect_options(cfg: SourcesSettings) -> dict[str, Any]:
+    """Keyword options of :func:`~geoair.sources.suspects.suspects` from ``[sources]``."""
     return {
-        "sectors": int(cfg["sectors"]),
-        "percentile": float(cfg["cpf_percentile"]),
-        "calm_ms": float(cfg["calm_ms"]),
-        "distance_scale_m": float(cfg["distance_scale_m"]),
-        "sigma_deg": float(cfg["nwr_sigma_deg"]),
-        "min_windy_hours": int(cfg["min_windy_hours"]),
-        "top_n": int(cfg["top_n"]),
+        "sectors": cfg.sectors,
+        "percentile": cfg.cpf_percentile,
+        "calm_ms": cfg.calm_ms,
+        "distance_scale_m": cfg.distance_scale_m,
+        "sigma_deg": cfg.nwr_sigma_deg,
+        "min_windy_hours": cfg.min_windy_hours,
+        "top_n": cfg.top_n,
     }
 
 
 def load_wind(
-    ws,
+    ws: Workspace,
     *,
     pollutant: str,
     station_ids: Sequence[str] | None = None,
@@ -124,7 +115,7 @@ def load_wind(
     return wind.wind_frame(readings, pollutant=pollutant)
 
 
-def plot_path(ws, station_id: str, pollutant: str, period: str | None = None):
+def plot_path(ws: Workspace, station_id: str, pollutant: str, period: str | None = None) -> Path:
     """Where the polar-plot PNG of a station goes: ``outputs/sources/ID_POLLUTANT[_PERIOD].png``."""
     safe = re.sub(r"[^0-9A-Za-z._-]+", "", pollutant) or "pollutant"
     parts = [re.sub(r'[\\/:*?"<>|\s]+', "_", str(station_id)), safe]
@@ -134,14 +125,14 @@ def plot_path(ws, station_id: str, pollutant: str, period: str | None = None):
 
 
 def station_wind_report(
-    ws,
+    ws: Workspace,
     *,
     station: str,
     pollutant: str,
     period: str,
-    settings: Mapping | None = None,
+    settings: SourcesSettings | None = None,
     plot: bool = True,
-) -> dict:
+) -> dict[str, Any]:
     """Wind rose, pollution rose, CPF and NWR of one station and period, and its PNG.
 
     Returns
@@ -151,7 +142,7 @@ def station_wind_report(
         ``wind_rose``, ``pollution_rose``, ``cpf``, ``nwr`` (DataFrames),
         ``near`` (sources in range, by CPF at their bearing), ``png`` (path or None).
     """
-    cfg = dict(settings or ws.settings["sources"])
+    cfg = settings or ws.settings.sources
     stations = ws.read("stations")
     row = find_station(stations, station)
     frame = load_wind(ws, pollutant=pollutant, station_ids=[str(row["id"])], periods=[period])
@@ -163,12 +154,12 @@ def station_wind_report(
             f"Station {row['name']} has no {pollutant} hours with wind in "
             f"{period}. Check the period, or import its readings."
         )
-    kw = {"sectors": int(cfg["sectors"]), "calm_ms": float(cfg["calm_ms"])}
-    cpf_table = wind.cpf(frame, percentile=float(cfg["cpf_percentile"]), **kw)
+    kw = {"sectors": cfg.sectors, "calm_ms": cfg.calm_ms}
+    cpf_table = wind.cpf(frame, percentile=cfg.cpf_percentile, **kw)
     near = near_sources(
         stations[stations["id"] == row["id"]],
-        source_layers(ws, kinds=cfg["layers"]),
-        radius_m=float(cfg["radius_m"]),
+        source_layers(ws, kinds=cfg.layers),
+        radius_m=cfg.radius_m,
         lines=False,
     )
     ranked = suspects(
@@ -183,8 +174,8 @@ def station_wind_report(
         "station": row,
         "summary": wind.summary(
             frame,
-            percentile=float(cfg["cpf_percentile"]),
-            sigma_deg=float(cfg["nwr_sigma_deg"]),
+            percentile=cfg.cpf_percentile,
+            sigma_deg=cfg.nwr_sigma_deg,
             **kw,
         ),
         "wind_rose": wind.wind_rose(frame, **kw),
@@ -192,9 +183,9 @@ def station_wind_report(
         "cpf": cpf_table,
         "nwr": wind.nwr(
             frame,
-            sigma_deg=float(cfg["nwr_sigma_deg"]),
-            h_ms=float(cfg["nwr_h_ms"]),
-            speed_kernel=cfg["nwr_speed_kernel"],
+            sigma_deg=cfg.nwr_sigma_deg,
+            h_ms=cfg.nwr_h_ms,
+            speed_kernel=cfg.nwr_speed_kernel,
             calm_ms=kw["calm_ms"],
         ),
         "near": ranked,
@@ -206,10 +197,10 @@ def station_wind_report(
             plot_path(ws, row["id"], pollutant, period),
             title=f"{row['name']} {pollutant} {period}",
             pollutant=pollutant,
-            percentile=float(cfg["cpf_percentile"]),
-            sigma_deg=float(cfg["nwr_sigma_deg"]),
-            h_ms=float(cfg["nwr_h_ms"]),
-            speed_kernel=cfg["nwr_speed_kernel"],
+            percentile=cfg.cpf_percentile,
+            sigma_deg=cfg.nwr_sigma_deg,
+            h_ms=cfg.nwr_h_ms,
+            speed_kernel=cfg.nwr_speed_kernel,
             marks=ranked.head(3),
             **kw,
         )
@@ -217,13 +208,13 @@ def station_wind_report(
 
 
 def station_plots(
-    ws,
+    ws: Workspace,
     frame: pd.DataFrame,
     ranked: pd.DataFrame,
     *,
     pollutant: str,
     span: str,
-    settings: Mapping | None = None,
+    settings: SourcesSettings | None = None,
 ) -> pd.DataFrame:
     """One polar-plot PNG per station over the whole of ``frame``, top 3 suspects marked.
 
@@ -233,7 +224,7 @@ def station_plots(
         The ``source_plots`` table: ``station_id``, ``station_name``, ``pollutant``,
         ``period`` (``span``), ``png`` (path relative to the workspace root).
     """
-    cfg = dict(settings or ws.settings["sources"])
+    cfg = settings or ws.settings.sources
     names = dict(zip(ranked["station_id"], ranked["station_name"], strict=False))
     top = ranked[ranked["rank"].notna()]
     rows = []
@@ -251,12 +242,12 @@ def station_plots(
             plot_path(ws, station_id, pollutant),
             pollutant=pollutant,
             title=f"{names[station_id]} {pollutant} {span}",
-            sectors=int(cfg["sectors"]),
-            percentile=float(cfg["cpf_percentile"]),
-            calm_ms=float(cfg["calm_ms"]),
-            sigma_deg=float(cfg["nwr_sigma_deg"]),
-            h_ms=float(cfg["nwr_h_ms"]),
-            speed_kernel=cfg["nwr_speed_kernel"],
+            sectors=cfg.sectors,
+            percentile=cfg.cpf_percentile,
+            calm_ms=cfg.calm_ms,
+            sigma_deg=cfg.nwr_sigma_deg,
+            h_ms=cfg.nwr_h_ms,
+            speed_kernel=cfg.nwr_speed_kernel,
             marks=marks,
         )
         rows.append(
@@ -271,7 +262,7 @@ def station_plots(
     return pd.DataFrame(rows, columns=["station_id", "station_name", "pollutant", "period", "png"])
 
 
-def describe(row) -> str:
+def suspect_line(row: Any) -> str:
     """One line about a suspect for people: name, kind, industry, distance, direction."""
     kind = KIND_ZH.get(row.source_kind, row.source_kind)
     industry = f", {row.industry}" if isinstance(row.industry, str) and row.industry else ""
@@ -281,52 +272,225 @@ def describe(row) -> str:
     )
 
 
-def demo_step(ws, echo) -> None:
-    """Sources near the sample stations, suspects per quarter, polar plots per station."""
-    cfg = ws.settings["sources"]
-    if not ws.has("stations"):
-        echo("  no stations layer in the workspace: sources skipped")
-        return
-    stations = ws.read("stations")
-    near = near_sources(
-        stations, source_layers(ws, kinds=cfg["layers"]), radius_m=float(cfg["radius_m"])
+@dataclass(frozen=True)
+class SourcesOptions:
+    """Options of ``geoair sources``; None keeps the workspace's ``[sources]``.
+
+    Parameters
+    ----------
+    radius_m, layers, pollutant, freq, sectors, cpf_percentile
+        Overrides of ``[sources]`` (``layers``: source layer names).
+    stations : tuple of str
+        Only these stations (names or ids); their rows replace theirs only.
+    periods : tuple of str
+        Periods to rank ("2020-10", "2020-10/2020-12", "2020"); empty: every ``freq``
+        period with data. ``run_wind`` takes the first.
+    plots : bool
+        Draw each station's polar plots (``run_suspects``).
+    """
+
+    radius_m: float | None = None
+    layers: tuple[str, ...] | None = None
+    pollutant: str | None = None
+    freq: str | None = None
+    sectors: int | None = None
+    cpf_percentile: float | None = None
+    stations: tuple[str, ...] = ()
+    periods: tuple[str, ...] = ()
+    plots: bool = True
+
+    def settings(self, ws: Workspace) -> SourcesSettings:
+        """The workspace's ``[sources]`` with these options over it."""
+        return overridden(
+            ws.settings.sources,
+            radius_m=self.radius_m,
+            layers=self.layers,
+            pollutant=self.pollutant,
+            freq=self.freq,
+            sectors=self.sectors,
+            cpf_percentile=self.cpf_percentile,
+        )
+
+
+@dataclass(frozen=True)
+class NearResult:
+    """The ``station_sources`` layer as written."""
+
+    near: gpd.GeoDataFrame
+    radius_m: float
+    n_stations: int
+
+
+@dataclass(frozen=True)
+class WindResult:
+    """One station's wind analysis for one period (see :func:`station_wind_report`)."""
+
+    report: dict[str, Any]
+    pollutant: str
+    period: str
+    cpf_percentile: float
+    radius_m: float
+
+
+@dataclass(frozen=True)
+class SuspectsResult:
+    """``source_suspects`` and ``source_plots`` as computed for the stations asked about."""
+
+    ranked: gpd.GeoDataFrame
+    plots: pd.DataFrame | None
+    radius_m: float
+    plots_dir: Path
+    skipped: str = ""
+
+
+def _near(ws: Workspace, cfg: SourcesSettings) -> gpd.GeoDataFrame:
+    return near_sources(
+        ws.read("stations"), source_layers(ws, kinds=cfg.layers), radius_m=cfg.radius_m
     )
+
+
+def run_near(
+    ws: Workspace, options: SourcesOptions = SourcesOptions(), *, progress: Progress = silent
+) -> NearResult:
+    """List the sources near each station, with distance and bearing; write ``station_sources``."""
+    cfg = options.settings(ws)
+    progress(f"sources within {cfg.radius_m:g} m of each station")
+    near = _near(ws, cfg)
     ws.write("station_sources", near)
-    kinds = ", ".join(
-        f"{KIND_ZH.get(k, k)} {n}" for k, n in near["source_kind"].value_counts().items()
+    return NearResult(near=near, radius_m=cfg.radius_m, n_stations=len(ws.read("stations")))
+
+
+def run_wind(
+    ws: Workspace, station: str, period: str, options: SourcesOptions = SourcesOptions()
+) -> WindResult:
+    """Wind rose, pollution rose, CPF and NWR of one station and period, with its PNG."""
+    cfg = options.settings(ws)
+    report = station_wind_report(
+        ws, station=station, pollutant=cfg.pollutant, period=period, settings=cfg
     )
-    echo(
-        f"  station_sources: {len(near)} sources ({kinds}) within {cfg['radius_m']:g} m of "
-        f"{near['station_id'].nunique()} of {len(stations)} stations"
+    return WindResult(
+        report=report,
+        pollutant=cfg.pollutant,
+        period=period,
+        cpf_percentile=cfg.cpf_percentile,
+        radius_m=cfg.radius_m,
     )
-    try:
-        from geoair.readings.store import has_hourly
-    except ImportError:  # the readings capability is not installed in this checkout
-        has_hourly = None
-    if has_hourly is None or not has_hourly(ws):
-        echo("  no hourly readings in the workspace: suspects skipped")
-        return
-    pollutant = str(cfg["pollutant"])
-    frame = load_wind(ws, pollutant=pollutant, station_ids=list(near["station_id"].unique()))
-    ranked = suspects(near, frame, pollutant=pollutant, freq="quarter", **suspect_options(cfg))
-    plots = station_plots(ws, frame, ranked, pollutant=pollutant, span="全部时段", settings=cfg)
+
+
+def _keep_other_stations(
+    ws: Workspace, name: str, new: pd.DataFrame, only_some: bool
+) -> pd.DataFrame:
+    """With some stations asked for, the other stations keep their earlier rows."""
+    old = ws.read(name, required=False) if only_some else None
+    if old is None or len(old) == 0:
+        return new
+    kept = old[~old["station_id"].astype(str).isin(set(new["station_id"].astype(str)))]
+    merged = pd.concat([kept.reindex(columns=new.columns), new], ignore_index=True)
+    if isinstance(new, gpd.GeoDataFrame):
+        merged = gpd.GeoDataFrame(merged, geometry=new.geometry.name, crs=new.crs)
+    return merged
+
+
+def run_suspects(
+    ws: Workspace, options: SourcesOptions = SourcesOptions(), *, progress: Progress = silent
+) -> SuspectsResult:
+    """Rank, per station and period, the sources in range by the wind of high hours.
+
+    Writes ``source_suspects`` and (with ``options.plots``) ``source_plots`` and one
+    polar-plot PNG per station in ``outputs/sources``. With ``options.stations``, the
+    other stations keep their earlier rows.
+    """
+    cfg = options.settings(ws)
+    plots_dir = ws.outputs_dir / "sources"
+    near = _near(ws, cfg)
+    if options.stations:
+        stations = ws.read("stations")
+        ids = [str(find_station(stations, s)["id"]) for s in options.stations]
+        near = near[near["station_id"].isin(ids)]
+    if len(near) == 0:
+        return SuspectsResult(
+            near.iloc[:0],
+            None,
+            cfg.radius_m,
+            plots_dir,
+            skipped=f"no station has a source within {cfg.radius_m:g} m: nothing to rank",
+        )
+    periods = list(options.periods) or None
+    progress("reading wind and concentrations")
+    frame = load_wind(
+        ws,
+        pollutant=cfg.pollutant,
+        station_ids=list(near["station_id"].unique()),
+        periods=periods,
+    )
+    progress("ranking suspects")
+    ranked = suspects(
+        near,
+        frame,
+        pollutant=cfg.pollutant,
+        periods=periods,
+        freq=cfg.freq,
+        **suspect_options(cfg),
+    )
+    plots = None
+    if options.plots:
+        progress("drawing polar plots")
+        span = ", ".join(options.periods) if options.periods else "全部时段"
+        plots = station_plots(ws, frame, ranked, pollutant=cfg.pollutant, span=span, settings=cfg)
+    some = bool(options.stations)
     with ws.transaction() as tx:
-        tx.write("source_suspects", ranked)
-        tx.write("source_plots", plots)
-    leaders = ranked[ranked["rank"] == 1]
-    echo(
-        f"  source_suspects: {len(ranked)} rows, {leaders['station_id'].nunique()} stations "
-        f"with wind, quarters {', '.join(sorted(leaders['period'].unique()))}"
-    )
-    kind_of = dict(zip(stations["id"].astype(str), stations.get("kind", ""), strict=False))
-    shown = leaders.assign(national=leaders["station_id"].map(kind_of).eq("国控"))
-    shown = shown.sort_values(["national", "station_id", "period"], ascending=[False, True, True])
-    for row in shown.head(12).itertuples():
-        echo(f"    {row.station_name} {row.period}: 1. {describe(row)}")
-    if len(shown) > 12:
-        echo(f"    ... {len(shown) - 12} more station-quarters in source_suspects")
-    echo(
-        f"  polar plots of {len(plots)} stations in {ws.outputs_dir / 'sources'} "
-        "(table source_plots); one station and quarter: "
-        "geoair sources wind --station NAME --period 2024-01/2024-03"
-    )
+        tx.write("source_suspects", _keep_other_stations(ws, "source_suspects", ranked, some))
+        if plots is not None and len(plots):
+            tx.write("source_plots", _keep_other_stations(ws, "source_plots", plots, some))
+    return SuspectsResult(ranked=ranked, plots=plots, radius_m=cfg.radius_m, plots_dir=plots_dir)
+
+
+def describe(result: NearResult | WindResult | SuspectsResult) -> list[str]:
+    """The lines a user reads about sources near stations, a wind analysis, suspects."""
+    if isinstance(result, NearResult):
+        near = result.near
+        counts = near["source_kind"].value_counts()
+        lines = [
+            f"{len(near)} sources within {result.radius_m:g} m of "
+            f"{near['station_id'].nunique()} of {result.n_stations} stations "
+            "(workspace layer station_sources)"
+        ]
+        lines += [f"  {KIND_ZH.get(kind, kind)}: {count}" for kind, count in counts.items()]
+        return lines
+    if isinstance(result, WindResult):
+        report, s = result.report, result.report["summary"]
+        lines = [
+            f"{report['station']['name']} {result.pollutant} {result.period}: {s['hours']} hours, "
+            f"mean {s['mean_conc']:.1f}; calm {s['calm_hours']} h, no wind {s['missing_wind']} h",
+            f"  vector-mean wind from {s['vector_mean_wd_deg']:.0f}°, mean speed "
+            f"{s['mean_ws_ms']:.1f} m/s",
+            f"  CPF ≥ {s['threshold']:.1f} (P{result.cpf_percentile:g}): peak "
+            f"{s['cpf_peak']:.2f} from {s['cpf_peak_deg']:.0f}°; NWR peak from "
+            f"{s['nwr_peak_deg']:.0f}°",
+        ]
+        near = report["near"]
+        for row in near[near["rank"].notna()].head(5).itertuples():
+            lines.append(f"  #{row.rank} {suspect_line(row)}")
+        if len(near) == 0:
+            lines.append(f"  no sources within {result.radius_m:g} m")
+        if report["png"] is not None:
+            lines.append(f"wrote {report['png']}")
+        return lines
+    if result.skipped:
+        return [result.skipped]
+    ranked = result.ranked
+    leaders = ranked[ranked["rank"] == 1].sort_values(["station_id", "period"])
+    lines = [
+        f"{len(ranked)} suspects for {ranked['station_id'].nunique()} stations and "
+        f"{ranked['period'].nunique()} periods (workspace layer source_suspects)"
+    ]
+    for row in leaders.head(20).itertuples():
+        lines.append(f"  {row.station_name} {row.period}: {suspect_line(row)}")
+    if len(leaders) > 20:
+        lines.append(f"  ... and {len(leaders) - 20} more station-periods")
+    if result.plots is not None and len(result.plots):
+        lines.append(
+            f"polar plots of {len(result.plots)} stations in {result.plots_dir} "
+            "(workspace table source_plots)"
+        )
+    return lines

@@ -2,19 +2,19 @@
 
 Targets are data (the ``targets`` table, imported with ``geoair import targets``):
 ``scope`` (station, county, city, park), ``target_name``, ``period`` ("2020-11" or a
-span "2020-10/2020-12"), ``metric`` and ``value``. Seed 004's annexes give monthly
+span "2020-10/2020-12"), ``metric`` and ``value``. The annexes of 阳政办发〔2020〕131号 give monthly
 PM2.5 targets per national station and per county, and good-day counts per county.
 
-How each actual value is formed (see :mod:`geoair.indicators` for the rules):
+How each actual value is formed (see :mod:`geoair.readings.indicators` for the rules):
 
 * **station**: the station's own daily values;
 * **county**: per day the mean of the valid daily values of its stations whose kind
   is in ``[readings] county_station_kinds`` (国控, 省控 by default);
-* **a county-level unit that is a park** (开发区 in seed 004's annexes: no county
+* **a county-level unit that is a park** (开发区 in those annexes: no county
   polygon, no station whose county it is): per day the mean over the air stations
   inside its park(s), found by ``[targets] park_units_by_name`` (the parks whose name
   contains the unit's name) or linked in ``[targets.park_units]``
-  (:func:`geoair.indicators.unit_parks`); the ``basis`` column names the park(s);
+  (:func:`geoair.readings.membership.unit_parks`); the ``basis`` column names the park(s);
 * **city**: per day the mean over all national (国控) stations, as HJ 663 forms a
   city's value;
 * **park**: per day the mean over the air stations inside the park polygon;
@@ -27,31 +27,50 @@ is invalid is reported with its counts and ``met`` left empty, never judged.
 Dustfall: each county's monthly dustfall (mean of its 降尘点 and 园区站 stations'
 values) and each dustfall station's value is compared with the county's ``dustfall``
 target when the table has one, else with ``[readings] dustfall_limit_t_km2`` (9
-t/(km²·month), seed 004 (九)).
+t/(km²·month), 阳政办发〔2020〕131号 (九)).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
+from geoair.progress import Progress, silent
 from geoair.readings.targets import _months_of, check_targets
+from geoair.store.workspace import Workspace
 
-__all__ = ["check_workspace", "demo_step"]
+__all__ = [
+    "TargetsCheckOptions",
+    "TargetsCheckResult",
+    "check_workspace",
+    "describe",
+    "run_targets_check",
+]
 
 
 def check_workspace(
-    ws, *, periods: Sequence[str] | None = None, daily: pd.DataFrame | None = None
+    ws: Workspace, *, periods: Sequence[str] | None = None, daily: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """:func:`check_targets` on the workspace: its targets, readings, stations and settings."""
+    """:func:`check_targets` on the workspace: its targets, readings, stations and settings.
+
+    Parameters
+    ----------
+    ws : Workspace
+    periods : sequence of str, optional
+        Only these months ("2020-11") or spans ("2020-10/2020-12").
+    daily : DataFrame, optional
+        Station daily values already computed; default: computed from the readings.
+    """
     from geoair.readings.store import load_dustfall
     from geoair.workflows.indicators import station_daily
 
     targets = ws.read("targets")
     stations = ws.read("stations")
     parks = ws.read("parks", required=False)
-    settings = ws.settings["readings"]
+    readings = ws.settings.readings
     if daily is None:
         span = None
         if periods:
@@ -64,44 +83,73 @@ def check_workspace(
         stations,
         parks=parks,
         dustfall=load_dustfall(ws),
-        dustfall_limit_t_km2=settings["dustfall_limit_t_km2"],
-        county_kinds=settings["county_station_kinds"],
+        dustfall_limit_t_km2=readings.dustfall_limit_t_km2,
+        county_kinds=readings.county_station_kinds,
         periods=periods,
-        park_units=ws.settings["targets"]["park_units"],
-        park_units_by_name=bool(ws.settings["targets"]["park_units_by_name"]),
+        park_units=ws.settings.targets.park_units,
+        park_units_by_name=ws.settings.targets.park_units_by_name,
     )
 
 
-def demo_step(ws, echo) -> None:
-    """Check the sample targets (seed 004 annexes; 2024 sample) and dustfall limits."""
-    if not ws.has("targets"):
-        echo("  no targets in the workspace: skipped")
-        return
-    daily = ws.read("station_daily") if ws.has("station_daily") else None
-    if daily is not None:
+@dataclass(frozen=True)
+class TargetsCheckOptions:
+    """Options of ``geoair targets check``.
+
+    Parameters
+    ----------
+    periods : tuple of str
+        Only these months ("2020-11") or spans ("2020-10/2020-12"); empty: every target.
+    use_stored_daily : bool
+        Judge from the ``station_daily`` table already in the workspace (as the demo
+        does right after computing it) instead of computing it again from the readings.
+    """
+
+    periods: tuple[str, ...] = ()
+    use_stored_daily: bool = False
+
+
+@dataclass(frozen=True)
+class TargetsCheckResult:
+    """The ``targets_check`` table as written to the workspace."""
+
+    check: pd.DataFrame
+    gpkg: Path
+
+
+def run_targets_check(
+    ws: Workspace,
+    options: TargetsCheckOptions = TargetsCheckOptions(),
+    *,
+    progress: Progress = silent,
+) -> TargetsCheckResult:
+    """Compare the indicators with the workspace's targets; write ``targets_check``."""
+    daily = None
+    if options.use_stored_daily and ws.has("station_daily"):
+        daily = ws.read("station_daily")
         daily["date"] = pd.to_datetime(daily["date"])
-    check = check_workspace(ws, daily=daily)
+    progress("checking targets")
+    check = check_workspace(ws, periods=list(options.periods) or None, daily=daily)
     ws.write("targets_check", check)
+    return TargetsCheckResult(check=check, gpkg=ws.gpkg)
+
+
+def describe(result: TargetsCheckResult) -> list[str]:
+    """Targets met, missed and not judged; every missed target; dustfall over the limit."""
+    check = result.check
     judged = check[check["met"].notna()]
-    echo(
-        f"  targets_check: {len(check)} targets, {int(judged['met'].sum())} met, "
-        f"{int((~judged['met'].astype(bool)).sum())} missed, "
+    met = int(judged["met"].astype(bool).sum())
+    lines = [
+        f"targets_check: {len(check)} targets: {met} met, {len(judged) - met} missed, "
         f"{int(check['met'].isna().sum())} not judged (invalid or no data)"
-    )
-    nov = check[(check["period"] == "2020-11") & (check["metric"] == "pm25")]
-    for row in nov.itertuples(index=False):
-        verdict = row.validity if pd.isna(row.met) else ("met" if bool(row.met) else "MISSED")
-        actual = "-" if pd.isna(row.actual) else f"{row.actual:.0f}"
-        where = ""
-        if "judged from its park" in str(row.basis):  # 开发区: the park's station(s)
-            where = " (" + str(row.basis).split(" (")[0].replace("daily mean of", "from") + ")"
-        echo(
-            f"  2020-11 PM2.5 {row.scope:7s} {row.target_name}: {actual} vs {row.target:.0f}: "
-            f"{verdict}{where}"
+    ]
+    missed = check[check["met"].eq(False).fillna(False) & (check["metric"] != "dustfall")]
+    for row in missed.head(20).itertuples(index=False):
+        lines.append(
+            f"  missed: {row.scope} {row.target_name} {row.period} {row.metric}: "
+            f"{row.actual:g} vs target {row.target:g}"
         )
-    over = check[(check["metric"] == "dustfall") & (check["met"] == False)]  # noqa: E712
-    echo(f"  dustfall above the limit: {len(over)} station/county-months")
-    echo(
-        f"  table targets_check in {ws.gpkg}; try: geoair targets check --month 2020-11 "
-        f"--out check.xlsx --workspace {ws.root}"
-    )
+    if len(missed) > 20:
+        lines.append(f"  ... and {len(missed) - 20} more")
+    over = check[(check["metric"] == "dustfall") & check["met"].eq(False).fillna(False)]
+    lines.append(f"dustfall above the limit: {len(over)} station/county-months")
+    return lines
