@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from geoair.store.workspace import init_workspace
-
 
 @click.command("init")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def command(directory: Path) -> None:
     """Make a workspace in DIRECTORY: workspace.gpkg and geoair.toml (settings)."""
+    from geoair.store.workspace import init_workspace
+
     ws = init_workspace(directory)
     click.echo(f"created workspace {ws.root}")
     click.echo(f"  store:    {ws.gpkg}")
