@@ -19,12 +19,12 @@ from geoair.cli import main
 from geoair.errors import ConfigError, MapDataError, OutputError
 from geoair.io.crs import wgs84_to_gcj02
 from geoair.maps import interactive, static
-from geoair.store.settings import DEFAULT_SETTINGS, overridden
 from geoair.maps.interactive import render_html, write_html
 from geoair.maps.layers import collect_layers
 from geoair.maps.monitoring import _sparkline
 from geoair.maps.static import write_png
 from geoair.store.schema import CHECKLIST_ITEMS
+from geoair.store.settings import DEFAULT_SETTINGS, overridden
 
 EVIL = "<img src=x onerror=alert(1)>"
 CRS = "EPSG:4326"

@@ -256,6 +256,8 @@ def check_geometry(
 
 
 def check_in_china(geometry: gpd.GeoSeries, reasons: dict[int, list[str]]) -> None:
+    """Add a reason to every row whose geometry lies outside China (or has longitude and
+    latitude swapped)."""
     present = geometry.notna() & ~geometry.is_empty
     if not present.any():
         return

@@ -29,13 +29,13 @@ __all__ = ["write_gpkg_layer"]
 
 
 # GeoPackage 1.3: GDAL 3.6 (Debian 12's ogrinfo) and QGIS 3.22+ open it without warnings.
-_GPKG_OPTIONS = {"VERSION": "1.3"}
+GPKG_OPTIONS = {"VERSION": "1.3"}
 
 
 def write_gpkg_layer(frame: pd.DataFrame, path: Path, name: str) -> None:
     """Write ``frame`` as layer ``name`` of the GeoPackage at ``path``, replacing it."""
     frame = _storable(frame)
-    kwargs = {} if Path(path).exists() else {"dataset_options": _GPKG_OPTIONS}
+    kwargs = {} if Path(path).exists() else {"dataset_options": GPKG_OPTIONS}
     if isinstance(frame, gpd.GeoDataFrame):
         if frame.crs is None:
             raise WorkspaceError(f"Layer {name!r} has no coordinate system; refusing to store it.")

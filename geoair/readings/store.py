@@ -93,6 +93,7 @@ DUSTFALL_COLUMNS = ("station_id", "month", "dustfall_t_km2")
 
 
 def hourly_dir(ws: Workspace) -> Path:
+    """The folder of the hourly Parquet store, hive-partitioned by year and month."""
     return ws.readings_dir / "hourly"
 
 
@@ -102,6 +103,7 @@ def hourly_glob(ws: Workspace) -> str:
 
 
 def dustfall_path(ws: Workspace) -> Path:
+    """The Parquet file of monthly dustfall."""
     return ws.readings_dir / "dustfall.parquet"
 
 
@@ -149,6 +151,7 @@ def store_hourly(ws: Workspace, readings: pd.DataFrame) -> int:
 
 
 def has_hourly(ws: Workspace) -> bool:
+    """True when the workspace holds hourly readings."""
     return any(hourly_dir(ws).glob("year=*/month=*/*.parquet"))
 
 

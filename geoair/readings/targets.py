@@ -301,7 +301,9 @@ def check_targets(
     return out[list(CHECK_COLUMNS)].reset_index(drop=True)
 
 
-def _months_of(periods: set[str] | None) -> set[str] | None:
+def months_of_periods(periods: set[str] | None) -> set[str] | None:
+    """Every month ("2020-11") that the periods (months or spans "2020-10/2020-12") cover;
+    None for None (every period)."""
     if periods is None:
         return None
     months: set[str] = set()
@@ -318,7 +320,7 @@ def _dustfall_rows(
     default_limit: float,
     wanted: set[str] | None,
 ) -> list[dict]:
-    months = _months_of(wanted)
+    months = months_of_periods(wanted)
     frame = dustfall if months is None else dustfall[dustfall["month"].isin(months)]
     info = stations.assign(id=stations["id"].astype(str))[["id", "name", "county", "kind"]]
     frame = frame.merge(info, left_on="station_id", right_on="id", how="left")

@@ -56,7 +56,7 @@ from geoair.errors import CRSError, OutputError, WorkspaceError
 from geoair.io.crs import WGS84, shift_geometries
 from geoair.io.writers import atomic_path
 from geoair.reports.kml import kml_document
-from geoair.reports.values import _humanise, _is_geo, _texty, _zh_headers
+from geoair.reports.values import _humanise, _texty, _zh_headers, is_geo
 
 __all__ = [
     "ABBREVIATIONS",
@@ -300,7 +300,7 @@ def _write_geojson(frame: gpd.GeoDataFrame, tmp: Path, layer: str) -> None:
 
 
 def _write_parquet(frame: pd.DataFrame, tmp: Path, layer: str) -> None:
-    if _is_geo(frame):
+    if is_geo(frame):
         frame.to_parquet(tmp, index=False, write_covering_bbox=True)
     else:
         pd.DataFrame(frame).to_parquet(tmp, index=False)
@@ -314,7 +314,7 @@ def _tabular(
     ``wkt_decimals`` rounds WKT coordinates (-1: full precision).
     """
     table = _humanise(frame, dates_as_text=False)
-    if not _is_geo(frame):
+    if not is_geo(frame):
         return pd.DataFrame(table)
     geometry = frame.geometry
     plain = pd.DataFrame(table.drop(columns=[geometry.name]))
@@ -336,7 +336,7 @@ def _write_csv(frame: pd.DataFrame, tmp: Path, layer: str, target: ExportCRS | N
 def _write_xlsx(frame: pd.DataFrame, tmp: Path, layer: str, target: ExportCRS | None) -> None:
     # Excel holds at most 32,767 characters in a cell: WKT to 8 decimals (1 mm in
     # degrees), and a refusal rather than a cut geometry when that is still too long.
-    geographic = not _is_geo(frame) or frame.crs is None or pyproj.CRS(frame.crs).is_geographic
+    geographic = not is_geo(frame) or frame.crs is None or pyproj.CRS(frame.crs).is_geographic
     table = _tabular(frame, target, wkt_decimals=8 if geographic else 3)
     for column in table.columns:
         if _texty(table[column]):
@@ -499,7 +499,7 @@ def export_frame(
         )
     target = crs if isinstance(crs, ExportCRS) else resolve_crs(crs)
     layer = layer or path.stem
-    geo = _is_geo(frame)
+    geo = is_geo(frame)
     if fmt in GEOMETRY_ONLY and not geo:
         raise OutputError(
             f"{layer} is a table without map geometry; {fmt} needs geometry. "

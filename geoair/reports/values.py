@@ -52,5 +52,6 @@ def _texty(series: pd.Series) -> bool:
     return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
 
 
-def _is_geo(frame: pd.DataFrame) -> bool:
+def is_geo(frame: pd.DataFrame) -> bool:
+    """True for a GeoDataFrame that has its geometry column."""
     return isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns

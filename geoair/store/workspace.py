@@ -31,7 +31,7 @@ import pandas as pd
 import pyogrio
 
 from geoair.errors import WorkspaceError
-from geoair.io.gpkg import _GPKG_OPTIONS, write_gpkg_layer
+from geoair.io.gpkg import GPKG_OPTIONS, write_gpkg_layer
 from geoair.store.lock import _lock
 from geoair.store.schema import KINDS
 from geoair.store.settings import DEFAULT_TOML, Settings, load_settings
@@ -271,7 +271,7 @@ def init_workspace(root: Path | str, *, exist_ok: bool = False) -> Workspace:
     tmp.unlink(missing_ok=True)
     try:
         pyogrio.write_dataframe(
-            meta, tmp, layer=META_TABLE, driver="GPKG", dataset_options=_GPKG_OPTIONS
+            meta, tmp, layer=META_TABLE, driver="GPKG", dataset_options=GPKG_OPTIONS
         )
         os.replace(tmp, ws.gpkg)
     finally:

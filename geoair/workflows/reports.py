@@ -22,7 +22,7 @@ from geoair.reports.export import FORMATS, GEOMETRY_ONLY, export_frame, export_l
 from geoair.reports.form_model import write_workbook
 from geoair.reports.forms import FormsReport, pm25_target_form, write_forms
 from geoair.reports.surface import ZONES_LAYER, Surface, make_surface
-from geoair.reports.values import _is_geo
+from geoair.reports.values import is_geo
 from geoair.store.settings import overridden
 from geoair.store.workspace import Workspace
 
@@ -242,7 +242,7 @@ def run_report_folder(ws: Workspace, *, progress: Progress = silent) -> ReportFo
             continue
         frame = ws.read(name)
         for fmt in formats:
-            if fmt in GEOMETRY_ONLY and not _is_geo(frame):
+            if fmt in GEOMETRY_ONLY and not is_geo(frame):
                 continue
             count += len(export_frame(frame, folder / "layers" / name, fmt=fmt, layer=name))
     if "enterprises" in available:

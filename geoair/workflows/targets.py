@@ -39,7 +39,7 @@ from pathlib import Path
 import pandas as pd
 
 from geoair.progress import Progress, silent
-from geoair.readings.targets import _months_of, check_targets
+from geoair.readings.targets import check_targets, months_of_periods
 from geoair.store.workspace import Workspace
 
 __all__ = [
@@ -74,7 +74,7 @@ def check_workspace(
     if daily is None:
         span = None
         if periods:
-            months = sorted(_months_of(set(periods)) or [])
+            months = sorted(months_of_periods(set(periods)) or [])
             span = (f"{months[0]}-01", str(pd.Period(months[-1], freq="M").end_time.date()))
         daily = station_daily(ws, start=span[0] if span else None, end=span[1] if span else None)
     return check_targets(
