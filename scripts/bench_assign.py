@@ -2,8 +2,8 @@
 
 Target (shared/PERFORMANCE.md): 1e6 points × 1e4 polygons, geoair's assignment
 within 2× of the raw ``shapely.STRtree.query(points, predicate="within")``, the
-building of the result table included: :func:`geoair.assign.locate` (a Series of
-polygon names) and the whole :func:`geoair.assign.assign_sites` (the
+building of the result table included: :func:`geoair.scores.assign.locate` (a Series of
+polygon names) and the whole :func:`geoair.scores.assign.assign_sites` (the
 ``site_assignment`` table with county rules). Also timed, for reference: geopandas
 ``sjoin``, the obvious approach.
 
@@ -125,9 +125,13 @@ def main() -> None:
             best[key] = min(best.get(key, float("inf")), time.perf_counter() - start)
     print(f"warm runs, interleaved (best of {args.repeat}):")
     print(f"  {'raw STRtree.query(predicate=within), pairs only':<52} {best['raw']:8.3f} s")
-    print(f"  {'geoair.assign.locate -> Series of polygon names':<52} {best['locate']:8.3f} s")
+    print(
+        f"  {'geoair.scores.assign.locate -> Series of polygon names':<52} {best['locate']:8.3f} s"
+    )
     print(f"  {'geoair locate + (site_id, county) table':<52} {best['table']:8.3f} s")
-    print(f"  {'geoair.assign.assign_sites (counties, full table)':<52} {best['full']:8.3f} s")
+    print(
+        f"  {'geoair.scores.assign.assign_sites (counties, full table)':<52} {best['full']:8.3f} s"
+    )
     t_raw, t_loc, t_tab, t_full = best["raw"], best["locate"], best["table"], best["full"]
     ip, _ = results["raw"]
     series = results["locate"]

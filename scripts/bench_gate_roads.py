@@ -5,10 +5,10 @@ roads are random-walk polylines of 10 segments of 30-300 m each, gates sit mostl
 near roads (as factory gates do) and some in the open. It then times, on the same
 data in the same run:
 
-- geoair: :func:`geoair.gate_roads.gate_roads` (STRtree candidates, exact clipping to
+- geoair: :func:`geoair.roads.gate_roads.gate_roads` (STRtree candidates, exact clipping to
   the true circle, solved in earth-centred coordinates, merged lines per gate
   and road, lengths);
-- for information, :func:`geoair.gate_roads.plan_sweeping` (everything the command
+- for information, :func:`geoair.roads.gate_roads.plan_sweeping` (everything the command
   computes: also circles, sweep tasks, findings);
 - the obvious geopandas approach: reproject to the Gauss-Krüger zone of the data's
   middle, ``buffer(radius)`` the gates, ``geopandas.overlay`` with the roads, take

@@ -5,7 +5,7 @@ Generates ``--stations`` stations × one year of hours × 6 pollutants (default 
 multi-hour outages, to Parquet in chunks (never all in memory), partitioned by year
 and month as geoair's store is. Then times:
 
-* **geoair**: :func:`geoair.indicators.daily_values` (DuckDB over the Parquet files:
+* **geoair**: :func:`geoair.readings.indicators.daily_values` (DuckDB over the Parquet files:
   24-hour means with the 20-hour rule, O3 daily max 1-hour and 8-hour with the 6-hour
   and 14-window rules, daily AQI by HJ 633) and :func:`period_values` (monthly means
   with the 27/25-day rule, CO p95, O3 p90, composite index, good days);

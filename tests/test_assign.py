@@ -1,4 +1,4 @@
-"""Tests of geoair.assign: counties and parks of sites, inside and near."""
+"""Tests of geoair.scores.assign: counties and parks of sites, inside and near."""
 
 from __future__ import annotations
 

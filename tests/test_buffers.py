@@ -1,4 +1,4 @@
-"""Tests of geoair.buffers: geodesic circles, buffers, lines clipped to true circles.
+"""Tests of geoair.roads.buffers: geodesic circles, buffers, lines clipped to true circles.
 
 Roads are built as geodesics (densified with pyproj.Geod, or meridians, which are
 geodesics), so that the analytical length 2·sqrt(R² − d²) holds for them exactly.

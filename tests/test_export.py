@@ -1,4 +1,4 @@
-"""Tests for geoair.export: every format written, read back by pyogrio and opened by ogrinfo."""
+"""Tests of geoair.reports.export: every format written, read back by pyogrio, opened by ogrinfo."""
 
 from __future__ import annotations
 
@@ -326,7 +326,7 @@ def test_shapefile_cuts_long_text_and_keeps_times(points, tmp_path, caplog):
     frame = points.copy()
     frame["reasons"] = ["未整改问题" * 30, "短", None]  # 450 bytes in UTF-8
     frame["last_visit"] = pd.to_datetime(["2024-03-01 08:30", "2024-03-02", None], format="ISO8601")
-    with caplog.at_level("WARNING", logger="geoair.export"):
+    with caplog.at_level("WARNING", logger="geoair.reports.export"):
         export_frame(frame, tmp_path / "r.shp")
     assert "reasons (1 rows)" in caplog.text
     back = pyogrio.read_dataframe(tmp_path / "r.shp").set_index("id")

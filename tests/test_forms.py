@@ -1,4 +1,4 @@
-"""Tests for geoair.forms: exact headers and merges, re-import round trip, dispatch, targets."""
+"""Tests of geoair.reports.forms: exact headers and merges, re-import, dispatch, targets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests of geoair.gate_roads: the sweeping plan, its tables and findings, the commands."""
+"""Tests of geoair.roads.gate_roads: the sweeping plan, its tables and findings, the commands."""
 
 from __future__ import annotations
 

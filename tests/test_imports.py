@@ -406,7 +406,7 @@ def test_cases_measures_and_fines(ws_with_ledger, tmp_path):
 
 
 def _write_form2(path: Path, rows: list[list]) -> None:
-    """The 附件2 problem list exactly as seed 000 lays it out: title, three header rows."""
+    """The 附件2 problem list exactly as 阳环函〔2024〕6号 lays it out: title, three header rows."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["郊区工业企业“净厂”巩固提升行动问题清单"])

@@ -1,4 +1,4 @@
-"""Tests of geoair.osm: highway lines from an OpenStreetMap extract, roads from any file."""
+"""Tests of geoair.imports.osm: highway lines from an OpenStreetMap extract, roads from any file."""
 
 from __future__ import annotations
 

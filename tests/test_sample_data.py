@@ -440,7 +440,7 @@ def test_targets_copy_the_plan():
     frame = pd.read_csv(LAYERS / "targets.csv", encoding="utf-8", dtype=str)
     assert list(frame.columns) == ["范围", "对象", "月份", "指标", "目标值"]
     value = {(r.范围, r.对象, r.月份, r.指标): int(r.目标值) for r in frame.itertuples()}
-    # seed 004 annex 1 and 2, read off the document by hand
+    # 阳政办发〔2020〕131号 annex 1 and 2, read off the document by hand
     assert value["全市", "阳泉市", "2020-10/2020-12", "PM2.5"] == 52
     assert value["站点", "白羊墅站", "2020-11", "PM2.5"] == 64
     assert value["站点", "赛鱼站", "2020-12", "PM2.5"] == 49

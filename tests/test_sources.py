@@ -13,13 +13,7 @@ from geoair.errors import CRSError, SchemaError
 from geoair.sources import wind
 from geoair.sources.near import NEAR_COLUMNS, gate_road_sources, near_sources
 from geoair.sources.suspects import hour_periods, parse_period, suspects
-from geoair.workflows.sources import (
-    SourcesOptions,
-    describe,
-    load_wind,
-    run_suspects,
-    suspect_line,
-)
+from geoair.workflows.sources import SourcesOptions, describe, load_wind, run_suspects, suspect_line
 
 GEOD = pyproj.Geod(ellps="WGS84")
 ST_LON, ST_LAT = 113.55, 37.86  # near Yangquan

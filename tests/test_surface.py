@@ -1,4 +1,4 @@
-"""Tests for geoair.surface: IDW exact at stations, hand-computed between, GeoTIFF, zones."""
+"""Tests of geoair.reports.surface: IDW exact at stations, hand-checked between, GeoTIFF."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Targets check against the annex values of seed 004 and the dustfall limit."""
+"""Targets check against the annex values of 阳政办发〔2020〕131号 and the dustfall limit."""
 
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ def targets(rows) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["scope", "target_name", "period", "metric", "value"])
 
 
-# Seed 004 annex 1: 市中心站 55, 南庄站 60 (Nov 2020); 城区 56; annex 2: 城区 23 good days.
+# 阳政办发〔2020〕131号 附件1: 市中心站 55, 南庄站 60 (Nov 2020); 城区 56;
+# 附件2: 城区 23 good days.
 ANNEX = targets(
     [
         ("station", "市中心站", "2020-11", "pm25", 55.0),
@@ -121,7 +122,7 @@ def test_dustfall_against_limit(daily):
     assert rows["scope"].tolist() == ["station", "county"]
     assert rows["target"].tolist() == [9.0, 9.0]
     assert not rows["met"].any()
-    # A county's own dustfall target (seed 003: 7) wins over the setting.
+    # A county's own dustfall target (阳政发〔2024〕8号: 7) wins over the setting.
     own = pd.concat([ANNEX, targets([("county", "城区", "2020-11", "dustfall", 10.0)])])
     out = check_targets(own, daily, STATIONS, dustfall=dust, dustfall_limit_t_km2=9.0)
     assert out[out["metric"] == "dustfall"]["met"].all()
@@ -287,7 +288,7 @@ def test_cli_refuses_malformed_month_and_day(tmp_path):
     assert result.exit_code == 1 and "geoair import readings" in result.output
 
 
-# --- county-level units that are parks (开发区, seed 004 annexes 1 and 2) ---------------
+# --- county-level units that are parks (开发区, 阳政办发〔2020〕131号 附件1 and 附件2) ------
 
 
 def _park_city():

@@ -1,4 +1,4 @@
-"""Tests of geoair.wind: directions, calms, roses, CPF, NWR, plots."""
+"""Tests of geoair.sources.wind: directions, calms, roses, CPF, NWR, plots."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from geoair.cli._options import (
     type=float,
     default=None,
     help="Radius around each gate in metres (default: [gate_roads] radius_m in "
-    "geoair.toml, 100 as seed 000 requires).",
+    "geoair.toml, 100 as 阳环函〔2024〕6号 requires).",
 )
 @click.option(
     "--roads",

@@ -57,7 +57,8 @@ def command(
     that cannot be imported go to rejects/KIND-FILENAME.csv with their row number and
     the reason; the others are imported.
     """
-    from geoair.workflows.imports import ImportOptions, describe, importer_for, run_import
+    from geoair.imports.report import ImportOptions
+    from geoair.workflows.imports import describe, importer_for, run_import
 
     importer_for(kind)  # an unknown kind is refused before the workspace is opened
     ws = get_workspace(workspace_dir)

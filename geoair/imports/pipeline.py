@@ -2,9 +2,9 @@
 
 The pipeline, one pass that collects every problem before reporting:
 
-1. read the file (:mod:`geoair.io`), find its header (:mod:`geoair.headers`), match
-   columns to the kind's fields (:mod:`geoair.schema`);
-2. parse every value (:mod:`geoair.normalize`); a value that cannot be read rejects
+1. read the file (:mod:`geoair.io`), find its header (:mod:`geoair.io.headers`), match
+   columns to the kind's fields (:mod:`geoair.store.schema`);
+2. parse every value (:mod:`geoair.io.normalize`); a value that cannot be read rejects
    its row with the reason;
 3. build geometries in WGS-84: GCJ-02/BD-09 shifted back when the user says so,
    invalid shapes repaired where that keeps their meaning, points outside China or
@@ -482,7 +482,7 @@ def prepare_rows(
     raw : RawTable
         From :func:`read_source`.
     coords : str or pyproj.CRS, optional
-        ``--coords`` as parsed by :func:`geoair.crs.parse_coords`.
+        ``--coords`` as parsed by :func:`geoair.io.crs.parse_coords`.
     default_coords : str
         System assumed for longitude/latitude columns when ``coords`` is None.
     enterprises : DataFrame, optional
@@ -613,12 +613,12 @@ def import_file(
     ----------
     ws : Workspace
     kind : str
-        One of :data:`geoair.schema.KINDS`.
+        One of :data:`geoair.store.schema.KINDS`.
     path : path
         The file (GeoPackage, Shapefile or zipped Shapefile, GeoJSON, KML, CSV, Excel,
         Parquet).
     coords : str, optional
-        ``wgs84``, ``gcj02``, ``bd09`` or ``EPSG:n`` (see :func:`geoair.crs.parse_coords`).
+        ``wgs84``, ``gcj02``, ``bd09`` or ``EPSG:n`` (see :func:`geoair.io.crs.parse_coords`).
     encoding, sheet, layer : str, optional
         How to read the file; encoding is detected when omitted.
     record_date : str, optional

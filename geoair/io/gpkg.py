@@ -1,18 +1,10 @@
-"""A geoair workspace: a folder with ``workspace.gpkg``, ``geoair.toml`` and side files.
+"""Writing a frame as a GeoPackage layer, the format of the workspace and of exports.
 
-Layout::
-
-    DIR/
-      workspace.gpkg     layers and record tables (a GeoPackage that QGIS opens)
-      geoair.toml        settings (see geoair.config)
-      readings/          hourly and monthly readings as partitioned Parquet
-      rejects/           rows refused by imports, with row numbers and reasons
-      outputs/           files written by analyses (maps, forms, reports)
-
-Writes are atomic: :meth:`Workspace.transaction` works on a copy of the GeoPackage
-and moves it over the original only when every write succeeded, so a failure or
-Ctrl-C in the middle leaves the workspace as it was. A lock file keeps two geoair
-processes from writing at once.
+:func:`write_gpkg_layer` replaces one layer of a GeoPackage file, casting the columns a
+GeoPackage cannot hold as they are (nullable integers and booleans, lists) to ones it
+can; the workspace restores their types on reading. New files are GeoPackage 1.3
+(:data:`GPKG_OPTIONS`), which Debian's GDAL 3.6 and QGIS 3.22 and later open without
+warnings.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ with merged cells (附件2: 无组织排放整治情况 spans seven columns, 生
 how many cells name known fields; each column is then labelled by its cells from
 top to bottom, and :func:`match_columns` matches the most specific cell first.
 
-Matching is on normalised text (:func:`geoair.normalize.header_key`): full-width
+Matching is on normalised text (:func:`geoair.io.normalize.header_key`): full-width
 folded, case and spaces ignored, and parenthesised notes such as ``(是/否)`` dropped
 when the exact text does not match.
 """
@@ -82,7 +82,7 @@ def _looks_like_data(row: pd.Series) -> bool:
 
 
 def locate_header(grid: pd.DataFrame, vocabulary: Mapping[str, Sequence[str]]) -> HeaderBlock:
-    """Find the header rows of a grid read with :func:`geoair.io.read_grid`.
+    """Find the header rows of a grid read with :func:`geoair.io.readers.read_grid`.
 
     Parameters
     ----------

@@ -1,15 +1,12 @@
-"""Read users' files into raw frames, and write result frames to files, atomically.
+"""Read users' files into raw frames: vector layers, and tables as grids of cells.
 
 Reading knows formats and encodings, not schemas: :func:`read_vector` gives a
 GeoDataFrame with the file's own CRS; :func:`read_grid` gives a table file (CSV,
 Excel) as a grid of cells with no header chosen yet, because the documents' forms
-have titles above and multi-row merged headers. :mod:`geoair.imports` finds the
-header and validates. A file that cannot be read raises :class:`InputFileError` with a
-Chinese sentence, then the same in English (``中文。 / English.``).
-
-Writing (:func:`write_table`) picks the format from the extension and writes to a
-temporary file beside the target, then renames it, so a failure never leaves a
-half-written file.
+have titles above and multi-row merged headers; :func:`detect_encoding` tells UTF-8
+from GBK. :mod:`geoair.io.headers` finds the header and :mod:`geoair.imports`
+validates. A file that cannot be read raises :class:`~geoair.errors.InputFileError`
+with a Chinese sentence, then the same in English (``中文。 / English.``).
 """
 
 from __future__ import annotations

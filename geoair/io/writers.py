@@ -1,15 +1,8 @@
-"""Read users' files into raw frames, and write result frames to files, atomically.
+"""Write result frames to files, atomically, in the format the extension names.
 
-Reading knows formats and encodings, not schemas: :func:`read_vector` gives a
-GeoDataFrame with the file's own CRS; :func:`read_grid` gives a table file (CSV,
-Excel) as a grid of cells with no header chosen yet, because the documents' forms
-have titles above and multi-row merged headers. :mod:`geoair.imports` finds the
-header and validates. A file that cannot be read raises :class:`InputFileError` with a
-Chinese sentence, then the same in English (``中文。 / English.``).
-
-Writing (:func:`write_table`) picks the format from the extension and writes to a
-temporary file beside the target, then renames it, so a failure never leaves a
-half-written file.
+:func:`write_table` writes CSV, Excel, GeoPackage, GeoJSON or Parquet to a temporary
+file beside the target, then renames it (:func:`atomic_path`), so a failure never
+leaves a half-written file. Every ``--out`` of the command line goes through it.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ shows as that text.
 
 Coordinates: stored data are WGS-84. Tianditu (CGCS2000) and OpenStreetMap tiles
 match them. Amap's tiles are GCJ-02: with ``tiles="amap"`` every coordinate is
-shifted with :func:`geoair.crs.wgs84_to_gcj02` before embedding, only Amap tiles are
+shifted with :func:`geoair.io.crs.wgs84_to_gcj02` before embedding, only Amap tiles are
 offered, and the map says so; WGS-84 data are never laid on Amap tiles unshifted.
 """
 

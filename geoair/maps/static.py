@@ -3,7 +3,7 @@
 Drawn with matplotlib's Agg canvas (no window, no global pyplot state) in the
 data's CGCS2000 Gauss-Krüger zone, so the scale bar is true metres; the north arrow
 points to grid north, which differs from true north by less than 1.5° within a
-3-degree zone. The same :class:`~geoair.maps.layers.MapLayer` classes and colours
+3-degree zone. The same :class:`~geoair.maps.model.MapLayer` classes and colours
 as the HTML map are used (each layer's first colour mode). Chinese text needs a CJK
 font: Noto Sans CJK (Debian package ``fonts-noto-cjk``) is looked up through
 matplotlib's font manager, and its absence is an error that names the package.

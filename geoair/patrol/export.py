@@ -1,6 +1,6 @@
 """The day's plan as files: GPX and KML for field tablets, Excel to print, an HTML map.
 
-Every file is written atomically (:func:`geoair.io.atomic_path`): it appears whole or
+Every file is written atomically (:func:`geoair.io.writers.atomic_path`): it appears whole or
 not at all.
 
 * GPX 1.1 (:func:`write_gpx`): one waypoint per stop (name ``组-序号 点位``, the

@@ -12,7 +12,7 @@ The terms (weights keyed by the names in brackets):
 * past findings within ``findings_lookback_days`` [``past_finding``], per case, capped
   the same way;
 * checklist items failed at the latest inspection [``checklist_item_failed``], per
-  item of :data:`geoair.schema.CHECKLIST_ITEMS`;
+  item of :data:`geoair.store.schema.CHECKLIST_ITEMS`;
 * days since the last visit [``per_day_since_visit``], at most ``visit_days_cap``
   days; a site never visited counts the cap;
 * upwind of a station missing its target [``upwind_of_missing_station``]: the site is

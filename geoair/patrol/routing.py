@@ -1,8 +1,7 @@
 """The order of each team's stops, on a matrix of road-network distances.
 
 The distances come from :mod:`geoair.patrol.road_graph` (``RoadGraph``,
-``build_road_graph``, ``straight_distances``, ``road_distances``), whose names are
-re-exported here.
+``build_road_graph``, ``straight_distances``, ``road_distances``).
 
 Order
     :func:`solve_routes` solves the capacitated vehicle-routing problem on the

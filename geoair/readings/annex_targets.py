@@ -1,33 +1,13 @@
-"""Targets check: computed indicators against the targets in the workspace and the limits.
+"""The target annexes of 阳政办发〔2020〕131号 as printed: months as rows, stations and
+counties as columns.
 
-Targets are data (the ``targets`` table, imported with ``geoair import targets``):
-``scope`` (station, county, city, park), ``target_name``, ``period`` ("2020-11" or a
-span "2020-10/2020-12"), ``metric`` and ``value``. Seed 004's annexes give monthly
-PM2.5 targets per national station and per county, and good-day counts per county.
-
-How each actual value is formed (see :mod:`geoair.indicators` for the rules):
-
-* **station**: the station's own daily values;
-* **county**: per day the mean of the valid daily values of its stations whose kind
-  is in ``[readings] county_station_kinds`` (国控, 省控 by default);
-* **a county-level unit that is a park** (开发区 in seed 004's annexes: no county
-  polygon, no station whose county it is): per day the mean over the air stations
-  inside its park(s), found by ``[targets] park_units_by_name`` (the parks whose name
-  contains the unit's name) or linked in ``[targets.park_units]``
-  (:func:`geoair.indicators.unit_parks`); the ``basis`` column names the park(s);
-* **city**: per day the mean over all national (国控) stations, as HJ 663 forms a
-  city's value;
-* **park**: per day the mean over the air stations inside the park polygon;
-
-then the period statistic with its validity (PM2.5 mean of at least 27 valid days a
-month, 25 in February; a span's minimum is the sum of its months'). Concentration
-targets are met when actual ≤ target; good days when actual ≥ target. A value that
-is invalid is reported with its counts and ``met`` left empty, never judged.
-
-Dustfall: each county's monthly dustfall (mean of its 降尘点 and 园区站 stations'
-values) and each dustfall station's value is compared with the county's ``dustfall``
-target when the table has one, else with ``[readings] dustfall_limit_t_km2`` (9
-t/(km²·month), seed 004 (九)).
+附件1 gives monthly PM2.5 targets per national station and per county (with the city's
+市控目标 and span rows such as 均10-12月), 附件2 good-day counts per county. The tables
+name months without a year, so the year is given on import (``--date 2020``).
+:func:`parse_annex_targets` turns such a grid into rows of the long ``targets`` table
+(``scope``, ``target_name``, ``period``, ``metric``, ``value``), rejecting cells it cannot
+read with their row numbers; :func:`import_annex_targets` merges them into the
+workspace (a target given again replaces the stored one).
 """
 
 from __future__ import annotations
@@ -75,13 +55,13 @@ def parse_annex_targets(
     counties: Sequence[str] = (),
     city: str = "全市",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Targets from annex-style tables (seed 004 附件1/附件2): one row per month, one
+    """Targets from annex-style tables (阳政办发〔2020〕131号 附件1/附件2): one row per month, one
     column per station, county or the city, units in the headers.
 
     Parameters
     ----------
     grid : DataFrame
-        The file's cells (:func:`geoair.io.read_grid`); several tables one under the
+        The file's cells (:func:`geoair.io.readers.read_grid`); several tables one under the
         other are read, each starting with a row whose first cell is 月份.
     year : int
         The year of the months (the annexes say only "10 月").

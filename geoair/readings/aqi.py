@@ -24,7 +24,7 @@ Rules kept to the letter (HJ 633-2012, Table 1 and its notes):
 
 Concentrations are in µg/m³, CO in mg/m³. Daily concentrations should first be
 rounded as HJ 663-2013 reports them (:func:`report_round`: whole µg/m³, CO to one
-decimal), as :mod:`geoair.indicators` does.
+decimal), as :mod:`geoair.readings.indicators` does.
 """
 
 from __future__ import annotations

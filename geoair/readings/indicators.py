@@ -29,7 +29,7 @@ The rules are those of GB 3095-2012 §8 (Table 4, 数据统计的有效性规定
   stations that belong to it (as city values are formed from station values in
   HJ 663 and the monthly ranking rules); its period values follow from those daily
   values with the same rules. A county day is valid when one station is. Which
-  stations belong to which county, park or unit is :mod:`geoair.membership`'s work.
+  stations belong to which county, park or unit is :mod:`geoair.readings.membership`'s work.
 
 The heavy group-bys run in DuckDB, over a pandas frame or over the Parquet store
 (hive-partitioned by year and month) without loading it: :func:`daily_values`
@@ -72,7 +72,7 @@ log = logging.getLogger(__name__)
 MEAN_POLLUTANTS = ("PM2.5", "PM10", "SO2", "NO2", "CO")
 #: Columns of a daily table that carry pollutant values.
 DAILY_COLUMNS = ("PM2.5", "PM10", "SO2", "NO2", "CO", "O3_1h_max", "O3_8h_max")
-#: Class-II limits of the composite index (DESIGN §4; GB 3095-2012 Table 1).
+#: Class-II limits of the composite index (GB 3095-2012 Table 1; HJ 663-2013).
 COMPOSITE_LIMITS = {
     "SO2": 60.0,
     "NO2": 40.0,
@@ -517,7 +517,7 @@ def period_values(
         ``month``, ``quarter`` or ``year``; ignored when ``span`` is given.
     span : str, optional
         A range of months ``"2020-10/2020-12"`` treated as one period (the campaign
-        periods of the targets, seed 004 附件1 "均 10-12 月").
+        periods of the targets, 阳政办发〔2020〕131号 附件1 "均 10-12 月").
 
     Returns
     -------

@@ -1,11 +1,10 @@
 """Which stations make the value of a county, a park or a county-level unit (开发区).
 
 Membership tables (``station_id`` and ``county`` or ``park``) for
-:func:`geoair.indicators.group_daily` and :mod:`geoair.targets`: a county's national
-and provincial stations (its park stations when it has none), the air stations
-inside each park polygon, and the park stations that stand for units without a
-county of their own. Every name here is also importable from
-:mod:`geoair.indicators`.
+:func:`geoair.readings.indicators.group_daily` and :mod:`geoair.readings.targets`: a
+county's national and provincial stations (its park stations when it has none), the air
+stations inside each park polygon, and the park stations that stand for units without
+a county of their own.
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ def county_membership(
 
     A county's stations of ``kinds`` (国控, 省控); a county with none of those uses its
     ``fallback_kinds`` stations (园区站) instead, so that it is not left without a
-    value; :func:`geoair.targets.check_targets` says so in its ``basis`` column.
+    value; :func:`geoair.readings.targets.check_targets` says so in its ``basis`` column.
     """
     if "county" not in stations.columns:
         return pd.DataFrame({"station_id": pd.Series(dtype=str), "county": pd.Series(dtype=str)})
@@ -86,7 +85,7 @@ def unit_parks(
 ) -> dict[str, list[str]]:
     """Parks that stand for county-level units without a county of their own (开发区).
 
-    Seed 004's annexes set PM2.5 and good-day targets for 开发区 beside the counties;
+    阳政办发〔2020〕131号's annexes set PM2.5 and good-day targets for 开发区 beside the counties;
     it has no county polygon and no station whose county is 开发区, but it is a park
     (in the sample 阳泉经济技术开发区（高新区）) with a park station.
 

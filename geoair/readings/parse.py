@@ -1,23 +1,10 @@
-"""Station readings: import, validation, the Parquet store, loading.
+"""Station readings as users' tables give them, turned into checked long rows.
 
-Hourly readings are stored in the workspace as Parquet, long form, partitioned by
-year and month (``readings/hourly/year=2020/month=11/data.parquet``), so DuckDB reads
-one month of a province without touching the rest (hive partitioning). The month is
-that of the day each hour belongs to (the hour labelled 2020-11-01 00:00 ends October
-31 and is stored with October), so a day never spans two files; within a file rows
-are sorted by pollutant, station and time. Columns:
-
-``station_id`` (str, = stations.id), ``time`` (China Standard Time, naive, labelled by
-the END of the hour), ``pollutant`` (PM2.5 PM10 SO2 NO2 CO O3 WS WD), ``value``
-(µg/m³; CO mg/m³; WS m/s; WD degrees the wind comes FROM).
-
-Monthly dustfall is one file, ``readings/dustfall.parquet``: ``station_id``,
-``month`` ("2020-11"), ``dustfall_t_km2`` (t/(km²·month)).
-
-Importing accepts long tables (station, time, pollutant, value) and wide ones (one
-column per pollutant: 站点名称, 时间, PM2.5, PM10, SO2, NO2, CO, O3, 风速, 风向), CSV
-(UTF-8 or GBK), Excel or Parquet. Every value is checked and a bad one goes to
-``rejects/`` with its row number and the reason; nothing is guessed silently:
+:func:`parse_hourly` takes a table of hourly readings, long (station, time, pollutant,
+value) or wide (one column per pollutant: 站点名称, 时间, PM2.5, PM10, SO2, NO2, CO, O3,
+风速, 风向), and returns the readings in the store's long form, the rejected values
+with their row numbers and reasons, and notes. :func:`parse_dustfall` does the same
+for monthly dustfall. Nothing is guessed silently:
 
 * units: a header that names a unit (``CO(μg/m³)``, ``PM2.5(mg/m³)``) is converted
   and the conversion reported; an unlabelled CO value above
@@ -31,9 +18,6 @@ column per pollutant: 站点名称, 时间, PM2.5, PM10, SO2, NO2, CO, O3, 风�
 
 The reasons (``原因``) and notes are short Chinese sentences for the clerk; errors about
 the whole file give a Chinese sentence, then the same in English.
-
-Re-importing a station-hour that is already stored replaces it (a corrected file
-wins). Each month's partition is rewritten atomically.
 """
 
 from __future__ import annotations

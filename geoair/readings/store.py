@@ -1,4 +1,4 @@
-"""Station readings: import, validation, the Parquet store, loading.
+"""The readings store: hourly readings and monthly dustfall as Parquet in the workspace.
 
 Hourly readings are stored in the workspace as Parquet, long form, partitioned by
 year and month (``readings/hourly/year=2020/month=11/data.parquet``), so DuckDB reads
@@ -12,28 +12,8 @@ the END of the hour), ``pollutant`` (PM2.5 PM10 SO2 NO2 CO O3 WS WD), ``value``
 (µg/m³; CO mg/m³; WS m/s; WD degrees the wind comes FROM).
 
 Monthly dustfall is one file, ``readings/dustfall.parquet``: ``station_id``,
-``month`` ("2020-11"), ``dustfall_t_km2`` (t/(km²·month)).
-
-Importing accepts long tables (station, time, pollutant, value) and wide ones (one
-column per pollutant: 站点名称, 时间, PM2.5, PM10, SO2, NO2, CO, O3, 风速, 风向), CSV
-(UTF-8 or GBK), Excel or Parquet. Every value is checked and a bad one goes to
-``rejects/`` with its row number and the reason; nothing is guessed silently:
-
-* units: a header that names a unit (``CO(μg/m³)``, ``PM2.5(mg/m³)``) is converted
-  and the conversion reported; an unlabelled CO value above
-  ``[readings] co_max_mg_m3`` looks like µg/m³ and is rejected with that reason;
-* negative values, values above the physical limits in ``[readings]``, wind
-  directions outside 0-360°;
-* a station-hour given twice with different values (both rejected), or twice with
-  the same value (kept once);
-* a station that is not in the workspace's ``stations`` layer;
-* a time that is not on the hour or cannot be read.
-
-The reasons (``原因``) and notes are short Chinese sentences for the clerk; errors about
-the whole file give a Chinese sentence, then the same in English.
-
-Re-importing a station-hour that is already stored replaces it (a corrected file
-wins). Each month's partition is rewritten atomically.
+``month`` ("2020-11"), ``dustfall_t_km2`` (t/(km²·month)). Each month's partition is
+rewritten atomically.
 """
 
 from __future__ import annotations

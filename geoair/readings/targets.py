@@ -2,19 +2,19 @@
 
 Targets are data (the ``targets`` table, imported with ``geoair import targets``):
 ``scope`` (station, county, city, park), ``target_name``, ``period`` ("2020-11" or a
-span "2020-10/2020-12"), ``metric`` and ``value``. Seed 004's annexes give monthly
+span "2020-10/2020-12"), ``metric`` and ``value``. 阳政办发〔2020〕131号's annexes give monthly
 PM2.5 targets per national station and per county, and good-day counts per county.
 
-How each actual value is formed (see :mod:`geoair.indicators` for the rules):
+How each actual value is formed (see :mod:`geoair.readings.indicators` for the rules):
 
 * **station**: the station's own daily values;
 * **county**: per day the mean of the valid daily values of its stations whose kind
   is in ``[readings] county_station_kinds`` (国控, 省控 by default);
-* **a county-level unit that is a park** (开发区 in seed 004's annexes: no county
+* **a county-level unit that is a park** (开发区 in 阳政办发〔2020〕131号's annexes: no county
   polygon, no station whose county it is): per day the mean over the air stations
   inside its park(s), found by ``[targets] park_units_by_name`` (the parks whose name
   contains the unit's name) or linked in ``[targets.park_units]``
-  (:func:`geoair.indicators.unit_parks`); the ``basis`` column names the park(s);
+  (:func:`geoair.readings.membership.unit_parks`); the ``basis`` column names the park(s);
 * **city**: per day the mean over all national (国控) stations, as HJ 663 forms a
   city's value;
 * **park**: per day the mean over the air stations inside the park polygon;
@@ -27,7 +27,7 @@ is invalid is reported with its counts and ``met`` left empty, never judged.
 Dustfall: each county's monthly dustfall (mean of its 降尘点 and 园区站 stations'
 values) and each dustfall station's value is compared with the county's ``dustfall``
 target when the table has one, else with ``[readings] dustfall_limit_t_km2`` (9
-t/(km²·month), seed 004 (九)).
+t/(km²·month), 阳政办发〔2020〕131号 (九)).
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ def check_targets(
     targets : DataFrame
         The workspace's ``targets`` table.
     station_daily : DataFrame
-        Daily station values (:func:`geoair.indicators.daily_values`).
+        Daily station values (:func:`geoair.readings.indicators.daily_values`).
     stations : DataFrame
         The ``stations`` layer (id, name, kind, county).
     parks : GeoDataFrame, optional
@@ -164,7 +164,7 @@ def check_targets(
     park_units_by_name : bool
         ``[targets] park_units_by_name``: a county target whose name no station's
         county carries is judged from the park(s) whose name contains it (开发区 ->
-        阳泉经济技术开发区（高新区）); see :func:`geoair.indicators.unit_parks`.
+        阳泉经济技术开发区（高新区）); see :func:`geoair.readings.membership.unit_parks`.
 
     Returns
     -------

@@ -1,9 +1,11 @@
-"""The weekly dispatch table of seed 002 (大气污染防治百日专项整治攻坚行动调度表).
+"""The weekly dispatch table of 晋市生态环保委办〔2023〕4号 (大气污染防治百日专项整治
+攻坚行动调度表), built from the cases.
 
-One table per week, Saturday to Friday (reports are due Friday 18:00); industrial
-enterprises' problems are sorted into the seed's categories by :data:`DISPATCH_RULES`.
-The form model (:class:`~geoair.forms.Form`) and the workbook writer are in
-:mod:`geoair.forms`, which also re-exports every public name here.
+One table per week, Saturday to Friday (reports are due Friday 18:00): objects
+inspected, problems found per category, disposal and fines in 万元. The category of a
+case is chosen from its problem text by the first matching rule of
+:data:`DISPATCH_RULES` (the categories listed under the document's form); a problem
+that matches none is 其它.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ DISPATCH_NOTES = (
     "移动源：机动车尾气超标排放、沿途抛撒、闯禁行、非道尾气超标排放、非道闯高排放禁烟区、其它；",
     "道路：路面扬尘、未按要求洒水、其它。",
 )
-# Industrial-enterprise problem categories of seed 002, first matching pattern wins.
+# Industrial-enterprise problem categories of 晋市生态环保委办〔2023〕4号; the first matching
+# pattern wins.
 DISPATCH_RULES: tuple[tuple[str, str], ...] = (
     ("在线监测数据弄虚作假", r"弄虚作假|篡改|伪造|在线监测|监测数据"),
     ("污染防治设施不正常运行", r"设施|除尘器|不正常运行|停运|未运行|未开启|喷淋|雾炮"),
@@ -57,12 +60,13 @@ DISPATCH_RULES: tuple[tuple[str, str], ...] = (
     ),
 )
 OTHER = "其它"
-# Dispatch weeks end on this weekday (seed 002: 每周五18时前报送). Monday = 0.
+# Dispatch weeks end on this weekday (晋市生态环保委办〔2023〕4号: 每周五18时前报送). Monday = 0.
 WEEK_END_WEEKDAY = 4
 
 
 def problem_category(text: object) -> str:
-    """The seed 002 category of an industrial-enterprise problem (first matching rule)."""
+    """The category of an industrial-enterprise problem in the dispatch table (first rule that
+    matches)."""
     problem = str(text or "")
     for category, pattern in DISPATCH_RULES:
         if re.search(pattern, problem):
@@ -86,7 +90,7 @@ def dispatch_form(
     unit: str,
     county: str | None = None,
 ) -> Form:
-    """The weekly dispatch table of seed 002 for the week ``(saturday, friday)``.
+    """The weekly dispatch table of 晋市生态环保委办〔2023〕4号 for the week ``(saturday, friday)``.
 
     Industrial enterprises: objects inspected = distinct enterprises with an inspection
     or a case that week; one row per problem category found, with its count, the

@@ -31,8 +31,8 @@ column order, depends only on the column names and the encoding:
 The mapping is written beside the Shapefile as ``NAME_fields.csv`` (columns
 ``field``, ``shp_field``, ``header_zh``).
 
-KML text is built by :mod:`geoair.export_kml` (``kml_document``, re-exported here) and
-values are made readable (是/否, dates as text) by ``geoair._export_values``.
+KML text is built by :mod:`geoair.reports.kml` and values are made readable (是/否,
+dates as text) by :mod:`geoair.reports.values`.
 """
 
 from __future__ import annotations

@@ -1,25 +1,11 @@
-"""The documents' forms as Excel workbooks, with their exact Chinese headers.
+"""The form model: a header tree becomes merged Excel cells, and a workbook is written.
 
-* **附件2** 问题清单 (seed 000): one row per enterprise visit of the month; the header
-  is three rows deep, 无组织排放整治情况 spanning seven columns and 生产车间尘点封闭
-  及除尘设施建设 two of them, with the form's own footnote on the transport codes.
-* **附件3** 监管工作情况汇总表 (seed 000): one row per problem found; 处理措施 spans
-  立行立改 / 停产整治 / 立案处罚, each marked √.
-* **调度表** (seed 002, 大气污染防治百日专项整治攻坚行动调度表): one sheet per week
-  ending on Friday (reports are due Fridays at 18:00), built from the cases: objects
-  inspected, problems found per category, disposal, fines in 万元.
-* **PM2.5 目标完成情况**, laid out like annex 1 of seed 004 (months as rows, one
-  column per national station / county, µg/m³): target, measured, difference, met.
-
-The dispatch table is built in :mod:`geoair.forms_dispatch` (its names are also
-importable from here). The category of a case in it is chosen from its problem text by
-the first matching rule of ``DISPATCH_RULES`` (the categories listed under the seed 002
-form); a problem that matches none is 其它.
-
-Forms are built as :class:`Form` objects (pure, testable) and written by
-:func:`write_workbook`, atomically. The 附件2 and 附件3 workbooks import back with
-``geoair import inspections|cases`` (附件2 has no date column, as the document's form
-has none: give ``--date``).
+A :data:`Header` is a list of nodes ``(label, children)``, with ``children`` ``None`` for
+a column; :func:`header_cells` turns it into the cells and merges of a multi-row Excel
+header. A :class:`Form` is one sheet (title, header, rows, notes), built by the
+documents' forms in :mod:`geoair.reports.forms` and :mod:`geoair.reports.dispatch`;
+:func:`write_workbook` writes forms as one workbook, atomically. The small helpers
+here (month bounds, 是/否 cells, numbers and text as a clerk writes them) serve both.
 """
 
 from __future__ import annotations

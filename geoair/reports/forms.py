@@ -1,25 +1,20 @@
 """The documents' forms as Excel workbooks, with their exact Chinese headers.
 
-* **附件2** 问题清单 (seed 000): one row per enterprise visit of the month; the header
-  is three rows deep, 无组织排放整治情况 spanning seven columns and 生产车间尘点封闭
-  及除尘设施建设 two of them, with the form's own footnote on the transport codes.
-* **附件3** 监管工作情况汇总表 (seed 000): one row per problem found; 处理措施 spans
-  立行立改 / 停产整治 / 立案处罚, each marked √.
-* **调度表** (seed 002, 大气污染防治百日专项整治攻坚行动调度表): one sheet per week
-  ending on Friday (reports are due Fridays at 18:00), built from the cases: objects
-  inspected, problems found per category, disposal, fines in 万元.
-* **PM2.5 目标完成情况**, laid out like annex 1 of seed 004 (months as rows, one
-  column per national station / county, µg/m³): target, measured, difference, met.
+* **附件2** 问题清单 (阳环函〔2024〕6号): one row per enterprise visit of the month; the
+  header is three rows deep, 无组织排放整治情况 spanning seven columns and 生产车间尘点
+  封闭及除尘设施建设 two of them, with the form's own footnote on the transport codes.
+* **附件3** 监管工作情况汇总表 (阳环函〔2024〕6号): one row per problem found; 处理措施
+  spans 立行立改 / 停产整治 / 立案处罚, each marked √.
+* **调度表** (晋市生态环保委办〔2023〕4号): one sheet per week ending on Friday, built in
+  :mod:`geoair.reports.dispatch`.
+* **PM2.5 目标完成情况**, laid out like 附件1 of 阳政办发〔2020〕131号 (months as rows,
+  one column per national station / county, µg/m³): target, measured, difference, met.
 
-The dispatch table is built in :mod:`geoair.forms_dispatch` (its names are also
-importable from here). The category of a case in it is chosen from its problem text by
-the first matching rule of ``DISPATCH_RULES`` (the categories listed under the seed 002
-form); a problem that matches none is 其它.
-
-Forms are built as :class:`Form` objects (pure, testable) and written by
-:func:`write_workbook`, atomically. The 附件2 and 附件3 workbooks import back with
-``geoair import inspections|cases`` (附件2 has no date column, as the document's form
-has none: give ``--date``).
+Forms are built as :class:`~geoair.reports.form_model.Form` objects (pure, testable)
+and written by :func:`~geoair.reports.form_model.write_workbook`, atomically;
+:func:`write_forms` writes a month's forms for a workspace. The 附件2 and 附件3
+workbooks import back with ``geoair import inspections|cases`` (附件2 has no date
+column, as the document's form has none: give ``--date``).
 """
 
 from __future__ import annotations
@@ -269,7 +264,7 @@ def pm25_target_form(
     county_monthly: pd.DataFrame | None = None,
     city: str = "阳泉市",
 ) -> Form:
-    """PM2.5 versus target, laid out like annex 1 of seed 004.
+    """PM2.5 versus target, laid out like annex 1 of 阳政办发〔2020〕131号.
 
     Two blocks as in the annex — 各国控站 and 各县区 — each with the month's rows
     目标, 实测, 差值 (实测 − 目标) and 达标情况, one column per station or county that
@@ -288,7 +283,7 @@ def pm25_target_form(
     if pm_targets.empty:
         raise FormError(
             f"No PM2.5 targets for {month} in the targets table. Import them with "
-            "geoair import targets FILE (seed 004 annex 1 gives monthly values)."
+            "geoair import targets FILE (阳政办发〔2020〕131号 annex 1 gives monthly values)."
         )
     month_label = f"{int(month[5:])} 月"
     rows: list[list[object]] = []

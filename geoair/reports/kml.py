@@ -1,9 +1,8 @@
 """KML 2.2 for field tablets and phone map apps: one folder and one colour per category.
 
-:func:`kml_document` builds the text; :func:`geoair.export.export_frame` writes it
-(atomically) for ``--format kml``. Coordinates must already be longitude/latitude
-(WGS-84, or GCJ-02 when the label says so). Also importable from
-:mod:`geoair.export`.
+:func:`kml_document` builds the text; :func:`geoair.reports.export.export_frame`
+writes it (atomically) for ``--format kml``. Coordinates must already be
+longitude/latitude (WGS-84, or GCJ-02 when the label says so).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A month's station values (PM2.5 and the other pollutants from ``station_monthly``;
 dustfall from the dustfall readings) are spread over the counties' extent on a grid
 of ``cell_m`` metres in the CGCS2000 Gauss-Krüger zone of the data
-(:func:`geoair.crs.metric_crs_for`). Each cell centre takes
+(:func:`geoair.io.crs.metric_crs_for`). Each cell centre takes
 
     z = Σ w_i z_i / Σ w_i,   w_i = 1 / d_i^power
 

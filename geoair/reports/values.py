@@ -1,7 +1,7 @@
 """Values made readable for export: 是/否 booleans, plain numbers, dates as text.
 
-Shared by :mod:`geoair.export` (Shapefile, GeoJSON, CSV, Excel) and
-:mod:`geoair.export_kml`; the input frame is never modified.
+Shared by :mod:`geoair.reports.export` (Shapefile, GeoJSON, CSV, Excel) and
+:mod:`geoair.reports.kml`; the input frame is never modified.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ Three tools, all free of the scale error of a single projected zone:
   below 1e-6 (a CGCS2000 3° Gauss-Krüger zone reaches 2e-4 at its edge).
 - :func:`clip_to_circles` cuts lines (roads) to the true circles around many
   centres (gates) and measures the pieces exactly; :func:`nearest_road_m` gives
-  the ground distance to the nearest line. Gate roads (:mod:`geoair.gate_roads`)
+  the ground distance to the nearest line. Gate roads (:mod:`geoair.roads.gate_roads`)
   are built on them.
 
 How exact the clipping is
@@ -43,10 +43,9 @@ circle) are dropped.
 
 Speed: candidate (centre, segment) pairs come from one STRtree query of all
 centres' boxes at once, against boxes of roads cut in chunks of 16 segments (see
-``geoair._clip._candidates``); the geometry is vectorised NumPy over the pairs. The
+``geoair.roads.clip._candidates``); the geometry is vectorised NumPy over the pairs. The
 clipping core (``RoadSegments``, ``road_segments``, ``clip_to_circles``,
-``nearest_road_m``) lives in the private module ``geoair._clip`` and is re-exported
-here.
+``nearest_road_m``) is :mod:`geoair.roads.clip`.
 ``scripts/bench_gate_roads.py`` measures it.
 
 Examples
@@ -72,9 +71,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from geoair.errors import ConfigError, SchemaError
 from geoair.io.crs import WGS84, require_wgs84
-from geoair.roads.clip import (
-    check_distance,
-)
+from geoair.roads.clip import check_distance
 
 __all__ = [
     "DEFAULT_VERTICES",

@@ -1,10 +1,9 @@
-"""The geodesic clipping core of :mod:`geoair.buffers`: roads cut to true circles.
+"""The geodesic clipping core: roads cut to true circles around many centres, measured.
 
 :class:`RoadSegments` / :func:`road_segments` cut roads into indexed straight segments;
 :func:`clip_to_circles` cuts them to the true circles around many centres and measures
 the pieces; :func:`nearest_road_m` gives the ground distance to the nearest road. The
-method and its error budget are described in :mod:`geoair.buffers`, which re-exports
-every public name here (import them from there).
+method and its error budget are described in :mod:`geoair.roads.buffers`.
 """
 
 from __future__ import annotations

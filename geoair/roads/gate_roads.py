@@ -1,19 +1,19 @@
 """Gate roads: the road within R metres (100 by default) of every factory gate, measured exactly.
 
-The 2024 clean-factory action (seed 000, 二(二)) requires the road within 100 m of
+The 2024 clean-factory action (阳环函〔2024〕6号, 二(二)) requires the road within 100 m of
 every factory gate to be washed and swept. :func:`plan_sweeping` finds, for every
 gate, the stretches of every road inside the circle of radius R around it, and
 turns them into the layers and tables of a sweeping plan (see :class:`SweepPlan`).
 
 Lengths are exact to about 1e-8 m: roads are clipped to the true (geodesic) circle
 around each gate by an intersection solved in earth-centred coordinates (see
-:mod:`geoair.buffers`, "How exact the clipping is"); no Gauss-Krüger zone is used,
+:mod:`geoair.roads.buffers`, "How exact the clipping is"); no Gauss-Krüger zone is used,
 so gates on both sides of 112.5°E are alike.
 
 This module is a little over 600 lines on purpose: the four results of a plan
 (``gate_roads``, ``gate_buffers``, ``sweep_tasks``, ``gate_findings``) are built from
 one private record of the gates (``_Gates``) by helpers that read best side by side;
-the geometry itself (road segments, exact clipping) is in ``geoair._clip``.
+the geometry itself (road segments, exact clipping) is in ``geoair.roads.clip``.
 """
 
 from __future__ import annotations
@@ -330,7 +330,7 @@ def plan_sweeping(
         Enterprise sites in EPSG:4326: ``id``, ``name``, ``county``, ``status``. Gates
         are matched by ``enterprise_id``, else by enterprise name.
     radius_m : float
-        Radius around each gate (seed 000: 100 m).
+        Radius around each gate (阳环函〔2024〕6号: 100 m).
     gate_site_max_m : float
         A gate farther than this from its enterprise's site is flagged.
     nearest_search_m : float

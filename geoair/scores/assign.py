@@ -61,7 +61,7 @@ SITE_LAYERS: dict[str, str] = {
     "stations": "station",
     "gangue_heaps": "heap",
 }
-# Layers whose sites also count for a park they lie near (DESIGN §5.3, issue 7).
+# Layers whose sites also count for a park they lie near (stations and heaps serve a park nearby).
 NEAR_LAYERS = ("stations", "gangue_heaps")
 
 COLUMNS = [

@@ -1,4 +1,4 @@
-"""Enterprise scores and benchmark (标杆) candidates per county (seed 000 quotas).
+"""Enterprise scores and benchmark (标杆) candidates per county (阳环函〔2024〕6号 quotas).
 
 The enterprise half of :mod:`geoair.scores` (which describes the method and
 re-exports every public name here): :func:`score_enterprises` scores each enterprise
@@ -44,7 +44,7 @@ def score_enterprises(
     Components (0-100): ``checklist`` = 100 × share of items met in the latest
     inspection up to the month's end; ``cases`` = 100 ÷ (1 + open cases at the month's
     end); ``grade`` = [scores.grade_points] of its 绩效等级; ``gate_roads`` = 100 × share
-    of the road length within 100 m of its gates that is hardened (seed 000 二(二):
+    of the road length within 100 m of its gates that is hardened (阳环函〔2024〕6号 二(二):
     gate roads must be kept free of dust). Missing components re-spread their
     weights as for parks.
 

@@ -1,45 +1,13 @@
-"""Monthly park scores and rankings, enterprise scores, and benchmark candidates.
+"""What park and enterprise scores read: the workspace frames, months, and settings.
 
-A park's score for a month is a transparent weighted mean of components (DESIGN §5.3,
-seeds 001 and 002). Each component is first *normalised* to 0-100 (100 best)
-against a **fixed reference**, never against the other parks, so adding or removing
-a park changes no other park's component scores:
-
-* ``air``: mean monthly PM2.5 (µg/m³) of the valid station months of the stations
-  inside or near the park (dustfall-only stations left out); score
-  100 × min(1, ref ÷ raw) with ref = 35 µg/m³ (GB 3095-2012 class II), the park's
-  target, or the city mean of the national stations ([scores] air_reference).
-* ``dustfall``: mean dustfall t/(km²·month) at stations inside or near the park;
-  100 × min(1, limit ÷ raw), limit = the county's dustfall target of the month,
-  else [readings] dustfall_limit_t_km2.
-* ``road_dust``: mean road dust load (g/m²) of the park's roads measured that month;
-  100 × min(1, ref ÷ raw), ref = [scores] road_dust_reference_g_m2.
-* ``compliance``: mean over the park's enterprises of the share of 附件2 checklist
-  items met in each one's latest inspection up to the month's end; 100 × raw.
-* ``cases``: open (unrectified) 附件3 cases at the month's end per enterprise;
-  100 ÷ (1 + raw).
-* ``fines``: fines (yuan) of cases dated in the month per enterprise;
-  100 × ref ÷ (ref + raw), ref = [scores] fines_reference_yuan.
-* ``grades``: share of the park's graded enterprises at B or better (A, B, 引领性);
-  100 × raw.
-* ``heaps``: gangue heaps inside or near the park, each untreated (未治理) one
-  counting 1 and each burning one 1 more; 100 ÷ (1 + raw).
-
-The park's enterprises are those inside its polygon that are not closed by law
-(依法关闭). A component the park lacks (no station, no road dust measured, no
-enterprises, no heaps layer at all) is *missing*, not zero: the weights of the
-components it has are scaled to add up to 1 (``<c>_weight``), and ``missing`` names
-the others. ``<c>_points`` = weight × score; ``total`` = their sum (0-100). Parks
-are ranked by total (ties share a rank); a park whose components carry less than
-[scores] min_weight_ranked of the configured weight is shown but not ranked.
-``rank_change`` is last month's rank minus this month's (positive: moved up);
-``total_change`` the change in total.
-
-Enterprise scores follow the same pattern (checklist, cases, grade, gate_roads),
-and :func:`benchmark_candidates` proposes model enterprises per county within the
-quotas of seed 000, only from enterprises producing normally (正常生产) with no
-open case. They are computed in :mod:`geoair.enterprise_scores` (``score_enterprises``,
-``benchmark_candidates``, ``enterprise_ranking_sheet``), re-exported here.
+:class:`ScoreInputs` holds every frame the scores use (missing ones are None), built
+for a workspace by :func:`geoair.workflows.scores.load_inputs`; :func:`latest_month`
+chooses the month to score when none is given; :func:`station_months_from` joins
+monthly PM2.5 and dustfall per station; :func:`score_settings` checks the weights. The
+components' names (:data:`PARK_COMPONENTS`, :data:`ENTERPRISE_COMPONENTS`) and the
+enumerations the rules use (:data:`B_OR_BETTER`, :data:`CLOSED`, :data:`PRODUCING`)
+live here so that :mod:`geoair.scores.parks` and :mod:`geoair.scores.enterprises`
+share them.
 """
 
 from __future__ import annotations
@@ -88,7 +56,7 @@ ENTERPRISE_COMPONENTS: dict[str, tuple[str, str]] = {
 }
 
 
-#: Grades that count as "B or better" (seed 001 四: B级及以上或引领性).
+#: Grades that count as "B or better" (长治市2024年大气办通知 四: B级及以上或引领性).
 B_OR_BETTER = ("A", "B", "引领性")
 
 
@@ -110,7 +78,7 @@ class ScoreInputs:
     parks : DataFrame
         ``id``, ``name``, ``county`` (geometry kept if present, for the map).
     assignment : DataFrame
-        The ``site_assignment`` table of :mod:`geoair.assign`.
+        The ``site_assignment`` table of :mod:`geoair.scores.assign`.
     enterprises, inspections, cases, gangue_heaps, stations, targets : DataFrame
         Workspace layers and records as imported.
     station_months : DataFrame

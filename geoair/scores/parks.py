@@ -1,7 +1,8 @@
-"""Monthly park scores and rankings, enterprise scores, and benchmark candidates.
+"""Monthly park scores and rankings: fixed references, weights re-spread, rank and change.
 
-A park's score for a month is a transparent weighted mean of components (DESIGN §5.3,
-seeds 001 and 002). Each component is first *normalised* to 0-100 (100 best)
+A park's score for a month is a transparent weighted mean of components (长治市2024年
+大气办通知 and 晋市生态环保委办〔2023〕4号). Each component is first *normalised* to 0-100
+(100 best)
 against a **fixed reference**, never against the other parks, so adding or removing
 a park changes no other park's component scores:
 
@@ -35,11 +36,8 @@ are ranked by total (ties share a rank); a park whose components carry less than
 ``rank_change`` is last month's rank minus this month's (positive: moved up);
 ``total_change`` the change in total.
 
-Enterprise scores follow the same pattern (checklist, cases, grade, gate_roads),
-and :func:`benchmark_candidates` proposes model enterprises per county within the
-quotas of seed 000, only from enterprises producing normally (正常生产) with no
-open case. They are computed in :mod:`geoair.enterprise_scores` (``score_enterprises``,
-``benchmark_candidates``, ``enterprise_ranking_sheet``), re-exported here.
+Enterprise scores follow the same pattern (checklist, cases, grade, gate_roads) in
+:mod:`geoair.scores.enterprises`, which also proposes benchmark enterprises.
 """
 
 from __future__ import annotations

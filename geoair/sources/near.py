@@ -1,4 +1,4 @@
-"""Sources near each station: geodesic distance and bearing (used by :mod:`geoair.sources`).
+"""Sources near each station: geodesic distance and bearing from the station.
 
 :func:`near_sources` lists, for each monitoring station, the enterprises, gangue
 heaps, gate roads and parks within a radius, with the distance in metres and the
@@ -9,8 +9,6 @@ pairs are found in the CGCS2000 Gauss-Krüger zone of the data with a KD-tree (p
 or an STRtree (other shapes), with a 1 % margin for the projection's scale error,
 and then kept only when the geodesic distance is within the radius.
 :func:`gate_road_sources` turns the ``gate_roads`` layer into one source per gate.
-
-Every public name here is also importable from :mod:`geoair.sources`.
 """
 
 from __future__ import annotations

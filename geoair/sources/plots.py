@@ -1,8 +1,7 @@
 """Wind plots: wind rose, pollution rose, CPF and NWR drawn as one PNG of polar panels.
 
-The numbers come from :mod:`geoair.wind` (this module only draws them); matplotlib is
-imported inside the functions, so ``import geoair.wind`` stays light. Both public names
-are also reachable as ``geoair.wind.polar_plots`` and ``geoair.wind.cjk_font_family``.
+The numbers come from :mod:`geoair.sources.wind` (this module only draws them);
+matplotlib is imported inside the functions.
 """
 
 from __future__ import annotations

@@ -1,17 +1,13 @@
-"""Station-source correlation: sources near each station, and suspects upwind of it.
+"""Suspects upwind of a station: the sources near it ranked by the wind of high hours.
 
-:func:`near_sources` lists, for each monitoring station, the enterprises, gangue
-heaps, gate roads and parks within a radius, with the geodesic distance in metres and
-the bearing from the station in degrees clockwise from north. It lives in
-:mod:`geoair.near` (with :func:`gate_road_sources` and the layer names), which says
-how they are measured; its names are re-exported here.
-
-:func:`suspects` ranks, for each station and period, the sources near it by how well
-their bearing matches the wind sectors that bring high concentrations:
+The sources near each station, with distance and bearing, come from
+:func:`geoair.sources.near.near_sources`. :func:`suspects` ranks, for each station and
+period, the sources near it by how well their bearing matches the wind sectors that
+bring high concentrations:
 
     score = cpf × distance_weight
     cpf = CPF of the wind sectors, interpolated linearly between sector centres at
-          the source's bearing (see :func:`geoair.wind.cpf`)
+          the source's bearing (see :func:`geoair.sources.wind.cpf`)
     distance_weight = 1 / (1 + distance_m / distance_scale_m)
 
 and shows, beside the score, ``high_hours`` (high-concentration hours with wind
@@ -38,9 +34,7 @@ import pandas as pd
 
 from geoair.errors import SchemaError
 from geoair.sources import wind
-from geoair.sources.near import (
-    _with_lines,
-)
+from geoair.sources.near import _with_lines
 
 __all__ = ["SUSPECT_COLUMNS", "find_station", "hour_periods", "parse_period", "suspects"]
 
@@ -208,7 +202,7 @@ def suspects(
         Output of :func:`near_sources`.
     hourly : pandas.DataFrame
         Wind frame (``station_id``, ``time``, ``ws_ms``, ``wd_deg``, ``value``), e.g.
-        from :func:`geoair.wind.wind_frame`; time labels the END of each hour.
+        from :func:`geoair.sources.wind.wind_frame`; time labels the END of each hour.
     pollutant : str
         Name written into the result.
     periods : sequence of str, optional
@@ -216,7 +210,7 @@ def suspects(
         default every ``freq`` period that has data.
     freq : {"month", "quarter", "year"}
     sectors, percentile, calm_ms
-        CPF settings (see :func:`geoair.wind.cpf`).
+        CPF settings (see :func:`geoair.sources.wind.cpf`).
     distance_scale_m : float
         Distance at which the distance weight halves.
     sigma_deg : float
@@ -244,7 +238,7 @@ def suspects(
     if frame is None:
         raise SchemaError(
             "The hourly table must be a wind table (station_id, time, ws_ms, "
-            "wd_deg, value); build it with geoair.wind.wind_frame(readings, "
+            "wd_deg, value); build it with geoair.sources.wind.wind_frame(readings, "
             "pollutant=...)."
         )
     near = pd.DataFrame(near).drop(columns="geometry", errors="ignore")

@@ -19,8 +19,7 @@ Conventions
 The frames here are *wind frames*: one row per station and hour with columns
 ``station_id``, ``time``, ``ws_ms``, ``wd_deg`` and ``value`` (the pollutant's
 concentration). :func:`wind_frame` builds one from the long-form hourly readings.
-The four polar panels are drawn by :mod:`geoair.wind_plots` (``polar_plots``, also
-reachable here as ``wind.polar_plots``).
+The four polar panels are drawn by :func:`geoair.sources.plots.polar_plots`.
 
 Methods
 -------
@@ -214,7 +213,7 @@ def wind_frame(readings: pd.DataFrame, *, pollutant: str) -> pd.DataFrame:
     ----------
     readings : pandas.DataFrame
         Long-form hourly readings (``station_id``, ``time``, ``pollutant``, ``value``)
-        as :func:`geoair.readings.load_hourly` returns them, with pollutants ``WS``
+        as :func:`geoair.readings.store.load_hourly` returns them, with pollutants ``WS``
         (m/s), ``WD`` (degrees the wind comes FROM) and ``pollutant``.
     pollutant : str
         The pollutant to pair with the wind, e.g. ``"PM2.5"``.

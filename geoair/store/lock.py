@@ -1,18 +1,7 @@
-"""A geoair workspace: a folder with ``workspace.gpkg``, ``geoair.toml`` and side files.
+"""The workspace's write lock: one geoair process writes to a workspace at a time.
 
-Layout::
-
-    DIR/
-      workspace.gpkg     layers and record tables (a GeoPackage that QGIS opens)
-      geoair.toml        settings (see geoair.config)
-      readings/          hourly and monthly readings as partitioned Parquet
-      rejects/           rows refused by imports, with row numbers and reasons
-      outputs/           files written by analyses (maps, forms, reports)
-
-Writes are atomic: :meth:`Workspace.transaction` works on a copy of the GeoPackage
-and moves it over the original only when every write succeeded, so a failure or
-Ctrl-C in the middle leaves the workspace as it was. A lock file keeps two geoair
-processes from writing at once.
+The lock is a file, ``.geoair.lock``, holding the writer's process id; a lock left by a
+process that no longer runs is taken over.
 """
 
 from __future__ import annotations

@@ -412,7 +412,8 @@ TARGETS = TableSpec(
     key=("scope", "target_name", "period", "metric"),
 )
 
-# Road dust load (道路积尘负荷, "以克论净", seeds 001 and 002): g/m² measured by a mobile
+# Road dust load (道路积尘负荷, "以克论净", 长治市2024年大气办通知 and 晋市生态环保委办〔2023〕4号):
+# g/m² measured by a mobile
 # monitoring vehicle on a park's roads; one row per park, month and (optional) road.
 # Month as written ("2024-03", "2024年3月"); geoair.scores reads it as a month.
 ROAD_DUST = TableSpec(

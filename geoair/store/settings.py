@@ -295,7 +295,7 @@ suspended_but_active = 25.0
 
 [export]
 # Coordinate system of exported files when --crs is not given: "wgs84" (EPSG:4326,
-# as stored), "cgcs2000" (EPSG:4490, the national system, DESIGN §4), "gcj02"
+# as stored), "cgcs2000" (EPSG:4490, the national system), "gcj02"
 # (Amap/Tencent apps; files are named *_GCJ02) or "EPSG:n".
 crs = "wgs84"
 # Text encoding of Shapefile attributes, named in the .cpg file: "utf-8", or "gbk"
@@ -316,7 +316,7 @@ margin_m = 1000.0
 [maps]
 # Basemap of the HTML map (geoair map): "osm" (OpenStreetMap), "tianditu" (天地图,
 # CGCS2000, needs tianditu_key), "amap" (高德, GCJ-02: the data are shifted by
-# geoair.crs.wgs84_to_gcj02 to sit on its tiles) or "none". Whatever the choice,
+# geoair.io.crs.wgs84_to_gcj02 to sit on its tiles) or "none". Whatever the choice,
 # the county outlines are drawn, so the map stays readable when no tile server can
 # be reached (bureau intranets). Default osm: needs no key.
 tiles = "osm"

@@ -11,8 +11,8 @@ Layout::
 
 Writes are atomic: :meth:`Workspace.transaction` works on a copy of the GeoPackage
 and moves it over the original only when every write succeeded, so a failure or
-Ctrl-C in the middle leaves the workspace as it was. A lock file keeps two geoair
-processes from writing at once.
+Ctrl-C in the middle leaves the workspace as it was. A lock file
+(:mod:`geoair.store.lock`) keeps two geoair processes from writing at once.
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ PERIODS = (("2020-10-01", "2020-12-31"), ("2024-01-01", "2024-03-31"))
 AIR_KINDS = ("国控", "省控", "园区站")
 PLUME_INDUSTRIES = ("焦化", "水泥", "耐火材料")
 DUSTFALL_MONTHS = ("2020-10", "2020-11", "2020-12", "2024-01", "2024-02", "2024-03")
-# City-wide PM2.5 monthly level, µg/m³ (near seed 004 annex 1's 44/57/54 and the
+# City-wide PM2.5 monthly level, µg/m³ (near 阳政办发〔2020〕131号 annex 1's 44/57/54 and the
 # sample's 2024 targets 68/62/50).
 _PM25_LEVEL = {10: 40.0, 11: 53.0, 12: 50.0, 1: 64.0, 2: 58.0, 3: 46.0}
 # Diurnal shapes by hour label 1..24 (end of hour).
@@ -90,7 +90,7 @@ def plume_sources(
     """The enterprise that puts a plume on each national (国控) station.
 
     The rule, per station: among the enterprises within ``radius_m`` (geodesic, the
-    radius :func:`geoair.sources.near_sources` searches) that are not closed by law
+    radius :func:`geoair.sources.near.near_sources` searches) that are not closed by law
     (依法关闭), the nearest one of :data:`PLUME_INDUSTRIES` (焦化, 水泥, 耐火材料);
     if there is none, the nearest one of any industry. A station with no enterprise
     in range gets no plume. Ties in distance go to the smaller enterprise id, so the

@@ -138,7 +138,7 @@ def station_wind_report(
     Returns
     -------
     dict
-        ``station`` (row), ``summary`` (dict, see :func:`geoair.wind.summary`),
+        ``station`` (row), ``summary`` (dict, see :func:`geoair.sources.wind.summary`),
         ``wind_rose``, ``pollution_rose``, ``cpf``, ``nwr`` (DataFrames),
         ``near`` (sources in range, by CPF at their bearing), ``png`` (path or None).
     """
