@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import socket
+import subprocess
+import sys
 import tomllib
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -12,6 +16,8 @@ from geoair.cli import main
 from geoair.store.workspace import open_workspace
 from geoair.workflows.demo import STEPS
 from geoair.workflows.sample_data import sample_layers_dir
+
+pytestmark = pytest.mark.slow  # the demo runs every analysis: about a minute
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +75,29 @@ def test_demo_writes_outputs(demo_run):
     assert outputs
     assert not [p for p in folder.rglob("*") if p.name.startswith(".tmp-")]
     assert not (folder / ".geoair.lock").exists()
+
+
+def test_the_readme_python_example_runs_on_the_demo_workspace(demo_run):
+    folder, _ = demo_run
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Use from Python", 1)[1].split("\n## ", 1)[0]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    assert 'open_workspace("geoair-demo")' in code
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=folder.parent,
+        capture_output=True,
+        text=True,
+        env={
+            "MPLBACKEND": "Agg",
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(folder.parent),
+            "PYTHONPATH": str(Path(__file__).resolve().parents[1]),  # the checkout tested
+        },
+    )
+    assert run.returncode == 0, run.stderr
+    assert "盂县" in run.stdout and "gate_road" in run.stdout
+    assert (folder.parent / "赛鱼站_PM2.5.png").stat().st_size > 10_000
 
 
 def test_demo_again_in_the_same_folder_gives_the_same_workspace(demo_run):
