@@ -2,4 +2,6 @@
 
 from geoair.cli import main
 
+__all__ = []
+
 main()

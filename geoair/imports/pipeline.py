@@ -67,7 +67,6 @@ from geoair.store.workspace import Workspace
 
 __all__ = [
     "IMPORT_LOG",
-    "ImportReport",
     "Prepared",
     "RawTable",
     "import_file",

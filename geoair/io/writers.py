@@ -104,7 +104,7 @@ def write_table(frame: pd.DataFrame, path: Path | str, *, layer: str = "data") -
                 frame.to_crs(4326), tmp, driver="GeoJSON", layer_options={"RFC7946": "YES"}
             )
         else:  # .gpkg
-            from geoair.io.gpkg import write_gpkg_layer
+            from geoair.store.gpkg import write_gpkg_layer
 
             write_gpkg_layer(frame, tmp, layer)
     log.info("wrote %s", path)

@@ -43,7 +43,7 @@ from geoair.errors import TargetError
 from geoair.readings.indicators import group_daily, period_values
 from geoair.readings.membership import county_unit_membership, park_membership
 
-__all__ = ["CHECK_COLUMNS", "METRICS", "check_targets"]
+__all__ = ["CHECK_COLUMNS", "METRICS", "check_targets", "months_of_periods"]
 
 
 log = logging.getLogger(__name__)

@@ -281,7 +281,7 @@ def shapefile_field_names(columns: list[str], *, encoding: str = "utf-8") -> dic
 
 
 def _write_gpkg(frame: pd.DataFrame, tmp: Path, layer: str) -> None:
-    from geoair.io.gpkg import write_gpkg_layer
+    from geoair.store.gpkg import write_gpkg_layer
 
     write_gpkg_layer(frame, tmp, layer)
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from geoair.store.schema import KINDS
 
-__all__ = []
+__all__ = ["is_geo"]
 
 
 def _zh_headers(layer: str | None) -> dict[str, str]:

@@ -30,6 +30,7 @@ __all__ = [
     "PRODUCING",
     "ScoreInputs",
     "latest_month",
+    "score_settings",
     "station_months_from",
 ]
 

@@ -28,17 +28,18 @@ from typing import Any, TypeVar
 from geoair.errors import ConfigError
 
 __all__ = [
-    "DEFAULT_SETTINGS",
-    "DEFAULT_TOML",
     "AssignmentSettings",
     "BenchmarkQuota",
     "BuffersSettings",
+    "DEFAULT_SETTINGS",
+    "DEFAULT_TOML",
     "ExportSettings",
     "GateRoadsSettings",
     "MapsSettings",
     "PatrolSettings",
     "ReadingsSettings",
     "ScoresSettings",
+    "Section",
     "Settings",
     "SourcesSettings",
     "SurfaceSettings",

@@ -31,7 +31,7 @@ import pandas as pd
 import pyogrio
 
 from geoair.errors import WorkspaceError
-from geoair.io.gpkg import GPKG_OPTIONS, write_gpkg_layer
+from geoair.store.gpkg import GPKG_OPTIONS, write_gpkg_layer
 from geoair.store.lock import _lock
 from geoair.store.schema import KINDS
 from geoair.store.settings import DEFAULT_TOML, Settings, load_settings

@@ -17,7 +17,7 @@ from pathlib import Path
 from geoair.progress import Progress, silent
 from geoair.store.workspace import Workspace, init_workspace
 
-__all__ = ["STEPS", "DemoStep", "run_demo"]
+__all__ = ["DemoStep", "STEPS", "run_demo"]
 
 
 log = logging.getLogger(__name__)

@@ -31,14 +31,14 @@ from geoair.store.workspace import Workspace
 
 __all__ = [
     "IMPORTERS",
-    "ImportOptions",
-    "ImportReport",
+    "Importer",
     "describe",
     "first_rejects",
     "import_sample",
     "importer_for",
     "run_import",
 ]
+
 
 Importer = Callable[[Workspace, ImportOptions], ImportReport]
 

@@ -19,9 +19,9 @@ from geoair.readings.indicators import PERIODS, daily_values, group_daily, perio
 from geoair.store.workspace import Workspace
 
 __all__ = [
-    "TABLE_NAMES",
     "IndicatorsOptions",
     "IndicatorsResult",
+    "TABLE_NAMES",
     "describe",
     "indicator_table",
     "run_indicators",

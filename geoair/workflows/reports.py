@@ -27,11 +27,11 @@ from geoair.store.settings import overridden
 from geoair.store.workspace import Workspace
 
 __all__ = [
-    "REPORT_LAYERS",
     "ExportOptions",
     "ExportResult",
     "FormsOptions",
     "FormsResult",
+    "REPORT_LAYERS",
     "ReportFolderResult",
     "SurfaceOptions",
     "SurfaceResult",

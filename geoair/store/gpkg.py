@@ -17,7 +17,7 @@ import pyogrio
 
 from geoair.errors import WorkspaceError
 
-__all__ = ["write_gpkg_layer"]
+__all__ = ["GPKG_OPTIONS", "write_gpkg_layer"]
 
 
 # GeoPackage 1.3: GDAL 3.6 (Debian 12's ogrinfo) and QGIS 3.22+ open it without warnings.
