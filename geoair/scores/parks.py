@@ -45,6 +45,7 @@ open case. They are computed in :mod:`geoair.enterprise_scores` (``score_enterpr
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -120,7 +121,7 @@ def _target(
         return None
     # The narrowest period wins (a monthly target over a quarterly one).
     width = rows["period"].astype(str).str.len()
-    return float(rows.loc[width.idxmin(), "value"])
+    return float(cast(float, rows.at[width.idxmin(), "value"]))  # a cell of a number column
 
 
 def park_components(inputs: ScoreInputs, month: str, *, settings: Settings) -> pd.DataFrame:
