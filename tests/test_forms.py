@@ -269,6 +269,14 @@ def test_dispatch(cases, inspections):
     assert quiet.rows[0] == ["工业企业（个）\n0", 0, "本周未发现问题", None, 0]
 
 
+def test_dispatch_without_fine_column(cases, inspections):
+    # a cases table without fine_yuan: no fines, not a crash
+    week = dispatch_weeks("2024-03")[2]
+    form = dispatch_form(cases.drop(columns="fine_yuan"), inspections, week=week, unit="郊区")
+    assert [row[4] for row in form.rows[:2]] == [0.0, 0.0]
+    assert form.rows[-1] == ["合计", 2, None, None, 0.0]
+
+
 def test_pm25_target_form():
     stations = pd.DataFrame({"id": ["S1", "S2"], "name": ["市中心站", "赛鱼站"]})
     monthly = pd.DataFrame(

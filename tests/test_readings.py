@@ -175,6 +175,21 @@ def test_time_zones_and_hour_column():
     assert good["time"].tolist() == [pd.Timestamp("2020-11-02 00:00")]
 
 
+def test_excel_serial_times_are_rounded_to_the_second():
+    # 44136.083333333 is 2020-11-01 02:00 less 0.03 ms: Excel's serial days carry
+    # float round-off, which must not make the hour "not on the hour".
+    table = cells(
+        [["S01", "44136.0416666667", "35"], ["S01", "44136.083333333", "36"]],
+        ["站点", "时间", "PM2.5"],
+    )
+    good, rejects, _ = parse_hourly(table, STATIONS)
+    assert rejects.empty
+    assert good["time"].tolist() == [
+        pd.Timestamp("2020-11-01 01:00"),
+        pd.Timestamp("2020-11-01 02:00"),
+    ]
+
+
 def write_csv(path, text, encoding="utf-8"):
     path.write_bytes(text.encode(encoding))
     return path

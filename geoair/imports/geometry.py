@@ -12,6 +12,7 @@ what to do); errors about the whole file are bilingual (Chinese, then English).
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -83,8 +84,7 @@ def parse_degrees(value: object) -> float | None:
         deg, minutes, seconds, hemi = match.groups()
         number = float(deg) + float(minutes or 0) / 60 + float(seconds or 0) / 3600
         return -number if hemi in ("S", "W", "南", "西") else number
-    number = parse_number(text)
-    return number
+    return parse_number(text)
 
 
 def coords_label(system) -> str:
@@ -108,11 +108,13 @@ def table_geometry(
             try:
                 geoms.append(shapely.from_wkt(clean_text(text)) if clean_text(text) else None)
             except shapely.errors.GEOSException:
-                reasons.setdefault(row_number, []).append(
+                reasons.setdefault(cast(int, row_number), []).append(
                     "图形（WKT文本）无法读取，请检查几何列是否完整"
                 )
                 geoms.append(None)
-        return gpd.GeoSeries(geoms, index=index)
+        # types-geopandas wants geometries only; None (a missing one) is fine
+        return gpd.GeoSeries(geoms, index=index)  # type: ignore[arg-type]
+    assert spec.geometry is not None  # a layer kind
     if "_lon" not in columns or "_lat" not in columns:
         if spec.geometry != "point":
             raise SchemaError(
@@ -187,6 +189,7 @@ def check_geometry(
     spec: TableSpec, geometry: gpd.GeoSeries, reasons: dict[int, list[str]], notes: list[str]
 ) -> gpd.GeoSeries:
     """Type, emptiness, validity (repair) and the in-China test, per row."""
+    assert spec.geometry is not None  # a layer kind
     allowed = _GEOMETRY_TYPES[spec.geometry]
     geoms = np.asarray(geometry.values, dtype=object).copy()
     # Only rows that are empty, of another type or invalid need a look one by one.
@@ -199,7 +202,7 @@ def check_geometry(
     )
     repaired = converted = 0
     for i in np.flatnonzero(~fine):
-        row_number, geom = geometry.index[i], geoms[i]
+        row_number, geom = geometry.index[int(i)], geoms[i]
         if geom is None or geom.is_empty:
             if not reasons.get(row_number):
                 reasons.setdefault(row_number, []).append("没有坐标或图形，请补填经纬度或图形")
@@ -261,7 +264,7 @@ def check_in_china(geometry: gpd.GeoSeries, reasons: dict[int, list[str]]) -> No
     present = geometry.notna() & ~geometry.is_empty
     if not present.any():
         return
-    shapes = geometry[present]
+    shapes = cast(gpd.GeoSeries, geometry[present])  # pandas-stubs types [] as a Series
     is_point = (shapes.geom_type == "Point").to_numpy()
     points = shapes if is_point.all() else shapes.representative_point()
     lon, lat = points.x.to_numpy(), points.y.to_numpy()

@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -318,8 +319,8 @@ def _check_duplicates(spec: TableSpec, rows: pd.DataFrame, reasons: dict[int, li
     ok = ok[ok.notna().all(axis=1)]
     ok = ok[ok.astype(str).duplicated(keep=False)]  # only rows whose key recurs
     first_seen: dict[tuple, int] = {}
-    for row_number, values in zip(ok.index, ok.itertuples(index=False), strict=True):
-        values = tuple(values)
+    for row_number, record in zip(ok.index, ok.itertuples(index=False), strict=True):
+        values = tuple(record)
         if any(v is None or (isinstance(v, float) and np.isnan(v)) for v in values):
             continue
         if values in first_seen:
@@ -353,10 +354,11 @@ def _resolve_enterprises(
     names = list(enterprises["name"].dropna())
     for row_number in rows.index:
         # pandas' string columns hold NaN, not None, for empty cells
-        given_id, given_name = (
-            None if pd.isna(v) else v
-            for v in (rows.at[row_number, "enterprise_id"], rows.at[row_number, "enterprise_name"])
+        cells: tuple[Any, Any] = (
+            rows.at[row_number, "enterprise_id"],
+            rows.at[row_number, "enterprise_name"],
         )
+        given_id, given_name = (None if pd.isna(v) else v for v in cells)
         if given_id is not None and given_id in ids:
             continue
         if given_name is not None and _name_key(given_name) in by_name:
@@ -405,7 +407,7 @@ def _finish_inspections(
         try:
             c, code = parse_transport(value)
         except ValueError as exc:
-            reasons.setdefault(row_number, []).append(f"厂区运输方式：{exc}")
+            reasons.setdefault(cast(int, row_number), []).append(f"厂区运输方式：{exc}")
             c, code = None, None
         closed.append(c)
         codes.append(code)
@@ -432,7 +434,7 @@ def _finish_cases(rows: pd.DataFrame, reasons: dict[int, list[str]]) -> pd.DataF
     parse_measure = EnumParser(MEASURE)
     for row_number in rows.index:
         marked = [f for f in flags if rows.at[row_number, f] is True]
-        text = rows.at[row_number, "measure"]
+        text: Any = rows.at[row_number, "measure"]  # str, or NaN/None when empty
         if not marked and not pd.isna(text) and text:
             try:
                 names = {parse_measure(part) for part in re.split(r"[、,，/；;\s]+", text) if part}
@@ -455,9 +457,10 @@ def _finish_targets(rows: pd.DataFrame, reasons: dict[int, list[str]]) -> pd.Dat
         try:
             periods.append(_normalise_period(text))
         except ValueError as exc:
-            reasons.setdefault(row_number, []).append(f"月份：{exc}")
+            reasons.setdefault(cast(int, row_number), []).append(f"月份：{exc}")
             periods.append(None)
-    return rows.assign(period=periods)
+    # pandas-stubs takes no None in a list of values; pandas does (a missing value)
+    return rows.assign(period=periods)  # type: ignore[arg-type]
 
 
 # --- the pure pipeline ---------------------------------------------------------------
@@ -745,4 +748,4 @@ def read_roads(
             len(raw.cells),
             reasons,
         )
-    return prepared.rows
+    return cast(gpd.GeoDataFrame, prepared.rows)  # roads are a layer

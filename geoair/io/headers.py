@@ -174,4 +174,6 @@ def is_blank_template_row(row: pd.Series) -> bool:
         return True
     if all(set(t) <= set(".。…") for t in texts):
         return True
-    return len(texts) == 1 and texts[0].replace(".", "", 1).isdigit() and clean_text(row.iloc[0])
+    return (
+        len(texts) == 1 and texts[0].replace(".", "", 1).isdigit() and bool(clean_text(row.iloc[0]))
+    )

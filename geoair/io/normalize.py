@@ -63,7 +63,8 @@ def clean_text_column(cells: pd.Series) -> pd.Series:
     folded = text.iloc[short].str.normalize("NFKC").str.strip().str.lower()
     empty = text.isna().to_numpy(dtype=bool, na_value=True).copy()
     empty[short[folded.isin(sorted(_EMPTY)).to_numpy(dtype=bool, na_value=False)]] = True
-    values = text.to_numpy(dtype=object, na_value=None).copy()
+    # pandas-stubs: na_value must be a scalar, but pandas takes any value, None here
+    values = text.to_numpy(dtype=object, na_value=None).copy()  # type: ignore[call-overload]
     values[empty] = None
     return pd.Series(values, index=cells.index, dtype=object)
 

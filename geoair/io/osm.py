@@ -25,6 +25,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
+import pyogrio.errors
 
 from geoair.errors import InputFileError
 from geoair.io.crs import WGS84

@@ -19,6 +19,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import pyogrio.errors
 
 from geoair.errors import InputFileError
 
@@ -267,7 +268,7 @@ def read_grid(
                 f"{path.name} 不是格式正确的 CSV 文件，请在 Excel 中打开后另存为"
                 f" CSV。 / {path.name} is not a well-formed CSV file ({exc})."
             ) from None
-    grid.index = range(1, len(grid) + 1)
+    grid.index = pd.RangeIndex(1, len(grid) + 1)
     grid = grid.dropna(how="all")
     grid = grid[~grid.map(lambda v: v is None or str(v).strip() == "").all(axis=1)]
     if grid.empty:

@@ -13,6 +13,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import pandas as pd
@@ -101,7 +102,10 @@ def write_table(frame: pd.DataFrame, path: Path | str, *, layer: str = "data") -
                     "GeoJSON needs a layer with geometry; use .csv or .xlsx for tables."
                 )
             pyogrio.write_dataframe(
-                frame.to_crs(4326), tmp, driver="GeoJSON", layer_options={"RFC7946": "YES"}
+                cast(gpd.GeoDataFrame, frame).to_crs(4326),  # is_geo
+                tmp,
+                driver="GeoJSON",
+                layer_options={"RFC7946": "YES"},
             )
         else:  # .gpkg
             from geoair.store.gpkg import write_gpkg_layer

@@ -258,7 +258,7 @@ def _encode_geometry(
         return out | {
             "g": [_polygon_parts(g, origin, scale) if g is not None else [] for g in geoms]
         }
-    mixed = []
+    mixed: list[list | None] = []
     for geom in geoms:
         if geom is None or geom.is_empty:
             mixed.append(None)
@@ -310,7 +310,7 @@ def _encode_layer(
             )
         else:
             fields.append({"label": _text(label), **_column(values)})
-    out = {
+    out: dict = {
         "id": layer.id,
         "title": _text(layer.title),
         "group": _text(layer.group),
@@ -458,7 +458,7 @@ def render_html(
         ],
     }
     pieces = {
-        "TITLE": _text(title),
+        "TITLE": _text(title) or "",
         "LEAFLET_CSS": _leaflet_css(),
         "MAP_CSS": _asset("geoair-map.css"),
         "LEAFLET_JS": _asset("leaflet/leaflet.js"),

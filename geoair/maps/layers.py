@@ -187,7 +187,8 @@ def _park_positions(scores: pd.DataFrame, parks: pd.DataFrame) -> pd.Series:
     names = {v: i for i, v in enumerate(_col(parks, "name").astype(str))}
     out = pd.Series(-1, index=scores.index, dtype=np.int64)
     for column in _park_key_cols(scores):
-        for idx, value in scores[column].items():
+        # zip, not items(): pandas-stubs types labels from items() as mere Hashables
+        for idx, value in zip(scores.index, scores[column], strict=True):
             if out[idx] < 0:
                 out[idx] = ids.get(str(value), names.get(str(value), -1))
     return out

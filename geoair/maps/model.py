@@ -278,6 +278,7 @@ def _simplify(geometry: gpd.GeoSeries, tolerance_m: float) -> gpd.GeoSeries:
     frame = gpd.GeoDataFrame(geometry=geometry, crs=geometry.crs)
     metric = metric_crs_for(frame)
     simple = frame.geometry.to_crs(metric).simplify(tolerance_m, preserve_topology=True)
+    assert geometry.crs is not None  # to_crs(metric) has just needed it
     return simple.to_crs(geometry.crs)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Sequence
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -50,7 +51,8 @@ def _station_positions(table: pd.DataFrame, stations: pd.DataFrame, *columns: st
     for column in columns:
         if column not in table.columns:
             continue
-        for idx, value in table[column].items():
+        # zip, not items(): pandas-stubs types labels from items() as mere Hashables
+        for idx, value in zip(table.index, table[column], strict=True):
             if out[idx] < 0:
                 out[idx] = ids.get(str(value), names.get(str(value), -1))
     return out
@@ -109,8 +111,8 @@ def _plot_thumbnail(path: str) -> str:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
-            image = image.convert("RGB")
+        with Image.open(path) as opened:
+            image = opened.convert("RGB")
             image.thumbnail((PLOT_WIDTH_PX, PLOT_WIDTH_PX * 2))
             buffer = io.BytesIO()
             image.save(buffer, format="PNG", optimize=True)
@@ -295,6 +297,7 @@ def _stations(frames, settings, month) -> MapLayer | None:
                 modes.insert(0, Mode("aqi", "空气质量类别", styles.AQI, cls))
             pm = _pick(wide, "PM2.5", "pm25", "pm25_ug_m3")
             if pm:
+                pos: Any  # a group key: pandas-stubs types it as any scalar
                 for pos, group in wide.sort_values("_month").groupby("_pos"):
                     series = pd.to_numeric(group[pm], errors="coerce").tolist()
                     chart = _sparkline(series, group["_month"].tolist(), "PM2.5 月均值 µg/m³")
@@ -331,7 +334,7 @@ def _stations(frames, settings, month) -> MapLayer | None:
                 _pick(checks, "actual", "value"),
                 _pick(checks, "target"),
             )
-            rows = {}
+            rows: dict[int, list[list]] = {}
             for pos, (_, record) in zip(checks["_pos"], checks.iterrows(), strict=True):
                 rows.setdefault(int(pos), []).append(
                     [
@@ -437,6 +440,7 @@ def _suspects(frames) -> MapLayer | None:
     if rank_col is not None:
         suspects = suspects[pd.to_numeric(suspects[rank_col], errors="coerce") <= 3]
         suspects = suspects.reset_index(drop=True)
+    geometry: gpd.GeoSeries | None
     if isinstance(suspects, gpd.GeoDataFrame) and suspects.geometry.name in suspects:
         geometry = suspects.geometry
     else:
@@ -447,7 +451,7 @@ def _suspects(frames) -> MapLayer | None:
     keep = geometry.notna().to_numpy() & ~geometry.is_empty.to_numpy()
     suspects, geometry = (
         suspects[keep].reset_index(drop=True),
-        geometry[keep].reset_index(drop=True),
+        cast(gpd.GeoSeries, geometry[keep].reset_index(drop=True)),  # pandas-stubs: a Series
     )
     fields = [
         ("疑似源", _col(suspects, _pick(suspects, "source_name", "name") or "source_name")),
@@ -494,7 +498,7 @@ def _suspect_lines(table: pd.DataFrame, frames) -> gpd.GeoSeries | None:
     source_col = _pick(table, "source_id")
     if stations is None or station_col is None or source_col is None:
         return None
-    where = {}
+    where: dict[str, Any] = {}
     for name in ("enterprises", "gangue_heaps"):
         layer = frames.get(name)
         if layer is not None:
@@ -508,4 +512,5 @@ def _suspect_lines(table: pd.DataFrame, frames) -> gpd.GeoSeries | None:
     ):
         a, b = station_at.get(station), where.get(source)
         lines.append(shapely.LineString([a, b]) if a is not None and b is not None else None)
-    return gpd.GeoSeries(lines, crs=stations.crs)
+    # types-geopandas wants geometries only; None (a missing one) is fine
+    return gpd.GeoSeries(lines, crs=stations.crs)  # type: ignore[arg-type]

@@ -12,8 +12,9 @@ matplotlib's font manager, and its absence is an error that names the package.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import geopandas as gpd
 import numpy as np
@@ -23,6 +24,10 @@ from geoair.io.crs import metric_crs
 from geoair.io.writers import atomic_path
 from geoair.maps.model import MapLayer
 from geoair.maps.styles import BIG_FACTOR, POINT_RADIUS_PX
+
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+    from shapely import Point
 
 __all__ = ["CJK_FONTS", "cjk_font", "render_figure", "write_png"]
 
@@ -139,7 +144,7 @@ def _draw(ax, layer: MapLayer, geometry: gpd.GeoSeries, marker_scale: float) -> 
     mode = layer.modes[0]
     colors = np.array([c.color for c in mode.classes])[np.asarray(mode.values)]
     hollow = layer.hollow if layer.hollow is not None else np.zeros(len(layer), dtype=bool)
-    entries = []
+    entries: list[tuple[Artist, str]] = []
     used = sorted(set(np.asarray(mode.values).tolist()))
     if layer.kind == "circle":
         circles = geometry.buffer(np.asarray(layer.radius_m), quad_segs=16)
@@ -173,7 +178,7 @@ def _draw(ax, layer: MapLayer, geometry: gpd.GeoSeries, marker_scale: float) -> 
             ax=ax, color=colors[is_line], linewidth=width, linestyle=style, zorder=4
         )
     if is_point.any():
-        pts = geometry[is_point]
+        pts = cast(gpd.GeoSeries, geometry[is_point])  # pandas-stubs: a Series
         size = (POINT_RADIUS_PX.get(layer.id, 5.0) * marker_scale) ** 2
         sizes = np.full(len(pts), size)
         if layer.big is not None:
@@ -200,6 +205,7 @@ def _draw(ax, layer: MapLayer, geometry: gpd.GeoSeries, marker_scale: float) -> 
     for k in used:
         cls = mode.classes[k]
         label = f"  {cls.label}" if len(mode.classes) > 1 else layer.title
+        handle: Artist
         if layer.kind in ("point",) or (layer.kind == "mixed" and is_point.any()):
             handle = Line2D(
                 [],
@@ -267,7 +273,10 @@ def render_figure(
     n_points = sum(len(layer) for layer in layers if layer.kind in ("point", "mixed"))
     marker_scale = 0.8 * float(np.clip(np.sqrt(2000 / max(n_points, 1)), 0.2, 1.0))
     entries = []
-    projected = {layer.id: layer.geometry.to_crs(crs).reset_index(drop=True) for layer in layers}
+    projected = {  # GeoSeries (pandas-stubs: reset_index gives a Series)
+        layer.id: cast(gpd.GeoSeries, layer.geometry.to_crs(crs).reset_index(drop=True))
+        for layer in layers
+    }
     for layer in layers:
         entries += _draw(ax, layer, projected[layer.id], marker_scale)
     ax.set_aspect("equal")
@@ -284,8 +293,8 @@ def render_figure(
     for spine in ax.spines.values():
         spine.set_linewidth(0.8)
     county = next((layer for layer in layers if layer.id == "counties"), None)
-    if county is not None:
-        points = projected["counties"].representative_point()
+    if county is not None and county.labels is not None:
+        points = cast("Iterable[Point]", projected["counties"].representative_point())
         for point, name in zip(points, county.labels, strict=True):
             if isinstance(name, str):
                 ax.text(
@@ -304,8 +313,8 @@ def render_figure(
     _north_arrow(ax, font)
     fig.suptitle(_plain(title), fontsize=16, fontfamily=font, fontweight="bold", x=0.36, y=0.975)
     if entries:
-        handles, labels = zip(*entries, strict=True)
-        labels = [_plain(label) for label in labels]
+        handles, texts = zip(*entries, strict=True)
+        labels = [_plain(text) for text in texts]
         legend = fig.legend(
             handles,
             labels,

@@ -21,7 +21,7 @@ import datetime as dt
 import logging
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -30,6 +30,8 @@ from geoair.io.writers import atomic_path
 from geoair.store.settings import MapsSettings
 
 if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
     from geoair.patrol.plan import PatrolPlan
 
 __all__ = [
@@ -98,6 +100,9 @@ def write_gpx(plan: PatrolPlan, path: Path | str) -> Path:
     start = point(root, f"{q}wpt", plan.start.lon, plan.start.lat)
     _sub(start, f"{q}name", f"起点 {plan.start.name}")
     _sub(start, f"{q}sym", "Flag, Blue")
+    # itertuples() rows and group keys: pandas-stubs types each field as any scalar.
+    row: Any
+    team: Any
     for row in plan.stops.itertuples():
         wpt = point(root, f"{q}wpt", row.lon, row.lat)
         _sub(wpt, f"{q}name", _stop_label(row))
@@ -150,6 +155,7 @@ def write_kml(plan: PatrolPlan, path: Path | str) -> Path:
     start = _sub(doc, f"{q}Placemark")
     _sub(start, f"{q}name", f"起点 {plan.start.name}")
     _sub(_sub(start, f"{q}Point"), f"{q}coordinates", f"{plan.start.lon:.7f},{plan.start.lat:.7f}")
+    row: Any  # an itertuples() row: pandas-stubs types each field as any scalar
     for team in teams:
         folder = _sub(doc, f"{q}Folder")
         route = plan.routes[plan.routes["team"] == team].iloc[0]
@@ -199,7 +205,7 @@ def write_excel(plan: PatrolPlan, path: Path | str) -> Path:
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
-    summary = wb.active
+    summary = cast("Worksheet", wb.active)  # a new workbook has one worksheet, active
     summary.title = "汇总"
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -212,6 +218,9 @@ def write_excel(plan: PatrolPlan, path: Path | str) -> Path:
     )
     summary["A1"].font = Font(bold=True, size=14)
     summary.append(["巡查组", "点位数", "全程(公里)", "路线"])
+    # itertuples() rows: pandas-stubs types each field as any scalar.
+    row: Any
+    route: Any
     for row in plan.routes.itertuples():
         summary.append(
             [f"第{row.team}组", int(row.stops), round(row.length_m / 1000, 1), row.sites]

@@ -24,6 +24,7 @@ import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -161,7 +162,8 @@ def resolve_start(
 def _find_in_layers(
     name: str, layers: Mapping[str, gpd.GeoDataFrame | None], cfg: PatrolSettings
 ) -> Start:
-    exact, partial = [], []
+    exact: list[tuple] = []  # (layer, name, point)
+    partial: list[tuple] = []
     for layer_name, layer in layers.items():
         if layer is None or len(layer) == 0 or "name" not in layer.columns:
             continue
@@ -254,7 +256,8 @@ def assign_counties(sites: gpd.GeoDataFrame, counties: gpd.GeoDataFrame | None) 
     out = sites.copy()
     polys = counties.to_crs(WGS84)
     tree = shapely.STRtree(polys.geometry.to_numpy())
-    pts, polys_idx = tree.query(out.geometry[missing].to_numpy(), predicate="within")
+    points = cast(gpd.GeoSeries, out.geometry[missing])  # pandas-stubs: a Series
+    pts, polys_idx = tree.query(points.to_numpy(), predicate="within")
     rows = np.flatnonzero(missing.to_numpy())[pts]
     values = out["county"].astype(object).to_numpy().copy()
     values[rows] = polys["name"].astype(str).to_numpy()[polys_idx]
@@ -474,7 +477,8 @@ def plan_patrol(
                 "would keep every route under it"
             )
             log.warning(notes[-1])
-    stop_rows, route_rows = [], []
+    stop_rows: list[dict[str, Any]] = []
+    route_rows: list[dict[str, Any]] = []
     for team, route in enumerate(order, start=1):
         if not route:
             continue

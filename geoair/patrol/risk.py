@@ -339,7 +339,7 @@ def risk_scores(
     weights = cfg.weights
     as_of = pd.Timestamp(as_of).normalize()
     cap = cfg.case_count_cap
-    out = sites.copy()
+    out: pd.DataFrame = sites.copy()  # a GeoDataFrame again at the end
     pts = pd.DataFrame(0.0, index=out.index, columns=list(COMPONENTS))
     reasons: list[list[str]] = [[] for _ in range(len(out))]
     position = pd.Series(np.arange(len(out)), index=out.index)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -74,7 +75,7 @@ class RoadGraph:
     def snap(self, xy: Array) -> tuple[NDArray[np.int64], Array]:
         """Nearest main-part node of each point (metric coordinates) and its distance in m."""
         dist, pos = self._tree.query(np.asarray(xy, dtype="float64"))
-        return self.main_nodes[pos], dist
+        return self.main_nodes[pos], cast(Array, dist)  # one distance per point of xy
 
     def distances(self, nodes: NDArray[np.int64]) -> Array:
         """Shortest-path lengths (m) between every pair of ``nodes``, shape (n, n)."""
@@ -92,7 +93,8 @@ class RoadGraph:
         if a == b:
             return self.xy[[a]]
         limit = np.inf if length_m is None else length_m * (1 + 1e-9) + 1e-6
-        _, pred = dijkstra(
+        # scipy-stubs wants an array for indices; scipy documents (and we use) a single int
+        _, pred = dijkstra(  # type: ignore[call-overload]
             self.matrix, directed=True, indices=a, return_predecessors=True, limit=limit
         )
         chain = [b]
@@ -207,7 +209,7 @@ def _repair_topology(
 ) -> tuple[Array, NDArray[np.int64], NDArray[np.int64]]:
     """Join dead ends to nearby segments (and optionally crossing segments): new nodes
     split the segments where they are joined."""
-    segments = shapely.linestrings(np.stack([xy[u], xy[v]], axis=1))
+    segments = cast(NDArray[np.object_], shapely.linestrings(np.stack([xy[u], xy[v]], axis=1)))
     tree = shapely.STRtree(segments)
     splits: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (segment, t, node)
     new_xy: list[np.ndarray] = []
@@ -217,7 +219,7 @@ def _repair_topology(
     if snap_ends_m > 0:
         degree = np.bincount(np.concatenate([u, v]), minlength=len(xy))
         ends = np.flatnonzero(degree == 1)
-        points = shapely.points(xy[ends])
+        points = cast(NDArray[np.object_], shapely.points(xy[ends]))
         pi, si = tree.query(points, predicate="dwithin", distance=snap_ends_m)
         own = (u[si] == ends[pi]) | (v[si] == ends[pi])
         pi, si = pi[~own], si[~own]

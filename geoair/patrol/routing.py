@@ -56,6 +56,7 @@ def held_karp(dist: Array, stops: list[int], depot: int = 0) -> list[int]:
     full = 1 << m
     dp = np.full((full, m), np.inf)
     parent = np.full((full, m), -1, dtype=np.int64)
+    j: int | np.integer  # a stop: from range(), then from np.flatnonzero()
     for j in range(m):
         dp[1 << j, j] = sub[0, j + 1]
     bits = 1 << np.arange(m)
@@ -291,7 +292,7 @@ def _exchange(
     cache = {} if cache is None else cache
     if len(cache) > 50_000:
         cache.clear()
-    best = (-1e-9, None)
+    best: tuple[float, tuple[int, int, int, int] | None] = (-1e-9, None)
     for ra in range(len(routes)):
         for rb in range(ra + 1, len(routes)):
             if not routes[ra] or not routes[rb]:
@@ -347,7 +348,7 @@ def _fill_idle_teams(dist: Array, routes: list[list[int]], depot: int) -> None:
         donors = [k for k in range(len(routes)) if len(routes[k]) > 1]
         if not donors:
             return
-        best = None
+        best: tuple[float, int, int] | None = None
         for k in donors:
             base = route_length(dist, routes[k], depot)
             for i, site in enumerate(routes[k]):
@@ -355,6 +356,7 @@ def _fill_idle_teams(dist: Array, routes: list[list[int]], depot: int) -> None:
                 cost = route_length(dist, rest, depot) - base + 2 * dist[depot, site]
                 if best is None or cost < best[0]:
                     best = (cost, k, i)
+        assert best is not None  # every donor has a stop to give
         _, k, i = best
         route.append(routes[k].pop(i))
 

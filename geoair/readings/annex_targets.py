@@ -13,8 +13,9 @@ workspace (a target given again replaces the stored one).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -183,7 +184,7 @@ def read_ragged_grid(
         skip_blank_lines=False,
         engine="python",
     )
-    grid.index = range(1, len(grid) + 1)
+    grid.index = pd.RangeIndex(1, len(grid) + 1)
     return grid
 
 
@@ -244,13 +245,13 @@ def import_annex_targets(
         replaced = int(stale.sum())
         merged = pd.concat([old[~stale], targets], ignore_index=True)
     ws.write("targets", merged)
-    rejects_path: Path | None = ws.rejects_dir / f"targets_annex-{path.stem}.csv"
+    rejects_path = ws.rejects_dir / f"targets_annex-{path.stem}.csv"
     if len(rejects):
         write_table(rejects, rejects_path)
     else:
         rejects_path.unlink(missing_ok=True)
-        rejects_path = None
     counts = targets.groupby(["scope", "metric"]).size()
+    by_kind = cast(Iterable[tuple[tuple[str, str], int]], counts.items())  # (scope, metric), n
     return ImportReport(
         kind="targets_annex",
         source=path,
@@ -258,7 +259,7 @@ def import_annex_targets(
         imported=len(targets),
         replaced=replaced,
         rejected=len(rejects),
-        rejects_path=rejects_path,
+        rejects_path=rejects_path if len(rejects) else None,
         stored_in="targets",
-        span=", ".join(f"{n} {scope} {metric}" for (scope, metric), n in counts.items()),
+        span=", ".join(f"{n} {scope} {metric}" for (scope, metric), n in by_kind),
     )

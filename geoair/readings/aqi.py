@@ -162,23 +162,26 @@ def category(aqi_values: ArrayLike) -> np.ndarray:
     names = np.array([name for _, _, name in CATEGORIES], dtype=object)
     index = np.searchsorted(bounds, a, side="left")
     out = names[np.clip(index, 0, len(names) - 1)]
-    return np.where(np.isnan(a), None, out)
+    # numpy's stubs take no None where numpy takes it (an object scalar)
+    return np.where(np.isnan(a), None, out)  # type: ignore[call-overload]
 
 
-def _category_codes(aqi_values: np.ndarray) -> pd.Categorical:
+def _category_codes(aqi_values: np.ndarray) -> pd.Categorical[str]:
     bounds = np.array([upper for upper, _, _ in CATEGORIES], dtype=float)
     names = [name for _, _, name in CATEGORIES]
     codes = np.clip(np.searchsorted(bounds, aqi_values, side="left"), 0, len(names) - 1)
-    return pd.Categorical.from_codes(np.where(np.isnan(aqi_values), -1, codes), categories=names)
+    return pd.Categorical.from_codes(
+        np.where(np.isnan(aqi_values), -1, codes), categories=pd.Index(names)
+    )
 
 
-def _combinations(mask: np.ndarray, labels: list[str]) -> pd.Categorical:
+def _combinations(mask: np.ndarray, labels: list[str]) -> pd.Categorical[str]:
     """Bit masks over ``labels`` as comma-joined names (0: missing)."""
     codes, inverse = np.unique(mask, return_inverse=True)
     names = [",".join(label for j, label in enumerate(labels) if code >> j & 1) for code in codes]
     categories = [name for name in names if name]
     lookup = np.array([categories.index(name) if name else -1 for name in names], dtype=np.int64)
-    return pd.Categorical.from_codes(lookup[inverse.ravel()], categories=categories)
+    return pd.Categorical.from_codes(lookup[inverse.ravel()], categories=pd.Index(categories))
 
 
 def report_round(values: pd.Series | np.ndarray, pollutant: str) -> np.ndarray:

@@ -66,7 +66,7 @@ def _read_cells(
             engine="python",
         )
         grid = grid.dropna(axis=1, how="all")
-        grid.index = range(1, len(grid) + 1)
+        grid.index = pd.RangeIndex(1, len(grid) + 1)
         block = locate_header(grid, vocabulary)
         frame = pd.read_csv(
             io.StringIO(text),
@@ -78,7 +78,7 @@ def _read_cells(
         )
         labels = [block.label(c) for c in range(frame.shape[1])]
         frame.columns = labels
-        frame.index = range(block.last_row + 1, block.last_row + 1 + len(frame))
+        frame.index = pd.RangeIndex(block.last_row + 1, block.last_row + 1 + len(frame))
         return frame
     grid = read_grid(path, encoding=encoding, sheet=sheet)
     block = locate_header(grid, vocabulary)

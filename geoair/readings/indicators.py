@@ -42,6 +42,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import duckdb
 import numpy as np
@@ -592,7 +593,7 @@ def _finish_periods(stats: pd.DataFrame, kind: str) -> pd.DataFrame:
             + " days"
         )
         text = np.where(short, np.where(text == "", piece, text + "; " + piece), text)
-    ratio = sum(out[c] / limit for c, limit in COMPOSITE_LIMITS.items())
+    ratio = cast(pd.Series, sum(out[c] / limit for c, limit in COMPOSITE_LIMITS.items()))
     out["composite_index"] = np.round(ratio.to_numpy(dtype=float), 2)
     out["good_days"] = out["good_days"].astype("int64")
     out["aqi_days"] = out["aqi_days"].astype("int64")

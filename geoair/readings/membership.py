@@ -10,6 +10,7 @@ a county of their own.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import pandas as pd
 
@@ -65,9 +66,9 @@ def park_membership(
     if parks is None or stations is None or len(parks) == 0:
         return pd.DataFrame({"station_id": pd.Series(dtype=str), "park": pd.Series(dtype=str)})
     pts = stations[stations["kind"].isin(list(kinds))] if "kind" in stations else stations
-    joined = gpd.sjoin(
-        pts[["id", "geometry"]],
-        parks[["name", "geometry"]].to_crs(pts.crs),
+    joined = gpd.sjoin(  # stations and parks are layers: GeoDataFrames
+        cast(gpd.GeoDataFrame, pts[["id", "geometry"]]),
+        cast(gpd.GeoDataFrame, parks[["name", "geometry"]]).to_crs(pts.crs),
         predicate="within",
         how="inner",
     )

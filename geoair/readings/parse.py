@@ -192,7 +192,8 @@ def _parse_times(text: pd.Series) -> pd.Series:
     if excel.any():
         parsed = parsed.where(
             ~excel,
-            pd.Timestamp("1899-12-30") + pd.to_timedelta(numeric.where(excel), unit="D").round("s"),
+            pd.Timestamp("1899-12-30")
+            + pd.to_timedelta(numeric.where(excel), unit="D").dt.round("s"),
         )
     return parsed.where(~is24, parsed + pd.Timedelta(days=1))
 
@@ -299,7 +300,7 @@ def parse_hourly(
             for p in POLLUTANTS:
                 for unit in set(units[long["pollutant"].to_numpy() == p]):
                     f, note = _unit_factor(f"{p}({unit})", p)
-                    if f != 1.0:
+                    if note:  # a factor other than 1
                         factor[(long["pollutant"].to_numpy() == p) & (units == unit)] = f
                         notes.append(note.replace("”列的单位", "”的单位"))
             long["value"] = long["value"] * factor
@@ -320,10 +321,10 @@ def parse_hourly(
                 values = _parse_numbers(raw).fillna(pd.Series(compass, index=raw.index))
             else:
                 values = _parse_numbers(raw)
-            factor, note = _unit_factor(str(col), pollutant)
+            scale, note = _unit_factor(str(col), pollutant)
             if note:
                 notes.append(note)
-            part["value"] = (values * factor).to_numpy()
+            part["value"] = (values * scale).to_numpy()
             parts.append(part)
         long = pd.concat(parts, ignore_index=True)
     else:

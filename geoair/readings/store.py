@@ -185,7 +185,8 @@ def load_hourly(
                 "value": pd.Series(dtype="float64"),
             }
         )
-    where, params = ["TRUE"], []
+    where: list[str] = ["TRUE"]
+    params: list[object] = []
     if start is not None:
         lo = pd.Timestamp(start)
         if len(str(start)) <= 10:  # a date: its first hour is the one ending at 01:00

@@ -34,7 +34,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -189,6 +190,7 @@ def check_targets(
     )
     name_of_id = dict(zip(stations["id"].astype(str), stations["name"].astype(str), strict=True))
     value_cache: dict[tuple[str, str], pd.DataFrame] = {}
+    target: Any  # an itertuples() row: pandas-stubs types each field as any scalar
     for target in metric_targets.itertuples(index=False):
         scope, name, period, metric = (
             str(target.scope),
@@ -196,7 +198,7 @@ def check_targets(
             str(target.period),
             str(target.metric),
         )
-        row = {
+        row: dict[str, Any] = {
             "scope": scope,
             "target_name": name,
             "period": period,
@@ -326,7 +328,8 @@ def _dustfall_rows(
     frame = frame.merge(info, left_on="station_id", right_on="id", how="left")
     limits = targets[targets["metric"] == "dustfall"]
     limit_of = {
-        (str(r.target_name), str(r.period)): float(r.value) for r in limits.itertuples(index=False)
+        (str(r.target_name), str(r.period)): float(r.value)
+        for r in cast(Iterator[Any], limits.itertuples(index=False))  # fields: any scalar
     }
 
     def limit(county: str, month: str) -> tuple[float, str]:
@@ -335,6 +338,7 @@ def _dustfall_rows(
         return default_limit, "[readings] dustfall_limit_t_km2"
 
     rows = []
+    r: Any  # an itertuples() row, then an iterrows() Series
     for r in frame.sort_values(["month", "station_id"]).itertuples(index=False):
         lim, source = limit(str(r.county), str(r.month))
         rows.append(
@@ -351,7 +355,8 @@ def _dustfall_rows(
             }
         )
     county = frame.groupby(["county", "month"], sort=True)["dustfall_t_km2"].agg(["mean", "size"])
-    for (name, month), r in county.iterrows():
+    for key, r in county.iterrows():
+        name, month = cast(tuple[Any, Any], key)  # (county, month)
         lim, source = limit(str(name), str(month))
         actual = round(float(r["mean"]), 2)
         rows.append(

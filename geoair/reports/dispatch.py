@@ -82,6 +82,13 @@ def dispatch_weeks(month: str) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     return [(friday - pd.Timedelta(days=6), friday) for friday in fridays]
 
 
+def _fines_yuan(cases: pd.DataFrame) -> float:
+    """The fines of ``cases`` in 元: blanks count 0, and so does a missing column."""
+    if "fine_yuan" not in cases.columns:
+        return 0.0
+    return pd.to_numeric(cases["fine_yuan"], errors="coerce").fillna(0).sum()
+
+
 def dispatch_form(
     cases: pd.DataFrame,
     inspections: pd.DataFrame | None,
@@ -131,7 +138,7 @@ def dispatch_form(
             )
         }
         disposal = "；".join(f"{lab}{n}起" for lab, n in counts.items() if n) or "—"
-        fine = pd.to_numeric(group.get("fine_yuan"), errors="coerce").fillna(0).sum() / 10_000
+        fine = _fines_yuan(group) / 10_000
         rows.append(
             [
                 label if number == 1 else None,
@@ -148,7 +155,7 @@ def dispatch_form(
         rows.append([obj, None, "1.", None, None])
         rows.append([None, None, "2.", None, None])
         merges.append((top, 0, top + 1, 0))
-    total_fine = pd.to_numeric(week_cases.get("fine_yuan"), errors="coerce").fillna(0).sum()
+    total_fine = _fines_yuan(week_cases)
     rows.append(["合计", len(week_cases), None, None, round(float(total_fine) / 10_000, 4)])
     period = f"{start.month}月{start.day}日至{end.month}月{end.day}日"
     return Form(

@@ -44,6 +44,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -519,16 +520,17 @@ def export_frame(
         path = path.with_name(path.stem + target.file_suffix + path.suffix)
     if path.is_dir():
         raise OutputError(f"Cannot write {path}: it is a folder. Give a file name.")
-    data = to_export_crs(frame, target) if geo else pd.DataFrame(frame).copy()
+    data = to_export_crs(frame, target) if is_geo(frame) else pd.DataFrame(frame).copy()
     try:
         if fmt == "shp":
-            written = _write_shapefile(data, path, layer, encoding)
+            # shp, geojson and kml: GEOMETRY_ONLY, so data is a GeoDataFrame
+            written = _write_shapefile(cast(gpd.GeoDataFrame, data), path, layer, encoding)
         else:
             with atomic_path(path) as tmp:
                 if fmt == "gpkg":
                     _write_gpkg(data, tmp, layer)
                 elif fmt == "geojson":
-                    _write_geojson(data, tmp, layer)
+                    _write_geojson(cast(gpd.GeoDataFrame, data), tmp, layer)
                 elif fmt == "parquet":
                     _write_parquet(data, tmp, layer)
                 elif fmt == "csv":
@@ -537,7 +539,12 @@ def export_frame(
                     _write_xlsx(data, tmp, layer, target if geo else None)
                 else:  # kml
                     tmp.write_bytes(
-                        kml_document(data, layer=layer, style_by=style_by, crs_label=target.label)
+                        kml_document(
+                            cast(gpd.GeoDataFrame, data),
+                            layer=layer,
+                            style_by=style_by,
+                            crs_label=target.label,
+                        )
                     )
             written = [path]
     except PermissionError as exc:

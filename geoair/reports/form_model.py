@@ -15,12 +15,16 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
 from geoair.errors import FormError
 from geoair.io.writers import atomic_path
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = ["Form", "Header", "header_cells", "write_workbook"]
 
@@ -146,7 +150,7 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-def _number(value: object) -> float | int | None:
+def _number(value: Any) -> float | int | None:
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return None
     number = float(value)
@@ -201,7 +205,7 @@ def write_workbook(forms: list[Form], path: Path | str) -> Path:
 
     path = Path(path)
     book = Workbook()
-    book.remove(book.active)
+    book.remove(cast("Worksheet", book.active))  # a new workbook's one sheet
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)

@@ -211,7 +211,7 @@ def annex3_form(
         ["inspection_date"] + [c for c in ("county", "enterprise_name") if c in rows_in.columns],
         kind="stable",
     )
-    rows = []
+    rows: list[list[object]] = []
     for number, (_, row) in enumerate(rows_in.iterrows(), start=1):
         date = pd.Timestamp(row["inspection_date"])
         marks = [
@@ -297,7 +297,9 @@ def pm25_target_form(
         )
         rows.append([title])
         rows.append(["月份", *[_station_label(n) for n in names]])
-        measured, diff, met = [], [], []
+        measured: list[object] = []
+        diff: list[object] = []
+        met: list[object] = []
         for name in names:
             value, validity = actual.get(name, (None, "无数据"))
             target = float(target_of[name])
@@ -338,7 +340,7 @@ def pm25_target_form(
             "说明：实测值为月均值，按 GB 3095-2012、HJ 663-2013 的有效性规定统计；有效天数"
             "不足的月份为“无效”，不作比较。"
         ],
-        widths=[20] + [15] * (width - 1),
+        widths=[20, *[15] * (width - 1)],
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from html import escape
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -134,7 +135,7 @@ def kml_document(
         Chinese headers, and ExtendedData with every attribute (GIS software reads those).
     """
     table = _humanise(frame, dates_as_text=True)
-    geometry = table.geometry.name
+    geometry = cast(str, table.geometry.name)  # a column label
     attrs = [c for c in table.columns if c != geometry]
     if style_by is None:
         style_by = next((c for c in KML_STYLE_FIELDS if c in attrs), None)

@@ -25,6 +25,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -79,6 +80,7 @@ _POLLUTANT_ALIASES = {
     "o3_8h": "o3",
 }
 _CHUNK = 65_536  # cells per IDW chunk: bounds memory to ~k × 24 bytes × chunk
+_Extent = tuple[float, float, float, float]  # minx, miny, maxx, maxy, as total_bounds
 
 
 @dataclass
@@ -190,7 +192,9 @@ def idw(
     out = np.empty(len(cells), dtype="float64")
     for start in range(0, len(cells), _CHUNK):
         part = cells[start : start + _CHUNK]
-        dist, idx = tree.query(part, k=k, workers=workers)
+        dist, idx = cast(  # arrays, as part holds several points
+            tuple[NDArray[np.float64], NDArray[np.intp]], tree.query(part, k=k, workers=workers)
+        )
         if k == 1:
             dist, idx = dist[:, None], idx[:, None]
         hit = dist[:, 0] == 0.0  # distances come sorted: only the nearest can be zero
@@ -294,12 +298,12 @@ def interpolate(
     if area is not None and len(area):
         zones = area.to_crs(crs)
         transform, rows, cols = grid_for(
-            tuple(zones.total_bounds), cell_m=cell_m, margin_m=margin_m
+            cast(_Extent, tuple(zones.total_bounds)), cell_m=cell_m, margin_m=margin_m
         )
     else:
         zones = None
         transform, rows, cols = grid_for(
-            tuple(metric.total_bounds), cell_m=cell_m, margin_m=margin_m
+            cast(_Extent, tuple(metric.total_bounds)), cell_m=cell_m, margin_m=margin_m
         )
     grid = idw(xy, z, cell_centres(transform, rows, cols), power=power, k=k).reshape(rows, cols)
     # The cell that holds a station shows that station's value (mean of several).

@@ -6,6 +6,8 @@ Shared by :mod:`geoair.reports.export` (Shapefile, GeoJSON, CSV, Excel) and
 
 from __future__ import annotations
 
+from typing import TypeGuard, TypeVar
+
 import geopandas as gpd
 import pandas as pd
 
@@ -13,15 +15,15 @@ from geoair.store.schema import KINDS
 
 __all__ = ["is_geo"]
 
+_Frame = TypeVar("_Frame", bound=pd.DataFrame)
+
 
 def _zh_headers(layer: str | None) -> dict[str, str]:
     spec = KINDS.get(layer or "")
     return {} if spec is None else {f.name: f.zh for f in spec.fields}
 
 
-def _humanise(
-    frame: pd.DataFrame, *, dates_as_text: bool, booleans_as_text: bool = True
-) -> pd.DataFrame:
+def _humanise(frame: _Frame, *, dates_as_text: bool, booleans_as_text: bool = True) -> _Frame:
     """Booleans as 是/否 (unless told), nullable numbers as floats, datetimes as text."""
     out = frame.copy()
     geometry = out.geometry.name if isinstance(out, gpd.GeoDataFrame) else None
@@ -52,6 +54,6 @@ def _texty(series: pd.Series) -> bool:
     return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
 
 
-def is_geo(frame: pd.DataFrame) -> bool:
+def is_geo(frame: pd.DataFrame) -> TypeGuard[gpd.GeoDataFrame]:
     """True for a GeoDataFrame that has its geometry column."""
     return isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns

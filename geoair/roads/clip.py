@@ -322,9 +322,8 @@ def clip_to_circles(
     d = _ecef(x0 + t_b * dlon, y0 + t_b * dlat) - centre - a
     s_in, s_out = _chord_in_circle(a, d, radius_c)
     inside = (s_out - s_in) * np.sqrt(_dot(d, d)) >= _MIN_PIECE_M
+    gate, seg = gate[inside], seg[inside]  # positions (int); the rest are floats
     (
-        gate,
-        seg,
         glon,
         glat,
         x0,
@@ -343,8 +342,6 @@ def clip_to_circles(
     ) = (
         v[inside]
         for v in (
-            gate,
-            seg,
             glon,
             glat,
             x0,

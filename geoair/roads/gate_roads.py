@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -61,7 +62,8 @@ def _text(series: pd.Series | None, n: int, *, prefix: str = "") -> NDArray[np.o
         return np.full(n, None, dtype=object)
     text = series.astype("string").str.strip()
     blank = (text.isna() | (text == "")).to_numpy(dtype=bool)
-    out = text.to_numpy(dtype=object, na_value=None).copy()
+    # pandas-stubs: na_value must be a scalar, but pandas takes any value, None here
+    out = text.to_numpy(dtype=object, na_value=None).copy()  # type: ignore[call-overload]
     out[blank] = None
     return out
 
@@ -194,7 +196,7 @@ def gate_roads(
     require_wgs84(gates, what="the gates layer")
     require_wgs84(roads, what="the roads layer")
     prepared = _prepare_gates(gates, None)
-    segments = road_segments(roads.geometry.array)
+    segments = road_segments(roads.geometry.values)
     pieces = clip_to_circles(prepared.lon, prepared.lat, segments, radius_m=radius_m)
     return _gate_road_layer(pieces, prepared, roads, None)[0]
 
@@ -304,7 +306,8 @@ def _union_lengths(
     # the run's end is the piece reaching furthest along the segment
     last = pd.Series(t_out).groupby(run).idxmax().to_numpy()
     _, _, length = GEOD.inv(lon_in[first], lat_in[first], lon_out[last], lat_out[last])
-    return np.bincount(ent[first], weights=np.asarray(length), minlength=n_enterprises)
+    # float64 with weights (numpy's stubs say intp whatever the weights)
+    return cast(Array, np.bincount(ent[first], weights=np.asarray(length), minlength=n_enterprises))
 
 
 def plan_sweeping(
@@ -351,7 +354,7 @@ def plan_sweeping(
     gate_site_max_m = check_distance(gate_site_max_m, name="gate-to-site limit")
     nearest_search_m = check_distance(nearest_search_m, name="nearest-road search distance")
     g = _prepare_gates(gates, enterprises)
-    segments = road_segments(roads.geometry.array)
+    segments = road_segments(roads.geometry.values)
     pieces = clip_to_circles(g.lon, g.lat, segments, radius_m=radius_m)
     layer, layer_gate = _gate_road_layer(pieces, g, roads, enterprises)
     log.info(
@@ -363,8 +366,9 @@ def plan_sweeping(
     )
 
     n = len(gates)
-    per_gate = np.bincount(
-        pieces["gate"].to_numpy(), weights=pieces["length_m"].to_numpy(), minlength=n
+    per_gate = cast(  # float64 with weights (numpy's stubs say intp whatever the weights)
+        Array,
+        np.bincount(pieces["gate"].to_numpy(), weights=pieces["length_m"].to_numpy(), minlength=n),
     )
     has_road = np.zeros(n, dtype=bool)
     has_road[pieces["gate"].to_numpy()] = True

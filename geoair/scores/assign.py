@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -77,12 +78,26 @@ COLUMNS = [
     "primary",
 ]
 
+# The predicates of shapely.STRtree.query.
+_Predicate = Literal[
+    "intersects",
+    "within",
+    "contains",
+    "overlaps",
+    "crosses",
+    "touches",
+    "covers",
+    "covered_by",
+    "contains_properly",
+    "dwithin",
+]
+
 
 def polygon_hits(
     sites: gpd.GeoSeries | np.ndarray,
     polygons: gpd.GeoSeries | np.ndarray,
     *,
-    predicate: str = "intersects",
+    predicate: _Predicate = "intersects",
     distance: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (site position, polygon position) where ``predicate`` holds, in one query.
@@ -108,7 +123,7 @@ def polygon_hits(
         empty = np.empty(0, dtype=np.intp)
         return empty, empty
     tree = shapely.STRtree(poly_geoms)
-    kwargs = {"distance": distance} if predicate == "dwithin" else {}
+    kwargs: dict[str, Any] = {"distance": distance} if predicate == "dwithin" else {}
     site_pos, poly_pos = tree.query(site_geoms, predicate=predicate, **kwargs)
     return site_pos, poly_pos
 
@@ -178,7 +193,8 @@ def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
     if name not in frame.columns:
         return np.full(len(frame), None, dtype=object)
     values = frame[name].to_numpy(dtype=object)
-    return np.where(pd.isna(values), None, values)
+    # numpy's stubs take no None where numpy takes it (an object scalar)
+    return np.where(pd.isna(values), None, values)  # type: ignore[call-overload]
 
 
 def _sites(layers: Mapping[str, gpd.GeoDataFrame | None]) -> dict[str, np.ndarray]:
@@ -351,7 +367,7 @@ def assign_sites(
     park_pos = links["park_pos"].to_numpy()
     rule_rank = (links["park_rule"].to_numpy() == "near").astype(np.int8)
     dist = links["park_distance_m"].to_numpy()
-    if len(links):
+    if parks is not None and len(links):  # links come from parks
         park_ids = parks["id"].astype(str).to_numpy()
         id_rank = np.argsort(np.argsort(park_ids, kind="stable"), kind="stable")[park_pos]
         order = np.lexsort((id_rank, dist, rule_rank, pos))
@@ -367,7 +383,7 @@ def assign_sites(
     park_name = np.full(total, None, dtype=object)
     park_rule = np.full(total, None, dtype=object)
     park_dist = np.full(total, np.nan)
-    if len(pos):
+    if parks is not None and len(pos):
         park_id[at] = parks["id"].to_numpy(dtype=object)[park_pos]
         park_name[at] = parks["name"].to_numpy(dtype=object)[park_pos]
         park_rule[at] = np.where(rule_rank == 0, "inside", "near")

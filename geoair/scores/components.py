@@ -10,6 +10,7 @@ import logging
 import math
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,7 +52,8 @@ def parse_month(value: object) -> str:
         The value is not a month.
     """
     if isinstance(value, pd.Timestamp | pd.Period) or hasattr(value, "year"):
-        return f"{value.year:04d}-{value.month:02d}"  # type: ignore[union-attr]
+        when: Any = value  # a date, Timestamp or Period: it has a year and a month
+        return f"{when.year:04d}-{when.month:02d}"
     match = _MONTH.match(str(value))
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise SchemaError(f"“{value}” is not a month. Write it as 2024-03 (year-month).")
@@ -268,7 +270,8 @@ def checklist_shares(
         return pd.DataFrame(columns=columns)
     frame = inspections.copy()
     frame["enterprise_id"] = _enterprise_ids(frame, enterprises)
-    frame["inspection_date"] = pd.to_datetime(frame.get("inspection_date"), errors="coerce")
+    dates = frame.get("inspection_date")  # None without the column: every row is undated
+    frame["inspection_date"] = None if dates is None else pd.to_datetime(dates, errors="coerce")
     undated = frame["inspection_date"].isna().sum()
     if undated:
         log.warning(

@@ -13,6 +13,7 @@ share them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -121,7 +122,8 @@ def station_months_from(
     dustfall : DataFrame, optional
         ``station_id``, ``month``, ``dustfall_t_km2``.
     """
-    parts = []
+    # groupby(as_index=False)[column].mean() is a DataFrame (pandas-stubs: a Series)
+    parts: list[pd.DataFrame] = []
     if monthly is not None and len(monthly):
         month_col = "month" if "month" in monthly.columns else "period"
         value_col = next((c for c in ("pm25_ug_m3", "PM2.5", "pm25") if c in monthly.columns), None)
@@ -137,7 +139,8 @@ def station_months_from(
                 "pm25_ug_m3": pd.to_numeric(monthly[value_col], errors="coerce"),
             }
         )
-        parts.append(part.groupby(["station_id", "month"], as_index=False)["pm25_ug_m3"].mean())
+        means = part.groupby(["station_id", "month"], as_index=False)["pm25_ug_m3"].mean()
+        parts.append(cast(pd.DataFrame, means))
     if dustfall is not None and len(dustfall):
         part = pd.DataFrame(
             {
@@ -146,7 +149,8 @@ def station_months_from(
                 "dustfall_t_km2": pd.to_numeric(dustfall["dustfall_t_km2"], errors="coerce"),
             }
         )
-        parts.append(part.groupby(["station_id", "month"], as_index=False)["dustfall_t_km2"].mean())
+        means = part.groupby(["station_id", "month"], as_index=False)["dustfall_t_km2"].mean()
+        parts.append(cast(pd.DataFrame, means))
     if not parts:
         return pd.DataFrame(
             {

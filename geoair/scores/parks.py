@@ -43,6 +43,7 @@ Enterprise scores follow the same pattern (checklist, cases, grade, gate_roads) 
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -118,7 +119,7 @@ def _target(
         return None
     # The narrowest period wins (a monthly target over a quarterly one).
     width = rows["period"].astype(str).str.len()
-    return float(rows.loc[width.idxmin(), "value"])
+    return float(cast(float, rows.at[width.idxmin(), "value"]))  # a cell of a number column
 
 
 def park_components(inputs: ScoreInputs, month: str, *, settings: Settings) -> pd.DataFrame:

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from typing import Literal, cast, overload
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from geoair.errors import SchemaError
@@ -62,13 +64,29 @@ NEAR_COLUMNS = [
 ]
 
 
+@overload
+def near_sources(
+    stations: gpd.GeoDataFrame,
+    sources: Mapping[str, gpd.GeoDataFrame],
+    *,
+    radius_m: float = ...,
+    lines: Literal[True] = ...,
+) -> gpd.GeoDataFrame: ...
+@overload
+def near_sources(
+    stations: gpd.GeoDataFrame,
+    sources: Mapping[str, gpd.GeoDataFrame],
+    *,
+    radius_m: float = ...,
+    lines: bool,
+) -> pd.DataFrame: ...
 def near_sources(
     stations: gpd.GeoDataFrame,
     sources: Mapping[str, gpd.GeoDataFrame],
     *,
     radius_m: float = 5000.0,
     lines: bool = True,
-) -> gpd.GeoDataFrame:
+) -> pd.DataFrame:
     """Sources within ``radius_m`` of each station, with distance and bearing.
 
     Parameters
@@ -214,7 +232,7 @@ def _pairs(
         j_src = found["j"].astype("int64")
         return i_st, j_src, lon[j_src], lat[j_src]
     metric = gdf.geometry.to_crs(crs).to_numpy()
-    st_pts = shapely.points(st_xy)
+    st_pts = cast(NDArray[np.object_], shapely.points(st_xy))  # one point per station
     tree = shapely.STRtree(metric)
     i_st, j_src = tree.query(st_pts, predicate="dwithin", distance=search)
     nearest = shapely.get_point(shapely.shortest_line(st_pts[i_st], metric[j_src]), 1)
@@ -266,7 +284,8 @@ def gate_road_sources(
         return gate_roads
     frame = gate_roads[~(gate_roads.geometry.isna() | gate_roads.geometry.is_empty)]
     keys = frame["gate_id"].astype(str)
-    merged = frame.geometry.groupby(keys.to_numpy(), sort=True).agg(
+    # pandas-stubs takes no geometries as the values of a grouped Series; pandas does
+    merged = frame.geometry.groupby(keys.to_numpy(), sort=True).agg(  # type: ignore[type-var]
         lambda geoms: shapely.union_all(np.asarray(geoms))
     )
     first = frame.assign(gate_id=keys).drop_duplicates("gate_id").set_index("gate_id")
@@ -287,7 +306,7 @@ def gate_road_sources(
             ).to_numpy(),
             "enterprise_id": text("enterprise_id").to_numpy(),
         },
-        geometry=np.asarray(merged.to_numpy()),
+        geometry=np.asarray(merged),
         crs=gate_roads.crs,
     )
     if enterprises is not None and "id" in enterprises:

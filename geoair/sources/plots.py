@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 import pandas as pd
 
 from geoair.sources.wind import _NAMES_8_ZH, cpf, nwr, pollution_rose, wind_rose
+
+if TYPE_CHECKING:
+    from matplotlib.projections.polar import PolarAxes
 
 __all__ = ["cjk_font_family", "polar_plots"]
 
@@ -98,7 +101,9 @@ def polar_plots(
 
     with rc_context({"font.family": cjk_font_family(), "axes.unicode_minus": False}):
         fig = Figure(figsize=(11, 10.5))
-        axes = [fig.add_subplot(2, 2, i + 1, projection="polar") for i in range(4)]
+        axes = [
+            cast("PolarAxes", fig.add_subplot(2, 2, i + 1, projection="polar")) for i in range(4)
+        ]
         for ax in axes:
             ax.set_theta_zero_location("N")
             ax.set_theta_direction(-1)

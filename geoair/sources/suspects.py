@@ -100,14 +100,14 @@ def hour_periods(
     """
     start = np.asarray(times).astype("datetime64[s]") - np.timedelta64(1, "h")
     if periods:
-        rows, codes = [], []
+        parts, codes = [], []
         for code, text in enumerate(periods):
             lo, hi = parse_period(text)
             idx = np.flatnonzero((start >= lo.to_datetime64()) & (start < hi.to_datetime64()))
-            rows.append(idx)
+            parts.append(idx)
             codes.append(np.full(len(idx), code, dtype="int64"))
         return (
-            np.concatenate(rows) if rows else np.array([], dtype="int64"),
+            np.concatenate(parts) if parts else np.array([], dtype="int64"),
             np.concatenate(codes) if codes else np.array([], dtype="int64"),
             [str(p) for p in periods],
         )
@@ -275,7 +275,7 @@ def suspects(
     has_data = np.bincount(group[np.isfinite(val)], minlength=n_groups) > 0
 
     # one row per (pair, period)
-    pair_station = station_ids.get_indexer(near["station_id"].astype(str))
+    pair_station = station_ids.get_indexer(pd.Index(near["station_id"].astype(str)))
     pair_idx = np.repeat(np.arange(len(near)), n_p)
     per_idx = np.tile(np.arange(n_p), len(near))
     g = pair_station[pair_idx] * n_p + per_idx

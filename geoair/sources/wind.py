@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -748,7 +748,10 @@ def summary(
         "threshold": table.attrs["threshold"],
         "vector_mean_wd_deg": circular_mean_deg(wd[windy], ws[windy]),
         "mean_ws_ms": float(np.nanmean(ws)) if np.isfinite(ws).any() else float("nan"),
-        "cpf_peak_deg": float(sec.loc[peak, "centre_deg"]) if peak is not None else float("nan"),
-        "cpf_peak": float(sec.loc[peak, "cpf"]) if peak is not None else float("nan"),
+        # cells of float columns (pandas-stubs types a cell as any scalar)
+        "cpf_peak_deg": (
+            float(cast(float, sec.at[peak, "centre_deg"])) if peak is not None else float("nan")
+        ),
+        "cpf_peak": float(cast(float, sec.at[peak, "cpf"])) if peak is not None else float("nan"),
         "nwr_peak_deg": float(np.nanargmax(curve)) if curve.notna().any() else float("nan"),
     }

@@ -10,6 +10,7 @@ warnings.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -27,7 +28,7 @@ GPKG_OPTIONS = {"VERSION": "1.3"}
 def write_gpkg_layer(frame: pd.DataFrame, path: Path, name: str) -> None:
     """Write ``frame`` as layer ``name`` of the GeoPackage at ``path``, replacing it."""
     frame = _storable(frame)
-    kwargs = {} if Path(path).exists() else {"dataset_options": GPKG_OPTIONS}
+    kwargs: dict[str, Any] = {} if Path(path).exists() else {"dataset_options": GPKG_OPTIONS}
     if isinstance(frame, gpd.GeoDataFrame):
         if frame.crs is None:
             raise WorkspaceError(f"Layer {name!r} has no coordinate system; refusing to store it.")

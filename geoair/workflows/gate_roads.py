@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import geopandas as gpd
 
@@ -73,14 +74,14 @@ def run_gate_roads(
 
     cfg = overridden(ws.settings.gate_roads, radius_m=options.radius_m)
     progress("reading gates and roads")
-    gates = ws.read("gates")
-    enterprises = ws.read("enterprises", required=False)
+    gates = cast(gpd.GeoDataFrame, ws.read("gates"))
+    enterprises = cast("gpd.GeoDataFrame | None", ws.read("enterprises", required=False))
     if options.roads_path is not None:
         roads = read_roads(
             options.roads_path, coords=options.coords, skip_highway=cfg.osm_skip_highway
         )
     else:
-        roads = ws.read("roads")
+        roads = cast(gpd.GeoDataFrame, ws.read("roads"))
     progress(f"clipping roads to {len(gates):,} gate circles of {cfg.radius_m:g} m")
     plan = plan_sweeping(
         gates,
@@ -140,7 +141,9 @@ def run_buffer(ws: Workspace, options: BufferOptions) -> BufferResult:
         )
     cfg = overridden(ws.settings.buffers, circle_vertices=options.vertices)
     buffered = buffer_layer(
-        ws.read(layer), distance_m=options.distance_m, vertices=cfg.circle_vertices
+        cast(gpd.GeoDataFrame, ws.read(layer)),
+        distance_m=options.distance_m,
+        vertices=cfg.circle_vertices,
     )
     name = options.layer_name or buffer_name(layer, options.distance_m)
     ws.write(name, buffered)
@@ -149,6 +152,7 @@ def run_buffer(ws: Workspace, options: BufferOptions) -> BufferResult:
 
 def describe(result: GateRoadsResult | BufferResult) -> list[str]:
     """A few lines on a result: totals, findings, metres per county."""
+    row: Any  # itertuples() rows: pandas-stubs types each field as any scalar
     if isinstance(result, BufferResult):
         area_km2 = result.buffered["area_m2"].sum() / 1e6
         return [

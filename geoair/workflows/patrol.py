@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -58,6 +59,10 @@ def _read(ws: Workspace, name: str) -> pd.DataFrame | None:
     return ws.read(name, required=False)
 
 
+def _read_layer(ws: Workspace, name: str) -> gpd.GeoDataFrame | None:
+    return cast("gpd.GeoDataFrame | None", ws.read(name, required=False))
+
+
 def workspace_risk(
     ws: Workspace, *, as_of: str | pd.Timestamp, history_before: bool = False
 ) -> gpd.GeoDataFrame:
@@ -73,7 +78,7 @@ def workspace_risk(
         so that planning a day twice gives the same plan).
     """
     as_of = pd.Timestamp(as_of).normalize()
-    sites = site_table(_read(ws, "enterprises"), _read(ws, "gangue_heaps"))
+    sites = site_table(_read_layer(ws, "enterprises"), _read_layer(ws, "gangue_heaps"))
     inputs = {name: _read(ws, name) for name in _RISK_INPUTS}
     history = _read(ws, HISTORY)
     if history is not None and len(history):
@@ -182,9 +187,9 @@ def run_plan(ws: Workspace, options: PlanOptions, *, progress: Progress = silent
     date = pd.Timestamp(options.day).normalize()
     progress("scoring patrol risk")
     risk = workspace_risk(ws, as_of=date, history_before=True)
-    layers = {name: _read(ws, name) for name in _START_LAYERS}
+    layers = {name: _read_layer(ws, name) for name in _START_LAYERS}
     chosen = resolve_start(options.start, settings=cfg, layers=layers)
-    roads = None if options.straight else _read(ws, "roads")
+    roads = None if options.straight else _read_layer(ws, "roads")
     progress("choosing sites and ordering routes")
     plan = plan_patrol(
         risk,
@@ -223,6 +228,8 @@ def run_plan(ws: Workspace, options: PlanOptions, *, progress: Progress = silent
 
 def describe(result: RiskResult | PlanResult) -> list[str]:
     """The lines a planner reads: riskiest sites; each team's route stop by stop."""
+    row: Any  # itertuples() rows: pandas-stubs types each field as any scalar
+    route: Any
     if isinstance(result, RiskResult):
         lines = [
             f"risk_scores: {len(result.scores)} sites scored on {result.day:%Y-%m-%d} "

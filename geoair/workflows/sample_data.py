@@ -25,14 +25,19 @@ Shanxi winter data and to make the demo show what the checks do:
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
 from geoair.errors import GeoairError
 from geoair.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = [
     "AIR_KINDS",
@@ -81,7 +86,7 @@ def _hours() -> pd.DatetimeIndex:
         )
         for a, b in PERIODS
     ]
-    return parts[0].append(parts[1])
+    return cast(pd.DatetimeIndex, parts[0].append(parts[1]))  # pandas-stubs: an Index
 
 
 def plume_sources(
@@ -121,7 +126,12 @@ def plume_sources(
     national = stations[stations["kind"] == "国控"]
     if national.empty:
         return empty
-    near = near_sources(national, {"enterprises": enterprises}, radius_m=radius_m, lines=False)
+    near = near_sources(  # layers: GeoDataFrames
+        cast("gpd.GeoDataFrame", national),
+        {"enterprises": cast("gpd.GeoDataFrame", enterprises)},
+        radius_m=radius_m,
+        lines=False,
+    )
     near = near[near["status"].astype("object").ne("依法关闭") & near["bearing_deg"].notna()]
     if near.empty:
         return empty
@@ -147,7 +157,7 @@ def plume_bearings(
     chosen = plume_sources(stations, enterprises, radius_m=radius_m)
     return {
         str(r.station_id): (float(r.bearing_deg), str(r.name))
-        for r in chosen.itertuples(index=False)
+        for r in cast(Iterator[Any], chosen.itertuples(index=False))  # fields: any scalar
     }
 
 
@@ -225,8 +235,8 @@ def sample_hourly(
         if kind == "国控":
             national_rank += 1
             if national_rank == 4:  # November 2020: six days out, 24 valid days < 27
-                out = (times > pd.Timestamp("2020-11-10")) & (times <= pd.Timestamp("2020-11-16"))
-                missing |= np.asarray(out)
+                gap = (times > pd.Timestamp("2020-11-10")) & (times <= pd.Timestamp("2020-11-16"))
+                missing |= np.asarray(gap)
         for pollutant, v in values.items():
             decimals = 1 if pollutant in ("CO", "WS") else 0
             keep = ~missing

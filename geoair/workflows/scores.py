@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -20,6 +21,9 @@ from geoair.scores.enterprises import enterprise_ranking_sheet, score_enterprise
 from geoair.scores.inputs import PARK_COMPONENTS, ScoreInputs, station_months_from
 from geoair.scores.parks import park_ranking_sheet, score_parks
 from geoair.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = [
     "AssignmentResult",
@@ -39,11 +43,13 @@ __all__ = [
 
 def assignment_from_workspace(ws: Workspace) -> pd.DataFrame:
     """Compute ``site_assignment`` from the workspace's layers and settings (not written)."""
-    layers = {name: ws.read(name, required=False) for name in SITE_LAYERS}
+    layers = {
+        name: cast("gpd.GeoDataFrame | None", ws.read(name, required=False)) for name in SITE_LAYERS
+    }
     return assign_sites(
         layers,
-        parks=ws.read("parks", required=False),
-        counties=ws.read("counties", required=False),
+        parks=cast("gpd.GeoDataFrame | None", ws.read("parks", required=False)),
+        counties=cast("gpd.GeoDataFrame | None", ws.read("counties", required=False)),
         near_park_m=ws.settings.assignment.near_park_m,
     )
 
@@ -255,7 +261,7 @@ def run_scores(
     return ScoresResult(assignment=inputs.assignment, parks=parks, enterprises=enterprises)
 
 
-def _fmt(value: object, spec: str = ".1f") -> str:
+def _fmt(value: Any, spec: str = ".1f") -> str:
     return "-" if value is None or pd.isna(value) else format(value, spec)
 
 
@@ -263,6 +269,7 @@ def describe(
     result: AssignmentResult | ParkScoresResult | EnterpriseScoresResult | ScoresResult,
 ) -> list[str]:
     """The lines a clerk reads: sites per park, the ranking, benchmark candidates."""
+    row: Any  # iterrows() and itertuples() rows: pandas-stubs types fields as any scalar
     if isinstance(result, ScoresResult):
         return (
             describe(AssignmentResult(result.assignment))

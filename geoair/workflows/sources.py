@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -49,6 +49,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# [sources] nwr_speed_kernel is a str whose choices are checked when the settings are read.
+_SpeedKernel = Literal["epanechnikov", "gaussian"]
+
 
 def source_layers(
     ws: Workspace, *, kinds: Sequence[str] | None = None
@@ -61,9 +64,9 @@ def source_layers(
             f"Unknown source layer(s) {', '.join(unknown)}; choose among "
             f"{', '.join(SOURCE_LAYERS)}."
         )
-    out = {}
+    out: dict[str, gpd.GeoDataFrame] = {}
     for layer in wanted:
-        frame = ws.read(layer, required=False)
+        frame = cast("gpd.GeoDataFrame | None", ws.read(layer, required=False))
         if frame is None:
             log.info("no %s layer in the workspace; skipped", layer)
             continue
@@ -71,7 +74,7 @@ def source_layers(
     if "gate_roads" in out:
         enterprises = out.get("enterprises")
         if enterprises is None:
-            enterprises = ws.read("enterprises", required=False)
+            enterprises = cast("gpd.GeoDataFrame | None", ws.read("enterprises", required=False))
         out["gate_roads"] = gate_road_sources(out["gate_roads"], enterprises)
     return out
 
@@ -154,7 +157,7 @@ def station_wind_report(
             f"Station {row['name']} has no {pollutant} hours with wind in "
             f"{period}. Check the period, or import its readings."
         )
-    kw = {"sectors": cfg.sectors, "calm_ms": cfg.calm_ms}
+    kw: dict[str, Any] = {"sectors": cfg.sectors, "calm_ms": cfg.calm_ms}
     cpf_table = wind.cpf(frame, percentile=cfg.cpf_percentile, **kw)
     near = near_sources(
         stations[stations["id"] == row["id"]],
@@ -185,7 +188,7 @@ def station_wind_report(
             frame,
             sigma_deg=cfg.nwr_sigma_deg,
             h_ms=cfg.nwr_h_ms,
-            speed_kernel=cfg.nwr_speed_kernel,
+            speed_kernel=cast(_SpeedKernel, cfg.nwr_speed_kernel),
             calm_ms=kw["calm_ms"],
         ),
         "near": ranked,
@@ -200,7 +203,7 @@ def station_wind_report(
             percentile=cfg.cpf_percentile,
             sigma_deg=cfg.nwr_sigma_deg,
             h_ms=cfg.nwr_h_ms,
-            speed_kernel=cfg.nwr_speed_kernel,
+            speed_kernel=cast(_SpeedKernel, cfg.nwr_speed_kernel),
             marks=ranked.head(3),
             **kw,
         )
@@ -239,7 +242,7 @@ def station_plots(
         )
         path = polar_plots(
             part,
-            plot_path(ws, station_id, pollutant),
+            plot_path(ws, str(station_id), pollutant),
             pollutant=pollutant,
             title=f"{names[station_id]} {pollutant} {span}",
             sectors=cfg.sectors,
@@ -247,7 +250,7 @@ def station_plots(
             calm_ms=cfg.calm_ms,
             sigma_deg=cfg.nwr_sigma_deg,
             h_ms=cfg.nwr_h_ms,
-            speed_kernel=cfg.nwr_speed_kernel,
+            speed_kernel=cast(_SpeedKernel, cfg.nwr_speed_kernel),
             marks=marks,
         )
         rows.append(
@@ -345,7 +348,9 @@ class SuspectsResult:
 
 def _near(ws: Workspace, cfg: SourcesSettings) -> gpd.GeoDataFrame:
     return near_sources(
-        ws.read("stations"), source_layers(ws, kinds=cfg.layers), radius_m=cfg.radius_m
+        cast(gpd.GeoDataFrame, ws.read("stations")),
+        source_layers(ws, kinds=cfg.layers),
+        radius_m=cfg.radius_m,
     )
 
 
@@ -455,7 +460,7 @@ def describe(result: NearResult | WindResult | SuspectsResult) -> list[str]:
             f"{near['station_id'].nunique()} of {result.n_stations} stations "
             "(workspace layer station_sources)"
         ]
-        lines += [f"  {KIND_ZH.get(kind, kind)}: {count}" for kind, count in counts.items()]
+        lines += [f"  {KIND_ZH.get(str(kind), kind)}: {count}" for kind, count in counts.items()]
         return lines
     if isinstance(result, WindResult):
         report, s = result.report, result.report["summary"]
