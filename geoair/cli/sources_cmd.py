@@ -279,12 +279,10 @@ def _keep_other_stations(ws, name: str, new: pd.DataFrame, only_some: bool) -> p
 
 def _write_sheets(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
     from geoair.errors import OutputError
-    from geoair.io.writers import atomic_path
+    from geoair.io.spreadsheets import write_xlsx
 
     if path.suffix.lower() != ".xlsx":
         raise OutputError(
             f"--out {path}: the wind tables are several sheets; give an .xlsx file name."
         )
-    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
+    write_xlsx(sheets, path, freeze_header=False)

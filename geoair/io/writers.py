@@ -80,7 +80,8 @@ def write_table(frame: pd.DataFrame, path: Path | str, *, layer: str = "data") -
 
     ``.csv`` (UTF-8 with BOM, so Excel shows Chinese; geometry as WKT), ``.xlsx``,
     ``.gpkg``, ``.geojson``, ``.parquet`` (GeoParquet for layers). The file appears
-    complete or not at all.
+    complete or not at all. CSV and Excel cells follow :mod:`geoair.io.spreadsheets`
+    (no text is ever written as a formula).
 
     Raises
     ------
@@ -94,12 +95,17 @@ def write_table(frame: pd.DataFrame, path: Path | str, *, layer: str = "data") -
             f"Cannot write '{suffix}' files. Use one of: {', '.join(sorted(WRITE_SUFFIXES))}."
         )
     is_geo = isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns
+    if suffix == ".xlsx":
+        from geoair.io.spreadsheets import write_xlsx
+
+        write_xlsx({layer: _plain(frame)}, path, freeze_header=False)
+        log.info("wrote %s", path)
+        return path
     with atomic_path(path) as tmp:
         if suffix == ".csv":
-            table = _plain(frame)
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
-        elif suffix == ".xlsx":
-            _plain(frame).to_excel(tmp, index=False, sheet_name=layer[:31])
+            from geoair.io.spreadsheets import write_csv
+
+            write_csv(_plain(frame), tmp)
         elif suffix == ".parquet":
             (frame if is_geo else pd.DataFrame(frame)).to_parquet(tmp, index=False)
         elif suffix in {".geojson", ".json"}:

@@ -54,6 +54,7 @@ import shapely
 
 from geoair.errors import CRSError, OutputError, WorkspaceError
 from geoair.io.crs import WGS84, shift_geometries
+from geoair.io.spreadsheets import write_csv, write_xlsx
 from geoair.io.writers import atomic_path
 from geoair.reports.kml import kml_document
 from geoair.reports.values import _humanise, _is_geo, _texty, _zh_headers
@@ -134,7 +135,6 @@ ABBREVIATIONS: dict[str, str] = {
     "period": "per",
     "value": "val",
 }
-_EXCEL_CELL_MAX = 32_767
 _DBF_TEXT_MAX = 254  # bytes in a dBASE character field
 
 
@@ -330,7 +330,7 @@ def _tabular(
 
 
 def _write_csv(frame: pd.DataFrame, tmp: Path, layer: str, target: ExportCRS | None) -> None:
-    _tabular(frame, target).to_csv(tmp, index=False, encoding="utf-8-sig", float_format="%.10g")
+    write_csv(_tabular(frame, target), tmp, float_format="%.10g")
 
 
 def _write_xlsx(frame: pd.DataFrame, tmp: Path, layer: str, target: ExportCRS | None) -> None:
@@ -338,18 +338,7 @@ def _write_xlsx(frame: pd.DataFrame, tmp: Path, layer: str, target: ExportCRS | 
     # degrees), and a refusal rather than a cut geometry when that is still too long.
     geographic = not _is_geo(frame) or frame.crs is None or pyproj.CRS(frame.crs).is_geographic
     table = _tabular(frame, target, wkt_decimals=8 if geographic else 3)
-    for column in table.columns:
-        if _texty(table[column]):
-            lengths = table[column].map(lambda v: len(v) if isinstance(v, str) else 0)
-            if len(lengths) and lengths.max() > _EXCEL_CELL_MAX:
-                raise OutputError(
-                    f"{int((lengths > _EXCEL_CELL_MAX).sum())} value(s) of {column!r} are longer "
-                    f"than an Excel cell holds ({_EXCEL_CELL_MAX:,} characters). Export {layer} "
-                    "as csv, gpkg or geojson instead."
-                )
-    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        table.to_excel(writer, index=False, sheet_name=layer[:31] or "data")
-        writer.sheets[layer[:31] or "data"].freeze_panes = "A2"
+    write_xlsx({layer or "data": table}, tmp)
 
 
 def _geometry_family(geom_type: str) -> str:
@@ -434,7 +423,7 @@ def _write_shapefile(
             for file in sorted(Path(tmpdir).glob(f"{stem}.*")):
                 staged.append((file, target.parent / file.name))
         mapping_file = Path(tmpdir) / f"{target.stem}_fields.csv"
-        fields.to_csv(mapping_file, index=False, encoding="utf-8-sig")
+        write_csv(fields, mapping_file)
         staged.append((mapping_file, target.parent / mapping_file.name))
         for source, destination in staged:
             os.replace(source, destination)
