@@ -45,6 +45,7 @@ import pandas as pd
 
 from geoair.errors import InputFileError, WorkspaceError
 from geoair.io.headers import locate_header
+from geoair.io.normalize import strip_control_cells
 from geoair.io.readers import decode, file_kind, read_grid
 from geoair.io.writers import write_table
 from geoair.readings.parse import (
@@ -114,6 +115,11 @@ def _read_cells(
     return body.set_axis([block.label(c) for c in range(grid.shape[1])], axis=1)
 
 
+def _control_note(rows: list) -> str:
+    shown = "、".join(map(str, rows[:5])) + ("等" if len(rows) > 5 else "")
+    return f"第{shown}行（共{len(rows)}行）含有看不见的控制字符，已删除后导入"
+
+
 def _stations(ws: Workspace) -> pd.DataFrame:
     if not ws.has("stations"):
         raise WorkspaceError(
@@ -154,8 +160,10 @@ def import_readings(
     """
     path = Path(path)
     vocab = {**_FIELDS, **{f"p:{p}": h for p, h in POLLUTANT_HEADERS.items()}}
-    cells = _read_cells(path, vocab, encoding=encoding, sheet=sheet)
+    cells, cleaned = strip_control_cells(_read_cells(path, vocab, encoding=encoding, sheet=sheet))
     good, rejects, notes = parse_hourly(cells, _stations(ws), settings=ws.settings)
+    if cleaned:
+        notes.insert(0, _control_note(cleaned))
     written = store_hourly(ws, good)
     where = _write_rejects(ws, "readings", path, rejects)
     for note in notes:
@@ -188,8 +196,12 @@ def import_dustfall(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``geoair import dustfall FILE``: check monthly dustfall and store it."""
     path = Path(path)
-    cells = _read_cells(path, _DUSTFALL_FIELDS, encoding=encoding, sheet=sheet)
+    cells, cleaned = strip_control_cells(
+        _read_cells(path, _DUSTFALL_FIELDS, encoding=encoding, sheet=sheet)
+    )
     good, rejects = parse_dustfall(cells, _stations(ws), settings=ws.settings)
+    if cleaned:
+        echo(f"  note: {_control_note(cleaned)}")
     written = store_dustfall(ws, good)
     where = _write_rejects(ws, "dustfall", path, rejects)
     echo(f"dustfall: {written} station-months stored in {dustfall_path(ws)}")
