@@ -26,6 +26,7 @@ import pandas as pd
 import pyogrio
 
 from geoair.errors import OutputError
+from geoair.io.tempfiles import remove_stale, temp_prefix
 
 __all__ = ["WRITE_SUFFIXES", "atomic_path", "write_table"]
 
@@ -48,8 +49,9 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     tmp: Path | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(target.parent)
         fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent
+            prefix=temp_prefix(), suffix=target.suffix, dir=target.parent
         )
         os.close(fd)
         tmp = Path(tmp_name)

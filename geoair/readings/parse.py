@@ -183,9 +183,7 @@ def _parse_times(text: pd.Series) -> pd.Series:
             values = values.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
         return values.dt.round("s")
     cleaned = text.map(
-        lambda v: pd.Timestamp(v).round("s").isoformat(sep=" ")
-        if isinstance(v, dt.datetime)
-        else v
+        lambda v: pd.Timestamp(v).round("s").isoformat(sep=" ") if isinstance(v, dt.datetime) else v
     )
     s = cleaned.astype("string").str.strip()
     s = (

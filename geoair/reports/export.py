@@ -55,6 +55,7 @@ import shapely
 from geoair.errors import CRSError, OutputError, WorkspaceError
 from geoair.io.crs import WGS84, shift_geometries
 from geoair.io.spreadsheets import write_csv, write_xlsx
+from geoair.io.tempfiles import remove_stale, temp_prefix
 from geoair.io.writers import atomic_path
 from geoair.reports.kml import kml_document
 from geoair.reports.values import _humanise, _is_geo, _texty, _zh_headers
@@ -402,7 +403,8 @@ def _write_shapefile(
     )
     written: list[Path] = []
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".{target.stem}-", dir=target.parent) as tmpdir:
+    remove_stale(target.parent)
+    with tempfile.TemporaryDirectory(prefix=temp_prefix(), dir=target.parent) as tmpdir:
         staged: list[tuple[Path, Path]] = []
         for family in groups:
             stem = target.stem if len(groups) == 1 else f"{target.stem}_{family}"

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geoair.errors import IndicatorError
+from geoair.errors import IndicatorError, WorkspaceError
 from geoair.readings.indicators import PERIODS, daily_values, group_daily, period_values
 
 __all__ = ["TABLE_NAMES", "demo_step", "indicator_table", "station_daily"]
@@ -77,9 +77,18 @@ def station_daily(ws, *, start: str | None = None, end: str | None = None) -> pd
         where.append(f"time > TIMESTAMP '{pd.Timestamp(start):%Y-%m-%d %H:%M:%S}'")
     if end is not None:
         where.append(f"time <= TIMESTAMP '{pd.Timestamp(end) + pd.Timedelta(days=1):%Y-%m-%d}'")
-    daily = daily_values(
-        hourly_glob(ws), o3_8h_limit=settings["o3_8h_limit_ug_m3"], where=" AND ".join(where)
-    )
+    import duckdb
+
+    try:
+        daily = daily_values(
+            hourly_glob(ws), o3_8h_limit=settings["o3_8h_limit_ug_m3"], where=" AND ".join(where)
+        )
+    except duckdb.Error as exc:
+        raise WorkspaceError(
+            f"工作区 {ws.root} 的小时监测数据有文件已损坏，无法读取；请运行 geoair check 找出该文件。"
+            f" / A file of the hourly readings of {ws.root} is damaged and cannot be read "
+            f"({exc.__class__.__name__}). Run geoair check to find it."
+        ) from None
     stations = ws.read("stations")
     info = pd.DataFrame(
         {
