@@ -85,8 +85,9 @@ def station_daily(ws, *, start: str | None = None, end: str | None = None) -> pd
         )
     except duckdb.Error as exc:
         raise WorkspaceError(
-            f"工作区 {ws.root} 的小时监测数据有文件已损坏，无法读取；请运行 geoair check 找出该文件。"
-            f" / A file of the hourly readings of {ws.root} is damaged and cannot be read "
+            f"工作区 {ws.root} 的小时监测数据有文件已损坏，无法读取；"
+            f"请运行 geoair check 找出该文件。 / A file of the hourly readings of {ws.root} "
+            "is damaged and cannot be read "
             f"({exc.__class__.__name__}). Run geoair check to find it."
         ) from None
     stations = ws.read("stations")
