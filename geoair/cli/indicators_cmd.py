@@ -44,10 +44,18 @@ def command(
     25 in February, 324 a year), CO 95th and O3 90th percentiles, composite index and
     good days. Invalid values are shown as empty with their counts, never averaged.
 
-    Writes station_daily (for the days chosen with --start/--end, else all) and
-    BY_PERIOD (e.g. county_monthly) into the workspace.
+    Writes station_daily and BY_PERIOD (e.g. county_monthly) into the workspace: with
+    --start/--end only the rows of those days and of the periods they meet are
+    replaced (moved out to whole months, quarters or years for --period month, quarter
+    or year); the other days and periods keep theirs.
     """
-    from geoair.workflows.indicators import TABLE_NAMES, indicator_table, station_daily
+    from geoair.workflows.indicators import (
+        TABLE_NAMES,
+        indicator_table,
+        station_daily,
+        widen_to_periods,
+        write_indicators,
+    )
 
     for name, value in (("--start", start), ("--end", end)):
         if value is not None and not re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):
@@ -55,13 +63,13 @@ def command(
                 f"{value!r} is not a day; write it as 2020-10-01.", param_hint=name
             )
     ws = get_workspace(workspace_dir)
+    # Whole periods: a month's value is made from all its days, never from a part.
+    start, end = widen_to_periods(start, end, period=period)
     daily = station_daily(ws, start=start, end=end)
     table = indicator_table(ws, daily, period=period, by=by)
     name = f"{by}_{TABLE_NAMES[period]}"
-    with ws.transaction() as tx:
-        tx.write("station_daily", daily)
-        if name != "station_daily":
-            tx.write(name, table)
+    # A run for --start/--end replaces only those days and the periods they meet.
+    write_indicators(ws, daily, table, name=name, start=start, end=end)
     invalid = int((table["validity"] != "valid").sum())
     click.echo(
         f"{name}: {len(table):,} rows ({invalid:,} with an invalid value, shown empty "

@@ -69,7 +69,7 @@ def _prepare(ws):
 @month_option
 @out_option
 def parks(workspace_dir: Path | None, month: str | None, out_path: Path | None) -> None:
-    """Score and rank the parks for a month (table park_scores).
+    """Score and rank the parks for a month (table park_scores; other months keep their rows).
 
     With --out x.xlsx (or .csv) writes the ranking table of the monthly report with
     Chinese headers; with .gpkg/.geojson the full table with the park outlines.
@@ -81,7 +81,7 @@ def parks(workspace_dir: Path | None, month: str | None, out_path: Path | None) 
     table = score_parks(inputs, month=month, settings=ws.settings)
     with ws.transaction() as tx:
         tx.write("site_assignment", assignment)
-        tx.write("park_scores", table)
+        tx.replace_part("park_scores", table, ["month"])  # other months keep their rows
     click.echo(f"park scores {table['month'].iloc[0]} (0-100, higher is better):")
     for row in table.itertuples(index=False):
         change = "" if pd.isna(row.rank_change) else f" ({int(row.rank_change):+d})"
@@ -130,7 +130,7 @@ def enterprises(
     table = score_enterprises(inputs, month=month, settings=ws.settings)
     with ws.transaction() as tx:
         tx.write("site_assignment", assignment)
-        tx.write("enterprise_scores", table)
+        tx.replace_part("enterprise_scores", table, ["month"])  # other months keep theirs
     click.echo(
         f"enterprise scores {table['month'].iloc[0]}: {len(table)} enterprises, "
         f"{int(table['rank'].notna().sum())} ranked"

@@ -237,14 +237,23 @@ def suspects_command(
         plots = sources.station_plots(
             ws, frame, ranked, pollutant=pollutant, span=span, settings=cfg
         )
+    # Only this run's part is replaced: its pollutant, and its stations and periods when
+    # --station or --period name some; other pollutants, stations and periods keep theirs.
+    stations_part = sorted(set(near["station_id"].astype(str))) if station_names else None
+    periods_part = sorted(set(ranked["period"].astype(str)) | set(periods)) if periods else None
     with ws.transaction() as tx:
-        tx.write(
+        tx.replace_part(
             "source_suspects",
-            _keep_other_stations(ws, "source_suspects", ranked, bool(station_names)),
+            ranked,
+            ["pollutant", "station_id", "period"],
+            part={"pollutant": [pollutant], "station_id": stations_part, "period": periods_part},
         )
         if plots is not None and len(plots):
-            tx.write(
-                "source_plots", _keep_other_stations(ws, "source_plots", plots, bool(station_names))
+            tx.replace_part(
+                "source_plots",
+                plots,
+                ["pollutant", "station_id"],
+                part={"pollutant": [pollutant], "station_id": stations_part},
             )
     leaders = ranked[ranked["rank"] == 1]
     click.echo(
@@ -261,20 +270,6 @@ def suspects_command(
             f"{ws.outputs_dir / 'sources'} (workspace table source_plots)"
         )
     write_out(ranked.drop(columns="geometry"), out_path, layer="source_suspects")
-
-
-def _keep_other_stations(ws, name: str, new: pd.DataFrame, only_some: bool) -> pd.DataFrame:
-    """With --station, the stations not asked about keep their earlier rows."""
-    old = ws.read(name, required=False) if only_some else None
-    if old is None or len(old) == 0:
-        return new
-    kept = old[~old["station_id"].astype(str).isin(set(new["station_id"].astype(str)))]
-    merged = pd.concat([kept.reindex(columns=new.columns), new], ignore_index=True)
-    if hasattr(new, "geometry"):
-        import geopandas as gpd
-
-        merged = gpd.GeoDataFrame(merged, geometry=new.geometry.name, crs=new.crs)
-    return merged
 
 
 def _write_sheets(path: Path, sheets: dict[str, pd.DataFrame]) -> None:

@@ -39,7 +39,7 @@ def check(
     """Compare PM2.5 and good days (and any other metric in the targets table) per station,
     county and city with their targets, and dustfall with the limit in geoair.toml:
     actual, target, difference, met or not, and validity. Writes targets_check."""
-    from geoair.workflows.targets import check_workspace
+    from geoair.workflows.targets import check_workspace, write_check
 
     for value in months:
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
@@ -54,7 +54,7 @@ def check(
     ws = get_workspace(workspace_dir)
     periods = [*months, *spans] or None
     table = check_workspace(ws, periods=periods)
-    ws.write("targets_check", table)
+    write_check(ws, table, periods=periods)  # --month/--period: only those periods' rows
     judged = table[table["met"].notna()]
     met = int(judged["met"].astype(bool).sum())
     click.echo(

@@ -758,8 +758,7 @@ def import_file(
         enterprises=enterprises,
         record_date=record_date,
     )
-    existing = None if replace else ws.read(spec.name, required=False)
-    merged, replaced = merge_rows(existing, prepared.rows, spec.key)
+    replaced = 0
     # One rejects file per kind and source file: importing the same file again gives
     # the same file, and a corrected file that imports cleanly removes it.
     rejects_target = ws.rejects_dir / f"{spec.name}-{path.stem}.csv"
@@ -771,9 +770,13 @@ def import_file(
 
             write_table(prepared.rejects, rejects_path)
         with ws.transaction() as tx:
+            # Read what is merged into inside the transaction: under the lock, so that no
+            # other command changes the layer between this read and the write.
+            existing = None if replace else tx.read(spec.name)
+            merged, replaced = merge_rows(existing, prepared.rows, spec.key)
             if len(prepared.rows) or replace:
                 tx.write(spec.name, merged)
-            log_rows = ws.read(IMPORT_LOG, required=False)
+            log_rows = tx.read(IMPORT_LOG)
             entry = pd.DataFrame(
                 {
                     "sha256": [digest],

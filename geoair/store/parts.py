@@ -81,16 +81,26 @@ def _in_part(
     key_columns: Sequence[str],
     part: Mapping[str, PartValues] | None,
 ) -> np.ndarray:
-    """A boolean mask of the rows of ``old`` that belong to the part."""
+    """A boolean mask of the rows of ``old`` that belong to the part.
+
+    A key column that ``old`` lacks (a table written by an older geoair) counts as
+    empty in every old row: those rows belong to a part only when it covers empty
+    values, so nothing is dropped because its table predates a column.
+    """
     if not key_columns:
         return np.ones(len(old), dtype=bool)
-    missing = [c for c in key_columns if c not in old.columns]
-    if missing:  # an old table without the key: it cannot be told apart, so it is replaced
-        return np.ones(len(old), dtype=bool)
+
+    def old_column(column: str) -> pd.Series:
+        if column not in old.columns:
+            return pd.Series([None] * len(old), index=old.index, dtype=object)
+        if column in new.columns:
+            return _like(old[column], new[column])
+        return old[column]
+
     if part is None:
         if any(c not in new.columns for c in key_columns):
-            return np.ones(len(old), dtype=bool)
-        keys_old = pd.MultiIndex.from_arrays([_text(_like(old[c], new[c])) for c in key_columns])
+            raise KeyError(f"the new rows lack a key column of the part: {list(key_columns)}")
+        keys_old = pd.MultiIndex.from_arrays([_text(old_column(c)) for c in key_columns])
         keys_new = pd.MultiIndex.from_arrays([_text(new[c]) for c in key_columns])
         return np.asarray(keys_old.isin(keys_new), dtype=bool)
     mask = np.ones(len(old), dtype=bool)
@@ -98,15 +108,17 @@ def _in_part(
         values = part.get(column)
         if values is None:
             continue
-        series = old[column]
-        if column in new.columns:
-            series = _like(series, new[column])
+        series = old_column(column)
         if callable(values):
             hit = pd.Series(values(series), index=old.index).fillna(False).astype(bool)
             mask &= hit.to_numpy()
         else:
-            wanted = _text(pd.Series(list(values), dtype=series.dtype if len(series) else None))
-            mask &= _text(series).isin(set(wanted)).to_numpy()
+            listed = list(values)
+            try:
+                typed = pd.Series(listed, dtype=series.dtype)
+            except (TypeError, ValueError):
+                typed = pd.Series(listed, dtype=object)
+            mask &= _text(series).isin(set(_text(typed))).to_numpy()
     return mask
 
 

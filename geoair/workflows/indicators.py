@@ -39,12 +39,22 @@ indicators").
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from geoair.errors import IndicatorError, WorkspaceError
 from geoair.readings.indicators import PERIODS, daily_values, group_daily, period_values
 
-__all__ = ["TABLE_NAMES", "demo_step", "indicator_table", "station_daily"]
+__all__ = [
+    "TABLE_NAMES",
+    "demo_step",
+    "indicator_table",
+    "period_overlaps",
+    "station_daily",
+    "widen_to_periods",
+    "write_indicators",
+]
 
 
 TABLE_NAMES = {"day": "daily", "month": "monthly", "quarter": "quarterly", "year": "yearly"}
@@ -102,6 +112,92 @@ def station_daily(ws, *, start: str | None = None, end: str | None = None) -> pd
     out = out.sort_values(["station_id", "date"], kind="stable", ignore_index=True)
     front = ["station_id", "station", "county", "date"]
     return out[front + [c for c in out.columns if c not in front]]
+
+
+def period_overlaps(labels: pd.Series, start: str | None, end: str | None) -> pd.Series:
+    """Which period labels (``2020-11``, ``2020-Q4``, ``2020``, or days) meet [start, end].
+
+    A label that is not a period is outside. Missing bounds are open.
+    """
+    low = pd.Timestamp(start) if start is not None else pd.Timestamp.min
+    high = pd.Timestamp(end) + pd.Timedelta(days=1) if end is not None else pd.Timestamp.max
+
+    def meets(label: object) -> bool:
+        text = str(label)
+        try:
+            if re.fullmatch(r"\d{4}-\d{2}", text):
+                period = pd.Period(text, freq="M")
+            elif re.fullmatch(r"\d{4}-Q[1-4]", text):
+                period = pd.Period(text.replace("-", ""), freq="Q")
+            elif re.fullmatch(r"\d{4}", text):
+                period = pd.Period(text, freq="Y")
+            else:
+                day = pd.Timestamp(text)
+                return bool(low <= day < high)
+        except ValueError:
+            return False
+        return bool(period.start_time < high and period.end_time >= low)
+
+    return labels.map(meets).astype(bool)
+
+
+def widen_to_periods(
+    start: str | None, end: str | None, *, period: str
+) -> tuple[str | None, str | None]:
+    """``start`` and ``end`` moved out to the first and last day of their periods.
+
+    A monthly (quarterly, yearly) value needs every day of its period: a run for
+    2020-11-15 .. 2020-11-30 computes November from all of November, so that it never
+    replaces a whole month's value with one made from half of it.
+    """
+    if period == "day":
+        return start, end
+    freq = {"month": "M", "quarter": "Q", "year": "Y"}[period]
+    first = None if start is None else str(pd.Period(start, freq=freq).start_time.date())
+    last = None if end is None else str(pd.Period(end, freq=freq).end_time.date())
+    return first, last
+
+
+def write_indicators(
+    ws,
+    daily: pd.DataFrame,
+    table: pd.DataFrame,
+    *,
+    name: str,
+    start: str | None = None,
+    end: str | None = None,
+) -> None:
+    """Store ``station_daily`` and the table ``name``, replacing only the run's part.
+
+    A run for ``--start``/``--end`` replaces the rows of the days in that range in
+    ``station_daily`` and the rows of the periods that meet it in ``name`` (e.g.
+    ``county_monthly``); other days and periods keep their rows. A run without bounds
+    replaces the tables.
+    """
+    whole = start is None and end is None
+
+    def days(values: pd.Series) -> pd.Series:
+        return period_overlaps(values.astype(str).str[:10], start, end)
+
+    with ws.transaction() as tx:
+        if whole:
+            tx.write("station_daily", daily)
+        else:
+            tx.replace_part("station_daily", daily, ["date"], part={"date": days})
+        if name == "station_daily":
+            return
+        key = "period" if "period" in table.columns else "date"
+        if whole:
+            tx.write(name, table)
+        else:
+            tx.replace_part(
+                name,
+                table,
+                [key],
+                part={key: lambda v: period_overlaps(v.astype(str).str[:10], start, end)}
+                if key == "date"
+                else {key: lambda v: period_overlaps(v, start, end)},
+            )
 
 
 def indicator_table(

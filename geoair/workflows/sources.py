@@ -36,6 +36,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geoair.errors import SchemaError
+from geoair.io.paths import child
 from geoair.sources import wind
 from geoair.sources.near import (
     KIND_ZH,
@@ -130,7 +131,8 @@ def plot_path(ws, station_id: str, pollutant: str, period: str | None = None):
     parts = [re.sub(r'[\\/:*?"<>|\s]+', "_", str(station_id)), safe]
     if period:
         parts.append(str(period).replace("/", "_"))
-    return ws.outputs_dir / "sources" / ("_".join(parts) + ".png")
+    # The station id comes from data: the name is made safe and kept inside the folder.
+    return child(ws.outputs_dir / "sources", "_".join(parts), suffix=".png")
 
 
 def station_wind_report(

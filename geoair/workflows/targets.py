@@ -38,7 +38,7 @@ import pandas as pd
 
 from geoair.readings.targets import _months_of, check_targets
 
-__all__ = ["check_workspace", "demo_step"]
+__all__ = ["check_workspace", "demo_step", "write_check"]
 
 
 def check_workspace(
@@ -70,6 +70,16 @@ def check_workspace(
         park_units=ws.settings["targets"]["park_units"],
         park_units_by_name=bool(ws.settings["targets"]["park_units_by_name"]),
     )
+
+
+def write_check(ws, table: pd.DataFrame, *, periods: Sequence[str] | None = None) -> None:
+    """Store ``targets_check``; a check of some periods replaces only those periods' rows."""
+    with ws.transaction() as tx:
+        if not periods:
+            tx.write("targets_check", table)
+        else:
+            covered = set(periods) | set(table["period"].astype(str))
+            tx.replace_part("targets_check", table, ["period"], part={"period": sorted(covered)})
 
 
 def demo_step(ws, echo) -> None:
