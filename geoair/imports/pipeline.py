@@ -62,6 +62,7 @@ from geoair.io.normalize import (
     strip_control_cells,
 )
 from geoair.io.osm import DEFAULT_SKIP_HIGHWAY, is_osm_file, read_osm_roads
+from geoair.io.paths import child
 from geoair.io.readers import file_kind, read_grid, read_vector
 from geoair.store.schema import (
     DATE_MAX_AHEAD_DAYS,
@@ -761,7 +762,7 @@ def import_file(
     replaced = 0
     # One rejects file per kind and source file: importing the same file again gives
     # the same file, and a corrected file that imports cleanly removes it.
-    rejects_target = ws.rejects_dir / f"{spec.name}-{path.stem}.csv"
+    rejects_target = child(ws.rejects_dir, f"{spec.name}-{path.stem}", suffix=".csv")
     rejects_path = rejects_target if len(prepared.rejects) else None
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     try:

@@ -38,6 +38,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from geoair.errors import TargetError
+from geoair.io.paths import child
 from geoair.readings.targets import _name_key
 
 __all__ = ["import_annex_targets", "parse_annex_targets", "read_ragged_grid"]
@@ -247,7 +248,7 @@ def import_annex_targets(
         stale = old.set_index(key).index.isin(targets.set_index(key).index)
         merged = pd.concat([old[~stale], targets], ignore_index=True)
     ws.write("targets", merged)
-    target = ws.rejects_dir / f"targets_annex-{path.stem}.csv"
+    target = child(ws.rejects_dir, f"targets_annex-{path.stem}", suffix=".csv")
     if len(rejects):
         write_table(rejects, target)
     else:

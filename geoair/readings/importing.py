@@ -46,6 +46,7 @@ import pandas as pd
 from geoair.errors import InputFileError, WorkspaceError
 from geoair.io.headers import locate_header
 from geoair.io.normalize import strip_control_cells
+from geoair.io.paths import child
 from geoair.io.readers import decode, file_kind, read_grid
 from geoair.io.writers import write_table
 from geoair.readings.parse import (
@@ -132,7 +133,7 @@ def _stations(ws: Workspace) -> pd.DataFrame:
 
 
 def _write_rejects(ws: Workspace, kind: str, path: Path, rejects: pd.DataFrame) -> Path | None:
-    target = ws.rejects_dir / f"{kind}-{path.stem}.csv"
+    target = child(ws.rejects_dir, f"{kind}-{path.stem}", suffix=".csv")
     if rejects.empty:
         target.unlink(missing_ok=True)
         return None

@@ -54,6 +54,7 @@ import shapely
 
 from geoair.errors import CRSError, OutputError, WorkspaceError
 from geoair.io.crs import WGS84, shift_geometries
+from geoair.io.paths import child
 from geoair.io.spreadsheets import write_csv, write_xlsx
 from geoair.io.tempfiles import remove_stale, temp_prefix
 from geoair.io.writers import atomic_path
@@ -572,7 +573,7 @@ def export_layer(
     if fmt not in FORMATS:
         raise OutputError(f"Cannot export to '{fmt}'. Choose one of: {', '.join(FORMATS)}.")
     frame = ws.read(name)
-    path = Path(out) if out is not None else ws.outputs_dir / f"{name}{FORMATS[fmt]}"
+    path = Path(out) if out is not None else child(ws.outputs_dir, name, suffix=FORMATS[fmt])
     return export_frame(
         frame, path, fmt=fmt, crs=crs, encoding=encoding, layer=name, style_by=style_by
     )

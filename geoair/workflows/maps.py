@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from geoair.io.paths import child
 from geoair.maps.interactive import write_html
 from geoair.maps.layers import collect_layers
 from geoair.maps.model import read_frames
@@ -26,7 +27,7 @@ def default_title(ws, month: str | None) -> str:
 def default_path(ws, *, month: str | None, png: bool) -> Path:
     """Where a map goes without --out: the workspace's outputs/maps/ folder."""
     stem = "map" + (f"-{month}" if month else "")
-    return ws.outputs_dir / "maps" / (stem + (".png" if png else ".html"))
+    return child(ws.outputs_dir / "maps", stem, suffix=".png" if png else ".html")
 
 
 def write_map(

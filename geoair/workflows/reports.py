@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from geoair.io.paths import child
 from geoair.reports.export import GEOMETRY_ONLY, export_frame
 from geoair.reports.values import _is_geo
 
@@ -96,7 +97,7 @@ def demo_step(ws, echo) -> None:
     if month is None:
         echo("  no inspections or cases: no report folder")
         return
-    folder = ws.outputs_dir / f"report-{month}"
+    folder = child(ws.outputs_dir, f"report-{month}")  # the month comes from the data
     pm_month = _pm25_month(ws)
     for pollutant, period in (("PM2.5", pm_month), ("dustfall", month)):
         if period is None:
@@ -106,7 +107,7 @@ def demo_step(ws, echo) -> None:
                 ws,
                 pollutant,
                 period=period,
-                out=folder / f"surface_{pollutant.replace('.', '')}_{period}.tif",
+                out=child(folder, f"surface_{pollutant.replace('.', '')}_{period}", suffix=".tif"),
             )
         except GeoairError as exc:
             echo(f"  surface {pollutant}: {exc}")
@@ -157,6 +158,8 @@ def demo_step(ws, echo) -> None:
             county_monthly=ws.read("county_monthly", required=False),
             city=ws.settings["workspace"]["name"],
         )
-        path = write_workbook([form], folder / "forms" / f"PM2.5目标完成情况_{pm_month}.xlsx")
+        path = write_workbook(
+            [form], child(folder / "forms", f"PM2.5目标完成情况_{pm_month}", suffix=".xlsx")
+        )
         echo(f"  form: {path.name} (the latest month with PM2.5 targets and readings)")
     echo(f"  report folder: {folder}")

@@ -33,6 +33,7 @@ from __future__ import annotations
 import pandas as pd
 
 from geoair.errors import WorkspaceError
+from geoair.io.paths import child
 from geoair.scores.assign import SITE_LAYERS, assign_sites
 from geoair.scores.components import previous_month
 from geoair.scores.inputs import PARK_COMPONENTS, ScoreInputs, station_months_from
@@ -148,11 +149,13 @@ def demo_step(ws, echo) -> None:
         echo(f"    {note}")
     folder = ws.outputs_dir / "scores"
     ranking = write_table(
-        park_ranking_sheet(parks), folder / f"园区排名_{month}.xlsx", layer="园区排名"
+        park_ranking_sheet(parks),
+        child(folder, f"园区排名_{month}", suffix=".xlsx"),
+        layer="园区排名",
     )
     bench = write_table(
         enterprise_ranking_sheet(enterprises, benchmark_only=True),
-        folder / f"标杆企业候选_{month}.xlsx",
+        child(folder, f"标杆企业候选_{month}", suffix=".xlsx"),
         layer="标杆企业候选",
     )
     echo(f"  park ranking for the monthly report: {ranking}")
