@@ -18,6 +18,7 @@ from geoair.errors import GeoairError
 __all__ = [
     "_options",
     "buffer_cmd",
+    "check_cmd",
     "demo_cmd",
     "export_cmd",
     "forms_cmd",
@@ -66,6 +67,7 @@ def _register() -> None:
     # One line per subcommand module; each module defines a click command or group.
     from geoair.cli import (
         buffer_cmd,
+        check_cmd,
         demo_cmd,
         export_cmd,
         forms_cmd,
@@ -96,6 +98,7 @@ def _register() -> None:
         patrol_cmd,
         gate_roads_cmd,
         buffer_cmd,
+        check_cmd,
     ):
         main.add_command(module.command)
 
