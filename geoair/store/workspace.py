@@ -68,14 +68,19 @@ META_TABLE = "geoair_meta"
 TMP_PREFIX = ".tmp-workspace-"
 
 
-def _damaged(path: Path, exc: BaseException) -> WorkspaceError:
-    """The one sentence for a GeoPackage that GDAL or SQLite cannot read."""
+def _damaged(path: Path, exc: BaseException, *, shown: Path | None = None) -> WorkspaceError:
+    """The one sentence for a GeoPackage that GDAL or SQLite cannot read.
+
+    ``shown`` is the file named to the user (the workspace's, when ``path`` is the
+    transaction's copy of it).
+    """
     problem = gpkg_file_problem(path) if path.exists() else None
-    zh, en = problem or ("已损坏，无法读取", f"is damaged and cannot be read ({exc})")
-    return WorkspaceError(damaged_message(path, zh, en))
+    detail = str(exc).rsplit("failed:", 1)[-1].strip().split(";")[0][:120]
+    zh, en = problem or ("已损坏，无法读取", f"is damaged and cannot be read ({detail})")
+    return WorkspaceError(damaged_message(shown or path, zh, en))
 
 
-def _read_gpkg(path: Path, call, *args, **kwargs):
+def _read_gpkg(path: Path, call, *args, shown: Path | None = None, **kwargs):
     """``call(path, ...)`` (a pyogrio function) with damage turned into one sentence."""
     try:
         return call(path, *args, **kwargs)
@@ -87,7 +92,7 @@ def _read_gpkg(path: Path, call, *args, **kwargs):
             f"workspace file {path}. Check its permissions."
         ) from None
     except Exception as exc:  # pyogrio/GDAL/SQLite errors of a damaged file
-        raise _damaged(path, exc) from None
+        raise _damaged(path, exc, shown=shown) from None
 
 
 class Workspace:
@@ -202,7 +207,7 @@ class Workspace:
                     tmp.unlink(missing_ok=True)
                 raise _write_error(self.root, exc) from None
             try:
-                writer = WorkspaceWriter(tmp)
+                writer = WorkspaceWriter(tmp, source=self.gpkg)
                 yield writer
                 if writer.written:
                     try:
@@ -236,8 +241,9 @@ class Workspace:
 class WorkspaceWriter:
     """Writes into the transaction's copy of the GeoPackage."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, source: Path | None = None) -> None:
         self.path = path
+        self.source = source or path  # the workspace's file, named in messages
         self.written: list[str] = []
 
     def read(self, name: str) -> gpd.GeoDataFrame | pd.DataFrame | None:
@@ -246,14 +252,26 @@ class WorkspaceWriter:
         Read here, under the lock, what is to be rewritten: no other command can
         change it before the transaction ends.
         """
-        layers = {str(n) for n, _ in _read_gpkg(self.path, pyogrio.list_layers)}
+        layers = {str(n) for n, _ in _read_gpkg(self.path, pyogrio.list_layers, shown=self.source)}
         if name not in layers:
             return None
-        return _read_layer(self.path, name)
+        return _read_layer(self.path, name, shown=self.source)
 
     def write(self, name: str, frame: pd.DataFrame) -> None:
         """Replace layer ``name`` with ``frame`` (a GeoDataFrame in EPSG:4326 or a table)."""
-        write_gpkg_layer(frame, self.path, name)
+        try:
+            write_gpkg_layer(frame, self.path, name)
+        except WorkspaceError:
+            raise
+        except Exception as exc:
+            text = str(exc).lower()
+            if (
+                isinstance(exc, pyogrio.errors.DataSourceError)
+                or "malformed" in text
+                or ("not a database" in text)
+            ):
+                raise _damaged(self.path, exc, shown=self.source) from None
+            raise
         self.written.append(name)
 
     def replace_part(
@@ -278,14 +296,23 @@ class WorkspaceWriter:
         return merged
 
 
-def _read_layer(path: Path, name: str) -> gpd.GeoDataFrame | pd.DataFrame:
-    info = _read_gpkg(path, pyogrio.read_info, layer=name)
+def _read_layer(
+    path: Path, name: str, *, shown: Path | None = None
+) -> gpd.GeoDataFrame | pd.DataFrame:
+    info = _read_gpkg(path, pyogrio.read_info, layer=name, shown=shown)
     if info.get("geometry_type") is None:
         frame = _read_gpkg(
-            path, pyogrio.read_dataframe, layer=name, read_geometry=False, fid_as_index=False
+            path,
+            pyogrio.read_dataframe,
+            layer=name,
+            read_geometry=False,
+            fid_as_index=False,
+            shown=shown,
         )
     else:
-        frame = _read_gpkg(path, pyogrio.read_dataframe, layer=name, fid_as_index=False)
+        frame = _read_gpkg(
+            path, pyogrio.read_dataframe, layer=name, fid_as_index=False, shown=shown
+        )
     return restore_dtypes(frame, name)
 
 
