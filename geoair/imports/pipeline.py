@@ -217,7 +217,7 @@ def read_source(
     mapping = match_columns(block.labels, vocab)
     columns = {name: body.columns[pos] for pos, name in mapping.items()}
     # Only rows with at most one filled cell can be notes, blanks or numbered empty rows.
-    filled = body.notna() & body.map(lambda v: clean_text(v) is not None)
+    filled = body.notna() & body.map(lambda v: clean_text(v) is not None).astype(bool)
     sparse = filled.sum(axis=1) <= 1
     drop = []
     for row_number, row in body.loc[sparse].iterrows():

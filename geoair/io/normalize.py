@@ -273,9 +273,13 @@ def parse_date(value: object) -> pd.Timestamp | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         if isinstance(value, float) and math.isnan(value):
             return None
+        if not math.isfinite(value):
+            raise ValueError(f"“{value}”不是日期，请写成 2024-03-05 或 2024年3月5日")
         if 20000 <= value <= 80000:  # Excel serial days: 1954..2119
             return pd.Timestamp(_EXCEL_EPOCH + dt.timedelta(days=int(value)))
-        value = str(int(value))
+        if not (float(value).is_integer() and 10_000_000 <= value <= 99_999_999):
+            raise ValueError(f"“{value:g}”不是日期，请写成 2024-03-05 或 2024年3月5日")
+        value = str(int(value))  # 20240305
     text = clean_text(value)
     if text is None:
         return None

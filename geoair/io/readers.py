@@ -343,6 +343,11 @@ def read_grid(
                 f"{path.name} 不是格式正确的 CSV 文件，请在 Excel 中打开后另存为"
                 f" CSV。 / {path.name} is not a well-formed CSV file ({exc})."
             ) from None
+        except pd.errors.EmptyDataError:
+            raise InputFileError(
+                f"{path.name} 中没有数据行，请检查是否选对了文件。 / {path.name} has no rows. "
+                "Check that you chose the right file."
+            ) from None
     grid.index = range(1, len(grid) + 1)
     grid = grid.dropna(how="all")
     grid = grid[~grid.map(lambda v: v is None or str(v).strip() == "").all(axis=1)]

@@ -190,16 +190,24 @@ def read_ragged_grid(
     text = decode(path.read_bytes(), encoding, name=path.name)
     sep = "\t" if text.count("\t") > text.count(",") else ","
     width = max(line.count(sep) for line in text.splitlines()) + 1
-    grid = pd.read_csv(
-        io.StringIO(text),
-        header=None,
-        dtype=str,
-        sep=sep,
-        names=range(width),
-        keep_default_na=False,
-        skip_blank_lines=False,
-        engine="python",
-    )
+    try:
+        grid = pd.read_csv(
+            io.StringIO(text),
+            header=None,
+            dtype=str,
+            sep=sep,
+            names=range(width),
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="python",
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        from geoair.errors import InputFileError
+
+        raise InputFileError(
+            f"{path.name} 不是格式正确的 CSV 文件，请在 Excel 中打开后另存为 CSV。 / "
+            f"{path.name} is not a well-formed CSV file ({exc.__class__.__name__})."
+        ) from None
     grid.index = range(1, len(grid) + 1)
     return grid
 
@@ -240,14 +248,9 @@ def import_annex_targets(
             f"{path.name}: no target found. The table needs a 月份 header row "
             "with station, county or 市控目标 columns, and rows such as 10 月."
         )
-    old = ws.read("targets", required=False)
-    merged = targets
-    if old is not None and len(old):
-        key = ["scope", "target_name", "period", "metric"]
-        old = old[list(targets.columns)]
-        stale = old.set_index(key).index.isin(targets.set_index(key).index)
-        merged = pd.concat([old[~stale], targets], ignore_index=True)
-    ws.write("targets", merged)
+    with ws.transaction() as tx:  # the stored targets are read under the lock
+        # A target given again replaces the stored one; the others are kept.
+        tx.replace_part("targets", targets, ["scope", "target_name", "period", "metric"])
     target = child(ws.rejects_dir, f"targets_annex-{path.stem}", suffix=".csv")
     if len(rejects):
         write_table(rejects, target)

@@ -65,10 +65,34 @@ __all__ = ["import_dustfall", "import_readings"]
 def _read_cells(
     path: Path, vocabulary: dict[str, tuple[str, ...]], *, encoding: str | None, sheet: str | None
 ) -> pd.DataFrame:
-    """The file as text cells with its header row as column names; index = file row."""
+    """The file as text cells with its header row as column names; index = file row.
+
+    A file that pandas or pyarrow cannot parse is one :class:`InputFileError` sentence.
+    """
+    try:
+        return _parse_cells(path, vocabulary, encoding=encoding, sheet=sheet)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputFileError(
+            f"{path.name} 不是格式正确的表格文件，请在 Excel 中打开后另存为 CSV 或 .xlsx。 / "
+            f"{path.name} is not a well-formed table ({exc.__class__.__name__}). Open it in "
+            "Excel and save it again as CSV or .xlsx."
+        ) from None
+
+
+def _parse_cells(
+    path: Path, vocabulary: dict[str, tuple[str, ...]], *, encoding: str | None, sheet: str | None
+) -> pd.DataFrame:
     kind = file_kind(path)
     if kind == "parquet":
-        frame = pd.read_parquet(path)
+        if not path.exists():
+            read_grid(path)  # raises the usual clear error
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow's errors of a damaged or foreign file
+            raise InputFileError(
+                f"{path.name} 不能作为 Parquet 文件读取，文件可能不完整，请重新导出。 / "
+                f"{path.name} cannot be read as a Parquet file ({exc.__class__.__name__})."
+            ) from None
         frame.index = pd.RangeIndex(2, len(frame) + 2)
         return frame
     if kind != "table":
