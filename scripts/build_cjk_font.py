@@ -26,6 +26,7 @@ beside it (``OFL.txt``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 from pathlib import Path
 
@@ -42,10 +43,8 @@ def gbk_characters() -> set[str]:
     chars = set()
     for high in range(0x81, 0xFF):
         for low in range(0x40, 0xFF):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 chars.add(bytes([high, low]).decode("gbk"))
-            except UnicodeDecodeError:
-                pass
     return chars
 
 

@@ -73,9 +73,7 @@ print(json.dumps({"families": font_families()}))
 
 
 def _run(script: str, target: Path, tmp_path: Path, hide: str) -> tuple[dict, str]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("MPL", "PYTHON", "FONTCONFIG"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MPL", "PYTHON", "FONTCONFIG"))}
     mpl = tmp_path / "mplconfig"
     mpl.mkdir()
     env.update(

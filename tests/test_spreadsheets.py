@@ -22,7 +22,7 @@ from geoair.io.spreadsheets import (
 from geoair.io.writers import write_table
 
 HOSTILE = [
-    "=HYPERLINK(\"http://x\",\"点我\")",
+    '=HYPERLINK("http://x","点我")',
     "=cmd|' /C calc'!A0",
     "+1+2",
     "-2+3",
@@ -48,7 +48,7 @@ def test_csv_numbers_stay_numbers_and_names_are_quoted(tmp_path):
     frame = pd.DataFrame({"name": HOSTILE, "fine": [-5.0, 1.5, 0, 3, 4, 5, 6]})
     path = write_csv(frame, tmp_path / "x.csv")
     rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
-    assert rows[1] == ["'=HYPERLINK(\"http://x\",\"点我\")", "-5.0"]
+    assert rows[1] == ['\'=HYPERLINK("http://x","点我")', "-5.0"]
     assert all(row[0].startswith("'") for row in rows[1:])
     assert rows[2][1] == "1.5"
 

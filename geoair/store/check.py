@@ -219,9 +219,11 @@ def _check_readings(folder: Path, report: CheckReport) -> None:
     for path in files:
         want = _DUSTFALL_COLUMNS if path.name == "dustfall.parquet" else _HOURLY_COLUMNS
         try:
-            schema = pq.read_schema(path)
-            pq.read_metadata(path)
-            missing = want - set(schema.names)
+            parquet = pq.ParquetFile(path)
+            missing = want - set(parquet.schema_arrow.names)
+            for _batch in parquet.iter_batches(batch_size=1 << 20):
+                pass  # every page read and decompressed
+            parquet.close()
         except Exception as exc:  # pyarrow's errors of a damaged file
             bad.append(f"{path.relative_to(folder.parent)} ({exc.__class__.__name__})")
             continue
