@@ -104,16 +104,12 @@ def strip_control_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[object]
         A copy without them (``frame`` itself when none was found), and the index
         labels of the rows that held one (a header holding one is not listed).
     """
-    texty = [
-        c
-        for c in frame.columns
-        if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c].dtype)
-    ]
     hits = {}
-    for column in texty:
-        strings = [v for v in frame[column].to_numpy(dtype=object) if isinstance(v, str)]
-        if _CONTROL.search("".join(strings)):  # one cheap pass before the cell-by-cell one
-            hits[column] = frame[column].map(
+    for position in range(frame.shape[1]):  # by position: labels may repeat
+        series = frame.iloc[:, position]
+        texty = series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
+        if texty and _any_control(series):  # one cheap pass before the cell-by-cell one
+            hits[position] = series.map(
                 lambda v: isinstance(v, str) and _CONTROL.search(v) is not None
             )
     bad_names = any(isinstance(c, str) and _CONTROL.search(c) for c in frame.columns)
@@ -121,8 +117,11 @@ def strip_control_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[object]
         return frame, []
     out = frame.copy()
     rows: set[object] = set()
-    for column, mask in hits.items():
-        out[column] = out[column].map(lambda v: _CONTROL.sub("", v) if isinstance(v, str) else v)
+    for position, mask in hits.items():
+        out.isetitem(
+            position,
+            out.iloc[:, position].map(lambda v: _CONTROL.sub("", v) if isinstance(v, str) else v),
+        )
         rows |= set(frame.index[mask.to_numpy(dtype=bool)])
     if bad_names:
         out.columns = [_CONTROL.sub("", c) if isinstance(c, str) else c for c in out.columns]
@@ -130,6 +129,39 @@ def strip_control_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[object]
         return out, sorted(rows)
     except TypeError:  # mixed labels
         return out, sorted(rows, key=str)
+
+
+def _any_control(series: pd.Series) -> bool:
+    """Whether any text of ``series`` may hold a control character (a fast byte scan).
+
+    The text is looked at as UTF-8 in Arrow buffers: a byte below 0x20 is always a
+    control character there (it never occurs inside a multi-byte character), so NumPy
+    scans millions of cells in milliseconds. A hit only means "look cell by cell".
+    """
+    import pyarrow as pa
+
+    try:
+        if series.dtype == object:  # all text (CSV cells): straight to Arrow, else as text
+            try:
+                array = pa.array(series.to_numpy(), type=pa.large_string(), from_pandas=True)
+            except (pa.ArrowException, TypeError, ValueError):
+                array = pa.array(series.astype("str"))
+        else:
+            array = pa.array(series)
+    except (pa.ArrowException, TypeError, ValueError):
+        return True
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    for chunk in chunks:
+        if chunk.type not in (pa.string(), pa.large_string()):
+            chunk = chunk.cast(pa.large_string())
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        raw = np.frombuffer(data, dtype=np.uint8)
+        low = raw[raw < 0x20]  # few: tabs and line breaks, if any
+        if len(low) and ((low != 0x09) & (low != 0x0A)).any():
+            return True
+    return False
 
 
 def halfwidth(text: str) -> str:
