@@ -68,7 +68,7 @@ def row_by_row(raw) -> None:
         column = raw.columns.get(spec_field.name)
         if column is None:
             continue
-        parse = _parser(spec_field.kind, spec_field.choices)
+        parse = _parser(spec_field)
         raw.cells[column].apply(parse)
 
 

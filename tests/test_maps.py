@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from shapely.geometry import LineString, Point, box
 
 from geoair.cli import main
-from geoair.errors import ConfigError, MapDataError, OutputError
+from geoair.errors import ConfigError, FontMissingError, MapDataError, OutputError
 from geoair.io.crs import wgs84_to_gcj02
 from geoair.maps import interactive, static
 from geoair.maps.interactive import render_html, write_html
@@ -508,15 +508,23 @@ def test_png_is_300_dpi_with_chinese_font(frames, tmp_path):
         assert round(image.info["dpi"][0]) == 300
         pixels = np.asarray(image.convert("L"))
     assert pixels.std() > 5
-    assert "CJK" in static.cjk_font() or static.cjk_font() in static.CJK_FONTS
 
 
-def test_png_without_cjk_font_names_the_package(frames, tmp_path, monkeypatch):
+def test_png_without_any_chinese_font_names_the_repair(frames, tmp_path, monkeypatch):
     from matplotlib import font_manager
 
+    from geoair.io import fonts
+
+    # A broken installation: no system font, and the font geoair ships is gone.
     monkeypatch.setattr(font_manager.fontManager, "ttflist", [])
-    with pytest.raises(static.FontMissingError, match="fonts-noto-cjk"):
-        write_png(collect_layers(frames), tmp_path / "map.png")
+    monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: [])
+    monkeypatch.setattr(fonts, "bundled_font_path", lambda: tmp_path / "missing.otf")
+    fonts.font_families.cache_clear()
+    try:
+        with pytest.raises(FontMissingError, match="fonts-noto-cjk"):
+            write_png(collect_layers(frames), tmp_path / "map.png")
+    finally:
+        fonts.font_families.cache_clear()
     assert not (tmp_path / "map.png").exists()
 
 

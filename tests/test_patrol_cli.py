@@ -131,3 +131,30 @@ def test_start_outside_county_message(workspace):
     assert result.exit_code == 1
     assert "lies outside 城区" in result.output
     assert not workspace.has("patrol_stops")
+
+
+def test_plan_for_a_county_keeps_the_citys_plan(workspace):
+    """A run for a part (a county) replaces only that part's rows (issue 14)."""
+    enterprises = workspace.read("enterprises")
+    enterprises.loc[enterprises.index[:4], "county"] = "郊区"
+    workspace.write("enterprises", enterprises)
+    base = ["patrol", "plan", "-w", str(workspace.root), "--date", "2024-03-05"]
+    base += ["--teams", "1", "--stops", "3", "--start", "113.58,37.88", "--straight"]
+    city = CliRunner().invoke(main, base)
+    assert city.exit_code == 0, city.output
+    city_stops = workspace.read("patrol_stops")
+    assert set(city_stops["scope"]) == {"全市"} and len(city_stops) == 3
+    county = CliRunner().invoke(main, [*base, "--county", "郊区"])
+    assert county.exit_code == 0, county.output
+    stops = workspace.read("patrol_stops")
+    assert sorted(stops["scope"].unique()) == ["全市", "郊区"]
+    kept = stops[stops["scope"] == "全市"].sort_values("stop")["site_key"].tolist()
+    assert kept == city_stops.sort_values("stop")["site_key"].tolist()
+    assert set(stops.loc[stops["scope"] == "郊区", "county"]) == {"郊区"}
+    assert sorted(workspace.read("patrol_routes")["scope"]) == ["全市", "郊区"]
+    history = workspace.read("patrol_history")
+    assert len(history) == 6
+    # planning the county again replaces its own rows only
+    assert CliRunner().invoke(main, [*base, "--county", "郊区"]).exit_code == 0
+    assert len(workspace.read("patrol_history")) == 6
+    assert len(workspace.read("patrol_stops")) == 6

@@ -441,7 +441,7 @@ def test_cli_suspects_ranks_planted_source_and_lists_plots(ws_sources, tmp_path)
     assert pd.read_csv(tmp_path / "s.csv")["rank"].iloc[0] == 1
 
 
-def test_cli_suspects_for_one_station_keeps_the_other_stations_rows(ws_sources):
+def test_cli_suspects_for_one_station_keeps_the_other_stations_and_periods(ws_sources):
     _run(["sources", "suspects", "--period", "2020-11", "-w", str(ws_sources.root)])
     first = ws_sources.read("source_suspects")
     other = first.head(2).assign(station_id="S9", station_name="另一站")
@@ -460,7 +460,9 @@ def test_cli_suspects_for_one_station_keeps_the_other_stations_rows(ws_sources):
     )
     after = ws_sources.read("source_suspects")
     assert (after["station_id"] == "S9").sum() == 2
-    assert set(after.loc[after["station_id"] == "S1", "period"]) == {"2020-10"}
+    # A run for 2020-10 replaces that period's rows; 2020-11 keeps its own (README).
+    assert set(after.loc[after["station_id"] == "S1", "period"]) == {"2020-10", "2020-11"}
+    assert not after.duplicated(["station_id", "period", "source_id", "pollutant"]).any()
 
 
 def test_load_wind_from_the_readings_store_keeps_the_period(ws):

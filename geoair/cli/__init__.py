@@ -19,6 +19,7 @@ from geoair.errors import GeoairError
 __all__ = [
     "_options",
     "buffer_cmd",
+    "check_cmd",
     "demo_cmd",
     "export_cmd",
     "forms_cmd",
@@ -69,6 +70,7 @@ def _register() -> None:
     # One line per subcommand module; each module defines a click command or group.
     from geoair.cli import (
         buffer_cmd,
+        check_cmd,
         demo_cmd,
         export_cmd,
         forms_cmd,
@@ -99,6 +101,7 @@ def _register() -> None:
         patrol_cmd,
         gate_roads_cmd,
         buffer_cmd,
+        check_cmd,
     ):
         main.add_command(module.command)
 

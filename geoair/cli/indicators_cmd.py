@@ -53,8 +53,10 @@ def command(
     25 in February, 324 a year), CO 95th and O3 90th percentiles, composite index and
     good days. Invalid values are shown as empty with their counts, never averaged.
 
-    Writes station_daily (for the days chosen with --start/--end, else all) and
-    BY_PERIOD (e.g. county_monthly) into the workspace.
+    Writes station_daily and BY_PERIOD (e.g. county_monthly) into the workspace: with
+    --start/--end only the rows of those days and of the periods they meet are
+    replaced (moved out to whole months, quarters or years for --period month, quarter
+    or year); the other days and periods keep theirs.
     """
     from geoair.workflows.indicators import IndicatorsOptions, describe, run_indicators
 

@@ -201,15 +201,11 @@ def suspects_command(
 
 
 def _write_sheets(path: Path, sheets: dict) -> None:
-    import pandas as pd
-
     from geoair.errors import OutputError
-    from geoair.io.writers import atomic_path
+    from geoair.io.spreadsheets import write_xlsx
 
     if path.suffix.lower() != ".xlsx":
         raise OutputError(
             f"--out {path}: the wind tables are several sheets; give an .xlsx file name."
         )
-    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
+    write_xlsx(sheets, path, freeze_header=False)

@@ -200,12 +200,23 @@ def check_geometry(
         & ~shapely.is_empty(geoms[present])
         & shapely.is_valid(geoms[present])
     )
+    # Coordinates that are not finite numbers (NaN, infinity) from a damaged file.
+    coords, owner = shapely.get_coordinates(geoms[present], return_index=True)
+    nonfinite = np.zeros(len(geoms), dtype=bool)
+    nonfinite[np.flatnonzero(present)[np.unique(owner[~np.isfinite(coords).all(axis=1)])]] = True
+    fine &= ~nonfinite
     repaired = converted = 0
     for i in np.flatnonzero(~fine):
         row_number, geom = geometry.index[int(i)], geoms[i]
         if geom is None or geom.is_empty:
             if not reasons.get(row_number):
                 reasons.setdefault(row_number, []).append("没有坐标或图形，请补填经纬度或图形")
+            continue
+        if nonfinite[i]:
+            reasons.setdefault(row_number, []).append(
+                "坐标不是有限的数字（空值或无穷大），请核对经纬度或图形"
+            )
+            geoms[i] = None
             continue
         kind = geom.geom_type
         if kind == "MultiPoint" and len(geom.geoms) == 1:
@@ -261,7 +272,10 @@ def check_geometry(
 def check_in_china(geometry: gpd.GeoSeries, reasons: dict[int, list[str]]) -> None:
     """Add a reason to every row whose geometry lies outside China (or has longitude and
     latitude swapped)."""
-    present = geometry.notna() & ~geometry.is_empty
+    values = np.asarray(geometry.values, dtype=object)
+    present = pd.Series(
+        ~shapely.is_missing(values) & ~shapely.is_empty(values), index=geometry.index
+    )
     if not present.any():
         return
     shapes = cast(gpd.GeoSeries, geometry[present])  # pandas-stubs types [] as a Series

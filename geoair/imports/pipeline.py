@@ -26,6 +26,7 @@ adds reading and writing.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import logging
 import re
@@ -60,10 +61,21 @@ from geoair.io.normalize import (
     parse_int,
     parse_number,
     parse_transport,
+    strip_control_cells,
 )
 from geoair.io.osm import DEFAULT_SKIP_HIGHWAY, is_osm_file, read_osm_roads
+from geoair.io.paths import child
 from geoair.io.readers import file_kind, read_grid, read_vector
-from geoair.store.schema import LAT_HEADERS, LON_HEADERS, MEASURE, TableSpec, spec_for
+from geoair.store.schema import (
+    DATE_MAX_AHEAD_DAYS,
+    DATE_MIN,
+    LAT_HEADERS,
+    LON_HEADERS,
+    MEASURE,
+    FieldSpec,
+    TableSpec,
+    spec_for,
+)
 from geoair.store.workspace import Workspace
 
 __all__ = [
@@ -152,33 +164,36 @@ def read_source(
             gdf = read_vector(path, layer=layer, encoding=encoding)
         index = pd.Index(gdf.pop("source_row"), name="row")
         attributes = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).set_index(index)
+        notes: list[str] = []
+        attributes = _without_control(attributes, notes)
         mapping = match_columns([(str(c),) for c in attributes.columns], vocab)
         columns = {name: str(attributes.columns[pos]) for pos, name in mapping.items()}
-        geometry = gpd.GeoSeries(gdf.geometry.values, index=index, crs=gdf.crs)
-        return RawTable(attributes, columns, geometry, gdf.crs)
+        vector_geometry = gpd.GeoSeries(gdf.geometry.values, index=index, crs=gdf.crs)
+        return RawTable(attributes, columns, vector_geometry, gdf.crs, notes=notes)
     if kind == "parquet":
-        frame = gpd.read_parquet(path) if _is_geoparquet(path) else pd.read_parquet(path)
+        frame = _read_parquet(path)
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+        notes = []
+        geometry = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else None
+        if geometry is not None:
+            frame = pd.DataFrame(frame.drop(columns=geometry.name))
+        frame = _without_control(frame, notes)
         mapping = match_columns([(str(c),) for c in frame.columns], vocab)
         columns = {name: str(frame.columns[pos]) for pos, name in mapping.items()}
-        if isinstance(frame, gpd.GeoDataFrame):
-            return RawTable(
-                pd.DataFrame(frame.drop(columns=frame.geometry.name)),
-                columns,
-                frame.geometry,
-                frame.crs,
-            )
-        return RawTable(frame, columns)
+        if geometry is not None:
+            return RawTable(frame, columns, geometry, geometry.crs, notes=notes)
+        return RawTable(frame, columns, notes=notes)
     grid = read_grid(path, encoding=encoding, sheet=sheet)
+    notes = []
+    grid = _without_control(grid, notes)
     block = locate_header(grid, vocab)
     body = grid.loc[grid.index > block.last_row]
     labels = [block.label(c) for c in range(grid.shape[1])]
     body = body.set_axis(_unique(labels), axis=1)
     mapping = match_columns(block.labels, vocab)
     columns = {name: body.columns[pos] for pos, name in mapping.items()}
-    notes = []
     # Only rows with at most one filled cell can be notes, blanks or numbered empty rows.
-    filled = body.notna() & body.map(lambda v: clean_text(v) is not None)
+    filled = body.notna() & body.map(lambda v: clean_text(v) is not None).astype(bool)
     sparse = filled.sum(axis=1) <= 1
     drop = []
     for row_number, row in body.loc[sparse].iterrows():
@@ -193,6 +208,32 @@ def read_source(
     cells = body.drop(index=drop)
     cells.index.name = "row"
     return RawTable(cells, columns, notes=notes)
+
+
+def _without_control(cells: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """The cells without control characters; a note says which rows held some."""
+    cleaned, rows = strip_control_cells(cells)
+    if rows:
+        shown = "、".join(map(str, rows[:5])) + ("等" if len(rows) > 5 else "")
+        notes.append(
+            f"第{shown}行（共{len(rows)}行）含有看不见的控制字符（如从其他系统复制带来的），"
+            "已删除后导入"
+        )
+    elif cleaned is not cells:
+        notes.append("表头含有看不见的控制字符，已删除")
+    return cleaned
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """A Parquet or GeoParquet file; one that cannot be read is one clear sentence."""
+    try:
+        return gpd.read_parquet(path) if _is_geoparquet(path) else pd.read_parquet(path)
+    except Exception as exc:  # pyarrow's errors of a damaged or foreign file
+        raise InputFileError(
+            f"{path.name} 不能作为 Parquet 文件读取，文件可能不完整，请重新导出。 / "
+            f"{path.name} cannot be read as a Parquet file ({exc.__class__.__name__}); it may "
+            "be incomplete. Export it again."
+        ) from None
 
 
 def _unique(labels: list[str]) -> list[str]:
@@ -213,18 +254,57 @@ def _is_geoparquet(path: Path) -> bool:
 # --- parsing values --------------------------------------------------------------------
 
 
-def _parser(kind: str, choices: dict):
+def _parser(spec_field: FieldSpec):
+    kind = spec_field.kind
     if kind == "bool":
         return parse_bool
-    if kind == "int":
-        return parse_int
-    if kind == "float":
-        return parse_number
+    if kind in {"int", "float"}:
+        parse = parse_int if kind == "int" else parse_number
+        return functools.partial(
+            _bounded,
+            parse=functools.partial(parse, unit=spec_field.unit),
+            low=spec_field.minimum,
+            high=spec_field.maximum,
+            unit=spec_field.unit,
+        )
     if kind == "date":
-        return parse_date
+        return _recent_date
     if kind == "enum":
-        return EnumParser(choices)
+        return EnumParser(spec_field.choices)
     return _free_text
+
+
+def _bounded(value: object, *, parse, low: float | None, high: float | None, unit: str):
+    number = parse(value)
+    if number is None:
+        return None
+    shown = clean_text(value) or str(value)
+    if low is not None and number < low:
+        raise ValueError(f"“{shown}”是负数，不能小于{low:g}，请核对")
+    if high is not None and number > high:
+        raise ValueError(
+            f"“{shown}”超过上限{high:g}{unit}，像是多打了0或单位不对，请核对（上限见 README）"
+        )
+    return number
+
+
+def _date_bounds() -> tuple[pd.Timestamp, pd.Timestamp]:
+    today = pd.Timestamp.now().normalize()
+    return pd.Timestamp(DATE_MIN), today + pd.Timedelta(days=DATE_MAX_AHEAD_DAYS)
+
+
+def _recent_date(value: object) -> pd.Timestamp | None:
+    """:func:`parse_date`, refusing dates before 2000 or more than a year ahead."""
+    date = parse_date(value)
+    if date is None:
+        return None
+    low, high = _date_bounds()
+    shown = clean_text(value) or f"{date:%Y-%m-%d}"
+    if date < low:
+        raise ValueError(f"“{shown}”早于{low.year}年，像是填错了年份，请核对")
+    if date > high:
+        raise ValueError(f"“{shown}”在今天一年以后，像是填错了年份，请核对")
+    return date
 
 
 def _free_text(value: object) -> str | None:
@@ -243,7 +323,7 @@ def _parse_fields(spec: TableSpec, raw: RawTable, reasons: dict[int, list[str]])
         if spec_field.kind == "str":  # free text: no parsing, one vectorised pass
             out[spec_field.name] = clean_text_column(cells)
             continue
-        parse = _parser(spec_field.kind, spec_field.choices)
+        parse = _parser(spec_field)
         # Each distinct cell is parsed once: enumerations, yes/no and repeated dates
         # have few distinct values, so large files cost little more than reading them.
         codes, distinct = pd.factorize(cells.astype(object), use_na_sentinel=True)
@@ -378,6 +458,8 @@ def _resolve_enterprises(
 
 # --- kind-specific finishing ---------------------------------------------------------
 
+# Targets are set ahead (three- and five-year plans): up to 10 years after this one.
+_TARGET_YEARS = 10
 _PERIOD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 
 
@@ -391,7 +473,13 @@ def _normalise_period(text: str | None) -> str | None:
         match = _PERIOD.match(part)
         if not match or not 1 <= int(match.group(2)) <= 12:
             raise ValueError(f"“{text}”不是月份，请写成 2020-10，或时段 2020-10/2020-12")
-        out.append(f"{int(match.group(1)):04d}-{int(match.group(2)):02d}")
+        year = int(match.group(1))
+        if year < pd.Timestamp(DATE_MIN).year or year > pd.Timestamp.now().year + _TARGET_YEARS:
+            raise ValueError(
+                f"“{text}”的年份不在{pd.Timestamp(DATE_MIN).year}年到"
+                f"{pd.Timestamp.now().year + _TARGET_YEARS}年之间，像是填错了年份，请核对"
+            )
+        out.append(f"{year:04d}-{int(match.group(2)):02d}")
     return "/".join(out)
 
 
@@ -648,11 +736,10 @@ def import_file(
         enterprises=enterprises,
         record_date=record_date,
     )
-    existing = None if replace else ws.read(spec.name, required=False)
-    merged, replaced = merge_rows(existing, prepared.rows, spec.key)
+    replaced = 0
     # One rejects file per kind and source file: importing the same file again gives
     # the same file, and a corrected file that imports cleanly removes it.
-    rejects_target = ws.rejects_dir / f"{spec.name}-{path.stem}.csv"
+    rejects_target = child(ws.rejects_dir, f"{spec.name}-{path.stem}", suffix=".csv")
     rejects_path = rejects_target if len(prepared.rejects) else None
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     try:
@@ -661,9 +748,13 @@ def import_file(
 
             write_table(prepared.rejects, rejects_path)
         with ws.transaction() as tx:
+            # Read what is merged into inside the transaction: under the lock, so that no
+            # other command changes the layer between this read and the write.
+            existing = None if replace else tx.read(spec.name)
+            merged, replaced = merge_rows(existing, prepared.rows, spec.key)
             if len(prepared.rows) or replace:
                 tx.write(spec.name, merged)
-            log_rows = ws.read(IMPORT_LOG, required=False)
+            log_rows = tx.read(IMPORT_LOG)
             entry = pd.DataFrame(
                 {
                     "sha256": [digest],

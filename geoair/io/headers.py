@@ -49,7 +49,8 @@ class HeaderBlock:
     def label(self, column: int) -> str:
         """A readable name for a column: its cells joined with '/' (``第5列`` when empty:
         it heads that column in the rejects file, which clerks read)."""
-        return "/".join(self.labels[column]) or f"第{column + 1}列"
+        cells = self.labels[column] if column < len(self.labels) else ()  # a row wider than it
+        return "/".join(cells) or f"第{column + 1}列"
 
 
 def match_score(cell: str, header: str) -> int:
@@ -98,6 +99,13 @@ def locate_header(grid: pd.DataFrame, vocabulary: Mapping[str, Sequence[str]]) -
         row names at least two fields (one for a one-field vocabulary), the first
         row is taken as the header, as a plain CSV has it.
     """
+    if grid.empty:
+        from geoair.errors import InputFileError
+
+        raise InputFileError(
+            "文件中没有表头和数据行，请检查是否选对了文件。 / The file has no header and no "
+            "rows. Check that you chose the right file."
+        )
     scan = grid.head(_MAX_SCAN_ROWS)
     counts = [
         sum(_best_score(str(v), vocabulary) >= 3 for v in row if clean_text(v) is not None)

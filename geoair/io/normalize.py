@@ -13,6 +13,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,8 @@ __all__ = [
     "parse_int",
     "parse_number",
     "parse_transport",
+    "strip_control",
+    "strip_control_cells",
 ]
 
 
@@ -37,13 +40,130 @@ _TRUE = {"是", "有", "y", "yes", "true", "t", "1", "√", "✓", "✔", "对",
 _FALSE = {"否", "无", "n", "no", "false", "f", "0", "×", "✗", "✘", "x", "不是", "未"}
 _NUMBER = re.compile(
     r"^([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*"
-    r"(吨|t|个|元|万元|米|m|km|公里|平方米|m2|m²|立方米|m3|m³|天|%|微克/立方米|μg/m³|µg/m³|ug/m3)?$"
+    r"(吨|t|个|元|万元|米|m|km|公里|平方米|m2|m²|立方米|m3|m³|天|%|微克/立方米|μg/m³|µg/m³|ug/m3"
+    r"|g/m2|g/m²|克/平方米)?$"
 )
+# The unit written after a number -> (the field unit it fits, factor to that unit). A field
+# with a unit (FieldSpec.unit) accepts only the units that fit it: "9吨" is not a fine.
+_UNIT_OF = {
+    "元": ("元", 1.0),
+    "万元": ("元", 10_000.0),
+    "吨": ("吨", 1.0),
+    "t": ("吨", 1.0),
+    "个": ("个", 1.0),
+    "米": ("m", 1.0),
+    "m": ("m", 1.0),
+    "km": ("m", 1000.0),
+    "公里": ("m", 1000.0),
+    "平方米": ("m2", 1.0),
+    "m2": ("m2", 1.0),
+    "m²": ("m2", 1.0),
+    "立方米": ("m3", 1.0),
+    "m3": ("m3", 1.0),
+    "m³": ("m3", 1.0),
+    "天": ("天", 1.0),
+    "%": ("%", 1.0),
+    "微克/立方米": ("µg/m³", 1.0),
+    "μg/m³": ("µg/m³", 1.0),
+    "µg/m³": ("µg/m³", 1.0),
+    "ug/m3": ("µg/m³", 1.0),
+    "g/m2": ("g/m2", 1.0),
+    "g/m²": ("g/m2", 1.0),
+    "克/平方米": ("g/m2", 1.0),
+}
+_UNIT_EXAMPLE = {"元": "元", "m2": "平方米", "m3": "立方米", "个": "个", "g/m2": "g/m²", "m": "米"}
+# How a field's unit is said to the clerk.
+_UNIT_ZH = {
+    "元": "元（或万元）",
+    "m2": "平方米",
+    "m3": "立方米",
+    "个": "个",
+    "g/m2": "克/平方米（g/m²）",
+    "吨": "吨",
+    "m": "米",
+}
+# C0 control characters except tab and line feed: invisible, and XML and Excel refuse them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _CN_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(?:(\d{1,2})\s*日?)?\s*$")
 _SEP_DATE = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2}))?(?:[ T].*)?$")
 _COMPACT_DATE = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
 # Excel's day zero is 1899-12-30 (it counts 1900-02-29, which never existed).
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def strip_control(text: str) -> str:
+    """``text`` without C0 control characters other than tab and line feed."""
+    return _CONTROL.sub("", text)
+
+
+def strip_control_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[object]]:
+    """Remove control characters from every text cell and column name of ``frame``.
+
+    Returns
+    -------
+    (frame, rows) : (DataFrame, list)
+        A copy without them (``frame`` itself when none was found), and the index
+        labels of the rows that held one (a header holding one is not listed).
+    """
+    hits = {}
+    for position in range(frame.shape[1]):  # by position: labels may repeat
+        series = frame.iloc[:, position]
+        texty = series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
+        if texty and _any_control(series):  # one cheap pass before the cell-by-cell one
+            hits[position] = series.map(
+                lambda v: isinstance(v, str) and _CONTROL.search(v) is not None
+            )
+    bad_names = any(isinstance(c, str) and _CONTROL.search(c) for c in frame.columns)
+    if not hits and not bad_names:
+        return frame, []
+    out = frame.copy()
+    rows: set[object] = set()
+    for position, mask in hits.items():
+        cleaned = out.iloc[:, position].map(
+            lambda v: _CONTROL.sub("", v) if isinstance(v, str) else v
+        )
+        out.isetitem(position, cast(Any, cleaned))  # pandas-stubs: a Series is accepted
+        rows |= set(frame.index[mask.to_numpy(dtype=bool)])
+    if bad_names:
+        out.columns = [_CONTROL.sub("", c) if isinstance(c, str) else c for c in out.columns]
+    try:
+        return out, sorted(cast(set[Any], rows))
+    except TypeError:  # mixed labels
+        return out, sorted(rows, key=str)
+
+
+def _any_control(series: pd.Series) -> bool:
+    """Whether any text of ``series`` may hold a control character (a fast byte scan).
+
+    The text is looked at as UTF-8 in Arrow buffers: a byte below 0x20 is always a
+    control character there (it never occurs inside a multi-byte character), so NumPy
+    scans millions of cells in milliseconds. A hit only means "look cell by cell".
+    """
+    import pyarrow as pa
+
+    array: Any
+    try:
+        if series.dtype == object:  # all text (CSV cells): straight to Arrow, else as text
+            try:
+                array = pa.array(series.to_numpy(), type=pa.large_string(), from_pandas=True)
+            except (pa.ArrowException, TypeError, ValueError):
+                array = pa.array(series.astype("str"))
+        else:
+            array = pa.array(series)
+    except (pa.ArrowException, TypeError, ValueError):
+        return True
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    for chunk in chunks:
+        if chunk.type not in (pa.string(), pa.large_string()):
+            chunk = chunk.cast(pa.large_string())
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        raw = np.frombuffer(memoryview(data), dtype=np.uint8)
+        low = raw[raw < 0x20]  # few: tabs and line breaks, if any
+        if len(low) and ((low != 0x09) & (low != 0x0A)).any():
+            return True
+    return False
 
 
 def halfwidth(text: str) -> str:
@@ -112,27 +232,63 @@ def parse_bool(value: object) -> bool | None:
     raise ValueError(f"“{text}”不是是/否，请填写“是”或“否”（或“有”“无”）")
 
 
-def parse_number(value: object) -> float | None:
-    """Numbers with full-width digits, thousands separators or a unit ("9吨")."""
+def parse_number(value: object, *, unit: str = "") -> float | None:
+    """Numbers with full-width digits, thousands separators or a unit ("9吨", "0.5万元").
+
+    Parameters
+    ----------
+    value : object
+        The cell.
+    unit : str
+        The field's unit (``元``, ``m2``, ``m3``, ``个``, ``g/m2``...). When given, a
+        unit written in the cell must fit it (``0.5万元`` gives 5000 元; ``9吨`` is
+        refused for a fine); without it any listed unit is accepted and only 万元 is
+        converted.
+    """
     if isinstance(value, bool):
         raise ValueError("这里应填数字，却填了是/否，请填写数字")
     if isinstance(value, int | float) and not (isinstance(value, float) and math.isnan(value)):
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise ValueError(f"“{value}”不是有限的数字，请填写数字")
+        return number
     text = clean_text(value)
     if text is None:
         return None
     match = _NUMBER.match(text.replace(",", ""))
     if not match:
-        raise ValueError(f"“{text}”不是数字，请填写数字（如 9 或 9吨）")
+        example = _UNIT_EXAMPLE.get(unit, "吨")
+        raise ValueError(f"“{text}”不是数字，请填写数字（如 9 或 9{example}）")
     number = float(match.group(1))
-    return number * 10_000 if match.group(2) == "万元" else number
+    if not math.isfinite(number):
+        raise ValueError(f"“{text}”不是有限的数字，请填写数字")
+    written = match.group(2)
+    if written is None:
+        return number
+    fits, factor = _UNIT_OF[written]
+    if unit and fits != unit:
+        raise ValueError(
+            f"“{text}”的单位“{written}”不对，这里应填以{_UNIT_ZH.get(unit, unit)}为单位的数字"
+        )
+    if unit or written == "万元":
+        return number * factor
+    return number
 
 
-def parse_int(value: object) -> int | None:
+def parse_int(value: object, *, unit: str = "") -> int | None:
     """A whole number; "3个" gives 3, "3.5" is refused."""
     try:
-        number = parse_number(value)
+        number = parse_number(value, unit=unit)
     except ValueError:
+        if isinstance(value, bool):
+            raise
+        text = clean_text(value)
+        if text is not None and _NUMBER.match(text.replace(",", "")):
+            raise  # a number with the wrong unit: say so
+        raise ValueError(f"“{clean_text(value)}”不是数字，请填写整数（如 3）") from None
         if isinstance(value, bool):
             raise
         raise ValueError(f"“{clean_text(value)}”不是数字，请填写整数（如 3）") from None
@@ -152,9 +308,13 @@ def parse_date(value: object) -> pd.Timestamp | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         if isinstance(value, float) and math.isnan(value):
             return None
+        if not math.isfinite(value):
+            raise ValueError(f"“{value}”不是日期，请写成 2024-03-05 或 2024年3月5日")
         if 20000 <= value <= 80000:  # Excel serial days: 1954..2119
             return pd.Timestamp(_EXCEL_EPOCH + dt.timedelta(days=int(value)))
-        value = str(int(value))
+        if not (float(value).is_integer() and 10_000_000 <= value <= 99_999_999):
+            raise ValueError(f"“{value:g}”不是日期，请写成 2024-03-05 或 2024年3月5日")
+        value = str(int(value))  # 20240305
     text = clean_text(value)
     if text is None:
         return None

@@ -24,6 +24,7 @@ import pyogrio.errors
 from geoair.errors import InputFileError
 
 __all__ = [
+    "MAX_UNPACKED_BYTES",
     "PARQUET_SUFFIXES",
     "TABLE_SUFFIXES",
     "VECTOR_SUFFIXES",
@@ -40,6 +41,10 @@ log = logging.getLogger(__name__)
 VECTOR_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".kml", ".zip", ".fgb", ".pbf", ".osm"}
 TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
 PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
+#: Most bytes a zipped file (a zipped Shapefile, an .xlsx workbook) may unpack to:
+#: 2 GiB, ten times the largest real file geoair has met; a "zip bomb" that unpacks to
+#: more is refused before anything is unpacked. geoair's choice.
+MAX_UNPACKED_BYTES = 2 * 1024**3
 
 
 def file_kind(path: Path) -> str:
@@ -180,6 +185,15 @@ def read_vector(
     path = Path(path)
     _check_exists(path)
     suffix = path.suffix.lower()
+    if suffix == ".shp":
+        _check_shapefile_parts(
+            {p.name.lower() for p in path.parent.iterdir()}, path.name, where=None
+        )
+    elif suffix == ".zip":
+        names = _zip_members(path)
+        shapefiles = [n for n in names if n.lower().endswith(".shp")]
+        for shp in shapefiles:
+            _check_shapefile_parts({n.lower() for n in names}, shp, where=path.name)
     kwargs: dict = {}
     if suffix == ".shp":
         chosen = _dbf_encoding(path, encoding)
@@ -212,9 +226,63 @@ def read_vector(
         raise InputFileError(
             f"{path.name} 的图层读取出错，请在 QGIS 中打开检查后重新导出。 / {path.name}: {exc}."
         ) from None
+    except InputFileError:
+        raise
+    except Exception as exc:  # GDAL or Arrow on a damaged file (IndexError, ValueError...)
+        raise InputFileError(
+            f"{path.name} 已损坏或不完整，无法读取，请在 QGIS 中打开检查后重新导出。 / "
+            f"{path.name} is damaged or incomplete and cannot be read "
+            f"({exc.__class__.__name__}). Open it in QGIS, check it and export it again."
+        ) from None
     frame = frame.reset_index(drop=True)
     frame["source_row"] = range(1, len(frame) + 1)
     return frame
+
+
+_SHAPEFILE_PARTS = {
+    ".shx": ("索引文件", "index"),
+    ".dbf": ("属性表文件", "attribute table"),
+}
+
+
+def _check_shapefile_parts(names: set[str], shp: str, *, where: str | None) -> None:
+    """Refuse a Shapefile whose .shx or .dbf is missing, naming the missing part."""
+    stem = shp[: -len(".shp")]
+    missing = [ext for ext in _SHAPEFILE_PARTS if f"{stem}{ext}".lower() not in names]
+    if not missing:
+        return
+    zh = "、".join(f"{stem}{ext}（{_SHAPEFILE_PARTS[ext][0]}）" for ext in missing)
+    en = " and ".join(f"{stem}{ext} (its {_SHAPEFILE_PARTS[ext][1]})" for ext in missing)
+    place_zh = f"压缩包 {where} 中的" if where else ""
+    place_en = f" in {where}" if where else ""
+    raise InputFileError(
+        f"{place_zh}Shapefile {shp} 缺少 {zh}，请把 .shp、.shx、.dbf（以及 .prj、.cpg）"
+        f"放在一起{'打包' if where else ''}后重新导入。 / The Shapefile {shp}{place_en} lacks "
+        f"{en}. Put its .shp, .shx and .dbf (and .prj, .cpg) together and import again."
+    )
+
+
+def _zip_members(path: Path) -> list[str]:
+    """Names of the files in a zip, after checking it opens and does not unpack too far."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputFileError(
+            f"{path.name} 不是完整的 zip 压缩包，请重新打包。 / {path.name} is not a complete "
+            f"zip file ({exc.__class__.__name__}). Zip it again."
+        ) from None
+    unpacked = sum(info.file_size for info in infos)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise InputFileError(
+            f"{path.name} 解压后有 {unpacked / 1024**3:.1f} GB，超过 geoair 的上限 "
+            f"{MAX_UNPACKED_BYTES / 1024**3:.0f} GB，请检查文件是否正确。 / {path.name} would "
+            f"unpack to {unpacked / 1024**3:.1f} GB, more than geoair's limit of "
+            f"{MAX_UNPACKED_BYTES / 1024**3:.0f} GB. Check that it is the right file."
+        )
+    return [info.filename.rsplit("/", 1)[-1] for info in infos if not info.is_dir()]
 
 
 _NOT_EXCEL = (
@@ -238,6 +306,11 @@ def read_grid(
     _check_exists(path)
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm", ".xls"}:
+        if suffix != ".xls":
+            import zipfile
+
+            if zipfile.is_zipfile(path):
+                _zip_members(path)  # refuses a workbook that unpacks too far
         try:
             grid = pd.read_excel(
                 path, sheet_name=0 if sheet is None else sheet, header=None, dtype=object
@@ -267,6 +340,11 @@ def read_grid(
             raise InputFileError(
                 f"{path.name} 不是格式正确的 CSV 文件，请在 Excel 中打开后另存为"
                 f" CSV。 / {path.name} is not a well-formed CSV file ({exc})."
+            ) from None
+        except pd.errors.EmptyDataError:
+            raise InputFileError(
+                f"{path.name} 中没有数据行，请检查是否选对了文件。 / {path.name} has no rows. "
+                "Check that you chose the right file."
             ) from None
     grid.index = pd.RangeIndex(1, len(grid) + 1)
     grid = grid.dropna(how="all")

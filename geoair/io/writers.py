@@ -1,17 +1,14 @@
 """Write result frames to files, atomically, in the format the extension names.
 
 :func:`write_table` writes CSV, Excel, GeoPackage, GeoJSON or Parquet to a temporary
-file beside the target, then renames it (:func:`atomic_path`), so a failure never
+file beside the target, then renames it
+(:func:`geoair.store.tempfiles.atomic_path`), so a failure never
 leaves a half-written file. Every ``--out`` of the command line goes through it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
@@ -20,8 +17,9 @@ import pandas as pd
 import pyogrio
 
 from geoair.errors import OutputError
+from geoair.store.tempfiles import atomic_path
 
-__all__ = ["WRITE_SUFFIXES", "atomic_path", "write_table"]
+__all__ = ["WRITE_SUFFIXES", "write_table"]
 
 
 log = logging.getLogger(__name__)
@@ -30,51 +28,13 @@ log = logging.getLogger(__name__)
 WRITE_SUFFIXES = {".csv", ".xlsx", ".gpkg", ".geojson", ".json", ".parquet"}
 
 
-@contextlib.contextmanager
-def atomic_path(target: Path | str) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; rename it to ``target`` on success.
-
-    The file appears whole or not at all. Any OS error while writing (no permission,
-    disk full, a folder that cannot be made) becomes an :class:`OutputError` that
-    names the file and says what to do; the temporary file is removed.
-    """
-    target = Path(target)
-    tmp: Path | None = None
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent
-        )
-        os.close(fd)
-        tmp = Path(tmp_name)
-        tmp.unlink()  # writers that refuse to overwrite (GDAL) get a fresh name
-        yield tmp
-        os.replace(tmp, target)
-    except OutputError:
-        raise
-    except PermissionError as exc:
-        raise OutputError(
-            f"Cannot write {target}: permission denied "
-            f"({exc.filename or target.parent}). If the file is open in Excel "
-            "or another program, close it; or choose a folder you can write "
-            "to (--out)."
-        ) from None
-    except OSError as exc:
-        raise OutputError(
-            f"Cannot write {target}: {exc.strerror or exc}. Choose another "
-            "place (--out), or free some disk space."
-        ) from None
-    finally:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
-
-
 def write_table(frame: pd.DataFrame, path: Path | str, *, layer: str = "data") -> Path:
     """Write a (Geo)DataFrame to ``path``; the extension picks the format.
 
     ``.csv`` (UTF-8 with BOM, so Excel shows Chinese; geometry as WKT), ``.xlsx``,
     ``.gpkg``, ``.geojson``, ``.parquet`` (GeoParquet for layers). The file appears
-    complete or not at all.
+    complete or not at all. CSV and Excel cells follow :mod:`geoair.io.spreadsheets`
+    (no text is ever written as a formula).
 
     Raises
     ------
@@ -88,12 +48,17 @@ def write_table(frame: pd.DataFrame, path: Path | str, *, layer: str = "data") -
             f"Cannot write '{suffix}' files. Use one of: {', '.join(sorted(WRITE_SUFFIXES))}."
         )
     is_geo = isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns
+    if suffix == ".xlsx":
+        from geoair.io.spreadsheets import write_xlsx
+
+        write_xlsx({layer: _plain(frame)}, path, freeze_header=False)
+        log.info("wrote %s", path)
+        return path
     with atomic_path(path) as tmp:
         if suffix == ".csv":
-            table = _plain(frame)
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
-        elif suffix == ".xlsx":
-            _plain(frame).to_excel(tmp, index=False, sheet_name=layer[:31])
+            from geoair.io.spreadsheets import write_csv
+
+            write_csv(_plain(frame), tmp)
         elif suffix == ".parquet":
             (frame if is_geo else pd.DataFrame(frame)).to_parquet(tmp, index=False)
         elif suffix in {".geojson", ".json"}:

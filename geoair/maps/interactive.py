@@ -47,10 +47,10 @@ import shapely
 
 from geoair.errors import ConfigError, OutputError
 from geoair.io.crs import shift_geometries
-from geoair.io.writers import atomic_path
 from geoair.maps.model import MapLayer
 from geoair.maps.styles import BIG_FACTOR, POINT_RADIUS_PX
 from geoair.store.settings import DEFAULT_SETTINGS, MapsSettings
+from geoair.store.tempfiles import atomic_path
 
 __all__ = ["FAST_MIN", "TILE_PROVIDERS", "render_html", "script_json", "write_html"]
 

@@ -4,9 +4,9 @@ Drawn with matplotlib's Agg canvas (no window, no global pyplot state) in the
 data's CGCS2000 Gauss-Krüger zone, so the scale bar is true metres; the north arrow
 points to grid north, which differs from true north by less than 1.5° within a
 3-degree zone. The same :class:`~geoair.maps.model.MapLayer` classes and colours
-as the HTML map are used (each layer's first colour mode). Chinese text needs a CJK
-font: Noto Sans CJK (Debian package ``fonts-noto-cjk``) is looked up through
-matplotlib's font manager, and its absence is an error that names the package.
+as the HTML map are used (each layer's first colour mode). Chinese text is drawn with
+the fonts of :mod:`geoair.io.fonts` (a system Chinese font when there is one, else the
+one geoair ships), which also makes sure no character prints as an empty box.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, cast
 import geopandas as gpd
 import numpy as np
 
-from geoair.errors import FontMissingError, OutputError
+from geoair.errors import OutputError
 from geoair.io.crs import metric_crs
-from geoair.io.writers import atomic_path
+from geoair.io.fonts import font_families, plain_text, save_png
 from geoair.maps.model import MapLayer
 from geoair.maps.styles import BIG_FACTOR, POINT_RADIUS_PX
 
@@ -29,53 +29,15 @@ if TYPE_CHECKING:
     from matplotlib.artist import Artist
     from shapely import Point
 
-__all__ = ["CJK_FONTS", "cjk_font", "render_figure", "write_png"]
+__all__ = ["render_figure", "write_png"]
 
 
 log = logging.getLogger(__name__)
 
-# Preferred Chinese fonts, best first; any family with "CJK" in its name is accepted.
-CJK_FONTS = (
-    "Noto Sans CJK SC",
-    "Noto Sans SC",
-    "Source Han Sans SC",
-    "Noto Serif CJK SC",
-    "WenQuanYi Zen Hei",
-    "WenQuanYi Micro Hei",
-    "Microsoft YaHei",
-    "SimHei",
-    "PingFang SC",
-)
-
-
-def cjk_font() -> str:
-    """The family name of an installed font that draws Chinese characters.
-
-    Raises
-    ------
-    FontMissingError
-        None is installed; the message says which package to install.
-    """
-    from matplotlib import font_manager
-
-    names = {entry.name for entry in font_manager.fontManager.ttflist}
-    for name in CJK_FONTS:
-        if name in names:
-            return name
-    for name in sorted(names):
-        if "CJK" in name:
-            return name
-    raise FontMissingError(
-        "No Chinese font is installed, so the map's labels would print as empty boxes. "
-        "Install one: on Debian/Ubuntu 'apt-get install fonts-noto-cjk' (package "
-        "fonts-noto-cjk), on Windows Microsoft YaHei is already there. Then run the command "
-        "again (if it still fails, delete matplotlib's font cache folder ~/.cache/matplotlib)."
-    )
-
 
 def _plain(text) -> str:
     """Text that matplotlib prints as it is ($ would start mathematical notation)."""
-    return str(text).replace("$", r"\$")
+    return plain_text(text)
 
 
 def _nice_length(span_m: float) -> float:
@@ -88,7 +50,7 @@ def _nice_length(span_m: float) -> float:
     return float(power)
 
 
-def _scale_bar(ax, span_m: float, font: str) -> None:
+def _scale_bar(ax, span_m: float, font: list[str]) -> None:
     length = _nice_length(span_m)
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -120,7 +82,7 @@ def _scale_bar(ax, span_m: float, font: str) -> None:
         )
 
 
-def _north_arrow(ax, font: str) -> None:
+def _north_arrow(ax, font: list[str]) -> None:
     ax.annotate(
         "北\nN",
         xy=(0.95, 0.95),
@@ -254,7 +216,7 @@ def render_figure(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    font = cjk_font()
+    font = list(font_families())
     # Layers of small things hidden below zoom 13 in the HTML map (thousands of 100 m
     # circles) would be specks on a page; they are left off the static map too.
     skipped = [layer.title for layer in layers if layer.min_zoom]
@@ -363,18 +325,10 @@ def write_png(
     Raises
     ------
     FontMissingError
-        No Chinese font installed.
+        No Chinese font can be used (not even the one geoair ships).
     """
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise OutputError(f"A static map is a .png file, not {path.name}. Use --out NAME.png.")
     fig = render_figure(layers, title=title)
-    try:
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, dpi=dpi, format="png", facecolor="white")
-    except PermissionError:
-        raise OutputError(
-            f"Cannot write {path}: permission denied. Choose a folder you can write to."
-        ) from None
-    log.info("wrote %s", path)
-    return path
+    return save_png(fig, path, dpi=dpi, facecolor="white")

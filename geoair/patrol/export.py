@@ -26,8 +26,10 @@ from typing import TYPE_CHECKING, Any, cast
 import geopandas as gpd
 import pandas as pd
 
-from geoair.io.writers import atomic_path
+from geoair.io.spreadsheets import row_cells, save_workbook
+from geoair.io.xmlsafe import xml_bytes
 from geoair.store.settings import MapsSettings
+from geoair.store.tempfiles import atomic_path
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -68,8 +70,7 @@ def _stop_label(row) -> str:
 
 
 def _xml(root: ET.Element) -> bytes:
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return xml_bytes(root, indent=True)
 
 
 def _sub(parent: ET.Element, tag: str, text: Any = None, **attrib: str) -> ET.Element:
@@ -211,21 +212,29 @@ def write_excel(plan: PatrolPlan, path: Path | str) -> Path:
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     bold = Font(bold=True)
     summary.append(
-        [
-            f"巡查计划 {plan.date:%Y-%m-%d}　起点：{plan.start.name}　"
-            f"距离：{'沿道路' if plan.mode == 'road' else '直线'}"
-        ]
+        row_cells(
+            summary,
+            [
+                f"巡查计划 {plan.date:%Y-%m-%d}　起点：{plan.start.name}　"
+                f"距离：{'沿道路' if plan.mode == 'road' else '直线'}"
+            ],
+        )
     )
     summary["A1"].font = Font(bold=True, size=14)
-    summary.append(["巡查组", "点位数", "全程(公里)", "路线"])
+    summary.append(row_cells(summary, ["巡查组", "点位数", "全程(公里)", "路线"]))
     # itertuples() rows: pandas-stubs types each field as any scalar.
     row: Any
     route: Any
     for row in plan.routes.itertuples():
         summary.append(
-            [f"第{row.team}组", int(row.stops), round(row.length_m / 1000, 1), row.sites]
+            row_cells(
+                summary,
+                [f"第{row.team}组", int(row.stops), round(row.length_m / 1000, 1), row.sites],
+            )
         )
-    summary.append(["合计", int(len(plan.stops)), round(plan.total_m / 1000, 1), ""])
+    summary.append(
+        row_cells(summary, ["合计", int(len(plan.stops)), round(plan.total_m / 1000, 1), ""])
+    )
     for width, letter in zip((10, 8, 12, 100), "ABCD", strict=True):
         summary.column_dimensions[letter].width = width
     for cell in summary[2]:
@@ -241,18 +250,23 @@ def write_excel(plan: PatrolPlan, path: Path | str) -> Path:
     for route in plan.routes.itertuples():
         sheet = wb.create_sheet(f"第{route.team}组")
         sheet.append(
-            [
-                f"{plan.date:%Y-%m-%d} 巡查计划　第{route.team}组　起点：{plan.start.name}"
-                f"　{int(route.stops)}个点位，全程 {route.length_m / 1000:.1f} 公里"
-                f"（含返回 {route.return_leg_m / 1000:.1f} 公里）"
-            ]
+            row_cells(
+                sheet,
+                [
+                    f"{plan.date:%Y-%m-%d} 巡查计划　第{route.team}组　起点：{plan.start.name}"
+                    f"　{int(route.stops)}个点位，全程 {route.length_m / 1000:.1f} 公里"
+                    f"（含返回 {route.return_leg_m / 1000:.1f} 公里）"
+                ],
+            )
         )
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(SHEET_COLUMNS))
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append([title for _, title, _ in SHEET_COLUMNS])
+        sheet.append(row_cells(sheet, [title for _, title, _ in SHEET_COLUMNS]))
         team = stops[stops["team"] == route.team].sort_values("stop")
         for row in team.itertuples():
-            sheet.append([getattr(row, key) if key else "" for key, _, _ in SHEET_COLUMNS])
+            sheet.append(
+                row_cells(sheet, [getattr(row, key) if key else "" for key, _, _ in SHEET_COLUMNS])
+            )
         for index, (_, _, width) in enumerate(SHEET_COLUMNS, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
         wrap = Alignment(wrap_text=True, vertical="top")
@@ -269,8 +283,7 @@ def write_excel(plan: PatrolPlan, path: Path | str) -> Path:
         sheet.page_setup.fitToHeight = 0
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
     path = Path(path)
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
+    save_workbook(wb, path)
     log.info("wrote %s", path)
     return path
 

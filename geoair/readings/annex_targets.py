@@ -21,6 +21,7 @@ import pandas as pd
 
 from geoair.errors import TargetError
 from geoair.imports.report import ImportReport
+from geoair.io.paths import child
 from geoair.io.writers import write_table
 from geoair.readings.targets import _name_key
 from geoair.store.workspace import Workspace
@@ -174,16 +175,24 @@ def read_ragged_grid(
     text = decode(path.read_bytes(), encoding, name=path.name)
     sep = "\t" if text.count("\t") > text.count(",") else ","
     width = max(line.count(sep) for line in text.splitlines()) + 1
-    grid = pd.read_csv(
-        io.StringIO(text),
-        header=None,
-        dtype=str,
-        sep=sep,
-        names=range(width),
-        keep_default_na=False,
-        skip_blank_lines=False,
-        engine="python",
-    )
+    try:
+        grid = pd.read_csv(
+            io.StringIO(text),
+            header=None,
+            dtype=str,
+            sep=sep,
+            names=range(width),
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="python",
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        from geoair.errors import InputFileError
+
+        raise InputFileError(
+            f"{path.name} 不是格式正确的 CSV 文件，请在 Excel 中打开后另存为 CSV。 / "
+            f"{path.name} is not a well-formed CSV file ({exc.__class__.__name__})."
+        ) from None
     grid.index = pd.RangeIndex(1, len(grid) + 1)
     return grid
 
@@ -235,21 +244,19 @@ def import_annex_targets(
             f"{path.name}: no target found. The table needs a 月份 header row "
             "with station, county or 市控目标 columns, and rows such as 10 月."
         )
-    old = ws.read("targets", required=False)
-    merged = targets
-    replaced = 0
-    if old is not None and len(old):
+    with ws.transaction() as tx:  # the stored targets are read under the lock
+        # A target given again replaces the stored one; the others are kept.
+        old = tx.read("targets")
         key = ["scope", "target_name", "period", "metric"]
-        old = old[list(targets.columns)]
-        stale = old.set_index(key).index.isin(targets.set_index(key).index)
-        replaced = int(stale.sum())
-        merged = pd.concat([old[~stale], targets], ignore_index=True)
-    ws.write("targets", merged)
-    rejects_path = ws.rejects_dir / f"targets_annex-{path.stem}.csv"
+        replaced = 0
+        if old is not None and len(old):
+            replaced = int(old.set_index(key).index.isin(targets.set_index(key).index).sum())
+        tx.replace_part("targets", targets, key)
+    rejects_file = child(ws.rejects_dir, f"targets_annex-{path.stem}", suffix=".csv")
     if len(rejects):
-        write_table(rejects, rejects_path)
+        write_table(rejects, rejects_file)
     else:
-        rejects_path.unlink(missing_ok=True)
+        rejects_file.unlink(missing_ok=True)
     counts = targets.groupby(["scope", "metric"]).size()
     by_kind = cast(Iterable[tuple[tuple[str, str], int]], counts.items())  # (scope, metric), n
     return ImportReport(
@@ -259,7 +266,7 @@ def import_annex_targets(
         imported=len(targets),
         replaced=replaced,
         rejected=len(rejects),
-        rejects_path=rejects_path if len(rejects) else None,
+        rejects_path=rejects_file if len(rejects) else None,
         stored_in="targets",
         span=", ".join(f"{n} {scope} {metric}" for (scope, metric), n in by_kind),
     )

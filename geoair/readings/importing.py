@@ -17,6 +17,8 @@ import pandas as pd
 from geoair.errors import InputFileError, WorkspaceError
 from geoair.imports.report import ImportReport
 from geoair.io.headers import locate_header
+from geoair.io.normalize import strip_control_cells
+from geoair.io.paths import child
 from geoair.io.readers import decode, file_kind, read_grid
 from geoair.io.writers import write_table
 from geoair.readings.parse import (
@@ -35,10 +37,34 @@ __all__ = ["import_dustfall", "import_readings"]
 def _read_cells(
     path: Path, vocabulary: dict[str, tuple[str, ...]], *, encoding: str | None, sheet: str | None
 ) -> pd.DataFrame:
-    """The file as text cells with its header row as column names; index = file row."""
+    """The file as text cells with its header row as column names; index = file row.
+
+    A file that pandas or pyarrow cannot parse is one :class:`InputFileError` sentence.
+    """
+    try:
+        return _parse_cells(path, vocabulary, encoding=encoding, sheet=sheet)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputFileError(
+            f"{path.name} 不是格式正确的表格文件，请在 Excel 中打开后另存为 CSV 或 .xlsx。 / "
+            f"{path.name} is not a well-formed table ({exc.__class__.__name__}). Open it in "
+            "Excel and save it again as CSV or .xlsx."
+        ) from None
+
+
+def _parse_cells(
+    path: Path, vocabulary: dict[str, tuple[str, ...]], *, encoding: str | None, sheet: str | None
+) -> pd.DataFrame:
     kind = file_kind(path)
     if kind == "parquet":
-        frame = pd.read_parquet(path)
+        if not path.exists():
+            read_grid(path)  # raises the usual clear error
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow's errors of a damaged or foreign file
+            raise InputFileError(
+                f"{path.name} 不能作为 Parquet 文件读取，文件可能不完整，请重新导出。 / "
+                f"{path.name} cannot be read as a Parquet file ({exc.__class__.__name__})."
+            ) from None
         frame.index = pd.RangeIndex(2, len(frame) + 2)
         return frame
     if kind != "table":
@@ -86,6 +112,11 @@ def _read_cells(
     return body.set_axis([block.label(c) for c in range(grid.shape[1])], axis=1)
 
 
+def _control_note(rows: list) -> str:
+    shown = "、".join(map(str, rows[:5])) + ("等" if len(rows) > 5 else "")
+    return f"第{shown}行（共{len(rows)}行）含有看不见的控制字符，已删除后导入"
+
+
 def _stations(ws: Workspace) -> pd.DataFrame:
     if not ws.has("stations"):
         raise WorkspaceError(
@@ -98,7 +129,7 @@ def _stations(ws: Workspace) -> pd.DataFrame:
 
 
 def _write_rejects(ws: Workspace, kind: str, path: Path, rejects: pd.DataFrame) -> Path | None:
-    target = ws.rejects_dir / f"{kind}-{path.stem}.csv"
+    target = child(ws.rejects_dir, f"{kind}-{path.stem}", suffix=".csv")
     if rejects.empty:
         target.unlink(missing_ok=True)
         return None
@@ -132,8 +163,10 @@ def import_readings(
     """
     path = Path(path)
     vocab = {**_FIELDS, **{f"p:{p}": h for p, h in POLLUTANT_HEADERS.items()}}
-    cells = _read_cells(path, vocab, encoding=encoding, sheet=sheet)
+    cells, cleaned = strip_control_cells(_read_cells(path, vocab, encoding=encoding, sheet=sheet))
     good, rejects, notes = parse_hourly(cells, _stations(ws), settings=ws.settings.readings)
+    if cleaned:
+        notes.insert(0, _control_note(cleaned))
     written = store_hourly(ws, good)
     where = _write_rejects(ws, "readings", path, rejects)
     span = (
@@ -179,8 +212,11 @@ def import_dustfall(
     ImportReport
     """
     path = Path(path)
-    cells = _read_cells(path, _DUSTFALL_FIELDS, encoding=encoding, sheet=sheet)
+    cells, cleaned = strip_control_cells(
+        _read_cells(path, _DUSTFALL_FIELDS, encoding=encoding, sheet=sheet)
+    )
     good, rejects = parse_dustfall(cells, _stations(ws), settings=ws.settings.readings)
+    notes = [_control_note(cleaned)] if cleaned else []
     written = store_dustfall(ws, good)
     where = _write_rejects(ws, "dustfall", path, rejects)
     return ImportReport(
@@ -190,5 +226,6 @@ def import_dustfall(
         imported=written,
         rejected=len(rejects),
         rejects_path=where,
+        notes=notes,
         stored_in=str(dustfall_path(ws)),
     )

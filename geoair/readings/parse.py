@@ -32,6 +32,7 @@ from geoair.errors import SchemaError
 from geoair.io.headers import match_columns
 from geoair.io.normalize import clean_text, header_key
 from geoair.readings.store import DUSTFALL_COLUMNS, HOURLY_COLUMNS, POLLUTANTS, UNITS
+from geoair.store.schema import DATE_MAX_AHEAD_DAYS, DATE_MIN
 from geoair.store.settings import DEFAULT_SETTINGS, ReadingsSettings
 
 __all__ = ["POLLUTANT_HEADERS", "parse_dustfall", "parse_hourly"]
@@ -155,13 +156,20 @@ def _unit_factor(label: str, pollutant: str) -> tuple[float, str | None]:
 
 
 def _parse_times(text: pd.Series) -> pd.Series:
-    """Times as China Standard Time, naive. '24:00' is the next day's 00:00."""
+    """Times as China Standard Time, naive. '24:00' is the next day's 00:00.
+
+    Each value is parsed on its own: text, Excel date-times and Excel serial numbers may
+    be mixed in one column. Excel's values (date-time cells and serial numbers) are
+    rounded to the second, since a serial for 13:00 can come back as 12:59:59.9999.
+    """
     if pd.api.types.is_datetime64_any_dtype(text):
         values = pd.Series(text)
         if getattr(values.dt, "tz", None) is not None:
             values = values.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
-        return values
-    cleaned = text.map(lambda v: v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v)
+        return values.dt.round("s")
+    cleaned = text.map(
+        lambda v: pd.Timestamp(v).round("s").isoformat(sep=" ") if isinstance(v, dt.datetime) else v
+    )
     s = cleaned.astype("string").str.strip()
     s = (
         s.str.replace(r"(\d{4})年(\d{1,2})月(\d{1,2})日?", r"\1-\2-\3", regex=True)
@@ -188,12 +196,13 @@ def _parse_times(text: pd.Series) -> pd.Series:
     rest = rest & ~has_zone
     if rest.any():
         parsed[rest] = pd.to_datetime(s[rest], errors="coerce", format="mixed")
-    excel = numeric.between(20000, 80000)  # Excel serial days with a fraction
+    # Excel serial days with a fraction, each rounded to the second.
+    excel = numeric.between(20000, 80000).fillna(False).astype(bool)
     if excel.any():
+        days = numeric.where(excel).astype("float64")
         parsed = parsed.where(
             ~excel,
-            pd.Timestamp("1899-12-30")
-            + pd.to_timedelta(numeric.where(excel), unit="D").dt.round("s"),
+            pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D").dt.round("s"),
         )
     return parsed.where(~is24, parsed + pd.Timedelta(days=1))
 
@@ -362,6 +371,9 @@ def _check_hourly(
     flag(ids.isna(), _UNKNOWN_STATION)
     flag(long["time"].isna(), "时间无法读取，请写成 2020-11-01 13:00")
     t = long["time"]
+    low = pd.Timestamp(DATE_MIN)
+    high = pd.Timestamp.now().normalize() + pd.Timedelta(days=DATE_MAX_AHEAD_DAYS)
+    flag((t < low) | (t > high), "时间早于2000年或在今天一年以后，像是填错了年份，请核对")
     flag(
         (t.dt.minute != 0) | (t.dt.second != 0),
         "时间不是整点：小时值按该小时结束的时刻标注（如 13:00），请改为整点",
@@ -373,12 +385,12 @@ def _check_hourly(
     flag(long["value"].isna(), "数值不是数字，请填写数字")
     flag(long["value"] < 0, "数值为负，浓度等监测值不可能小于0，请核对")
     limits = _limits(settings)
-    for pollutant, (_, high) in limits.items():
-        is_p = (long["pollutant"] == pollutant) & (long["value"] > high)
+    for pollutant, (_, most) in limits.items():
+        is_p = (long["pollutant"] == pollutant) & (long["value"] > most)
         if pollutant == "CO":
             flag(
                 is_p,
-                f"CO超过{high:g} mg/m³，像是按 µg/m³ 填的；CO应以 mg/m³ 为单位：请除以"
+                f"CO超过{most:g} mg/m³，像是按 µg/m³ 填的；CO应以 mg/m³ 为单位：请除以"
                 "1000，或把列名写成 CO(μg/m³) 后重新导入",
             )
         elif pollutant == "WD":
@@ -473,10 +485,13 @@ def parse_dustfall(
     frame["month"] = [_month_label(v) for v in cells[columns["month"]]]
     frame["dustfall_t_km2"] = _parse_numbers(cells[columns["value"]]).to_numpy()
     limit = settings.dustfall_max_t_km2
+    months = pd.to_datetime(frame["month"], format="%Y-%m", errors="coerce")
+    latest = pd.Timestamp.now().normalize() + pd.Timedelta(days=DATE_MAX_AHEAD_DAYS)
     reasons = np.select(
         [
             frame["station_id"].isna(),
             frame["month"].isna(),
+            (months < pd.Timestamp(DATE_MIN)) | (months > latest),
             frame["dustfall_t_km2"].isna(),
             frame["dustfall_t_km2"] < 0,
             frame["dustfall_t_km2"] > limit,
@@ -484,6 +499,7 @@ def parse_dustfall(
         [
             _UNKNOWN_STATION,
             "月份无法读取，请写成 2020-11 或 2020年11月",
+            "月份早于2000年或在今天一年以后，像是填错了年份，请核对",
             "降尘量不是数字，请填写数字",
             "降尘量为负，不可能小于0，请核对",
             f"降尘量超过{limit:g} 吨/(平方千米·月)，不合理，请核对单位（克/(平方米·30天) 与 "

@@ -28,6 +28,7 @@ import duckdb
 import pandas as pd
 
 from geoair.errors import WorkspaceError
+from geoair.store.tempfiles import remove_stale, temp_prefix
 from geoair.store.workspace import Workspace
 
 __all__ = [
@@ -88,14 +89,37 @@ def dustfall_path(ws: Workspace) -> Path:
 
 
 def _atomic_parquet(frame: pd.DataFrame, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=target.parent)
-    os.close(fd)
+    tmp: str | None = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(), suffix=".parquet.tmp", dir=target.parent)
+        os.close(fd)
         frame.to_parquet(tmp, index=False)
         os.replace(tmp, target)
+    except OSError as exc:
+        raise WorkspaceError(
+            f"无法写入监测数据文件 {target}（{exc.strerror or exc}）；请检查工作区文件夹是否可写、"
+            f"磁盘是否已满。 / Cannot write the readings file {target} "
+            f"({exc.strerror or exc}). Check that the workspace folder can be written and "
+            "the disk is not full."
+        ) from None
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _read_stored(path: Path) -> pd.DataFrame:
+    """A Parquet file of the store; a damaged one is one sentence naming it."""
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow's errors of a truncated or foreign file
+        raise WorkspaceError(
+            f"监测数据文件 {path} 已损坏，无法读取；请运行 geoair check 查看详情，删除该文件后重新"
+            f"导入这段时间的数据。 / The readings file {path} is damaged and cannot be read "
+            f"({exc.__class__.__name__}). Run geoair check, delete the file and import "
+            "those readings again."
+        ) from None
 
 
 def store_hourly(ws: Workspace, readings: pd.DataFrame) -> int:
@@ -108,6 +132,11 @@ def store_hourly(ws: Workspace, readings: pd.DataFrame) -> int:
     """
     if readings.empty:
         return 0
+    with ws.locked():  # read-modify-write of each month's file under the lock
+        return _store_hourly(ws, readings)
+
+
+def _store_hourly(ws: Workspace, readings: pd.DataFrame) -> int:
     frame = readings[list(HOURLY_COLUMNS)].copy()
     frame["time"] = pd.to_datetime(frame["time"]).astype("datetime64[us]")
     frame["value"] = frame["value"].astype("float64")
@@ -119,7 +148,7 @@ def store_hourly(ws: Workspace, readings: pd.DataFrame) -> int:
     for (year, month), part in frame.groupby([years, months], sort=True):
         target = hourly_dir(ws) / f"year={year}" / f"month={month}" / "data.parquet"
         if target.exists():
-            old = pd.read_parquet(target)
+            old = _read_stored(target)
             old["time"] = old["time"].astype("datetime64[us]")
             keys = pd.MultiIndex.from_frame(part[["station_id", "time", "pollutant"]])
             old_keys = pd.MultiIndex.from_frame(old[["station_id", "time", "pollutant"]])
@@ -218,8 +247,16 @@ def load_hourly(
         f"hive_partitioning = true) WHERE {' AND '.join(where)} "
         "ORDER BY station_id, pollutant, time"
     )
-    with duckdb.connect() as con:
-        frame = con.execute(sql, params).df()
+    try:
+        with duckdb.connect() as con:
+            frame = con.execute(sql, params).df()
+    except duckdb.Error as exc:
+        raise WorkspaceError(
+            f"工作区 {ws.root} 的小时监测数据（{hourly_dir(ws)}）有文件已损坏，无法读取；请运行 "
+            "geoair check 找出该文件。 / A file of the hourly readings in "
+            f"{hourly_dir(ws)} is damaged and cannot be read ({exc.__class__.__name__}). Run "
+            "geoair check to find it."
+        ) from None
     frame["station_id"] = frame["station_id"].astype(str)
     frame["pollutant"] = frame["pollutant"].astype(str)
     frame["time"] = frame["time"].astype("datetime64[us]")
@@ -232,13 +269,14 @@ def store_dustfall(ws: Workspace, dustfall: pd.DataFrame) -> int:
         return 0
     frame = dustfall[list(DUSTFALL_COLUMNS)].copy()
     path = dustfall_path(ws)
-    if path.exists():
-        old = pd.read_parquet(path)
-        keys = frame["station_id"] + "|" + frame["month"]
-        old = old[~(old["station_id"] + "|" + old["month"]).isin(keys)]
-        frame = pd.concat([old, frame], ignore_index=True)
-    frame = frame.sort_values(["station_id", "month"]).reset_index(drop=True)
-    _atomic_parquet(frame, path)
+    with ws.locked():
+        if path.exists():
+            old = _read_stored(path)
+            keys = frame["station_id"] + "|" + frame["month"]
+            old = old[~(old["station_id"] + "|" + old["month"]).isin(keys)]
+            frame = pd.concat([old, frame], ignore_index=True)
+        frame = frame.sort_values(["station_id", "month"]).reset_index(drop=True)
+        _atomic_parquet(frame, path)
     return len(dustfall)
 
 
@@ -258,7 +296,7 @@ def load_dustfall(
                 "dustfall_t_km2": pd.Series(dtype="float64"),
             }
         )
-    frame = pd.read_parquet(path)
+    frame = _read_stored(path)
     if station_ids is not None:
         frame = frame[frame["station_id"].isin([str(s) for s in station_ids])]
     if months is not None:

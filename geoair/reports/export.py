@@ -55,9 +55,11 @@ import shapely
 
 from geoair.errors import CRSError, OutputError, WorkspaceError
 from geoair.io.crs import WGS84, shift_geometries
-from geoair.io.writers import atomic_path
+from geoair.io.paths import child
+from geoair.io.spreadsheets import write_csv, write_xlsx
 from geoair.reports.kml import kml_document
 from geoair.reports.values import _humanise, _texty, _zh_headers, is_geo
+from geoair.store.tempfiles import atomic_path, remove_stale, temp_prefix
 
 __all__ = [
     "ABBREVIATIONS",
@@ -135,7 +137,6 @@ ABBREVIATIONS: dict[str, str] = {
     "period": "per",
     "value": "val",
 }
-_EXCEL_CELL_MAX = 32_767
 _DBF_TEXT_MAX = 254  # bytes in a dBASE character field
 
 
@@ -331,7 +332,7 @@ def _tabular(
 
 
 def _write_csv(frame: pd.DataFrame, tmp: Path, layer: str, target: ExportCRS | None) -> None:
-    _tabular(frame, target).to_csv(tmp, index=False, encoding="utf-8-sig", float_format="%.10g")
+    write_csv(_tabular(frame, target), tmp, float_format="%.10g")
 
 
 def _write_xlsx(frame: pd.DataFrame, tmp: Path, layer: str, target: ExportCRS | None) -> None:
@@ -339,18 +340,7 @@ def _write_xlsx(frame: pd.DataFrame, tmp: Path, layer: str, target: ExportCRS | 
     # degrees), and a refusal rather than a cut geometry when that is still too long.
     geographic = not is_geo(frame) or frame.crs is None or pyproj.CRS(frame.crs).is_geographic
     table = _tabular(frame, target, wkt_decimals=8 if geographic else 3)
-    for column in table.columns:
-        if _texty(table[column]):
-            lengths = table[column].map(lambda v: len(v) if isinstance(v, str) else 0)
-            if len(lengths) and lengths.max() > _EXCEL_CELL_MAX:
-                raise OutputError(
-                    f"{int((lengths > _EXCEL_CELL_MAX).sum())} value(s) of {column!r} are longer "
-                    f"than an Excel cell holds ({_EXCEL_CELL_MAX:,} characters). Export {layer} "
-                    "as csv, gpkg or geojson instead."
-                )
-    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        table.to_excel(writer, index=False, sheet_name=layer[:31] or "data")
-        writer.sheets[layer[:31] or "data"].freeze_panes = "A2"
+    write_xlsx({layer or "data": table}, tmp)
 
 
 def _geometry_family(geom_type: str) -> str:
@@ -414,7 +404,8 @@ def _write_shapefile(
     )
     written: list[Path] = []
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".{target.stem}-", dir=target.parent) as tmpdir:
+    remove_stale(target.parent)
+    with tempfile.TemporaryDirectory(prefix=temp_prefix(), dir=target.parent) as tmpdir:
         staged: list[tuple[Path, Path]] = []
         for family in groups:
             stem = target.stem if len(groups) == 1 else f"{target.stem}_{family}"
@@ -435,7 +426,7 @@ def _write_shapefile(
             for file in sorted(Path(tmpdir).glob(f"{stem}.*")):
                 staged.append((file, target.parent / file.name))
         mapping_file = Path(tmpdir) / f"{target.stem}_fields.csv"
-        fields.to_csv(mapping_file, index=False, encoding="utf-8-sig")
+        write_csv(fields, mapping_file)
         staged.append((mapping_file, target.parent / mapping_file.name))
         for source, destination in staged:
             os.replace(source, destination)
@@ -588,7 +579,7 @@ def export_layer(
     if fmt not in FORMATS:
         raise OutputError(f"Cannot export to '{fmt}'. Choose one of: {', '.join(FORMATS)}.")
     frame = ws.read(name)
-    path = Path(out) if out is not None else ws.outputs_dir / f"{name}{FORMATS[fmt]}"
+    path = Path(out) if out is not None else child(ws.outputs_dir, name, suffix=FORMATS[fmt])
     return export_frame(
         frame, path, fmt=fmt, crs=crs, encoding=encoding, layer=name, style_by=style_by
     )

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from geoair.errors import FormError
-from geoair.io.writers import atomic_path
+from geoair.io.spreadsheets import put_cell, save_workbook, sheet_title
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -211,11 +211,11 @@ def write_workbook(forms: list[Form], path: Path | str) -> Path:
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
     left = Alignment(horizontal="left", vertical="center", wrap_text=True)
     for form in forms:
-        sheet = book.create_sheet(form.sheet[:31])
+        sheet = book.create_sheet(sheet_title(form.sheet))
         ncols = max(len(form.columns), max((len(r) for r in form.rows), default=1))
         row = 1
         for number, title in enumerate(form.titles):
-            cell = sheet.cell(row=row, column=1, value=title)
+            cell = put_cell(sheet, row, 1, title)
             is_label = number == 0 and re.fullmatch(r"附件\d*", title)
             cell.font = Font(
                 name="黑体" if is_label else "方正小标宋简体",
@@ -233,7 +233,7 @@ def write_workbook(forms: list[Form], path: Path | str) -> Path:
                 for c in range(ncols):
                     sheet.cell(row=row + r, column=c + 1).border = border
             for r, c, label in cells:
-                cell = sheet.cell(row=row + r, column=c + 1, value=label)
+                cell = put_cell(sheet, row + r, c + 1, label)
                 cell.font = Font(bold=True)
                 cell.alignment = centre
             for r1, c1, r2, c2 in merges:
@@ -244,7 +244,7 @@ def write_workbook(forms: list[Form], path: Path | str) -> Path:
         data_top = row
         for values in form.rows:
             for c, value in enumerate(values):
-                cell = sheet.cell(row=row, column=c + 1, value=value)
+                cell = put_cell(sheet, row, c + 1, value)
                 if form.header or any(v is not None for v in values[1:]):
                     cell.border = border
                 cell.alignment = left if isinstance(value, str) and len(value) > 12 else centre
@@ -267,13 +267,12 @@ def write_workbook(forms: list[Form], path: Path | str) -> Path:
                 end_column=c2 + 1,
             )
         for note in form.notes:
-            sheet.cell(row=row, column=1, value=note).alignment = Alignment(wrap_text=False)
+            put_cell(sheet, row, 1, note).alignment = Alignment(wrap_text=False)
             row += 1
         for c, width in enumerate(form.widths, start=1):
             sheet.column_dimensions[get_column_letter(c)].width = width
         sheet.page_setup.orientation = "landscape"
         sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    with atomic_path(path) as tmp:
-        book.save(tmp)
+    save_workbook(book, path)
     log.info("wrote %s", path)
     return path

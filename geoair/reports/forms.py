@@ -19,6 +19,7 @@ column, as the document's form has none: give ``--date``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from geoair.errors import FormError, WorkspaceError
+from geoair.io.paths import child
 from geoair.reports.form_model import (
     Form,
     Header,
@@ -406,6 +408,9 @@ def write_forms(
 
     Each form whose data are missing is skipped with a sentence saying which command
     provides them; if none can be written, :class:`FormError` says why for each.
+    Forms are built first and written after: a failure leaves no workbook of this run
+    and no folder it made. File names take the county (or the workspace's name) made
+    safe (:func:`geoair.io.paths.safe_name`) and stay inside ``folder``.
     """
     _month_bounds(month)
     city = ws.settings.workspace.name
@@ -413,6 +418,7 @@ def write_forms(
     folder = Path(folder) if folder is not None else ws.outputs_dir / f"forms-{month}"
     report = FormsReport()
     tag = f"{place}_{month}"
+    built: list[tuple[str, list[Form]]] = []
     inspections = ws.read("inspections", required=False)
     cases = ws.read("cases", required=False)
     if county is not None:
@@ -432,7 +438,7 @@ def write_forms(
         except (FormError, WorkspaceError) as exc:
             report.skipped.append(f"{name}: {exc}")
             return
-        report.written.append(write_workbook(forms, folder / f"{name}_{tag}.xlsx"))
+        built.append((name, forms))
 
     if inspections is None:
         report.skipped.append(
@@ -484,6 +490,18 @@ def write_forms(
         ]
 
     attempt("PM2.5目标完成情况", pm25)
-    if not report.written:
+    if not built:
         raise FormError(f"No form could be filled for {month}: " + " ".join(report.skipped))
+    targets = [child(folder, f"{name}_{tag}", suffix=".xlsx") for name, _ in built]
+    made = [p for p in [folder, *folder.parents] if not p.exists()]
+    try:
+        for (_, forms), target in zip(built, targets, strict=True):
+            report.written.append(write_workbook(forms, target))
+    except BaseException:
+        for path in report.written:
+            path.unlink(missing_ok=True)
+        for path in made:  # innermost first: only the folders this run made, if empty
+            with contextlib.suppress(OSError):
+                path.rmdir()
+        raise
     return report

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geoair.errors import OutputError
+from geoair.io.xmlsafe import xml_bytes
 from geoair.reports.values import _humanise, _zh_headers
 
 __all__ = ["KML_NAME_FIELDS", "KML_STYLE_FIELDS", "kml_document"]
@@ -208,4 +209,4 @@ def kml_document(
         ET.SubElement(placemark, "styleUrl").text = f"#{styles[category]}"
         placemark.append(extended)
         _kml_geometry(placemark, geom)
-    return ET.tostring(kml, encoding="utf-8", xml_declaration=True)
+    return xml_bytes(kml)

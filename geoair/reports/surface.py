@@ -37,7 +37,8 @@ from scipy.spatial import cKDTree
 
 from geoair.errors import SurfaceError, WorkspaceError
 from geoair.io.crs import metric_crs_for
-from geoair.io.writers import atomic_path
+from geoair.io.paths import child
+from geoair.store.tempfiles import atomic_path
 
 __all__ = [
     "NODATA",
@@ -595,7 +596,11 @@ def make_surface(
         unit=unit,
     )
     name = surface_name(key).replace(".", "")
-    path = Path(out) if out is not None else ws.outputs_dir / f"surface_{name}_{period}.tif"
+    path = (
+        Path(out)
+        if out is not None
+        else child(ws.outputs_dir, f"surface_{name}_{period}", suffix=".tif")
+    )
     path = write_geotiff(surface, path)
     parts = []
     for layer, kind in (("counties", "县区"), ("parks", "园区")):
@@ -608,13 +613,12 @@ def make_surface(
         else gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
     )
     if parts:
-        old = ws.read(ZONES_LAYER, required=False)
-        if old is not None and len(old):
-            keep = old[~((old["pollutant"] == surface.pollutant) & (old["period"] == period))]
-            zones_all = gpd.GeoDataFrame(
-                pd.concat([keep, zones_out], ignore_index=True), crs="EPSG:4326"
+        # Only this pollutant and period's rows are replaced, read and written under the lock.
+        with ws.transaction() as tx:
+            tx.replace_part(
+                ZONES_LAYER,
+                zones_out,
+                ["pollutant", "period"],
+                part={"pollutant": [surface.pollutant], "period": [period]},
             )
-        else:
-            zones_all = zones_out
-        ws.write(ZONES_LAYER, zones_all)
     return surface, path, zones_out

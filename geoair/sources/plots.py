@@ -1,7 +1,9 @@
 """Wind plots: wind rose, pollution rose, CPF and NWR drawn as one PNG of polar panels.
 
 The numbers come from :mod:`geoair.sources.wind` (this module only draws them);
-matplotlib is imported inside the functions.
+matplotlib is imported inside the functions, so importing the wind module stays light.
+Fonts, and the check that no character prints as an empty box, are
+:mod:`geoair.io.fonts`' (the same for every PNG geoair writes).
 """
 
 from __future__ import annotations
@@ -13,41 +15,16 @@ from typing import TYPE_CHECKING, Literal, cast
 import numpy as np
 import pandas as pd
 
+from geoair.io.fonts import plain_text, rc_params, save_png
 from geoair.sources.wind import _NAMES_8_ZH, cpf, nwr, pollution_rose, wind_rose
 
 if TYPE_CHECKING:
     from matplotlib.projections.polar import PolarAxes
 
-__all__ = ["cjk_font_family", "polar_plots"]
+__all__ = ["polar_plots"]
 
 
 log = logging.getLogger(__name__)
-
-_CJK_FONTS = (
-    "Noto Sans CJK SC",
-    "Noto Sans CJK JP",
-    "Source Han Sans SC",
-    "WenQuanYi Zen Hei",
-    "WenQuanYi Micro Hei",
-    "Microsoft YaHei",
-    "SimHei",
-    "PingFang SC",
-)
-
-
-def cjk_font_family() -> list[str]:
-    """Font families to draw Chinese labels with: the first CJK font found, then DejaVu."""
-    from matplotlib import font_manager
-
-    available = {f.name for f in font_manager.fontManager.ttflist}
-    found = [name for name in _CJK_FONTS if name in available]
-    if not found:
-        log.warning(
-            "no Chinese font found (tried %s); Chinese labels will show as boxes. "
-            "Install fonts-noto-cjk (Debian/Ubuntu) or use Windows' SimHei.",
-            ", ".join(_CJK_FONTS),
-        )
-    return found[:1] + ["DejaVu Sans"]
 
 
 def polar_plots(
@@ -89,8 +66,6 @@ def polar_plots(
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
-    from geoair.io.writers import atomic_path
-
     unit = "mg/m³" if pollutant.upper() == "CO" else "µg/m³"
     rose = wind_rose(frame, sectors=sectors, calm_ms=calm_ms)
     prose = pollution_rose(frame, sectors=sectors, calm_ms=calm_ms)
@@ -99,7 +74,7 @@ def polar_plots(
     width = 2 * np.pi / sectors
     theta = np.deg2rad(np.arange(sectors) * 360.0 / sectors)
 
-    with rc_context({"font.family": cjk_font_family(), "axes.unicode_minus": False}):
+    with rc_context(rc_params()):
         fig = Figure(figsize=(11, 10.5))
         axes = [
             cast("PolarAxes", fig.add_subplot(2, 2, i + 1, projection="polar")) for i in range(4)
@@ -167,7 +142,9 @@ def polar_plots(
                     textcoords="offset points",
                 )
                 distance = f" {float(mark['distance_m']):.0f} m" if "distance_m" in mark else ""
-                legend.append(f"{number} {mark['name']}{distance} {angle * 180 / np.pi:.0f}°")
+                legend.append(
+                    f"{number} {plain_text(mark['name'])}{distance} {angle * 180 / np.pi:.0f}°"
+                )
             if legend:
                 ax.text(
                     0.5,
@@ -197,12 +174,9 @@ def polar_plots(
         )
         ax.set_title("非参数风回归 NWR（径向：风速 m/s）", pad=14)
         fig.colorbar(mesh, ax=ax, shrink=0.7, pad=0.1, label=f"{pollutant} {unit}")
-        fig.suptitle(title, fontsize=14)
+        fig.suptitle(plain_text(title), fontsize=14)
         fig.subplots_adjust(hspace=0.35, wspace=0.3)
-        path = Path(path)
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, dpi=dpi, format="png")
-    log.info("wrote %s", path)
+        path = save_png(fig, path, dpi=dpi)
     return path
 
 

@@ -1,17 +1,21 @@
-"""The workspace's write lock: one geoair process writes to a workspace at a time.
+"""The workspace lock: one geoair command writes to a workspace at a time.
 
-The lock is a file, ``.geoair.lock``, holding the writer's process id; a lock left by a
-process that no longer runs is taken over.
+The lock is a file, ``DIR/.geoair.lock``, holding the id of the process that writes.
+A lock left by a process that is gone (killed, power cut) is taken over. A folder
+that cannot be written (read-only, no permission, disk full) ends in one
+:class:`~geoair.errors.WorkspaceError` sentence instead of an ``OSError``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from geoair.errors import WorkspaceError
+from geoair.store.tempfiles import process_alive
 
 __all__ = []
 
@@ -20,30 +24,50 @@ __all__ = []
 def _lock(root: Path) -> Iterator[None]:
     lock = root / ".geoair.lock"
     try:
-        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        fd = _create(lock)
     except FileExistsError:
         pid = lock.read_text(errors="replace").strip()
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             lock.unlink(missing_ok=True)  # left by a process that died
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            fd = _create(lock)
         else:
             raise WorkspaceError(
                 f"Another geoair command (process {pid}) is writing to {root}. "
                 f"Wait for it to finish; if none is running, delete {lock}."
             ) from None
     try:
-        os.write(fd, str(os.getpid()).encode())
-        os.close(fd)
+        try:
+            os.write(fd, str(os.getpid()).encode())
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        lock.unlink(missing_ok=True)
+        raise _write_error(root, exc) from None
+    try:
         yield
     finally:
         lock.unlink(missing_ok=True)
 
 
-def _alive(pid: int) -> bool:
+def _create(lock: Path) -> int:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        return os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise _write_error(lock.parent, exc) from None
+
+
+def _write_error(root: Path, exc: OSError) -> WorkspaceError:
+    """One sentence for a workspace folder that cannot be written."""
+    if exc.errno == errno.ENOSPC:
+        return WorkspaceError(
+            f"磁盘已满，无法写入工作区 {root}；请清理磁盘空间后重试。 / The disk is full: "
+            f"geoair cannot write to the workspace {root}. Free some space and try again."
+        )
+    return WorkspaceError(
+        f"工作区文件夹 {root} 是只读的（或没有写权限），geoair 无法写入；请把工作区复制到可写的"
+        f"文件夹，或请管理员开放写权限。 / The workspace folder {root} is read-only (or you "
+        "may not write to it), so geoair cannot write there. Copy the workspace to a folder "
+        "you can write to, or ask for write permission."
+    )

@@ -18,6 +18,8 @@ __all__ = [
     "CASES",
     "CHECKLIST_ITEMS",
     "COUNTIES",
+    "DATE_MAX_AHEAD_DAYS",
+    "DATE_MIN",
     "ENTERPRISES",
     "FieldKind",
     "FieldSpec",
@@ -74,7 +76,12 @@ class FieldSpec:
     choices : dict
         For ``enum`` fields: canonical value -> accepted spellings.
     unit : str
-        Unit of a number, for documentation and unit checks.
+        Unit of a number: a unit written in a cell must fit it (``9吨`` is not a fine).
+    minimum, maximum : float, optional
+        Bounds of a number, inclusive; a value outside is rejected with the reason.
+        Amounts and sizes cannot be negative; the upper bounds are geoair's choice,
+        set far above any real value so that they catch only typing errors (a
+        fine of 1e30 yuan, a unit mixed up) and are listed in the README.
     """
 
     name: str
@@ -84,6 +91,8 @@ class FieldSpec:
     required: bool = False
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
     unit: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -133,6 +142,13 @@ class TableSpec:
     def is_layer(self) -> bool:
         return self.geometry is not None
 
+
+# Dates in records (inspection and case dates, readings times, months): a date before
+# DATE_MIN or more than DATE_MAX_AHEAD_DAYS after today is a typing error (1900 from an
+# empty Excel date, 2099 for 2019) and is rejected with the reason. geoair's choice: the
+# documents and the data geoair serves start in the 2000s.
+DATE_MIN = "2000-01-01"
+DATE_MAX_AHEAD_DAYS = 366
 
 # --- enumerations (canonical value -> spellings) ------------------------------------
 
@@ -298,8 +314,28 @@ GANGUE_HEAPS = TableSpec(
         _f("owner_status", "有主/无主", "enum", "有无主", "权属", "是否有主", choices=OWNER_STATUS),
         _f("treatment", "治理情况", "enum", "治理状态", "治理进展", choices=TREATMENT),
         _f("burning", "自燃/冒烟", "bool", "是否自燃", "自燃冒烟", "自燃", "冒烟"),
-        _f("area_m2", "面积", "float", "占地面积", "面积(平方米)", "面积（㎡）", unit="m2"),
-        _f("volume_m3", "体积", "float", "堆存量", "体积(立方米)", "方量", unit="m3"),
+        _f(
+            "area_m2",
+            "面积",
+            "float",
+            "占地面积",
+            "面积(平方米)",
+            "面积（㎡）",
+            unit="m2",
+            minimum=0.0,
+            maximum=1e8,  # 100 km²: no heap is larger
+        ),
+        _f(
+            "volume_m3",
+            "体积",
+            "float",
+            "堆存量",
+            "体积(立方米)",
+            "方量",
+            unit="m3",
+            minimum=0.0,
+            maximum=1e10,  # 10 km³
+        ),
     ),
     geometry="point_or_polygon",
     id_prefix="H",
@@ -343,7 +379,17 @@ INSPECTIONS = TableSpec(
         _f("transport", "厂区运输方式", "str", "运输方式", "厂区运输"),
         _f("roads_hardened", "厂区道路硬化", "bool", "厂区道路、矸石运输等道路硬化", "道路硬化"),
         _f("site_hardened", "生产现场硬化", "bool", "现场硬化"),
-        _f("dust_points", "尘点数量", "int", "数量", "数量(个)", "尘点数", unit="个"),
+        _f(
+            "dust_points",
+            "尘点数量",
+            "int",
+            "数量",
+            "数量(个)",
+            "尘点数",
+            unit="个",
+            minimum=0,
+            maximum=10_000,
+        ),
         _f("dust_measures_ok", "防尘措施是否到位", "bool", "防尘措施到位", "防尘措施"),
         _f("vehicle_washing", "车辆冲洗", "bool", "车辆冲洗(有/无)", "洗车"),
         _f(
@@ -392,6 +438,8 @@ CASES = TableSpec(
             "罚款",
             "罚款金额",
             unit="元",
+            minimum=0.0,
+            maximum=1e8,  # 1 亿元: far above any fine of one case; catches extra zeros
         ),
         _f("rectified", "是否完成整改", "bool", "完成整改", "整改完成", "已整改"),
         _f("note", "备注", "str"),
@@ -407,7 +455,7 @@ TARGETS = TableSpec(
         _f("target_name", "对象", "str", "名称", "站点", "县区", "站点/县区", required=True),
         _f("period", "月份", "str", "时段", "期间", "时间", required=True),
         _f("metric", "指标", "enum", "污染物", "项目", required=True, choices=TARGET_METRIC),
-        _f("value", "目标值", "float", "目标", "数值", "值", required=True),
+        _f("value", "目标值", "float", "目标", "数值", "值", required=True, minimum=0.0),
     ),
     key=("scope", "target_name", "period", "metric"),
 )
@@ -435,6 +483,8 @@ ROAD_DUST = TableSpec(
             "g/m2",
             required=True,
             unit="g/m2",
+            minimum=0.0,
+            maximum=1000.0,  # g/m²; measured loads are below 10
         ),
     ),
     key=("park_name", "month", "road"),

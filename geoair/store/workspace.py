@@ -11,8 +11,16 @@ Layout::
 
 Writes are atomic: :meth:`Workspace.transaction` works on a copy of the GeoPackage
 and moves it over the original only when every write succeeded, so a failure or
-Ctrl-C in the middle leaves the workspace as it was. A lock file
-(:mod:`geoair.store.lock`) keeps two geoair processes from writing at once.
+Ctrl-C in the middle leaves the workspace as it was. A lock file keeps two geoair
+processes from writing at once; a command that reads a table to rewrite it reads it
+inside the transaction (:meth:`WorkspaceWriter.read`, :meth:`WorkspaceWriter.replace_part`),
+under the lock. The copy is named after the process that writes it
+(``.tmp-workspace-PID-*.gpkg``); a copy left by a process that was killed is removed
+by the next transaction.
+
+A damaged, truncated, empty or foreign ``workspace.gpkg`` and a read-only folder end
+in one :class:`~geoair.errors.WorkspaceError` sentence that names the file and says
+what to do; ``geoair check`` (:mod:`geoair.store.check`) tells what is wrong in detail.
 """
 
 from __future__ import annotations
@@ -23,18 +31,21 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+from pyogrio.errors import DataSourceError
 
 from geoair.errors import WorkspaceError
-from geoair.store.gpkg import GPKG_OPTIONS, write_gpkg_layer
-from geoair.store.lock import _lock
+from geoair.store.gpkg import GPKG_OPTIONS, damaged_message, gpkg_file_problem, write_gpkg_layer
+from geoair.store.lock import _lock, _write_error
+from geoair.store.parts import PartValues, replace_part
 from geoair.store.schema import KINDS
 from geoair.store.settings import DEFAULT_TOML, Settings, load_settings
+from geoair.store.tempfiles import remove_stale, temp_prefix
 
 __all__ = [
     "ENV_VAR",
@@ -55,6 +66,34 @@ GPKG_NAME = "workspace.gpkg"
 SETTINGS_NAME = "geoair.toml"
 ENV_VAR = "GEOAIR_WORKSPACE"
 META_TABLE = "geoair_meta"
+TMP_PREFIX = ".tmp-workspace-"
+
+
+def _damaged(path: Path, exc: BaseException, *, shown: Path | None = None) -> WorkspaceError:
+    """The one sentence for a GeoPackage that GDAL or SQLite cannot read.
+
+    ``shown`` is the file named to the user (the workspace's, when ``path`` is the
+    transaction's copy of it).
+    """
+    problem = gpkg_file_problem(path) if path.exists() else None
+    detail = str(exc).rsplit("failed:", 1)[-1].strip().split(";")[0][:120]
+    zh, en = problem or ("已损坏，无法读取", f"is damaged and cannot be read ({detail})")
+    return WorkspaceError(damaged_message(shown or path, zh, en))
+
+
+def _read_gpkg(path: Path, call, *args, shown: Path | None = None, **kwargs):
+    """``call(path, ...)`` (a pyogrio function) with damage turned into one sentence."""
+    try:
+        return call(path, *args, **kwargs)
+    except WorkspaceError:
+        raise
+    except PermissionError:
+        raise WorkspaceError(
+            f"没有读取工作区文件 {path} 的权限，请检查文件权限。 / No permission to read the "
+            f"workspace file {path}. Check its permissions."
+        ) from None
+    except Exception as exc:  # pyogrio/GDAL/SQLite errors of a damaged file
+        raise _damaged(path, exc, shown=shown) from None
 
 
 class Workspace:
@@ -110,7 +149,11 @@ class Workspace:
         """Names of the layers and tables in the GeoPackage."""
         if not self.gpkg.exists():
             return []
-        return [str(name) for name, _ in pyogrio.list_layers(self.gpkg) if name != META_TABLE]
+        return [
+            str(name)
+            for name, _ in _read_gpkg(self.gpkg, pyogrio.list_layers)
+            if name != META_TABLE
+        ]
 
     def has(self, name: str) -> bool:
         return name in self.layers()
@@ -137,14 +180,7 @@ class Workspace:
             raise WorkspaceError(
                 f"The workspace {self.root} has no layer {name!r} yet. Run {hint} first."
             )
-        info = pyogrio.read_info(self.gpkg, layer=name)
-        if info.get("geometry_type") is None:
-            frame = pyogrio.read_dataframe(
-                self.gpkg, layer=name, read_geometry=False, fid_as_index=False
-            )
-        else:
-            frame = pyogrio.read_dataframe(self.gpkg, layer=name, fid_as_index=False)
-        return restore_dtypes(frame, name)
+        return _read_layer(self.gpkg, name)
 
     # -- writing ---------------------------------------------------------------------
     @contextlib.contextmanager
@@ -162,20 +198,47 @@ class Workspace:
                 f"{self.root} is not a geoair workspace (no {GPKG_NAME}). "
                 f"Run geoair init {self.root} first."
             )
-        with _lock(self.root):
-            fd, tmp_name = tempfile.mkstemp(prefix=".tmp-workspace-", suffix=".gpkg", dir=self.root)
-            os.close(fd)
-            tmp = Path(tmp_name)
+        with self.locked():
+            problem = gpkg_file_problem(self.gpkg)
+            if problem is not None:
+                raise WorkspaceError(damaged_message(self.gpkg, *problem))
+            tmp: Path | None = None
             try:
+                fd, tmp_name = tempfile.mkstemp(
+                    prefix=temp_prefix(TMP_PREFIX), suffix=".gpkg", dir=self.root
+                )
+                os.close(fd)
+                tmp = Path(tmp_name)
                 shutil.copyfile(self.gpkg, tmp)
-                writer = WorkspaceWriter(tmp)
+            except OSError as exc:
+                if tmp is not None:
+                    tmp.unlink(missing_ok=True)
+                raise _write_error(self.root, exc) from None
+            try:
+                writer = WorkspaceWriter(tmp, source=self.gpkg)
                 yield writer
                 if writer.written:
-                    _fsync(tmp)
-                    os.replace(tmp, self.gpkg)
+                    try:
+                        _fsync(tmp)
+                        os.replace(tmp, self.gpkg)
+                    except OSError as exc:
+                        raise _write_error(self.root, exc) from None
                     log.info("workspace %s: wrote %s", self.root, ", ".join(writer.written))
             finally:
                 tmp.unlink(missing_ok=True)
+                for companion in ("-journal", "-wal", "-shm"):
+                    tmp.with_name(tmp.name + companion).unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the workspace lock (for writes outside the GeoPackage, such as Parquet).
+
+        Temporary copies left by killed geoair processes are removed first. A folder
+        that cannot be written ends in one sentence.
+        """
+        with _lock(self.root):
+            remove_stale(self.root, TMP_PREFIX)
+            yield
 
     def write(self, name: str, frame: pd.DataFrame) -> None:
         """Write one layer or table atomically (replacing it if it exists)."""
@@ -186,14 +249,79 @@ class Workspace:
 class WorkspaceWriter:
     """Writes into the transaction's copy of the GeoPackage."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, source: Path | None = None) -> None:
         self.path = path
+        self.source = source or path  # the workspace's file, named in messages
         self.written: list[str] = []
+
+    def read(self, name: str) -> gpd.GeoDataFrame | pd.DataFrame | None:
+        """Layer ``name`` as it is in the transaction (None when it does not exist).
+
+        Read here, under the lock, what is to be rewritten: no other command can
+        change it before the transaction ends.
+        """
+        layers = {str(n) for n, _ in _read_gpkg(self.path, pyogrio.list_layers, shown=self.source)}
+        if name not in layers:
+            return None
+        return _read_layer(self.path, name, shown=self.source)
 
     def write(self, name: str, frame: pd.DataFrame) -> None:
         """Replace layer ``name`` with ``frame`` (a GeoDataFrame in EPSG:4326 or a table)."""
-        write_gpkg_layer(frame, self.path, name)
+        try:
+            write_gpkg_layer(frame, self.path, name)
+        except WorkspaceError:
+            raise
+        except Exception as exc:
+            text = str(exc).lower()
+            if (
+                isinstance(exc, DataSourceError)
+                or "malformed" in text
+                or ("not a database" in text)
+            ):
+                raise _damaged(self.path, exc, shown=self.source) from None
+            raise
         self.written.append(name)
+
+    def replace_part(
+        self,
+        name: str,
+        frame: pd.DataFrame,
+        key_columns: Sequence[str],
+        *,
+        part: Mapping[str, PartValues] | None = None,
+    ) -> pd.DataFrame:
+        """Replace only the part's rows of layer ``name`` with ``frame``; keep the rest.
+
+        See :func:`geoair.store.parts.replace_part` for ``key_columns`` and ``part``.
+
+        Returns
+        -------
+        DataFrame
+            The table as written.
+        """
+        merged = replace_part(self.read(name), frame, key_columns, part=part)
+        self.write(name, merged)
+        return merged
+
+
+def _read_layer(
+    path: Path, name: str, *, shown: Path | None = None
+) -> gpd.GeoDataFrame | pd.DataFrame:
+    info = _read_gpkg(path, pyogrio.read_info, layer=name, shown=shown)
+    if info.get("geometry_type") is None:
+        frame = _read_gpkg(
+            path,
+            pyogrio.read_dataframe,
+            layer=name,
+            read_geometry=False,
+            fid_as_index=False,
+            shown=shown,
+        )
+    else:
+        frame = _read_gpkg(
+            path, pyogrio.read_dataframe, layer=name, fid_as_index=False, shown=shown
+        )
+    return restore_dtypes(frame, name)
 
 
 def restore_dtypes(frame: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -290,6 +418,16 @@ def open_workspace(root: Path | str | None = None) -> Workspace:
             f"'geoair init {ws.root}', or point to yours with --workspace DIR "
             f"or the {ENV_VAR} variable."
         )
+    if ws.gpkg.is_dir():
+        raise WorkspaceError(
+            damaged_message(ws.gpkg, "是文件夹，不是文件", "is a folder, not a file")
+        )
+    try:
+        problem = gpkg_file_problem(ws.gpkg)
+    except OSError as exc:
+        raise _damaged(ws.gpkg, exc) from None
+    if problem is not None:
+        raise WorkspaceError(damaged_message(ws.gpkg, *problem))
     ws.settings  # noqa: B018 - validate geoair.toml now, with its own clear message
     return ws
 

@@ -8,12 +8,13 @@ which stations make a county's, a park's or a 开发区's value is
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from geoair.errors import IndicatorError
+from geoair.errors import IndicatorError, WorkspaceError
 from geoair.progress import Progress, silent
 from geoair.readings.indicators import PERIODS, daily_values, group_daily, period_values
 from geoair.store.workspace import Workspace
@@ -24,8 +25,11 @@ __all__ = [
     "TABLE_NAMES",
     "describe",
     "indicator_table",
+    "period_overlaps",
     "run_indicators",
     "station_daily",
+    "widen_to_periods",
+    "write_indicators",
 ]
 
 
@@ -58,11 +62,21 @@ def station_daily(ws, *, start: str | None = None, end: str | None = None) -> pd
         where.append(f"time > TIMESTAMP '{pd.Timestamp(start):%Y-%m-%d %H:%M:%S}'")
     if end is not None:
         where.append(f"time <= TIMESTAMP '{pd.Timestamp(end) + pd.Timedelta(days=1):%Y-%m-%d}'")
-    daily = daily_values(
-        hourly_glob(ws),
-        o3_8h_limit=ws.settings.readings.o3_8h_limit_ug_m3,
-        where=" AND ".join(where),
-    )
+    import duckdb
+
+    try:
+        daily = daily_values(
+            hourly_glob(ws),
+            o3_8h_limit=ws.settings.readings.o3_8h_limit_ug_m3,
+            where=" AND ".join(where),
+        )
+    except duckdb.Error as exc:
+        raise WorkspaceError(
+            f"工作区 {ws.root} 的小时监测数据有文件已损坏，无法读取；"
+            f"请运行 geoair check 找出该文件。 / A file of the hourly readings of {ws.root} "
+            "is damaged and cannot be read "
+            f"({exc.__class__.__name__}). Run geoair check to find it."
+        ) from None
     stations = ws.read("stations")
     info = pd.DataFrame(
         {
@@ -75,6 +89,88 @@ def station_daily(ws, *, start: str | None = None, end: str | None = None) -> pd
     out = out.sort_values(["station_id", "date"], kind="stable", ignore_index=True)
     front = ["station_id", "station", "county", "date"]
     return out[front + [c for c in out.columns if c not in front]]
+
+
+def period_overlaps(labels: pd.Series, start: str | None, end: str | None) -> pd.Series:
+    """Which period labels (``2020-11``, ``2020-Q4``, ``2020``, or days) meet [start, end].
+
+    A label that is not a period is outside. Missing bounds are open.
+    """
+    low = pd.Timestamp(start) if start is not None else pd.Timestamp.min
+    high = pd.Timestamp(end) + pd.Timedelta(days=1) if end is not None else pd.Timestamp.max
+
+    def meets(label: object) -> bool:
+        text = str(label)
+        try:
+            if re.fullmatch(r"\d{4}-\d{2}", text):
+                period = pd.Period(text, freq="M")
+            elif re.fullmatch(r"\d{4}-Q[1-4]", text):
+                period = pd.Period(text.replace("-", ""), freq="Q")
+            elif re.fullmatch(r"\d{4}", text):
+                period = pd.Period(text, freq="Y")
+            else:
+                day = pd.Timestamp(text)
+                return bool(low <= day < high)
+        except ValueError:
+            return False
+        return bool(period.start_time < high and period.end_time >= low)
+
+    return labels.map(meets).astype(bool)
+
+
+def widen_to_periods(
+    start: str | None, end: str | None, *, period: str
+) -> tuple[str | None, str | None]:
+    """``start`` and ``end`` moved out to the first and last day of their periods.
+
+    A monthly (quarterly, yearly) value needs every day of its period: a run for
+    2020-11-15 .. 2020-11-30 computes November from all of November, so that it never
+    replaces a whole month's value with one made from half of it.
+    """
+    if period == "day":
+        return start, end
+    freq = {"month": "M", "quarter": "Q", "year": "Y"}[period]
+    first = None if start is None else str(pd.Period(start, freq=freq).start_time.date())
+    last = None if end is None else str(pd.Period(end, freq=freq).end_time.date())
+    return first, last
+
+
+def write_indicators(
+    ws: Workspace,
+    daily: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    *,
+    start: str | None = None,
+    end: str | None = None,
+) -> None:
+    """Store ``station_daily`` and the period tables, replacing only the run's part.
+
+    A run for ``--start``/``--end`` replaces the rows of the days in that range in
+    ``station_daily`` and the rows of the periods that meet it in each table (e.g.
+    ``county_monthly``); other days and periods keep their rows. A run without bounds
+    replaces the tables. All in one transaction.
+    """
+    whole = start is None and end is None
+
+    def days(values: pd.Series) -> pd.Series:
+        return period_overlaps(values.astype(str).str[:10], start, end)
+
+    def periods(values: pd.Series) -> pd.Series:
+        return period_overlaps(values, start, end)
+
+    with ws.transaction() as tx:
+        if whole:
+            tx.write("station_daily", daily)
+        else:
+            tx.replace_part("station_daily", daily, ["date"], part={"date": days})
+        for name, table in tables.items():
+            if name == "station_daily":
+                continue
+            key = "period" if "period" in table.columns else "date"
+            if whole:
+                tx.write(name, table)
+            else:
+                tx.replace_part(name, table, [key], part={key: days if key == "date" else periods})
 
 
 def indicator_table(
@@ -178,19 +274,22 @@ def run_indicators(
 ) -> IndicatorsResult:
     """Daily values and AQI of every station, then the period table(s) asked for.
 
-    Writes ``station_daily`` and ``BY_PERIOD`` (e.g. ``county_monthly``).
+    Writes ``station_daily`` and ``BY_PERIOD`` (e.g. ``county_monthly``): with a start
+    or end, only the rows of those days and of the periods they meet are replaced (the
+    bounds moved out to whole months, quarters or years first).
     """
+    asked = ((options.period, options.by), *options.also)
+    # Whole periods: a month's value is made from all its days, never from a part.
+    widest = max((period for period, _ in asked), key=PERIODS.index)
+    start, end = widen_to_periods(options.start, options.end, period=widest)
     progress("daily values from the hourly readings")
-    daily = station_daily(ws, start=options.start, end=options.end)
+    daily = station_daily(ws, start=start, end=end)
     tables: dict[str, pd.DataFrame] = {}
-    for period, by in ((options.period, options.by), *options.also):
+    for period, by in asked:
         progress(f"{by} values per {period}")
         tables[f"{by}_{TABLE_NAMES[period]}"] = indicator_table(ws, daily, period=period, by=by)
-    with ws.transaction() as tx:
-        tx.write("station_daily", daily)
-        for name, table in tables.items():
-            if name != "station_daily":
-                tx.write(name, table)
+    # A run for some days replaces only those days and the periods they meet.
+    write_indicators(ws, daily, tables, start=start, end=end)
     return IndicatorsResult(daily=daily, tables=tables, gpkg=ws.gpkg)
 
 

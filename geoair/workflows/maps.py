@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from geoair.io.paths import child
 from geoair.maps.interactive import write_html
 from geoair.maps.layers import collect_layers
 from geoair.maps.model import MapLayer, read_frames
@@ -45,7 +46,7 @@ def default_title(ws: Workspace, month: str | None) -> str:
 def default_path(ws: Workspace, *, month: str | None, png: bool) -> Path:
     """Where a map goes without --out: the workspace's outputs/maps/ folder."""
     stem = "map" + (f"-{month}" if month else "")
-    return ws.outputs_dir / "maps" / (stem + (".png" if png else ".html"))
+    return child(ws.outputs_dir / "maps", stem, suffix=".png" if png else ".html")
 
 
 @dataclass(frozen=True)

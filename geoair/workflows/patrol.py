@@ -5,9 +5,12 @@ analyses themselves are the pure functions of :mod:`.risk`, :mod:`.plan` and
 :mod:`.routing`.
 
 Written to the workspace: ``risk_scores`` (points), ``patrol_stops`` (points) and
-``patrol_routes`` (lines) of the latest plan, and ``patrol_history`` (one row per
-planned stop of every day planned; a day planned again replaces its rows), which
-counts as visits for the coverage rule of later days.
+``patrol_routes`` (lines) of the plans of the day planned last, and ``patrol_history``
+(one row per planned stop of every day planned), which counts as visits for the
+coverage rule of later days. Each plan is one part, named by its ``date`` and
+``scope`` (the county planned, or ``全市`` for the whole workspace): planning a day
+again for the same scope replaces that plan's rows and nothing else (``--county 郊区``
+leaves the city's plan of the day alone, in the layers and in the history).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from geoair.patrol.export import write_plan_files
 from geoair.patrol.plan import PatrolPlan, plan_patrol, resolve_start
 from geoair.patrol.risk import risk_scores, site_table
 from geoair.progress import Progress, silent
+from geoair.store.parts import replace_part
 from geoair.store.settings import overridden
 from geoair.store.workspace import Workspace
 
@@ -33,6 +37,7 @@ __all__ = [
     "PlanResult",
     "RiskOptions",
     "RiskResult",
+    "WHOLE_SCOPE",
     "day_after_last_record",
     "describe",
     "run_plan",
@@ -44,6 +49,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 HISTORY = "patrol_history"
+#: ``scope`` of a plan for the whole workspace (a county plan's scope is the county).
+WHOLE_SCOPE = "全市"
 _RISK_INPUTS = (
     "cases",
     "inspections",
@@ -175,8 +182,8 @@ class PlanResult:
 def run_plan(ws: Workspace, options: PlanOptions, *, progress: Progress = silent) -> PlanResult:
     """Plan a day on the workspace, store the layers, write GPX/KML/Excel/HTML.
 
-    Writes ``risk_scores``, ``patrol_stops``, ``patrol_routes`` and ``patrol_history``
-    (a day planned again replaces its rows).
+    Writes ``risk_scores``, ``patrol_stops``, ``patrol_routes`` and ``patrol_history``;
+    the plan of a day and scope (a county, or 全市) replaces only its own rows.
     """
     cfg = overridden(
         ws.settings.patrol,
@@ -204,26 +211,40 @@ def run_plan(ws: Workspace, options: PlanOptions, *, progress: Progress = silent
         max_route_km=cfg.max_route_km,
         lns_rounds=options.lns_rounds,
     )
-    history = _read(ws, HISTORY)
+    scope = options.county or WHOLE_SCOPE
+    day = date.strftime("%Y-%m-%d")
     today = (
-        plan.stops[["date", "site_key", "team", "stop"]].copy()
+        plan.stops[["date", "site_key", "team", "stop"]].assign(scope=scope)
         if len(plan.stops)
-        else (pd.DataFrame(columns=["date", "site_key", "team", "stop"]))
+        else pd.DataFrame(columns=["date", "site_key", "team", "stop", "scope"])
     )
-    if history is not None and len(history):
-        history = history[history["date"].astype(str) != date.strftime("%Y-%m-%d")]
-        today = pd.concat([history[today.columns], today], ignore_index=True)
+    part = {"date": [day], "scope": [scope]}
     with ws.transaction() as tx:
         tx.write("risk_scores", risk)
         if len(plan.stops):
-            tx.write("patrol_stops", plan.stops)
-            tx.write("patrol_routes", plan.routes)
-        tx.write(HISTORY, today)
+            # This plan (day and scope) replaces only its own rows.
+            # The layers show the day planned last: other days' plans are in the history.
+            for name, frame in (("patrol_stops", plan.stops), ("patrol_routes", plan.routes)):
+                old = tx.read(name)
+                if old is not None and "date" in old.columns:
+                    old = old[old["date"].astype(str).str[:10] == day]
+                tx.write(name, _scoped(old, frame.assign(scope=scope), part))
+        tx.write(HISTORY, _scoped(tx.read(HISTORY), today, part))
     folder = options.out_dir if options.out_dir is not None else ws.outputs_dir / "patrol"
     files = write_plan_files(
         plan, folder, counties=layers["counties"], map_settings=ws.settings.maps
     )
     return PlanResult(plan=plan, risk=risk, files=files)
+
+
+def _scoped(old: pd.DataFrame | None, new: pd.DataFrame, part: dict) -> pd.DataFrame:
+    """Old plans with the rows of ``part`` (date, scope) replaced by ``new``.
+
+    Rows of an older geoair have no ``scope``: they were plans of the whole workspace.
+    """
+    if old is not None and len(old) and "scope" not in old.columns:
+        old = old.assign(scope=WHOLE_SCOPE)
+    return replace_part(old, new, ["date", "scope"], part=part)
 
 
 def describe(result: RiskResult | PlanResult) -> list[str]:

@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geoair.errors import GeoairError, OutputError
+from geoair.io.paths import child
 from geoair.progress import Progress, silent
 from geoair.reports.export import FORMATS, GEOMETRY_ONLY, export_frame, export_layer
 from geoair.reports.form_model import write_workbook
@@ -217,18 +218,20 @@ def run_report_folder(ws: Workspace, *, progress: Progress = silent) -> ReportFo
     month = _report_month(ws)
     if month is None:
         return ReportFolderResult(folder=None, month=None)
-    folder = ws.outputs_dir / f"report-{month}"
+    folder = child(ws.outputs_dir, f"report-{month}")  # the month comes from the data
     result = ReportFolderResult(folder=folder, month=month)
     pm_month = _pm25_month(ws)
     for pollutant, period in (("PM2.5", pm_month), ("dustfall", month)):
         if period is None:
             continue
-        name = f"surface_{pollutant.replace('.', '')}_{period}.tif"
+        name = f"surface_{pollutant.replace('.', '')}_{period}"
         try:
             result.surfaces.append(
                 run_surface(
                     ws,
-                    SurfaceOptions(pollutant=pollutant, period=period, out=folder / name),
+                    SurfaceOptions(
+                        pollutant=pollutant, period=period, out=child(folder, name, suffix=".tif")
+                    ),
                     progress=progress,
                 )
             )
@@ -271,7 +274,9 @@ def run_report_folder(ws: Workspace, *, progress: Progress = silent) -> ReportFo
             city=ws.settings.workspace.name,
         )
         result.forms.append(
-            write_workbook([form], folder / "forms" / f"PM2.5目标完成情况_{pm_month}.xlsx")
+            write_workbook(
+                [form], child(folder / "forms", f"PM2.5目标完成情况_{pm_month}", suffix=".xlsx")
+            )
         )
     return result
 

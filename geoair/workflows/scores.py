@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pandas as pd
 
 from geoair.errors import WorkspaceError
+from geoair.io.paths import child
 from geoair.progress import Progress, silent
 from geoair.scores.assign import SITE_LAYERS, assign_sites
 from geoair.scores.components import previous_month
@@ -193,7 +194,7 @@ def _hints(ws: Workspace, table: pd.DataFrame) -> list[str]:
 def _sheet(frame: pd.DataFrame, folder: Path, name: str) -> Path:
     from geoair.io.writers import write_table
 
-    return write_table(frame, folder / f"{name}.xlsx", layer=name.split("_")[0])
+    return write_table(frame, child(folder, name, suffix=".xlsx"), layer=name.split("_")[0])
 
 
 def run_park_scores(
@@ -203,7 +204,8 @@ def run_park_scores(
     inputs: ScoreInputs | None = None,
     progress: Progress = silent,
 ) -> ParkScoresResult:
-    """Score and rank the parks for a month; write ``site_assignment`` and ``park_scores``."""
+    """Score and rank the parks for a month; write ``site_assignment`` and the month's rows
+    of ``park_scores`` (other months keep theirs)."""
     if inputs is None:
         progress("reading the workspace")
         inputs = load_inputs(ws)
@@ -212,7 +214,7 @@ def run_park_scores(
     month = str(table["month"].iloc[0])
     with ws.transaction() as tx:
         tx.write("site_assignment", inputs.assignment)
-        tx.write("park_scores", table)
+        tx.replace_part("park_scores", table, ["month"])  # other months keep their rows
     written = []
     if options.report_folder is not None:
         written.append(
@@ -228,7 +230,8 @@ def run_enterprise_scores(
     inputs: ScoreInputs | None = None,
     progress: Progress = silent,
 ) -> EnterpriseScoresResult:
-    """Score the enterprises for a month; write ``site_assignment`` and ``enterprise_scores``."""
+    """Score the enterprises for a month; write ``site_assignment`` and the month's rows of
+    ``enterprise_scores`` (other months keep theirs)."""
     if inputs is None:
         progress("reading the workspace")
         inputs = load_inputs(ws)
@@ -237,7 +240,7 @@ def run_enterprise_scores(
     month = str(table["month"].iloc[0])
     with ws.transaction() as tx:
         tx.write("site_assignment", inputs.assignment)
-        tx.write("enterprise_scores", table)
+        tx.replace_part("enterprise_scores", table, ["month"])  # other months keep theirs
     written = []
     if options.report_folder is not None:
         sheet = enterprise_ranking_sheet(table, benchmark_only=True)

@@ -20,6 +20,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geoair.errors import SchemaError
+from geoair.io.paths import child
 from geoair.progress import Progress, silent
 from geoair.sources import wind
 from geoair.sources.near import KIND_ZH, SOURCE_LAYERS, gate_road_sources, near_sources
@@ -124,7 +125,8 @@ def plot_path(ws: Workspace, station_id: str, pollutant: str, period: str | None
     parts = [re.sub(r'[\\/:*?"<>|\s]+', "_", str(station_id)), safe]
     if period:
         parts.append(str(period).replace("/", "_"))
-    return ws.outputs_dir / "sources" / ("_".join(parts) + ".png")
+    # The station id comes from data: the name is made safe and kept inside the folder.
+    return child(ws.outputs_dir / "sources", "_".join(parts), suffix=".png")
 
 
 def station_wind_report(
@@ -382,28 +384,14 @@ def run_wind(
     )
 
 
-def _keep_other_stations(
-    ws: Workspace, name: str, new: pd.DataFrame, only_some: bool
-) -> pd.DataFrame:
-    """With some stations asked for, the other stations keep their earlier rows."""
-    old = ws.read(name, required=False) if only_some else None
-    if old is None or len(old) == 0:
-        return new
-    kept = old[~old["station_id"].astype(str).isin(set(new["station_id"].astype(str)))]
-    merged = pd.concat([kept.reindex(columns=new.columns), new], ignore_index=True)
-    if isinstance(new, gpd.GeoDataFrame):
-        merged = gpd.GeoDataFrame(merged, geometry=new.geometry.name, crs=new.crs)
-    return merged
-
-
 def run_suspects(
     ws: Workspace, options: SourcesOptions = SourcesOptions(), *, progress: Progress = silent
 ) -> SuspectsResult:
     """Rank, per station and period, the sources in range by the wind of high hours.
 
     Writes ``source_suspects`` and (with ``options.plots``) ``source_plots`` and one
-    polar-plot PNG per station in ``outputs/sources``. With ``options.stations``, the
-    other stations keep their earlier rows.
+    polar-plot PNG per station in ``outputs/sources``. Only the run's part is replaced:
+    its pollutant, and its stations and periods when some are named.
     """
     cfg = options.settings(ws)
     plots_dir = ws.outputs_dir / "sources"
@@ -442,11 +430,32 @@ def run_suspects(
         progress("drawing polar plots")
         span = ", ".join(options.periods) if options.periods else "全部时段"
         plots = station_plots(ws, frame, ranked, pollutant=cfg.pollutant, span=span, settings=cfg)
-    some = bool(options.stations)
+    # Only this run's part is replaced: its pollutant, and its stations and periods when
+    # some are named; other pollutants, stations and periods keep theirs.
+    stations_part = sorted(set(near["station_id"].astype(str))) if options.stations else None
+    periods_part = (
+        sorted(set(ranked["period"].astype(str)) | set(options.periods))
+        if options.periods
+        else None
+    )
     with ws.transaction() as tx:
-        tx.write("source_suspects", _keep_other_stations(ws, "source_suspects", ranked, some))
+        tx.replace_part(
+            "source_suspects",
+            ranked,
+            ["pollutant", "station_id", "period"],
+            part={
+                "pollutant": [cfg.pollutant],
+                "station_id": stations_part,
+                "period": periods_part,
+            },
+        )
         if plots is not None and len(plots):
-            tx.write("source_plots", _keep_other_stations(ws, "source_plots", plots, some))
+            tx.replace_part(
+                "source_plots",
+                plots,
+                ["pollutant", "station_id"],
+                part={"pollutant": [cfg.pollutant], "station_id": stations_part},
+            )
     return SuspectsResult(ranked=ranked, plots=plots, radius_m=cfg.radius_m, plots_dir=plots_dir)
 
 

@@ -48,6 +48,7 @@ __all__ = [
     "check_workspace",
     "describe",
     "run_targets_check",
+    "write_check",
 ]
 
 
@@ -91,6 +92,18 @@ def check_workspace(
     )
 
 
+def write_check(
+    ws: Workspace, table: pd.DataFrame, *, periods: Sequence[str] | None = None
+) -> None:
+    """Store ``targets_check``; a check of some periods replaces only those periods' rows."""
+    with ws.transaction() as tx:
+        if not periods:
+            tx.write("targets_check", table)
+        else:
+            covered = set(periods) | set(table["period"].astype(str))
+            tx.replace_part("targets_check", table, ["period"], part={"period": sorted(covered)})
+
+
 @dataclass(frozen=True)
 class TargetsCheckOptions:
     """Options of ``geoair targets check``.
@@ -129,7 +142,7 @@ def run_targets_check(
         daily["date"] = pd.to_datetime(daily["date"])
     progress("checking targets")
     check = check_workspace(ws, periods=list(options.periods) or None, daily=daily)
-    ws.write("targets_check", check)
+    write_check(ws, check, periods=options.periods)  # some periods: only their rows
     return TargetsCheckResult(check=check, gpkg=ws.gpkg)
 
 
