@@ -18,6 +18,7 @@ from geoair.errors import GeoairError
 __all__ = [
     "_options",
     "buffer_cmd",
+    "copy_cmd",
     "demo_cmd",
     "export_cmd",
     "forms_cmd",
@@ -28,6 +29,7 @@ __all__ = [
     "map_cmd",
     "patrol_cmd",
     "scores_cmd",
+    "settings_cmd",
     "sources_cmd",
     "surface_cmd",
     "targets_cmd",
@@ -66,6 +68,7 @@ def _register() -> None:
     # One line per subcommand module; each module defines a click command or group.
     from geoair.cli import (
         buffer_cmd,
+        copy_cmd,
         demo_cmd,
         export_cmd,
         forms_cmd,
@@ -76,6 +79,7 @@ def _register() -> None:
         map_cmd,
         patrol_cmd,
         scores_cmd,
+        settings_cmd,
         sources_cmd,
         surface_cmd,
         targets_cmd,
@@ -96,6 +100,8 @@ def _register() -> None:
         patrol_cmd,
         gate_roads_cmd,
         buffer_cmd,
+        copy_cmd,
+        settings_cmd,
     ):
         main.add_command(module.command)
 

@@ -9,13 +9,29 @@ import pandas as pd
 
 from geoair.store.workspace import Workspace, open_workspace
 
+
+class WorkspaceName(click.ParamType):
+    """A workspace folder (a Path) or a database URL (kept as text: ``://`` is never a folder)."""
+
+    name = "DIR|URL"
+
+    def convert(self, value, param, ctx):  # noqa: ANN001 - click's signature
+        if isinstance(value, Path) or value is None:
+            return value
+        text = str(value)
+        return text if "://" in text else Path(text)
+
+
+WORKSPACE = WorkspaceName()
+
 workspace_option = click.option(
     "--workspace",
     "-w",
     "workspace_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=WORKSPACE,
     default=None,
-    help="Workspace folder (default: $GEOAIR_WORKSPACE, else the current folder).",
+    help="Workspace folder or postgresql://user@host[:port]/db[?schema=NAME] "
+    "(default: $GEOAIR_WORKSPACE, else the current folder).",
 )
 
 out_option = click.option(
@@ -28,7 +44,7 @@ out_option = click.option(
 )
 
 
-def get_workspace(workspace_dir: Path | None) -> Workspace:
+def get_workspace(workspace_dir: Path | str | None) -> Workspace:
     """Open the workspace named by --workspace (or the default)."""
     return open_workspace(workspace_dir)
 

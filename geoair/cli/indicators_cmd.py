@@ -65,6 +65,6 @@ def command(
     invalid = int((table["validity"] != "valid").sum())
     click.echo(
         f"{name}: {len(table):,} rows ({invalid:,} with an invalid value, shown empty "
-        f"with its count) written to {ws.gpkg}"
+        f"with its count) written to {ws.store_label}"
     )
     write_out(table, out_path, layer=name)

@@ -25,7 +25,7 @@ import pyogrio
 
 from geoair.errors import WorkspaceError
 
-__all__ = ["write_gpkg_layer"]
+__all__ = ["storable_frame", "write_gpkg_layer"]
 
 
 # GeoPackage 1.3: GDAL 3.6 (Debian 12's ogrinfo) and QGIS 3.22+ open it without warnings.
@@ -34,7 +34,7 @@ _GPKG_OPTIONS = {"VERSION": "1.3"}
 
 def write_gpkg_layer(frame: pd.DataFrame, path: Path, name: str) -> None:
     """Write ``frame`` as layer ``name`` of the GeoPackage at ``path``, replacing it."""
-    frame = _storable(frame)
+    frame = storable_frame(frame)
     kwargs = {} if Path(path).exists() else {"dataset_options": _GPKG_OPTIONS}
     if isinstance(frame, gpd.GeoDataFrame):
         if frame.crs is None:
@@ -49,7 +49,7 @@ def write_gpkg_layer(frame: pd.DataFrame, path: Path, name: str) -> None:
         pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=name, driver="GPKG", **kwargs)
 
 
-def _storable(frame: pd.DataFrame) -> pd.DataFrame:
+def storable_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Cast columns GPKG cannot hold as they are (nullable ints/bools, lists) to ones it can."""
     out = frame.copy()
     for column in out.columns:

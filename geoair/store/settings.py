@@ -20,7 +20,7 @@ from typing import Any
 
 from geoair.errors import ConfigError
 
-__all__ = ["DEFAULTS", "DEFAULT_TOML", "load_settings"]
+__all__ = ["DEFAULTS", "DEFAULT_TOML", "load_settings", "loads_settings"]
 
 
 DEFAULT_TOML = """\
@@ -34,6 +34,10 @@ name = "阳泉市"
 # Coordinate system of files imported without one: "wgs84", "gcj02" (Amap, Tencent)
 # or "bd09" (Baidu). Coordinates are always stored in WGS-84.
 default_coords = "wgs84"
+# Folder of the hourly and monthly readings (Parquet). Empty: "readings" in the
+# workspace folder. A database workspace records here the folder chosen at geoair
+# init (a shared drive when several analysts import readings). geoair's choice.
+readings_dir = ""
 
 [gate_roads]
 # Radius around every factory gate whose road must be washed and swept
@@ -395,6 +399,28 @@ def _merge(defaults: Mapping[str, Any], given: Mapping[str, Any], path: str) -> 
     if problems:
         raise ConfigError("; ".join(problems))
     return merged
+
+
+def loads_settings(text: str, *, source: str) -> dict[str, Any]:
+    """Settings from the text of a ``geoair.toml`` (e.g. stored in a database) over the defaults.
+
+    Parameters
+    ----------
+    text : str
+        TOML text.
+    source : str
+        Where the text comes from, for messages.
+
+    Returns
+    -------
+    dict
+        Settings as nested dicts, every key present.
+    """
+    given = _parse(text, source=source)
+    try:
+        return _merge(DEFAULTS, given, "")
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}. Correct or remove these lines.") from None
 
 
 def load_settings(path: Path | str | None) -> dict[str, Any]:

@@ -121,4 +121,7 @@ def demo_step(ws, echo) -> None:
             f"    check gate {row.gate_id} ({row.enterprise_name or row.enterprise_id}): "
             f"{row.finding_zh}"
         )
-    echo(f"  layers gate_roads, gate_buffers, gate_findings and table sweep_tasks in {ws.gpkg}")
+    echo(
+        "  layers gate_roads, gate_buffers, gate_findings and table sweep_tasks in "
+        f"{ws.store_label}"
+    )

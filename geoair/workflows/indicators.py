@@ -68,7 +68,7 @@ def station_daily(ws, *, start: str | None = None, end: str | None = None) -> pd
 
     if not has_hourly(ws):
         raise IndicatorError(
-            f"The workspace {ws.root} has no hourly readings. Import them with "
+            f"The workspace {ws.location} has no hourly readings. Import them with "
             "geoair import readings FILE (or run geoair demo)."
         )
     settings = ws.settings["readings"]
@@ -191,6 +191,6 @@ def demo_step(ws, echo) -> None:
         )
         echo(f"  PM2.5 2020-11 (µg/m³): {shown}")
     echo(
-        f"  tables station_daily, station_monthly, county_monthly in {ws.gpkg}; try: geoair "
-        f"indicators --period day --by station --out daily.csv --workspace {ws.root}"
+        f"  tables station_daily, station_monthly, county_monthly in {ws.store_label}; try: geoair "
+        f"indicators --period day --by station --out daily.csv --workspace {ws.location}"
     )

@@ -102,6 +102,6 @@ def demo_step(ws, echo) -> None:
     over = check[(check["metric"] == "dustfall") & (check["met"] == False)]  # noqa: E712
     echo(f"  dustfall above the limit: {len(over)} station/county-months")
     echo(
-        f"  table targets_check in {ws.gpkg}; try: geoair targets check --month 2020-11 "
-        f"--out check.xlsx --workspace {ws.root}"
+        f"  table targets_check in {ws.store_label}; try: geoair targets check --month 2020-11 "
+        f"--out check.xlsx --workspace {ws.location}"
     )

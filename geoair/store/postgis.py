@@ -1,0 +1,1043 @@
+"""The workspace in PostgreSQL/PostGIS: a bureau's several analysts, and QGIS, on one store.
+
+Named by ``postgresql://user[:password]@host[:port]/db[?schema=NAME]`` wherever a
+workspace is named (``-w``, ``$GEOAIR_WORKSPACE``, ``geoair init URL``, ``geoair demo
+URL``). The password comes from the URL, ``PGPASSWORD``, ``~/.pgpass`` or a service
+file (``postgresql:///db?service=NAME``): libpq reads them; geoair never prints it
+(URLs in messages show ``***``).
+
+The contract is the GeoPackage's (see :mod:`geoair.store.workspace`):
+
+* one table per layer or record table, in the schema (default ``geoair``), with the
+  same name and columns, a ``fid`` primary key (QGIS needs one) and, for layers, a
+  ``geom`` column ``geometry(<type>, 4326)`` with a GiST index: QGIS and
+  ``ogrinfo PG:"dbname=... active_schema=geoair"`` open them. Column types are those
+  the GeoPackage stores (booleans with gaps as 1/0/NULL numbers, lists as 、-joined
+  text), so a layer reads back as the same frame from either store;
+* the settings: the same commented ``geoair.toml`` text, stored in the table
+  ``geoair_settings`` (``geoair settings show|set``);
+* readings stay in the Parquet store, in the folder recorded in ``[workspace]
+  readings_dir`` at ``geoair init`` (DuckDB aggregates 100 million rows of it in
+  seconds on one PC; the same SQL inside PostgreSQL would need the rows moved
+  through the server for every indicator); rejects and outputs are written as files
+  in the folder where the command runs (``./rejects``, ``./outputs``).
+
+Several writers: every write happens in one transaction (all or nothing, also when
+the connection is lost: the server rolls it back). Writing a layer first takes that
+layer's advisory lock (``pg_advisory_xact_lock``), so two writers of one layer go one
+after the other and writers of different layers side by side; a writer that waits
+longer than 60 s is told in one sentence to try again. An import merges its rows by
+key inside the transaction (:meth:`PostGISWriter.merge`): rows identical to the
+stored ones are left untouched, so a re-import of the same file leaves the tables as
+they were. A whole-layer rewrite (:meth:`PostGISWriter.write`) deletes and bulk-loads
+(COPY) under the same lock. Readers never wait: they see the last committed state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import shapely
+
+from geoair.errors import WorkspaceError
+from geoair.io.gpkg import storable_frame
+from geoair.store.settings import DEFAULT_TOML, loads_settings
+from geoair.store.workspace import (
+    META_TABLE,
+    SETTINGS_NAME,
+    Workspace,
+    WorkspaceWriter,
+    restore_dtypes,
+    set_readings_dir,
+)
+
+__all__ = [
+    "DEFAULT_SCHEMA",
+    "LAYER_COMMENT",
+    "LOCK_TIMEOUT_S",
+    "SETTINGS_TABLE",
+    "DatabaseURL",
+    "PostGISWorkspace",
+    "PostGISWriter",
+    "init_database",
+    "mask_url",
+    "open_database",
+    "parse_url",
+]
+
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SCHEMA = "geoair"
+SETTINGS_TABLE = "geoair_settings"
+LAYER_COMMENT = "geoair layer"
+GEOMETRY = "geom"
+FID = "fid"
+# How long a writer waits for another one's lock on the same layer before it is told
+# to try again (geoair's choice: imports hold a layer for seconds, not minutes).
+LOCK_TIMEOUT_S = 60
+_CHUNK_ROWS = 200_000
+_SCHEMES = ("postgresql", "postgres")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+_INTERNAL = (META_TABLE, SETTINGS_TABLE)
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - the extra is installed with the tests
+        raise WorkspaceError(
+            "要使用数据库工作区，请先安装 PostgreSQL 支持：python -m pip install "
+            "'geoair[postgis]'。 / A database workspace needs geoair's PostgreSQL "
+            "support: python -m pip install 'geoair[postgis]'."
+        ) from None
+    return psycopg
+
+
+# --- the URL -----------------------------------------------------------------------
+
+
+def mask_url(url: str) -> str:
+    """``url`` with its password shown as ``***`` (in the user part and in ``?password=``)."""
+    masked = re.sub(r"(://[^:/@?#]*):[^@/?#]*@", r"\1:***@", url)
+    return re.sub(r"([?&]password=)[^&#]*", r"\1***", masked)
+
+
+@dataclass(frozen=True)
+class DatabaseURL:
+    """A database workspace's address, split into what libpq reads and the schema.
+
+    Attributes
+    ----------
+    url : str
+        As given (it may hold the password: never print it; print :attr:`display`).
+    conninfo : str
+        The URL without ``schema=``, for libpq.
+    schema : str
+        The schema of the workspace's tables.
+    """
+
+    url: str
+    conninfo: str
+    schema: str
+
+    @property
+    def display(self) -> str:
+        """The URL as given, password shown as ``***``."""
+        return mask_url(self.url)
+
+    @property
+    def server(self) -> str:
+        """``postgresql://user:***@host:port/db`` without the query, for messages."""
+        parts = urlsplit(self.conninfo)
+        return mask_url(f"{parts.scheme}://{parts.netloc}{parts.path}")
+
+    def params(self) -> dict[str, str]:
+        """The connection parameters as libpq reads them (password not resolved)."""
+        from psycopg.conninfo import conninfo_to_dict
+
+        try:
+            return {k: str(v) for k, v in conninfo_to_dict(self.conninfo).items()}
+        except _psycopg().ProgrammingError as exc:
+            raise WorkspaceError(
+                f"无法解析数据库地址 {self.display}。 / Cannot read the database URL "
+                f"{self.display} ({_first_line(exc)}); write it as "
+                "postgresql://user[:password]@host[:port]/db[?schema=NAME]."
+            ) from None
+
+
+def parse_url(url: str) -> DatabaseURL:
+    """Split ``postgresql://user[:password]@host[:port]/db[?schema=NAME]``.
+
+    Raises
+    ------
+    WorkspaceError
+        Not a ``postgresql://`` URL, or a schema name that is not a plain identifier.
+    """
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in _SCHEMES:
+        raise WorkspaceError(
+            f"“{mask_url(url)}”不是 geoair 能用的数据库地址，请写成 postgresql://用户@主机:端口/库名。"
+            f" / {mask_url(url)} is not a database geoair can use: a workspace is a folder or "
+            "postgresql://user[:password]@host[:port]/db[?schema=NAME]."
+        )
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    schemas = [value for name, value in query if name == "schema"]
+    rest = [(name, value) for name, value in query if name != "schema"]
+    schema = schemas[-1] if schemas else DEFAULT_SCHEMA
+    if not _IDENTIFIER.match(schema):
+        raise WorkspaceError(
+            f"schema 名称“{schema}”不可用，请只用英文字母、数字和下划线。 / The schema "
+            f"name {schema!r} in {mask_url(url)} cannot be used: use letters, digits and "
+            "underscores only, starting with a letter (e.g. ?schema=geoair)."
+        )
+    query_text = urlencode(rest)
+    conninfo = f"{parts.scheme}://{parts.netloc}{parts.path}" + (f"?{query_text}" if rest else "")
+    return DatabaseURL(url=url, conninfo=conninfo, schema=schema)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _connection_error(exc: Exception, url: DatabaseURL, params: dict[str, str]) -> WorkspaceError:
+    """One sentence for a failed login or an unreachable server (never the password)."""
+    message = str(exc)
+    state = getattr(exc, "sqlstate", None)
+    user = params.get("user") or "(your login name)"
+    database = params.get("dbname") or user
+    host = params.get("host") or "localhost"
+    port = params.get("port") or "5432"
+    if state == "28P01" or "password authentication failed" in message:
+        return WorkspaceError(
+            f"数据库拒绝了用户 {user} 的密码，请核对 URL 中的密码、PGPASSWORD 或 ~/.pgpass。 / "
+            f"The database at {url.server} refused the password of user {user}: check the "
+            "password in the URL, in PGPASSWORD or in ~/.pgpass."
+        )
+    if "no password supplied" in message:
+        return WorkspaceError(
+            f"数据库要求用户 {user} 提供密码，请写在 URL 中，或 PGPASSWORD、~/.pgpass、服务文件中。"
+            f" / The database at {url.server} wants a password for user {user}: give it in "
+            "the URL, in PGPASSWORD, in ~/.pgpass or in a service file."
+        )
+    if state == "3D000" or re.search(r'database ".*" does not exist', message):
+        return WorkspaceError(
+            f"服务器 {host}:{port} 上没有数据库 {database}，请核对库名或请管理员创建。 / "
+            f"There is no database {database} on {host}:{port}: check its name in "
+            f"{url.server}, or ask the administrator to create it."
+        )
+    if state == "28000":
+        return WorkspaceError(
+            f"数据库不允许用户 {user} 从这台电脑登录（{_first_line(exc)}），请管理员检查角色和 "
+            f"pg_hba.conf。 / The database at {url.server} does not let user {user} log in "
+            f"from this computer ({_first_line(exc)}): ask the administrator to check the "
+            "role and pg_hba.conf."
+        )
+    if "service" in message and ("definition" in message or "not found" in message):
+        return WorkspaceError(
+            f"找不到数据库服务定义（{_first_line(exc)}），请检查 PGSERVICEFILE 或 "
+            f"~/.pg_service.conf。 / The service named in {url.display} is not defined "
+            f"({_first_line(exc)}): check ~/.pg_service.conf or PGSERVICEFILE."
+        )
+    lowered = message.lower()
+    if "connection refused" in lowered:
+        reason = "connection refused: no database server listens there"
+    elif "could not translate host name" in lowered or "name or service not known" in lowered:
+        reason = "unknown host name"
+    elif "timeout expired" in lowered or "timed out" in lowered:
+        reason = f"no answer within {params.get('connect_timeout', '10')} s"
+    else:
+        reason = _first_line(exc)
+    return WorkspaceError(
+        f"连不上数据库服务器 {host}:{port}，请检查主机名、端口和网络，或请管理员确认数据库已启动。"
+        f" / Cannot reach the database server {host}:{port} ({reason}): check the host "
+        "name, the port and the network, or ask the administrator whether the server is "
+        "running."
+    )
+
+
+def _connect(url: DatabaseURL) -> Any:
+    psycopg = _psycopg()
+    params = url.params()
+    extra = {}
+    if "connect_timeout" not in params:
+        extra["connect_timeout"] = "10"
+    if "application_name" not in params:
+        extra["application_name"] = "geoair"
+    try:
+        conn = psycopg.connect(url.conninfo, autocommit=True, **extra)
+    except psycopg.OperationalError as exc:
+        raise _connection_error(exc, url, {**params, **extra}) from None
+    # Dates and times as ISO text, in UTC, whatever the server's defaults.
+    conn.execute("SET DateStyle = 'ISO, YMD'")
+    conn.execute("SET TimeZone = 'UTC'")
+    conn.execute("SET IntervalStyle = 'postgres'")
+    return conn
+
+
+# --- columns -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Column:
+    name: str
+    pgtype: str  # as format_type() spells it
+    kind: str  # bool, int, float, ts, tstz, text, geom
+
+
+_NUMERIC = ("bigint", "double precision")
+
+
+def _geometry_type(values: np.ndarray) -> str:
+    present = values[~shapely.is_missing(values)]
+    present = present[~shapely.is_empty(present)]
+    if not len(present):
+        return "geometry(Geometry,4326)"
+    kinds = set(shapely.get_type_id(present).tolist())
+    names = {
+        0: "Point",
+        1: "LineString",
+        3: "Polygon",
+        4: "MultiPoint",
+        5: "MultiLineString",
+        6: "MultiPolygon",
+        7: "GeometryCollection",
+    }
+    has_z = shapely.has_z(present)
+    suffix = "Z" if has_z.all() else ""
+    if has_z.any() and not has_z.all():
+        return "geometry"  # mixed 2-D and 3-D: no type modifier can hold both
+    name = names.get(kinds.pop(), "Geometry") if len(kinds) == 1 else "Geometry"
+    return f"geometry({name}{suffix},4326)"
+
+
+def _prepare(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[_Column]]:
+    """The frame as the GeoPackage stores it, and the table columns it needs."""
+    geometry_name = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    if geometry_name is not None:
+        if frame.crs is None:
+            raise WorkspaceError("A layer has no coordinate system; refusing to store it.")
+        if not frame.crs.equals("EPSG:4326"):
+            frame = frame.to_crs(4326)
+    out = storable_frame(frame)
+    columns: list[_Column] = []
+    for name in out.columns:
+        if name == geometry_name:
+            continue
+        dtype = out[name].dtype
+        if pd.api.types.is_bool_dtype(dtype):
+            columns.append(_Column(str(name), "boolean", "bool"))
+        elif pd.api.types.is_integer_dtype(dtype):
+            columns.append(_Column(str(name), "bigint", "int"))
+        elif pd.api.types.is_float_dtype(dtype):
+            columns.append(_Column(str(name), "double precision", "float"))
+        elif isinstance(dtype, pd.DatetimeTZDtype):
+            columns.append(_Column(str(name), "timestamp with time zone", "tstz"))
+        elif pd.api.types.is_datetime64_dtype(dtype):
+            columns.append(_Column(str(name), "timestamp without time zone", "ts"))
+        else:
+            columns.append(_Column(str(name), "text", "text"))
+    if geometry_name is not None:
+        geoms = np.asarray(out.geometry.values, dtype=object)
+        columns.append(_Column(GEOMETRY, _geometry_type(geoms), "geom"))
+    names = [c.name for c in columns]
+    if FID in names or len(set(names)) != len(names):
+        raise WorkspaceError(
+            f"A layer with columns {names} cannot be stored: the column names must be "
+            f"unique and none may be called {FID!r} (the table's key)."
+        )
+    return out, columns
+
+
+def _arrow(frame: pd.DataFrame, column: _Column, source: str) -> pa.Array:
+    if column.kind == "geom":
+        geoms = shapely.set_srid(np.asarray(frame.geometry.values, dtype=object), 4326)
+        return pa.array(shapely.to_wkb(geoms, hex=True, include_srid=True), pa.string())
+    series = frame[source]
+    if column.kind == "bool":
+        return pa.array(series.to_numpy(dtype=bool), pa.bool_())
+    if column.kind == "int":
+        return pa.array(series.to_numpy(dtype="int64"), pa.int64())
+    if column.kind == "float":
+        return pa.array(series.to_numpy(dtype="float64"), pa.float64(), from_pandas=True)
+    if column.kind == "tstz":
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    if column.kind in ("ts", "tstz"):
+        return pa.array(series.astype("datetime64[us]").to_numpy(), from_pandas=True)
+    values = series.to_numpy(dtype=object)
+    missing = pd.isna(series).to_numpy()
+    text = [
+        None if gap else (v if isinstance(v, str) else str(v))
+        for v, gap in zip(values, missing, strict=True)
+    ]
+    return pa.array(text, pa.string())
+
+
+def _csv_chunks(frame: pd.DataFrame, columns: list[_Column], sources: list[str]) -> Iterator[bytes]:
+    """The rows as PostgreSQL's CSV (null unquoted and empty, text always quoted)."""
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    for start in range(0, len(frame), _CHUNK_ROWS):
+        part = frame.iloc[start : start + _CHUNK_ROWS]
+        if isinstance(frame, gpd.GeoDataFrame):
+            part = gpd.GeoDataFrame(part, geometry=frame.geometry.name, crs=frame.crs)
+        table = pa.table(
+            [_arrow(part, c, s) for c, s in zip(columns, sources, strict=True)],
+            names=[f"c{i}" for i in range(len(columns))],
+        )
+        sink = io.BytesIO()
+        pacsv.write_csv(table, sink, options)
+        yield sink.getvalue()
+
+
+# --- reading -----------------------------------------------------------------------
+
+_ARROW_TYPES = {
+    "boolean": pa.bool_(),
+    "bigint": pa.int64(),
+    "integer": pa.int64(),
+    "smallint": pa.int64(),
+    "double precision": pa.float64(),
+    "real": pa.float64(),
+    "numeric": pa.float64(),
+    "timestamp without time zone": pa.timestamp("us"),
+    "timestamp with time zone": pa.timestamp("us"),
+    "date": pa.date32(),
+}
+
+
+def _base_type(pgtype: str) -> str:
+    return pgtype.split("(")[0].strip()
+
+
+class PostGISWorkspace(Workspace):
+    """A workspace in a PostgreSQL database with PostGIS (see the module's docstring).
+
+    Parameters
+    ----------
+    url : str or DatabaseURL
+        ``postgresql://user[:password]@host[:port]/db[?schema=NAME]``.
+    folder : path, optional
+        The local folder for rejects and outputs (default: the current folder).
+    """
+
+    def __init__(self, url: str | DatabaseURL, *, folder: Path | str | None = None) -> None:
+        self.url = url if isinstance(url, DatabaseURL) else parse_url(url)
+        self.schema = self.url.schema
+        self.root = Path(folder if folder is not None else Path.cwd()).resolve()
+        self._conn: Any = None
+        self.postgis_schema: str | None = None
+        #: Seconds a writer waits for another one's lock before it is told to try again.
+        self.lock_timeout_s = LOCK_TIMEOUT_S
+
+    # -- naming ----------------------------------------------------------------------
+    @property
+    def location(self) -> str:
+        return self.url.display
+
+    @property
+    def store_label(self) -> str:
+        return f"schema {self.schema} of {self.url.server}"
+
+    def __repr__(self) -> str:
+        return f"PostGISWorkspace({self.url.display!r})"
+
+    # -- the connection --------------------------------------------------------------
+    @property
+    def connection(self) -> Any:
+        """The workspace's connection (autocommit; writes open their own transaction)."""
+        if self._conn is None or self._conn.closed:
+            self._conn = _connect(self.url)
+            self._find_postgis()
+        return self._conn
+
+    def _find_postgis(self) -> None:
+        row = self._conn.execute(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
+            "ON n.oid = e.extnamespace WHERE e.extname = 'postgis'"
+        ).fetchone()
+        self.postgis_schema = row[0] if row else None
+        path = [self.schema] + ([self.postgis_schema] if self.postgis_schema else [])
+        self._conn.execute(
+            "SELECT set_config('search_path', %s, false)",
+            (", ".join(f'"{p}"' for p in dict.fromkeys(path)),),
+        )
+
+    def close(self) -> None:
+        if self._conn is not None and not self._conn.closed:
+            self._conn.close()
+        self._conn = None
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+    def _table(self, name: str) -> Any:
+        from psycopg import sql
+
+        return sql.Identifier(self.schema, name)
+
+    def _columns(self, name: str, conn: Any = None) -> list[tuple[str, str]]:
+        """(column, type) of table ``name`` in the schema, [] when there is none."""
+        rows = (
+            (conn or self.connection)
+            .execute(
+                "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+                "JOIN pg_class c ON c.oid = a.attrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relname = %s AND a.attnum > 0 AND NOT a.attisdropped "
+                "ORDER BY a.attnum",
+                (self.schema, name),
+            )
+            .fetchall()
+        )
+        return [(str(a), str(t)) for a, t in rows]
+
+    def _is_layer(self, name: str, conn: Any = None) -> bool:
+        row = (
+            (conn or self.connection)
+            .execute(
+                "SELECT obj_description(c.oid, 'pg_class') FROM pg_class c JOIN pg_namespace n "
+                "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s "
+                "AND c.relkind IN ('r', 'p')",
+                (self.schema, name),
+            )
+            .fetchone()
+        )
+        return row is not None and row[0] == LAYER_COMMENT
+
+    # -- settings --------------------------------------------------------------------
+    def settings_text(self) -> str:
+        row = self.connection.execute(
+            f'SELECT toml FROM "{self.schema}".{SETTINGS_TABLE} WHERE name = %s',
+            (SETTINGS_NAME,),
+        ).fetchone()
+        return DEFAULT_TOML if row is None else str(row[0])
+
+    @property
+    def settings(self) -> dict:
+        """Settings stored in the table ``geoair_settings`` over the defaults."""
+        return loads_settings(
+            self.settings_text(),
+            source=f"the settings of {self.location} (table {self.schema}.{SETTINGS_TABLE}; "
+            "fix them with geoair settings set FILE)",
+        )
+
+    def store_settings(self, text: str) -> None:
+        loads_settings(text, source="the new settings")
+        with self.connection.transaction():
+            self.connection.execute(
+                f'INSERT INTO "{self.schema}".{SETTINGS_TABLE} (name, toml) VALUES (%s, %s) '
+                "ON CONFLICT (name) DO UPDATE SET toml = EXCLUDED.toml",
+                (SETTINGS_NAME, text),
+            )
+
+    # -- reading ---------------------------------------------------------------------
+    def layers(self) -> list[str]:
+        rows = self.connection.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') "
+            "AND obj_description(c.oid, 'pg_class') = %s ORDER BY c.relname",
+            (self.schema, LAYER_COMMENT),
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def has(self, name: str) -> bool:
+        return self._is_layer(name)
+
+    def read(self, name: str, *, required: bool = True) -> gpd.GeoDataFrame | pd.DataFrame:
+        """Read a layer or table with one ``COPY ... TO STDOUT`` (geometry as WKB)."""
+        from psycopg import sql
+
+        if not self._is_layer(name):
+            if not required:
+                return None  # type: ignore[return-value]
+            raise self._missing(name)
+        columns = [(c, t) for c, t in self._columns(name) if c != FID]
+        selects = []
+        types: dict[str, pa.DataType] = {}
+        geometry = None
+        for number, (column, pgtype) in enumerate(columns):
+            alias = f"c{number}"
+            base = _base_type(pgtype)
+            ident = sql.Identifier(column)
+            if base == "geometry":
+                if geometry is None:
+                    geometry = alias
+                selects.append(sql.SQL("encode(ST_AsBinary({}), 'hex')").format(ident))
+                types[alias] = pa.string()
+            elif base in _ARROW_TYPES:
+                selects.append(ident)
+                types[alias] = _ARROW_TYPES[base]
+            else:
+                selects.append(sql.SQL("{}::text").format(ident))
+                types[alias] = pa.string()
+        query = sql.SQL("COPY (SELECT {} FROM {} ORDER BY {}) TO STDOUT (FORMAT csv)").format(
+            sql.SQL(", ").join(selects) if selects else sql.SQL("NULL"),
+            self._table(name),
+            sql.Identifier(FID),
+        )
+        data = bytearray()
+        with self.connection.cursor() as cur, cur.copy(query) as copy:
+            for chunk in copy:
+                data += chunk
+        aliases = [f"c{i}" for i in range(len(columns))]
+        if data and aliases:
+            table = pacsv.read_csv(
+                pa.py_buffer(bytes(data)),
+                read_options=pacsv.ReadOptions(column_names=aliases, block_size=1 << 24),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=types,
+                    null_values=[""],
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=False,
+                    true_values=["t"],
+                    false_values=["f"],
+                ),
+            )
+        else:
+            table = pa.table({a: pa.array([], types[a]) for a in aliases})
+        frame = table.to_pandas()
+        frame.columns = [c for c, _ in columns]
+        for column, pgtype in columns:
+            if types[f"c{columns.index((column, pgtype))}"] == pa.string() and (
+                frame[column].isna().all()
+            ):
+                # As the GeoPackage reads back a text column without any value.
+                frame[column] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+            if _base_type(pgtype).startswith("timestamp"):
+                frame[column] = frame[column].astype("datetime64[ms]")
+                if pgtype == "timestamp with time zone":
+                    frame[column] = frame[column].dt.tz_localize("UTC")
+        if geometry is not None:
+            geometry_column = columns[int(geometry[1:])][0]
+            hexes = frame.pop(geometry_column).to_numpy(dtype=object, na_value=None)
+            frame = gpd.GeoDataFrame(
+                frame, geometry=gpd.GeoSeries(shapely.from_wkb(hexes), crs=4326, index=frame.index)
+            )
+        return restore_dtypes(frame, name)
+
+    # -- writing ---------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[PostGISWriter]:
+        """Write several layers in one database transaction, all or nothing."""
+        psycopg = _psycopg()
+        conn = self.connection
+        writer = PostGISWriter(self, conn)
+        try:
+            with conn.transaction():
+                conn.execute(
+                    "SELECT set_config('lock_timeout', %s, true)", (f"{self.lock_timeout_s}s",)
+                )
+                yield writer
+        except (
+            psycopg.errors.LockNotAvailable,
+            psycopg.errors.DeadlockDetected,
+            psycopg.errors.SerializationFailure,
+        ):
+            raise self._busy(writer.waiting or "?") from None
+        except psycopg.OperationalError as exc:
+            if conn.closed or conn.broken:
+                self._conn = None
+                raise WorkspaceError(
+                    f"与数据库的连接在写入时中断，数据库已撤销本次写入（没有写了一半的表），请在连接恢复后"
+                    f"重新运行该命令。 / The connection to {self.url.server} broke during the "
+                    f"write ({_first_line(exc)}); the database rolled the whole write back (no "
+                    "table is half-written): run the command again once it is back."
+                ) from None
+            raise
+        if writer.written:
+            log.info("workspace %s: wrote %s", self.location, ", ".join(writer.written))
+
+    def _busy(self, name: str) -> WorkspaceError:
+        return WorkspaceError(
+            f"另一位同事正在写入 {name}，等了 {self.lock_timeout_s} 秒仍未完成，"
+            "请稍后重新运行该命令。 / "
+            f"Another analyst was still writing {name} after {self.lock_timeout_s} s: run the "
+            "command again in a minute."
+        )
+
+    @contextlib.contextmanager
+    def lock(self, name: str) -> Iterator[None]:
+        """A session advisory lock: one writer at a time of ``name`` (e.g. the readings)."""
+        psycopg = _psycopg()
+        conn = self.connection
+        key = (self.schema, f"lock:{name}")
+        try:
+            conn.execute(
+                "SELECT set_config('lock_timeout', %s, false)", (f"{self.lock_timeout_s}s",)
+            )
+            conn.execute("SELECT pg_advisory_lock(hashtext(%s), hashtext(%s))", key)
+        except psycopg.errors.LockNotAvailable:
+            raise self._busy(name) from None
+        finally:
+            if not conn.closed:
+                conn.execute("SELECT set_config('lock_timeout', '0', false)")
+        try:
+            yield
+        finally:
+            if not conn.closed:
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s), hashtext(%s))", key)
+
+
+class PostGISWriter(WorkspaceWriter):
+    """Writes inside one transaction of a :class:`PostGISWorkspace`."""
+
+    def __init__(self, ws: PostGISWorkspace, conn: Any) -> None:
+        self.ws = ws
+        self.conn = conn
+        self.written: list[str] = []
+        self.waiting: str | None = None
+        self._locked: set[str] = set()
+        self._stages = 0
+
+    # -- locks and tables ------------------------------------------------------------
+    def _lock(self, name: str) -> None:
+        """The layer's advisory lock, held until the transaction ends."""
+        if name in self._locked:
+            return
+        self.waiting = name
+        self.conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s), hashtext(%s))", (self.ws.schema, name)
+        )
+        self.waiting = None
+        self._locked.add(name)
+
+    def _check_ours(self, name: str) -> list[tuple[str, str]]:
+        existing = self.ws._columns(name, self.conn)
+        if existing and not self.ws._is_layer(name, self.conn):
+            raise WorkspaceError(
+                f"The schema {self.ws.schema} already has a table {name!r} that geoair did not "
+                "make; geoair leaves it alone. Use another schema (?schema=NAME in the URL)."
+            )
+        if name in _INTERNAL:
+            raise WorkspaceError(f"{name!r} is geoair's own table; choose another layer name.")
+        return existing
+
+    def _copy(self, table: Any, frame: pd.DataFrame, columns: list[_Column]) -> None:
+        from psycopg import sql
+
+        if not len(frame):
+            return
+        sources = [c.name for c in columns]
+        names = sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
+        query = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(table, names)
+        with self.conn.cursor() as cur, cur.copy(query) as copy:
+            for chunk in _csv_chunks(frame, columns, sources):
+                copy.write(chunk)
+
+    def _create(self, name: str, frame: pd.DataFrame, columns: list[_Column]) -> None:
+        from psycopg import sql
+
+        table = self.ws._table(name)
+        definitions = [
+            sql.SQL("{} bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY").format(
+                sql.Identifier(FID)
+            )
+        ] + [sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.pgtype)) for c in columns]
+        self.conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
+        self.conn.execute(
+            sql.SQL("CREATE TABLE {} ({})").format(table, sql.SQL(", ").join(definitions))
+        )
+        self._copy(table, frame, columns)
+        if any(c.kind == "geom" for c in columns):
+            self.conn.execute(
+                sql.SQL("CREATE INDEX ON {} USING gist ({})").format(
+                    table, sql.Identifier(GEOMETRY)
+                )
+            )
+        self.conn.execute(
+            sql.SQL("COMMENT ON TABLE {} IS {}").format(table, sql.Literal(LAYER_COMMENT))
+        )
+
+    def _reconcile(self, name: str, columns: list[_Column]) -> list[_Column]:
+        """Add the frame's new columns to the table and widen clashing types; the table's types."""
+        from psycopg import sql
+
+        table = self.ws._table(name)
+        stored = dict(self.ws._columns(name, self.conn))
+        final = []
+        for column in columns:
+            have = stored.get(column.name)
+            ident = sql.Identifier(column.name)
+            if have is None:
+                self.conn.execute(
+                    sql.SQL("ALTER TABLE {} ADD COLUMN {} {}").format(
+                        table, ident, sql.SQL(column.pgtype)
+                    )
+                )
+                final.append(column)
+                continue
+            if have == column.pgtype or (have == "double precision" and column.kind == "int"):
+                final.append(_Column(column.name, have, column.kind))
+                continue
+            if have.startswith("geometry") and column.kind == "geom":
+                wider = "geometry(Geometry,4326)" if "Z" not in have else "geometry"
+                if have != wider:
+                    self.conn.execute(
+                        sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}").format(
+                            table, ident, sql.SQL(wider), ident
+                        )
+                    )
+                final.append(_Column(column.name, wider, column.kind))
+                continue
+            numeric = have in _NUMERIC and column.pgtype in _NUMERIC
+            wider = "double precision" if numeric else "text"
+            if have != wider:
+                self.conn.execute(
+                    sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}::{}").format(
+                        table, ident, sql.SQL(wider), ident, sql.SQL(wider)
+                    )
+                )
+            final.append(_Column(column.name, wider, column.kind))
+        return final
+
+    def _stage(self, frame: pd.DataFrame, columns: list[_Column]) -> Any:
+        """A temporary table holding the frame's rows in the table's types, in order."""
+        from psycopg import sql
+
+        self._stages += 1
+        stage = sql.Identifier(f"geoair_stage_{self._stages}")
+        definitions = [sql.SQL("geoair_ord bigint GENERATED ALWAYS AS IDENTITY")] + [
+            sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.pgtype)) for c in columns
+        ]
+        self.conn.execute(
+            sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(
+                stage, sql.SQL(", ").join(definitions)
+            )
+        )
+        self._copy(stage, frame, columns)
+        self.conn.execute(sql.SQL("ANALYZE {}").format(stage))
+        return stage
+
+    @staticmethod
+    def _match(key: list[str]) -> Any:
+        from psycopg import sql
+
+        if not key:
+            return sql.SQL("FALSE")
+        return sql.SQL(" AND ").join(
+            sql.SQL("coalesce(t.{k}::text, '') = coalesce(n.{k}::text, '')").format(
+                k=sql.Identifier(k)
+            )
+            for k in key
+        )
+
+    # -- the three writes ------------------------------------------------------------
+    def write(self, name: str, frame: pd.DataFrame) -> None:
+        """Replace the whole layer: delete its rows and COPY the new ones (same columns),
+        or drop and create the table (other columns)."""
+        from psycopg import sql
+
+        self._lock(name)
+        prepared, columns = _prepare(frame)
+        existing = self._check_ours(name)
+        wanted = [(FID, "bigint")] + [(c.name, c.pgtype) for c in columns]
+        if existing == wanted:
+            table = self.ws._table(name)
+            self.conn.execute(sql.SQL("DELETE FROM {}").format(table))
+            self._copy(table, prepared, columns)
+        else:
+            self._create(name, prepared, columns)
+        self.written.append(name)
+
+    def merge(self, name: str, frame: pd.DataFrame, key: tuple[str, ...]) -> int:
+        """Rows with a stored key replace the stored ones (identical ones are left as
+        they are); the others are added after the stored rows."""
+        from psycopg import sql
+
+        self._lock(name)
+        prepared, columns = _prepare(frame)
+        if not self._check_ours(name):
+            self._create(name, prepared, columns)
+            self.written.append(name)
+            return 0
+        columns = self._reconcile(name, columns)
+        stage = self._stage(prepared, columns)
+        table = self.ws._table(name)
+        present = {c.name for c in columns}
+        match = self._match([k for k in key if k in present])
+        replaced = self.conn.execute(
+            sql.SQL("SELECT count(*) FROM {} t WHERE EXISTS (SELECT 1 FROM {} n WHERE {})").format(
+                table, stage, match
+            )
+        ).fetchone()[0]
+        row_t = sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(c.name)) for c in columns)
+        row_n = sql.SQL(", ").join(sql.SQL("n.{}").format(sql.Identifier(c.name)) for c in columns)
+        self.conn.execute(
+            sql.SQL(
+                "DELETE FROM {} t USING {} n WHERE {} AND ROW({}) IS DISTINCT FROM ROW({})"
+            ).format(table, stage, match, row_t, row_n)
+        )
+        self._insert_missing(table, stage, columns, match)
+        self.conn.execute(sql.SQL("DROP TABLE {}").format(stage))
+        self.written.append(name)
+        return int(replaced)
+
+    def add_new(self, name: str, frame: pd.DataFrame, key: tuple[str, ...]) -> int:
+        """Add the rows whose key is not stored yet."""
+        from psycopg import sql
+
+        self._lock(name)
+        prepared, columns = _prepare(frame)
+        if not self._check_ours(name):
+            self._create(name, prepared, columns)
+            self.written.append(name)
+            return len(prepared)
+        columns = self._reconcile(name, columns)
+        stage = self._stage(prepared, columns)
+        present = {c.name for c in columns}
+        match = self._match([k for k in key if k in present])
+        added = self._insert_missing(self.ws._table(name), stage, columns, match)
+        self.conn.execute(sql.SQL("DROP TABLE {}").format(stage))
+        if added:
+            self.written.append(name)
+        return added
+
+    def _insert_missing(self, table: Any, stage: Any, columns: list[_Column], match: Any) -> int:
+        from psycopg import sql
+
+        names = sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
+        row_n = sql.SQL(", ").join(sql.SQL("n.{}").format(sql.Identifier(c.name)) for c in columns)
+        with self.conn.cursor() as cur:
+            cur.execute(
+                sql.SQL(
+                    "INSERT INTO {} ({}) SELECT {} FROM {} n "
+                    "WHERE NOT EXISTS (SELECT 1 FROM {} t WHERE {}) ORDER BY n.geoair_ord"
+                ).format(table, names, row_n, stage, table, match)
+            )
+            return int(cur.rowcount)
+
+
+# --- making and opening ------------------------------------------------------------
+
+
+def _no_postgis(ws: PostGISWorkspace) -> WorkspaceError:
+    params = ws.url.params()
+    return WorkspaceError(
+        f"数据库 {params.get('dbname', '')} 还没有 PostGIS 扩展，而用户 {params.get('user', '')} "
+        "无权安装：请数据库管理员（超级用户）在该库中执行 CREATE EXTENSION postgis; 然后再运行 "
+        f"geoair init。 / The database {ws.url.server} has no PostGIS yet and this user may "
+        "not add it: a database superuser must run CREATE EXTENSION postgis; in it, then "
+        "run geoair init again."
+    )
+
+
+def init_database(
+    url: str, *, exist_ok: bool = False, readings_dir: Path | str | None = None
+) -> PostGISWorkspace:
+    """Make a workspace in a database: PostGIS (when the role may), the schema, geoair's tables.
+
+    Parameters
+    ----------
+    url : str
+        ``postgresql://user[:password]@host[:port]/db[?schema=NAME]`` (schema
+        ``geoair`` by default).
+    exist_ok : bool
+        If True, an existing workspace in that schema is kept as it is.
+    readings_dir : path, optional
+        Folder of the Parquet readings, recorded in the settings (default
+        ``./readings``); a shared drive when several analysts import readings.
+
+    Returns
+    -------
+    PostGISWorkspace
+
+    Raises
+    ------
+    WorkspaceError
+        The server cannot be reached or refuses the login; PostGIS is missing and the
+        role may not add it; the role may not create the schema; the schema already
+        holds a workspace (unless ``exist_ok``). One sentence each.
+    """
+    psycopg = _psycopg()
+    ws = PostGISWorkspace(url)
+    conn = ws.connection
+    params = ws.url.params()
+    user = params.get("user") or conn.info.user
+    database = conn.info.dbname
+    if ws.postgis_schema is None:
+        available = conn.execute(
+            "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'"
+        ).fetchone()
+        if available is None:
+            raise WorkspaceError(
+                f"数据库服务器上没有安装 PostGIS，请管理员安装（Debian：apt-get install "
+                f"postgresql-postgis）。 / PostGIS is not installed on the server of "
+                f"{ws.url.server}: the administrator must install it (Debian: apt-get install "
+                "postgresql-postgis), then run CREATE EXTENSION postgis; in the database."
+            )
+        try:
+            with conn.transaction():
+                conn.execute("SET LOCAL search_path TO DEFAULT")  # PostGIS goes to public
+                conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        except psycopg.errors.InsufficientPrivilege:
+            raise _no_postgis(ws) from None
+        ws._find_postgis()
+    created = dt.datetime.now().isoformat(timespec="seconds")
+    folder = Path(readings_dir if readings_dir is not None else Path.cwd() / "readings")
+    folder = folder.expanduser().resolve()
+    schema = f'"{ws.schema}"'
+    with conn.transaction():
+        conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s), hashtext('geoair init'))", (ws.schema,)
+        )
+        exists = conn.execute(
+            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (ws.schema,)
+        ).fetchone()
+        if exists is None:
+            try:
+                conn.execute(f"CREATE SCHEMA {schema}")
+            except psycopg.errors.InsufficientPrivilege:
+                raise WorkspaceError(
+                    f"用户 {user} 无权在数据库 {database} 中建立 schema {ws.schema}：请管理员执行 "
+                    f"GRANT CREATE ON DATABASE {database} TO {user};（或替您建好该 schema）。 / "
+                    f"User {user} may not create schema {ws.schema} in database {database}: "
+                    f"ask the administrator to run GRANT CREATE ON DATABASE {database} TO "
+                    f"{user}; or to create the schema for you."
+                ) from None
+        elif ws._columns(META_TABLE, conn):
+            if exist_ok:
+                return ws
+            raise WorkspaceError(
+                f"{ws.location} 已经是 geoair 工作区。 / Schema {ws.schema} of {ws.url.server} "
+                f"already holds a geoair workspace. Use it with --workspace {ws.location}, or "
+                "choose another schema (?schema=NAME)."
+            )
+        try:
+            conn.execute(f"CREATE TABLE {schema}.{META_TABLE} (key text PRIMARY KEY, value text)")
+            conn.execute(
+                f"CREATE TABLE {schema}.{SETTINGS_TABLE} "
+                "(name text PRIMARY KEY, toml text NOT NULL)"
+            )
+        except psycopg.errors.InsufficientPrivilege:
+            raise WorkspaceError(
+                f"用户 {user} 无权在 schema {ws.schema} 中建表，请管理员授予 CREATE 权限。 / User "
+                f"{user} may not create tables in schema {ws.schema}: ask the administrator "
+                f"to run GRANT CREATE ON SCHEMA {ws.schema} TO {user};"
+            ) from None
+        conn.execute(
+            f"INSERT INTO {schema}.{META_TABLE} (key, value) VALUES "
+            "('geoair_schema', '1'), ('created', %s)",
+            (created,),
+        )
+        conn.execute(
+            f"INSERT INTO {schema}.{SETTINGS_TABLE} (name, toml) VALUES (%s, %s)",
+            (SETTINGS_NAME, set_readings_dir(DEFAULT_TOML, folder)),
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    log.info("created workspace %s", ws.location)
+    return ws
+
+
+def open_database(url: str) -> PostGISWorkspace:
+    """Open the workspace in a database; one sentence when it cannot be reached or has none."""
+    ws = PostGISWorkspace(url)
+    conn = ws.connection
+    if not ws._columns(META_TABLE, conn):
+        ws.close()
+        raise WorkspaceError(
+            f"数据库 {ws.url.server} 的 schema {ws.schema} 里没有 geoair 工作区，请先运行 geoair "
+            f"init。 / There is no geoair workspace in schema {ws.schema} of {ws.url.server}: "
+            f"make one with geoair init {ws.location}, or name another schema (?schema=NAME)."
+        )
+    if ws.postgis_schema is None:
+        ws.close()
+        raise _no_postgis(ws)
+    ws.settings  # noqa: B018 - validate the stored settings now, with their own message
+    return ws
