@@ -296,7 +296,17 @@ def awkward_frames() -> dict[str, pd.DataFrame]:
     )
     table = pd.DataFrame({"k": ["x", "y"], "v": [1.5, 2.5], "note": ["甲", None]})
     empty = pd.DataFrame({"k": pd.Series([], dtype=str), "v": pd.Series([], dtype=float)})
-    return {"points": points, "polygons": polygons, "lines": lines, "table": table, "empty": empty}
+    single = pd.DataFrame({"v": [np.nan, 1.0, np.nan]})  # rows that are empty CSV lines
+    bare = gpd.GeoDataFrame(geometry=[None, shapely.Point(113, 37), None], crs=4326)
+    return {
+        "points": points,
+        "polygons": polygons,
+        "lines": lines,
+        "table": table,
+        "empty": empty,
+        "single": single,
+        "bare": bare,
+    }
 
 
 def test_every_kind_of_column_reads_back_as_from_the_geopackage(pg_ws, ws):
@@ -616,3 +626,44 @@ def test_copy_moves_a_workspace_to_a_database_and_back(
     replaced = runner.invoke(main, ["copy", str(folder.root), pg_url, "--replace"])
     assert replaced.exit_code == 0, replaced.output
     db.close()
+
+
+def test_analysts_with_roles_of_their_own_share_tables_through_a_group_role(
+    pg_server, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    pg_server.execute("CREATE ROLE team NOLOGIN")
+    for name in ("ana", "bo"):
+        pg_server.create_role(name, f"{name}-pw")
+        pg_server.execute(f"GRANT team TO {name}")
+    pg_server.execute("GRANT CREATE ON DATABASE geoair_tests TO team")
+    option = "?options=-c%20role%3Dteam&schema=team_ws"  # every table belongs to the team
+    ana = pg_server.url("geoair_tests", user="ana", password="ana-pw") + option
+    bo = pg_server.url("geoair_tests", user="bo", password="bo-pw") + option
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", ana]).exit_code == 0
+    for url, prefix in ((ana, "A"), (bo, "B")):
+        path = ledger(tmp_path / f"{prefix}.csv", prefix, 50)
+        result = runner.invoke(main, ["import", "enterprises", str(path), "-w", url])
+        assert result.exit_code == 0, result.output
+    assert len(open_workspace(bo).read("enterprises")) == 100
+    owners = rows_of(
+        pg_server.url("geoair_tests"),
+        "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'team_ws'",
+    )
+    assert owners == [("team",)]
+    # A role outside the team is told in one sentence, and nothing is written.
+    pg_server.create_role("eve", "eve-pw")
+    eve = pg_server.url("geoair_tests", user="eve", password="eve-pw") + "?schema=team_ws"
+    result = runner.invoke(main, ["import", "enterprises", str(tmp_path / "A.csv"), "-w", eve])
+    assert result.exit_code == 1
+    line = _one_sentence(result.output)
+    assert "User eve may not read the settings in schema team_ws" in line
+
+
+def test_times_with_a_zone_come_back_as_the_same_instants_in_utc(pg_ws):
+    times = pd.to_datetime(["2024-03-05 13:00:00", None]).tz_localize("Asia/Shanghai")
+    pg_ws.write("zoned", pd.DataFrame({"t": times}))
+    back = pg_ws.read("zoned")["t"]
+    assert back.iloc[0] == times[0] and pd.isna(back.iloc[1])
+    assert str(back.dt.tz) == "UTC"

@@ -98,7 +98,10 @@ class TemporaryServer:
     def start(self) -> TemporaryServer:
         """Make the cluster (initdb), start it (pg_ctl) and wait until it accepts logins."""
         self.bindir = find_bindir()
-        self.folder = Path(tempfile.mkdtemp(prefix="geoair-pg-"))
+        # As root the folder is handed to the postgres user, who must be able to reach
+        # it: /tmp is, whatever TMPDIR says.
+        root = os.geteuid() == 0 and Path("/tmp").is_dir()
+        self.folder = Path(tempfile.mkdtemp(prefix="geoair-pg-", dir="/tmp" if root else None))
         data = self.folder / "data"
         pwfile = self.folder / "pw"
         pwfile.write_text(self.password + "\n")

@@ -44,7 +44,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import geopandas as gpd
 import numpy as np
@@ -185,7 +185,7 @@ def parse_url(url: str) -> DatabaseURL:
             f"name {schema!r} in {mask_url(url)} cannot be used: use letters, digits and "
             "underscores only, starting with a letter (e.g. ?schema=geoair)."
         )
-    query_text = urlencode(rest)
+    query_text = urlencode(rest, quote_via=quote)  # spaces as %20: libpq reads no "+"
     conninfo = f"{parts.scheme}://{parts.netloc}{parts.path}" + (f"?{query_text}" if rest else "")
     return DatabaseURL(url=url, conninfo=conninfo, schema=schema)
 
@@ -507,10 +507,11 @@ class PostGISWorkspace(Workspace):
 
     # -- settings --------------------------------------------------------------------
     def settings_text(self) -> str:
-        row = self.connection.execute(
-            f'SELECT toml FROM "{self.schema}".{SETTINGS_TABLE} WHERE name = %s',
-            (SETTINGS_NAME,),
-        ).fetchone()
+        with self._errors("read the settings", "读取设置"):
+            row = self.connection.execute(
+                f'SELECT toml FROM "{self.schema}".{SETTINGS_TABLE} WHERE name = %s',
+                (SETTINGS_NAME,),
+            ).fetchone()
         return DEFAULT_TOML if row is None else str(row[0])
 
     @property
@@ -524,7 +525,7 @@ class PostGISWorkspace(Workspace):
 
     def store_settings(self, text: str) -> None:
         loads_settings(text, source="the new settings")
-        with self.connection.transaction():
+        with self._errors("store the settings", "保存设置"), self.connection.transaction():
             self.connection.execute(
                 f'INSERT INTO "{self.schema}".{SETTINGS_TABLE} (name, toml) VALUES (%s, %s) '
                 "ON CONFLICT (name) DO UPDATE SET toml = EXCLUDED.toml",
@@ -533,6 +534,10 @@ class PostGISWorkspace(Workspace):
 
     # -- reading ---------------------------------------------------------------------
     def layers(self) -> list[str]:
+        with self._errors("list the tables", "列出表"):
+            return self._layers()
+
+    def _layers(self) -> list[str]:
         rows = self.connection.execute(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') "
@@ -546,6 +551,10 @@ class PostGISWorkspace(Workspace):
 
     def read(self, name: str, *, required: bool = True) -> gpd.GeoDataFrame | pd.DataFrame:
         """Read a layer or table with one ``COPY ... TO STDOUT`` (geometry as WKB)."""
+        with self._errors(f"read {name}", f"读取 {name}"):
+            return self._read(name, required=required)
+
+    def _read(self, name: str, *, required: bool) -> gpd.GeoDataFrame | pd.DataFrame:
         from psycopg import sql
 
         if not self._is_layer(name):
@@ -565,6 +574,9 @@ class PostGISWorkspace(Workspace):
                     geometry = alias
                 selects.append(sql.SQL("encode(ST_AsBinary({}), 'hex')").format(ident))
                 types[alias] = pa.string()
+            elif base == "timestamp with time zone":  # as UTC, made aware again below
+                selects.append(sql.SQL("({} AT TIME ZONE 'UTC')").format(ident))
+                types[alias] = _ARROW_TYPES[base]
             elif base in _ARROW_TYPES:
                 selects.append(ident)
                 types[alias] = _ARROW_TYPES[base]
@@ -585,7 +597,7 @@ class PostGISWorkspace(Workspace):
             table = pacsv.read_csv(
                 io.BytesIO(data),
                 read_options=pacsv.ReadOptions(column_names=aliases, block_size=1 << 24),
-                parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
                 convert_options=pacsv.ConvertOptions(
                     column_types=types,
                     null_values=[""],
@@ -648,9 +660,52 @@ class PostGISWorkspace(Workspace):
                     f"write ({_first_line(exc)}); the database rolled the whole write back (no "
                     "table is half-written): run the command again once it is back."
                 ) from None
-            raise
+            with self._errors("write the tables", "写入"):
+                raise
+        except psycopg.Error:
+            with self._errors("write the tables", "写入"):
+                raise
         if writer.written:
             log.info("workspace %s: wrote %s", self.location, ", ".join(writer.written))
+
+    def _user(self) -> str:
+        with contextlib.suppress(Exception):
+            if self._conn is not None and not self._conn.closed:
+                return str(self._conn.info.user)
+        return self.url.params().get("user") or "(your login)"
+
+    @contextlib.contextmanager
+    def _errors(self, action: str, action_zh: str) -> Iterator[None]:
+        """Database errors as one sentence (no traceback reaches a user)."""
+        psycopg = _psycopg()
+        try:
+            yield
+        except psycopg.errors.InsufficientPrivilege as exc:
+            user = self._user()
+            raise WorkspaceError(
+                f"用户 {user} 无权{action_zh}（{_first_line(exc)}），请管理员授权，"
+                "或让同事们以同一个组角色连接。 / "
+                f"User {user} may not {action} in schema {self.schema} ({_first_line(exc)}): "
+                "ask the administrator for the rights, or let every "
+                "analyst connect as one group role (README, Workspaces)."
+            ) from None
+        except psycopg.OperationalError as exc:
+            if self._conn is None or self._conn.closed or self._conn.broken:
+                self._conn = None
+                raise WorkspaceError(
+                    f"与数据库的连接中断了，请在连接恢复后重新运行该命令。 / The connection to "
+                    f"{self.url.server} broke ({_first_line(exc)}): run the command again "
+                    "once it is back."
+                ) from None
+            raise WorkspaceError(
+                f"数据库拒绝了{action_zh}（{_first_line(exc)}）。 / The database refused to "
+                f"{action} ({_first_line(exc)})."
+            ) from None
+        except psycopg.Error as exc:
+            raise WorkspaceError(
+                f"数据库拒绝了{action_zh}（{_first_line(exc)}）。 / The database refused to "
+                f"{action} ({_first_line(exc)})."
+            ) from None
 
     def _busy(self, name: str) -> WorkspaceError:
         return WorkspaceError(
