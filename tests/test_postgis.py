@@ -667,3 +667,20 @@ def test_times_with_a_zone_come_back_as_the_same_instants_in_utc(pg_ws):
     back = pg_ws.read("zoned")["t"]
     assert back.iloc[0] == times[0] and pd.isna(back.iloc[1])
     assert str(back.dt.tz) == "UTC"
+
+
+def test_init_adds_postgis_when_the_role_may(pg_server, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    pg_server.create_database("bureau_fresh", postgis=False)
+    url = pg_server.url("bureau_fresh")
+    assert rows_of(url, "SELECT 1 FROM pg_extension WHERE extname = 'postgis'") == []
+    result = CliRunner().invoke(main, ["init", url])
+    assert result.exit_code == 0, result.output
+    assert rows_of(url, "SELECT 1 FROM pg_extension WHERE extname = 'postgis'") == [(1,)]
+
+
+def test_the_workspace_variable_may_hold_a_url(pg_ws, monkeypatch):
+    monkeypatch.setenv("GEOAIR_WORKSPACE", pg_ws.url.url)
+    result = CliRunner().invoke(main, ["settings", "show"])
+    assert result.exit_code == 0 and "[gate_roads]" in result.output
+    assert open_workspace().location == pg_ws.location

@@ -30,7 +30,8 @@ longer than 60 s is told in one sentence to try again. An import merges its rows
 key inside the transaction (:meth:`PostGISWriter.merge`): rows identical to the
 stored ones are left untouched, so a re-import of the same file leaves the tables as
 they were. A whole-layer rewrite (:meth:`PostGISWriter.write`) deletes and bulk-loads
-(COPY) under the same lock. Readers never wait: they see the last committed state.
+(COPY) under the same lock, or drops and re-creates the table when its columns change.
+Readers see the last committed state and wait only for such a re-created table.
 """
 
 from __future__ import annotations

@@ -187,6 +187,8 @@ def describe_copy(report: CopyReport) -> list[str]:
         lines.append(f"  {label:<{width}} {before:>10,} {after:>10,}")
     if report.readings_from is not None and report.readings_from == report.readings_to:
         lines.append(f"  readings: shared folder {report.readings_to}, nothing to copy")
+    elif report.readings_from is not None and not report.readings_from.exists():
+        lines.append(f"  readings: no folder {report.readings_from} on this computer, none copied")
     elif report.readings:
         lines.append(f"  readings now in {report.readings_to}")
     lines.append("  settings copied (geoair.toml)")
