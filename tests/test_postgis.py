@@ -25,13 +25,9 @@ from click.testing import CliRunner
 from geoair.cli import main
 from geoair.errors import ConfigError, WorkspaceError
 from geoair.imports.pipeline import import_file
+from geoair.store.pg_connect import mask_url, parse_url
 from geoair.store.pg_server import free_port
-from geoair.store.postgis import (
-    LAYER_COMMENT,
-    PostGISWorkspace,
-    mask_url,
-    parse_url,
-)
+from geoair.store.postgis import LAYER_COMMENT, PostGISWorkspace
 from geoair.store.workspace import init_workspace, is_database_url, open_workspace
 
 REPO = Path(__file__).resolve().parents[1]

@@ -38,24 +38,32 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import io
 import logging
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import shapely
 
 from geoair.errors import WorkspaceError
-from geoair.io.gpkg import storable_frame
+from geoair.store.pg_connect import (
+    DatabaseURL,
+    connect,
+    first_line,
+    parse_url,
+    psycopg_module,
+)
+from geoair.store.pg_copy import (
+    FID,
+    GEOMETRY,
+    NUMERIC,
+    Column,
+    csv_chunks,
+    frame_from_csv,
+    select_list,
+    table_columns,
+)
 from geoair.store.settings import DEFAULT_TOML, loads_settings
 from geoair.store.workspace import (
     META_TABLE,
@@ -67,347 +75,24 @@ from geoair.store.workspace import (
 )
 
 __all__ = [
-    "DEFAULT_SCHEMA",
     "LAYER_COMMENT",
     "LOCK_TIMEOUT_S",
     "SETTINGS_TABLE",
-    "DatabaseURL",
     "PostGISWorkspace",
     "PostGISWriter",
     "init_database",
-    "mask_url",
     "open_database",
-    "parse_url",
 ]
 
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SCHEMA = "geoair"
 SETTINGS_TABLE = "geoair_settings"
 LAYER_COMMENT = "geoair layer"
-GEOMETRY = "geom"
-FID = "fid"
 # How long a writer waits for another one's lock on the same layer before it is told
 # to try again (geoair's choice: imports hold a layer for seconds, not minutes).
 LOCK_TIMEOUT_S = 60
-_CHUNK_ROWS = 200_000
-_SCHEMES = ("postgresql", "postgres")
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _INTERNAL = (META_TABLE, SETTINGS_TABLE)
-
-
-def _psycopg() -> Any:
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover - the extra is installed with the tests
-        raise WorkspaceError(
-            "要使用数据库工作区，请先安装 PostgreSQL 支持：python -m pip install "
-            "'geoair[postgis]'。 / A database workspace needs geoair's PostgreSQL "
-            "support: python -m pip install 'geoair[postgis]'."
-        ) from None
-    return psycopg
-
-
-# --- the URL -----------------------------------------------------------------------
-
-
-def mask_url(url: str) -> str:
-    """``url`` with its password shown as ``***`` (in the user part and in ``?password=``)."""
-    masked = re.sub(r"(://[^:/@?#]*):[^@/?#]*@", r"\1:***@", url)
-    return re.sub(r"([?&]password=)[^&#]*", r"\1***", masked)
-
-
-@dataclass(frozen=True)
-class DatabaseURL:
-    """A database workspace's address, split into what libpq reads and the schema.
-
-    Attributes
-    ----------
-    url : str
-        As given (it may hold the password: never print it; print :attr:`display`).
-    conninfo : str
-        The URL without ``schema=``, for libpq.
-    schema : str
-        The schema of the workspace's tables.
-    """
-
-    url: str
-    conninfo: str
-    schema: str
-
-    @property
-    def display(self) -> str:
-        """The URL as given, password shown as ``***``."""
-        return mask_url(self.url)
-
-    @property
-    def server(self) -> str:
-        """``postgresql://user:***@host:port/db`` without the query, for messages."""
-        parts = urlsplit(self.conninfo)
-        return mask_url(f"{parts.scheme}://{parts.netloc}{parts.path}")
-
-    def params(self) -> dict[str, str]:
-        """The connection parameters as libpq reads them (password not resolved)."""
-        from psycopg.conninfo import conninfo_to_dict
-
-        try:
-            return {k: str(v) for k, v in conninfo_to_dict(self.conninfo).items()}
-        except _psycopg().ProgrammingError as exc:
-            raise WorkspaceError(
-                f"无法解析数据库地址 {self.display}。 / Cannot read the database URL "
-                f"{self.display} ({_first_line(exc)}); write it as "
-                "postgresql://user[:password]@host[:port]/db[?schema=NAME]."
-            ) from None
-
-
-def parse_url(url: str) -> DatabaseURL:
-    """Split ``postgresql://user[:password]@host[:port]/db[?schema=NAME]``.
-
-    Raises
-    ------
-    WorkspaceError
-        Not a ``postgresql://`` URL, or a schema name that is not a plain identifier.
-    """
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in _SCHEMES:
-        raise WorkspaceError(
-            f"“{mask_url(url)}”不是 geoair 能用的数据库地址，请写成 postgresql://用户@主机:端口/库名。"
-            f" / {mask_url(url)} is not a database geoair can use: a workspace is a folder or "
-            "postgresql://user[:password]@host[:port]/db[?schema=NAME]."
-        )
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    schemas = [value for name, value in query if name == "schema"]
-    rest = [(name, value) for name, value in query if name != "schema"]
-    schema = schemas[-1] if schemas else DEFAULT_SCHEMA
-    if not _IDENTIFIER.match(schema):
-        raise WorkspaceError(
-            f"schema 名称“{schema}”不可用，请只用英文字母、数字和下划线。 / The schema "
-            f"name {schema!r} in {mask_url(url)} cannot be used: use letters, digits and "
-            "underscores only, starting with a letter (e.g. ?schema=geoair)."
-        )
-    query_text = urlencode(rest, quote_via=quote)  # spaces as %20: libpq reads no "+"
-    conninfo = f"{parts.scheme}://{parts.netloc}{parts.path}" + (f"?{query_text}" if rest else "")
-    return DatabaseURL(url=url, conninfo=conninfo, schema=schema)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _connection_error(exc: Exception, url: DatabaseURL, params: dict[str, str]) -> WorkspaceError:
-    """One sentence for a failed login or an unreachable server (never the password)."""
-    message = str(exc)
-    state = getattr(exc, "sqlstate", None)
-    user = params.get("user") or "(your login name)"
-    database = params.get("dbname") or user
-    host = params.get("host") or "localhost"
-    port = params.get("port") or "5432"
-    if state == "28P01" or "password authentication failed" in message:
-        return WorkspaceError(
-            f"数据库拒绝了用户 {user} 的密码，请核对 URL 中的密码、PGPASSWORD 或 ~/.pgpass。 / "
-            f"The database at {url.server} refused the password of user {user}: check the "
-            "password in the URL, in PGPASSWORD or in ~/.pgpass."
-        )
-    if "no password supplied" in message:
-        return WorkspaceError(
-            f"数据库要求用户 {user} 提供密码，请写在 URL 中，或 PGPASSWORD、~/.pgpass、服务文件中。"
-            f" / The database at {url.server} wants a password for user {user}: give it in "
-            "the URL, in PGPASSWORD, in ~/.pgpass or in a service file."
-        )
-    if state == "3D000" or re.search(r'database ".*" does not exist', message):
-        return WorkspaceError(
-            f"服务器 {host}:{port} 上没有数据库 {database}，请核对库名或请管理员创建。 / "
-            f"There is no database {database} on {host}:{port}: check its name in "
-            f"{url.server}, or ask the administrator to create it."
-        )
-    if state == "28000":
-        return WorkspaceError(
-            f"数据库不允许用户 {user} 从这台电脑登录（{_first_line(exc)}），请管理员检查角色和 "
-            f"pg_hba.conf。 / The database at {url.server} does not let user {user} log in "
-            f"from this computer ({_first_line(exc)}): ask the administrator to check the "
-            "role and pg_hba.conf."
-        )
-    if "service" in message and ("definition" in message or "not found" in message):
-        return WorkspaceError(
-            f"找不到数据库服务定义（{_first_line(exc)}），请检查 PGSERVICEFILE 或 "
-            f"~/.pg_service.conf。 / The service named in {url.display} is not defined "
-            f"({_first_line(exc)}): check ~/.pg_service.conf or PGSERVICEFILE."
-        )
-    lowered = message.lower()
-    if "connection refused" in lowered:
-        reason = "connection refused: no database server listens there"
-    elif "could not translate host name" in lowered or "name or service not known" in lowered:
-        reason = "unknown host name"
-    elif "timeout expired" in lowered or "timed out" in lowered:
-        reason = f"no answer within {params.get('connect_timeout', '10')} s"
-    else:
-        reason = _first_line(exc)
-    return WorkspaceError(
-        f"连不上数据库服务器 {host}:{port}，请检查主机名、端口和网络，或请管理员确认数据库已启动。"
-        f" / Cannot reach the database server {host}:{port} ({reason}): check the host "
-        "name, the port and the network, or ask the administrator whether the server is "
-        "running."
-    )
-
-
-def _connect(url: DatabaseURL) -> Any:
-    psycopg = _psycopg()
-    params = url.params()
-    extra = {}
-    if "connect_timeout" not in params:
-        extra["connect_timeout"] = "10"
-    if "application_name" not in params:
-        extra["application_name"] = "geoair"
-    try:
-        conn = psycopg.connect(url.conninfo, autocommit=True, **extra)
-    except psycopg.OperationalError as exc:
-        raise _connection_error(exc, url, {**params, **extra}) from None
-    # Dates and times as ISO text, in UTC, whatever the server's defaults.
-    conn.execute("SET DateStyle = 'ISO, YMD'")
-    conn.execute("SET TimeZone = 'UTC'")
-    conn.execute("SET IntervalStyle = 'postgres'")
-    return conn
-
-
-# --- columns -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Column:
-    name: str
-    pgtype: str  # as format_type() spells it
-    kind: str  # bool, int, float, ts, tstz, text, geom
-
-
-_NUMERIC = ("bigint", "double precision")
-
-
-def _geometry_type(values: np.ndarray) -> str:
-    present = values[~shapely.is_missing(values)]
-    present = present[~shapely.is_empty(present)]
-    if not len(present):
-        return "geometry(Geometry,4326)"
-    kinds = set(shapely.get_type_id(present).tolist())
-    names = {
-        0: "Point",
-        1: "LineString",
-        3: "Polygon",
-        4: "MultiPoint",
-        5: "MultiLineString",
-        6: "MultiPolygon",
-        7: "GeometryCollection",
-    }
-    has_z = shapely.has_z(present)
-    suffix = "Z" if has_z.all() else ""
-    if has_z.any() and not has_z.all():
-        return "geometry"  # mixed 2-D and 3-D: no type modifier can hold both
-    name = names.get(kinds.pop(), "Geometry") if len(kinds) == 1 else "Geometry"
-    return f"geometry({name}{suffix},4326)"
-
-
-def _prepare(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[_Column]]:
-    """The frame as the GeoPackage stores it, and the table columns it needs."""
-    geometry_name = None
-    if isinstance(frame, gpd.GeoDataFrame):
-        geometry_name = frame.geometry.name
-        if frame.crs is None:
-            raise WorkspaceError("A layer has no coordinate system; refusing to store it.")
-        if frame.crs.to_epsg() != 4326:
-            frame = frame.to_crs(4326)
-    out = storable_frame(frame)
-    columns: list[_Column] = []
-    for name in out.columns:
-        if name == geometry_name:
-            continue
-        dtype = out[name].dtype
-        if pd.api.types.is_bool_dtype(dtype):
-            columns.append(_Column(str(name), "boolean", "bool"))
-        elif pd.api.types.is_integer_dtype(dtype):
-            columns.append(_Column(str(name), "bigint", "int"))
-        elif pd.api.types.is_float_dtype(dtype):
-            columns.append(_Column(str(name), "double precision", "float"))
-        elif isinstance(dtype, pd.DatetimeTZDtype):
-            columns.append(_Column(str(name), "timestamp with time zone", "tstz"))
-        elif pd.api.types.is_datetime64_dtype(dtype):
-            columns.append(_Column(str(name), "timestamp without time zone", "ts"))
-        else:
-            columns.append(_Column(str(name), "text", "text"))
-    if geometry_name is not None:
-        geoms = np.asarray(out.geometry.values, dtype=object)
-        columns.append(_Column(GEOMETRY, _geometry_type(geoms), "geom"))
-    names = [c.name for c in columns]
-    if FID in names or len(set(names)) != len(names):
-        raise WorkspaceError(
-            f"A layer with columns {names} cannot be stored: the column names must be "
-            f"unique and none may be called {FID!r} (the table's key)."
-        )
-    return out, columns
-
-
-def _arrow(frame: pd.DataFrame, column: _Column, source: str) -> pa.Array:
-    if column.kind == "geom":
-        geoms = shapely.set_srid(np.asarray(frame.geometry.values, dtype=object), 4326)
-        # Binary EWKB, then hex in Python: 3x faster than GEOS's own hex writer.
-        wkb = shapely.to_wkb(geoms, hex=False, include_srid=True)
-        return pa.array([None if b is None else b.hex() for b in wkb], pa.string())
-    series = frame[source]
-    if column.kind == "bool":
-        return pa.array(series.to_numpy(dtype=bool), pa.bool_())
-    if column.kind == "int":
-        return pa.array(series.to_numpy(dtype="int64"), pa.int64())
-    if column.kind == "float":
-        return pa.array(series.to_numpy(dtype="float64"), pa.float64(), from_pandas=True)
-    if column.kind == "tstz":
-        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-    if column.kind in ("ts", "tstz"):
-        return pa.array(series.astype("datetime64[us]").to_numpy(), from_pandas=True)
-    if isinstance(series.dtype, pd.StringDtype):
-        return pa.array(series, pa.string(), from_pandas=True)
-    values = series.to_numpy(dtype=object)
-    missing = pd.isna(series).to_numpy()
-    text = [
-        None if gap else (v if isinstance(v, str) else str(v))
-        for v, gap in zip(values, missing, strict=True)
-    ]
-    return pa.array(text, pa.string())
-
-
-def _csv_chunks(frame: pd.DataFrame, columns: list[_Column], sources: list[str]) -> Iterator[bytes]:
-    """The rows as PostgreSQL's CSV (null unquoted and empty, text always quoted)."""
-    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
-    for start in range(0, len(frame), _CHUNK_ROWS):
-        part = frame.iloc[start : start + _CHUNK_ROWS]
-        if isinstance(frame, gpd.GeoDataFrame):
-            part = gpd.GeoDataFrame(part, geometry=frame.geometry.name, crs=frame.crs)
-        table = pa.table(
-            [_arrow(part, c, s) for c, s in zip(columns, sources, strict=True)],
-            names=[f"c{i}" for i in range(len(columns))],
-        )
-        sink = io.BytesIO()
-        pacsv.write_csv(table, sink, options)
-        yield sink.getvalue()
-
-
-# --- reading -----------------------------------------------------------------------
-
-_ARROW_TYPES: dict[str, pa.DataType] = {
-    "boolean": pa.bool_(),
-    "bigint": pa.int64(),
-    "integer": pa.int64(),
-    "smallint": pa.int64(),
-    "double precision": pa.float64(),
-    "real": pa.float64(),
-    "numeric": pa.float64(),
-    "timestamp without time zone": pa.timestamp("us"),
-    "timestamp with time zone": pa.timestamp("us"),
-    "date": pa.date32(),
-}
-
-
-def _base_type(pgtype: str) -> str:
-    return pgtype.split("(")[0].strip()
 
 
 class PostGISWorkspace(Workspace):
@@ -447,7 +132,7 @@ class PostGISWorkspace(Workspace):
     def connection(self) -> Any:
         """The workspace's connection (autocommit; writes open their own transaction)."""
         if self._conn is None or self._conn.closed:
-            self._conn = _connect(self.url)
+            self._conn = connect(self.url)
             self._find_postgis()
         return self._conn
 
@@ -563,27 +248,7 @@ class PostGISWorkspace(Workspace):
                 return None  # type: ignore[return-value]
             raise self._missing(name)
         columns = [(c, t) for c, t in self._columns(name) if c != FID]
-        selects: list[Any] = []
-        types: dict[str, pa.DataType] = {}
-        geometry = None
-        for number, (column, pgtype) in enumerate(columns):
-            alias = f"c{number}"
-            base = _base_type(pgtype)
-            ident = sql.Identifier(column)
-            if base == "geometry":
-                if geometry is None:
-                    geometry = alias
-                selects.append(sql.SQL("encode(ST_AsBinary({}), 'hex')").format(ident))
-                types[alias] = pa.string()
-            elif base == "timestamp with time zone":  # as UTC, made aware again below
-                selects.append(sql.SQL("({} AT TIME ZONE 'UTC')").format(ident))
-                types[alias] = _ARROW_TYPES[base]
-            elif base in _ARROW_TYPES:
-                selects.append(ident)
-                types[alias] = _ARROW_TYPES[base]
-            else:
-                selects.append(sql.SQL("{}::text").format(ident))
-                types[alias] = pa.string()
+        selects, types = select_list(columns)
         query = sql.SQL("COPY (SELECT {} FROM {} ORDER BY {}) TO STDOUT (FORMAT csv)").format(
             sql.SQL(", ").join(selects) if selects else sql.SQL("NULL"),
             self._table(name),
@@ -593,51 +258,14 @@ class PostGISWorkspace(Workspace):
         with self.connection.cursor() as cur, cur.copy(query) as copy:
             for chunk in copy:
                 data += chunk
-        aliases = [f"c{i}" for i in range(len(columns))]
-        if data and aliases:
-            table = pacsv.read_csv(
-                io.BytesIO(data),
-                read_options=pacsv.ReadOptions(column_names=aliases, block_size=1 << 24),
-                parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=types,
-                    null_values=[""],
-                    strings_can_be_null=True,
-                    quoted_strings_can_be_null=False,
-                    true_values=["t"],
-                    false_values=["f"],
-                ),
-            )
-        else:
-            table = pa.table({a: pa.array([], types[a]) for a in aliases})
-        frame = table.to_pandas()
-        frame.columns = [c for c, _ in columns]
-        for column, pgtype in columns:
-            if types[f"c{columns.index((column, pgtype))}"] == pa.string() and (
-                frame[column].isna().all()
-            ):
-                # As the GeoPackage reads back a text column without any value.
-                frame[column] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
-            if _base_type(pgtype).startswith("timestamp"):
-                frame[column] = frame[column].astype("datetime64[ms]")
-                if pgtype == "timestamp with time zone":
-                    frame[column] = frame[column].dt.tz_localize("UTC")
-        if geometry is not None:
-            geometry_column = columns[int(geometry[1:])][0]
-            hexes = frame.pop(geometry_column).tolist()
-            wkb = np.array(
-                [bytes.fromhex(h) if isinstance(h, str) else None for h in hexes], dtype=object
-            )
-            frame = gpd.GeoDataFrame(
-                frame, geometry=gpd.GeoSeries(shapely.from_wkb(wkb), crs=4326, index=frame.index)
-            )
+        frame = frame_from_csv(data, columns, types)
         return restore_dtypes(frame, name)
 
     # -- writing ---------------------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self) -> Iterator[PostGISWriter]:
         """Write several layers in one database transaction, all or nothing."""
-        psycopg = _psycopg()
+        psycopg = psycopg_module()
         conn = self.connection
         writer = PostGISWriter(self, conn)
         try:
@@ -658,7 +286,7 @@ class PostGISWorkspace(Workspace):
                 raise WorkspaceError(
                     f"与数据库的连接在写入时中断，数据库已撤销本次写入（没有写了一半的表），请在连接恢复后"
                     f"重新运行该命令。 / The connection to {self.url.server} broke during the "
-                    f"write ({_first_line(exc)}); the database rolled the whole write back (no "
+                    f"write ({first_line(exc)}); the database rolled the whole write back (no "
                     "table is half-written): run the command again once it is back."
                 ) from None
             with self._errors("write the tables", "写入"):
@@ -678,15 +306,15 @@ class PostGISWorkspace(Workspace):
     @contextlib.contextmanager
     def _errors(self, action: str, action_zh: str) -> Iterator[None]:
         """Database errors as one sentence (no traceback reaches a user)."""
-        psycopg = _psycopg()
+        psycopg = psycopg_module()
         try:
             yield
         except psycopg.errors.InsufficientPrivilege as exc:
             user = self._user()
             raise WorkspaceError(
-                f"用户 {user} 无权{action_zh}（{_first_line(exc)}），请管理员授权，"
+                f"用户 {user} 无权{action_zh}（{first_line(exc)}），请管理员授权，"
                 "或让同事们以同一个组角色连接。 / "
-                f"User {user} may not {action} in schema {self.schema} ({_first_line(exc)}): "
+                f"User {user} may not {action} in schema {self.schema} ({first_line(exc)}): "
                 "ask the administrator for the rights, or let every "
                 "analyst connect as one group role (README, Workspaces)."
             ) from None
@@ -695,17 +323,17 @@ class PostGISWorkspace(Workspace):
                 self._conn = None
                 raise WorkspaceError(
                     f"与数据库的连接中断了，请在连接恢复后重新运行该命令。 / The connection to "
-                    f"{self.url.server} broke ({_first_line(exc)}): run the command again "
+                    f"{self.url.server} broke ({first_line(exc)}): run the command again "
                     "once it is back."
                 ) from None
             raise WorkspaceError(
-                f"数据库拒绝了{action_zh}（{_first_line(exc)}）。 / The database refused to "
-                f"{action} ({_first_line(exc)})."
+                f"数据库拒绝了{action_zh}（{first_line(exc)}）。 / The database refused to "
+                f"{action} ({first_line(exc)})."
             ) from None
         except psycopg.Error as exc:
             raise WorkspaceError(
-                f"数据库拒绝了{action_zh}（{_first_line(exc)}）。 / The database refused to "
-                f"{action} ({_first_line(exc)})."
+                f"数据库拒绝了{action_zh}（{first_line(exc)}）。 / The database refused to "
+                f"{action} ({first_line(exc)})."
             ) from None
 
     def _busy(self, name: str) -> WorkspaceError:
@@ -719,7 +347,7 @@ class PostGISWorkspace(Workspace):
     @contextlib.contextmanager
     def lock(self, name: str) -> Iterator[None]:
         """A session advisory lock: one writer at a time of ``name`` (e.g. the readings)."""
-        psycopg = _psycopg()
+        psycopg = psycopg_module()
         conn = self.connection
         key = (self.schema, f"lock:{name}")
         try:
@@ -773,7 +401,7 @@ class PostGISWriter(WorkspaceWriter):
             raise WorkspaceError(f"{name!r} is geoair's own table; choose another layer name.")
         return existing
 
-    def _copy(self, table: Any, frame: pd.DataFrame, columns: list[_Column]) -> None:
+    def _copy(self, table: Any, frame: pd.DataFrame, columns: list[Column]) -> None:
         from psycopg import sql
 
         if not len(frame):
@@ -782,10 +410,10 @@ class PostGISWriter(WorkspaceWriter):
         names = sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
         query = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(table, names)
         with self.conn.cursor() as cur, cur.copy(query) as copy:
-            for chunk in _csv_chunks(frame, columns, sources):
+            for chunk in csv_chunks(frame, columns, sources):
                 copy.write(chunk)
 
-    def _create(self, name: str, frame: pd.DataFrame, columns: list[_Column]) -> None:
+    def _create(self, name: str, frame: pd.DataFrame, columns: list[Column]) -> None:
         from psycopg import sql
 
         table = self.ws._table(name)
@@ -809,7 +437,7 @@ class PostGISWriter(WorkspaceWriter):
             sql.SQL("COMMENT ON TABLE {} IS {}").format(table, sql.Literal(LAYER_COMMENT))
         )
 
-    def _reconcile(self, name: str, columns: list[_Column]) -> list[_Column]:
+    def _reconcile(self, name: str, columns: list[Column]) -> list[Column]:
         """Add the frame's new columns to the table and widen clashing types; the table's types."""
         from psycopg import sql
 
@@ -828,7 +456,7 @@ class PostGISWriter(WorkspaceWriter):
                 final.append(column)
                 continue
             if have == column.pgtype or (have == "double precision" and column.kind == "int"):
-                final.append(_Column(column.name, have, column.kind))
+                final.append(Column(column.name, have, column.kind))
                 continue
             if have.startswith("geometry") and column.kind == "geom":
                 wider = "geometry(Geometry,4326)" if "Z" not in have else "geometry"
@@ -838,9 +466,9 @@ class PostGISWriter(WorkspaceWriter):
                             table, ident, sql.SQL(wider), ident
                         )
                     )
-                final.append(_Column(column.name, wider, column.kind))
+                final.append(Column(column.name, wider, column.kind))
                 continue
-            numeric = have in _NUMERIC and column.pgtype in _NUMERIC
+            numeric = have in NUMERIC and column.pgtype in NUMERIC
             wider = "double precision" if numeric else "text"
             if have != wider:
                 self.conn.execute(
@@ -848,10 +476,10 @@ class PostGISWriter(WorkspaceWriter):
                         table, ident, sql.SQL(wider), ident, sql.SQL(wider)
                     )
                 )
-            final.append(_Column(column.name, wider, column.kind))
+            final.append(Column(column.name, wider, column.kind))
         return final
 
-    def _stage(self, frame: pd.DataFrame, columns: list[_Column]) -> Any:
+    def _stage(self, frame: pd.DataFrame, columns: list[Column]) -> Any:
         """A temporary table holding the frame's rows in the table's types, in order."""
         from psycopg import sql
 
@@ -889,7 +517,7 @@ class PostGISWriter(WorkspaceWriter):
         from psycopg import sql
 
         self._lock(name)
-        prepared, columns = _prepare(frame)
+        prepared, columns = table_columns(frame)
         existing = self._check_ours(name)
         wanted = [(FID, "bigint")] + [(c.name, c.pgtype) for c in columns]
         if existing == wanted:
@@ -906,7 +534,7 @@ class PostGISWriter(WorkspaceWriter):
         from psycopg import sql
 
         self._lock(name)
-        prepared, columns = _prepare(frame)
+        prepared, columns = table_columns(frame)
         if not self._check_ours(name):
             self._create(name, prepared, columns)
             self.written.append(name)
@@ -938,7 +566,7 @@ class PostGISWriter(WorkspaceWriter):
         from psycopg import sql
 
         self._lock(name)
-        prepared, columns = _prepare(frame)
+        prepared, columns = table_columns(frame)
         if not self._check_ours(name):
             self._create(name, prepared, columns)
             self.written.append(name)
@@ -953,7 +581,7 @@ class PostGISWriter(WorkspaceWriter):
             self.written.append(name)
         return added
 
-    def _insert_missing(self, table: Any, stage: Any, columns: list[_Column], match: Any) -> int:
+    def _insert_missing(self, table: Any, stage: Any, columns: list[Column], match: Any) -> int:
         from psycopg import sql
 
         names = sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
@@ -1009,7 +637,7 @@ def init_database(
         role may not add it; the role may not create the schema; the schema already
         holds a workspace (unless ``exist_ok``). One sentence each.
     """
-    psycopg = _psycopg()
+    psycopg = psycopg_module()
     ws = PostGISWorkspace(url)
     conn = ws.connection
     params = ws.url.params()
