@@ -32,8 +32,8 @@ import pyogrio
 import shapely
 
 from geoair.imports.pipeline import _parser, import_file, prepare_rows, read_source
+from geoair.store.open import init_workspace
 from geoair.store.schema import spec_for
-from geoair.store.workspace import init_workspace
 
 
 def build(path: Path, n: int, seed: int = 20240305) -> None:

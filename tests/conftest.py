@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from geoair.store.workspace import Workspace, init_workspace
+from geoair.store.open import init_workspace
+from geoair.store.workspace import Workspace
 
 # In CI, property tests run the same examples every time (and no deadline on a busy
 # machine), so a landing never depends on luck; locally they keep exploring.
@@ -44,3 +45,39 @@ def ws_with_ledger(ws: Workspace, ledger_csv: Path) -> Workspace:
 
     import_file(ws, "enterprises", ledger_csv)
     return ws
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server with PostGIS of the tests' own, in a temporary folder on a free
+    port, stopped and removed after the session (Debian's postgresql and
+    postgresql-postgis packages; `.ci/run` installs them)."""
+    from geoair.store.pg_server import TemporaryServer
+
+    server = TemporaryServer(durable=False).start()
+    try:
+        server.create_database("geoair_tests")
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server, request) -> str:
+    """The URL of a fresh schema (a workspace not made yet) in the tests' PostGIS database."""
+    import re
+    import uuid
+
+    stem = re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40]
+    return pg_server.url("geoair_tests", schema=f"t_{stem}_{uuid.uuid4().hex[:6]}")
+
+
+@pytest.fixture
+def pg_ws(pg_url: str, tmp_path: Path, monkeypatch):
+    """An empty database workspace; rejects and outputs go to a temporary folder."""
+    monkeypatch.chdir(tmp_path)
+    ws = init_workspace(pg_url)
+    try:
+        yield ws
+    finally:
+        ws.close()

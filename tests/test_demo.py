@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from geoair.cli import main
-from geoair.store.workspace import open_workspace
+from geoair.store.open import open_workspace
 from geoair.workflows.demo import STEPS
 from geoair.workflows.sample_data import sample_layers_dir
 

@@ -24,7 +24,7 @@ from geoair.reports.export import (
     shapefile_field_names,
 )
 from geoair.reports.kml import kml_document
-from geoair.store.workspace import init_workspace
+from geoair.store.open import init_workspace
 
 FORMATS = ["gpkg", "shp", "geojson", "kml", "parquet", "csv", "xlsx"]
 

@@ -21,7 +21,7 @@ from geoair.reports.forms import (
     pm25_target_form,
     write_forms,
 )
-from geoair.store.workspace import init_workspace
+from geoair.store.open import init_workspace
 
 
 @pytest.fixture

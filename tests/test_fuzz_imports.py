@@ -22,8 +22,9 @@ from shapely.geometry import Point
 
 from geoair.errors import GeoairError
 from geoair.imports.pipeline import import_file
+from geoair.store.open import init_workspace
 from geoair.store.schema import KINDS
-from geoair.store.workspace import Workspace, init_workspace
+from geoair.store.workspace import Workspace
 from geoair.workflows.imports import ImportOptions, run_import
 
 EXAMPLES = int(os.environ.get("GEOAIR_FUZZ_EXAMPLES", "6"))

@@ -28,7 +28,7 @@ from geoair.io.paths import child, inside, safe_name
 from geoair.readings.importing import import_readings
 from geoair.readings.store import load_hourly, store_hourly
 from geoair.store.check import check_workspace
-from geoair.store.workspace import init_workspace, open_workspace
+from geoair.store.open import init_workspace, open_workspace
 
 CASES_HEADER = "检查日期,县区,企业名称,问题简要描述,处理措施,处罚金额（元）,是否完成整改\n"
 
@@ -344,7 +344,7 @@ _KILLED_WRITER = """
 import sys, time
 import geopandas as gpd
 from shapely.geometry import Point
-from geoair.store.workspace import open_workspace
+from geoair.store.open import open_workspace
 ws = open_workspace(sys.argv[1])
 frame = gpd.GeoDataFrame({"id": ["X"]}, geometry=[Point(113.5, 37.8)], crs=4326)
 with ws.transaction() as tx:

@@ -638,7 +638,7 @@ def test_a_second_writer_is_refused(ws_with_ledger):
 
 
 def test_merge_with_missing_key_values():
-    from geoair.imports.pipeline import merge_rows
+    from geoair.store.merge import merge_rows
 
     existing = pd.DataFrame({"a": ["x", None], "b": [1.0, np.nan], "v": [1, 2]})
     new = pd.DataFrame({"a": [None, "y"], "b": [np.nan, 2.0], "v": [3, 4]})

@@ -259,7 +259,7 @@ def test_inputs_not_modified():
 
 def test_store_partitions_give_whole_days(tmp_path):
     from geoair.readings.store import hourly_glob, store_hourly
-    from geoair.store.workspace import init_workspace
+    from geoair.store.open import init_workspace
 
     ws = init_workspace(tmp_path / "ws")
     times = day_hours("2020-10-31", range(1, 25)) + day_hours("2020-11-01", range(1, 25))

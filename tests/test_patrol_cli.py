@@ -10,7 +10,7 @@ import shapely
 from click.testing import CliRunner
 
 from geoair.cli import main
-from geoair.store.workspace import init_workspace
+from geoair.store.open import init_workspace
 
 
 @pytest.fixture

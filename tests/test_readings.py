@@ -14,7 +14,7 @@ from geoair.errors import SchemaError, WorkspaceError
 from geoair.readings.importing import import_dustfall, import_readings
 from geoair.readings.parse import parse_hourly
 from geoair.readings.store import hourly_dir, load_dustfall, load_hourly, store_hourly
-from geoair.store.workspace import init_workspace
+from geoair.store.open import init_workspace
 
 STATIONS = pd.DataFrame({"id": ["S01", "S02"], "name": ["市中心站", "赛鱼站"]})
 

@@ -490,8 +490,8 @@ def test_road_dust_and_manifest():
 def test_manifest_imports_with_only_the_planted_rejects(tmp_path, rebuilt):
     from geoair.errors import SchemaError
     from geoair.imports.pipeline import import_file
+    from geoair.store.open import init_workspace
     from geoair.store.schema import spec_for
-    from geoair.store.workspace import init_workspace
 
     ws = init_workspace(tmp_path / "ws")
     rejected: dict[str, list[int]] = {}

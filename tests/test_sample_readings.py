@@ -95,7 +95,7 @@ def test_no_enterprises_no_plumes(small_city):
 def demo_ws(tmp_path_factory):
     """The sample layers imported, gate roads found and the sample readings stored, as
     the first three demo steps do."""
-    from geoair.store.workspace import init_workspace
+    from geoair.store.open import init_workspace
     from geoair.workflows.demo import STEPS
 
     ws = init_workspace(tmp_path_factory.mktemp("sample") / "ws")

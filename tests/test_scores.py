@@ -570,7 +570,7 @@ def test_park_without_data_changes_no_other_normalised_component(world):
 
 @pytest.fixture
 def workspace(tmp_path):
-    from geoair.store.workspace import init_workspace
+    from geoair.store.open import init_workspace
 
     ws = init_workspace(tmp_path / "ws")
     parks = gpd.GeoDataFrame(

@@ -117,12 +117,15 @@ def test_broken_toml_says_how_to_recover(tmp_path):
         load_settings(path)
 
 
-def test_workspace_reads_its_settings_once(tmp_path):
-    from geoair.store.workspace import init_workspace, open_workspace
+def test_workspace_checks_its_settings_once_and_again_when_edited(tmp_path):
+    import os
+
+    from geoair.store.open import init_workspace, open_workspace
 
     init_workspace(tmp_path / "ws")
     ws = open_workspace(tmp_path / "ws")
-    assert ws.settings is ws.settings
-    (tmp_path / "ws" / "geoair.toml").write_text("[gate_roads]\nradius_m = 1\n", "utf-8")
-    assert ws.settings.gate_roads.radius_m == 100.0  # this command keeps what it checked
-    assert open_workspace(tmp_path / "ws").settings.gate_roads.radius_m == 1.0
+    assert ws.settings is ws.settings  # parsed once, kept
+    path = tmp_path / "ws" / "geoair.toml"
+    path.write_text("[gate_roads]\nradius_m = 1\n", "utf-8")
+    os.utime(path, ns=(1, 1))  # a different time than before, whatever the clock says
+    assert ws.settings.gate_roads.radius_m == 1.0

@@ -24,7 +24,7 @@ from geoair.reports.surface import (
     write_geotiff,
     zonal_stats,
 )
-from geoair.store.workspace import init_workspace
+from geoair.store.open import init_workspace
 
 GK = pyproj.CRS.from_epsg(4547)  # CGCS2000 Gauss-Krüger 114°E, Yangquan's zone
 

@@ -12,7 +12,7 @@ from shapely.geometry import Point
 from geoair.cli import main
 from geoair.readings.store import store_dustfall, store_hourly
 from geoair.readings.targets import check_targets
-from geoair.store.workspace import init_workspace
+from geoair.store.open import init_workspace
 
 STATIONS = gpd.GeoDataFrame(
     {

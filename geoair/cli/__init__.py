@@ -20,6 +20,7 @@ __all__ = [
     "_options",
     "buffer_cmd",
     "check_cmd",
+    "copy_cmd",
     "demo_cmd",
     "export_cmd",
     "forms_cmd",
@@ -30,6 +31,7 @@ __all__ = [
     "map_cmd",
     "patrol_cmd",
     "scores_cmd",
+    "settings_cmd",
     "sources_cmd",
     "surface_cmd",
     "targets_cmd",
@@ -71,6 +73,7 @@ def _register() -> None:
     from geoair.cli import (
         buffer_cmd,
         check_cmd,
+        copy_cmd,
         demo_cmd,
         export_cmd,
         forms_cmd,
@@ -81,6 +84,7 @@ def _register() -> None:
         map_cmd,
         patrol_cmd,
         scores_cmd,
+        settings_cmd,
         sources_cmd,
         surface_cmd,
         targets_cmd,
@@ -102,6 +106,8 @@ def _register() -> None:
         gate_roads_cmd,
         buffer_cmd,
         check_cmd,
+        copy_cmd,
+        settings_cmd,
     ):
         main.add_command(module.command)
 

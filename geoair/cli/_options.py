@@ -17,13 +17,29 @@ if TYPE_CHECKING:
     from geoair.progress import Progress
     from geoair.store.workspace import Workspace
 
+
+class WorkspaceName(click.ParamType):
+    """A workspace folder (a Path) or a database URL (kept as text: ``://`` is never a folder)."""
+
+    name = "DIR|URL"
+
+    def convert(self, value, param, ctx):  # noqa: ANN001 - click's signature
+        if isinstance(value, Path) or value is None:
+            return value
+        text = str(value)
+        return text if "://" in text else Path(text)
+
+
+WORKSPACE = WorkspaceName()
+
 workspace_option = click.option(
     "--workspace",
     "-w",
     "workspace_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=WORKSPACE,
     default=None,
-    help="Workspace folder (default: $GEOAIR_WORKSPACE, else the current folder).",
+    help="Workspace folder or postgresql://user@host[:port]/db[?schema=NAME] "
+    "(default: $GEOAIR_WORKSPACE, else the current folder).",
 )
 
 out_option = click.option(
@@ -43,9 +59,9 @@ month_option = click.option(
 )
 
 
-def get_workspace(workspace_dir: Path | None) -> Workspace:
+def get_workspace(workspace_dir: Path | str | None) -> Workspace:
     """Open the workspace named by --workspace (or the default)."""
-    from geoair.store.workspace import open_workspace
+    from geoair.store.open import open_workspace
 
     return open_workspace(workspace_dir)
 

@@ -19,7 +19,7 @@ def command(workspace_dir: Path | None) -> None:
     readings file (Parquet) readable, geoair.toml valid. Changes nothing. Exit status 1
     when something is broken."""
     from geoair.store.check import check_workspace
-    from geoair.store.workspace import ENV_VAR
+    from geoair.store.open import ENV_VAR
 
     root = workspace_dir or os.environ.get(ENV_VAR) or Path.cwd()
     report = check_workspace(root)

@@ -6,18 +6,16 @@ from pathlib import Path
 
 import click
 
-from geoair.cli._options import progress_for
+from geoair.cli._options import WORKSPACE, progress_for
 
 
 @click.command("demo")
-@click.argument(
-    "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("geoair-demo")
-)
+@click.argument("directory", type=WORKSPACE, default=Path("geoair-demo"))
 @click.pass_context
-def command(ctx: click.Context, directory: Path) -> None:
-    """Build a workspace in DIRECTORY (default ./geoair-demo) from the sample data of
-    Yangquan and run every analysis on it. Then try any command with
-    --workspace DIRECTORY."""
+def command(ctx: click.Context, directory: Path | str) -> None:
+    """Build a workspace in DIRECTORY (default ./geoair-demo), or in a database
+    (postgresql://user@host/db), from the sample data of Yangquan and run every
+    analysis on it. Then try any command with --workspace DIRECTORY."""
     from geoair.workflows.demo import run_demo
 
     detail = progress_for(ctx)
@@ -34,7 +32,7 @@ def command(ctx: click.Context, directory: Path) -> None:
 
     ws = run_demo(directory, on_step=show, progress=progress)
     click.echo("")
-    click.echo(f"demo workspace: {ws.root}")
-    click.echo(f"  layers and tables: {ws.gpkg} (open it in QGIS)")
+    click.echo(f"demo workspace: {ws.location}")
+    click.echo(f"  layers and tables: {ws.store_label} (open it in QGIS)")
     click.echo(f"  outputs:           {ws.outputs_dir}")
-    click.echo(f"try: geoair --help, then any command with --workspace {directory}")
+    click.echo(f"try: geoair --help, then any command with --workspace {ws.location}")

@@ -1,4 +1,4 @@
-"""``geoair init DIR``: make an empty workspace."""
+"""``geoair init DIR|URL``: make an empty workspace."""
 
 from __future__ import annotations
 
@@ -6,15 +6,36 @@ from pathlib import Path
 
 import click
 
+from geoair.cli._options import WORKSPACE
+
 
 @click.command("init")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def command(directory: Path) -> None:
-    """Make a workspace in DIRECTORY: workspace.gpkg and geoair.toml (settings)."""
-    from geoair.store.workspace import init_workspace
+@click.argument("directory", type=WORKSPACE)
+@click.option(
+    "--readings",
+    "readings_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the Parquet readings, recorded in the settings (for a database: "
+    "default ./readings; use a shared drive when several analysts import readings).",
+)
+def command(directory: Path | str, readings_dir: Path | None) -> None:
+    """Make a workspace in DIRECTORY: workspace.gpkg and geoair.toml (settings); or in a
+    database, postgresql://user[:password]@host[:port]/db[?schema=NAME]: the schema,
+    PostGIS when the role may add it, and geoair's tables."""
+    from geoair.store.open import init_workspace
+    from geoair.store.workspace import FolderWorkspace
 
-    ws = init_workspace(directory)
-    click.echo(f"created workspace {ws.root}")
-    click.echo(f"  store:    {ws.gpkg}")
-    click.echo(f"  settings: {ws.settings_path} (edit radii, limits, weights there)")
-    click.echo(f"next: geoair import enterprises FILE --workspace {directory}")
+    ws = init_workspace(directory, readings_dir=readings_dir)
+    try:
+        click.echo(f"created workspace {ws.location}")
+        click.echo(f"  store:    {ws.store_label}")
+        if isinstance(ws, FolderWorkspace):
+            click.echo(f"  settings: {ws.settings_path} (edit radii, limits, weights there)")
+        else:
+            click.echo("  settings: stored in the database (geoair settings show | set FILE)")
+            click.echo(f"  readings: {ws.readings_dir}")
+            click.echo("  rejects and outputs: in the folder where you run a command")
+        click.echo(f"next: geoair import enterprises FILE --workspace {ws.location}")
+    finally:
+        ws.close()

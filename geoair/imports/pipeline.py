@@ -83,7 +83,6 @@ __all__ = [
     "Prepared",
     "RawTable",
     "import_file",
-    "merge_rows",
     "prepare_rows",
     "read_roads",
     "read_source",
@@ -657,34 +656,6 @@ def prepare_rows(
 # --- merging into the workspace ------------------------------------------------------
 
 
-def merge_rows(
-    existing: pd.DataFrame | None, new: pd.DataFrame, key: tuple[str, ...]
-) -> tuple[pd.DataFrame, int]:
-    """Existing rows whose key is not among the new rows, then the new rows.
-
-    Returns
-    -------
-    (merged, replaced) : (DataFrame, int)
-        ``replaced`` counts existing rows that new rows replaced.
-    """
-    if existing is None or existing.empty:
-        return new, 0
-    key = tuple(k for k in key if k in new.columns and k in existing.columns)
-
-    def keys(frame: pd.DataFrame) -> pd.MultiIndex:
-        parts = frame[list(key)].astype(object)
-        return pd.MultiIndex.from_frame(parts.where(parts.notna(), "").map(str))
-
-    stale = pd.Series(keys(existing).isin(keys(new)), index=existing.index)
-    kept = existing.loc[~stale]
-    columns = list(new.columns)
-    kept = kept.reindex(columns=columns)
-    merged = pd.concat([kept, new], ignore_index=True)
-    if isinstance(new, gpd.GeoDataFrame):
-        merged = gpd.GeoDataFrame(merged, geometry=new.geometry.name, crs=new.crs)
-    return merged, int(stale.sum())
-
-
 def import_file(
     ws: Workspace,
     kind: str,
@@ -736,7 +707,6 @@ def import_file(
         enterprises=enterprises,
         record_date=record_date,
     )
-    replaced = 0
     # One rejects file per kind and source file: importing the same file again gives
     # the same file, and a corrected file that imports cleanly removes it.
     rejects_target = child(ws.rejects_dir, f"{spec.name}-{path.stem}", suffix=".csv")
@@ -747,14 +717,14 @@ def import_file(
             from geoair.io.writers import write_table
 
             write_table(prepared.rejects, rejects_path)
+        # Rows are merged by key inside the transaction (not read before it), so two
+        # analysts importing into one database at once lose or double no row.
         with ws.transaction() as tx:
-            # Read what is merged into inside the transaction: under the lock, so that no
-            # other command changes the layer between this read and the write.
-            existing = None if replace else tx.read(spec.name)
-            merged, replaced = merge_rows(existing, prepared.rows, spec.key)
-            if len(prepared.rows) or replace:
-                tx.write(spec.name, merged)
-            log_rows = tx.read(IMPORT_LOG)
+            replaced = 0
+            if replace:
+                tx.write(spec.name, prepared.rows)
+            elif len(prepared.rows):
+                replaced = tx.merge(spec.name, prepared.rows, spec.key)
             entry = pd.DataFrame(
                 {
                     "sha256": [digest],
@@ -765,14 +735,7 @@ def import_file(
                     "imported_at": [pd.Timestamp.now().isoformat(timespec="seconds")],
                 }
             )
-            if (
-                log_rows is None
-                or not ((log_rows["sha256"] == digest) & (log_rows["kind"] == spec.name)).any()
-            ):
-                tx.write(
-                    IMPORT_LOG,
-                    entry if log_rows is None else pd.concat([log_rows, entry], ignore_index=True),
-                )
+            tx.add_new(IMPORT_LOG, entry, ("sha256", "kind"))
     except BaseException:
         if rejects_path is not None:
             rejects_path.unlink(missing_ok=True)

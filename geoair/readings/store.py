@@ -132,11 +132,6 @@ def store_hourly(ws: Workspace, readings: pd.DataFrame) -> int:
     """
     if readings.empty:
         return 0
-    with ws.locked():  # read-modify-write of each month's file under the lock
-        return _store_hourly(ws, readings)
-
-
-def _store_hourly(ws: Workspace, readings: pd.DataFrame) -> int:
     frame = readings[list(HOURLY_COLUMNS)].copy()
     frame["time"] = pd.to_datetime(frame["time"]).astype("datetime64[us]")
     frame["value"] = frame["value"].astype("float64")
@@ -145,17 +140,21 @@ def _store_hourly(ws: Workspace, readings: pd.DataFrame) -> int:
     day_of = frame["time"] - pd.Timedelta(hours=1)
     years = day_of.dt.year
     months = day_of.dt.month
-    for (year, month), part in frame.groupby([years, months], sort=True):
-        target = hourly_dir(ws) / f"year={year}" / f"month={month}" / "data.parquet"
-        if target.exists():
-            old = _read_stored(target)
-            old["time"] = old["time"].astype("datetime64[us]")
-            keys = pd.MultiIndex.from_frame(part[["station_id", "time", "pollutant"]])
-            old_keys = pd.MultiIndex.from_frame(old[["station_id", "time", "pollutant"]])
-            part = pd.concat([old[~old_keys.isin(keys)], part], ignore_index=True)
-        # Pollutant-major: a query on one pollutant reads only its row groups.
-        part = part.sort_values(["pollutant", "station_id", "time"]).reset_index(drop=True)
-        _atomic_parquet(part, target)
+    folder = hourly_dir(ws)
+    # One writer of the readings at a time (a lock file, or the database's advisory
+    # lock): two analysts importing the same month would otherwise each rewrite it.
+    with ws.lock("readings"):
+        for (year, month), part in frame.groupby([years, months], sort=True):
+            target = folder / f"year={year}" / f"month={month}" / "data.parquet"
+            if target.exists():
+                old = _read_stored(target)
+                old["time"] = old["time"].astype("datetime64[us]")
+                keys = pd.MultiIndex.from_frame(part[["station_id", "time", "pollutant"]])
+                old_keys = pd.MultiIndex.from_frame(old[["station_id", "time", "pollutant"]])
+                part = pd.concat([old[~old_keys.isin(keys)], part], ignore_index=True)
+            # Pollutant-major: a query on one pollutant reads only its row groups.
+            part = part.sort_values(["pollutant", "station_id", "time"]).reset_index(drop=True)
+            _atomic_parquet(part, target)
     return len(frame)
 
 
@@ -203,7 +202,7 @@ def load_hourly(
     if not has_hourly(ws):
         if required:
             raise WorkspaceError(
-                f"The workspace {ws.root} has no hourly readings yet. Import them "
+                f"The workspace {ws.location} has no hourly readings yet. Import them "
                 "with geoair import readings FILE (or run geoair demo)."
             )
         return pd.DataFrame(
@@ -269,7 +268,7 @@ def store_dustfall(ws: Workspace, dustfall: pd.DataFrame) -> int:
         return 0
     frame = dustfall[list(DUSTFALL_COLUMNS)].copy()
     path = dustfall_path(ws)
-    with ws.locked():
+    with ws.lock("readings"):
         if path.exists():
             old = _read_stored(path)
             keys = frame["station_id"] + "|" + frame["month"]

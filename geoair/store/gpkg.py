@@ -18,7 +18,13 @@ import pyogrio
 
 from geoair.errors import WorkspaceError
 
-__all__ = ["GPKG_OPTIONS", "damaged_message", "gpkg_file_problem", "write_gpkg_layer"]
+__all__ = [
+    "GPKG_OPTIONS",
+    "damaged_message",
+    "gpkg_file_problem",
+    "storable_frame",
+    "write_gpkg_layer",
+]
 
 
 # GeoPackage 1.3: GDAL 3.6 (Debian 12's ogrinfo) and QGIS 3.22+ open it without warnings.
@@ -85,7 +91,7 @@ def damaged_message(path: Path, zh: str, en: str) -> str:
 
 def write_gpkg_layer(frame: pd.DataFrame, path: Path, name: str) -> None:
     """Write ``frame`` as layer ``name`` of the GeoPackage at ``path``, replacing it."""
-    frame = _storable(frame)
+    frame = storable_frame(frame)
     kwargs: dict[str, Any] = {} if Path(path).exists() else {"dataset_options": GPKG_OPTIONS}
     if isinstance(frame, gpd.GeoDataFrame):
         if frame.crs is None:
@@ -100,7 +106,7 @@ def write_gpkg_layer(frame: pd.DataFrame, path: Path, name: str) -> None:
         pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=name, driver="GPKG", **kwargs)
 
 
-def _storable(frame: pd.DataFrame) -> pd.DataFrame:
+def storable_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Cast columns GPKG cannot hold as they are (nullable ints/bools, lists) to ones it can."""
     out = frame.copy()
     for column in out.columns:

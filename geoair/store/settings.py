@@ -17,6 +17,8 @@ A command-line option overrides a setting in one way, :func:`overridden`
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 import tomllib
 import types
 import typing
@@ -48,6 +50,7 @@ __all__ = [
     "load_settings",
     "overridden",
     "parse_settings",
+    "set_readings_dir",
 ]
 
 
@@ -72,6 +75,10 @@ name = "阳泉市"
 # Coordinate system of files imported without one: "wgs84", "gcj02" (Amap, Tencent)
 # or "bd09" (Baidu). Coordinates are always stored in WGS-84.
 default_coords = "wgs84"
+# Folder of the hourly and monthly readings (Parquet). Empty: "readings" in the
+# workspace folder. A database workspace records here the folder chosen at geoair
+# init (a shared drive when several analysts import readings). geoair's choice.
+readings_dir = ""
 
 [gate_roads]
 # Radius around every factory gate whose road must be washed and swept
@@ -399,10 +406,12 @@ _OPEN = {"open": True}  # a table whose keys are the user's own (names of places
 
 @dataclass(frozen=True)
 class WorkspaceSettings:
-    """``[workspace]``: the place's name (titles of maps and forms), default coordinates."""
+    """``[workspace]``: the place's name (titles of maps and forms), default coordinates, and
+    where the readings are."""
 
     name: str
     default_coords: str = field(metadata=_choices("wgs84", "gcj02", "bd09"))
+    readings_dir: str
 
 
 @dataclass(frozen=True)
@@ -772,3 +781,28 @@ def load_settings(path: Path | str | None) -> Settings:
         return DEFAULT_SETTINGS
     text = Path(path).read_text(encoding="utf-8")
     return parse_settings(text, source=str(path), defaults=DEFAULT_SETTINGS)
+
+
+def set_readings_dir(text: str, folder: Path | str) -> str:
+    """The settings text with ``[workspace] readings_dir`` set to ``folder`` ("" for the default).
+
+    The line is replaced where it is (comments kept), or added under ``[workspace]``.
+    """
+    value = json.dumps(str(folder), ensure_ascii=False)  # a valid TOML basic string
+    lines = text.splitlines(keepends=True)
+    table = None
+    header_at = None
+    for number, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("[") and not stripped.startswith("[["):
+            table = stripped.strip("[]").strip()
+            if table == "workspace":
+                header_at = number
+            continue
+        if table == "workspace" and re.match(r"readings_dir\s*=", stripped):
+            lines[number] = f"readings_dir = {value}\n"
+            return "".join(lines)
+    if header_at is None:
+        return text.rstrip("\n") + f"\n\n[workspace]\nreadings_dir = {value}\n"
+    lines.insert(header_at + 1, f"readings_dir = {value}\n")
+    return "".join(lines)

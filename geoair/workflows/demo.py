@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geoair.progress import Progress, silent
-from geoair.store.workspace import Workspace, init_workspace
+from geoair.store.open import init_workspace
+from geoair.store.workspace import Workspace
 
 __all__ = ["DemoStep", "STEPS", "run_demo"]
 

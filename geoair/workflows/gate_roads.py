@@ -58,7 +58,7 @@ class GateRoadsResult:
 
     plan: SweepPlan
     radius_m: float
-    gpkg: Path
+    store: str
 
 
 def run_gate_roads(
@@ -95,7 +95,7 @@ def run_gate_roads(
     with ws.transaction() as tx:
         for name, frame in plan.layers().items():
             tx.write(name, frame)
-    return GateRoadsResult(plan=plan, radius_m=cfg.radius_m, gpkg=ws.gpkg)
+    return GateRoadsResult(plan=plan, radius_m=cfg.radius_m, store=ws.store_label)
 
 
 #: What users may type after ``geoair buffer`` -> the workspace layer buffered.
@@ -196,6 +196,6 @@ def describe(result: GateRoadsResult | BufferResult) -> list[str]:
             f"{row.finding_zh}"
         )
     lines.append(
-        f"layers gate_roads, gate_buffers, gate_findings and table sweep_tasks in {result.gpkg}"
+        f"layers gate_roads, gate_buffers, gate_findings and table sweep_tasks in {result.store}"
     )
     return lines

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
@@ -54,7 +53,7 @@ def station_daily(ws, *, start: str | None = None, end: str | None = None) -> pd
 
     if not has_hourly(ws):
         raise IndicatorError(
-            f"The workspace {ws.root} has no hourly readings. Import them with "
+            f"The workspace {ws.location} has no hourly readings. Import them with "
             "geoair import readings FILE (or run geoair demo)."
         )
     where = []
@@ -261,7 +260,7 @@ class IndicatorsResult:
 
     daily: pd.DataFrame
     tables: dict[str, pd.DataFrame]
-    gpkg: Path
+    store: str
 
     @property
     def table(self) -> pd.DataFrame:
@@ -290,7 +289,7 @@ def run_indicators(
         tables[f"{by}_{TABLE_NAMES[period]}"] = indicator_table(ws, daily, period=period, by=by)
     # A run for some days replaces only those days and the periods they meet.
     write_indicators(ws, daily, tables, start=start, end=end)
-    return IndicatorsResult(daily=daily, tables=tables, gpkg=ws.gpkg)
+    return IndicatorsResult(daily=daily, tables=tables, store=ws.store_label)
 
 
 def describe(result: IndicatorsResult) -> list[str]:
@@ -305,7 +304,7 @@ def describe(result: IndicatorsResult) -> list[str]:
         invalid = table[table["validity"] != "valid"]
         lines.append(
             f"{name}: {len(table):,} rows ({len(invalid):,} with an invalid value, shown empty "
-            f"with its count) written to {result.gpkg}"
+            f"with its count) written to {result.store}"
         )
         if "period" in table.columns and name.startswith("station_"):
             for row in invalid.head(10).itertuples(index=False):

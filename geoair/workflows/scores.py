@@ -64,7 +64,8 @@ def load_inputs(ws: Workspace, *, assignment: pd.DataFrame | None = None) -> Sco
     parks = ws.read("parks", required=False)
     if parks is None or len(parks) == 0:
         raise WorkspaceError(
-            f"The workspace {ws.root} has no parks to score. Run geoair import parks FILE first."
+            f"The workspace {ws.location} has no parks to score. "
+            "Run geoair import parks FILE first."
         )
     monthly = ws.read("station_monthly", required=False)
     dustfall = _read_dustfall(ws)

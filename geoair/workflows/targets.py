@@ -34,7 +34,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
@@ -126,7 +125,7 @@ class TargetsCheckResult:
     """The ``targets_check`` table as written to the workspace."""
 
     check: pd.DataFrame
-    gpkg: Path
+    store: str
 
 
 def run_targets_check(
@@ -143,7 +142,7 @@ def run_targets_check(
     progress("checking targets")
     check = check_workspace(ws, periods=list(options.periods) or None, daily=daily)
     write_check(ws, check, periods=options.periods)  # some periods: only their rows
-    return TargetsCheckResult(check=check, gpkg=ws.gpkg)
+    return TargetsCheckResult(check=check, store=ws.store_label)
 
 
 def describe(result: TargetsCheckResult) -> list[str]:
