@@ -41,6 +41,7 @@ LAYERS = {
     "geoair.reports": 5,
     "geoair.workflows": 7,
     "geoair.cli": 8,
+    "geoair.web": 8,
     "geoair.__main__": 8,
 }
 

@@ -29,9 +29,11 @@ __all__ = [
     "map_cmd",
     "patrol_cmd",
     "scores_cmd",
+    "serve_cmd",
     "sources_cmd",
     "surface_cmd",
     "targets_cmd",
+    "users_cmd",
 ]
 
 
@@ -79,9 +81,11 @@ def _register() -> None:
         map_cmd,
         patrol_cmd,
         scores_cmd,
+        serve_cmd,
         sources_cmd,
         surface_cmd,
         targets_cmd,
+        users_cmd,
     )
 
     for module in (
@@ -99,6 +103,8 @@ def _register() -> None:
         patrol_cmd,
         gate_roads_cmd,
         buffer_cmd,
+        serve_cmd,
+        users_cmd,
     ):
         main.add_command(module.command)
 
