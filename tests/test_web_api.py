@@ -337,6 +337,13 @@ def test_login_is_required_when_open_beyond_this_computer(ws_with_ledger):
         assert api.upload("enterprises", "x.csv", GOOD_CSV.encode()).status_code == 200
         api.post("/api/logout")
         assert api.get("/api/overview").status_code == 401
+        # A user removed while logged in is logged out at once.
+        api.csrf = api.get("/api/session").json()["csrf"]
+        again = api.post("/api/login", json={"name": "wang", "password": "correct horse battery"})
+        assert again.status_code == 200
+        assert api.get("/api/overview").status_code == 200
+        UserStore(ws_with_ledger.root).remove("wang")
+        assert api.get("/api/overview").status_code == 401
     finally:
         api.close()
         running.stop()

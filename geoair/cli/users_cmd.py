@@ -60,7 +60,7 @@ def passwd(name: str, workspace_dir: Path | None, password_stdin: bool) -> None:
 @click.argument("name")
 @workspace_option
 def remove(name: str, workspace_dir: Path | None) -> None:
-    """Remove user NAME (sessions end when the server restarts)."""
+    """Remove user NAME (a running server ends their sessions at once)."""
     _store(workspace_dir).remove(name)
     click.echo(f"removed user {name}")
 

@@ -299,6 +299,7 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
         loopback_only=is_loopback(config.host) and not config.login_required,
         max_body=config.max_upload_bytes,
         lang=config.lang,
+        user_exists=state.users.has,
     )
     app.mount(
         "/static/leaflet", StaticFiles(directory=_static_dir("geoair.maps", "static", "leaflet"))

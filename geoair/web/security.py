@@ -251,6 +251,8 @@ class Guard:
         Largest request body announced by ``Content-Length`` that is let through.
     lang : str
         Language of refusals when the request has no language cookie.
+    user_exists : callable, optional
+        Whether a session's user still exists: the sessions of a removed user end at once.
     """
 
     def __init__(
@@ -262,8 +264,10 @@ class Guard:
         loopback_only: bool,
         max_body: int,
         lang: str = "zh",
+        user_exists: Callable[[str], bool] | None = None,
     ) -> None:
         self.app = app
+        self.user_exists = user_exists
         self.sessions = sessions
         self.login_required = login_required
         self.loopback_only = loopback_only
@@ -291,6 +295,10 @@ class Guard:
             return
 
         session = self.sessions.get(cookies.get(SESSION_COOKIE))
+        user = session.user if session is not None else None
+        if user is not None and self.user_exists is not None and not self.user_exists(user):
+            self.sessions.drop(session.token)  # type: ignore[union-attr]
+            session = None
         set_cookie = None
         if session is None and method in ("GET", "HEAD") and not path.startswith("/static/"):
             session = self.sessions.new()

@@ -60,13 +60,21 @@ class UserStore:
     def __init__(self, root: Path | str) -> None:
         self.path = Path(root) / USERS_FILE
         self._dummy: str | None = None
+        self._cache: tuple[tuple[int, int], dict[str, dict]] | None = None
 
     def _load(self) -> dict[str, dict]:
-        if not self.path.exists():
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
             return {}
+        key = (stat.st_mtime_ns, stat.st_size)
+        if self._cache is not None and self._cache[0] == key:
+            return dict(self._cache[1])
         try:
             data = json.loads(self.path.read_text("utf-8"))
-            return dict(data["users"])
+            users = dict(data["users"])
+            self._cache = (key, users)
+            return dict(users)
         except (ValueError, KeyError, TypeError) as exc:
             raise AccessError(
                 f"用户文件 {self.path} 已损坏，请删除后重新添加用户。 / The users file "
@@ -88,6 +96,10 @@ class UserStore:
     def exists(self) -> bool:
         """True when at least one user can log in."""
         return bool(self._load())
+
+    def has(self, name: str) -> bool:
+        """True when ``name`` is a user (read again when the file changes)."""
+        return name in self._load()
 
     def add(self, name: str, password: str, *, replace: bool = False) -> None:
         """Store ``name`` with a hash of ``password``.
