@@ -86,11 +86,13 @@ def serve(
 
 @dataclass
 class RunningServer:
-    """A server started by :func:`start_in_thread`; :meth:`stop` ends it."""
+    """A server started by :func:`start_in_thread` (its URL, the uvicorn server, its
+    thread and the app); :meth:`stop` ends it."""
 
     url: str
     server: object
     thread: threading.Thread
+    app: object = None
 
     def stop(self, timeout: float = 10.0) -> None:
         """Ask the server to finish and wait for its thread."""
@@ -149,9 +151,10 @@ def start_in_thread(
 
     config = config or config_for(ws, host)
     port = port or _free_port(host)
+    app = create_app(ws, config)
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(ws, config),
+            app,
             host=host,
             port=port,
             log_level="warning",
@@ -166,4 +169,4 @@ def start_in_thread(
         if not thread.is_alive() or time.monotonic() > end:
             raise ServeError(f"the web server did not start on {host}:{port}")
         time.sleep(0.02)
-    return RunningServer(url=f"http://{host}:{port}", server=server, thread=thread)
+    return RunningServer(url=f"http://{host}:{port}", server=server, thread=thread, app=app)
