@@ -450,7 +450,7 @@ def test_gate_roads_through_the_api_match_the_workflow(demo_served):
         row[[c["key"] for c in per_county["columns"]].index("length_m")]
         for row in per_county["rows"]
     )
-    assert length == pytest.approx(ws.read("sweep_tasks")["length_m"].sum(), abs=0.01)
+    assert length == pytest.approx(ws.read("sweep_tasks")["length_m"].sum(), abs=0.3)
     assert job["result"]["tables"][2]["total"] == len(ws.read("gate_findings"))
     roads = api.get("/api/layers/gate_roads").json()
     assert len(roads["features"]) == len(ws.read("gate_roads"))

@@ -404,6 +404,9 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
     def page_map(request: Request) -> HTMLResponse:
         lang = _lang(request)
         maps = [f for f in _list_files(ws, "outputs") if f["name"].endswith(".html")]
+        # The interactive maps of geoair map first (newest first), then the others
+        # (a patrol day's map).
+        maps.sort(key=lambda f: not f["path"].startswith("outputs/maps/"))
         return render(
             request,
             "map.html",
@@ -449,6 +452,7 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
             text("layer_title", lang, name=title),
             layer=counts[name],
             layer_name=name,
+            context="counties" if "counties" in counts and name != "counties" else "",
         )
 
     @app.get("/login", include_in_schema=False)

@@ -3,7 +3,8 @@
 A workflow's result is a (Geo)DataFrame; a page shows its first rows as an HTML table
 (built in the browser with ``textContent``, so every text is shown as text) and the
 API returns the same rows. Geometry is left out; booleans become 是/否 (yes/no),
-missing values empty, numbers stay numbers (rounded to 3 decimals), dates text.
+missing values empty, numbers stay numbers (rounded to 0.1 from 100 up, else to 3
+decimals), dates text.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ def cell(value: Any, lang: str = "zh") -> Any:
     if isinstance(value, float | np.floating):
         if not math.isfinite(value):
             return None
-        return int(value) if float(value).is_integer() and abs(value) < 1e15 else round(value, 3)
+        if float(value).is_integer() and abs(value) < 1e15:
+            return int(value)
+        return round(float(value), 1 if abs(value) >= 100 else 3)
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d" if value == value.normalize() else "%Y-%m-%d %H:%M")
     if isinstance(value, bytes):

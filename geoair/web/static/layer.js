@@ -7,6 +7,7 @@
   var status = document.getElementById("ga-layer-status");
   var T = JSON.parse(document.getElementById("ga-text").textContent);
   var name = box.getAttribute("data-layer");
+  var context = box.getAttribute("data-context");
   var map = L.map(box, { preferCanvas: true });
   var renderer = L.canvas();
 
@@ -25,12 +26,25 @@
     return table;
   }
 
+  function load(layerName) {
+    return fetch("/api/layers/" + encodeURIComponent(layerName), { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.json();
+      });
+  }
+
+  if (context) {  // county outlines under the layer, for orientation (no basemap offline)
+    load(context).then(function (data) {
+      L.geoJSON(data, {
+        renderer: renderer, interactive: false,
+        style: function () { return { color: "#555", weight: 1, fill: false }; }
+      }).addTo(map).bringToBack();
+    }).catch(function () { /* the layer itself says if something is wrong */ });
+  }
+
   status.textContent = T.loading;
-  fetch("/api/layers/" + encodeURIComponent(name), { credentials: "same-origin" })
-    .then(function (response) {
-      if (!response.ok) throw new Error(String(response.status));
-      return response.json();
-    })
+  load(name)
     .then(function (data) {
       var layer = L.geoJSON(data, {
         renderer: renderer,
