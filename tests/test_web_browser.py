@@ -184,7 +184,7 @@ def test_every_page_opens_without_errors(small):
         assert response.ok, path
     assert "Overview" in page.page.inner_text("h1")
     page.goto("/layers/enterprises")
-    page.page.wait_for_function("window.geoairLayer && window.geoairLayer.ready")
+    page.page.wait_for_function("() => window.geoairLayer && window.geoairLayer.ready")
     assert page.page.evaluate("window.geoairLayer.count") == 3
     assert page.clean(), (page.errors, page.dialogs, page.blocked)
 

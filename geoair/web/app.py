@@ -230,14 +230,17 @@ def _import_answer(ws: Workspace, report, original: str, stored: Path, lang: str
 
     from geoair.workflows.imports import describe
 
-    rejects: list[dict[str, str]] = []
+    rejects: list[dict[str, Any]] = []
     total = 0
     if report.rejects_path is not None and Path(report.rejects_path).exists():
         frame = pd.read_csv(
             report.rejects_path, encoding="utf-8-sig", dtype=str, keep_default_na=False
         )
         total = len(frame)
-        rejects = frame.head(_REJECTS_SHOWN).to_dict(orient="records")
+        rejects = [
+            {str(k): v for k, v in row.items()}
+            for row in frame.head(_REJECTS_SHOWN).to_dict(orient="records")
+        ]
     return {
         "kind": report.kind,
         "source": original,
@@ -291,7 +294,7 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.geoair = state
-    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=1)  # fast; ~8x on GeoJSON
     app.add_middleware(
         Guard,
         sessions=state.sessions,

@@ -116,14 +116,12 @@ def read_layer(ws: Workspace, name: str) -> pd.DataFrame:
 
     if not ws.gpkg.exists() or name not in ws.layers():
         return ws.read(name)  # its message says what is missing and what to do
-    info = pyogrio.read_info(ws.gpkg, layer=name)
-    frame = pyogrio.read_dataframe(
-        ws.gpkg,
-        layer=name,
-        read_geometry=info.get("geometry_type") is not None,
-        fid_as_index=False,
-        use_arrow=True,
-    )
+    if pyogrio.read_info(ws.gpkg, layer=name).get("geometry_type") is None:
+        frame = pyogrio.read_dataframe(
+            ws.gpkg, layer=name, read_geometry=False, fid_as_index=False, use_arrow=True
+        )
+    else:
+        frame = pyogrio.read_dataframe(ws.gpkg, layer=name, fid_as_index=False, use_arrow=True)
     return restore_dtypes(frame, name)
 
 

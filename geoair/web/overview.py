@@ -90,7 +90,7 @@ def _latest_records(ws: Workspace, present: set[str]) -> list[dict[str, Any]]:
 def _latest_readings(ws: Workspace) -> list[dict[str, Any]]:
     from geoair.readings.store import dustfall_path, hourly_dir
 
-    out = []
+    out: list[dict[str, Any]] = []
     months = []
     for part in hourly_dir(ws).glob("year=*/month=*"):
         try:

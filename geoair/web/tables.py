@@ -32,11 +32,12 @@ def cell(value: Any, lang: str = "zh") -> Any:
     if isinstance(value, int | np.integer):
         return int(value)
     if isinstance(value, float | np.floating):
-        if not math.isfinite(value):
+        number = float(value)
+        if not math.isfinite(number):
             return None
-        if float(value).is_integer() and abs(value) < 1e15:
-            return int(value)
-        return round(float(value), 1 if abs(value) >= 100 else 3)
+        if number.is_integer() and abs(number) < 1e15:
+            return int(number)
+        return round(number, 1 if abs(number) >= 100 else 3)
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d" if value == value.normalize() else "%Y-%m-%d %H:%M")
     if isinstance(value, bytes):
