@@ -126,6 +126,9 @@ def test_unreadable_file_is_refused_with_one_sentence(served):
     assert answer.status_code == 400 and "zip" in answer.json()["error"]
     answer = api.upload("no_such_kind", "x.csv", b"a,b\n1,2\n")
     assert answer.status_code == 400 and "不是可导入的类型" in answer.json()["error"]
+    answer = api.upload("enterprises", "../台账.csv", GOOD_CSV.encode(), encoding="nonsense")
+    assert answer.status_code == 400
+    assert "台账.csv 不能按 nonsense 编码读取" in answer.json()["error"]  # the user's name
     answer = api.upload("enterprises", "x.csv", GOOD_CSV.encode(), colour="red")
     assert answer.status_code == 400 and "colour" in answer.json()["error"]
     assert list((ws.root / "uploads").glob("*")) == []  # nothing left of refused uploads

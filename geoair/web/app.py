@@ -299,7 +299,7 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
         Guard,
         sessions=state.sessions,
         login_required=config.login_required,
-        loopback_only=is_loopback(config.host) and not config.login_required,
+        loopback_only=is_loopback(config.host),
         max_body=config.max_upload_bytes,
         lang=config.lang,
         user_exists=state.users.has,
@@ -461,19 +461,26 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
     @app.get("/login", include_in_schema=False)
     def page_login(request: Request, next: str = "/", failed: str = "") -> HTMLResponse:
         lang = _lang(request)
+        messages = {
+            "wrong": text("login_failed", lang),
+            "locked": text("login_locked", lang, minutes=5),
+        }
         return render(
             request,
             "login.html",
             "login",
             text("login_title", lang),
             next=safe_next(next),
-            failed=failed,
+            failed=messages.get(failed, ""),
         )
+
+    def _throttle_keys(request: Request, name: str) -> tuple[str, str]:
+        address = request.client.host if request.client else "?"
+        return (f"user:{name}", f"addr:{address}")
 
     def _check_login(request: Request, name: str, password: str) -> Session:
         lang = _lang(request)
-        address = request.client.host if request.client else "?"
-        keys = (f"user:{name}", f"addr:{address}")
+        keys = _throttle_keys(request, name)
         wait = state.throttle.wait_seconds(*keys)
         if wait > 0:
             raise AccessError(text("login_locked", lang, minutes=max(1, round(wait / 60))))
@@ -490,14 +497,16 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
     async def form_login(request: Request) -> Response:
         form = await request.form()
         target = safe_next(str(form.get("next") or "/"))
+        name = str(form.get("name", ""))
         try:
             session = await run_in_threadpool(
-                _check_login, request, str(form.get("name", "")), str(form.get("password", ""))
+                _check_login, request, name, str(form.get("password", ""))
             )
-        except AccessError as exc:
+        except AccessError:
+            locked = state.throttle.wait_seconds(*_throttle_keys(request, name)) > 0
+            code = "locked" if locked else "wrong"
             return RedirectResponse(
-                f"/login?next={quote(target, safe='')}&failed={quote(str(exc), safe='')}",
-                status_code=303,
+                f"/login?next={quote(target, safe='')}&failed={code}", status_code=303
             )
         response = RedirectResponse(target, status_code=303)
         response.headers.append("set-cookie", cookie_header(SESSION_COOKIE, session.token))
@@ -675,12 +684,19 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
             with state.jobs.write_lock:
                 return run_import(ws, options)
 
+        def named(message: str) -> str:  # the user's file name, not the generated one
+            original = upload.original_name.replace("\\", "/").rsplit("/", 1)[-1]
+            return message.replace(str(upload.path), original).replace(upload.path.name, original)
+
         try:
             report = await run_in_threadpool(work)
-        except GeoairError:
+        except GeoairError as exc:
             upload.path.unlink(missing_ok=True)
-            raise
-        return _import_answer(ws, report, upload.original_name, upload.path, lang)
+            raise type(exc)(named(str(exc))) from None
+        answer = _import_answer(ws, report, upload.original_name, upload.path, lang)
+        answer["notes"] = [named(note) for note in answer["notes"]]
+        answer["lines"] = [named(line) for line in answer["lines"]]
+        return answer
 
     @app.get("/api/layers", tags=["workspace"])
     def api_layers(request: Request) -> list[dict[str, Any]]:
