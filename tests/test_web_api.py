@@ -434,6 +434,7 @@ def test_overview_of_the_demo_workspace(demo_served):
     for name in ("enterprises", "gates", "roads", "inspections", "cases", "station_daily"):
         assert counts[name] == len(ws.read(name)), name
     latest = {item["name"]: item["latest"] for item in data["latest"]}
+    assert {item["name"]: item["month"] for item in data["latest"]}["inspections"] == "2024-03"
     assert latest["inspections"] == "2024-03-15"
     assert latest["readings"] == "2024-03"
     assert latest["cases"] == "2024-03-27"

@@ -156,6 +156,9 @@ def overview(ws: Workspace, lang: str = "zh") -> dict[str, Any]:
         )
     for item in layers + latest:
         item["title"] = layer_title(item["name"], lang)
+    for item in latest:
+        value = item["latest"]
+        item["month"] = value[:7] if isinstance(value, str) and len(value) >= 7 else value
     return {
         "workspace": {"root": str(ws.root), "name": ws.settings.workspace.name},
         "layers": layers,

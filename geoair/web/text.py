@@ -37,8 +37,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav_map": ("地图", "Map"),
     "nav_downloads": ("下载", "Downloads"),
     "other_lang": ("English", "中文"),
-    "workspace": ("工作区", "Workspace"),
-    "logged_in_as": ("当前用户", "Signed in as"),
+    "workspace": ("工作区：", "Workspace: "),
+    "logged_in_as": ("当前用户：", "Signed in as "),
+    "sep": ("：", ": "),
+    "paren_open": ("（", " ("),
+    "paren_close": ("）", ")"),
     "logout": ("退出登录", "Sign out"),
     "footer_api": ("接口说明（OpenAPI）", "API description (OpenAPI)"),
     "yes": ("是", "yes"),
@@ -143,7 +146,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "geojson": ("GeoJSON", "GeoJSON"),
     "overview_latest": ("各类记录的最新月份", "Latest month of each kind of record"),
     "col_record": ("记录", "Record"),
-    "col_latest": ("最新", "Latest"),
+    "col_latest": ("最新月份", "Latest month"),
+    "col_latest_day": ("最后一天", "Last day"),
     "overview_steps": ("各步骤所需数据", "What each step needs"),
     "col_step": ("步骤", "Step"),
     "col_status": ("状态", "Status"),
@@ -521,5 +525,6 @@ def script_texts(lang: str = "zh") -> dict[str, str]:
         if k.startswith(("import_", "state_", "col_"))
         or k in ("seconds", "details", "files", "rows_shown", "run", "run_again", "loading")
         or k in ("map_open", "cannot_run", "yes", "no", "internal_error")
+        or k in ("sep", "paren_open", "paren_close")
     ]
     return {k: text(k, lang) for k in keys}

@@ -102,8 +102,9 @@
     api("GET", "/api/jobs/" + encodeURIComponent(jobId)).then(function (job) {
       var label = T["state_" + job.state] || job.state;
       status.className = "ga-status state-" + job.state;
-      status.textContent = label + (job.message && job.state === "running" ? "：" + job.message : "") +
-        (job.seconds !== null && job.state !== "queued" ? "（" + fmt(T.seconds, { s: job.seconds }) + "）" : "");
+      status.textContent = label + (job.message && job.state === "running" ? T.sep + job.message : "") +
+        (job.seconds !== null && job.state !== "queued"
+          ? T.paren_open + fmt(T.seconds, { s: job.seconds }) + T.paren_close : "");
       if (job.total) { bar.max = job.total; bar.value = job.done || 0; } else { bar.removeAttribute("value"); }
       if (job.state === "done") {
         bar.hidden = true;
@@ -111,7 +112,7 @@
         if (onDone) onDone(job);
       } else if (job.state === "failed") {
         bar.hidden = true;
-        status.textContent = label + "：" + job.error;
+        status.textContent = label + T.sep + job.error;
         if (onDone) onDone(job);
       } else {
         setTimeout(function () { poll(jobId, box, onDone); }, 600);
@@ -182,7 +183,9 @@
     var chosen = document.getElementById("ga-chosen");
     var showChosen = function () {
       var file = fileInput.files && fileInput.files[0];
-      chosen.textContent = file ? T.import_chosen + " " + file.name + "（" + file.size.toLocaleString() + " B）" : "";
+      chosen.textContent = file
+        ? T.import_chosen + " " + file.name + T.paren_open + file.size.toLocaleString() + " B" + T.paren_close
+        : "";
     };
     fileInput.addEventListener("change", showChosen);
     ["dragenter", "dragover"].forEach(function (name) {
@@ -233,8 +236,8 @@
         status.textContent = T.state_done;
         summary.textContent = fmt(T.import_summary, answer);
         var extra = [];
-        if (answer.span) extra.push(T.import_span + "：" + answer.span);
-        if (answer.next_step) extra.push(T.import_next + "：" + answer.next_step);
+        if (answer.span) extra.push(T.import_span + T.sep + answer.span);
+        if (answer.next_step) extra.push(T.import_next + T.sep + answer.next_step);
         if (answer.notes.length || extra.length) {
           notes.appendChild(el("h3", null, T.import_notes));
           var list = el("ul", "ga-notes");
