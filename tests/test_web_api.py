@@ -241,6 +241,8 @@ def test_a_step_refuses_bad_parameters_and_missing_data(served):
     assert answer.status_code == 400
     assert "colour" in answer.json()["error"] and "没有“x”" in answer.json()["error"]
     assert api.post("/api/run/nothing", json={}).status_code == 400
+    answer = api.post("/api/run/export", json=["enterprises"])
+    assert answer.status_code == 400 and "JSON 对象" in answer.json()["error"]
 
 
 def test_overview_says_what_is_missing(served):

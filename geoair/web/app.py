@@ -45,6 +45,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Body, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -321,6 +322,15 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
         elif isinstance(exc, WorkspaceError):
             status = 409
         return JSONResponse({"error": str(exc), "status": status}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        where = "; ".join(
+            f"{'.'.join(str(part) for part in error.get('loc', ()))}: {error.get('msg', '')}"
+            for error in exc.errors()
+        )
+        message = text("bad_request", _lang(request), where=where)
+        return JSONResponse({"error": message, "status": 400}, status_code=400)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -84,6 +84,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "Internal error; see the server's log.",
     ),
     "not_found": ("没有找到。", "Not found."),
+    "bad_request": (
+        '请求的格式不对（{where}）：参数请以 JSON 对象发送，如 {{"month": "2024-03"}}。',
+        "The request is malformed ({where}): send the parameters as a JSON object, e.g. "
+        '{{"month": "2024-03"}}.',
+    ),
     "no_such_layer": (
         "工作区没有图层或数据表“{name}”。",
         "The workspace has no layer or table {name!r}.",
