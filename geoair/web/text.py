@@ -238,6 +238,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "coords_bd09": ("BD-09（从百度地图上取的坐标）", "BD-09 (copied from Baidu)"),
     "coords_4546": ("CGCS2000 高斯-克吕格 111°E（EPSG:4546）", "CGCS2000 GK 111°E (EPSG:4546)"),
     "coords_4547": ("CGCS2000 高斯-克吕格 114°E（EPSG:4547）", "CGCS2000 GK 114°E (EPSG:4547)"),
+    "import_coords_other": ("或其他坐标系（EPSG 编号）", "or another system (EPSG code)"),
     "import_encoding": ("文字编码", "Text encoding"),
     "encoding_auto": ("自动识别", "detect"),
     "import_sheet": ("工作表（Excel，默认第一个）", "Sheet (Excel; default the first)"),

@@ -221,7 +221,10 @@
       }
       var data = new FormData();
       data.append("file", file, file.name);
-      ["coords", "encoding", "sheet", "date"].forEach(function (name) {
+      var other = importForm.elements.coords_other.value.trim();
+      var coords = other || importForm.elements.coords.value;
+      if (coords) data.append("coords", coords);
+      ["encoding", "sheet", "date"].forEach(function (name) {
         var value = importForm.elements[name].value;
         if (value) data.append(name, value);
       });
