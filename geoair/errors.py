@@ -8,6 +8,7 @@ clerk understands; the command line prints them as they are.
 from __future__ import annotations
 
 __all__ = [
+    "AccessError",
     "CRSError",
     "ConfigError",
     "FontMissingError",
@@ -18,10 +19,13 @@ __all__ = [
     "MapDataError",
     "OutputError",
     "PlanError",
+    "RequestError",
     "SchemaError",
+    "ServeError",
     "SurfaceError",
     "TargetError",
     "UnknownPollutant",
+    "UploadTooLarge",
     "WorkspaceError",
 ]
 
@@ -84,3 +88,22 @@ class SurfaceError(GeoairError, ValueError):
 
 class FormError(GeoairError, ValueError):
     """A form cannot be filled from the data at hand."""
+
+
+class RequestError(GeoairError, ValueError):
+    """A request to the web app that cannot be carried out as given (a step, a parameter,
+    an uploaded file)."""
+
+
+class UploadTooLarge(RequestError):
+    """An uploaded file larger than the server's limit (``geoair serve --max-upload-mb``)."""
+
+
+class AccessError(GeoairError, PermissionError):
+    """Who may use the web app: no user yet on an open address, a wrong password, a
+    user that cannot be added."""
+
+
+class ServeError(GeoairError, OSError):
+    """The web server cannot start (its port is taken, its address is not this
+    computer's)."""

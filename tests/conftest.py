@@ -81,3 +81,16 @@ def pg_ws(pg_url: str, tmp_path: Path, monkeypatch):
         yield ws
     finally:
         ws.close()
+
+
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory) -> Path:
+    """The demo workspace (every step of ``geoair demo`` run), built once per session.
+
+    Tests that write copy it first (``shutil.copytree``); about a minute to build.
+    """
+    from geoair.workflows.demo import run_demo
+
+    folder = tmp_path_factory.mktemp("demo-session") / "geoair-demo"
+    run_demo(folder)
+    return folder

@@ -39,6 +39,7 @@ LAYERS = {
     "geoair.reports": 5,
     "geoair.workflows": 7,
     "geoair.cli": 8,
+    "geoair.web": 8,
     "geoair.__main__": 8,
 }
 
@@ -278,7 +279,9 @@ def test_cli_start_loads_no_library():
     assert out.stdout.strip().splitlines()[-1] == "heavy=", out.stdout
 
 
-@pytest.mark.parametrize("command", ["import", "gate-roads", "indicators", "sources", "map"])
+@pytest.mark.parametrize(
+    "command", ["import", "gate-roads", "indicators", "sources", "map", "serve", "users"]
+)
 def test_help_of_every_command_needs_no_library(command):
     code = (
         "import sys; from geoair.cli import main\n"

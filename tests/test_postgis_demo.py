@@ -9,14 +9,14 @@ import tomllib
 
 import pandas.testing as pdt
 import pytest
-
-pytestmark = pytest.mark.slow  # a PostgreSQL server and the demo against it
 from click.testing import CliRunner
 
 from geoair.cli import main
 from geoair.store.open import open_workspace
 from geoair.workflows.demo import STEPS
 from geoair.workflows.sample_data import sample_layers_dir
+
+pytestmark = pytest.mark.slow  # a PostgreSQL server and the demo against it
 
 
 @pytest.fixture(scope="module")

@@ -32,9 +32,11 @@ __all__ = [
     "patrol_cmd",
     "scores_cmd",
     "settings_cmd",
+    "serve_cmd",
     "sources_cmd",
     "surface_cmd",
     "targets_cmd",
+    "users_cmd",
 ]
 
 
@@ -84,10 +86,12 @@ def _register() -> None:
         map_cmd,
         patrol_cmd,
         scores_cmd,
+        serve_cmd,
         settings_cmd,
         sources_cmd,
         surface_cmd,
         targets_cmd,
+        users_cmd,
     )
 
     for module in (
@@ -108,6 +112,8 @@ def _register() -> None:
         check_cmd,
         copy_cmd,
         settings_cmd,
+        serve_cmd,
+        users_cmd,
     ):
         main.add_command(module.command)
 

@@ -1,0 +1,55 @@
+"""``geoair serve``: the month's job in a browser (pages and a JSON API) on a workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from geoair.cli._options import get_workspace, workspace_option
+
+
+@click.command("serve")
+@workspace_option
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. 127.0.0.1: this computer only. Any other address (the "
+    "PC's LAN address, 0.0.0.0) needs a user first (geoair users add NAME); everyone "
+    "then logs in.",
+)
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default=None,
+    help="Language of the pages (default: $GEOAIR_LANG, else zh); users can switch.",
+)
+@click.option(
+    "--max-upload-mb",
+    default=200.0,
+    show_default=True,
+    type=click.FloatRange(min=0.001),
+    help="Largest file that can be uploaded, in MB.",
+)
+def command(
+    workspace_dir: Path | None, host: str, port: int, lang: str | None, max_upload_mb: float
+) -> None:
+    """Serve the web app on the workspace: 概览, 导入, 本月工作, 地图, 下载, and the API
+    under /api (described at /api/openapi.json). Stop with Ctrl-C.
+    """
+    try:
+        from geoair.web.server import check_can_serve, serve
+        from geoair.web.text import default_lang
+    except ImportError as exc:
+        raise click.ClickException(
+            f'缺少网页组件（{exc.name}），请安装：pip install "geoair[web]" / The web app '
+            f'needs its extra: pip install "geoair[web]"'
+        ) from None
+
+    ws = get_workspace(workspace_dir)
+    check_can_serve(ws, host)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"geoair serve: http://{shown}:{port}/  (workspace {ws.root}; Ctrl-C stops)")
+    serve(ws, host=host, port=port, lang=lang or default_lang(), max_upload_mb=max_upload_mb)
