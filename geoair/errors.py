@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "CRSError",
+    "ClusterError",
     "ConfigError",
     "FontMissingError",
     "FormError",
@@ -84,3 +85,7 @@ class SurfaceError(GeoairError, ValueError):
 
 class FormError(GeoairError, ValueError):
     """A form cannot be filled from the data at hand."""
+
+
+class ClusterError(GeoairError, ConnectionError):
+    """A Dask cluster cannot be reached or started, or dask is not installed."""
