@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from geoair.cli._options import get_workspace, out_option, workspace_option, write_out
+from geoair.cli._options import (
+    engine_options,
+    get_workspace,
+    open_engine,
+    out_option,
+    workspace_option,
+    write_out,
+)
 
 
 @click.command("gate-roads")
@@ -34,12 +41,16 @@ from geoair.cli._options import get_workspace, out_option, workspace_option, wri
     "wgs84, gcj02 (Amap), bd09 (Baidu) or EPSG:n.",
 )
 @out_option
+@engine_options
 def command(
     workspace_dir: Path | None,
     radius_m: float | None,
     roads_path: Path | None,
     coords: str | None,
     out_path: Path | None,
+    engine: str,
+    scheduler: str | None,
+    workers: int | None,
 ) -> None:
     """Find the road within the radius of every factory gate and measure it.
 
@@ -56,6 +67,9 @@ def command(
     from geoair.workflows.gate_roads import describe, sweep_workspace
 
     ws = get_workspace(workspace_dir)
-    plan = sweep_workspace(ws, radius_m=radius_m, roads_path=roads_path, coords=coords)
+    with open_engine(engine, scheduler, workers) as runner:
+        plan = sweep_workspace(
+            ws, radius_m=radius_m, roads_path=roads_path, coords=coords, engine=runner
+        )
     describe(plan, click.echo)
     write_out(plan.sweep_tasks, out_path, layer="sweep_tasks")

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from geoair.cli._options import get_workspace, out_option, workspace_option, write_out
+from geoair.cli._options import (
+    engine_options,
+    get_workspace,
+    open_engine,
+    out_option,
+    workspace_option,
+    write_out,
+)
 
 
 @click.command("indicators")
@@ -30,6 +37,15 @@ from geoair.cli._options import get_workspace, out_option, workspace_option, wri
 @click.option("--end", default=None, help="Last day, e.g. 2020-12-31.")
 @workspace_option
 @out_option
+@engine_options
+@click.option(
+    "--store",
+    default=None,
+    metavar="URL",
+    help="With --engine dask: where the workers read the hourly readings, if not at the "
+    "workspace's readings/hourly path: a shared folder or an fsspec URL "
+    "(s3://bucket/ws/readings/hourly).",
+)
 def command(
     period: str,
     by: str,
@@ -37,6 +53,10 @@ def command(
     end: str | None,
     workspace_dir: Path | None,
     out_path: Path | None,
+    engine: str,
+    scheduler: str | None,
+    workers: int | None,
+    store: str | None,
 ) -> None:
     """Compute indicators from the imported hourly readings, by GB 3095-2012, HJ 663-2013
     and HJ 633-2012: daily means (≥ 20 hours), O3 daily maximum 8-hour means, daily AQI,
@@ -55,8 +75,9 @@ def command(
                 f"{value!r} is not a day; write it as 2020-10-01.", param_hint=name
             )
     ws = get_workspace(workspace_dir)
-    daily = station_daily(ws, start=start, end=end)
-    table = indicator_table(ws, daily, period=period, by=by)
+    with open_engine(engine, scheduler, workers, store=store) as runner:
+        daily = station_daily(ws, start=start, end=end, engine=runner)
+        table = indicator_table(ws, daily, period=period, by=by, engine=runner)
     name = f"{by}_{TABLE_NAMES[period]}"
     with ws.transaction() as tx:
         tx.write("station_daily", daily)

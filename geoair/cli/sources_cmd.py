@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from geoair.cli._options import get_workspace, out_option, workspace_option, write_out
+from geoair.cli._options import (
+    engine_options,
+    get_workspace,
+    open_engine,
+    out_option,
+    workspace_option,
+    write_out,
+)
 
 
 def _settings(ws, **given) -> dict:
@@ -42,14 +49,15 @@ _layers = click.option(
 )
 
 
-def _near(ws, cfg):
+def _near(ws, cfg, engine=None):
     from geoair.sources.near import near_sources
     from geoair.workflows.sources import source_layers
 
     layers = cfg["layers"]
     if isinstance(layers, str):
         layers = [part.strip() for part in layers.split(",") if part.strip()]
-    return near_sources(
+    compute = near_sources if engine is None else engine.near_sources
+    return compute(
         ws.read("stations"), source_layers(ws, kinds=layers), radius_m=float(cfg["radius_m"])
     )
 
@@ -59,14 +67,22 @@ def _near(ws, cfg):
 @_layers
 @workspace_option
 @out_option
+@engine_options
 def near_command(
-    radius_m: float | None, layers: str | None, workspace_dir: Path | None, out_path: Path | None
+    radius_m: float | None,
+    layers: str | None,
+    workspace_dir: Path | None,
+    out_path: Path | None,
+    engine: str,
+    scheduler: str | None,
+    workers: int | None,
 ) -> None:
     """List the enterprises, heaps, gate roads and parks near each station, with distance
     (m) and bearing from the station (degrees from north). Workspace layer: station_sources."""
     ws = get_workspace(workspace_dir)
     cfg = _settings(ws, radius_m=radius_m, layers=layers)
-    near = _near(ws, cfg)
+    with open_engine(engine, scheduler, workers) as runner:
+        near = _near(ws, cfg, runner)
     ws.write("station_sources", near)
     stations = near["station_id"].nunique()
     click.echo(
@@ -189,6 +205,7 @@ def wind_command(
 )
 @workspace_option
 @out_option
+@engine_options
 def suspects_command(
     pollutant: str | None,
     periods: tuple[str, ...],
@@ -199,6 +216,9 @@ def suspects_command(
     plots_wanted: bool,
     workspace_dir: Path | None,
     out_path: Path | None,
+    engine: str,
+    scheduler: str | None,
+    workers: int | None,
 ) -> None:
     """Rank, for each station and period, the sources in range by how well their bearing
     matches the wind sectors of high hours, weighted by distance (workspace layers
@@ -209,7 +229,8 @@ def suspects_command(
     ws = get_workspace(workspace_dir)
     cfg = _settings(ws, pollutant=pollutant, radius_m=radius_m, layers=layers, freq=freq)
     pollutant = str(cfg["pollutant"])
-    near = _near(ws, cfg)
+    with open_engine(engine, scheduler, workers) as runner:
+        near = _near(ws, cfg, runner)
     if station_names:
         stations = ws.read("stations")
         ids = [str(find_station(stations, s)["id"]) for s in station_names]

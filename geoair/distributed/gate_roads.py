@@ -78,8 +78,10 @@ def _text(series: pd.Series) -> NDArray[np.object_]:
 
 def _search_halo_m(search_m: float, lat_max: float) -> float:
     """Metres around a gate that ``plan_sweeping`` may look at, with room to spare."""
-    grow = 1.0 + 1e-4 + 4.0 * (1.0 + abs(math.tan(math.radians(min(lat_max, 85.0))))) * (
-        search_m / 6.3e6
+    grow = (
+        1.0
+        + 1e-4
+        + 4.0 * (1.0 + abs(math.tan(math.radians(min(lat_max, 85.0))))) * (search_m / 6.3e6)
     )
     return (search_m * grow + 1e-3) * 1.01 + 1.0
 

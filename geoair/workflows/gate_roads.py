@@ -24,7 +24,12 @@ __all__ = ["demo_step", "describe", "sweep_workspace"]
 
 
 def sweep_workspace(
-    ws, *, radius_m: float | None = None, roads_path=None, coords: str | None = None
+    ws,
+    *,
+    radius_m: float | None = None,
+    roads_path=None,
+    coords: str | None = None,
+    engine=None,
 ) -> SweepPlan:
     """Compute the sweeping plan from a workspace's layers and write its four results.
 
@@ -40,6 +45,9 @@ def sweep_workspace(
         instead of the workspace.
     coords : str, optional
         Coordinate system of ``roads_path`` when it is not given in the file.
+    engine : optional
+        Where the plan is computed: an object with ``plan_sweeping`` (e.g.
+        :class:`geoair.distributed.engine.DaskEngine`); default this machine.
 
     Returns
     -------
@@ -58,7 +66,8 @@ def sweep_workspace(
         roads = read_roads(roads_path, coords=coords, skip_highway=cfg["osm_skip_highway"])
     else:
         roads = ws.read("roads")
-    plan = plan_sweeping(
+    compute = plan_sweeping if engine is None else engine.plan_sweeping
+    plan = compute(
         gates,
         roads,
         enterprises,

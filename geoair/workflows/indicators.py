@@ -50,7 +50,9 @@ __all__ = ["TABLE_NAMES", "demo_step", "indicator_table", "station_daily"]
 TABLE_NAMES = {"day": "daily", "month": "monthly", "quarter": "quarterly", "year": "yearly"}
 
 
-def station_daily(ws, *, start: str | None = None, end: str | None = None) -> pd.DataFrame:
+def station_daily(
+    ws, *, start: str | None = None, end: str | None = None, engine=None
+) -> pd.DataFrame:
     """Daily values and AQI of every station with readings in the workspace.
 
     Parameters
@@ -58,6 +60,9 @@ def station_daily(ws, *, start: str | None = None, end: str | None = None) -> pd
     ws : Workspace
     start, end : str, optional
         First and last day ("2020-10-01"); default: everything stored.
+    engine : optional
+        Where the daily step runs: an object with ``daily_values`` (e.g.
+        :class:`geoair.distributed.engine.DaskEngine`); default this machine.
 
     Returns
     -------
@@ -77,7 +82,8 @@ def station_daily(ws, *, start: str | None = None, end: str | None = None) -> pd
         where.append(f"time > TIMESTAMP '{pd.Timestamp(start):%Y-%m-%d %H:%M:%S}'")
     if end is not None:
         where.append(f"time <= TIMESTAMP '{pd.Timestamp(end) + pd.Timedelta(days=1):%Y-%m-%d}'")
-    daily = daily_values(
+    compute = daily_values if engine is None else engine.daily_values
+    daily = compute(
         hourly_glob(ws), o3_8h_limit=settings["o3_8h_limit_ug_m3"], where=" AND ".join(where)
     )
     stations = ws.read("stations")
@@ -95,7 +101,7 @@ def station_daily(ws, *, start: str | None = None, end: str | None = None) -> pd
 
 
 def indicator_table(
-    ws, daily: pd.DataFrame, *, period: str = "month", by: str = "station"
+    ws, daily: pd.DataFrame, *, period: str = "month", by: str = "station", engine=None
 ) -> pd.DataFrame:
     """The table ``geoair indicators --period P --by B`` shows, from station daily values.
 
@@ -109,13 +115,17 @@ def indicator_table(
         ``day``, ``month``, ``quarter``, ``year``.
     by : str
         ``station``, ``county`` or ``park``.
+    engine : optional
+        Where the period step runs: an object with ``period_values``; default this
+        machine.
     """
+    periods = period_values if engine is None else engine.period_values
     if period not in PERIODS:
         raise IndicatorError(f"Unknown period {period!r}; choose one of {', '.join(PERIODS)}.")
     if by == "station":
         if period == "day":
             return daily
-        table = period_values(daily, key="station_id", period=period)
+        table = periods(daily, key="station_id", period=period)
         names = daily[["station_id", "station", "county"]].drop_duplicates("station_id")
         table = table.merge(names, on="station_id", how="left")
         front = ["station_id", "station", "county", "period"]
@@ -149,7 +159,7 @@ def indicator_table(
     grouped = group_daily(daily, members, group=by)
     if period == "day":
         return grouped
-    return period_values(grouped, key=by, period=period)
+    return periods(grouped, key=by, period=period)
 
 
 def demo_step(ws, echo) -> None:
