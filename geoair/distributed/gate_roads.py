@@ -275,6 +275,19 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return kept[0] if len(kept) == 1 else pd.concat(kept, ignore_index=True)
 
 
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns typed from all their values, as the single machine types them.
+
+    A cell whose values of a column are all missing gives an ``object`` column, and
+    putting it beside text columns makes the whole ``object``; the single machine,
+    which builds each column from all its values at once, gets text (``str``).
+    """
+    for column in frame.columns:
+        if frame[column].dtype == object or isinstance(frame[column].dtype, pd.StringDtype):
+            frame[column] = frame[column].to_numpy(dtype=object)
+    return frame
+
+
 def _by_gate(frame: pd.DataFrame, gate_ids: NDArray[np.object_]) -> pd.DataFrame:
     """Rows in the order of their gates in the layer (stable), with the real gate ids."""
     if len(frame) == 0:
@@ -305,8 +318,15 @@ def _merge(plans: list[SweepPlan], gate_ids: NDArray[np.object_], n: int) -> Swe
         tasks = tasks.iloc[np.argsort(pre, kind="stable")].reset_index(drop=True)
         for column in ("gates", "gates_without_road"):
             mapped = [_names(t, gate_ids) for t in tasks[column].to_numpy(dtype=object)]
-            tasks[column] = np.asarray(mapped, dtype=object)  # typed as the single machine does
+            tasks[column] = np.asarray(mapped, dtype=object)
+        # typed as the single machine types them: the enterprises with a gate as one
+        # table, those without as another, put end to end
+        with_gate = np.sort(pre, kind="stable") < n
+        parts = [_typed(tasks[with_gate].reset_index(drop=True))]
+        if (~with_gate).any():
+            parts.append(_typed(tasks[~with_gate].reset_index(drop=True)))
+        tasks = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
         tasks = tasks.sort_values(
             ["county", "enterprise_id"], na_position="last", kind="stable"
         ).reset_index(drop=True)
-    return SweepPlan(gate_roads, gate_buffers, tasks, gate_findings)
+    return SweepPlan(_typed(gate_roads), _typed(gate_buffers), tasks, _typed(gate_findings))

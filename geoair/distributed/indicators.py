@@ -257,6 +257,40 @@ def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return out
 
 
+def _aqi_categories(daily: pd.DataFrame) -> pd.DataFrame:
+    """The categories of the AQI columns in the order the single machine gives them.
+
+    The single machine computes the daily AQI once over the whole table, and a
+    categorical column such as the primary pollutant lists the combinations that occur
+    in an order of its own. :func:`geoair.readings.aqi.daily_aqi` on one row per
+    category (the first row holding it) gives that order; it is used when it gives
+    back the same values on those rows, else the merged order of the parts stays.
+    """
+    from geoair.readings.aqi import daily_aqi
+
+    columns = [
+        c for c in daily.columns if isinstance(daily[c].dtype, pd.CategoricalDtype) and len(daily)
+    ]
+    if not columns:
+        return daily
+    rows = sorted(
+        {
+            int(i)
+            for c in columns
+            for i in pd.Series(np.arange(len(daily))).groupby(daily[c].cat.codes.to_numpy()).first()
+        }
+    )
+    sample = daily.iloc[rows].reset_index(drop=True)
+    again = daily_aqi(sample)
+    for column in columns:
+        if column not in again or not isinstance(again[column].dtype, pd.CategoricalDtype):
+            continue
+        same = sample[column].astype(object).equals(again[column].astype(object))
+        if same and set(again[column].cat.categories) == set(daily[column].cat.categories):
+            daily[column] = daily[column].cat.reorder_categories(list(again[column].cat.categories))
+    return daily
+
+
 def merge_orders(lists: Sequence[Sequence[Any]]) -> list[Any]:
     """One list holding every item of ``lists`` in an order each of them agrees with.
 
@@ -344,7 +378,7 @@ def daily_values_on(
             client.submit(_daily_frame_task, f, options, retries=retries, pure=False)
             for f in futures
         ]
-        return _concat(client.gather(tasks))
+        return _aqi_categories(_concat(client.gather(tasks)))
     partitions = store_partitions(hourly)
     seen = client.gather(
         [client.submit(_stations_task, files, retries=retries) for files in partitions]
@@ -364,7 +398,7 @@ def daily_values_on(
     ]
     if not tasks:
         tasks = [client.submit(_daily_task, partitions[0], None, None, options, pure=False)]
-    daily = _concat(client.gather(tasks))
+    daily = _aqi_categories(_concat(client.gather(tasks)))
     if len(daily) and daily[["station_id", "date"]].duplicated().any():
         raise IndicatorError(
             "读数存储中有的日子跨两个分区，Dask 引擎无法分区计算，请用 --engine single。 / Some "

@@ -26,7 +26,7 @@ import shapely
 
 from geoair.distributed.tiles import balanced_cells, cell_count, halo_box
 from geoair.io.crs import metric_crs
-from geoair.sources.near import near_sources
+from geoair.sources.near import SOURCE_LAYERS, near_sources
 
 if TYPE_CHECKING:  # pragma: no cover
     from distributed import Client
@@ -116,6 +116,20 @@ def near_sources_on(
     if not parts:
         return empty
     out = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-    return out.sort_values(
+    # typed as the single machine types them: one table per layer, from all its values,
+    # then the layers end to end (a layer without industry gives an object column)
+    by_layer = []
+    for kind in dict.fromkeys(SOURCE_LAYERS.get(layer, layer) for layer in layers):
+        part = out[(out["source_kind"] == kind).to_numpy()].reset_index(drop=True)
+        if len(part):
+            for column in part.columns:
+                if part[column].dtype == object or isinstance(part[column].dtype, pd.StringDtype):
+                    part[column] = part[column].to_numpy(dtype=object)
+            by_layer.append(part)
+    out = by_layer[0] if len(by_layer) == 1 else pd.concat(by_layer, ignore_index=True)
+    for column in ("source_id", "station_id"):
+        out[column] = out[column].astype(str)
+    out = out.sort_values(
         ["station_id", "distance_m", "source_kind", "source_id"], kind="stable"
     ).reset_index(drop=True)
+    return out
