@@ -138,7 +138,7 @@ def test_indicators_across_partitions_and_station_groups(client, tmp_path):
     ws = init_workspace(tmp_path / "ws")
     hourly = seeded_hourly()
     store_hourly(ws, hourly)
-    engine = DaskEngine(client, sizes={"stations_per_task": 2, "keys_per_task": 2})
+    engine = DaskEngine(client, sizes={"stations_per_task": 3, "keys_per_task": 4})
     expected = daily_values(hourly_glob(ws), o3_8h_limit=160.0)
     assert_same(expected, engine.daily_values(hourly_glob(ws), o3_8h_limit=160.0))
     # the store as an fsspec URL, a time window, and a frame rather than a store
@@ -211,7 +211,7 @@ def test_gate_roads_across_cells(client):
         ),
         crs=WGS84,
     )
-    engine = DaskEngine(client, sizes={"gates_per_task": 12})
+    engine = DaskEngine(client, sizes={"gates_per_task": 40})
     for args in ((gates, roads, ents), (gates.drop(columns="id"), roads.drop(columns="id"), None)):
         expected = plan_sweeping(*args, radius_m=100.0, nearest_search_m=1500.0)
         got = engine.plan_sweeping(*args, radius_m=100.0, nearest_search_m=1500.0)

@@ -39,6 +39,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
+from geoair.distributed.tasks import run_tasks
 from geoair.distributed.tiles import balanced_cells, cell_count, halo_box
 from geoair.io.crs import require_wgs84
 from geoair.roads.buffers import centres_of
@@ -55,9 +56,9 @@ log = logging.getLogger(__name__)
 
 #: Gates per task at most (about; geoair's choice, with the roads of their cell well
 #: under a worker's 2 GB).
-GATES_PER_TASK = 25_000
+GATES_PER_TASK = 12_500
 #: Road segments per task, about (the cells are made finer when the roads are many).
-SEGMENTS_PER_TASK = 400_000
+SEGMENTS_PER_TASK = 200_000
 _TOKEN = "§gate:"  # a gate id as it travels through a task: its row in the layer
 _SEP = "、"
 _DEFAULTS = {
@@ -221,34 +222,29 @@ def plan_sweeping_on(
         cells = np.array([0])
 
     tree = sent_roads.sindex
-    payloads = []
-    for cell in cells:
-        g_pos = np.flatnonzero(gate_cell == cell)
-        here = g_pos[located[g_pos]]
-        if len(here):
-            halo = _search_halo_m(search, float(np.abs(lat[here]).max()))
-            box = halo_box(lon[here].min(), lat[here].min(), lon[here].max(), lat[here].max(), halo)
-            r_pos = np.sort(tree.query(shapely.box(*box)))
-        else:
-            r_pos = np.zeros(0, dtype=np.int64)
-        e_pos = None if sent_ents is None else np.flatnonzero(ent_cell == cell)
-        payloads.append(
-            (
-                sent_gates.iloc[g_pos],
-                sent_roads.iloc[r_pos],
-                None if sent_ents is None else sent_ents.iloc[e_pos],
-            )
-        )
+
+    def payloads():
+        for cell in cells:
+            g_pos = np.flatnonzero(gate_cell == cell)
+            here = g_pos[located[g_pos]]
+            if len(here):
+                halo = _search_halo_m(search, float(np.abs(lat[here]).max()))
+                west, south = lon[here].min(), lat[here].min()
+                box = halo_box(west, south, lon[here].max(), lat[here].max(), halo)
+                r_pos = np.sort(tree.query(shapely.box(*box)))
+            else:
+                r_pos = np.zeros(0, dtype=np.int64)
+            ents = None if sent_ents is None else sent_ents.iloc[np.flatnonzero(ent_cell == cell)]
+            yield sent_gates.iloc[g_pos], sent_roads.iloc[r_pos], ents
+
     log.info(
         "gate roads: %d gates, %d road segments in %d cells (halo %.0f m)",
         n,
         segments,
-        len(payloads),
+        len(cells),
         _search_halo_m(search, 45.0),
     )
-    futures = client.scatter(payloads)
-    tasks = [client.submit(_plan_task, f, options, retries=retries, pure=False) for f in futures]
-    plans = client.gather(tasks)
+    plans = run_tasks(client, _plan_task, payloads(), args=(options,), retries=retries)
     return _merge(plans, gate_ids, n)
 
 

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from geoair.distributed.tasks import run_tasks
 from geoair.errors import IndicatorError
 from geoair.readings.indicators import connect, daily_values, period_values
 
@@ -185,9 +186,10 @@ def _stations_task(files: Sequence[str]) -> list[str]:
 
 
 def _daily_task(
-    files: Sequence[str], lo: str | None, hi: str | None, options: dict[str, Any]
+    work: tuple[Sequence[str], str | None, str | None], options: dict[str, Any]
 ) -> pd.DataFrame:
     """The single-machine daily step on one partition and station range."""
+    files, lo, hi = work
     con = connect(threads=1, memory_limit=TASK_MEMORY)
     try:
         options = dict(options)
@@ -365,24 +367,20 @@ def daily_values_on(
     if isinstance(hourly, pd.DataFrame):
         ids = hourly["station_id"].astype(str)
         groups = _groups(ids.unique().tolist(), stations_per_task)
-        parts = []
-        for lo, hi in groups:
-            mask = np.ones(len(hourly), dtype=bool)
-            if lo is not None:
-                mask &= (ids >= lo).to_numpy()
-            if hi is not None:
-                mask &= (ids < hi).to_numpy()
-            parts.append(hourly[mask])
-        futures = client.scatter(parts)
-        tasks = [
-            client.submit(_daily_frame_task, f, options, retries=retries, pure=False)
-            for f in futures
-        ]
-        return _aqi_categories(_concat(client.gather(tasks)))
+
+        def frames():
+            for lo, hi in groups:
+                mask = np.ones(len(hourly), dtype=bool)
+                if lo is not None:
+                    mask &= (ids >= lo).to_numpy()
+                if hi is not None:
+                    mask &= (ids < hi).to_numpy()
+                yield hourly[mask]
+
+        parts = run_tasks(client, _daily_frame_task, frames(), args=(options,), retries=retries)
+        return _aqi_categories(_concat(parts))
     partitions = store_partitions(hourly)
-    seen = client.gather(
-        [client.submit(_stations_task, files, retries=retries) for files in partitions]
-    )
+    seen = run_tasks(client, _stations_task, partitions, retries=retries, window=len(partitions))
     groups = _groups([s for ids in seen for s in ids], stations_per_task)
     log.info(
         "daily step: %d partitions × %d station groups = %d tasks",
@@ -390,15 +388,14 @@ def daily_values_on(
         len(groups),
         len(partitions) * len(groups),
     )
-    tasks = [
-        client.submit(_daily_task, files, lo, hi, options, retries=retries, pure=False)
+    work = [
+        (files, lo, hi)
         for files, ids in zip(partitions, seen, strict=True)
         for lo, hi in groups
         if ids and _any_in(ids, lo, hi)
-    ]
-    if not tasks:
-        tasks = [client.submit(_daily_task, partitions[0], None, None, options, pure=False)]
-    daily = _aqi_categories(_concat(client.gather(tasks)))
+    ] or [(partitions[0], None, None)]
+    parts = run_tasks(client, _daily_task, work, args=(options,), retries=retries)
+    daily = _aqi_categories(_concat(parts))
     if len(daily) and daily[["station_id", "date"]].duplicated().any():
         raise IndicatorError(
             "读数存储中有的日子跨两个分区，Dask 引擎无法分区计算，请用 --engine single。 / Some "
@@ -442,17 +439,17 @@ def period_values_on(
     groups = _groups(keys.unique().tolist(), keys_per_task)
     by_year = span is None and period in ("month", "quarter", "year")
     years = daily["date"].dt.year.to_numpy() if by_year else np.zeros(len(daily), dtype=int)
-    parts = []
-    for lo, hi in groups:
-        mask = np.ones(len(daily), dtype=bool)
-        if lo is not None:
-            mask &= (keys >= lo).to_numpy()
-        if hi is not None:
-            mask &= (keys < hi).to_numpy()
-        for year in np.unique(years[mask]):
-            parts.append(daily[mask & (years == year)])
-    futures = client.scatter(parts)
+
+    def frames():
+        for lo, hi in groups:
+            mask = np.ones(len(daily), dtype=bool)
+            if lo is not None:
+                mask &= (keys >= lo).to_numpy()
+            if hi is not None:
+                mask &= (keys < hi).to_numpy()
+            for year in np.unique(years[mask]):
+                yield daily[mask & (years == year)]
+
     kw = {"key": key, "period": period, "span": span, **options}
-    tasks = [client.submit(_period_task, f, kw, retries=retries, pure=False) for f in futures]
-    out = _concat(client.gather(tasks))
+    out = _concat(run_tasks(client, _period_task, frames(), args=(kw,), retries=retries))
     return out.sort_values([key, "period"], kind="stable", ignore_index=True)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoair.distributed.tasks import run_tasks
 from geoair.distributed.tiles import balanced_cells, cell_count, halo_box
 from geoair.io.crs import metric_crs
 from geoair.sources.near import SOURCE_LAYERS, near_sources
@@ -101,18 +102,22 @@ def near_sources_on(
     cell = balanced_cells(x, y, n_cells)
     halo = radius_m * 1.01 + 1.0
     trees = {layer: gdf.sindex for layer, gdf in layers.items()}
-    payloads = []
-    for c in np.unique(cell):
-        rows = np.flatnonzero(cell == c)
-        grown = halo_box(x[rows].min(), y[rows].min(), x[rows].max(), y[rows].max(), halo)
-        box = shapely.box(*grown)
-        part = {layer: gdf.iloc[np.sort(trees[layer].query(box))] for layer, gdf in layers.items()}
-        payloads.append((located.iloc[rows], part))
-    log.info("near sources: %d stations in %d cells", len(located), len(payloads))
+    cells = np.unique(cell)
+
+    def payloads():
+        for c in cells:
+            rows = np.flatnonzero(cell == c)
+            grown = halo_box(x[rows].min(), y[rows].min(), x[rows].max(), y[rows].max(), halo)
+            box = shapely.box(*grown)
+            part = {
+                layer: gdf.iloc[np.sort(trees[layer].query(box))] for layer, gdf in layers.items()
+            }
+            yield located.iloc[rows], part
+
+    log.info("near sources: %d stations in %d cells", len(located), len(cells))
     options = {"radius_m": radius_m, "lines": lines, "crs": crs}
-    futures = client.scatter(payloads)
-    tasks = [client.submit(_near_task, f, options, retries=retries, pure=False) for f in futures]
-    parts = [p for p in client.gather(tasks) if len(p)]
+    results = run_tasks(client, _near_task, payloads(), args=(options,), retries=retries)
+    parts = [p for p in results if len(p)]
     if not parts:
         return empty
     out = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
