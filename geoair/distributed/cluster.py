@@ -125,6 +125,7 @@ def dask_client(
                 memory_limit=memory_limit,
                 dashboard_address=None,
                 worker_dashboard_address=None,
+                scheduler_kwargs={"dashboard": False, "dashboard_address": None},
                 silence_logs=logging.CRITICAL,  # shutdown chatter; task errors reach the client
             )
         except Exception as exc:  # a cluster that cannot start: say so in one sentence

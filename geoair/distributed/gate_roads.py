@@ -40,7 +40,7 @@ import shapely
 from numpy.typing import NDArray
 
 from geoair.distributed.tasks import run_tasks
-from geoair.distributed.tiles import balanced_cells, cell_count, halo_box
+from geoair.distributed.tiles import balanced_cells, cell_count, halo_boxes
 from geoair.io.crs import require_wgs84
 from geoair.roads.buffers import centres_of
 from geoair.roads.clip import check_distance
@@ -227,11 +227,11 @@ def plan_sweeping_on(
         for cell in cells:
             g_pos = np.flatnonzero(gate_cell == cell)
             here = g_pos[located[g_pos]]
-            if len(here):
+            if len(here):  # the roads near each gate (not the cell's box: an
+                # enterprise's gates may lie far apart)
                 halo = _search_halo_m(search, float(np.abs(lat[here]).max()))
-                west, south = lon[here].min(), lat[here].min()
-                box = halo_box(west, south, lon[here].max(), lat[here].max(), halo)
-                r_pos = np.sort(tree.query(shapely.box(*box)))
+                boxes = shapely.box(*halo_boxes(lon[here], lat[here], halo))
+                r_pos = np.unique(tree.query(boxes)[1])
             else:
                 r_pos = np.zeros(0, dtype=np.int64)
             ents = None if sent_ents is None else sent_ents.iloc[np.flatnonzero(ent_cell == cell)]

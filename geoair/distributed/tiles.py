@@ -20,7 +20,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["balanced_cells", "cell_count", "halo_box", "metres_per_degree"]
+__all__ = ["balanced_cells", "cell_count", "halo_box", "halo_boxes", "metres_per_degree"]
 
 _A = 6378137.0  # WGS-84
 _F = 1 / 298.257223563
@@ -58,6 +58,21 @@ def halo_box(
     m_lon, _ = metres_per_degree(far)
     dlon = halo_m / m_lon
     return west - dlon, south - dlat, east + dlon, north + dlat
+
+
+def halo_boxes(
+    x: ArrayLike, y: ArrayLike, halo_m: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`halo_box` of each point: arrays ``west, south, east, north``."""
+    x = np.asarray(x, dtype="float64")
+    y = np.asarray(y, dtype="float64")
+    _, m_lat = metres_per_degree(0.0)
+    dlat = halo_m / m_lat
+    far = np.minimum(np.abs(y) + dlat, 89.0)
+    phi = np.radians(far)
+    m_lon = np.radians(1.0) * _A / np.sqrt(1.0 - _E2 * np.sin(phi) ** 2) * np.cos(phi)
+    dlon = halo_m / m_lon
+    return x - dlon, y - dlat, x + dlon, y + dlat
 
 
 def cell_count(n_items: int, *, per_task: int, minimum: int) -> int:
