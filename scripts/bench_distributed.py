@@ -240,12 +240,28 @@ def indicator_data(args, folder: Path) -> dict:
     return stores
 
 
+def neighbour_enterprises(gates):
+    """Two gates per enterprise, as neighbours (a factory's gates are close together).
+
+    ``bench_gate_roads.build`` pairs gates ``2i`` and ``2i+1`` wherever they are; two
+    gates of one factory 200 km apart would force their cells to take the roads of
+    both places. Here the gates are ordered along a 0.05° grid (rows of cells, west to
+    east in each) and consecutive gates form an enterprise, a few kilometres apart at most.
+    """
+    x, y = gates.geometry.x.to_numpy(), gates.geometry.y.to_numpy()
+    order = np.lexsort((x, np.floor(x / 0.05), np.floor(y / 0.05)))
+    enterprise = np.empty(len(gates), dtype=object)
+    enterprise[order] = [f"E{i // 2}" for i in range(len(gates))]
+    return gates.assign(enterprise_id=enterprise)
+
+
 def gate_data(args) -> dict:
     layers = {}
     for size in SIZES:
         n_gates = max(10, int(round(args.gates * args.scale * size)))
         n_segments = max(100, int(round(args.segments * args.scale * size)))
-        layers[size] = build(n_gates, n_segments, args.seed)
+        gates, roads = build(n_gates, n_segments, args.seed)
+        layers[size] = (neighbour_enterprises(gates), roads)
         print(f"gate roads data {size:g}×: {n_gates:,} gates, {n_segments:,} road segments")
     return layers
 

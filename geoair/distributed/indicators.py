@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 #: result and small DuckDB hash tables, far under a worker's 2 GB).
 STATIONS_PER_TASK = 1000
 #: Keys (stations, counties, parks) per period task.
-KEYS_PER_TASK = 2000
+KEYS_PER_TASK = 1000
 #: DuckDB memory limit inside one task (it spills beyond it).
 TASK_MEMORY = "1GB"
 _HOURLY = ["station_id", "time", "pollutant", "value"]
