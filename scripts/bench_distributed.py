@@ -57,6 +57,12 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process so far (user + system, all its threads)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 # --- the work, and a fingerprint of its result ----------------------------------------
 
 
@@ -91,9 +97,9 @@ def fingerprint_plan(plan) -> tuple:
 
 def _child(func, args, conn) -> None:
     try:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_seconds()
         result = func(*args)
-        conn.send((time.perf_counter() - start, peak_mb(), result))
+        conn.send((time.perf_counter() - start, cpu_seconds() - cpu, peak_mb(), result))
     except BaseException as exc:  # report, then fail
         conn.send(exc)
         raise
@@ -102,7 +108,7 @@ def _child(func, args, conn) -> None:
 
 
 def single_run(func, *args) -> tuple[float, float, tuple]:
-    """(seconds, peak MB, fingerprint) of ``func(*args)`` in a forked child."""
+    """(seconds, CPU seconds, peak MB, fingerprint) of ``func(*args)`` in a forked child."""
     ctx = mp.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_child, args=(func, args, send))
@@ -144,15 +150,18 @@ def dask_run(workers: int, work) -> dict:
     with dask_client(workers=workers) as client:
         client.run(warm_up)
         ready = time.perf_counter() - start
+        before = sum(client.run(cpu_seconds).values())
         with get_task_stream(client) as stream:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             result = work(client)
-            seconds = time.perf_counter() - start
+            seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        cpu += sum(client.run(cpu_seconds).values()) - before
         peaks = client.run(peak_mb)
         tasks = stream.data
     return {
         "ready": ready,
         "seconds": seconds,
+        "cpu": cpu,
         "peaks": sorted(peaks.values()),
         "tasks": len(tasks),
         "stream": tasks,
@@ -170,15 +179,16 @@ def task_seconds(stream: list, prefix: str) -> list[float]:
 
 
 def report(name: str, size: float, single: tuple, runs: dict[int, dict]) -> None:
-    s_seconds, s_peak, s_print = single
+    s_seconds, s_cpu, s_peak, s_print = single
     print(f"  {name} at {size:g}× size:")
-    print(f"    single machine: {s_seconds:6.1f} s, peak {s_peak:,.0f} MB")
+    print(f"    single machine: {s_seconds:6.1f} s, CPU {s_cpu:6.1f} s, peak {s_peak:,.0f} MB")
     for workers, run in runs.items():
         same = "same result" if run["result"] == s_print else f"DIFFERENT: {run['result']}"
         print(
             f"    dask, {workers} worker{'s' if workers > 1 else ' '}: {run['seconds']:6.1f} s "
-            f"({run['seconds'] / s_seconds:.2f}× single; start {run['ready']:.1f} s), "
-            f"{run['tasks']} tasks, peak per "
+            f"({run['seconds'] / s_seconds:.2f}× single), CPU {run['cpu']:6.1f} s "
+            f"({run['cpu'] / s_cpu:.2f}×; client, scheduler and workers), start "
+            f"{run['ready']:.1f} s, {run['tasks']} tasks, peak per "
             f"worker {', '.join(f'{p:,.0f}' for p in run['peaks'])} MB; {same}"
         )
 

@@ -279,7 +279,10 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     which builds each column from all its values at once, gets text (``str``).
     """
     for column in frame.columns:
-        if frame[column].dtype == object or isinstance(frame[column].dtype, pd.StringDtype):
+        dtype = frame[column].dtype
+        if pd.api.types.is_object_dtype(dtype) or (
+            isinstance(dtype, pd.StringDtype) and frame[column].isna().all()
+        ):
             frame[column] = frame[column].to_numpy(dtype=object)
     return frame
 
@@ -312,15 +315,17 @@ def _merge(plans: list[SweepPlan], gate_ids: NDArray[np.object_], n: int) -> Swe
         has_gate = (tasks["n_gates"] > 0).to_numpy()
         pre = np.where(has_gate, firsts.to_numpy(), n + np.arange(len(tasks)))
         tasks = tasks.iloc[np.argsort(pre, kind="stable")].reset_index(drop=True)
-        for column in ("gates", "gates_without_road"):
-            mapped = [_names(t, gate_ids) for t in tasks[column].to_numpy(dtype=object)]
-            tasks[column] = np.asarray(mapped, dtype=object)
         # typed as the single machine types them: the enterprises with a gate as one
         # table, those without as another, put end to end
         with_gate = np.sort(pre, kind="stable") < n
-        parts = [_typed(tasks[with_gate].reset_index(drop=True))]
-        if (~with_gate).any():
-            parts.append(_typed(tasks[~with_gate].reset_index(drop=True)))
+        parts = []
+        for rows in (with_gate, ~with_gate):
+            if rows.any():
+                part = tasks[rows].reset_index(drop=True)
+                for column in ("gates", "gates_without_road"):
+                    mapped = [_names(t, gate_ids) for t in part[column].to_numpy(dtype=object)]
+                    part[column] = np.asarray(mapped, dtype=object)
+                parts.append(_typed(part))
         tasks = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
         tasks = tasks.sort_values(
             ["county", "enterprise_id"], na_position="last", kind="stable"

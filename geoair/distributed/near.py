@@ -128,7 +128,10 @@ def near_sources_on(
         part = out[(out["source_kind"] == kind).to_numpy()].reset_index(drop=True)
         if len(part):
             for column in part.columns:
-                if part[column].dtype == object or isinstance(part[column].dtype, pd.StringDtype):
+                dtype = part[column].dtype
+                if pd.api.types.is_object_dtype(dtype) or (
+                    isinstance(dtype, pd.StringDtype) and part[column].isna().all()
+                ):
                     part[column] = part[column].to_numpy(dtype=object)
             by_layer.append(part)
     out = by_layer[0] if len(by_layer) == 1 else pd.concat(by_layer, ignore_index=True)
