@@ -320,3 +320,24 @@ def test_merge_orders_keeps_every_lists_order():
         "PM2.5",
         "O3_8h",
     ]
+
+
+def test_cells_are_balanced_and_halo_boxes_hold_the_circles():
+    from geoair.distributed.tiles import balanced_cells, halo_box, halo_boxes
+    from geoair.roads.buffers import GEOD
+
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(110, 115, 1000), rng.uniform(34, 41, 1000)
+    x[:5] = np.nan
+    cells = balanced_cells(x, y, 9)
+    assert set(cells) == set(range(9))
+    counts = np.bincount(cells[5:])
+    assert counts.max() - counts.min() <= 2
+    for lat in (0.0, 37.0, 53.5):  # the circle's farthest points stay inside the box
+        west, south, east, north = halo_box(113.0, lat, 113.0, lat, 2000.0)
+        ring = np.arange(360.0)
+        lon_c, lat_c, _ = GEOD.fwd(0 * ring + 113.0, 0 * ring + lat, ring, 0 * ring + 2000.0)
+        assert west < lon_c.min() and lon_c.max() < east
+        assert south < lat_c.min() and lat_c.max() < north
+        boxes = halo_boxes(np.array([113.0]), np.array([lat]), 2000.0)
+        assert [float(b[0]) for b in boxes] == [west, south, east, north]
