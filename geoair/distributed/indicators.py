@@ -110,9 +110,7 @@ def store_partitions(source: str | Path) -> list[list[str]]:
     """
     pattern = _pattern(source)
     if _is_url(pattern):
-        import fsspec
-
-        fs, path = fsspec.core.url_to_fs(pattern)
+        fs, path = _filesystem(pattern)
         files = [fs.unstrip_protocol(p) for p in sorted(fs.glob(path))]
     else:
         import glob as globbing
@@ -127,6 +125,20 @@ def store_partitions(source: str | Path) -> list[list[str]]:
     for name in files:
         folders.setdefault(re.split(r"[/\\][^/\\]*$", name)[0], []).append(name)
     return [folders[f] for f in sorted(folders, key=_folder_key)]
+
+
+def _filesystem(url: str) -> tuple[Any, str]:
+    """The fsspec file system of a URL, or one sentence saying what to install."""
+    try:
+        import fsspec
+
+        return fsspec.core.url_to_fs(url)
+    except (ImportError, ValueError) as exc:
+        raise IndicatorError(
+            f"读数存储 {url} 无法打开（{exc}）。 / The readings store {url} cannot be opened "
+            f"({exc}); install the fsspec package for its scheme (e.g. s3fs for s3://) on "
+            "this machine and on every worker."
+        ) from None
 
 
 def _quote(text: str) -> str:
@@ -144,7 +156,6 @@ def _station_range_sql(lo: str | None, hi: str | None) -> str:
 
 def _read_url(files: Sequence[str], lo: str | None, hi: str | None) -> pd.DataFrame:
     """The rows of a station range from Parquet files behind fsspec URLs."""
-    import fsspec
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -155,7 +166,7 @@ def _read_url(files: Sequence[str], lo: str | None, hi: str | None) -> pd.DataFr
         filters.append(("station_id", "<", hi))
     tables = []
     for url in files:
-        fs, path = fsspec.core.url_to_fs(url)
+        fs, path = _filesystem(url)
         tables.append(
             pq.read_table(
                 path, filesystem=fs, columns=_HOURLY, filters=filters or None, partitioning=None
@@ -175,9 +186,7 @@ def _stations_task(files: Sequence[str]) -> list[str]:
     ids: set[str] = set()
     for name in files:
         if _is_url(name):
-            import fsspec
-
-            fs, path = fsspec.core.url_to_fs(name)
+            fs, path = _filesystem(name)
             column = pq.read_table(path, filesystem=fs, columns=["station_id"], partitioning=None)
         else:
             column = pq.read_table(name, columns=["station_id"], partitioning=None)

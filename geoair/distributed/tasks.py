@@ -49,10 +49,14 @@ def run_tasks(
     list
         The results, in the order of ``payloads``.
     """
+    from concurrent.futures import CancelledError
+
     import dask
     from distributed import as_completed
+    from distributed.scheduler import KilledWorker
 
     from geoair.distributed.cluster import worker_count
+    from geoair.errors import ClusterError
 
     window = window or 2 * worker_count(client)
     todo = enumerate(payloads)
@@ -75,7 +79,15 @@ def run_tasks(
         return []
     running = as_completed(first, loop=client.loop)
     for future in running:
-        results[position.pop(future.key)] = future.result()
+        try:
+            results[position.pop(future.key)] = future.result()
+        except (KilledWorker, CancelledError, OSError) as exc:  # the cluster, not the data
+            raise ClusterError(
+                f"Dask 集群上的任务失败（{type(exc).__name__}），工作进程多次退出（可能内存不足）"
+                "或连接中断；请检查工作进程后重试。 / A task failed on the Dask cluster "
+                f"({type(exc).__name__}: its workers died {retries + 1} times, e.g. out of "
+                "memory, or the connection broke); check the workers and run again."
+            ) from None
         future.release()
         following = send()
         if following is not None:
