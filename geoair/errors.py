@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "AccessError",
     "CRSError",
+    "ClusterError",
     "ConfigError",
     "FontMissingError",
     "FormError",
@@ -107,3 +108,7 @@ class AccessError(GeoairError, PermissionError):
 class ServeError(GeoairError, OSError):
     """The web server cannot start (its port is taken, its address is not this
     computer's)."""
+
+
+class ClusterError(GeoairError, ConnectionError):
+    """A Dask cluster cannot be reached or started, or dask is not installed."""

@@ -37,6 +37,7 @@ LAYERS = {
     "geoair.patrol": 5,
     "geoair.maps": 5,
     "geoair.reports": 5,
+    "geoair.distributed": 6,
     "geoair.workflows": 7,
     "geoair.cli": 8,
     "geoair.web": 8,

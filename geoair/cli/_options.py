@@ -6,6 +6,8 @@ Nothing heavy is imported here at module level: ``geoair --help`` and ``geoair
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +16,7 @@ import click
 if TYPE_CHECKING:
     import pandas as pd
 
+    from geoair.distributed.engine import DaskEngine
     from geoair.progress import Progress
     from geoair.store.workspace import Workspace
 
@@ -98,3 +101,54 @@ def write_out(frame: pd.DataFrame, out_path: Path | None, *, layer: str) -> None
 
     write_table(frame, out_path, layer=layer)
     click.echo(f"wrote {out_path}")
+
+
+def engine_options(command: Callable) -> Callable:
+    """``--engine single|dask``, ``--scheduler ADDRESS`` and ``--workers N``."""
+    for option in reversed(
+        [
+            click.option(
+                "--engine",
+                type=click.Choice(["single", "dask"]),
+                default="single",
+                show_default=True,
+                help="single: this machine; dask: a Dask cluster (pip install "
+                "'geoair[dask]'), the one at --scheduler or a local one of --workers "
+                "processes.",
+            ),
+            click.option(
+                "--scheduler",
+                default=None,
+                metavar="ADDRESS",
+                help="With --engine dask: address of a running Dask scheduler, e.g. "
+                "tcp://192.168.1.10:8786 (started with: dask scheduler).",
+            ),
+            click.option(
+                "--workers",
+                type=click.IntRange(min=1),
+                default=None,
+                help="With --engine dask and no --scheduler: worker processes of the "
+                "local cluster (default 2).",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+@contextmanager
+def open_engine(
+    engine: str, scheduler: str | None, workers: int | None, *, store: str | None = None
+) -> Iterator[DaskEngine | None]:
+    """The engine the options ask for: None for this machine, else a Dask engine."""
+    if engine != "dask":
+        if scheduler or workers or store:
+            given = "--scheduler" if scheduler else ("--workers" if workers else "--store")
+            raise click.UsageError(f"{given} goes with --engine dask.")
+        yield None
+        return
+    from geoair.distributed.cluster import dask_client
+    from geoair.distributed.engine import DaskEngine
+
+    with dask_client(scheduler, workers=workers) as client:
+        yield DaskEngine(client, store=store)

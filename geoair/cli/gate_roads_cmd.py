@@ -8,7 +8,9 @@ import click
 
 from geoair.cli._options import (
     echo_lines,
+    engine_options,
     get_workspace,
+    open_engine,
     out_option,
     progress_for,
     workspace_option,
@@ -41,6 +43,7 @@ from geoair.cli._options import (
     "wgs84, gcj02 (Amap), bd09 (Baidu) or EPSG:n.",
 )
 @out_option
+@engine_options
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -49,6 +52,9 @@ def command(
     roads_path: Path | None,
     coords: str | None,
     out_path: Path | None,
+    engine: str,
+    scheduler: str | None,
+    workers: int | None,
 ) -> None:
     """Find the road within the radius of every factory gate and measure it.
 
@@ -66,6 +72,7 @@ def command(
 
     ws = get_workspace(workspace_dir)
     options = GateRoadsOptions(radius_m=radius_m, roads_path=roads_path, coords=coords)
-    result = run_gate_roads(ws, options, progress=progress_for(ctx))
+    with open_engine(engine, scheduler, workers) as runner:
+        result = run_gate_roads(ws, options, progress=progress_for(ctx), engine=runner)
     echo_lines(describe(result))
     write_out(result.plan.sweep_tasks, out_path, layer="sweep_tasks")

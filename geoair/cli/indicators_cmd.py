@@ -9,7 +9,9 @@ import click
 
 from geoair.cli._options import (
     echo_lines,
+    engine_options,
     get_workspace,
+    open_engine,
     out_option,
     progress_for,
     workspace_option,
@@ -37,6 +39,15 @@ from geoair.cli._options import (
 @click.option("--end", default=None, help="Last day, e.g. 2020-12-31.")
 @workspace_option
 @out_option
+@engine_options
+@click.option(
+    "--store",
+    default=None,
+    metavar="URL",
+    help="With --engine dask: where the workers read the hourly readings, if not at the "
+    "workspace's readings/hourly path: a shared folder or an fsspec URL "
+    "(s3://bucket/ws/readings/hourly).",
+)
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -46,6 +57,10 @@ def command(
     end: str | None,
     workspace_dir: Path | None,
     out_path: Path | None,
+    engine: str,
+    scheduler: str | None,
+    workers: int | None,
+    store: str | None,
 ) -> None:
     """Compute indicators from the imported hourly readings, by GB 3095-2012, HJ 663-2013
     and HJ 633-2012: daily means (≥ 20 hours), O3 daily maximum 8-hour means, daily AQI,
@@ -67,7 +82,8 @@ def command(
             )
     ws = get_workspace(workspace_dir)
     options = IndicatorsOptions(period=period, by=by, start=start, end=end)
-    result = run_indicators(ws, options, progress=progress_for(ctx))
+    with open_engine(engine, scheduler, workers, store=store) as runner:
+        result = run_indicators(ws, options, progress=progress_for(ctx), engine=runner)
     echo_lines(describe(result))
     name, table = next(iter(result.tables.items()))
     write_out(table, out_path, layer=name)

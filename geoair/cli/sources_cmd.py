@@ -8,7 +8,9 @@ import click
 
 from geoair.cli._options import (
     echo_lines,
+    engine_options,
     get_workspace,
+    open_engine,
     out_option,
     progress_for,
     workspace_option,
@@ -53,6 +55,7 @@ _layers = click.option(
 @_layers
 @workspace_option
 @out_option
+@engine_options
 @click.pass_context
 def near_command(
     ctx: click.Context,
@@ -60,6 +63,9 @@ def near_command(
     layers: str | None,
     workspace_dir: Path | None,
     out_path: Path | None,
+    engine: str,
+    scheduler: str | None,
+    workers: int | None,
 ) -> None:
     """List the enterprises, heaps, gate roads and parks near each station, with distance
     (m) and bearing from the station (degrees from north). Workspace layer: station_sources."""
@@ -67,7 +73,8 @@ def near_command(
 
     ws = get_workspace(workspace_dir)
     options = SourcesOptions(radius_m=radius_m, layers=_layer_names(layers))
-    result = run_near(ws, options, progress=progress_for(ctx))
+    with open_engine(engine, scheduler, workers) as runner:
+        result = run_near(ws, options, progress=progress_for(ctx), engine=runner)
     echo_lines(describe(result))
     write_out(result.near.drop(columns="geometry"), out_path, layer="station_sources")
 
@@ -166,6 +173,7 @@ def wind_command(
 )
 @workspace_option
 @out_option
+@engine_options
 @click.pass_context
 def suspects_command(
     ctx: click.Context,
@@ -178,6 +186,9 @@ def suspects_command(
     plots_wanted: bool,
     workspace_dir: Path | None,
     out_path: Path | None,
+    engine: str,
+    scheduler: str | None,
+    workers: int | None,
 ) -> None:
     """Rank, for each station and period, the sources in range by how well their bearing
     matches the wind sectors of high hours, weighted by distance (workspace layers
@@ -194,7 +205,8 @@ def suspects_command(
         periods=periods,
         plots=plots_wanted,
     )
-    result = run_suspects(ws, options, progress=progress_for(ctx))
+    with open_engine(engine, scheduler, workers) as runner:
+        result = run_suspects(ws, options, progress=progress_for(ctx), engine=runner)
     echo_lines(describe(result))
     if not result.skipped:
         write_out(result.ranked.drop(columns="geometry"), out_path, layer="source_suspects")

@@ -381,6 +381,8 @@ def daily_values(
             con.close()
     # Rows come month by month, each month by station and date (sorting a national
     # year again would cost more than the months themselves).
+    # A month left empty by ``where`` would turn the text columns into objects.
+    parts = [p for p in parts if len(p)] or parts[:1]
     daily = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     daily["date"] = pd.to_datetime(daily["date"])
     return _with_aqi(daily, min_hours=min_hours, min_windows_8h=min_windows_8h)

@@ -173,10 +173,11 @@ def _circle_offsets(lat: Array, radius_m: float, azimuths: Array) -> tuple[Array
     ``2.3·(1.75e-4)²/8`` of the radius, 1e-6 m for 100 m.
     """
     step = _CIRCLE_GRID_DEG
-    base = np.floor(lat.min() / step) * step
-    below = np.floor((lat - base) / step).astype(np.int64)
+    # grid rows numbered from the equator, so that a centre's offsets do not depend on
+    # the other centres computed with it (the same circle in any batch, bit for bit)
+    below = np.floor(lat / step).astype(np.int64)
     rows = np.unique(np.r_[below, below + 1])
-    grid = base + rows * step
+    grid = rows * step
     m = len(azimuths)
     x, y, _ = GEOD.fwd(
         np.zeros(len(rows) * m),
@@ -187,7 +188,7 @@ def _circle_offsets(lat: Array, radius_m: float, azimuths: Array) -> tuple[Array
     table_lon = np.asarray(x).reshape(len(rows), m)
     table_lat = np.asarray(y).reshape(len(rows), m) - grid[:, None]
     lo = np.searchsorted(rows, below)
-    w = ((lat - (base + below * step)) / step)[:, None]
+    w = ((lat - below * step) / step)[:, None]
     return (
         (1 - w) * table_lon[lo] + w * table_lon[lo + 1],
         (1 - w) * table_lat[lo] + w * table_lat[lo + 1],

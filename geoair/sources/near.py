@@ -71,6 +71,7 @@ def near_sources(
     *,
     radius_m: float = ...,
     lines: Literal[True] = ...,
+    crs: pyproj.CRS | str | None = ...,
 ) -> gpd.GeoDataFrame: ...
 @overload
 def near_sources(
@@ -79,6 +80,7 @@ def near_sources(
     *,
     radius_m: float = ...,
     lines: bool,
+    crs: pyproj.CRS | str | None = ...,
 ) -> pd.DataFrame: ...
 def near_sources(
     stations: gpd.GeoDataFrame,
@@ -86,6 +88,7 @@ def near_sources(
     *,
     radius_m: float = 5000.0,
     lines: bool = True,
+    crs: pyproj.CRS | str | None = None,
 ) -> pd.DataFrame:
     """Sources within ``radius_m`` of each station, with distance and bearing.
 
@@ -104,6 +107,11 @@ def near_sources(
     lines : bool
         If True, the result is a GeoDataFrame of lines from each station to the
         nearest point of each source (for maps); else its geometry column is absent.
+    crs : pyproj.CRS or str, optional
+        The projected system in which candidates and the nearest points of lines and
+        polygons are found; default: the Gauss-Krüger zone of the data
+        (:func:`geoair.io.crs.metric_crs`). A caller that splits the data (the dask
+        engine) gives the zone of the whole, so that every part measures alike.
 
     Returns
     -------
@@ -140,7 +148,7 @@ def near_sources(
             lon_bounds += [minx, maxx]
     if len(stations) == 0 or not prepared:
         return _empty_near(lines)
-    crs = metric_crs(lon_bounds)
+    crs = metric_crs(lon_bounds) if crs is None else pyproj.CRS(crs)
     to_metric = pyproj.Transformer.from_crs(WGS84, crs, always_xy=True)
     st_lon = stations.geometry.x.to_numpy()
     st_lat = stations.geometry.y.to_numpy()
@@ -173,7 +181,8 @@ def near_sources(
             table[column] = (
                 gdf[column].astype("object").to_numpy()[j_src] if column in gdf else None
             )
-        frames.append(table[NEAR_COLUMNS])
+        if len(table):  # an empty table would change the columns' types in the concat
+            frames.append(table[NEAR_COLUMNS])
         log.info("%s: %d station-source pairs within %g m", layer, len(table), radius_m)
     out = pd.concat(frames, ignore_index=True) if frames else _empty_near(False)
     out["source_id"] = out["source_id"].astype(str)
@@ -218,31 +227,47 @@ def _pairs(
     to_metric: pyproj.Transformer,
     radius_m: float,
 ):
-    """Candidate (station, source) pairs and the nearest point of each source (lon, lat)."""
+    """Candidate (station, source) pairs and the nearest point of each source (lon, lat).
+
+    Point sources go through a KD-tree (their nearest point is the point itself);
+    other shapes through an STRtree in the projected system. The choice is made per
+    feature, so a source is measured alike whatever else its layer holds.
+    """
     geoms = gdf.geometry.to_numpy()
     search = radius_m * _MARGIN
-    if (shapely.get_type_id(geoms) == 0).all():  # all points: KD-tree
-        lon = shapely.get_x(geoms)
-        lat = shapely.get_y(geoms)
+    is_point = shapely.get_type_id(geoms) == 0
+    found_i, found_j, found_lon, found_lat = [], [], [], []
+    if is_point.any():
+        idx = np.flatnonzero(is_point)
+        lon = shapely.get_x(geoms[idx])
+        lat = shapely.get_y(geoms[idx])
         src_xy = np.column_stack(to_metric.transform(lon, lat))
         found = cKDTree(st_xy).sparse_distance_matrix(
             cKDTree(src_xy), search, output_type="ndarray"
         )
-        i_st = found["i"].astype("int64")
-        j_src = found["j"].astype("int64")
-        return i_st, j_src, lon[j_src], lat[j_src]
-    metric = gdf.geometry.to_crs(crs).to_numpy()
-    st_pts = cast(NDArray[np.object_], shapely.points(st_xy))  # one point per station
-    tree = shapely.STRtree(metric)
-    i_st, j_src = tree.query(st_pts, predicate="dwithin", distance=search)
-    nearest = shapely.get_point(shapely.shortest_line(st_pts[i_st], metric[j_src]), 1)
-    back = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
-    lon, lat = back.transform(shapely.get_x(nearest), shapely.get_y(nearest))
+        j = found["j"].astype("int64")
+        found_i.append(found["i"].astype("int64"))
+        found_j.append(idx[j])
+        found_lon.append(lon[j])
+        found_lat.append(lat[j])
+    if (~is_point).any():
+        idx = np.flatnonzero(~is_point)
+        metric = gpd.GeoSeries(geoms[idx], crs=WGS84).to_crs(crs).to_numpy()
+        st_pts = cast(NDArray[np.object_], shapely.points(st_xy))  # one point per station
+        tree = shapely.STRtree(metric)
+        i_st, j_src = tree.query(st_pts, predicate="dwithin", distance=search)
+        nearest = shapely.get_point(shapely.shortest_line(st_pts[i_st], metric[j_src]), 1)
+        back = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
+        lon, lat = back.transform(shapely.get_x(nearest), shapely.get_y(nearest))
+        found_i.append(i_st.astype("int64"))
+        found_j.append(idx[j_src].astype("int64"))
+        found_lon.append(np.asarray(lon, dtype="float64"))
+        found_lat.append(np.asarray(lat, dtype="float64"))
     return (
-        i_st.astype("int64"),
-        j_src.astype("int64"),
-        np.asarray(lon, dtype="float64"),
-        np.asarray(lat, dtype="float64"),
+        np.concatenate(found_i),
+        np.concatenate(found_j),
+        np.concatenate(found_lon),
+        np.concatenate(found_lat),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
 
@@ -19,6 +19,9 @@ from geoair.roads.buffers import buffer_layer, buffer_name
 from geoair.roads.gate_roads import SweepPlan, county_totals, plan_sweeping
 from geoair.store.settings import overridden
 from geoair.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from geoair.distributed.engine import DaskEngine
 
 __all__ = [
     "BUFFER_KINDS",
@@ -62,13 +65,20 @@ class GateRoadsResult:
 
 
 def run_gate_roads(
-    ws: Workspace, options: GateRoadsOptions = GateRoadsOptions(), *, progress: Progress = silent
+    ws: Workspace,
+    options: GateRoadsOptions = GateRoadsOptions(),
+    *,
+    progress: Progress = silent,
+    engine: DaskEngine | None = None,
 ) -> GateRoadsResult:
     """Compute the sweeping plan from a workspace's layers and write its four results.
 
     Needs ``gates``; ``roads`` unless ``options.roads_path`` is given; ``enterprises``
     if present (for names, counties and the gate-to-site check). Writes ``gate_roads``,
     ``gate_buffers``, ``sweep_tasks`` and ``gate_findings`` in one transaction.
+    ``engine`` computes the plan elsewhere (a
+    :class:`~geoair.distributed.engine.DaskEngine`); default this machine, with the same
+    results row for row.
     """
     from geoair.imports.pipeline import read_roads
 
@@ -83,7 +93,8 @@ def run_gate_roads(
     else:
         roads = cast(gpd.GeoDataFrame, ws.read("roads"))
     progress(f"clipping roads to {len(gates):,} gate circles of {cfg.radius_m:g} m")
-    plan = plan_sweeping(
+    compute = plan_sweeping if engine is None else engine.plan_sweeping
+    plan = compute(
         gates,
         roads,
         enterprises,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -17,6 +18,9 @@ from geoair.errors import IndicatorError, WorkspaceError
 from geoair.progress import Progress, silent
 from geoair.readings.indicators import PERIODS, daily_values, group_daily, period_values
 from geoair.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from geoair.distributed.engine import DaskEngine
 
 __all__ = [
     "IndicatorsOptions",
@@ -35,7 +39,13 @@ __all__ = [
 TABLE_NAMES = {"day": "daily", "month": "monthly", "quarter": "quarterly", "year": "yearly"}
 
 
-def station_daily(ws, *, start: str | None = None, end: str | None = None) -> pd.DataFrame:
+def station_daily(
+    ws: Workspace,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    engine: DaskEngine | None = None,
+) -> pd.DataFrame:
     """Daily values and AQI of every station with readings in the workspace.
 
     Parameters
@@ -43,6 +53,9 @@ def station_daily(ws, *, start: str | None = None, end: str | None = None) -> pd
     ws : Workspace
     start, end : str, optional
         First and last day ("2020-10-01"); default: everything stored.
+    engine : optional
+        Where the daily step runs: an object with ``daily_values`` (e.g.
+        :class:`geoair.distributed.engine.DaskEngine`); default this machine.
 
     Returns
     -------
@@ -63,8 +76,9 @@ def station_daily(ws, *, start: str | None = None, end: str | None = None) -> pd
         where.append(f"time <= TIMESTAMP '{pd.Timestamp(end) + pd.Timedelta(days=1):%Y-%m-%d}'")
     import duckdb
 
+    compute = daily_values if engine is None else engine.daily_values
     try:
-        daily = daily_values(
+        daily = compute(
             hourly_glob(ws),
             o3_8h_limit=ws.settings.readings.o3_8h_limit_ug_m3,
             where=" AND ".join(where),
@@ -173,7 +187,12 @@ def write_indicators(
 
 
 def indicator_table(
-    ws, daily: pd.DataFrame, *, period: str = "month", by: str = "station"
+    ws: Workspace,
+    daily: pd.DataFrame,
+    *,
+    period: str = "month",
+    by: str = "station",
+    engine: DaskEngine | None = None,
 ) -> pd.DataFrame:
     """The table ``geoair indicators --period P --by B`` shows, from station daily values.
 
@@ -187,13 +206,17 @@ def indicator_table(
         ``day``, ``month``, ``quarter``, ``year``.
     by : str
         ``station``, ``county`` or ``park``.
+    engine : optional
+        Where the period step runs: an object with ``period_values``; default this
+        machine.
     """
+    periods = period_values if engine is None else engine.period_values
     if period not in PERIODS:
         raise IndicatorError(f"Unknown period {period!r}; choose one of {', '.join(PERIODS)}.")
     if by == "station":
         if period == "day":
             return daily
-        table = period_values(daily, key="station_id", period=period)
+        table = periods(daily, key="station_id", period=period)
         names = daily[["station_id", "station", "county"]].drop_duplicates("station_id")
         table = table.merge(names, on="station_id", how="left")
         front = ["station_id", "station", "county", "period"]
@@ -227,7 +250,7 @@ def indicator_table(
     grouped = group_daily(daily, members, group=by)
     if period == "day":
         return grouped
-    return period_values(grouped, key=by, period=period)
+    return periods(grouped, key=by, period=period)
 
 
 @dataclass(frozen=True)
@@ -269,24 +292,32 @@ class IndicatorsResult:
 
 
 def run_indicators(
-    ws: Workspace, options: IndicatorsOptions = IndicatorsOptions(), *, progress: Progress = silent
+    ws: Workspace,
+    options: IndicatorsOptions = IndicatorsOptions(),
+    *,
+    progress: Progress = silent,
+    engine: DaskEngine | None = None,
 ) -> IndicatorsResult:
     """Daily values and AQI of every station, then the period table(s) asked for.
 
     Writes ``station_daily`` and ``BY_PERIOD`` (e.g. ``county_monthly``): with a start
     or end, only the rows of those days and of the periods they meet are replaced (the
-    bounds moved out to whole months, quarters or years first).
+    bounds moved out to whole months, quarters or years first). ``engine`` runs the
+    daily and period steps elsewhere (a :class:`~geoair.distributed.engine.DaskEngine`);
+    default this machine, with the same results row for row.
     """
     asked = ((options.period, options.by), *options.also)
     # Whole periods: a month's value is made from all its days, never from a part.
     widest = max((period for period, _ in asked), key=PERIODS.index)
     start, end = widen_to_periods(options.start, options.end, period=widest)
     progress("daily values from the hourly readings")
-    daily = station_daily(ws, start=start, end=end)
+    daily = station_daily(ws, start=start, end=end, engine=engine)
     tables: dict[str, pd.DataFrame] = {}
     for period, by in asked:
         progress(f"{by} values per {period}")
-        tables[f"{by}_{TABLE_NAMES[period]}"] = indicator_table(ws, daily, period=period, by=by)
+        tables[f"{by}_{TABLE_NAMES[period]}"] = indicator_table(
+            ws, daily, period=period, by=by, engine=engine
+        )
     # A run for some days replaces only those days and the periods they meet.
     write_indicators(ws, daily, tables, start=start, end=end)
     return IndicatorsResult(daily=daily, tables=tables, store=ws.store_label)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -28,6 +28,9 @@ from geoair.sources.plots import polar_plots
 from geoair.sources.suspects import find_station, parse_period, suspects
 from geoair.store.settings import SourcesSettings, overridden
 from geoair.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from geoair.distributed.engine import DaskEngine
 
 __all__ = [
     "NearResult",
@@ -348,21 +351,31 @@ class SuspectsResult:
     skipped: str = ""
 
 
-def _near(ws: Workspace, cfg: SourcesSettings) -> gpd.GeoDataFrame:
-    return near_sources(
-        cast(gpd.GeoDataFrame, ws.read("stations")),
-        source_layers(ws, kinds=cfg.layers),
-        radius_m=cfg.radius_m,
+def _near(
+    ws: Workspace, cfg: SourcesSettings, engine: DaskEngine | None = None
+) -> gpd.GeoDataFrame:
+    compute = near_sources if engine is None else engine.near_sources
+    return cast(  # lines from each station: a GeoDataFrame, whichever engine
+        gpd.GeoDataFrame,
+        compute(
+            cast(gpd.GeoDataFrame, ws.read("stations")),
+            source_layers(ws, kinds=cfg.layers),
+            radius_m=cfg.radius_m,
+        ),
     )
 
 
 def run_near(
-    ws: Workspace, options: SourcesOptions = SourcesOptions(), *, progress: Progress = silent
+    ws: Workspace,
+    options: SourcesOptions = SourcesOptions(),
+    *,
+    progress: Progress = silent,
+    engine: DaskEngine | None = None,
 ) -> NearResult:
     """List the sources near each station, with distance and bearing; write ``station_sources``."""
     cfg = options.settings(ws)
     progress(f"sources within {cfg.radius_m:g} m of each station")
-    near = _near(ws, cfg)
+    near = _near(ws, cfg, engine)
     ws.write("station_sources", near)
     return NearResult(near=near, radius_m=cfg.radius_m, n_stations=len(ws.read("stations")))
 
@@ -385,7 +398,11 @@ def run_wind(
 
 
 def run_suspects(
-    ws: Workspace, options: SourcesOptions = SourcesOptions(), *, progress: Progress = silent
+    ws: Workspace,
+    options: SourcesOptions = SourcesOptions(),
+    *,
+    progress: Progress = silent,
+    engine: DaskEngine | None = None,
 ) -> SuspectsResult:
     """Rank, per station and period, the sources in range by the wind of high hours.
 
@@ -395,7 +412,7 @@ def run_suspects(
     """
     cfg = options.settings(ws)
     plots_dir = ws.outputs_dir / "sources"
-    near = _near(ws, cfg)
+    near = _near(ws, cfg, engine)
     if options.stations:
         stations = ws.read("stations")
         ids = [str(find_station(stations, s)["id"]) for s in options.stations]
