@@ -34,8 +34,11 @@ STATIONS = gpd.GeoDataFrame(
 def station_days(station: str, month: str, pm25) -> pd.DataFrame:
     dates = pd.date_range(f"{month}-01", periods=pd.Period(month).days_in_month)
     frame = pd.DataFrame({"station_id": station, "date": dates})
-    for column in ("PM2.5", "PM10", "SO2", "NO2", "CO", "O3_1h_max", "O3_8h_max"):
-        frame[column] = np.nan
+    # The other six indicators valid and low, so that every day is complete and its AQI
+    # is set by PM2.5.
+    others = {"PM10": 50.0, "SO2": 10.0, "NO2": 20.0, "CO": 0.5, "O3_1h_max": 80.0}
+    for column, value in {**others, "O3_8h_max": 60.0}.items():
+        frame[column] = value
     frame["PM2.5"] = np.broadcast_to(np.asarray(pm25, dtype=float), (len(dates),))
     frame["aqi"] = np.nan
     return frame
