@@ -61,6 +61,12 @@ def check(
         f"targets_check: {len(table)} targets: {met} met, {len(judged) - met} missed, "
         f"{int(table['met'].isna().sum())} not judged (invalid or no data)"
     )
+    unknown = table[table["days_unknown"].fillna(0) > 0]
+    for row in unknown.itertuples(index=False):
+        click.echo(
+            f"  {row.days_unknown} days unknown (incomplete, not counted): {row.scope} "
+            f"{row.target_name} {row.period} {row.metric} = {row.actual:g}; {row.validity}"
+        )
     for row in table[table["met"] == False].itertuples(index=False):  # noqa: E712
         click.echo(
             f"  missed: {row.scope} {row.target_name} {row.period} {row.metric}: "

@@ -203,6 +203,8 @@ TARGET_METRIC = {
     "co": ("一氧化碳",),
     "o3": ("臭氧", "o3_8h"),
     "good_days": ("优良天数", "优良天", "good days"),
+    # Seed 004: 重度及以上污染天数控制在1天以内.
+    "heavy_days": ("重度及以上污染天数", "重度及以上天数", "重污染天数", "heavy days"),
     "dustfall": ("降尘", "降尘量", "dustfall_t_km2"),
     "composite_index": ("综合指数",),
 }
