@@ -611,7 +611,8 @@ def _percentile_sql(column: str, decimals: int, p_percent: int) -> str:
     k = 1 + (n−1)·p, s = ⌊k⌋: X(s) + (X(s+1) − X(s))·(k − s), with (n−1)·p formed as
     (n−1)·P/100 in integers and the result rounded half to even to the reported digit.
     """
-    x = f"list_sort(list(CAST(round({column} * {10**decimals}) AS BIGINT)) FILTER ({column} IS NOT NULL))"
+    whole = f"CAST(round({column} * {10**decimals}) AS BIGINT)"
+    x = f"list_sort(list({whole}) FILTER ({column} IS NOT NULL))"
     n = f"count({column})"
     pos = f"(({n} - 1) * {p_percent})"
     s_ = f"(1 + {pos} // 100)"
