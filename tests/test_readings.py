@@ -189,8 +189,8 @@ def test_import_csv_gbk_with_title_rejects_file(ws, tmp_path):
     )
     path = write_csv(tmp_path / "hourly.csv", text, "gbk")
     lines: list[str] = []
-    good, rejects = import_readings(ws, path, echo=lines.append)
-    assert len(good) == 2
+    report = import_readings(ws, path, echo=lines.append)
+    assert report.stored == 2
     rejects_file = ws.rejects_dir / "readings-hourly.csv"
     saved = pd.read_csv(rejects_file, encoding="utf-8-sig")
     # File rows: title 1, header 2, data 3-5.
@@ -214,8 +214,8 @@ def test_import_excel_and_parquet(ws, tmp_path, suffix):
         frame.to_excel(path, index=False)
     else:
         frame.to_parquet(path)
-    good, rejects = import_readings(ws, path, echo=lambda _: None)
-    assert rejects.empty
+    report = import_readings(ws, path, echo=lambda _: None)
+    assert report.rejects.empty
     assert load_hourly(ws)["value"].tolist() == [80.0, 90.0]
 
 

@@ -38,26 +38,54 @@ wins). Each month's partition is rewritten atomically.
 
 from __future__ import annotations
 
+import csv
 import io
+import logging
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from geoair.errors import InputFileError, WorkspaceError
 from geoair.io.headers import locate_header
-from geoair.io.readers import decode, file_kind, read_grid
+from geoair.io.readers import decode, detect_encoding, file_kind, read_grid
 from geoair.io.writers import write_table
 from geoair.readings.parse import (
     _DUSTFALL_FIELDS,
-    _FIELDS,
-    POLLUTANT_HEADERS,
+    HOURLY_VOCABULARY,
+    HourlyChecker,
+    Layout,
+    _unique_labels,
+    cells_to_arrow,
+    detect_layout,
     parse_dustfall,
-    parse_hourly,
+    parse_units,
 )
-from geoair.readings.store import Echo, dustfall_path, hourly_dir, store_dustfall, store_hourly
+from geoair.readings.store import (
+    Echo,
+    dustfall_path,
+    hourly_dir,
+    store_dustfall,
+    store_hourly_relation,
+)
 from geoair.store.workspace import Workspace
 
-__all__ = ["import_dustfall", "import_readings"]
+__all__ = ["ReadingsImport", "expand_paths", "import_dustfall", "import_readings"]
+
+log = logging.getLogger(__name__)
+
+#: Files a folder given to ``geoair import readings`` contributes.
+READINGS_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet")
+# Bytes of CSV text parsed at once: bounded memory, whatever the archive's size.
+_BATCH_BYTES = 96 * 2**20
+_SNIFF_BYTES = 64 * 2**10
 
 
 def _read_cells(
@@ -126,54 +154,413 @@ def _stations(ws: Workspace) -> pd.DataFrame:
 
 
 def _write_rejects(ws: Workspace, kind: str, path: Path, rejects: pd.DataFrame) -> Path | None:
-    target = ws.rejects_dir / f"{kind}-{path.stem}.csv"
-    if rejects.empty:
-        target.unlink(missing_ok=True)
-        return None
-    write_table(rejects, target)
-    return target
+    return _write_table(ws, f"{kind}-{path.stem}", rejects)
+
+
+def expand_paths(paths: Sequence[Path | str] | Path | str) -> list[Path]:
+    """Files to import: the files given, and every readings file inside the folders given
+    (recursively, sorted; hidden and Excel lock files ``~$…`` skipped)."""
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    out: list[Path] = []
+    for item in map(Path, paths):
+        if item.is_dir():
+            found = sorted(
+                p
+                for p in item.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in READINGS_SUFFIXES
+                and not p.name.startswith((".", "~$"))
+            )
+            if not found:
+                raise InputFileError(
+                    f"文件夹 {item} 里没有 CSV、Excel 或 Parquet 文件。 / The folder {item} "
+                    "holds no CSV, Excel or Parquet file."
+                )
+            out.extend(found)
+        elif not item.exists():
+            raise InputFileError(
+                f"文件 {item} 不存在，请检查文件名和文件夹。 / {item} does not exist. "
+                "Check the name and folder."
+            )
+        else:
+            out.append(item)
+    return out
+
+
+@dataclass(frozen=True)
+class _CsvShape:
+    """What the first lines of a CSV file say: encoding, separator, header, layout."""
+
+    encoding: str
+    sep: str
+    skip: int  # lines before the data (title lines and the header)
+    labels: tuple[str, ...]
+    layout: Layout
+
+
+def _head_text(data: bytes, encoding: str | None) -> tuple[str, str]:
+    """(encoding, text) of the first bytes of a file, cut at a whole line."""
+    if encoding is None:
+        if data.startswith(b"\xef\xbb\xbf"):
+            encoding = "utf-8-sig"
+        else:
+            cut = data[: data.rfind(b"\n") + 1] or data
+            encoding = detect_encoding(cut)
+    name = "gb18030" if encoding.lower().replace("-", "") in {"gbk", "gb2312"} else encoding
+    cut = data[: data.rfind(b"\n") + 1] or data
+    return name, cut.decode(name, errors="replace")
+
+
+def _sniff_csv(path: Path, data: bytes, encoding: str | None) -> _CsvShape:
+    enc, text = _head_text(data, encoding)
+    lines = text.splitlines()[:25]
+    head = "\n".join(lines)
+    sep = "\t" if head.count("\t") > head.count(",") else ","
+    rows = list(csv.reader(io.StringIO(head), delimiter=sep))
+    width = max((len(r) for r in rows), default=0)
+    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    grid = grid.replace("", None)
+    grid.index = range(1, len(grid) + 1)
+    block = locate_header(grid, HOURLY_VOCABULARY)
+    labels = [block.label(c) for c in range(grid.shape[1])]
+    while labels and labels[-1].startswith("第") and grid[grid.shape[1] - 1].isna().all():
+        labels.pop()  # a trailing separator on every line: no column
+        grid = grid.iloc[:, :-1]
+    labels = _unique_labels(labels)
+    return _CsvShape(enc, sep, block.last_row, tuple(labels), detect_layout(labels))
+
+
+def _read_other(path: Path, *, encoding: str | None, sheet: str | None) -> pd.DataFrame:
+    """Excel or Parquet readings as cells (index = the file's row numbers)."""
+    kind = file_kind(path)
+    if kind == "parquet":
+        frame = pd.read_parquet(path)
+        frame.index = pd.RangeIndex(2, len(frame) + 2)
+        return frame
+    if kind != "table":
+        raise InputFileError(
+            f"{path.name}：监测数据应为 CSV、Excel 或 Parquet 表格，不是地图"
+            "图层，请从监测平台导出表格。 / "
+            f"{path.name}: readings come as CSV, Excel or Parquet tables, "
+            "not map layers. Export the table from the monitoring platform."
+        )
+    grid = read_grid(path, encoding=encoding, sheet=sheet)
+    block = locate_header(grid, HOURLY_VOCABULARY)
+    body = grid.loc[grid.index > block.last_row]
+    return body.set_axis(_unique_labels([block.label(c) for c in range(grid.shape[1])]), axis=1)
+
+
+def _body(data: bytes, skip: int) -> bytes:
+    """The data lines of a file: after ``skip`` lines, without trailing blank lines."""
+    start = 0
+    for _ in range(skip):
+        nl = data.find(b"\n", start)
+        if nl < 0:
+            return b""
+        start = nl + 1
+    body = data[start:].rstrip(b"\r\n\t ,")
+    return body + b"\n" if body else b""
+
+
+def _read_exact(
+    checker: HourlyChecker, shape: _CsvShape, name: str, data: bytes, file_id: int
+) -> tuple[pa.Table, list[str]]:
+    """One file with exact row numbers, line by line (blank lines, ragged rows)."""
+    text = data.decode(shape.encoding, errors="replace")
+    rows, numbers, ragged = [], [], []
+    width = len(shape.labels)
+    for number, record in enumerate(csv.reader(io.StringIO(text), delimiter=shape.sep), start=1):
+        if number <= shape.skip or not any(cell.strip() for cell in record):
+            continue
+        while len(record) > width and not record[-1].strip():
+            record = record[:-1]
+        if len(record) != width:
+            ragged.append(f"{name} 第{number}行有{len(record)}列，表头有{width}列，未导入")
+            continue
+        rows.append(record)
+        numbers.append(number)
+    columns = {
+        "file_id": pa.array(np.full(len(rows), file_id, dtype=np.int32)),
+        "row": pa.array(np.asarray(numbers, dtype=np.int64)),
+    }
+    for j, label in enumerate(shape.labels):
+        columns[label] = pa.array([r[j].strip() or None for r in rows], pa.string())
+    return pa.table(columns), ragged
+
+
+class _CsvBatches:
+    """CSV files of one shape, concatenated in large batches and parsed by pyarrow.
+
+    Files of one archive share their header: their data lines are joined (re-encoded
+    to UTF-8 when needed) and parsed at once, multi-threaded; each row's file and line
+    number follow from the files' line counts. A batch whose row count does not match
+    its line count (blank lines inside a file, a ragged row) is read again file by
+    file, line by line.
+    """
+
+    def __init__(self, checker: HourlyChecker, shape: _CsvShape) -> None:
+        self.checker = checker
+        self.shape = shape
+        self.parts: list[tuple[int, str, bytes, bytes]] = []  # file_id, name, raw, body
+        self.size = 0
+        self.ragged: list[str] = []
+
+    def add(self, file_id: int, name: str, data: bytes) -> None:
+        body = _body(data, self.shape.skip)
+        if not body:
+            return
+        self.parts.append((file_id, name, data, body))
+        self.size += len(body)
+        if self.size >= _BATCH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.parts:
+            return
+        shape = self.shape
+        utf8 = shape.encoding.lower().replace("-", "") in {"utf8", "utf8sig", "ascii"}
+        bodies = [
+            b if utf8 else b.decode(shape.encoding, errors="replace").encode("utf-8")
+            for _, _, _, b in self.parts
+        ]
+        if shape.encoding == "utf-8-sig":
+            bodies = [b.removeprefix(b"\xef\xbb\xbf") for b in bodies]
+        counts = np.array([b.count(b"\n") for b in bodies], dtype=np.int64)
+        invalid: list[int] = []
+
+        def on_invalid(row: object) -> str:
+            invalid.append(1)
+            return "skip"
+
+        try:
+            table = pacsv.read_csv(
+                io.BytesIO(b"".join(bodies)),
+                read_options=pacsv.ReadOptions(
+                    column_names=list(shape.labels), block_size=8 * 2**20
+                ),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=shape.sep, invalid_row_handler=on_invalid, newlines_in_values=False
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(shape.labels, pa.string()),
+                    strings_can_be_null=True,
+                    null_values=[""],
+                ),
+            )
+            exact = not invalid and table.num_rows == int(counts.sum())
+        except pa.ArrowInvalid:
+            exact = False
+        if exact:
+            ends = np.cumsum(counts)
+            position = np.arange(table.num_rows, dtype=np.int64)
+            which = np.searchsorted(ends, position, side="right")
+            ids = np.array([fid for fid, _, _, _ in self.parts], dtype=np.int32)
+            starts = ends - counts
+            rows = position - starts[which] + shape.skip + 1
+            table = table.add_column(0, "row", pa.array(rows))
+            table = table.add_column(0, "file_id", pa.array(ids[which]))
+            self.checker.add(table, shape.layout)
+        else:
+            for file_id, name, data, _ in self.parts:
+                table, ragged = _read_exact(self.checker, shape, name, data, file_id)
+                self.ragged.extend(ragged)
+                self.checker.add(table, shape.layout)
+        self.parts, self.size = [], 0
+
+
+@dataclass
+class ReadingsImport:
+    """The outcome of ``geoair import readings``."""
+
+    files: int
+    stored: int
+    rejects: pd.DataFrame
+    disagreements: pd.DataFrame
+    checked: dict[str, tuple[int, int]]
+    notes: list[str] = field(default_factory=list)
+    rejects_path: Path | None = None
+    check_path: Path | None = None
+
+
+def _rejects_name(paths: Sequence[Path | str], files: list[Path]) -> str:
+    if len(files) == 1:
+        return files[0].stem
+    first = Path(paths[0]) if len(paths) else files[0]
+    stem = first.name if first.is_dir() else first.stem
+    return f"{stem}等{len(files)}个文件"
 
 
 def import_readings(
     ws: Workspace,
-    path: Path | str,
+    path: Path | str | Sequence[Path | str],
     *,
     encoding: str | None = None,
     sheet: str | None = None,
     coords: str | None = None,
     date: str | None = None,
+    units: Sequence[str] | None = None,
     echo: Echo = print,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``geoair import readings FILE``: check hourly readings and store them.
+) -> ReadingsImport:
+    """``geoair import readings FILE...``: check hourly readings and store them.
 
-    ``coords`` and ``date`` are part of the import signature and unused here.
+    Parameters
+    ----------
+    ws : Workspace
+    path : path or sequence of paths
+        Files, or folders (every CSV, Excel and Parquet file inside, recursively):
+        the national platform's archive is one file per hour.
+    encoding, sheet : str, optional
+        Text encoding (default: recognised per file), Excel sheet.
+    units : sequence of str, optional
+        ``--units`` declarations such as ``["CO=ug/m3"]`` (:func:`parse_units`).
+    coords, date
+        Part of the import signature; unused here.
 
     Returns
     -------
-    (stored, rejects) : DataFrames
+    ReadingsImport
+        Files read, values stored, the rejects, the disagreements with published values
+        and the notes. Rejects go to ``rejects/readings-NAME.csv`` (with the file of each
+        row when several files were read), disagreements to
+        ``rejects/readings-NAME-核对.csv``.
     """
-    path = Path(path)
-    vocab = {**_FIELDS, **{f"p:{p}": h for p, h in POLLUTANT_HEADERS.items()}}
-    cells = _read_cells(path, vocab, encoding=encoding, sheet=sheet)
-    good, rejects, notes = parse_hourly(cells, _stations(ws), settings=ws.settings)
-    written = store_hourly(ws, good)
-    where = _write_rejects(ws, "readings", path, rejects)
-    for note in notes:
-        echo(f"  note: {note}")
-    span = (
-        (
-            f" ({good['time'].min():%Y-%m-%d %H:%M} .. {good['time'].max():%Y-%m-%d %H:%M}, "
-            f"{good['station_id'].nunique()} stations)"
+    paths = [path] if isinstance(path, str | Path) else list(path)
+    files = expand_paths(paths)
+    declared = parse_units(units)
+    stations = _stations(ws)
+    tmp = Path(tempfile.mkdtemp(prefix="geoair-import-"))
+    con = duckdb.connect(str(tmp / "import.duckdb"))
+    try:
+        con.execute(f"SET temp_directory = '{tmp.as_posix()}'")
+        con.execute("SET preserve_insertion_order = false")
+        con.execute(f"SET memory_limit = '{ws.settings['readings'].get('import_memory', '2GB')}'")
+        checker = HourlyChecker(con, stations, settings=ws.settings, units=declared)
+        notes = _read_all(checker, files, encoding=encoding, sheet=sheet)
+        result = checker.finish()
+        notes = result.notes + notes
+        notes += _gaps(con)
+        written = store_hourly_relation(ws, con, "good")
+        disagreements, checked = checker.cross_check()
+        span = con.execute(
+            "SELECT min(time), max(time), count(DISTINCT station_id) FROM good"
+        ).fetchone()
+    finally:
+        con.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    name = _rejects_name(paths, files)
+    rejects = result.rejects if len(files) > 1 else result.rejects.drop(columns="文件")
+    where = _write_table(ws, f"readings-{name}", rejects)
+    check_path = _write_table(ws, f"readings-{name}-核对", disagreements)
+    report = ReadingsImport(
+        len(files), written, rejects, disagreements, checked, notes, where, check_path
+    )
+    _describe(report, ws, span, echo)
+    return report
+
+
+def _read_all(
+    checker: HourlyChecker, files: list[Path], *, encoding: str | None, sheet: str | None
+) -> list[str]:
+    notes: list[str] = []
+    shapes: dict[bytes, _CsvShape] = {}
+    batches: dict[_CsvShape, _CsvBatches] = {}
+    empty: list[str] = []
+    for file in files:
+        if file.suffix.lower() not in {".csv", ".txt", ".tsv"}:
+            if not file.exists() or file.stat().st_size == 0:
+                empty.append(file.name)
+                continue
+            cells = _read_other(file, encoding=encoding, sheet=sheet)
+            layout = detect_layout(list(cells.columns))
+            checker.add(cells_to_arrow(cells, checker.add_file(file.name)), layout)
+            continue
+        data = file.read_bytes()
+        if not data.strip():
+            empty.append(file.name)
+            continue
+        first = data[: data.find(b"\n") + 1] or data
+        shape = shapes.get(first) if encoding is None else None
+        if shape is None:
+            try:
+                shape = _sniff_csv(file, data[:_SNIFF_BYTES], encoding)
+            except InputFileError as exc:
+                raise InputFileError(f"{file.name}: {exc}") from None
+            if shape.skip == 1 and encoding is None:
+                shapes[first] = shape  # same first line, same header: no need to look again
+        decode(data[:0], shape.encoding, name=file.name)  # a bad --encoding fails clearly
+        group = batches.setdefault(shape, _CsvBatches(checker, shape))
+        group.add(checker.add_file(file.name), file.name, data)
+    for group in batches.values():
+        group.flush()
+        notes.extend(group.ragged[:20])
+        if len(group.ragged) > 20:
+            notes.append(f"另有{len(group.ragged) - 20}行列数不对，未导入")
+    if empty:
+        notes.append(
+            f"{len(empty)}个文件是空的，已跳过：{'、'.join(empty[:5])}"
+            + ("等" if len(empty) > 5 else "")
         )
-        if len(good)
+    if len(empty) == len(files):
+        raise InputFileError(
+            f"文件 {files[0].name} 是空的（0字节），请从原系统重新导出。 / {files[0].name} is "
+            "empty (0 bytes). Export it again from its source."
+            if len(files) == 1
+            else "所有文件都是空的。 / Every file is empty."
+        )
+    return notes
+
+
+def _gaps(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Hours inside the imported span with no value at any station (a missing file)."""
+    times = con.execute("SELECT DISTINCT time FROM long WHERE time IS NOT NULL").df()["time"]
+    if len(times) < 24 or times.nunique() > 24 * 366 * 5:
+        return []
+    full = pd.date_range(times.min(), times.max(), freq="h")
+    missing = full.difference(pd.DatetimeIndex(times))
+    if missing.empty or len(missing) > len(full) / 2:
+        return []
+    shown = "、".join(f"{t:%Y-%m-%d %H:%M}" for t in missing[:5])
+    return [
+        f"{len(missing)}个整点没有任何站点的数据（缺少该小时的文件？）：{shown}"
+        + ("等" if len(missing) > 5 else "")
+    ]
+
+
+def _write_table(ws: Workspace, stem: str, table: pd.DataFrame) -> Path | None:
+    target = ws.rejects_dir / f"{stem}.csv"
+    if table.empty:
+        target.unlink(missing_ok=True)
+        return None
+    write_table(table, target)
+    return target
+
+
+def _describe(report: ReadingsImport, ws: Workspace, span: tuple, echo: Echo) -> None:
+    for note in report.notes:
+        echo(f"  note: {note}")
+    first, last, n_stations = span
+    where = (
+        f" ({first:%Y-%m-%d %H:%M} .. {last:%Y-%m-%d %H:%M}, {n_stations} stations)"
+        if (report.stored and first is not None)
         else ""
     )
-    echo(f"readings: {written} hourly values stored in {hourly_dir(ws)}{span}")
-    if where is not None:
-        echo(f"  {len(rejects)} values rejected -> {where} (row numbers and reasons)")
-    if written:
+    files = f" from {report.files} files" if report.files > 1 else ""
+    echo(f"readings: {report.stored} hourly values stored in {hourly_dir(ws)}{where}{files}")
+    if report.rejects_path is not None:
+        echo(
+            f"  {len(report.rejects)} values rejected -> {report.rejects_path} "
+            "(row numbers and reasons)"
+        )
+    if report.checked:
+        parts = ", ".join(
+            f"{item} {bad:,}/{n:,}" for item, (n, bad) in sorted(report.checked.items())
+        )
+        echo(f"  published values that disagree with geoair's (disagreeing/compared): {parts}")
+        if report.check_path is not None:
+            echo(f"  disagreements -> {report.check_path}")
+    if report.stored:
         echo("  next: geoair indicators --period month (daily AQI and monthly values)")
-    return good, rejects
 
 
 def import_dustfall(

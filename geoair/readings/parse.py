@@ -1,55 +1,67 @@
-"""Station readings: import, validation, the Parquet store, loading.
+"""Readings files as downloaded: their layouts, and the SQL that checks every value.
 
-Hourly readings are stored in the workspace as Parquet, long form, partitioned by
-year and month (``readings/hourly/year=2020/month=11/data.parquet``), so DuckDB reads
-one month of a province without touching the rest (hive partitioning). The month is
-that of the day each hour belongs to (the hour labelled 2020-11-01 00:00 ends October
-31 and is stored with October), so a day never spans two files; within a file rows
-are sorted by pollutant, station and time. Columns:
+Hourly readings come in four layouts, recognised from the header (Chinese or English,
+in any column order, with extra columns ignored and listed):
 
-``station_id`` (str, = stations.id), ``time`` (China Standard Time, naive, labelled by
-the END of the hour), ``pollutant`` (PM2.5 PM10 SO2 NO2 CO O3 WS WD), ``value``
-(µg/m³; CO mg/m³; WS m/s; WD degrees the wind comes FROM).
+* **wide**: one row per station and hour, one column per pollutant (站点名称, 时间,
+  PM2.5, PM10, SO2, NO2, CO, O3, 风速, 风向). The national platform's hourly station
+  export is one (``timepoint, stationcode, ..., positionname, primarypollutant, aqi,
+  pm10, pm10_24h, pm2_5, ...``): its station code is the station, and its derived
+  columns (``*_24h``, ``o3_8h``, ``o3_8h_24h``, ``aqi``) are *published values*, never
+  stored, only compared with what geoair computes from the hourly values;
+* **long**: station, time, pollutant, value (and optionally unit);
+* **by station**: the widely shared archive ``date, hour, type, 1001A, 1002A, ...``,
+  one column per station code, ``type`` naming the pollutant (PM2.5, PM10, SO2, NO2,
+  CO, O3) or a published value (AQI, PM2.5_24h, O3_8h, ...);
+* times as one column (2020-11-01 13:00, 2020/11/1 13:00, 2020年11月1日 13时, 24:00,
+  ISO with a zone, Excel serials), as date + hour, or as ``year, month, day, hour``
+  (research archives). An hour of 0-23 or 1-24 is taken as written: the label of the
+  END of the hour (hour 0 of D is D 00:00, the last hour of D−1), as everywhere in
+  geoair.
 
-Monthly dustfall is one file, ``readings/dustfall.parquet``: ``station_id``,
-``month`` ("2020-11"), ``dustfall_t_km2`` (t/(km²·month)).
+Values: ``NA``, ``—``, ``-``, ``-9999``, empty are missing; wind direction in degrees,
+as 16 compass points (N, NNE, ... NNW) or in Chinese (北, 东北偏北, 东北, 东北偏东, ...;
+静风/C/CV = calm, a missing direction). Units: a header that names one
+(``CO(μg/m³)``) or ``--units CO=ug/m3`` converts the column; a column without a
+declared unit whose values are mostly (``[readings] unit_error_share``) above the
+plausible limit is reported once as a likely unit error and none of it is stored
+(a CO column in µg/m³ would otherwise pass value by value wherever it is under 60).
 
-Importing accepts long tables (station, time, pollutant, value) and wide ones (one
-column per pollutant: 站点名称, 时间, PM2.5, PM10, SO2, NO2, CO, O3, 风速, 风向), CSV
-(UTF-8 or GBK), Excel or Parquet. Every value is checked and a bad one goes to
-``rejects/`` with its row number and the reason; nothing is guessed silently:
-
-* units: a header that names a unit (``CO(μg/m³)``, ``PM2.5(mg/m³)``) is converted
-  and the conversion reported; an unlabelled CO value above
-  ``[readings] co_max_mg_m3`` looks like µg/m³ and is rejected with that reason;
-* negative values, values above the physical limits in ``[readings]``, wind
-  directions outside 0-360°;
-* a station-hour given twice with different values (both rejected), or twice with
-  the same value (kept once);
-* a station that is not in the workspace's ``stations`` layer;
-* a time that is not on the hour or cannot be read.
-
-The reasons (``原因``) and notes are short Chinese sentences for the clerk; errors about
-the whole file give a Chinese sentence, then the same in English.
-
-Re-importing a station-hour that is already stored replaces it (a corrected file
-wins). Each month's partition is rewritten atomically.
+The checks run in DuckDB over all files of an import at once (:class:`HourlyChecker`):
+each batch of rows is unpivoted to long rows with typed values; station names and
+times are resolved once per distinct text in Python; then one pass finds unit errors,
+impossible values, unknown stations, bad times and duplicates. :func:`parse_hourly`
+runs the same on one table in memory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
+import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from geoair.errors import SchemaError
 from geoair.io.headers import match_columns
 from geoair.io.normalize import clean_text, header_key
 from geoair.readings.store import DUSTFALL_COLUMNS, HOURLY_COLUMNS, POLLUTANTS, UNITS
 
-__all__ = ["POLLUTANT_HEADERS", "parse_dustfall", "parse_hourly"]
+__all__ = [
+    "HOURLY_VOCABULARY",
+    "PUBLISHED_ITEMS",
+    "POLLUTANT_HEADERS",
+    "HourlyChecker",
+    "Layout",
+    "detect_layout",
+    "parse_dustfall",
+    "parse_hourly",
+    "parse_units",
+]
 
 
 #: Header spellings of the pollutant columns of wide files (and of long files' values).
@@ -60,30 +72,60 @@ POLLUTANT_HEADERS: dict[str, tuple[str, ...]] = {
     "NO2": ("NO2", "NO₂", "二氧化氮"),
     "CO": ("CO", "一氧化碳"),
     "O3": ("O3", "O₃", "臭氧", "O3_1h", "O3-1h"),
-    "WS": ("WS", "风速", "wind_speed", "windspeed"),
+    "WS": ("WS", "风速", "wind_speed", "windspeed", "WSPM", "风速(m/s)"),
     "WD": ("WD", "风向", "wind_direction", "winddirection", "wind_dir"),
 }
 
+#: Values the national platform publishes beside the hourly ones (derived from them):
+#: never stored, compared with geoair's own (:class:`HourlyChecker`).
+PUBLISHED_ITEMS: dict[str, tuple[str, ...]] = {
+    "AQI": ("aqi", "AQI", "空气质量指数", "实时AQI"),
+    "PM2.5_24h": ("pm2_5_24h", "PM2.5_24h", "pm25_24h", "PM2.5_24小时", "PM2.5-24h"),
+    "PM10_24h": ("pm10_24h", "PM10_24h", "PM10_24小时", "PM10-24h"),
+    "SO2_24h": ("so2_24h", "SO2_24h", "SO2-24h"),
+    "NO2_24h": ("no2_24h", "NO2_24h", "NO2-24h"),
+    "CO_24h": ("co_24h", "CO_24h", "CO-24h"),
+    "O3_24h": ("o3_24h", "O3_24h", "O3-24h"),
+    "O3_8h": ("o3_8h", "O3_8h", "O3-8h", "O3_8h滑动平均"),
+    "O3_8h_24h": ("o3_8h_24h", "O3_8h_24h", "O3-8h-24h"),
+    "primary": ("primarypollutant", "primary_pollutant", "首要污染物"),
+}
+
+_STATION_CODES = (
+    "stationcode",
+    "station_code",
+    "监测点编码",
+    "站点编码",
+    "站点编号",
+    "站点代码",
+    "站号",
+    "station_id",
+    "点位编码",
+)
+_STATION_NAMES = (
+    "station",
+    "站点名称",
+    "站点",
+    "站名",
+    "监测站",
+    "监测点",
+    "点位",
+    "点位名称",
+    "测点",
+    "positionname",
+    "position_name",
+    "监测点名称",
+    "station_name",
+)
 
 _FIELDS: dict[str, tuple[str, ...]] = {
-    "station": (
-        "station",
-        "station_id",
-        "站点名称",
-        "站点",
-        "站名",
-        "监测站",
-        "监测点",
-        "点位",
-        "点位名称",
-        "站点编号",
-        "站点代码",
-        "站号",
-        "测点",
-    ),
+    "station_code": _STATION_CODES,
+    "station": _STATION_NAMES,
     "time": (
         "time",
         "datetime",
+        "timepoint",
+        "time_point",
         "时间",
         "监测时间",
         "日期时间",
@@ -94,14 +136,45 @@ _FIELDS: dict[str, tuple[str, ...]] = {
         "日期",
     ),
     "hour": ("hour", "小时", "时", "时段"),
+    "year": ("year", "年", "年份"),
+    "month": ("month", "月", "月份"),
+    "day": ("day", "日"),
+    "type": ("type", "数据类型"),
     "pollutant": ("pollutant", "污染物", "监测项目", "项目", "因子", "监测因子", "指标"),
     "value": ("value", "浓度", "监测值", "数值", "值", "浓度值", "小时值"),
     "unit": ("unit", "单位"),
 }
+# Columns recognised and deliberately not imported (not listed as unknown).
+_IGNORED = (
+    "no",
+    "序号",
+    "longitude",
+    "latitude",
+    "lon",
+    "lat",
+    "lng",
+    "经度",
+    "纬度",
+    "area",
+    "城市",
+    "city",
+    "地市",
+    "quality",
+    "质量",
+    "level",
+    "等级",
+    "对照点",
+)
 
+#: Every header the readings import recognises, for finding the header row.
+HOURLY_VOCABULARY: dict[str, tuple[str, ...]] = {
+    **_FIELDS,
+    **{f"p:{p}": h for p, h in POLLUTANT_HEADERS.items()},
+    **{f"pub:{p}": h for p, h in PUBLISHED_ITEMS.items()},
+}
 
 _DUSTFALL_FIELDS: dict[str, tuple[str, ...]] = {
-    "station": _FIELDS["station"],
+    "station": (*_STATION_NAMES, *_STATION_CODES),
     "month": ("month", "月份", "监测月份", "时间", "日期", "期间"),
     "value": (
         "dustfall_t_km2",
@@ -116,45 +189,48 @@ _DUSTFALL_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-_COMPASS = {
-    "N": 0,
-    "NNE": 22.5,
-    "NE": 45,
-    "ENE": 67.5,
-    "E": 90,
-    "ESE": 112.5,
-    "SE": 135,
-    "SSE": 157.5,
-    "S": 180,
-    "SSW": 202.5,
-    "SW": 225,
-    "WSW": 247.5,
-    "W": 270,
-    "WNW": 292.5,
-    "NW": 315,
-    "NNW": 337.5,
-    "北": 0,
-    "东北": 45,
-    "东": 90,
-    "东南": 135,
-    "南": 180,
-    "西南": 225,
-    "西": 270,
-    "西北": 315,
-    "北风": 0,
-    "东北风": 45,
-    "东风": 90,
-    "东南风": 135,
-    "南风": 180,
-    "西南风": 225,
-    "西风": 270,
-    "西北风": 315,
-}
-
+_MISSING = ("", "-", "--", "—", "——", "－", "/", "nan", "none", "null", "n/a", "na", "无数据", "无")
+_MISSING_NUMBERS = (-9999.0, -999.0, -99999.0)
+_CALM = ("静风", "静", "C", "CALM", "CV", "VRB")
+_COMPASS: dict[str, float] = {}
+for _i, (_en, _zh, _zh2) in enumerate(
+    [
+        ("N", "北", "北"),
+        ("NNE", "东北偏北", "北东北"),
+        ("NE", "东北", "东北"),
+        ("ENE", "东北偏东", "东东北"),
+        ("E", "东", "东"),
+        ("ESE", "东南偏东", "东东南"),
+        ("SE", "东南", "东南"),
+        ("SSE", "东南偏南", "南东南"),
+        ("S", "南", "南"),
+        ("SSW", "西南偏南", "南西南"),
+        ("SW", "西南", "西南"),
+        ("WSW", "西南偏西", "西西南"),
+        ("W", "西", "西"),
+        ("WNW", "西北偏西", "西西北"),
+        ("NW", "西北", "西北"),
+        ("NNW", "西北偏北", "北西北"),
+    ]
+):
+    for _name in (_en, _zh, _zh2):
+        _COMPASS[_name] = _i * 22.5
+_COMPASS.update({"偏北": 0.0, "偏东": 90.0, "偏南": 180.0, "偏西": 270.0})
 
 _UNKNOWN_STATION = (
     "站点不在工作区的站点图层中，请更正站点名称，或先导入该站点（geoair import stations）"
 )
+# Canonical unit spellings accepted by --units and in headers.
+_UG = ("µg/m³", "µg/m3", "ug/m3", "ug/m³", "μg/m³", "μg/m3", "微克/立方米", "µg", "ug", "微克")
+_MG = ("mg/m³", "mg/m3", "毫克/立方米", "mg", "毫克")
+
+
+def _quote(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 def _unit_factor(label: str, pollutant: str) -> tuple[float, str | None]:
@@ -167,6 +243,168 @@ def _unit_factor(label: str, pollutant: str) -> tuple[float, str | None]:
     if pollutant in {"PM2.5", "PM10", "SO2", "NO2", "O3"} and says_mg and not says_ug:
         return 1000.0, f"“{label}”列的单位是 mg/m³：{pollutant} 已换算为 µg/m³（×1000）"
     return 1.0, None
+
+
+def _pollutant_of(text: object) -> str | None:
+    key = header_key(text)
+    for pollutant, headers in POLLUTANT_HEADERS.items():
+        if key in {header_key(h) for h in (pollutant, *headers)}:
+            return pollutant
+    return None
+
+
+def parse_units(specs: Sequence[str] | Mapping[str, str] | None) -> dict[str, float]:
+    """``--units`` declarations (``CO=ug/m3``, ``PM2.5=mg/m3``) as factors to geoair's units.
+
+    Returns
+    -------
+    dict
+        pollutant -> factor (CO in µg/m³: 0.001; PM2.5 in mg/m³: 1000; a column
+        already in geoair's unit: 1.0). A declared column is never judged a unit error.
+
+    Raises
+    ------
+    SchemaError
+        An unknown pollutant or unit, in Chinese then English.
+    """
+    if not specs:
+        return {}
+    pairs = specs.items() if isinstance(specs, Mapping) else [s.split("=", 1) for s in specs]
+    out: dict[str, float] = {}
+    for pair in pairs:
+        if len(pair) != 2:
+            raise SchemaError(
+                f"--units 应写成 污染物=单位（如 CO=ug/m3），不是“{'='.join(pair)}”。 / "
+                f"--units takes POLLUTANT=UNIT (e.g. CO=ug/m3), not {'='.join(pair)!r}."
+            )
+        name, unit = pair[0].strip(), pair[1].strip()
+        pollutant = _pollutant_of(name)
+        key = unit.lower().replace("μ", "µ").replace(" ", "")
+        ug = key in {u.lower() for u in _UG}
+        mg = key in {u.lower() for u in _MG}
+        if pollutant is None or pollutant in ("WS", "WD") or not (ug or mg):
+            raise SchemaError(
+                f"--units {name}={unit}：请写 PM2.5、PM10、SO2、NO2、CO 或 O3，单位写 ug/m3 "
+                f"或 mg/m3（如 --units CO=ug/m3）。 / --units {name}={unit}: give PM2.5, "
+                "PM10, SO2, NO2, CO or O3 and the unit ug/m3 or mg/m3 (e.g. --units CO=ug/m3)."
+            )
+        if pollutant == "CO":
+            out[pollutant] = 0.001 if ug else 1.0
+        else:
+            out[pollutant] = 1000.0 if mg else 1.0
+    return out
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a readings file is laid out: which column holds what (labels as in the file)."""
+
+    kind: str  # "wide", "long" or "by_station"
+    station: str | None = None  # the station column (its code if there is one, else name)
+    station_name: str | None = None  # a second column naming the station, tried next
+    time: str | None = None  # time, or the date when ``hour`` is given
+    hour: str | None = None
+    year: str | None = None
+    month: str | None = None
+    day: str | None = None
+    pollutants: tuple[tuple[str, str], ...] = ()  # (pollutant, label) of a wide table
+    published: tuple[tuple[str, str], ...] = ()  # (item, label): derived values
+    pollutant: str | None = None  # long: pollutant and value (and unit) columns
+    value: str | None = None
+    unit: str | None = None
+    type: str | None = None  # by_station: the column naming pollutant or item
+    station_columns: tuple[str, ...] = ()
+    unused: tuple[str, ...] = field(default=())  # columns not imported
+
+    @property
+    def time_mode(self) -> str:
+        if self.year and self.month and self.day:
+            return "ymdh"
+        return "date_hour" if self.hour else "time"
+
+
+def detect_layout(labels: Sequence[str]) -> Layout:
+    """Recognise a readings table's layout from its column labels.
+
+    Raises
+    ------
+    SchemaError
+        No station or time columns, or no pollutant columns: one sentence in Chinese
+        then English naming the columns found.
+    """
+    labels = [str(c) for c in labels]
+    mapping = match_columns([(c,) for c in labels], HOURLY_VOCABULARY)
+    col = {name: labels[pos] for pos, name in mapping.items()}
+    found = ", ".join(labels)
+    has_time = "time" in col or ("year" in col and "month" in col and "day" in col)
+    by_station = "type" in col and "station" not in col and "station_code" not in col
+    station = col.get("station_code") or col.get("station")
+    if (station is None and not by_station) or not has_time:
+        missing = []
+        if station is None and not by_station:
+            missing.append(("站点名称", "station"))
+        if not has_time:
+            missing.append(("时间", "time"))
+        raise SchemaError(
+            f"监测数据表中没有“{'”“'.join(z for z, _ in missing)}”列（现有列：{found}），请把"
+            "表头改为“站点名称”和“时间”（或 year, month, day, hour 四列）。 / "
+            f"The readings table has no {' or '.join(e for _, e in missing)} column (found: "
+            f"{found}). Name the columns 站点名称 and 时间 (or station, time; or year, "
+            "month, day, hour)."
+        )
+    if "hour" in col and "year" in col and not ("month" in col and "day" in col):
+        col.pop("year")
+    pollutants = tuple((n[2:], c) for n, c in col.items() if n.startswith("p:"))
+    published = tuple(
+        (n[4:], c) for n, c in col.items() if n.startswith("pub:") and n != "pub:primary"
+    )
+    known = set(col.values())
+    ignored = {header_key(i) for i in _IGNORED}
+    rest = [c for c in labels if c not in known and header_key(c) not in ignored and c.strip()]
+    time_cols = {
+        "time": col.get("time"),
+        "hour": col.get("hour"),
+        "year": col.get("year"),
+        "month": col.get("month"),
+        "day": col.get("day"),
+    }
+    if by_station:
+        stations = tuple(c for c in rest if not re.match(r"^第\d+列$", c))
+        if not stations:
+            raise SchemaError(
+                f"按站点排列的表（date, hour, type）中没有站点列（现有列：{found}）。 / The "
+                f"table by station (date, hour, type) has no station columns (found: {found})."
+            )
+        return Layout("by_station", type=col["type"], station_columns=stations, **time_cols)
+    name = col.get("station") if col.get("station_code") else None
+    if "pollutant" in col and "value" in col:
+        return Layout(
+            "long",
+            station=station,
+            station_name=name,
+            pollutant=col["pollutant"],
+            value=col["value"],
+            unit=col.get("unit"),
+            unused=tuple(rest),
+            **time_cols,
+        )
+    if not pollutants:
+        raise SchemaError(
+            "监测数据表中既没有污染物列（PM2.5、PM10、SO2、NO2、CO、O3、风速、"
+            f"风向），也没有“污染物”和“浓度”列（现有列：{found}），请改正表头。 / "
+            "The readings table has neither pollutant columns (PM2.5, PM10, SO2, "
+            "NO2, CO, O3, 风速, 风向) nor 污染物 and 浓度 columns. Rename the "
+            f"headers (found: {found})."
+        )
+    return Layout(
+        "wide",
+        station=station,
+        station_name=name,
+        pollutants=pollutants,
+        published=published,
+        unused=tuple(rest),
+        **time_cols,
+    )
 
 
 def _parse_times(text: pd.Series) -> pd.Series:
@@ -182,12 +420,11 @@ def _parse_times(text: pd.Series) -> pd.Series:
         s.str.replace(r"(\d{4})年(\d{1,2})月(\d{1,2})日?", r"\1-\2-\3", regex=True)
         .str.replace(r"\s*(\d{1,2})[时點点]\s*$", r" \1:00", regex=True)
         .str.replace("/", "-", regex=False)
+        .str.replace(r"^(\d{4})(\d{2})(\d{2})(?=$|\s)", r"\1-\2-\3", regex=True)
     )
     is24 = s.str.contains(r"\s24:00(?::00)?$", regex=True, na=False)
     s = s.where(~is24, s.str.replace(r"\s24:00(:00)?$", " 00:00", regex=True))
     numeric = pd.to_numeric(s, errors="coerce")
-    # Fast fixed formats first (a year of a province is millions of rows); only what
-    # they leave goes through the slow guessing parser.
     parsed = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
         rest = parsed.isna() & s.notna() & numeric.isna()
@@ -212,6 +449,38 @@ def _parse_times(text: pd.Series) -> pd.Series:
     return parsed.where(~is24, parsed + pd.Timedelta(days=1))
 
 
+def _time_key_sql(layout: Layout) -> str:
+    def part(label: str | None) -> str:
+        return f"coalesce(trim({_quote(label)}), '')" if label else "''"
+
+    mode = layout.time_mode
+    if mode == "time":
+        return f"trim({_quote(layout.time)})"
+    if mode == "date_hour":
+        return f"{part(layout.time)} || '|' || {part(layout.hour)}"
+    return " || '|' || ".join(part(c) for c in (layout.year, layout.month, layout.day, layout.hour))
+
+
+def _parse_time_keys(keys: pd.Series, mode: str) -> pd.Series:
+    """Times (end-of-hour labels) of distinct time keys; NaT where unreadable."""
+    if mode == "time":
+        return _parse_times(keys)
+    parts = keys.str.split("|", expand=True, regex=False)
+    if mode == "date_hour":
+        day = _parse_times(parts[0]).dt.normalize()
+        hour = pd.to_numeric(parts[1], errors="coerce")
+    else:
+        numbers = [pd.to_numeric(parts[i], errors="coerce") for i in range(3)]
+        day = pd.to_datetime(
+            pd.DataFrame({"year": numbers[0], "month": numbers[1], "day": numbers[2]}),
+            errors="coerce",
+        )
+        hour = pd.to_numeric(parts[3], errors="coerce") if parts.shape[1] > 3 else np.nan
+    hour = pd.Series(hour, index=keys.index, dtype="float64")
+    whole = hour.notna() & (hour == hour.round()) & hour.between(0, 24)
+    return (day + pd.to_timedelta(hour.where(whole), unit="h")).astype("datetime64[us]")
+
+
 def _parse_numbers(values: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values):
         return values.astype("float64")
@@ -227,34 +496,710 @@ def _station_lookup(stations: pd.DataFrame) -> dict[str, str]:
     return lookup
 
 
+def _resolve_one(lookup: dict[str, str], text: object) -> str | None:
+    if text is None or (isinstance(text, float) and np.isnan(text)) or str(text).strip() == "":
+        return None
+    key = header_key(text)
+    return lookup.get(key) or lookup.get(header_key(re.sub(r"(监测站|站)$", "", str(text))))
+
+
 def _resolve_stations(names: pd.Series, stations: pd.DataFrame) -> pd.Series:
     lookup = _station_lookup(stations)
     unique = pd.Series(names.dropna().unique())
-    keys = {
-        v: lookup.get(header_key(v), lookup.get(header_key(re.sub(r"(监测站|站)$", "", str(v)))))
-        for v in unique
-    }
+    keys = {v: _resolve_one(lookup, v) for v in unique}
     return names.map(keys)
 
 
-def _limits(settings: dict) -> dict[str, tuple[float, float]]:
+def _limits(settings: dict) -> dict[str, float]:
     r = settings["readings"]
     return {
-        "PM2.5": (0.0, r["pm25_max_ug_m3"]),
-        "PM10": (0.0, r["pm10_max_ug_m3"]),
-        "SO2": (0.0, r["so2_max_ug_m3"]),
-        "NO2": (0.0, r["no2_max_ug_m3"]),
-        "O3": (0.0, r["o3_max_ug_m3"]),
-        "CO": (0.0, r["co_max_mg_m3"]),
-        "WS": (0.0, r["ws_max_ms"]),
-        "WD": (0.0, 360.0),
+        "PM2.5": r["pm25_max_ug_m3"],
+        "PM10": r["pm10_max_ug_m3"],
+        "SO2": r["so2_max_ug_m3"],
+        "NO2": r["no2_max_ug_m3"],
+        "O3": r["o3_max_ug_m3"],
+        "CO": r["co_max_mg_m3"],
+        "WS": r["ws_max_ms"],
+        "WD": 360.0,
     }
 
 
+_LONG_DDL = """
+CREATE TABLE IF NOT EXISTS long (
+  file_id INTEGER, row BIGINT, station_id VARCHAR, skey VARCHAR, time TIMESTAMP,
+  tkey VARCHAR, tbad UTINYINT, part INTEGER, pollutant VARCHAR, ptext VARCHAR,
+  declared BOOLEAN, value DOUBLE, bad_text VARCHAR);
+CREATE TABLE IF NOT EXISTS published (
+  file_id INTEGER, row BIGINT, station_id VARCHAR, time TIMESTAMP, item VARCHAR,
+  value DOUBLE);
+CREATE TABLE IF NOT EXISTS smap (key VARCHAR, station_id VARCHAR);
+CREATE TABLE IF NOT EXISTS tmap (key VARCHAR, time TIMESTAMP, bad UTINYINT);
+CREATE TABLE IF NOT EXISTS pmap (ptext VARCHAR, utext VARCHAR, pollutant VARCHAR,
+  item VARCHAR, factor DOUBLE, declared BOOLEAN);
+"""
+
+
+def _number_sql(text: str) -> str:
+    return f"TRY_CAST(replace(trim({text}), ',', '') AS DOUBLE)"
+
+
+def _missing_sql(text: str, *, wind: bool = False) -> str:
+    words = ", ".join(_literal(w) for w in _MISSING)
+    numbers = ", ".join(repr(n) for n in _MISSING_NUMBERS)
+    out = f"({text} IS NULL OR lower(trim({text})) IN ({words}) OR coalesce({_number_sql(text)} IN ({numbers}), FALSE)"
+    if wind:
+        calm = ", ".join(_literal(w) for w in _CALM)
+        out += f" OR upper(regexp_replace(trim({text}), '风$', '')) IN ({calm})"
+    return out + ")"
+
+
+def _wind_sql(text: str) -> str:
+    cases = " ".join(f"WHEN {_literal(k)} THEN {v}" for k, v in _COMPASS.items())
+    compass = f"CASE upper(regexp_replace(trim({text}), '风$', '')) {cases} END"
+    return f"coalesce({_number_sql(text)}, {compass})"
+
+
+def _value_sql(text: str, pollutant_sql: str, factor_sql: str) -> str:
+    """Typed value of a text cell: a number (× factor), or a compass direction for WD."""
+    return (
+        f"CASE WHEN {pollutant_sql} = 'WD' THEN {_wind_sql(text)} "
+        f"ELSE {_number_sql(text)} * {factor_sql} END"
+    )
+
+
+@dataclass
+class CheckResult:
+    """What :meth:`HourlyChecker.finish` found."""
+
+    rejects: pd.DataFrame
+    notes: list[str]
+    values_read: int
+    duplicates_dropped: int
+
+
+class HourlyChecker:
+    """Check hourly readings batch by batch in DuckDB, then find every problem at once.
+
+    ``add`` takes a batch of a file's rows as text (an Arrow table with ``file_id``,
+    ``row`` and the file's columns) and its :class:`Layout`; ``finish`` judges unit
+    errors per file and column, impossible values, unknown stations, bad times and
+    duplicate station-hours over everything added, and leaves the view ``good``
+    (``station_id, time, pollutant, value, part``) for the store and the published
+    values in the table ``published`` for :meth:`cross_check`.
+
+    Parameters
+    ----------
+    con : duckdb connection
+        Where the tables live (a file-backed database keeps memory bounded).
+    stations : DataFrame
+        The workspace's stations (``id``, ``name``).
+    settings : dict
+        Workspace settings (``[readings]`` limits).
+    units : dict, optional
+        :func:`parse_units` of ``--units``.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        stations: pd.DataFrame,
+        *,
+        settings: dict,
+        units: Mapping[str, float] | None = None,
+    ) -> None:
+        self.con = con
+        self.settings = settings
+        self.units = dict(units or {})
+        self.limits = _limits(settings)
+        self.lookup = _station_lookup(stations)
+        self.files: list[str] = []
+        self.notes: list[str] = []
+        self.unused: dict[str, set[str]] = {}
+        self.ignored_types: set[str] = set()
+        self._seen_s: set[str] = set()
+        self._seen_t: dict[str, set[str]] = {}
+        self._seen_p: set[tuple[str, str]] = set()
+        self._batch = 0
+        con.execute(_LONG_DDL)
+
+    # -- resolving distinct texts ------------------------------------------------------
+
+    def _resolve_stations(self, view: str) -> None:
+        new = [
+            k
+            for (k,) in self.con.execute(f"SELECT DISTINCT skey FROM {view}").fetchall()
+            if k is not None and k not in self._seen_s
+        ]
+        if not new:
+            return
+        self._seen_s.update(new)
+        ids = []
+        for key in new:
+            code, _, name = key.partition("\x1f")
+            ids.append(_resolve_one(self.lookup, code) or _resolve_one(self.lookup, name))
+        frame = pd.DataFrame({"key": new, "station_id": ids})
+        self.con.register("new_s", frame)
+        self.con.execute("INSERT INTO smap SELECT key, station_id FROM new_s")
+        self.con.unregister("new_s")
+
+    def _resolve_times(self, view: str, mode: str) -> None:
+        seen = self._seen_t.setdefault(mode, set())
+        new = [
+            k
+            for (k,) in self.con.execute(f"SELECT DISTINCT tkey FROM {view}").fetchall()
+            if k is not None and k not in seen
+        ]
+        if not new:
+            return
+        seen.update(new)
+        keys = pd.Series(new, dtype="string")
+        times = _parse_time_keys(keys, mode)
+        off_hour = times.notna() & ((times.dt.minute != 0) | (times.dt.second != 0))
+        bad = np.where(times.isna(), 1, np.where(off_hour, 2, 0)).astype("uint8")
+        frame = pd.DataFrame({"key": [f"{mode}\x1f{k}" for k in new], "time": times, "bad": bad})
+        self.con.register("new_t", frame)
+        self.con.execute("INSERT INTO tmap SELECT key, time, bad FROM new_t")
+        self.con.unregister("new_t")
+
+    def _resolve_pollutants(self, view: str, with_unit: bool) -> None:
+        unit = "utext" if with_unit else "NULL"
+        pairs = self.con.execute(f"SELECT DISTINCT ptext, {unit} FROM {view}").fetchall()
+        rows = []
+        for ptext, utext in pairs:
+            if (ptext, utext) in self._seen_p or ptext is None:
+                continue
+            self._seen_p.add((ptext, utext))
+            pollutant = _pollutant_of(ptext)
+            item = None
+            if pollutant is None:
+                key = header_key(ptext)
+                item = next(
+                    (i for i, hs in PUBLISHED_ITEMS.items() if key in {header_key(h) for h in hs}),
+                    None,
+                )
+                if item is None:
+                    self.ignored_types.add(str(ptext))
+            factor, declared = 1.0, False
+            if pollutant in self.units:
+                factor, declared = self.units[pollutant], True
+            elif pollutant is not None and utext:
+                factor, note = _unit_factor(f"{pollutant}({utext})", pollutant)
+                declared = True
+                if note:
+                    self.notes.append(note.replace("”列的单位", "”的单位"))
+            rows.append((ptext, utext, pollutant, item, factor, declared))
+        if rows:
+            frame = pd.DataFrame(
+                rows, columns=["ptext", "utext", "pollutant", "item", "factor", "declared"]
+            )
+            self.con.register("new_p", frame)
+            self.con.execute("INSERT INTO pmap SELECT * FROM new_p")
+            self.con.unregister("new_p")
+
+    # -- batches -----------------------------------------------------------------------
+
+    def add_file(self, name: str) -> int:
+        """Register a file; returns its ``file_id``."""
+        self.files.append(name)
+        return len(self.files) - 1
+
+    def add(self, batch: pa.Table, layout: Layout) -> None:
+        """Add a batch of rows (``file_id``, ``row`` and the file's columns, as text)."""
+        if batch.num_rows == 0:
+            return
+        self._batch += 1
+        con = self.con
+        con.register("batch", batch)
+        mode = layout.time_mode
+        tkey = _time_key_sql(layout)
+        for label in layout.unused:
+            self.unused.setdefault(label, set())
+        part = (
+            "CAST(year(t.time - INTERVAL 1 HOUR) * 100 + month(t.time - INTERVAL 1 HOUR) "
+            "AS INTEGER)"
+        )
+        joined = (
+            f"LEFT JOIN smap s ON s.key = u.skey LEFT JOIN tmap t ON t.key = '{mode}\x1f' || u.tkey"
+        )
+        try:
+            if layout.kind == "by_station":
+                self._add_by_station(layout, tkey, part, mode)
+                return
+            skey = f"trim({_quote(layout.station)})"
+            if layout.station_name:
+                name = _quote(layout.station_name)
+                skey = f"coalesce({skey}, '') || chr(31) || coalesce(trim({name}), '')"
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW b AS SELECT *, {skey} AS skey, {tkey} AS tkey "
+                "FROM batch"
+            )
+            self._resolve_stations("b")
+            self._resolve_times("b", mode)
+            if layout.kind == "wide":
+                branches = []
+                for pollutant, label in layout.pollutants:
+                    factor, note = self.units.get(pollutant), None
+                    declared = factor is not None
+                    if factor is None:
+                        factor, note = _unit_factor(label, pollutant)
+                        declared = note is not None
+                    elif factor != 1.0:
+                        note = (
+                            f"“{label}”按 --units 的单位读取："
+                            f"{pollutant} 已换算为 {UNITS[pollutant]}（×{factor:g}）"
+                        )
+                    if note:
+                        self.notes.append(note)
+                    branches.append(
+                        f"SELECT file_id, row, skey, tkey, '{pollutant}' AS pollutant, "
+                        f"{_literal(label)} AS ptext, {str(declared).upper()} AS declared, "
+                        f"{factor!r} AS factor, {_quote(label)} AS text FROM b "
+                        f"WHERE {_quote(label)} IS NOT NULL"
+                    )
+                source = " UNION ALL ".join(branches)
+            else:  # long
+                unit = f", trim({_quote(layout.unit)}) AS utext" if layout.unit else ""
+                con.execute(
+                    f"CREATE OR REPLACE TEMP VIEW bl AS SELECT *, trim({_quote(layout.pollutant)}) "
+                    f"AS ptext{unit} FROM b"
+                )
+                self._resolve_pollutants("bl", bool(layout.unit))
+                ujoin = (
+                    "p.utext IS NOT DISTINCT FROM bl.utext" if layout.unit else "p.utext IS NULL"
+                )
+                source = (
+                    "SELECT file_id, row, skey, tkey, p.pollutant, bl.ptext, "
+                    "coalesce(p.declared, FALSE) AS declared, coalesce(p.factor, 1.0) AS factor, "
+                    f"{_quote(layout.value)} AS text FROM bl LEFT JOIN pmap p ON "
+                    f"p.ptext = bl.ptext AND {ujoin} WHERE p.item IS NULL"
+                )
+            self._insert_long(source, joined, part)
+            if layout.published:
+                branches = [
+                    f"SELECT file_id, row, skey, tkey, '{item}' AS item, {_quote(label)} AS text "
+                    f"FROM b WHERE {_quote(label)} IS NOT NULL"
+                    for item, label in layout.published
+                ]
+                self._insert_published(" UNION ALL ".join(branches), joined)
+        finally:
+            con.unregister("batch")
+
+    def _insert_long(self, source: str, joined: str, part: str) -> None:
+        missing = _missing_sql("u.text", wind=True)
+        value = _value_sql("u.text", "u.pollutant", "u.factor")
+        self.con.execute(f"""
+            INSERT INTO long SELECT u.file_id, u.row, s.station_id,
+              CASE WHEN s.station_id IS NULL THEN u.skey END, t.time,
+              CASE WHEN coalesce(t.bad, 1) > 0 THEN u.tkey END, coalesce(t.bad, 1), {part},
+              u.pollutant, u.ptext, u.declared, {value},
+              CASE WHEN {value} IS NULL THEN u.text END
+            FROM ({source}) u {joined}
+            WHERE NOT ({missing}) OR u.pollutant IS NULL""")
+
+    def _insert_published(self, source: str, joined: str) -> None:
+        self.con.execute(f"""
+            INSERT INTO published SELECT u.file_id, u.row, s.station_id, t.time, u.item,
+              {_number_sql("u.text")}
+            FROM ({source}) u {joined}
+            WHERE {_number_sql("u.text")} IS NOT NULL AND s.station_id IS NOT NULL
+              AND t.bad = 0 AND (u.item = 'AQI' OR hour(t.time) = 0)""")
+
+    def _add_by_station(self, layout: Layout, tkey: str, part: str, mode: str) -> None:
+        con = self.con
+        cols = ", ".join(_quote(c) for c in layout.station_columns)
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW bs AS SELECT file_id, row, {tkey} AS tkey, "
+            f"trim({_quote(layout.type)}) AS ptext, {cols} FROM batch"
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE bu AS SELECT * FROM (UNPIVOT bs ON "
+            f"{cols} INTO NAME skey VALUE text)"
+        )
+        self._resolve_stations("bu")
+        self._resolve_times("bu", mode)
+        self._resolve_pollutants("bu", False)
+        joined = (
+            f"LEFT JOIN smap s ON s.key = u.skey LEFT JOIN tmap t ON t.key = '{mode}\x1f' || u.tkey"
+        )
+        source = (
+            "SELECT file_id, row, skey, tkey, p.pollutant, bu.ptext, "
+            "coalesce(p.declared, FALSE) AS declared, coalesce(p.factor, 1.0) AS factor, "
+            "text FROM bu JOIN pmap p ON p.ptext = bu.ptext AND p.utext IS NULL "
+            "WHERE p.pollutant IS NOT NULL"
+        )
+        self._insert_long(source, joined, part)
+        published = (
+            "SELECT file_id, row, skey, tkey, p.item, text FROM bu JOIN pmap p "
+            "ON p.ptext = bu.ptext AND p.utext IS NULL WHERE p.item IS NOT NULL"
+        )
+        self._insert_published(published, joined)
+        con.execute("DROP TABLE bu")
+
+    # -- judging ------------------------------------------------------------------------
+
+    def _limit_sql(self, column: str = "pollutant") -> str:
+        cases = " ".join(f"WHEN '{p}' THEN {v!r}" for p, v in self.limits.items())
+        return f"(CASE {column} {cases} END)"
+
+    def finish(self) -> CheckResult:
+        """Judge everything added; leaves the views ``checked`` and ``good``."""
+        con = self.con
+        share = float(self.settings["readings"].get("unit_error_share", 0.5))
+        lim = self._limit_sql()
+        concentration = "('PM2.5', 'PM10', 'SO2', 'NO2', 'CO', 'O3')"
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE unit_err AS
+            SELECT file_id, pollutant, any_value(ptext) AS ptext, count(*) AS n,
+              count(*) FILTER (WHERE value > {lim}) AS over, min(row) AS first_row,
+              median(value) AS med, max(row) AS last_row
+            FROM long WHERE value IS NOT NULL AND NOT declared AND pollutant IN {concentration}
+            GROUP BY ALL HAVING count(*) FILTER (WHERE value > {lim}) > {share} * count(*)""")
+        has_unit_err = con.execute("SELECT count(*) FROM unit_err").fetchone()[0] > 0
+        unit_join = (
+            "LEFT JOIN unit_err ue ON ue.file_id = l.file_id AND ue.pollutant = l.pollutant"
+            if has_unit_err
+            else ""
+        )
+        unit_case = "WHEN ue.file_id IS NOT NULL THEN 'unit'" if has_unit_err else ""
+        reason = (
+            "CASE WHEN l.station_id IS NULL THEN 'station' WHEN l.tbad = 1 THEN 'time' "
+            "WHEN l.tbad = 2 THEN 'hour' WHEN l.pollutant IS NULL THEN 'pollutant' "
+            f"{unit_case} WHEN l.value IS NULL THEN 'nan' WHEN l.value < 0 THEN 'neg' "
+            f"WHEN l.value > {self._limit_sql('l.pollutant')} THEN 'high' END"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW checked AS SELECT l.*, {reason} AS reason "
+            f"FROM long l {unit_join}"
+        )
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE dup_keys AS
+            SELECT station_id, time, pollutant, count(DISTINCT value) AS nv
+            FROM checked WHERE reason IS NULL GROUP BY ALL HAVING count(*) > 1""")
+        n_dup = con.execute("SELECT count(*) FROM dup_keys").fetchone()[0]
+        if n_dup:
+            con.execute("""
+                CREATE OR REPLACE TEMP TABLE dup_rows AS
+                SELECT c.file_id, c.row, c.station_id, c.time, c.pollutant, c.ptext, c.value,
+                  d.nv, row_number() OVER (PARTITION BY c.station_id, c.time, c.pollutant
+                    ORDER BY c.file_id, c.row) AS k,
+                  first(c.file_id ORDER BY c.file_id, c.row) OVER w AS first_file,
+                  first(c.row ORDER BY c.file_id, c.row) OVER w AS first_row,
+                  string_agg(c.row::VARCHAR, '、' ORDER BY c.file_id, c.row) OVER w AS rows
+                FROM checked c JOIN dup_keys d USING (station_id, time, pollutant)
+                WHERE c.reason IS NULL
+                WINDOW w AS (PARTITION BY c.station_id, c.time, c.pollutant)""")
+            con.execute("""
+                CREATE OR REPLACE TEMP VIEW good AS
+                SELECT station_id, time, pollutant, value, part FROM checked c
+                WHERE reason IS NULL AND NOT EXISTS (SELECT 1 FROM dup_keys d
+                  WHERE d.station_id = c.station_id AND d.time = c.time
+                  AND d.pollutant = c.pollutant)
+                UNION ALL SELECT station_id, time, pollutant, value,
+                  CAST(year(time - INTERVAL 1 HOUR) * 100 + month(time - INTERVAL 1 HOUR)
+                  AS INTEGER) FROM dup_rows WHERE nv = 1 AND k = 1""")
+        else:
+            con.execute(
+                "CREATE OR REPLACE TEMP VIEW good AS SELECT station_id, time, pollutant, "
+                "value, part FROM checked WHERE reason IS NULL"
+            )
+        rejects = self._rejects(has_unit_err, bool(n_dup))
+        values_read = con.execute("SELECT count(*) FROM long").fetchone()[0]
+        dropped = 0
+        if n_dup:
+            dropped = con.execute(
+                "SELECT count(*) FROM dup_rows WHERE NOT (nv = 1 AND k = 1)"
+            ).fetchone()[0]
+        notes = list(dict.fromkeys(self.notes))
+        if self.unused:
+            notes.append("未导入的列（geoair 不存这些数据）：" + "、".join(sorted(self.unused)))
+        if self.ignored_types:
+            notes.append("未识别的类型（type）行，未导入：" + "、".join(sorted(self.ignored_types)))
+        return CheckResult(rejects, notes, int(values_read), int(dropped))
+
+    def _rejects(self, has_unit_err: bool, has_dups: bool) -> pd.DataFrame:
+        con = self.con
+        frames = []
+        unknown = con.execute("""
+            SELECT file_id, min(row) AS row, skey, count(DISTINCT row) AS n FROM checked
+            WHERE reason = 'station' GROUP BY file_id, skey ORDER BY file_id, row""").df()
+        if len(unknown):
+            shown = (
+                unknown["skey"]
+                .fillna("")
+                .str.split("\x1f")
+                .map(lambda parts: " / ".join(p for p in parts if p))
+            )
+            more = np.where(unknown["n"] > 1, "（本文件共" + unknown["n"].astype(str) + "行）", "")
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "file_id": unknown["file_id"],
+                        "行号": unknown["row"],
+                        "站点": shown,
+                        "时间": "",
+                        "污染物": "",
+                        "值": "",
+                        "原因": _UNKNOWN_STATION + more,
+                    }
+                )
+            )
+        times = con.execute("""
+            SELECT DISTINCT file_id, row, coalesce(station_id, skey) AS station, tkey, tbad
+            FROM checked WHERE reason IN ('time', 'hour') ORDER BY file_id, row""").df()
+        if len(times):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "file_id": times["file_id"],
+                        "行号": times["row"],
+                        "站点": times["station"],
+                        "时间": times["tkey"].str.replace("|", " ", regex=False),
+                        "污染物": "",
+                        "值": "",
+                        "原因": np.where(
+                            times["tbad"] == 1,
+                            "时间无法读取，请写成 2020-11-01 13:00",
+                            "时间不是整点：小时值按该小时结束的时刻标注（如 13:00），请改为整点",
+                        ),
+                    }
+                )
+            )
+        if has_unit_err:
+            errs = con.execute("SELECT * FROM unit_err ORDER BY file_id, pollutant").df()
+            for r in errs.itertuples(index=False):
+                limit = self.limits[r.pollutant]
+                hint = (
+                    "像是按 µg/m³ 填的；请核对后用 --units CO=ug/m3 重新导入"
+                    if r.pollutant == "CO"
+                    else f"像是单位错了；请核对后用 --units {r.pollutant}=ug/m3 或 mg/m3 重新导入"
+                )
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "file_id": [r.file_id],
+                            "行号": [r.first_row],
+                            "站点": [""],
+                            "时间": [""],
+                            "污染物": [r.ptext],
+                            "值": [f"中位数 {r.med:g}"],
+                            "原因": [
+                                f"“{r.ptext}”列的数值大多超过 {limit:g} {UNITS[r.pollutant]}"
+                                f"（{r.over}/{r.n} 个），{hint}；整列未导入"
+                            ],
+                        }
+                    )
+                )
+                self.notes.append(
+                    f"{self.files[r.file_id]}：“{r.ptext}”列大多超过 {limit:g} "
+                    f"{UNITS[r.pollutant]}，判为单位错误，整列未导入（见 rejects）"
+                )
+        values = con.execute("""
+            SELECT file_id, row, station_id, time, ptext, coalesce(bad_text, value::VARCHAR)
+              AS text, pollutant, reason, value
+            FROM checked WHERE reason IN ('nan', 'neg', 'high', 'pollutant')
+            ORDER BY file_id, row""").df()
+        if len(values):
+            reasons = []
+            for r in values.itertuples(index=False):
+                reasons.append(self._value_reason(r.reason, r.pollutant))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "file_id": values["file_id"],
+                        "行号": values["row"],
+                        "站点": values["station_id"],
+                        "时间": values["time"].dt.strftime("%Y-%m-%d %H:%M"),
+                        "污染物": values["ptext"],
+                        "值": values["text"],
+                        "原因": reasons,
+                    }
+                )
+            )
+        if has_dups:
+            dups = con.execute("""
+                SELECT * FROM dup_rows WHERE NOT (nv = 1 AND k = 1)
+                ORDER BY file_id, row""").df()
+            same = dups["nv"] == 1
+            reason = np.where(
+                same,
+                "与第" + dups["first_row"].astype(str) + "行重复（数值相同），只保留一次",
+                "同一站点同一小时在第"
+                + dups["rows"].astype(str)
+                + "行有不同的数值，请只保留正确的一行后重新导入",
+            )
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "file_id": dups["file_id"],
+                        "行号": dups["row"],
+                        "站点": dups["station_id"],
+                        "时间": dups["time"].dt.strftime("%Y-%m-%d %H:%M"),
+                        "污染物": dups["ptext"],
+                        "值": dups["value"].map(lambda v: f"{v:g}"),
+                        "原因": reason,
+                    }
+                )
+            )
+        if not frames:
+            return pd.DataFrame(columns=["文件", "行号", "站点", "时间", "污染物", "值", "原因"])
+        out = pd.concat(frames, ignore_index=True)
+        out = out.sort_values(["file_id", "行号", "污染物"], kind="stable").reset_index(drop=True)
+        out.insert(0, "文件", [self.files[i] for i in out.pop("file_id")])
+        return out
+
+    def _value_reason(self, reason: str, pollutant: str | None) -> str:
+        if reason == "pollutant":
+            return "污染物名称无法识别，请填写 PM2.5、PM10、SO2、NO2、CO、O3、风速或风向"
+        if reason == "nan":
+            return "数值不是数字，请填写数字"
+        if reason == "neg":
+            return "数值为负，浓度等监测值不可能小于0，请核对"
+        high = self.limits[pollutant]
+        if pollutant == "CO":
+            return (
+                f"CO超过{high:g} mg/m³，像是按 µg/m³ 填的；CO应以 mg/m³ 为单位：请除以"
+                "1000，或把列名写成 CO(μg/m³)（或加 --units CO=ug/m3）后重新导入"
+            )
+        if pollutant == "WD":
+            return "风向超过360°，请核对（风向为0–360°）"
+        return (
+            f"{pollutant}超过{high:g} {UNITS[pollutant]}，实际不可能出现，请核对单位和仪器"
+            "（上限见 geoair.toml 的 [readings]）"
+        )
+
+    # -- published values ---------------------------------------------------------------
+
+    def cross_check(self) -> tuple[pd.DataFrame, dict[str, tuple[int, int]]]:
+        """Compare the published values (AQI, 24-hour and 8-hour values) with geoair's.
+
+        * ``AQI``: every station-hour, with the hourly AQI geoair computes from the
+          hour's stored values (HJ 633 real-time rules, :func:`hourly_sql`): equal;
+        * the 24-hour means (``PM2.5_24h`` ... ``CO_24h``) and ``O3_8h`` at each day's
+          last hour (the 00:00 label, where the window is the calendar day, or its
+          last 8 hours), when every hour of the window is there: within half the
+          last reported digit (the publisher's rounding rule is not stated);
+          ``O3_24h`` between that hour's O3 and the day's maximum; ``O3_8h_24h`` at
+          least that hour's 8-hour mean.
+
+        Returns
+        -------
+        (disagreements, counts)
+            ``文件, 行号, 站点, 时间, 项目, 发布值, 计算值``; item -> (compared, disagreeing).
+        """
+        from geoair.readings.indicators import hourly_sql
+
+        con = self.con
+        columns = ["文件", "行号", "站点", "时间", "项目", "发布值", "计算值"]
+        if not con.execute("SELECT count(*) FROM published").fetchone()[0]:
+            return pd.DataFrame(columns=columns), {}
+        con.execute("""
+            CREATE OR REPLACE TEMP VIEW src AS SELECT g.station_id, g.time, g.pollutant, g.value
+            FROM good g SEMI JOIN (SELECT DISTINCT station_id, time FROM published
+              WHERE item = 'AQI') p ON p.station_id = g.station_id AND p.time = g.time""")
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE chk AS
+            SELECT p.file_id, p.row, p.station_id, p.time, 'AQI' AS item, p.value AS published,
+              h.aqi AS computed, h.aqi IS NOT NULL AND h.aqi = p.value AS ok,
+              h.aqi IS NOT NULL AS compared
+            FROM published p LEFT JOIN ({hourly_sql()}) h USING (station_id, time)
+            WHERE p.item = 'AQI'""")
+        us_h, us_d = 3_600_000_000, 86_400_000_000
+        tol = "CASE WHEN p.item = 'CO_24h' THEN 0.050001 ELSE 0.500001 END"
+        con.execute(f"""
+            INSERT INTO chk
+            WITH pub AS (SELECT *, (epoch_us(time) - {us_h}) // {us_d} AS d,
+                CASE WHEN item IN ('O3_24h', 'O3_8h', 'O3_8h_24h') THEN 'O3'
+                ELSE replace(item, '_24h', '') END AS pollutant
+              FROM published WHERE item <> 'AQI'),
+            days AS (
+              SELECT station_id, pollutant, (epoch_us(time) - {us_h}) // {us_d} AS d,
+                sum(value) AS s, count(*) AS n, max(value) AS mx,
+                sum(value) FILTER (WHERE ((epoch_us(time) - {us_h}) // {us_h}) % 24 >= 16) AS s8,
+                count(*) FILTER (WHERE ((epoch_us(time) - {us_h}) // {us_h}) % 24 >= 16) AS n8,
+                max(value) FILTER (WHERE ((epoch_us(time) - {us_h}) // {us_h}) % 24 = 23) AS last
+              FROM good g SEMI JOIN (SELECT DISTINCT station_id, pollutant, d FROM pub) k
+                ON k.station_id = g.station_id AND k.pollutant = g.pollutant
+                AND k.d = (epoch_us(g.time) - {us_h}) // {us_d}
+              GROUP BY ALL),
+            cmp AS (
+              SELECT p.file_id, p.row, p.station_id, p.time, p.item, p.value AS published,
+                CASE WHEN p.item IN ('O3_8h', 'O3_8h_24h') THEN
+                  CASE WHEN k.n8 = 8 THEN k.s8 / 8 END
+                WHEN p.item = 'O3_24h' THEN CASE WHEN k.n = 24 THEN k.last END
+                ELSE CASE WHEN k.n = 24 THEN k.s / 24 END END AS computed,
+                k.mx, {tol} AS tol
+              FROM pub p LEFT JOIN days k USING (station_id, pollutant, d))
+            SELECT file_id, row, station_id, time, item, published, computed,
+              CASE WHEN item = 'O3_24h' THEN published >= computed - tol AND published <= mx + tol
+              WHEN item = 'O3_8h_24h' THEN published >= computed - tol
+              ELSE abs(published - computed) <= tol END AS ok,
+              computed IS NOT NULL AS compared
+            FROM cmp""")
+        counts = {
+            item: (int(n), int(bad))
+            for item, n, bad in con.execute("""
+                SELECT item, count(*) FILTER (WHERE compared),
+                  count(*) FILTER (WHERE compared AND NOT ok) FROM chk GROUP BY item
+                ORDER BY item""").fetchall()
+        }
+        bad = con.execute("""
+            SELECT * FROM chk WHERE compared AND NOT ok ORDER BY file_id, row, item""").df()
+        out = pd.DataFrame(
+            {
+                "文件": [self.files[i] for i in bad["file_id"]],
+                "行号": bad["row"],
+                "站点": bad["station_id"],
+                "时间": bad["time"].dt.strftime("%Y-%m-%d %H:%M"),
+                "项目": bad["item"],
+                "发布值": bad["published"],
+                "计算值": bad["computed"].round(3),
+            },
+            columns=columns,
+        )
+        return out, counts
+
+
+def _as_text(column: pd.Series) -> pd.Series:
+    """A column of cells as text (None for empty), times written as 2020-11-01 13:00:00."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        values = column
+        if getattr(values.dt, "tz", None) is not None:
+            values = values.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+        return values.dt.strftime("%Y-%m-%d %H:%M:%S").astype(object).where(values.notna(), None)
+
+    def one(v: object) -> str | None:
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT or v is pd.NA:
+            return None
+        if isinstance(v, pd.Timestamp):
+            if v.tzinfo is not None:
+                v = v.tz_convert("Asia/Shanghai").tz_localize(None)
+            return v.strftime("%Y-%m-%d %H:%M:%S")
+        if isinstance(v, dt.datetime):
+            return v.strftime("%Y-%m-%d %H:%M:%S")
+        return str(v)
+
+    return column.map(one).astype(object)
+
+
+def cells_to_arrow(cells: pd.DataFrame, file_id: int = 0) -> pa.Table:
+    """A table of cells (index = file row numbers) as an Arrow batch of text columns."""
+    arrays = {
+        "file_id": pa.array(np.full(len(cells), file_id, dtype=np.int32)),
+        "row": pa.array(np.asarray(cells.index, dtype=np.int64)),
+    }
+    for position, label in enumerate(cells.columns):
+        arrays[str(label)] = pa.array(_as_text(cells.iloc[:, position]).tolist(), pa.string())
+    return pa.table(arrays)
+
+
 def parse_hourly(
-    cells: pd.DataFrame, stations: pd.DataFrame, *, settings: dict | None = None
+    cells: pd.DataFrame,
+    stations: pd.DataFrame,
+    *,
+    settings: dict | None = None,
+    units: Mapping[str, float] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Turn a table of readings (long or wide) into checked long rows.
+    """Turn a table of readings (any layout) into checked long rows.
 
     Parameters
     ----------
@@ -265,6 +1210,8 @@ def parse_hourly(
         matched against them.
     settings : dict, optional
         Workspace settings (``[readings]`` limits); default: the built-in ones.
+    units : dict, optional
+        Declared units (:func:`parse_units`).
 
     Returns
     -------
@@ -276,181 +1223,30 @@ def parse_hourly(
     from geoair.store.settings import load_settings
 
     settings = settings or load_settings(None)
-    vocab = {**_FIELDS, **{f"p:{p}": h for p, h in POLLUTANT_HEADERS.items()}}
-    mapping = match_columns([(str(c),) for c in cells.columns], vocab)
-    columns = {name: cells.columns[pos] for pos, name in mapping.items()}
-    notes: list[str] = []
-    if "station" not in columns or "time" not in columns:
-        missing = [
-            zh for key, zh in (("station", "站点名称"), ("time", "时间")) if key not in columns
-        ]
-        found = ", ".join(map(str, cells.columns))
-        raise SchemaError(
-            f"监测数据表中没有“{'”“'.join(missing)}”列（现有列：{found}），请把表头"
-            "改为“站点名称”和“时间”。 / "
-            f"The readings table has no {' or '.join(missing)} column (found: "
-            f"{found}). Name the columns 站点名称 and 时间 (or station, time)."
-        )
-    base = pd.DataFrame(
-        {"row": cells.index.to_numpy(), "station": cells[columns["station"]].to_numpy()}
-    )
-    times = cells[columns["time"]]
-    if "hour" in columns:  # a date column plus an hour column (end-of-hour labels 1-24)
-        hours = _parse_numbers(cells[columns["hour"]])
-        day = _parse_times(times).dt.normalize()
-        base["time"] = (day + pd.to_timedelta(hours, unit="h")).to_numpy()
-    else:
-        base["time"] = _parse_times(times).to_numpy()
-    base["time_text"] = times.astype("string").to_numpy()
-    pollutant_cols = {name[2:]: col for name, col in columns.items() if name.startswith("p:")}
-    if "pollutant" in columns and "value" in columns:
-        long = base.copy()
-        raw_p = cells[columns["pollutant"]].astype("string").to_numpy()
-        lookup = {header_key(h): p for p, hs in POLLUTANT_HEADERS.items() for h in (p, *hs)}
-        long["pollutant_text"] = raw_p
-        long["pollutant"] = [lookup.get(header_key(v)) if v is not pd.NA else None for v in raw_p]
-        long["value_text"] = cells[columns["value"]].astype("string").to_numpy()
-        long["value"] = _parse_numbers(cells[columns["value"]]).to_numpy()
-        if "unit" in columns:
-            units = cells[columns["unit"]].astype("string").fillna("").to_numpy()
-            factor = np.ones(len(long))
-            for p in POLLUTANTS:
-                for unit in set(units[long["pollutant"].to_numpy() == p]):
-                    f, note = _unit_factor(f"{p}({unit})", p)
-                    if f != 1.0:
-                        factor[(long["pollutant"].to_numpy() == p) & (units == unit)] = f
-                        notes.append(note.replace("”列的单位", "”的单位"))
-            long["value"] = long["value"] * factor
-    elif pollutant_cols:
-        parts = []
-        for pollutant, col in pollutant_cols.items():
-            part = base.copy()
-            part["pollutant"] = pollutant
-            part["pollutant_text"] = str(col)
-            raw = cells[col]
-            part["value_text"] = raw.astype("string").to_numpy()
-            if pollutant == "WD":
-                text = raw.astype("string").str.strip().str.upper()
-                compass = np.array(
-                    [_COMPASS.get(v, np.nan) if isinstance(v, str) else np.nan for v in text],
-                    dtype="float64",
-                )
-                values = _parse_numbers(raw).fillna(pd.Series(compass, index=raw.index))
-            else:
-                values = _parse_numbers(raw)
-            factor, note = _unit_factor(str(col), pollutant)
-            if note:
-                notes.append(note)
-            part["value"] = (values * factor).to_numpy()
-            parts.append(part)
-        long = pd.concat(parts, ignore_index=True)
-    else:
-        found = ", ".join(map(str, cells.columns))
-        raise SchemaError(
-            "监测数据表中既没有污染物列（PM2.5、PM10、SO2、NO2、CO、O3、风速、"
-            f"风向），也没有“污染物”和“浓度”列（现有列：{found}），请改正表头。 / "
-            "The readings table has neither pollutant columns (PM2.5, PM10, SO2, "
-            "NO2, CO, O3, 风速, 风向) nor 污染物 and 浓度 columns. Rename the "
-            f"headers (found: {found})."
-        )
-    return _check_hourly(long, stations, settings, notes)
+    unique = _unique_labels([str(c) for c in cells.columns])
+    cells = cells.set_axis(unique, axis=1)
+    layout = detect_layout(unique)
+    with duckdb.connect() as con:
+        checker = HourlyChecker(con, stations, settings=settings, units=units)
+        checker.add(cells_to_arrow(cells, checker.add_file("table")), layout)
+        result = checker.finish()
+        order = ", ".join(f"'{p}'" for p in POLLUTANTS)
+        good = con.execute(
+            "SELECT station_id, time, pollutant, value FROM good "
+            f"ORDER BY time, station_id, list_position([{order}], pollutant)"
+        ).df()
+    good["time"] = good["time"].astype("datetime64[us]")
+    return good[list(HOURLY_COLUMNS)], result.rejects.drop(columns="文件"), result.notes
 
 
-def _check_hourly(
-    long: pd.DataFrame, stations: pd.DataFrame, settings: dict, notes: list[str]
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    text = long["value_text"].fillna("").str.strip().str.lower()
-    empty_value = text.isin(["", "-", "--", "—", "/", "nan", "none", "null", "n/a", "na", "无数据"])
-    # A calm hour has no wind direction: 静风 / C / calm is a missing WD, not an error.
-    empty_value |= (long["pollutant"] == "WD") & text.isin(["静风", "c", "calm", "静"])
-    long = long[~empty_value | long["value"].notna()].reset_index(drop=True)  # blanks: missing
-    reasons = pd.Series("", index=long.index, dtype=object)
-
-    def flag(mask: pd.Series | np.ndarray, reason: str | pd.Series) -> None:
-        mask = pd.Series(mask, index=long.index).fillna(False).astype(bool)
-        fresh = mask & (reasons == "")
-        if isinstance(reason, pd.Series):
-            reasons[fresh] = reason[fresh]
-        else:
-            reasons[fresh] = reason
-
-    ids = _resolve_stations(long["station"].astype("string"), stations)
-    long["station_id"] = ids
-    flag(ids.isna(), _UNKNOWN_STATION)
-    flag(long["time"].isna(), "时间无法读取，请写成 2020-11-01 13:00")
-    t = long["time"]
-    flag(
-        (t.dt.minute != 0) | (t.dt.second != 0),
-        "时间不是整点：小时值按该小时结束的时刻标注（如 13:00），请改为整点",
-    )
-    flag(
-        long["pollutant"].isna(),
-        "污染物名称无法识别，请填写 PM2.5、PM10、SO2、NO2、CO、O3、风速或风向",
-    )
-    flag(long["value"].isna(), "数值不是数字，请填写数字")
-    flag(long["value"] < 0, "数值为负，浓度等监测值不可能小于0，请核对")
-    limits = _limits(settings)
-    for pollutant, (_, high) in limits.items():
-        is_p = (long["pollutant"] == pollutant) & (long["value"] > high)
-        if pollutant == "CO":
-            flag(
-                is_p,
-                f"CO超过{high:g} mg/m³，像是按 µg/m³ 填的；CO应以 mg/m³ 为单位：请除以"
-                "1000，或把列名写成 CO(μg/m³) 后重新导入",
-            )
-        elif pollutant == "WD":
-            flag(is_p, "风向超过360°，请核对（风向为0–360°）")
-        else:
-            unit = UNITS[pollutant]
-            flag(
-                is_p,
-                f"{pollutant}超过{high:g} {unit}，实际不可能出现，请核对单位和仪器"
-                "（上限见 geoair.toml 的 [readings]）",
-            )
-    # Duplicates: same station, hour and pollutant in two rows.
-    ok = reasons == ""
-    key = ["station_id", "time", "pollutant"]
-    dup = long[ok].duplicated(key, keep=False)
-    if dup.any():
-        group = long[ok][dup]
-        grouped = group.groupby(key, sort=False)
-        first_row = grouped["row"].transform("first")
-        rows_listed = grouped["row"].transform(lambda r: "、".join(map(str, r)))
-        same = grouped["value"].transform("nunique") == 1
-        repeat = same & group.index.to_series(index=group.index).ne(
-            grouped["row"].transform(lambda r: r.index[0])
-        )
-        reasons[group.index[repeat]] = (
-            "与第" + first_row[repeat].astype(str) + "行重复（数值相同），只保留一次"
-        )
-        reasons[group.index[~same]] = (
-            "同一站点同一小时在第"
-            + rows_listed[~same]
-            + "行有不同的数值，请只保留正确的一行后重新导入"
-        )
-    bad = reasons != ""
-    rejects = pd.DataFrame(
-        {
-            "行号": long.loc[bad, "row"].to_numpy(),
-            "站点": long.loc[bad, "station"].astype("string").to_numpy(),
-            "时间": long.loc[bad, "time_text"].to_numpy(),
-            "污染物": long.loc[bad, "pollutant_text"].to_numpy(),
-            "值": long.loc[bad, "value_text"].to_numpy(),
-            "原因": reasons[bad].to_numpy(),
-        }
-    )
-    row_level = rejects["原因"].str.startswith((_UNKNOWN_STATION, "时间"))
-    rejects.loc[row_level, ["污染物", "值"]] = ""
-    rejects = (
-        rejects.drop_duplicates(["行号", "原因", "污染物"])
-        .sort_values(["行号", "污染物"], kind="stable")
-        .reset_index(drop=True)
-    )
-    good = long.loc[~bad, list(HOURLY_COLUMNS)].reset_index(drop=True)
-    good["station_id"] = good["station_id"].astype(str)
-    good["pollutant"] = good["pollutant"].astype(str)
-    good["time"] = pd.to_datetime(good["time"]).astype("datetime64[us]")
-    return good, rejects, list(dict.fromkeys(notes))
+def _unique_labels(labels: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, label in enumerate(labels):
+        label = label.strip() or f"第{i + 1}列"
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return out
 
 
 def _month_label(value: object) -> str | None:

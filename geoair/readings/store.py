@@ -63,6 +63,7 @@ __all__ = [
     "load_hourly",
     "store_dustfall",
     "store_hourly",
+    "store_hourly_relation",
 ]
 
 
@@ -132,23 +133,65 @@ def store_hourly(ws: Workspace, readings: pd.DataFrame) -> int:
     frame = readings[list(HOURLY_COLUMNS)].copy()
     frame["time"] = pd.to_datetime(frame["time"]).astype("datetime64[us]")
     frame["value"] = frame["value"].astype("float64")
-    # Partitioned by the month of the day each hour belongs to (the hour ending at
-    # 2020-11-01 00:00 is the last of October 31): a day never spans two files.
-    day_of = frame["time"] - pd.Timedelta(hours=1)
-    years = day_of.dt.year
-    months = day_of.dt.month
-    for (year, month), part in frame.groupby([years, months], sort=True):
+    frame["station_id"] = frame["station_id"].astype(str)
+    frame["pollutant"] = frame["pollutant"].astype(str)
+    with duckdb.connect() as con:
+        con.register("frame_df", frame)
+        con.execute(
+            "CREATE TEMP VIEW frame AS SELECT station_id, time, pollutant, value, "
+            f"{_PART_SQL} AS part FROM frame_df"
+        )
+        return store_hourly_relation(ws, con, "frame")
+
+
+# The store's partition of an hour: the month of the day it belongs to (the hour ending
+# at 2020-11-01 00:00 is the last of October 31), as year * 100 + month.
+_PART_SQL = "CAST(year(time - INTERVAL 1 HOUR) * 100 + month(time - INTERVAL 1 HOUR) AS INTEGER)"
+
+
+def store_hourly_relation(ws: Workspace, con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    """Merge the hourly readings of a DuckDB relation into the store, month by month.
+
+    ``relation`` has ``station_id, time, pollutant, value`` and ``part`` (year × 100 +
+    month of the day each hour belongs to). Each month's file is written sorted by
+    pollutant, station and time, to a temporary name, and put in place atomically; a
+    station-hour already stored is replaced by the new value.
+
+    Returns
+    -------
+    int
+        Number of rows written (new and replaced).
+    """
+    parts = [
+        p for (p,) in con.execute(f"SELECT DISTINCT part FROM {relation} ORDER BY 1").fetchall()
+    ]
+    written = 0
+    for part in parts:
+        year, month = divmod(int(part), 100)
         target = hourly_dir(ws) / f"year={year}" / f"month={month}" / "data.parquet"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        new = f"SELECT station_id, time, pollutant, value FROM {relation} WHERE part = {int(part)}"
         if target.exists():
-            old = pd.read_parquet(target)
-            old["time"] = old["time"].astype("datetime64[us]")
-            keys = pd.MultiIndex.from_frame(part[["station_id", "time", "pollutant"]])
-            old_keys = pd.MultiIndex.from_frame(old[["station_id", "time", "pollutant"]])
-            part = pd.concat([old[~old_keys.isin(keys)], part], ignore_index=True)
-        # Pollutant-major: a query on one pollutant reads only its row groups.
-        part = part.sort_values(["pollutant", "station_id", "time"]).reset_index(drop=True)
-        _atomic_parquet(part, target)
-    return len(frame)
+            old = str(target).replace("'", "''")
+            query = (
+                f"WITH n AS ({new}) SELECT * FROM n UNION ALL SELECT o.station_id, "
+                f"CAST(o.time AS TIMESTAMP) AS time, o.pollutant, o.value FROM "
+                f"read_parquet('{old}') o ANTI JOIN n USING (station_id, time, pollutant)"
+            )
+        else:
+            query = new
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=target.parent)
+        os.close(fd)
+        try:
+            con.execute(
+                f"COPY (SELECT * FROM ({query}) ORDER BY pollutant, station_id, time) "
+                f"TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)"
+            )
+            os.replace(tmp, target)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        written += con.execute(f"SELECT count(*) FROM ({new})").fetchone()[0]
+    return int(written)
 
 
 def has_hourly(ws: Workspace) -> bool:
