@@ -39,11 +39,30 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-HEADER = (
-    "timepoint,stationcode,longitude,latitude,area,positionname,primarypollutant,aqi,"
-    "pm10,pm10_24h,pm2_5,pm2_5_24h,o3,o3_24h,o3_8h,o3_8h_24h,no2,no2_24h,so2,so2_24h,"
-    "co,co_24h"
-).split(",")
+HEADER = [
+    "timepoint",
+    "stationcode",
+    "longitude",
+    "latitude",
+    "area",
+    "positionname",
+    "primarypollutant",
+    "aqi",
+    "pm10",
+    "pm10_24h",
+    "pm2_5",
+    "pm2_5_24h",
+    "o3",
+    "o3_24h",
+    "o3_8h",
+    "o3_8h_24h",
+    "no2",
+    "no2_24h",
+    "so2",
+    "so2_24h",
+    "co",
+    "co_24h",
+]
 CITIES = ("阳泉", "太原", "大同", "长治", "晋城", "朔州", "晋中", "运城", "忻州", "临汾")
 
 

@@ -546,7 +546,8 @@ def _number_sql(text: str) -> str:
 def _missing_sql(text: str, *, wind: bool = False) -> str:
     words = ", ".join(_literal(w) for w in _MISSING)
     numbers = ", ".join(repr(n) for n in _MISSING_NUMBERS)
-    out = f"({text} IS NULL OR lower(trim({text})) IN ({words}) OR coalesce({_number_sql(text)} IN ({numbers}), FALSE)"
+    number = f"coalesce({_number_sql(text)} IN ({numbers}), FALSE)"
+    out = f"({text} IS NULL OR lower(trim({text})) IN ({words}) OR {number}"
     if wind:
         calm = ", ".join(_literal(w) for w in _CALM)
         out += f" OR upper(regexp_replace(trim({text}), '风$', '')) IN ({calm})"
