@@ -46,6 +46,7 @@ __all__ = [
     "category",
     "daily_aqi",
     "HOURLY_INPUTS",
+    "hourly_aqi_sql",
     "iaqi",
     "iaqi_sql",
     "report_round",
@@ -191,6 +192,26 @@ def iaqi_sql(expr: str, pollutant: str, *, averaging: str = "24h") -> str:
         whens.append(f"WHEN {cs} <= {bps[j + 1]} THEN {steps[j]} + ({num} + {den - 1}) // {den}")
     top = "NULL" if key in _NOT_COMPUTED_ABOVE else "500"
     return f"CAST(CASE {' '.join(whens)} ELSE {top} END AS DOUBLE)"
+
+
+def hourly_aqi_sql(values: Mapping[str, str]) -> str:
+    """SQL of the hourly AQI (实时报) from the hour's concentrations: the largest IAQI of
+    :data:`HOURLY_INPUTS` present (NULL when none is), each by :func:`iaqi_sql`.
+
+    Parameters
+    ----------
+    values : mapping
+        Pollutant name (``PM2.5``, ``PM10``, ``SO2``, ``NO2``, ``CO``, ``O3``) -> SQL
+        expression of its hourly concentration.
+    """
+    parts = [
+        iaqi_sql(expr, *HOURLY_INPUTS[name][:1], averaging=HOURLY_INPUTS[name][1])
+        for name, expr in values.items()
+    ]
+    if not parts:
+        return "CAST(NULL AS DOUBLE)"
+    top = "greatest(" + ", ".join(f"coalesce({p}, -1)" for p in parts) + ")"
+    return f"(CASE WHEN {top} >= 0 THEN {top} END)"
 
 
 def category(aqi_values: ArrayLike) -> np.ndarray:

@@ -73,7 +73,7 @@ from geoair.readings.store import (
     dustfall_path,
     hourly_dir,
     store_dustfall,
-    store_hourly_relation,
+    write_month,
 )
 from geoair.store.workspace import Workspace
 
@@ -430,32 +430,38 @@ def import_readings(
     declared = parse_units(units)
     stations = _stations(ws)
     tmp = Path(tempfile.mkdtemp(prefix="geoair-import-"))
-    con = duckdb.connect(str(tmp / "import.duckdb"))
+    con = duckdb.connect()
     try:
-        con.execute(f"SET temp_directory = '{tmp.as_posix()}'")
+        con.execute(f"SET temp_directory = '{(tmp / 'spill').as_posix()}'")
         con.execute("SET preserve_insertion_order = false")
         con.execute(f"SET memory_limit = '{ws.settings['readings'].get('import_memory', '2GB')}'")
-        checker = HourlyChecker(con, stations, settings=ws.settings, units=declared)
+        checker = HourlyChecker(
+            con, stations, settings=ws.settings, units=declared, spool=tmp / "spool"
+        )
         notes = _read_all(checker, files, encoding=encoding, sheet=sheet)
-        result = checker.finish()
-        notes = result.notes + notes
-        notes += _gaps(con)
-        written = store_hourly_relation(ws, con, "good")
-        disagreements, checked = checker.cross_check()
-        span = con.execute(
-            "SELECT min(time), max(time), count(DISTINCT station_id) FROM good"
-        ).fetchone()
+
+        def write(con: duckdb.DuckDBPyConnection, relation: str, year: int, month: int) -> int:
+            return write_month(ws, con, relation, year, month)
+
+        result = checker.finish(write)
     finally:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)
     name = _rejects_name(paths, files)
     rejects = result.rejects if len(files) > 1 else result.rejects.drop(columns="文件")
     where = _write_table(ws, f"readings-{name}", rejects)
-    check_path = _write_table(ws, f"readings-{name}-核对", disagreements)
+    check_path = _write_table(ws, f"readings-{name}-核对", result.disagreements)
     report = ReadingsImport(
-        len(files), written, rejects, disagreements, checked, notes, where, check_path
+        len(files),
+        result.stored,
+        rejects,
+        result.disagreements,
+        result.checked,
+        result.notes + notes,
+        where,
+        check_path,
     )
-    _describe(report, ws, span, echo)
+    _describe(report, ws, result.span, echo)
     return report
 
 
@@ -509,22 +515,6 @@ def _read_all(
             else "所有文件都是空的。 / Every file is empty."
         )
     return notes
-
-
-def _gaps(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Hours inside the imported span with no value at any station (a missing file)."""
-    times = con.execute("SELECT DISTINCT time FROM long WHERE time IS NOT NULL").df()["time"]
-    if len(times) < 24 or times.nunique() > 24 * 366 * 5:
-        return []
-    full = pd.date_range(times.min(), times.max(), freq="h")
-    missing = full.difference(pd.DatetimeIndex(times))
-    if missing.empty or len(missing) > len(full) / 2:
-        return []
-    shown = "、".join(f"{t:%Y-%m-%d %H:%M}" for t in missing[:5])
-    return [
-        f"{len(missing)}个整点没有任何站点的数据（缺少该小时的文件？）：{shown}"
-        + ("等" if len(missing) > 5 else "")
-    ]
 
 
 def _write_table(ws: Workspace, stem: str, table: pd.DataFrame) -> Path | None:

@@ -64,6 +64,7 @@ __all__ = [
     "store_dustfall",
     "store_hourly",
     "store_hourly_relation",
+    "write_month",
 ]
 
 
@@ -150,12 +151,8 @@ _PART_SQL = "CAST(year(time - INTERVAL 1 HOUR) * 100 + month(time - INTERVAL 1 H
 
 
 def store_hourly_relation(ws: Workspace, con: duckdb.DuckDBPyConnection, relation: str) -> int:
-    """Merge the hourly readings of a DuckDB relation into the store, month by month.
-
-    ``relation`` has ``station_id, time, pollutant, value`` and ``part`` (year × 100 +
-    month of the day each hour belongs to). Each month's file is written sorted by
-    pollutant, station and time, to a temporary name, and put in place atomically; a
-    station-hour already stored is replaced by the new value.
+    """Merge the hourly readings of a DuckDB relation (``station_id, time, pollutant,
+    value``, and ``part`` = year × 100 + month of each hour's day) into the store.
 
     Returns
     -------
@@ -163,35 +160,58 @@ def store_hourly_relation(ws: Workspace, con: duckdb.DuckDBPyConnection, relatio
         Number of rows written (new and replaced).
     """
     parts = [
-        p for (p,) in con.execute(f"SELECT DISTINCT part FROM {relation} ORDER BY 1").fetchall()
+        int(p)
+        for (p,) in con.execute(f"SELECT DISTINCT part FROM {relation} ORDER BY 1").fetchall()
     ]
     written = 0
     for part in parts:
-        year, month = divmod(int(part), 100)
-        target = hourly_dir(ws) / f"year={year}" / f"month={month}" / "data.parquet"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        new = f"SELECT station_id, time, pollutant, value FROM {relation} WHERE part = {int(part)}"
-        if target.exists():
-            old = str(target).replace("'", "''")
-            query = (
-                f"WITH n AS ({new}) SELECT * FROM n UNION ALL SELECT o.station_id, "
-                f"CAST(o.time AS TIMESTAMP) AS time, o.pollutant, o.value FROM "
-                f"read_parquet('{old}') o ANTI JOIN n USING (station_id, time, pollutant)"
-            )
-        else:
-            query = new
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=target.parent)
-        os.close(fd)
-        try:
-            con.execute(
-                f"COPY (SELECT * FROM ({query}) ORDER BY pollutant, station_id, time) "
-                f"TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)"
-            )
-            os.replace(tmp, target)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-        written += con.execute(f"SELECT count(*) FROM ({new})").fetchone()[0]
-    return int(written)
+        year, month = divmod(part, 100)
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW _part AS SELECT station_id, time, pollutant, value "
+            f"FROM {relation} WHERE part = {part}"
+        )
+        written += write_month(ws, con, "_part", year, month)
+    return written
+
+
+def write_month(
+    ws: Workspace, con: duckdb.DuckDBPyConnection, relation: str, year: int, month: int
+) -> int:
+    """Write one month's hourly readings (a DuckDB relation ``station_id, time, pollutant,
+    value``, every hour belonging to a day of that month) into the store.
+
+    A station-hour already stored is replaced by the new value. The file is written
+    sorted by pollutant, station and time, to a temporary name, and put in place
+    atomically.
+
+    Returns
+    -------
+    int
+        Number of rows of ``relation`` (new and replaced).
+    """
+    target = hourly_dir(ws) / f"year={year}" / f"month={month}" / "data.parquet"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    new = f"SELECT station_id, time, pollutant, value FROM {relation}"
+    if target.exists():
+        old = str(target).replace("'", "''")
+        query = (
+            f"WITH n AS ({new}) SELECT * FROM n UNION ALL SELECT o.station_id, "
+            f"CAST(o.time AS TIMESTAMP) AS time, o.pollutant, o.value FROM "
+            f"read_parquet('{old}') o ANTI JOIN n USING (station_id, time, pollutant)"
+        )
+    else:
+        query = new
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=target.parent)
+    os.close(fd)
+    try:
+        con.execute(
+            f"COPY (SELECT * FROM ({query}) ORDER BY pollutant, station_id, time) "
+            f"TO '{Path(tmp).as_posix()}' (FORMAT parquet, COMPRESSION zstd)"
+        )
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return int(con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0])
 
 
 def has_hourly(ws: Workspace) -> bool:
