@@ -222,7 +222,9 @@ def _sniff_csv(path: Path, data: bytes, encoding: str | None) -> _CsvShape:
     grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
     grid = grid.replace("", None)
     grid.index = range(1, len(grid) + 1)
-    block = locate_header(grid, HOURLY_VOCABULARY)
+    # The header is within the first lines (a title or two above it): looking at eight
+    # keeps the header search fast on wide files.
+    block = locate_header(grid.head(8), HOURLY_VOCABULARY)
     labels = [block.label(c) for c in range(grid.shape[1])]
     while labels and labels[-1].startswith("第") and grid[grid.shape[1] - 1].isna().all():
         labels.pop()  # a trailing separator on every line: no column
@@ -441,7 +443,7 @@ def import_readings(
         notes = _read_all(checker, files, encoding=encoding, sheet=sheet)
 
         def write(con: duckdb.DuckDBPyConnection, relation: str, year: int, month: int) -> int:
-            return write_month(ws, con, relation, year, month)
+            return write_month(ws, con, relation, year, month, order="pcode, sid, time")
 
         result = checker.finish(write)
     finally:

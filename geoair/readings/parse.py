@@ -558,7 +558,7 @@ def _wind_sql(text: str) -> str:
     return f"CASE regexp_replace(upper(trim({text})), '风$', '') {cases} END"
 
 
-def _typed_sql(source: str) -> str:
+def _typed_sql(source: str, limit: str) -> str:
     """Long rows of ``source`` (``text``, ``pcode``, ``factor``...) with typed values,
     missing values (NA, —, -9999, calm) dropped; ``text`` kept only where not a number."""
     wd = _PCODES["WD"]
@@ -566,19 +566,26 @@ def _typed_sql(source: str) -> str:
     numbers = ", ".join(repr(n) for n in _MISSING_NUMBERS)
     calm = ", ".join(_literal(w) for w in _CALM)
     value = (
-        f"CASE WHEN pcode = {wd} THEN coalesce(num0, {_wind_sql('text')}) "
-        f"ELSE coalesce(num0, {_number_sql('text')}) * factor END"
+        f"CASE WHEN num0 IS NOT NULL THEN num0 * factor WHEN pcode = {wd} THEN "
+        f"{_wind_sql('text')} ELSE {_number_sql('text')} * factor END"
     )
     missing = (
         f"CASE WHEN num0 IS NOT NULL THEN num0 IN ({numbers}) ELSE lower(trim(text)) IN "
         f"({words}) OR (pcode = {wd} AND regexp_replace(upper(trim(text)), '风$', '') IN "
         f"({calm})) OR coalesce({_number_sql('text')} IN ({numbers}), FALSE) END"
     )
+    reason = (
+        "CASE WHEN sid IS NULL THEN 'station' WHEN tbad = 1 THEN 'time' "
+        "WHEN tbad = 2 THEN 'hour' WHEN pcode IS NULL THEN 'pollutant' "
+        "WHEN value IS NULL THEN 'nan' WHEN value < 0 THEN 'neg' "
+        f"WHEN value > {limit} THEN 'high' END"
+    )
     return f"""
+        SELECT *, {reason} AS reason FROM (
         SELECT * EXCLUDE (num0, text, factor), value,
           CASE WHEN value IS NULL THEN text END AS text
         FROM (SELECT *, {value} AS value FROM (SELECT *, TRY_CAST(text AS DOUBLE) AS num0
-          FROM ({source}) WHERE text IS NOT NULL) WHERE NOT ({missing}))"""
+          FROM ({source}) WHERE text IS NOT NULL) WHERE NOT ({missing})))"""
 
 
 @dataclass
@@ -593,6 +600,8 @@ class CheckResult:
     span: tuple
 
 
+#: ``write(con, relation, year, month)`` stores a month; the relation also has ``sid`` and
+#: ``pcode``, which sort like ``station_id`` and ``pollutant`` (``ORDER BY pcode, sid, time``).
 Writer = Callable[[duckdb.DuckDBPyConnection, str, int, int], int]
 
 
@@ -660,6 +669,8 @@ class HourlyChecker:
         con.execute("CREATE TABLE sids AS SELECT sid::INTEGER AS sid, station_id FROM sids_df")
         con.unregister("sids_df")
         names = sorted(POLLUTANTS)
+        con.execute("SET VARIABLE geoair_ids = (SELECT list(station_id ORDER BY sid) FROM sids)")
+        con.execute(f"SET VARIABLE geoair_pollutants = {names!r}")
         con.execute(
             "CREATE TABLE pnames AS SELECT CAST(generate_subscripts(l, 1) - 1 AS UTINYINT) "
             f"AS pcode, unnest(l) AS pollutant FROM (SELECT {names!r} AS l)"
@@ -820,7 +831,8 @@ class HourlyChecker:
             f"unnest({pcodes}::UTINYINT[]) AS pcode, unnest({factors}::DOUBLE[]) AS factor, "
             f"unnest([{', '.join(texts)}]) AS text FROM b {joins}"
         )
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE bl AS {_typed_sql(source)}")
+        typed = _typed_sql(source, self._limit_sql("pcode"))
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE bl AS {typed}")
         if not layout.published:
             return
         items = [item for item, _ in layout.published]
@@ -833,19 +845,22 @@ class HourlyChecker:
             WHERE value IS NOT NULL AND item <> 'AQI'""")
         if "AQI" in items:  # row by row: the hour's AQI from the same row's values
             aqi_label = dict(layout.published)["AQI"]
-            values = {}
-            for (pollutant, label), factor in zip(layout.pollutants, factors, strict=True):
+            raw, typed = [], []
+            for i, ((pollutant, label), factor) in enumerate(
+                zip(layout.pollutants, factors, strict=True)
+            ):
                 if pollutant in _CONCENTRATIONS:
-                    v = f"({_number_sql(f'b.{_quote(label)}')} * {factor})"
-                    values[pollutant] = (
-                        f"CASE WHEN {v} >= 0 AND {v} <= {self.limits[pollutant]} THEN {v} END"
+                    raw.append(f"TRY_CAST(b.{_quote(label)} AS DOUBLE) * {factor} AS v{i}")
+                    limit = self.limits[pollutant]
+                    typed.append(
+                        f'CASE WHEN v{i} BETWEEN 0 AND {limit} THEN v{i} END AS "{pollutant}"'
                     )
             self._aqi_check(
-                f"SELECT b.file_id, b.row, s.sid, t.time, "
-                f"{_number_sql(f'b.{_quote(aqi_label)}')} AS published, "
-                + ", ".join(f'{v} AS "{p}"' for p, v in values.items())
-                + f" FROM b {joins} WHERE s.sid IS NOT NULL AND t.bad = 0",
-                list(values),
+                f"SELECT file_id, row, sid, time, published, {', '.join(typed)} FROM ("
+                f"SELECT b.file_id, b.row, s.sid, t.time, TRY_CAST(b.{_quote(aqi_label)} AS "
+                f"DOUBLE) AS published, {', '.join(raw)} FROM b {joins} "
+                "WHERE s.sid IS NOT NULL AND t.bad = 0)",
+                [p for p, _ in layout.pollutants if p in _CONCENTRATIONS],
             )
 
     def _long(self, layout: Layout, head: str, joins: str) -> None:
@@ -861,7 +876,8 @@ class HourlyChecker:
             f"FROM b {joins} LEFT JOIN pmap p ON p.ptext = trim(b.{_quote(layout.pollutant)}) "
             f"AND p.utext IS NOT DISTINCT FROM {unit_of_b} WHERE p.item IS NULL"
         )
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE bl AS {_typed_sql(source)}")
+        typed = _typed_sql(source, self._limit_sql("pcode"))
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE bl AS {typed}")
 
     def _by_station(self, layout: Layout, head: str, joins: str) -> None:
         con = self.con
@@ -883,7 +899,8 @@ class HourlyChecker:
             f"SELECT {head}, p.col, p.pcode, p.factor, bu.text FROM bu {joins} {pjoin} "
             "WHERE p.pcode IS NOT NULL"
         )
-        con.execute(f"CREATE OR REPLACE TEMP TABLE bl AS {_typed_sql(source)}")
+        typed = _typed_sql(source, self._limit_sql("pcode"))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE bl AS {typed}")
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE bpub AS SELECT bu.file_id, bu.row, s.sid, t.time,
               p.item, {_number_sql("bu.text")} AS value
@@ -935,41 +952,35 @@ class HourlyChecker:
     def _judge_batch(self) -> None:
         con = self.con
         declared = [i for i, (_, _, d) in enumerate(self.cols) if d] or [-1]
-        conc = [_PCODES[p] for p in _CONCENTRATIONS]
+        conc = ", ".join(str(_PCODES[p]) for p in _CONCENTRATIONS)
         lim = self._limit_sql("pcode")
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE bunit AS
             SELECT file_id, col, count(*) AS n, count(*) FILTER (WHERE value > {lim}) AS over,
-              min(row) AS first_row, median(value) AS med
-            FROM bl WHERE value IS NOT NULL AND pcode IN {tuple(conc)}
-              AND col NOT IN {tuple(declared) if len(declared) > 1 else f"({declared[0]})"}
+              min(row) AS first_row
+            FROM bl WHERE value IS NOT NULL AND pcode IN ({conc})
+              AND col NOT IN ({", ".join(map(str, declared))})
             GROUP BY file_id, col
             HAVING count(*) FILTER (WHERE value > {lim}) > {self.share} * count(*)""")
-        con.execute("INSERT INTO unit_err SELECT * FROM bunit")
-        unit = (
-            "WHEN EXISTS (SELECT 1 FROM bunit u WHERE u.file_id = bl.file_id AND u.col = bl.col) "
-            "THEN 'unit'"
-        )
-        if not con.execute("SELECT count(*) FROM bunit").fetchone()[0]:
-            unit = ""
-        reason = (
-            "CASE WHEN sid IS NULL THEN 'station' WHEN tbad = 1 THEN 'time' "
-            "WHEN tbad = 2 THEN 'hour' WHEN pcode IS NULL THEN 'pollutant' "
-            f"{unit} WHEN value IS NULL THEN 'nan' WHEN value < 0 THEN 'neg' "
-            f"WHEN value > {lim} THEN 'high' END"
-        )
-        con.execute(f"CREATE OR REPLACE TEMP TABLE blr AS SELECT *, {reason} AS reason FROM bl")
+        if con.execute("SELECT count(*) FROM bunit").fetchone()[0]:
+            con.execute("""
+                INSERT INTO unit_err SELECT u.file_id, u.col, u.n, u.over, u.first_row,
+                  (SELECT median(value) FROM bl WHERE bl.file_id = u.file_id
+                    AND bl.col = u.col) FROM bunit u""")
+            con.execute("""
+                UPDATE bl SET reason = 'unit' WHERE reason IS NULL AND EXISTS (SELECT 1 FROM
+                  bunit u WHERE u.file_id = bl.file_id AND u.col = bl.col)""")
         con.execute("""
             INSERT INTO problems SELECT file_id, row, sid, skey, time, tkey, reason, col, pcode,
-              text, value FROM blr WHERE reason IS NOT NULL AND reason <> 'unit'""")
-        con.execute("INSERT INTO seen_times SELECT DISTINCT time FROM blr WHERE time IS NOT NULL")
+              text, value FROM bl WHERE reason IS NOT NULL AND reason <> 'unit'""")
+        con.execute("INSERT INTO seen_times SELECT DISTINCT time FROM bl WHERE time IS NOT NULL")
         target = self.spool / f"batch_{self._batches:06d}.parquet"
         con.execute(
-            "COPY (SELECT sid, time, pcode, value, file_id, row FROM blr WHERE reason IS NULL) "
+            "COPY (SELECT sid, time, pcode, value, file_id, row FROM bl WHERE reason IS NULL) "
             f"TO '{target.as_posix()}' (FORMAT parquet, COMPRESSION snappy)"
         )
-        for table in ("bl", "blr", "bunit"):
-            con.execute(f"DROP TABLE {table}")
+        con.execute("DROP TABLE bl")
+        con.execute("DROP TABLE bunit")
 
     # -- month by month ----------------------------------------------------------------
 
@@ -1019,9 +1030,10 @@ class HourlyChecker:
                     UNION ALL SELECT sid, time, pcode, value, file_id, row FROM dups
                     WHERE nv = 1 AND k = 1 AND {window}""")
             con.execute("""
-                CREATE OR REPLACE TEMP VIEW month_rows AS SELECT s.station_id, m.time,
-                  p.pollutant, m.value FROM mon m JOIN sids s USING (sid) JOIN pnames p
-                  USING (pcode)""")
+                CREATE OR REPLACE TEMP VIEW month_rows AS SELECT
+                  getvariable('geoair_ids')[sid + 1] AS station_id, time,
+                  getvariable('geoair_pollutants')[pcode + 1] AS pollutant, value, sid, pcode
+                FROM mon""")
             stored += write(con, "month_rows", year, month)
             lo_t, hi_t = con.execute("SELECT min(time), max(time) FROM mon").fetchone()
             first = lo_t if first is None or (lo_t is not None and lo_t < first) else first

@@ -175,14 +175,21 @@ def store_hourly_relation(ws: Workspace, con: duckdb.DuckDBPyConnection, relatio
 
 
 def write_month(
-    ws: Workspace, con: duckdb.DuckDBPyConnection, relation: str, year: int, month: int
+    ws: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    year: int,
+    month: int,
+    *,
+    order: str = "pollutant, station_id, time",
 ) -> int:
     """Write one month's hourly readings (a DuckDB relation ``station_id, time, pollutant,
     value``, every hour belonging to a day of that month) into the store.
 
     A station-hour already stored is replaced by the new value. The file is written
     sorted by pollutant, station and time, to a temporary name, and put in place
-    atomically.
+    atomically. ``order`` may name other columns of ``relation`` that sort the same
+    way (integer codes are faster to sort than text).
 
     Returns
     -------
@@ -191,27 +198,29 @@ def write_month(
     """
     target = hourly_dir(ws) / f"year={year}" / f"month={month}" / "data.parquet"
     target.parent.mkdir(parents=True, exist_ok=True)
-    new = f"SELECT station_id, time, pollutant, value FROM {relation}"
+    columns = "station_id, time, pollutant, value"
     if target.exists():
         old = str(target).replace("'", "''")
         query = (
-            f"WITH n AS ({new}) SELECT * FROM n UNION ALL SELECT o.station_id, "
-            f"CAST(o.time AS TIMESTAMP) AS time, o.pollutant, o.value FROM "
-            f"read_parquet('{old}') o ANTI JOIN n USING (station_id, time, pollutant)"
+            f"WITH n AS (SELECT {columns} FROM {relation}) SELECT * FROM n UNION ALL SELECT "
+            f"o.station_id, CAST(o.time AS TIMESTAMP) AS time, o.pollutant, o.value FROM "
+            f"read_parquet('{old}') o ANTI JOIN n USING (station_id, time, pollutant) "
+            "ORDER BY pollutant, station_id, time"
         )
     else:
-        query = new
+        query = f"SELECT {columns} FROM (SELECT * FROM {relation} ORDER BY {order})"
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=target.parent)
     os.close(fd)
     try:
-        con.execute(
-            f"COPY (SELECT * FROM ({query}) ORDER BY pollutant, station_id, time) "
-            f"TO '{Path(tmp).as_posix()}' (FORMAT parquet, COMPRESSION zstd)"
-        )
+        (rows,) = con.execute(
+            f"COPY ({query}) TO '{Path(tmp).as_posix()}' (FORMAT parquet, COMPRESSION zstd)"
+        ).fetchone()
         os.replace(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)
-    return int(con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0])
+    if target.exists() and "ANTI JOIN" in query:
+        (rows,) = con.execute(f"SELECT count(*) FROM {relation}").fetchone()
+    return int(rows)
 
 
 def has_hourly(ws: Workspace) -> bool:
