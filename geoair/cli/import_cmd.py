@@ -21,7 +21,9 @@ EXTRA_KINDS: dict[str, str] = {
 
 @click.command("import")
 @click.argument("kind", metavar="KIND")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument(
+    "files", metavar="FILE...", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
 @workspace_option
 @click.option(
     "--coords",
@@ -40,6 +42,15 @@ EXTRA_KINDS: dict[str, str] = {
     help="Inspection date for a checklist (附件2) that has no 检查日期 column.",
 )
 @click.option(
+    "--units",
+    "units",
+    multiple=True,
+    metavar="POLLUTANT=UNIT",
+    help="Readings only: the unit of a column, e.g. --units CO=ug/m3 (also µg/m³, mg/m3); "
+    "repeatable. A column without a declared unit whose values are mostly implausible is "
+    "refused as a unit error.",
+)
+@click.option(
     "--replace",
     is_flag=True,
     help="Replace the whole layer instead of adding to it (rows with the same id "
@@ -47,13 +58,14 @@ EXTRA_KINDS: dict[str, str] = {
 )
 def command(
     kind: str,
-    file: Path,
+    files: tuple[Path, ...],
     workspace_dir: Path | None,
     coords: str | None,
     encoding: str | None,
     sheet: str | None,
     layer_name: str | None,
     record_date: str | None,
+    units: tuple[str, ...],
     replace: bool,
 ) -> None:
     """Import FILE as KIND into the workspace.
@@ -62,8 +74,24 @@ def command(
     inspections (附件2 checklist), cases (附件3 summary), targets, and the kinds other
     capabilities add (readings...). Rows that cannot be imported go to
     rejects/KIND-FILENAME.csv with their row number and the reason; the others are imported.
+    Readings take several files or folders at once (the national platform's archive is
+    one file per hour).
     """
     ws = get_workspace(workspace_dir)
+    if kind == "readings":
+        from geoair.readings.importing import import_readings
+
+        import_readings(
+            ws, list(files), encoding=encoding, sheet=sheet, units=units, echo=click.echo
+        )
+        return
+    if units:
+        raise click.UsageError("--units is for readings only.")
+    if len(files) > 1:
+        raise click.UsageError(
+            f"{kind}: one file at a time (only readings take several files or a folder)."
+        )
+    file = files[0]
     if kind in EXTRA_KINDS:
         module_name, function_name = EXTRA_KINDS[kind].split(":")
         function = getattr(importlib.import_module(module_name), function_name)

@@ -13,7 +13,7 @@ from geoair.cli._options import get_workspace, out_option, workspace_option, wri
 @click.command("indicators")
 @click.option(
     "--period",
-    type=click.Choice(["day", "month", "quarter", "year"]),
+    type=click.Choice(["hour", "day", "month", "quarter", "year"]),
     default="month",
     show_default=True,
     help="Period of the values.",
@@ -39,7 +39,8 @@ def command(
     out_path: Path | None,
 ) -> None:
     """Compute indicators from the imported hourly readings, by GB 3095-2012, HJ 663-2013
-    and HJ 633-2012: daily means (≥ 20 hours), O3 daily maximum 8-hour means, daily AQI,
+    and HJ 633-2012: hourly AQI (--period hour, per station: 实时AQI, category and primary
+    pollutant), daily means (≥ 20 hours), O3 daily maximum 8-hour means, daily AQI,
     category and primary pollutant; monthly/quarterly/annual means (≥ 27 days a month,
     25 in February, 324 a year), CO 95th and O3 90th percentiles, composite index and
     good days. Invalid values are shown as empty with their counts, never averaged.
@@ -55,6 +56,21 @@ def command(
                 f"{value!r} is not a day; write it as 2020-10-01.", param_hint=name
             )
     ws = get_workspace(workspace_dir)
+    if period == "hour":
+        from geoair.workflows.indicators import station_hourly
+
+        if by != "station":
+            raise click.BadParameter(
+                "the hourly AQI is per station; use --by station.", param_hint="--by"
+            )
+        table = station_hourly(ws, start=start, end=end)
+        ws.write("station_hourly", table)
+        click.echo(
+            f"station_hourly: {len(table):,} station-hours, "
+            f"{int((table['aqi'] > 100).sum()):,} with AQI above 100, written to {ws.gpkg}"
+        )
+        write_out(table, out_path, layer="station_hourly")
+        return
     daily = station_daily(ws, start=start, end=end)
     table = indicator_table(ws, daily, period=period, by=by)
     name = f"{by}_{TABLE_NAMES[period]}"

@@ -968,7 +968,8 @@ class HourlyChecker:
                   (SELECT median(value) FROM bl WHERE bl.file_id = u.file_id
                     AND bl.col = u.col) FROM bunit u""")
             con.execute("""
-                UPDATE bl SET reason = 'unit' WHERE reason IS NULL AND EXISTS (SELECT 1 FROM
+                UPDATE bl SET reason = 'unit' WHERE coalesce(reason IN ('nan', 'neg', 'high'), TRUE)
+                  AND EXISTS (SELECT 1 FROM
                   bunit u WHERE u.file_id = bl.file_id AND u.col = bl.col)""")
         con.execute("""
             INSERT INTO problems SELECT file_id, row, sid, skey, time, tkey, reason, col, pcode,
@@ -1125,7 +1126,7 @@ class HourlyChecker:
     def _gaps(self) -> list[str]:
         """Hours inside the imported span with no value at any station (a missing file)."""
         times = self.con.execute("SELECT DISTINCT time FROM seen_times").df()["time"]
-        if len(times) < 24 or len(times) > 24 * 366 * 5:
+        if len(times) < 2 or len(times) > 24 * 366 * 5:
             return []
         full = pd.date_range(times.min(), times.max(), freq="h")
         missing = full.difference(pd.DatetimeIndex(times))

@@ -44,10 +44,16 @@ import pandas as pd
 from geoair.errors import IndicatorError
 from geoair.readings.indicators import PERIODS, daily_values, group_daily, period_values
 
-__all__ = ["TABLE_NAMES", "demo_step", "indicator_table", "station_daily"]
+__all__ = ["TABLE_NAMES", "demo_step", "indicator_table", "station_daily", "station_hourly"]
 
 
-TABLE_NAMES = {"day": "daily", "month": "monthly", "quarter": "quarterly", "year": "yearly"}
+TABLE_NAMES = {
+    "hour": "hourly",
+    "day": "daily",
+    "month": "monthly",
+    "quarter": "quarterly",
+    "year": "yearly",
+}
 
 
 def station_daily(ws, *, start: str | None = None, end: str | None = None) -> pd.DataFrame:
@@ -92,6 +98,35 @@ def station_daily(ws, *, start: str | None = None, end: str | None = None) -> pd
     out = out.sort_values(["station_id", "date"], kind="stable", ignore_index=True)
     front = ["station_id", "station", "county", "date"]
     return out[front + [c for c in out.columns if c not in front]]
+
+
+def station_hourly(ws, *, start: str | None = None, end: str | None = None) -> pd.DataFrame:
+    """Hourly AQI (实时AQI, HJ 633-2012) of every station and hour with readings.
+
+    Returns
+    -------
+    DataFrame
+        ``station_id, station, time, aqi, category, primary_pollutant``
+        (:func:`geoair.readings.indicators.hourly_aqi`).
+    """
+    from geoair.readings.indicators import hourly_aqi
+    from geoair.readings.store import has_hourly, hourly_glob
+
+    if not has_hourly(ws):
+        raise IndicatorError(
+            f"The workspace {ws.root} has no hourly readings. Import them with "
+            "geoair import readings FILE (or run geoair demo)."
+        )
+    where = []
+    if start is not None:
+        where.append(f"time > TIMESTAMP '{pd.Timestamp(start):%Y-%m-%d %H:%M:%S}'")
+    if end is not None:
+        where.append(f"time <= TIMESTAMP '{pd.Timestamp(end) + pd.Timedelta(days=1):%Y-%m-%d}'")
+    table = hourly_aqi(hourly_glob(ws), where=" AND ".join(where))
+    stations = ws.read("stations")
+    names = dict(zip(stations["id"].astype(str), stations["name"], strict=True))
+    table.insert(1, "station", table["station_id"].map(names))
+    return table
 
 
 def indicator_table(
