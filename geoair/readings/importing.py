@@ -291,6 +291,27 @@ def _read_exact(
     return pa.table(columns), ragged
 
 
+def _used_columns(layout: Layout) -> list[str]:
+    """The columns a layout reads (the others are not even parsed)."""
+    named = [
+        layout.station,
+        layout.station_name,
+        layout.time,
+        layout.hour,
+        layout.year,
+        layout.month,
+        layout.day,
+        layout.pollutant,
+        layout.value,
+        layout.unit,
+        layout.type,
+    ]
+    named += [label for _, label in layout.pollutants]
+    named += [label for _, label in layout.published]
+    named += list(layout.station_columns)
+    return list(dict.fromkeys(c for c in named if c))
+
+
 class _CsvBatches:
     """CSV files of one shape, concatenated in large batches and parsed by pyarrow.
 
@@ -348,6 +369,7 @@ class _CsvBatches:
                     column_types=dict.fromkeys(shape.labels, pa.string()),
                     strings_can_be_null=True,
                     null_values=[""],
+                    include_columns=_used_columns(shape.layout),
                 ),
             )
             exact = not invalid and table.num_rows == int(counts.sum())

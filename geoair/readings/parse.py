@@ -1074,9 +1074,7 @@ class HourlyChecker:
                 sum(value) FILTER (WHERE {hour_of_day} >= 16) AS s8,
                 count(*) FILTER (WHERE {hour_of_day} >= 16) AS n8,
                 max(value) FILTER (WHERE {hour_of_day} = 23) AS last
-              FROM mon m SEMI JOIN (SELECT DISTINCT sid, pcode, d FROM pub) k
-                ON k.sid = m.sid AND k.pcode = m.pcode
-                AND k.d = (epoch_us(m.time) - {_US_H}) // {_US_D}
+              FROM mon WHERE pcode IN (SELECT DISTINCT pcode FROM pub)
               GROUP BY ALL),
             cmp AS (
               SELECT p.file_id, p.row, p.sid, p.time, p.item, p.value AS published,

@@ -213,7 +213,8 @@ def write_month(
     os.close(fd)
     try:
         (rows,) = con.execute(
-            f"COPY ({query}) TO '{Path(tmp).as_posix()}' (FORMAT parquet, COMPRESSION zstd)"
+            f"COPY ({query}) TO '{Path(tmp).as_posix()}' "
+            "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
         ).fetchone()
         os.replace(tmp, target)
     finally:
