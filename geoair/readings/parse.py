@@ -541,7 +541,6 @@ CREATE TABLE published (file_id INTEGER, row BIGINT, sid INTEGER, time TIMESTAMP
 CREATE TABLE chk (file_id INTEGER, row BIGINT, sid INTEGER, time TIMESTAMP, item VARCHAR,
   published DOUBLE, computed DOUBLE);
 CREATE TABLE chk_count (item VARCHAR, n BIGINT, bad BIGINT);
-CREATE TABLE seen_times (time TIMESTAMP);
 """
 #: Pollutant codes in the order of their names: sorting by code sorts by name.
 _PCODES = {p: i for i, p in enumerate(sorted(POLLUTANTS))}
@@ -803,7 +802,6 @@ class HourlyChecker:
                     self._wide(layout, head, joins)
                 else:
                     self._long(layout, head, joins)
-            self._judge_batch()
         finally:
             con.unregister("batch")
 
@@ -831,8 +829,7 @@ class HourlyChecker:
             f"unnest({pcodes}::UTINYINT[]) AS pcode, unnest({factors}::DOUBLE[]) AS factor, "
             f"unnest([{', '.join(texts)}]) AS text FROM b {joins}"
         )
-        typed = _typed_sql(source, self._limit_sql("pcode"))
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE bl AS {typed}")
+        self._emit(_typed_sql(source, self._limit_sql("pcode")))
         if not layout.published:
             return
         items = [item for item, _ in layout.published]
@@ -876,8 +873,7 @@ class HourlyChecker:
             f"FROM b {joins} LEFT JOIN pmap p ON p.ptext = trim(b.{_quote(layout.pollutant)}) "
             f"AND p.utext IS NOT DISTINCT FROM {unit_of_b} WHERE p.item IS NULL"
         )
-        typed = _typed_sql(source, self._limit_sql("pcode"))
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE bl AS {typed}")
+        self._emit(_typed_sql(source, self._limit_sql("pcode")))
 
     def _by_station(self, layout: Layout, head: str, joins: str) -> None:
         con = self.con
@@ -901,6 +897,7 @@ class HourlyChecker:
         )
         typed = _typed_sql(source, self._limit_sql("pcode"))
         con.execute(f"CREATE OR REPLACE TEMP TABLE bl AS {typed}")
+        self._emit("SELECT * FROM bl")
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE bpub AS SELECT bu.file_id, bu.row, s.sid, t.time,
               p.item, {_number_sql("bu.text")} AS value
@@ -922,8 +919,8 @@ class HourlyChecker:
             "AND tbad = 0 GROUP BY sid, time) v USING (sid, time) WHERE a.item = 'AQI'",
             names,
         )
-        con.execute("DROP TABLE bu")
-        con.execute("DROP TABLE bpub")
+        for table in ("bu", "bpub", "bl"):
+            con.execute(f"DROP TABLE {table}")
 
     def _aqi_check(self, source: str, pollutants: list[str]) -> None:
         """Published AQI against :func:`geoair.readings.aqi.hourly_aqi_sql` of the values."""
@@ -949,39 +946,37 @@ class HourlyChecker:
         cases = " ".join(f"WHEN {_PCODES[p]} THEN {v!r}" for p, v in self.limits.items())
         return f"(CASE {column} {cases} END)"
 
-    def _judge_batch(self) -> None:
+    def _emit(self, typed: str) -> None:
+        """Spool a batch's long rows (good ones and problems, with their reason)."""
+        target = self.spool / f"batch_{self._batches:06d}.parquet"
+        self.con.execute(
+            f"COPY ({typed}) TO '{target.as_posix()}' (FORMAT parquet, COMPRESSION snappy)"
+        )
+
+    def _judge_columns(self, spool: str) -> None:
+        """Unit errors per file and column (a column without a declared unit whose values
+        are mostly above the limit), then the problems set aside, from the spool."""
         con = self.con
         declared = [i for i, (_, _, d) in enumerate(self.cols) if d] or [-1]
         conc = ", ".join(str(_PCODES[p]) for p in _CONCENTRATIONS)
         lim = self._limit_sql("pcode")
         con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE bunit AS
+            INSERT INTO unit_err
             SELECT file_id, col, count(*) AS n, count(*) FILTER (WHERE value > {lim}) AS over,
-              min(row) AS first_row
-            FROM bl WHERE value IS NOT NULL AND pcode IN ({conc})
+              min(row) AS first_row, NULL AS med
+            FROM read_parquet('{spool}') WHERE value IS NOT NULL AND pcode IN ({conc})
               AND col NOT IN ({", ".join(map(str, declared))})
             GROUP BY file_id, col
             HAVING count(*) FILTER (WHERE value > {lim}) > {self.share} * count(*)""")
-        if con.execute("SELECT count(*) FROM bunit").fetchone()[0]:
-            con.execute("""
-                INSERT INTO unit_err SELECT u.file_id, u.col, u.n, u.over, u.first_row,
-                  (SELECT median(value) FROM bl WHERE bl.file_id = u.file_id
-                    AND bl.col = u.col) FROM bunit u""")
-            con.execute("""
-                UPDATE bl SET reason = 'unit' WHERE coalesce(reason IN ('nan', 'neg', 'high'), TRUE)
-                  AND EXISTS (SELECT 1 FROM
-                  bunit u WHERE u.file_id = bl.file_id AND u.col = bl.col)""")
-        con.execute("""
-            INSERT INTO problems SELECT file_id, row, sid, skey, time, tkey, reason, col, pcode,
-              text, value FROM bl WHERE reason IS NOT NULL AND reason <> 'unit'""")
-        con.execute("INSERT INTO seen_times SELECT DISTINCT time FROM bl WHERE time IS NOT NULL")
-        target = self.spool / f"batch_{self._batches:06d}.parquet"
-        con.execute(
-            "COPY (SELECT sid, time, pcode, value, file_id, row FROM bl WHERE reason IS NULL) "
-            f"TO '{target.as_posix()}' (FORMAT parquet, COMPRESSION snappy)"
-        )
-        con.execute("DROP TABLE bl")
-        con.execute("DROP TABLE bunit")
+        con.execute(f"""
+            UPDATE unit_err u SET med = (SELECT median(value) FROM read_parquet('{spool}') s
+              WHERE s.file_id = u.file_id AND s.col = u.col)""")
+        con.execute(f"""
+            INSERT INTO problems SELECT s.file_id, s.row, s.sid, s.skey, s.time, s.tkey,
+              s.reason, s.col, s.pcode, s.text, s.value FROM read_parquet('{spool}') s
+            WHERE s.reason IS NOT NULL AND NOT (s.reason IN ('nan', 'neg', 'high')
+              AND EXISTS (SELECT 1 FROM unit_err u WHERE u.file_id = s.file_id
+              AND u.col = s.col))""")
 
     # -- month by month ----------------------------------------------------------------
 
@@ -995,7 +990,7 @@ class HourlyChecker:
             (int(y), int(m))
             for y, m in con.execute(
                 "SELECT DISTINCT year(time - INTERVAL 1 HOUR), month(time - INTERVAL 1 HOUR) "
-                "FROM seen_times ORDER BY 1, 2"
+                "FROM tmap WHERE bad = 0 ORDER BY 1, 2"
             ).fetchall()
         ]
         con.execute(
@@ -1004,18 +999,41 @@ class HourlyChecker:
         )
         spool = (self.spool / "*.parquet").as_posix()
         has_spool = any(self.spool.glob("*.parquet"))
+        if has_spool:
+            self._judge_columns(spool)
+        unit_errors = con.execute("SELECT count(*) FROM unit_err").fetchone()[0]
+        skip_units = (
+            " AND NOT EXISTS (SELECT 1 FROM unit_err u WHERE u.file_id = s.file_id "
+            "AND u.col = s.col)"
+            if unit_errors
+            else ""
+        )
         for year, month in months if has_spool else []:
             lo = pd.Timestamp(year=year, month=month, day=1) + pd.Timedelta(hours=1)
             hi = lo + pd.offsets.MonthBegin(1) - pd.Timedelta(hours=1)
             window = f"time >= TIMESTAMP '{lo}' AND time <= TIMESTAMP '{hi}'"
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE mon AS SELECT * FROM read_parquet('{spool}') "
-                f"WHERE {window}"
+                "CREATE OR REPLACE TEMP TABLE mon AS SELECT sid, time, pcode, value, file_id, "
+                f"row FROM read_parquet('{spool}') s WHERE {window} AND reason IS NULL"
+                f"{skip_units}"
             )
-            con.execute("""
-                CREATE OR REPLACE TEMP TABLE mdup AS SELECT sid, time, pcode,
-                  count(DISTINCT value) AS nv FROM mon GROUP BY ALL HAVING count(*) > 1""")
-            if con.execute("SELECT count(*) FROM mdup").fetchone()[0]:
+            # One pass for the span, the stations and whether any station-hour comes
+            # twice (one 64-bit key per value: station, hour and pollutant); only then
+            # the duplicates are looked for one by one.
+            key = f"(sid::BIGINT << 32) + (epoch_us(time) // {_US_H}) * 8 + pcode"
+            lo_t, hi_t, n_rows, n_keys, sids = con.execute(
+                f"SELECT min(time), max(time), count(*), count(DISTINCT {key}), "
+                "list(DISTINCT sid) FROM mon"
+            ).fetchone()
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE mdup (sid INTEGER, time TIMESTAMP, "
+                "pcode UTINYINT, nv BIGINT)"
+            )
+            if n_rows != n_keys:
+                con.execute("""
+                    INSERT INTO mdup SELECT sid, time, pcode, count(DISTINCT value) AS nv
+                    FROM mon GROUP BY ALL HAVING count(*) > 1""")
+            if n_rows != n_keys:
                 con.execute("""
                     INSERT INTO dups SELECT m.file_id, m.row, m.sid, m.time, m.pcode, m.value,
                       d.nv, row_number() OVER w AS k, first(m.row) OVER w AS first_row,
@@ -1036,10 +1054,9 @@ class HourlyChecker:
                   getvariable('geoair_pollutants')[pcode + 1] AS pollutant, value, sid, pcode
                 FROM mon""")
             stored += write(con, "month_rows", year, month)
-            lo_t, hi_t = con.execute("SELECT min(time), max(time) FROM mon").fetchone()
             first = lo_t if first is None or (lo_t is not None and lo_t < first) else first
             last = hi_t if last is None or (hi_t is not None and hi_t > last) else last
-            stations.update(s for (s,) in con.execute("SELECT DISTINCT sid FROM mon").fetchall())
+            stations.update(sids or [])
             self._check_days(window)
         rejects = self._rejects()
         disagreements, checked = self._disagreements()
@@ -1123,7 +1140,7 @@ class HourlyChecker:
 
     def _gaps(self) -> list[str]:
         """Hours inside the imported span with no value at any station (a missing file)."""
-        times = self.con.execute("SELECT DISTINCT time FROM seen_times").df()["time"]
+        times = self.con.execute("SELECT DISTINCT time FROM tmap WHERE bad = 0").df()["time"]
         if len(times) < 2 or len(times) > 24 * 366 * 5:
             return []
         full = pd.date_range(times.min(), times.max(), freq="h")
