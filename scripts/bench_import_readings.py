@@ -176,8 +176,8 @@ def run_geoair(folder: Path, work: Path) -> tuple[float, float, int]:
     first = next(iter(sorted(folder.rglob("*.csv"))))
     import_file(ws, "stations", first)
     t0, c0 = time.perf_counter(), time.process_time()
-    good, _rejects = import_readings(ws, [folder], echo=lambda line: print("   ", line))
-    return time.perf_counter() - t0, time.process_time() - c0, int(good)
+    report = import_readings(ws, [folder], echo=lambda line: print("   ", line))
+    return time.perf_counter() - t0, time.process_time() - c0, report.stored
 
 
 def run_pandas(folder: Path) -> tuple[float, float, int]:
