@@ -1,39 +1,20 @@
-"""Station readings: import, validation, the Parquet store, loading.
+"""``geoair import readings FILE...`` and ``geoair import dustfall FILE``: files to the store.
 
-Hourly readings are stored in the workspace as Parquet, long form, partitioned by
-year and month (``readings/hourly/year=2020/month=11/data.parquet``), so DuckDB reads
-one month of a province without touching the rest (hive partitioning). The month is
-that of the day each hour belongs to (the hour labelled 2020-11-01 00:00 ends October
-31 and is stored with October), so a day never spans two files; within a file rows
-are sorted by pollutant, station and time. Columns:
+Readings come as downloaded: one file, several, or folders (the national platform's
+archive is one CSV per hour; a year is 8,760 files). Every file's layout is recognised
+from its header (:mod:`geoair.readings.parse`); CSV files that share their first line
+are sniffed once, then concatenated and parsed by pyarrow in batches of about 96 MB
+(each row's file and line number follow from the files' line counts; a file with blank
+or ragged lines is read again line by line, exactly). UTF-8 with or without BOM, GBK
+and GB18030 are recognised per file. Each batch is checked in DuckDB
+(:class:`geoair.readings.parse.HourlyChecker`), and the store is written month by month
+(:func:`geoair.readings.store.write_month`), so memory stays bounded by a batch and a
+month whatever the archive's size.
 
-``station_id`` (str, = stations.id), ``time`` (China Standard Time, naive, labelled by
-the END of the hour), ``pollutant`` (PM2.5 PM10 SO2 NO2 CO O3 WS WD), ``value``
-(µg/m³; CO mg/m³; WS m/s; WD degrees the wind comes FROM).
-
-Monthly dustfall is one file, ``readings/dustfall.parquet``: ``station_id``,
-``month`` ("2020-11"), ``dustfall_t_km2`` (t/(km²·month)).
-
-Importing accepts long tables (station, time, pollutant, value) and wide ones (one
-column per pollutant: 站点名称, 时间, PM2.5, PM10, SO2, NO2, CO, O3, 风速, 风向), CSV
-(UTF-8 or GBK), Excel or Parquet. Every value is checked and a bad one goes to
-``rejects/`` with its row number and the reason; nothing is guessed silently:
-
-* units: a header that names a unit (``CO(μg/m³)``, ``PM2.5(mg/m³)``) is converted
-  and the conversion reported; an unlabelled CO value above
-  ``[readings] co_max_mg_m3`` looks like µg/m³ and is rejected with that reason;
-* negative values, values above the physical limits in ``[readings]``, wind
-  directions outside 0-360°;
-* a station-hour given twice with different values (both rejected), or twice with
-  the same value (kept once);
-* a station that is not in the workspace's ``stations`` layer;
-* a time that is not on the hour or cannot be read.
-
-The reasons (``原因``) and notes are short Chinese sentences for the clerk; errors about
-the whole file give a Chinese sentence, then the same in English.
-
-Re-importing a station-hour that is already stored replaces it (a corrected file
-wins). Each month's partition is rewritten atomically.
+What is refused goes to ``rejects/readings-NAME.csv`` (file, row number, station, time,
+pollutant, value, reason, in Chinese for the clerk); published values that disagree
+with geoair's to ``rejects/readings-NAME-核对.csv``. Errors about a whole file give a
+Chinese sentence, then the same in English.
 """
 
 from __future__ import annotations
@@ -518,7 +499,6 @@ def _read_all(
                 raise InputFileError(f"{file.name}: {exc}") from None
             if shape.skip == 1 and encoding is None:
                 shapes[first] = shape  # same first line, same header: no need to look again
-        decode(data[:0], shape.encoding, name=file.name)  # a bad --encoding fails clearly
         group = batches.setdefault(shape, _CsvBatches(checker, shape))
         group.add(checker.add_file(file.name), file.name, data)
     for group in batches.values():
