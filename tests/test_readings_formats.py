@@ -14,14 +14,35 @@ from click.testing import CliRunner
 from geoair.cli import main
 from geoair.errors import SchemaError
 from geoair.imports.pipeline import import_file
+from geoair.readings.checks import parse_hourly
 from geoair.readings.importing import import_readings
-from geoair.readings.parse import detect_layout, parse_hourly, parse_units
+from geoair.readings.parse import detect_layout, parse_units
 from geoair.readings.store import load_hourly
 
-PLATFORM = (
-    "timepoint,stationcode,longitude,latitude,area,positionname,primarypollutant,aqi,pm10,"
-    "pm10_24h,pm2_5,pm2_5_24h,o3,o3_24h,o3_8h,o3_8h_24h,no2,no2_24h,so2,so2_24h,co,co_24h"
-).split(",")
+PLATFORM = [
+    "timepoint",
+    "stationcode",
+    "longitude",
+    "latitude",
+    "area",
+    "positionname",
+    "primarypollutant",
+    "aqi",
+    "pm10",
+    "pm10_24h",
+    "pm2_5",
+    "pm2_5_24h",
+    "o3",
+    "o3_24h",
+    "o3_8h",
+    "o3_8h_24h",
+    "no2",
+    "no2_24h",
+    "so2",
+    "so2_24h",
+    "co",
+    "co_24h",
+]
 
 # Hand-worked hourly AQI (HJ 633-2012 Table 1; SO2, NO2, CO, O3 on the 1-hour tables,
 # PM10 and PM2.5 hourly values on the 24-hour tables; IAQI rounded up):

@@ -38,16 +38,15 @@ from geoair.errors import InputFileError, WorkspaceError
 from geoair.io.headers import locate_header
 from geoair.io.readers import decode, detect_encoding, file_kind, read_grid
 from geoair.io.writers import write_table
+from geoair.readings.checks import HourlyChecker, cells_to_arrow
 from geoair.readings.parse import (
     _DUSTFALL_FIELDS,
     HOURLY_VOCABULARY,
-    HourlyChecker,
     Layout,
-    _unique_labels,
-    cells_to_arrow,
     detect_layout,
     parse_dustfall,
     parse_units,
+    unique_labels,
 )
 from geoair.readings.store import (
     Echo,
@@ -210,7 +209,7 @@ def _sniff_csv(path: Path, data: bytes, encoding: str | None) -> _CsvShape:
     while labels and labels[-1].startswith("第") and grid[grid.shape[1] - 1].isna().all():
         labels.pop()  # a trailing separator on every line: no column
         grid = grid.iloc[:, :-1]
-    labels = _unique_labels(labels)
+    labels = unique_labels(labels)
     return _CsvShape(enc, sep, block.last_row, tuple(labels), detect_layout(labels))
 
 
@@ -231,7 +230,7 @@ def _read_other(path: Path, *, encoding: str | None, sheet: str | None) -> pd.Da
     grid = read_grid(path, encoding=encoding, sheet=sheet)
     block = locate_header(grid, HOURLY_VOCABULARY)
     body = grid.loc[grid.index > block.last_row]
-    return body.set_axis(_unique_labels([block.label(c) for c in range(grid.shape[1])]), axis=1)
+    return body.set_axis(unique_labels([block.label(c) for c in range(grid.shape[1])]), axis=1)
 
 
 def _body(data: bytes, skip: int) -> bytes:
