@@ -136,7 +136,7 @@ def generate(folder: Path, *, stations: int, hours: int, seed: int) -> tuple[int
         sub = np.vstack(
             [iaqi(conc[k], HOURLY_INPUTS[p][0], averaging=HOURLY_INPUTS[p][1]) for k, p in TABLE]
         )
-        known = ~np.isnan(sub).all(axis=0)
+        known = ~np.isnan(sub).any(axis=0)  # the platform: no AQI when one is missing
         aqi = np.where(known, np.nanmax(np.where(np.isnan(sub), -1, sub), axis=0), np.nan)
         names_arr = np.array([p for _, p in TABLE])
         top = names_arr[np.argmax(np.where(np.isnan(sub), -1, sub), axis=0)]
@@ -153,9 +153,9 @@ def generate(folder: Path, *, stations: int, hours: int, seed: int) -> tuple[int
             last8 = history["o3"][[(h - i) % 24 for i in range(8)]]
             o3_8h = np.nanmean(last8, axis=0)
             o3_8h_hist[h % 24] = o3_8h
-            columns["o3_24h"] = _text(np.nanmax(history["o3"], axis=0), 0)
+            columns["o3_24h"] = _text(np.nanmean(history["o3"], axis=0), 0)
             columns["o3_8h"] = _text(o3_8h, 0)
-            columns["o3_8h_24h"] = _text(np.nanmax(o3_8h_hist, axis=0), 0)
+            columns["o3_8h_24h"] = _text(np.nanmean(o3_8h_hist, axis=0), 0)
         frame = pa.table({name: pa.array(np.asarray(columns[name]).astype(str)) for name in HEADER})
         name = (
             day

@@ -386,3 +386,41 @@ def test_duplicates_across_files(ws_dongsi, tmp_path):
     assert result.stored == 0
     assert len(result.rejects) == 2
     assert result.rejects["原因"].str.contains("有不同的数值").all()
+
+
+# Rows of the national platform's hourly station export as published for 2022-01-04
+# 16:00 (values as published; empty = not published). The aqi column is the platform's:
+# geoair must give the same, and no AQI where the platform gives none (a pollutant missing).
+PUBLISHED = """\
+timepoint,stationcode,longitude,latitude,area,positionname,primarypollutant,aqi,pm10,pm10_24h,pm2_5,pm2_5_24h,o3,o3_24h,o3_8h,o3_8h_24h,no2,no2_24h,so2,so2_24h,co,co_24h
+2022-01-04T16:00:00,1001A,116.3621,39.8784,北京市,万寿西宫,细颗粒物(PM2.5),74,79,56,54,33,43,19,24,20,61,56,12,7,1.4,1
+2022-01-04T16:00:00,1002A,116.2202,40.2915,北京市,定陵(对照点),颗粒物(PM10),56,62,31,33,15,65,38,47,41,30,11,6,3,0.9,0.4
+2022-01-04T16:00:00,1009A,116.6275,40.3275,北京市,怀柔镇,,50,50,34,27,17,53,45,40,40,25,22,6,3,0.7,0.5
+2022-01-04T16:00:00,1012A,116.184,39.9136,北京市,古城,颗粒物(PM10),84,117,57,46,29,27,16,18,18,52,48,8,4,1.2,0.7
+2022-01-04T16:00:00,1015A,117.1444,39.1661,天津市,勤俭道,,,48,93,23,47,57,57,35,35,,62,9,11,,1.3
+2022-01-04T16:00:00,1034A,114.509,38.0457,石家庄市,人民会堂,,,116,112,53,60,30,29,19,19,39,53,8,10,,1.1
+2022-01-04T16:00:00,1081A,112.5139,37.8873,太原市,尖草坪,细颗粒物(PM2.5),108,150,101,81,52,39,36,24,24,64,65,40,20,1.6,1.2
+2022-01-04T16:00:00,1140A,126.6206,45.6842,哈尔滨市,省农科院,细颗粒物(PM2.5),122,110,137,92,104,52,33,29,29,40,49,38,47,1.3,1.8
+2022-01-04T16:00:00,1151A,118.8086,32.1065,南京市,迈皋桥,细颗粒物(PM2.5),117,133,189,88,121,77,77,43,43,75,131,4,6,1.3,1.5
+2022-01-04T16:00:00,1177A,117.179,34.2761,徐州市,黄河新村,细颗粒物(PM2.5),160,195,240,122,148,32,15,19,19,71,90,10,9,1.3,1.4
+"""
+
+
+def test_hourly_aqi_equals_the_published_rows(ws, tmp_path):
+    path = tmp_path / "2022-01-04T16.csv"
+    path.write_text(PUBLISHED, encoding="utf-8")
+    import_file(ws, "stations", path)
+    result = import_readings(ws, path, echo=lambda _: None)
+    assert result.checked["AQI"] == (8, 0)  # 8 published AQIs, all reproduced
+    assert result.disagreements.empty
+    runner = CliRunner().invoke(main, ["indicators", "--period", "hour", "-w", str(ws.root)])
+    assert runner.exit_code == 0, runner.output
+    got = ws.read("station_hourly").set_index("station_id")
+    published = pd.read_csv(path, dtype={"stationcode": str}).set_index("stationcode")
+    assert got.index.sort_values().tolist() == published.index.sort_values().tolist()
+    both = published["aqi"].reindex(got.index)
+    assert got["aqi"].isna().tolist() == both.isna().tolist()  # none where one is missing
+    assert (got["aqi"].dropna() == both.dropna()).all()
+    words = {"细颗粒物(PM2.5)": "PM2.5", "颗粒物(PM10)": "PM10"}
+    expected = published["primarypollutant"].map(words).reindex(got.index)
+    assert got["primary_pollutant"].fillna("").tolist() == expected.fillna("").tolist()

@@ -196,7 +196,8 @@ def iaqi_sql(expr: str, pollutant: str, *, averaging: str = "24h") -> str:
 
 def hourly_aqi_sql(values: Mapping[str, str]) -> str:
     """SQL of the hourly AQI (实时报) from the hour's concentrations: the largest IAQI of
-    :data:`HOURLY_INPUTS` present (NULL when none is), each by :func:`iaqi_sql`.
+    the six :data:`HOURLY_INPUTS`, each by :func:`iaqi_sql`; NULL unless all six are
+    there (the national platform publishes no AQI for such an hour).
 
     Parameters
     ----------
@@ -208,10 +209,12 @@ def hourly_aqi_sql(values: Mapping[str, str]) -> str:
         iaqi_sql(expr, *HOURLY_INPUTS[name][:1], averaging=HOURLY_INPUTS[name][1])
         for name, expr in values.items()
     ]
-    if not parts:
+    if len(values) < len(HOURLY_INPUTS):
         return "CAST(NULL AS DOUBLE)"
-    top = "greatest(" + ", ".join(f"coalesce({p}, -1)" for p in parts) + ")"
-    return f"(CASE WHEN {top} >= 0 THEN {top} END)"
+    # Only an hour with all six pollutants has an AQI, as the national platform publishes
+    # it (its aqi column is empty when one of the six is missing).
+    every = " AND ".join(f"({expr}) IS NOT NULL" for expr in values.values())
+    return f"(CASE WHEN {every} THEN greatest({', '.join(parts)}) END)"
 
 
 def category(aqi_values: ArrayLike) -> np.ndarray:

@@ -345,8 +345,10 @@ def hourly_sql(*, where: str = "", min_hours_24h: int = 20) -> str:
     One row per station and hour with at least one of the six pollutants: ``aqi`` the
     largest IAQI of the hour's values on the tables of :data:`HOURLY_INPUTS` (SO2, NO2,
     CO, O3 on their 1-hour tables; PM10 and PM2.5 hourly values on the 24-hour
-    tables), ``category``, ``primary_pollutant`` (every pollutant at the maximum, only
-    when AQI > 50). An SO2 hour above 800 µg/m³ has no 1-hour IAQI (HJ 633 Table 1
+    tables), only when all six are there (the national platform publishes no AQI for an
+    hour that lacks one: checked on its hourly exports); ``category``,
+    ``primary_pollutant`` (every pollutant at the maximum, only when AQI > 50). An SO2
+    hour above 800 µg/m³ has no 1-hour IAQI (HJ 633 Table 1
     note 2): the SO2 24-hour mean is indexed instead, the mean of the hours ending at
     this one and the 23 before it when at least ``min_hours_24h`` are there (the daily
     rule of GB 3095-2012 Table 4; geoair's choice for a sliding window), else none.
@@ -365,7 +367,10 @@ def hourly_sql(*, where: str = "", min_hours_24h: int = 20) -> str:
                 f"ELSE {expr} END"
             )
         iaqis.append(f'{expr} AS "i_{name}"')
-    top = "greatest(" + ", ".join(f'coalesce("i_{n}", -1)' for n in names) + ")"
+    top = "greatest(" + ", ".join(f'"i_{n}"' for n in names) + ")"
+    # An hour has an AQI only with all six pollutants, as the national platform
+    # publishes it (an SO2 hour above 800 with no 24-hour mean has none either).
+    every = " AND ".join(f'"i_{n}" IS NOT NULL' for n in names)
     primary = (
         "concat_ws(',', "
         + ", ".join(f"""CASE WHEN "i_{n}" = aqi THEN '{n}' END""" for n in names)
@@ -387,7 +392,7 @@ s24 AS (
 i AS (
   SELECT h.station_id, h.time, {", ".join(iaqis)}
   FROM h LEFT JOIN s24 USING (station_id, time)),
-a AS (SELECT *, CASE WHEN {top} >= 0 THEN {top} END AS aqi FROM i)
+a AS (SELECT *, CASE WHEN {every} THEN {top} END AS aqi FROM i)
 SELECT station_id, time, aqi,
   CASE WHEN aqi IS NULL THEN NULL {cases} ELSE '{CATEGORIES[-1][2]}' END AS category,
   CASE WHEN aqi > 50 THEN {primary} END AS primary_pollutant
