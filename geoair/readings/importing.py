@@ -36,6 +36,7 @@ import pyarrow.csv as pacsv
 
 from geoair.errors import InputFileError, WorkspaceError
 from geoair.io.headers import locate_header
+from geoair.io.normalize import clean_text
 from geoair.io.readers import decode, detect_encoding, file_kind, read_grid
 from geoair.io.writers import write_table
 from geoair.readings.checks import HourlyChecker, cells_to_arrow
@@ -204,8 +205,13 @@ def _sniff_csv(path: Path, data: bytes, encoding: str | None) -> _CsvShape:
     grid.index = range(1, len(grid) + 1)
     # The header is within the first lines (a title or two above it): looking at eight
     # keeps the header search fast on wide files.
-    block = locate_header(grid.head(8), HOURLY_VOCABULARY)
-    labels = [block.label(c) for c in range(grid.shape[1])]
+    # (and at the first 40 columns: an archive by station has one per station).
+    block = locate_header(grid.iloc[:8, :40], HOURLY_VOCABULARY)
+    labels = [
+        "/".join(t for t in (clean_text(v) for v in grid.loc[list(block.rows), c]) if t)
+        or f"第{c + 1}列"
+        for c in range(grid.shape[1])
+    ]
     while labels and labels[-1].startswith("第") and grid[grid.shape[1] - 1].isna().all():
         labels.pop()  # a trailing separator on every line: no column
         grid = grid.iloc[:, :-1]
