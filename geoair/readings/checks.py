@@ -776,11 +776,11 @@ class HourlyChecker:
                 )
             )
         if len(errs):
-            by_label: dict[str, list[str]] = {}
+            by_label: dict[tuple[str, str], list[str]] = {}
             for r in errs.itertuples(index=False):
-                by_label.setdefault(self.cols[int(r.col)][0], []).append(self.files[r.file_id])
-            for label, files in by_label.items():
-                pollutant = self.cols[self._col_ids_by_label(label)][1]
+                label, pollutant, _ = self.cols[int(r.col)]
+                by_label.setdefault((label, pollutant), []).append(self.files[r.file_id])
+            for (label, pollutant), files in by_label.items():
                 self.notes.append(
                     f"“{label}”列的数值大多超过 {self.limits[pollutant]:g} "
                     f"{UNITS[pollutant]}，判为单位错误，整列未导入（{len(files)}个文件，见 "
@@ -843,9 +843,6 @@ class HourlyChecker:
         out = out.sort_values(["file_id", "行号", "污染物"], kind="stable").reset_index(drop=True)
         out.insert(0, "文件", [self.files[i] for i in out.pop("file_id")])
         return out[columns]
-
-    def _col_ids_by_label(self, label: str) -> int:
-        return next(i for i, (lab, _, _) in enumerate(self.cols) if lab == label)
 
     def _value_reason(self, reason: str, pollutant: str | None) -> str:
         if reason == "pollutant":
