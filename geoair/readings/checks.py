@@ -88,9 +88,11 @@ def _wind_sql(text: str) -> str:
     return f"CASE regexp_replace(upper(trim({text})), '风$', '') {cases} END"
 
 
-def _typed_sql(source: str, limit: str) -> str:
+def _typed_sql(source: str, limit: str, *, numeric: bool = False) -> str:
     """Long rows of ``source`` (``text``, ``pcode``, ``factor``...) with typed values,
-    missing values (NA, —, -9999, calm) dropped; ``text`` kept only where not a number."""
+    missing values (NA, —, -9999, calm) dropped; ``text`` kept only where not a number.
+    With ``numeric``, the source also gives ``num0``, values already parsed as numbers
+    (``text`` then holds only what was not)."""
     wd = _PCODES["WD"]
     words = ", ".join(_literal(w) for w in _MISSING)
     numbers = ", ".join(repr(n) for n in _MISSING_NUMBERS)
@@ -110,12 +112,17 @@ def _typed_sql(source: str, limit: str) -> str:
         "WHEN value IS NULL THEN 'nan' WHEN value < 0 THEN 'neg' "
         f"WHEN value > {limit} THEN 'high' END"
     )
+    inner = (
+        f"SELECT *, TRY_CAST(text AS DOUBLE) AS num0 FROM ({source}) WHERE text IS NOT NULL"
+        if not numeric
+        else f"SELECT * REPLACE (coalesce(num0, TRY_CAST(text AS DOUBLE)) AS num0) "
+        f"FROM ({source}) WHERE num0 IS NOT NULL OR text IS NOT NULL"
+    )
     return f"""
         SELECT *, {reason} AS reason FROM (
         SELECT * EXCLUDE (num0, text, factor), value,
           CASE WHEN value IS NULL THEN text END AS text
-        FROM (SELECT *, {value} AS value FROM (SELECT *, TRY_CAST(text AS DOUBLE) AS num0
-          FROM ({source}) WHERE text IS NOT NULL) WHERE NOT ({missing})))"""
+        FROM (SELECT *, {value} AS value FROM ({inner}) WHERE NOT ({missing})))"""
 
 
 @dataclass
@@ -306,6 +313,7 @@ class HourlyChecker:
         self._batches += 1
         self.unused.update(layout.unused)
         con.register("batch", batch)
+        self._schema = batch.schema
         mode = layout.time_mode
         tkey = _time_key_sql(layout)
         keys = f"{tkey} AS tkey"
@@ -355,20 +363,42 @@ class HourlyChecker:
             pcodes.append(_PCODES[pollutant])
             factors.append(float(factor))
             texts.append(f"b.{_quote(label)}")
-        source = (
-            f"SELECT {head}, unnest({cols}::INTEGER[]) AS col, "
-            f"unnest({pcodes}::UTINYINT[]) AS pcode, unnest({factors}::DOUBLE[]) AS factor, "
-            f"unnest([{', '.join(texts)}]) AS text FROM b {joins}"
-        )
-        self._emit(_typed_sql(source, self._limit_sql("pcode")))
+        # Columns parsed as numbers already (pyarrow, see importing) and text columns
+        # (a compass direction, or a file with words among its numbers) separately.
+        types = dict(zip(self._schema.names, self._schema.types, strict=True))
+        numeric = [pa.types.is_floating(types[label]) for _, label in layout.pollutants]
+        sources = []
+        for want in (True, False):
+            pick = [i for i, n in enumerate(numeric) if n == want]
+            if not pick:
+                continue
+            values = "[" + ", ".join(texts[i] for i in pick) + "]"
+            sources.append(
+                f"SELECT {head}, unnest({[cols[i] for i in pick]}::INTEGER[]) AS col, "
+                f"unnest({[pcodes[i] for i in pick]}::UTINYINT[]) AS pcode, "
+                f"unnest({[factors[i] for i in pick]}::DOUBLE[]) AS factor, "
+                + (
+                    f"unnest({values}::DOUBLE[]) AS num0, NULL::VARCHAR AS text"
+                    if want
+                    else f"unnest({values}) AS text, NULL::DOUBLE AS num0"
+                )
+                + f" FROM b {joins}"
+            )
+        source = " UNION ALL BY NAME ".join(f"SELECT * FROM ({q})" for q in sources)
+        self._emit(_typed_sql(source, self._limit_sql("pcode"), numeric=True))
         if not layout.published:
             return
         items = [item for item, _ in layout.published]
-        labels = [f"b.{_quote(label)}" for _, label in layout.published]
+        labels = [
+            f"b.{_quote(label)}"
+            if pa.types.is_floating(types[label])
+            else _number_sql(f"b.{_quote(label)}")
+            for _, label in layout.published
+        ]
         self.con.execute(f"""
             INSERT INTO published SELECT * FROM (
               SELECT b.file_id, b.row, s.sid, t.time, unnest({items!r}) AS item,
-                {_number_sql(f"unnest([{', '.join(labels)}])")} AS value
+                unnest([{", ".join(f"CAST({x} AS DOUBLE)" for x in labels)}]) AS value
               FROM b {joins} WHERE s.sid IS NOT NULL AND t.bad = 0 AND hour(t.time) = 0)
             WHERE value IS NOT NULL AND item NOT IN ('AQI', 'O3_8h_24h')""")
         if "AQI" in items:  # row by row: the hour's AQI from the same row's values

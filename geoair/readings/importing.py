@@ -277,6 +277,36 @@ def _read_exact(
     return pa.table(columns), ragged
 
 
+# Cells read as missing (null) by the CSV parser; -9999 is a number, judged later.
+_NULLS = (
+    "",
+    "NA",
+    "N/A",
+    "n/a",
+    "na",
+    "NaN",
+    "nan",
+    "null",
+    "NULL",
+    "None",
+    "—",
+    "——",
+    "-",
+    "--",
+    "/",
+    "无数据",
+    "无",
+)
+
+
+def _numeric_columns(layout: Layout) -> dict[str, pa.DataType]:
+    """Columns that hold numbers in a layout (not the wind direction, which may be
+    words), to be parsed as numbers."""
+    labels = [label for p, label in layout.pollutants if p != "WD"]
+    labels += [label for _, label in layout.published]
+    return dict.fromkeys(labels, pa.float64())
+
+
 def _used_columns(layout: Layout) -> list[str]:
     """The columns a layout reads (the others are not even parsed)."""
     named = [
@@ -342,25 +372,39 @@ class _CsvBatches:
             invalid.append(1)
             return "skip"
 
-        try:
-            table = pacsv.read_csv(
-                io.BytesIO(b"".join(bodies)),
-                read_options=pacsv.ReadOptions(
-                    column_names=list(shape.labels), block_size=8 * 2**20
-                ),
-                parse_options=pacsv.ParseOptions(
-                    delimiter=shape.sep, invalid_row_handler=on_invalid, newlines_in_values=False
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=dict.fromkeys(shape.labels, pa.string()),
-                    strings_can_be_null=True,
-                    null_values=[""],
-                    include_columns=_used_columns(shape.layout),
-                ),
-            )
-            exact = not invalid and table.num_rows == int(counts.sum())
-        except pa.ArrowInvalid:
-            exact = False
+        data = b"".join(bodies)
+        table = None
+        numeric = _numeric_columns(shape.layout)
+        # Numbers parsed as numbers first (missing markers as nulls); a batch with words
+        # where numbers belong is parsed again as text, and each word judged.
+        for types in ({**dict.fromkeys(shape.labels, pa.string()), **numeric}, None):
+            if types is None:
+                types = dict.fromkeys(shape.labels, pa.string())
+            elif not numeric:
+                continue
+            invalid.clear()
+            try:
+                table = pacsv.read_csv(
+                    io.BytesIO(data),
+                    read_options=pacsv.ReadOptions(
+                        column_names=list(shape.labels), block_size=8 * 2**20
+                    ),
+                    parse_options=pacsv.ParseOptions(
+                        delimiter=shape.sep,
+                        invalid_row_handler=on_invalid,
+                        newlines_in_values=False,
+                    ),
+                    convert_options=pacsv.ConvertOptions(
+                        column_types=types,
+                        strings_can_be_null=True,
+                        null_values=list(_NULLS),
+                        include_columns=_used_columns(shape.layout),
+                    ),
+                )
+                break
+            except pa.ArrowInvalid:
+                table = None
+        exact = table is not None and not invalid and table.num_rows == int(counts.sum())
         if exact:
             ends = np.cumsum(counts)
             position = np.arange(table.num_rows, dtype=np.int64)
