@@ -86,9 +86,12 @@ def command(
         )
         return
     if units:
-        raise click.UsageError("--units is for readings only.")
+        raise click.UsageError(
+            "--units 只用于监测数据（readings）。 / --units is for readings only."
+        )
     if len(files) > 1:
         raise click.UsageError(
+            f"{kind}：一次只能导入一个文件（只有 readings 可以一次导入多个文件或文件夹）。 / "
             f"{kind}: one file at a time (only readings take several files or a folder)."
         )
     file = files[0]

@@ -61,7 +61,9 @@ def command(
 
         if by != "station":
             raise click.BadParameter(
-                "the hourly AQI is per station; use --by station.", param_hint="--by"
+                "小时AQI按站点计算，请用 --by station。 / The hourly AQI is per station; "
+                "use --by station.",
+                param_hint="--by",
             )
         table = station_hourly(ws, start=start, end=end)
         ws.write("station_hourly", table)
