@@ -424,3 +424,20 @@ def test_hourly_aqi_equals_the_published_rows(ws, tmp_path):
     words = {"细颗粒物(PM2.5)": "PM2.5", "颗粒物(PM10)": "PM10"}
     expected = published["primarypollutant"].map(words).reindex(got.index)
     assert got["primary_pollutant"].fillna("").tolist() == expected.fillna("").tolist()
+
+
+def test_cli_refuses_units_and_several_files_for_layers(ws, tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    for path in (a, b):
+        path.write_text("站点编号,站点名称,经度,纬度\nS1,甲,113.5,37.8\n", encoding="utf-8")
+    runner = CliRunner()
+    several = runner.invoke(main, ["import", "stations", str(a), str(b), "-w", str(ws.root)])
+    assert several.exit_code == 2 and "一次只能导入一个文件" in several.output
+    units = runner.invoke(
+        main, ["import", "stations", str(a), "--units", "CO=ug/m3", "-w", str(ws.root)]
+    )
+    assert units.exit_code == 2 and "--units 只用于监测数据" in units.output
+    hourly = runner.invoke(
+        main, ["indicators", "--period", "hour", "--by", "county", "-w", str(ws.root)]
+    )
+    assert hourly.exit_code == 2 and "小时AQI按站点计算" in hourly.output
