@@ -87,8 +87,14 @@ DAILY_INPUTS: dict[str, tuple[str, str]] = {
 }
 #: The inputs of the hourly AQI (实时报, HJ 633-2012 §5 and Table 1 note 1): the 1-hour
 #: tables of SO2 (up to 800), NO2, CO and O3; PM10 and PM2.5 have only 24-hour
-#: breakpoints, on which their hourly values are indexed, as the national platform does
-#: (and as e.g. caiyunapp/aqi-hub's ``cal_aqi_cn(data_type="hourly")`` does).
+#: breakpoints, on which their hourly values are indexed, as the national platform does.
+#: Sources checked: HJ 633-2012 Table 1 and its notes (the 1-hour SO2/NO2/CO limits are
+#: for the real-time report only; SO2 1-h above 800 not indexed); the Shenzhen ecology
+#: bureau's FAQ on 实时报 (the 1-hour values of the six pollutants are its indicators);
+#: caiyunapp/aqi-hub ``src/aqi_hub/aqi_cn/aqi.py`` ``cal_aqi_cn(data_type="hourly")``
+#: (PM hourly values on the 24-hour tables, IAQI rounded up); and rows of the
+#: platform's hourly export as published (tests/test_readings_formats.py), whose aqi
+#: this reproduces, and which is empty when one of the six pollutants is missing.
 HOURLY_INPUTS: dict[str, tuple[str, str]] = {
     "SO2": ("SO2", "1h"),
     "NO2": ("NO2", "1h"),
