@@ -452,19 +452,25 @@ class HourlyChecker:
             ", s.sid, CASE WHEN s.sid IS NULL THEN bu.skey END AS skey"
         )
         pjoin = "JOIN pmap p ON p.ptext = bu.ptext AND p.utext IS NULL"
+        # The station columns parsed as numbers (pyarrow, see importing) or as text.
+        numeric = all(
+            pa.types.is_floating(self._schema.field(c).type) for c in layout.station_columns
+        )
+        value = "bu.text AS num0, NULL::VARCHAR AS text" if numeric else "bu.text"
         source = (
-            f"SELECT {head}, p.col, p.pcode, p.factor, bu.text FROM bu {joins} {pjoin} "
+            f"SELECT {head}, p.col, p.pcode, p.factor, {value} FROM bu {joins} {pjoin} "
             "WHERE p.pcode IS NOT NULL"
         )
-        typed = _typed_sql(source, self._limit_sql("pcode"))
+        typed = _typed_sql(source, self._limit_sql("pcode"), numeric=numeric)
         con.execute(f"CREATE OR REPLACE TEMP TABLE bl AS {typed}")
         self._emit("SELECT * FROM bl")
+        number = "bu.text" if numeric else _number_sql("bu.text")
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE bpub AS SELECT bu.file_id, bu.row, s.sid, t.time,
-              p.item, {_number_sql("bu.text")} AS value
+              p.item, {number} AS value
             FROM bu {joins} {pjoin}
             WHERE p.item IS NOT NULL AND s.sid IS NOT NULL AND t.bad = 0
-              AND {_number_sql("bu.text")} IS NOT NULL""")
+              AND {number} IS NOT NULL""")
         con.execute(
             "INSERT INTO published SELECT * FROM bpub WHERE item NOT IN ('AQI', 'O3_8h_24h') "
             "AND hour(time) = 0"

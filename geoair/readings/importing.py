@@ -304,6 +304,7 @@ def _numeric_columns(layout: Layout) -> dict[str, pa.DataType]:
     words), to be parsed as numbers."""
     labels = [label for p, label in layout.pollutants if p != "WD"]
     labels += [label for _, label in layout.published]
+    labels += list(layout.station_columns)  # the archive by station: values per station
     return dict.fromkeys(labels, pa.float64())
 
 
