@@ -441,3 +441,13 @@ def test_cli_refuses_units_and_several_files_for_layers(ws, tmp_path):
         main, ["indicators", "--period", "hour", "--by", "county", "-w", str(ws.root)]
     )
     assert hourly.exit_code == 2 and "小时AQI按站点计算" in hourly.output
+
+
+def test_a_file_without_station_or_time_is_named(ws_dongsi, tmp_path):
+    good = tmp_path / "a.csv"
+    good.write_text("站点名称,时间,PM2.5\nDongsi,2020-11-01 01:00,30\n", encoding="utf-8")
+    bad = tmp_path / "b.csv"
+    bad.write_text("名称,数值\nDongsi,30\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match="^b.csv：监测数据表中没有“站点名称”“时间”列"):
+        import_readings(ws_dongsi, [good, bad], echo=lambda _: None)
+    assert load_hourly(ws_dongsi, required=False).empty  # nothing stored

@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from geoair.errors import InputFileError, WorkspaceError
+from geoair.errors import InputFileError, SchemaError, WorkspaceError
 from geoair.io.headers import locate_header
 from geoair.io.normalize import clean_text
 from geoair.io.readers import decode, detect_encoding, file_kind, read_grid
@@ -533,7 +533,10 @@ def _read_all(
                 empty.append(file.name)
                 continue
             cells = _read_other(file, encoding=encoding, sheet=sheet)
-            layout = detect_layout(list(cells.columns))
+            try:
+                layout = detect_layout(list(cells.columns))
+            except SchemaError as exc:
+                raise SchemaError(f"{file.name}：{exc}") from None
             checker.add(cells_to_arrow(cells, checker.add_file(file.name)), layout)
             continue
         data = file.read_bytes()
@@ -545,8 +548,8 @@ def _read_all(
         if shape is None:
             try:
                 shape = _sniff_csv(file, data[:_SNIFF_BYTES], encoding)
-            except InputFileError as exc:
-                raise InputFileError(f"{file.name}: {exc}") from None
+            except (InputFileError, SchemaError) as exc:
+                raise type(exc)(f"{file.name}：{exc}") from None
             if shape.skip == 1 and encoding is None:
                 shapes[first] = shape  # same first line, same header: no need to look again
         group = batches.setdefault(shape, _CsvBatches(checker, shape))
