@@ -581,9 +581,8 @@ class HourlyChecker:
             hi = lo + pd.offsets.MonthBegin(1) - pd.Timedelta(hours=1)
             window = f"time >= TIMESTAMP '{lo}' AND time <= TIMESTAMP '{hi}'"
             con.execute(
-                "CREATE OR REPLACE TEMP TABLE mon AS SELECT sid, time, pcode, value, file_id, "
-                f"row FROM read_parquet('{spool}') s WHERE {window} AND reason IS NULL"
-                f"{skip_units}"
+                "CREATE OR REPLACE TEMP TABLE mon AS SELECT sid, time, pcode, value "
+                f"FROM read_parquet('{spool}') s WHERE {window} AND reason IS NULL{skip_units}"
             )
             # One pass for the span, the stations and whether any station-hour comes
             # twice (one 64-bit key per value: station, hour and pollutant); only then
@@ -601,20 +600,21 @@ class HourlyChecker:
                 con.execute("""
                     INSERT INTO mdup SELECT sid, time, pcode, count(DISTINCT value) AS nv
                     FROM mon GROUP BY ALL HAVING count(*) > 1""")
-            if n_rows != n_keys:
-                con.execute("""
+            if n_rows != n_keys:  # rare: their files and rows, from the spool again
+                con.execute(f"""
                     INSERT INTO dups SELECT m.file_id, m.row, m.sid, m.time, m.pcode, m.value,
                       d.nv, row_number() OVER w AS k, first(m.row) OVER w AS first_row,
                       string_agg(m.row::VARCHAR, '、') OVER (PARTITION BY m.sid, m.time,
                         m.pcode ORDER BY m.file_id, m.row ROWS BETWEEN UNBOUNDED PRECEDING
                         AND UNBOUNDED FOLLOWING) AS rows
-                    FROM mon m JOIN mdup d USING (sid, time, pcode)
+                    FROM (SELECT * FROM read_parquet('{spool}') s WHERE {window}
+                      AND reason IS NULL{skip_units}) m JOIN mdup d USING (sid, time, pcode)
                     WINDOW w AS (PARTITION BY m.sid, m.time, m.pcode ORDER BY m.file_id, m.row)
                     """)
                 con.execute(f"""
                     CREATE OR REPLACE TEMP TABLE mon AS
                     SELECT * FROM mon ANTI JOIN mdup USING (sid, time, pcode)
-                    UNION ALL SELECT sid, time, pcode, value, file_id, row FROM dups
+                    UNION ALL SELECT sid, time, pcode, value FROM dups
                     WHERE nv = 1 AND k = 1 AND {window}""")
             con.execute("""
                 CREATE OR REPLACE TEMP VIEW month_rows AS SELECT
