@@ -4,4 +4,5 @@ from geoair.cli import main
 
 __all__ = []
 
+
 main()

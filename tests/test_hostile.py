@@ -321,7 +321,7 @@ def test_parquet_writer_failure_is_one_sentence(ws, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", refuse)
+    monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(WorkspaceError, match="readings file"):
         store_hourly(
             ws,
@@ -334,7 +334,8 @@ def test_parquet_writer_failure_is_one_sentence(ws, monkeypatch):
                 }
             ),
         )
-    assert not list(ws.readings_dir.rglob("*.tmp"))
+    monkeypatch.undo()
+    assert not [p for p in ws.readings_dir.rglob("*") if p.is_file()]  # no half-written file
 
 
 # --- 5. interrupted writes -----------------------------------------------------------------------
@@ -586,7 +587,7 @@ def test_readings_mixed_excel_serials_and_text_times(tmp_path):
 
 
 def test_readings_before_2000_are_rejected(tmp_path):
-    from geoair.readings.parse import parse_hourly
+    from geoair.readings.checks import parse_hourly
 
     stations = pd.DataFrame({"id": ["S1"], "name": ["甲站"]})
     cells = pd.DataFrame(

@@ -164,13 +164,44 @@ def test_february_needs_25_days():
     assert out["min_days"].iloc[0] == 25
 
 
+def year_values(missing_per_month: dict[int, int], year: int = 2021) -> pd.DataFrame:
+    """A year of SO2 = 30 with the first ``n`` days of some months missing."""
+    days = pd.date_range(f"{year}-01-01", f"{year}-12-31")
+    values = np.full(len(days), 30.0)
+    for month, n in missing_per_month.items():
+        values[np.flatnonzero(days.month == month)[:n]] = np.nan
+    return daily_frame("A", days, SO2=values)
+
+
 def test_year_needs_324_days():
-    year = pd.date_range("2021-01-01", periods=365)
-    values = np.full(365, 30.0)
-    values[:41] = np.nan  # 324 valid
-    assert period_values(daily_frame("A", year, SO2=values), period="year")["SO2"].iloc[0] == 30
-    values[41] = np.nan  # 323
-    assert np.isnan(period_values(daily_frame("A", year, SO2=values), period="year")["SO2"][0])
+    # 41 days missing, spread so that every month keeps 27 (February 25): 324 valid.
+    spread = {m: 4 for m in (1, 3, 5, 7, 8, 10, 12)} | {2: 3, 4: 3, 6: 3, 9: 1, 11: 3}
+    assert sum(spread.values()) == 41
+    ok = period_values(year_values(spread), period="year").iloc[0]
+    assert ok["SO2"] == 30 and ok["days_SO2"] == 324
+    spread[9] = 2  # 323 valid days
+    bad = period_values(year_values(spread), period="year").iloc[0]
+    assert np.isnan(bad["SO2"])
+    assert "SO2 323/324 days" in bad["validity"]
+
+
+def test_year_needs_27_days_in_every_month():
+    # GB 3095-2012 Table 4: 324 days AND at least 27 in each month (25 in February).
+    # 335 valid days, but January has 26 and February 24: not a valid annual value.
+    out = period_values(year_values({1: 5, 2: 4, 3: 4, 4: 3, 5: 4, 6: 3}), period="year")
+    row = out.iloc[0]
+    assert row["days_SO2"] == 365 - 23
+    assert np.isnan(row["SO2"])
+    assert "SO2 342/324 days, months short: 01 (26/27), 02 (24/25)" in row["validity"]
+    # February at 25 and every other month at 27 is enough.
+    fine = period_values(year_values({1: 4, 2: 3, 3: 4, 4: 3}), period="year").iloc[0]
+    assert fine["SO2"] == 30
+    # A month without any reading is short too.
+    days = pd.date_range("2021-01-01", "2021-12-31")
+    no_july = year_values({}).loc[lambda f: f["date"].dt.month != 7]
+    gap = period_values(no_july, period="year").iloc[0]
+    assert len(days) - len(no_july) == 31
+    assert np.isnan(gap["SO2"]) and "07 (0/27)" in gap["validity"]
 
 
 def test_min_days():
@@ -193,8 +224,8 @@ def test_percentiles_and_composite_index():
         PM10=70.0,
         **{"PM2.5": 35.0},
         CO=co,
+        O3_1h_max=100.0,
         O3_8h_max=o3,
-        aqi=np.r_[np.full(20, 80.0), np.full(10, 120.0)],
     )
     out = period_values(daily).iloc[0]
     # CO: k = 1 + 29*0.95 = 28.55 -> 2.8 + 0.55*0.1 = 2.855 -> 2.9 (0.1 mg/m³).
@@ -203,7 +234,8 @@ def test_percentiles_and_composite_index():
     assert out["O3_8h_p90"] == 271
     # 30/60 + 20/40 + 70/70 + 35/35 + 2.9/4 + 271/160 = 0.5+0.5+1+1+0.725+1.69375 = 5.41875
     assert out["composite_index"] == 5.42
-    assert out["good_days"] == 20
+    # Every day complete; O3 8-h 10..160 has IAQI <= 100 (16 days), 170..300 above.
+    assert out["good_days"] == 16
     assert out["aqi_days"] == 30
 
 
@@ -242,9 +274,12 @@ def test_group_daily_is_mean_of_valid_stations():
     assert out["PM2.5"].tolist() == [46, 40]
     assert out["n_PM2.5"].tolist() == [2, 1]
     assert out["n_stations"].tolist() == [2, 2]
-    # County AQI from the county's values: PM2.5 46 -> 50 + 50/40*11 = 63.75 -> 64;
-    # 40 -> 50 + 50/40*5 = 56.25 -> 57.
-    assert out["aqi"].tolist() == [64, 57]
+    # County IAQI from the county's values: PM2.5 46 -> 50 + 50/40*11 = 63.75 -> 64;
+    # 40 -> 50 + 50/40*5 = 56.25 -> 57. Only PM2.5 is known: the days are incomplete,
+    # so they get no AQI, only its lower bound.
+    assert out["aqi"].isna().all()
+    assert out["aqi_status"].tolist() == ["incomplete", "incomplete"]
+    assert out["aqi_lower"].tolist() == [64, 57]
 
 
 def test_inputs_not_modified():
@@ -278,3 +313,94 @@ def test_day_split_over_two_files_is_still_one_day(tmp_path):
         part.to_parquet(folder / "data.parquet")
     daily = daily_values(str(tmp_path / "year=*" / "month=*" / "*.parquet"))
     assert daily["n_PM25"].tolist() == [24]
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [(0.6, 0.7, 0.6), (0.9, 1.0, 1.0), (1.8, 1.9, 1.8), (1.0, 1.1, 1.0), (0.1, 0.2, 0.2)],
+)
+def test_co_ties_half_to_even_whatever_the_order(low, high, expected):
+    # Twelve hours at each value: the mean ends in exactly 5 (0.65, 0.95, 1.85, 1.05,
+    # 0.15); float sums of these decimals land either side of the tie depending on the
+    # order of addition, the decimal sum does not.
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        co = rng.permutation([low] * 12 + [high] * 12)
+        frame = hourly("A", "CO", day_hours("2020-11-01", range(1, 25)), co)
+        assert daily_values(frame)["CO"].iloc[0] == expected
+
+
+def test_pm_and_o3_8h_ties_half_to_even():
+    # PM2.5 12 h of 40 and 12 h of 41 -> 40.5 -> 40; 12 of 41 and 12 of 42 -> 41.5 -> 42.
+    frame = pd.concat(
+        [
+            hourly("A", "PM2.5", day_hours("2020-11-01", range(1, 25)), [40.0] * 12 + [41.0] * 12),
+            hourly("A", "PM2.5", day_hours("2020-11-02", range(1, 25)), [41.0] * 12 + [42.0] * 12),
+            # O3: every 8-hour window of 100,101 alternating has mean 100.5 -> 100.
+            hourly("A", "O3", day_hours("2020-11-01", range(1, 25)), [100.0, 101.0] * 12),
+        ]
+    )
+    daily = daily_values(frame).set_index("date")
+    assert daily["PM2.5"].tolist() == [40, 42]
+    assert daily.loc["2020-11-01", "O3_8h_max"] == 100
+
+
+def test_monthly_mean_and_percentile_exact():
+    nov = pd.date_range("2020-11-01", periods=30)
+    # Mean of 15 x 40 and 15 x 41 = 40.5 -> 40 (even); CO p95 of 0.1..3.0 -> 2.855 -> 2.9;
+    # CO values 1.0 (28 days) and 1.1, 1.1: k = 28.55 -> 1.0 + 0.55 * 0.1 = 1.055 -> 1.1.
+    pm = np.r_[np.full(15, 40.0), np.full(15, 41.0)]
+    co = np.r_[np.full(28, 1.0), 1.1, 1.1]
+    out = period_values(daily_frame("A", nov, **{"PM2.5": pm}, CO=co)).iloc[0]
+    assert out["PM2.5"] == 40
+    assert out["CO_p95"] == 1.1
+    # CO 1.0 (29 days) and 1.1 once: p95 = 1.0 + 0.55*0.1... k = 28.55 on 1.0, 1.0 -> 1.0.
+    co = np.r_[np.full(29, 1.0), 1.1]
+    assert period_values(daily_frame("A", nov, CO=co)).iloc[0]["CO_p95"] == 1.0
+
+
+def full_day(day: str, **levels) -> pd.DataFrame:
+    """24 hours of every pollutant at the given (or low) levels."""
+    base = {"PM2.5": 20.0, "PM10": 40.0, "SO2": 10.0, "NO2": 20.0, "CO": 0.5, "O3": 60.0}
+    base.update(levels)
+    hours = day_hours(day, range(1, 25))
+    return pd.concat([hourly("A", p, hours, v) for p, v in base.items()], ignore_index=True)
+
+
+def test_incomplete_day_gets_no_aqi_only_a_lower_bound():
+    # The issue's case: PM2.5, PM10, SO2, NO2, CO with 19 hours, O3 valid: the day is
+    # not "优" on O3 alone.
+    day = full_day("2020-10-05")
+    short = day["pollutant"].ne("O3") & (day["time"] > pd.Timestamp("2020-10-05 19:00"))
+    daily = daily_values(day[~short]).iloc[0]
+    assert daily["aqi_status"] == "incomplete"
+    assert np.isnan(daily["aqi"])
+    assert pd.isna(daily["category"]) and pd.isna(daily["primary_pollutant"])
+    assert daily["aqi_lower"] == 30  # the largest valid IAQI: O3 8-h 60 -> 30 (1-h: 19)
+    complete = daily_values(full_day("2020-10-06")).iloc[0]
+    assert complete["aqi_status"] == "complete" and complete["aqi"] > 0
+    assert np.isnan(complete["aqi_lower"])
+
+
+def test_good_days_count_only_what_is_proven():
+    days = []
+    for i in range(1, 11):  # 10 complete good days
+        days.append(full_day(f"2020-11-{i:02d}"))
+    for i in range(11, 14):  # 3 incomplete days, low: unknown
+        d = full_day(f"2020-11-{i:02d}")
+        days.append(d[d["pollutant"] != "PM2.5"])
+    for i in range(14, 16):  # 2 incomplete days with O3 8-h 250 (IAQI 186): not good
+        d = full_day(f"2020-11-{i:02d}", O3=250.0)
+        days.append(d[d["pollutant"] != "PM2.5"])
+    for i in range(16, 18):  # 2 complete heavy days: PM2.5 200 (IAQI 250)
+        days.append(full_day(f"2020-11-{i:02d}", **{"PM2.5": 200.0}))
+    # 1 incomplete day with PM10 400 (IAQI 272 > 200): proven heavy
+    d = full_day("2020-11-18", PM10=400.0)
+    days.append(d[d["pollutant"] != "SO2"])
+    daily = daily_values(pd.concat(days, ignore_index=True))
+    month = period_values(daily).iloc[0]
+    assert month["good_days"] == 10
+    assert month["aqi_days"] == 10 + 2 + 2 + 1
+    assert month["days_unknown"] == 3
+    assert month["heavy_days"] == 3
+    assert month["heavy_unknown"] == 3 + 2  # incomplete and not above 200

@@ -11,8 +11,8 @@ from shapely.geometry import Point
 
 from geoair.cli import main
 from geoair.errors import SchemaError, WorkspaceError
+from geoair.readings.checks import parse_hourly
 from geoair.readings.importing import import_dustfall, import_readings
-from geoair.readings.parse import parse_hourly
 from geoair.readings.store import hourly_dir, load_dustfall, load_hourly, store_hourly
 from geoair.store.open import init_workspace
 

@@ -34,8 +34,11 @@ STATIONS = gpd.GeoDataFrame(
 def station_days(station: str, month: str, pm25) -> pd.DataFrame:
     dates = pd.date_range(f"{month}-01", periods=pd.Period(month).days_in_month)
     frame = pd.DataFrame({"station_id": station, "date": dates})
-    for column in ("PM2.5", "PM10", "SO2", "NO2", "CO", "O3_1h_max", "O3_8h_max"):
-        frame[column] = np.nan
+    # The other six indicators valid and low, so that every day is complete and its AQI
+    # is set by PM2.5.
+    others = {"PM10": 50.0, "SO2": 10.0, "NO2": 20.0, "CO": 0.5, "O3_1h_max": 80.0}
+    for column, value in {**others, "O3_8h_max": 60.0}.items():
+        frame[column] = value
     frame["PM2.5"] = np.broadcast_to(np.asarray(pm25, dtype=float), (len(dates),))
     frame["aqi"] = np.nan
     return frame
@@ -409,3 +412,37 @@ def test_county_indicators_include_the_park_unit(tmp_path, park_daily):
     # 郊区 has only park stations here: its own value is their mean, (70 + 60) / 2.
     assert set(table["county"]) == {"城区", "矿区", "郊区", "开发区"}
     assert table.loc[table["county"] == "郊区", "PM2.5"].tolist() == [65.0]
+
+
+def test_good_and_heavy_days_count_only_proven_days(daily):
+    # 市中心站 (S01): 24 days at PM2.5 56 (good) and 6 at 100 (not good). Make 2 of the
+    # good days incomplete (no NO2): they are unknown, not good.
+    d = daily.copy()
+    first = d.index[(d["station_id"] == "S01")][:2]
+    d.loc[first, "NO2"] = np.nan
+    rows = targets(
+        [
+            ("station", "市中心站", "2020-11", "good_days", 22.0),  # 22 proven: met
+            ("station", "市中心站", "2020-11", "good_days", 23.0),  # 22 + 2 unknown: open
+            ("station", "市中心站", "2020-11", "good_days", 25.0),  # at most 24: missed
+            ("station", "市中心站", "2020-11", "heavy_days", 1.0),  # 0 heavy, 2 unknown: open
+            ("station", "南庄站", "2020-11", "heavy_days", 0.0),  # complete, none: met
+        ]
+    )
+    check = check_targets(rows, d, STATIONS)
+    assert check["actual"].tolist() == [22, 22, 22, 0, 0]
+    assert check["met"].astype(object).where(check["met"].notna(), None).tolist() == [
+        True,
+        None,
+        False,
+        None,
+        True,
+    ]
+    assert check["days_unknown"].tolist() == [2, 2, 2, 2, 0]
+    assert check["validity"].iloc[1].startswith("undetermined: 2 incomplete days")
+    assert check["validity"].iloc[0] == "valid (2 days unknown, not counted)"
+    # Four incomplete days leave 26 days with a known AQI: the month is not judged.
+    d.loc[d.index[(d["station_id"] == "S01")][:4], "NO2"] = np.nan
+    short = check_targets(rows.iloc[:1], d, STATIONS).iloc[0]
+    assert pd.isna(short["met"])
+    assert short["validity"] == "invalid: 26/27 days with an AQI (4 days unknown)"

@@ -22,7 +22,7 @@ from geoair.cli._options import (
 @click.command("indicators")
 @click.option(
     "--period",
-    type=click.Choice(["day", "month", "quarter", "year"]),
+    type=click.Choice(["hour", "day", "month", "quarter", "year"]),
     default="month",
     show_default=True,
     help="Period of the values.",
@@ -63,7 +63,8 @@ def command(
     store: str | None,
 ) -> None:
     """Compute indicators from the imported hourly readings, by GB 3095-2012, HJ 663-2013
-    and HJ 633-2012: daily means (≥ 20 hours), O3 daily maximum 8-hour means, daily AQI,
+    and HJ 633-2012: hourly AQI (--period hour, per station: 实时AQI, category and primary
+    pollutant), daily means (≥ 20 hours), O3 daily maximum 8-hour means, daily AQI,
     category and primary pollutant; monthly/quarterly/annual means (≥ 27 days a month,
     25 in February, 324 a year), CO 95th and O3 90th percentiles, composite index and
     good days. Invalid values are shown as empty with their counts, never averaged.
@@ -80,6 +81,11 @@ def command(
             raise click.BadParameter(
                 f"{value!r} is not a day; write it as 2020-10-01.", param_hint=name
             )
+    if period == "hour" and by != "station":
+        raise click.UsageError(
+            "小时AQI按站点计算，请用 --by station。 / The hourly AQI is per station; use "
+            "--by station."
+        )
     ws = get_workspace(workspace_dir)
     options = IndicatorsOptions(period=period, by=by, start=start, end=end)
     with open_engine(engine, scheduler, workers, store=store) as runner:

@@ -22,13 +22,7 @@ from geoair.errors import ClusterError
 if TYPE_CHECKING:  # pragma: no cover
     from distributed import Client
 
-__all__ = [
-    "DEFAULT_WORKERS",
-    "WORKER_MEMORY",
-    "dask_client",
-    "require_dask",
-    "worker_count",
-]
+__all__ = ["DEFAULT_WORKERS", "WORKER_MEMORY", "dask_client", "require_dask", "worker_count"]
 
 
 log = logging.getLogger(__name__)

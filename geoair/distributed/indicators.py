@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from distributed import Client
 
 __all__ = [
+    "KEYS_PER_TASK",
     "STATIONS_PER_TASK",
     "TASK_MEMORY",
     "daily_values_on",
@@ -274,36 +275,16 @@ def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _aqi_categories(daily: pd.DataFrame) -> pd.DataFrame:
-    """The categories of the AQI columns in the order the single machine gives them.
+    """The pollutant combinations of the AQI columns in the order the single machine
+    gives them (:func:`geoair.readings.aqi.combination_order`); the merged order of the
+    parts stays for a column of other names."""
+    from geoair.readings.aqi import combination_order
 
-    The single machine computes the daily AQI once over the whole table, and a
-    categorical column such as the primary pollutant lists the combinations that occur
-    in an order of its own. :func:`geoair.readings.aqi.daily_aqi` on one row per
-    category (the first row holding it) gives that order; it is used when it gives
-    back the same values on those rows, else the merged order of the parts stays.
-    """
-    from geoair.readings.aqi import daily_aqi
-
-    columns = [
-        c for c in daily.columns if isinstance(daily[c].dtype, pd.CategoricalDtype) and len(daily)
-    ]
-    if not columns:
-        return daily
-    rows = sorted(
-        {
-            int(i)
-            for c in columns
-            for i in pd.Series(np.arange(len(daily))).groupby(daily[c].cat.codes.to_numpy()).first()
-        }
-    )
-    sample = daily.iloc[rows].reset_index(drop=True)
-    again = daily_aqi(sample)
-    for column in columns:
-        if column not in again or not isinstance(again[column].dtype, pd.CategoricalDtype):
-            continue
-        same = sample[column].astype(object).equals(again[column].astype(object))
-        if same and set(again[column].cat.categories) == set(daily[column].cat.categories):
-            daily[column] = daily[column].cat.reorder_categories(list(again[column].cat.categories))
+    for column in ("primary_pollutant", "exceeding_pollutants"):
+        if column in daily and isinstance(daily[column].dtype, pd.CategoricalDtype):
+            order = combination_order(daily[column].cat.categories)
+            if order is not None:
+                daily[column] = daily[column].cat.reorder_categories(order)
     return daily
 
 

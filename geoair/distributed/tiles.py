@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["balanced_cells", "cell_count", "halo_box", "halo_boxes", "metres_per_degree"]
 
+
 _A = 6378137.0  # WGS-84
 _F = 1 / 298.257223563
 _E2 = _F * (2 - _F)

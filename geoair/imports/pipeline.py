@@ -65,7 +65,7 @@ from geoair.io.normalize import (
 )
 from geoair.io.osm import DEFAULT_SKIP_HIGHWAY, is_osm_file, read_osm_roads
 from geoair.io.paths import child
-from geoair.io.readers import file_kind, read_grid, read_vector
+from geoair.io.readers import file_kind, read_grid, read_parquet_file, read_vector
 from geoair.store.schema import (
     DATE_MAX_AHEAD_DAYS,
     DATE_MIN,
@@ -170,7 +170,7 @@ def read_source(
         vector_geometry = gpd.GeoSeries(gdf.geometry.values, index=index, crs=gdf.crs)
         return RawTable(attributes, columns, vector_geometry, gdf.crs, notes=notes)
     if kind == "parquet":
-        frame = _read_parquet(path)
+        frame = read_parquet_file(path)
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
         notes = []
         geometry = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else None
@@ -223,18 +223,6 @@ def _without_control(cells: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     return cleaned
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
-    """A Parquet or GeoParquet file; one that cannot be read is one clear sentence."""
-    try:
-        return gpd.read_parquet(path) if _is_geoparquet(path) else pd.read_parquet(path)
-    except Exception as exc:  # pyarrow's errors of a damaged or foreign file
-        raise InputFileError(
-            f"{path.name} 不能作为 Parquet 文件读取，文件可能不完整，请重新导出。 / "
-            f"{path.name} cannot be read as a Parquet file ({exc.__class__.__name__}); it may "
-            "be incomplete. Export it again."
-        ) from None
-
-
 def _unique(labels: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
@@ -242,12 +230,6 @@ def _unique(labels: list[str]) -> list[str]:
         seen[label] = seen.get(label, 0) + 1
         out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
     return out
-
-
-def _is_geoparquet(path: Path) -> bool:
-    import pyarrow.parquet as pq
-
-    return b"geo" in (pq.read_schema(path).metadata or {})
 
 
 # --- parsing values --------------------------------------------------------------------

@@ -24,7 +24,10 @@ class ImportOptions:
     kind : str
         What the file holds: ``enterprises``, ``readings``, ``targets_annex``...
     path : Path
-        The file.
+        The file (for readings, also a folder).
+    more_paths : tuple of Path
+        Further files or folders imported together with ``path`` (readings only: the
+        national platform's archive is one file per hour).
     coords : str, optional
         Its coordinate system when it has none or is shifted: ``wgs84``, ``gcj02``,
         ``bd09`` or ``EPSG:n``.
@@ -35,16 +38,25 @@ class ImportOptions:
         target annexes.
     replace : bool
         Replace the whole layer instead of merging by key.
+    units : tuple of str
+        Readings only: declared units of columns, ``("CO=ug/m3",)``.
     """
 
     kind: str
     path: Path
+    more_paths: tuple[Path, ...] = ()
     coords: str | None = None
     encoding: str | None = None
     sheet: str | None = None
     layer: str | None = None
     record_date: str | None = None
     replace: bool = False
+    units: tuple[str, ...] = ()
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        """``path`` and ``more_paths``."""
+        return (self.path, *self.more_paths)
 
 
 @dataclass
@@ -69,6 +81,13 @@ class ImportReport:
         What the rows cover, e.g. ``2020-10-01 01:00 .. 2020-12-31 24:00, 6 stations``.
     next_step : str
         The command that usually comes next, or empty.
+    files : int
+        Files read (an import of readings may read a folder of them).
+    checks : dict of str to (int, int)
+        Published values compared with geoair's own (the national platform's AQI,
+        24-hour means ...): item -> (compared, disagreeing).
+    check_path : Path or None
+        The file of the disagreements, when there are some.
     """
 
     kind: str
@@ -82,3 +101,6 @@ class ImportReport:
     stored_in: str = ""
     span: str = ""
     next_step: str = ""
+    files: int = 1
+    checks: dict[str, tuple[int, int]] = field(default_factory=dict)
+    check_path: Path | None = None

@@ -9,6 +9,7 @@ it (``规模以上：…``) in the rejects file's 原因 column. ``None`` is ret
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -333,10 +334,17 @@ def parse_date(value: object) -> pd.Timestamp | None:
 
 def header_key(header: object) -> str:
     """Normalise a column header for matching: NFKC, lower case, no spaces or newlines."""
-    text = halfwidth(str(header)).lower()
-    return re.sub(r"[\s_\-:：*]+", "", text)
+    return _header_key(str(header))
 
 
+@functools.lru_cache(maxsize=2**16)
+def _header_key(text: str) -> str:
+    # Cached: header matching compares every cell with every alias (wide readings
+    # archives have a column per station).
+    return re.sub(r"[\s_\-:：*]+", "", halfwidth(text).lower())
+
+
+@functools.lru_cache(maxsize=2**16)
 def header_core(header: object) -> str:
     """A header without parenthesised notes: ``处罚金额(元)`` gives ``处罚金额``."""
     return re.sub(r"\([^)]*\)?", "", header_key(header))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow.parquet as pq
 import pyogrio
 import pyogrio.errors
 
@@ -32,6 +33,7 @@ __all__ = [
     "detect_encoding",
     "file_kind",
     "read_grid",
+    "read_parquet_file",
     "read_vector",
 ]
 
@@ -358,4 +360,23 @@ def read_grid(
     return grid
 
 
-# --- writing ------------------------------------------------------------------------
+def read_parquet_file(path: Path) -> pd.DataFrame:
+    """A Parquet or GeoParquet file (a GeoDataFrame when it has geometry).
+
+    Raises
+    ------
+    InputFileError
+        The file cannot be read as Parquet (damaged, incomplete, another format).
+    """
+    try:
+        return gpd.read_parquet(path) if _is_geoparquet(path) else pd.read_parquet(path)
+    except Exception as exc:  # pyarrow's errors of a damaged or foreign file
+        raise InputFileError(
+            f"{path.name} 不能作为 Parquet 文件读取，文件可能不完整，请重新导出。 / "
+            f"{path.name} cannot be read as a Parquet file ({exc.__class__.__name__}); it may "
+            "be incomplete. Export it again."
+        ) from None
+
+
+def _is_geoparquet(path: Path) -> bool:
+    return b"geo" in (pq.read_schema(path).metadata or {})

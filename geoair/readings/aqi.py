@@ -17,8 +17,9 @@ Rules kept to the letter (HJ 633-2012, Table 1 and its notes):
   the 1-hour O3 value, which it always includes.
 * Rounding: HJ 633-2012 §4 (空气质量指数计算方法) says the IAQI and AQI results are
   rounded *up* to a whole number (“全部进位取整数，不保留小数”). IAQI is therefore
-  ``ceil`` of the interpolated value; a value that lands on a whole number within
-  floating-point noise (50.0000000001) is treated as that whole number.
+  ``ceil`` of the interpolated value, computed in integer arithmetic on the
+  concentration in 10⁻⁶ units, so that a value on a breakpoint gives its step exactly
+  and float noise (35.0000000000001) never adds one.
 * Concentrations above the top breakpoint (PM2.5 > 500 µg/m³, ...) are “off the
   chart” (爆表): their IAQI is reported as 500, the top of the scale.
 
@@ -29,7 +30,7 @@ decimal), as :mod:`geoair.readings.indicators` does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -40,11 +41,15 @@ __all__ = [
     "BREAKPOINTS",
     "CATEGORIES",
     "DAILY_INPUTS",
+    "HOURLY_INPUTS",
     "IAQI_STEPS",
     "REPORT_DECIMALS",
     "category",
+    "combination_order",
     "daily_aqi",
+    "hourly_aqi_sql",
     "iaqi",
+    "iaqi_sql",
     "report_round",
 ]
 
@@ -81,6 +86,24 @@ DAILY_INPUTS: dict[str, tuple[str, str]] = {
     "O3_1h_max": ("O3", "1h"),
     "O3_8h_max": ("O3", "8h"),
 }
+#: The inputs of the hourly AQI (实时报, HJ 633-2012 §5 and Table 1 note 1): the 1-hour
+#: tables of SO2 (up to 800), NO2, CO and O3; PM10 and PM2.5 have only 24-hour
+#: breakpoints, on which their hourly values are indexed, as the national platform does.
+#: Sources checked: HJ 633-2012 Table 1 and its notes (the 1-hour SO2/NO2/CO limits are
+#: for the real-time report only; SO2 1-h above 800 not indexed); the Shenzhen ecology
+#: bureau's FAQ on 实时报 (the 1-hour values of the six pollutants are its indicators);
+#: caiyunapp/aqi-hub ``src/aqi_hub/aqi_cn/aqi.py`` ``cal_aqi_cn(data_type="hourly")``
+#: (PM hourly values on the 24-hour tables, IAQI rounded up); and rows of the
+#: platform's hourly export as published (tests/test_readings_formats.py), whose aqi
+#: this reproduces, and which is empty when one of the six pollutants is missing.
+HOURLY_INPUTS: dict[str, tuple[str, str]] = {
+    "SO2": ("SO2", "1h"),
+    "NO2": ("NO2", "1h"),
+    "PM10": ("PM10", "24h"),
+    "PM2.5": ("PM2.5", "24h"),
+    "CO": ("CO", "1h"),
+    "O3": ("O3", "1h"),
+}
 # The name reported as primary pollutant for each input (HJ 633 names O3 for both).
 _PRIMARY_NAME = {"O3_1h_max": "O3_1h", "O3_8h_max": "O3_8h"}
 
@@ -98,16 +121,18 @@ CATEGORIES: tuple[tuple[int, str, str], ...] = (
 REPORT_DECIMALS = {"PM2.5": 0, "PM10": 0, "SO2": 0, "NO2": 0, "O3": 0, "CO": 1}
 
 
-def _ceil_whole(values: np.ndarray) -> np.ndarray:
-    # Round to 9 decimals first so that 50.000000000001 (floating-point noise) is 50.
-    return np.ceil(np.round(values, 9))
+#: Concentrations enter the IAQI as whole numbers of 10⁻⁶ of their unit, so that formula
+#: (1) and the rounding up are done in integer arithmetic: a value on a breakpoint
+#: gives exactly its step, and float noise (35.0000000000001) never adds 1.
+_SCALE = 10**6
 
 
 def iaqi(concentration: ArrayLike, pollutant: str, *, averaging: str = "24h") -> np.ndarray:
     """Individual air quality index (IAQI) of concentrations, HJ 633-2012 formula (1).
 
     ``IAQI = (IAQI_hi − IAQI_lo) / (BP_hi − BP_lo) × (C − BP_lo) + IAQI_lo``, rounded up
-    to a whole number.
+    to a whole number (HJ 633 §4: 全部进位取整数). Computed exactly: C as whole
+    10⁻⁶ units, the quotient rounded up in integer arithmetic.
 
     Parameters
     ----------
@@ -135,14 +160,68 @@ def iaqi(concentration: ArrayLike, pollutant: str, *, averaging: str = "24h") ->
         raise UnknownPollutant(
             f"HJ 633-2012 has no breakpoints for {pollutant} {averaging}. Known: {known}."
         )
-    bps = np.asarray(BREAKPOINTS[key], dtype=float)
-    steps = np.asarray(IAQI_STEPS[: len(bps)], dtype=float)
-    c = np.asarray(concentration, dtype=float)
-    out = np.interp(c, bps, steps)  # piecewise linear: formula (1) on each segment
-    out = _ceil_whole(out)
-    above = c > bps[-1]
+    bps = np.asarray(BREAKPOINTS[key], dtype=np.int64) * _SCALE
+    steps = np.asarray(IAQI_STEPS[: len(bps)], dtype=np.int64)
+    c = np.atleast_1d(np.asarray(concentration, dtype=float))
+    bad = np.isnan(c) | (c < 0)
+    cs = np.round(np.where(bad, 0.0, c) * _SCALE).astype(np.int64)
+    # Segment j: BP_j < C <= BP_j+1 (a value on a breakpoint takes its step exactly).
+    j = np.clip(np.searchsorted(bps, cs, side="left") - 1, 0, len(bps) - 2)
+    num = (steps[j + 1] - steps[j]) * (cs - bps[j])
+    den = bps[j + 1] - bps[j]
+    out = (steps[j] + -(-num // den)).astype(float)  # ceiling division
+    above = cs > bps[-1]
     out = np.where(above, np.nan if key in _NOT_COMPUTED_ABOVE else 500.0, out)
-    return np.where(np.isnan(c) | (c < 0), np.nan, out)
+    out = np.where(bad, np.nan, out)
+    return out.reshape(np.shape(concentration))
+
+
+def iaqi_sql(expr: str, pollutant: str, *, averaging: str = "24h") -> str:
+    """:func:`iaqi` as an SQL expression (DuckDB; integer arithmetic, same results).
+
+    Parameters
+    ----------
+    expr : str
+        SQL expression of the concentration (µg/m³, CO mg/m³).
+    pollutant, averaging : str
+        As for :func:`iaqi`.
+    """
+    key = (pollutant, averaging)
+    if key not in BREAKPOINTS:
+        raise UnknownPollutant(f"HJ 633-2012 has no breakpoints for {pollutant} {averaging}.")
+    bps = [int(b) * _SCALE for b in BREAKPOINTS[key]]
+    steps = IAQI_STEPS[: len(bps)]
+    cs = f"CAST(round(({expr}) * {_SCALE}) AS BIGINT)"
+    whens = [f"WHEN ({expr}) IS NULL OR ({expr}) < 0 THEN NULL"]
+    for j in range(len(bps) - 1):
+        num = f"({steps[j + 1] - steps[j]} * ({cs} - {bps[j]}))"
+        den = bps[j + 1] - bps[j]
+        whens.append(f"WHEN {cs} <= {bps[j + 1]} THEN {steps[j]} + ({num} + {den - 1}) // {den}")
+    top = "NULL" if key in _NOT_COMPUTED_ABOVE else "500"
+    return f"CAST(CASE {' '.join(whens)} ELSE {top} END AS DOUBLE)"
+
+
+def hourly_aqi_sql(values: Mapping[str, str]) -> str:
+    """SQL of the hourly AQI (实时报) from the hour's concentrations: the largest IAQI of
+    the six :data:`HOURLY_INPUTS`, each by :func:`iaqi_sql`; NULL unless all six are
+    there (the national platform publishes no AQI for such an hour).
+
+    Parameters
+    ----------
+    values : mapping
+        Pollutant name (``PM2.5``, ``PM10``, ``SO2``, ``NO2``, ``CO``, ``O3``) -> SQL
+        expression of its hourly concentration.
+    """
+    parts = [
+        iaqi_sql(expr, *HOURLY_INPUTS[name][:1], averaging=HOURLY_INPUTS[name][1])
+        for name, expr in values.items()
+    ]
+    if len(values) < len(HOURLY_INPUTS):
+        return "CAST(NULL AS DOUBLE)"
+    # Only an hour with all six pollutants has an AQI, as the national platform publishes
+    # it (its aqi column is empty when one of the six is missing).
+    every = " AND ".join(f"({expr}) IS NOT NULL" for expr in values.values())
+    return f"(CASE WHEN {every} THEN greatest({', '.join(parts)}) END)"
 
 
 def category(aqi_values: ArrayLike) -> np.ndarray:
@@ -184,6 +263,31 @@ def _combinations(mask: np.ndarray, labels: list[str]) -> pd.Categorical[str]:
     return pd.Categorical.from_codes(lookup[inverse.ravel()], categories=pd.Index(categories))
 
 
+def combination_order(
+    combinations: Iterable[str], inputs: Iterable[str] = DAILY_INPUTS
+) -> list[str] | None:
+    """Comma-joined pollutant combinations (a ``primary_pollutant`` or
+    ``exceeding_pollutants`` category) in the order :func:`daily_aqi` lists them.
+
+    That order is by bit mask, a bit per input in the order of ``inputs``; it depends
+    only on the combinations, so tables computed in parts can be given the same order.
+    None when a combination names a pollutant that is not an input.
+
+    Examples
+    --------
+    >>> combination_order(["PM2.5,O3_8h", "PM10", "PM2.5"])
+    ['PM10', 'PM2.5', 'PM2.5,O3_8h']
+    """
+    bits = {_PRIMARY_NAME.get(name, name): j for j, name in enumerate(inputs)}
+    keyed = []
+    for combination in combinations:
+        names = combination.split(",")
+        if not all(name in bits for name in names):
+            return None
+        keyed.append((sum(1 << bits[name] for name in names), combination))
+    return [combination for _, combination in sorted(keyed)]
+
+
 def report_round(values: pd.Series | np.ndarray, pollutant: str) -> np.ndarray:
     """Round concentrations as HJ 663-2013 reports them: whole µg/m³, CO to 0.1 mg/m³.
 
@@ -220,8 +324,9 @@ def daily_aqi(
     Examples
     --------
     >>> d = pd.DataFrame({"PM2.5": [80.0], "PM10": [100.0], "O3_8h_max": [90.0]})
-    >>> daily_aqi(d)[["aqi", "category", "primary_pollutant"]].iloc[0].tolist()
-    [107.0, '轻度污染', 'PM2.5']
+    >>> row = daily_aqi(d).iloc[0]
+    >>> float(row["aqi"]), row["category"], row["primary_pollutant"]
+    (107.0, '轻度污染', 'PM2.5')
     """
     inputs = dict(columns or DAILY_INPUTS)
     present = [name for name in inputs if name in daily.columns]

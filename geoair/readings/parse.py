@@ -1,29 +1,44 @@
-"""Station readings as users' tables give them, turned into checked long rows.
+"""Readings files as downloaded: their layouts, and the SQL that checks every value.
 
-:func:`parse_hourly` takes a table of hourly readings, long (station, time, pollutant,
-value) or wide (one column per pollutant: 站点名称, 时间, PM2.5, PM10, SO2, NO2, CO, O3,
-风速, 风向), and returns the readings in the store's long form, the rejected values
-with their row numbers and reasons, and notes. :func:`parse_dustfall` does the same
-for monthly dustfall. Nothing is guessed silently:
+Hourly readings come in four layouts, recognised from the header (Chinese or English,
+in any column order, with extra columns ignored and listed):
 
-* units: a header that names a unit (``CO(μg/m³)``, ``PM2.5(mg/m³)``) is converted
-  and the conversion reported; an unlabelled CO value above
-  ``[readings] co_max_mg_m3`` looks like µg/m³ and is rejected with that reason;
-* negative values, values above the physical limits in ``[readings]``, wind
-  directions outside 0-360°;
-* a station-hour given twice with different values (both rejected), or twice with
-  the same value (kept once);
-* a station that is not in the workspace's ``stations`` layer;
-* a time that is not on the hour or cannot be read.
+* **wide**: one row per station and hour, one column per pollutant (站点名称, 时间,
+  PM2.5, PM10, SO2, NO2, CO, O3, 风速, 风向). The national platform's hourly station
+  export is one (``timepoint, stationcode, ..., positionname, primarypollutant, aqi,
+  pm10, pm10_24h, pm2_5, ...``): its station code is the station, and its derived
+  columns (``*_24h``, ``o3_8h``, ``o3_8h_24h``, ``aqi``) are *published values*, never
+  stored, only compared with what geoair computes from the hourly values;
+* **long**: station, time, pollutant, value (and optionally unit);
+* **by station**: the widely shared archive ``date, hour, type, 1001A, 1002A, ...``,
+  one column per station code, ``type`` naming the pollutant (PM2.5, PM10, SO2, NO2,
+  CO, O3) or a published value (AQI, PM2.5_24h, O3_8h, ...);
+* times as one column (2020-11-01 13:00, 2020/11/1 13:00, 2020年11月1日 13时, 24:00,
+  ISO with a zone, Excel serials), as date + hour, or as ``year, month, day, hour``
+  (research archives). An hour of 0-23 or 1-24 is taken as written: the label of the
+  END of the hour (hour 0 of D is D 00:00, the last hour of D−1), as everywhere in
+  geoair.
 
-The reasons (``原因``) and notes are short Chinese sentences for the clerk; errors about
-the whole file give a Chinese sentence, then the same in English.
+Values: ``NA``, ``—``, ``-``, ``-9999``, empty are missing; wind direction in degrees,
+as 16 compass points (N, NNE, ... NNW) or in Chinese (北, 东北偏北, 东北, 东北偏东, ...;
+静风/C/CV = calm, a missing direction). Units: a header that names one
+(``CO(μg/m³)``) or ``--units CO=ug/m3`` converts the column; a column without a
+declared unit whose values are mostly (``[readings] unit_error_share``) above the
+plausible limit is reported once as a likely unit error and none of it is stored
+(a CO column in µg/m³ would otherwise pass value by value wherever it is under 60).
+
+The checks themselves run in DuckDB over all files of an import
+(:class:`geoair.readings.checks.HourlyChecker`); this module says what the columns
+mean, and resolves times, station names and units once per distinct text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,11 +46,20 @@ import pandas as pd
 from geoair.errors import SchemaError
 from geoair.io.headers import match_columns
 from geoair.io.normalize import clean_text, header_key
-from geoair.readings.store import DUSTFALL_COLUMNS, HOURLY_COLUMNS, POLLUTANTS, UNITS
+from geoair.readings.store import DUSTFALL_COLUMNS
 from geoair.store.schema import DATE_MAX_AHEAD_DAYS, DATE_MIN
 from geoair.store.settings import DEFAULT_SETTINGS, ReadingsSettings
 
-__all__ = ["POLLUTANT_HEADERS", "parse_dustfall", "parse_hourly"]
+__all__ = [
+    "HOURLY_VOCABULARY",
+    "Layout",
+    "POLLUTANT_HEADERS",
+    "PUBLISHED_ITEMS",
+    "detect_layout",
+    "parse_dustfall",
+    "parse_units",
+    "unique_labels",
+]
 
 
 #: Header spellings of the pollutant columns of wide files (and of long files' values).
@@ -46,30 +70,60 @@ POLLUTANT_HEADERS: dict[str, tuple[str, ...]] = {
     "NO2": ("NO2", "NO₂", "二氧化氮"),
     "CO": ("CO", "一氧化碳"),
     "O3": ("O3", "O₃", "臭氧", "O3_1h", "O3-1h"),
-    "WS": ("WS", "风速", "wind_speed", "windspeed"),
+    "WS": ("WS", "风速", "wind_speed", "windspeed", "WSPM", "风速(m/s)"),
     "WD": ("WD", "风向", "wind_direction", "winddirection", "wind_dir"),
 }
 
+#: Values the national platform publishes beside the hourly ones (derived from them):
+#: never stored, compared with geoair's own (:class:`HourlyChecker`).
+PUBLISHED_ITEMS: dict[str, tuple[str, ...]] = {
+    "AQI": ("aqi", "AQI", "空气质量指数", "实时AQI"),
+    "PM2.5_24h": ("pm2_5_24h", "PM2.5_24h", "pm25_24h", "PM2.5_24小时", "PM2.5-24h"),
+    "PM10_24h": ("pm10_24h", "PM10_24h", "PM10_24小时", "PM10-24h"),
+    "SO2_24h": ("so2_24h", "SO2_24h", "SO2-24h"),
+    "NO2_24h": ("no2_24h", "NO2_24h", "NO2-24h"),
+    "CO_24h": ("co_24h", "CO_24h", "CO-24h"),
+    "O3_24h": ("o3_24h", "O3_24h", "O3-24h"),
+    "O3_8h": ("o3_8h", "O3_8h", "O3-8h", "O3_8h滑动平均"),
+    "O3_8h_24h": ("o3_8h_24h", "O3_8h_24h", "O3-8h-24h"),
+    "primary": ("primarypollutant", "primary_pollutant", "首要污染物"),
+}
+
+_STATION_CODES = (
+    "stationcode",
+    "station_code",
+    "监测点编码",
+    "站点编码",
+    "站点编号",
+    "站点代码",
+    "站号",
+    "station_id",
+    "点位编码",
+)
+_STATION_NAMES = (
+    "station",
+    "站点名称",
+    "站点",
+    "站名",
+    "监测站",
+    "监测点",
+    "点位",
+    "点位名称",
+    "测点",
+    "positionname",
+    "position_name",
+    "监测点名称",
+    "station_name",
+)
 
 _FIELDS: dict[str, tuple[str, ...]] = {
-    "station": (
-        "station",
-        "station_id",
-        "站点名称",
-        "站点",
-        "站名",
-        "监测站",
-        "监测点",
-        "点位",
-        "点位名称",
-        "站点编号",
-        "站点代码",
-        "站号",
-        "测点",
-    ),
+    "station_code": _STATION_CODES,
+    "station": _STATION_NAMES,
     "time": (
         "time",
         "datetime",
+        "timepoint",
+        "time_point",
         "时间",
         "监测时间",
         "日期时间",
@@ -80,14 +134,45 @@ _FIELDS: dict[str, tuple[str, ...]] = {
         "日期",
     ),
     "hour": ("hour", "小时", "时", "时段"),
+    "year": ("year", "年", "年份"),
+    "month": ("month", "月", "月份"),
+    "day": ("day", "日"),
+    "type": ("type", "数据类型"),
     "pollutant": ("pollutant", "污染物", "监测项目", "项目", "因子", "监测因子", "指标"),
     "value": ("value", "浓度", "监测值", "数值", "值", "浓度值", "小时值"),
     "unit": ("unit", "单位"),
 }
+# Columns recognised and deliberately not imported (not listed as unknown).
+_IGNORED = (
+    "no",
+    "序号",
+    "longitude",
+    "latitude",
+    "lon",
+    "lat",
+    "lng",
+    "经度",
+    "纬度",
+    "area",
+    "城市",
+    "city",
+    "地市",
+    "quality",
+    "质量",
+    "level",
+    "等级",
+    "对照点",
+)
 
+#: Every header the readings import recognises, for finding the header row.
+HOURLY_VOCABULARY: dict[str, tuple[str, ...]] = {
+    **_FIELDS,
+    **{f"p:{p}": h for p, h in POLLUTANT_HEADERS.items()},
+    **{f"pub:{p}": h for p, h in PUBLISHED_ITEMS.items()},
+}
 
 _DUSTFALL_FIELDS: dict[str, tuple[str, ...]] = {
-    "station": _FIELDS["station"],
+    "station": (*_STATION_NAMES, *_STATION_CODES),
     "month": ("month", "月份", "监测月份", "时间", "日期", "期间"),
     "value": (
         "dustfall_t_km2",
@@ -102,45 +187,51 @@ _DUSTFALL_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-_COMPASS = {
-    "N": 0,
-    "NNE": 22.5,
-    "NE": 45,
-    "ENE": 67.5,
-    "E": 90,
-    "ESE": 112.5,
-    "SE": 135,
-    "SSE": 157.5,
-    "S": 180,
-    "SSW": 202.5,
-    "SW": 225,
-    "WSW": 247.5,
-    "W": 270,
-    "WNW": 292.5,
-    "NW": 315,
-    "NNW": 337.5,
-    "北": 0,
-    "东北": 45,
-    "东": 90,
-    "东南": 135,
-    "南": 180,
-    "西南": 225,
-    "西": 270,
-    "西北": 315,
-    "北风": 0,
-    "东北风": 45,
-    "东风": 90,
-    "东南风": 135,
-    "南风": 180,
-    "西南风": 225,
-    "西风": 270,
-    "西北风": 315,
-}
-
+_MISSING = ("", "-", "--", "—", "——", "－", "/", "nan", "none", "null", "n/a", "na", "无数据", "无")
+_MISSING_NUMBERS = (-9999.0, -999.0, -99999.0)
+_CALM = ("静风", "静", "C", "CALM", "CV", "VRB")
+_COMPASS: dict[str, float] = {}
+for _i, (_en, _zh, _zh2) in enumerate(
+    [
+        ("N", "北", "北"),
+        ("NNE", "东北偏北", "北东北"),
+        ("NE", "东北", "东北"),
+        ("ENE", "东北偏东", "东东北"),
+        ("E", "东", "东"),
+        ("ESE", "东南偏东", "东东南"),
+        ("SE", "东南", "东南"),
+        ("SSE", "东南偏南", "南东南"),
+        ("S", "南", "南"),
+        ("SSW", "西南偏南", "南西南"),
+        ("SW", "西南", "西南"),
+        ("WSW", "西南偏西", "西西南"),
+        ("W", "西", "西"),
+        ("WNW", "西北偏西", "西西北"),
+        ("NW", "西北", "西北"),
+        ("NNW", "西北偏北", "北西北"),
+    ]
+):
+    for _name in (_en, _zh, _zh2):
+        _COMPASS[_name] = _i * 22.5
+_COMPASS.update({"偏北": 0.0, "偏东": 90.0, "偏南": 180.0, "偏西": 270.0})
 
 _UNKNOWN_STATION = (
     "站点不在工作区的站点图层中，请更正站点名称，或先导入该站点（geoair import stations）"
 )
+# Canonical unit spellings accepted by --units and in headers.
+_UG = ("µg/m³", "µg/m3", "ug/m3", "ug/m³", "μg/m³", "μg/m3", "微克/立方米", "µg", "ug", "微克")
+_MG = ("mg/m³", "mg/m3", "毫克/立方米", "mg", "毫克")
+
+
+def _quote(name: str | None) -> str:
+    """``name`` as a DuckDB identifier; the layout guarantees the column exists."""
+    if name is None:
+        raise ValueError("a column the layout needs has no label")
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 def _unit_factor(label: str, pollutant: str) -> tuple[float, str | None]:
@@ -153,6 +244,168 @@ def _unit_factor(label: str, pollutant: str) -> tuple[float, str | None]:
     if pollutant in {"PM2.5", "PM10", "SO2", "NO2", "O3"} and says_mg and not says_ug:
         return 1000.0, f"“{label}”列的单位是 mg/m³：{pollutant} 已换算为 µg/m³（×1000）"
     return 1.0, None
+
+
+def _pollutant_of(text: object) -> str | None:
+    key = header_key(text)
+    for pollutant, headers in POLLUTANT_HEADERS.items():
+        if key in {header_key(h) for h in (pollutant, *headers)}:
+            return pollutant
+    return None
+
+
+def parse_units(specs: Sequence[str] | Mapping[str, str] | None) -> dict[str, float]:
+    """``--units`` declarations (``CO=ug/m3``, ``PM2.5=mg/m3``) as factors to geoair's units.
+
+    Returns
+    -------
+    dict
+        pollutant -> factor (CO in µg/m³: 0.001; PM2.5 in mg/m³: 1000; a column
+        already in geoair's unit: 1.0). A declared column is never judged a unit error.
+
+    Raises
+    ------
+    SchemaError
+        An unknown pollutant or unit, in Chinese then English.
+    """
+    if not specs:
+        return {}
+    pairs = specs.items() if isinstance(specs, Mapping) else [s.split("=", 1) for s in specs]
+    out: dict[str, float] = {}
+    for pair in pairs:
+        if len(pair) != 2:
+            raise SchemaError(
+                f"--units 应写成 污染物=单位（如 CO=ug/m3），不是“{'='.join(pair)}”。 / "
+                f"--units takes POLLUTANT=UNIT (e.g. CO=ug/m3), not {'='.join(pair)!r}."
+            )
+        name, unit = pair[0].strip(), pair[1].strip()
+        pollutant = _pollutant_of(name)
+        key = unit.lower().replace("μ", "µ").replace(" ", "")
+        ug = key in {u.lower() for u in _UG}
+        mg = key in {u.lower() for u in _MG}
+        if pollutant is None or pollutant in ("WS", "WD") or not (ug or mg):
+            raise SchemaError(
+                f"--units {name}={unit}：请写 PM2.5、PM10、SO2、NO2、CO 或 O3，单位写 ug/m3 "
+                f"或 mg/m3（如 --units CO=ug/m3）。 / --units {name}={unit}: give PM2.5, "
+                "PM10, SO2, NO2, CO or O3 and the unit ug/m3 or mg/m3 (e.g. --units CO=ug/m3)."
+            )
+        if pollutant == "CO":
+            out[pollutant] = 0.001 if ug else 1.0
+        else:
+            out[pollutant] = 1000.0 if mg else 1.0
+    return out
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a readings file is laid out: which column holds what (labels as in the file)."""
+
+    kind: str  # "wide", "long" or "by_station"
+    station: str | None = None  # the station column (its code if there is one, else name)
+    station_name: str | None = None  # a second column naming the station, tried next
+    time: str | None = None  # time, or the date when ``hour`` is given
+    hour: str | None = None
+    year: str | None = None
+    month: str | None = None
+    day: str | None = None
+    pollutants: tuple[tuple[str, str], ...] = ()  # (pollutant, label) of a wide table
+    published: tuple[tuple[str, str], ...] = ()  # (item, label): derived values
+    pollutant: str | None = None  # long: pollutant and value (and unit) columns
+    value: str | None = None
+    unit: str | None = None
+    type: str | None = None  # by_station: the column naming pollutant or item
+    station_columns: tuple[str, ...] = ()
+    unused: tuple[str, ...] = field(default=())  # columns not imported
+
+    @property
+    def time_mode(self) -> str:
+        if self.year and self.month and self.day:
+            return "ymdh"
+        return "date_hour" if self.hour else "time"
+
+
+def detect_layout(labels: Sequence[str]) -> Layout:
+    """Recognise a readings table's layout from its column labels.
+
+    Raises
+    ------
+    SchemaError
+        No station or time columns, or no pollutant columns: one sentence in Chinese
+        then English naming the columns found.
+    """
+    labels = [str(c) for c in labels]
+    mapping = match_columns([(c,) for c in labels], HOURLY_VOCABULARY)
+    col = {name: labels[pos] for pos, name in mapping.items()}
+    found = ", ".join(labels)
+    has_time = "time" in col or ("year" in col and "month" in col and "day" in col)
+    by_station = "type" in col and "station" not in col and "station_code" not in col
+    station = col.get("station_code") or col.get("station")
+    if (station is None and not by_station) or not has_time:
+        missing = []
+        if station is None and not by_station:
+            missing.append(("站点名称", "station"))
+        if not has_time:
+            missing.append(("时间", "time"))
+        raise SchemaError(
+            f"监测数据表中没有“{'”“'.join(z for z, _ in missing)}”列（现有列：{found}），请把"
+            "表头改为“站点名称”和“时间”（或 year, month, day, hour 四列）。 / "
+            f"The readings table has no {' or '.join(e for _, e in missing)} column (found: "
+            f"{found}). Name the columns 站点名称 and 时间 (or station, time; or year, "
+            "month, day, hour)."
+        )
+    if "hour" in col and "year" in col and not ("month" in col and "day" in col):
+        col.pop("year")
+    pollutants = tuple((n[2:], c) for n, c in col.items() if n.startswith("p:"))
+    published = tuple(
+        (n[4:], c) for n, c in col.items() if n.startswith("pub:") and n != "pub:primary"
+    )
+    known = set(col.values())
+    ignored = {header_key(i) for i in _IGNORED}
+    rest = [c for c in labels if c not in known and header_key(c) not in ignored and c.strip()]
+    time_cols: dict[str, Any] = {
+        "time": col.get("time"),
+        "hour": col.get("hour"),
+        "year": col.get("year"),
+        "month": col.get("month"),
+        "day": col.get("day"),
+    }
+    if by_station:
+        stations = tuple(c for c in rest if not re.match(r"^第\d+列$", c))
+        if not stations:
+            raise SchemaError(
+                f"按站点排列的表（date, hour, type）中没有站点列（现有列：{found}）。 / The "
+                f"table by station (date, hour, type) has no station columns (found: {found})."
+            )
+        return Layout("by_station", type=col["type"], station_columns=stations, **time_cols)
+    name = col.get("station") if col.get("station_code") else None
+    if "pollutant" in col and "value" in col:
+        return Layout(
+            "long",
+            station=station,
+            station_name=name,
+            pollutant=col["pollutant"],
+            value=col["value"],
+            unit=col.get("unit"),
+            unused=tuple(rest),
+            **time_cols,
+        )
+    if not pollutants:
+        raise SchemaError(
+            "监测数据表中既没有污染物列（PM2.5、PM10、SO2、NO2、CO、O3、风速、"
+            f"风向），也没有“污染物”和“浓度”列（现有列：{found}），请改正表头。 / "
+            "The readings table has neither pollutant columns (PM2.5, PM10, SO2, "
+            "NO2, CO, O3, 风速, 风向) nor 污染物 and 浓度 columns. Rename the "
+            f"headers (found: {found})."
+        )
+    return Layout(
+        "wide",
+        station=station,
+        station_name=name,
+        pollutants=pollutants,
+        published=published,
+        unused=tuple(rest),
+        **time_cols,
+    )
 
 
 def _parse_times(text: pd.Series) -> pd.Series:
@@ -175,12 +428,11 @@ def _parse_times(text: pd.Series) -> pd.Series:
         s.str.replace(r"(\d{4})年(\d{1,2})月(\d{1,2})日?", r"\1-\2-\3", regex=True)
         .str.replace(r"\s*(\d{1,2})[时點点]\s*$", r" \1:00", regex=True)
         .str.replace("/", "-", regex=False)
+        .str.replace(r"^(\d{4})(\d{2})(\d{2})(?=$|\s)", r"\1-\2-\3", regex=True)
     )
     is24 = s.str.contains(r"\s24:00(?::00)?$", regex=True, na=False)
     s = s.where(~is24, s.str.replace(r"\s24:00(:00)?$", " 00:00", regex=True))
     numeric = pd.to_numeric(s, errors="coerce")
-    # Fast fixed formats first (a year of a province is millions of rows); only what
-    # they leave goes through the slow guessing parser.
     parsed = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
         rest = parsed.isna() & s.notna() & numeric.isna()
@@ -207,6 +459,38 @@ def _parse_times(text: pd.Series) -> pd.Series:
     return parsed.where(~is24, parsed + pd.Timedelta(days=1))
 
 
+def _time_key_sql(layout: Layout) -> str:
+    def part(label: str | None) -> str:
+        return f"coalesce(trim({_quote(label)}), '')" if label else "''"
+
+    mode = layout.time_mode
+    if mode == "time":
+        return f"trim({_quote(layout.time)})"
+    if mode == "date_hour":
+        return f"{part(layout.time)} || '|' || {part(layout.hour)}"
+    return " || '|' || ".join(part(c) for c in (layout.year, layout.month, layout.day, layout.hour))
+
+
+def _parse_time_keys(keys: pd.Series, mode: str) -> pd.Series:
+    """Times (end-of-hour labels) of distinct time keys; NaT where unreadable."""
+    if mode == "time":
+        return _parse_times(keys)
+    parts = keys.str.split("|", expand=True, regex=False)
+    if mode == "date_hour":
+        day = _parse_times(parts[0]).dt.normalize()
+        hour_text = parts[1]
+    else:
+        numbers = [pd.to_numeric(parts[i], errors="coerce") for i in range(3)]
+        day = pd.to_datetime(
+            pd.DataFrame({"year": numbers[0], "month": numbers[1], "day": numbers[2]}),
+            errors="coerce",
+        )
+        hour_text = parts[3] if parts.shape[1] > 3 else pd.Series(np.nan, index=keys.index)
+    hour = pd.Series(pd.to_numeric(hour_text, errors="coerce"), index=keys.index, dtype="float64")
+    whole = hour.notna() & (hour == hour.round()) & hour.between(0, 24)
+    return (day + pd.to_timedelta(hour.where(whole), unit="h")).astype("datetime64[us]")
+
+
 def _parse_numbers(values: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values):
         return values.astype("float64")
@@ -222,230 +506,42 @@ def _station_lookup(stations: pd.DataFrame) -> dict[str, str]:
     return lookup
 
 
+def _resolve_one(lookup: dict[str, str], text: object) -> str | None:
+    if text is None or (isinstance(text, float) and np.isnan(text)) or str(text).strip() == "":
+        return None
+    key = header_key(text)
+    return lookup.get(key) or lookup.get(header_key(re.sub(r"(监测站|站)$", "", str(text))))
+
+
 def _resolve_stations(names: pd.Series, stations: pd.DataFrame) -> pd.Series:
     lookup = _station_lookup(stations)
     unique = pd.Series(names.dropna().unique())
-    keys = {
-        v: lookup.get(header_key(v), lookup.get(header_key(re.sub(r"(监测站|站)$", "", str(v)))))
-        for v in unique
-    }
+    keys = {v: _resolve_one(lookup, v) for v in unique}
     return names.map(keys)
 
 
-def _limits(r: ReadingsSettings) -> dict[str, tuple[float, float]]:
+def _limits(r: ReadingsSettings) -> dict[str, float]:
     return {
-        "PM2.5": (0.0, r.pm25_max_ug_m3),
-        "PM10": (0.0, r.pm10_max_ug_m3),
-        "SO2": (0.0, r.so2_max_ug_m3),
-        "NO2": (0.0, r.no2_max_ug_m3),
-        "O3": (0.0, r.o3_max_ug_m3),
-        "CO": (0.0, r.co_max_mg_m3),
-        "WS": (0.0, r.ws_max_ms),
-        "WD": (0.0, 360.0),
+        "PM2.5": r.pm25_max_ug_m3,
+        "PM10": r.pm10_max_ug_m3,
+        "SO2": r.so2_max_ug_m3,
+        "NO2": r.no2_max_ug_m3,
+        "O3": r.o3_max_ug_m3,
+        "CO": r.co_max_mg_m3,
+        "WS": r.ws_max_ms,
+        "WD": 360.0,
     }
 
 
-def parse_hourly(
-    cells: pd.DataFrame, stations: pd.DataFrame, *, settings: ReadingsSettings | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Turn a table of readings (long or wide) into checked long rows.
-
-    Parameters
-    ----------
-    cells : DataFrame
-        The file's data rows, columns named by its header, index = file row number.
-    stations : DataFrame
-        The workspace's stations (``id``, ``name``): names or ids in the file are
-        matched against them.
-    settings : ReadingsSettings, optional
-        ``[readings]`` of the workspace (plausible ranges); default: the built-in ones.
-
-    Returns
-    -------
-    (readings, rejects, notes)
-        ``readings``: long form ``station_id, time, pollutant, value``;
-        ``rejects``: ``行号 (row), 站点, 时间, 污染物, 值, 原因``;
-        ``notes``: unit conversions and other remarks for the user.
-    """
-    settings = settings or DEFAULT_SETTINGS.readings
-    vocab = {**_FIELDS, **{f"p:{p}": h for p, h in POLLUTANT_HEADERS.items()}}
-    mapping = match_columns([(str(c),) for c in cells.columns], vocab)
-    columns = {name: cells.columns[pos] for pos, name in mapping.items()}
-    notes: list[str] = []
-    if "station" not in columns or "time" not in columns:
-        missing = [
-            zh for key, zh in (("station", "站点名称"), ("time", "时间")) if key not in columns
-        ]
-        found = ", ".join(map(str, cells.columns))
-        raise SchemaError(
-            f"监测数据表中没有“{'”“'.join(missing)}”列（现有列：{found}），请把表头"
-            "改为“站点名称”和“时间”。 / "
-            f"The readings table has no {' or '.join(missing)} column (found: "
-            f"{found}). Name the columns 站点名称 and 时间 (or station, time)."
-        )
-    base = pd.DataFrame(
-        {"row": cells.index.to_numpy(), "station": cells[columns["station"]].to_numpy()}
-    )
-    times = cells[columns["time"]]
-    if "hour" in columns:  # a date column plus an hour column (end-of-hour labels 1-24)
-        hours = _parse_numbers(cells[columns["hour"]])
-        day = _parse_times(times).dt.normalize()
-        base["time"] = (day + pd.to_timedelta(hours, unit="h")).to_numpy()
-    else:
-        base["time"] = _parse_times(times).to_numpy()
-    base["time_text"] = times.astype("string").to_numpy()
-    pollutant_cols = {name[2:]: col for name, col in columns.items() if name.startswith("p:")}
-    if "pollutant" in columns and "value" in columns:
-        long = base.copy()
-        raw_p = cells[columns["pollutant"]].astype("string").to_numpy()
-        lookup = {header_key(h): p for p, hs in POLLUTANT_HEADERS.items() for h in (p, *hs)}
-        long["pollutant_text"] = raw_p
-        long["pollutant"] = [lookup.get(header_key(v)) if v is not pd.NA else None for v in raw_p]
-        long["value_text"] = cells[columns["value"]].astype("string").to_numpy()
-        long["value"] = _parse_numbers(cells[columns["value"]]).to_numpy()
-        if "unit" in columns:
-            units = cells[columns["unit"]].astype("string").fillna("").to_numpy()
-            factor = np.ones(len(long))
-            for p in POLLUTANTS:
-                for unit in set(units[long["pollutant"].to_numpy() == p]):
-                    f, note = _unit_factor(f"{p}({unit})", p)
-                    if note:  # a factor other than 1
-                        factor[(long["pollutant"].to_numpy() == p) & (units == unit)] = f
-                        notes.append(note.replace("”列的单位", "”的单位"))
-            long["value"] = long["value"] * factor
-    elif pollutant_cols:
-        parts = []
-        for pollutant, col in pollutant_cols.items():
-            part = base.copy()
-            part["pollutant"] = pollutant
-            part["pollutant_text"] = str(col)
-            raw = cells[col]
-            part["value_text"] = raw.astype("string").to_numpy()
-            if pollutant == "WD":
-                text = raw.astype("string").str.strip().str.upper()
-                compass = np.array(
-                    [_COMPASS.get(v, np.nan) if isinstance(v, str) else np.nan for v in text],
-                    dtype="float64",
-                )
-                values = _parse_numbers(raw).fillna(pd.Series(compass, index=raw.index))
-            else:
-                values = _parse_numbers(raw)
-            scale, note = _unit_factor(str(col), pollutant)
-            if note:
-                notes.append(note)
-            part["value"] = (values * scale).to_numpy()
-            parts.append(part)
-        long = pd.concat(parts, ignore_index=True)
-    else:
-        found = ", ".join(map(str, cells.columns))
-        raise SchemaError(
-            "监测数据表中既没有污染物列（PM2.5、PM10、SO2、NO2、CO、O3、风速、"
-            f"风向），也没有“污染物”和“浓度”列（现有列：{found}），请改正表头。 / "
-            "The readings table has neither pollutant columns (PM2.5, PM10, SO2, "
-            "NO2, CO, O3, 风速, 风向) nor 污染物 and 浓度 columns. Rename the "
-            f"headers (found: {found})."
-        )
-    return _check_hourly(long, stations, settings, notes)
-
-
-def _check_hourly(
-    long: pd.DataFrame, stations: pd.DataFrame, settings: ReadingsSettings, notes: list[str]
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    text = long["value_text"].fillna("").str.strip().str.lower()
-    empty_value = text.isin(["", "-", "--", "—", "/", "nan", "none", "null", "n/a", "na", "无数据"])
-    # A calm hour has no wind direction: 静风 / C / calm is a missing WD, not an error.
-    empty_value |= (long["pollutant"] == "WD") & text.isin(["静风", "c", "calm", "静"])
-    long = long[~empty_value | long["value"].notna()].reset_index(drop=True)  # blanks: missing
-    reasons = pd.Series("", index=long.index, dtype=object)
-
-    def flag(mask: pd.Series | np.ndarray, reason: str | pd.Series) -> None:
-        mask = pd.Series(mask, index=long.index).fillna(False).astype(bool)
-        fresh = mask & (reasons == "")
-        if isinstance(reason, pd.Series):
-            reasons[fresh] = reason[fresh]
-        else:
-            reasons[fresh] = reason
-
-    ids = _resolve_stations(long["station"].astype("string"), stations)
-    long["station_id"] = ids
-    flag(ids.isna(), _UNKNOWN_STATION)
-    flag(long["time"].isna(), "时间无法读取，请写成 2020-11-01 13:00")
-    t = long["time"]
-    low = pd.Timestamp(DATE_MIN)
-    high = pd.Timestamp.now().normalize() + pd.Timedelta(days=DATE_MAX_AHEAD_DAYS)
-    flag((t < low) | (t > high), "时间早于2000年或在今天一年以后，像是填错了年份，请核对")
-    flag(
-        (t.dt.minute != 0) | (t.dt.second != 0),
-        "时间不是整点：小时值按该小时结束的时刻标注（如 13:00），请改为整点",
-    )
-    flag(
-        long["pollutant"].isna(),
-        "污染物名称无法识别，请填写 PM2.5、PM10、SO2、NO2、CO、O3、风速或风向",
-    )
-    flag(long["value"].isna(), "数值不是数字，请填写数字")
-    flag(long["value"] < 0, "数值为负，浓度等监测值不可能小于0，请核对")
-    limits = _limits(settings)
-    for pollutant, (_, most) in limits.items():
-        is_p = (long["pollutant"] == pollutant) & (long["value"] > most)
-        if pollutant == "CO":
-            flag(
-                is_p,
-                f"CO超过{most:g} mg/m³，像是按 µg/m³ 填的；CO应以 mg/m³ 为单位：请除以"
-                "1000，或把列名写成 CO(μg/m³) 后重新导入",
-            )
-        elif pollutant == "WD":
-            flag(is_p, "风向超过360°，请核对（风向为0–360°）")
-        else:
-            unit = UNITS[pollutant]
-            flag(
-                is_p,
-                f"{pollutant}超过{high:g} {unit}，实际不可能出现，请核对单位和仪器"
-                "（上限见 geoair.toml 的 [readings]）",
-            )
-    # Duplicates: same station, hour and pollutant in two rows.
-    ok = reasons == ""
-    key = ["station_id", "time", "pollutant"]
-    dup = long[ok].duplicated(key, keep=False)
-    if dup.any():
-        group = long[ok][dup]
-        grouped = group.groupby(key, sort=False)
-        first_row = grouped["row"].transform("first")
-        rows_listed = grouped["row"].transform(lambda r: "、".join(map(str, r)))
-        same = grouped["value"].transform("nunique") == 1
-        repeat = same & group.index.to_series(index=group.index).ne(
-            grouped["row"].transform(lambda r: r.index[0])
-        )
-        reasons[group.index[repeat]] = (
-            "与第" + first_row[repeat].astype(str) + "行重复（数值相同），只保留一次"
-        )
-        reasons[group.index[~same]] = (
-            "同一站点同一小时在第"
-            + rows_listed[~same]
-            + "行有不同的数值，请只保留正确的一行后重新导入"
-        )
-    bad = reasons != ""
-    rejects = pd.DataFrame(
-        {
-            "行号": long.loc[bad, "row"].to_numpy(),
-            "站点": long.loc[bad, "station"].astype("string").to_numpy(),
-            "时间": long.loc[bad, "time_text"].to_numpy(),
-            "污染物": long.loc[bad, "pollutant_text"].to_numpy(),
-            "值": long.loc[bad, "value_text"].to_numpy(),
-            "原因": reasons[bad].to_numpy(),
-        }
-    )
-    row_level = rejects["原因"].str.startswith((_UNKNOWN_STATION, "时间"))
-    rejects.loc[row_level, ["污染物", "值"]] = ""
-    rejects = (
-        rejects.drop_duplicates(["行号", "原因", "污染物"])
-        .sort_values(["行号", "污染物"], kind="stable")
-        .reset_index(drop=True)
-    )
-    good = long.loc[~bad, list(HOURLY_COLUMNS)].reset_index(drop=True)
-    good["station_id"] = good["station_id"].astype(str)
-    good["pollutant"] = good["pollutant"].astype(str)
-    good["time"] = pd.to_datetime(good["time"]).astype("datetime64[us]")
-    return good, rejects, list(dict.fromkeys(notes))
+def unique_labels(labels: list[str]) -> list[str]:
+    """Column labels made unique and non-empty (``第5列`` for an empty one)."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, label in enumerate(labels):
+        label = label.strip() or f"第{i + 1}列"
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return out
 
 
 def _month_label(value: object) -> str | None:

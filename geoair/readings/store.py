@@ -44,6 +44,8 @@ __all__ = [
     "load_hourly",
     "store_dustfall",
     "store_hourly",
+    "store_hourly_relation",
+    "write_month",
 ]
 
 
@@ -88,6 +90,16 @@ def dustfall_path(ws: Workspace) -> Path:
     return ws.readings_dir / "dustfall.parquet"
 
 
+def _write_failed(target: Path, exc: OSError | duckdb.Error) -> WorkspaceError:
+    reason = getattr(exc, "strerror", None) or exc
+    return WorkspaceError(
+        f"无法写入监测数据文件 {target}（{reason}）；请检查工作区文件夹是否可写、"
+        f"磁盘是否已满。 / Cannot write the readings file {target} "
+        f"({reason}). Check that the workspace folder can be written and "
+        "the disk is not full."
+    )
+
+
 def _atomic_parquet(frame: pd.DataFrame, target: Path) -> None:
     tmp: str | None = None
     try:
@@ -98,21 +110,16 @@ def _atomic_parquet(frame: pd.DataFrame, target: Path) -> None:
         frame.to_parquet(tmp, index=False)
         os.replace(tmp, target)
     except OSError as exc:
-        raise WorkspaceError(
-            f"无法写入监测数据文件 {target}（{exc.strerror or exc}）；请检查工作区文件夹是否可写、"
-            f"磁盘是否已满。 / Cannot write the readings file {target} "
-            f"({exc.strerror or exc}). Check that the workspace folder can be written and "
-            "the disk is not full."
-        ) from None
+        raise _write_failed(target, exc) from None
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
 
 
-def _read_stored(path: Path) -> pd.DataFrame:
+def _read_stored(path: Path, *, columns: list[str] | None = None) -> pd.DataFrame:
     """A Parquet file of the store; a damaged one is one sentence naming it."""
     try:
-        return pd.read_parquet(path)
+        return pd.read_parquet(path, columns=columns)
     except Exception as exc:  # pyarrow's errors of a truncated or foreign file
         raise WorkspaceError(
             f"监测数据文件 {path} 已损坏，无法读取；请运行 geoair check 查看详情，删除该文件后重新"
@@ -135,27 +142,107 @@ def store_hourly(ws: Workspace, readings: pd.DataFrame) -> int:
     frame = readings[list(HOURLY_COLUMNS)].copy()
     frame["time"] = pd.to_datetime(frame["time"]).astype("datetime64[us]")
     frame["value"] = frame["value"].astype("float64")
-    # Partitioned by the month of the day each hour belongs to (the hour ending at
-    # 2020-11-01 00:00 is the last of October 31): a day never spans two files.
-    day_of = frame["time"] - pd.Timedelta(hours=1)
-    years = day_of.dt.year
-    months = day_of.dt.month
-    folder = hourly_dir(ws)
-    # One writer of the readings at a time (a lock file, or the database's advisory
-    # lock): two analysts importing the same month would otherwise each rewrite it.
+    frame["station_id"] = frame["station_id"].astype(str)
+    frame["pollutant"] = frame["pollutant"].astype(str)
+    with duckdb.connect() as con:
+        con.register("frame_df", frame)
+        con.execute(
+            "CREATE TEMP VIEW frame AS SELECT station_id, time, pollutant, value, "
+            f"{_PART_SQL} AS part FROM frame_df"
+        )
+        return store_hourly_relation(ws, con, "frame")
+
+
+# The store's partition of an hour: the month of the day it belongs to (the hour ending
+# at 2020-11-01 00:00 is the last of October 31), as year * 100 + month.
+_PART_SQL = "CAST(year(time - INTERVAL 1 HOUR) * 100 + month(time - INTERVAL 1 HOUR) AS INTEGER)"
+
+
+def store_hourly_relation(ws: Workspace, con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    """Merge the hourly readings of a DuckDB relation (``station_id, time, pollutant,
+    value``, and ``part`` = year × 100 + month of each hour's day) into the store.
+
+    Returns
+    -------
+    int
+        Number of rows written (new and replaced).
+    """
+    parts = [
+        int(p)
+        for (p,) in con.execute(f"SELECT DISTINCT part FROM {relation} ORDER BY 1").fetchall()
+    ]
+    written = 0
+    for part in parts:
+        year, month = divmod(part, 100)
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW _part AS SELECT station_id, time, pollutant, value "
+            f"FROM {relation} WHERE part = {part}"
+        )
+        written += write_month(ws, con, "_part", year, month)
+    return written
+
+
+def write_month(
+    ws: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    year: int,
+    month: int,
+    *,
+    order: str = "pollutant, station_id, time",
+) -> int:
+    """Write one month's hourly readings (a DuckDB relation ``station_id, time, pollutant,
+    value``, every hour belonging to a day of that month) into the store.
+
+    A station-hour already stored is replaced by the new value. The file is written
+    sorted by pollutant, station and time, to a temporary name, and put in place
+    atomically. ``order`` may name other columns of ``relation`` that sort the same
+    way (integer codes are faster to sort than text).
+
+    Returns
+    -------
+    int
+        Number of rows of ``relation`` (new and replaced).
+    """
+    target = hourly_dir(ws) / f"year={year}" / f"month={month}" / "data.parquet"
+    columns = "station_id, time, pollutant, value"
+    # One writer of the readings at a time (a lock file, or the database's advisory lock):
+    # two analysts importing the same month would otherwise each rewrite it.
     with ws.lock("readings"):
-        for (year, month), part in frame.groupby([years, months], sort=True):
-            target = folder / f"year={year}" / f"month={month}" / "data.parquet"
-            if target.exists():
-                old = _read_stored(target)
-                old["time"] = old["time"].astype("datetime64[us]")
-                keys = pd.MultiIndex.from_frame(part[["station_id", "time", "pollutant"]])
-                old_keys = pd.MultiIndex.from_frame(old[["station_id", "time", "pollutant"]])
-                part = pd.concat([old[~old_keys.isin(keys)], part], ignore_index=True)
-            # Pollutant-major: a query on one pollutant reads only its row groups.
-            part = part.sort_values(["pollutant", "station_id", "time"]).reset_index(drop=True)
-            _atomic_parquet(part, target)
-    return len(frame)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            remove_stale(target.parent)
+        except OSError as exc:
+            raise _write_failed(target, exc) from None
+        merged = target.exists()
+        if merged:
+            _read_stored(target, columns=["station_id"])  # a damaged file: one sentence
+            old = str(target).replace("'", "''")
+            query = (
+                f"WITH n AS (SELECT {columns} FROM {relation}) SELECT * FROM n UNION ALL "
+                f"SELECT o.station_id, CAST(o.time AS TIMESTAMP) AS time, o.pollutant, o.value "
+                f"FROM read_parquet('{old}') o ANTI JOIN n USING (station_id, time, pollutant) "
+                "ORDER BY pollutant, station_id, time"
+            )
+        else:
+            query = f"SELECT {columns} FROM (SELECT * FROM {relation} ORDER BY {order})"
+        tmp: str | None = None
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=temp_prefix(), suffix=".parquet", dir=target.parent)
+            os.close(fd)
+            row = con.execute(
+                f"COPY ({query}) TO '{Path(tmp).as_posix()}' "
+                "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
+            ).fetchone()
+            os.replace(tmp, target)
+        except (OSError, duckdb.IOException) as exc:  # disk full, no permission
+            raise _write_failed(target, exc) from None
+        finally:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+    if merged:
+        row = con.execute(f"SELECT count(*) FROM {relation}").fetchone()
+    return int(row[0]) if row else 0
 
 
 def has_hourly(ws: Workspace) -> bool:

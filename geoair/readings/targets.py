@@ -59,7 +59,10 @@ METRICS: dict[str, tuple[str, bool, str]] = {
     "o3": ("O3_8h_p90", False, "µg/m³"),
     "composite_index": ("composite_index", False, ""),
     "good_days": ("good_days", True, "天"),
+    "heavy_days": ("heavy_days", False, "天"),
 }
+#: Day-count metrics: column -> the column counting the days it cannot decide.
+_UNKNOWN = {"good_days": "days_unknown", "heavy_days": "heavy_unknown"}
 CHECK_COLUMNS = (
     "scope",
     "target_name",
@@ -71,6 +74,7 @@ CHECK_COLUMNS = (
     "met",
     "validity",
     "basis",
+    "days_unknown",
 )
 _DAYS = {
     "PM2.5": "days_PM2.5",
@@ -207,6 +211,7 @@ def check_targets(
             "actual": np.nan,
             "met": pd.NA,
             "basis": "",
+            "days_unknown": pd.NA,
         }
         if metric not in METRICS:
             row["validity"] = f"metric {metric} is not computed from readings"
@@ -274,12 +279,8 @@ def check_targets(
             if not set(kinds) & set(county_kinds):
                 row["basis"] += f" ({'/'.join(kinds)} only: no {'/'.join(county_kinds)} station)"
         need = int(record["min_days"])
-        if column == "good_days":
-            row["actual"] = float(record["good_days"])
-            aqi_days = int(record["aqi_days"])
-            row["validity"] = (
-                "valid" if aqi_days >= need else f"invalid: {aqi_days}/{need} days with an AQI"
-            )
+        if column in _UNKNOWN:
+            _judge_days(row, record, column, need, higher_better)
         else:
             row["actual"] = float(record[column]) if pd.notna(record[column]) else np.nan
             days_col = _DAYS.get(column)
@@ -288,19 +289,55 @@ def check_targets(
                 row["validity"] = "valid" if days >= need else f"invalid: {days}/{need} valid days"
             else:
                 row["validity"] = str(record["validity"])
-        if row["validity"] == "valid" and pd.notna(row["actual"]):
-            row["met"] = (
-                (row["actual"] >= row["target"])
-                if higher_better
-                else (row["actual"] <= row["target"])
-            )
+            if row["validity"] == "valid" and pd.notna(row["actual"]):
+                row["met"] = (
+                    (row["actual"] >= row["target"])
+                    if higher_better
+                    else (row["actual"] <= row["target"])
+                )
         rows.append(row)
     if dustfall is not None and len(dustfall):
         rows.extend(_dustfall_rows(chosen, dustfall, stations, dustfall_limit_t_km2, wanted))
     out = pd.DataFrame(rows, columns=[c for c in CHECK_COLUMNS if c != "difference"])
     out["difference"] = (out["actual"] - out["target"]).round(2)
     out["met"] = out["met"].astype("boolean")
+    out["days_unknown"] = out["days_unknown"].astype("Int64")
     return out[list(CHECK_COLUMNS)].reset_index(drop=True)
+
+
+def _judge_days(row: dict, record: pd.Series, column: str, need: int, more_is_better: bool) -> None:
+    """Good or heavy days against their target, counting only proven days.
+
+    ``good_days`` (complete days with AQI ≤ 100) and ``heavy_days`` (AQI > 200, or an
+    incomplete day already above 200) count what is proven; the days an incomplete
+    day cannot decide are ``days_unknown`` / ``heavy_unknown``. A target is met only
+    when it is met whatever those days were, missed only when it is missed whatever
+    they were; otherwise it is not judged and the validity says how many days decide.
+    The month (or span) also needs ``need`` days with a known AQI (``aqi_days``).
+    """
+    actual = int(record[column])
+    unknown = int(record[_UNKNOWN[column]])
+    aqi_days = int(record["aqi_days"])
+    row["actual"] = float(actual)
+    row["days_unknown"] = unknown
+    if aqi_days < need:
+        row["validity"] = f"invalid: {aqi_days}/{need} days with an AQI ({unknown} days unknown)"
+        return
+    target = row["target"]
+    if more_is_better:
+        best, worst = actual + unknown, actual
+        met = True if worst >= target else (False if best < target else None)
+    else:
+        best, worst = actual, actual + unknown
+        met = True if worst <= target else (False if best > target else None)
+    if met is None:
+        row["validity"] = (
+            f"undetermined: {unknown} incomplete days could go either way "
+            f"(between {min(best, worst)} and {max(best, worst)})"
+        )
+        return
+    row["met"] = met
+    row["validity"] = "valid" if unknown == 0 else f"valid ({unknown} days unknown, not counted)"
 
 
 def months_of_periods(periods: set[str] | None) -> set[str] | None:

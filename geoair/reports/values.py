@@ -15,6 +15,7 @@ from geoair.store.schema import KINDS
 
 __all__ = ["is_geo"]
 
+
 _Frame = TypeVar("_Frame", bound=pd.DataFrame)
 
 

@@ -30,7 +30,7 @@ from geoair.store.gpkg import gpkg_file_problem
 from geoair.store.tempfiles import GENERIC_PREFIX, process_alive
 from geoair.store.workspace import GPKG_NAME, META_TABLE, SETTINGS_NAME, TMP_PREFIX
 
-__all__ = ["REQUIRED_TABLES", "CheckReport", "check_workspace"]
+__all__ = ["CheckReport", "REQUIRED_TABLES", "check_workspace"]
 
 
 #: Tables without which a file is not a geoair workspace.

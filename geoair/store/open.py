@@ -18,6 +18,7 @@ from geoair.store.workspace import Workspace, init_folder_workspace, open_folder
 
 __all__ = ["ENV_VAR", "init_workspace", "is_database_url", "open_workspace"]
 
+
 ENV_VAR = "GEOAIR_WORKSPACE"
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):/")

@@ -28,10 +28,10 @@ from geoair.errors import WorkspaceError
 from geoair.store.gpkg import storable_frame
 
 __all__ = [
+    "Column",
     "FID",
     "GEOMETRY",
     "NUMERIC",
-    "Column",
     "base_type",
     "csv_chunks",
     "frame_from_csv",

@@ -82,9 +82,9 @@ from geoair.store.workspace import (
 __all__ = [
     "LAYER_COMMENT",
     "LOCK_TIMEOUT_S",
-    "SETTINGS_TABLE",
     "PostGISWorkspace",
     "PostGISWriter",
+    "SETTINGS_TABLE",
     "init_database",
     "open_database",
 ]

@@ -219,6 +219,8 @@ TARGET_METRIC = {
     "co": ("一氧化碳",),
     "o3": ("臭氧", "o3_8h"),
     "good_days": ("优良天数", "优良天", "good days"),
+    # Seed 004: 重度及以上污染天数控制在1天以内.
+    "heavy_days": ("重度及以上污染天数", "重度及以上天数", "重污染天数", "heavy days"),
     "dustfall": ("降尘", "降尘量", "dustfall_t_km2"),
     "composite_index": ("综合指数",),
 }
@@ -295,10 +297,37 @@ STATIONS = TableSpec(
     "stations",
     "监测站",
     (
-        _f("id", "站点编号", "str", "编号", "站点代码", "站号", "station_id"),
-        _f("name", "站点名称", "str", "站名", "监测站", "站点", "监测点", required=True),
+        # The national platform's station export (stationcode, positionname, area) and
+        # the station list of the shared archive (监测点编码, 监测点名称, 城市).
+        _f(
+            "id",
+            "站点编号",
+            "str",
+            "编号",
+            "站点代码",
+            "站号",
+            "station_id",
+            "stationcode",
+            "station_code",
+            "监测点编码",
+            "站点编码",
+        ),
+        _f(
+            "name",
+            "站点名称",
+            "str",
+            "站名",
+            "监测站",
+            "站点",
+            "监测点",
+            "positionname",
+            "position_name",
+            "监测点名称",
+            required=True,
+        ),
         _f("kind", "站点类型", "enum", "类型", "类别", "站点类别", choices=STATION_KIND),
         _COUNTY,
+        _f("city", "城市", "str", "地市", "所属城市", "area"),
     ),
     geometry="point",
     id_prefix="S",

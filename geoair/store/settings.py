@@ -122,6 +122,13 @@ o3_max_ug_m3 = 1200.0
 # (HJ 633's top 1-hour CO breakpoint is 150 mg/m³; ambient hours rarely pass 20).
 co_max_mg_m3 = 60.0
 ws_max_ms = 60.0
+# A column of readings without a declared unit (--units, or a unit in its header)
+# whose values are in this share above the limits above is one unit error: reported
+# once and none of it stored (geoair's choice: "mostly" = more than half).
+unit_error_share = 0.5
+# Memory DuckDB may use while importing readings (it spills to disk beyond; geoair's
+# choice for an office PC).
+import_memory = "2GB"
 # Monthly dustfall above this, t/(km²·month), is refused as a likely unit error.
 dustfall_max_t_km2 = 200.0
 # Station kinds whose values make a county's value (mean of its stations, HJ 663).
@@ -444,6 +451,8 @@ class ReadingsSettings:
     o3_max_ug_m3: float
     co_max_mg_m3: float
     ws_max_ms: float
+    unit_error_share: float
+    import_memory: str
     dustfall_max_t_km2: float
     county_station_kinds: tuple[str, ...]
     o3_8h_limit_ug_m3: float

@@ -71,12 +71,12 @@ from geoair.store.settings import (
 from geoair.store.tempfiles import remove_stale, temp_prefix
 
 __all__ = [
+    "FolderWorkspace",
+    "FolderWriter",
     "GPKG_NAME",
     "META_TABLE",
     "SETTINGS_NAME",
     "TMP_PREFIX",
-    "FolderWorkspace",
-    "FolderWriter",
     "Workspace",
     "WorkspaceWriter",
     "init_folder_workspace",

@@ -27,6 +27,7 @@ from geoair.store.workspace import FolderWorkspace, Workspace, restore_dtypes
 
 __all__ = ["DECIMALS", "frame_geojson", "layer_geojson", "read_layer"]
 
+
 DECIMALS = 7  # RFC 7946 §11.2: more precision than this is noise for WGS-84 data
 _FEW = 0.25  # a column with fewer distinct values than this share of rows is coded
 

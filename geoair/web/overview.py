@@ -23,6 +23,7 @@ from geoair.web.text import layer_title, text
 
 __all__ = ["LATEST", "available", "layer_counts", "overview"]
 
+
 # Record tables and the column whose greatest value says how recent they are.
 LATEST: tuple[tuple[str, str], ...] = (
     ("inspections", "inspection_date"),

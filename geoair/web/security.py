@@ -39,13 +39,18 @@ from urllib.parse import parse_qs, quote, urlsplit
 from geoair.web.text import text
 
 __all__ = [
+    "ASGIApp",
     "CSRF_FIELD",
     "CSRF_HEADER",
-    "LANG_COOKIE",
-    "PAGE_CSP",
-    "SESSION_COOKIE",
     "Guard",
+    "LANG_COOKIE",
     "LoginThrottle",
+    "Message",
+    "PAGE_CSP",
+    "Receive",
+    "SESSION_COOKIE",
+    "Scope",
+    "Send",
     "Session",
     "Sessions",
     "cookie_header",
@@ -53,6 +58,7 @@ __all__ = [
     "login_required_for",
     "safe_next",
 ]
+
 
 SESSION_COOKIE = "geoair_session"
 LANG_COOKIE = "geoair_lang"

@@ -29,10 +29,11 @@ from geoair.web.tables import frame_table
 from geoair.web.text import text
 
 __all__ = [
-    "STEPS",
     "Need",
     "Output",
     "Param",
+    "Runner",
+    "STEPS",
     "Step",
     "missing",
     "parse_params",

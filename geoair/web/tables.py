@@ -20,6 +20,7 @@ from geoair.web.text import column_label, text
 
 __all__ = ["ROW_LIMIT", "cell", "frame_table"]
 
+
 ROW_LIMIT = 300  # rows of one result table sent to the page
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "text",
 ]
 
+
 LANGS = ("zh", "en")
 
 TEXT: dict[str, tuple[str, str]] = {

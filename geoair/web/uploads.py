@@ -22,7 +22,8 @@ from typing import BinaryIO
 from geoair.errors import RequestError, UploadTooLarge
 from geoair.io.readers import PARQUET_SUFFIXES, TABLE_SUFFIXES, VECTOR_SUFFIXES
 
-__all__ = ["SUFFIXES", "UPLOADS_DIR", "Upload", "receive_upload", "upload_suffix"]
+__all__ = ["SUFFIXES", "UPLOADS_DIR", "Upload", "upload_suffix"]
+
 
 UPLOADS_DIR = "uploads"
 # Extensions geoair's readers take, longest first; a lone .shp is useless without its

@@ -20,6 +20,7 @@ from geoair.errors import AccessError
 
 __all__ = ["MIN_PASSWORD", "USERS_FILE", "UserStore", "valid_name"]
 
+
 USERS_FILE = "users.json"
 MIN_PASSWORD = 8
 _NAME = re.compile(r"[\w.@-]{1,64}")

@@ -32,6 +32,8 @@ from geoair.store.workspace import Workspace
 __all__ = [
     "IMPORTERS",
     "Importer",
+    "MANY_FILES",
+    "check_options",
     "describe",
     "first_rejects",
     "import_sample",
@@ -58,7 +60,13 @@ def _layer_importer(ws: Workspace, options: ImportOptions) -> ImportReport:
 
 
 def _readings_importer(ws: Workspace, options: ImportOptions) -> ImportReport:
-    return import_readings(ws, options.path, encoding=options.encoding, sheet=options.sheet)
+    return import_readings(
+        ws,
+        list(options.paths),
+        encoding=options.encoding,
+        sheet=options.sheet,
+        units=options.units,
+    )
 
 
 def _dustfall_importer(ws: Workspace, options: ImportOptions) -> ImportReport:
@@ -78,6 +86,9 @@ IMPORTERS: dict[str, Importer] = {
     "targets_annex": _annex_importer,
 }
 """Every import kind and the function that imports it."""
+
+#: Kinds that take several files or folders at once.
+MANY_FILES = ("readings",)
 
 
 def importer_for(kind: str) -> Importer:
@@ -115,14 +126,36 @@ def run_import(
     ImportReport
     """
     importer = importer_for(options.kind)
+    check_options(options)
     progress(f"{options.kind}: {Path(options.path).name}")
     return importer(ws, options)
 
 
+def check_options(options: ImportOptions) -> None:
+    """Refuse options the kind does not take (several files, ``--units``).
+
+    Raises
+    ------
+    SchemaError
+        Several files for a kind that takes one; units for a kind other than readings.
+    """
+    if options.more_paths and options.kind not in MANY_FILES:
+        raise SchemaError(
+            f"{options.kind}：一次只能导入一个文件（只有 readings 可以一次导入多个文件或文件夹）。"
+            f" / {options.kind}: one file at a time (only readings take several files or a "
+            "folder)."
+        )
+    if options.units and options.kind != "readings":
+        raise SchemaError("--units 只用于监测数据（readings）。 / --units is for readings only.")
+
+
 def describe(report: ImportReport) -> list[str]:
     """The lines that tell the user what an import did."""
+    source = report.source.name + (
+        f" and {report.files - 1} more files" if report.files > 1 else ""
+    )
     line = (
-        f"{report.kind}: {report.rows_read} rows read from {report.source.name}; "
+        f"{report.kind}: {report.rows_read} rows read from {source}; "
         f"{report.imported} imported ({report.replaced} replaced rows already there), "
         f"{report.rejected} rejected"
     )
@@ -132,6 +165,15 @@ def describe(report: ImportReport) -> list[str]:
     if report.span:
         lines.append(f"  {report.span}")
     lines += [f"  note: {note}" for note in report.notes]
+    if report.checks:
+        parts = ", ".join(
+            f"{item} {bad:,}/{n:,}" for item, (n, bad) in sorted(report.checks.items())
+        )
+        lines.append(
+            f"  published values that disagree with geoair's (disagreeing/compared): {parts}"
+        )
+        if report.check_path is not None:
+            lines.append(f"  disagreements -> {report.check_path}")
     if report.next_step:
         lines.append(f"  next: {report.next_step}")
     return lines

@@ -31,12 +31,19 @@ __all__ = [
     "period_overlaps",
     "run_indicators",
     "station_daily",
+    "station_hourly",
     "widen_to_periods",
     "write_indicators",
 ]
 
 
-TABLE_NAMES = {"day": "daily", "month": "monthly", "quarter": "quarterly", "year": "yearly"}
+TABLE_NAMES = {
+    "hour": "hourly",
+    "day": "daily",
+    "month": "monthly",
+    "quarter": "quarterly",
+    "year": "yearly",
+}
 
 
 def station_daily(
@@ -186,6 +193,37 @@ def write_indicators(
                 tx.replace_part(name, table, [key], part={key: days if key == "date" else periods})
 
 
+def station_hourly(
+    ws: Workspace, *, start: str | None = None, end: str | None = None
+) -> pd.DataFrame:
+    """Hourly AQI (实时AQI, HJ 633-2012) of every station and hour with readings.
+
+    Returns
+    -------
+    DataFrame
+        ``station_id, station, time, aqi, category, primary_pollutant``
+        (:func:`geoair.readings.indicators.hourly_aqi`).
+    """
+    from geoair.readings.indicators import hourly_aqi
+    from geoair.readings.store import has_hourly, hourly_glob
+
+    if not has_hourly(ws):
+        raise IndicatorError(
+            f"The workspace {ws.root} has no hourly readings. Import them with "
+            "geoair import readings FILE (or run geoair demo)."
+        )
+    where = []
+    if start is not None:
+        where.append(f"time > TIMESTAMP '{pd.Timestamp(start):%Y-%m-%d %H:%M:%S}'")
+    if end is not None:
+        where.append(f"time <= TIMESTAMP '{pd.Timestamp(end) + pd.Timedelta(days=1):%Y-%m-%d}'")
+    table = hourly_aqi(hourly_glob(ws), where=" AND ".join(where))
+    stations = ws.read("stations")
+    names = dict(zip(stations["id"].astype(str), stations["name"], strict=True))
+    table.insert(1, "station", table["station_id"].map(names))
+    return table
+
+
 def indicator_table(
     ws: Workspace,
     daily: pd.DataFrame,
@@ -260,9 +298,10 @@ class IndicatorsOptions:
     Parameters
     ----------
     period : str
-        ``day``, ``month``, ``quarter`` or ``year``.
+        ``hour`` (the real-time AQI of every station-hour, HJ 633-2012), ``day``,
+        ``month``, ``quarter`` or ``year``.
     by : str
-        ``station``, ``county`` or ``park``.
+        ``station``, ``county`` or ``park`` (``hour``: stations only).
     start, end : str, optional
         First and last day ("2020-10-01"); default: every reading stored.
     also : tuple of (period, by)
@@ -279,9 +318,10 @@ class IndicatorsOptions:
 
 @dataclass(frozen=True)
 class IndicatorsResult:
-    """Station daily values and the tables asked for, as written to the workspace."""
+    """Station daily values and the tables asked for, as written to the workspace (no daily
+    values for an hourly run)."""
 
-    daily: pd.DataFrame
+    daily: pd.DataFrame | None
     tables: dict[str, pd.DataFrame]
     store: str
 
@@ -306,6 +346,8 @@ def run_indicators(
     daily and period steps elsewhere (a :class:`~geoair.distributed.engine.DaskEngine`);
     default this machine, with the same results row for row.
     """
+    if options.period == "hour":
+        return _run_hourly(ws, options, progress=progress)
     asked = ((options.period, options.by), *options.also)
     # Whole periods: a month's value is made from all its days, never from a part.
     widest = max((period for period, _ in asked), key=PERIODS.index)
@@ -323,14 +365,49 @@ def run_indicators(
     return IndicatorsResult(daily=daily, tables=tables, store=ws.store_label)
 
 
+def _run_hourly(
+    ws: Workspace, options: IndicatorsOptions, *, progress: Progress
+) -> IndicatorsResult:
+    """``--period hour``: the real-time AQI of every station-hour, in ``station_hourly``;
+    a run for some days replaces only those days' hours."""
+    if options.by != "station" or options.also:
+        raise IndicatorError(
+            "小时AQI按站点计算，请用 --by station。 / The hourly AQI is per station; use "
+            "--by station."
+        )
+    progress("hourly AQI from the hourly readings")
+    table = station_hourly(ws, start=options.start, end=options.end)
+    with ws.transaction() as tx:
+        if options.start is None and options.end is None:
+            tx.write("station_hourly", table)
+        else:
+            # Hours are labelled by their end: the hours of the days asked for.
+            def hours(values: pd.Series) -> pd.Series:
+                days = (pd.to_datetime(values) - pd.Timedelta(hours=1)).dt.strftime("%Y-%m-%d")
+                return period_overlaps(days, options.start, options.end)
+
+            tx.replace_part("station_hourly", table, ["time"], part={"time": hours})
+    return IndicatorsResult(daily=None, tables={"station_hourly": table}, store=ws.store_label)
+
+
 def describe(result: IndicatorsResult) -> list[str]:
     """Rows written per table, days that are good or invalid, invalid periods."""
+    lines = []
     daily = result.daily
-    good = int((daily["aqi"] <= 100).sum())
-    lines = [
-        f"station_daily: {len(daily):,} station-days, {good:,} good (AQI ≤ 100), "
-        f"{int((daily['validity'] != 'valid').sum())} with some value invalid"
-    ]
+    if daily is not None:
+        good = int((daily["aqi"] <= 100).sum())
+        lines.append(
+            f"station_daily: {len(daily):,} station-days, {good:,} good (AQI ≤ 100), "
+            f"{int((daily['validity'] != 'valid').sum())} with some value invalid"
+        )
+    hourly = result.tables.get("station_hourly")
+    if hourly is not None:
+        above = int((hourly["aqi"] > 100).sum())
+        lines.append(
+            f"station_hourly: {len(hourly):,} station-hours, {above:,} with AQI above 100, "
+            f"written to {result.store}"
+        )
+        return lines
     for name, table in result.tables.items():
         invalid = table[table["validity"] != "valid"]
         lines.append(

@@ -154,6 +154,13 @@ def describe(result: TargetsCheckResult) -> list[str]:
         f"targets_check: {len(check)} targets: {met} met, {len(judged) - met} missed, "
         f"{int(check['met'].isna().sum())} not judged (invalid or no data)"
     ]
+    if "days_unknown" in check.columns:
+        unknown = check[check["days_unknown"].fillna(0) > 0]
+        for row in unknown.head(20).itertuples(index=False):
+            lines.append(
+                f"  {row.days_unknown} days unknown (incomplete, not counted): {row.scope} "
+                f"{row.target_name} {row.period} {row.metric} = {row.actual:g}; {row.validity}"
+            )
     missed = check[check["met"].eq(False).fillna(False) & (check["metric"] != "dustfall")]
     for row in missed.head(20).itertuples(index=False):
         lines.append(
