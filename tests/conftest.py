@@ -17,6 +17,17 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+@pytest.fixture(autouse=True)
+def chinese_by_default(monkeypatch):
+    """Every test starts in geoair's default language, whatever the shell says."""
+    from geoair.messages import set_language
+
+    monkeypatch.delenv("GEOAIR_LANG", raising=False)
+    set_language(None)
+    yield
+    set_language(None)
+
+
 @pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
     """An empty workspace in a temporary folder."""

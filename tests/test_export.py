@@ -318,8 +318,8 @@ def test_report_folder_holds_layers_and_forms(points, tmp_path):
     assert (folder / "layers" / "enterprises_GCJ02.kml").exists()
     assert (folder / "layers" / "enterprises_fields.csv").exists()
     assert (folder / "forms" / "附件3监管工作情况汇总表_阳泉市_2024-03.xlsx").exists()
-    assert any(line.startswith("surface dustfall: ") for line in lines)  # no stations
-    assert lines[-1] == f"report folder: {folder}"
+    assert any(line.startswith("插值图 dustfall：") for line in lines)  # no stations
+    assert lines[-1] == f"报告文件夹：{folder}"
 
 
 def test_shapefile_cuts_long_text_and_keeps_times(points, tmp_path, caplog):

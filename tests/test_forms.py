@@ -355,6 +355,6 @@ def test_write_forms_and_cli(enterprises, inspections, cases, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "附件2问题清单_阳泉市_2024-03.xlsx" in result.output
-    assert "skipped PM2.5目标完成情况" in result.output
+    assert "未生成 PM2.5目标完成情况" in result.output
     result = CliRunner().invoke(main, ["forms", "--month", "2023-07", "-w", str(ws.root)])
     assert result.exit_code == 1 and "No inspections in 2023-07" in result.output

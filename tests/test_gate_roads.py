@@ -227,7 +227,7 @@ def test_cli_gate_roads(ws_scene, tmp_path):
     out = tmp_path / "清扫任务.xlsx"
     result = run("gate-roads", "-w", str(ws_scene.root), "--radius", "100", "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert "650.0 m to sweep" in result.output and "郊区: 450.0 m" in result.output
+    assert "需清扫 650.0 米" in result.output and "郊区：450.0 米" in result.output
     table = pd.read_excel(out)
     assert set(table["enterprise_id"]) == {"E1", "E2", "E3", "E9"}
 
@@ -289,7 +289,7 @@ def test_cli_warns_when_roads_miss_the_gates(ws_scene, scene, tmp_path):
     far.to_file(path)
     result = run("gate-roads", "-w", str(ws_scene.root), "--roads", str(path))
     assert result.exit_code == 0, result.output
-    assert "only 0 of 5 gates have a road" in result.output
+    assert "5 个厂门中只有 0 个在范围内有道路" in result.output
 
 
 def test_disjoint_and_triple_overlaps(scene):

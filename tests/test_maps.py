@@ -625,7 +625,7 @@ def test_run_map_writes_both_maps_and_tells_the_figures(ws_with_ledger):
     assert (ws_with_ledger.outputs_dir / "maps" / "map.png").exists()
     assert any("企业 3" in line for line in lines)
     # no inspections: coloured by production status, 2 producing and 1 suspended
-    assert "  企业（生产状态）: 正常生产 2，依法停产 1" in lines
+    assert "  企业（生产状态）：正常生产 2、依法停产 1" in lines
 
 
 def test_patrol_risk_and_enterprise_scores_in_popups(frames):

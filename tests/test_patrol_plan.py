@@ -221,5 +221,6 @@ def test_route_limit_balances_teams_and_names_the_ones_over_it():
     impossible = plan_patrol(
         _risk(), date=DATE, teams=2, stops=4, start=START, lns_rounds=5, max_route_km=1.0
     )
-    assert any("over the route limit of 1 km" in note for note in impossible.notes)
+    assert any("超过每组每日 1 公里的上限" in note for note in impossible.notes)
+    assert impossible.routes["over_limit"].all() and (impossible.routes["limit_km"] == 1).all()
     assert len(impossible.stops) == 8  # a soft limit: the plan is still made

@@ -626,7 +626,7 @@ def test_cli_parks_and_enterprises(workspace, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "甲园区" in result.output and out.exists()
-    assert "hint: no monthly PM2.5: run geoair indicators" in result.output
+    assert "提示：没有PM2.5月值：请运行 geoair indicators" in result.output
     sheet = pd.read_excel(out)
     assert sheet.loc[0, "园区名称"] == "甲园区" and sheet.loc[0, "排名"] == 1
     stored = workspace.read("park_scores")
@@ -672,7 +672,7 @@ def test_cli_assign(workspace, tmp_path):
         main, ["scores", "assign", "-w", str(workspace.root), "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    assert "enterprises: 3 sites, 2 inside a park" in result.output
+    assert "点位归属：企业 3 个，2 个在园区内" in result.output
     table = pd.read_csv(out)
     assert table.set_index("site_id").loc["E2", "park_name"] == "乙园区"
 

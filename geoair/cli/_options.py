@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from geoair.messages import t
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -81,4 +83,4 @@ def write_out(frame: pd.DataFrame, out_path: Path | None, *, layer: str) -> None
     from geoair.io.writers import write_table
 
     write_table(frame, out_path, layer=layer)
-    click.echo(f"wrote {out_path}")
+    click.echo(t("cli.wrote", path=out_path))

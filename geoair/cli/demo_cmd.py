@@ -18,13 +18,14 @@ def command(ctx: click.Context, directory: Path) -> None:
     """Build a workspace in DIRECTORY (default ./geoair-demo) from the sample data of
     Yangquan and run every analysis on it. Then try any command with
     --workspace DIRECTORY."""
+    from geoair.messages import t
     from geoair.workflows.demo import run_demo
 
     detail = progress_for(ctx)
 
     def progress(message: str, /, *, done: int | None = None, total: int | None = None) -> None:
         if done is not None and total is not None:  # a step begins
-            click.echo(f"[{done + 1}/{total}] {message}")
+            click.echo(t("cli.demo.step", number=done + 1, total=total, title=message))
         else:
             detail(message)
 
@@ -34,7 +35,7 @@ def command(ctx: click.Context, directory: Path) -> None:
 
     ws = run_demo(directory, on_step=show, progress=progress)
     click.echo("")
-    click.echo(f"demo workspace: {ws.root}")
-    click.echo(f"  layers and tables: {ws.gpkg} (open it in QGIS)")
-    click.echo(f"  outputs:           {ws.outputs_dir}")
-    click.echo(f"try: geoair --help, then any command with --workspace {directory}")
+    click.echo(t("cli.demo.workspace", root=ws.root))
+    click.echo(t("cli.demo.gpkg", path=ws.gpkg))
+    click.echo(t("cli.demo.outputs", path=ws.outputs_dir))
+    click.echo(t("cli.demo.try", folder=directory))

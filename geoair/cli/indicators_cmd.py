@@ -15,6 +15,7 @@ from geoair.cli._options import (
     workspace_option,
     write_out,
 )
+from geoair.messages import t
 
 
 @click.command("indicators")
@@ -60,9 +61,7 @@ def command(
 
     for name, value in (("--start", start), ("--end", end)):
         if value is not None and not re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):
-            raise click.BadParameter(
-                f"{value!r} is not a day; write it as 2020-10-01.", param_hint=name
-            )
+            raise click.BadParameter(t("cli.bad_day", value=value), param_hint=name)
     ws = get_workspace(workspace_dir)
     options = IndicatorsOptions(period=period, by=by, start=start, end=end)
     result = run_indicators(ws, options, progress=progress_for(ctx))

@@ -11,10 +11,11 @@ import click
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def command(directory: Path) -> None:
     """Make a workspace in DIRECTORY: workspace.gpkg and geoair.toml (settings)."""
+    from geoair.messages import t
     from geoair.store.workspace import init_workspace
 
     ws = init_workspace(directory)
-    click.echo(f"created workspace {ws.root}")
-    click.echo(f"  store:    {ws.gpkg}")
-    click.echo(f"  settings: {ws.settings_path} (edit radii, limits, weights there)")
-    click.echo(f"next: geoair import enterprises FILE --workspace {directory}")
+    click.echo(t("cli.init.created", root=ws.root))
+    click.echo(t("cli.init.store", path=ws.gpkg))
+    click.echo(t("cli.init.settings", path=ws.settings_path))
+    click.echo(t("cli.init.next", folder=directory))

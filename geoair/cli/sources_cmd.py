@@ -14,6 +14,7 @@ from geoair.cli._options import (
     workspace_option,
     write_out,
 )
+from geoair.messages import t
 
 
 def _layer_names(text: str | None) -> tuple[str, ...] | None:
@@ -134,7 +135,7 @@ def wind_command(
                 "sources": report["near"].drop(columns=["geometry"], errors="ignore"),
             },
         )
-        click.echo(f"wrote {out_path}")
+        click.echo(t("cli.wrote", path=out_path))
 
 
 @command.command("suspects")
@@ -207,9 +208,7 @@ def _write_sheets(path: Path, sheets: dict) -> None:
     from geoair.io.writers import atomic_path
 
     if path.suffix.lower() != ".xlsx":
-        raise OutputError(
-            f"--out {path}: the wind tables are several sheets; give an .xlsx file name."
-        )
+        raise OutputError(t("cli.wind_sheets", path=path))
     with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)

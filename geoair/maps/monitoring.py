@@ -129,6 +129,8 @@ def _station_plots(frames, stations: pd.DataFrame) -> dict[int, str]:
     plots = frames.get("source_plots")
     if plots is None or plots.empty or "png" not in plots.columns:
         return {}
+    if "period" in plots.columns:  # one plot per station and period: show the latest
+        plots = plots.sort_values("period", ascending=False, kind="stable")
     plots = plots.reset_index(drop=True)
     plots["_pos"] = _station_positions(plots, stations, "station_id", "station_name")
     plots = plots[(plots["_pos"] >= 0) & plots["png"].notna()].drop_duplicates("_pos")

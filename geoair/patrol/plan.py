@@ -32,6 +32,7 @@ import shapely
 
 from geoair.errors import PlanError, SchemaError
 from geoair.io.crs import WGS84, in_china, metric_crs
+from geoair.messages import t
 from geoair.patrol.risk import KIND_ZH
 from geoair.patrol.road_graph import build_road_graph, road_distances, straight_distances
 from geoair.patrol.routing import route_length, solve_routes
@@ -313,9 +314,13 @@ def select_sites(
     never = selected["days_since_visit"].isna().to_numpy()
     selected["why"] = [
         (
-            f"覆盖规则：{'从未检查' if nv else f'{int(d)}天未检查'}（每{coverage_days}天至少一次）"
+            (
+                t("patrol.why_never", days=coverage_days)
+                if nv
+                else t("patrol.why_overdue", since=int(d), days=coverage_days)
+            )
             if f
-            else f"风险第{int(r)}位"
+            else t("patrol.why_rank", rank=int(r))
         )
         for f, nv, d, r in zip(
             forced, never, selected["days_since_visit"].fillna(-1), selected["rank"], strict=True
@@ -441,11 +446,11 @@ def plan_patrol(
         far = access > cfg.snap_warn_m
         if far.any():
             names = [start.name, *selected["name"].astype(str)]
-            notes.append(
-                "far from any road (reached in a straight line from the nearest "
-                "road): " + "、".join(f"{names[i]} {access[i]:.0f} m" for i in np.flatnonzero(far))
+            sites = t("word.list_sep").join(
+                t("patrol.far_site", name=names[i], metres=access[i]) for i in np.flatnonzero(far)
             )
-            log.warning(notes[-1])
+            notes.append(t("patrol.far_from_road", sites=sites))
+            log.info(notes[-1])  # the note is shown with the plan
         mode = "road"
     else:
         dist = straight_distances(xy)
@@ -462,18 +467,16 @@ def plan_patrol(
     )
     if limit_km > 0:
         over = [
-            (t, route_length(dist, r, 0) / 1000)
-            for t, r in enumerate(order, start=1)
+            (team, route_length(dist, r, 0) / 1000)
+            for team, r in enumerate(order, start=1)
             if route_length(dist, r, 0) > limit_km * 1000 + 1e-6
         ]
         if over:
-            notes.append(
-                f"over the route limit of {limit_km:.0f} km: "
-                + "、".join(f"team {t} {km:.1f} km" for t, km in over)
-                + "; fewer stops or more teams "
-                "would keep every route under it"
+            teams_over = t("word.list_sep").join(
+                t("patrol.team_km", team=team, km=km) for team, km in over
             )
-            log.warning(notes[-1])
+            notes.append(t("patrol.over_limit_note", limit=limit_km, teams=teams_over))
+            log.info(notes[-1])  # the note is shown with the plan
     stop_rows, route_rows = [], []
     for team, route in enumerate(order, start=1):
         if not route:
@@ -522,6 +525,10 @@ def plan_patrol(
                 "stops": len(route),
                 "length_m": round(route_length(dist, route, 0), 1),
                 "return_leg_m": round(legs[-1], 1),
+                "limit_km": limit_km if limit_km > 0 else np.nan,
+                "over_limit": bool(
+                    limit_km > 0 and route_length(dist, route, 0) > limit_km * 1000 + 1e-6
+                ),
                 "mode": mode,
                 "start": start.name,
                 "sites": "→".join(str(selected.iloc[i - 1]["name"]) for i in route),

@@ -21,6 +21,7 @@ import pandas as pd
 from geoair.errors import TargetError
 from geoair.imports.report import ImportReport
 from geoair.io.writers import write_table
+from geoair.messages import t, word
 from geoair.readings.targets import _name_key
 from geoair.store.workspace import Workspace
 
@@ -260,5 +261,13 @@ def import_annex_targets(
         rejected=len(rejects),
         rejects_path=rejects_path,
         stored_in="targets",
-        span=", ".join(f"{n} {scope} {metric}" for (scope, metric), n in counts.items()),
+        span=t("word.list_sep").join(
+            t(
+                "import.annex_span_part",
+                n=n,
+                scope=word("scope", scope),
+                metric=word("metric", metric),
+            )
+            for (scope, metric), n in counts.items()
+        ),
     )

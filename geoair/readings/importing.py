@@ -19,6 +19,7 @@ from geoair.imports.report import ImportReport
 from geoair.io.headers import locate_header
 from geoair.io.readers import decode, file_kind, read_grid
 from geoair.io.writers import write_table
+from geoair.messages import t
 from geoair.readings.parse import (
     _DUSTFALL_FIELDS,
     _FIELDS,
@@ -137,8 +138,12 @@ def import_readings(
     written = store_hourly(ws, good)
     where = _write_rejects(ws, "readings", path, rejects)
     span = (
-        f"{good['time'].min():%Y-%m-%d %H:%M} .. {good['time'].max():%Y-%m-%d %H:%M}, "
-        f"{good['station_id'].nunique()} stations"
+        t(
+            "import.readings_span",
+            first=f"{good['time'].min():%Y-%m-%d %H:%M}",
+            last=f"{good['time'].max():%Y-%m-%d %H:%M}",
+            stations=good["station_id"].nunique(),
+        )
         if len(good)
         else ""
     )

@@ -37,6 +37,7 @@ from scipy.spatial import cKDTree
 from geoair.errors import SurfaceError, WorkspaceError
 from geoair.io.crs import metric_crs_for
 from geoair.io.writers import atomic_path
+from geoair.messages import say_unit, t, word
 
 __all__ = [
     "NODATA",
@@ -113,15 +114,22 @@ class Surface:
         """One honest sentence about the surface."""
         valid = self.values[self.values != NODATA]
         rng = (
-            f"{valid.min():.1f}-{valid.max():.1f} {self.unit}"
+            f"{valid.min():.1f}-{valid.max():.1f} {say_unit(self.unit)}"
             if valid.size
-            else "no cell inside a county"
+            else t("reports.no_cell")
         )
-        return (
-            f"{self.pollutant} {self.period}: IDW (power {self.power:g}, k "
-            f"{min(self.k, self.n_stations)}) over {self.values.shape[1]}×"
-            f"{self.values.shape[0]} cells, range {rng}; rests on {self.n_stations} "
-            f"station{'s' if self.n_stations != 1 else ''}."
+        return t(
+            "reports.surface_summary",
+            pollutant=word("metric", self.pollutant)
+            if self.pollutant == "dustfall"
+            else self.pollutant,
+            period=self.period,
+            power=self.power,
+            k=min(self.k, self.n_stations),
+            cols=self.values.shape[1],
+            rows=self.values.shape[0],
+            range=rng,
+            n=self.n_stations,
         )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from geoair.errors import IndicatorError
+from geoair.messages import layer_name, say_validity, t
 from geoair.progress import Progress, silent
 from geoair.readings.indicators import PERIODS, daily_values, group_daily, period_values
 from geoair.store.workspace import Workspace
@@ -49,10 +50,7 @@ def station_daily(ws, *, start: str | None = None, end: str | None = None) -> pd
     from geoair.readings.store import has_hourly, hourly_glob
 
     if not has_hourly(ws):
-        raise IndicatorError(
-            f"The workspace {ws.root} has no hourly readings. Import them with "
-            "geoair import readings FILE (or run geoair demo)."
-        )
+        raise IndicatorError(t("indicators.no_readings", root=ws.root))
     where = []
     if start is not None:
         where.append(f"time > TIMESTAMP '{pd.Timestamp(start):%Y-%m-%d %H:%M:%S}'")
@@ -94,7 +92,9 @@ def indicator_table(
         ``station``, ``county`` or ``park``.
     """
     if period not in PERIODS:
-        raise IndicatorError(f"Unknown period {period!r}; choose one of {', '.join(PERIODS)}.")
+        raise IndicatorError(
+            t("indicators.unknown_period", period=period, choices=", ".join(PERIODS))
+        )
     if by == "station":
         if period == "day":
             return daily
@@ -123,12 +123,9 @@ def indicator_table(
         parks = ws.read("parks", required=False)
         members = park_membership(stations, parks)
     else:
-        raise IndicatorError(f"Unknown grouping {by!r}; choose station, county or park.")
+        raise IndicatorError(t("indicators.unknown_by", by=by))
     if members.empty:
-        raise IndicatorError(
-            f"No station belongs to any {by}: check the stations' county and "
-            "kind (国控/省控 count for counties), or the parks layer."
-        )
+        raise IndicatorError(t("indicators.no_members", by=t(f"by.{by}")))
     grouped = group_daily(daily, members, group=by)
     if period == "day":
         return grouped
@@ -180,11 +177,12 @@ def run_indicators(
 
     Writes ``station_daily`` and ``BY_PERIOD`` (e.g. ``county_monthly``).
     """
-    progress("daily values from the hourly readings")
+    progress(t("progress.indicators.daily"))
     daily = station_daily(ws, start=options.start, end=options.end)
     tables: dict[str, pd.DataFrame] = {}
     for period, by in ((options.period, options.by), *options.also):
-        progress(f"{by} values per {period}")
+        name = f"{by}_{TABLE_NAMES[period]}"
+        progress(t("progress.indicators.table", label=layer_name(name)))
         tables[f"{by}_{TABLE_NAMES[period]}"] = indicator_table(ws, daily, period=period, by=by)
     with ws.transaction() as tx:
         tx.write("station_daily", daily)
@@ -199,16 +197,33 @@ def describe(result: IndicatorsResult) -> list[str]:
     daily = result.daily
     good = int((daily["aqi"] <= 100).sum())
     lines = [
-        f"station_daily: {len(daily):,} station-days, {good:,} good (AQI ≤ 100), "
-        f"{int((daily['validity'] != 'valid').sum())} with some value invalid"
+        t(
+            "indicators.daily",
+            days=len(daily),
+            good=good,
+            invalid=int((daily["validity"] != "valid").sum()),
+        )
     ]
     for name, table in result.tables.items():
         invalid = table[table["validity"] != "valid"]
         lines.append(
-            f"{name}: {len(table):,} rows ({len(invalid):,} with an invalid value, shown empty "
-            f"with its count) written to {result.gpkg}"
+            t(
+                "indicators.table",
+                label=layer_name(name),
+                name=name,
+                rows=len(table),
+                invalid=len(invalid),
+                gpkg=result.gpkg,
+            )
         )
         if "period" in table.columns and name.startswith("station_"):
             for row in invalid.head(10).itertuples(index=False):
-                lines.append(f"  invalid: {row.station} {row.period}: {row.validity}")
+                lines.append(
+                    t(
+                        "indicators.invalid_line",
+                        station=row.station,
+                        period=row.period,
+                        validity=say_validity(row.validity),
+                    )
+                )
     return lines

@@ -18,6 +18,7 @@ from geoair.maps.interactive import write_html
 from geoair.maps.layers import collect_layers
 from geoair.maps.model import MapLayer, read_frames
 from geoair.maps.static import write_png
+from geoair.messages import t
 from geoair.progress import Progress, silent
 from geoair.store.settings import overridden
 from geoair.store.workspace import Workspace
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 def default_title(ws: Workspace, month: str | None) -> str:
     """'<workspace name> 大气污染防治监管图 [month]', the name from [workspace] in geoair.toml."""
     name = ws.settings.workspace.name
-    return f"{name} 大气污染防治监管图" + (f" {month}" if month else "")
+    return t("maps.title", name=name) + (f" {month}" if month else "")
 
 
 def default_path(ws: Workspace, *, month: str | None, png: bool) -> Path:
@@ -94,13 +95,13 @@ def run_map(
 ) -> MapResult:
     """Write the map of every layer the workspace has, as HTML and/or PNG."""
     settings = overridden(ws.settings.maps, tiles=options.tiles)
-    progress("reading the layers")
+    progress(t("progress.maps.read"))
     frames = read_frames(ws)
     layers = collect_layers(frames, month=options.month, layers=options.layers, settings=settings)
     title = options.title or default_title(ws, options.month)
     html = png = None
     if options.html:
-        progress("writing the interactive map")
+        progress(t("progress.maps.html"))
         path = options.out if options.out and not options.png else None
         html = write_html(
             layers,
@@ -109,7 +110,7 @@ def run_map(
             settings=settings,
         )
     if options.png:
-        progress("drawing the report map")
+        progress(t("progress.maps.png"))
         path = options.out if options.out and not options.html else None
         png = write_png(
             layers,
@@ -130,17 +131,14 @@ def describe(result: MapResult) -> list[str]:
     """Where the maps are, their size, and what they show."""
     lines = []
     if result.html is not None:
-        lines.append(
-            f"interactive map: {result.html} ({result.html.stat().st_size / 1e6:.1f} MB, opens "
-            "offline in any browser)"
-        )
+        lines.append(t("maps.html", path=result.html, mb=result.html.stat().st_size / 1e6))
     if result.png is not None:
-        lines.append(f"report map: {result.png} ({result.png_dpi} dpi)")
-    lines.append("layers: " + ", ".join(f"{layer.title} {len(layer)}" for layer in result.layers))
-    lines += [
-        f"  {line}"
-        for line in legend_summary(result.layers, ("enterprises", "stations", "gangue_heaps"))
-    ]
+        lines.append(t("maps.png", path=result.png, dpi=result.png_dpi))
+    counts = t("word.list_sep").join(
+        t("maps.layer_count", title=layer.title, n=len(layer)) for layer in result.layers
+    )
+    lines.append(t("maps.layers", layers=counts))
+    lines += legend_summary(result.layers, ("enterprises", "stations", "gangue_heaps"))
     return lines
 
 
@@ -153,8 +151,14 @@ def legend_summary(layers: Sequence[MapLayer], ids: Sequence[str]) -> list[str]:
         mode = layer.modes[0]
         counts = np.bincount(np.asarray(mode.values, dtype=int), minlength=len(mode.classes))
         parts = [
-            f"{cls.label} {count}" for cls, count in zip(mode.classes, counts, strict=True) if count
+            t("maps.class_count", label=cls.label, n=count)
+            for cls, count in zip(mode.classes, counts, strict=True)
+            if count
         ]
-        name = layer.title if mode.label == layer.title else f"{layer.title}（{mode.label}）"
-        lines.append(f"{name}: " + "，".join(parts))
+        name = (
+            layer.title
+            if mode.label == layer.title
+            else t("maps.legend_name", layer=layer.title, mode=mode.label)
+        )
+        lines.append(t("maps.legend_line", name=name, classes=t("word.list_sep").join(parts)))
     return lines

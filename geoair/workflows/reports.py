@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geoair.errors import GeoairError, OutputError
+from geoair.messages import say_unit, t, word
 from geoair.progress import Progress, silent
 from geoair.reports.export import FORMATS, GEOMETRY_ONLY, export_frame, export_layer
 from geoair.reports.form_model import write_workbook
@@ -84,10 +85,7 @@ def _format_of(options: ExportOptions) -> str:
     fmt = {"json": "geojson", "geoparquet": "parquet"}.get(suffix, suffix) or "gpkg"
     if fmt not in FORMATS:
         name = options.out.name if options.out is not None else ""
-        raise OutputError(
-            f"无法从文件名 {name} 判断格式，请用 --format 指定。 / Cannot tell the format "
-            f"from {name}; give --format ({', '.join(FORMATS)})."
-        )
+        raise OutputError(t("reports.bad_format_name", name=name, formats=", ".join(FORMATS)))
     return fmt
 
 
@@ -151,7 +149,7 @@ def run_surface(
     ws: Workspace, options: SurfaceOptions, *, progress: Progress = silent
 ) -> SurfaceResult:
     """Interpolate a month's station values to a GeoTIFF, with mean/min/max per zone."""
-    progress(f"interpolating {options.pollutant} {options.period}")
+    progress(t("progress.reports.surface", pollutant=options.pollutant, period=options.period))
     surface, path, zones = make_surface(
         ws, options.pollutant, period=options.period, cell_m=options.cell_m, out=options.out
     )
@@ -233,8 +231,10 @@ def run_report_folder(ws: Workspace, *, progress: Progress = silent) -> ReportFo
                 )
             )
         except GeoairError as exc:
-            result.problems.append(f"surface {pollutant}: {exc}")
-    progress("exporting layers")
+            result.problems.append(
+                t("reports.problem", what=f"{t('reports.surface_word')} {pollutant}", problem=exc)
+            )
+    progress(t("progress.reports.layers"))
     count = 0
     available = set(ws.layers())
     for name, formats in REPORT_LAYERS:
@@ -256,11 +256,11 @@ def run_report_folder(ws: Workspace, *, progress: Progress = silent) -> ReportFo
             )
         )
     result.layer_files = count
-    progress("writing the forms")
+    progress(t("progress.reports.forms"))
     try:
         result.forms.extend(write_forms(ws, month=month, folder=folder / "forms").written)
     except GeoairError as exc:
-        result.problems.append(f"forms: {exc}")
+        result.problems.append(t("reports.problem", what=t("reports.forms_word"), problem=exc))
     if pm_month is not None and pm_month != month:
         form = pm25_target_form(
             month=pm_month,
@@ -281,39 +281,46 @@ def describe(
 ) -> list[str]:
     """The files written, and what was skipped and why."""
     if isinstance(result, ExportResult):
-        return [f"wrote {path}" for path in result.written]
+        return [t("reports.wrote", path=path) for path in result.written]
     if isinstance(result, FormsResult):
-        return [f"wrote {path}" for path in result.report.written] + [
-            f"skipped {reason}" for reason in result.report.skipped
+        return [t("reports.wrote", path=path) for path in result.report.written] + [
+            t("reports.skipped", reason=reason) for reason in result.report.skipped
         ]
     if isinstance(result, SurfaceResult):
-        lines = [result.surface.summary, f"wrote {result.path}"]
+        lines = [result.surface.summary, t("reports.wrote", path=result.path)]
         if len(result.zones):
-            lines.append(
-                f"zonal statistics of {len(result.zones)} counties and parks in layer {ZONES_LAYER}"
-            )
+            lines.append(t("reports.zones", n=len(result.zones), layer=ZONES_LAYER))
             for row in result.zones.itertuples():
                 lines.append(
-                    f"  {row.zone_kind} {row.zone}: mean {row.mean:.1f} {row.unit} "
-                    f"(cells {row.cells}, stations inside {row.stations_inside})"
+                    t(
+                        "reports.zone_line",
+                        kind=word("zone_kind", row.zone_kind),
+                        zone=row.zone,
+                        mean=row.mean,
+                        unit=say_unit(row.unit),
+                        cells=row.cells,
+                        inside=row.stations_inside,
+                    )
                 )
         return lines
     if result.folder is None:
-        return ["no inspections or cases: no report folder"]
+        return [t("reports.no_folder")]
     lines = []
     for surface in result.surfaces:
-        lines.append(f"surface: {surface.path.name}: {surface.surface.summary}")
+        lines.append(t("reports.surface", name=surface.path.name, summary=surface.surface.summary))
         if len(surface.zones):
             worst = surface.zones.sort_values("mean", ascending=False).iloc[0]
             lines.append(
-                f"  highest mean: {worst['zone_kind']} {worst['zone']} "
-                f"{worst['mean']:.1f} {worst['unit']}"
+                t(
+                    "reports.highest",
+                    kind=word("zone_kind", worst["zone_kind"]),
+                    zone=worst["zone"],
+                    mean=worst["mean"],
+                    unit=say_unit(worst["unit"]),
+                )
             )
-    lines.append(
-        f"layers: {result.layer_files} files in {result.folder / 'layers'} (KML for tablets, "
-        "*_GCJ02.kml for Amap-based apps, Shapefiles with *_fields.csv)"
-    )
-    lines += [f"form: {path.name}" for path in result.forms]
+    lines.append(t("reports.layers", n=result.layer_files, folder=result.folder / "layers"))
+    lines += [t("reports.form", name=path.name) for path in result.forms]
     lines += result.problems
-    lines.append(f"report folder: {result.folder}")
+    lines.append(t("reports.folder", folder=result.folder))
     return lines
