@@ -1034,3 +1034,28 @@ _add(
         ),
     }
 )
+
+# Values of report tables (Chinese mode; English keeps the stored identifiers).
+_add(
+    {
+        "finding_word.no_road": ("范围内无道路", "no road within the radius"),
+        "finding_word.far_from_site": ("距企业过远", "far from its enterprise"),
+        "finding_word.unknown_enterprise": ("企业不在名录中", "unknown enterprise"),
+        "finding_word.no_location": ("无坐标", "no coordinates"),
+        "rule.inside": ("在区域内", "inside"),
+        "rule.near": ("在园区附近", "near"),
+        "rule.attribute": ("按台账县区", "from the ledger's county"),
+        "rule.none": ("无", "none"),
+        "air_reference.standard": ("国家二级标准", "class II standard"),
+        "air_reference.target": ("园区目标", "the park's target"),
+        "air_reference.city": ("全市国控站均值", "mean of the national stations"),
+        "mode.road": ("沿道路", "along the roads"),
+        "mode.straight": ("直线距离", "straight line"),
+        "sheet.summary": ("概况", "summary"),
+        "sheet.cpf": ("条件概率CPF", "cpf"),
+        "sheet.wind_rose": ("风玫瑰", "wind_rose"),
+        "sheet.pollution_rose": ("污染玫瑰", "pollution_rose"),
+        "sheet.nwr": ("非参数风回归NWR", "nwr"),
+        "sheet.sources": ("污染源", "sources"),
+    }
+)

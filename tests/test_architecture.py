@@ -30,6 +30,7 @@ LAYERS = {
     "geoair.data": 0,
     "geoair.store.schema": 1,
     "geoair.store.settings": 1,
+    "geoair.store.fields": 1,
     "geoair.io": 2,
     "geoair.store": 3,
     "geoair.imports": 4,

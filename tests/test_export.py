@@ -24,6 +24,8 @@ from geoair.reports.export import (
     shapefile_field_names,
 )
 from geoair.reports.kml import kml_document
+from geoair.messages import use_language
+from geoair.store.fields import header
 from geoair.store.workspace import init_workspace
 
 FORMATS = ["gpkg", "shp", "geojson", "kml", "parquet", "csv", "xlsx"]
@@ -102,6 +104,10 @@ def test_points_round_trip(points, tmp_path, fmt):
         assert dict(zip(mapping.field, mapping.shp_field, strict=True))["above_scale"] == "abv_scl"
         back = back.rename(columns=dict(zip(mapping.shp_field, mapping.field, strict=True)))
         assert (tmp_path / "enterprises.cpg").read_text() == "UTF-8"
+    if fmt in {"csv", "xlsx"}:  # a report table: the field dictionary's Chinese headers
+        assert "企业名称" in back.columns and "经度" in back.columns
+        names = {header(c, layer="enterprises"): c for c in [*points.columns, "lon", "lat"]}
+        back = back.rename(columns=names)
     back = back.sort_values("name" if fmt != "kml" else "Name").reset_index(drop=True)
     expected = points.sort_values("name").reset_index(drop=True)
     names = back["Name"] if fmt == "kml" else back["name"]
@@ -149,7 +155,10 @@ def test_lines_csv_has_wkt(tmp_path):
     text = path.read_bytes()
     assert text.startswith(b"\xef\xbb\xbf")  # BOM: Excel shows Chinese
     back = pd.read_csv(path, encoding="utf-8-sig")
-    assert shapely.from_wkt(back["wkt"][0]).equals_exact(lines.geometry[0], 1e-10)
+    assert shapely.from_wkt(back["几何（WKT）"][0]).equals_exact(lines.geometry[0], 1e-10)
+    with use_language("en"):  # English keeps the identifiers
+        path = export_frame(lines, tmp_path / "roads_en.csv")[0]
+    assert "wkt" in pd.read_csv(path, encoding="utf-8-sig").columns
 
 
 def test_table_to_geometry_format_refused(tmp_path):
@@ -223,7 +232,7 @@ def test_projected_crs(points, tmp_path):
     assert back.crs.to_epsg() == 4547
     assert back.geometry.x.min() > 300_000  # metres, not degrees
     table = export_frame(points, tmp_path / "e.csv", crs="EPSG:4547")[0]
-    assert {"x", "y"} <= set(pd.read_csv(table, encoding="utf-8-sig").columns)
+    assert {"X（米）", "Y（米）"} <= set(pd.read_csv(table, encoding="utf-8-sig").columns)
     cgcs = export_frame(points, tmp_path / "c.gpkg", crs="cgcs2000")[0]
     assert pyogrio.read_dataframe(cgcs).crs.to_epsg() == 4490
     with pytest.raises(CRSError, match="always in WGS-84"):
@@ -346,7 +355,7 @@ def test_xlsx_refuses_geometry_too_long_for_a_cell(tmp_path):
         export_frame(frame, tmp_path / "route.xlsx")
     assert list(tmp_path.iterdir()) == []
     path = export_frame(frame, tmp_path / "route.csv")[0]
-    back = shapely.from_wkt(pd.read_csv(path, encoding="utf-8-sig")["wkt"][0])
+    back = shapely.from_wkt(pd.read_csv(path, encoding="utf-8-sig")["几何（WKT）"][0])
     assert back.equals_exact(line, 1e-12)
 
 

@@ -229,7 +229,10 @@ def test_cli_gate_roads(ws_scene, tmp_path):
     assert result.exit_code == 0, result.output
     assert "需清扫 650.0 米" in result.output and "郊区：450.0 米" in result.output
     table = pd.read_excel(out)
-    assert set(table["enterprise_id"]) == {"E1", "E2", "E3", "E9"}
+    assert list(table.columns[:3]) == ["企业编号", "企业名称", "县区"]  # the field dictionary
+    assert set(table["企业编号"]) == {"E1", "E2", "E3", "E9"}
+    lengths = table["长度（米）"].dropna()
+    assert (lengths == lengths.round(1)).all()  # metres to 0.1 for people
 
 
 def test_cli_gate_roads_with_roads_file(ws_scene, scene, tmp_path):

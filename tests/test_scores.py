@@ -674,7 +674,8 @@ def test_cli_assign(workspace, tmp_path):
     assert result.exit_code == 0, result.output
     assert "点位归属：企业 3 个，2 个在园区内" in result.output
     table = pd.read_csv(out)
-    assert table.set_index("site_id").loc["E2", "park_name"] == "乙园区"
+    assert table.set_index("点位编号").loc["E2", "园区名称"] == "乙园区"
+    assert set(table["主要归属"]) == {"是"} and "在区域内" in set(table["园区依据"])
 
 
 def test_two_inspections_on_the_latest_day_are_pooled_whatever_their_order():

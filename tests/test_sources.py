@@ -364,7 +364,7 @@ def test_cli_near_writes_layer_and_excel(ws_sources, tmp_path):
     assert sorted(near["source_id"]) == ["D1", "D2", "D4", "D5", "E1"]
     assert near.geom_type.unique().tolist() == ["LineString"]
     sheet = pd.read_excel(tmp_path / "near.xlsx")
-    assert sheet.loc[sheet["source_id"] == "E1", "distance_m"].iloc[0] == pytest.approx(2000, abs=1)
+    assert sheet.loc[sheet["污染源编号"] == "E1", "距离（米）"].iloc[0] == pytest.approx(2000, abs=1)
 
 
 def test_cli_wind_prints_peak_and_writes_png_and_sheets(ws_sources, tmp_path):
@@ -388,8 +388,8 @@ def test_cli_wind_prints_peak_and_writes_png_and_sheets(ws_sources, tmp_path):
     png = ws_sources.outputs_dir / "sources" / "S1_PM2.5_2020-10_2020-12.png"
     assert png.exists() and str(png) in out
     sheets = pd.read_excel(tmp_path / "w.xlsx", sheet_name=None)
-    assert set(sheets) == {"summary", "cpf", "wind_rose", "pollution_rose", "nwr", "sources"}
-    peak = sheets["summary"]["cpf_peak_deg"].iloc[0]
+    assert set(sheets) == {"概况", "条件概率CPF", "风玫瑰", "污染玫瑰", "非参数风回归NWR", "污染源"}
+    peak = sheets["概况"]["CPF峰值方位（度）"].iloc[0]
     assert abs(wind.angle_diff_deg(peak, PLANTED[1])) <= 10
 
 
@@ -444,7 +444,7 @@ def test_cli_suspects_ranks_planted_source_and_lists_plots(ws_sources, tmp_path)
     ]
     assert sorted(plots["period"]) == ["2020-10/2020-12", "2020-11"]
     assert all((ws_sources.root / png).exists() for png in plots["png"])
-    assert pd.read_csv(tmp_path / "s.csv")["rank"].iloc[0] == 1
+    assert pd.read_csv(tmp_path / "s.csv")["排名"].iloc[0] == 1
 
 
 def test_cli_suspects_for_one_station_keeps_the_other_stations_rows(ws_sources):

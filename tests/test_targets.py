@@ -168,9 +168,9 @@ def test_cli_indicators_and_targets(tmp_path):
     )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out_csv, encoding="utf-8-sig")
-    for column in ("station", "date", "aqi", "category", "primary_pollutant", "PM2.5"):
+    for column in ("站点名称", "日期", "AQI", "空气质量类别", "首要污染物", "PM2.5（μg/m³）"):
         assert column in table.columns
-    assert table["PM2.5"].iloc[0] == 56
+    assert table["PM2.5（μg/m³）"].iloc[0] == 56
     result = runner.invoke(
         main, ["indicators", "--period", "month", "--by", "county", "-w", str(ws.root)]
     )

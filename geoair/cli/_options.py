@@ -77,10 +77,20 @@ def progress_for(ctx: click.Context | None = None) -> Progress:
 
 
 def write_out(frame: pd.DataFrame, out_path: Path | None, *, layer: str) -> None:
-    """Write ``frame`` to ``--out`` when given, and say where."""
+    """Write ``frame`` to ``--out`` when given, and say where.
+
+    CSV and Excel are report tables (:func:`geoair.reports.tables.report_table`: Chinese
+    headers and words in Chinese mode, numbers rounded for people); GIS formats keep
+    the identifiers and full precision.
+    """
     if out_path is None:
         return
     from geoair.io.writers import write_table
 
-    write_table(frame, out_path, layer=layer)
+    sheet = layer
+    if out_path.suffix.lower() in {".csv", ".xlsx"}:
+        from geoair.reports.tables import report_table, sheet_name
+
+        frame, sheet = report_table(frame, layer=layer), sheet_name(layer)
+    write_table(frame, out_path, layer=sheet)
     click.echo(t("cli.wrote", path=out_path))

@@ -209,6 +209,10 @@ def _write_sheets(path: Path, sheets: dict) -> None:
 
     if path.suffix.lower() != ".xlsx":
         raise OutputError(t("cli.wind_sheets", path=path))
+    from geoair.reports.tables import report_table
+
     with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
+            report_table(frame, layer=name).to_excel(
+                writer, sheet_name=t(f"sheet.{name}")[:31], index=False
+            )

@@ -63,6 +63,7 @@ from geoair.io.normalize import (
 from geoair.io.osm import DEFAULT_SKIP_HIGHWAY, is_osm_file, read_osm_roads
 from geoair.io.readers import file_kind, read_grid, read_vector
 from geoair.messages import t
+from geoair.store.fields import import_vocabulary
 from geoair.store.schema import LAT_HEADERS, LON_HEADERS, MEASURE, TableSpec, spec_for
 from geoair.store.workspace import Workspace
 
@@ -120,7 +121,7 @@ class RawTable:
 
 
 def _vocabulary(spec: TableSpec) -> dict[str, tuple[str, ...]]:
-    vocab = {f.name: f.headers for f in spec.fields}
+    vocab = import_vocabulary(spec)
     if spec.geometry is not None:
         vocab["_lon"] = LON_HEADERS
         vocab["_lat"] = LAT_HEADERS

@@ -56,6 +56,7 @@ from geoair.errors import CRSError, OutputError, WorkspaceError
 from geoair.io.crs import WGS84, shift_geometries
 from geoair.io.writers import atomic_path
 from geoair.reports.kml import kml_document
+from geoair.reports.tables import report_table, sheet_name
 from geoair.reports.values import _humanise, _texty, _zh_headers, is_geo
 
 __all__ = [
@@ -330,14 +331,15 @@ def _tabular(
 
 
 def _write_csv(frame: pd.DataFrame, tmp: Path, layer: str, target: ExportCRS | None) -> None:
-    _tabular(frame, target).to_csv(tmp, index=False, encoding="utf-8-sig", float_format="%.10g")
+    table = report_table(_tabular(frame, target), layer=layer)
+    table.to_csv(tmp, index=False, encoding="utf-8-sig", float_format="%.10g")
 
 
 def _write_xlsx(frame: pd.DataFrame, tmp: Path, layer: str, target: ExportCRS | None) -> None:
     # Excel holds at most 32,767 characters in a cell: WKT to 8 decimals (1 mm in
     # degrees), and a refusal rather than a cut geometry when that is still too long.
     geographic = not is_geo(frame) or frame.crs is None or pyproj.CRS(frame.crs).is_geographic
-    table = _tabular(frame, target, wkt_decimals=8 if geographic else 3)
+    table = report_table(_tabular(frame, target, wkt_decimals=8 if geographic else 3), layer=layer)
     for column in table.columns:
         if _texty(table[column]):
             lengths = table[column].map(lambda v: len(v) if isinstance(v, str) else 0)
@@ -347,9 +349,10 @@ def _write_xlsx(frame: pd.DataFrame, tmp: Path, layer: str, target: ExportCRS | 
                     f"than an Excel cell holds ({_EXCEL_CELL_MAX:,} characters). Export {layer} "
                     "as csv, gpkg or geojson instead."
                 )
+    sheet = sheet_name(layer)
     with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        table.to_excel(writer, index=False, sheet_name=layer[:31] or "data")
-        writer.sheets[layer[:31] or "data"].freeze_panes = "A2"
+        table.to_excel(writer, index=False, sheet_name=sheet)
+        writer.sheets[sheet].freeze_panes = "A2"
 
 
 def _geometry_family(geom_type: str) -> str:
