@@ -1059,3 +1059,76 @@ _add(
         "sheet.sources": ("污染源", "sources"),
     }
 )
+
+# The documents' forms (geoair forms).
+_add(
+    {
+        "forms.subject.pm25": ("PM2.5", "PM2.5"),
+        "forms.subject.good_days": ("优良天数", "good-days"),
+        "forms.where": ("{county}", " in {county}"),
+        "forms.months_present": ("{first} 至 {last}", "{first} to {last}"),
+        "forms.no_dated_rows": ("没有带日期的记录", "no dated rows"),
+        "forms.no_inspections": (
+            "{where}{month}没有检查记录（工作区有 {present} 的记录）。请换一个 --month，或用 "
+            "geoair import inspections 文件 导入当月的检查表。",
+            "No inspections{where} in {month} (the workspace has {present}). Choose another "
+            "--month, or import the month's checklists with geoair import inspections FILE.",
+        ),
+        "forms.no_cases": (
+            "{where}{month}没有监管记录（工作区有 {present} 的记录）。请换一个 --month，或用 "
+            "geoair import cases 文件 导入当月的附件3。",
+            "No supervision cases{where} in {month} (the workspace has {present}). Choose "
+            "another --month, or import the month's annex 3 with geoair import cases FILE.",
+        ),
+        "forms.no_targets": (
+            "{month}没有{subject}目标。请用 geoair import targets_annex 文件 --date 年份"
+            "（阳政办发〔2020〕131号附件1、附件2）或 geoair import targets 文件 导入。",
+            "No {subject} target for {month} in the targets table. Import them with geoair "
+            "import targets_annex FILE --date YEAR (the annexes of the 2020 Yangquan plan) or "
+            "geoair import targets FILE.",
+        ),
+        "forms.no_targets_for": (
+            "{place}在{month}所属时段没有{subject}目标。",
+            "No {subject} target for {place} in the campaign of {month}.",
+        ),
+        "forms.unknown_county": (
+            "--county “{county}”不在任何检查记录、监管记录或目标中；记录中的县区：{known}。",
+            "--county {county!r} appears in no inspection, case or target. Counties in the "
+            "records: {known}.",
+        ),
+        "forms.skipped": ("{name}：{reason}", "{name}: {reason}"),
+        "forms.no_inspections_table": (
+            "工作区没有检查记录；请用 geoair import inspections 文件 导入。",
+            "the workspace has no inspections; import them with geoair import inspections FILE.",
+        ),
+        "forms.no_cases_table": (
+            "工作区没有监管记录；请用 geoair import cases 文件 导入。",
+            "the workspace has no cases; import them with geoair import cases FILE.",
+        ),
+        "forms.no_targets_table": (
+            "工作区没有目标；请用 geoair import targets_annex 文件 --date 年份 或 geoair import "
+            "targets 文件 导入。",
+            "the workspace has no targets; import them with geoair import targets_annex FILE "
+            "--date YEAR or geoair import targets FILE.",
+        ),
+        "forms.no_check": (
+            "工作区没有目标核对结果；请先导入小时监测数据并运行 geoair targets check。",
+            "the workspace has no targets check; import hourly readings and run geoair targets "
+            "check first.",
+        ),
+        "forms.none_filled": (
+            "{month}没有任何报表可以填写：{reasons}",
+            "No form could be filled for {month}: {reasons}",
+        ),
+        "forms.bad_month": (
+            "--month “{month}”不是月份，请写成 2024-03。",
+            "--month {month!r} is not a month; write it as 2024-03.",
+        ),
+        "forms.no_dispatch_records": (
+            "{month}的调度周（{first} 至 {last}）内没有监管记录或检查记录；请用 geoair import "
+            "cases 文件 导入。",
+            "No cases or inspections in the dispatch weeks of {month} ({first} to {last}); "
+            "import them with geoair import cases FILE.",
+        ),
+    }
+)

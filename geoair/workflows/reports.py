@@ -21,7 +21,7 @@ from geoair.messages import say_unit, t, word
 from geoair.progress import Progress, silent
 from geoair.reports.export import FORMATS, GEOMETRY_ONLY, export_frame, export_layer
 from geoair.reports.form_model import write_workbook
-from geoair.reports.forms import FormsReport, pm25_target_form, write_forms
+from geoair.reports.forms import FormsReport, annex_periods, target_form, write_forms
 from geoair.reports.surface import ZONES_LAYER, Surface, make_surface
 from geoair.reports.values import is_geo
 from geoair.store.settings import overridden
@@ -37,6 +37,7 @@ __all__ = [
     "SurfaceOptions",
     "SurfaceResult",
     "describe",
+    "campaign_check",
     "run_export",
     "run_forms",
     "run_report_folder",
@@ -120,9 +121,36 @@ class FormsResult:
     report: FormsReport
 
 
+def campaign_check(ws: Workspace, month: str) -> pd.DataFrame | None:
+    """The targets check of the campaign ``month`` belongs to (e.g. 2020-10 to 2020-12 for
+    2020-11), computed from the readings; None when the workspace has no targets or no
+    hourly readings (the forms then use the stored ``targets_check``)."""
+    from geoair.readings.store import has_hourly
+    from geoair.workflows.targets import check_workspace
+
+    targets = ws.read("targets", required=False)
+    if targets is None or not has_hourly(ws):
+        return None
+    wanted = targets["metric"].astype(str).isin(["pm25", "good_days"])
+    periods = annex_periods(targets.loc[wanted, "period"].astype(str), month)
+    if not any(month in p for p in periods):
+        return None
+    return check_workspace(ws, periods=periods)
+
+
 def run_forms(ws: Workspace, options: FormsOptions) -> FormsResult:
-    """Write the month's forms of the documents as Excel workbooks."""
-    report = write_forms(ws, month=options.month, county=options.county, folder=options.out_dir)
+    """Write the month's forms of the documents as Excel workbooks.
+
+    The target forms are judged afresh from the readings for the month's campaign
+    (:func:`campaign_check`), or from the stored ``targets_check``.
+    """
+    report = write_forms(
+        ws,
+        month=options.month,
+        county=options.county,
+        folder=options.out_dir,
+        check=campaign_check(ws, options.month),
+    )
     return FormsResult(report)
 
 
@@ -261,18 +289,23 @@ def run_report_folder(ws: Workspace, *, progress: Progress = silent) -> ReportFo
         result.forms.extend(write_forms(ws, month=month, folder=folder / "forms").written)
     except GeoairError as exc:
         result.problems.append(t("reports.problem", what=t("reports.forms_word"), problem=exc))
-    if pm_month is not None and pm_month != month:
-        form = pm25_target_form(
-            month=pm_month,
-            station_monthly=ws.read("station_monthly"),
-            stations=ws.read("stations"),
-            targets=ws.read("targets"),
-            county_monthly=ws.read("county_monthly", required=False),
-            city=ws.settings.workspace.name,
-        )
-        result.forms.append(
-            write_workbook([form], folder / "forms" / f"PM2.5目标完成情况_{pm_month}.xlsx")
-        )
+    if pm_month is not None and pm_month != month and ws.has("targets_check"):
+        check, targets = ws.read("targets_check"), ws.read("targets")
+        for metric, name in (("pm25", "PM2.5目标完成情况"), ("good_days", "优良天数目标完成情况")):
+            try:
+                form = target_form(
+                    check,
+                    metric=metric,
+                    month=pm_month,
+                    order=targets,
+                    city=ws.settings.workspace.name,
+                )
+            except GeoairError as exc:
+                result.problems.append(t("reports.problem", what=name, problem=exc))
+                continue
+            result.forms.append(
+                write_workbook([form], folder / "forms" / f"{name}_{pm_month}.xlsx")
+            )
     return result
 
 
