@@ -1132,3 +1132,70 @@ _add(
         ),
     }
 )
+
+# Maps: scope and errors.
+_add(
+    {
+        "maps.unknown_county": (
+            "--county “{county}”不是本工作区的县区；可选：{known}。",
+            "--county {county!r} is not a county of this workspace; choose one of: {known}.",
+        ),
+        "maps.title_county": ("{city}{county}", "{city} {county}"),
+    }
+)
+
+# The interactive map's own words (passed to geoair-map.js as D.ui).
+_add(
+    {
+        "mapui.tilesFailed": (
+            "无法连接底图服务器（{tiles}），以县区界为底图。内网使用时此为正常现象。",
+            "The basemap server ({tiles}) cannot be reached; the county outlines are the "
+            "basemap. On an intranet this is normal.",
+        ),
+        "mapui.minZoom": (
+            "数量多，放大到第{zoom}级及以上时显示",
+            "Many features: shown from zoom {zoom}",
+        ),
+        "mapui.panel": ("图层与图例 ▾", "Layers and legend ▾"),
+        "mapui.basemap": ("底图", "Basemap"),
+        "mapui.noBasemap": ("无底图（县区界）", "No basemap (county outlines)"),
+        "mapui.colourBy": ("按{mode}着色", "Colour by {mode}"),
+        "mapui.searchPlaceholder": (
+            "搜索名称（企业、站点、园区…），回车选第一个",
+            "Search by name (enterprise, station, park…); Enter takes the first",
+        ),
+        "mapui.searchLabel": ("搜索名称", "Search by name"),
+        "mapui.places": ("（{n}处）", " ({n} places)"),
+        "mapui.noResults": ("无结果", "No results"),
+        "mapui.metres": ("{n} 米", "{n} m"),
+        "mapui.km": ("{n} 公里", "{n} km"),
+        "mapui.measureTitle": (
+            "在地图上依次点击，双击结束",
+            "Click points on the map; double-click to end",
+        ),
+        "mapui.measure": ("测距", "Measure"),
+        "mapui.clearMeasure": ("清除测量", "Clear"),
+        "mapui.home": ("全图", "Whole map"),
+    }
+)
+
+# The static map (PNG).
+_add(
+    {
+        "maps.legend": ("图例", "Legend"),
+        "maps.ownerless": ("空心：无主", "hollow: ownerless"),
+        "maps.north": ("北\nN", "N"),
+        "maps.png_footer": (
+            "坐标系：CGCS2000 3度带高斯-克吕格投影 EPSG:{epsg}；数据来源：geoair 工作区",
+            "Coordinates: CGCS2000 3-degree Gauss-Krüger EPSG:{epsg}; data: geoair workspace",
+        ),
+        "maps.png_suffix": (
+            "报告用地图是 .png 文件，不是 {name}；请用 --out 名称.png。",
+            "A static map is a .png file, not {name}. Use --out NAME.png.",
+        ),
+        "maps.permission": (
+            "无法写入 {path}：没有权限。请换一个可以写入的文件夹。",
+            "Cannot write {path}: permission denied. Choose a folder you can write to.",
+        ),
+    }
+)

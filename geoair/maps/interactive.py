@@ -49,7 +49,8 @@ from geoair.errors import ConfigError, OutputError
 from geoair.io.crs import shift_geometries
 from geoair.io.writers import atomic_path
 from geoair.maps.model import MapLayer
-from geoair.maps.styles import BIG_FACTOR, POINT_RADIUS_PX
+from geoair.maps.styles import BIG_FACTOR, POINT_RADIUS_PX, ROAD_WIDTH_PX
+from geoair.messages import MESSAGES, t
 from geoair.store.settings import DEFAULT_SETTINGS, MapsSettings
 
 __all__ = ["FAST_MIN", "TILE_PROVIDERS", "render_html", "script_json", "write_html"]
@@ -342,6 +343,8 @@ def _encode_layer(
         # Built by geoair from numbers and escaped captions (see layers._sparkline).
         "extra": {str(k): v for k, v in layer.extra_html.items()},
     }
+    if layer.id == "roads":
+        out["widths"] = list(ROAD_WIDTH_PX)
     if layer.big is not None and layer.big.any():
         out["big"] = np.asarray(layer.big).astype(int).tolist()
     if layer.hollow is not None and layer.hollow.any():
@@ -404,8 +407,12 @@ def _tile_options(tiles: str, tianditu_key: str) -> tuple[list[dict], str]:
     return options, ("none" if tiles == "none" else tiles)
 
 
-def _bounds(layers: Sequence[MapLayer], *, shift: bool) -> list[list[float]]:
+def _bounds(
+    layers: Sequence[MapLayer], *, shift: bool, extent: Sequence[float] | None = None
+) -> list[list[float]]:
     boxes = np.array([layer.geometry.total_bounds for layer in layers], dtype=float)
+    if extent is not None:
+        boxes = np.array([extent], dtype=float)
     boxes = boxes[np.isfinite(boxes).all(axis=1)]
     if not len(boxes):
         return [[37.8, 113.4], [38.1, 113.8]]
@@ -419,7 +426,11 @@ def _bounds(layers: Sequence[MapLayer], *, shift: bool) -> list[list[float]]:
 
 
 def render_html(
-    layers: Sequence[MapLayer], *, title: str = "geoair 地图", settings: MapsSettings | None = None
+    layers: Sequence[MapLayer],
+    *,
+    title: str = "geoair 地图",
+    settings: MapsSettings | None = None,
+    extent: Sequence[float] | None = None,
 ) -> str:
     """The self-contained HTML page of a map of ``layers``.
 
@@ -432,6 +443,9 @@ def render_html(
     settings : MapsSettings, optional
         The ``[maps]`` settings (``tiles``, ``tianditu_key``, ``coord_decimals``); the
         built-in ones when omitted.
+    extent : sequence of float, optional
+        (minx, miny, maxx, maxy) in degrees that the view opens on and 全图 returns to
+        (e.g. one county's outline); default: every layer's features.
 
     Returns
     -------
@@ -447,11 +461,16 @@ def render_html(
         notes.append("数据已由WGS-84偏移至GCJ-02，以与高德底图对齐")
     data = {
         "title": _text(title),
-        "bounds": _bounds(layers, shift=shift),
+        "bounds": _bounds(layers, shift=shift, extent=extent),
         "tiles": tiles,
         "activeTiles": active,
         "coords": "gcj02" if shift else "wgs84",
         "notes": [_text(n) for n in notes],
+        "ui": {
+            key.removeprefix("mapui."): _text(t(key))
+            for key in MESSAGES
+            if key.startswith("mapui.")
+        },
         "layers": [
             _encode_layer(layer, decimals, shift=shift, by_id={x.id: x for x in layers})
             for layer in layers
@@ -475,6 +494,7 @@ def write_html(
     *,
     title: str = "geoair 地图",
     settings: MapsSettings | None = None,
+    extent: Sequence[float] | None = None,
 ) -> Path:
     """Write the map of ``layers`` to ``path`` atomically (see :func:`render_html`).
 
@@ -489,7 +509,7 @@ def write_html(
             f"An interactive map is an .html file, not {path.name}. Use "
             "--out NAME.html, or --png for a picture."
         )
-    text = render_html(layers, title=title, settings=settings)
+    text = render_html(layers, title=title, settings=settings, extent=extent)
     try:
         with atomic_path(path) as tmp:
             tmp.write_text(text, encoding="utf-8")

@@ -34,6 +34,8 @@ from geoair.maps.model import (
     DETAIL_MIN_ZOOM,
     GROUPS,
     LAYER_TITLES,
+    ROADS_MAX,
+    ROADS_MIN_ZOOM,
     MapLayer,
     Mode,
     SubTable,
@@ -52,10 +54,11 @@ from geoair.maps.model import (
 )
 from geoair.maps.monitoring import _patrol, _stations, _suspects
 from geoair.maps.styles import StyleClass
+from geoair.messages import t
 from geoair.store.schema import CHECKLIST_ITEMS
 from geoair.store.settings import DEFAULT_SETTINGS, MapsSettings
 
-__all__ = ["collect_layers"]
+__all__ = ["collect_layers", "county_extent", "road_class_index", "scope_to_county"]
 
 
 log = logging.getLogger(__name__)
@@ -78,6 +81,44 @@ def _counties(frames, settings: MapsSettings) -> MapLayer | None:
         labels=names,
         note="无法连接底图服务器时，县区界即为底图",
     )
+
+
+def road_class_index(classes: pd.Series) -> np.ndarray:
+    """Class of :data:`geoair.maps.styles.ROAD` of each road class as written."""
+    text = classes.reset_index(drop=True).astype("string").str.lower()
+    out = np.full(len(text), len(styles.ROAD) - 2, dtype=np.int16)  # other roads
+    out[text.isna().to_numpy() | (text.str.strip() == "").fillna(True).to_numpy()] = (
+        len(styles.ROAD) - 1
+    )
+    for pattern, cls in reversed(styles.ROAD_PATTERNS):
+        hit = text.str.contains(pattern, regex=True).fillna(False).to_numpy(bool)
+        out[hit] = cls
+    return out
+
+
+def _roads(frames) -> MapLayer | None:
+    roads = frames.get("roads")
+    if roads is None or roads.empty:
+        return None
+    roads = roads[roads.geometry.notna() & ~roads.geometry.is_empty].reset_index(drop=True)
+    road_class = _col(roads, "road_class")
+    layer = MapLayer(
+        "roads",
+        LAYER_TITLES["roads"],
+        GROUPS["roads"],
+        "line",
+        roads.geometry,
+        [Mode("class", "道路等级", styles.ROAD, road_class_index(road_class))],
+        [
+            ("道路", _col(roads, "name")),
+            ("编号", _col(roads, "id")),
+            ("道路等级", road_class),
+            ("硬化", _yes_no(_col(roads, "hardened"))),
+        ],
+    )
+    if len(roads) > ROADS_MAX:
+        layer.min_zoom = ROADS_MIN_ZOOM
+    return layer
 
 
 def _parks(frames, settings: MapsSettings, month) -> MapLayer | None:
@@ -575,6 +616,72 @@ def _resolve_refs(layers: Sequence[MapLayer]) -> None:
             layer.links[label] = (target_id, np.where(given, positions, -1).astype(np.int64))
 
 
+def _county_shape(frames, county: str):
+    """The county's outline (None without a counties layer), or MapDataError."""
+    counties = frames.get("counties")
+    known: set[str] = set()
+    shape = None
+    if counties is not None and "name" in counties.columns:
+        names = counties["name"].astype(str)
+        known |= set(names)
+        chosen = counties[names == county]
+        if len(chosen):
+            shape = shapely.union_all(chosen.geometry.values)
+    for frame in frames.values():
+        if isinstance(frame, gpd.GeoDataFrame) and "county" in frame.columns:
+            known |= set(frame["county"].dropna().astype(str))
+    if county not in known:
+        raise MapDataError(
+            t(
+                "maps.unknown_county",
+                county=county,
+                known=t("word.list_sep").join(sorted(known)) or "-",
+            )
+        )
+    return shape
+
+
+def scope_to_county(frames: Mapping[str, pd.DataFrame], county: str) -> dict[str, pd.DataFrame]:
+    """The frames of a map that keeps one county's features (a new mapping).
+
+    Layers keep the features that touch the county's outline (from the ``counties``
+    layer; without it, the features whose ``county`` is ``county``); roads are cut to
+    the outline; the ``counties`` layer keeps that county only. Tables (inspections,
+    scores...) are kept whole: they only describe the features drawn.
+
+    Raises
+    ------
+    MapDataError
+        ``county`` is neither a county outline nor any feature's county.
+    """
+    shape = _county_shape(frames, county)
+    out: dict[str, pd.DataFrame] = {}
+    for name, frame in frames.items():
+        if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+            out[name] = frame
+            continue
+        if name == "counties" and "name" in frame.columns:
+            out[name] = frame[frame["name"].astype(str) == county]
+        elif shape is not None:
+            hits = frame.sindex.query(shape, predicate="intersects")
+            kept = frame.iloc[np.sort(hits)]
+            if name == "roads" and len(kept):
+                kept = kept.clip(shape)
+                kept = kept[~kept.geometry.is_empty]
+            out[name] = kept
+        elif "county" in frame.columns:
+            out[name] = frame[frame["county"].astype(str) == county]
+        else:
+            out[name] = frame
+    return out
+
+
+def county_extent(frames: Mapping[str, pd.DataFrame], county: str) -> tuple[float, ...] | None:
+    """(minx, miny, maxx, maxy) of the county's outline in degrees, or None without one."""
+    shape = _county_shape(frames, county)
+    return None if shape is None else tuple(float(v) for v in shape.bounds)
+
+
 def collect_layers(
     frames: Mapping[str, pd.DataFrame],
     *,
@@ -633,15 +740,16 @@ def collect_layers(
                 "(EPSG:4326) as workspace layers are. Re-import it with geoair "
                 "import."
             )
-    routes, stops = _patrol(frames)
+    routes, stops = _patrol(frames, month)
     # Areas at the bottom, then lines, then points, so that every point can be clicked.
     built = [
         _counties(frames, opts),
         _parks(frames, opts, month),
+        _roads(frames),
         _gate_buffers(frames),
         _gate_roads(frames),
         routes,
-        _suspects(frames),
+        _suspects(frames, month),
         _heaps(frames),
         _enterprises(frames, opts, month),
         _gates(frames),

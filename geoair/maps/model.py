@@ -26,9 +26,12 @@ __all__ = [
     "GROUPS",
     "LAYER_TITLES",
     "MapLayer",
+    "ROADS_MAX",
+    "ROADS_MIN_ZOOM",
     "Mode",
     "SOURCE_NAMES",
     "SubTable",
+    "data_month",
     "read_frames",
 ]
 
@@ -36,6 +39,7 @@ __all__ = [
 SOURCE_NAMES = (
     "counties",
     "parks",
+    "roads",
     "park_scores",
     "gate_buffers",
     "gate_roads",
@@ -59,6 +63,7 @@ SOURCE_NAMES = (
 LAYER_TITLES = {
     "counties": "县区界",
     "parks": "园区",
+    "roads": "道路",
     "gate_buffers": "厂门100米范围",
     "gate_roads": "厂门100米道路",
     "gangue_heaps": "矸石山",
@@ -72,6 +77,7 @@ LAYER_TITLES = {
 GROUPS = {
     "counties": "行政区与园区",
     "parks": "行政区与园区",
+    "roads": "行政区与园区",
     "enterprises": "企业与厂门",
     "gates": "企业与厂门",
     "gate_buffers": "企业与厂门",
@@ -116,6 +122,10 @@ _MONTHLY_SKIP = ("station", "station_name", "county", "name", "min_days")
 DETAIL_LAYERS = ("gates", "gate_buffers", "gate_roads")
 DETAIL_MAX = 5000
 DETAIL_MIN_ZOOM = 13
+# A road network of more lines than this is drawn only from zoom 12 (a county), so that
+# a city or province view stays quick; smaller networks are always drawn.
+ROADS_MAX = 5000
+ROADS_MIN_ZOOM = 12
 
 
 @dataclass
@@ -208,6 +218,29 @@ def read_frames(ws) -> dict[str, pd.DataFrame]:
         plots["png"] = [None if not isinstance(v, str) else str(ws.root / v) for v in plots["png"]]
         frames["source_plots"] = plots
     return frames
+
+
+def data_month(frames) -> str | None:
+    """The latest month the frames' monthly results describe ("2024-03"), for the title of
+    a map drawn without --month: scores, monthly indicators, the patrol plan, inspections."""
+    found: list[str] = []
+    for name, columns in (
+        ("park_scores", ("month",)),
+        ("enterprise_scores", ("month",)),
+        ("station_monthly", ("period", "month")),
+        ("patrol_stops", ("date",)),
+        ("inspections", ("inspection_date",)),
+        ("cases", ("inspection_date",)),
+    ):
+        frame = frames.get(name)
+        column = _pick(frame, *columns)
+        if frame is None or column is None or frame.empty:
+            continue
+        months = _month_of(pd.Series(frame[column]).astype(str))
+        months = months[months.str.fullmatch(r"\d{4}-\d{2}").fillna(False)]
+        if len(months):
+            found.append(str(months.max()))
+    return max(found) if found else None
 
 
 # -- helpers ------------------------------------------------------------------------

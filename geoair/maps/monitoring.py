@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from collections.abc import Sequence
 
 import geopandas as gpd
@@ -360,10 +361,40 @@ def _stations(frames, settings, month) -> MapLayer | None:
     )
 
 
-def _patrol(frames) -> tuple[MapLayer | None, MapLayer | None]:
-    """The patrol routes (lines, one colour per team) and numbered stops."""
+def _in_month(frame: pd.DataFrame | None, month: str | None) -> pd.DataFrame | None:
+    """The rows of ``frame`` dated in ``month`` (all without a month or a date column)."""
+    if frame is None or month is None:
+        return frame
+    column = _pick(frame, "date")
+    if column is None:
+        return frame
+    return frame[_month_of(pd.Series(frame[column]).astype(str)).to_numpy() == month]
+
+
+def _period_covers(period: object, month: str) -> bool:
+    """True when ``period`` ("2020-11", "2020-10/2020-12", "2020") holds ``month``."""
+    text = str(period)
+    first, _, last = text.partition("/")
+    if re.fullmatch(r"\d{4}", first) and not last:
+        return text == month[:4]
+    last = last or first
+    return first[:7] <= month <= last[:7]
+
+
+def _patrol(frames, month: str | None = None) -> tuple[MapLayer | None, MapLayer | None]:
+    """The patrol routes (lines, one colour per team) and numbered stops; with ``month``,
+    only a plan of that month (none when the workspace's plan is of another month)."""
     out: list[MapLayer | None] = [None, None]
-    routes = frames.get("patrol_routes")
+    routes = _in_month(frames.get("patrol_routes"), month)
+    stops = _in_month(frames.get("patrol_stops"), month)
+    if month is not None:  # one plan: a layer without dates follows the other's
+        dated = [
+            frame
+            for frame in (frames.get("patrol_routes"), frames.get("patrol_stops"))
+            if frame is not None and _pick(frame, "date") is not None
+        ]
+        if dated and all(_in_month(frame, month).empty for frame in dated):
+            routes = stops = None
     if routes is not None and not routes.empty:
         routes = routes.reset_index(drop=True)
         team_col = _pick(routes, "team", "team_id", "组")
@@ -397,7 +428,6 @@ def _patrol(frames) -> tuple[MapLayer | None, MapLayer | None]:
             [Mode("team", "巡查组", classes, cls)],
             fields,
         )
-    stops = frames.get("patrol_stops")
     if stops is not None and not stops.empty:
         stops = stops.reset_index(drop=True)
         team_col = _pick(stops, "team", "team_id")
@@ -430,10 +460,23 @@ def _patrol(frames) -> tuple[MapLayer | None, MapLayer | None]:
     return out[0], out[1]
 
 
-def _suspects(frames) -> MapLayer | None:
+def _suspects(frames, month: str | None = None) -> MapLayer | None:
+    """Lines from stations to their top-3 suspects of one period: the period holding
+    ``month``, else the latest one ranked (periods are never mixed on a map)."""
     suspects = frames.get("source_suspects")
     if suspects is None or suspects.empty:
         return None
+    period_col = _pick(suspects, "period")
+    if period_col is not None:
+        periods = suspects[period_col].astype(str)
+        if month is not None:
+            keep = periods.map(lambda p: _period_covers(p, month)).to_numpy(bool)
+        else:
+            latest = max(periods, key=lambda p: (p.split("/")[-1], p))
+            keep = (periods == latest).to_numpy()
+        suspects = suspects[keep]
+        if suspects.empty:
+            return None
     suspects = suspects.reset_index(drop=True)
     rank_col = _pick(suspects, "rank")
     if rank_col is not None:

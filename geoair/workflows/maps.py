@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from geoair.maps.interactive import write_html
-from geoair.maps.layers import collect_layers
-from geoair.maps.model import MapLayer, read_frames
+from geoair.maps.layers import collect_layers, county_extent, scope_to_county
+from geoair.maps.model import MapLayer, data_month, read_frames
 from geoair.maps.static import write_png
 from geoair.messages import t
 from geoair.progress import Progress, silent
@@ -37,15 +37,17 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def default_title(ws: Workspace, month: str | None) -> str:
-    """'<workspace name> 大气污染防治监管图 [month]', the name from [workspace] in geoair.toml."""
+def default_title(ws: Workspace, month: str | None, county: str | None = None) -> str:
+    """'<workspace name>[county] 大气污染防治监管图 [month]', the name from [workspace]."""
     name = ws.settings.workspace.name
+    if county:
+        name = t("maps.title_county", city=name, county=county)
     return t("maps.title", name=name) + (f" {month}" if month else "")
 
 
-def default_path(ws: Workspace, *, month: str | None, png: bool) -> Path:
+def default_path(ws: Workspace, *, month: str | None, png: bool, county: str | None = None) -> Path:
     """Where a map goes without --out: the workspace's outputs/maps/ folder."""
-    stem = "map" + (f"-{month}" if month else "")
+    stem = "map" + (f"-{county}" if county else "") + (f"-{month}" if month else "")
     return ws.outputs_dir / "maps" / (stem + (".png" if png else ".html"))
 
 
@@ -67,7 +69,9 @@ class MapOptions:
     tiles : str, optional
         Basemap, over ``[maps] tiles``.
     title : str, optional
-        Map title; default from the workspace name and month.
+        Map title; default from the workspace name, county and month.
+    county : str, optional
+        Only this county's features, the view fitted to its outline.
     """
 
     month: str | None = None
@@ -77,6 +81,7 @@ class MapOptions:
     out: Path | None = None
     tiles: str | None = None
     title: str | None = None
+    county: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,26 +102,35 @@ def run_map(
     settings = overridden(ws.settings.maps, tiles=options.tiles)
     progress(t("progress.maps.read"))
     frames = read_frames(ws)
+    extent = None
+    if options.county:
+        frames = scope_to_county(frames, options.county)
+        extent = county_extent(frames, options.county)
     layers = collect_layers(frames, month=options.month, layers=options.layers, settings=settings)
-    title = options.title or default_title(ws, options.month)
+    shown = options.month or data_month(frames)  # the month the map's results are of
+    title = options.title or default_title(ws, shown, options.county)
+    where = {"month": options.month, "county": options.county}
     html = png = None
     if options.html:
         progress(t("progress.maps.html"))
         path = options.out if options.out and not options.png else None
         html = write_html(
             layers,
-            path or default_path(ws, month=options.month, png=False),
+            path or default_path(ws, png=False, **where),
             title=title,
             settings=settings,
+            extent=extent,
         )
     if options.png:
         progress(t("progress.maps.png"))
         path = options.out if options.out and not options.html else None
         png = write_png(
             layers,
-            path or default_path(ws, month=options.month, png=True),
+            path or default_path(ws, png=True, **where),
             title=title,
             dpi=settings.png_dpi,
+            extent=extent,
+            month=shown,
         )
     return MapResult(
         layers=layers,
