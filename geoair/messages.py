@@ -46,6 +46,7 @@ from collections.abc import Iterator
 
 __all__ = [
     "LANGUAGES",
+    "MAP_WORDS",
     "MESSAGES",
     "in_language",
     "language",
@@ -53,6 +54,7 @@ __all__ = [
     "normalise_language",
     "placeholders",
     "say_basis",
+    "say_map",
     "say_unit",
     "say_validity",
     "set_language",
@@ -1196,6 +1198,275 @@ _add(
         "maps.permission": (
             "无法写入 {path}：没有权限。请换一个可以写入的文件夹。",
             "Cannot write {path}: permission denied. Choose a folder you can write to.",
+        ),
+    }
+)
+
+# The maps' vocabulary: layer titles, groups, legend classes, popup labels. The maps
+# are built with their Chinese labels (the wording of the documents and ledgers); in
+# English, every label is said through say_map() when a map is written or described.
+# tests/test_messages.py checks that every Chinese label in geoair/maps has its English.
+MAP_WORDS: dict[str, str] = {
+    # layers and groups
+    "县区界": "county outlines",
+    "园区": "parks",
+    "道路": "roads",
+    "厂门100米范围": "gate circles (100 m)",
+    "厂门100米道路": "gate roads (100 m)",
+    "矸石山": "gangue heaps",
+    "企业": "enterprises",
+    "厂门": "gates",
+    "监测站": "stations",
+    "巡查路线": "patrol routes",
+    "巡查点位": "patrol stops",
+    "站点-疑似污染源": "station to suspect",
+    "行政区与园区": "Counties, parks, roads",
+    "企业与厂门": "Enterprises and gates",
+    "监测": "Monitoring",
+    "巡查": "Patrol",
+    # colour modes
+    "园区类型": "kind of park",
+    "园区得分": "park score",
+    "道路等级": "road class",
+    "最近检查合规": "latest inspection",
+    "绩效等级": "performance grade",
+    "生产状态": "production status",
+    "治理与自燃": "treatment and burning",
+    "巡查风险": "patrol risk",
+    "巡查组": "team",
+    "目标达标": "target met",
+    "空气质量类别": "AQI category",
+    "站点类型": "kind of station",
+    # legend classes
+    "全部合格": "all items met",
+    "1-2项不合格": "1-2 items failed",
+    "3项及以上不合格": "3 or more failed",
+    "未检查": "not inspected",
+    "引领性": "leading",
+    "A级": "grade A",
+    "B级": "grade B",
+    "C级": "grade C",
+    "D级": "grade D",
+    "未分级": "not graded",
+    "正常生产": "producing",
+    "依法停产": "suspended by law",
+    "依法关闭": "closed by law",
+    "自然停产": "idle",
+    "状态不明": "status unknown",
+    "优 (0-50)": "good (0-50)",
+    "良 (51-100)": "moderate (51-100)",
+    "轻度污染 (101-150)": "lightly polluted (101-150)",
+    "中度污染 (151-200)": "moderately polluted (151-200)",
+    "重度污染 (201-300)": "heavily polluted (201-300)",
+    "严重污染 (>300)": "severely polluted (>300)",
+    "无有效数据": "no valid data",
+    "低于60%": "below 60%",
+    "90%及以上": "90% or more",
+    "达标": "met",
+    "未达标": "missed",
+    "无目标或无数据": "no target or no data",
+    "国控": "national",
+    "省控": "provincial",
+    "园区站": "park station",
+    "降尘点": "dustfall point",
+    "微站": "micro station",
+    "其他": "other",
+    "自燃/冒烟": "burning/smoking",
+    "未治理": "untreated",
+    "治理中": "being treated",
+    "已治理": "treated",
+    "治理情况不明": "treatment unknown",
+    "未评分或数据不足未排名": "not scored, or too little data to rank",
+    "无风险评分": "no risk score",
+    "重点园区": "key park",
+    "其他园区": "other park",
+    "高速公路、国道": "motorways, national roads",
+    "省道、城市主干道": "provincial roads, city arteries",
+    "县道、乡道": "county and township roads",
+    "园区、厂区及其他道路": "park, plant and other roads",
+    "等级不明": "class unknown",
+    # notes
+    "无法连接底图服务器时，县区界即为底图": (
+        "without a basemap server, the county outlines are the basemap"
+    ),
+    "规模以上企业以大圆点表示": "above-scale enterprises are drawn larger",
+    "空心 = 无主，实心 = 有主": "hollow = ownerless, filled = owned",
+    "数据已由WGS-84偏移至GCJ-02，以与高德底图对齐": (
+        "data shifted from WGS-84 to GCJ-02 to match Amap's tiles"
+    ),
+    "天地图": "Tianditu",
+    "© 天地图": "© Tianditu",
+    "高德地图 (GCJ-02)": "Amap (GCJ-02)",
+    "© 高德地图": "© Amap",
+    # popup labels
+    "县区": "county",
+    "行政区划代码": "division code",
+    "编号": "id",
+    "硬化": "hardened",
+    "得分": "score",
+    "排名": "rank",
+    "排名变化": "change in rank",
+    "缺项": "missing data",
+    "得分构成": "score breakdown",
+    "项目": "item",
+    "计算": "computation",
+    "企业名称": "name",
+    "乡镇(街道)": "township",
+    "行业": "industry",
+    "规模以上": "above scale",
+    "责任人": "responsible",
+    "最近检查": "latest inspection",
+    "检查结果": "result",
+    "日期": "date",
+    "合格项": "items met",
+    "不合格项": "items failed",
+    "检查日期": "inspection date",
+    "问题": "problem",
+    "处理措施": "measure",
+    "罚款(元)": "fine (yuan)",
+    "未整改问题": "open cases",
+    "未整改问题数": "open cases",
+    "罚款合计(元)": "fines in all (yuan)",
+    "半径(米)": "radius (m)",
+    "长度(米)": "length (m)",
+    "有主/无主": "owned/ownerless",
+    "治理情况": "treatment",
+    "面积(m²)": "area (m²)",
+    "体积(m³)": "volume (m³)",
+    "巡查风险分": "patrol risk",
+    "风险排名": "risk rank",
+    "风险原因": "risk reasons",
+    "企业得分": "enterprise score",
+    "县内排名": "rank in county",
+    "标杆企业候选": "benchmark candidate",
+    "站点": "station",
+    "类型": "kind",
+    "疑似源": "suspect",
+    "距离(米)": "distance (m)",
+    "数值": "value",
+    "指标": "indicator",
+    "点位": "site",
+    "顺序": "order",
+    "原因": "reasons",
+    "风险分": "risk score",
+    "路线长度(公里)": "route length (km)",
+    "实际": "actual",
+    "目标": "target",
+    "结果": "result",
+    "类别": "category",
+    "优良天数": "good days",
+    "有AQI天数": "days with an AQI",
+    "降尘 t/(km²·月)": "dustfall t/(km²·month)",
+    "综合指数": "composite index",
+    "有效天数": "valid days",
+    "有效性": "validity",
+    "有效": "valid",
+    "CO 第95百分位 mg/m³": "CO 95th percentile mg/m³",
+    "O3日最大8小时 第90百分位 µg/m³": "O3 daily max 8-h, 90th percentile µg/m³",
+    "PM2.5 月均值 µg/m³": "PM2.5 monthly mean µg/m³",
+    "厂区运输密闭": "closed in-plant transport",
+    "geoair 地图": "geoair map",
+    "优": "good",
+    "良": "moderate",
+    "轻度污染": "lightly polluted",
+    "中度污染": "moderately polluted",
+    "重度污染": "heavily polluted",
+    "严重污染": "severely polluted",
+    "60%-80%": "60%-80%",
+    "80%-90%": "80%-90%",
+}
+_MAP_PATTERNS = (
+    (re.compile(r"^第(\d+)组$"), r"team \1"),
+    (re.compile(r"^(.+) 得分构成$"), r"\1 score breakdown"),
+    (re.compile(r"^(.+) 优良天比例$"), r"\1 share of good days"),
+    (re.compile(r"^(.+) 月度数值$"), r"\1 monthly values"),
+    (re.compile(r"^(.+) 目标考核$"), r"\1 targets"),
+    (re.compile(r"^(.+)（(.+)）$"), None),  # "layer（mode）": each half said on its own
+)
+
+
+def say_map(text: object) -> object:
+    """A map label (layer title, legend class, popup label) in the current language."""
+    if not isinstance(text, str) or language() != "en":
+        return text
+    if text in MAP_WORDS:
+        return MAP_WORDS[text]
+    for pattern, replacement in _MAP_PATTERNS:
+        match = pattern.match(text)
+        if not match:
+            continue
+        if replacement is None:
+            return f"{say_map(match.group(1))} ({say_map(match.group(2))})"
+        return pattern.sub(replacement, text)
+    return text
+
+
+_add(
+    {
+        "maps.compliance": ("{met}项合格, {failed}项不合格", "{met} items met, {failed} failed"),
+        "maps.sparkline": (
+            "{title}：{first} 至 {last}，{lo:.0f}-{hi:.0f}",
+            "{title}: {first} to {last}, {lo:.0f}-{hi:.0f}",
+        ),
+        "maps.daily_strip": (
+            "每日空气质量类别 {first} 至 {last}：",
+            "AQI category by day, {first} to {last}: ",
+        ),
+        "maps.days": ("{name}{n}天", "{name} {n} d"),
+        "maps.day_sep": ("，", ", "),
+        "maps.polar_alt": ("极坐标污染玫瑰图", "polar plots"),
+        "maps.month_of": ("统计月份：{month}", "month: {month}"),
+    }
+)
+
+# Map errors.
+_add(
+    {
+        "maps.bad_tiles": (
+            "[maps] tiles = “{tiles}”不是 geoair 认识的底图；可选：{choices}。",
+            "[maps] tiles = {tiles!r} is not a basemap geoair knows. Use one of: {choices}.",
+        ),
+        "maps.bad_tianditu_key": (
+            "[maps] tianditu_key 只能是天地图开发者密钥的字母和数字，不能有其他字符。",
+            "[maps] tianditu_key must be the letters and digits of your Tianditu key, nothing "
+            "else.",
+        ),
+        "maps.tianditu_needs_key": (
+            '天地图底图（tiles = "tianditu"）需要密钥：请在 geoair.toml 中写 [maps] '
+            'tianditu_key = "..."（在天地图开发者控制台免费申请），或改用 tiles = "osm"。',
+            'The Tianditu basemap (tiles = "tianditu") needs your key: put it in geoair.toml '
+            'as [maps] tianditu_key = "..." (free from the Tianditu developer console), or '
+            'choose tiles = "osm".',
+        ),
+        "maps.html_suffix": (
+            "交互地图是 .html 文件，不是 {name}；请用 --out 名称.html，或用 --png 出图片。",
+            "An interactive map is an .html file, not {name}. Use --out NAME.html, or --png for "
+            "a picture.",
+        ),
+        "maps.bad_buffers": (
+            "gate_buffers 中有空的或不是面的行；请重新运行 geoair gate-roads 生成。",
+            "gate_buffers has empty or non-polygon rows; run geoair gate-roads again to rebuild "
+            "it.",
+        ),
+        "maps.bad_month": (
+            "--month “{month}”不是月份，请写成 2024-03。",
+            "--month {month!r} is not a month. Write it as 2024-03.",
+        ),
+        "maps.unknown_layers": (
+            "未知的地图图层：{names}。可选：{choices}。",
+            "Unknown map layer(s): {names}. Choose from: {choices}.",
+        ),
+        "maps.not_wgs84": (
+            "图层“{name}”的坐标系是 {crs}，而不是工作区图层使用的 WGS-84（EPSG:4326）；请用 "
+            "geoair import 重新导入。",
+            "Layer {name!r} is in {crs}, not WGS-84 (EPSG:4326) as workspace layers are. "
+            "Re-import it with geoair import.",
+        ),
+        "maps.nothing": (
+            "没有可画的内容：工作区没有 {layers} 中的任何图层。请先导入，如 geoair import "
+            "enterprises 文件。",
+            "There is nothing to draw: the workspace has none of the layers {layers}. Import "
+            "some first, e.g. geoair import enterprises FILE.",
         ),
     }
 )

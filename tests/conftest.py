@@ -17,6 +17,37 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory):
+    """``geoair demo`` run once for the session, with every network connection refused:
+    (folder, CliRunner result). Tests that change the workspace work on a copy."""
+    import socket
+
+    from click.testing import CliRunner
+
+    from geoair.cli import main
+    from geoair.messages import set_language
+
+    folder = tmp_path_factory.mktemp("demo") / "geoair-demo"
+    real_connect = socket.socket.connect
+
+    def no_network(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            raise OSError(f"network is off in tests (tried {address})")
+        return real_connect(self, address)
+
+    socket.socket.connect = no_network
+    saved = os.environ.pop("GEOAIR_LANG", None)
+    try:
+        set_language(None)
+        result = CliRunner().invoke(main, ["demo", str(folder)])
+    finally:
+        socket.socket.connect = real_connect
+        if saved is not None:
+            os.environ["GEOAIR_LANG"] = saved
+    return folder, result
+
+
 @pytest.fixture(autouse=True)
 def chinese_by_default(monkeypatch):
     """Every test starts in geoair's default language, whatever the shell says."""

@@ -23,6 +23,7 @@ from geoair.maps.interactive import render_html, write_html
 from geoair.maps.layers import collect_layers
 from geoair.maps.monitoring import _sparkline
 from geoair.maps.static import write_png
+from geoair.messages import use_language
 from geoair.store.schema import CHECKLIST_ITEMS
 from geoair.store.settings import DEFAULT_SETTINGS, overridden
 
@@ -359,11 +360,13 @@ def test_suspect_lines_from_ids(layers):
 def test_layers_option_and_errors(frames):
     only = collect_layers(frames, layers=["stations", "counties"])
     assert [x.id for x in only] == ["counties", "stations"]
-    with pytest.raises(MapDataError, match="Unknown map layer.*factories"):
+    with pytest.raises(MapDataError, match="未知的地图图层：factories"):
         collect_layers(frames, layers=["factories"])
-    with pytest.raises(MapDataError, match="not a month"):
+    with use_language("en"), pytest.raises(MapDataError, match="Unknown map layer.*factories"):
+        collect_layers(frames, layers=["factories"])
+    with pytest.raises(MapDataError, match="不是月份"):
         collect_layers(frames, month="March")
-    with pytest.raises(MapDataError, match="nothing to draw"):
+    with pytest.raises(MapDataError, match="没有可画的内容"):
         collect_layers({})
     projected = dict(frames, counties=frames["counties"].to_crs(4547))
     with pytest.raises(MapDataError, match="EPSG:4547"):
@@ -478,7 +481,7 @@ def test_tianditu_needs_a_clean_key(frames):
     layers = collect_layers(frames, layers=["counties"])
     with pytest.raises(ConfigError, match="tianditu_key"):
         render_html(layers, settings=overridden(DEFAULT_SETTINGS.maps, tiles="tianditu"))
-    with pytest.raises(ConfigError, match="letters and digits"):
+    with pytest.raises(ConfigError, match="字母和数字"):
         render_html(
             layers,
             settings=overridden(DEFAULT_SETTINGS.maps, tiles="osm", tianditu_key='abc"+alert(1)+"'),
@@ -564,7 +567,7 @@ def test_cli_explains_bad_layers(ws_with_ledger):
         main, ["map", "-w", str(ws_with_ledger.root), "--layers", "enterprises,roadz"]
     )
     assert result.exit_code == 1
-    assert "roadz" in result.output and "Choose from" in result.output
+    assert "roadz" in result.output and "可选" in result.output
 
 
 def test_unranked_park_is_grey(frames):

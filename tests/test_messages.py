@@ -127,3 +127,47 @@ def test_every_error_class_reads_chinese_first_on_the_command_line():
     with use_language("en"):
         text = _error_text(errors.OutputError("Cannot write x.csv."))
         assert text == "Error: Cannot write x.csv."
+
+
+def _chinese_literals(folder: str) -> dict[str, str]:
+    """Chinese string constants of the modules in ``folder`` (docstrings left out)."""
+    import ast
+    from pathlib import Path
+
+    found = {}
+    for path in sorted((Path(__file__).resolve().parents[1] / folder).glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docs = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef)
+            and ast.get_docstring(node, clean=False)
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and CJK.search(node.value)
+                and id(node) not in docs
+            ):
+                found.setdefault(node.value, f"{path.name}:{node.lineno}")
+    return found
+
+
+# Chinese literals of geoair/maps that are not labels: values compared with the data
+# (stored in Chinese), column names looked for, patterns.
+_MAP_DATA_LITERALS = {"是", "否", "无主", "总分", "得分", "排名", "无", "组"}
+
+
+def test_every_map_label_has_its_english():
+    from geoair.messages import MAP_WORDS, say_map
+
+    missing = {}
+    for text, where in _chinese_literals("geoair/maps").items():
+        if text in _MAP_DATA_LITERALS or "|" in text or text.startswith("<"):
+            continue
+        with use_language("en"):  # a piece of an f-string: said with what precedes it
+            said = say_map(text), say_map("2024-03" + text), say_map(text + "1组")
+        if said == (text, "2024-03" + text, text + "1组") and text not in MAP_WORDS:
+            missing[text] = where
+    assert missing == {}

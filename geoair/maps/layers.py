@@ -54,7 +54,7 @@ from geoair.maps.model import (
 )
 from geoair.maps.monitoring import _patrol, _stations, _suspects
 from geoair.maps.styles import StyleClass
-from geoair.messages import t
+from geoair.messages import say_map, t, yes_no
 from geoair.store.schema import CHECKLIST_ITEMS
 from geoair.store.settings import DEFAULT_SETTINGS, MapsSettings
 
@@ -134,8 +134,8 @@ def _parks(frames, settings: MapsSettings, month) -> MapLayer | None:
         ("县区", _col(parks, "county")),
         ("重点园区", _yes_no(_col(parks, "key_park"))),
     ]
-    key = _yes_no(_col(parks, "key_park"))
-    modes = [Mode("key", "园区类型", styles.PARK_KEY, np.where(key == "是", 0, 1).astype(np.int16))]
+    keyed = (_yes_no(_col(parks, "key_park")) == yes_no(True)).to_numpy(bool)
+    modes = [Mode("key", "园区类型", styles.PARK_KEY, np.where(keyed, 0, 1).astype(np.int16))]
     tables: list[SubTable] = []
     scores = frames.get("park_scores")
     score_col = _pick(scores, "total", "score", "total_score", "总分", "得分")
@@ -344,7 +344,7 @@ def _enterprises(frames, settings: MapsSettings, month) -> MapLayer | None:
         )
     compliance_text = pd.Series(
         [
-            f"{int(m)}项合格, {int(f)}项不合格" if i else None
+            t("maps.compliance", met=int(m), failed=int(f)) if i else None
             for m, f, i in zip(met, failed, inspected, strict=True)
         ],
         dtype=object,
@@ -442,9 +442,7 @@ def _gate_buffers(frames) -> MapLayer | None:
         shapely.get_point(shapely.get_exterior_ring(shapely.get_geometry(geoms, 0)), 0)
     )
     if len(centre_xy) != len(buffers) or len(rim_xy) != len(buffers):
-        raise MapDataError(
-            "gate_buffers has empty or non-polygon rows; run geoair gate-roads again to rebuild it."
-        )
+        raise MapDataError(t("maps.bad_buffers"))
     _, _, radius = Geod(ellps="WGS84").inv(
         centre_xy[:, 0], centre_xy[:, 1], rim_xy[:, 0], rim_xy[:, 1]
     )
@@ -716,30 +714,23 @@ def collect_layers(
     opts = settings or DEFAULT_SETTINGS.maps
     if month is not None:
         if not re.fullmatch(r"\d{4}-\d{1,2}", str(month).strip()):
-            raise MapDataError(f"--month {month!r} is not a month. Write it as 2024-03.")
+            raise MapDataError(t("maps.bad_month", month=month))
         try:
             month = pd.Period(str(month).strip(), freq="M").strftime("%Y-%m")
         except ValueError:
-            raise MapDataError(f"--month {month!r} is not a month. Write it as 2024-03.") from None
+            raise MapDataError(t("maps.bad_month", month=month)) from None
     if layers is not None:
         unknown = [name for name in layers if name not in LAYER_TITLES]
         if unknown:
-            raise MapDataError(
-                f"Unknown map layer(s): {', '.join(unknown)}. Choose from: "
-                + ", ".join(f"{k} ({v})" for k, v in LAYER_TITLES.items())
-                + "."
-            )
+            choices = ", ".join(f"{k} ({say_map(v)})" for k, v in LAYER_TITLES.items())
+            raise MapDataError(t("maps.unknown_layers", names=", ".join(unknown), choices=choices))
     for name, frame in frames.items():
         if (
             isinstance(frame, gpd.GeoDataFrame)
             and frame.crs is not None
             and frame.crs.to_epsg() != 4326
         ):
-            raise MapDataError(
-                f"Layer {name!r} is in {frame.crs.to_string()}, not WGS-84 "
-                "(EPSG:4326) as workspace layers are. Re-import it with geoair "
-                "import."
-            )
+            raise MapDataError(t("maps.not_wgs84", name=name, crs=frame.crs.to_string()))
     routes, stops = _patrol(frames, month)
     # Areas at the bottom, then lines, then points, so that every point can be clicked.
     built = [
@@ -764,9 +755,5 @@ def collect_layers(
         if layer.id in DETAIL_LAYERS and len(layer) > DETAIL_MAX:
             layer.min_zoom = DETAIL_MIN_ZOOM
     if not result:
-        raise MapDataError(
-            "There is nothing to draw: the workspace has none of the layers "
-            f"{', '.join(LAYER_TITLES)}. Import some first, e.g. geoair import "
-            "enterprises FILE."
-        )
+        raise MapDataError(t("maps.nothing", layers=", ".join(LAYER_TITLES)))
     return result

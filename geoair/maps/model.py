@@ -17,6 +17,7 @@ import pandas as pd
 
 from geoair.io.crs import metric_crs_for
 from geoair.maps.styles import StyleClass
+from geoair.messages import yes_no
 from geoair.store.schema import CHECKLIST_ITEMS, INSPECTIONS
 
 __all__ = [
@@ -279,7 +280,7 @@ def _yes_no(values: pd.Series) -> pd.Series:
         if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
             return None
         if isinstance(value, bool | np.bool_ | int | float | np.number):
-            return "是" if value else "否"
+            return yes_no(value)
         return str(value)
 
     return pd.Series([word(v) for v in values.tolist()], dtype=object)

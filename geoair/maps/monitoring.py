@@ -37,6 +37,7 @@ from geoair.maps.model import (
     _representative_points,
 )
 from geoair.maps.styles import StyleClass
+from geoair.messages import say_map, t
 
 __all__ = ["PLOT_MAX", "PLOT_WIDTH_PX"]
 
@@ -89,7 +90,9 @@ def _sparkline(values: Sequence[float], labels: Sequence[str], title: str) -> st
         for i, v in enumerate(values)
         if v is not None and np.isfinite(v)
     )
-    caption = html.escape(f"{title}: {labels[0]} 至 {labels[-1]}, {lo:.0f}-{hi:.0f}")
+    caption = html.escape(
+        t("maps.sparkline", title=say_map(title), first=labels[0], last=labels[-1], lo=lo, hi=hi)
+    )
     return (
         f'<div class="ga-chart"><svg width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}"><polyline fill="none" stroke="#2171b5" '
@@ -120,7 +123,7 @@ def _plot_thumbnail(path: str) -> str:
         return ""
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return (
-        f'<div class="ga-chart"><img alt="极坐标污染玫瑰图" width="{PLOT_WIDTH_PX}" '
+        f'<div class="ga-chart"><img alt="{t("maps.polar_alt")}" width="{PLOT_WIDTH_PX}" '
         f'src="data:image/png;base64,{data}"></div>'
     )
 
@@ -153,10 +156,15 @@ def _aqi_strip(categories: Sequence, dates: Sequence[str]) -> str:
         for k, c in enumerate(index.tolist())
     )
     counts = np.bincount(index, minlength=7)
-    words = "，".join(
-        f"{name}{counts[k]}天" for k, name in enumerate(styles.AQI_NAMES) if counts[k]
+    words = t("maps.day_sep").join(
+        t("maps.days", name=say_map(name), n=counts[k])
+        for k, name in enumerate(styles.AQI_NAMES)
+        if counts[k]
     )
-    caption = html.escape(f"每日空气质量类别 {dates[0]} 至 {dates[-1]}: {words or '无有效数据'}")
+    caption = html.escape(
+        t("maps.daily_strip", first=dates[0], last=dates[-1])
+        + (words or str(say_map("无有效数据")))
+    )
     width = len(index) * (size + gap)
     return (
         f'<div class="ga-chart"><svg width="{width}" height="14" viewBox="0 0 {width} 14">'
@@ -275,7 +283,9 @@ def _stations(frames, settings, month) -> MapLayer | None:
                 numbers.notna().to_numpy(),
                 long["数值"].astype(object).where(long["数值"].notna(), None).to_numpy(),
             )
-            long["指标"] = [_POLLUTANT_LABELS.get(str(c).lower(), str(c)) for c in long["指标"]]
+            long["指标"] = [
+                say_map(_POLLUTANT_LABELS.get(str(c).lower(), str(c))) for c in long["指标"]
+            ]
             tables.append(
                 SubTable(
                     f"{chosen} 月度数值",
@@ -357,7 +367,7 @@ def _stations(frames, settings, month) -> MapLayer | None:
         fields,
         tables,
         extra_html=extra,
-        note=f"统计月份: {chosen}" if chosen else "",
+        note=t("maps.month_of", month=chosen) if chosen else "",
     )
 
 

@@ -25,7 +25,7 @@ from geoair.io.crs import metric_crs
 from geoair.io.writers import atomic_path
 from geoair.maps.model import MapLayer
 from geoair.maps.styles import BIG_FACTOR, POINT_RADIUS_PX
-from geoair.messages import t
+from geoair.messages import say_map, t
 
 __all__ = [
     "CJK_FONTS",
@@ -158,6 +158,8 @@ MARKERS = {
 }
 #: Drawing order (matplotlib zorder) of each kind of thing.
 _Z = {"county": 2, "park": 3, "road": 3.5, "area": 3, "line": 4, "point": 5, "label": 9}
+# Symbol radius on paper, points (the HTML map's pixel sizes read small in print).
+_RADIUS_PT = {"enterprises": 4.6, "gangue_heaps": 5.0, "stations": 6.0}
 LABEL_GID = "geoair-label"  # gid of the name labels placed without overlaps
 SYMBOL_GID = "geoair-symbols"  # gid of the point symbols the labels must avoid
 
@@ -276,14 +278,18 @@ def _draw(ax, layer: MapLayer, geometry: gpd.GeoSeries, marker_scale: float) -> 
     )
     entries = []
     used = sorted(set(values.tolist()))
+    title = say_map(layer.title)
     if len(mode.classes) > 1:
-        header = layer.title if mode.label == layer.title else f"{layer.title}（{mode.label}）"
+        what = say_map(mode.label)
+        header = (
+            title if mode.label == layer.title else t("maps.legend_name", layer=title, mode=what)
+        )
         entries.append((Patch(visible=False), header))
         for k in used:
             cls = mode.classes[k]
-            entries.append((_legend_handle(layer, cls, kind=kind), f"  {cls.label}"))
+            entries.append((_legend_handle(layer, cls, kind=kind), f"  {say_map(cls.label)}"))
     else:
-        entries.append((_legend_handle(layer, mode.classes[0], kind=kind), layer.title))
+        entries.append((_legend_handle(layer, mode.classes[0], kind=kind), title))
     if layer.hollow is not None and layer.hollow.any():
         from geoair.maps.styles import StyleClass
 
@@ -293,7 +299,7 @@ def _draw(ax, layer: MapLayer, geometry: gpd.GeoSeries, marker_scale: float) -> 
 
 
 def _draw_points(ax, layer, pts, *, colors, hollow, values, big, marker_scale: float) -> None:
-    size = (POINT_RADIUS_PX.get(layer.id, 5.0) * marker_scale) ** 2
+    size = (_RADIUS_PT.get(layer.id, POINT_RADIUS_PX.get(layer.id, 5.0)) * marker_scale) ** 2
     sizes = np.where(big, size * BIG_FACTOR**2, size)
     if layer.id == "gates":
         sizes = np.full(len(pts), (1.6 * marker_scale) ** 2)
@@ -530,7 +536,7 @@ def write_png(
     layers: Sequence[MapLayer],
     path: Path | str,
     *,
-    title: str = "geoair 地图",
+    title: str | None = None,
     dpi: int = 300,
     extent: Sequence[float] | None = None,
     month: str | None = None,
@@ -564,6 +570,7 @@ def write_png(
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise OutputError(t("maps.png_suffix", name=path.name))
+    title = title if title is not None else str(say_map("geoair 地图"))
     if month and month not in title:
         title = f"{title} {month}"
     fig = render_figure(layers, title=title, extent=extent)

@@ -18,7 +18,7 @@ from geoair.maps.interactive import write_html
 from geoair.maps.layers import collect_layers, county_extent, scope_to_county
 from geoair.maps.model import MapLayer, data_month, read_frames
 from geoair.maps.static import write_png
-from geoair.messages import t
+from geoair.messages import say_map, t
 from geoair.progress import Progress, silent
 from geoair.store.settings import overridden
 from geoair.store.workspace import Workspace
@@ -149,7 +149,7 @@ def describe(result: MapResult) -> list[str]:
     if result.png is not None:
         lines.append(t("maps.png", path=result.png, dpi=result.png_dpi))
     counts = t("word.list_sep").join(
-        t("maps.layer_count", title=layer.title, n=len(layer)) for layer in result.layers
+        t("maps.layer_count", title=say_map(layer.title), n=len(layer)) for layer in result.layers
     )
     lines.append(t("maps.layers", layers=counts))
     lines += legend_summary(result.layers, ("enterprises", "stations", "gangue_heaps"))
@@ -165,14 +165,14 @@ def legend_summary(layers: Sequence[MapLayer], ids: Sequence[str]) -> list[str]:
         mode = layer.modes[0]
         counts = np.bincount(np.asarray(mode.values, dtype=int), minlength=len(mode.classes))
         parts = [
-            t("maps.class_count", label=cls.label, n=count)
+            t("maps.class_count", label=say_map(cls.label), n=count)
             for cls, count in zip(mode.classes, counts, strict=True)
             if count
         ]
         name = (
-            layer.title
+            say_map(layer.title)
             if mode.label == layer.title
-            else t("maps.legend_name", layer=layer.title, mode=mode.label)
+            else t("maps.legend_name", layer=say_map(layer.title), mode=say_map(mode.label))
         )
         lines.append(t("maps.legend_line", name=name, classes=t("word.list_sep").join(parts)))
     return lines
