@@ -1470,3 +1470,167 @@ _add(
         ),
     }
 )
+
+# Errors of the capabilities (patrol, sources, surfaces, exports, scores, roads).
+_add(
+    {
+        "error.patrol.place_value": (
+            "geoair.toml 中 [patrol.places] 的“{name}”应写成 [经度, 纬度]，而不是 {value}。",
+            "[patrol.places] {name} in geoair.toml must be [longitude, latitude], not {value}.",
+        ),
+        "error.patrol.start_not_in_china": (
+            "出发地 {name}（{lon}, {lat}）不在中国境内。请先写经度再写纬度（WGS-84 度数），如 "
+            "113.58,37.86。",
+            "The start {name} ({lon}, {lat}) is not in China. Give longitude first, then "
+            "latitude, in WGS-84 degrees, e.g. 113.58,37.86.",
+        ),
+        "error.patrol.start_ambiguous": (
+            "--start “{name}”对应多个地点：{listed}。请写全称，或写经度,纬度。",
+            "--start {name!r} matches several places: {listed}. Give the full name, or "
+            "longitude,latitude.",
+        ),
+        "error.patrol.start_unknown": (
+            "--start “{name}”不是已知地点。已知地点：{known}；也可以写工作区中企业、站点、园区或"
+            "矸石山的名称，或经度,纬度（WGS-84）。可在 geoair.toml 的 [patrol.places] 中添加。",
+            "--start {name!r} is not a place geoair knows. Known places: {known}; or the name "
+            "of an enterprise, station, park or heap in the workspace; or longitude,latitude "
+            "(WGS-84). Add your own under [patrol.places] in geoair.toml.",
+        ),
+        "error.patrol.start_outside": (
+            "出发地 {name}（{lon:.5f}, {lat:.5f}）在{where}之外。{where}的巡查组应从区内出发："
+            "请用 --start 写分局名称（在 geoair.toml 的 [patrol.places] 中添加）或其经度,纬度。",
+            "The start {name} ({lon:.5f}, {lat:.5f}) lies outside {where}. Teams for {where} "
+            "must leave from a place inside it: give --start with the name of your branch "
+            "office (add it under [patrol.places] in geoair.toml) or its longitude,latitude.",
+        ),
+        "error.patrol.start_far": (
+            "出发地 {name}（{lon:.5f}, {lat:.5f}）距最近的点位 {km:.0f} 公里，超过 [patrol] "
+            "start_max_m = {limit:.0f} 米。请核对坐标（经度在前），或选择区内的出发地。",
+            "The start {name} ({lon:.5f}, {lat:.5f}) is {km:.0f} km from the nearest site, more "
+            "than [patrol] start_max_m = {limit:.0f} m. Check the coordinates (longitude first) "
+            "or choose a start inside the area.",
+        ),
+        "error.patrol.all_counties": ("工作区的各县区", "the counties of the workspace"),
+        "error.patrol.no_places": (
+            "巡查计划至少要有一个组、每组至少一个点位。",
+            "A plan needs at least one team with at least one stop.",
+        ),
+        "error.patrol.teams_stops": (
+            "--teams 和 --stops 至少为 1（现为 {teams} 和 {stops}）。",
+            "--teams and --stops must be at least 1 (got {teams} and {stops}).",
+        ),
+        "error.patrol.unknown_county": (
+            "--county “{county}”不是本工作区的县区；可选：{known}。",
+            "--county {county!r} is not a county of this workspace. Choose one of: {known}.",
+        ),
+        "error.patrol.no_counties": ("（无：请先导入县区）", "(none: import counties first)"),
+        "error.patrol.empty_county": (
+            "{county}没有可巡查的企业或矸石山。",
+            "There is no enterprise or heap in {county} to visit.",
+        ),
+        "error.patrol.no_sites": (
+            "没有可选的点位：工作区没有企业或矸石山。",
+            "No site could be chosen: the workspace has no enterprise or heap.",
+        ),
+        "error.patrol.nothing_to_score": (
+            "没有可评分的企业或矸石山。请用 geoair import enterprises 文件（以及 gangue_heaps "
+            "文件）导入。",
+            "There are no enterprises or gangue heaps to score. Import them with geoair import "
+            "enterprises FILE (and gangue_heaps FILE).",
+        ),
+        "error.sources.bad_period": (
+            "无法识别时段“{text}”。请写月份（2020-10）、月份范围（2020-10/2020-12）或年份（2020）。",
+            "Period {text!r} is not understood. Write a month (2020-10), a range of months "
+            "(2020-10/2020-12) or a year (2020).",
+        ),
+        "error.sources.unknown_station": (
+            "没有名为“{text}”的站点。请写站点图层中的名称或编号，如 {known}。",
+            "No station is called {text!r}. Give a station's name or id as in the stations "
+            "layer, e.g. {known}.",
+        ),
+        "error.sources.unknown_layers": (
+            "未知的污染源图层：{names}；可选：{choices}。",
+            "Unknown source layer(s) {names}; choose among {choices}.",
+        ),
+        "error.sources.no_hours": (
+            "站点 {station} 在 {period} 没有带风向风速的 {pollutant} 小时数据。请核对时段，或导入"
+            "该站点的监测数据。",
+            "Station {station} has no {pollutant} hours with wind in {period}. Check the period, "
+            "or import its readings.",
+        ),
+        "error.roads.positive": (
+            "{name}应为正数（米），而不是 {value}；例如 100 表示一百米。",
+            "The {name} must be a positive number of metres, not {value}. Give for example 100 "
+            "for a hundred metres.",
+        ),
+        "distance_name.distance": ("距离", "distance"),
+        "distance_name.radius": ("半径", "radius"),
+        "distance_name.gate_site": ("厂门到企业的距离上限", "gate-to-site limit"),
+        "distance_name.nearest_road": ("最近道路的搜索距离", "nearest-road search distance"),
+        "error.roads.not_lines": (
+            "道路应为线，但有 {n} 个要素不是（第 {rows} 行）。请使用道路中心线，而不是路面面或点。",
+            "Roads must be lines, but {n} feature(s) are not (rows {rows}). Use the road centre "
+            "lines, not road surface polygons or points.",
+        ),
+        "error.surface.pollutant": (
+            "未知的污染物“{text}”。可选：PM2.5、PM10、SO2、NO2、CO、O3、dustfall（降尘）。",
+            "Unknown pollutant {text!r}. Choose one of: PM2.5, PM10, SO2, NO2, CO, O3, dustfall.",
+        ),
+        "error.surface.period": (
+            "--period “{period}”不是月份，请写成 2024-01。",
+            "--period {period!r} is not a month; write it as 2024-01.",
+        ),
+        "error.surface.no_values": (
+            "{period}没有任何站点有有效的{label}值{have}。请换一个 --period；未写出文件。",
+            "No station has a valid {label} value for {period}{have}. Choose another --period; "
+            "no file was written.",
+        ),
+        "error.surface.has_months": ("（现有 {first} 至 {last}）", "; it has {first} to {last}"),
+        "error.surface.no_dustfall": (
+            "工作区没有降尘数据。请用 geoair import dustfall 文件（站点、月份、降尘量）导入。",
+            "The workspace has no dustfall readings. Import them with geoair import dustfall "
+            "FILE (station, month, dustfall).",
+        ),
+        "error.surface.no_monthly": (
+            "工作区没有站点月值（station_monthly）。请先运行 geoair indicators --period month "
+            "--by station。",
+            "The workspace has no monthly station values (station_monthly). Run geoair "
+            "indicators --period month --by station first.",
+        ),
+        "error.export.no_layer": (
+            "工作区没有名为“{name}”的图层或表；现有：{available}。",
+            "The workspace has no layer or table {name!r}; it has: {available}.",
+        ),
+        "error.export.nothing_yet": ("（尚无，请先导入）", "nothing yet (import first)"),
+        "error.export.bad_format": (
+            "不能导出为“{fmt}”。可选：{choices}。",
+            "Cannot export to {fmt!r}. Choose one of: {choices}.",
+        ),
+        "error.export.no_geometry": (
+            "{layer} 是没有地图几何的表，{fmt} 需要几何。请导出为 xlsx、csv、gpkg 或 parquet。",
+            "{layer} is a table without map geometry; {fmt} needs geometry. Export it as xlsx, "
+            "csv, gpkg or parquet.",
+        ),
+        "error.export.bad_crs": (
+            "--crs “{text}”不是 geoair 认识的坐标系。请用 wgs84、cgcs2000（EPSG:4490）、gcj02"
+            "（高德/腾讯）或 EPSG:编号，如 EPSG:4547（CGCS2000 高斯-克吕格 114°E）。",
+            "--crs {text!r} is not a coordinate system geoair knows. Use wgs84, cgcs2000 "
+            "(EPSG:4490), gcj02 (Amap/Tencent) or EPSG:number, e.g. EPSG:4547 for CGCS2000 "
+            "Gauss-Krüger 114°E.",
+        ),
+        "error.scores.bad_month": (
+            "“{value}”不是月份，请写成 2024-03（年-月）。",
+            "“{value}” is not a month. Write it as 2024-03 (year-month).",
+        ),
+        "error.scores.nothing_dated": (
+            "没有可评分的带日期数据：没有月度监测值、道路积尘负荷、检查记录或监管记录。请先导入"
+            "（geoair import …），或给出 --month。",
+            "There is nothing dated to score: no monthly readings, road dust, inspections or "
+            "cases. Import them (geoair import ...) or give --month.",
+        ),
+        "error.scores.no_enterprises": (
+            "工作区没有可评分的企业。请先运行 geoair import enterprises 文件。",
+            "The workspace has no enterprises to score. Run geoair import enterprises FILE first.",
+        ),
+    }
+)

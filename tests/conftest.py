@@ -60,6 +60,15 @@ def chinese_by_default(monkeypatch):
 
 
 @pytest.fixture
+def english():
+    """Run a test in English (messages of library functions checked word for word)."""
+    from geoair.messages import use_language
+
+    with use_language("en"):
+        yield
+
+
+@pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
     """An empty workspace in a temporary folder."""
     return init_workspace(tmp_path / "ws")

@@ -16,6 +16,7 @@ from shapely.geometry import LineString, Point, Polygon
 
 from geoair.errors import CRSError, OutputError, WorkspaceError
 from geoair.io.crs import wgs84_to_gcj02
+from geoair.messages import use_language
 from geoair.reports.export import (
     export_frame,
     export_layer,
@@ -24,7 +25,6 @@ from geoair.reports.export import (
     shapefile_field_names,
 )
 from geoair.reports.kml import kml_document
-from geoair.messages import use_language
 from geoair.store.fields import header
 from geoair.store.workspace import init_workspace
 
@@ -161,6 +161,7 @@ def test_lines_csv_has_wkt(tmp_path):
     assert "wkt" in pd.read_csv(path, encoding="utf-8-sig").columns
 
 
+@pytest.mark.usefixtures("english")
 def test_table_to_geometry_format_refused(tmp_path):
     table = pd.DataFrame({"a": [1]})
     with pytest.raises(OutputError, match="without map geometry"):
@@ -239,6 +240,7 @@ def test_projected_crs(points, tmp_path):
         export_frame(points, tmp_path / "e.kml", crs="EPSG:4547")
 
 
+@pytest.mark.usefixtures("english")
 def test_bad_crs_and_format(points, tmp_path):
     with pytest.raises(CRSError, match="not a coordinate system"):
         resolve_crs("marsgrid")
@@ -275,6 +277,7 @@ def test_kml_styles_and_chinese(points):
         kml_document(points, layer="enterprises", style_by="colour")
 
 
+@pytest.mark.usefixtures("english")
 def test_export_layer_and_cli(points, tmp_path):
     ws = init_workspace(tmp_path / "ws")
     ws.write("enterprises", points)
@@ -294,7 +297,7 @@ def test_export_layer_and_cli(points, tmp_path):
     assert out.exists() and "e_fields.csv" in result.output
     result = runner.invoke(main, ["export", "nothing", "--format", "shp", "-w", str(ws.root)])
     assert result.exit_code == 1
-    assert "no layer or table 'nothing'" in result.output
+    assert "工作区没有名为“nothing”的图层或表" in result.output
 
 
 def test_ogrinfo_is_real():

@@ -249,7 +249,7 @@ def test_cli_gate_roads_with_roads_file(ws_scene, scene, tmp_path):
 
 def test_cli_gate_roads_bad_radius(ws_scene):
     result = run("gate-roads", "-w", str(ws_scene.root), "--radius", "-5")
-    assert result.exit_code == 1 and "positive number of metres" in result.output
+    assert result.exit_code == 1 and "半径应为正数（米）" in result.output
 
 
 def test_cli_buffer(ws_scene, tmp_path):

@@ -129,5 +129,5 @@ def test_start_outside_county_message(workspace):
         ],
     )
     assert result.exit_code == 1
-    assert "lies outside 城区" in result.output
+    assert "在城区之外" in result.output
     assert not workspace.has("patrol_stops")

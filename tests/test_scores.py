@@ -251,6 +251,7 @@ def test_change_from_previous_month(inputs):
     assert pd.isna(table.loc["P2", "prev_rank"]) and pd.isna(table.loc["P2", "rank_change"])
 
 
+@pytest.mark.usefixtures("english")
 def test_latest_month_and_default(inputs):
     assert latest_month(inputs) == "2024-04"  # E1's April inspection
     table = score_parks(inputs, settings=SETTINGS)
@@ -649,7 +650,7 @@ def test_cli_bad_month(workspace):
     result = CliRunner().invoke(
         main, ["scores", "parks", "-w", str(workspace.root), "--month", "三月"]
     )
-    assert result.exit_code == 1 and "is not a month" in result.output
+    assert result.exit_code == 1 and "不是月份" in result.output
 
 
 def test_import_road_dust(workspace, tmp_path):

@@ -141,6 +141,7 @@ def test_station_with_no_sources_in_range(stations, enterprises):
 # --- periods ------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("english")
 def test_parse_period_forms():
     assert parse_period("2020-10/2020-12") == (
         pd.Timestamp("2020-10-01"),
@@ -364,7 +365,8 @@ def test_cli_near_writes_layer_and_excel(ws_sources, tmp_path):
     assert sorted(near["source_id"]) == ["D1", "D2", "D4", "D5", "E1"]
     assert near.geom_type.unique().tolist() == ["LineString"]
     sheet = pd.read_excel(tmp_path / "near.xlsx")
-    assert sheet.loc[sheet["污染源编号"] == "E1", "距离（米）"].iloc[0] == pytest.approx(2000, abs=1)
+    distance = sheet.loc[sheet["污染源编号"] == "E1", "距离（米）"].iloc[0]
+    assert distance == pytest.approx(2000, abs=1)
 
 
 def test_cli_wind_prints_peak_and_writes_png_and_sheets(ws_sources, tmp_path):
@@ -411,7 +413,7 @@ def test_cli_wind_unknown_station_says_which_exist(ws_sources):
             str(ws_sources.root),
         ],
     )
-    assert result.exit_code == 1 and "No station is called '无此站'" in result.output
+    assert result.exit_code == 1 and "没有名为“无此站”的站点" in result.output
 
 
 def test_cli_suspects_ranks_planted_source_and_lists_plots(ws_sources, tmp_path):

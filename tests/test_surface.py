@@ -218,6 +218,7 @@ def test_make_surface_in_workspace(layers, tmp_path):
     assert len(ws.read("surface_zones")) == 8
 
 
+@pytest.mark.usefixtures("english")
 def test_no_data_month_writes_nothing(layers, tmp_path):
     counties, _, stations, monthly = layers
     ws = init_workspace(tmp_path / "ws")
@@ -242,7 +243,7 @@ def test_no_data_month_writes_nothing(layers, tmp_path):
     result = CliRunner().invoke(
         main, ["surface", "PM2.5", "--period", "2024-03", "-w", str(ws.root)]
     )
-    assert result.exit_code == 1 and "no file was written" in result.output
+    assert result.exit_code == 1 and "未写出文件" in result.output
 
 
 def test_cli(layers, tmp_path):

@@ -55,6 +55,7 @@ import shapely
 from geoair.errors import CRSError, OutputError, WorkspaceError
 from geoair.io.crs import WGS84, shift_geometries
 from geoair.io.writers import atomic_path
+from geoair.messages import t
 from geoair.reports.kml import kml_document
 from geoair.reports.tables import report_table, sheet_name
 from geoair.reports.values import _humanise, _texty, _zh_headers, is_geo
@@ -192,11 +193,7 @@ def resolve_crs(text: str | None) -> ExportCRS:
     try:
         crs = pyproj.CRS.from_user_input(text)
     except pyproj.exceptions.CRSError:
-        raise CRSError(
-            f"--crs {text!r} is not a coordinate system geoair knows. Use wgs84, "
-            "cgcs2000 (EPSG:4490), gcj02 (Amap/Tencent) or EPSG:number, e.g. "
-            "EPSG:4547 for CGCS2000 Gauss-Krüger 114°E."
-        ) from None
+        raise CRSError(t("error.export.bad_crs", text=text)) from None
     epsg = crs.to_epsg()
     return ExportCRS("epsg", crs, f"EPSG:{epsg}" if epsg else crs.name)
 
@@ -498,16 +495,13 @@ def export_frame(
     fmt = {"json": "geojson", "geoparquet": "parquet", "shapefile": "shp"}.get(fmt, fmt)
     if fmt not in FORMATS:
         raise OutputError(
-            f"Cannot export to '{fmt or path.name}'. Choose one of: {', '.join(FORMATS)}."
+            t("error.export.bad_format", fmt=fmt or path.name, choices=", ".join(FORMATS))
         )
     target = crs if isinstance(crs, ExportCRS) else resolve_crs(crs)
     layer = layer or path.stem
     geo = is_geo(frame)
     if fmt in GEOMETRY_ONLY and not geo:
-        raise OutputError(
-            f"{layer} is a table without map geometry; {fmt} needs geometry. "
-            "Export it as xlsx, csv, gpkg or parquet."
-        )
+        raise OutputError(t("error.export.no_geometry", layer=layer, fmt=fmt))
     if fmt in {"kml", "geojson"} and target.key not in {"wgs84", "gcj02"}:
         raise CRSError(
             f"{fmt.upper()} files are always in WGS-84 longitude/latitude, so "
@@ -578,11 +572,14 @@ def export_layer(
     available = ws.layers()
     if name not in available:
         raise WorkspaceError(
-            f"The workspace has no layer or table {name!r}; it has: "
-            f"{', '.join(sorted(available)) or 'nothing yet (import first)'}."
+            t(
+                "error.export.no_layer",
+                name=name,
+                available=", ".join(sorted(available)) or t("error.export.nothing_yet"),
+            )
         )
     if fmt not in FORMATS:
-        raise OutputError(f"Cannot export to '{fmt}'. Choose one of: {', '.join(FORMATS)}.")
+        raise OutputError(t("error.export.bad_format", fmt=fmt, choices=", ".join(FORMATS)))
     frame = ws.read(name)
     path = Path(out) if out is not None else ws.outputs_dir / f"{name}{FORMATS[fmt]}"
     return export_frame(

@@ -138,10 +138,7 @@ def pollutant_key(text: str) -> str:
     key = text.strip().lower()
     key = _POLLUTANT_ALIASES.get(key, key)
     if key not in POLLUTANTS:
-        raise SurfaceError(
-            f"Unknown pollutant {text!r}. Choose one of: PM2.5, PM10, SO2, NO2, "
-            "CO, O3, dustfall (降尘)."
-        )
+        raise SurfaceError(t("error.surface.pollutant", text=text))
     return key
 
 
@@ -490,7 +487,7 @@ def _pick(frame: pd.DataFrame, *names: str) -> str | None:
 
 def _check_period(period: str) -> str:
     if not re.fullmatch(r"\d{4}-\d{2}", period or ""):
-        raise SurfaceError(f"--period {period!r} is not a month; write it as 2024-01.")
+        raise SurfaceError(t("error.surface.period", period=period))
     return period
 
 
@@ -524,17 +521,10 @@ def station_values(ws, pollutant: str, period: str) -> tuple[gpd.GeoDataFrame, s
     if key == "dustfall":
         table = _dustfall_table(ws)
         if table is None:
-            raise WorkspaceError(
-                "The workspace has no dustfall readings. Import them with "
-                "geoair import readings FILE (a table of station, month, "
-                "dustfall)."
-            )
+            raise WorkspaceError(t("error.surface.no_dustfall"))
     else:
         if not ws.has("station_monthly"):
-            raise WorkspaceError(
-                "The workspace has no monthly station values (station_monthly)"
-                ". Run geoair indicators --period month --by station first."
-            )
+            raise WorkspaceError(t("error.surface.no_monthly"))
         table = ws.read("station_monthly")
     id_col = _pick(table, "station_id", "station", "id")
     month_col = _pick(table, "month", "period")
@@ -566,11 +556,8 @@ def station_values(ws, pollutant: str, period: str) -> tuple[gpd.GeoDataFrame, s
     out = stations.assign(id=stations["id"].astype(str)).merge(values, on="id", how="inner")
     if out.empty:
         months = sorted(set(table[month_col].astype(str).str[:7]))
-        have = f"; it has {months[0]} to {months[-1]}" if months else ""
-        raise SurfaceError(
-            f"No station has a valid {label} value for {period}{have}. Choose "
-            "another --period; no file was written."
-        )
+        have = t("error.surface.has_months", first=months[0], last=months[-1]) if months else ""
+        raise SurfaceError(t("error.surface.no_values", label=label, period=period, have=have))
     return gpd.GeoDataFrame(out, geometry="geometry", crs=stations.crs), label, unit
 
 

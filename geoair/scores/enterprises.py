@@ -62,9 +62,7 @@ def score_enterprises(
     month = parse_month(month) if month is not None else latest_month(inputs)
     ents = inputs.enterprises
     if ents is None or len(ents) == 0:
-        raise WorkspaceError(
-            "The workspace has no enterprises to score. Run geoair import enterprises FILE first."
-        )
+        raise WorkspaceError(t("error.scores.no_enterprises"))
     ents = ents[ents["status"].astype(object) != CLOSED] if "status" in ents else ents
     ids = ents["id"].astype(object).reset_index(drop=True)
     rows: list[tuple[object, str, float, float, float]] = []

@@ -59,8 +59,11 @@ def source_layers(
     unknown = [k for k in wanted if k not in SOURCE_LAYERS]
     if unknown:
         raise SchemaError(
-            f"Unknown source layer(s) {', '.join(unknown)}; choose among "
-            f"{', '.join(SOURCE_LAYERS)}."
+            t(
+                "error.sources.unknown_layers",
+                names=", ".join(unknown),
+                choices=", ".join(SOURCE_LAYERS),
+            )
         )
     out = {}
     for layer in wanted:
@@ -152,8 +155,7 @@ def station_wind_report(
     frame = frame[(start >= lo) & (start < hi)]
     if frame["value"].notna().sum() == 0:
         raise SchemaError(
-            f"Station {row['name']} has no {pollutant} hours with wind in "
-            f"{period}. Check the period, or import its readings."
+            t("error.sources.no_hours", station=row["name"], pollutant=pollutant, period=period)
         )
     kw = {"sectors": cfg.sectors, "calm_ms": cfg.calm_ms}
     cpf_table = wind.cpf(frame, percentile=cfg.cpf_percentile, **kw)
