@@ -23,7 +23,7 @@ from geoair.cli._options import echo_lines, get_workspace, progress_for, workspa
     "layer_list",
     default=None,
     metavar="A,B,...",
-    help="Only these layers: counties, parks, enterprises, gates, gate_buffers, "
+    help="Only these layers: counties, parks, roads, enterprises, gates, gate_buffers, "
     "gate_roads, stations, gangue_heaps, patrol_routes, patrol_stops, "
     "source_suspects (default: all the workspace has).",
 )
