@@ -30,6 +30,7 @@ from geoair.messages import say_map, t
 __all__ = [
     "CJK_FONTS",
     "LABEL_GID",
+    "LABEL_MAX",
     "MARKERS",
     "SYMBOL_GID",
     "cjk_font",
@@ -160,6 +161,7 @@ MARKERS = {
 _Z = {"county": 2, "park": 3, "road": 3.5, "area": 3, "line": 4, "point": 5, "label": 9}
 # Symbol radius on paper, points (the HTML map's pixel sizes read small in print).
 _RADIUS_PT = {"enterprises": 4.6, "gangue_heaps": 5.0, "stations": 6.0}
+LABEL_MAX = 300  # more stations or parks than this (a province) are not named one by one
 LABEL_GID = "geoair-label"  # gid of the name labels placed without overlaps
 SYMBOL_GID = "geoair-symbols"  # gid of the point symbols the labels must avoid
 
@@ -340,11 +342,9 @@ def _draw_points(ax, layer, pts, *, colors, hollow, values, big, marker_scale: f
             )
 
 
-def _symbol_boxes(ax, renderer) -> list:
-    """Pixel boxes of every point symbol drawn (the labels keep clear of them)."""
-    from matplotlib.transforms import Bbox
-
-    boxes = []
+def _symbol_boxes(ax, renderer) -> np.ndarray:
+    """Pixel boxes (x0, y0, x1, y1) of every point symbol drawn: the labels keep clear."""
+    parts = [np.empty((0, 4))]
     for collection in ax.collections:
         if collection.get_gid() != SYMBOL_GID:
             continue
@@ -354,12 +354,44 @@ def _symbol_boxes(ax, renderer) -> list:
         xy = ax.transData.transform(np.asarray(offsets, dtype=float))
         sizes = np.broadcast_to(collection.get_sizes(), (len(xy),))
         radius = np.sqrt(sizes) / 2 * renderer.points_to_pixels(1.0) + 1.0
-        for (x, y), r in zip(xy, radius, strict=True):
-            boxes.append(Bbox([[x - r, y - r], [x + r, y + r]]))
-    return boxes
+        parts.append(np.column_stack([xy - radius[:, None], xy + radius[:, None]]))
+    return np.vstack(parts)
 
 
-def _place_labels(ax, renderer, items: list[tuple[float, float, str, dict]], taken: list) -> None:
+class _Taken:
+    """Boxes already taken on the page, with a quick overlap test (a grid of cells)."""
+
+    def __init__(self, boxes: np.ndarray, cell: float = 64.0) -> None:
+        self.cell = cell
+        self.boxes = [np.asarray(boxes, dtype=float).reshape(-1, 4)]
+        self.grid: dict[tuple[int, int], list[int]] = {}
+        self.all = self.boxes[0]
+        for i, box in enumerate(self.all):
+            for key in self._cells(box):
+                self.grid.setdefault(key, []).append(i)
+
+    def _cells(self, box):
+        x0, y0, x1, y1 = (int(np.floor(v / self.cell)) for v in box)
+        return [(i, j) for i in range(x0, x1 + 1) for j in range(y0, y1 + 1)]
+
+    def overlaps(self, box) -> bool:
+        near = {i for key in self._cells(box) for i in self.grid.get(key, ())}
+        if not near:
+            return False
+        b = self.all[list(near)]
+        return bool(
+            np.any(
+                (box[0] < b[:, 2]) & (box[2] > b[:, 0]) & (box[1] < b[:, 3]) & (box[3] > b[:, 1])
+            )
+        )
+
+    def add(self, box) -> None:
+        self.all = np.vstack([self.all, np.asarray(box, dtype=float)[None, :]])
+        for key in self._cells(box):
+            self.grid.setdefault(key, []).append(len(self.all) - 1)
+
+
+def _place_labels(ax, renderer, items: list[tuple[float, float, str, dict]], taken: _Taken) -> None:
     """Put each label at the first of a few positions around its anchor where it overlaps
     no symbol and no label already placed, in the order given; a label with no free
     place is left out (a report map must stay legible)."""
@@ -384,8 +416,9 @@ def _place_labels(ax, renderer, items: list[tuple[float, float, str, dict]], tak
             label.set_va(va)
             box = label.get_window_extent(renderer).expanded(1.04, 1.1)
             inside = ax.bbox.contains(box.x0, box.y0) and ax.bbox.contains(box.x1, box.y1)
-            if inside and not any(box.overlaps(other) for other in taken):
-                taken.append(box)
+            corners = (box.x0, box.y0, box.x1, box.y1)
+            if inside and not taken.overlaps(corners):
+                taken.add(corners)
                 placed = True
                 break
         if not placed:
@@ -456,12 +489,15 @@ def render_figure(
     _scale_bar(ax, (ax.get_xlim()[1] - ax.get_xlim()[0]), font)
     _north_arrow(ax, font)
     renderer = fig.canvas.get_renderer()
-    taken = _symbol_boxes(ax, renderer)
-    for artist in ax.texts:  # scale bar, north arrow and stop numbers are kept clear of too
-        if artist.get_gid() != LABEL_GID and artist.get_text():
-            taken.append(artist.get_window_extent(renderer))
-    taken += [patch.get_window_extent(renderer) for patch in ax.patches]  # the scale bar
-    _place_labels(ax, renderer, _label_items(layers, projected, font), taken)
+    others = [  # scale bar, north arrow and stop numbers are kept clear of too
+        artist.get_window_extent(renderer)
+        for artist in [*ax.texts, *ax.patches]
+        if artist.get_gid() != LABEL_GID and (not hasattr(artist, "get_text") or artist.get_text())
+    ]
+    boxes = np.vstack(
+        [_symbol_boxes(ax, renderer), np.array([[b.x0, b.y0, b.x1, b.y1] for b in others])]
+    )
+    _place_labels(ax, renderer, _label_items(layers, projected, font), _Taken(boxes))
     fig.suptitle(_plain(title), fontsize=16, fontfamily=font, fontweight="bold", x=0.36, y=0.975)
     if entries:
         handles, labels = zip(*entries, strict=True)
@@ -510,7 +546,7 @@ def _label_items(layers, projected, font: str) -> list[tuple[float, float, str, 
                 }
                 items.append((point.x, point.y, name, style))
     stations = by_id.get("stations")
-    if stations is not None:
+    if stations is not None and len(stations) <= LABEL_MAX:
         geometry = projected["stations"]
         for i in range(len(stations)):
             name = stations.names.iloc[i]
@@ -523,7 +559,7 @@ def _label_items(layers, projected, font: str) -> list[tuple[float, float, str, 
                 }
                 items.append((geometry.iloc[i].x, geometry.iloc[i].y, name, style))
     parks = by_id.get("parks")
-    if parks is not None:
+    if parks is not None and len(parks) <= LABEL_MAX:
         points = projected["parks"].representative_point()
         for point, name in zip(points, parks.names, strict=False):
             if isinstance(name, str) and name:
