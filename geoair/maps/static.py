@@ -205,7 +205,8 @@ def _darker(color: str, factor: float = 0.6) -> str:
     """The colour darkened (an outline of a filled area)."""
     from matplotlib.colors import to_hex, to_rgb
 
-    return to_hex(tuple(c * factor for c in to_rgb(color)))
+    red, green, blue = to_rgb(color)
+    return to_hex((red * factor, green * factor, blue * factor))
 
 
 def _draw(ax, layer: MapLayer, geometry: gpd.GeoSeries, marker_scale: float) -> list:
@@ -457,7 +458,7 @@ def render_figure(
         lons = np.array([extent[0], extent[2]], dtype=float)
     crs = metric_crs(lons)
     fig = Figure(figsize=size_in)
-    FigureCanvasAgg(fig)
+    canvas = FigureCanvasAgg(fig)
     ax = fig.add_axes((0.02, 0.04, 0.68, 0.88))
     # Symbols shrink as points get many, so that a province's 50,000 enterprises do
     # not hide each other and the county lines (full size up to 2,000 points).
@@ -470,7 +471,8 @@ def render_figure(
     ax.set_aspect("equal")
     if extent is not None:
         box = gpd.GeoSeries(
-            [shapely.box(*extent)], crs=layers[0].geometry.crs or "EPSG:4326"
+            [shapely.box(extent[0], extent[1], extent[2], extent[3])],
+            crs=layers[0].geometry.crs or "EPSG:4326",
         ).to_crs(crs)
         minx, miny, maxx, maxy = box.total_bounds
     else:
@@ -488,7 +490,7 @@ def render_figure(
         spine.set_linewidth(0.8)
     _scale_bar(ax, (ax.get_xlim()[1] - ax.get_xlim()[0]), font)
     _north_arrow(ax, font)
-    renderer = fig.canvas.get_renderer()
+    renderer = canvas.get_renderer()
     others = [  # scale bar, north arrow and stop numbers are kept clear of too
         artist.get_window_extent(renderer)
         for artist in [*ax.texts, *ax.patches]

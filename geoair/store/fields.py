@@ -288,7 +288,7 @@ _ONE_DECIMAL = re.compile(
 _TWO_DECIMALS = re.compile(r"(_raw|_ref)$|^(cpf|cpf_peak|lift|nwr_ratio|distance_weight|weight)$")
 _KEEP = re.compile(r"^(lon|lat|x|y|source_lon|source_lat|station_lon|station_lat)$")
 # Tables where a column needs other decimals than its name says: (layer, column) -> places.
-_BY_LAYER = {
+_BY_LAYER: dict[tuple[str | None, str], int] = {
     ("source_suspects", "score"): 3,
     ("sources", "score"): 3,
 }
