@@ -1017,6 +1017,11 @@ _add(
             "报告文件夹：图层、报表、插值图",
             "report folder: layers, forms, a surface",
         ),
+        "error.demo.no_sample_data": (
+            "本次安装缺少示例数据。请在项目文件夹中按 README 的安装命令重新安装 geoair。",
+            "The sample data are missing from this installation. Reinstall geoair from the "
+            "project folder with the README's install command.",
+        ),
         "demo.no_gates": (
             "工作区没有厂门或道路：跳过厂门道路",
             "no gates or roads in the workspace: gate roads skipped",
