@@ -169,7 +169,7 @@ def generate(folder: Path, *, stations: int, hours: int, seed: int) -> tuple[int
 def run_geoair(folder: Path, work: Path) -> tuple[float, float, int]:
     from geoair.imports.pipeline import import_file
     from geoair.readings.importing import import_readings
-    from geoair.store.workspace import init_workspace
+    from geoair.store.open import init_workspace
 
     shutil.rmtree(work, ignore_errors=True)
     ws = init_workspace(work)

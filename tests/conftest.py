@@ -18,6 +18,57 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory):
+    """``geoair demo`` run once for the session, with every network connection refused:
+    (folder, CliRunner result). Tests that change the workspace work on a copy."""
+    import socket
+
+    from click.testing import CliRunner
+
+    from geoair.cli import main
+    from geoair.messages import set_language
+
+    folder = tmp_path_factory.mktemp("demo") / "geoair-demo"
+    real_connect = socket.socket.connect
+
+    def no_network(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            raise OSError(f"network is off in tests (tried {address})")
+        return real_connect(self, address)
+
+    socket.socket.connect = no_network
+    saved = os.environ.pop("GEOAIR_LANG", None)
+    try:
+        set_language(None)
+        result = CliRunner().invoke(main, ["demo", str(folder)])
+    finally:
+        socket.socket.connect = real_connect
+        if saved is not None:
+            os.environ["GEOAIR_LANG"] = saved
+    return folder, result
+
+
+@pytest.fixture(autouse=True)
+def chinese_by_default(monkeypatch):
+    """Every test starts in geoair's default language, whatever the shell says."""
+    from geoair.messages import set_language
+
+    monkeypatch.delenv("GEOAIR_LANG", raising=False)
+    set_language(None)
+    yield
+    set_language(None)
+
+
+@pytest.fixture
+def english():
+    """Run a test in English (messages of library functions checked word for word)."""
+    from geoair.messages import use_language
+
+    with use_language("en"):
+        yield
+
+
 @pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
     """An empty workspace in a temporary folder."""
@@ -81,16 +132,3 @@ def pg_ws(pg_url: str, tmp_path: Path, monkeypatch):
         yield ws
     finally:
         ws.close()
-
-
-@pytest.fixture(scope="session")
-def demo_workspace(tmp_path_factory) -> Path:
-    """The demo workspace (every step of ``geoair demo`` run), built once per session.
-
-    Tests that write copy it first (``shutil.copytree``); about a minute to build.
-    """
-    from geoair.workflows.demo import run_demo
-
-    folder = tmp_path_factory.mktemp("demo-session") / "geoair-demo"
-    run_demo(folder)
-    return folder

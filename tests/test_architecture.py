@@ -26,6 +26,7 @@ LAYERS = {
     "geoair": 0,
     "geoair.errors": 0,
     "geoair.progress": 0,
+    "geoair.messages": 0,
     "geoair.data": 0,
     "geoair.store": 1,
     "geoair.io": 2,

@@ -169,6 +169,7 @@ def test_degenerate_inputs_give_no_pieces_and_no_crash():
     assert set(pieces["gate"]) == {1}
 
 
+@pytest.mark.usefixtures("english")
 def test_roads_must_be_lines():
     with pytest.raises(SchemaError, match="Roads must be lines"):
         road_segments([shapely.Point(LON0, LAT0).buffer(0.001)])
@@ -249,6 +250,7 @@ def test_buffer_polygon_grows_by_the_distance():
     assert out["area_m2"].iloc[0] == pytest.approx(expected, rel=1e-3)
 
 
+@pytest.mark.usefixtures("english")
 def test_buffer_refuses_bad_distance_and_crs(stations):
     for bad in (0, -5, float("nan"), "abc"):
         with pytest.raises(ConfigError, match="positive number of metres"):

@@ -26,8 +26,12 @@ def test_import_reports_counts_and_rejects(tmp_path, ledger_csv):
         main, ["import", "enterprises", str(ledger_csv), "-w", str(tmp_path / "w")]
     )
     assert result.exit_code == 0, result.output
-    assert "3 imported" in result.output and "1 rejected" in result.output
+    assert "导入 3 行" in result.output and "拒收 1 行" in result.output
     assert (tmp_path / "w" / "rejects" / "enterprises-enterprises.csv").exists()
+    english = runner.invoke(
+        main, ["--lang", "en", "import", "enterprises", str(ledger_csv), "-w", str(tmp_path / "w")]
+    )
+    assert "3 imported" in english.output and "1 rejected" in english.output
 
 
 def test_workspace_from_environment(tmp_path, ledger_csv, monkeypatch):
@@ -42,18 +46,38 @@ def test_errors_are_one_sentence_and_exit_1(tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["import", "enterprises", "nope.csv", "-w", str(tmp_path)])
     assert result.exit_code == 1
-    assert "No geoair workspace" in result.output
+    # An English-only message is headed by its kind of error, in Chinese.
+    assert result.output.startswith("错误：工作区有问题。No geoair workspace")
     assert "Traceback" not in result.output
     runner.invoke(main, ["init", str(tmp_path / "w")])
     result = runner.invoke(main, ["import", "factories", "x.csv", "-w", str(tmp_path / "w")])
     assert result.exit_code == 1
+    assert "“factories”不是可导入的类型" in result.output
+    result = runner.invoke(
+        main,
+        ["--lang", "en", "import", "factories", "x.csv", "-w", str(tmp_path / "w")],
+    )
     assert "Unknown kind 'factories'" in result.output
     result = runner.invoke(
         main, ["import", "enterprises", str(tmp_path / "none.csv"), "-w", str(tmp_path / "w")]
     )
     assert result.exit_code == 1
-    assert "none.csv 不存在，请检查文件名和文件夹。 / " in result.output
-    assert "does not exist" in result.output
+    # A bilingual message shows the half of the language asked for.
+    assert "none.csv 不存在，请检查文件名和文件夹。" in result.output
+    assert "does not exist" not in result.output
+    result = runner.invoke(
+        main,
+        [
+            "--lang",
+            "en",
+            "import",
+            "enterprises",
+            str(tmp_path / "none.csv"),
+            "-w",
+            str(tmp_path / "w"),
+        ],
+    )
+    assert "does not exist" in result.output and "不存在" not in result.output
 
 
 def test_bad_settings_file_is_reported(tmp_path, ledger_csv):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import sys
 import tomllib
@@ -21,22 +20,9 @@ pytestmark = pytest.mark.slow  # the demo runs every analysis: about a minute
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    """Run the demo once for this module, with every network connection refused."""
-    folder = tmp_path_factory.mktemp("demo") / "geoair-demo"
-    real_connect = socket.socket.connect
-
-    def no_network(self, address):
-        if self.family in (socket.AF_INET, socket.AF_INET6):
-            raise OSError(f"network is off in tests (tried {address})")
-        return real_connect(self, address)
-
-    socket.socket.connect = no_network
-    try:
-        result = CliRunner().invoke(main, ["demo", str(folder)])
-    finally:
-        socket.socket.connect = real_connect
-    return folder, result
+def demo_run(demo_workspace):
+    """The demo, run once per test session with the network off (see conftest)."""
+    return demo_workspace
 
 
 def test_demo_runs_every_step(demo_run):
@@ -44,7 +30,7 @@ def test_demo_runs_every_step(demo_run):
     assert result.exit_code == 0, result.output + repr(result.exception)
     for number, step in enumerate(STEPS, start=1):
         assert f"[{number}/{len(STEPS)}] {step.title}" in result.output
-    assert f"demo workspace: {folder.resolve()}" in result.output
+    assert f"演示工作区：{folder.resolve()}" in result.output
 
 
 def test_demo_imports_every_sample_file(demo_run):

@@ -311,7 +311,7 @@ def test_a_scheduler_that_does_not_answer_is_one_sentence(tmp_path):
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "Dask 调度器 tcp://127.0.0.1:9 没有应答" in lines[0], result.output
     result = runner.invoke(main, ["gate-roads", "-w", str(tmp_path / "w"), "--workers", "2"])
-    assert result.exit_code != 0 and "--workers goes with --engine dask" in result.output
+    assert result.exit_code != 0 and "--workers 只能与 --engine dask 一起用" in result.output
 
 
 def test_merge_orders_keeps_every_lists_order():

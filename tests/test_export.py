@@ -16,6 +16,7 @@ from shapely.geometry import LineString, Point, Polygon
 
 from geoair.errors import CRSError, OutputError, WorkspaceError
 from geoair.io.crs import wgs84_to_gcj02
+from geoair.messages import use_language
 from geoair.reports.export import (
     export_frame,
     export_layer,
@@ -24,6 +25,7 @@ from geoair.reports.export import (
     shapefile_field_names,
 )
 from geoair.reports.kml import kml_document
+from geoair.store.fields import header
 from geoair.store.open import init_workspace
 
 FORMATS = ["gpkg", "shp", "geojson", "kml", "parquet", "csv", "xlsx"]
@@ -102,6 +104,10 @@ def test_points_round_trip(points, tmp_path, fmt):
         assert dict(zip(mapping.field, mapping.shp_field, strict=True))["above_scale"] == "abv_scl"
         back = back.rename(columns=dict(zip(mapping.shp_field, mapping.field, strict=True)))
         assert (tmp_path / "enterprises.cpg").read_text() == "UTF-8"
+    if fmt in {"csv", "xlsx"}:  # a report table: the field dictionary's Chinese headers
+        assert "企业名称" in back.columns and "经度" in back.columns
+        names = {header(c, layer="enterprises"): c for c in [*points.columns, "lon", "lat"]}
+        back = back.rename(columns=names)
     back = back.sort_values("name" if fmt != "kml" else "Name").reset_index(drop=True)
     expected = points.sort_values("name").reset_index(drop=True)
     names = back["Name"] if fmt == "kml" else back["name"]
@@ -149,9 +155,13 @@ def test_lines_csv_has_wkt(tmp_path):
     text = path.read_bytes()
     assert text.startswith(b"\xef\xbb\xbf")  # BOM: Excel shows Chinese
     back = pd.read_csv(path, encoding="utf-8-sig")
-    assert shapely.from_wkt(back["wkt"][0]).equals_exact(lines.geometry[0], 1e-10)
+    assert shapely.from_wkt(back["几何（WKT）"][0]).equals_exact(lines.geometry[0], 1e-10)
+    with use_language("en"):  # English keeps the identifiers
+        path = export_frame(lines, tmp_path / "roads_en.csv")[0]
+    assert "wkt" in pd.read_csv(path, encoding="utf-8-sig").columns
 
 
+@pytest.mark.usefixtures("english")
 def test_table_to_geometry_format_refused(tmp_path):
     table = pd.DataFrame({"a": [1]})
     with pytest.raises(OutputError, match="without map geometry"):
@@ -223,13 +233,14 @@ def test_projected_crs(points, tmp_path):
     assert back.crs.to_epsg() == 4547
     assert back.geometry.x.min() > 300_000  # metres, not degrees
     table = export_frame(points, tmp_path / "e.csv", crs="EPSG:4547")[0]
-    assert {"x", "y"} <= set(pd.read_csv(table, encoding="utf-8-sig").columns)
+    assert {"X（米）", "Y（米）"} <= set(pd.read_csv(table, encoding="utf-8-sig").columns)
     cgcs = export_frame(points, tmp_path / "c.gpkg", crs="cgcs2000")[0]
     assert pyogrio.read_dataframe(cgcs).crs.to_epsg() == 4490
     with pytest.raises(CRSError, match="always in WGS-84"):
         export_frame(points, tmp_path / "e.kml", crs="EPSG:4547")
 
 
+@pytest.mark.usefixtures("english")
 def test_bad_crs_and_format(points, tmp_path):
     with pytest.raises(CRSError, match="not a coordinate system"):
         resolve_crs("marsgrid")
@@ -266,6 +277,7 @@ def test_kml_styles_and_chinese(points):
         kml_document(points, layer="enterprises", style_by="colour")
 
 
+@pytest.mark.usefixtures("english")
 def test_export_layer_and_cli(points, tmp_path):
     ws = init_workspace(tmp_path / "ws")
     ws.write("enterprises", points)
@@ -285,7 +297,7 @@ def test_export_layer_and_cli(points, tmp_path):
     assert out.exists() and "e_fields.csv" in result.output
     result = runner.invoke(main, ["export", "nothing", "--format", "shp", "-w", str(ws.root)])
     assert result.exit_code == 1
-    assert "no layer or table 'nothing'" in result.output
+    assert "工作区没有名为“nothing”的图层或表" in result.output
 
 
 def test_ogrinfo_is_real():
@@ -318,8 +330,8 @@ def test_report_folder_holds_layers_and_forms(points, tmp_path):
     assert (folder / "layers" / "enterprises_GCJ02.kml").exists()
     assert (folder / "layers" / "enterprises_fields.csv").exists()
     assert (folder / "forms" / "附件3监管工作情况汇总表_阳泉市_2024-03.xlsx").exists()
-    assert any(line.startswith("surface dustfall: ") for line in lines)  # no stations
-    assert lines[-1] == f"report folder: {folder}"
+    assert any(line.startswith("插值图 dustfall：") for line in lines)  # no stations
+    assert lines[-1] == f"报告文件夹：{folder}"
 
 
 def test_shapefile_cuts_long_text_and_keeps_times(points, tmp_path, caplog):
@@ -346,7 +358,7 @@ def test_xlsx_refuses_geometry_too_long_for_a_cell(tmp_path):
         export_frame(frame, tmp_path / "route.xlsx")
     assert list(tmp_path.iterdir()) == []
     path = export_frame(frame, tmp_path / "route.csv")[0]
-    back = shapely.from_wkt(pd.read_csv(path, encoding="utf-8-sig")["wkt"][0])
+    back = shapely.from_wkt(pd.read_csv(path, encoding="utf-8-sig")["几何（WKT）"][0])
     assert back.equals_exact(line, 1e-12)
 
 

@@ -12,13 +12,15 @@ from shapely.geometry import Point
 from geoair.errors import FormError
 from geoair.imports.pipeline import import_file
 from geoair.io.normalize import halfwidth
+from geoair.messages import use_language
 from geoair.reports.dispatch import dispatch_form, dispatch_weeks, problem_category
 from geoair.reports.form_model import header_cells, write_workbook
 from geoair.reports.forms import (
     ANNEX2_HEADER,
     annex2_form,
     annex3_form,
-    pm25_target_form,
+    annex_periods,
+    target_form,
     write_forms,
 )
 from geoair.store.open import init_workspace
@@ -277,52 +279,208 @@ def test_dispatch_without_fine_column(cases, inspections):
     assert form.rows[-1] == ["合计", 2, None, None, 0.0]
 
 
-def test_pm25_target_form():
-    stations = pd.DataFrame({"id": ["S1", "S2"], "name": ["市中心站", "赛鱼站"]})
-    monthly = pd.DataFrame(
+# 阳政办发〔2020〕131号 附件1 and 附件2 as printed (the seed's text, tab-separated).
+SEED_ANNEX1 = """阳泉市 2020 年 10-12 月空气质量 PM_{2.5} 目标任务分解
+一、全市 PM_{2.5} 目标任务分月分解
+月份\t市控目标 (μ g/m ³)
+均 10-12 月\t52
+10 月\t44
+11 月\t57
+12 月\t54
+二、全市各国控站 PM_{2.5} 目标任务分月分解
+{stations}
+均 10-12 月\t48\t46\t54\t58\t50\t47
+10 月\t41\t38\t46\t48\t44\t39
+11 月\t55\t52\t60\t64\t56\t53
+12 月\t48\t49\t56\t62\t51\t50
+三、全市各县区 PM_{2.5} 目标任务分月分解
+{counties}
+均 10-12 月\t49\t48\t58\t51\t55\t49
+10 月\t42\t41\t48\t45\t50\t37
+11 月\t56\t54\t64\t54\t58\t55
+12 月\t51\t50\t62\t52\t55\t51
+说明：根据 2019 年分月数据变化情况，综合考虑各国控站、各县区权重，计算分配目标分解值。
+"""
+SEED_ANNEX2 = """阳泉市 2020 年 10-12 月优良天数目标任务分解
+一、全市优良天数任务分月分解
+月份\t市控目标 (天)
+10-11 月\t46
+10-12 月\t71
+10 月\t23
+11 月\t23
+12 月\t25
+二、全市各县区优良天数目标任务分月分解
+月份\t城区 (天)\t矿区 (天)\t开发区 (天)\t郊区 (天)\t平定县 (天)\t盂县 (天)
+10-11 月\t48\t50\t37\t54\t49\t54
+10-12 月\t73\t76\t53\t79\t75\t81
+10 月\t25\t25\t19\t28\t25\t30
+11 月\t23\t25\t18\t26\t24\t24
+12 月\t25\t26\t16\t25\t26\t27
+"""
+SEED_STATIONS = ["市中心站", "赛鱼站", "南庄站", "白羊墅站", "平坦站", "大阳泉站"]
+SEED_COUNTIES = ["城区", "矿区", "开发区", "郊区", "平定县", "盂县"]
+SEED_ANNEX1 = SEED_ANNEX1.replace(
+    "{stations}", "\t".join(["月份"] + [f"{n} (μ g/m ³)" for n in SEED_STATIONS])
+).replace("{counties}", "\t".join(["月份"] + [f"{n} (μ g/m ³)" for n in SEED_COUNTIES]))
+
+
+@pytest.fixture
+def seed_ws(tmp_path):
+    """A workspace with the seed's stations, counties and the 开发区's park, and both
+    annexes imported as printed."""
+    ws = init_workspace(tmp_path / "seed")
+    counties_of = ["城区", "城区", "郊区", "矿区", "郊区", "城区"]
+    stations = gpd.GeoDataFrame(
         {
-            "station_id": ["S1", "S2"],
-            "period": ["2020-11", "2020-11"],
-            "PM2.5": [58.0, float("nan")],
-            "days_PM2.5": [30, 20],
-            "min_days": [27, 27],
-        }
+            "id": [f"S{i + 1:02d}" for i in range(6)],
+            "name": SEED_STATIONS,
+            "kind": ["国控"] * 6,
+            "county": counties_of,
+        },
+        geometry=[Point(113.5 + i / 100, 37.85) for i in range(6)],
+        crs="EPSG:4326",
     )
-    county = pd.DataFrame({"county": ["郊区"], "period": ["2020-11"], "PM2.5": [50.0]})
-    targets = pd.DataFrame(
-        {
-            "scope": ["station", "station", "county", "station"],
-            "target_name": ["市中心站", "赛鱼站", "郊区", "市中心站"],
-            "period": ["2020-11", "2020-11", "2020-11", "2020-10"],
-            "metric": ["pm25"] * 4,
-            "value": [55.0, 52.0, 54.0, 41.0],
-        }
+    parks = gpd.GeoDataFrame(
+        {"id": ["P01"], "name": ["阳泉经济技术开发区（高新区）"]},
+        geometry=[Point(113.6, 37.9).buffer(0.01)],
+        crs="EPSG:4326",
     )
-    form = pm25_target_form(
-        month="2020-11",
-        station_monthly=monthly,
-        stations=stations,
-        targets=targets,
-        county_monthly=county,
+    counties = gpd.GeoDataFrame(
+        {"code": ["1", "2", "3", "4", "5"], "name": ["城区", "矿区", "郊区", "平定县", "盂县"]},
+        geometry=[Point(113 + i, 37).buffer(0.1) for i in range(5)],
+        crs="EPSG:4326",
     )
-    rows = form.rows
-    assert rows[0][0] == "一、各国控站 PM2.5 目标完成情况"
-    assert rows[1] == ["月份", "市中心站（μg/m³）", "赛鱼站（μg/m³）"]
-    assert rows[2] == ["11 月 目标", 55, 52]
-    assert rows[3] == ["11 月 实测", 58, "无效（有效天数20/27）"]
-    assert rows[4] == ["差值（实测−目标）", 3, None]
-    assert rows[5] == ["达标情况", "未达标", "无效"]
-    assert rows[7][0] == "二、各县区 PM2.5 目标完成情况"
-    assert rows[9:] == [
-        ["11 月 目标", 54, None],
-        ["11 月 实测", 50, None],
-        ["差值（实测−目标）", -4, None],
-        ["达标情况", "达标", None],
+    with ws.transaction() as tx:
+        tx.write("stations", stations)
+        tx.write("parks", parks)
+        tx.write("counties", counties)
+    from geoair.readings.annex_targets import import_annex_targets
+
+    for name, text in (("附件1.txt", SEED_ANNEX1), ("附件2.txt", SEED_ANNEX2)):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        report = import_annex_targets(ws, path, year="2020")
+        assert report.rejected == 0, report  # 开发区 included
+    return ws
+
+
+def test_both_annexes_import_as_printed_with_the_development_zone(seed_ws):
+    targets = seed_ws.read("targets")
+    assert len(targets) == 4 + 24 + 24 + 5 + 30
+    got = targets.set_index(["scope", "target_name", "period", "metric"])["value"]
+    assert got[("county", "开发区", "2020-10/2020-12", "pm25")] == 58
+    assert got[("county", "开发区", "2020-10/2020-11", "good_days")] == 37
+    assert got[("city", "阳泉市", "2020-10/2020-12", "good_days")] == 71
+    assert got[("station", "白羊墅站", "2020-11", "pm25")] == 64
+
+
+def _check(targets: pd.DataFrame) -> pd.DataFrame:
+    """A targets check: every target met by 1 unit, except 白羊墅站 in November (invalid)."""
+    check = targets.rename(columns={"value": "target"}).copy()
+    good = check["metric"] == "good_days"
+    check["actual"] = check["target"] + good.map({True: 1.0, False: -1.0})
+    check["difference"] = check["actual"] - check["target"]
+    check["met"] = pd.array([True] * len(check), dtype="boolean")
+    check["validity"] = "valid"
+    bad = (check["target_name"] == "白羊墅站") & (check["period"] == "2020-11")
+    check.loc[bad, ["actual", "difference"]] = float("nan")
+    check.loc[bad, "met"] = pd.NA
+    check.loc[bad, "validity"] = "invalid: 24/27 valid days"
+    return check
+
+
+def test_annex_periods_in_the_annexes_order():
+    periods = ["2020-10/2020-12", "2020-10", "2020-11", "2020-12", "2024-01", "2020-10/2020-11"]
+    assert annex_periods(periods, "2020-11") == [
+        "2020-10/2020-11",
+        "2020-10/2020-12",
+        "2020-10",
+        "2020-11",
+        "2020-12",
     ]
-    with pytest.raises(FormError, match="No PM2.5 targets for 2020-12"):
-        pm25_target_form(
-            month="2020-12", station_monthly=monthly, stations=stations, targets=targets
-        )
+    assert annex_periods(periods, "2024-01") == ["2024-01"]
+
+
+def test_pm25_form_has_the_annexs_three_sections_columns_and_span_rows(seed_ws):
+    targets = seed_ws.read("targets")
+    form = target_form(_check(targets), metric="pm25", month="2020-12", order=targets)
+    rows = form.rows
+    assert form.titles == [
+        "附件1",
+        "阳泉市2020年10-12月空气质量PM2.5目标完成情况",
+        "（截至2020年12月）",
+    ]
+    sections = [r[0] for r in rows if r and isinstance(r[0], str) and r[0][1:2] == "、"]
+    assert sections == [
+        "一、全市空气质量PM2.5目标完成情况",
+        "二、全市各国控站空气质量PM2.5目标完成情况",
+        "三、全市各县区空气质量PM2.5目标完成情况",
+    ]
+    headers = [r for r in rows if r and r[0] == "月份"]
+    assert headers[0][:3] == ["月份", "项目", "全市（μg/m³）"]
+    assert headers[1][2:] == [f"{n}（μg/m³）" for n in SEED_STATIONS]  # the seed's order
+    assert headers[2][2:] == [f"{n}（μg/m³）" for n in SEED_COUNTIES]  # 开发区 included
+    first = rows.index(headers[0]) + 1
+    assert [r[0] for r in rows[first : first + 16 : 4]] == ["均10-12月", "10月", "11月", "12月"]
+    assert rows[first][:3] == ["均10-12月", "市控目标", 52]
+    assert rows[first + 1][:3] == [None, "实测", 51]
+    assert rows[first + 2][:3] == [None, "差值（实测−目标）", -1]
+    assert rows[first + 3][:3] == [None, "达标情况", "达标"]
+    stations = rows.index(headers[1]) + 1
+    november = rows[stations + 8 : stations + 12]
+    assert november[0][:2] == ["11月", "目标"] and november[0][5] == 64
+    assert november[1][5] == "无效（有效天数24/27）" and november[3][5] == "无效"
+    assert november[2][5] is None  # an invalid month is never compared
+    assert (stations + 8, 0, stations + 11, 0) in form.merges  # 月份 spans its four rows
+
+
+def test_good_days_form_has_both_spans_and_counts_met_from_below(seed_ws):
+    targets = seed_ws.read("targets")
+    form = target_form(_check(targets), metric="good_days", month="2020-11", order=targets)
+    labels = [r[0] for r in form.rows if r and r[0] and str(r[0]).endswith("月")]
+    assert labels[:5] == ["10-11月", "10-12月", "10月", "11月", "12月"]
+    assert form.titles[1] == "阳泉市2020年10-12月优良天数目标完成情况"
+    city = form.rows[2:22]
+    assert city[0][:3] == ["10-11月", "市控目标", 46]
+    assert city[1][2] == 47 and city[2][2] == 1 and city[3][2] == "达标"
+    assert city[4][:3] == ["10-12月", "市控目标", 71]
+    assert city[5][2] == "时段未结束" and city[7][2] == "未到期"  # not over in November
+
+
+def test_county_forms_hold_only_that_county(seed_ws):
+    targets = seed_ws.read("targets")
+    form = target_form(
+        _check(targets),
+        metric="pm25",
+        month="2020-12",
+        order=targets,
+        stations=seed_ws.read("stations"),
+        county="郊区",
+    )
+    assert "郊区" in form.sheet and form.titles[1].startswith("郊区")
+    headers = [r for r in form.rows if r and r[0] == "月份"]
+    assert [h[2:] for h in headers] == [
+        ["南庄站（μg/m³）", "平坦站（μg/m³）"],  # the stations in 郊区
+        ["郊区（μg/m³）", None],
+    ]
+    text = str(form.rows)
+    assert "阳泉市" not in text and "城区" not in text
+    unit = target_form(
+        _check(targets), metric="good_days", month="2020-12", order=targets, county="开发区"
+    )
+    assert unit.rows[1][2] == "开发区（天）"
+    with pytest.raises(FormError, match="2021-05"):
+        target_form(_check(targets), metric="pm25", month="2021-05", order=targets)
+
+
+def test_target_forms_are_the_same_between_runs(seed_ws, tmp_path):
+    targets = seed_ws.read("targets")
+    check = _check(targets)
+    first = target_form(check, metric="pm25", month="2020-12", order=targets)
+    again = target_form(
+        check.sample(frac=1, random_state=1), metric="pm25", month="2020-12", order=targets
+    )
+    assert first.rows == again.rows
 
 
 def test_write_forms_and_cli(enterprises, inspections, cases, tmp_path):
@@ -347,12 +505,19 @@ def test_write_forms_and_cli(enterprises, inspections, cases, tmp_path):
         == 5
     )
     assert any("geoair import targets" in s for s in report.skipped)
-    with pytest.raises(FormError, match="No form could be filled for 2023-07"):
+    book = openpyxl.load_workbook(
+        ws.outputs_dir / "forms-2024-03" / "附件2问题清单_郊区_2024-03.xlsx"
+    )
+    assert book.sheetnames == ["附件2问题清单（郊区）"]
+    assert book.active["A2"].value.startswith("郊区")
+    with pytest.raises(FormError, match="2023-07没有任何报表可以填写"):
         write_forms(ws, month="2023-07")
     assert not (ws.outputs_dir / "forms-2023-07").exists()
-    with pytest.raises(FormError, match="not a month"):
+    with pytest.raises(FormError, match="不是月份"):
         write_forms(ws, month="March")
-    with pytest.raises(FormError, match="appears in no inspection"):
+    with pytest.raises(FormError, match="不在任何检查记录"):
+        write_forms(ws, month="2024-03", county="火星区")
+    with use_language("en"), pytest.raises(FormError, match="appears in no inspection"):
         write_forms(ws, month="2024-03", county="火星区")
 
     from geoair.cli import main
@@ -363,6 +528,6 @@ def test_write_forms_and_cli(enterprises, inspections, cases, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "附件2问题清单_阳泉市_2024-03.xlsx" in result.output
-    assert "skipped PM2.5目标完成情况" in result.output
+    assert "未生成 PM2.5目标完成情况" in result.output
     result = CliRunner().invoke(main, ["forms", "--month", "2023-07", "-w", str(ws.root)])
-    assert result.exit_code == 1 and "No inspections in 2023-07" in result.output
+    assert result.exit_code == 1 and "2023-07没有检查记录" in result.output

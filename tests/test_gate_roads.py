@@ -227,9 +227,12 @@ def test_cli_gate_roads(ws_scene, tmp_path):
     out = tmp_path / "清扫任务.xlsx"
     result = run("gate-roads", "-w", str(ws_scene.root), "--radius", "100", "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert "650.0 m to sweep" in result.output and "郊区: 450.0 m" in result.output
+    assert "需清扫 650.0 米" in result.output and "郊区：450.0 米" in result.output
     table = pd.read_excel(out)
-    assert set(table["enterprise_id"]) == {"E1", "E2", "E3", "E9"}
+    assert list(table.columns[:3]) == ["企业编号", "企业名称", "县区"]  # the field dictionary
+    assert set(table["企业编号"]) == {"E1", "E2", "E3", "E9"}
+    lengths = table["长度（米）"].dropna()
+    assert (lengths == lengths.round(1)).all()  # metres to 0.1 for people
 
 
 def test_cli_gate_roads_with_roads_file(ws_scene, scene, tmp_path):
@@ -246,7 +249,7 @@ def test_cli_gate_roads_with_roads_file(ws_scene, scene, tmp_path):
 
 def test_cli_gate_roads_bad_radius(ws_scene):
     result = run("gate-roads", "-w", str(ws_scene.root), "--radius", "-5")
-    assert result.exit_code == 1 and "positive number of metres" in result.output
+    assert result.exit_code == 1 and "半径应为正数（米）" in result.output
 
 
 def test_cli_buffer(ws_scene, tmp_path):
@@ -289,7 +292,7 @@ def test_cli_warns_when_roads_miss_the_gates(ws_scene, scene, tmp_path):
     far.to_file(path)
     result = run("gate-roads", "-w", str(ws_scene.root), "--roads", str(path))
     assert result.exit_code == 0, result.output
-    assert "only 0 of 5 gates have a road" in result.output
+    assert "5 个厂门中只有 0 个在范围内有道路" in result.output
 
 
 def test_disjoint_and_triple_overlaps(scene):

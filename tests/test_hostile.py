@@ -255,10 +255,12 @@ def test_damaged_workspace_is_one_sentence_and_check_says_so(ws_with_ledger, led
         assert result.exit_code == 1
         message = result.output.strip()
         assert str(ws.gpkg) in message and "geoair check" in message, message
-        assert message.count("\n") == 0 and " / " in message  # Chinese / English, one line
+        assert message.count("\n") == 0 and message.startswith("错误：")  # one line, Chinese
+        english = run("--lang", "en", *args, "-w", str(ws.root)).output.strip()
+        assert english.count("\n") == 0 and english.startswith("Error: "), english
     result = run("check", "-w", str(ws.root))
     assert result.exit_code == 1
-    assert "problem:" in result.output
+    assert "问题：" in result.output
 
 
 def test_check_passes_a_whole_workspace_and_notes_leftovers(ws_with_ledger):
@@ -266,8 +268,11 @@ def test_check_passes_a_whole_workspace_and_notes_leftovers(ws_with_ledger):
     (ws.root / ".tmp-workspace-999999999-x.gpkg").write_bytes(b"x" * 10)
     result = run("check", "-w", str(ws.root))
     assert result.exit_code == 0, result.output
-    assert "SQLite integrity check: ok" in result.output
-    assert "temporary file" in result.output
+    assert "SQLite 完整性检查：通过" in result.output
+    assert "个临时文件" in result.output
+    english = run("--lang", "en", "check", "-w", str(ws.root))
+    assert "SQLite integrity check: ok" in english.output
+    assert "temporary file" in english.output
 
 
 def test_check_finds_a_damaged_readings_file(ws_with_ledger):
@@ -302,8 +307,10 @@ def test_read_only_workspace_is_one_sentence(ws_with_ledger, ledger_csv, monkeyp
     _refuse_writes(monkeypatch, ws.root)
     result = run("import", "enterprises", str(ledger_csv), "-w", str(ws.root))
     assert result.exit_code == 1
-    assert "只读" in result.output and "read-only" in result.output
-    with pytest.raises(WorkspaceError, match="read-only"):
+    assert "只读" in result.output
+    english = run("--lang", "en", "import", "enterprises", str(ledger_csv), "-w", str(ws.root))
+    assert "read-only" in english.output
+    with pytest.raises(WorkspaceError, match="只读"):
         store_hourly(
             ws,
             pd.DataFrame(

@@ -663,7 +663,7 @@ def test_sample_import_shows_the_first_reasons_a_clerk_will_read(ws, tmp_path, m
     )
     monkeypatch.setattr(geoair.workflows.sample_data, "sample_layers_dir", lambda: folder)
     lines = STEPS[0].run(ws, lambda *a, **k: None)
-    assert lines[0].startswith("enterprises: 2 rows read from e.csv; 1 imported")
+    assert lines[0].startswith("企业：从 e.csv 读取 2 行，导入 1 行")
     assert "  第3行：规模以上：“也许”不是是/否，请填写“是”或“否”（或“有”“无”）" in lines
 
 

@@ -23,6 +23,7 @@ from geoair.maps.interactive import render_html, write_html
 from geoair.maps.layers import collect_layers
 from geoair.maps.monitoring import _sparkline
 from geoair.maps.static import write_png
+from geoair.messages import use_language
 from geoair.store.schema import CHECKLIST_ITEMS
 from geoair.store.settings import DEFAULT_SETTINGS, overridden
 
@@ -195,9 +196,25 @@ def make_frames() -> dict[str, pd.DataFrame]:
             "score": [0.8, 0.5],
         }
     )
+    roads = gpd.GeoDataFrame(
+        {
+            "id": ["R1", "R2", "R3", "R4"],
+            "name": ["G207", "桃北路", "桃北路", "厂区路"],  # a road in two pieces: one result
+            "road_class": ["国道", "县道", "县道", None],
+            "hardened": pd.array([True, True, False, None], dtype="boolean"),
+        },
+        geometry=[
+            LineString([(113.51, 37.89), (113.69, 37.81)]),
+            LineString([(113.52, 37.83), (113.55, 37.83)]),
+            LineString([(113.62, 37.88), (113.66, 37.88)]),
+            LineString([(113.574, 37.8165), (113.578, 37.8165)]),
+        ],
+        crs=CRS,
+    )
     return {
         "counties": counties,
         "parks": parks,
+        "roads": roads,
         "enterprises": enterprises,
         "inspections": inspections,
         "cases": cases,
@@ -218,6 +235,7 @@ def make_frames() -> dict[str, pd.DataFrame]:
 EXPECTED_COUNTS = {
     "counties": 2,
     "parks": 2,
+    "roads": 4,
     "gate_buffers": 2,
     "gate_roads": 1,
     "gangue_heaps": 3,
@@ -342,11 +360,13 @@ def test_suspect_lines_from_ids(layers):
 def test_layers_option_and_errors(frames):
     only = collect_layers(frames, layers=["stations", "counties"])
     assert [x.id for x in only] == ["counties", "stations"]
-    with pytest.raises(MapDataError, match="Unknown map layer.*factories"):
+    with pytest.raises(MapDataError, match="未知的地图图层：factories"):
         collect_layers(frames, layers=["factories"])
-    with pytest.raises(MapDataError, match="not a month"):
+    with use_language("en"), pytest.raises(MapDataError, match="Unknown map layer.*factories"):
+        collect_layers(frames, layers=["factories"])
+    with pytest.raises(MapDataError, match="不是月份"):
         collect_layers(frames, month="March")
-    with pytest.raises(MapDataError, match="nothing to draw"):
+    with pytest.raises(MapDataError, match="没有可画的内容"):
         collect_layers({})
     projected = dict(frames, counties=frames["counties"].to_crs(4547))
     with pytest.raises(MapDataError, match="EPSG:4547"):
@@ -461,7 +481,7 @@ def test_tianditu_needs_a_clean_key(frames):
     layers = collect_layers(frames, layers=["counties"])
     with pytest.raises(ConfigError, match="tianditu_key"):
         render_html(layers, settings=overridden(DEFAULT_SETTINGS.maps, tiles="tianditu"))
-    with pytest.raises(ConfigError, match="letters and digits"):
+    with pytest.raises(ConfigError, match="字母和数字"):
         render_html(
             layers,
             settings=overridden(DEFAULT_SETTINGS.maps, tiles="osm", tianditu_key='abc"+alert(1)+"'),
@@ -555,7 +575,7 @@ def test_cli_explains_bad_layers(ws_with_ledger):
         main, ["map", "-w", str(ws_with_ledger.root), "--layers", "enterprises,roadz"]
     )
     assert result.exit_code == 1
-    assert "roadz" in result.output and "Choose from" in result.output
+    assert "roadz" in result.output and "可选" in result.output
 
 
 def test_unranked_park_is_grey(frames):
@@ -633,7 +653,7 @@ def test_run_map_writes_both_maps_and_tells_the_figures(ws_with_ledger):
     assert (ws_with_ledger.outputs_dir / "maps" / "map.png").exists()
     assert any("企业 3" in line for line in lines)
     # no inspections: coloured by production status, 2 producing and 1 suspended
-    assert "  企业（生产状态）: 正常生产 2，依法停产 1" in lines
+    assert "  企业（生产状态）：正常生产 2、依法停产 1" in lines
 
 
 def test_patrol_risk_and_enterprise_scores_in_popups(frames):
@@ -683,3 +703,137 @@ def test_patrol_team_colours_match_between_routes_and_stops():
     assert stop_colour == {k: route_colour[k] for k in ("第1组", "第3组")}
     assert [stop_classes[i].label for i in stop_cls] == ["第3组", "第1组", "第3组"]
     assert route_cls.tolist() == [0, 1, 2]
+
+
+# -- roads, county scope, months ---------------------------------------------------------
+
+
+def test_roads_layer_classed_and_hidden_at_city_zoom_when_heavy(frames, monkeypatch):
+    from geoair.maps import layers as layers_module
+    from geoair.maps.layers import road_class_index
+
+    roads = {layer.id: layer for layer in collect_layers(frames)}["roads"]
+    assert roads.kind == "line" and roads.min_zoom is None
+    assert roads.modes[0].values.tolist() == [0, 2, 2, 4]  # 国道, 县道, 县道, unknown
+    assert road_class_index(pd.Series(["motorway", "省道", "城市道路", "进厂道路"])).tolist() == [
+        0,
+        1,
+        1,
+        3,
+    ]
+    monkeypatch.setattr(layers_module, "ROADS_MAX", 3)
+    heavy = {layer.id: layer for layer in collect_layers(frames)}["roads"]
+    assert heavy.min_zoom == 12
+
+
+def test_county_scope_keeps_that_countys_features(frames):
+    from geoair.maps.layers import county_extent, scope_to_county
+
+    scoped = scope_to_county(frames, "矿区")
+    assert scoped["counties"]["name"].tolist() == ["矿区"]
+    assert sorted(scoped["enterprises"]["id"]) == ["E3", "E4"]
+    assert scoped["stations"]["name"].tolist() == ["南庄站"]
+    assert sorted(scoped["roads"]["id"]) == ["R1", "R3"]
+    assert scoped["roads"].total_bounds[0] >= 113.60 - 1e-9  # cut to the outline
+    assert scoped["inspections"] is frames["inspections"]  # tables stay whole
+    assert county_extent(frames, "矿区") == pytest.approx((113.60, 37.80, 113.70, 37.90))
+    with pytest.raises(MapDataError, match="火星"):
+        scope_to_county(frames, "火星")
+
+
+def test_month_draws_only_that_months_plan_and_suspects(frames):
+    frames["source_suspects"] = frames["source_suspects"].assign(
+        period=["2020-10/2020-12", "2024-01/2024-03"]
+    )
+    march = {layer.id: layer for layer in collect_layers(frames, month="2024-03")}
+    assert "patrol_routes" in march and "patrol_stops" in march
+    assert len(march["source_suspects"]) == 1
+    november = {layer.id: layer for layer in collect_layers(frames, month="2020-11")}
+    assert "patrol_routes" not in november and "patrol_stops" not in november
+    assert len(november["source_suspects"]) == 1
+    latest = {layer.id: layer for layer in collect_layers(frames)}
+    assert len(latest["source_suspects"]) == 1  # never two periods mixed
+
+
+def test_data_month_for_the_title(frames):
+    from geoair.maps.model import data_month
+
+    assert data_month(frames) == "2024-03"
+    assert data_month({}) is None
+
+
+# -- the report map's symbols, legend and labels --------------------------------------------
+
+
+def _figure(frames, **kw):
+    return static.render_figure(collect_layers(frames), title="测试", **kw)
+
+
+def test_png_each_layer_has_its_symbol_and_its_legend(frames):
+    fig = _figure(frames)
+    legend = fig.legends[0]
+    texts = [t.get_text() for t in legend.get_texts()]
+    handles = legend.legend_handles
+    by_text = dict(zip(texts, handles, strict=True))
+    # a header per layer that says what its colours mean, then its classes
+    for header in (
+        "企业（最近检查合规）",
+        "监测站（目标达标）",
+        "矸石山（治理与自燃）",
+        "道路（道路等级）",
+    ):
+        assert header in texts
+    start = texts.index("监测站（目标达标）")
+    assert by_text["  达标"].get_marker() == "^" or handles[start + 1].get_marker() == "^"
+    heaps = texts.index("矸石山（治理与自燃）")
+    assert handles[heaps + 1].get_marker() == "s"
+    enterprises = texts.index("企业（最近检查合规）")
+    assert handles[enterprises + 1].get_marker() == "o"
+    # the map's own symbols: triangles for stations, squares for heaps, circles else
+    from matplotlib.markers import MarkerStyle
+
+    symbols = [c for c in fig.axes[0].collections if c.get_gid() == static.SYMBOL_GID]
+    drawn = {len(c.get_paths()[0].vertices) for c in symbols}
+    for marker in ("^", "s", "o"):
+        assert len(MarkerStyle(marker).get_path().vertices) in drawn
+    # parks are filled and outlined
+    assert "园区（园区得分）" in texts
+
+
+def test_png_labels_overlap_no_symbol_and_no_other_label(frames):
+    fig = _figure(frames)
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in ax.texts if t.get_gid() == static.LABEL_GID]
+    names = {t.get_text() for t in labels}
+    assert {"城区", "矿区"} <= names and "赛鱼站" in names  # counties and stations named
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b)
+    symbols = static._symbol_boxes(ax, renderer)
+    assert len(symbols) > 10
+    for b in boxes:
+        hit = (
+            (b.x0 < symbols[:, 2])
+            & (b.x1 > symbols[:, 0])
+            & (b.y0 < symbols[:, 3])
+            & (b.y1 > symbols[:, 1])
+        )
+        assert not hit.any()
+
+
+def test_png_title_carries_the_month_and_roads_are_thin(frames, tmp_path):
+    from matplotlib.collections import LineCollection
+
+    fig = _figure(frames)
+    widths = [
+        float(np.max(c.get_linewidths()))
+        for c in fig.axes[0].collections
+        if isinstance(c, LineCollection) and c.get_zorder() == 3.5
+    ]
+    assert widths and max(widths) <= 0.8  # roads: thin lines under everything else
+    path = write_png(collect_layers(frames), tmp_path / "m.png", title="阳泉市", month="2024-03")
+    assert path.exists()
+    fig = static.render_figure(collect_layers(frames), title="阳泉市 2024-03")
+    assert "2024-03" in fig._suptitle.get_text()

@@ -228,11 +228,11 @@ def test_many_circles_and_lines_on_geoair_canvases(browser, tmp_path, monkeypatc
     opened = Page(browser, path)
     try:
         data = opened.js("window.geoair.data.layers.filter(l => l.fast).map(l => l.id)")
-        assert data == ["gate_buffers", "gate_roads", "patrol_routes", "source_suspects"]
+        assert data == ["roads", "gate_buffers", "gate_roads", "patrol_routes", "source_suspects"]
         drawn = opened.js("""['gate_buffers', 'gate_roads', 'source_suspects'].map(
             k => window.geoair.groups[k].drawn)""")
         assert drawn == [2, 1, 2]
-        for covering in ("enterprises", "gates", "patrol_stops", "patrol_routes"):
+        for covering in ("enterprises", "gates", "patrol_stops", "patrol_routes", "roads"):
             opened.page.locator(f'input[data-layer="{covering}"]').uncheck()
         opened.js("""new Promise(done => { const m = window.geoair.map;
             m.once('moveend', () => requestAnimationFrame(done));
@@ -249,5 +249,84 @@ def test_many_circles_and_lines_on_geoair_canvases(browser, tmp_path, monkeypatc
         # the closed popup fades out for 200 ms: wait for the new one
         opened.page.locator(".leaflet-popup-content", has_text="半径").wait_for(timeout=5000)
         assert opened.errors == [] and opened.dialogs == []
+    finally:
+        opened.page.close()
+
+
+def test_roads_layer_is_drawn_by_class(page):
+    assert page.js("window.geoair.counts.roads") == 4
+    legend = page.page.inner_text('[data-legend="roads"]')
+    assert "高速公路、国道" in legend and "县道、乡道" in legend and "等级不明" in legend
+    # wider for higher classes: the national road is drawn wider than the plant road
+    widths = page.js("""(() => { const g = window.geoair.groups.roads;
+        return g.getLayers().map(l => [l._gaIndex, l.options.weight]); })()""")
+    weight = dict(widths)
+    assert weight[0] > weight[1] > weight[3]
+    page.js("""new Promise(done => { const m = window.geoair.map;
+        m.once('moveend', () => requestAnimationFrame(done));
+        m.setView(window.geoair.centerOf('roads', 2), 15, {animate: false}); })""")
+    x, y = _screen(page, "roads", 2)
+    page.page.mouse.click(x, y)
+    popup = page.page.locator(".leaflet-popup-content")
+    popup.wait_for(state="visible")
+    assert "桃北路" in popup.inner_text() and "县道" in popup.inner_text()
+    assert page.errors == []
+
+
+def test_search_takes_the_first_result_on_enter_and_merges_duplicates(page):
+    box = page.page.locator(".ga-search input")
+    box.fill("桃北路")
+    items = page.page.locator(".ga-results li").all_inner_texts()
+    # the road in two pieces is one result; the gate road of the same name another layer's
+    assert len(items) == len(set(items)) == 2
+    assert "（2处）" in items[0] and "道路" in items[0]
+    box.press("Enter")
+    popup = page.page.locator(".leaflet-popup-content")
+    popup.wait_for(state="visible")
+    assert "桃北路" in popup.inner_text() and "道路等级" in popup.inner_text()
+    assert page.page.locator(".ga-results li").count() == 0  # the list closes
+    # both pieces are in view
+    inside = page.js("""(() => { const b = window.geoair.map.getBounds();
+        return [1, 2].map(i => b.contains(window.geoair.centerOf('roads', i))); })()""")
+    assert inside == [True, True]
+    assert page.errors == []
+
+
+def test_popup_labels_do_not_wrap(page):
+    page.page.locator('input[data-layer="patrol_stops"]').uncheck()
+    page.page.locator('input[data-layer="gates"]').uncheck()
+    page.js("window.geoair.openPopup('enterprises', 1); 1")
+    popup = page.page.locator(".leaflet-popup-content")
+    popup.wait_for(state="visible")
+    rows = page.js("""Array.from(document.querySelectorAll('.ga-popup th')).map(th => {
+        const line = parseFloat(getComputedStyle(th).lineHeight) || 16;
+        return [th.textContent, getComputedStyle(th).whiteSpace, th.getBoundingClientRect().height,
+                line]; })""")
+    assert rows and all(space == "nowrap" for _, space, _, _ in rows)
+    assert all(height < 1.6 * line for _, _, height, line in rows), rows  # one line each
+    assert page.errors == []
+
+
+def test_county_scoped_map_keeps_its_features_and_fits_its_outline(browser, tmp_path):
+    from test_maps import make_frames
+
+    from geoair.maps.layers import county_extent, scope_to_county
+
+    frames = scope_to_county(make_frames(), "矿区")
+    extent = county_extent(make_frames(), "矿区")
+    path = write_html(collect_layers(frames), tmp_path / "county.html", extent=extent)
+    opened = Page(browser, path)
+    try:
+        counts = opened.js("window.geoair.counts")
+        assert counts["counties"] == 1 and counts["enterprises"] == 2 and counts["stations"] == 1
+        assert counts["roads"] == 2  # the national road crosses; 桃北路's piece in 矿区
+        names = opened.js("""window.geoair.data.layers.find(l => l.id === 'enterprises')
+            .fields[0].v""")
+        assert "阳泉焦化有限公司" not in str(names)  # a 城区 enterprise is not on it
+        view = opened.js("""(() => { const b = window.geoair.map.getBounds();
+            return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()""")
+        assert view[0] <= 113.60 and view[2] >= 113.70 and view[1] <= 37.80 and view[3] >= 37.90
+        assert view[2] - view[0] < 0.25  # fitted to the county, not the whole city
+        assert opened.errors == []
     finally:
         opened.page.close()

@@ -92,7 +92,7 @@ def test_plan_command_writes_layers_and_files(workspace):
     ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert "along the roads" in result.output
+    assert "（沿道路）" in result.output
     stops = workspace.read("patrol_stops")
     routes = workspace.read("patrol_routes")
     assert len(stops) == 6 and stops["site_key"].is_unique
@@ -129,7 +129,7 @@ def test_start_outside_county_message(workspace):
         ],
     )
     assert result.exit_code == 1
-    assert "lies outside 城区" in result.output
+    assert "在城区之外" in result.output
     assert not workspace.has("patrol_stops")
 
 

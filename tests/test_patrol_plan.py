@@ -142,6 +142,7 @@ def test_county_filter(counties):
     assert (plan.stops["county"] == "郊区").all()
 
 
+@pytest.mark.usefixtures("english")
 def test_start_outside_the_county_is_refused(counties):
     with pytest.raises(PlanError, match="lies outside 郊区"):
         plan_patrol(
@@ -149,18 +150,21 @@ def test_start_outside_the_county_is_refused(counties):
         )
 
 
+@pytest.mark.usefixtures("english")
 def test_start_outside_every_county_is_refused(counties):
     far = Start("太原", 112.55, 37.87)
     with pytest.raises(PlanError, match="outside the counties of the workspace"):
         plan_patrol(_risk(), date=DATE, teams=1, stops=3, start=far, counties=counties)
 
 
+@pytest.mark.usefixtures("english")
 def test_start_far_from_sites_refused_without_counties():
     far = Start("太原", 112.55, 37.87)
     with pytest.raises(PlanError, match="km from the nearest site"):
         plan_patrol(_risk(), date=DATE, teams=1, stops=3, start=far)
 
 
+@pytest.mark.usefixtures("english")
 def test_unknown_county_refused(counties):
     with pytest.raises(PlanError, match="not a county of this workspace"):
         plan_patrol(
@@ -168,11 +172,13 @@ def test_unknown_county_refused(counties):
         )
 
 
+@pytest.mark.usefixtures("english")
 def test_bad_team_numbers_refused():
     with pytest.raises(PlanError, match="at least 1"):
         plan_patrol(_risk(), date=DATE, teams=0, stops=3, start=START)
 
 
+@pytest.mark.usefixtures("english")
 def test_resolve_start_forms():
     cfg = overridden(DEFAULT_SETTINGS.patrol, places={"郊区分局": (113.65, 37.90)})
     assert resolve_start(None, settings=cfg).name == "市生态环境局"
@@ -221,5 +227,6 @@ def test_route_limit_balances_teams_and_names_the_ones_over_it():
     impossible = plan_patrol(
         _risk(), date=DATE, teams=2, stops=4, start=START, lns_rounds=5, max_route_km=1.0
     )
-    assert any("over the route limit of 1 km" in note for note in impossible.notes)
+    assert any("超过每组每日 1 公里的上限" in note for note in impossible.notes)
+    assert impossible.routes["over_limit"].all() and (impossible.routes["limit_km"] == 1).all()
     assert len(impossible.stops) == 8  # a soft limit: the plan is still made

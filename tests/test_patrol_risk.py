@@ -211,6 +211,7 @@ def test_every_score_is_explained_and_ranked(enterprises, heaps, cases, inspecti
     pd.testing.assert_frame_equal(enterprises, before)
 
 
+@pytest.mark.usefixtures("english")
 def test_no_sites_refused():
     with pytest.raises(SchemaError, match="no enterprises or gangue heaps"):
         site_table(None, None)

@@ -34,6 +34,13 @@ REPO = Path(__file__).resolve().parents[1]
 HEADER = "企业编号,企业名称,县区,行业,规模以上,绩效等级,生产状态,经度,纬度\n"
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """These tests read the command line's English (tests/test_language.py checks that
+    every command speaks Chinese by default)."""
+    monkeypatch.setenv("GEOAIR_LANG", "en")
+
+
 def ledger(path: Path, prefix: str, n: int, *, name: str = "公司") -> Path:
     """An enterprise ledger of n rows with ids PREFIX0000.. inside Shanxi."""
     rows = [

@@ -57,7 +57,7 @@ def test_the_demo_runs_every_step_against_the_database(pg_demo, pg_server):
     assert result.exit_code == 0, result.output + repr(result.exception)
     for number, step in enumerate(STEPS, start=1):
         assert f"[{number}/{len(STEPS)}] {step.title}" in result.output
-    assert "demo workspace: postgresql://postgres:***@127.0.0.1" in result.output
+    assert "演示工作区：postgresql://postgres:***@127.0.0.1" in result.output
     assert pg_server.password not in result.output
     assert (folder / "outputs" / "maps" / "map.html").exists()
     assert any((folder / "rejects").iterdir())  # the planted bad rows, as files here
@@ -137,7 +137,7 @@ def test_importing_a_sample_file_again_changes_nothing(in_demo_folder):
         main, ["import", "enterprises", str(sample), "--coords", "gcj02", "-w", url]
     )
     assert result.exit_code == 0, result.output
-    assert "155 imported (155 replaced rows already there)" in result.output
+    assert "导入 155 行（其中替换已有的 155 行）" in result.output
     assert snapshot() == before
     ws.close()
 

@@ -310,7 +310,7 @@ def test_cli_import_readings(ws, tmp_path):
     path = write_csv(tmp_path / "h.csv", text)
     result = CliRunner().invoke(main, ["import", "readings", str(path), "-w", str(ws.root)])
     assert result.exit_code == 0, result.output
-    assert "readings: 1 rows read from h.csv; 1 imported" in result.output
+    assert "小时监测数据：从 h.csv 读取 1 行，导入 1 行" in result.output
     assert np.isclose(load_hourly(ws)["value"].iloc[0], 35.0)
 
 
@@ -327,5 +327,5 @@ def test_cli_import_dustfall_and_excel_with_title(ws, tmp_path):
     book.save(path)
     result = CliRunner().invoke(main, ["import", "dustfall", str(path), "-w", str(ws.root)])
     assert result.exit_code == 0, result.output
-    assert "dustfall: 2 rows read from dust.xlsx; 2 imported" in result.output
+    assert "降尘：从 dust.xlsx 读取 2 行，导入 2 行" in result.output
     assert load_dustfall(ws, months=["2020-12"])["dustfall_t_km2"].tolist() == [8.1]

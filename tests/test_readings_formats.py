@@ -128,7 +128,7 @@ def test_platform_export_gives_stations_and_readings(ws, archive):
     # The published columns (aqi, *_24h, o3_8h) are never stored.
     assert set(stored["pollutant"]) == {"PM2.5", "PM10", "SO2", "NO2", "CO", "O3"}
     assert result.checks["AQI"] == (8, 0)  # every published AQI reproduced
-    assert any("disagree" in line for line in describe(result))
+    assert any("不一致" in line for line in describe(result))
 
 
 def test_hourly_aqi_reproduces_the_platform(ws, archive, tmp_path):

@@ -251,6 +251,7 @@ def test_change_from_previous_month(inputs):
     assert pd.isna(table.loc["P2", "prev_rank"]) and pd.isna(table.loc["P2", "rank_change"])
 
 
+@pytest.mark.usefixtures("english")
 def test_latest_month_and_default(inputs):
     assert latest_month(inputs) == "2024-04"  # E1's April inspection
     table = score_parks(inputs, settings=SETTINGS)
@@ -626,7 +627,7 @@ def test_cli_parks_and_enterprises(workspace, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "甲园区" in result.output and out.exists()
-    assert "hint: no monthly PM2.5: run geoair indicators" in result.output
+    assert "提示：没有PM2.5月值：请运行 geoair indicators" in result.output
     sheet = pd.read_excel(out)
     assert sheet.loc[0, "园区名称"] == "甲园区" and sheet.loc[0, "排名"] == 1
     stored = workspace.read("park_scores")
@@ -649,7 +650,7 @@ def test_cli_bad_month(workspace):
     result = CliRunner().invoke(
         main, ["scores", "parks", "-w", str(workspace.root), "--month", "三月"]
     )
-    assert result.exit_code == 1 and "is not a month" in result.output
+    assert result.exit_code == 1 and "不是月份" in result.output
 
 
 def test_import_road_dust(workspace, tmp_path):
@@ -672,9 +673,10 @@ def test_cli_assign(workspace, tmp_path):
         main, ["scores", "assign", "-w", str(workspace.root), "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    assert "enterprises: 3 sites, 2 inside a park" in result.output
+    assert "点位归属：企业 3 个，2 个在园区内" in result.output
     table = pd.read_csv(out)
-    assert table.set_index("site_id").loc["E2", "park_name"] == "乙园区"
+    assert table.set_index("点位编号").loc["E2", "园区名称"] == "乙园区"
+    assert set(table["主要归属"]) == {"是"} and "在区域内" in set(table["园区依据"])
 
 
 def test_two_inspections_on_the_latest_day_are_pooled_whatever_their_order():

@@ -10,6 +10,7 @@ import pytest
 import shapely
 
 from geoair.errors import CRSError, SchemaError
+from geoair.messages import use_language
 from geoair.sources import wind
 from geoair.sources.near import NEAR_COLUMNS, gate_road_sources, near_sources
 from geoair.sources.suspects import hour_periods, parse_period, suspects
@@ -140,6 +141,7 @@ def test_station_with_no_sources_in_range(stations, enterprises):
 # --- periods ------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("english")
 def test_parse_period_forms():
     assert parse_period("2020-10/2020-12") == (
         pd.Timestamp("2020-10-01"),
@@ -358,12 +360,13 @@ def test_cli_near_writes_layer_and_excel(ws_sources, tmp_path):
             str(tmp_path / "near.xlsx"),
         ]
     )
-    assert "within 3000 m of 1 of 2 stations" in out
+    assert "1 / 2 个站点的 3000 米内有污染源" in out
     near = ws_sources.read("station_sources")
     assert sorted(near["source_id"]) == ["D1", "D2", "D4", "D5", "E1"]
     assert near.geom_type.unique().tolist() == ["LineString"]
     sheet = pd.read_excel(tmp_path / "near.xlsx")
-    assert sheet.loc[sheet["source_id"] == "E1", "distance_m"].iloc[0] == pytest.approx(2000, abs=1)
+    distance = sheet.loc[sheet["污染源编号"] == "E1", "距离（米）"].iloc[0]
+    assert distance == pytest.approx(2000, abs=1)
 
 
 def test_cli_wind_prints_peak_and_writes_png_and_sheets(ws_sources, tmp_path):
@@ -383,12 +386,12 @@ def test_cli_wind_prints_peak_and_writes_png_and_sheets(ws_sources, tmp_path):
             str(tmp_path / "w.xlsx"),
         ]
     )
-    assert "#1 企业E1 [企业, 焦化]" in out
+    assert "第1名 企业E1［企业，焦化］" in out
     png = ws_sources.outputs_dir / "sources" / "S1_PM2.5_2020-10_2020-12.png"
     assert png.exists() and str(png) in out
     sheets = pd.read_excel(tmp_path / "w.xlsx", sheet_name=None)
-    assert set(sheets) == {"summary", "cpf", "wind_rose", "pollution_rose", "nwr", "sources"}
-    peak = sheets["summary"]["cpf_peak_deg"].iloc[0]
+    assert set(sheets) == {"概况", "条件概率CPF", "风玫瑰", "污染玫瑰", "非参数风回归NWR", "污染源"}
+    peak = sheets["概况"]["CPF峰值方位（度）"].iloc[0]
     assert abs(wind.angle_diff_deg(peak, PLANTED[1])) <= 10
 
 
@@ -410,7 +413,7 @@ def test_cli_wind_unknown_station_says_which_exist(ws_sources):
             str(ws_sources.root),
         ],
     )
-    assert result.exit_code == 1 and "No station is called '无此站'" in result.output
+    assert result.exit_code == 1 and "没有名为“无此站”的站点" in result.output
 
 
 def test_cli_suspects_ranks_planted_source_and_lists_plots(ws_sources, tmp_path):
@@ -428,7 +431,7 @@ def test_cli_suspects_ranks_planted_source_and_lists_plots(ws_sources, tmp_path)
             str(tmp_path / "s.csv"),
         ]
     )
-    assert "赛鱼站 2020-10/2020-12: 企业E1 [企业, 焦化] 2000 m, 75°" in out
+    assert "赛鱼站 2020-10/2020-12：企业E1［企业，焦化］2000 米，方位 75°" in out
     ranked = ws_sources.read("source_suspects")
     leaders = ranked[ranked["rank"] == 1]
     assert set(leaders["source_id"]) == {"E1"} and set(leaders["period"]) == {
@@ -436,9 +439,14 @@ def test_cli_suspects_ranks_planted_source_and_lists_plots(ws_sources, tmp_path)
         "2020-11",
     }
     plots = ws_sources.read("source_plots")
-    assert plots["png"].tolist() == ["outputs/sources/S1_PM2.5.png"]
-    assert (ws_sources.root / plots["png"].iloc[0]).exists()
-    assert pd.read_csv(tmp_path / "s.csv")["rank"].iloc[0] == 1
+    # One plot per period, named with it and drawn from that period's hours only.
+    assert sorted(plots["png"]) == [
+        "outputs/sources/S1_PM2.5_2020-10_2020-12.png",
+        "outputs/sources/S1_PM2.5_2020-11.png",
+    ]
+    assert sorted(plots["period"]) == ["2020-10/2020-12", "2020-11"]
+    assert all((ws_sources.root / png).exists() for png in plots["png"])
+    assert pd.read_csv(tmp_path / "s.csv")["排名"].iloc[0] == 1
 
 
 def test_cli_suspects_for_one_station_keeps_the_other_stations_and_periods(ws_sources):
@@ -519,11 +527,16 @@ def test_describe_shows_the_industry_and_never_none():
         return suspect_line(SimpleNamespace(**_suspect_row(**changes).to_dict()))
 
     assert line() == (
-        "阳泉市金辉发电有限公司(北门)道路 [厂门道路, 电力] 599 m, 95° 东, CPF 0.34, score 0.212"
+        "阳泉市金辉发电有限公司(北门)道路［厂门道路，电力］599 米，方位 95°（东），CPF 0.34，"
+        "得分 0.212"
     )
+    with use_language("en"):
+        assert line() == (
+            "阳泉市金辉发电有限公司(北门)道路 [gate road, 电力] 599 m, 95° E, CPF 0.34, score 0.212"
+        )
     for missing in (None, np.nan, pd.NA, ""):  # a heap, a park, a gate of an unknown factory
         text = line(industry=missing, source_kind="gangue_heap", name="前岭矸石山")
-        assert text.startswith("前岭矸石山 [矸石山] 599 m")
+        assert text.startswith("前岭矸石山［矸石山］599 米")
         assert "None" not in text and "nan" not in text and "<NA>" not in text
 
 
@@ -569,7 +582,7 @@ def test_suspects_name_the_factory_industry_of_a_gate_road_suspect(ws, stations,
         tx.write("gangue_heaps", heaps)
     store_hourly(ws, long)
     text = "\n".join(describe(run_suspects(ws, SourcesOptions(freq="quarter"))))
-    assert "赛鱼站 2020-01/2020-03: 企业E1(北门)道路 [厂门道路, 焦化]" in text
+    assert "赛鱼站 2020-01/2020-03：企业E1(北门)道路［厂门道路，焦化］" in text
     assert "None" not in text and "nan" not in text
     suspects = ws.read("source_suspects")
     road_rows = suspects[suspects["source_kind"] == "gate_road"]

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from shapely.geometry import Point, box
 
 from geoair.errors import SurfaceError
+from geoair.messages import use_language
 from geoair.reports.surface import (
     NODATA,
     Surface,
@@ -128,7 +129,9 @@ def test_interpolate_exact_and_between(layers):
     want = (w @ np.array([40.0, 80.0, 60.0])) / w.sum()
     row, col = int((t.f - 4_195_250) // 500), int((405_250 - t.c) // 500)
     assert surface.values[row, col] == pytest.approx(want, rel=1e-6)
-    assert "rests on 3 stations" in surface.summary
+    assert "依据 3 个站点" in surface.summary
+    with use_language("en"):
+        assert "rests on 3 station(s)" in surface.summary
 
 
 def test_station_off_centre_keeps_its_value(layers):
@@ -211,10 +214,11 @@ def test_make_surface_in_workspace(layers, tmp_path):
     assert county["stations_inside"] == 1 and county["cells"] == 400
     # February has one station: a flat surface, honestly labelled.
     feb, _, _ = make_surface(ws, "PM2.5", period="2024-02")
-    assert "rests on 1 station." in feb.summary
+    assert "依据 1 个站点。" in feb.summary
     assert len(ws.read("surface_zones")) == 8
 
 
+@pytest.mark.usefixtures("english")
 def test_no_data_month_writes_nothing(layers, tmp_path):
     counties, _, stations, monthly = layers
     ws = init_workspace(tmp_path / "ws")
@@ -239,7 +243,7 @@ def test_no_data_month_writes_nothing(layers, tmp_path):
     result = CliRunner().invoke(
         main, ["surface", "PM2.5", "--period", "2024-03", "-w", str(ws.root)]
     )
-    assert result.exit_code == 1 and "no file was written" in result.output
+    assert result.exit_code == 1 and "未写出文件" in result.output
 
 
 def test_cli(layers, tmp_path):
@@ -274,7 +278,7 @@ def test_cli(layers, tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "rests on 3 stations" in result.output
+    assert "依据 3 个站点" in result.output
     with rasterio.open(out) as src:
         assert src.res == (1000.0, 1000.0)
     assert len(pd.read_excel(tmp_path / "z.xlsx")) == 4

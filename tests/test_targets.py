@@ -171,9 +171,9 @@ def test_cli_indicators_and_targets(tmp_path):
     )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out_csv, encoding="utf-8-sig")
-    for column in ("station", "date", "aqi", "category", "primary_pollutant", "PM2.5"):
+    for column in ("站点名称", "日期", "AQI", "空气质量类别", "首要污染物", "PM2.5（μg/m³）"):
         assert column in table.columns
-    assert table["PM2.5"].iloc[0] == 56
+    assert table["PM2.5（μg/m³）"].iloc[0] == 56
     result = runner.invoke(
         main, ["indicators", "--period", "month", "--by", "county", "-w", str(ws.root)]
     )
@@ -182,7 +182,7 @@ def test_cli_indicators_and_targets(tmp_path):
     assert county.set_index("county").loc["城区", "PM2.5"] == 54
     result = runner.invoke(main, ["targets", "check", "--month", "2020-11", "-w", str(ws.root)])
     assert result.exit_code == 0, result.output
-    assert "missed: station 市中心站 2020-11 pm25: 56 vs target 55" in result.output
+    assert "未达标：站点 市中心站 2020-11 PM2.5：实测 56，目标 55" in result.output
     check = ws.read("targets_check")
     assert len(check) == len(ANNEX) + 2
 
@@ -284,9 +284,9 @@ def test_cli_refuses_malformed_month_and_day(tmp_path):
     ws = init_workspace(tmp_path / "ws")
     runner = CliRunner()
     result = runner.invoke(main, ["targets", "check", "--month", "2020-13", "-w", str(ws.root)])
-    assert result.exit_code == 2 and "write it as 2020-11" in result.output
+    assert result.exit_code == 2 and "请写成 2020-11" in result.output
     result = runner.invoke(main, ["indicators", "--start", "yesterday", "-w", str(ws.root)])
-    assert result.exit_code == 2 and "write it as 2020-10-01" in result.output
+    assert result.exit_code == 2 and "请写成 2020-10-01" in result.output
     result = runner.invoke(main, ["indicators", "-w", str(ws.root)])
     assert result.exit_code == 1 and "geoair import readings" in result.output
 

@@ -12,7 +12,6 @@ import json
 import shutil
 import stat
 import threading
-from pathlib import Path
 
 import httpx
 import pytest
@@ -418,9 +417,9 @@ def test_users_command_stores_only_a_hash(ws: Workspace):
 
 
 @pytest.fixture(scope="module")
-def demo_served(demo_workspace: Path, tmp_path_factory):
+def demo_served(demo_workspace: tuple, tmp_path_factory):
     folder = tmp_path_factory.mktemp("web-api") / "ws"
-    shutil.copytree(demo_workspace, folder)
+    shutil.copytree(demo_workspace[0], folder)
     ws = open_workspace(folder)
     running = start_in_thread(ws)
     api = Api(running.url)

@@ -221,9 +221,9 @@ def test_login_is_required_on_a_non_loopback_address(browser, ws_with_ledger):
 
 
 @pytest.fixture(scope="module")
-def demo(browser, demo_workspace: Path, tmp_path_factory):
+def demo(browser, demo_workspace: tuple, tmp_path_factory):
     folder = tmp_path_factory.mktemp("web-browser") / "ws"
-    shutil.copytree(demo_workspace, folder)
+    shutil.copytree(demo_workspace[0], folder)
     ws = open_workspace(folder)
     running = start_in_thread(ws)
     yield ws, running

@@ -4,17 +4,22 @@ Each subcommand parses its options, calls the library, writes, and reports. Shar
 options live in :mod:`geoair.cli._options`. A :class:`~geoair.GeoairError` ends the
 command with its message and exit status 1; anything else is a bug and shows a
 traceback with ``-v``.
+
+Everything printed comes from the message catalogue :mod:`geoair.messages`: Chinese by
+default, English with ``--lang en`` (or ``GEOAIR_LANG=en``).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 import click
 
 from geoair import __version__
 from geoair.errors import GeoairError
+from geoair.messages import MESSAGES, in_language, language, set_language, t
 
 __all__ = [
     "_options",
@@ -40,28 +45,74 @@ __all__ = [
 ]
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _error_text(exc: BaseException) -> str:
+    """What the command line prints for a geoair error, in the current language.
+
+    A bilingual "中文。 / English." message shows its own language's half. In Chinese,
+    a message that does not begin in Chinese (some still are English only) is headed
+    by what kind of error it is, in Chinese: every error reads Chinese first.
+    """
+    text = in_language(str(exc))
+    if language() == "zh":
+        first = _CJK.search(text)
+        before = text[: first.start()] if first else text
+        if len(re.findall(r"[A-Za-z]{2,}", before)) > 1:
+            kind = next(
+                (
+                    f"error_kind.{cls.__name__}"
+                    for cls in type(exc).__mro__
+                    if f"error_kind.{cls.__name__}" in MESSAGES
+                ),
+                "error_kind.GeoairError",
+            )
+            return t("cli.error", message=f"{t(kind)}。{text}")
+    return t("cli.error", message=text)
+
+
 class _Group(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except GeoairError as exc:
-            click.secho(f"Error: {exc}", fg="red", err=True)
+            click.secho(_error_text(exc), fg="red", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
-            click.secho("Interrupted: nothing was changed.", fg="yellow", err=True)
+            click.secho(t("cli.interrupted"), fg="yellow", err=True)
             sys.exit(130)
+
+
+def _set_language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    # Eager, so that messages of the other options' checks are already in this language.
+    set_language(value)
+    return value
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More detail (-vv for debugging).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default=None,
+    is_eager=True,
+    expose_value=False,
+    callback=_set_language,
+    help="Language of messages and report tables: zh 中文 (default) or en English "
+    "(default: $GEOAIR_LANG, else zh).",
+)
 @click.version_option(version=__version__, prog_name="geoair")
 @click.pass_context
 def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """geoair: dust and air-pollution supervision for environmental bureaus.
+    geoair：生态环境局的扬尘与大气污染监管工具。
 
     Start with 'geoair demo' to build a workspace from the sample data of Yangquan,
     or 'geoair init DIR' and 'geoair import KIND FILE' for your own data.
+    从 'geoair demo' 开始（用阳泉的示例数据建一个工作区），或用 'geoair init 文件夹'
+    和 'geoair import 类型 文件' 导入自己的数据。输出默认为中文；--lang en 输出英文。
     """
     ctx.obj = {"verbose": 0 if quiet else verbose}
     level = (

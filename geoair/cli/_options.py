@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from geoair.messages import t
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -94,13 +96,23 @@ def progress_for(ctx: click.Context | None = None) -> Progress:
 
 
 def write_out(frame: pd.DataFrame, out_path: Path | None, *, layer: str) -> None:
-    """Write ``frame`` to ``--out`` when given, and say where."""
+    """Write ``frame`` to ``--out`` when given, and say where.
+
+    CSV and Excel are report tables (:func:`geoair.reports.tables.report_table`: Chinese
+    headers and words in Chinese mode, numbers rounded for people); GIS formats keep
+    the identifiers and full precision.
+    """
     if out_path is None:
         return
     from geoair.io.writers import write_table
 
-    write_table(frame, out_path, layer=layer)
-    click.echo(f"wrote {out_path}")
+    sheet = layer
+    if out_path.suffix.lower() in {".csv", ".xlsx"}:
+        from geoair.reports.tables import report_table, sheet_name
+
+        frame, sheet = report_table(frame, layer=layer), sheet_name(layer)
+    write_table(frame, out_path, layer=sheet)
+    click.echo(t("cli.wrote", path=out_path))
 
 
 def engine_options(command: Callable) -> Callable:
@@ -144,7 +156,7 @@ def open_engine(
     if engine != "dask":
         if scheduler or workers or store:
             given = "--scheduler" if scheduler else ("--workers" if workers else "--store")
-            raise click.UsageError(f"{given} goes with --engine dask.")
+            raise click.UsageError(t("cli.engine_option", option=given))
         yield None
         return
     from geoair.distributed.cluster import dask_client

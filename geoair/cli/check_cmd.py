@@ -18,19 +18,22 @@ def command(workspace_dir: Path | None) -> None:
     integrity check passes, with the tables geoair needs, every layer readable, every
     readings file (Parquet) readable, geoair.toml valid. Changes nothing. Exit status 1
     when something is broken."""
+    from geoair.messages import in_language, t
     from geoair.store.check import check_workspace
     from geoair.store.open import ENV_VAR
 
     root = workspace_dir or os.environ.get(ENV_VAR) or Path.cwd()
     report = check_workspace(root)
     for line in report.checked:
-        click.echo(f"ok: {line}")
+        click.echo(t("cli.check.ok", line=in_language(line)))
     for line in report.notes:
-        click.echo(f"note: {line}")
+        click.echo(t("cli.check.note", line=in_language(line)))
     for line in report.problems:
-        click.secho(f"problem: {line}", fg="red", err=True)
+        click.secho(t("cli.check.problem", line=in_language(line)), fg="red", err=True)
     if report.ok:
-        click.echo(f"{report.root}: the workspace is whole.")
+        click.echo(t("cli.check.whole", root=report.root))
     else:
-        click.secho(f"{report.root}: {len(report.problems)} problem(s) found.", fg="red", err=True)
+        click.secho(
+            t("cli.check.broken", root=report.root, n=len(report.problems)), fg="red", err=True
+        )
         sys.exit(1)

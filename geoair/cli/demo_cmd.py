@@ -16,13 +16,14 @@ def command(ctx: click.Context, directory: Path | str) -> None:
     """Build a workspace in DIRECTORY (default ./geoair-demo), or in a database
     (postgresql://user@host/db), from the sample data of Yangquan and run every
     analysis on it. Then try any command with --workspace DIRECTORY."""
+    from geoair.messages import t
     from geoair.workflows.demo import run_demo
 
     detail = progress_for(ctx)
 
     def progress(message: str, /, *, done: int | None = None, total: int | None = None) -> None:
         if done is not None and total is not None:  # a step begins
-            click.echo(f"[{done + 1}/{total}] {message}")
+            click.echo(t("cli.demo.step", number=done + 1, total=total, title=message))
         else:
             detail(message)
 
@@ -32,7 +33,7 @@ def command(ctx: click.Context, directory: Path | str) -> None:
 
     ws = run_demo(directory, on_step=show, progress=progress)
     click.echo("")
-    click.echo(f"demo workspace: {ws.location}")
-    click.echo(f"  layers and tables: {ws.store_label} (open it in QGIS)")
-    click.echo(f"  outputs:           {ws.outputs_dir}")
-    click.echo(f"try: geoair --help, then any command with --workspace {ws.location}")
+    click.echo(t("cli.demo.workspace", root=ws.location))
+    click.echo(t("cli.demo.gpkg", path=ws.store_label))
+    click.echo(t("cli.demo.outputs", path=ws.outputs_dir))
+    click.echo(t("cli.demo.try", folder=ws.location))

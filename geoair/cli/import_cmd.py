@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from geoair.cli._options import get_workspace, progress_for, workspace_option
+from geoair.cli._options import echo_lines, get_workspace, progress_for, workspace_option
 
 
 @click.command("import")
@@ -98,5 +98,4 @@ def command(
         raise click.UsageError(str(exc)) from None
     ws = get_workspace(workspace_dir)
     report = run_import(ws, options, progress=progress_for(ctx))
-    for line in describe(report):
-        click.echo(line)
+    echo_lines(describe(report))

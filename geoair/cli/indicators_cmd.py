@@ -17,6 +17,7 @@ from geoair.cli._options import (
     workspace_option,
     write_out,
 )
+from geoair.messages import t
 
 
 @click.command("indicators")
@@ -78,14 +79,9 @@ def command(
 
     for name, value in (("--start", start), ("--end", end)):
         if value is not None and not re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):
-            raise click.BadParameter(
-                f"{value!r} is not a day; write it as 2020-10-01.", param_hint=name
-            )
+            raise click.BadParameter(t("cli.bad_day", value=value), param_hint=name)
     if period == "hour" and by != "station":
-        raise click.UsageError(
-            "小时AQI按站点计算，请用 --by station。 / The hourly AQI is per station; use "
-            "--by station."
-        )
+        raise click.UsageError(t("cli.hourly_by_station"))
     ws = get_workspace(workspace_dir)
     options = IndicatorsOptions(period=period, by=by, start=start, end=end)
     with open_engine(engine, scheduler, workers, store=store) as runner:

@@ -23,19 +23,20 @@ def command(directory: Path | str, readings_dir: Path | None) -> None:
     """Make a workspace in DIRECTORY: workspace.gpkg and geoair.toml (settings); or in a
     database, postgresql://user[:password]@host[:port]/db[?schema=NAME]: the schema,
     PostGIS when the role may add it, and geoair's tables."""
+    from geoair.messages import t
     from geoair.store.open import init_workspace
     from geoair.store.workspace import FolderWorkspace
 
     ws = init_workspace(directory, readings_dir=readings_dir)
     try:
-        click.echo(f"created workspace {ws.location}")
-        click.echo(f"  store:    {ws.store_label}")
+        click.echo(t("cli.init.created", root=ws.location))
+        click.echo(t("cli.init.store", path=ws.store_label))
         if isinstance(ws, FolderWorkspace):
-            click.echo(f"  settings: {ws.settings_path} (edit radii, limits, weights there)")
+            click.echo(t("cli.init.settings", path=ws.settings_path))
         else:
-            click.echo("  settings: stored in the database (geoair settings show | set FILE)")
-            click.echo(f"  readings: {ws.readings_dir}")
-            click.echo("  rejects and outputs: in the folder where you run a command")
-        click.echo(f"next: geoair import enterprises FILE --workspace {ws.location}")
+            click.echo(t("cli.init.settings_in_database"))
+            click.echo(t("cli.init.readings", path=ws.readings_dir))
+            click.echo(t("cli.init.outputs_here"))
+        click.echo(t("cli.init.next", folder=ws.location))
     finally:
         ws.close()

@@ -23,7 +23,7 @@ from geoair.cli._options import echo_lines, get_workspace, progress_for, workspa
     "layer_list",
     default=None,
     metavar="A,B,...",
-    help="Only these layers: counties, parks, enterprises, gates, gate_buffers, "
+    help="Only these layers: counties, parks, roads, enterprises, gates, gate_buffers, "
     "gate_roads, stations, gangue_heaps, patrol_routes, patrol_stops, "
     "source_suspects (default: all the workspace has).",
 )
@@ -49,6 +49,11 @@ from geoair.cli._options import echo_lines, get_workspace, progress_for, workspa
     "GCJ-02 to match Amap's tiles; tianditu needs [maps] tianditu_key.",
 )
 @click.option("--title", default=None, help="Map title (default: workspace name and month).")
+@click.option(
+    "--county",
+    default=None,
+    help="Only this county's features (e.g. 郊区), the view fitted to its outline; with --png too.",
+)
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -59,6 +64,7 @@ def command(
     png: bool,
     tiles: str | None,
     title: str | None,
+    county: str | None,
 ) -> None:
     """Draw every layer of the workspace on one map.
 
@@ -74,7 +80,14 @@ def command(
     if layer_list:
         layers = tuple(name.strip() for name in layer_list.split(",") if name.strip())
     options = MapOptions(
-        month=month, layers=layers, html=not png, png=png, out=out_path, tiles=tiles, title=title
+        month=month,
+        layers=layers,
+        html=not png,
+        png=png,
+        out=out_path,
+        tiles=tiles,
+        title=title,
+        county=county,
     )
     result = run_map(ws, options, progress=progress_for(ctx))
     echo_lines(describe(result))

@@ -15,6 +15,7 @@ from geoair.cli._options import (
     workspace_option,
     write_out,
 )
+from geoair.messages import t
 
 
 def _day(value: str | None):  # -> pandas.Timestamp
@@ -25,9 +26,7 @@ def _day(value: str | None):  # -> pandas.Timestamp
     try:
         return pd.Timestamp(value).normalize()
     except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date. Write it as 2024-03-05.", param_hint="--date"
-        ) from None
+        raise click.BadParameter(t("cli.bad_date", value=value), param_hint="--date") from None
 
 
 @click.group("patrol")

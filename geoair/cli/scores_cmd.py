@@ -15,6 +15,7 @@ from geoair.cli._options import (
     workspace_option,
     write_out,
 )
+from geoair.messages import language
 
 
 def _is_sheet(path: Path | None) -> bool:
@@ -66,7 +67,9 @@ def parks(
     result = run_park_scores(ws, ScoresOptions(month=month), progress=progress_for(ctx))
     echo_lines(describe(result))
     if out_path is not None:
-        sheet = _is_sheet(out_path)
+        # A report sheet: the monthly ranking with the documents' headers (in English,
+        # the full table with its identifiers).
+        sheet = _is_sheet(out_path) and language() == "zh"
         frame = park_ranking_sheet(result.table) if sheet else result.table
         write_out(frame, out_path, layer="园区排名" if sheet else "park_scores")
 
@@ -99,8 +102,10 @@ def enterprises(
     echo_lines(describe(result))
     if out_path is not None:
         table = result.table
-        if _is_sheet(out_path):
+        if _is_sheet(out_path) and language() == "zh":
             frame = enterprise_ranking_sheet(table, benchmark_only=benchmark)
+            name = "标杆企业候选" if benchmark else "企业得分"
         else:
             frame = table[table["benchmark"]] if benchmark else table
-        write_out(frame, out_path, layer="标杆企业候选" if benchmark else "企业得分")
+            name = "enterprise_scores"
+        write_out(frame, out_path, layer=name)

@@ -16,6 +16,7 @@ from geoair.cli._options import (
     workspace_option,
     write_out,
 )
+from geoair.messages import t
 
 
 def _layer_names(text: str | None) -> tuple[str, ...] | None:
@@ -141,7 +142,7 @@ def wind_command(
                 "sources": report["near"].drop(columns=["geometry"], errors="ignore"),
             },
         )
-        click.echo(f"wrote {out_path}")
+        click.echo(t("cli.wrote", path=out_path))
 
 
 @command.command("suspects")
@@ -217,7 +218,11 @@ def _write_sheets(path: Path, sheets: dict) -> None:
     from geoair.io.spreadsheets import write_xlsx
 
     if path.suffix.lower() != ".xlsx":
-        raise OutputError(
-            f"--out {path}: the wind tables are several sheets; give an .xlsx file name."
-        )
-    write_xlsx(sheets, path, freeze_header=False)
+        raise OutputError(t("cli.wind_sheets", path=path))
+    from geoair.reports.tables import report_table
+
+    write_xlsx(
+        {t(f"sheet.{name}"): report_table(frame, layer=name) for name, frame in sheets.items()},
+        path,
+        freeze_header=False,
+    )

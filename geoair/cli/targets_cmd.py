@@ -15,6 +15,7 @@ from geoair.cli._options import (
     workspace_option,
     write_out,
 )
+from geoair.messages import t
 
 
 @click.group("targets")
@@ -52,14 +53,10 @@ def check(
 
     for value in months:
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
-            raise click.BadParameter(
-                f"{value!r} is not a month; write it as 2020-11.", param_hint="--month"
-            )
+            raise click.BadParameter(t("cli.bad_month", value=value), param_hint="--month")
     for value in spans:
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])/\d{4}-(0[1-9]|1[0-2])", value):
-            raise click.BadParameter(
-                f"{value!r} is not a period; write it as 2020-10/2020-12.", param_hint="--period"
-            )
+            raise click.BadParameter(t("cli.bad_span", value=value), param_hint="--period")
     ws = get_workspace(workspace_dir)
     options = TargetsCheckOptions(periods=(*months, *spans))
     result = run_targets_check(ws, options, progress=progress_for(ctx))

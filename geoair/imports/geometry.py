@@ -23,6 +23,7 @@ import shapely
 from geoair.errors import InputFileError, SchemaError
 from geoair.io import crs as crs_mod
 from geoair.io.normalize import clean_text, parse_number
+from geoair.messages import t
 from geoair.store.schema import TableSpec
 
 __all__ = [
@@ -89,9 +90,9 @@ def parse_degrees(value: object) -> float | None:
 
 def coords_label(system) -> str:
     """A coordinate system's name for the user (``gcj02`` -> ``GCJ-02（高德/腾讯）``)."""
-    return {"wgs84": "WGS-84", "gcj02": "GCJ-02（高德/腾讯）", "bd09": "BD-09（百度）"}.get(
-        system, getattr(system, "name", str(system))
-    )
+    if system in ("gcj02", "bd09"):
+        return t(f"crs.{system}")
+    return "WGS-84" if system == "wgs84" else getattr(system, "name", str(system))
 
 
 def table_geometry(
@@ -155,12 +156,15 @@ def to_wgs84(
     if isinstance(system, pyproj.CRS):
         if file_crs is not None and pyproj.CRS(file_crs) != system:
             notes.append(
-                f"文件自带的坐标系是 {pyproj.CRS(file_crs).name}，按 --coords 的要求"
-                f"改用 {system.name}"
+                t(
+                    "import_note.file_crs_overridden",
+                    file_crs=pyproj.CRS(file_crs).name,
+                    system=system.name,
+                )
             )
         series = gpd.GeoSeries(geometry.values, index=geometry.index, crs=system)
         if system.is_projected or system != pyproj.CRS(crs_mod.WGS84):
-            notes.append(f"坐标已从 {system.name} 转换为 WGS-84")
+            notes.append(t("import_note.converted", system=system.name))
         return series.to_crs(crs_mod.WGS84)
     if system in ("gcj02", "bd09"):
         if file_crs is not None and pyproj.CRS(file_crs).is_projected:
@@ -171,7 +175,7 @@ def to_wgs84(
                 f"{pyproj.CRS(file_crs).name}. Import it again without --coords."
             )
         shifted = crs_mod.shift_geometries(geometry.values, source=system, target="wgs84")
-        notes.append(f"坐标已从 {coords_label(system)} 转换为 WGS-84")
+        notes.append(t("import_note.converted", system=coords_label(system)))
         return gpd.GeoSeries(shifted, index=geometry.index, crs=crs_mod.WGS84)
     if file_crs is None and not from_table and system is None:
         raise InputFileError(
@@ -261,9 +265,9 @@ def check_geometry(
             repaired += 1
         geoms[i] = geom
     if repaired:
-        notes.append(f"{repaired}个自相交的图形已自动修复（make_valid），面积变化不超过1%")
+        notes.append(t("import_note.repaired", n=repaired))
     if converted:
-        notes.append(f"{spec.zh}应为点：{converted}个面已换成面内的一个点")
+        notes.append(t("import_note.polygons_to_points", layer=spec.zh, n=converted))
     result = gpd.GeoSeries(geoms, index=geometry.index, crs=geometry.crs)
     check_in_china(result, reasons)
     return result

@@ -66,6 +66,8 @@ from geoair.io.normalize import (
 from geoair.io.osm import DEFAULT_SKIP_HIGHWAY, is_osm_file, read_osm_roads
 from geoair.io.paths import child
 from geoair.io.readers import file_kind, read_grid, read_parquet_file, read_vector
+from geoair.messages import t
+from geoair.store.fields import import_vocabulary
 from geoair.store.schema import (
     DATE_MAX_AHEAD_DAYS,
     DATE_MIN,
@@ -130,7 +132,7 @@ class RawTable:
 
 
 def _vocabulary(spec: TableSpec) -> dict[str, tuple[str, ...]]:
-    vocab = {f.name: f.headers for f in spec.fields}
+    vocab = import_vocabulary(spec)
     if spec.geometry is not None:
         vocab["_lon"] = LON_HEADERS
         vocab["_lat"] = LAT_HEADERS
@@ -197,10 +199,8 @@ def read_source(
     drop = []
     for row_number, row in body.loc[sparse].iterrows():
         if is_note_row(row):
-            notes.append(
-                f"第{row_number}行是表格下方的备注，未导入："
-                f"“{next(t for t in map(_free_text, row) if t)[:40]}…”"
-            )
+            text = next(v for v in map(_free_text, row) if v)[:40]
+            notes.append(t("import_note.footnote_row", row=row_number, text=text))
             drop.append(row_number)
         elif is_blank_template_row(row):
             drop.append(row_number)
@@ -492,7 +492,7 @@ def _finish_inspections(
                 "column, as the 附件2 form has none. Say when it was done with --date, e.g. "
                 "--date 2024-03-15."
             )
-        notes.append(f"检查日期按 --date 取 {record_date}")
+        notes.append(t("import_note.date_from_option", date=record_date))
         rows["inspection_date"] = parse_date(record_date)
     return rows
 
@@ -600,10 +600,7 @@ def prepare_rows(
         else:
             system = coords if coords is not None else default_coords
             if coords is None:
-                notes.append(
-                    f"经纬度按 {coords_label(system)} 读取；如果是从高德或百度地图上"
-                    "取的，请加 --coords gcj02 或 --coords bd09 重新导入"
-                )
+                notes.append(t("import_note.default_coords", system=coords_label(system)))
             points = table_geometry(spec, raw.cells, raw.columns, reasons)
             geometry = to_wgs84(points, system, None, from_table=True, notes=notes)
         geometry = check_geometry(spec, geometry, reasons, notes)
@@ -617,11 +614,13 @@ def prepare_rows(
         _resolve_enterprises(rows, enterprises, reasons)
     generated = _fill_ids(spec, rows, geometry)
     if generated:
-        notes.append(f"{generated}行没有编号，已按内容生成固定编号（再次导入时不变）")
+        notes.append(t("import_note.ids_generated", n=generated))
     _check_duplicates(spec, rows, reasons)
     ignored = [c for c in raw.cells.columns if c not in raw.columns.values()]
     if ignored:
-        notes.append("未使用的列：" + "、".join(map(str, ignored)))
+        notes.append(
+            t("import_note.unused_columns", columns=t("word.list_sep").join(map(str, ignored)))
+        )
 
     bad = [r for r in rows.index if reasons.get(r)]
     good = rows.drop(index=bad)

@@ -200,8 +200,8 @@ def write_xlsx(
     book = Workbook(write_only=True)
     for name, frame in sheets.items():
         table = pd.DataFrame(frame)
-        for column in table.columns:
-            series = table[column]
+        for position, column in enumerate(table.columns):
+            series = table.iloc[:, position]
             if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
                 lengths = series.map(lambda v: len(v) if isinstance(v, str) else 0)
                 if len(lengths) and lengths.max() > EXCEL_CELL_MAX:

@@ -48,7 +48,8 @@ import shapely
 from geoair.errors import ConfigError, OutputError
 from geoair.io.crs import shift_geometries
 from geoair.maps.model import MapLayer
-from geoair.maps.styles import BIG_FACTOR, POINT_RADIUS_PX
+from geoair.maps.styles import BIG_FACTOR, POINT_RADIUS_PX, ROAD_WIDTH_PX
+from geoair.messages import MESSAGES, say_map, t
 from geoair.store.settings import DEFAULT_SETTINGS, MapsSettings
 from geoair.store.tempfiles import atomic_path
 
@@ -285,8 +286,8 @@ def _encode_table(table) -> dict:
             for col in (zip(*cells, strict=True) if cells else [() for _ in table.columns])
         ]
     return {
-        "title": _text(table.title),
-        "columns": [_text(c) for c in table.columns],
+        "title": _text(say_map(table.title)),
+        "columns": [_text(say_map(c)) for c in table.columns],
         "f": features,
         "c": [_column(col) for col in columns],
     }
@@ -303,31 +304,33 @@ def _encode_layer(
         if link is not None and link[0] in by_id:
             fields.append(
                 {
-                    "label": _text(label),
+                    "label": _text(say_map(label)),
                     "link": link[0],
                     "v": np.asarray(link[1]).astype(int).tolist(),
                 }
             )
         else:
-            fields.append({"label": _text(label), **_column(values)})
+            fields.append({"label": _text(say_map(label)), **_column(values)})
     out: dict = {
         "id": layer.id,
-        "title": _text(layer.title),
-        "group": _text(layer.group),
+        "title": _text(say_map(layer.title)),
+        "group": _text(say_map(layer.group)),
         "kind": layer.kind,
         "n": len(layer),
         "visible": layer.visible,
         "minZoom": layer.min_zoom,
         "fast": layer.kind in ("circle", "line") and len(layer) > FAST_MIN,
-        "note": _text(layer.note) or "",
+        "note": _text(say_map(layer.note)) or "",
         "radius": POINT_RADIUS_PX.get(layer.id, 5.0),
         "bigFactor": BIG_FACTOR,
         "geom": _encode_geometry(layer, decimals, shift=shift, on_points=on_points),
         "modes": [
             {
                 "key": m.key,
-                "label": _text(m.label),
-                "classes": [{"label": _text(c.label), "color": c.color} for c in m.classes],
+                "label": _text(say_map(m.label)),
+                "classes": [
+                    {"label": _text(say_map(c.label)), "color": c.color} for c in m.classes
+                ],
                 # one class: no per-feature values needed
                 **(
                     {"values": np.asarray(m.values).astype(int).tolist()}
@@ -342,6 +345,8 @@ def _encode_layer(
         # Built by geoair from numbers and escaped captions (see layers._sparkline).
         "extra": {str(k): v for k, v in layer.extra_html.items()},
     }
+    if layer.id == "roads":
+        out["widths"] = list(ROAD_WIDTH_PX)
     if layer.big is not None and layer.big.any():
         out["big"] = np.asarray(layer.big).astype(int).tolist()
     if layer.hollow is not None and layer.hollow.any():
@@ -354,31 +359,21 @@ def _encode_layer(
 def _tile_options(tiles: str, tianditu_key: str) -> tuple[list[dict], str]:
     """The basemaps offered and the one shown first."""
     if tiles not in TILE_PROVIDERS:
-        raise ConfigError(
-            f"[maps] tiles = {tiles!r} is not a basemap geoair knows. Use one "
-            f"of: {', '.join(TILE_PROVIDERS)}."
-        )
+        raise ConfigError(t("maps.bad_tiles", tiles=tiles, choices=", ".join(TILE_PROVIDERS)))
     key = tianditu_key.strip()
     if key and not re.fullmatch(r"[0-9A-Za-z]+", key):
-        raise ConfigError(
-            "[maps] tianditu_key must be the letters and digits of your "
-            "Tianditu key (天地图 开发者密钥), nothing else."
-        )
+        raise ConfigError(t("maps.bad_tianditu_key"))
     if tiles == "tianditu" and not key:
-        raise ConfigError(
-            'The Tianditu basemap (tiles = "tianditu") needs your key: put it '
-            'in geoair.toml as [maps] tianditu_key = "..." (free from the '
-            'Tianditu developer console), or choose tiles = "osm".'
-        )
+        raise ConfigError(t("maps.tianditu_needs_key"))
     if tiles == "amap":
         return [
             {
                 "id": "amap",
-                "label": "高德地图 (GCJ-02)",
+                "label": say_map("高德地图 (GCJ-02)"),
                 "url": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&"
                 "scale=1&style=8&x={x}&y={y}&z={z}",
                 "subdomains": "1234",
-                "attribution": "© 高德地图",
+                "attribution": say_map("© 高德地图"),
             }
         ], "amap"
     options = [
@@ -394,18 +389,22 @@ def _tile_options(tiles: str, tianditu_key: str) -> tuple[list[dict], str]:
         options.append(
             {
                 "id": "tianditu",
-                "label": "天地图",
+                "label": str(say_map("天地图")),
                 "url": _TIANDITU.replace("{layer}", "vec").replace("{key}", key),
                 "overlay": _TIANDITU.replace("{layer}", "cva").replace("{key}", key),
                 "subdomains": "01234567",
-                "attribution": "© 天地图",
+                "attribution": str(say_map("© 天地图")),
             }
         )
     return options, ("none" if tiles == "none" else tiles)
 
 
-def _bounds(layers: Sequence[MapLayer], *, shift: bool) -> list[list[float]]:
+def _bounds(
+    layers: Sequence[MapLayer], *, shift: bool, extent: Sequence[float] | None = None
+) -> list[list[float]]:
     boxes = np.array([layer.geometry.total_bounds for layer in layers], dtype=float)
+    if extent is not None:
+        boxes = np.array([extent], dtype=float)
     boxes = boxes[np.isfinite(boxes).all(axis=1)]
     if not len(boxes):
         return [[37.8, 113.4], [38.1, 113.8]]
@@ -419,7 +418,11 @@ def _bounds(layers: Sequence[MapLayer], *, shift: bool) -> list[list[float]]:
 
 
 def render_html(
-    layers: Sequence[MapLayer], *, title: str = "geoair 地图", settings: MapsSettings | None = None
+    layers: Sequence[MapLayer],
+    *,
+    title: str | None = None,
+    settings: MapsSettings | None = None,
+    extent: Sequence[float] | None = None,
 ) -> str:
     """The self-contained HTML page of a map of ``layers``.
 
@@ -432,6 +435,9 @@ def render_html(
     settings : MapsSettings, optional
         The ``[maps]`` settings (``tiles``, ``tianditu_key``, ``coord_decimals``); the
         built-in ones when omitted.
+    extent : sequence of float, optional
+        (minx, miny, maxx, maxy) in degrees that the view opens on and 全图 returns to
+        (e.g. one county's outline); default: every layer's features.
 
     Returns
     -------
@@ -439,19 +445,25 @@ def render_html(
         The HTML text; it loads nothing from the network except basemap tiles.
     """
     opts = settings or DEFAULT_SETTINGS.maps
+    title = title if title is not None else str(say_map("geoair 地图"))
     tiles, active = _tile_options(opts.tiles, opts.tianditu_key)
     shift = opts.tiles == "amap"
     decimals = opts.coord_decimals
     notes = []
     if shift:
-        notes.append("数据已由WGS-84偏移至GCJ-02，以与高德底图对齐")
+        notes.append(say_map("数据已由WGS-84偏移至GCJ-02，以与高德底图对齐"))
     data = {
         "title": _text(title),
-        "bounds": _bounds(layers, shift=shift),
+        "bounds": _bounds(layers, shift=shift, extent=extent),
         "tiles": tiles,
         "activeTiles": active,
         "coords": "gcj02" if shift else "wgs84",
         "notes": [_text(n) for n in notes],
+        "ui": {
+            key.removeprefix("mapui."): _text(t(key))
+            for key in MESSAGES
+            if key.startswith("mapui.")
+        },
         "layers": [
             _encode_layer(layer, decimals, shift=shift, by_id={x.id: x for x in layers})
             for layer in layers
@@ -473,8 +485,9 @@ def write_html(
     layers: Sequence[MapLayer],
     path: Path | str,
     *,
-    title: str = "geoair 地图",
+    title: str | None = None,
     settings: MapsSettings | None = None,
+    extent: Sequence[float] | None = None,
 ) -> Path:
     """Write the map of ``layers`` to ``path`` atomically (see :func:`render_html`).
 
@@ -485,17 +498,12 @@ def write_html(
     """
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
-        raise OutputError(
-            f"An interactive map is an .html file, not {path.name}. Use "
-            "--out NAME.html, or --png for a picture."
-        )
-    text = render_html(layers, title=title, settings=settings)
+        raise OutputError(t("maps.html_suffix", name=path.name))
+    text = render_html(layers, title=title, settings=settings, extent=extent)
     try:
         with atomic_path(path) as tmp:
             tmp.write_text(text, encoding="utf-8")
     except PermissionError:
-        raise OutputError(
-            f"Cannot write {path}: permission denied. Choose a folder you can write to."
-        ) from None
+        raise OutputError(t("maps.permission", path=path)) from None
     log.info("wrote %s (%.1f MB)", path, path.stat().st_size / 1e6)
     return path

@@ -34,6 +34,8 @@ from geoair.maps.model import (
     DETAIL_MIN_ZOOM,
     GROUPS,
     LAYER_TITLES,
+    ROADS_MAX,
+    ROADS_MIN_ZOOM,
     MapLayer,
     Mode,
     SubTable,
@@ -52,10 +54,11 @@ from geoair.maps.model import (
 )
 from geoair.maps.monitoring import _patrol, _stations, _suspects
 from geoair.maps.styles import StyleClass
+from geoair.messages import say_map, t, yes_no
 from geoair.store.schema import CHECKLIST_ITEMS
 from geoair.store.settings import DEFAULT_SETTINGS, MapsSettings
 
-__all__ = ["collect_layers"]
+__all__ = ["collect_layers", "county_extent", "road_class_index", "scope_to_county"]
 
 
 log = logging.getLogger(__name__)
@@ -80,6 +83,44 @@ def _counties(frames, settings: MapsSettings) -> MapLayer | None:
     )
 
 
+def road_class_index(classes: pd.Series) -> np.ndarray:
+    """Class of :data:`geoair.maps.styles.ROAD` of each road class as written."""
+    text = classes.reset_index(drop=True).astype("string").str.lower()
+    out = np.full(len(text), len(styles.ROAD) - 2, dtype=np.int16)  # other roads
+    out[text.isna().to_numpy() | (text.str.strip() == "").fillna(True).to_numpy()] = (
+        len(styles.ROAD) - 1
+    )
+    for pattern, cls in reversed(styles.ROAD_PATTERNS):
+        hit = text.str.contains(pattern, regex=True).fillna(False).to_numpy(bool)
+        out[hit] = cls
+    return out
+
+
+def _roads(frames) -> MapLayer | None:
+    roads = frames.get("roads")
+    if roads is None or roads.empty:
+        return None
+    roads = roads[roads.geometry.notna() & ~roads.geometry.is_empty].reset_index(drop=True)
+    road_class = _col(roads, "road_class")
+    layer = MapLayer(
+        "roads",
+        LAYER_TITLES["roads"],
+        GROUPS["roads"],
+        "line",
+        roads.geometry,
+        [Mode("class", "道路等级", styles.ROAD, road_class_index(road_class))],
+        [
+            ("道路", _col(roads, "name")),
+            ("编号", _col(roads, "id")),
+            ("道路等级", road_class),
+            ("硬化", _yes_no(_col(roads, "hardened"))),
+        ],
+    )
+    if len(roads) > ROADS_MAX:
+        layer.min_zoom = ROADS_MIN_ZOOM
+    return layer
+
+
 def _parks(frames, settings: MapsSettings, month) -> MapLayer | None:
     parks = frames.get("parks")
     if parks is None or parks.empty:
@@ -93,8 +134,8 @@ def _parks(frames, settings: MapsSettings, month) -> MapLayer | None:
         ("县区", _col(parks, "county")),
         ("重点园区", _yes_no(_col(parks, "key_park"))),
     ]
-    key = _yes_no(_col(parks, "key_park"))
-    modes = [Mode("key", "园区类型", styles.PARK_KEY, np.where(key == "是", 0, 1).astype(np.int16))]
+    keyed = (_yes_no(_col(parks, "key_park")) == yes_no(True)).to_numpy(bool)
+    modes = [Mode("key", "园区类型", styles.PARK_KEY, np.where(keyed, 0, 1).astype(np.int16))]
     tables: list[SubTable] = []
     scores = frames.get("park_scores")
     score_col = _pick(scores, "total", "score", "total_score", "总分", "得分")
@@ -304,7 +345,7 @@ def _enterprises(frames, settings: MapsSettings, month) -> MapLayer | None:
         )
     compliance_text = pd.Series(
         [
-            f"{int(m)}项合格, {int(f)}项不合格" if i else None
+            t("maps.compliance", met=int(m), failed=int(f)) if i else None
             for m, f, i in zip(met, failed, inspected, strict=True)
         ],
         dtype=object,
@@ -402,9 +443,7 @@ def _gate_buffers(frames) -> MapLayer | None:
         shapely.get_point(shapely.get_exterior_ring(shapely.get_geometry(geoms, 0)), 0)
     )
     if len(centre_xy) != len(buffers) or len(rim_xy) != len(buffers):
-        raise MapDataError(
-            "gate_buffers has empty or non-polygon rows; run geoair gate-roads again to rebuild it."
-        )
+        raise MapDataError(t("maps.bad_buffers"))
     _, _, radius = Geod(ellps="WGS84").inv(
         centre_xy[:, 0], centre_xy[:, 1], rim_xy[:, 0], rim_xy[:, 1]
     )
@@ -576,6 +615,72 @@ def _resolve_refs(layers: Sequence[MapLayer]) -> None:
             layer.links[label] = (target_id, np.where(given, positions, -1).astype(np.int64))
 
 
+def _county_shape(frames, county: str):
+    """The county's outline (None without a counties layer), or MapDataError."""
+    counties = frames.get("counties")
+    known: set[str] = set()
+    shape = None
+    if counties is not None and "name" in counties.columns:
+        names = counties["name"].astype(str)
+        known |= set(names)
+        chosen = counties[names == county]
+        if len(chosen):
+            shape = shapely.union_all(chosen.geometry.values)
+    for frame in frames.values():
+        if isinstance(frame, gpd.GeoDataFrame) and "county" in frame.columns:
+            known |= set(frame["county"].dropna().astype(str))
+    if county not in known:
+        raise MapDataError(
+            t(
+                "maps.unknown_county",
+                county=county,
+                known=t("word.list_sep").join(sorted(known)) or "-",
+            )
+        )
+    return shape
+
+
+def scope_to_county(frames: Mapping[str, pd.DataFrame], county: str) -> dict[str, pd.DataFrame]:
+    """The frames of a map that keeps one county's features (a new mapping).
+
+    Layers keep the features that touch the county's outline (from the ``counties``
+    layer; without it, the features whose ``county`` is ``county``); roads are cut to
+    the outline; the ``counties`` layer keeps that county only. Tables (inspections,
+    scores...) are kept whole: they only describe the features drawn.
+
+    Raises
+    ------
+    MapDataError
+        ``county`` is neither a county outline nor any feature's county.
+    """
+    shape = _county_shape(frames, county)
+    out: dict[str, pd.DataFrame] = {}
+    for name, frame in frames.items():
+        if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+            out[name] = frame
+            continue
+        if name == "counties" and "name" in frame.columns:
+            out[name] = frame[frame["name"].astype(str) == county]
+        elif shape is not None:
+            hits = frame.sindex.query(shape, predicate="intersects")
+            kept = frame.iloc[np.sort(hits)]
+            if name == "roads" and len(kept):
+                kept = kept.clip(shape)
+                kept = kept[~kept.geometry.is_empty]
+            out[name] = kept
+        elif "county" in frame.columns:
+            out[name] = frame[frame["county"].astype(str) == county]
+        else:
+            out[name] = frame
+    return out
+
+
+def county_extent(frames: Mapping[str, pd.DataFrame], county: str) -> tuple[float, ...] | None:
+    """(minx, miny, maxx, maxy) of the county's outline in degrees, or None without one."""
+    shape = _county_shape(frames, county)
+    return None if shape is None else tuple(float(v) for v in shape.bounds)
+
+
 def collect_layers(
     frames: Mapping[str, pd.DataFrame],
     *,
@@ -610,39 +715,33 @@ def collect_layers(
     opts = settings or DEFAULT_SETTINGS.maps
     if month is not None:
         if not re.fullmatch(r"\d{4}-\d{1,2}", str(month).strip()):
-            raise MapDataError(f"--month {month!r} is not a month. Write it as 2024-03.")
+            raise MapDataError(t("maps.bad_month", month=month))
         try:
             month = pd.Period(str(month).strip(), freq="M").strftime("%Y-%m")
         except ValueError:
-            raise MapDataError(f"--month {month!r} is not a month. Write it as 2024-03.") from None
+            raise MapDataError(t("maps.bad_month", month=month)) from None
     if layers is not None:
         unknown = [name for name in layers if name not in LAYER_TITLES]
         if unknown:
-            raise MapDataError(
-                f"Unknown map layer(s): {', '.join(unknown)}. Choose from: "
-                + ", ".join(f"{k} ({v})" for k, v in LAYER_TITLES.items())
-                + "."
-            )
+            choices = ", ".join(f"{k} ({say_map(v)})" for k, v in LAYER_TITLES.items())
+            raise MapDataError(t("maps.unknown_layers", names=", ".join(unknown), choices=choices))
     for name, frame in frames.items():
         if (
             isinstance(frame, gpd.GeoDataFrame)
             and frame.crs is not None
             and frame.crs.to_epsg() != 4326
         ):
-            raise MapDataError(
-                f"Layer {name!r} is in {frame.crs.to_string()}, not WGS-84 "
-                "(EPSG:4326) as workspace layers are. Re-import it with geoair "
-                "import."
-            )
-    routes, stops = _patrol(frames)
+            raise MapDataError(t("maps.not_wgs84", name=name, crs=frame.crs.to_string()))
+    routes, stops = _patrol(frames, month)
     # Areas at the bottom, then lines, then points, so that every point can be clicked.
     built = [
         _counties(frames, opts),
         _parks(frames, opts, month),
+        _roads(frames),
         _gate_buffers(frames),
         _gate_roads(frames),
         routes,
-        _suspects(frames),
+        _suspects(frames, month),
         _heaps(frames),
         _enterprises(frames, opts, month),
         _gates(frames),
@@ -657,9 +756,5 @@ def collect_layers(
         if layer.id in DETAIL_LAYERS and len(layer) > DETAIL_MAX:
             layer.min_zoom = DETAIL_MIN_ZOOM
     if not result:
-        raise MapDataError(
-            "There is nothing to draw: the workspace has none of the layers "
-            f"{', '.join(LAYER_TITLES)}. Import some first, e.g. geoair import "
-            "enterprises FILE."
-        )
+        raise MapDataError(t("maps.nothing", layers=", ".join(LAYER_TITLES)))
     return result

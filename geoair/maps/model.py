@@ -17,6 +17,7 @@ import pandas as pd
 
 from geoair.io.crs import metric_crs_for
 from geoair.maps.styles import StyleClass
+from geoair.messages import yes_no
 from geoair.store.schema import CHECKLIST_ITEMS, INSPECTIONS
 
 __all__ = [
@@ -26,9 +27,12 @@ __all__ = [
     "GROUPS",
     "LAYER_TITLES",
     "MapLayer",
+    "ROADS_MAX",
+    "ROADS_MIN_ZOOM",
     "Mode",
     "SOURCE_NAMES",
     "SubTable",
+    "data_month",
     "read_frames",
 ]
 
@@ -36,6 +40,7 @@ __all__ = [
 SOURCE_NAMES = (
     "counties",
     "parks",
+    "roads",
     "park_scores",
     "gate_buffers",
     "gate_roads",
@@ -59,6 +64,7 @@ SOURCE_NAMES = (
 LAYER_TITLES = {
     "counties": "县区界",
     "parks": "园区",
+    "roads": "道路",
     "gate_buffers": "厂门100米范围",
     "gate_roads": "厂门100米道路",
     "gangue_heaps": "矸石山",
@@ -72,6 +78,7 @@ LAYER_TITLES = {
 GROUPS = {
     "counties": "行政区与园区",
     "parks": "行政区与园区",
+    "roads": "行政区与园区",
     "enterprises": "企业与厂门",
     "gates": "企业与厂门",
     "gate_buffers": "企业与厂门",
@@ -116,6 +123,10 @@ _MONTHLY_SKIP = ("station", "station_name", "county", "name", "min_days")
 DETAIL_LAYERS = ("gates", "gate_buffers", "gate_roads")
 DETAIL_MAX = 5000
 DETAIL_MIN_ZOOM = 13
+# A road network of more lines than this is drawn only from zoom 12 (a county), so that
+# a city or province view stays quick; smaller networks are always drawn.
+ROADS_MAX = 5000
+ROADS_MIN_ZOOM = 12
 
 
 @dataclass
@@ -210,6 +221,29 @@ def read_frames(ws) -> dict[str, pd.DataFrame]:
     return frames
 
 
+def data_month(frames) -> str | None:
+    """The latest month the frames' monthly results describe ("2024-03"), for the title of
+    a map drawn without --month: scores, monthly indicators, the patrol plan, inspections."""
+    found: list[str] = []
+    for name, columns in (
+        ("park_scores", ("month",)),
+        ("enterprise_scores", ("month",)),
+        ("station_monthly", ("period", "month")),
+        ("patrol_stops", ("date",)),
+        ("inspections", ("inspection_date",)),
+        ("cases", ("inspection_date",)),
+    ):
+        frame = frames.get(name)
+        column = _pick(frame, *columns)
+        if frame is None or column is None or frame.empty:
+            continue
+        months = _month_of(pd.Series(frame[column]).astype(str))
+        months = months[months.str.fullmatch(r"\d{4}-\d{2}").fillna(False)]
+        if len(months):
+            found.append(str(months.max()))
+    return max(found) if found else None
+
+
 # -- helpers ------------------------------------------------------------------------
 
 
@@ -246,7 +280,7 @@ def _yes_no(values: pd.Series) -> pd.Series:
         if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
             return None
         if isinstance(value, bool | np.bool_ | int | float | np.number):
-            return "是" if value else "否"
+            return yes_no(value)
         return str(value)
 
     return pd.Series([word(v) for v in values.tolist()], dtype=object)

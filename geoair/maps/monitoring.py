@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -37,6 +38,7 @@ from geoair.maps.model import (
     _representative_points,
 )
 from geoair.maps.styles import StyleClass
+from geoair.messages import say_map, t
 
 __all__ = ["PLOT_MAX", "PLOT_WIDTH_PX"]
 
@@ -90,7 +92,9 @@ def _sparkline(values: Sequence[float], labels: Sequence[str], title: str) -> st
         for i, v in enumerate(values)
         if v is not None and np.isfinite(v)
     )
-    caption = html.escape(f"{title}: {labels[0]} 至 {labels[-1]}, {lo:.0f}-{hi:.0f}")
+    caption = html.escape(
+        t("maps.sparkline", title=say_map(title), first=labels[0], last=labels[-1], lo=lo, hi=hi)
+    )
     return (
         f'<div class="ga-chart"><svg width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}"><polyline fill="none" stroke="#2171b5" '
@@ -121,7 +125,7 @@ def _plot_thumbnail(path: str) -> str:
         return ""
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return (
-        f'<div class="ga-chart"><img alt="极坐标污染玫瑰图" width="{PLOT_WIDTH_PX}" '
+        f'<div class="ga-chart"><img alt="{t("maps.polar_alt")}" width="{PLOT_WIDTH_PX}" '
         f'src="data:image/png;base64,{data}"></div>'
     )
 
@@ -131,6 +135,8 @@ def _station_plots(frames, stations: pd.DataFrame) -> dict[int, str]:
     plots = frames.get("source_plots")
     if plots is None or plots.empty or "png" not in plots.columns:
         return {}
+    if "period" in plots.columns:  # one plot per station and period: show the latest
+        plots = plots.sort_values("period", ascending=False, kind="stable")
     plots = plots.reset_index(drop=True)
     plots["_pos"] = _station_positions(plots, stations, "station_id", "station_name")
     plots = plots[(plots["_pos"] >= 0) & plots["png"].notna()].drop_duplicates("_pos")
@@ -152,10 +158,15 @@ def _aqi_strip(categories: Sequence, dates: Sequence[str]) -> str:
         for k, c in enumerate(index.tolist())
     )
     counts = np.bincount(index, minlength=7)
-    words = "，".join(
-        f"{name}{counts[k]}天" for k, name in enumerate(styles.AQI_NAMES) if counts[k]
+    words = t("maps.day_sep").join(
+        t("maps.days", name=say_map(name), n=counts[k])
+        for k, name in enumerate(styles.AQI_NAMES)
+        if counts[k]
     )
-    caption = html.escape(f"每日空气质量类别 {dates[0]} 至 {dates[-1]}: {words or '无有效数据'}")
+    caption = html.escape(
+        t("maps.daily_strip", first=dates[0], last=dates[-1])
+        + (words or str(say_map("无有效数据")))
+    )
     width = len(index) * (size + gap)
     return (
         f'<div class="ga-chart"><svg width="{width}" height="14" viewBox="0 0 {width} 14">'
@@ -274,7 +285,11 @@ def _stations(frames, settings, month) -> MapLayer | None:
                 numbers.notna().to_numpy(),
                 long["数值"].astype(object).where(long["数值"].notna(), None).to_numpy(),
             )
-            long["指标"] = [_POLLUTANT_LABELS.get(str(c).lower(), str(c)) for c in long["指标"]]
+            long["指标"] = pd.Series(
+                [say_map(_POLLUTANT_LABELS.get(str(c).lower(), str(c))) for c in long["指标"]],
+                index=long.index,
+                dtype=object,
+            )
             tables.append(
                 SubTable(
                     f"{chosen} 月度数值",
@@ -357,14 +372,46 @@ def _stations(frames, settings, month) -> MapLayer | None:
         fields,
         tables,
         extra_html=extra,
-        note=f"统计月份: {chosen}" if chosen else "",
+        note=t("maps.month_of", month=chosen) if chosen else "",
     )
 
 
-def _patrol(frames) -> tuple[MapLayer | None, MapLayer | None]:
-    """The patrol routes (lines, one colour per team) and numbered stops."""
+def _in_month(frame: pd.DataFrame | None, month: str | None) -> pd.DataFrame | None:
+    """The rows of ``frame`` dated in ``month`` (all without a month or a date column)."""
+    if frame is None or month is None:
+        return frame
+    column = _pick(frame, "date")
+    if column is None:
+        return frame
+    return frame[_month_of(pd.Series(frame[column]).astype(str)).to_numpy() == month]
+
+
+def _period_covers(period: object, month: str) -> bool:
+    """True when ``period`` ("2020-11", "2020-10/2020-12", "2020") holds ``month``."""
+    text = str(period)
+    first, _, last = text.partition("/")
+    if re.fullmatch(r"\d{4}", first) and not last:
+        return text == month[:4]
+    last = last or first
+    return first[:7] <= month <= last[:7]
+
+
+def _patrol(frames, month: str | None = None) -> tuple[MapLayer | None, MapLayer | None]:
+    """The patrol routes (lines, one colour per team) and numbered stops; with ``month``,
+    only a plan of that month (none when the workspace's plan is of another month)."""
     out: list[MapLayer | None] = [None, None]
-    routes = frames.get("patrol_routes")
+    routes = _in_month(frames.get("patrol_routes"), month)
+    stops = _in_month(frames.get("patrol_stops"), month)
+    if month is not None:  # one plan: a layer without dates follows the other's
+        dated = [
+            frame
+            for frame in (frames.get("patrol_routes"), frames.get("patrol_stops"))
+            if frame is not None and _pick(frame, "date") is not None
+        ]
+        if dated and all(
+            (rows := _in_month(frame, month)) is None or rows.empty for frame in dated
+        ):
+            routes = stops = None
     if routes is not None and not routes.empty:
         routes = routes.reset_index(drop=True)
         team_col = _pick(routes, "team", "team_id", "组")
@@ -394,11 +441,10 @@ def _patrol(frames) -> tuple[MapLayer | None, MapLayer | None]:
             LAYER_TITLES["patrol_routes"],
             GROUPS["patrol_routes"],
             "line",
-            routes.geometry,
+            cast(gpd.GeoSeries, routes.geometry),
             [Mode("team", "巡查组", classes, cls)],
             fields,
         )
-    stops = frames.get("patrol_stops")
     if stops is not None and not stops.empty:
         stops = stops.reset_index(drop=True)
         team_col = _pick(stops, "team", "team_id")
@@ -423,7 +469,7 @@ def _patrol(frames) -> tuple[MapLayer | None, MapLayer | None]:
             LAYER_TITLES["patrol_stops"],
             GROUPS["patrol_stops"],
             "point",
-            _representative_points(stops.geometry),
+            _representative_points(cast(gpd.GeoSeries, stops.geometry)),
             [Mode("team", "巡查组", classes, cls)],
             fields,
             labels=seq.map(lambda v: "" if pd.isna(v) else str(_fmt_number(v))),
@@ -431,10 +477,23 @@ def _patrol(frames) -> tuple[MapLayer | None, MapLayer | None]:
     return out[0], out[1]
 
 
-def _suspects(frames) -> MapLayer | None:
+def _suspects(frames, month: str | None = None) -> MapLayer | None:
+    """Lines from stations to their top-3 suspects of one period: the period holding
+    ``month``, else the latest one ranked (periods are never mixed on a map)."""
     suspects = frames.get("source_suspects")
     if suspects is None or suspects.empty:
         return None
+    period_col = _pick(suspects, "period")
+    if period_col is not None:
+        periods = suspects[period_col].astype(str)
+        if month is not None:
+            keep = periods.map(lambda p: _period_covers(p, month)).to_numpy(bool)
+        else:
+            latest = max(periods, key=lambda p: (p.split("/")[-1], p))
+            keep = (periods == latest).to_numpy()
+        suspects = suspects[keep]
+        if suspects.empty:
+            return None
     suspects = suspects.reset_index(drop=True)
     rank_col = _pick(suspects, "rank")
     if rank_col is not None:

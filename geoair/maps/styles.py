@@ -38,6 +38,9 @@ __all__ = [
     "POINT_RADIUS_PX",
     "RISK_COLORS",
     "RISK_NONE",
+    "ROAD",
+    "ROAD_PATTERNS",
+    "ROAD_WIDTH_PX",
     "STATION_KIND",
     "STATION_KIND_ORDER",
     "STATUS",
@@ -142,23 +145,42 @@ RISK_COLORS = ("#1a9641", "#a6d96a", "#ffffbf", "#fdae61", "#d7191c")
 RISK_NONE = StyleClass("无风险评分", GREY)
 PARK_KEY = (StyleClass("重点园区", "#08519c"), StyleClass("其他园区", "#6baed6"))
 
+# -- roads ----------------------------------------------------------------------------
+# A neutral base layer in greys, darker and wider for higher classes, so that it never
+# competes with the colours that carry meaning (findings, targets, risk).
+ROAD = (
+    StyleClass("高速公路、国道", "#252525"),
+    StyleClass("省道、城市主干道", "#525252"),
+    StyleClass("县道、乡道", "#737373"),
+    StyleClass("园区、厂区及其他道路", "#a3a3a3"),
+    StyleClass("等级不明", "#bdbdbd"),
+)
+# Road class as written (Chinese, or OpenStreetMap highway=) -> class of ROAD.
+ROAD_PATTERNS = (
+    ("高速|国道|motorway|trunk|快速", 0),
+    ("省道|主干|primary|secondary|城市道路", 1),
+    ("县道|乡道|村道|tertiary", 2),
+)
+ROAD_WIDTH_PX = (3.0, 2.4, 1.8, 1.2, 1.0)
+
 # -- lines and helpers ----------------------------------------------------------------
 COUNTY = StyleClass("县区界", "#525252")
 GATE = StyleClass("厂门", "#252525")
 GATE_BUFFER = StyleClass("厂门100米范围", "#3182bd")
 GATE_ROAD = StyleClass("厂门100米道路", "#c51b8a")
 SUSPECT = StyleClass("站点-疑似污染源", "#7a0177")
+# Team colours avoid the reds and greens that say "failed" and "met" on the other layers.
 PATROL_TEAMS = (
-    "#e41a1c",
-    "#377eb8",
-    "#4daf4a",
-    "#984ea3",
+    "#1f78b4",
+    "#6a3d9a",
+    "#b15928",
     "#ff7f00",
-    "#a65628",
-    "#f781bf",
-    "#999999",
-    "#66c2a5",
-    "#fc8d62",
+    "#e7298a",
+    "#01665e",
+    "#8c6bb1",
+    "#525252",
+    "#a6761d",
+    "#1b9e77",
 )
 
 # Symbol sizes (pixels in the HTML map; the PNG scales them).

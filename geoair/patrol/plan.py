@@ -33,6 +33,7 @@ import shapely
 
 from geoair.errors import PlanError, SchemaError
 from geoair.io.crs import WGS84, in_china, metric_crs
+from geoair.messages import t
 from geoair.patrol.risk import KIND_ZH
 from geoair.patrol.road_graph import build_road_graph, road_distances, straight_distances
 from geoair.patrol.routing import route_length, solve_routes
@@ -143,18 +144,13 @@ def resolve_start(
         elif start in cfg.places:
             value = cfg.places[start]
             if not (isinstance(value, list | tuple) and len(value) == 2):
-                raise PlanError(
-                    f"[patrol.places] {start} in geoair.toml must be "
-                    f"[longitude, latitude], not {value!r}."
-                )
+                raise PlanError(t("error.patrol.place_value", name=start, value=value))
             found = Start(start, float(value[0]), float(value[1]))
         else:
             found = _find_in_layers(start, layers or {}, cfg)
     if not bool(in_china([found.lon], [found.lat])[0]):
         raise PlanError(
-            f"The start {found.name} ({found.lon}, {found.lat}) is not in China. "
-            "Give longitude first, then latitude, in WGS-84 degrees, e.g. "
-            "113.58,37.86."
+            t("error.patrol.start_not_in_china", name=found.name, lon=found.lon, lat=found.lat)
         )
     return found
 
@@ -184,16 +180,10 @@ def _find_in_layers(
             return Start(found_name, float(point.x), float(point.y))
         if len(bucket) > 1:
             listed = "、".join(f"{n} ({layer})" for layer, n, _ in bucket[:8])
-            raise PlanError(
-                f"--start {name!r} matches several places: {listed}. Give the "
-                "full name, or longitude,latitude."
-            )
+            raise PlanError(t("error.patrol.start_ambiguous", name=name, listed=listed))
     known = [cfg.start_name, *cfg.places]
     raise PlanError(
-        f"--start {name!r} is not a place geoair knows. Known places: "
-        f"{'、'.join(known)}; or the name of an enterprise, station, park or heap "
-        "in the workspace; or longitude,latitude (WGS-84). Add your own under "
-        "[patrol.places] in geoair.toml."
+        t("error.patrol.start_unknown", name=name, known=t("word.list_sep").join(known))
     )
 
 
@@ -218,13 +208,16 @@ def check_start(
             area = counties[counties["name"].astype(str) == county]
             where = county
         else:
-            area, where = counties, "the counties of the workspace"
+            area, where = counties, t("error.patrol.all_counties")
         if len(area) and not bool(area.geometry.to_crs(WGS84).intersects(point).any()):
             raise PlanError(
-                f"The start {start.name} ({start.lon:.5f}, {start.lat:.5f}) lies outside "
-                f"{where}. Teams for {where} must leave from a place inside it: give "
-                "--start with the name of your branch office (add it under [patrol.places] "
-                "in geoair.toml) or its longitude,latitude."
+                t(
+                    "error.patrol.start_outside",
+                    name=start.name,
+                    lon=start.lon,
+                    lat=start.lat,
+                    where=where,
+                )
             )
         if len(area):
             return
@@ -236,10 +229,14 @@ def check_start(
     nearest = float(xy.distance(here).min())
     if nearest > start_max_m:
         raise PlanError(
-            f"The start {start.name} ({start.lon:.5f}, {start.lat:.5f}) is {nearest / 1000:.0f} "
-            f"km from the nearest site{' of ' + county if county else ''}, more than "
-            f"[patrol] start_max_m = {start_max_m:.0f} m. Check the coordinates (longitude "
-            "first) or choose a start inside the area."
+            t(
+                "error.patrol.start_far",
+                name=start.name,
+                lon=start.lon,
+                lat=start.lat,
+                km=nearest / 1000,
+                limit=start_max_m,
+            )
         )
 
 
@@ -290,7 +287,7 @@ def select_sites(
         Overdue sites left for another day.
     """
     if places < 1:
-        raise PlanError("A plan needs at least one team with at least one stop.")
+        raise PlanError(t("error.patrol.no_places"))
     days = risk["days_since_visit"].astype("Float64")
     overdue = (days.isna() | (days >= coverage_days)).to_numpy(dtype=bool)
     quota = min(int(overdue.sum()), math.ceil(max(0.0, coverage_share_max) * places), places)
@@ -316,9 +313,13 @@ def select_sites(
     never = selected["days_since_visit"].isna().to_numpy()
     selected["why"] = [
         (
-            f"覆盖规则：{'从未检查' if nv else f'{int(d)}天未检查'}（每{coverage_days}天至少一次）"
+            (
+                t("patrol.why_never", days=coverage_days)
+                if nv
+                else t("patrol.why_overdue", since=int(d), days=coverage_days)
+            )
             if f
-            else f"风险第{int(r)}位"
+            else t("patrol.why_rank", rank=int(r))
         )
         for f, nv, d, r in zip(
             forced, never, selected["days_since_visit"].fillna(-1), selected["rank"], strict=True
@@ -392,7 +393,7 @@ def plan_patrol(
     """
     cfg = settings or DEFAULT_SETTINGS.patrol
     if teams < 1 or stops < 1:
-        raise PlanError(f"--teams and --stops must be at least 1 (got {teams} and {stops}).")
+        raise PlanError(t("error.patrol.teams_stops", teams=teams, stops=stops))
     date = pd.Timestamp(date).normalize()
     sites = assign_counties(risk, counties)
     if county is not None:
@@ -401,12 +402,15 @@ def plan_patrol(
             known = sorted(set(known) | set(counties["name"].astype(str)))
         if county not in known:
             raise PlanError(
-                f"--county {county!r} is not a county of this workspace. Choose "
-                f"one of: {'、'.join(known) or '(none: import counties first)'}."
+                t(
+                    "error.patrol.unknown_county",
+                    county=county,
+                    known=t("word.list_sep").join(known) or t("error.patrol.no_counties"),
+                )
             )
         sites = sites[sites["county"].astype(str) == county]
         if len(sites) == 0:
-            raise PlanError(f"There is no enterprise or heap in {county} to visit.")
+            raise PlanError(t("error.patrol.empty_county", county=county))
     check_start(
         start,
         sites=sites,
@@ -421,7 +425,7 @@ def plan_patrol(
         coverage_share_max=cfg.coverage_share_max,
     )
     if len(selected) == 0:
-        raise SchemaError("No site could be chosen: the workspace has no enterprise or heap.")
+        raise SchemaError(t("error.patrol.no_sites"))
     if backlog:
         log.info(
             "%d overdue sites did not fit today's plan; they come first on the next days", backlog
@@ -444,11 +448,11 @@ def plan_patrol(
         far = access > cfg.snap_warn_m
         if far.any():
             names = [start.name, *selected["name"].astype(str)]
-            notes.append(
-                "far from any road (reached in a straight line from the nearest "
-                "road): " + "、".join(f"{names[i]} {access[i]:.0f} m" for i in np.flatnonzero(far))
+            far_sites = t("word.list_sep").join(
+                t("patrol.far_site", name=names[i], metres=access[i]) for i in np.flatnonzero(far)
             )
-            log.warning(notes[-1])
+            notes.append(t("patrol.far_from_road", sites=far_sites))
+            log.info(notes[-1])  # the note is shown with the plan
         mode = "road"
     else:
         dist = straight_distances(xy)
@@ -465,18 +469,16 @@ def plan_patrol(
     )
     if limit_km > 0:
         over = [
-            (t, route_length(dist, r, 0) / 1000)
-            for t, r in enumerate(order, start=1)
+            (team, route_length(dist, r, 0) / 1000)
+            for team, r in enumerate(order, start=1)
             if route_length(dist, r, 0) > limit_km * 1000 + 1e-6
         ]
         if over:
-            notes.append(
-                f"over the route limit of {limit_km:.0f} km: "
-                + "、".join(f"team {t} {km:.1f} km" for t, km in over)
-                + "; fewer stops or more teams "
-                "would keep every route under it"
+            teams_over = t("word.list_sep").join(
+                t("patrol.team_km", team=team, km=km) for team, km in over
             )
-            log.warning(notes[-1])
+            notes.append(t("patrol.over_limit_note", limit=limit_km, teams=teams_over))
+            log.info(notes[-1])  # the note is shown with the plan
     stop_rows: list[dict[str, Any]] = []
     route_rows: list[dict[str, Any]] = []
     for team, route in enumerate(order, start=1):
@@ -526,6 +528,10 @@ def plan_patrol(
                 "stops": len(route),
                 "length_m": round(route_length(dist, route, 0), 1),
                 "return_leg_m": round(legs[-1], 1),
+                "limit_km": limit_km if limit_km > 0 else np.nan,
+                "over_limit": bool(
+                    limit_km > 0 and route_length(dist, route, 0) > limit_km * 1000 + 1e-6
+                ),
                 "mode": mode,
                 "start": start.name,
                 "sites": "→".join(str(selected.iloc[i - 1]["name"]) for i in route),

@@ -39,6 +39,7 @@ import pandas as pd
 
 from geoair.errors import SchemaError
 from geoair.io.crs import WGS84, require_wgs84
+from geoair.messages import t
 from geoair.store.schema import CHECKLIST_ITEMS
 from geoair.store.settings import DEFAULT_SETTINGS, PatrolSettings
 
@@ -126,10 +127,7 @@ def site_table(
         part["geometry"] = points.to_numpy()
         parts.append(part)
     if not parts:
-        raise SchemaError(
-            "There are no enterprises or gangue heaps to score. Import them "
-            "with geoair import enterprises FILE (and gangue_heaps FILE)."
-        )
+        raise SchemaError(t("error.patrol.nothing_to_score"))
     table = pd.concat(parts, ignore_index=True)
     table.insert(0, "site_key", table["site_kind"] + ":" + table["site_id"])
     dupes = table["site_key"].duplicated()

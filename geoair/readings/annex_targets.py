@@ -23,6 +23,7 @@ from geoair.errors import TargetError
 from geoair.imports.report import ImportReport
 from geoair.io.paths import child
 from geoair.io.writers import write_table
+from geoair.messages import t, word
 from geoair.readings.targets import _name_key
 from geoair.store.workspace import Workspace
 
@@ -56,6 +57,7 @@ def parse_annex_targets(
     stations: pd.DataFrame,
     counties: Sequence[str] = (),
     city: str = "全市",
+    parks: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Targets from annex-style tables (阳政办发〔2020〕131号 附件1/附件2): one row per month, one
     column per station, county or the city, units in the headers.
@@ -73,6 +75,10 @@ def parse_annex_targets(
         County names (columns that are counties).
     city : str
         ``target_name`` for the city column (市控目标, 全市).
+    parks : sequence of str
+        Park names, and the units linked to parks in ``[targets.park_units]``: a column
+        named by part of a park's name (开发区, 高新区) is a county-level unit, judged
+        from that park as the targets check does (:mod:`geoair.readings.membership`).
 
     Returns
     -------
@@ -108,7 +114,11 @@ def parse_annex_targets(
                     header.append(("city", city, metric))
                 elif _name_key(name) in station_names:
                     header.append(("station", station_names[_name_key(name)], metric))
-                elif name in county_names:
+                elif name in county_names or (
+                    len(name) >= 2 and any(name in str(park) for park in parks)
+                ):
+                    # A county-level unit without a polygon (开发区) is a county target; the
+                    # check judges it from its park (geoair.readings.membership).
                     header.append(("county", name, metric))
                 else:
                     header.append(("?", name, metric))
@@ -135,7 +145,8 @@ def parse_annex_targets(
                     {
                         "行号": number,
                         "列": name,
-                        "原因": f"“{name}”既不是站点、县区，也不是全市，请先导入站点或更正表头",
+                        "原因": f"“{name}”既不是站点、县区，也不是全市或名称含它的园区"
+                        "（如开发区），请先导入站点、县区或园区，或更正表头",
                     }
                 )
                 continue
@@ -236,8 +247,17 @@ def import_annex_targets(
     stations = ws.read("stations")
     counties = ws.read("counties", required=False)
     names = list(counties["name"]) if counties is not None else []
+    parks = ws.read("parks", required=False)
     targets, rejects = parse_annex_targets(
-        grid, year=year_number, stations=stations, counties=names, city=ws.settings.workspace.name
+        grid,
+        year=year_number,
+        stations=stations,
+        counties=names,
+        city=ws.settings.workspace.name,
+        parks=[
+            *(parks["name"].astype(str) if parks is not None and "name" in parks else []),
+            *ws.settings.targets.park_units,
+        ],
     )
     if targets.empty:
         raise TargetError(
@@ -268,5 +288,13 @@ def import_annex_targets(
         rejected=len(rejects),
         rejects_path=rejects_file if len(rejects) else None,
         stored_in="targets",
-        span=", ".join(f"{n} {scope} {metric}" for (scope, metric), n in by_kind),
+        span=t("word.list_sep").join(
+            t(
+                "import.annex_span_part",
+                n=n,
+                scope=word("scope", scope),
+                metric=word("metric", metric),
+            )
+            for (scope, metric), n in by_kind
+        ),
     )

@@ -42,6 +42,7 @@ from geoair.io.normalize import clean_text, strip_control_cells
 from geoair.io.paths import child
 from geoair.io.readers import decode, detect_encoding, file_kind, read_grid, read_parquet_file
 from geoair.io.writers import write_table
+from geoair.messages import t
 from geoair.readings.checks import HourlyChecker, cells_to_arrow
 from geoair.readings.parse import (
     _DUSTFALL_FIELDS,
@@ -521,7 +522,12 @@ def import_readings(
     check_path = _write_table(ws, f"readings-{name}-核对", result.disagreements)
     first, last, n_stations = result.span
     span = (
-        f"{first:%Y-%m-%d %H:%M} .. {last:%Y-%m-%d %H:%M}, {n_stations} stations"
+        t(
+            "import.readings_span",
+            first=f"{first:%Y-%m-%d %H:%M}",
+            last=f"{last:%Y-%m-%d %H:%M}",
+            stations=n_stations,
+        )
         if result.stored and first is not None
         else ""
     )

@@ -15,6 +15,7 @@ import re
 import pandas as pd
 
 from geoair.errors import FormError
+from geoair.messages import t
 from geoair.reports.form_model import Form, Header, _flag, _for_county, _month_bounds
 
 __all__ = [
@@ -197,9 +198,12 @@ def dispatch_forms(
             active += int(((dates >= first) & (dates <= last)).sum())
     if not active:
         raise FormError(
-            f"No cases or inspections in the dispatch weeks of {month} "
-            f"({first:%Y-%m-%d} to {last:%Y-%m-%d}); import them with geoair "
-            "import cases FILE."
+            t(
+                "forms.no_dispatch_records",
+                month=month,
+                first=f"{first:%Y-%m-%d}",
+                last=f"{last:%Y-%m-%d}",
+            )
         )
     return [
         dispatch_form(cases, inspections, week=week, unit=unit, county=county) for week in weeks

@@ -57,7 +57,9 @@ from geoair.errors import CRSError, OutputError, WorkspaceError
 from geoair.io.crs import WGS84, shift_geometries
 from geoair.io.paths import child
 from geoair.io.spreadsheets import write_csv, write_xlsx
+from geoair.messages import t
 from geoair.reports.kml import kml_document
+from geoair.reports.tables import report_table, sheet_name
 from geoair.reports.values import _humanise, _texty, _zh_headers, is_geo
 from geoair.store.tempfiles import atomic_path, remove_stale, temp_prefix
 
@@ -193,11 +195,7 @@ def resolve_crs(text: str | None) -> ExportCRS:
     try:
         crs = pyproj.CRS.from_user_input(text)
     except pyproj.exceptions.CRSError:
-        raise CRSError(
-            f"--crs {text!r} is not a coordinate system geoair knows. Use wgs84, "
-            "cgcs2000 (EPSG:4490), gcj02 (Amap/Tencent) or EPSG:number, e.g. "
-            "EPSG:4547 for CGCS2000 Gauss-Krüger 114°E."
-        ) from None
+        raise CRSError(t("error.export.bad_crs", text=text)) from None
     epsg = crs.to_epsg()
     return ExportCRS("epsg", crs, f"EPSG:{epsg}" if epsg else crs.name)
 
@@ -332,15 +330,15 @@ def _tabular(
 
 
 def _write_csv(frame: pd.DataFrame, tmp: Path, layer: str, target: ExportCRS | None) -> None:
-    write_csv(_tabular(frame, target), tmp, float_format="%.10g")
+    write_csv(report_table(_tabular(frame, target), layer=layer), tmp, float_format="%.10g")
 
 
 def _write_xlsx(frame: pd.DataFrame, tmp: Path, layer: str, target: ExportCRS | None) -> None:
     # Excel holds at most 32,767 characters in a cell: WKT to 8 decimals (1 mm in
     # degrees), and a refusal rather than a cut geometry when that is still too long.
     geographic = not is_geo(frame) or frame.crs is None or pyproj.CRS(frame.crs).is_geographic
-    table = _tabular(frame, target, wkt_decimals=8 if geographic else 3)
-    write_xlsx({layer or "data": table}, tmp)
+    table = report_table(_tabular(frame, target, wkt_decimals=8 if geographic else 3), layer=layer)
+    write_xlsx({sheet_name(layer): table}, tmp)
 
 
 def _geometry_family(geom_type: str) -> str:
@@ -487,16 +485,13 @@ def export_frame(
     fmt = {"json": "geojson", "geoparquet": "parquet", "shapefile": "shp"}.get(fmt, fmt)
     if fmt not in FORMATS:
         raise OutputError(
-            f"Cannot export to '{fmt or path.name}'. Choose one of: {', '.join(FORMATS)}."
+            t("error.export.bad_format", fmt=fmt or path.name, choices=", ".join(FORMATS))
         )
     target = crs if isinstance(crs, ExportCRS) else resolve_crs(crs)
     layer = layer or path.stem
     geo = is_geo(frame)
     if fmt in GEOMETRY_ONLY and not geo:
-        raise OutputError(
-            f"{layer} is a table without map geometry; {fmt} needs geometry. "
-            "Export it as xlsx, csv, gpkg or parquet."
-        )
+        raise OutputError(t("error.export.no_geometry", layer=layer, fmt=fmt))
     if fmt in {"kml", "geojson"} and target.key not in {"wgs84", "gcj02"}:
         raise CRSError(
             f"{fmt.upper()} files are always in WGS-84 longitude/latitude, so "
@@ -573,11 +568,14 @@ def export_layer(
     available = ws.layers()
     if name not in available:
         raise WorkspaceError(
-            f"The workspace has no layer or table {name!r}; it has: "
-            f"{', '.join(sorted(available)) or 'nothing yet (import first)'}."
+            t(
+                "error.export.no_layer",
+                name=name,
+                available=", ".join(sorted(available)) or t("error.export.nothing_yet"),
+            )
         )
     if fmt not in FORMATS:
-        raise OutputError(f"Cannot export to '{fmt}'. Choose one of: {', '.join(FORMATS)}.")
+        raise OutputError(t("error.export.bad_format", fmt=fmt, choices=", ".join(FORMATS)))
     frame = ws.read(name)
     path = Path(out) if out is not None else child(ws.outputs_dir, name, suffix=FORMATS[fmt])
     return export_frame(

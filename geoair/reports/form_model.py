@@ -22,6 +22,7 @@ import pandas as pd
 
 from geoair.errors import FormError
 from geoair.io.spreadsheets import put_cell, save_workbook, sheet_title
+from geoair.messages import t
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -58,6 +59,9 @@ class Form:
         0-based within the data rows.
     widths : list of float
         Column widths in characters.
+    bold_rows : list of int
+        Data rows (0-based) written in bold: section titles and header rows of a form
+        laid out without a header tree.
     """
 
     sheet: str
@@ -67,6 +71,7 @@ class Form:
     notes: list[str] = field(default_factory=list)
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     widths: list[float] = field(default_factory=list)
+    bold_rows: list[int] = field(default_factory=list)
 
     @property
     def columns(self) -> list[str]:
@@ -128,7 +133,7 @@ def header_cells(
 
 def _month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month or ""):
-        raise FormError(f"--month {month!r} is not a month; write it as 2024-03.")
+        raise FormError(t("forms.bad_month", month=month))
     start = pd.Timestamp(month + "-01")
     return start, start + pd.offsets.MonthEnd(0)
 
@@ -176,8 +181,8 @@ def _place(county: str | None, city: str) -> str:
 def _months_present(frame: pd.DataFrame, column: str = "inspection_date") -> str:
     dates = pd.to_datetime(frame[column], errors="coerce").dropna()
     if dates.empty:
-        return "no dated rows"
-    return f"{dates.min():%Y-%m} to {dates.max():%Y-%m}"
+        return t("forms.no_dated_rows")
+    return t("forms.months_present", first=f"{dates.min():%Y-%m}", last=f"{dates.max():%Y-%m}")
 
 
 def _flag(row: pd.Series, flag: str, label: str) -> bool:
@@ -242,7 +247,7 @@ def write_workbook(forms: list[Form], path: Path | str) -> Path:
                 )
             row += depth
         data_top = row
-        for values in form.rows:
+        for number, values in enumerate(form.rows):
             for c, value in enumerate(values):
                 cell = put_cell(sheet, row, c + 1, value)
                 if form.header or any(v is not None for v in values[1:]):
@@ -250,6 +255,8 @@ def write_workbook(forms: list[Form], path: Path | str) -> Path:
                 cell.alignment = left if isinstance(value, str) and len(value) > 12 else centre
                 if isinstance(value, dt.date):
                     cell.number_format = "yyyy-mm-dd"
+                if number in form.bold_rows:
+                    cell.font = Font(bold=True)
             if (
                 not form.header
                 and len([v for v in values if v is not None]) == 1

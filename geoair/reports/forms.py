@@ -30,6 +30,7 @@ import pandas as pd
 
 from geoair.errors import FormError, WorkspaceError
 from geoair.io.paths import child
+from geoair.messages import t
 from geoair.reports.form_model import (
     Form,
     Header,
@@ -52,9 +53,12 @@ __all__ = [
     "ANNEX2_NOTE",
     "ANNEX3_HEADER",
     "FormsReport",
+    "TARGET_FORMS",
+    "TARGET_ITEMS",
     "annex2_form",
     "annex3_form",
-    "pm25_target_form",
+    "annex_periods",
+    "target_form",
     "write_forms",
 ]
 
@@ -149,11 +153,13 @@ def annex2_form(
     """
     rows_in = _for_county(_in_month(inspections, month), county)
     if rows_in.empty:
-        where = f" in {county}" if county else ""
         raise FormError(
-            f"No inspections{where} in {month} (the workspace has "
-            f"{_months_present(inspections)}). Choose another --month, or import "
-            "the month's checklists with geoair import inspections FILE."
+            t(
+                "forms.no_inspections",
+                where=t("forms.where", county=county) if county else "",
+                month=month,
+                present=_months_present(inspections),
+            )
         )
     rows_in = rows_in.sort_values(
         [c for c in ("county", "township", "enterprise_name") if c in rows_in.columns],
@@ -182,7 +188,7 @@ def annex2_form(
         )
     place = _place(county, city)
     return Form(
-        sheet="附件2问题清单",
+        sheet="附件2问题清单" + (f"（{county}）" if county else ""),
         titles=["附件2", f"{place}工业企业“净厂”巩固提升行动问题清单", f"（{_month_zh(month)}）"],
         header=ANNEX2_HEADER,
         rows=rows,
@@ -203,11 +209,13 @@ def annex3_form(
     """
     rows_in = _for_county(_in_month(cases, month), county)
     if rows_in.empty:
-        where = f" in {county}" if county else ""
         raise FormError(
-            f"No supervision cases{where} in {month} (the workspace has "
-            f"{_months_present(cases)}). Choose another --month, or import the "
-            "month's 附件3 with geoair import cases FILE."
+            t(
+                "forms.no_cases",
+                where=t("forms.where", county=county) if county else "",
+                month=month,
+                present=_months_present(cases),
+            )
         )
     rows_in = rows_in.sort_values(
         ["inspection_date"] + [c for c in ("county", "enterprise_name") if c in rows_in.columns],
@@ -241,7 +249,7 @@ def annex3_form(
     place = _place(county, city)
     month_label = f"{int(month[5:])}月"
     return Form(
-        sheet="附件3监管工作情况汇总",
+        sheet="附件3监管工作情况汇总" + (f"（{county}）" if county else ""),
         titles=[
             "附件3",
             f"{place}{month_label}工业企业“净厂”巩固提升行动监管工作情况汇总表",
@@ -253,138 +261,228 @@ def annex3_form(
     )
 
 
-def _station_label(name: str) -> str:
-    return f"{name}（μg/m³）"
+# --- the target annexes of 阳政办发〔2020〕131号, with what was achieved ------------------------
+
+#: Per metric: (annex label, title word, unit written in the headers, higher is better).
+TARGET_FORMS: dict[str, tuple[str, str, str, bool]] = {
+    "pm25": ("附件1", "空气质量PM2.5", "μg/m³", False),
+    "good_days": ("附件2", "优良天数", "天", True),
+}
+#: The rows under each period, as the completion form lists them.
+TARGET_ITEMS = ("目标", "实测", "差值（实测−目标）", "达标情况")
+_CHINESE_NUMBERS = "一二三四五六七八九十"
 
 
-def pm25_target_form(
+def _months(period: str) -> list[str]:
+    first, _, last = str(period).partition("/")
+    months = pd.period_range(first, last or first, freq="M")
+    return [m.strftime("%Y-%m") for m in months]
+
+
+def annex_periods(periods, month: str) -> list[str]:
+    """The target periods of the campaign ``month`` belongs to, in the annexes' order.
+
+    The campaign is every month of the target periods (spans such as 2020-10/2020-12)
+    that contain ``month``; its periods are those lying within it: spans first (as
+    阳政办发〔2020〕131号 prints 均10-12月 above 10月), then the months in order.
+    """
+    periods = list(dict.fromkeys(str(p) for p in periods))
+    cover = {month}
+    for period in periods:
+        months = _months(period)
+        if month in months:
+            cover |= set(months)
+    chosen = [p for p in periods if set(_months(p)) <= cover]
+
+    def key(period: str) -> tuple:
+        months = _months(period)
+        return (len(months) == 1, months[0], months[-1])
+
+    return sorted(chosen, key=key)
+
+
+def _period_label(period: str, *, mean: bool) -> str:
+    """'2020-10' -> '10月'; '2020-10/2020-12' -> '均10-12月' (PM2.5) or '10-12月' (days)."""
+    months = _months(period)
+    first, last = int(months[0][5:]), int(months[-1][5:])
+    if len(months) == 1:
+        return f"{first}月"
+    return f"{'均' if mean else ''}{first}-{last}月"
+
+
+def _campaign_title(periods: list[str]) -> str:
+    months = sorted({m for p in periods for m in _months(p)})
+    first, last = months[0], months[-1]
+    if first[:4] == last[:4]:
+        span = f"{int(first[5:])}-{int(last[5:])}" if first != last else f"{int(first[5:])}"
+        return f"{first[:4]}年{span}月"
+    return f"{first[:4]}年{int(first[5:])}月-{last[:4]}年{int(last[5:])}月"
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def _achieved(row: pd.Series | None, *, due: bool) -> tuple[object, object, str]:
+    """(实测, 差值, 达标情况) of one target, as the form shows them."""
+    if not due:
+        return "时段未结束", None, "未到期"
+    if row is None:
+        return "无数据", None, "无数据"
+    validity = str(row.get("validity") or "")
+    actual = row.get("actual")
+    if validity.startswith("no data") or (_is_missing(actual) and validity == "valid"):
+        return "无数据", None, "无数据"
+    if validity != "valid" or _is_missing(actual):
+        days = re.search(r"(\d+)/(\d+)", validity)
+        shown = f"无效（有效天数{days.group(1)}/{days.group(2)}）" if days else "无效"
+        return shown, None, "无效"
+    met = row.get("met")
+    verdict = "无效" if _is_missing(met) else ("达标" if bool(met) else "未达标")
+    return _number(actual), _number(round(float(row["difference"]), 1)), verdict
+
+
+def target_form(
+    check: pd.DataFrame,
     *,
+    metric: str,
     month: str,
-    station_monthly: pd.DataFrame,
-    stations: pd.DataFrame,
-    targets: pd.DataFrame,
-    county_monthly: pd.DataFrame | None = None,
+    order: pd.DataFrame | None = None,
+    stations: pd.DataFrame | None = None,
+    county: str | None = None,
     city: str = "阳泉市",
 ) -> Form:
-    """PM2.5 versus target, laid out like annex 1 of 阳政办发〔2020〕131号.
+    """A target annex of 阳政办发〔2020〕131号 with what was achieved (附件1 PM2.5, 附件2
+    优良天数).
 
-    Two blocks as in the annex — 各国控站 and 各县区 — each with the month's rows
-    目标, 实测, 差值 (实测 − 目标) and 达标情况, one column per station or county that
-    has a target. A month with too few valid days is 无效, never compared.
+    As in the annex, one section per kind of target, with the annex's columns in the
+    annex's order: 一、全市 (the 市控目标), 二、各国控站 (PM2.5 only), 三、各县区 (开发区
+    included); rows are the campaign's periods (spans such as 均10-12月 first, then the
+    months), each with 目标, 实测, 差值 and 达标情况. A period with too few valid days
+    is 无效 with its count, never judged; a period not over by ``month`` is 时段未结束.
+
+    Parameters
+    ----------
+    check : DataFrame
+        The ``targets_check`` table (``scope, target_name, period, metric, actual,
+        target, difference, met, validity``).
+    metric : str
+        ``pm25`` or ``good_days``.
+    month : str
+        The month reported, ``"2020-11"``: periods ending later are not yet due.
+    order : DataFrame, optional
+        The ``targets`` table: its order of rows gives the columns' order (the annex's,
+        when imported from it); default: the order in ``check``.
+    stations : DataFrame, optional
+        ``name`` and ``county`` of the stations: with ``county``, the stations in it.
+    county : str, optional
+        Only this county (its stations and its own column); its name heads the form.
+    city : str
+        The city's name, for the title.
 
     Raises
     ------
     FormError
-        No PM2.5 target for the month.
+        No target of ``metric`` in the campaign of ``month`` (for ``county``).
     """
     _month_bounds(month)
-    pm_targets = targets[
-        (targets["metric"].astype(str).str.lower() == "pm25")
-        & (targets["period"].astype(str) == month)
-    ]
-    if pm_targets.empty:
-        raise FormError(
-            f"No PM2.5 targets for {month} in the targets table. Import them with "
-            "geoair import targets FILE (阳政办发〔2020〕131号 annex 1 gives monthly values)."
+    annex, subject, unit, _higher = TARGET_FORMS[metric]
+    said = t(f"forms.subject.{metric}")
+    rows_of = check[check["metric"].astype(str) == metric]
+    source = order if order is not None else rows_of
+    source = source[source["metric"].astype(str) == metric]
+    periods = annex_periods(source["period"].astype(str), month)
+    if not any(month in _months(p) for p in periods):
+        raise FormError(t("forms.no_targets", subject=said, month=month))
+    in_county: set[str] = set()
+    if county is not None and stations is not None and "county" in stations.columns:
+        in_county = set(stations.loc[stations["county"].astype(str) == county, "name"].astype(str))
+    sections: list[tuple[str, str, list[str]]] = []
+    for scope, heading in (
+        ("city", f"全市{subject}目标完成情况"),
+        ("station", f"全市各国控站{subject}目标完成情况"),
+        ("county", f"全市各县区{subject}目标完成情况"),
+    ):
+        names = list(
+            dict.fromkeys(
+                source.loc[source["scope"].astype(str) == scope, "target_name"].astype(str)
+            )
         )
-    month_label = f"{int(month[5:])} 月"
+        if county is not None:
+            names = [n for n in names if (n == county if scope == "county" else n in in_county)]
+            if scope == "city":
+                names = []
+            heading = {
+                "station": f"{county}国控站{subject}目标完成情况",
+                "county": f"{county}{subject}目标完成情况",
+            }.get(scope, heading)
+        if names:
+            sections.append((scope, heading, names))
+    if not sections:
+        raise FormError(t("forms.no_targets_for", subject=said, place=county or city, month=month))
+    found = {
+        (str(r["scope"]), str(r["target_name"]), str(r["period"])): r for _, r in rows_of.iterrows()
+    }
+    width = 2 + max(len(names) for _, _, names in sections)
     rows: list[list[object]] = []
-    blocks: list[tuple[str, list[str]]] = []
-    width = 1
-
-    def block(title: str, names: list[str], actual: dict[str, tuple[float | None, str]]):
-        nonlocal width
-        target_of = dict(
-            zip(pm_targets["target_name"].astype(str), pm_targets["value"], strict=True)
-        )
-        rows.append([title])
-        rows.append(["月份", *[_station_label(n) for n in names]])
-        measured: list[object] = []
-        diff: list[object] = []
-        met: list[object] = []
-        for name in names:
-            value, validity = actual.get(name, (None, "无数据"))
-            target = float(target_of[name])
-            if value is None or np.isnan(value):
-                measured.append(validity)
-                diff.append(None)
-                met.append("无效" if validity != "无数据" else "无数据")
-            else:
-                measured.append(_number(value))
-                diff.append(_number(round(value - target, 1)))
-                met.append("达标" if value <= target else "未达标")
-        rows.append([f"{month_label} 目标", *[_number(target_of[n]) for n in names]])
-        rows.append([f"{month_label} 实测", *measured])
-        rows.append(["差值（实测−目标）", *diff])
-        rows.append(["达标情况", *met])
+    merges: list[tuple[int, int, int, int]] = []
+    bold: list[int] = []
+    for number, (scope, heading, names) in enumerate(sections):
+        rows.append([f"{_CHINESE_NUMBERS[number]}、{heading}"])
+        bold.append(len(rows) - 1)
+        label = "全市" if scope == "city" else None
+        columns = [f"{label or name}（{unit}）" for name in names]
+        rows.append(["月份", "项目", *columns])
+        bold.append(len(rows) - 1)
+        for period in periods:
+            due = _months(period)[-1] <= month
+            targets, actual, diff, met = [], [], [], []
+            for name in names:
+                row = found.get((scope, name, period))
+                target_value = None
+                if row is not None:
+                    target_value = _number(row["target"])
+                else:
+                    hit = source[
+                        (source["scope"].astype(str) == scope)
+                        & (source["target_name"].astype(str) == name)
+                        & (source["period"].astype(str) == period)
+                    ]
+                    if len(hit):
+                        value_column = "value" if "value" in hit.columns else "target"
+                        target_value = _number(hit[value_column].iloc[0])
+                targets.append(target_value)
+                shown = (None, None, None) if target_value is None else _achieved(row, due=due)
+                actual.append(shown[0])
+                diff.append(shown[1])
+                met.append(shown[2])
+            top = len(rows)
+            item = "市控目标" if scope == "city" else TARGET_ITEMS[0]
+            rows.append([_period_label(period, mean=metric != "good_days"), item, *targets])
+            rows.append([None, TARGET_ITEMS[1], *actual])
+            rows.append([None, TARGET_ITEMS[2], *diff])
+            rows.append([None, TARGET_ITEMS[3], *met])
+            merges.append((top, 0, top + 3, 0))
         rows.append([])
-        width = max(width, len(names) + 1)
-        blocks.append((title, names))
-
-    station_targets = pm_targets[pm_targets["scope"].astype(str) == "station"]
-    if len(station_targets):
-        names = list(dict.fromkeys(station_targets["target_name"].astype(str)))
-        block("一、各国控站 PM2.5 目标完成情况", names, _actual(station_monthly, stations, month))
-    county_targets = pm_targets[pm_targets["scope"].astype(str) == "county"]
-    if len(county_targets):
-        names = list(dict.fromkeys(county_targets["target_name"].astype(str)))
-        actual = _actual_by(county_monthly, "county", month) if county_monthly is not None else {}
-        block(f"{'二' if blocks else '一'}、各县区 PM2.5 目标完成情况", names, actual)
-    if not blocks:
-        raise FormError(f"The PM2.5 targets for {month} name no station or county.")
     rows = [r + [None] * (width - len(r)) for r in rows[:-1]]
+    place = county or city
+    title = f"{place}{_campaign_title(periods)}{subject}目标完成情况"
+    sheet = f"{annex}{subject}目标完成情况" + (f"（{county}）" if county else "")
     return Form(
-        sheet="PM2.5目标完成情况",
-        titles=[f"{city} {_month_zh(month)} 空气质量 PM2.5 目标完成情况"],
+        sheet=sheet.replace("空气质量", ""),
+        titles=[annex, title, f"（截至{_month_zh(month)}）"],
         header=[],
         rows=rows,
         notes=[
-            "说明：实测值为月均值，按 GB 3095-2012、HJ 663-2013 的有效性规定统计；有效天数"
-            "不足的月份为“无效”，不作比较。"
+            "说明：目标为阳政办发〔2020〕131号附件分解值；实测值按 GB 3095-2012、HJ 663-2013 的"
+            "有效性规定统计（县区为其国控、省控站的日均值，开发区按其园区空气站），有效天数"
+            "不足的时段为“无效”，不作比较；尚未结束的时段为“时段未结束”。"
+            + ("实测浓度不高于目标为达标。" if metric == "pm25" else "优良天数不少于目标为达标。")
         ],
-        widths=[20, *[15] * (width - 1)],
+        merges=merges,
+        widths=[12.0, 16.0] + [14.0] * (width - 2),
+        bold_rows=bold,
     )
-
-
-def _pm25_column(frame: pd.DataFrame) -> str | None:
-    lower = {str(c).lower(): c for c in frame.columns}
-    return next((lower[n] for n in ("pm2.5", "pm25", "pm25_ug_m3") if n in lower), None)
-
-
-def _period_column(frame: pd.DataFrame) -> str | None:
-    return next((c for c in ("period", "month") if c in frame.columns), None)
-
-
-def _actual_by(frame: pd.DataFrame, key: str, month: str) -> dict[str, tuple[float | None, str]]:
-    column, period = _pm25_column(frame), _period_column(frame)
-    if column is None or period is None or key not in frame.columns:
-        return {}
-    rows = frame[frame[period].astype(str) == month]
-    out = {}
-    for _, row in rows.iterrows():
-        value = pd.to_numeric(row[column], errors="coerce")
-        days = row.get("days_PM2.5")
-        need = row.get("min_days")
-        validity = (
-            f"无效（有效天数{int(days)}/{int(need)}）"
-            if days is not None and need is not None and not pd.isna(days) and not pd.isna(need)
-            else "无效"
-        )
-        out[str(row[key])] = (None if pd.isna(value) else float(value), validity)
-    return out
-
-
-def _actual(
-    station_monthly: pd.DataFrame, stations: pd.DataFrame, month: str
-) -> dict[str, tuple[float | None, str]]:
-    key = next((c for c in ("station_id", "station", "id") if c in station_monthly.columns), None)
-    if key is None:
-        return {}
-    by_id = _actual_by(station_monthly, key, month)
-    names = dict(zip(stations["id"].astype(str), stations["name"].astype(str), strict=True))
-    out = dict(by_id)
-    out.update({names[i]: v for i, v in by_id.items() if i in names})
-    return out
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -402,12 +500,23 @@ class FormsReport:
 
 
 def write_forms(
-    ws, *, month: str, county: str | None = None, folder: Path | str | None = None
+    ws,
+    *,
+    month: str,
+    county: str | None = None,
+    folder: Path | str | None = None,
+    check: pd.DataFrame | None = None,
 ) -> FormsReport:
     """Write the month's forms into ``folder`` (default ``outputs/forms-MONTH``).
 
-    Each form whose data are missing is skipped with a sentence saying which command
-    provides them; if none can be written, :class:`FormError` says why for each.
+    附件2 and 附件3 of 阳环函〔2024〕6号, the weekly dispatch tables, and the target
+    annexes of 阳政办发〔2020〕131号 with what was achieved (附件1 PM2.5, 附件2 优良天数),
+    from ``check`` (a ``targets_check`` table, e.g. computed for the month's campaign)
+    or else the workspace's ``targets_check``. Each form whose data are missing is
+    skipped with a sentence saying which command provides them; if none can be
+    written, :class:`FormError` says why for each. With ``county``, every form holds
+    only that county's rows and names it in its title and sheet.
+
     Forms are built first and written after: a failure leaves no workbook of this run
     and no folder it made. File names take the county (or the workspace's name) made
     safe (:func:`geoair.io.paths.safe_name`) and stay inside ``folder``.
@@ -421,29 +530,34 @@ def write_forms(
     built: list[tuple[str, list[Form]]] = []
     inspections = ws.read("inspections", required=False)
     cases = ws.read("cases", required=False)
+    targets = ws.read("targets", required=False)
     if county is not None:
         known = set()
         for frame in (inspections, cases):
             if frame is not None and "county" in frame:
                 known |= set(frame["county"].dropna().astype(str))
+        if targets is not None:
+            known |= set(targets.loc[targets["scope"].astype(str) == "county", "target_name"])
         if known and county not in known:
             raise FormError(
-                f"--county {county!r} appears in no inspection or case. Counties "
-                f"in the records: {'、'.join(sorted(known))}."
+                t(
+                    "forms.unknown_county",
+                    county=county,
+                    known=t("word.list_sep").join(sorted(map(str, known))),
+                )
             )
 
     def attempt(name: str, build) -> None:
         try:
             forms = build()
         except (FormError, WorkspaceError) as exc:
-            report.skipped.append(f"{name}: {exc}")
+            report.skipped.append(t("forms.skipped", name=name, reason=exc))
             return
         built.append((name, forms))
 
     if inspections is None:
         report.skipped.append(
-            "附件2问题清单: the workspace has no inspections; import them "
-            "with geoair import inspections FILE."
+            t("forms.skipped", name="附件2问题清单", reason=t("forms.no_inspections_table"))
         )
     else:
         attempt(
@@ -452,8 +566,11 @@ def write_forms(
         )
     if cases is None:
         report.skipped.append(
-            "附件3监管工作情况汇总表 and 调度表: the workspace has no cases; "
-            "import them with geoair import cases FILE."
+            t(
+                "forms.skipped",
+                name="附件3监管工作情况汇总表、调度表",
+                reason=t("forms.no_cases_table"),
+            )
         )
     else:
         attempt(
@@ -467,36 +584,33 @@ def write_forms(
             lambda: dispatch_forms(cases, inspections, month=month, unit=place, county=county),
         )
 
-    def pm25():
-        targets = ws.read("targets", required=False)
+    def targets_form(metric: str):
         if targets is None:
-            raise FormError(
-                "the workspace has no targets; import them with geoair import targets FILE."
-            )
-        if not ws.has("station_monthly"):
-            raise FormError(
-                "the workspace has no monthly station values (station_monthly); "
-                "run geoair indicators --period month --by station first."
-            )
+            raise FormError(t("forms.no_targets_table"))
+        table = check if check is not None else ws.read("targets_check", required=False)
+        if table is None:
+            raise FormError(t("forms.no_check"))
         return [
-            pm25_target_form(
+            target_form(
+                table,
+                metric=metric,
                 month=month,
-                station_monthly=ws.read("station_monthly"),
-                stations=ws.read("stations"),
-                targets=targets,
-                county_monthly=ws.read("county_monthly", required=False),
+                order=targets,
+                stations=ws.read("stations", required=False),
+                county=county,
                 city=city,
             )
         ]
 
-    attempt("PM2.5目标完成情况", pm25)
+    attempt("PM2.5目标完成情况", lambda: targets_form("pm25"))
+    attempt("优良天数目标完成情况", lambda: targets_form("good_days"))
     if not built:
-        raise FormError(f"No form could be filled for {month}: " + " ".join(report.skipped))
-    targets = [child(folder, f"{name}_{tag}", suffix=".xlsx") for name, _ in built]
+        raise FormError(t("forms.none_filled", month=month, reasons=" ".join(report.skipped)))
+    paths = [child(folder, f"{name}_{tag}", suffix=".xlsx") for name, _ in built]
     made = [p for p in [folder, *folder.parents] if not p.exists()]
     try:
-        for (_, forms), target in zip(built, targets, strict=True):
-            report.written.append(write_workbook(forms, target))
+        for (_, forms), path in zip(built, paths, strict=True):
+            report.written.append(write_workbook(forms, path))
     except BaseException:
         for path in report.written:
             path.unlink(missing_ok=True)

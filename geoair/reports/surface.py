@@ -38,6 +38,7 @@ from scipy.spatial import cKDTree
 from geoair.errors import SurfaceError, WorkspaceError
 from geoair.io.crs import metric_crs_for
 from geoair.io.paths import child
+from geoair.messages import say_unit, t, word
 from geoair.store.tempfiles import atomic_path
 
 __all__ = [
@@ -116,15 +117,22 @@ class Surface:
         """One honest sentence about the surface."""
         valid = self.values[self.values != NODATA]
         rng = (
-            f"{valid.min():.1f}-{valid.max():.1f} {self.unit}"
+            f"{valid.min():.1f}-{valid.max():.1f} {say_unit(self.unit)}"
             if valid.size
-            else "no cell inside a county"
+            else t("reports.no_cell")
         )
-        return (
-            f"{self.pollutant} {self.period}: IDW (power {self.power:g}, k "
-            f"{min(self.k, self.n_stations)}) over {self.values.shape[1]}×"
-            f"{self.values.shape[0]} cells, range {rng}; rests on {self.n_stations} "
-            f"station{'s' if self.n_stations != 1 else ''}."
+        return t(
+            "reports.surface_summary",
+            pollutant=word("metric", self.pollutant)
+            if self.pollutant == "dustfall"
+            else self.pollutant,
+            period=self.period,
+            power=self.power,
+            k=min(self.k, self.n_stations),
+            cols=self.values.shape[1],
+            rows=self.values.shape[0],
+            range=rng,
+            n=self.n_stations,
         )
 
 
@@ -133,10 +141,7 @@ def pollutant_key(text: str) -> str:
     key = text.strip().lower()
     key = _POLLUTANT_ALIASES.get(key, key)
     if key not in POLLUTANTS:
-        raise SurfaceError(
-            f"Unknown pollutant {text!r}. Choose one of: PM2.5, PM10, SO2, NO2, "
-            "CO, O3, dustfall (降尘)."
-        )
+        raise SurfaceError(t("error.surface.pollutant", text=text))
     return key
 
 
@@ -487,7 +492,7 @@ def _pick(frame: pd.DataFrame, *names: str) -> str | None:
 
 def _check_period(period: str) -> str:
     if not re.fullmatch(r"\d{4}-\d{2}", period or ""):
-        raise SurfaceError(f"--period {period!r} is not a month; write it as 2024-01.")
+        raise SurfaceError(t("error.surface.period", period=period))
     return period
 
 
@@ -521,17 +526,10 @@ def station_values(ws, pollutant: str, period: str) -> tuple[gpd.GeoDataFrame, s
     if key == "dustfall":
         table = _dustfall_table(ws)
         if table is None:
-            raise WorkspaceError(
-                "The workspace has no dustfall readings. Import them with "
-                "geoair import readings FILE (a table of station, month, "
-                "dustfall)."
-            )
+            raise WorkspaceError(t("error.surface.no_dustfall"))
     else:
         if not ws.has("station_monthly"):
-            raise WorkspaceError(
-                "The workspace has no monthly station values (station_monthly)"
-                ". Run geoair indicators --period month --by station first."
-            )
+            raise WorkspaceError(t("error.surface.no_monthly"))
         table = ws.read("station_monthly")
     id_col = _pick(table, "station_id", "station", "id")
     month_col = _pick(table, "month", "period")
@@ -563,11 +561,8 @@ def station_values(ws, pollutant: str, period: str) -> tuple[gpd.GeoDataFrame, s
     out = stations.assign(id=stations["id"].astype(str)).merge(values, on="id", how="inner")
     if out.empty:
         months = sorted(set(table[month_col].astype(str).str[:7]))
-        have = f"; it has {months[0]} to {months[-1]}" if months else ""
-        raise SurfaceError(
-            f"No station has a valid {label} value for {period}{have}. Choose "
-            "another --period; no file was written."
-        )
+        have = t("error.surface.has_months", first=months[0], last=months[-1]) if months else ""
+        raise SurfaceError(t("error.surface.no_values", label=label, period=period, have=have))
     return gpd.GeoDataFrame(out, geometry="geometry", crs=stations.crs), label, unit
 
 

@@ -11,6 +11,7 @@ from typing import TypeGuard, TypeVar
 import geopandas as gpd
 import pandas as pd
 
+from geoair.messages import yes_no
 from geoair.store.schema import KINDS
 
 __all__ = ["is_geo"]
@@ -33,9 +34,7 @@ def _humanise(frame: _Frame, *, dates_as_text: bool, booleans_as_text: bool = Tr
             continue
         series = out[column]
         if booleans_as_text and (isinstance(series.dtype, pd.BooleanDtype) or series.dtype == bool):
-            out[column] = series.map(
-                lambda v: None if v is pd.NA or v is None else ("是" if bool(v) else "否")
-            ).astype(object)
+            out[column] = series.map(yes_no).astype(object)
         elif isinstance(series.dtype, pd.Int64Dtype | pd.Int32Dtype):
             out[column] = (
                 series.astype("float64") if series.isna().any() else series.astype("int64")

@@ -18,6 +18,7 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 
 from geoair.errors import ConfigError, SchemaError
+from geoair.messages import t
 
 __all__ = ["RoadSegments", "check_distance", "clip_to_circles", "nearest_road_m", "road_segments"]
 
@@ -125,9 +126,11 @@ def road_segments(geometries: ArrayLike) -> RoadSegments:
     if bad.any():
         rows = ", ".join(str(i + 1) for i in np.flatnonzero(bad)[:5])
         raise SchemaError(
-            f"Roads must be lines, but {int(bad.sum())} feature(s) are not (rows "
-            f"{rows}{', ...' if bad.sum() > 5 else ''}). Use the road centre lines, "
-            "not road surface polygons or points."
+            t(
+                "error.roads.not_lines",
+                n=int(bad.sum()),
+                rows=rows + (", ..." if bad.sum() > 5 else ""),
+            )
         )
     if (types[present] == 5).any():
         parts, road_of_part = shapely.get_parts(geoms, return_index=True)
@@ -532,6 +535,13 @@ def _nearest_within(
     return best, best_road
 
 
+_DISTANCE_NAMES = {
+    "radius": "radius",
+    "gate-to-site limit": "gate_site",
+    "nearest-road search distance": "nearest_road",
+}
+
+
 def check_distance(distance_m: float, *, name: str = "distance") -> float:
     """Return ``distance_m`` as a float, or refuse a distance that is not a positive number."""
     try:
@@ -539,8 +549,6 @@ def check_distance(distance_m: float, *, name: str = "distance") -> float:
     except (TypeError, ValueError):
         value = float("nan")
     if not np.isfinite(value) or value <= 0:
-        raise ConfigError(
-            f"The {name} must be a positive number of metres, not {distance_m!r}. "
-            "Give for example 100 for a hundred metres."
-        )
+        key = f"distance_name.{_DISTANCE_NAMES.get(name, 'distance')}"
+        raise ConfigError(t("error.roads.positive", name=t(key), value=distance_m))
     return value

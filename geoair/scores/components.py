@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geoair.errors import ConfigError, SchemaError
+from geoair.messages import t
 from geoair.store.schema import CHECKLIST_ITEMS
 
 __all__ = [
@@ -56,7 +57,7 @@ def parse_month(value: object) -> str:
         return f"{when.year:04d}-{when.month:02d}"
     match = _MONTH.match(str(value))
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise SchemaError(f"“{value}” is not a month. Write it as 2024-03 (year-month).")
+        raise SchemaError(t("error.scores.bad_month", value=value))
     return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from geoair.errors import ConfigError, WorkspaceError
+from geoair.messages import t
 from geoair.scores.components import (
     _combine,
     case_facts,
@@ -61,9 +62,7 @@ def score_enterprises(
     month = parse_month(month) if month is not None else latest_month(inputs)
     ents = inputs.enterprises
     if ents is None or len(ents) == 0:
-        raise WorkspaceError(
-            "The workspace has no enterprises to score. Run geoair import enterprises FILE first."
-        )
+        raise WorkspaceError(t("error.scores.no_enterprises"))
     ents = ents[ents["status"].astype(object) != CLOSED] if "status" in ents else ents
     ids = ents["id"].astype(object).reset_index(drop=True)
     rows: list[tuple[object, str, float, float, float]] = []
@@ -208,12 +207,20 @@ def benchmark_candidates(
         chosen = pool.index[:hi]
         out.loc[chosen, "benchmark"] = True
         out.loc[chosen, "benchmark_rank"] = np.arange(1, len(chosen) + 1)
-        note = f"{name or '县区不明'}: 名额 {lo}-{hi} 家, 推荐 {len(chosen)} 家"
+        note = t(
+            "scores.benchmark_note",
+            county=name or t("scores.county_unknown"),
+            lo=lo,
+            hi=hi,
+            n=len(chosen),
+        )
         if len(chosen) < lo:
-            note += (
-                f"; 符合条件(正常生产、无未整改问题、已检查、{'/'.join(grades)}级"
-                f"{'或未评级' if ungraded else ''}、总分≥{min_score:g})的企业只有 "
-                f"{len(pool)} 家, 少于名额下限"
+            note += t(
+                "scores.benchmark_short",
+                grades="/".join(grades),
+                ungraded=t("scores.benchmark_ungraded") if ungraded else "",
+                min_score=min_score,
+                pool=len(pool),
             )
         out.loc[group.index, "benchmark_note"] = note
     return out

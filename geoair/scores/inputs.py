@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from geoair.errors import SchemaError, WorkspaceError
+from geoair.messages import t
 from geoair.scores.components import _months_of, check_weights, parse_month
 from geoair.store.settings import ScoresSettings, Settings
 
@@ -190,11 +191,7 @@ def latest_month(inputs: ScoreInputs) -> str:
             if len(dates):
                 months.append(parse_month(dates.max()))
     if not months:
-        raise WorkspaceError(
-            "There is nothing dated to score: no monthly readings, road dust, "
-            "inspections or cases. Import them (geoair import ...) or give "
-            "--month."
-        )
+        raise WorkspaceError(t("error.scores.nothing_dated"))
     return max(months)
 
 

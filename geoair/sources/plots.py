@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from geoair.io.fonts import plain_text, rc_params, save_png
-from geoair.sources.wind import _NAMES_8_ZH, cpf, nwr, pollution_rose, wind_rose
+from geoair.messages import t
+from geoair.sources.wind import cpf, nwr, pollution_rose, wind_rose
 
 if TYPE_CHECKING:
     from matplotlib.projections.polar import PolarAxes
@@ -83,7 +84,7 @@ def polar_plots(
             ax.set_theta_zero_location("N")
             ax.set_theta_direction(-1)
             ax.set_xticks(np.deg2rad(np.arange(0, 360, 45)))
-            ax.set_xticklabels(list(_NAMES_8_ZH))
+            ax.set_xticklabels(t("plot.compass").split(","))
         # wind rose
         ax = axes[0]
         windy_rows = rose[rose["sector"] >= 0]
@@ -104,7 +105,7 @@ def polar_plots(
             )
             bottom += np.nan_to_num(pct)
         calm_pct = float(rose.loc[rose["sector"] < 0, "percent"].iloc[0])
-        ax.set_title(f"风玫瑰（风向频率 %，静风 {calm_pct:.1f}%）", pad=14)
+        ax.set_title(t("plot.wind_rose", calm=calm_pct), pad=14)
         ax.legend(loc="lower left", bbox_to_anchor=(-0.15, -0.12), fontsize=8, frameon=False)
         # pollution rose
         ax = axes[1]
@@ -115,7 +116,7 @@ def polar_plots(
         ax.bar(
             theta, means, width=width * 0.92, color=_cmap()(0.15 + 0.85 * shade), edgecolor="white"
         )
-        ax.set_title(f"污染玫瑰（{pollutant} 平均浓度 {unit}）", pad=14)
+        ax.set_title(t("plot.pollution_rose", pollutant=pollutant, unit=unit), pad=14)
         # CPF
         ax = axes[2]
         sec = cp[cp["sector"] >= 0]
@@ -123,7 +124,8 @@ def polar_plots(
         ax.bar(theta, values, width=width * 0.92, color=_cmap()(values), edgecolor="white")
         ax.set_ylim(0, max(1e-6, float(values.max()) * 1.15))
         ax.set_title(
-            f"条件概率 CPF（≥第{percentile:g}百分位 {cp.attrs['threshold']:.0f} {unit}）", pad=14
+            t("plot.cpf", percentile=percentile, threshold=cp.attrs["threshold"], unit=unit),
+            pad=14,
         )
         if marks is not None and len(marks):
             rim = float(values.max()) * 1.08 if values.max() > 0 else 1.0
@@ -172,7 +174,7 @@ def polar_plots(
             cmap=_cmap(),
             shading="flat",
         )
-        ax.set_title("非参数风回归 NWR（径向：风速 m/s）", pad=14)
+        ax.set_title(t("plot.nwr"), pad=14)
         fig.colorbar(mesh, ax=ax, shrink=0.7, pad=0.1, label=f"{pollutant} {unit}")
         fig.suptitle(plain_text(title), fontsize=14)
         fig.subplots_adjust(hspace=0.35, wspace=0.3)

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from geoair.errors import SchemaError
+from geoair.messages import t
 from geoair.sources import wind
 from geoair.sources.near import _with_lines
 
@@ -69,10 +70,7 @@ def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
             return first.start_time, (last + 1).start_time
     except ValueError:
         pass
-    raise SchemaError(
-        f"Period {text!r} is not understood. Write a month (2020-10), a range "
-        "of months (2020-10/2020-12) or a year (2020)."
-    )
+    raise SchemaError(t("error.sources.bad_period", text=text))
 
 
 def hour_periods(
@@ -388,8 +386,5 @@ def find_station(stations: pd.DataFrame, text: str) -> pd.Series:
     ]
     if len(hit) == 0:
         known = ", ".join(stations["name"].astype(str).head(12))
-        raise SchemaError(
-            f"No station is called {text!r}. Give a station's name or id as in "
-            f"the stations layer, e.g. {known}."
-        )
+        raise SchemaError(t("error.sources.unknown_station", text=text, known=known))
     return hit.iloc[0]

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from geoair.errors import GeoairError
+from geoair.messages import t
 from geoair.store.gpkg import gpkg_file_problem
 from geoair.store.tempfiles import GENERIC_PREFIX, process_alive
 from geoair.store.workspace import GPKG_NAME, META_TABLE, SETTINGS_NAME, TMP_PREFIX
@@ -112,7 +113,7 @@ def _check_settings(root: Path, report: CheckReport) -> None:
             f"{path} cannot be read ({exc.__class__.__name__})."
         )
     else:
-        report.checked.append(f"{SETTINGS_NAME}: settings valid")
+        report.checked.append(t("check.settings_valid", name=SETTINGS_NAME))
 
 
 def _check_gpkg_file(gpkg: Path, report: CheckReport) -> bool:
@@ -132,7 +133,7 @@ def _check_gpkg_file(gpkg: Path, report: CheckReport) -> bool:
     if problem is not None:
         report.problems.append(f"工作区文件 {gpkg} {problem[0]}。 / {gpkg} {problem[1]}.")
         return False
-    report.checked.append(f"{GPKG_NAME}: a GeoPackage, {gpkg.stat().st_size:,} bytes")
+    report.checked.append(t("check.gpkg", name=GPKG_NAME, size=gpkg.stat().st_size))
     return True
 
 
@@ -171,8 +172,8 @@ def _check_sqlite(gpkg: Path, report: CheckReport) -> set[str] | None:
         return None
     finally:
         con.close()
-    report.checked.append("SQLite integrity check: ok")
-    missing = [t for t in REQUIRED_TABLES if t not in tables]
+    report.checked.append(t("check.integrity"))
+    missing = [name for name in REQUIRED_TABLES if name not in tables]
     if missing:
         report.problems.append(
             f"{gpkg} 缺少必需的表：{'、'.join(missing)}；它不是（完整的）geoair 工作区。 / "
@@ -180,14 +181,14 @@ def _check_sqlite(gpkg: Path, report: CheckReport) -> set[str] | None:
             "geoair workspace."
         )
     else:
-        report.checked.append("required tables: " + ", ".join(REQUIRED_TABLES))
-    absent = [t for t in contents if t not in tables]
+        report.checked.append(t("check.required", tables=", ".join(REQUIRED_TABLES)))
+    absent = [name for name in contents if name not in tables]
     if absent:
         report.problems.append(
             f"{gpkg} 的目录（gpkg_contents）列出了不存在的图层：{'、'.join(absent)}。 / "
             f"{gpkg} lists layers that are not there: {', '.join(absent)}."
         )
-    return {t for t in contents if t in tables}
+    return {name for name in contents if name in tables}
 
 
 def _check_layers(gpkg: Path, layers: set[str], report: CheckReport) -> None:
@@ -206,7 +207,7 @@ def _check_layers(gpkg: Path, layers: set[str], report: CheckReport) -> None:
             f"read: {', '.join(bad)}."
         )
     else:
-        report.checked.append(f"{len(layers)} layers and tables readable")
+        report.checked.append(t("check.layers", n=len(layers)))
 
 
 def _check_readings(folder: Path, report: CheckReport) -> None:
@@ -239,7 +240,7 @@ def _check_readings(folder: Path, report: CheckReport) -> None:
             + ". Delete them and import those readings again."
         )
     elif files:
-        report.checked.append(f"{len(files)} readings files (Parquet) readable")
+        report.checked.append(t("check.readings", n=len(files)))
 
 
 def _check_leftovers(root: Path, report: CheckReport) -> None:

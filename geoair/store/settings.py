@@ -244,9 +244,11 @@ start_lat = 37.8563
 teams = 3
 stops = 8
 # Longest round trip wanted for one team, km (0: no limit). A soft limit: the routes
-# are balanced to stay under it, and the plan names any team that could not
-# (geoair's default: none; a day's drive in the hills is about 150 km).
-max_route_km = 0.0
+# are balanced to stay under it, and the plan flags any team that could not (its
+# route's over_limit, a note in the output). geoair's choice: 120 km, an 8-hour day of
+# 8 stops at about 40 minutes each, leaving some 2.5 hours at 45-50 km/h on county
+# and mountain roads; set your own.
+max_route_km = 120.0
 # Coverage rule: every site is visited at least once in this many days, so no site
 # can count on never being chosen. The clean-factory action reports monthly
 # (阳环函〔2024〕6号: 每月5日前报送上月工作), hence 30 days.

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from geoair.messages import t
 from geoair.progress import Progress, silent
 from geoair.store.open import init_workspace
 from geoair.store.workspace import Workspace
@@ -26,10 +27,16 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class DemoStep:
-    """One step of the demo: a title, and a function of the workspace that returns lines."""
+    """One step of the demo: its title's message id, and a function of the workspace that
+    returns lines."""
 
-    title: str
+    key: str
     run: Callable[[Workspace, Progress], list[str]]
+
+    @property
+    def title(self) -> str:
+        """The title in the current language."""
+        return t(self.key)
 
 
 def _import(ws: Workspace, progress: Progress) -> list[str]:
@@ -40,7 +47,10 @@ def _import(ws: Workspace, progress: Progress) -> list[str]:
     for report in import_sample(ws, sample_layers_dir(), progress=progress):
         lines += describe(report)
         # What the clerk will read in the rejects file.
-        lines += [f"  第{number}行：{reason}" for number, reason in first_rejects(report)]
+        lines += [
+            t("import.reject_line", row=number, reason=reason)
+            for number, reason in first_rejects(report)
+        ]
     return lines
 
 
@@ -48,7 +58,7 @@ def _gate_roads(ws: Workspace, progress: Progress) -> list[str]:
     from geoair.workflows.gate_roads import describe, run_gate_roads
 
     if not (ws.has("gates") and ws.has("roads")):
-        return ["no gates or roads in the workspace: gate roads skipped"]
+        return [t("demo.no_gates")]
     return describe(run_gate_roads(ws, progress=progress))
 
 
@@ -59,8 +69,12 @@ def _indicators(ws: Workspace, progress: Progress) -> list[str]:
 
     hourly, _ = store_sample_readings(ws)
     lines = [
-        f"sample readings: {len(hourly):,} hourly values of {hourly['station_id'].nunique()} "
-        f"stations -> {hourly_dir(ws)}"
+        t(
+            "demo.sample_readings",
+            n=len(hourly),
+            stations=hourly["station_id"].nunique(),
+            folder=hourly_dir(ws),
+        )
     ]
     options = IndicatorsOptions(period="month", by="station", also=(("month", "county"),))
     return lines + describe(run_indicators(ws, options, progress=progress))
@@ -70,7 +84,7 @@ def _targets(ws: Workspace, progress: Progress) -> list[str]:
     from geoair.workflows.targets import TargetsCheckOptions, describe, run_targets_check
 
     if not ws.has("targets"):
-        return ["no targets in the workspace: skipped"]
+        return [t("demo.no_targets")]
     options = TargetsCheckOptions(use_stored_daily=True)
     return describe(run_targets_check(ws, options, progress=progress))
 
@@ -86,12 +100,12 @@ def _sources(ws: Workspace, progress: Progress) -> list[str]:
     from geoair.workflows.sources import SourcesOptions, describe, run_near, run_suspects
 
     if not ws.has("stations"):
-        return ["no stations layer in the workspace: sources skipped"]
+        return [t("demo.no_stations")]
     from geoair.readings.store import has_hourly
 
     lines = describe(run_near(ws, progress=progress))
     if not has_hourly(ws):
-        return [*lines, "no hourly readings in the workspace: suspects skipped"]
+        return [*lines, t("demo.no_hourly")]
     return lines + describe(run_suspects(ws, SourcesOptions(freq="quarter"), progress=progress))
 
 
@@ -123,15 +137,15 @@ def _reports(ws: Workspace, progress: Progress) -> list[str]:
 
 
 STEPS: tuple[DemoStep, ...] = (
-    DemoStep("import the sample layers and records", _import),
-    DemoStep("gate roads: the road within 100 m of every factory gate", _gate_roads),
-    DemoStep("sample readings, daily AQI and monthly indicators", _indicators),
-    DemoStep("targets check (PM2.5, good days, dustfall)", _targets),
-    DemoStep("scores: park ranking, enterprise scores, benchmark candidates", _scores),
-    DemoStep("sources upwind of stations: near, suspects, polar plots", _sources),
-    DemoStep("patrol: risk and a day's routes per team", _patrol),
-    DemoStep("write the interactive map and the report map", _maps),
-    DemoStep("report folder: layers, forms, a surface", _reports),
+    DemoStep("demo.step.import", _import),
+    DemoStep("demo.step.gate_roads", _gate_roads),
+    DemoStep("demo.step.indicators", _indicators),
+    DemoStep("demo.step.targets", _targets),
+    DemoStep("demo.step.scores", _scores),
+    DemoStep("demo.step.sources", _sources),
+    DemoStep("demo.step.patrol", _patrol),
+    DemoStep("demo.step.maps", _maps),
+    DemoStep("demo.step.reports", _reports),
 )
 """The demo's steps, in the order of a month's work."""
 

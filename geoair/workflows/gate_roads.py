@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 import geopandas as gpd
 
 from geoair.errors import SchemaError
+from geoair.messages import MESSAGES, language, layer_name, t
 from geoair.progress import Progress, silent
 from geoair.roads.buffers import buffer_layer, buffer_name
 from geoair.roads.gate_roads import SweepPlan, county_totals, plan_sweeping
@@ -62,6 +63,7 @@ class GateRoadsResult:
     plan: SweepPlan
     radius_m: float
     store: str
+    gate_site_max_m: float = 2000.0
 
 
 def run_gate_roads(
@@ -83,7 +85,7 @@ def run_gate_roads(
     from geoair.imports.pipeline import read_roads
 
     cfg = overridden(ws.settings.gate_roads, radius_m=options.radius_m)
-    progress("reading gates and roads")
+    progress(t("progress.gate_roads.read"))
     gates = cast(gpd.GeoDataFrame, ws.read("gates"))
     enterprises = cast("gpd.GeoDataFrame | None", ws.read("enterprises", required=False))
     if options.roads_path is not None:
@@ -92,7 +94,7 @@ def run_gate_roads(
         )
     else:
         roads = cast(gpd.GeoDataFrame, ws.read("roads"))
-    progress(f"clipping roads to {len(gates):,} gate circles of {cfg.radius_m:g} m")
+    progress(t("progress.gate_roads.clip", gates=len(gates), radius=cfg.radius_m))
     compute = plan_sweeping if engine is None else engine.plan_sweeping
     plan = compute(
         gates,
@@ -106,7 +108,12 @@ def run_gate_roads(
     with ws.transaction() as tx:
         for name, frame in plan.layers().items():
             tx.write(name, frame)
-    return GateRoadsResult(plan=plan, radius_m=cfg.radius_m, store=ws.store_label)
+    return GateRoadsResult(
+        plan=plan,
+        radius_m=cfg.radius_m,
+        store=ws.store_label,
+        gate_site_max_m=cfg.gate_site_max_m,
+    )
 
 
 #: What users may type after ``geoair buffer`` -> the workspace layer buffered.
@@ -147,8 +154,7 @@ def run_buffer(ws: Workspace, options: BufferOptions) -> BufferResult:
     layer = BUFFER_KINDS.get(options.kind.lower())
     if layer is None:
         raise SchemaError(
-            f"不能对“{options.kind}”做缓冲区；可选：{', '.join(BUFFER_KINDS)}。 / Cannot buffer "
-            f"{options.kind!r}; choose one of {', '.join(BUFFER_KINDS)}."
+            t("buffer.unknown_kind", kind=options.kind, kinds=", ".join(BUFFER_KINDS))
         )
     cfg = overridden(ws.settings.buffers, circle_vertices=options.vertices)
     buffered = buffer_layer(
@@ -161,52 +167,83 @@ def run_buffer(ws: Workspace, options: BufferOptions) -> BufferResult:
     return BufferResult(layer=layer, name=name, distance_m=options.distance_m, buffered=buffered)
 
 
+def _finding_text(row) -> str:
+    """A gate finding in the current language (``finding_zh`` holds the Chinese)."""
+    if language() == "zh" and isinstance(row.finding_zh, str) and row.finding_zh:
+        return row.finding_zh
+    key = f"finding.detail.{row.finding}"
+    if key not in MESSAGES:
+        return str(row.finding)
+    if row.finding == "far_from_site":
+        return t(key, distance=row.distance_m, limit=row.limit_m)
+    if row.finding == "no_road":
+        return t(key, radius=row.radius_m)
+    return t(key)
+
+
 def describe(result: GateRoadsResult | BufferResult) -> list[str]:
     """A few lines on a result: totals, findings, metres per county."""
     row: Any  # itertuples() rows: pandas-stubs types each field as any scalar
     if isinstance(result, BufferResult):
         area_km2 = result.buffered["area_m2"].sum() / 1e6
         return [
-            f"{len(result.buffered)} {result.layer} buffered by {result.distance_m:g} m: "
-            f"workspace layer {result.name} ({area_km2:,.2f} km² in all)"
+            t(
+                "buffer.done",
+                n=len(result.buffered),
+                layer=layer_name(result.layer),
+                distance=result.distance_m,
+                name=result.name,
+                area=area_km2,
+            )
         ]
     plan = result.plan
     tasks, findings = plan.sweep_tasks, plan.gate_findings
     with_road = int((plan.gate_buffers["road_length_m"] > 0).sum())
     lines = [
-        f"gate_roads: {len(plan.gate_roads)} gate-road stretches at {with_road} of "
-        f"{len(plan.gate_buffers)} gates; gate_buffers: {len(plan.gate_buffers)} circles",
-        f"sweep_tasks: {len(tasks)} enterprises, {tasks['length_m'].sum():,.1f} m to sweep "
-        f"(stretches shared by two gates counted once; "
-        f"{tasks['gate_length_sum_m'].sum():,.1f} m gate by gate)",
+        t(
+            "gate_roads.stretches",
+            pieces=len(plan.gate_roads),
+            with_road=with_road,
+            gates=len(plan.gate_buffers),
+            circles=len(plan.gate_buffers),
+        ),
+        t(
+            "gate_roads.sweep",
+            enterprises=len(tasks),
+            length=tasks["length_m"].sum(),
+            gate_sum=tasks["gate_length_sum_m"].sum(),
+        ),
     ]
     counts = findings["finding"].value_counts()
-    lines.append(
-        "gate_findings: "
-        + (", ".join(f"{n} {code}" for code, n in counts.items()) if len(counts) else "none")
-    )
+    said = t("word.clause_sep").join(t(f"finding.{code}", n=n) for code, n in counts.items())
+    lines.append(t("gate_roads.findings", findings=said or t("word.none")))
     located = int(plan.gate_buffers.geometry.notna().sum())
     if located and with_road < located / 2:
-        lines.append(
-            f"note: only {with_road} of {located} gates have a road within the radius. Are "
-            "the roads for this area, and in the same coordinate system as the gates? "
-            "Coordinates copied from Amap or Baidu need --coords gcj02 or bd09 on import."
-        )
+        lines.append(t("gate_roads.few_roads", with_road=with_road, located=located))
     totals = county_totals(tasks)
     if len(totals):
-        lines.append("metres to sweep per county (厂门100米道路):")
+        lines.append(t("gate_roads.per_county"))
         for row in totals.itertuples():
             lines.append(
-                f"  {row.county}: {row.length_m:,.1f} m, {row.enterprises} enterprises, "
-                f"{row.gates} gates"
+                t(
+                    "gate_roads.county_line",
+                    county=row.county,
+                    length=row.length_m,
+                    enterprises=row.enterprises,
+                    gates=row.gates,
+                )
             )
-    far = findings[findings["finding"] != "no_road"]
+    far = findings[findings["finding"] != "no_road"].assign(
+        radius_m=result.radius_m, limit_m=result.gate_site_max_m
+    )
     for row in far.head(5).itertuples():
         lines.append(
-            f"  check gate {row.gate_id} ({row.enterprise_name or row.enterprise_id}): "
-            f"{row.finding_zh}"
+            t(
+                "gate_roads.check_gate",
+                gate=row.gate_id,
+                enterprise=row.enterprise_name or row.enterprise_id,
+                finding=_finding_text(row),
+            )
         )
-    lines.append(
-        f"layers gate_roads, gate_buffers, gate_findings and table sweep_tasks in {result.store}"
-    )
+    lines.append(t("gate_roads.written", store=result.store))
     return lines

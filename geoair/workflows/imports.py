@@ -23,6 +23,7 @@ import pandas as pd
 from geoair.errors import SchemaError
 from geoair.imports.pipeline import import_file
 from geoair.imports.report import ImportOptions, ImportReport
+from geoair.messages import layer_name, t
 from geoair.progress import Progress, silent
 from geoair.readings.annex_targets import import_annex_targets
 from geoair.readings.importing import import_dustfall, import_readings
@@ -102,10 +103,10 @@ def importer_for(kind: str) -> Importer:
     try:
         return IMPORTERS[kind]
     except KeyError:
-        raise SchemaError(
-            f"“{kind}”不是可导入的类型；可导入：{', '.join(IMPORTERS)}。 / Unknown kind "
-            f"{kind!r}; geoair imports: {', '.join(IMPORTERS)}."
-        ) from None
+        kinds = t("word.list_sep").join(
+            t("import.kind_line", kind=name, label=layer_name(name)) for name in IMPORTERS
+        )
+        raise SchemaError(t("import.unknown_kind", kind=kind, kinds=kinds)) from None
 
 
 def run_import(
@@ -127,7 +128,7 @@ def run_import(
     """
     importer = importer_for(options.kind)
     check_options(options)
-    progress(f"{options.kind}: {Path(options.path).name}")
+    progress(t("progress.import_file", kind=options.kind, name=Path(options.path).name))
     return importer(ws, options)
 
 
@@ -152,30 +153,32 @@ def check_options(options: ImportOptions) -> None:
 def describe(report: ImportReport) -> list[str]:
     """The lines that tell the user what an import did."""
     source = report.source.name + (
-        f" and {report.files - 1} more files" if report.files > 1 else ""
+        t("import.more_files", n=report.files - 1) if report.files > 1 else ""
     )
-    line = (
-        f"{report.kind}: {report.rows_read} rows read from {source}; "
-        f"{report.imported} imported ({report.replaced} replaced rows already there), "
-        f"{report.rejected} rejected"
+    line = t(
+        "import.summary",
+        kind=layer_name(report.kind),
+        rows_read=report.rows_read,
+        source=source,
+        imported=report.imported,
+        replaced=report.replaced,
+        rejected=report.rejected,
     )
     if report.rejects_path is not None:
-        line += f" -> {report.rejects_path} (row numbers and reasons)"
+        line += t("import.rejects_file", path=report.rejects_path)
     lines = [line]
     if report.span:
-        lines.append(f"  {report.span}")
-    lines += [f"  note: {note}" for note in report.notes]
+        lines.append(t("import.span", span=report.span))
+    lines += [t("import.note", note=note) for note in report.notes]
     if report.checks:
-        parts = ", ".join(
+        parts = t("word.list_sep").join(
             f"{item} {bad:,}/{n:,}" for item, (n, bad) in sorted(report.checks.items())
         )
-        lines.append(
-            f"  published values that disagree with geoair's (disagreeing/compared): {parts}"
-        )
+        lines.append(t("import.checks", parts=parts))
         if report.check_path is not None:
-            lines.append(f"  disagreements -> {report.check_path}")
+            lines.append(t("import.check_path", path=report.check_path))
     if report.next_step:
-        lines.append(f"  next: {report.next_step}")
+        lines.append(t("import.next", command=report.next_step))
     return lines
 
 

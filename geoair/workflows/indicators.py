@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from geoair.errors import IndicatorError, WorkspaceError
+from geoair.messages import layer_name, say_validity, t
 from geoair.progress import Progress, silent
 from geoair.readings.indicators import PERIODS, daily_values, group_daily, period_values
 from geoair.store.workspace import Workspace
@@ -72,10 +73,7 @@ def station_daily(
     from geoair.readings.store import has_hourly, hourly_glob
 
     if not has_hourly(ws):
-        raise IndicatorError(
-            f"The workspace {ws.location} has no hourly readings. Import them with "
-            "geoair import readings FILE (or run geoair demo)."
-        )
+        raise IndicatorError(t("indicators.no_readings", root=ws.location))
     where = []
     if start is not None:
         where.append(f"time > TIMESTAMP '{pd.Timestamp(start):%Y-%m-%d %H:%M:%S}'")
@@ -250,7 +248,9 @@ def indicator_table(
     """
     periods = period_values if engine is None else engine.period_values
     if period not in PERIODS:
-        raise IndicatorError(f"Unknown period {period!r}; choose one of {', '.join(PERIODS)}.")
+        raise IndicatorError(
+            t("indicators.unknown_period", period=period, choices=", ".join(PERIODS))
+        )
     if by == "station":
         if period == "day":
             return daily
@@ -279,12 +279,9 @@ def indicator_table(
         parks = ws.read("parks", required=False)
         members = park_membership(stations, parks)
     else:
-        raise IndicatorError(f"Unknown grouping {by!r}; choose station, county or park.")
+        raise IndicatorError(t("indicators.unknown_by", by=by))
     if members.empty:
-        raise IndicatorError(
-            f"No station belongs to any {by}: check the stations' county and "
-            "kind (国控/省控 count for counties), or the parks layer."
-        )
+        raise IndicatorError(t("indicators.no_members", by=t(f"by.{by}")))
     grouped = group_daily(daily, members, group=by)
     if period == "day":
         return grouped
@@ -352,14 +349,13 @@ def run_indicators(
     # Whole periods: a month's value is made from all its days, never from a part.
     widest = max((period for period, _ in asked), key=PERIODS.index)
     start, end = widen_to_periods(options.start, options.end, period=widest)
-    progress("daily values from the hourly readings")
+    progress(t("progress.indicators.daily"))
     daily = station_daily(ws, start=start, end=end, engine=engine)
     tables: dict[str, pd.DataFrame] = {}
     for period, by in asked:
-        progress(f"{by} values per {period}")
-        tables[f"{by}_{TABLE_NAMES[period]}"] = indicator_table(
-            ws, daily, period=period, by=by, engine=engine
-        )
+        name = f"{by}_{TABLE_NAMES[period]}"
+        progress(t("progress.indicators.table", label=layer_name(name)))
+        tables[name] = indicator_table(ws, daily, period=period, by=by, engine=engine)
     # A run for some days replaces only those days and the periods they meet.
     write_indicators(ws, daily, tables, start=start, end=end)
     return IndicatorsResult(daily=daily, tables=tables, store=ws.store_label)
@@ -371,11 +367,8 @@ def _run_hourly(
     """``--period hour``: the real-time AQI of every station-hour, in ``station_hourly``;
     a run for some days replaces only those days' hours."""
     if options.by != "station" or options.also:
-        raise IndicatorError(
-            "小时AQI按站点计算，请用 --by station。 / The hourly AQI is per station; use "
-            "--by station."
-        )
-    progress("hourly AQI from the hourly readings")
+        raise IndicatorError(t("cli.hourly_by_station"))
+    progress(t("progress.indicators.hourly"))
     table = station_hourly(ws, start=options.start, end=options.end)
     with ws.transaction() as tx:
         if options.start is None and options.end is None:
@@ -397,24 +390,38 @@ def describe(result: IndicatorsResult) -> list[str]:
     if daily is not None:
         good = int((daily["aqi"] <= 100).sum())
         lines.append(
-            f"station_daily: {len(daily):,} station-days, {good:,} good (AQI ≤ 100), "
-            f"{int((daily['validity'] != 'valid').sum())} with some value invalid"
+            t(
+                "indicators.daily",
+                days=len(daily),
+                good=good,
+                invalid=int((daily["validity"] != "valid").sum()),
+            )
         )
     hourly = result.tables.get("station_hourly")
     if hourly is not None:
         above = int((hourly["aqi"] > 100).sum())
-        lines.append(
-            f"station_hourly: {len(hourly):,} station-hours, {above:,} with AQI above 100, "
-            f"written to {result.store}"
-        )
+        lines.append(t("indicators.hourly", hours=len(hourly), above=above, store=result.store))
         return lines
     for name, table in result.tables.items():
         invalid = table[table["validity"] != "valid"]
         lines.append(
-            f"{name}: {len(table):,} rows ({len(invalid):,} with an invalid value, shown empty "
-            f"with its count) written to {result.store}"
+            t(
+                "indicators.table",
+                label=layer_name(name),
+                name=name,
+                rows=len(table),
+                invalid=len(invalid),
+                store=result.store,
+            )
         )
         if "period" in table.columns and name.startswith("station_"):
             for row in invalid.head(10).itertuples(index=False):
-                lines.append(f"  invalid: {row.station} {row.period}: {row.validity}")
+                lines.append(
+                    t(
+                        "indicators.invalid_line",
+                        station=row.station,
+                        period=row.period,
+                        validity=say_validity(row.validity),
+                    )
+                )
     return lines

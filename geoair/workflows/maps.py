@@ -16,9 +16,10 @@ import numpy as np
 
 from geoair.io.paths import child
 from geoair.maps.interactive import write_html
-from geoair.maps.layers import collect_layers
-from geoair.maps.model import MapLayer, read_frames
+from geoair.maps.layers import collect_layers, county_extent, scope_to_county
+from geoair.maps.model import MapLayer, data_month, read_frames
 from geoair.maps.static import write_png
+from geoair.messages import say_map, t
 from geoair.progress import Progress, silent
 from geoair.store.settings import overridden
 from geoair.store.workspace import Workspace
@@ -37,15 +38,17 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def default_title(ws: Workspace, month: str | None) -> str:
-    """'<workspace name> 大气污染防治监管图 [month]', the name from [workspace] in geoair.toml."""
+def default_title(ws: Workspace, month: str | None, county: str | None = None) -> str:
+    """'<workspace name>[county] 大气污染防治监管图 [month]', the name from [workspace]."""
     name = ws.settings.workspace.name
-    return f"{name} 大气污染防治监管图" + (f" {month}" if month else "")
+    if county:
+        name = t("maps.title_county", city=name, county=county)
+    return t("maps.title", name=name) + (f" {month}" if month else "")
 
 
-def default_path(ws: Workspace, *, month: str | None, png: bool) -> Path:
+def default_path(ws: Workspace, *, month: str | None, png: bool, county: str | None = None) -> Path:
     """Where a map goes without --out: the workspace's outputs/maps/ folder."""
-    stem = "map" + (f"-{month}" if month else "")
+    stem = "map" + (f"-{county}" if county else "") + (f"-{month}" if month else "")
     return child(ws.outputs_dir / "maps", stem, suffix=".png" if png else ".html")
 
 
@@ -67,7 +70,9 @@ class MapOptions:
     tiles : str, optional
         Basemap, over ``[maps] tiles``.
     title : str, optional
-        Map title; default from the workspace name and month.
+        Map title; default from the workspace name, county and month.
+    county : str, optional
+        Only this county's features, the view fitted to its outline.
     """
 
     month: str | None = None
@@ -77,6 +82,7 @@ class MapOptions:
     out: Path | None = None
     tiles: str | None = None
     title: str | None = None
+    county: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,28 +101,37 @@ def run_map(
 ) -> MapResult:
     """Write the map of every layer the workspace has, as HTML and/or PNG."""
     settings = overridden(ws.settings.maps, tiles=options.tiles)
-    progress("reading the layers")
+    progress(t("progress.maps.read"))
     frames = read_frames(ws)
+    extent = None
+    if options.county:
+        frames = scope_to_county(frames, options.county)
+        extent = county_extent(frames, options.county)
     layers = collect_layers(frames, month=options.month, layers=options.layers, settings=settings)
-    title = options.title or default_title(ws, options.month)
+    shown = options.month or data_month(frames)  # the month the map's results are of
+    title = options.title or default_title(ws, shown, options.county)
+    where = {"month": options.month, "county": options.county}
     html = png = None
     if options.html:
-        progress("writing the interactive map")
+        progress(t("progress.maps.html"))
         path = options.out if options.out and not options.png else None
         html = write_html(
             layers,
-            path or default_path(ws, month=options.month, png=False),
+            path or default_path(ws, png=False, **where),
             title=title,
             settings=settings,
+            extent=extent,
         )
     if options.png:
-        progress("drawing the report map")
+        progress(t("progress.maps.png"))
         path = options.out if options.out and not options.html else None
         png = write_png(
             layers,
-            path or default_path(ws, month=options.month, png=True),
+            path or default_path(ws, png=True, **where),
             title=title,
             dpi=settings.png_dpi,
+            extent=extent,
+            month=shown,
         )
     return MapResult(
         layers=layers,
@@ -131,17 +146,14 @@ def describe(result: MapResult) -> list[str]:
     """Where the maps are, their size, and what they show."""
     lines = []
     if result.html is not None:
-        lines.append(
-            f"interactive map: {result.html} ({result.html.stat().st_size / 1e6:.1f} MB, opens "
-            "offline in any browser)"
-        )
+        lines.append(t("maps.html", path=result.html, mb=result.html.stat().st_size / 1e6))
     if result.png is not None:
-        lines.append(f"report map: {result.png} ({result.png_dpi} dpi)")
-    lines.append("layers: " + ", ".join(f"{layer.title} {len(layer)}" for layer in result.layers))
-    lines += [
-        f"  {line}"
-        for line in legend_summary(result.layers, ("enterprises", "stations", "gangue_heaps"))
-    ]
+        lines.append(t("maps.png", path=result.png, dpi=result.png_dpi))
+    counts = t("word.list_sep").join(
+        t("maps.layer_count", title=say_map(layer.title), n=len(layer)) for layer in result.layers
+    )
+    lines.append(t("maps.layers", layers=counts))
+    lines += legend_summary(result.layers, ("enterprises", "stations", "gangue_heaps"))
     return lines
 
 
@@ -154,8 +166,14 @@ def legend_summary(layers: Sequence[MapLayer], ids: Sequence[str]) -> list[str]:
         mode = layer.modes[0]
         counts = np.bincount(np.asarray(mode.values, dtype=int), minlength=len(mode.classes))
         parts = [
-            f"{cls.label} {count}" for cls, count in zip(mode.classes, counts, strict=True) if count
+            t("maps.class_count", label=say_map(cls.label), n=count)
+            for cls, count in zip(mode.classes, counts, strict=True)
+            if count
         ]
-        name = layer.title if mode.label == layer.title else f"{layer.title}（{mode.label}）"
-        lines.append(f"{name}: " + "，".join(parts))
+        name = (
+            say_map(layer.title)
+            if mode.label == layer.title
+            else t("maps.legend_name", layer=say_map(layer.title), mode=say_map(mode.label))
+        )
+        lines.append(t("maps.legend_line", name=name, classes=t("word.list_sep").join(parts)))
     return lines

@@ -23,6 +23,7 @@ from typing import Any, cast
 import geopandas as gpd
 import pandas as pd
 
+from geoair.messages import t, word
 from geoair.patrol.export import write_plan_files
 from geoair.patrol.plan import PatrolPlan, plan_patrol, resolve_start
 from geoair.patrol.risk import risk_scores, site_table
@@ -126,7 +127,7 @@ class RiskResult:
 
 def run_risk(ws: Workspace, options: RiskOptions, *, progress: Progress = silent) -> RiskResult:
     """Score every enterprise and heap on a day, with the reasons; write ``risk_scores``."""
-    progress("scoring patrol risk")
+    progress(t("progress.patrol.risk"))
     scores = workspace_risk(ws, as_of=options.day, history_before=True)
     ws.write("risk_scores", scores)
     shown = (
@@ -192,12 +193,12 @@ def run_plan(ws: Workspace, options: PlanOptions, *, progress: Progress = silent
         max_route_km=options.max_route_km,
     )
     date = pd.Timestamp(options.day).normalize()
-    progress("scoring patrol risk")
+    progress(t("progress.patrol.risk"))
     risk = workspace_risk(ws, as_of=date, history_before=True)
     layers = {name: _read_layer(ws, name) for name in _START_LAYERS}
     chosen = resolve_start(options.start, settings=cfg, layers=layers)
     roads = None if options.straight else _read_layer(ws, "roads")
-    progress("choosing sites and ordering routes")
+    progress(t("progress.patrol.plan"))
     plan = plan_patrol(
         risk,
         date=date,
@@ -252,31 +253,60 @@ def describe(result: RiskResult | PlanResult) -> list[str]:
     row: Any  # itertuples() rows: pandas-stubs types each field as any scalar
     route: Any
     if isinstance(result, RiskResult):
-        lines = [
-            f"risk_scores: {len(result.scores)} sites scored on {result.day:%Y-%m-%d} "
-            "(workspace layer risk_scores)"
-        ]
+        lines = [t("patrol.risk_title", n=len(result.scores), date=f"{result.day:%Y-%m-%d}")]
         for row in result.shown.head(result.top).itertuples():
-            lines.append(f"{row.rank:>4}. {row.name} ({row.county}) {row.score:.1f}: {row.reasons}")
+            lines.append(
+                t(
+                    "patrol.risk_line",
+                    rank=row.rank,
+                    name=row.name,
+                    county=row.county,
+                    score=row.score,
+                    reasons=row.reasons,
+                )
+            )
         return lines
     plan = result.plan
-    mode = "along the roads" if plan.mode == "road" else "straight-line"
     lines = [
-        f"{plan.date:%Y-%m-%d}: {len(plan.stops)} stops, {len(plan.routes)} teams from "
-        f"{plan.start.name}, {plan.total_m / 1000:.1f} km in all ({mode})"
+        t(
+            "patrol.plan_title",
+            date=f"{plan.date:%Y-%m-%d}",
+            stops=len(plan.stops),
+            teams=len(plan.routes),
+            start=plan.start.name,
+            km=plan.total_m / 1000,
+            mode=t("word.along_roads") if plan.mode == "road" else t("word.straight"),
+        )
     ]
     for route in plan.routes.itertuples():
+        over = ""
+        if bool(getattr(route, "over_limit", False)):
+            over = t("patrol.over_limit", limit=route.limit_km)
         lines.append(
-            f"  team {route.team}: {int(route.stops)} stops, {route.length_m / 1000:.1f} km"
+            t(
+                "patrol.team_line",
+                team=route.team,
+                stops=int(route.stops),
+                km=route.length_m / 1000,
+                over=over,
+            )
         )
         team = plan.stops[plan.stops["team"] == route.team].sort_values("stop")
         for row in team.itertuples():
             lines.append(
-                f"    {row.stop:>2}. {row.name} ({row.kind_zh}, {row.county}) "
-                f"{row.distance_so_far_m / 1000:5.1f} km  {row.why}: {row.reasons}"
+                t(
+                    "patrol.stop_line",
+                    stop=row.stop,
+                    name=row.name,
+                    kind=word("site_kind", row.site_kind),
+                    county=row.county,
+                    km=row.distance_so_far_m / 1000,
+                    why=row.why,
+                    reasons=row.reasons,
+                )
             )
     if plan.backlog:
-        lines.append(f"  {plan.backlog} overdue sites wait for the next days (coverage rule)")
-    lines += [f"  note: {note}" for note in plan.notes]
-    lines += [f"{kind}: {path}" for kind, path in result.files.items()]
+        lines.append(t("patrol.backlog", n=plan.backlog))
+    lines += [t("patrol.note", note=note) for note in plan.notes]
+    lines += [t("patrol.file", kind=kind, path=path) for kind, path in result.files.items()]
     return lines

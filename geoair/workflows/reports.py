@@ -18,10 +18,11 @@ import pandas as pd
 
 from geoair.errors import GeoairError, OutputError
 from geoair.io.paths import child
+from geoair.messages import say_unit, t, word
 from geoair.progress import Progress, silent
 from geoair.reports.export import FORMATS, GEOMETRY_ONLY, export_frame, export_layer
 from geoair.reports.form_model import write_workbook
-from geoair.reports.forms import FormsReport, pm25_target_form, write_forms
+from geoair.reports.forms import FormsReport, annex_periods, target_form, write_forms
 from geoair.reports.surface import ZONES_LAYER, Surface, make_surface
 from geoair.reports.values import is_geo
 from geoair.store.settings import overridden
@@ -37,6 +38,7 @@ __all__ = [
     "SurfaceOptions",
     "SurfaceResult",
     "describe",
+    "campaign_check",
     "run_export",
     "run_forms",
     "run_report_folder",
@@ -85,10 +87,7 @@ def _format_of(options: ExportOptions) -> str:
     fmt = {"json": "geojson", "geoparquet": "parquet"}.get(suffix, suffix) or "gpkg"
     if fmt not in FORMATS:
         name = options.out.name if options.out is not None else ""
-        raise OutputError(
-            f"无法从文件名 {name} 判断格式，请用 --format 指定。 / Cannot tell the format "
-            f"from {name}; give --format ({', '.join(FORMATS)})."
-        )
+        raise OutputError(t("reports.bad_format_name", name=name, formats=", ".join(FORMATS)))
     return fmt
 
 
@@ -123,9 +122,36 @@ class FormsResult:
     report: FormsReport
 
 
+def campaign_check(ws: Workspace, month: str) -> pd.DataFrame | None:
+    """The targets check of the campaign ``month`` belongs to (e.g. 2020-10 to 2020-12 for
+    2020-11), computed from the readings; None when the workspace has no targets or no
+    hourly readings (the forms then use the stored ``targets_check``)."""
+    from geoair.readings.store import has_hourly
+    from geoair.workflows.targets import check_workspace
+
+    targets = ws.read("targets", required=False)
+    if targets is None or not has_hourly(ws):
+        return None
+    wanted = targets["metric"].astype(str).isin(["pm25", "good_days"])
+    periods = annex_periods(targets.loc[wanted, "period"].astype(str), month)
+    if not any(month in p for p in periods):
+        return None
+    return check_workspace(ws, periods=periods)
+
+
 def run_forms(ws: Workspace, options: FormsOptions) -> FormsResult:
-    """Write the month's forms of the documents as Excel workbooks."""
-    report = write_forms(ws, month=options.month, county=options.county, folder=options.out_dir)
+    """Write the month's forms of the documents as Excel workbooks.
+
+    The target forms are judged afresh from the readings for the month's campaign
+    (:func:`campaign_check`), or from the stored ``targets_check``.
+    """
+    report = write_forms(
+        ws,
+        month=options.month,
+        county=options.county,
+        folder=options.out_dir,
+        check=campaign_check(ws, options.month),
+    )
     return FormsResult(report)
 
 
@@ -152,7 +178,7 @@ def run_surface(
     ws: Workspace, options: SurfaceOptions, *, progress: Progress = silent
 ) -> SurfaceResult:
     """Interpolate a month's station values to a GeoTIFF, with mean/min/max per zone."""
-    progress(f"interpolating {options.pollutant} {options.period}")
+    progress(t("progress.reports.surface", pollutant=options.pollutant, period=options.period))
     surface, path, zones = make_surface(
         ws, options.pollutant, period=options.period, cell_m=options.cell_m, out=options.out
     )
@@ -236,8 +262,10 @@ def run_report_folder(ws: Workspace, *, progress: Progress = silent) -> ReportFo
                 )
             )
         except GeoairError as exc:
-            result.problems.append(f"surface {pollutant}: {exc}")
-    progress("exporting layers")
+            result.problems.append(
+                t("reports.problem", what=f"{t('reports.surface_word')} {pollutant}", problem=exc)
+            )
+    progress(t("progress.reports.layers"))
     count = 0
     available = set(ws.layers())
     for name, formats in REPORT_LAYERS:
@@ -259,25 +287,27 @@ def run_report_folder(ws: Workspace, *, progress: Progress = silent) -> ReportFo
             )
         )
     result.layer_files = count
-    progress("writing the forms")
+    progress(t("progress.reports.forms"))
     try:
         result.forms.extend(write_forms(ws, month=month, folder=folder / "forms").written)
     except GeoairError as exc:
-        result.problems.append(f"forms: {exc}")
-    if pm_month is not None and pm_month != month:
-        form = pm25_target_form(
-            month=pm_month,
-            station_monthly=ws.read("station_monthly"),
-            stations=ws.read("stations"),
-            targets=ws.read("targets"),
-            county_monthly=ws.read("county_monthly", required=False),
-            city=ws.settings.workspace.name,
-        )
-        result.forms.append(
-            write_workbook(
-                [form], child(folder / "forms", f"PM2.5目标完成情况_{pm_month}", suffix=".xlsx")
-            )
-        )
+        result.problems.append(t("reports.problem", what=t("reports.forms_word"), problem=exc))
+    if pm_month is not None and pm_month != month and ws.has("targets_check"):
+        check, targets = ws.read("targets_check"), ws.read("targets")
+        for metric, name in (("pm25", "PM2.5目标完成情况"), ("good_days", "优良天数目标完成情况")):
+            try:
+                form = target_form(
+                    check,
+                    metric=metric,
+                    month=pm_month,
+                    order=targets,
+                    city=ws.settings.workspace.name,
+                )
+            except GeoairError as exc:
+                result.problems.append(t("reports.problem", what=name, problem=exc))
+                continue
+            target = child(folder / "forms", f"{name}_{pm_month}", suffix=".xlsx")
+            result.forms.append(write_workbook([form], target))
     return result
 
 
@@ -286,39 +316,46 @@ def describe(
 ) -> list[str]:
     """The files written, and what was skipped and why."""
     if isinstance(result, ExportResult):
-        return [f"wrote {path}" for path in result.written]
+        return [t("reports.wrote", path=path) for path in result.written]
     if isinstance(result, FormsResult):
-        return [f"wrote {path}" for path in result.report.written] + [
-            f"skipped {reason}" for reason in result.report.skipped
+        return [t("reports.wrote", path=path) for path in result.report.written] + [
+            t("reports.skipped", reason=reason) for reason in result.report.skipped
         ]
     if isinstance(result, SurfaceResult):
-        lines = [result.surface.summary, f"wrote {result.path}"]
+        lines = [result.surface.summary, t("reports.wrote", path=result.path)]
         if len(result.zones):
-            lines.append(
-                f"zonal statistics of {len(result.zones)} counties and parks in layer {ZONES_LAYER}"
-            )
+            lines.append(t("reports.zones", n=len(result.zones), layer=ZONES_LAYER))
             for row in result.zones.itertuples():
                 lines.append(
-                    f"  {row.zone_kind} {row.zone}: mean {row.mean:.1f} {row.unit} "
-                    f"(cells {row.cells}, stations inside {row.stations_inside})"
+                    t(
+                        "reports.zone_line",
+                        kind=word("zone_kind", row.zone_kind),
+                        zone=row.zone,
+                        mean=row.mean,
+                        unit=say_unit(row.unit),
+                        cells=row.cells,
+                        inside=row.stations_inside,
+                    )
                 )
         return lines
     if result.folder is None:
-        return ["no inspections or cases: no report folder"]
+        return [t("reports.no_folder")]
     lines = []
     for surface in result.surfaces:
-        lines.append(f"surface: {surface.path.name}: {surface.surface.summary}")
+        lines.append(t("reports.surface", name=surface.path.name, summary=surface.surface.summary))
         if len(surface.zones):
             worst = surface.zones.sort_values("mean", ascending=False).iloc[0]
             lines.append(
-                f"  highest mean: {worst['zone_kind']} {worst['zone']} "
-                f"{worst['mean']:.1f} {worst['unit']}"
+                t(
+                    "reports.highest",
+                    kind=word("zone_kind", worst["zone_kind"]),
+                    zone=worst["zone"],
+                    mean=worst["mean"],
+                    unit=say_unit(worst["unit"]),
+                )
             )
-    lines.append(
-        f"layers: {result.layer_files} files in {result.folder / 'layers'} (KML for tablets, "
-        "*_GCJ02.kml for Amap-based apps, Shapefiles with *_fields.csv)"
-    )
-    lines += [f"form: {path.name}" for path in result.forms]
+    lines.append(t("reports.layers", n=result.layer_files, folder=result.folder / "layers"))
+    lines += [t("reports.form", name=path.name) for path in result.forms]
     lines += result.problems
-    lines.append(f"report folder: {result.folder}")
+    lines.append(t("reports.folder", folder=result.folder))
     return lines

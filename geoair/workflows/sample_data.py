@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from geoair.errors import GeoairError
+from geoair.messages import t
 from geoair.store.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -282,10 +283,7 @@ def sample_layers_dir() -> Path:
     checkout = Path(__file__).resolve().parents[2] / "layers"
     if checkout.is_dir():
         return checkout
-    raise GeoairError(
-        "The sample data are missing from this installation. Reinstall geoair "
-        "from the project folder with the README's install command."
-    )
+    raise GeoairError(t("error.demo.no_sample_data"))
 
 
 def store_sample_readings(ws: Workspace) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from geoair.errors import WorkspaceError
 from geoair.io.paths import child
+from geoair.messages import layer_name, t
 from geoair.progress import Progress, silent
 from geoair.scores.assign import SITE_LAYERS, assign_sites
 from geoair.scores.components import previous_month
@@ -63,10 +64,7 @@ def load_inputs(ws: Workspace, *, assignment: pd.DataFrame | None = None) -> Sco
     """
     parks = ws.read("parks", required=False)
     if parks is None or len(parks) == 0:
-        raise WorkspaceError(
-            f"The workspace {ws.location} has no parks to score. "
-            "Run geoair import parks FILE first."
-        )
+        raise WorkspaceError(t("scores.no_parks", root=ws.location))
     monthly = ws.read("station_monthly", required=False)
     dustfall = _read_dustfall(ws)
     return ScoreInputs(
@@ -107,7 +105,12 @@ def _weakest(row: pd.Series) -> str:
     if not scored:
         return ""
     name = min(scored, key=lambda n: (scored[n], n))
-    return f"weakest: {PARK_COMPONENTS[name][0]} {scored[name]:.0f}"
+    return t("scores.weakest", component=t(f"component.{name}"), score=scored[name])
+
+
+def _missing_components(row: pd.Series) -> str:
+    names = [n for n in str(row.get("missing") or "").split("、") if n]
+    return t("word.list_sep").join(t(f"component.{n}") for n in names if n in PARK_COMPONENTS)
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,7 @@ class ParkScoresResult:
     month: str
     hints: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    min_weight_ranked: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -167,28 +171,22 @@ class ScoresResult:
 
 def run_assignment(ws: Workspace, *, progress: Progress = silent) -> AssignmentResult:
     """Find the county and park of every enterprise, gate, station and heap; write it."""
-    progress("assigning sites to counties and parks")
+    progress(t("progress.scores.assign"))
     assignment = assignment_from_workspace(ws)
     ws.write("site_assignment", assignment)
     return AssignmentResult(assignment)
 
 
 def _hints(ws: Workspace, table: pd.DataFrame) -> list[str]:
-    hints = {
-        "air": (
-            not ws.has("station_monthly"),
-            "no monthly PM2.5: run geoair indicators --period month --by station",
-        ),
-        "dustfall": (True, "no dustfall: geoair import dustfall FILE (station, month, 降尘)"),
-        "road_dust": (
-            not ws.has("road_dust"),
-            "no road dust load: geoair import road_dust FILE (园区名称, 月份, 积尘负荷 g/m²)",
-        ),
+    applies = {
+        "air": not ws.has("station_monthly"),
+        "dustfall": True,
+        "road_dust": not ws.has("road_dust"),
     }
     return [
-        hint
-        for name, (applies, hint) in hints.items()
-        if applies and table[f"{name}_score"].isna().all()
+        t(f"scores.hint.{name}")
+        for name, wanted in applies.items()
+        if wanted and table[f"{name}_score"].isna().all()
     ]
 
 
@@ -208,9 +206,9 @@ def run_park_scores(
     """Score and rank the parks for a month; write ``site_assignment`` and the month's rows
     of ``park_scores`` (other months keep theirs)."""
     if inputs is None:
-        progress("reading the workspace")
+        progress(t("progress.scores.read"))
         inputs = load_inputs(ws)
-    progress("scoring parks")
+    progress(t("progress.scores.parks"))
     table = score_parks(inputs, month=options.month, settings=ws.settings)
     month = str(table["month"].iloc[0])
     with ws.transaction() as tx:
@@ -221,7 +219,13 @@ def run_park_scores(
         written.append(
             _sheet(park_ranking_sheet(table), options.report_folder, f"园区排名_{month}")
         )
-    return ParkScoresResult(table=table, month=month, hints=_hints(ws, table), written=written)
+    return ParkScoresResult(
+        table=table,
+        month=month,
+        hints=_hints(ws, table),
+        written=written,
+        min_weight_ranked=ws.settings.scores.min_weight_ranked,
+    )
 
 
 def run_enterprise_scores(
@@ -234,9 +238,9 @@ def run_enterprise_scores(
     """Score the enterprises for a month; write ``site_assignment`` and the month's rows of
     ``enterprise_scores`` (other months keep theirs)."""
     if inputs is None:
-        progress("reading the workspace")
+        progress(t("progress.scores.read"))
         inputs = load_inputs(ws)
-    progress("scoring enterprises")
+    progress(t("progress.scores.enterprises"))
     table = score_enterprises(inputs, month=options.month, settings=ws.settings)
     month = str(table["month"].iloc[0])
     with ws.transaction() as tx:
@@ -255,7 +259,7 @@ def run_scores(
     ws: Workspace, options: ScoresOptions = ScoresOptions(), *, progress: Progress = silent
 ) -> ScoresResult:
     """Parks, then enterprises for the parks' month, from one reading of the workspace."""
-    progress("reading the workspace")
+    progress(t("progress.scores.read"))
     inputs = load_inputs(ws)
     parks = run_park_scores(ws, options, inputs=inputs, progress=progress)
     month_options = ScoresOptions(
@@ -284,49 +288,91 @@ def describe(
         primary = result.assignment[result.assignment["primary"]]
         lines = []
         for layer, rows in primary.groupby("layer", sort=False):
-            in_park = int(rows["park_rule"].eq("inside").sum())
-            near = int(rows["park_rule"].eq("near").sum())
             lines.append(
-                f"site_assignment: {layer}: {len(rows)} sites, {in_park} inside a park, "
-                f"{near} near one, {int(rows['county'].isna().sum())} without a county"
+                t(
+                    "scores.assignment_line",
+                    layer=layer_name(str(layer)),
+                    n=len(rows),
+                    inside=int(rows["park_rule"].eq("inside").sum()),
+                    near=int(rows["park_rule"].eq("near").sum()),
+                    no_county=int(rows["county"].isna().sum()),
+                )
             )
         return lines
     if isinstance(result, ParkScoresResult):
         month = result.month
-        lines = [
-            f"park scores {month} (0-100, higher is better; change in rank from "
-            f"{previous_month(month)}):"
-        ]
+        lines = [t("scores.parks_title", month=month, previous=previous_month(month))]
         for _, row in result.table.iterrows():
             rank = "-" if pd.isna(row["rank"]) else f"{int(row['rank'])}."
             change = "" if pd.isna(row["rank_change"]) else f" ({int(row['rank_change']):+d})"
-            missing = f"; no data: {row['missing_zh']}" if row["missing_zh"] else ""
+            details = [_weakest(row)]
+            missing = _missing_components(row)
+            if missing:
+                details.append(t("scores.no_data", components=missing))
+            if pd.isna(row["rank"]):
+                details.append(
+                    t(
+                        "scores.unranked",
+                        covered=float(row.get("weight_covered", 0.0) or 0.0),
+                        needed=result.min_weight_ranked,
+                    )
+                )
             lines.append(
-                f"  {rank:>3} {row['park_name']} {row['total']:.1f}{change}  "
-                f"{_weakest(row)}{missing}"
+                t(
+                    "scores.park_line",
+                    rank=rank,
+                    park=row["park_name"],
+                    total=_fmt(row["total"]),
+                    change=change,
+                    detail=t("word.clause_sep").join(d for d in details if d),
+                )
             )
-        lines += [f"  hint: {hint}" for hint in result.hints]
-        lines += [f"park ranking for the monthly report: {path}" for path in result.written]
+        lines += [t("scores.hint", hint=hint) for hint in result.hints]
+        lines += [t("scores.park_sheet", path=path) for path in result.written]
         return lines
     table = result.table
     lines = [
-        f"enterprise scores {result.month}: {len(table)} enterprises, "
-        f"{int(table['rank'].notna().sum())} ranked"
+        t(
+            "scores.enterprises_title",
+            month=result.month,
+            n=len(table),
+            ranked=int(table["rank"].notna().sum()),
+        )
     ]
     if result.benchmark:
         chosen = table[table["benchmark"]]
         counts = chosen.groupby("county").size()
         lines.append(
-            "benchmark candidates: " + ", ".join(f"{county} {n}" for county, n in counts.items())
+            t(
+                "scores.benchmark_counts",
+                counts=t("word.list_sep").join(
+                    t("scores.benchmark_count", county=county, n=n) for county, n in counts.items()
+                ),
+            )
         )
         for _county, rows in table.groupby("county", dropna=False, sort=True):
             picked = rows[rows["benchmark"]].sort_values("benchmark_rank")
             lines.append(f"  {rows['benchmark_note'].iloc[0]}")
             for row in picked.itertuples(index=False):
-                lines.append(f"    {row.benchmark_rank}. {row.name}  {_fmt(row.total)}")
+                lines.append(
+                    t(
+                        "scores.benchmark_line",
+                        rank=row.benchmark_rank,
+                        name=row.name,
+                        total=_fmt(row.total),
+                    )
+                )
     else:
         for row in table.head(10).itertuples(index=False):
             rank = _fmt(row.rank, "d") if pd.notna(row.rank) else "-"
-            lines.append(f"  {rank:>3} {row.name} ({row.county})  {_fmt(row.total)}")
-    lines += [f"benchmark candidates for the report: {path}" for path in result.written]
+            lines.append(
+                t(
+                    "scores.enterprise_line",
+                    rank=rank,
+                    name=row.name,
+                    county=row.county,
+                    total=_fmt(row.total),
+                )
+            )
+    lines += [t("scores.benchmark_sheet", path=path) for path in result.written]
     return lines

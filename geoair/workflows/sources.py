@@ -21,9 +21,10 @@ import pandas as pd
 
 from geoair.errors import SchemaError
 from geoair.io.paths import child
+from geoair.messages import language, t, word
 from geoair.progress import Progress, silent
 from geoair.sources import wind
-from geoair.sources.near import KIND_ZH, SOURCE_LAYERS, gate_road_sources, near_sources
+from geoair.sources.near import SOURCE_LAYERS, gate_road_sources, near_sources
 from geoair.sources.plots import polar_plots
 from geoair.sources.suspects import find_station, parse_period, suspects
 from geoair.store.settings import SourcesSettings, overridden
@@ -65,8 +66,11 @@ def source_layers(
     unknown = [k for k in wanted if k not in SOURCE_LAYERS]
     if unknown:
         raise SchemaError(
-            f"Unknown source layer(s) {', '.join(unknown)}; choose among "
-            f"{', '.join(SOURCE_LAYERS)}."
+            t(
+                "error.sources.unknown_layers",
+                names=", ".join(unknown),
+                choices=", ".join(SOURCE_LAYERS),
+            )
         )
     out: dict[str, gpd.GeoDataFrame] = {}
     for layer in wanted:
@@ -159,8 +163,7 @@ def station_wind_report(
     frame = frame[(start >= lo) & (start < hi)]
     if frame["value"].notna().sum() == 0:
         raise SchemaError(
-            f"Station {row['name']} has no {pollutant} hours with wind in "
-            f"{period}. Check the period, or import its readings."
+            t("error.sources.no_hours", station=row["name"], pollutant=pollutant, period=period)
         )
     kw: dict[str, Any] = {"sectors": cfg.sectors, "calm_ms": cfg.calm_ms}
     cpf_table = wind.cpf(frame, percentile=cfg.cpf_percentile, **kw)
@@ -203,7 +206,7 @@ def station_wind_report(
         report["png"] = polar_plots(
             frame,
             plot_path(ws, row["id"], pollutant, period),
-            title=f"{row['name']} {pollutant} {period}",
+            title=t("sources.plot_title", station=row["name"], pollutant=pollutant, period=period),
             pollutant=pollutant,
             percentile=cfg.cpf_percentile,
             sigma_deg=cfg.nwr_sigma_deg,
@@ -221,35 +224,44 @@ def station_plots(
     ranked: pd.DataFrame,
     *,
     pollutant: str,
-    span: str,
     settings: SourcesSettings | None = None,
 ) -> pd.DataFrame:
-    """One polar-plot PNG per station over the whole of ``frame``, top 3 suspects marked.
+    """One polar-plot PNG per station and period ranked, its top 3 suspects marked.
+
+    Each file is named with its period (``outputs/sources/ID_POLLUTANT_PERIOD.png``), so
+    plots of other periods (an earlier run, another quarter) are kept, and each is
+    drawn only from the hours of its period, with the period in its title.
 
     Returns
     -------
     pandas.DataFrame
         The ``source_plots`` table: ``station_id``, ``station_name``, ``pollutant``,
-        ``period`` (``span``), ``png`` (path relative to the workspace root).
+        ``period``, ``png`` (path relative to the workspace root).
     """
     cfg = settings or ws.settings.sources
     names = dict(zip(ranked["station_id"], ranked["station_name"], strict=False))
     top = ranked[ranked["rank"].notna()]
+    start = frame["time"] - pd.Timedelta(hours=1)  # an hour belongs to the period it starts in
     rows = []
-    for station_id, part in frame.groupby("station_id", sort=True):
+    pairs = ranked[["station_id", "period"]].drop_duplicates().sort_values(["station_id", "period"])
+    for station_id, period in pairs.itertuples(index=False):
+        lo, hi = parse_period(str(period))
+        part = frame[(frame["station_id"] == station_id) & (start >= lo) & (start < hi)]
         if station_id not in names or part["value"].notna().sum() == 0:
             continue
         marks = (
-            top[top["station_id"] == station_id]
+            top[(top["station_id"] == station_id) & (top["period"] == period)]
             .sort_values("score", ascending=False)
             .drop_duplicates("source_id")
             .head(3)
         )
         path = polar_plots(
             part,
-            plot_path(ws, str(station_id), pollutant),
+            plot_path(ws, str(station_id), pollutant, period),
             pollutant=pollutant,
-            title=f"{names[station_id]} {pollutant} {span}",
+            title=t(
+                "sources.plot_title", station=names[station_id], pollutant=pollutant, period=period
+            ),
             sectors=cfg.sectors,
             percentile=cfg.cpf_percentile,
             calm_ms=cfg.calm_ms,
@@ -263,20 +275,42 @@ def station_plots(
                 "station_id": station_id,
                 "station_name": names[station_id],
                 "pollutant": pollutant,
-                "period": span,
+                "period": period,
                 "png": path.relative_to(ws.root).as_posix(),
             }
         )
     return pd.DataFrame(rows, columns=["station_id", "station_name", "pollutant", "period", "png"])
 
 
+def _sector_names() -> dict[str, str]:
+    """Chinese compass words -> English (N, NNE...)."""
+    names: dict[str, str] = {}
+    for sectors in (16, 8):
+        table = wind.sector_table(sectors)
+        names.update(zip(table["label_zh"], table["label"], strict=True))
+    return names
+
+
 def suspect_line(row: Any) -> str:
     """One line about a suspect for people: name, kind, industry, distance, direction."""
-    kind = KIND_ZH.get(row.source_kind, row.source_kind)
-    industry = f", {row.industry}" if isinstance(row.industry, str) and row.industry else ""
-    return (
-        f"{row.name} [{kind}{industry}] {row.distance_m:.0f} m, {row.bearing_deg:.0f}° "
-        f"{row.sector}, CPF {row.cpf:.2f}, score {row.score:.3f}"
+    industry = (
+        t("sources.industry", industry=row.industry)
+        if isinstance(row.industry, str) and row.industry
+        else ""
+    )
+    sector = row.sector
+    if language() == "en":
+        sector = "all around" if sector == "全方位" else _sector_names().get(sector, sector)
+    return t(
+        "sources.suspect",
+        name=row.name,
+        kind=word("source_kind", row.source_kind),
+        industry=industry,
+        distance=row.distance_m,
+        bearing=row.bearing_deg,
+        sector=sector,
+        cpf=row.cpf,
+        score=row.score,
     )
 
 
@@ -374,7 +408,7 @@ def run_near(
 ) -> NearResult:
     """List the sources near each station, with distance and bearing; write ``station_sources``."""
     cfg = options.settings(ws)
-    progress(f"sources within {cfg.radius_m:g} m of each station")
+    progress(t("progress.sources.near", radius=cfg.radius_m))
     near = _near(ws, cfg, engine)
     ws.write("station_sources", near)
     return NearResult(near=near, radius_m=cfg.radius_m, n_stations=len(ws.read("stations")))
@@ -423,17 +457,17 @@ def run_suspects(
             None,
             cfg.radius_m,
             plots_dir,
-            skipped=f"no station has a source within {cfg.radius_m:g} m: nothing to rank",
+            skipped=t("sources.nothing_to_rank", radius=cfg.radius_m),
         )
     periods = list(options.periods) or None
-    progress("reading wind and concentrations")
+    progress(t("progress.sources.wind"))
     frame = load_wind(
         ws,
         pollutant=cfg.pollutant,
         station_ids=list(near["station_id"].unique()),
         periods=periods,
     )
-    progress("ranking suspects")
+    progress(t("progress.sources.rank"))
     ranked = suspects(
         near,
         frame,
@@ -444,9 +478,8 @@ def run_suspects(
     )
     plots = None
     if options.plots:
-        progress("drawing polar plots")
-        span = ", ".join(options.periods) if options.periods else "全部时段"
-        plots = station_plots(ws, frame, ranked, pollutant=cfg.pollutant, span=span, settings=cfg)
+        progress(t("progress.sources.plots"))
+        plots = station_plots(ws, frame, ranked, pollutant=cfg.pollutant, settings=cfg)
     # Only this run's part is replaced: its pollutant, and its stations and periods when
     # some are named; other pollutants, stations and periods keep theirs.
     stations_part = sorted(set(near["station_id"].astype(str))) if options.stations else None
@@ -482,46 +515,75 @@ def describe(result: NearResult | WindResult | SuspectsResult) -> list[str]:
         near = result.near
         counts = near["source_kind"].value_counts()
         lines = [
-            f"{len(near)} sources within {result.radius_m:g} m of "
-            f"{near['station_id'].nunique()} of {result.n_stations} stations "
-            "(workspace layer station_sources)"
+            t(
+                "sources.near_title",
+                n=len(near),
+                radius=result.radius_m,
+                stations_with=near["station_id"].nunique(),
+                stations=result.n_stations,
+            )
         ]
-        lines += [f"  {KIND_ZH.get(str(kind), kind)}: {count}" for kind, count in counts.items()]
+        lines += [
+            t("sources.kind_count", kind=word("source_kind", kind), n=count)
+            for kind, count in counts.items()
+        ]
         return lines
     if isinstance(result, WindResult):
         report, s = result.report, result.report["summary"]
         lines = [
-            f"{report['station']['name']} {result.pollutant} {result.period}: {s['hours']} hours, "
-            f"mean {s['mean_conc']:.1f}; calm {s['calm_hours']} h, no wind {s['missing_wind']} h",
-            f"  vector-mean wind from {s['vector_mean_wd_deg']:.0f}°, mean speed "
-            f"{s['mean_ws_ms']:.1f} m/s",
-            f"  CPF ≥ {s['threshold']:.1f} (P{result.cpf_percentile:g}): peak "
-            f"{s['cpf_peak']:.2f} from {s['cpf_peak_deg']:.0f}°; NWR peak from "
-            f"{s['nwr_peak_deg']:.0f}°",
+            t(
+                "sources.wind_title",
+                station=report["station"]["name"],
+                pollutant=result.pollutant,
+                period=result.period,
+                hours=s["hours"],
+                mean=s["mean_conc"],
+                calm=s["calm_hours"],
+                missing=s["missing_wind"],
+            ),
+            t("sources.wind_mean", direction=s["vector_mean_wd_deg"], speed=s["mean_ws_ms"]),
+            t(
+                "sources.wind_cpf",
+                threshold=s["threshold"],
+                percentile=result.cpf_percentile,
+                peak=s["cpf_peak"],
+                peak_deg=s["cpf_peak_deg"],
+                nwr_deg=s["nwr_peak_deg"],
+            ),
         ]
         near = report["near"]
         for row in near[near["rank"].notna()].head(5).itertuples():
-            lines.append(f"  #{row.rank} {suspect_line(row)}")
+            lines.append(t("sources.rank_line", rank=row.rank, line=suspect_line(row)))
         if len(near) == 0:
-            lines.append(f"  no sources within {result.radius_m:g} m")
+            lines.append(t("sources.none_within", radius=result.radius_m))
         if report["png"] is not None:
-            lines.append(f"wrote {report['png']}")
+            lines.append(t("cli.wrote", path=report["png"]))
         return lines
     if result.skipped:
         return [result.skipped]
     ranked = result.ranked
     leaders = ranked[ranked["rank"] == 1].sort_values(["station_id", "period"])
     lines = [
-        f"{len(ranked)} suspects for {ranked['station_id'].nunique()} stations and "
-        f"{ranked['period'].nunique()} periods (workspace layer source_suspects)"
+        t(
+            "sources.suspects_title",
+            n=len(ranked),
+            stations=ranked["station_id"].nunique(),
+            periods=ranked["period"].nunique(),
+        )
     ]
     for row in leaders.head(20).itertuples():
-        lines.append(f"  {row.station_name} {row.period}: {suspect_line(row)}")
+        lines.append(
+            t(
+                "sources.leader_line",
+                station=row.station_name,
+                period=row.period,
+                line=suspect_line(row),
+            )
+        )
     if len(leaders) > 20:
-        lines.append(f"  ... and {len(leaders) - 20} more station-periods")
+        lines.append(t("sources.more_leaders", n=len(leaders) - 20))
     if result.plots is not None and len(result.plots):
         lines.append(
-            f"polar plots of {len(result.plots)} stations in {result.plots_dir} "
-            "(workspace table source_plots)"
+            t("sources.plots", n=result.plots["station_id"].nunique(), folder=result.plots_dir)
         )
     return lines

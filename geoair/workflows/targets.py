@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from geoair.messages import say_validity, t, word
 from geoair.progress import Progress, silent
 from geoair.readings.targets import check_targets, months_of_periods
 from geoair.store.workspace import Workspace
@@ -139,7 +140,7 @@ def run_targets_check(
     if options.use_stored_daily and ws.has("station_daily"):
         daily = ws.read("station_daily")
         daily["date"] = pd.to_datetime(daily["date"])
-    progress("checking targets")
+    progress(t("progress.targets"))
     check = check_workspace(ws, periods=list(options.periods) or None, daily=daily)
     write_check(ws, check, periods=options.periods)  # some periods: only their rows
     return TargetsCheckResult(check=check, store=ws.store_label)
@@ -151,24 +152,44 @@ def describe(result: TargetsCheckResult) -> list[str]:
     judged = check[check["met"].notna()]
     met = int(judged["met"].astype(bool).sum())
     lines = [
-        f"targets_check: {len(check)} targets: {met} met, {len(judged) - met} missed, "
-        f"{int(check['met'].isna().sum())} not judged (invalid or no data)"
+        t(
+            "targets.summary",
+            total=len(check),
+            met=met,
+            missed=len(judged) - met,
+            not_judged=int(check["met"].isna().sum()),
+        )
     ]
     if "days_unknown" in check.columns:
         unknown = check[check["days_unknown"].fillna(0) > 0]
         for row in unknown.head(20).itertuples(index=False):
             lines.append(
-                f"  {row.days_unknown} days unknown (incomplete, not counted): {row.scope} "
-                f"{row.target_name} {row.period} {row.metric} = {row.actual:g}; {row.validity}"
+                t(
+                    "targets.unknown_line",
+                    days=row.days_unknown,
+                    scope=word("scope", row.scope),
+                    name=row.target_name,
+                    period=row.period,
+                    metric=word("metric", row.metric),
+                    actual=row.actual,
+                    validity=say_validity(row.validity),
+                )
             )
     missed = check[check["met"].eq(False).fillna(False) & (check["metric"] != "dustfall")]
     for row in missed.head(20).itertuples(index=False):
         lines.append(
-            f"  missed: {row.scope} {row.target_name} {row.period} {row.metric}: "
-            f"{row.actual:g} vs target {row.target:g}"
+            t(
+                "targets.missed_line",
+                scope=word("scope", row.scope),
+                name=row.target_name,
+                period=row.period,
+                metric=word("metric", row.metric),
+                actual=row.actual,
+                target=row.target,
+            )
         )
     if len(missed) > 20:
-        lines.append(f"  ... and {len(missed) - 20} more")
+        lines.append(t("targets.more", n=len(missed) - 20))
     over = check[(check["metric"] == "dustfall") & check["met"].eq(False).fillna(False)]
-    lines.append(f"dustfall above the limit: {len(over)} station/county-months")
+    lines.append(t("targets.dustfall_over", n=len(over)))
     return lines

@@ -10,6 +10,13 @@
   'use strict';
 
   var D = JSON.parse(document.getElementById('geoair-data').textContent);
+  // The page's own words, in the language the map was written in (geoair.messages).
+  var UI = D.ui || {};
+  function say(key, values) {
+    var text = UI[key] || key;
+    Object.keys(values || {}).forEach(function (k) { text = text.split('{' + k + '}').join(values[k]); });
+    return text;
+  }
   var byId = {};
   D.layers.forEach(function (l) { byId[l.id] = l; });
   var canvas = L.canvas({padding: 0.3, tolerance: 4});
@@ -66,8 +73,7 @@
     base.on('tileerror', function () {
       window.geoair.tileErrors += 1;
       if (loaded === 0 && window.geoair.tileErrors === 4) {
-        warn('无法连接底图服务器（' + t.label + '），以县区界为底图。' +
-             '内网使用时此为正常现象。');
+        warn(say('tilesFailed', {tiles: t.label}));
       }
     });
     var group = t.overlay ? L.layerGroup([base, L.tileLayer(t.overlay, {
@@ -136,7 +142,9 @@
     var color = mode.classes[classOf(mode, i)].color;
     var hollow = layer.hollow && layer.hollow[i];
     if (layer.kind === 'line') {
-      return {color: color, weight: layer.id === 'gate_roads' ? 4 : 3, opacity: 0.9,
+      var weight = layer.id === 'gate_roads' ? 4 : 3;
+      if (layer.widths) { weight = layer.widths[classOf(mode, i)] || 1; }  // roads by class
+      return {color: color, weight: weight, opacity: 0.9,
               dashArray: layer.id === 'source_suspects' ? '6 4' : null};
     }
     if (layer.kind === 'polygon' || layer.kind === 'circle') {
@@ -197,6 +205,9 @@
   // here a layer keeps its points in typed arrays (Web Mercator, zoom 0 pixels), draws
   // the ones in view in batches of equal style, and finds a clicked point by distance.
   map.createPane('gaPoints').style.zIndex = 450;
+  // The points' canvases take no mouse events: a click reaches the areas and lines
+  // below (Leaflet's canvas) and the map, which finds a clicked point by distance.
+  map.getPane('gaPoints').style.pointerEvents = 'none';
   var MERCATOR_MAX = 85.0511287798;
   // One small pre-drawn image per style: copying it is much faster than drawing arcs.
   var sprites = {};
@@ -663,21 +674,21 @@
     h.push('</ul>');
     if (layer.note) { h.push('<div class="ga-note">' + layer.note + '</div>'); }
     if (layer.minZoom) {
-      h.push('<div class="ga-note">数量多，放大到第' + layer.minZoom + '级及以上时显示</div>');
+      h.push('<div class="ga-note">' + say('minZoom', {zoom: layer.minZoom}) + '</div>');
     }
     return h.join('');
   }
   var panel = L.control({position: 'topright'});
   panel.onAdd = function () {
     var div = L.DomUtil.create('div', 'ga-panel');
-    var h = ['<div class="ga-head" data-role="head">图层与图例 ▾</div><div class="ga-body">'];
-    h.push('<h3>底图</h3>');
+    var h = ['<div class="ga-head" data-role="head">' + say('panel') + '</div><div class="ga-body">'];
+    h.push('<h3>' + say('basemap') + '</h3>');
     D.tiles.forEach(function (t) {
       h.push('<label><input type="radio" name="ga-tiles" value="' + t.id + '"' +
              (t.id === D.activeTiles ? ' checked' : '') + '> ' + esc(t.label) + '</label>');
     });
     h.push('<label><input type="radio" name="ga-tiles" value="none"' +
-           (D.activeTiles === 'none' ? ' checked' : '') + '> 无底图（县区界）</label>');
+           (D.activeTiles === 'none' ? ' checked' : '') + '> ' + say('noBasemap') + '</label>');
     D.notes.forEach(function (n) { h.push('<div class="ga-note">' + n + '</div>'); });
     var groups = [];
     D.layers.forEach(function (l) { if (groups.indexOf(l.group) < 0) { groups.push(l.group); } });
@@ -691,7 +702,7 @@
         if (l.modes.length > 1) {
           h.push('<select data-mode="' + l.id + '">');
           l.modes.forEach(function (m, k) {
-            h.push('<option value="' + k + '">按' + m.label + '着色</option>');
+            h.push('<option value="' + k + '">' + say('colourBy', {mode: m.label}) + '</option>');
           });
           h.push('</select>');
         }
@@ -727,43 +738,75 @@
   var search = L.control({position: 'topleft'});
   search.onAdd = function () {
     var div = L.DomUtil.create('div', 'ga-search');
-    div.innerHTML = '<input type="search" placeholder="搜索名称（企业、站点、园区…）" ' +
-                    'aria-label="搜索名称"><ul class="ga-results"></ul>';
+    div.innerHTML = '<input type="search" placeholder="' + say('searchPlaceholder') + '" ' +
+                    'aria-label="' + say('searchLabel') + '"><ul class="ga-results"></ul>';
     L.DomEvent.disableClickPropagation(div);
     L.DomEvent.disableScrollPropagation(div);
     var input = div.querySelector('input'), list = div.querySelector('ul');
-    input.addEventListener('input', function () {
-      var q = esc(input.value.trim()).toLowerCase(), hits = [];
-      list.innerHTML = '';
-      if (!q) { return; }
+    var hits = [];
+    // Features with the same name in the same layer (a factory's gates, a road cut into
+    // pieces) are one result: choosing it shows them all and opens the first.
+    function find(q) {
+      var found = [], seen = {};
       D.layers.some(function (layer) {
         var f = layer.fields[0];
-        for (var i = 0; i < layer.n && hits.length < 30; i++) {
+        for (var i = 0; i < layer.n && found.length < 30; i++) {
           var v = cell(f, i);
-          if (v !== null && String(v).toLowerCase().indexOf(q) >= 0 && hasGeometry(layer, i)) {
-            hits.push([layer, i, v]);
+          if (v === null || String(v).toLowerCase().indexOf(q) < 0 || !hasGeometry(layer, i)) {
+            continue;
           }
+          var key = layer.id + '\u0000' + v;
+          if (seen[key] !== undefined) { found[seen[key]][1].push(i); continue; }
+          seen[key] = found.length;
+          found.push([layer, [i], v]);
         }
-        return hits.length >= 30;
+        return found.length >= 30;
       });
+      return found;
+    }
+    function choose(hit) {
+      var layer = hit[0], items = hit[1], first = items[0];
+      build(layer.id);
+      state.wanted[layer.id] = true;
+      var box = document.querySelector('[data-layer="' + layer.id + '"]');
+      if (box) { box.checked = true; }
+      var around = L.latLngBounds([]);
+      items.forEach(function (i) {
+        var f = state.points[layer.id] ? null : state.features[layer.id][i];
+        if (f && f.getBounds) { around.extend(f.getBounds()); } else { around.extend(centerOf(layer.id, i)); }
+      });
+      var zoom = Math.max(map.getZoom(), 15, layer.minZoom || 0);
+      if (items.length === 1 && !(state.features[layer.id][first] || {}).getBounds) {
+        map.setView(around.getCenter(), zoom);
+      } else {
+        map.fitBounds(around, {maxZoom: 16, padding: [30, 30]});
+        if (layer.minZoom && map.getZoom() < layer.minZoom) { map.setZoom(layer.minZoom); }
+      }
+      showLayers();
+      openPopup(layer.id, first);
+      list.innerHTML = '';
+    }
+    window.geoair.search = function (text) { input.value = text; input.dispatchEvent(new Event('input')); return hits.length; };
+    input.addEventListener('input', function () {
+      var q = esc(input.value.trim()).toLowerCase();
+      list.innerHTML = '';
+      hits = q ? find(q) : [];
+      if (!q) { return; }
       list.innerHTML = hits.map(function (h, k) {
-        return '<li data-hit="' + k + '">' + h[2] + ' <small>' + h[0].title + '</small></li>';
-      }).join('') || '<li>无结果</li>';
-      list.onclick = function (e) {
-        var li = e.target.closest('li[data-hit]');
-        if (!li) { return; }
-        var hit = hits[Number(li.dataset.hit)];
-        build(hit[0].id);
-        var f = state.features[hit[0].id][hit[1]];
-        if (state.points[hit[0].id]) { f = null; }
-        state.wanted[hit[0].id] = true;
-        var box = document.querySelector('[data-layer="' + hit[0].id + '"]');
-        if (box) { box.checked = true; }
-        if (!f || f.getLatLng) { map.setView(centerOf(hit[0].id, hit[1]), Math.max(map.getZoom(), 15)); }
-        else { map.fitBounds(f.getBounds(), {maxZoom: 16}); }
-        showLayers();
-        openPopup(hit[0].id, hit[1]);
-      };
+        var count = h[1].length > 1 ? say('places', {n: h[1].length}) : '';
+        return '<li data-hit="' + k + '"' + (k === 0 ? ' class="ga-first"' : '') + '>' + h[2] +
+               count + ' <small>' + h[0].title + '</small></li>';
+      }).join('') || '<li>' + say('noResults') + '</li>';
+    });
+    input.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' && hits.length) {  // Enter takes the first result
+        e.preventDefault();
+        choose(hits[0]);
+      }
+    });
+    list.addEventListener('click', function (e) {
+      var li = e.target.closest('li[data-hit]');
+      if (li) { choose(hits[Number(li.dataset.hit)]); }
     });
     return div;
   };
@@ -772,7 +815,7 @@
   // ---- measuring tool --------------------------------------------------------------
   var measure = {points: [], line: null, label: null, marks: L.layerGroup().addTo(map)};
   function fmtDistance(m) {
-    return m < 1000 ? m.toFixed(0) + ' 米' : (m / 1000).toFixed(2) + ' 公里';
+    return m < 1000 ? say('metres', {n: m.toFixed(0)}) : say('km', {n: (m / 1000).toFixed(2)});
   }
   function measureTotal() {
     var total = 0;
@@ -790,9 +833,10 @@
   var tools = L.control({position: 'topleft'});
   tools.onAdd = function () {
     var div = L.DomUtil.create('div', 'ga-tools');
-    div.innerHTML = '<button type="button" data-tool="measure" title="在地图上依次点击，双击结束">测距</button>' +
-                    '<button type="button" data-tool="clear">清除测量</button>' +
-                    '<button type="button" data-tool="home">全图</button>';
+    div.innerHTML = '<button type="button" data-tool="measure" title="' + say('measureTitle') + '">' +
+                    say('measure') + '</button>' +
+                    '<button type="button" data-tool="clear">' + say('clearMeasure') + '</button>' +
+                    '<button type="button" data-tool="home">' + say('home') + '</button>';
     L.DomEvent.disableClickPropagation(div);
     div.addEventListener('click', function (e) {
       var tool = e.target.dataset.tool;
@@ -836,9 +880,9 @@
   });
 
   var scale = L.control.scale({imperial: false, metric: true, position: 'bottomright'});
-  scale._updateMetric = function (maxMeters) {  // Chinese units: 米, 公里
+  scale._updateMetric = function (maxMeters) {  // units in the map's language: 米, 公里
     var meters = this._getRoundNum(maxMeters);
-    var label = meters < 1000 ? meters + ' 米' : (meters / 1000) + ' 公里';
+    var label = meters < 1000 ? say('metres', {n: meters}) : say('km', {n: meters / 1000});
     this._updateScale(this._mScale, label, meters / maxMeters);
   };
   scale.addTo(map);

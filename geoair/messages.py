@@ -1,0 +1,1712 @@
+"""Every sentence geoair says to people, in Chinese and English, keyed by id.
+
+geoair's users are clerks of Chinese bureaus, so Chinese is the default language;
+English is chosen with ``geoair --lang en`` or the environment variable
+``GEOAIR_LANG=en`` (``zh`` is the default; ``zh_CN.UTF-8``, ``en_US`` and the like are
+understood). One catalogue, :data:`MESSAGES`, maps a message id to its two wordings;
+:func:`t` picks the wording of the current language and fills in the values:
+
+>>> with use_language("en"):
+...     t("word.met", )
+'met'
+>>> with use_language("zh"):
+...     t("gate_roads.county_line", county="郊区", length=450.0, enterprises=2, gates=3)
+'  郊区：450.0 米，2 家企业，3 个厂门'
+
+Rules for the catalogue (``tests/test_messages.py`` checks them):
+
+* every id has both wordings, with the same ``{placeholders}``;
+* ids are grouped by where they are said: ``cli.``, ``demo.``, ``import.``,
+  ``gate_roads.``, ``indicators.``, ``targets.``, ``scores.``, ``sources.``,
+  ``patrol.``, ``maps.``, ``reports.``, ``forms.``, ``progress.`` (long work),
+  ``error.`` (what errors say) and the small vocabulary: ``word.`` (status words:
+  有效/无效, 达标/未达标, 是/否), ``layer.`` (layer and table names), ``kind.`` (import
+  kinds), ``metric.``, ``scope.``, ``finding.``, ``unit.``;
+* values are formatted by the wording itself (``{length:,.1f}``), so each language
+  may write numbers as its readers expect.
+
+Data values (names of enterprises, counties, the reasons written in a rejects file for
+the clerk who corrects it) are never translated.
+
+The language is held in a :class:`contextvars.ContextVar`, so a web app can serve
+each request in its own language; the command line sets it once per run.
+
+Errors written as ``"中文。 / English."`` (the older style) are split by
+:func:`in_language`, so each language shows its own half.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import re
+import string
+from collections.abc import Iterator
+
+__all__ = [
+    "LANGUAGES",
+    "MAP_WORDS",
+    "MESSAGES",
+    "in_language",
+    "language",
+    "layer_name",
+    "normalise_language",
+    "placeholders",
+    "say_basis",
+    "say_map",
+    "say_unit",
+    "say_validity",
+    "set_language",
+    "t",
+    "use_language",
+    "word",
+    "yes_no",
+]
+
+LANGUAGES = ("zh", "en")
+"""The languages geoair speaks: Chinese (the default) and English."""
+
+_CHOSEN: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "geoair_language", default=None
+)
+
+
+def normalise_language(text: str | None) -> str | None:
+    """``zh``/``en`` for what users type (``zh_CN.UTF-8``, ``EN``, ``中文``), else None."""
+    if not text:
+        return None
+    key = str(text).strip().lower().replace("-", "_")
+    if key.startswith(("zh", "cn", "chinese")) or key in ("中文", "汉语", "简体中文"):
+        return "zh"
+    if key.startswith(("en", "english")) or key == "英文":
+        return "en"
+    return None
+
+
+def language() -> str:
+    """The current language: the one set by :func:`set_language`, else ``GEOAIR_LANG``,
+    else Chinese."""
+    chosen = _CHOSEN.get()
+    if chosen is not None:
+        return chosen
+    return normalise_language(os.environ.get("GEOAIR_LANG")) or "zh"
+
+
+def set_language(lang: str | None) -> None:
+    """Choose the language for what follows (None: back to ``GEOAIR_LANG`` or Chinese).
+
+    Raises
+    ------
+    ValueError
+        ``lang`` is neither Chinese nor English.
+    """
+    if lang is None:
+        _CHOSEN.set(None)
+        return
+    chosen = normalise_language(lang)
+    if chosen is None:
+        raise ValueError(f"language {lang!r}: use zh (中文) or en (English)")
+    _CHOSEN.set(chosen)
+
+
+@contextlib.contextmanager
+def use_language(lang: str) -> Iterator[None]:
+    """Speak ``lang`` inside the ``with`` block (tests, a web request)."""
+    chosen = normalise_language(lang)
+    if chosen is None:
+        raise ValueError(f"language {lang!r}: use zh (中文) or en (English)")
+    token = _CHOSEN.set(chosen)
+    try:
+        yield
+    finally:
+        _CHOSEN.reset(token)
+
+
+def t(message_id: str, /, **values: object) -> str:
+    """The message ``message_id`` in the current language, with ``values`` filled in.
+
+    Raises
+    ------
+    KeyError
+        An unknown id (a programming error, found by the tests).
+    """
+    zh, en = MESSAGES[message_id]
+    text = en if language() == "en" else zh
+    return text.format(**values) if values else text
+
+
+def placeholders(text: str) -> set[str]:
+    """The names of the ``{placeholders}`` of a wording (for the catalogue's test)."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+_SPLIT = re.compile(r"(?<=[。？！）”])\s+/\s+(?=[^\s\u4e00-\u9fff])")
+
+
+def in_language(text: str) -> str:
+    """The current language's half of a message written as ``"中文。 / English."``.
+
+    Messages that are not written that way come back unchanged.
+    """
+    parts = _SPLIT.split(str(text), maxsplit=1)
+    if len(parts) != 2 or not re.search(r"[\u4e00-\u9fff]", parts[0]):
+        return str(text)
+    return parts[1].strip() if language() == "en" else parts[0].strip()
+
+
+def yes_no(value: object) -> str | None:
+    """是/否 (yes/no) for a boolean; None for a missing value."""
+    if _missing(value):
+        return None
+    return t("word.yes") if bool(value) else t("word.no")
+
+
+def _missing(value: object) -> bool:
+    # None, NaN or pandas.NA, without importing pandas (``geoair --help`` stays fast).
+    return (
+        value is None
+        or (isinstance(value, float) and value != value)
+        or type(value).__name__ == "NAType"
+    )
+
+
+_VALIDITY_EN_ZH = (
+    (re.compile(r"^invalid:\s*"), "无效："),
+    (
+        re.compile(r"^no data: no station readings for this target"),
+        "无数据：该目标没有站点监测数据",
+    ),
+    (
+        re.compile(r"^no data: no air station with readings inside (.+)$"),
+        r"无数据：\1内没有有数据的空气站",
+    ),
+    (re.compile(r"^no data:\s*"), "无数据："),
+    (re.compile(r"(\d+)/(\d+) days with an AQI"), r"有AQI的天数\1/\2"),
+    (re.compile(r"(\d+)/(\d+) valid days"), r"有效天数\1/\2"),
+    (re.compile(r"(\d+)/(\d+) days"), r"有效天数\1/\2"),
+    (re.compile(r"(\d+)/(\d+) h\b"), r"有效小时数\1/\2"),
+    (re.compile(r"(\d+)/(\d+) windows"), r"有效8小时时段\1/\2"),
+    (re.compile(r"no valid station"), "无有效站点"),
+    (re.compile(r"^valid \("), "有效（"),
+    (
+        re.compile(r"^undetermined: (\d+) incomplete days could go either way "),
+        r"无法判定：\1天数据不完整，结果可能相反",
+    ),
+    (re.compile(r"\(between (\S+) and (\S+)\)"), r"（在\1与\2之间）"),
+    (re.compile(r"\(?(\d+) days unknown, not counted\)"), r"\1天无法判定，未计入）"),
+    (re.compile(r" \((\d+) days unknown\)"), r"（\1天无法判定）"),
+    (re.compile(r", months short: "), "，有效天数不足的月份："),
+    (re.compile(r";\s*"), "；"),
+)
+
+
+def say_validity(text: object) -> object:
+    """A validity as stored (``valid``, ``invalid: PM2.5 24/27 days``, ``no data: ...``) in
+    the current language: ``有效``, ``无效：PM2.5 有效天数24/27``. Other values come back
+    unchanged."""
+    if not isinstance(text, str):
+        return text
+    if text == "valid":
+        return t("word.valid")
+    if language() == "en" or not text.startswith(("invalid", "no data", "valid (", "undetermined")):
+        return text
+    out = text
+    for pattern, replacement in _VALIDITY_EN_ZH:
+        out = pattern.sub(replacement, out)
+    return out
+
+
+_BASIS_EN_ZH = (
+    (re.compile(r"^station's own values"), "站点自身的数值"),
+    (re.compile(r"^station's monthly value"), "站点月值"),
+    (re.compile(r"^daily mean of (\d+) station\(s\)"), r"\1个站点的日均值"),
+    (re.compile(r"^mean of (\d+) station\(s\)"), r"\1个站点的均值"),
+    (
+        re.compile(
+            r" in park (.+?) \((.+?) is judged from its park: park name contains the unit's name\)"
+        ),
+        r"（园区 \1 内；\2按其园区评价：园区名称含该单位名称）",
+    ),
+    (
+        re.compile(r" in park (.+?) \((.+?) is judged from its park: \[targets\.park_units\]\)"),
+        r"（园区 \1 内；\2按其园区评价：见 [targets.park_units]）",
+    ),
+    (re.compile(r" \((\S+) only: no (\S+) station\)"), r"（只有\1，没有\2站）"),
+    (re.compile(r"; limit from target table"), "；限值来自目标表"),
+    (re.compile(r"; limit from (.+)$"), r"；限值来自 \1"),
+)
+
+
+def say_basis(text: object) -> object:
+    """How a targets check formed its actual value (the ``basis`` column, stored in
+    English) in the current language."""
+    if not isinstance(text, str) or language() == "en":
+        return text
+    out = text
+    for pattern, replacement in _BASIS_EN_ZH:
+        out = pattern.sub(replacement, out)
+    return out
+
+
+# --- the catalogue -----------------------------------------------------------------------------
+
+# id -> (Chinese, English). Keep each group sorted by where it is said.
+MESSAGES: dict[str, tuple[str, str]] = {}
+
+
+def _add(group: dict[str, tuple[str, str]]) -> None:
+    for key, value in group.items():
+        if key in MESSAGES:  # pragma: no cover - caught by the tests
+            raise KeyError(f"message id {key!r} defined twice")
+        MESSAGES[key] = value
+
+
+# Status words and small vocabulary.
+_add(
+    {
+        "word.yes": ("是", "yes"),
+        "word.no": ("否", "no"),
+        "word.valid": ("有效", "valid"),
+        "word.invalid": ("无效", "invalid"),
+        "word.met": ("达标", "met"),
+        "word.missed": ("未达标", "missed"),
+        "word.not_judged": ("未判定", "not judged"),
+        "word.no_data": ("无数据", "no data"),
+        "word.not_due": ("时段未结束", "period not over"),
+        "word.none": ("无", "none"),
+        "word.all_periods": ("全部时段", "all periods"),
+        "word.benchmark": ("标杆候选", "benchmark candidate"),
+        "word.along_roads": ("沿道路", "along the roads"),
+        "word.straight": ("直线距离", "straight-line"),
+        "word.list_sep": ("、", ", "),
+        "word.clause_sep": ("；", "; "),
+        "unit.m": ("米", "m"),
+        "unit.km": ("公里", "km"),
+        "unit.days": ("天", "days"),
+        "crs.gcj02": ("GCJ-02（高德/腾讯）", "GCJ-02 (Amap/Tencent)"),
+        "crs.bd09": ("BD-09（百度）", "BD-09 (Baidu)"),
+    }
+)
+
+# Layers and tables of the workspace, and the kinds ``geoair import`` takes.
+_add(
+    {
+        "layer.counties": ("县区", "counties"),
+        "layer.parks": ("园区", "parks"),
+        "layer.stations": ("监测站", "stations"),
+        "layer.enterprises": ("企业", "enterprises"),
+        "layer.gates": ("厂门", "gates"),
+        "layer.gangue_heaps": ("矸石山", "gangue heaps"),
+        "layer.roads": ("道路", "roads"),
+        "layer.inspections": ("问题清单（附件2）", "inspections"),
+        "layer.cases": ("监管工作情况（附件3）", "cases"),
+        "layer.targets": ("目标", "targets"),
+        "layer.road_dust": ("道路积尘负荷", "road dust"),
+        "layer.readings": ("小时监测数据", "hourly readings"),
+        "layer.dustfall": ("降尘", "dustfall"),
+        "layer.targets_annex": ("目标分解附件", "target annexes"),
+        "layer.gate_roads": ("厂门100米道路", "gate roads"),
+        "layer.gate_buffers": ("厂门100米范围", "gate circles"),
+        "layer.sweep_tasks": ("清扫任务", "sweeping tasks"),
+        "layer.gate_findings": ("厂门问题", "gate findings"),
+        "layer.station_daily": ("站点日值", "station daily values"),
+        "layer.targets_check": ("目标完成情况", "targets check"),
+        "layer.site_assignment": ("点位归属", "site assignment"),
+        "layer.park_scores": ("园区得分", "park scores"),
+        "layer.enterprise_scores": ("企业得分", "enterprise scores"),
+        "layer.station_sources": ("站点周边污染源", "sources near stations"),
+        "layer.source_suspects": ("疑似污染源", "suspects"),
+        "layer.source_plots": ("污染玫瑰图", "polar plots"),
+        "layer.risk_scores": ("巡查风险", "patrol risk"),
+        "layer.patrol_stops": ("巡查点位", "patrol stops"),
+        "layer.patrol_routes": ("巡查路线", "patrol routes"),
+        "layer.patrol_history": ("巡查记录", "patrol history"),
+        "layer.surface_zones": ("插值分区统计", "surface zones"),
+        "layer.by_period": ("{by}{period}值", "{by} {period} values"),
+        "by.station": ("站点", "station"),
+        "by.county": ("县区", "county"),
+        "by.park": ("园区", "park"),
+        "period.day": ("日", "daily"),
+        "period.month": ("月", "monthly"),
+        "period.quarter": ("季度", "quarterly"),
+        "period.year": ("年", "yearly"),
+        "metric.pm25": ("PM2.5", "PM2.5"),
+        "metric.pm10": ("PM10", "PM10"),
+        "metric.so2": ("SO2", "SO2"),
+        "metric.no2": ("NO2", "NO2"),
+        "metric.co": ("CO", "CO"),
+        "metric.o3": ("O3", "O3"),
+        "metric.good_days": ("优良天数", "good days"),
+        "metric.dustfall": ("降尘", "dustfall"),
+        "metric.composite_index": ("综合指数", "composite index"),
+        "scope.station": ("站点", "station"),
+        "scope.county": ("县区", "county"),
+        "scope.city": ("全市", "city"),
+        "scope.park": ("园区", "park"),
+        "finding.no_road": ("{n} 个厂门范围内无道路", "{n} with no road within the radius"),
+        "finding.far_from_site": (
+            "{n} 个厂门距企业过远（疑似坐标错误）",
+            "{n} far from their enterprise (a likely coordinate error)",
+        ),
+        "finding.unknown_enterprise": (
+            "{n} 个厂门的企业不在企业名录中",
+            "{n} whose enterprise is not in the ledger",
+        ),
+        "finding.no_location": ("{n} 个厂门无坐标", "{n} without coordinates"),
+        "finding.detail.far_from_site": (
+            "厂门距企业位置{distance:.0f}米，超过{limit:g}米，疑似坐标错误",
+            "{distance:.0f} m from its enterprise, more than {limit:g} m: a likely coordinate "
+            "error",
+        ),
+        "finding.detail.no_road": (
+            "厂门{radius:g}米范围内无道路",
+            "no road within {radius:g} m",
+        ),
+        "finding.detail.unknown_enterprise": (
+            "厂门所属企业不在企业名录中",
+            "its enterprise is not in the ledger",
+        ),
+        "finding.detail.no_location": ("厂门无坐标", "no coordinates"),
+        "source_kind.enterprise": ("企业", "enterprise"),
+        "source_kind.gangue_heap": ("矸石山", "gangue heap"),
+        "source_kind.gate_road": ("厂门道路", "gate road"),
+        "source_kind.park": ("园区", "park"),
+    }
+)
+
+
+def say_unit(unit: object) -> object:
+    """A unit as stored (``t/(km²·月)``) in the current language (``t/(km²·month)``)."""
+    if isinstance(unit, str) and language() == "en":
+        return unit.replace("·月", "·month").replace("/月", "/month")
+    return unit
+
+
+def layer_name(name: str) -> str:
+    """The name people read for a workspace layer or table (``企业`` for enterprises);
+    an indicator table such as ``county_quarterly`` is said as ``县区季度值``."""
+    key = f"layer.{name}"
+    if key in MESSAGES:
+        return t(key)
+    by, _, period = name.partition("_")
+    periods = {"daily": "day", "monthly": "month", "quarterly": "quarter", "yearly": "year"}
+    if f"by.{by}" in MESSAGES and period in periods:
+        return t("layer.by_period", by=t(f"by.{by}"), period=t(f"period.{periods[period]}"))
+    return name
+
+
+def word(group: str, value: object) -> str:
+    """A value of a small vocabulary (``metric``, ``scope``, ``source_kind``...) said in the
+    current language; values outside it come back as text."""
+    key = f"{group}.{value}"
+    return t(key) if key in MESSAGES else str(value)
+
+
+# The command line.
+_add(
+    {
+        "cli.error": ("错误：{message}", "Error: {message}"),
+        "cli.interrupted": ("已中断：没有做任何更改。", "Interrupted: nothing was changed."),
+        "cli.wrote": ("已写入 {path}", "wrote {path}"),
+        "cli.init.created": ("已建立工作区 {root}", "created workspace {root}"),
+        "cli.init.store": ("  数据库：{path}", "  store:    {path}"),
+        "cli.init.settings": (
+            "  设置：  {path}（半径、限值、权重都在这里修改）",
+            "  settings: {path} (edit radii, limits, weights there)",
+        ),
+        "cli.init.next": (
+            "下一步：geoair import enterprises 文件 --workspace {folder}",
+            "next: geoair import enterprises FILE --workspace {folder}",
+        ),
+        "cli.demo.step": ("[{number}/{total}] {title}", "[{number}/{total}] {title}"),
+        "cli.demo.workspace": ("演示工作区：{root}", "demo workspace: {root}"),
+        "cli.demo.gpkg": (
+            "  图层和表：{path}（可用 QGIS 打开）",
+            "  layers and tables: {path} (open it in QGIS)",
+        ),
+        "cli.demo.outputs": ("  输出：    {path}", "  outputs:           {path}"),
+        "cli.demo.try": (
+            "试试：geoair --help，然后任一命令加 --workspace {folder}",
+            "try: geoair --help, then any command with --workspace {folder}",
+        ),
+        "cli.bad_day": (
+            "“{value}”不是日期，请写成 2020-10-01。",
+            "{value!r} is not a day; write it as 2020-10-01.",
+        ),
+        "cli.bad_date": (
+            "“{value}”不是日期，请写成 2024-03-05。",
+            "{value!r} is not a date. Write it as 2024-03-05.",
+        ),
+        "cli.bad_month": (
+            "“{value}”不是月份，请写成 2020-11。",
+            "{value!r} is not a month; write it as 2020-11.",
+        ),
+        "cli.bad_span": (
+            "“{value}”不是时段，请写成 2020-10/2020-12。",
+            "{value!r} is not a period; write it as 2020-10/2020-12.",
+        ),
+        "cli.engine_option": (
+            "{option} 只能与 --engine dask 一起用。",
+            "{option} goes with --engine dask.",
+        ),
+        "cli.hourly_by_station": (
+            "小时AQI按站点计算，请用 --by station。",
+            "The hourly AQI is per station; use --by station.",
+        ),
+        "cli.init.settings_in_database": (
+            "  设置：  存在数据库中（geoair settings show | set 文件）",
+            "  settings: stored in the database (geoair settings show | set FILE)",
+        ),
+        "cli.init.readings": ("  监测数据：{path}", "  readings: {path}"),
+        "cli.init.outputs_here": (
+            "  不合格行和输出：写在运行命令的文件夹中",
+            "  rejects and outputs: in the folder where you run a command",
+        ),
+        "cli.check.ok": ("正常：{line}", "ok: {line}"),
+        "check.settings_valid": ("{name}：设置有效", "{name}: settings valid"),
+        "check.gpkg": (
+            "{name}：GeoPackage 文件，{size:,} 字节",
+            "{name}: a GeoPackage, {size:,} bytes",
+        ),
+        "check.integrity": ("SQLite 完整性检查：通过", "SQLite integrity check: ok"),
+        "check.required": ("必需的表：{tables}", "required tables: {tables}"),
+        "check.layers": ("{n} 个图层和表可以读取", "{n} layers and tables readable"),
+        "check.readings": (
+            "{n} 个监测数据文件（Parquet）可以读取",
+            "{n} readings files (Parquet) readable",
+        ),
+        "cli.check.note": ("说明：{line}", "note: {line}"),
+        "cli.check.problem": ("问题：{line}", "problem: {line}"),
+        "cli.check.whole": ("{root}：工作区完好。", "{root}: the workspace is whole."),
+        "cli.check.broken": ("{root}：发现 {n} 个问题。", "{root}: {n} problem(s) found."),
+        "cli.wind_sheets": (
+            "--out {path}：风的分析有多张表，请给 .xlsx 文件名。",
+            "--out {path}: the wind tables are several sheets; give an .xlsx file name.",
+        ),
+    }
+)
+
+# What each kind of error is, said before its message in Chinese (an older message may
+# still be English only; the lead converts them package by package).
+_add(
+    {
+        "aqi_status.complete": ("完整", "complete"),
+        "aqi_status.incomplete": ("不完整（按已有分指数的下限计）", "incomplete"),
+        "error_kind.GeoairError": ("出错了", "error"),
+        "error_kind.InputFileError": ("文件无法读取", "file cannot be read"),
+        "error_kind.SchemaError": ("表格内容不符合要求", "table not as expected"),
+        "error_kind.CRSError": ("坐标系有问题", "coordinate system"),
+        "error_kind.WorkspaceError": ("工作区有问题", "workspace"),
+        "error_kind.ConfigError": ("设置（geoair.toml）有误", "settings (geoair.toml)"),
+        "error_kind.OutputError": ("结果无法写出", "output cannot be written"),
+        "error_kind.TargetError": ("目标无法核对", "targets"),
+        "error_kind.UnknownPollutant": ("未知污染物", "unknown pollutant"),
+        "error_kind.IndicatorError": ("指标无法计算", "indicators"),
+        "error_kind.PlanError": ("巡查计划无法制定", "patrol plan"),
+        "error_kind.MapDataError": ("地图无法绘制", "map"),
+        "error_kind.FontMissingError": ("缺少中文字体", "Chinese font missing"),
+        "error_kind.SurfaceError": ("插值图无法生成", "surface"),
+        "error_kind.FormError": ("报表无法填写", "form"),
+        "error_kind.RequestError": ("请求有误", "request"),
+        "error_kind.UploadTooLarge": ("上传的文件太大", "upload too large"),
+        "error_kind.AccessError": ("没有权限", "access"),
+        "error_kind.ServeError": ("网页服务无法启动", "web app"),
+        "error_kind.ClusterError": ("计算集群有问题", "cluster"),
+    }
+)
+
+# geoair import.
+_add(
+    {
+        "import.summary": (
+            "{kind}：从 {source} 读取 {rows_read} 行，导入 {imported} 行（其中替换已有的 "
+            "{replaced} 行），拒收 {rejected} 行",
+            "{kind}: {rows_read} rows read from {source}; {imported} imported ({replaced} "
+            "replaced rows already there), {rejected} rejected",
+        ),
+        "import.rejects_file": (
+            " → {path}（行号和原因）",
+            " -> {path} (row numbers and reasons)",
+        ),
+        "import.more_files": (" 等 {n} 个文件", " and {n} more files"),
+        "import.checks": (
+            "  与 geoair 计算值不一致的发布值（不一致/已核对）：{parts}",
+            "  published values that disagree with geoair's (disagreeing/compared): {parts}",
+        ),
+        "import.check_path": ("  不一致的值 -> {path}", "  disagreements -> {path}"),
+        "import.span": ("  {span}", "  {span}"),
+        "import.note": ("  说明：{note}", "  note: {note}"),
+        "import.next": ("  下一步：{command}", "  next: {command}"),
+        "import.reject_line": ("  第{row}行：{reason}", "  row {row}: {reason}"),
+        "import.readings_span": (
+            "{first} 至 {last}，{stations} 个站点",
+            "{first} .. {last}, {stations} stations",
+        ),
+        "import.dustfall_span": (
+            "{first} 至 {last}，{stations} 个站点",
+            "{first} .. {last}, {stations} stations",
+        ),
+        "import.annex_span_part": ("{scope}{metric}目标 {n} 个", "{n} {scope} {metric}"),
+        "import.unknown_kind": (
+            "“{kind}”不是可导入的类型；可导入的类型：{kinds}。",
+            "Unknown kind {kind!r}; geoair imports: {kinds}.",
+        ),
+        "import.kind_line": ("{kind}（{label}）", "{kind} ({label})"),
+        "progress.import_file": ("导入 {kind}：{name}", "{kind}: {name}"),
+    }
+)
+
+# Notes under an import's summary.
+_add(
+    {
+        "import_note.file_crs_overridden": (
+            "文件自带的坐标系是 {file_crs}，按 --coords 的要求改用 {system}",
+            "the file says {file_crs}; {system} is used, as --coords asks",
+        ),
+        "import_note.converted": (
+            "坐标已从 {system} 转换为 WGS-84",
+            "coordinates converted from {system} to WGS-84",
+        ),
+        "import_note.repaired": (
+            "{n}个自相交的图形已自动修复（make_valid），面积变化不超过1%",
+            "{n} self-crossing shapes repaired (make_valid), area changed by at most 1 %",
+        ),
+        "import_note.polygons_to_points": (
+            "{layer}应为点：{n}个面已换成面内的一个点",
+            "{layer} should be points: {n} polygons replaced by a point inside each",
+        ),
+        "import_note.footnote_row": (
+            "第{row}行是表格下方的备注，未导入：“{text}…”",
+            "row {row} is a note under the table, not imported: “{text}…”",
+        ),
+        "import_note.date_from_option": (
+            "检查日期按 --date 取 {date}",
+            "inspection date taken from --date: {date}",
+        ),
+        "import_note.default_coords": (
+            "经纬度按 {system} 读取；如果是从高德或百度地图上取的，请加 --coords gcj02 或 "
+            "--coords bd09 重新导入",
+            "longitude/latitude read as {system}; if they were copied from Amap or Baidu, "
+            "import again with --coords gcj02 or --coords bd09",
+        ),
+        "import_note.ids_generated": (
+            "{n}行没有编号，已按内容生成固定编号（再次导入时不变）",
+            "{n} rows had no id; fixed ids were made from their content (the same on every import)",
+        ),
+        "import_note.unused_columns": ("未使用的列：{columns}", "columns not used: {columns}"),
+    }
+)
+
+# geoair gate-roads, geoair buffer.
+_add(
+    {
+        "gate_roads.stretches": (
+            "厂门100米道路：{gates} 个厂门中有 {with_road} 个范围内有道路，共 {pieces} 段；"
+            "厂门范围圆 {circles} 个",
+            "gate_roads: {pieces} gate-road stretches at {with_road} of {gates} gates; "
+            "gate_buffers: {circles} circles",
+        ),
+        "gate_roads.sweep": (
+            "清扫任务：{enterprises} 家企业，需清扫 {length:,.1f} 米（两个厂门共用的路段只计"
+            "一次；逐个厂门相加为 {gate_sum:,.1f} 米）",
+            "sweep_tasks: {enterprises} enterprises, {length:,.1f} m to sweep (stretches "
+            "shared by two gates counted once; {gate_sum:,.1f} m gate by gate)",
+        ),
+        "gate_roads.findings": ("厂门问题：{findings}", "gate findings: {findings}"),
+        "gate_roads.few_roads": (
+            "提示：{located} 个厂门中只有 {with_road} 个在范围内有道路。道路是否覆盖本地区、"
+            "与厂门是否同一坐标系？从高德或百度地图上取的坐标，导入时需加 --coords gcj02 "
+            "或 bd09。",
+            "note: only {with_road} of {located} gates have a road within the radius. Are the "
+            "roads for this area, and in the same coordinate system as the gates? Coordinates "
+            "copied from Amap or Baidu need --coords gcj02 or bd09 on import.",
+        ),
+        "gate_roads.per_county": (
+            "各县区需清扫的厂门100米道路：",
+            "metres to sweep per county (roads within the radius of gates):",
+        ),
+        "gate_roads.county_line": (
+            "  {county}：{length:,.1f} 米，{enterprises} 家企业，{gates} 个厂门",
+            "  {county}: {length:,.1f} m, {enterprises} enterprises, {gates} gates",
+        ),
+        "gate_roads.check_gate": (
+            "  请核查厂门 {gate}（{enterprise}）：{finding}",
+            "  check gate {gate} ({enterprise}): {finding}",
+        ),
+        "gate_roads.written": (
+            "图层 gate_roads、gate_buffers、gate_findings 和表 sweep_tasks 已写入 {store}",
+            "layers gate_roads, gate_buffers, gate_findings and table sweep_tasks in {store}",
+        ),
+        "buffer.done": (
+            "{n} 个{layer}要素已做 {distance:g} 米缓冲区：工作区图层 {name}（共 {area:,.2f} "
+            "平方公里）",
+            "{n} {layer} buffered by {distance:g} m: workspace layer {name} ({area:,.2f} km² "
+            "in all)",
+        ),
+        "buffer.unknown_kind": (
+            "不能对“{kind}”做缓冲区；可选：{kinds}。",
+            "Cannot buffer {kind!r}; choose one of {kinds}.",
+        ),
+        "progress.gate_roads.read": ("读取厂门和道路", "reading gates and roads"),
+        "progress.gate_roads.clip": (
+            "把道路裁剪到 {gates:,} 个厂门的 {radius:g} 米范围内",
+            "clipping roads to {gates:,} gate circles of {radius:g} m",
+        ),
+    }
+)
+
+# geoair indicators.
+_add(
+    {
+        "indicators.hourly": (
+            "站点小时AQI：{hours:,} 个站时，其中 AQI 超过 100 的 {above:,} 个，已写入 {store}",
+            "station_hourly: {hours:,} station-hours, {above:,} with AQI above 100, written to "
+            "{store}",
+        ),
+        "indicators.daily": (
+            "站点日值：{days:,} 个站日，其中优良（AQI ≤ 100）{good:,} 个，{invalid} 个有无效项",
+            "station_daily: {days:,} station-days, {good:,} good (AQI ≤ 100), {invalid} with "
+            "some value invalid",
+        ),
+        "indicators.table": (
+            "{label}（{name}）：{rows:,} 行（{invalid:,} 行有无效值，留空并注明有效天数），已写入 "
+            "{store}",
+            "{label} ({name}): {rows:,} rows ({invalid:,} with an invalid value, shown empty "
+            "with its count) written to {store}",
+        ),
+        "indicators.invalid_line": (
+            "  {station} {period}：{validity}",
+            "  {station} {period}: {validity}",
+        ),
+        "indicators.no_readings": (
+            "工作区 {root} 没有小时监测数据。请用 geoair import readings 文件 导入（或运行 "
+            "geoair demo）。",
+            "The workspace {root} has no hourly readings. Import them with geoair import "
+            "readings FILE (or run geoair demo).",
+        ),
+        "indicators.unknown_period": (
+            "未知的时段“{period}”；可选：{choices}。",
+            "Unknown period {period!r}; choose one of {choices}.",
+        ),
+        "indicators.unknown_by": (
+            "未知的分组“{by}”；可选：station、county、park。",
+            "Unknown grouping {by!r}; choose station, county or park.",
+        ),
+        "indicators.no_members": (
+            "没有任何站点属于{by}：请检查站点的县区和类型（县区只计国控、省控站），或园区图层。",
+            "No station belongs to any {by}: check the stations' county and kind (国控/省控 "
+            "count for counties), or the parks layer.",
+        ),
+        "progress.indicators.hourly": (
+            "由小时数据计算小时AQI",
+            "hourly AQI from the hourly readings",
+        ),
+        "progress.indicators.daily": (
+            "由小时数据计算日值",
+            "daily values from the hourly readings",
+        ),
+        "progress.indicators.table": ("计算{label}", "computing {label}"),
+    }
+)
+
+# geoair targets check.
+_add(
+    {
+        "targets.summary": (
+            "目标完成情况：共 {total} 项，达标 {met} 项，未达标 {missed} 项，{not_judged} 项未"
+            "判定（数据无效或无数据）",
+            "targets_check: {total} targets: {met} met, {missed} missed, {not_judged} not "
+            "judged (invalid or no data)",
+        ),
+        "targets.unknown_line": (
+            "  {days} 天数据不完整、无法判定（未计入）：{scope} {name} {period} {metric} = "
+            "{actual:g}；{validity}",
+            "  {days} days unknown (incomplete, not counted): {scope} {name} {period} {metric} "
+            "= {actual:g}; {validity}",
+        ),
+        "targets.missed_line": (
+            "  未达标：{scope} {name} {period} {metric}：实测 {actual:g}，目标 {target:g}",
+            "  missed: {scope} {name} {period} {metric}: {actual:g} vs target {target:g}",
+        ),
+        "targets.more": ("  …… 另有 {n} 项", "  ... and {n} more"),
+        "targets.dustfall_over": (
+            "降尘超过限值：{n} 个站点或县区月份",
+            "dustfall above the limit: {n} station/county-months",
+        ),
+        "progress.targets": ("核对目标", "checking targets"),
+    }
+)
+
+# geoair scores.
+_add(
+    {
+        "component.air": ("空气质量(PM2.5)", "air (PM2.5)"),
+        "component.dustfall": ("降尘", "dustfall"),
+        "component.road_dust": ("道路积尘负荷", "road dust load"),
+        "component.compliance": ("问题清单达标率", "checklist compliance"),
+        "component.cases": ("未整改问题", "open cases"),
+        "component.fines": ("罚款", "fines"),
+        "component.grades": ("B级及以上占比", "share graded B or better"),
+        "component.heaps": ("未治理或自燃矸石山", "untreated or burning heaps"),
+        "component.checklist": ("问题清单达标率", "checklist compliance"),
+        "component.grade": ("绩效等级", "performance grade"),
+        "component.gate_roads": ("厂门道路", "gate roads"),
+        "scores.assignment_line": (
+            "点位归属：{layer} {n} 个，{inside} 个在园区内，{near} 个在园区附近，{no_county} 个"
+            "无县区",
+            "site_assignment: {layer}: {n} sites, {inside} inside a park, {near} near one, "
+            "{no_county} without a county",
+        ),
+        "scores.parks_title": (
+            "{month} 园区得分（0-100，越高越好；括号内为较 {previous} 的名次变化）：",
+            "park scores {month} (0-100, higher is better; change in rank from {previous}):",
+        ),
+        "scores.park_line": (
+            "  {rank:>3} {park} {total}{change}  {detail}",
+            "  {rank:>3} {park} {total}{change}  {detail}",
+        ),
+        "scores.weakest": ("最弱项：{component} {score:.0f}", "weakest: {component} {score:.0f}"),
+        "scores.no_data": ("无数据：{components}", "no data: {components}"),
+        "scores.unranked": (
+            "未排名：有数据的分项只占权重的 {covered:.0%}，不足 {needed:.0%}",
+            "not ranked: the components with data carry {covered:.0%} of the weight, less "
+            "than {needed:.0%}",
+        ),
+        "scores.hint": ("  提示：{hint}", "  hint: {hint}"),
+        "scores.hint.air": (
+            "没有PM2.5月值：请运行 geoair indicators --period month --by station",
+            "no monthly PM2.5: run geoair indicators --period month --by station",
+        ),
+        "scores.hint.dustfall": (
+            "没有降尘数据：geoair import dustfall 文件（站点、月份、降尘量）",
+            "no dustfall: geoair import dustfall FILE (station, month, dustfall)",
+        ),
+        "scores.hint.road_dust": (
+            "没有道路积尘负荷：geoair import road_dust 文件（园区名称、月份、积尘负荷 g/m²）",
+            "no road dust load: geoair import road_dust FILE (park name, month, load g/m²)",
+        ),
+        "scores.park_sheet": (
+            "月报用的园区排名表：{path}",
+            "park ranking for the monthly report: {path}",
+        ),
+        "scores.enterprises_title": (
+            "{month} 企业得分：{n} 家企业，{ranked} 家参与排名",
+            "enterprise scores {month}: {n} enterprises, {ranked} ranked",
+        ),
+        "scores.benchmark_counts": ("标杆企业候选：{counts}", "benchmark candidates: {counts}"),
+        "scores.benchmark_count": ("{county} {n} 家", "{county} {n}"),
+        "scores.benchmark_note": (
+            "{county}：名额 {lo}-{hi} 家，推荐 {n} 家",
+            "{county}: quota {lo}-{hi}, {n} proposed",
+        ),
+        "scores.benchmark_short": (
+            "；符合条件（正常生产、无未整改问题、已检查、{grades}级{ungraded}、总分≥{min_score:g}）"
+            "的企业只有 {pool} 家，少于名额下限",
+            "; only {pool} enterprises qualify (producing normally, no open case, inspected, "
+            "graded {grades}{ungraded}, total ≥ {min_score:g}), fewer than the quota's minimum",
+        ),
+        "scores.benchmark_ungraded": ("或未评级", " or not graded"),
+        "scores.county_unknown": ("县区不明", "county unknown"),
+        "scores.benchmark_line": ("    {rank}. {name}  {total}", "    {rank}. {name}  {total}"),
+        "scores.enterprise_line": (
+            "  {rank:>3} {name}（{county}）  {total}",
+            "  {rank:>3} {name} ({county})  {total}",
+        ),
+        "scores.benchmark_sheet": (
+            "报送用的标杆企业候选表：{path}",
+            "benchmark candidates for the report: {path}",
+        ),
+        "scores.no_parks": (
+            "工作区 {root} 没有可评分的园区。请先运行 geoair import parks 文件。",
+            "The workspace {root} has no parks to score. Run geoair import parks FILE first.",
+        ),
+        "progress.scores.read": ("读取工作区", "reading the workspace"),
+        "progress.scores.assign": (
+            "确定各点位所属县区和园区",
+            "assigning sites to counties and parks",
+        ),
+        "progress.scores.parks": ("园区评分", "scoring parks"),
+        "progress.scores.enterprises": ("企业评分", "scoring enterprises"),
+    }
+)
+
+# geoair sources.
+_add(
+    {
+        "sources.near_title": (
+            "{stations_with} / {stations} 个站点的 {radius:g} 米内有污染源 {n} 个（工作区图层 "
+            "station_sources）",
+            "{n} sources within {radius:g} m of {stations_with} of {stations} stations "
+            "(workspace layer station_sources)",
+        ),
+        "sources.kind_count": ("  {kind}：{n}", "  {kind}: {n}"),
+        "sources.wind_title": (
+            "{station} {pollutant} {period}：{hours} 小时，均值 {mean:.1f}；静风 {calm} 小时，"
+            "无风向 {missing} 小时",
+            "{station} {pollutant} {period}: {hours} hours, mean {mean:.1f}; calm {calm} h, "
+            "no wind {missing} h",
+        ),
+        "sources.wind_mean": (
+            "  矢量平均风向 {direction:.0f}°，平均风速 {speed:.1f} 米/秒",
+            "  vector-mean wind from {direction:.0f}°, mean speed {speed:.1f} m/s",
+        ),
+        "sources.wind_cpf": (
+            "  CPF ≥ {threshold:.1f}（P{percentile:g}）：峰值 {peak:.2f}，来自 {peak_deg:.0f}°；"
+            "NWR 峰值来自 {nwr_deg:.0f}°",
+            "  CPF ≥ {threshold:.1f} (P{percentile:g}): peak {peak:.2f} from {peak_deg:.0f}°; "
+            "NWR peak from {nwr_deg:.0f}°",
+        ),
+        "sources.rank_line": ("  第{rank}名 {line}", "  #{rank} {line}"),
+        "sources.none_within": ("  {radius:g} 米内没有污染源", "  no sources within {radius:g} m"),
+        "sources.suspect": (
+            "{name}［{kind}{industry}］{distance:.0f} 米，方位 {bearing:.0f}°（{sector}），"
+            "CPF {cpf:.2f}，得分 {score:.3f}",
+            "{name} [{kind}{industry}] {distance:.0f} m, {bearing:.0f}° {sector}, CPF "
+            "{cpf:.2f}, score {score:.3f}",
+        ),
+        "sources.industry": ("，{industry}", ", {industry}"),
+        "sources.all_around": ("全方位", "all around"),
+        "sources.suspects_title": (
+            "{stations} 个站点、{periods} 个时段共 {n} 个疑似污染源（工作区图层 source_suspects）",
+            "{n} suspects for {stations} stations and {periods} periods (workspace layer "
+            "source_suspects)",
+        ),
+        "sources.leader_line": ("  {station} {period}：{line}", "  {station} {period}: {line}"),
+        "sources.more_leaders": ("  …… 另有 {n} 个站点时段", "  ... and {n} more station-periods"),
+        "sources.plots": (
+            "{n} 个站点的污染玫瑰图在 {folder}（工作区表 source_plots）",
+            "polar plots of {n} stations in {folder} (workspace table source_plots)",
+        ),
+        "sources.nothing_to_rank": (
+            "{radius:g} 米内没有任何站点有污染源：无可排序",
+            "no station has a source within {radius:g} m: nothing to rank",
+        ),
+        "sources.plot_title": ("{station} {pollutant} {period}", "{station} {pollutant} {period}"),
+        "progress.sources.near": (
+            "查找各站点 {radius:g} 米内的污染源",
+            "sources within {radius:g} m of each station",
+        ),
+        "progress.sources.wind": ("读取风和浓度数据", "reading wind and concentrations"),
+        "progress.sources.rank": ("疑似污染源排序", "ranking suspects"),
+        "progress.sources.plots": ("绘制污染玫瑰图", "drawing polar plots"),
+    }
+)
+
+# The polar plots of geoair sources.
+_add(
+    {
+        "plot.compass": ("北,东北,东,东南,南,西南,西,西北", "N,NE,E,SE,S,SW,W,NW"),
+        "plot.wind_rose": (
+            "风玫瑰（风向频率 %，静风 {calm:.1f}%）",
+            "Wind rose (share of hours %, calm {calm:.1f}%)",
+        ),
+        "plot.pollution_rose": (
+            "污染玫瑰（{pollutant} 平均浓度 {unit}）",
+            "Pollution rose (mean {pollutant}, {unit})",
+        ),
+        "plot.cpf": (
+            "条件概率 CPF（≥第{percentile:g}百分位 {threshold:.0f} {unit}）",
+            "CPF (≥ P{percentile:g}, {threshold:.0f} {unit})",
+        ),
+        "plot.nwr": (
+            "非参数风回归 NWR（径向：风速 m/s）",
+            "Wind regression NWR (radius: wind speed m/s)",
+        ),
+    }
+)
+
+# geoair patrol.
+_add(
+    {
+        "patrol.risk_title": (
+            "巡查风险：{date} 对 {n} 个点位评分（工作区图层 risk_scores）",
+            "risk_scores: {n} sites scored on {date} (workspace layer risk_scores)",
+        ),
+        "patrol.risk_line": (
+            "{rank:>4}. {name}（{county}）{score:.1f}：{reasons}",
+            "{rank:>4}. {name} ({county}) {score:.1f}: {reasons}",
+        ),
+        "patrol.plan_title": (
+            "{date}：{teams} 个组从{start}出发，共 {stops} 个点位，全程 {km:.1f} 公里（{mode}）",
+            "{date}: {stops} stops, {teams} teams from {start}, {km:.1f} km in all ({mode})",
+        ),
+        "patrol.team_line": (
+            "  第{team}组：{stops} 个点位，{km:.1f} 公里{over}",
+            "  team {team}: {stops} stops, {km:.1f} km{over}",
+        ),
+        "patrol.over_limit": (
+            "（超过每日上限 {limit:g} 公里）",
+            " (over the day's limit of {limit:g} km)",
+        ),
+        "patrol.stop_line": (
+            "    {stop:>2}. {name}（{kind}，{county}）{km:5.1f} 公里  {why}：{reasons}",
+            "    {stop:>2}. {name} ({kind}, {county}) {km:5.1f} km  {why}: {reasons}",
+        ),
+        "patrol.backlog": (
+            "  另有 {n} 个逾期未查的点位排到以后几天（覆盖规则）",
+            "  {n} overdue sites wait for the next days (coverage rule)",
+        ),
+        "patrol.note": ("  注意：{note}", "  note: {note}"),
+        "patrol.file": ("{kind}：{path}", "{kind}: {path}"),
+        "patrol.far_from_road": (
+            "离道路较远（从最近的道路按直线到达）：{sites}",
+            "far from any road (reached in a straight line from the nearest road): {sites}",
+        ),
+        "patrol.far_site": ("{name} {metres:.0f} 米", "{name} {metres:.0f} m"),
+        "patrol.over_limit_note": (
+            "超过每组每日 {limit:g} 公里的上限：{teams}；减少点位或增加组数可使每条路线都在上限内",
+            "over the route limit of {limit:g} km: {teams}; fewer stops or more teams would "
+            "keep every route under it",
+        ),
+        "patrol.team_km": ("第{team}组 {km:.1f} 公里", "team {team} {km:.1f} km"),
+        "patrol.why_rank": ("风险第{rank}位", "risk rank {rank}"),
+        "patrol.why_never": (
+            "覆盖规则：从未检查（每{days}天至少一次）",
+            "coverage rule: never inspected (at least once every {days} days)",
+        ),
+        "patrol.why_overdue": (
+            "覆盖规则：{since}天未检查（每{days}天至少一次）",
+            "coverage rule: not inspected for {since} days (at least once every {days} days)",
+        ),
+        "site_kind.enterprise": ("企业", "enterprise"),
+        "site_kind.gangue_heap": ("矸石山", "gangue heap"),
+        "progress.patrol.risk": ("计算巡查风险", "scoring patrol risk"),
+        "progress.patrol.plan": ("选点并排定路线", "choosing sites and ordering routes"),
+    }
+)
+
+# geoair map.
+_add(
+    {
+        "maps.title": ("{name} 大气污染防治监管图", "{name} air-pollution supervision map"),
+        "maps.html": (
+            "交互地图：{path}（{mb:.1f} MB，离线可在任何浏览器打开）",
+            "interactive map: {path} ({mb:.1f} MB, opens offline in any browser)",
+        ),
+        "maps.png": ("报告用地图：{path}（{dpi} dpi）", "report map: {path} ({dpi} dpi)"),
+        "maps.layers": ("图层：{layers}", "layers: {layers}"),
+        "maps.layer_count": ("{title} {n}", "{title} {n}"),
+        "maps.legend_line": ("  {name}：{classes}", "  {name}: {classes}"),
+        "maps.legend_name": ("{layer}（{mode}）", "{layer} ({mode})"),
+        "maps.class_count": ("{label} {n}", "{label} {n}"),
+        "maps.county_scope": ("范围：{county}", "scope: {county}"),
+        "progress.maps.read": ("读取图层", "reading the layers"),
+        "progress.maps.html": ("写交互地图", "writing the interactive map"),
+        "progress.maps.png": ("绘制报告用地图", "drawing the report map"),
+    }
+)
+
+# geoair export, forms, surface and the report folder.
+_add(
+    {
+        "reports.wrote": ("已写入 {path}", "wrote {path}"),
+        "reports.skipped": ("未生成 {reason}", "skipped {reason}"),
+        "reports.zones": (
+            "{n} 个县区和园区的分区统计在图层 {layer}",
+            "zonal statistics of {n} counties and parks in layer {layer}",
+        ),
+        "reports.zone_line": (
+            "  {kind} {zone}：均值 {mean:.1f} {unit}（格网 {cells} 个，区内站点 {inside} 个）",
+            "  {kind} {zone}: mean {mean:.1f} {unit} (cells {cells}, stations inside {inside})",
+        ),
+        "reports.no_folder": (
+            "没有检查记录或监管记录：未生成报告文件夹",
+            "no inspections or cases: no report folder",
+        ),
+        "reports.surface": ("插值图：{name}：{summary}", "surface: {name}: {summary}"),
+        "reports.highest": (
+            "  均值最高：{kind} {zone} {mean:.1f} {unit}",
+            "  highest mean: {kind} {zone} {mean:.1f} {unit}",
+        ),
+        "reports.layers": (
+            "图层：{n} 个文件在 {folder}（KML 供平板使用，*_GCJ02.kml 供高德地图类应用，"
+            "Shapefile 附 *_fields.csv 字段对照）",
+            "layers: {n} files in {folder} (KML for tablets, *_GCJ02.kml for Amap-based apps, "
+            "Shapefiles with *_fields.csv)",
+        ),
+        "reports.form": ("报表：{name}", "form: {name}"),
+        "reports.folder": ("报告文件夹：{folder}", "report folder: {folder}"),
+        "reports.problem": ("{what}：{problem}", "{what}: {problem}"),
+        "reports.surface_word": ("插值图", "surface"),
+        "reports.forms_word": ("报表", "forms"),
+        "reports.surface_summary": (
+            "{pollutant} {period}：反距离加权插值（幂 {power:g}，近邻 {k}），{cols}×{rows} 个"
+            "格网，数值范围 {range}；依据 {n} 个站点。",
+            "{pollutant} {period}: IDW (power {power:g}, k {k}) over {cols}×{rows} cells, range "
+            "{range}; rests on {n} station(s).",
+        ),
+        "reports.no_cell": ("没有格网落在县区内", "no cell inside a county"),
+        "reports.bad_format_name": (
+            "无法从文件名 {name} 判断格式，请用 --format 指定（{formats}）。",
+            "Cannot tell the format from {name}; give --format ({formats}).",
+        ),
+        "progress.reports.layers": ("导出图层", "exporting layers"),
+        "progress.reports.forms": ("填写报表", "writing the forms"),
+        "progress.reports.surface": (
+            "插值 {pollutant} {period}",
+            "interpolating {pollutant} {period}",
+        ),
+        "zone_kind.县区": ("县区", "county"),
+        "zone_kind.园区": ("园区", "park"),
+    }
+)
+
+# geoair demo.
+_add(
+    {
+        "demo.step.import": ("导入示例图层和记录", "import the sample layers and records"),
+        "demo.step.gate_roads": (
+            "厂门道路：每个厂门100米范围内的道路",
+            "gate roads: the road within 100 m of every factory gate",
+        ),
+        "demo.step.indicators": (
+            "示例监测数据、日AQI和月指标",
+            "sample readings, daily AQI and monthly indicators",
+        ),
+        "demo.step.targets": (
+            "目标核对（PM2.5、优良天数、降尘）",
+            "targets check (PM2.5, good days, dustfall)",
+        ),
+        "demo.step.scores": (
+            "评分：园区排名、企业得分、标杆企业候选",
+            "scores: park ranking, enterprise scores, benchmark candidates",
+        ),
+        "demo.step.sources": (
+            "站点上风向污染源：周边污染源、疑似污染源、污染玫瑰图",
+            "sources upwind of stations: near, suspects, polar plots",
+        ),
+        "demo.step.patrol": (
+            "巡查：风险和各组当天路线",
+            "patrol: risk and a day's routes per team",
+        ),
+        "demo.step.maps": (
+            "写交互地图和报告用地图",
+            "write the interactive map and the report map",
+        ),
+        "demo.step.reports": (
+            "报告文件夹：图层、报表、插值图",
+            "report folder: layers, forms, a surface",
+        ),
+        "error.demo.no_sample_data": (
+            "本次安装缺少示例数据。请在项目文件夹中按 README 的安装命令重新安装 geoair。",
+            "The sample data are missing from this installation. Reinstall geoair from the "
+            "project folder with the README's install command.",
+        ),
+        "demo.no_gates": (
+            "工作区没有厂门或道路：跳过厂门道路",
+            "no gates or roads in the workspace: gate roads skipped",
+        ),
+        "demo.sample_readings": (
+            "示例监测数据：{n:,} 个小时值，{stations} 个站点 → {folder}",
+            "sample readings: {n:,} hourly values of {stations} stations -> {folder}",
+        ),
+        "demo.no_targets": ("工作区没有目标：跳过", "no targets in the workspace: skipped"),
+        "demo.no_stations": (
+            "工作区没有监测站图层：跳过污染源分析",
+            "no stations layer in the workspace: sources skipped",
+        ),
+        "demo.no_hourly": (
+            "工作区没有小时监测数据：跳过疑似污染源",
+            "no hourly readings in the workspace: suspects skipped",
+        ),
+    }
+)
+
+# Values of report tables (Chinese mode; English keeps the stored identifiers).
+_add(
+    {
+        "finding_word.no_road": ("范围内无道路", "no road within the radius"),
+        "finding_word.far_from_site": ("距企业过远", "far from its enterprise"),
+        "finding_word.unknown_enterprise": ("企业不在名录中", "unknown enterprise"),
+        "finding_word.no_location": ("无坐标", "no coordinates"),
+        "rule.inside": ("在区域内", "inside"),
+        "rule.near": ("在园区附近", "near"),
+        "rule.attribute": ("按台账县区", "from the ledger's county"),
+        "rule.none": ("无", "none"),
+        "air_reference.standard": ("国家二级标准", "class II standard"),
+        "air_reference.target": ("园区目标", "the park's target"),
+        "air_reference.city": ("全市国控站均值", "mean of the national stations"),
+        "mode.road": ("沿道路", "along the roads"),
+        "mode.straight": ("直线距离", "straight line"),
+        "sheet.summary": ("概况", "summary"),
+        "sheet.cpf": ("条件概率CPF", "cpf"),
+        "sheet.wind_rose": ("风玫瑰", "wind_rose"),
+        "sheet.pollution_rose": ("污染玫瑰", "pollution_rose"),
+        "sheet.nwr": ("非参数风回归NWR", "nwr"),
+        "sheet.sources": ("污染源", "sources"),
+    }
+)
+
+# The documents' forms (geoair forms).
+_add(
+    {
+        "forms.subject.pm25": ("PM2.5", "PM2.5"),
+        "forms.subject.good_days": ("优良天数", "good-days"),
+        "forms.where": ("{county}", " in {county}"),
+        "forms.months_present": ("{first} 至 {last}", "{first} to {last}"),
+        "forms.no_dated_rows": ("没有带日期的记录", "no dated rows"),
+        "forms.no_inspections": (
+            "{where}{month}没有检查记录（工作区有 {present} 的记录）。请换一个 --month，或用 "
+            "geoair import inspections 文件 导入当月的检查表。",
+            "No inspections{where} in {month} (the workspace has {present}). Choose another "
+            "--month, or import the month's checklists with geoair import inspections FILE.",
+        ),
+        "forms.no_cases": (
+            "{where}{month}没有监管记录（工作区有 {present} 的记录）。请换一个 --month，或用 "
+            "geoair import cases 文件 导入当月的附件3。",
+            "No supervision cases{where} in {month} (the workspace has {present}). Choose "
+            "another --month, or import the month's annex 3 with geoair import cases FILE.",
+        ),
+        "forms.no_targets": (
+            "{month}没有{subject}目标。请用 geoair import targets_annex 文件 --date 年份"
+            "（阳政办发〔2020〕131号附件1、附件2）或 geoair import targets 文件 导入。",
+            "No {subject} target for {month} in the targets table. Import them with geoair "
+            "import targets_annex FILE --date YEAR (the annexes of the 2020 Yangquan plan) or "
+            "geoair import targets FILE.",
+        ),
+        "forms.no_targets_for": (
+            "{place}在{month}所属时段没有{subject}目标。",
+            "No {subject} target for {place} in the campaign of {month}.",
+        ),
+        "forms.unknown_county": (
+            "--county “{county}”不在任何检查记录、监管记录或目标中；记录中的县区：{known}。",
+            "--county {county!r} appears in no inspection, case or target. Counties in the "
+            "records: {known}.",
+        ),
+        "forms.skipped": ("{name}：{reason}", "{name}: {reason}"),
+        "forms.no_inspections_table": (
+            "工作区没有检查记录；请用 geoair import inspections 文件 导入。",
+            "the workspace has no inspections; import them with geoair import inspections FILE.",
+        ),
+        "forms.no_cases_table": (
+            "工作区没有监管记录；请用 geoair import cases 文件 导入。",
+            "the workspace has no cases; import them with geoair import cases FILE.",
+        ),
+        "forms.no_targets_table": (
+            "工作区没有目标；请用 geoair import targets_annex 文件 --date 年份 或 geoair import "
+            "targets 文件 导入。",
+            "the workspace has no targets; import them with geoair import targets_annex FILE "
+            "--date YEAR or geoair import targets FILE.",
+        ),
+        "forms.no_check": (
+            "工作区没有目标核对结果；请先导入小时监测数据并运行 geoair targets check。",
+            "the workspace has no targets check; import hourly readings and run geoair targets "
+            "check first.",
+        ),
+        "forms.none_filled": (
+            "{month}没有任何报表可以填写：{reasons}",
+            "No form could be filled for {month}: {reasons}",
+        ),
+        "forms.bad_month": (
+            "--month “{month}”不是月份，请写成 2024-03。",
+            "--month {month!r} is not a month; write it as 2024-03.",
+        ),
+        "forms.no_dispatch_records": (
+            "{month}的调度周（{first} 至 {last}）内没有监管记录或检查记录；请用 geoair import "
+            "cases 文件 导入。",
+            "No cases or inspections in the dispatch weeks of {month} ({first} to {last}); "
+            "import them with geoair import cases FILE.",
+        ),
+    }
+)
+
+# Maps: scope and errors.
+_add(
+    {
+        "maps.unknown_county": (
+            "--county “{county}”不是本工作区的县区；可选：{known}。",
+            "--county {county!r} is not a county of this workspace; choose one of: {known}.",
+        ),
+        "maps.title_county": ("{city}{county}", "{city} {county}"),
+    }
+)
+
+# The interactive map's own words (passed to geoair-map.js as D.ui).
+_add(
+    {
+        "mapui.tilesFailed": (
+            "无法连接底图服务器（{tiles}），以县区界为底图。内网使用时此为正常现象。",
+            "The basemap server ({tiles}) cannot be reached; the county outlines are the "
+            "basemap. On an intranet this is normal.",
+        ),
+        "mapui.minZoom": (
+            "数量多，放大到第{zoom}级及以上时显示",
+            "Many features: shown from zoom {zoom}",
+        ),
+        "mapui.panel": ("图层与图例 ▾", "Layers and legend ▾"),
+        "mapui.basemap": ("底图", "Basemap"),
+        "mapui.noBasemap": ("无底图（县区界）", "No basemap (county outlines)"),
+        "mapui.colourBy": ("按{mode}着色", "Colour by {mode}"),
+        "mapui.searchPlaceholder": (
+            "搜索名称（企业、站点、园区…），回车选第一个",
+            "Search by name (enterprise, station, park…); Enter takes the first",
+        ),
+        "mapui.searchLabel": ("搜索名称", "Search by name"),
+        "mapui.places": ("（{n}处）", " ({n} places)"),
+        "mapui.noResults": ("无结果", "No results"),
+        "mapui.metres": ("{n} 米", "{n} m"),
+        "mapui.km": ("{n} 公里", "{n} km"),
+        "mapui.measureTitle": (
+            "在地图上依次点击，双击结束",
+            "Click points on the map; double-click to end",
+        ),
+        "mapui.measure": ("测距", "Measure"),
+        "mapui.clearMeasure": ("清除测量", "Clear"),
+        "mapui.home": ("全图", "Whole map"),
+    }
+)
+
+# The static map (PNG).
+_add(
+    {
+        "maps.legend": ("图例", "Legend"),
+        "maps.ownerless": ("空心：无主", "hollow: ownerless"),
+        "maps.north": ("北\nN", "N"),
+        "maps.png_footer": (
+            "坐标系：CGCS2000 3度带高斯-克吕格投影 EPSG:{epsg}；数据来源：geoair 工作区",
+            "Coordinates: CGCS2000 3-degree Gauss-Krüger EPSG:{epsg}; data: geoair workspace",
+        ),
+        "maps.png_suffix": (
+            "报告用地图是 .png 文件，不是 {name}；请用 --out 名称.png。",
+            "A static map is a .png file, not {name}. Use --out NAME.png.",
+        ),
+        "maps.permission": (
+            "无法写入 {path}：没有权限。请换一个可以写入的文件夹。",
+            "Cannot write {path}: permission denied. Choose a folder you can write to.",
+        ),
+    }
+)
+
+# The maps' vocabulary: layer titles, groups, legend classes, popup labels. The maps
+# are built with their Chinese labels (the wording of the documents and ledgers); in
+# English, every label is said through say_map() when a map is written or described.
+# tests/test_messages.py checks that every Chinese label in geoair/maps has its English.
+MAP_WORDS: dict[str, str] = {
+    # layers and groups
+    "县区界": "county outlines",
+    "园区": "parks",
+    "道路": "roads",
+    "厂门100米范围": "gate circles (100 m)",
+    "厂门100米道路": "gate roads (100 m)",
+    "矸石山": "gangue heaps",
+    "企业": "enterprises",
+    "厂门": "gates",
+    "监测站": "stations",
+    "巡查路线": "patrol routes",
+    "巡查点位": "patrol stops",
+    "站点-疑似污染源": "station to suspect",
+    "行政区与园区": "Counties, parks, roads",
+    "企业与厂门": "Enterprises and gates",
+    "监测": "Monitoring",
+    "巡查": "Patrol",
+    # colour modes
+    "园区类型": "kind of park",
+    "园区得分": "park score",
+    "道路等级": "road class",
+    "最近检查合规": "latest inspection",
+    "绩效等级": "performance grade",
+    "生产状态": "production status",
+    "治理与自燃": "treatment and burning",
+    "巡查风险": "patrol risk",
+    "巡查组": "team",
+    "目标达标": "target met",
+    "空气质量类别": "AQI category",
+    "站点类型": "kind of station",
+    # legend classes
+    "全部合格": "all items met",
+    "1-2项不合格": "1-2 items failed",
+    "3项及以上不合格": "3 or more failed",
+    "未检查": "not inspected",
+    "引领性": "leading",
+    "A级": "grade A",
+    "B级": "grade B",
+    "C级": "grade C",
+    "D级": "grade D",
+    "未分级": "not graded",
+    "正常生产": "producing",
+    "依法停产": "suspended by law",
+    "依法关闭": "closed by law",
+    "自然停产": "idle",
+    "状态不明": "status unknown",
+    "优 (0-50)": "good (0-50)",
+    "良 (51-100)": "moderate (51-100)",
+    "轻度污染 (101-150)": "lightly polluted (101-150)",
+    "中度污染 (151-200)": "moderately polluted (151-200)",
+    "重度污染 (201-300)": "heavily polluted (201-300)",
+    "严重污染 (>300)": "severely polluted (>300)",
+    "无有效数据": "no valid data",
+    "低于60%": "below 60%",
+    "90%及以上": "90% or more",
+    "达标": "met",
+    "未达标": "missed",
+    "无目标或无数据": "no target or no data",
+    "国控": "national",
+    "省控": "provincial",
+    "园区站": "park station",
+    "降尘点": "dustfall point",
+    "微站": "micro station",
+    "其他": "other",
+    "自燃/冒烟": "burning/smoking",
+    "未治理": "untreated",
+    "治理中": "being treated",
+    "已治理": "treated",
+    "治理情况不明": "treatment unknown",
+    "未评分或数据不足未排名": "not scored, or too little data to rank",
+    "无风险评分": "no risk score",
+    "重点园区": "key park",
+    "其他园区": "other park",
+    "高速公路、国道": "motorways, national roads",
+    "省道、城市主干道": "provincial roads, city arteries",
+    "县道、乡道": "county and township roads",
+    "园区、厂区及其他道路": "park, plant and other roads",
+    "等级不明": "class unknown",
+    # notes
+    "无法连接底图服务器时，县区界即为底图": (
+        "without a basemap server, the county outlines are the basemap"
+    ),
+    "规模以上企业以大圆点表示": "above-scale enterprises are drawn larger",
+    "空心 = 无主，实心 = 有主": "hollow = ownerless, filled = owned",
+    "数据已由WGS-84偏移至GCJ-02，以与高德底图对齐": (
+        "data shifted from WGS-84 to GCJ-02 to match Amap's tiles"
+    ),
+    "天地图": "Tianditu",
+    "© 天地图": "© Tianditu",
+    "高德地图 (GCJ-02)": "Amap (GCJ-02)",
+    "© 高德地图": "© Amap",
+    # popup labels
+    "县区": "county",
+    "行政区划代码": "division code",
+    "编号": "id",
+    "硬化": "hardened",
+    "得分": "score",
+    "排名": "rank",
+    "排名变化": "change in rank",
+    "缺项": "missing data",
+    "得分构成": "score breakdown",
+    "项目": "item",
+    "计算": "computation",
+    "企业名称": "name",
+    "乡镇(街道)": "township",
+    "行业": "industry",
+    "规模以上": "above scale",
+    "责任人": "responsible",
+    "最近检查": "latest inspection",
+    "检查结果": "result",
+    "日期": "date",
+    "合格项": "items met",
+    "不合格项": "items failed",
+    "检查日期": "inspection date",
+    "问题": "problem",
+    "处理措施": "measure",
+    "罚款(元)": "fine (yuan)",
+    "未整改问题": "open cases",
+    "未整改问题数": "open cases",
+    "罚款合计(元)": "fines in all (yuan)",
+    "半径(米)": "radius (m)",
+    "长度(米)": "length (m)",
+    "有主/无主": "owned/ownerless",
+    "治理情况": "treatment",
+    "面积(m²)": "area (m²)",
+    "体积(m³)": "volume (m³)",
+    "巡查风险分": "patrol risk",
+    "风险排名": "risk rank",
+    "风险原因": "risk reasons",
+    "企业得分": "enterprise score",
+    "县内排名": "rank in county",
+    "标杆企业候选": "benchmark candidate",
+    "站点": "station",
+    "类型": "kind",
+    "疑似源": "suspect",
+    "距离(米)": "distance (m)",
+    "数值": "value",
+    "指标": "indicator",
+    "点位": "site",
+    "顺序": "order",
+    "原因": "reasons",
+    "风险分": "risk score",
+    "路线长度(公里)": "route length (km)",
+    "实际": "actual",
+    "目标": "target",
+    "结果": "result",
+    "类别": "category",
+    "优良天数": "good days",
+    "有AQI天数": "days with an AQI",
+    "降尘 t/(km²·月)": "dustfall t/(km²·month)",
+    "综合指数": "composite index",
+    "有效天数": "valid days",
+    "有效性": "validity",
+    "有效": "valid",
+    "CO 第95百分位 mg/m³": "CO 95th percentile mg/m³",
+    "O3日最大8小时 第90百分位 µg/m³": "O3 daily max 8-h, 90th percentile µg/m³",
+    "PM2.5 月均值 µg/m³": "PM2.5 monthly mean µg/m³",
+    "厂区运输密闭": "closed in-plant transport",
+    "geoair 地图": "geoair map",
+    "优": "good",
+    "良": "moderate",
+    "轻度污染": "lightly polluted",
+    "中度污染": "moderately polluted",
+    "重度污染": "heavily polluted",
+    "严重污染": "severely polluted",
+    "60%-80%": "60%-80%",
+    "80%-90%": "80%-90%",
+}
+_MAP_PATTERNS = (
+    (re.compile(r"^第(\d+)组$"), r"team \1"),
+    (re.compile(r"^(.+) 得分构成$"), r"\1 score breakdown"),
+    (re.compile(r"^(.+) 优良天比例$"), r"\1 share of good days"),
+    (re.compile(r"^(.+) 月度数值$"), r"\1 monthly values"),
+    (re.compile(r"^(.+) 目标考核$"), r"\1 targets"),
+    (re.compile(r"^(.+)（(.+)）$"), None),  # "layer（mode）": each half said on its own
+)
+
+
+def say_map(text: object) -> object:
+    """A map label (layer title, legend class, popup label) in the current language."""
+    if not isinstance(text, str) or language() != "en":
+        return text
+    if text in MAP_WORDS:
+        return MAP_WORDS[text]
+    for pattern, replacement in _MAP_PATTERNS:
+        match = pattern.match(text)
+        if not match:
+            continue
+        if replacement is None:
+            return f"{say_map(match.group(1))} ({say_map(match.group(2))})"
+        return pattern.sub(replacement, text)
+    return text
+
+
+_add(
+    {
+        "maps.compliance": ("{met}项合格, {failed}项不合格", "{met} items met, {failed} failed"),
+        "maps.sparkline": (
+            "{title}：{first} 至 {last}，{lo:.0f}-{hi:.0f}",
+            "{title}: {first} to {last}, {lo:.0f}-{hi:.0f}",
+        ),
+        "maps.daily_strip": (
+            "每日空气质量类别 {first} 至 {last}：",
+            "AQI category by day, {first} to {last}: ",
+        ),
+        "maps.days": ("{name}{n}天", "{name} {n} d"),
+        "maps.day_sep": ("，", ", "),
+        "maps.polar_alt": ("极坐标污染玫瑰图", "polar plots"),
+        "maps.month_of": ("统计月份：{month}", "month: {month}"),
+    }
+)
+
+# Map errors.
+_add(
+    {
+        "maps.bad_tiles": (
+            "[maps] tiles = “{tiles}”不是 geoair 认识的底图；可选：{choices}。",
+            "[maps] tiles = {tiles!r} is not a basemap geoair knows. Use one of: {choices}.",
+        ),
+        "maps.bad_tianditu_key": (
+            "[maps] tianditu_key 只能是天地图开发者密钥的字母和数字，不能有其他字符。",
+            "[maps] tianditu_key must be the letters and digits of your Tianditu key, nothing "
+            "else.",
+        ),
+        "maps.tianditu_needs_key": (
+            '天地图底图（tiles = "tianditu"）需要密钥：请在 geoair.toml 中写 [maps] '
+            'tianditu_key = "..."（在天地图开发者控制台免费申请），或改用 tiles = "osm"。',
+            'The Tianditu basemap (tiles = "tianditu") needs your key: put it in geoair.toml '
+            'as [maps] tianditu_key = "..." (free from the Tianditu developer console), or '
+            'choose tiles = "osm".',
+        ),
+        "maps.html_suffix": (
+            "交互地图是 .html 文件，不是 {name}；请用 --out 名称.html，或用 --png 出图片。",
+            "An interactive map is an .html file, not {name}. Use --out NAME.html, or --png for "
+            "a picture.",
+        ),
+        "maps.bad_buffers": (
+            "gate_buffers 中有空的或不是面的行；请重新运行 geoair gate-roads 生成。",
+            "gate_buffers has empty or non-polygon rows; run geoair gate-roads again to rebuild "
+            "it.",
+        ),
+        "maps.bad_month": (
+            "--month “{month}”不是月份，请写成 2024-03。",
+            "--month {month!r} is not a month. Write it as 2024-03.",
+        ),
+        "maps.unknown_layers": (
+            "未知的地图图层：{names}。可选：{choices}。",
+            "Unknown map layer(s): {names}. Choose from: {choices}.",
+        ),
+        "maps.not_wgs84": (
+            "图层“{name}”的坐标系是 {crs}，而不是工作区图层使用的 WGS-84（EPSG:4326）；请用 "
+            "geoair import 重新导入。",
+            "Layer {name!r} is in {crs}, not WGS-84 (EPSG:4326) as workspace layers are. "
+            "Re-import it with geoair import.",
+        ),
+        "maps.nothing": (
+            "没有可画的内容：工作区没有 {layers} 中的任何图层。请先导入，如 geoair import "
+            "enterprises 文件。",
+            "There is nothing to draw: the workspace has none of the layers {layers}. Import "
+            "some first, e.g. geoair import enterprises FILE.",
+        ),
+    }
+)
+
+# Errors of the capabilities (patrol, sources, surfaces, exports, scores, roads).
+_add(
+    {
+        "error.patrol.place_value": (
+            "geoair.toml 中 [patrol.places] 的“{name}”应写成 [经度, 纬度]，而不是 {value}。",
+            "[patrol.places] {name} in geoair.toml must be [longitude, latitude], not {value}.",
+        ),
+        "error.patrol.start_not_in_china": (
+            "出发地 {name}（{lon}, {lat}）不在中国境内。请先写经度再写纬度（WGS-84 度数），如 "
+            "113.58,37.86。",
+            "The start {name} ({lon}, {lat}) is not in China. Give longitude first, then "
+            "latitude, in WGS-84 degrees, e.g. 113.58,37.86.",
+        ),
+        "error.patrol.start_ambiguous": (
+            "--start “{name}”对应多个地点：{listed}。请写全称，或写经度,纬度。",
+            "--start {name!r} matches several places: {listed}. Give the full name, or "
+            "longitude,latitude.",
+        ),
+        "error.patrol.start_unknown": (
+            "--start “{name}”不是已知地点。已知地点：{known}；也可以写工作区中企业、站点、园区或"
+            "矸石山的名称，或经度,纬度（WGS-84）。可在 geoair.toml 的 [patrol.places] 中添加。",
+            "--start {name!r} is not a place geoair knows. Known places: {known}; or the name "
+            "of an enterprise, station, park or heap in the workspace; or longitude,latitude "
+            "(WGS-84). Add your own under [patrol.places] in geoair.toml.",
+        ),
+        "error.patrol.start_outside": (
+            "出发地 {name}（{lon:.5f}, {lat:.5f}）在{where}之外。{where}的巡查组应从区内出发："
+            "请用 --start 写分局名称（在 geoair.toml 的 [patrol.places] 中添加）或其经度,纬度。",
+            "The start {name} ({lon:.5f}, {lat:.5f}) lies outside {where}. Teams for {where} "
+            "must leave from a place inside it: give --start with the name of your branch "
+            "office (add it under [patrol.places] in geoair.toml) or its longitude,latitude.",
+        ),
+        "error.patrol.start_far": (
+            "出发地 {name}（{lon:.5f}, {lat:.5f}）距最近的点位 {km:.0f} 公里，超过 [patrol] "
+            "start_max_m = {limit:.0f} 米。请核对坐标（经度在前），或选择区内的出发地。",
+            "The start {name} ({lon:.5f}, {lat:.5f}) is {km:.0f} km from the nearest site, more "
+            "than [patrol] start_max_m = {limit:.0f} m. Check the coordinates (longitude first) "
+            "or choose a start inside the area.",
+        ),
+        "error.patrol.all_counties": ("工作区的各县区", "the counties of the workspace"),
+        "error.patrol.no_places": (
+            "巡查计划至少要有一个组、每组至少一个点位。",
+            "A plan needs at least one team with at least one stop.",
+        ),
+        "error.patrol.teams_stops": (
+            "--teams 和 --stops 至少为 1（现为 {teams} 和 {stops}）。",
+            "--teams and --stops must be at least 1 (got {teams} and {stops}).",
+        ),
+        "error.patrol.unknown_county": (
+            "--county “{county}”不是本工作区的县区；可选：{known}。",
+            "--county {county!r} is not a county of this workspace. Choose one of: {known}.",
+        ),
+        "error.patrol.no_counties": ("（无：请先导入县区）", "(none: import counties first)"),
+        "error.patrol.empty_county": (
+            "{county}没有可巡查的企业或矸石山。",
+            "There is no enterprise or heap in {county} to visit.",
+        ),
+        "error.patrol.no_sites": (
+            "没有可选的点位：工作区没有企业或矸石山。",
+            "No site could be chosen: the workspace has no enterprise or heap.",
+        ),
+        "error.patrol.nothing_to_score": (
+            "没有可评分的企业或矸石山。请用 geoair import enterprises 文件（以及 gangue_heaps "
+            "文件）导入。",
+            "There are no enterprises or gangue heaps to score. Import them with geoair import "
+            "enterprises FILE (and gangue_heaps FILE).",
+        ),
+        "error.sources.bad_period": (
+            "无法识别时段“{text}”。请写月份（2020-10）、月份范围（2020-10/2020-12）或年份（2020）。",
+            "Period {text!r} is not understood. Write a month (2020-10), a range of months "
+            "(2020-10/2020-12) or a year (2020).",
+        ),
+        "error.sources.unknown_station": (
+            "没有名为“{text}”的站点。请写站点图层中的名称或编号，如 {known}。",
+            "No station is called {text!r}. Give a station's name or id as in the stations "
+            "layer, e.g. {known}.",
+        ),
+        "error.sources.unknown_layers": (
+            "未知的污染源图层：{names}；可选：{choices}。",
+            "Unknown source layer(s) {names}; choose among {choices}.",
+        ),
+        "error.sources.no_hours": (
+            "站点 {station} 在 {period} 没有带风向风速的 {pollutant} 小时数据。请核对时段，或导入"
+            "该站点的监测数据。",
+            "Station {station} has no {pollutant} hours with wind in {period}. Check the period, "
+            "or import its readings.",
+        ),
+        "error.roads.positive": (
+            "{name}应为正数（米），而不是 {value}；例如 100 表示一百米。",
+            "The {name} must be a positive number of metres, not {value}. Give for example 100 "
+            "for a hundred metres.",
+        ),
+        "distance_name.distance": ("距离", "distance"),
+        "distance_name.radius": ("半径", "radius"),
+        "distance_name.gate_site": ("厂门到企业的距离上限", "gate-to-site limit"),
+        "distance_name.nearest_road": ("最近道路的搜索距离", "nearest-road search distance"),
+        "error.roads.not_lines": (
+            "道路应为线，但有 {n} 个要素不是（第 {rows} 行）。请使用道路中心线，而不是路面面或点。",
+            "Roads must be lines, but {n} feature(s) are not (rows {rows}). Use the road centre "
+            "lines, not road surface polygons or points.",
+        ),
+        "error.surface.pollutant": (
+            "未知的污染物“{text}”。可选：PM2.5、PM10、SO2、NO2、CO、O3、dustfall（降尘）。",
+            "Unknown pollutant {text!r}. Choose one of: PM2.5, PM10, SO2, NO2, CO, O3, dustfall.",
+        ),
+        "error.surface.period": (
+            "--period “{period}”不是月份，请写成 2024-01。",
+            "--period {period!r} is not a month; write it as 2024-01.",
+        ),
+        "error.surface.no_values": (
+            "{period}没有任何站点有有效的{label}值{have}。请换一个 --period；未写出文件。",
+            "No station has a valid {label} value for {period}{have}. Choose another --period; "
+            "no file was written.",
+        ),
+        "error.surface.has_months": ("（现有 {first} 至 {last}）", "; it has {first} to {last}"),
+        "error.surface.no_dustfall": (
+            "工作区没有降尘数据。请用 geoair import dustfall 文件（站点、月份、降尘量）导入。",
+            "The workspace has no dustfall readings. Import them with geoair import dustfall "
+            "FILE (station, month, dustfall).",
+        ),
+        "error.surface.no_monthly": (
+            "工作区没有站点月值（station_monthly）。请先运行 geoair indicators --period month "
+            "--by station。",
+            "The workspace has no monthly station values (station_monthly). Run geoair "
+            "indicators --period month --by station first.",
+        ),
+        "error.export.no_layer": (
+            "工作区没有名为“{name}”的图层或表；现有：{available}。",
+            "The workspace has no layer or table {name!r}; it has: {available}.",
+        ),
+        "error.export.nothing_yet": ("（尚无，请先导入）", "nothing yet (import first)"),
+        "error.export.bad_format": (
+            "不能导出为“{fmt}”。可选：{choices}。",
+            "Cannot export to {fmt!r}. Choose one of: {choices}.",
+        ),
+        "error.export.no_geometry": (
+            "{layer} 是没有地图几何的表，{fmt} 需要几何。请导出为 xlsx、csv、gpkg 或 parquet。",
+            "{layer} is a table without map geometry; {fmt} needs geometry. Export it as xlsx, "
+            "csv, gpkg or parquet.",
+        ),
+        "error.export.bad_crs": (
+            "--crs “{text}”不是 geoair 认识的坐标系。请用 wgs84、cgcs2000（EPSG:4490）、gcj02"
+            "（高德/腾讯）或 EPSG:编号，如 EPSG:4547（CGCS2000 高斯-克吕格 114°E）。",
+            "--crs {text!r} is not a coordinate system geoair knows. Use wgs84, cgcs2000 "
+            "(EPSG:4490), gcj02 (Amap/Tencent) or EPSG:number, e.g. EPSG:4547 for CGCS2000 "
+            "Gauss-Krüger 114°E.",
+        ),
+        "error.scores.bad_month": (
+            "“{value}”不是月份，请写成 2024-03（年-月）。",
+            "“{value}” is not a month. Write it as 2024-03 (year-month).",
+        ),
+        "error.scores.nothing_dated": (
+            "没有可评分的带日期数据：没有月度监测值、道路积尘负荷、检查记录或监管记录。请先导入"
+            "（geoair import …），或给出 --month。",
+            "There is nothing dated to score: no monthly readings, road dust, inspections or "
+            "cases. Import them (geoair import ...) or give --month.",
+        ),
+        "error.scores.no_enterprises": (
+            "工作区没有可评分的企业。请先运行 geoair import enterprises 文件。",
+            "The workspace has no enterprises to score. Run geoair import enterprises FILE first.",
+        ),
+    }
+)
