@@ -1710,3 +1710,65 @@ _add(
         ),
     }
 )
+
+# geoair settings, users, serve and copy.
+_add(
+    {
+        "settings.replaced": (
+            "{location} 的设置已替换为 {file}",
+            "settings of {location} replaced by {file}",
+        ),
+        "users.added": ("已添加用户 {name}（{path}）", "added user {name} ({path})"),
+        "users.password_changed": ("已为用户 {name} 设置新密码", "new password for {name}"),
+        "users.removed": ("已删除用户 {name}", "removed user {name}"),
+        "users.password": ("密码", "Password"),
+        "users.password_again": ("再输入一次密码", "Repeat the password"),
+        "users.password_mismatch": (
+            "两次输入的密码不一样，请重新输入。",
+            "The two passwords differ; type them again.",
+        ),
+        "serve.started": (
+            "geoair 网页服务：http://{host}:{port}/（工作区 {root}；按 Ctrl-C 停止）",
+            "geoair serve: http://{host}:{port}/  (workspace {root}; Ctrl-C stops)",
+        ),
+        "serve.needs_extra": (
+            '网页服务缺少组件 {name}，请安装：pip install "geoair[web]"',
+            'The web app needs its extra ({name} is missing): pip install "geoair[web]"',
+        ),
+        "copy.title": ("已复制 {source} -> {dest}", "copied {source} -> {dest}"),
+        "copy.col_table": ("表", "table"),
+        "copy.col_source": ("源", "source"),
+        "copy.col_copied": ("复制后", "copied"),
+        "copy.readings_row": ("{kind}（{files} 个文件）", "readings {kind} ({files} files)"),
+        "copy.kind.hourly": ("小时监测数据", "hourly"),
+        "copy.kind.dustfall": ("降尘数据", "dustfall"),
+        "copy.readings_shared": (
+            "  监测数据：共用文件夹 {folder}，无需复制",
+            "  readings: shared folder {folder}, nothing to copy",
+        ),
+        "copy.readings_absent": (
+            "  监测数据：本机没有文件夹 {folder}，未复制",
+            "  readings: no folder {folder} on this computer, none copied",
+        ),
+        "copy.readings_now": ("  监测数据现在在 {folder}", "  readings now in {folder}"),
+        "copy.settings": ("  设置已复制（geoair.toml）", "  settings copied (geoair.toml)"),
+        "error.store.copy_same": (
+            "源和目标是同一个工作区（{location}），请换一个目标。",
+            "The source and the destination are the same workspace ({location}): name another "
+            "destination.",
+        ),
+        "error.store.copy_not_empty": (
+            "目标工作区 {location} 已有数据（{what}），请复制到空的工作区，或加 --replace 覆盖。",
+            "The destination {location} already holds data ({what}): copy into an empty "
+            "workspace, or add --replace to overwrite it.",
+        ),
+        "error.store.copy_readings_there": (
+            "{folder} 中的监测数据",
+            "readings in {folder}",
+        ),
+        "error.store.copy_counts_differ": (
+            "复制后 {location} 的行数与源不一致，请检查目标工作区：{report}",
+            "After the copy the row counts of {location} differ from the source: {report}",
+        ),
+    }
+)
