@@ -1772,3 +1772,591 @@ _add(
         ),
     }
 )
+
+# The comments of the default settings (geoair.toml), by table and key: written in the
+# language of the workspace's geoair init (geoair.store.settings.default_toml). They cite
+# the documents by their own (Chinese) titles in both languages.
+_add(
+    {
+        "settings.toml.head": (
+            "geoair 工作区设置。可修改各项的值，不要改动键名。\n"
+            "下面每个默认值都注明了出自哪份文件，或注明是 geoair 自定的。所依据的文件：\n"
+            "  阳环函〔2024〕6号   阳泉市“净厂”巩固提升行动（2024）：附件2问题清单、附件3监管情况、"
+            "\n"
+            "                      厂门100米道路、标杆企业\n"
+            "  长治市大气办 2024 通知及晋环规〔2023〕3号：重点工业园区、园区站、降尘、\n"
+            "                      道路积尘排名、绩效等级、五堆\n"
+            "  晋市生态环保委办〔2023〕4号  晋城市百日专项整治攻坚行动（2023）：调度表、\n"
+            "                      园区考核、以克论净\n"
+            "  阳政发〔2024〕8号   阳城县空气质量持续改善实施方案（2024）：降尘 7\n"
+            "  阳政办发〔2020〕131号  阳泉市2020-2021年秋冬季攻坚行动方案：PM2.5 月度目标和\n"
+            "                      优良天数目标（附件1、附件2）、降尘 9、矸石山\n"
+            "  GB 3095-2012、HJ 633-2012、HJ 663-2013：国家环境空气质量标准",
+            "geoair workspace settings. Edit the values; keep the keys.\n"
+            "Every default below is taken from the document named beside it, or says that it is\n"
+            "geoair's choice. The documents:\n"
+            "  阳环函〔2024〕6号   阳泉市“净厂”巩固提升行动 (2024): checklist 附件2, cases 附件3,\n"
+            "                      100 m gate roads, benchmark enterprises\n"
+            "  长治市大气办 2024 通知 with 晋环规〔2023〕3号: key industrial parks, park "
+            "stations,\n"
+            "                      dustfall, road dust ranking, performance grades, 五堆\n"
+            "  晋市生态环保委办〔2023〕4号  晋城市百日专项整治攻坚行动 (2023): dispatch table,\n"
+            "                      park assessment, 以克论净\n"
+            "  阳政发〔2024〕8号   阳城县空气质量持续改善实施方案 (2024): dustfall 7\n"
+            "  阳政办发〔2020〕131号  阳泉市2020-2021年秋冬季攻坚行动方案: monthly PM2.5 and\n"
+            "                      good-day targets (附件1, 附件2), dustfall 9, gangue heaps\n"
+            "  GB 3095-2012, HJ 633-2012, HJ 663-2013: the national air-quality standards",
+        ),
+        "settings.toml.workspace.name": (
+            "城市或县区名称，用于地图和报表的标题。",
+            "Name of the city or county, used in titles of maps and forms.",
+        ),
+        "settings.toml.workspace.default_coords": (
+            '导入不带坐标系的文件时所用的坐标系："wgs84"、"gcj02"（高德、腾讯）\n'
+            '或 "bd09"（百度）。坐标一律以 WGS-84 保存。',
+            'Coordinate system of files imported without one: "wgs84", "gcj02" (Amap, '
+            "Tencent)\n"
+            'or "bd09" (Baidu). Coordinates are always stored in WGS-84.',
+        ),
+        "settings.toml.workspace.readings_dir": (
+            '小时和月度监测数据（Parquet）所在的文件夹。留空：工作区文件夹中的 "readings"。\n'
+            "数据库工作区在这里记录 geoair init 时选定的文件夹（多人导入监测数据时用共享盘）。\n"
+            "geoair 自定。",
+            'Folder of the hourly and monthly readings (Parquet). Empty: "readings" in the\n'
+            "workspace folder. A database workspace records here the folder chosen at geoair\n"
+            "init (a shared drive when several analysts import readings). geoair's choice.",
+        ),
+        "settings.toml.gate_roads.radius_m": (
+            "每个厂门周围需冲洗清扫道路的半径\n"
+            "（阳环函〔2024〕6号 二(二)：厂区大门附近100米范围内的道路）。",
+            "Radius around every factory gate whose road must be washed and swept\n"
+            "(阳环函〔2024〕6号 二(二): 厂区大门附近100米范围内的道路).",
+        ),
+        "settings.toml.gate_roads.gate_site_max_m": (
+            "厂门距所属企业位置超过此距离（米）时，标为疑似坐标错误。",
+            "A gate farther than this from its enterprise's site is flagged as a likely\n"
+            "coordinate error.",
+        ),
+        "settings.toml.gate_roads.nearest_road_search_m": (
+            "半径 radius_m 内没有道路的厂门，向外查找最近道路的距离（米），\n"
+            "核查结果会报告该距离（geoair 自定：与 gate_site_max_m 相同）。",
+            "For a gate with no road within radius_m, how far (m) to look for the nearest road,\n"
+            "whose distance the finding reports (geoair's choice: as far as gate_site_max_m).",
+        ),
+        "settings.toml.gate_roads.osm_skip_highway": (
+            "道路取自 .osm.pbf 文件时（geoair gate-roads --roads 文件）不计入的\n"
+            "OpenStreetMap 道路类型（highway 值）：不是需要清扫的车行道\n"
+            "（见 OpenStreetMap 的 Key:highway 说明）。",
+            "OpenStreetMap highway values left out when roads come from a .osm.pbf extract\n"
+            "(geoair gate-roads --roads FILE): ways that are not carriageways to sweep\n"
+            "(OpenStreetMap wiki, Key:highway).",
+        ),
+        "settings.toml.buffers.circle_vertices": (
+            "点周围所画圆的顶点数（gate_buffers、geoair buffer）。每个顶点都正好在圆上；\n"
+            "取 72 时，各边最多向圆内偏离半径的 0.1%（geoair 自定；长度从不在图形上量取）。",
+            "Vertices of the circles drawn around points (gate_buffers, geoair buffer). Every\n"
+            "vertex lies exactly on the circle; with 72 the edges fall at most 0.1 % of the\n"
+            "radius inside it (geoair's choice; lengths are never measured on the drawing).",
+        ),
+        "settings.toml.readings.dustfall_limit_t_km2": (
+            "各县区降尘限值，t/(km²·月)：阳泉 2020 年为 9（阳政办发〔2020〕131号（九））；\n"
+            "阳城 2024 年为 7（阳政发〔2024〕8号）。",
+            "Dustfall limit per county, t/(km²·month): 9 in Yangquan 2020 (阳政办发〔2020〕131号 "
+            "(九));\n"
+            "Yangcheng 2024 uses 7 (阳政发〔2024〕8号).",
+        ),
+        "settings.toml.readings.calm_wind_ms": (
+            "风速低于此值（米/秒）的小时为静风。",
+            "Wind speeds below this (m/s) are calm hours.",
+        ),
+        "settings.toml.readings.pm25_max_ug_m3": (
+            "导入检查：小时值高于以下各值的，视为不合物理常理而拒收\n"
+            "（单位错误或仪器故障）。geoair 自定，远高于华北有记录的最严重小时值\n"
+            "（PM10 沙尘暴可达数千 µg/m³），也高于 HJ 633-2012 表1 的最高分段浓度限值。",
+            "Import checks: hourly values above these are refused as not physically plausible\n"
+            "(a unit error or a broken instrument). geoair's choices, well above the worst\n"
+            "hours recorded in north China (PM10 dust storms reach several thousand µg/m³) and\n"
+            "the top breakpoints of HJ 633-2012 Table 1.",
+        ),
+        "settings.toml.readings.co_max_mg_m3": (
+            "CO 单位为 mg/m³；未注明单位的 CO 值超过此值时按 µg/m³ 处理并拒收\n"
+            "（HJ 633 的 CO 1小时最高分段浓度限值为 150 mg/m³；实际小时值很少超过 20）。",
+            "CO is in mg/m³; above this an unlabelled CO value is taken for µg/m³ and refused\n"
+            "(HJ 633's top 1-hour CO breakpoint is 150 mg/m³; ambient hours rarely pass 20).",
+        ),
+        "settings.toml.readings.unit_error_share": (
+            "一列未声明单位的监测数据（没有 --units，表头中也没有单位），若超过此比例的值\n"
+            "高于上述限值，则视为一处单位错误：只报告一次，整列都不导入\n"
+            "（geoair 自定：“大多数”即超过一半）。",
+            "A column of readings without a declared unit (--units, or a unit in its header)\n"
+            "whose values are in this share above the limits above is one unit error: reported\n"
+            'once and none of it stored (geoair\'s choice: "mostly" = more than half).',
+        ),
+        "settings.toml.readings.import_memory": (
+            "导入监测数据时 DuckDB 可用的内存（超出部分写入磁盘；geoair 按办公电脑自定）。",
+            "Memory DuckDB may use while importing readings (it spills to disk beyond; geoair's\n"
+            "choice for an office PC).",
+        ),
+        "settings.toml.readings.dustfall_max_t_km2": (
+            "月降尘高于此值（t/(km²·月)）的，视为疑似单位错误而拒收。",
+            "Monthly dustfall above this, t/(km²·month), is refused as a likely unit error.",
+        ),
+        "settings.toml.readings.county_station_kinds": (
+            "参与计算县区数值的站点类型（取其站点的均值，HJ 663）。",
+            "Station kinds whose values make a county's value (mean of its stations, HJ 663).",
+        ),
+        "settings.toml.readings.o3_8h_limit_ug_m3": (
+            "O3 日最大8小时平均：有效8小时时段少于14个时，若超过此二级8小时限值（µg/m³），\n"
+            "仍为有效（GB 3095-2012 表1；HJ 663-2013 表2）。",
+            "O3 daily maximum 8-hour mean: valid with fewer than 14 valid windows when it\n"
+            "exceeds this class-II 8-hour limit, µg/m³ (GB 3095-2012 Table 1; HJ 663-2013 Table "
+            "2).",
+        ),
+        "settings.toml.assignment.near_park_m": (
+            "园区边界外此距离（米）以内的矸石山和站点，算作在园区“附近”。",
+            'Heaps and stations within this ring outside a park polygon count as "near" it.',
+        ),
+        "settings.toml.scores.air_reference": (
+            "园区和企业月度评分（geoair scores）。每个分项都按固定基准评为 0-100 分\n"
+            "（100 分最好），所以一个园区的得分从不取决于其他园区的数据；各项公式见\n"
+            "README 中评分的一节。\n"
+            '园区站空气质量的基准："standard"（PM2.5 35 µg/m³，GB 3095-2012 二级标准）、\n'
+            '"target"（目标表中该园区当月的 PM2.5 目标，没有则用标准）或 "city"（当月全市国控站'
+            "的\n"
+            "均值，没有则用标准）。长治 2024 年通知按园区站排名；晋市生态环保委办\n"
+            "〔2023〕4号 与全市比较。",
+            "Monthly park and enterprise scores (geoair scores). Every component is scored\n"
+            "0-100 (100 best) against a fixed reference, so one park's score never depends on\n"
+            'another park\'s data; see README "Scores and rankings" for each formula.\n'
+            'Reference for air at the park\'s station(s): "standard" (PM2.5 35 µg/m³, GB '
+            "3095-2012\n"
+            'class II), "target" (the park\'s pm25 target of the month in the targets table, '
+            "else\n"
+            'the standard) or "city" (mean of the national 国控 stations that month, else the\n'
+            "standard). The Changzhi 2024 notice ranks parks by their station; 晋市生态环保委办\n"
+            "〔2023〕4号 compares them with the city.",
+        ),
+        "settings.toml.scores.road_dust_reference_g_m2": (
+            "道路积尘负荷（g/m²，长治 2024 年通知和晋市生态环保委办〔2023〕4号 中的“以克论净”）\n"
+            "达到此值时道路积尘得 100 分；高于此值时得分为 基准 ÷ 负荷。国家标准没有规定这个数：\n"
+            "请填写本市“以克论净”的考核值。",
+            "Road dust load (道路积尘负荷, g/m², 以克论净 in the Changzhi 2024 notice\n"
+            "and 晋市生态环保委办〔2023〕4号) at which the road dust\n"
+            "score is 100; above it the score is reference ÷ load. No national standard sets\n"
+            "this number: put your city's 以克论净 assessment value here.",
+        ),
+        "settings.toml.scores.fines_reference_yuan": (
+            "使罚款得分减半的每家企业当月罚款额（元）\n"
+            "（得分 = 100 × 基准 ÷ (基准 + 每家企业罚款)）；本项目自定：1万元。",
+            "Fines per enterprise (yuan, in the month) that halve the fines score\n"
+            "(score = 100 × ref ÷ (ref + fines per enterprise)); project choice: 1万元.",
+        ),
+        "settings.toml.scores.min_weight_ranked": (
+            "园区（或企业）有数据的分项所占权重至少达到此比例时才参与排名（本项目自定：一半）；\n"
+            "否则显示得分但不排名，以免一个只凭“附近没有矸石山”得分的园区排在第一。",
+            "A park (or enterprise) is ranked only when the components it has data for carry at\n"
+            "least this share of the weights above (project choice: half); otherwise its score\n"
+            'is shown but it gets no rank, so a park known only by "no heaps nearby" cannot top\n'
+            "the list.",
+        ),
+        "settings.toml.scores.benchmark_min_score": (
+            "标杆企业候选的最低总分（0-100；本项目自定：通常的及格线 60）。\n"
+            "阳环函〔2024〕6号 要求选树标杆企业；得分低的不能算。",
+            "Lowest total score (0-100) of a benchmark enterprise candidate (project choice: the\n"
+            "usual pass mark of 60). 阳环函〔2024〕6号 asks for model enterprises; a low score is "
+            "none.",
+        ),
+        "settings.toml.scores.benchmark_grades": (
+            "标杆企业候选可有的绩效等级（晋环规〔2023〕3号 四：B级及以上或引领性），\n"
+            "以及没有评级的企业（多数小企业从未评级）能否入选。",
+            "Performance grades a benchmark candidate may have (晋环规〔2023〕3号 四: B级及以上或引"
+            "领性),\n"
+            "and whether an enterprise without a grade (most small ones are never graded) may be "
+            "one.",
+        ),
+        "settings.toml.scores.benchmark_quotas": (
+            "各县区推荐的标杆企业数，[最少, 最多]（阳环函〔2024〕6号 二(三)：\n"
+            "城区、矿区、高新区 3-5 家，盂县、平定县、郊区 5-10 家）。可按行添加本地县区。",
+            "Benchmark enterprises to propose per county, [min, max] (阳环函〔2024〕6号 二(三):\n"
+            "城区、矿区、高新区 3-5 家, 盂县、平定县、郊区 5-10 家). Add your counties as lines.",
+        ),
+        "settings.toml.scores.benchmark_default_quota": (
+            "上面没有列出的县区的名额，[最少, 最多]。",
+            "Quota of a county not listed above, [min, max].",
+        ),
+        "settings.toml.scores.park_weights.air": (
+            "园区得分各分项的权重，合计须为 1。园区缺少某个分项（没有站点、没有测道路积尘）时，\n"
+            "其余分项的权重按比例放大到合计为 1，而不是记零分。geoair 参照长治 2024 年通知和\n"
+            "晋市生态环保委办〔2023〕4号 自定：园区站和月度道路积尘排名权重最大。\n"
+            "air：园区站的 PM2.5 与上面的基准比较（长治 2024 年通知 十；晋市生态环保委办〔2023〕4号"
+            "）。",
+            "Weight of each park score component; they must add up to 1. A park lacking a\n"
+            "component (no station, no road dust measured) has the weights of the rest scaled\n"
+            "up to 1, never a zero score. geoair's choice, after the Changzhi 2024 notice and\n"
+            "晋市生态环保委办〔2023〕4号: the park station and the monthly road dust ranking weigh "
+            "most.\n"
+            "air: PM2.5 at the park's station(s) vs the reference above (Changzhi 2024 notice\n"
+            "十; 晋市生态环保委办〔2023〕4号).",
+        ),
+        "settings.toml.scores.park_weights.dustfall": (
+            "dustfall：园区内及附近站点的月降尘与限值比较（长治 2024 年通知 十）。",
+            "dustfall: monthly dustfall at stations in/near the park vs the limit (Changzhi 2024 "
+            "notice 十).",
+        ),
+        "settings.toml.scores.park_weights.road_dust": (
+            "road_dust：道路积尘负荷与 road_dust_reference_g_m2 比较（长治 2024 年通知 三）。",
+            "road_dust: road dust load vs road_dust_reference_g_m2 (Changzhi 2024 notice 三).",
+        ),
+        "settings.toml.scores.park_weights.compliance": (
+            "compliance：各企业最近一次检查中附件2问题清单合格项的比例\n"
+            "（阳环函〔2024〕6号 附件2）。",
+            "compliance: share of 附件2 checklist items met in each enterprise's latest "
+            "inspection\n"
+            "(阳环函〔2024〕6号 附件2).",
+        ),
+        "settings.toml.scores.park_weights.cases": (
+            "cases：月末每家企业未整改的附件3问题数（阳环函〔2024〕6号 附件3）。",
+            "cases: open, unrectified 附件3 cases per enterprise at month end (阳环函〔2024〕6号 附"
+            "件3).",
+        ),
+        "settings.toml.scores.park_weights.fines": (
+            "fines：当月每家企业的罚款（元）（阳环函〔2024〕6号 附件3；\n"
+            "晋市生态环保委办〔2023〕4号）。",
+            "fines: fines (yuan) in the month per enterprise (阳环函〔2024〕6号 附件3;\n"
+            "晋市生态环保委办〔2023〕4号).",
+        ),
+        "settings.toml.scores.park_weights.grades": (
+            "grades：已评级企业中 B级及以上的比例（A、B、引领性；晋环规〔2023〕3号 四）。",
+            "grades: share of graded enterprises at B or better (A, B, 引领性; 晋环规〔2023〕3号 四"
+            ").",
+        ),
+        "settings.toml.scores.park_weights.heaps": (
+            "heaps：园区内或附近未治理或自燃的矸石山（阳政办发〔2020〕131号；\n"
+            "长治 2024 年通知中的五堆）。",
+            "heaps: untreated (未治理) or burning gangue heaps inside or near (阳政办发〔2020〕"
+            "131号;\n"
+            "五堆 in the Changzhi 2024 notice).",
+        ),
+        "settings.toml.scores.enterprise_weights.checklist": (
+            "企业得分各分项的权重，合计须为 1（缺少的分项与园区一样按比例分摊）。\n"
+            "geoair 参照阳环函〔2024〕6号 附件2 问题清单自定。\n"
+            "checklist：最近一次检查中附件2合格项的比例。",
+            "Weight of each enterprise score component; they must add up to 1 (missing ones\n"
+            "are re-spread as for parks). geoair's choice after the checklist of 阳环函〔2024〕6号 "
+            "附件2.\n"
+            "checklist: share of 附件2 items met in the latest inspection.",
+        ),
+        "settings.toml.scores.enterprise_weights.cases": (
+            "cases：月末未整改的问题（100 ÷ (1 + 件数)）。",
+            "cases: open, unrectified cases at month end (100 ÷ (1 + count)).",
+        ),
+        "settings.toml.scores.enterprise_weights.grade": (
+            "grade：下面的绩效等级分值。",
+            "grade: performance grade points below.",
+        ),
+        "settings.toml.scores.enterprise_weights.gate_roads": (
+            "gate_roads：厂门100米道路（阳环函〔2024〕6号 二(二)）：其中硬化道路所占长度的比例\n"
+            "（道路图层的“硬化”字段）。",
+            "gate_roads: the 100 m gate roads (阳环函〔2024〕6号 二(二)): share of their length "
+            "on\n"
+            "hardened roads (roads layer 硬化).",
+        ),
+        "settings.toml.scores.grade_points": (
+            "企业绩效等级分项中各绩效等级的分值。\n"
+            "晋环规〔2023〕3号 四：目标是 B级及以上或引领性。",
+            "Points of each performance grade (绩效等级) in the enterprise grade component.\n"
+            "晋环规〔2023〕3号 四: B or better, or 引领性, is the goal.",
+        ),
+        "settings.toml.patrol.start_name": (
+            "各巡查组往返的出发地名称（geoair patrol plan --start 可另行指定）及其 WGS-84 坐标。\n"
+            "默认值是大致位置（阳泉城区中心，市局所在地）：请改为本局大门的位置。",
+            "Named start of every team's round trip (geoair patrol plan --start overrides it),\n"
+            "and its WGS-84 coordinates. The default is approximate (Yangquan's 城区 centre,\n"
+            "where the city bureau sits): put your bureau's gate here.",
+        ),
+        "settings.toml.patrol.teams": (
+            "每天出动的巡查组数和每组最多查看的点位数（geoair 的默认值，按每车两名检查人员\n"
+            "工作一天估算；请改为本地的实际情况）。",
+            "Teams out on a day and the most sites one team visits (geoair's defaults, a\n"
+            "working day of two inspectors per car; change to your own).",
+        ),
+        "settings.toml.patrol.max_route_km": (
+            "每组往返路线希望不超过的长度，公里（0：不限）。这是软上限：分配路线时尽量不超过，\n"
+            "做不到的组会在计划中标出（路线的 over_limit 字段，输出中也有说明）。geoair 自定：\n"
+            "120 公里，即一天 8 小时查 8 个点位、每个约 40 分钟，剩约 2.5 小时按每小时 45-50 公里\n"
+            "走县乡和山区道路；请按本地情况设定。",
+            "Longest round trip wanted for one team, km (0: no limit). A soft limit: the routes\n"
+            "are balanced to stay under it, and the plan flags any team that could not (its\n"
+            "route's over_limit, a note in the output). geoair's choice: 120 km, an 8-hour day of\n"
+            "8 stops at about 40 minutes each, leaving some 2.5 hours at 45-50 km/h on county\n"
+            "and mountain roads; set your own.",
+        ),
+        "settings.toml.patrol.coverage_days": (
+            "覆盖规则：每个点位在这么多天内至少检查一次，任何点位都不能指望永远不被选中。\n"
+            "“净厂”行动按月报送（阳环函〔2024〕6号：每月5日前报送上月工作），所以取 30 天。",
+            "Coverage rule: every site is visited at least once in this many days, so no site\n"
+            "can count on never being chosen. The clean-factory action reports monthly\n"
+            "(阳环函〔2024〕6号: 每月5日前报送上月工作), hence 30 days.",
+        ),
+        "settings.toml.patrol.coverage_share_max": (
+            "按覆盖规则强制加入的逾期点位最多占当天点位的这个比例，\n"
+            "这样积压很多时，风险最高的点位仍能查到。",
+            "At most this share of a day's stops goes to overdue sites forced in by the coverage\n"
+            "rule, so that the riskiest sites are still seen when the backlog is large.",
+        ),
+        "settings.toml.patrol.snap_warn_m": (
+            "距道路节点超过此距离（米）的点位，从最近的节点按直线到达，并给出提示。",
+            "Sites farther than this from a road node are reached in a straight line from the\n"
+            "nearest node, and a warning says so.",
+        ),
+        "settings.toml.patrol.road_snap_ends_m": (
+            "道路图层中的丁字路口常常画得差一点没接上另一条路：道路端点距另一条路\n"
+            "在 road_snap_ends_m 米以内的，把它接上（0：从不）。两条路交叉但没有共用顶点时，\n"
+            "只有 road_node_crossings 为 true 才连通（在 OpenStreetMap 和多数道路图层中，\n"
+            "这样的交叉是桥）。",
+            "Road layers are often drawn with T-junctions a little short of the road they meet:\n"
+            "a road end within road_snap_ends_m of another road is joined to it (0: never).\n"
+            "Roads crossing without a shared vertex are joined only if road_node_crossings is\n"
+            "true (in OpenStreetMap and most road layers such crossings are bridges).",
+        ),
+        "settings.toml.patrol.start_max_m": (
+            "没有县区图层时，距所有点位都超过此距离（米）的出发地会被拒绝。",
+            "Without a counties layer, a start farther than this from every site is refused.",
+        ),
+        "settings.toml.patrol.findings_lookback_days": (
+            "“近期发现问题”只计最近 N 天内的问题。按件计分的项最多计 case_count_cap 件；\n"
+            "距上次检查的天数最多计 visit_days_cap 天（从未检查过的点位按上限计）；厂门道路长度\n"
+            "最多计 gate_road_cap_m 米。",
+            'Cases counted for "past findings": those of the last N days. Per-case terms count\n'
+            "at most case_count_cap cases; days since the last visit count at most\n"
+            "visit_days_cap days (a site never visited counts the cap); gate-road length counts\n"
+            "at most gate_road_cap_m metres.",
+        ),
+        "settings.toml.patrol.upwind_top_n": (
+            "位列某个未达标站点前 upwind_top_n 名疑似污染源的点位，算作位于该站点上风向\n"
+            "（见表 source_suspects 和 targets_check）。",
+            "A site among the first upwind_top_n suspects of a station missing its target counts\n"
+            "as upwind of it (tables source_suspects and targets_check).",
+        ),
+        "settings.toml.patrol.weights.open_case": (
+            "每项原因的分值（geoair 的默认值，使一个未整改问题或一座自燃矸石山的分量\n"
+            "超过一个月没有检查；risk_scores 表列出每一项）。\n"
+            "每个未整改问题（附件3 是否完成整改 = 否）。",
+            "Points per reason (geoair's defaults, set so that an open case or a burning heap\n"
+            "outweighs a month without a visit; the risk_scores table shows every term).\n"
+            "Per open (unrectified) case (附件3 是否完成整改 = 否).",
+        ),
+        "settings.toml.patrol.weights.past_finding": (
+            "findings_lookback_days 天内发现的每个问题，不论是否已整改。",
+            "Per case found within findings_lookback_days, rectified or not.",
+        ),
+        "settings.toml.patrol.weights.checklist_item_failed": (
+            "最近一次检查中每个不合格项（附件2，共 7 项）。",
+            "Per checklist item failed at the latest inspection (附件2, 7 items).",
+        ),
+        "settings.toml.patrol.weights.per_day_since_visit": (
+            "距上次检查（检查、监管记录或以前的巡查计划）的每一天。",
+            "Per day since the last visit (inspection, case or earlier patrol plan).",
+        ),
+        "settings.toml.patrol.weights.upwind_of_missing_station": (
+            "PM2.5 未达标站点的首位疑似污染源（阳政办发〔2020〕131号 附件1）。",
+            "Top suspect of a station that misses its PM2.5 target (阳政办发〔2020〕131号 附件1).",
+        ),
+        "settings.toml.patrol.weights.burning_heap": (
+            "自燃或冒烟的矸石山（阳政办发〔2020〕131号：消除自燃冒烟）。",
+            "A burning or smoking gangue heap (阳政办发〔2020〕131号: 消除自燃冒烟).",
+        ),
+        "settings.toml.patrol.weights.untreated_heap": (
+            "未治理的矸石山（治理中的减半）。",
+            "An untreated gangue heap (half for one being treated).",
+        ),
+        "settings.toml.patrol.weights.gate_road_per_100m": (
+            "每 100 米需清扫的厂门道路（阳环函〔2024〕6号 二(二)）。",
+            "Per 100 m of gate road to sweep (阳环函〔2024〕6号 二(二)).",
+        ),
+        "settings.toml.patrol.weights.grade_below_b": (
+            "绩效等级为 C 或 D（晋环规〔2023〕3号：重点园区企业要达到 B级及以上）。",
+            "Performance grade C or D (晋环规〔2023〕3号: key-park enterprises to reach B or "
+            "better).",
+        ),
+        "settings.toml.patrol.weights.not_producing": (
+            "停产、闲置或关闭：核查是否仍然如此。",
+            "Suspended, idle or closed: check that it stays so.",
+        ),
+        "settings.toml.patrol.weights.suspended_but_active": (
+            "……而又有生产迹象（检查时发现在生产，或是上风向疑似污染源）。",
+            "... and shows activity (found producing, or an upwind suspect).",
+        ),
+        "settings.toml.patrol.places": (
+            "--start 可用的地点名称，写成 名称 = [经度, 纬度]（WGS-84），\n"
+            "如 盂县分局 = [113.41, 38.09]。工作区中企业、站点、园区和矸石山的名称也可以用。",
+            "Named places that --start accepts, as name = [longitude, latitude] in WGS-84,\n"
+            "e.g. 盂县分局 = [113.41, 38.09]. Names of enterprises, stations, parks and\n"
+            "heaps in the workspace are accepted too.",
+        ),
+        "settings.toml.export.crs": (
+            '未给出 --crs 时导出文件的坐标系："wgs84"（EPSG:4326，与存储相同）、\n'
+            '"cgcs2000"（EPSG:4490，国家大地坐标系）、"gcj02"（高德、腾讯类应用；文件名带 '
+            "_GCJ02）\n"
+            '或 "EPSG:编号"。',
+            'Coordinate system of exported files when --crs is not given: "wgs84" (EPSG:4326,\n'
+            'as stored), "cgcs2000" (EPSG:4490, the national system), "gcj02"\n'
+            '(Amap/Tencent apps; files are named *_GCJ02) or "EPSG:n".',
+        ),
+        "settings.toml.export.shapefile_encoding": (
+            'Shapefile 属性的文字编码，写在 .cpg 文件中："utf-8"，或 "gbk"\n'
+            "（供无法读取 UTF-8 编码 .dbf 文件的旧版国产 GIS 软件使用）。",
+            'Text encoding of Shapefile attributes, named in the .cpg file: "utf-8", or "gbk"\n'
+            "for older Chinese GIS software that cannot read UTF-8 .dbf files.",
+        ),
+        "settings.toml.surface.cell_m": (
+            "GeoTIFF 格网的边长，米（geoair 自定：500 米，比城市站点间距细，\n"
+            "又足够粗，一个县几秒钟就能算完）。",
+            "Side of a GeoTIFF cell in metres (geoair's choice: 500 m, finer than the spacing of\n"
+            "city stations, coarse enough for a county in a few seconds).",
+        ),
+        "settings.toml.surface.idw_power": (
+            "反距离加权的幂：权重 = 1 / 距离^幂（常用值为 2）。",
+            "Inverse-distance weighting power: weight = 1 / distance^power (the common choice, 2).",
+        ),
+        "settings.toml.surface.idw_k": (
+            "参与每个格网加权的最近站点数（geoair 自定：12）。",
+            "Number of nearest stations that weight each cell (geoair's choice: 12).",
+        ),
+        "settings.toml.surface.margin_m": (
+            "县区范围四周外扩的距离，米，使栅格覆盖县区边缘。",
+            "Margin around the counties' extent, metres, so the raster covers their edges.",
+        ),
+        "settings.toml.maps.tiles": (
+            '交互地图（geoair map）的底图："osm"（OpenStreetMap）、"tianditu"（天地图，\n'
+            'CGCS2000，需要 tianditu_key）、"amap"（高德，GCJ-02：数据会偏移到高德坐标以叠加在其'
+            "底图上）\n"
+            '或 "none"。无论选哪种，都会画出县区界，所以连不上底图服务器时（局内网）地图仍然可读'
+            "。\n"
+            "默认 osm：不需要密钥。",
+            'Basemap of the HTML map (geoair map): "osm" (OpenStreetMap), "tianditu" (天地图,\n'
+            'CGCS2000, needs tianditu_key), "amap" (高德, GCJ-02: the data are shifted by\n'
+            'geoair.io.crs.wgs84_to_gcj02 to sit on its tiles) or "none". Whatever the choice,\n'
+            "the county outlines are drawn, so the map stays readable when no tile server can\n"
+            "be reached (bureau intranets). Default osm: needs no key.",
+        ),
+        "settings.toml.maps.tianditu_key": (
+            "天地图开发者密钥（在天地图控制台免费申请）；留空 = 无。",
+            "Your Tianditu key (天地图 开发者密钥, free at the Tianditu console); empty = none.",
+        ),
+        "settings.toml.maps.enterprise_colour": (
+            '企业默认按什么着色："compliance"（最近一次检查中附件2问题清单合格项的比例）、\n'
+            '"grade"（绩效等级）或 "status"（生产状态）。交互地图中可以在三者之间切换。',
+            'How enterprises are coloured first: "compliance" (share of the 附件2 checklist\n'
+            'items met at the latest inspection), "grade" (绩效等级) or "status" (生产状态).\n'
+            "The HTML map can switch between the three.",
+        ),
+        "settings.toml.maps.simplify_m": (
+            "面（县区、园区）在高斯-克吕格投影带中按此容差（米）简化，使一个省的地图也不大；\n"
+            "10 米在第 15 级以下看不出来（约每像素 5 米）。",
+            "Polygons (counties, parks) are simplified to this tolerance in metres, in a\n"
+            "Gauss-Krüger zone, so that a province stays small; 10 m is invisible below\n"
+            "zoom 15 (about 5 m per pixel).",
+        ),
+        "settings.toml.maps.coord_decimals": (
+            "交互地图中经纬度保留的小数位数：5 位约为 1 米。",
+            "Decimals kept for longitudes and latitudes in the HTML map: 5 = about 1 m.",
+        ),
+        "settings.toml.maps.png_dpi": (
+            "geoair map --png 的分辨率，每英寸点数；300 为报告的印刷质量。",
+            "Resolution of geoair map --png, in dots per inch; 300 is print quality for reports.",
+        ),
+        "settings.toml.sources.radius_m": (
+            "站点与污染源的关联分析（geoair sources）。每个站点周围的搜索半径，\n"
+            "米：列出半径内的企业、矸石山、厂门道路和园区\n"
+            "（geoair 自定：5 公里，\n"
+            "即县城站点周围的工业带）。",
+            "Station-source correlation (geoair sources). Search radius around each station,\n"
+            "metres: enterprises, gangue heaps, gate roads and parks within it are listed\n"
+            "(geoair's choice: 5 km, a\n"
+            "county town's industrial belt around its station).",
+        ),
+        "settings.toml.sources.layers": (
+            "搜索的污染源图层，可选 enterprises、gangue_heaps、gate_roads、parks。",
+            "Source layers searched, among enterprises, gangue_heaps, gate_roads, parks.",
+        ),
+        "settings.toml.sources.pollutant": (
+            "未指定时分析的污染物（PM2.5 是站点月度目标的污染物，\n阳政办发〔2020〕131号 附件1）。",
+            "Pollutant analysed when none is given (PM2.5 is the pollutant of the monthly\n"
+            "station targets, 阳政办发〔2020〕131号 附件1).",
+        ),
+        "settings.toml.sources.cpf_percentile": (
+            "CPF：浓度达到或超过该时段浓度此百分位的小时算作高值\n"
+            "（沿用 openair 中 percentileRose/polarPlot 的惯例：第 75 百分位）。",
+            "CPF: hours at or above this percentile of the period's concentrations count as\n"
+            "high (openair's percentileRose/polarPlot convention: the 75th).",
+        ),
+        "settings.toml.sources.sectors": (
+            "风向扇区数：16（每个 22.5°，常用的风玫瑰）或 36（每个 10°）。",
+            "Number of wind sectors: 16 (22.5° each, the usual wind rose) or 36 (10° each).",
+        ),
+        "settings.toml.sources.calm_ms": (
+            "风速低于此值（米/秒）的小时为静风，不归入任何扇区\n"
+            "（geoair 自定：0.5 米/秒，与 [readings] calm_wind_ms 相同）。",
+            "Wind speeds below this, m/s, are calm hours, kept apart from every sector\n"
+            "(geoair's choice: 0.5 m/s, the same as [readings] calm_wind_ms).",
+        ),
+        "settings.toml.sources.nwr_sigma_deg": (
+            "非参数风回归（Henry 等，2009）：风向高斯核的带宽（度）和风速核的带宽（米/秒）。\n"
+            "geoair 按站点小时数据自定（该文献按数据集选择带宽）。",
+            "Nonparametric wind regression (Henry et al. 2009): bandwidth of the Gaussian\n"
+            "kernel in wind direction, degrees, and of the speed kernel, m/s. geoair's choice\n"
+            "for hourly station data (the paper selects bandwidths per data set).",
+        ),
+        "settings.toml.sources.nwr_speed_kernel": (
+            '风速核函数："epanechnikov"（Henry 等，2009）或 "gaussian"。',
+            'Kernel in wind speed: "epanechnikov" (Henry et al. 2009) or "gaussian".',
+        ),
+        "settings.toml.sources.distance_scale_m": (
+            "疑似源得分 = 污染源方位上的 CPF × 1 / (1 + 距离 / 此值)，米：\n"
+            "距离为此值的污染源，权重是位于站点处的一半（geoair 自定）。",
+            "Suspect score = CPF at the source's bearing × 1 / (1 + distance / this), metres:\n"
+            "a source this far away counts half as much as one at the station (geoair's choice).",
+        ),
+        "settings.toml.sources.min_windy_hours": (
+            "有风小时数少于此值的站点时段不参与排序（小时数太少，分不清方向：\n48 = 两天）。",
+            "Station-periods with fewer windy hours than this are not ranked (too few hours\n"
+            "to tell directions apart: 48 = two days).",
+        ),
+        "settings.toml.sources.top_n": (
+            "每个站点每个时段保留的疑似污染源个数。",
+            "Suspects kept per station and period.",
+        ),
+        "settings.toml.sources.freq": (
+            '未指定时排序的时段："month"、"quarter" 或 "year"（站点的\n'
+            "PM2.5 目标按月，阳政办发〔2020〕131号 附件1）。",
+            'Periods ranked when none is given: "month", "quarter" or "year" (stations\'\n'
+            "PM2.5 targets are monthly, 阳政办发〔2020〕131号 附件1).",
+        ),
+        "settings.toml.targets.park_units_by_name": (
+            "目标中属于园区而不是县区的县级单位：阳政办发〔2020〕131号\n"
+            "附件1 和附件2 在各县区之外也给开发区定了 PM2.5 和优良天数目标，\n"
+            "阳环函〔2024〕6号 也把高新区列在其中。这样的单位按其园区内的空气站评价\n"
+            "（每天取各站有效值的均值），计算依据一列会注明。\n"
+            "true：没有任何站点的县区与其同名的县区目标，匹配到名称包含该名称的园区\n"
+            "（开发区 -> 阳泉经济技术开发区（高新区））；geoair 的规则。",
+            "County-level units of the targets that are parks, not counties: 阳政办发〔2020〕131号"
+            "\n"
+            "附件1 and 附件2 set PM2.5 and good-day targets for 开发区 beside the counties, and\n"
+            "阳环函〔2024〕6号 names 高新区 among them. Such a unit is judged from the air "
+            "stations inside its\n"
+            "park(s) (per day the mean of their valid values), and the basis column says so.\n"
+            "true: a county target whose name no station's county carries is matched to the\n"
+            "park(s) whose name contains it (开发区 -> 阳泉经济技术开发区（高新区）); geoair's "
+            "rule.",
+        ),
+        "settings.toml.targets.park_units": (
+            '明确指定的对应关系，"单位名称" = [园区编号或名称]，如 "开发区" = ["P01"]\n'
+            "（名称加引号）。优先于按名称匹配，也优先于该单位所在县区自己的站点。默认为空。",
+            'Explicit links, "unit name" = [park ids or names], e.g. "开发区" = ["P01"] '
+            "(the\n"
+            "name in quotes). They win over the name match and over the unit's own county\n"
+            "stations. Empty by default.",
+        ),
+    }
+)

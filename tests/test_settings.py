@@ -11,6 +11,7 @@ from geoair.store.settings import (
     DEFAULT_TOML,
     BenchmarkQuota,
     Settings,
+    default_toml,
     load_settings,
     overridden,
     parse_settings,
@@ -54,6 +55,29 @@ def test_comments_cite_documents_never_internal_numbers():
     comments = "\n".join(line for line in DEFAULT_TOML.splitlines() if line.startswith("#"))
     assert not re.search(r"\b(seed|issue)\s*\d", comments, re.I)
     assert "PERFORMANCE.md" not in comments and "shared/" not in comments
+
+
+def test_the_default_text_is_in_the_workspaces_language(tmp_path):
+    from click.testing import CliRunner
+
+    from geoair.cli import main
+
+    zh, en = default_toml("zh"), default_toml("en")
+    assert zh == DEFAULT_TOML and zh != en
+    assert parse_settings(zh) == parse_settings(en) == DEFAULT_SETTINGS
+
+    # Only the comments differ.
+    def values(text):
+        return [line for line in text.splitlines() if not line.startswith("#")]
+
+    assert values(zh) == values(en)
+    assert "# 每个厂门周围需冲洗清扫道路的半径" in zh
+    assert "# Radius around every factory gate" in en
+    runner = CliRunner()
+    runner.invoke(main, ["init", str(tmp_path / "zh")])
+    runner.invoke(main, ["--lang", "en", "init", str(tmp_path / "en")])
+    assert (tmp_path / "zh" / "geoair.toml").read_text("utf-8") == zh
+    assert (tmp_path / "en" / "geoair.toml").read_text("utf-8") == en
 
 
 def test_user_values_override_and_ints_become_floats(tmp_path):

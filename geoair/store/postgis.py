@@ -66,8 +66,8 @@ from geoair.store.pg_copy import (
 )
 from geoair.store.settings import (
     DEFAULT_SETTINGS,
-    DEFAULT_TOML,
     Settings,
+    default_toml,
     parse_settings,
     set_readings_dir,
 )
@@ -205,7 +205,7 @@ class PostGISWorkspace(Workspace):
                 f'SELECT toml FROM "{self.schema}".{SETTINGS_TABLE} WHERE name = %s',
                 (SETTINGS_NAME,),
             ).fetchone()
-        return DEFAULT_TOML if row is None else str(row[0])
+        return default_toml() if row is None else str(row[0])
 
     @property
     def settings(self) -> Settings:
@@ -731,7 +731,7 @@ def init_database(
         )
         conn.execute(
             f"INSERT INTO {schema}.{SETTINGS_TABLE} (name, toml) VALUES (%s, %s)",
-            (SETTINGS_NAME, set_readings_dir(DEFAULT_TOML, folder)),
+            (SETTINGS_NAME, set_readings_dir(default_toml(), folder)),
         )
     folder.mkdir(parents=True, exist_ok=True)
     log.info("created workspace %s", ws.location)

@@ -129,9 +129,7 @@ def copy_workspace(
             if clash:
                 readings = t("error.store.copy_readings_there", folder=to_dir)
                 what = (what + t("word.clause_sep") if what else "") + readings
-            raise WorkspaceError(
-                t("error.store.copy_not_empty", location=dst.location, what=what)
-            )
+            raise WorkspaceError(t("error.store.copy_not_empty", location=dst.location, what=what))
         counts: dict[str, int] = {}
         with dst.transaction() as tx:
             for name in names:

@@ -62,8 +62,8 @@ from geoair.store.parts import PartValues, replace_part
 from geoair.store.schema import KINDS
 from geoair.store.settings import (
     DEFAULT_SETTINGS,
-    DEFAULT_TOML,
     Settings,
+    default_toml,
     load_settings,
     parse_settings,
     set_readings_dir,
@@ -350,7 +350,7 @@ class FolderWorkspace(Workspace):
 
     def settings_text(self) -> str:
         if not self.settings_path.exists():
-            return DEFAULT_TOML
+            return default_toml()
         return self.settings_path.read_text(encoding="utf-8")
 
     def store_settings(self, text: str) -> None:
@@ -555,7 +555,7 @@ def init_folder_workspace(
         )
     ws.root.mkdir(parents=True, exist_ok=True)
     if not ws.settings_path.exists():
-        text = DEFAULT_TOML
+        text = default_toml()
         if readings_dir is not None:
             text = set_readings_dir(text, Path(readings_dir).expanduser().resolve())
         _atomic_write_text(ws.settings_path, text)
