@@ -2360,3 +2360,133 @@ _add(
         ),
     }
 )
+
+# Errors of the workspace store (geoair/store).
+_add(
+    {
+        "error.store.no_crs": (
+            "图层“{name}”没有坐标系，不能保存。请用 geoair import 导入（导入时会设定坐标系）。",
+            "Layer {name!r} has no coordinate system; refusing to store it. Import it with "
+            "geoair import, which sets one.",
+        ),
+        "error.store.no_crs_unnamed": (
+            "有一个图层没有坐标系，不能保存。请用 geoair import 导入（导入时会设定坐标系）。",
+            "A layer has no coordinate system; refusing to store it. Import it with geoair "
+            "import, which sets one.",
+        ),
+        "error.store.bad_columns": (
+            "图层不能保存：列名 {names} 必须互不相同，且不能叫 {fid}（表的主键）。",
+            "A layer with columns {names} cannot be stored: the column names must be unique "
+            "and none may be called {fid} (the table's key).",
+        ),
+        "error.store.locked": (
+            "另一个 geoair 命令（进程 {pid}）正在写入 {root}。请等它结束；如果并没有命令在运行，"
+            "请删除 {lock}。",
+            "Another geoair command (process {pid}) is writing to {root}. Wait for it to "
+            "finish; if none is running, delete {lock}.",
+        ),
+        "error.store.url_as_path": (
+            "{name} 像是被当成文件夹路径的数据库地址；请按文字写出，如 postgresql://用户@主机/库名。",
+            "{name} looks like a database URL that was turned into a folder path; pass it as "
+            "text, e.g. postgresql://user@host/db.",
+        ),
+        "error.store.initdb": (
+            "无法建立临时数据库（initdb 失败）：{detail}",
+            "initdb failed: {detail}",
+        ),
+        "error.store.pg_ctl": (
+            "无法启动临时数据库（pg_ctl start 失败）：{detail}",
+            "pg_ctl start failed: {detail}",
+        ),
+        "error.store.foreign_table": (
+            "schema {schema} 中已有一个不是 geoair 建立的表“{name}”，geoair 不会动它。请换一个 "
+            "schema（在地址中写 ?schema=名称）。",
+            "The schema {schema} already has a table {name!r} that geoair did not make; geoair "
+            "leaves it alone. Use another schema (?schema=NAME in the URL).",
+        ),
+        "error.store.own_table": (
+            "“{name}”是 geoair 自己的表，请换一个图层名称。",
+            "{name!r} is geoair's own table; choose another layer name.",
+        ),
+        "store.schema_of": ("{server} 的 schema {schema}", "schema {schema} of {server}"),
+        "store.settings_in_database": (
+            "{location} 的设置（表 {table}；请用 geoair settings set 文件 修改）",
+            "the settings of {location} (table {table}; fix them with geoair settings set FILE)",
+        ),
+        "store.new_settings": ("新的设置", "the new settings"),
+        "store.built_in_settings": ("内置设置", "the built-in settings"),
+        "error.store.unknown_kind": (
+            "未知的类型“{kind}”。可选：{kinds}。",
+            "Unknown kind {kind!r}. Choose one of: {kinds}.",
+        ),
+        "error.store.kind_choice": ("{name}（{zh}）", "{name} ({zh})"),
+        "error.store.not_toml": (
+            "{source} 不是有效的 TOML（{detail}）。请改正该行，或删除该文件后重新运行 geoair init "
+            "得到默认设置。",
+            "{source} is not valid TOML ({detail}). Fix that line, or delete the file and run "
+            "geoair init again to get the defaults.",
+        ),
+        "error.store.settings_problems": (
+            "{source}：{problems}。请改正或删除这些行。",
+            "{source}: {problems}. Correct or remove these lines.",
+        ),
+        "error.store.setting_list_length": (
+            "{key} 应为含 {n} 个值的列表",
+            "{key} must be a list of {n} values",
+        ),
+        "error.store.setting_type": (
+            "{key} 应为{kind}，而不是 {value}",
+            "{key} must be {kind}, not {value}",
+        ),
+        "error.store.setting_unknown": (
+            "未知的设置 {key}（{scope}可用的有：{known}）",
+            "unknown setting {key} (known {scope}: {known})",
+        ),
+        "error.store.setting_scope_table": ("[{table}] 中", "in [{table}]"),
+        "error.store.setting_scope_top": ("表", "tables"),
+        "error.store.setting_missing": ("缺少 {key}", "{key} is missing"),
+        "error.store.setting_choice": (
+            "{key} 应为 {choices} 之一，而不是 {value}",
+            "{key} must be one of {choices}, not {value}",
+        ),
+        "setting_type.number": ("数字", "a number"),
+        "setting_type.whole_number": ("整数", "a whole number"),
+        "setting_type.bool": ("true 或 false", "true or false"),
+        "setting_type.text": ("带引号的文字", "a text in quotes"),
+        "setting_type.list": ("列表 [...]", "a list [...]"),
+        "setting_type.table": ("表", "a table"),
+        "error.store.write_permission": (
+            "无法写入 {target}：没有权限（{where}）。如果该文件已在 Excel 或其他程序中打开，请先"
+            "关闭；或换一个可以写入的文件夹（--out）。",
+            "Cannot write {target}: permission denied ({where}). If the file is open in Excel "
+            "or another program, close it; or choose a folder you can write to (--out).",
+        ),
+        "error.store.write_failed": (
+            "无法写入 {target}：{reason}。请换一个位置（--out），或清理磁盘空间。",
+            "Cannot write {target}: {reason}. Choose another place (--out), or free some disk "
+            "space.",
+        ),
+        "error.store.no_layer": (
+            "工作区 {location} 还没有图层“{name}”。请先运行 {hint}。",
+            "The workspace {location} has no layer {name!r} yet. Run {hint} first.",
+        ),
+        "error.store.no_layer_import": ("geoair import {name} 文件", "geoair import {name} FILE"),
+        "error.store.no_layer_compute": ("计算它的命令", "the command that computes it"),
+        "error.store.not_a_workspace": (
+            "{root} 不是 geoair 工作区（没有 {gpkg}）。请先运行 geoair init {root}。",
+            "{root} is not a geoair workspace (no {gpkg}). Run geoair init {root} first.",
+        ),
+        "error.store.already_workspace": (
+            "{root} 已经是 geoair 工作区。请用 --workspace {root} 使用它，或换一个文件夹。",
+            "{root} is already a geoair workspace. Use it with --workspace {root}, or choose "
+            "another folder.",
+        ),
+        "error.store.no_workspace": (
+            "{root} 中没有 geoair 工作区（没有 {gpkg}）。请用 geoair init {root} 新建，或用 "
+            "--workspace 文件夹 或环境变量 GEOAIR_WORKSPACE 指向您的工作区。",
+            "No geoair workspace in {root} (no {gpkg}). Create one with 'geoair init {root}', "
+            "or point to yours with --workspace DIR or the GEOAIR_WORKSPACE variable.",
+        ),
+        "check.no_column": ("{path}（缺少列 {columns}）", "{path} (no column {columns})"),
+    }
+)

@@ -264,7 +264,7 @@ def test_failure_leaves_no_partial_file(points, tmp_path, monkeypatch):
 def test_path_under_a_file_is_refused(points, tmp_path):
     blocker = tmp_path / "file.txt"
     blocker.write_text("x")
-    with pytest.raises(OutputError, match="Cannot write"):
+    with pytest.raises(OutputError, match="无法写入"):
         export_frame(points, blocker / "e.gpkg")
 
 

@@ -89,6 +89,7 @@ def test_user_values_override_and_ints_become_floats(tmp_path):
     assert settings.readings == DEFAULT_SETTINGS.readings
 
 
+@pytest.mark.usefixtures("english")
 def test_all_problems_reported_at_once(tmp_path):
     path = tmp_path / "geoair.toml"
     path.write_text(
@@ -107,6 +108,17 @@ def test_all_problems_reported_at_once(tmp_path):
     assert str(path) in message
 
 
+def test_problems_are_said_in_chinese(tmp_path):
+    path = tmp_path / "geoair.toml"
+    path.write_text('[gate_roads]\nradius_m = "wide"\n[maps]\ntiles = "bing"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    message = str(info.value)
+    assert "gate_roads.radius_m 应为数字，而不是 'wide'" in message
+    assert "maps.tiles 应为 osm, tianditu, amap, none 之一" in message
+    assert message.endswith("请改正或删除这些行。")
+
+
 def test_open_tables_take_the_users_names(tmp_path):
     path = tmp_path / "geoair.toml"
     path.write_text(
@@ -118,6 +130,7 @@ def test_open_tables_take_the_users_names(tmp_path):
     assert settings.targets.park_units["开发区"] == ("P01",)
 
 
+@pytest.mark.usefixtures("english")
 def test_a_place_must_be_two_numbers(tmp_path):
     path = tmp_path / "geoair.toml"
     path.write_text('[patrol.places]\n"分局" = [113.65]\n', encoding="utf-8")

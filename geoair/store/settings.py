@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from geoair.errors import ConfigError
-from geoair.messages import MESSAGES, language
+from geoair.messages import MESSAGES, language, t
 
 __all__ = [
     "AssignmentSettings",
@@ -543,27 +543,24 @@ def _parse(text: str, *, source: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            f"{source} is not valid TOML ({exc}). Fix that line, or delete "
-            "the file and run geoair init again to get the defaults."
-        ) from None
+        raise ConfigError(t("error.store.not_toml", source=source, detail=exc)) from None
 
 
 def _type_name(kind: Any) -> str:
     origin = typing.get_origin(kind)
     if kind is float:
-        return "a number"
+        return t("setting_type.number")
     if kind is int:
-        return "a whole number"
+        return t("setting_type.whole_number")
     if kind is bool:
-        return "true or false"
+        return t("setting_type.bool")
     if kind is str:
-        return "a text in quotes"
+        return t("setting_type.text")
     if origin is tuple:
-        return "a list [...]"
+        return t("setting_type.list")
     if origin in (Mapping, dict) or origin is typing.get_origin(Mapping[str, int]):
-        return "a table"
-    return "a table"
+        return t("setting_type.table")
+    return t("setting_type.table")
 
 
 def _convert(value: Any, kind: Any, where: str, problems: list[str]) -> Any:
@@ -590,7 +587,7 @@ def _convert(value: Any, kind: Any, where: str, problems: list[str]) -> Any:
                     for i, (item, item_kind) in enumerate(zip(value, element_kinds, strict=True))
                 ]
                 return tuple(converted)
-            problems.append(f"{where} must be a list of {len(element_kinds)} values")
+            problems.append(t("error.store.setting_list_length", key=where, n=len(element_kinds)))
             return None
     elif dataclasses.is_dataclass(kind):
         if isinstance(value, dict):
@@ -599,7 +596,9 @@ def _convert(value: Any, kind: Any, where: str, problems: list[str]) -> Any:
         return types.MappingProxyType(
             {str(k): _convert(v, args[1], f"{where}.{k}", problems) for k, v in value.items()}
         )
-    problems.append(f"{where} must be {_type_name(kind)}, not {value!r}")
+    problems.append(
+        t("error.store.setting_type", key=where, kind=_type_name(kind), value=repr(value))
+    )
     return None
 
 
@@ -615,9 +614,18 @@ def _section(
     names = [f.name for f in dataclasses.fields(cls)]
     for key in given:
         if key not in names:
-            scope = f"in [{where}]" if where else "tables"
+            scope = (
+                t("error.store.setting_scope_table", table=where)
+                if where
+                else t("error.store.setting_scope_top")
+            )
             problems.append(
-                f"unknown setting {_key(where, key)} (known {scope}: {', '.join(names)})"
+                t(
+                    "error.store.setting_unknown",
+                    key=_key(where, key),
+                    scope=scope,
+                    known=", ".join(names),
+                )
             )
     values = {}
     for spec in dataclasses.fields(cls):
@@ -626,7 +634,7 @@ def _section(
         default = getattr(defaults, name) if defaults is not None else None
         if name not in given:
             if defaults is None:
-                problems.append(f"{key} is missing")
+                problems.append(t("error.store.setting_missing", key=key))
             values[name] = default
             continue
         value = given[name]
@@ -644,13 +652,25 @@ def _section(
             unknown = sorted(set(value) - set(default))
             if unknown:
                 problems.append(
-                    f"unknown setting {key}.{unknown[0]} (known in [{key}]: {', '.join(default)})"
+                    t(
+                        "error.store.setting_unknown",
+                        key=f"{key}.{unknown[0]}",
+                        scope=t("error.store.setting_scope_table", table=key),
+                        known=", ".join(default),
+                    )
                 )
             value = {**default, **{k: v for k, v in value.items() if k in default}}
         converted = _convert(value, kind, key, problems)
         choices = spec.metadata.get("choices")
         if choices and converted is not None and converted not in choices:
-            problems.append(f"{key} must be one of {', '.join(choices)}, not {value!r}")
+            problems.append(
+                t(
+                    "error.store.setting_choice",
+                    key=key,
+                    choices=", ".join(choices),
+                    value=repr(value),
+                )
+            )
         values[name] = converted if converted is not None else default
     return cls(**values)
 
@@ -678,11 +698,17 @@ def parse_settings(
     problems: list[str] = []
     settings = _section(Settings, _parse(text, source=source), defaults, "", problems)
     if problems:
-        raise ConfigError(f"{source}: {'; '.join(problems)}. Correct or remove these lines.")
+        raise ConfigError(
+            t(
+                "error.store.settings_problems",
+                source=source,
+                problems=t("word.clause_sep").join(problems),
+            )
+        )
     return typing.cast(Settings, settings)
 
 
-DEFAULT_SETTINGS: Settings = parse_settings(DEFAULT_TOML, source="the built-in settings")
+DEFAULT_SETTINGS: Settings = parse_settings(DEFAULT_TOML, source=t("store.built_in_settings"))
 """The defaults, from :data:`DEFAULT_TOML`."""
 
 
