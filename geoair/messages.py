@@ -2490,3 +2490,114 @@ _add(
         "check.no_column": ("{path}（缺少列 {columns}）", "{path} (no column {columns})"),
     }
 )
+
+# Errors of reading and writing files (geoair/io) and of the readings (geoair/readings,
+# geoair/distributed).
+_add(
+    {
+        "error.io.bad_coords": (
+            "--coords “{text}”不是 geoair 认识的坐标系。请用 wgs84（GPS、天地图、CGCS2000）、"
+            "gcj02（高德、腾讯）、bd09（百度）或 EPSG:编号。",
+            "--coords {text!r} is not a coordinate system geoair knows. Use wgs84 (GPS, "
+            "Tianditu, CGCS2000), gcj02 (Amap/Gaode, Tencent), bd09 (Baidu) or EPSG:number.",
+        ),
+        "error.io.empty_layer": (
+            "图层是空的，无法为它选择以米为单位的坐标系。",
+            "Cannot choose a metric coordinate system for an empty layer.",
+        ),
+        "error.io.no_crs": (
+            "{what}没有坐标系。请用 geoair import 导入（导入时会设定坐标系），或用 --coords 指明。",
+            "{what} has no coordinate system. Import it with geoair import, which sets one, or "
+            "say which with --coords.",
+        ),
+        "error.io.not_wgs84": (
+            "{what}的坐标系是 {crs}，应为 EPSG:4326（WGS-84）。请用 geoair import 重新导入。",
+            "{what} is in {crs}, expected EPSG:4326 (WGS-84). Import it again with geoair import.",
+        ),
+        "error.io.the_layer": ("{name}图层", "the {name} layer"),
+        "error.io.a_layer": ("图层", "the layer"),
+        "error.io.buffer_layer": ("要做缓冲区的图层", "the layer to buffer"),
+        "error.io.no_file": (
+            "{path} 不存在，请检查文件名和文件夹。",
+            "{path} does not exist. Check the name and folder.",
+        ),
+        "error.io.not_osm": (
+            "{name} 不能作为 OpenStreetMap 数据读取（{detail}）。请重新下载（从 OpenStreetMap "
+            "镜像站下载 .osm.pbf 文件），或把道路导出为 GeoPackage 或 Shapefile。",
+            "{name} cannot be read as an OpenStreetMap extract ({detail}). Download it again (a "
+            ".osm.pbf file from an OpenStreetMap mirror), or export your roads as a GeoPackage "
+            "or Shapefile.",
+        ),
+        "error.io.cell_too_long": (
+            "“{column}”有 {n} 个值超过 Excel 单元格的上限（{limit:,} 个字符）。请把 {name} "
+            "写成 csv、gpkg 或 geojson。",
+            "{n} value(s) of {column!r} are longer than an Excel cell holds ({limit:,} "
+            "characters). Write {name} as csv, gpkg or geojson instead.",
+        ),
+        "error.io.bad_suffix": (
+            "不能写出“{suffix}”文件。可选：{choices}。",
+            "Cannot write '{suffix}' files. Use one of: {choices}.",
+        ),
+        "error.io.geojson_table": (
+            "GeoJSON 需要带图形的图层；表格请写成 .csv 或 .xlsx。",
+            "GeoJSON needs a layer with geometry; use .csv or .xlsx for tables.",
+        ),
+        "error.readings.no_breakpoints": (
+            "HJ 633-2012 没有 {pollutant} {averaging} 的分段浓度限值。已有：{known}。",
+            "HJ 633-2012 has no breakpoints for {pollutant} {averaging}. Known: {known}.",
+        ),
+        "error.readings.no_breakpoints_short": (
+            "HJ 633-2012 没有 {pollutant} {averaging} 的分段浓度限值。",
+            "HJ 633-2012 has no breakpoints for {pollutant} {averaging}.",
+        ),
+        "error.readings.unknown_period": (
+            "未知的时段“{period}”；可选：{choices}。",
+            "Unknown period {period!r}; choose one of {choices}.",
+        ),
+        "error.readings.unknown_period_mqy": (
+            "未知的时段“{period}”；可选：month（月）、quarter（季度）、year（年）。",
+            "Unknown period {period!r}; choose month, quarter or year.",
+        ),
+        "error.readings.lacks_columns": (
+            "小时监测数据缺少列 {columns}；需要 station_id、time、pollutant、value（长表）。",
+            "Hourly readings lack the column(s) {columns}; they need station_id, time, "
+            "pollutant, value (long form).",
+        ),
+        "error.readings.no_files": (
+            "没有与 {pattern} 对应的监测数据文件。请先导入监测数据（geoair import readings "
+            "文件）。",
+            "No readings files match {pattern}. Import readings first (geoair import readings "
+            "FILE).",
+        ),
+        "error.readings.park_units_no_parks": (
+            "[targets.park_units] 把 {units} 对应到园区，但工作区没有园区图层。请用 geoair "
+            "import parks 文件 导入园区，或从 geoair.toml 中删除这些行。",
+            "[targets.park_units] links {units} to parks, but the workspace has no parks "
+            "layer. Import the parks with geoair import parks FILE, or remove these lines from "
+            "geoair.toml.",
+        ),
+        "error.readings.park_units_unknown": (
+            "[targets.park_units] 写了园区图层中没有的园区（{problems}）。请写园区图层中的编号"
+            "或名称，如 {examples}。",
+            "[targets.park_units] names parks the parks layer does not have ({problems}). Use "
+            "park ids or names as in the parks layer, e.g. {examples}.",
+        ),
+        "error.readings.no_hourly": (
+            "工作区 {location} 还没有小时监测数据。请用 geoair import readings 文件 导入（或运行 "
+            "geoair demo）。",
+            "The workspace {location} has no hourly readings yet. Import them with geoair "
+            "import readings FILE (or run geoair demo).",
+        ),
+        "error.readings.unknown_scope": (
+            "未知的目标范围“{scope}”：请用 station（站点）、county（县区）、city（全市）或 park"
+            "（园区）。",
+            "Unknown target scope {scope!r}: use station, county, city or park.",
+        ),
+        "error.distributed.no_files": (
+            "没有与 {pattern} 对应的监测数据文件。请先导入监测数据（geoair import readings "
+            "文件），或给出每台计算机都能读取的数据文件夹或地址。",
+            "No readings files match {pattern}. Import readings first (geoair import readings "
+            "FILE), or give the store's folder or URL that every worker can read.",
+        ),
+    }
+)
