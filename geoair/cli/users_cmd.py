@@ -74,5 +74,8 @@ def remove(name: str, workspace_dir: Path | None) -> None:
 @workspace_option
 def list_users(workspace_dir: Path | None) -> None:
     """List the users."""
-    for name in _store(workspace_dir).names():
+    names = _store(workspace_dir).names()
+    for name in names:
         click.echo(name)
+    if not names:
+        click.echo(t("users.none"))
