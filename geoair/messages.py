@@ -1710,3 +1710,1329 @@ _add(
         ),
     }
 )
+
+# geoair settings, users, serve and copy.
+_add(
+    {
+        "settings.replaced": (
+            "{location} 的设置已替换为 {file}",
+            "settings of {location} replaced by {file}",
+        ),
+        "users.added": ("已添加用户 {name}（{path}）", "added user {name} ({path})"),
+        "users.password_changed": ("已为用户 {name} 设置新密码", "new password for {name}"),
+        "users.removed": ("已删除用户 {name}", "removed user {name}"),
+        "users.none": (
+            "还没有用户：geoair users add 姓名 添加一个",
+            "no users yet: add one with geoair users add NAME",
+        ),
+        "users.password": ("密码", "Password"),
+        "users.password_again": ("再输入一次密码", "Repeat the password"),
+        "users.password_mismatch": (
+            "两次输入的密码不一样，请重新输入。",
+            "The two passwords differ; type them again.",
+        ),
+        "serve.started": (
+            "geoair 网页服务：http://{host}:{port}/（工作区 {root}；按 Ctrl-C 停止）",
+            "geoair serve: http://{host}:{port}/  (workspace {root}; Ctrl-C stops)",
+        ),
+        "serve.needs_extra": (
+            '网页服务缺少组件 {name}，请安装：pip install "geoair[web]"',
+            'The web app needs its extra ({name} is missing): pip install "geoair[web]"',
+        ),
+        "copy.title": ("已复制 {source} -> {dest}", "copied {source} -> {dest}"),
+        "copy.col_table": ("表", "table"),
+        "copy.col_source": ("源", "source"),
+        "copy.col_copied": ("复制后", "copied"),
+        "copy.readings_row": ("{kind}（{files} 个文件）", "readings {kind} ({files} files)"),
+        "copy.kind.hourly": ("小时监测数据", "hourly"),
+        "copy.kind.dustfall": ("降尘数据", "dustfall"),
+        "copy.readings_shared": (
+            "  监测数据：共用文件夹 {folder}，无需复制",
+            "  readings: shared folder {folder}, nothing to copy",
+        ),
+        "copy.readings_absent": (
+            "  监测数据：本机没有文件夹 {folder}，未复制",
+            "  readings: no folder {folder} on this computer, none copied",
+        ),
+        "copy.readings_now": ("  监测数据现在在 {folder}", "  readings now in {folder}"),
+        "copy.settings": ("  设置已复制（geoair.toml）", "  settings copied (geoair.toml)"),
+        "error.store.copy_same": (
+            "源和目标是同一个工作区（{location}），请换一个目标。",
+            "The source and the destination are the same workspace ({location}): name another "
+            "destination.",
+        ),
+        "error.store.copy_not_empty": (
+            "目标工作区 {location} 已有数据（{what}），请复制到空的工作区，或加 --replace 覆盖。",
+            "The destination {location} already holds data ({what}): copy into an empty "
+            "workspace, or add --replace to overwrite it.",
+        ),
+        "error.store.copy_readings_there": (
+            "{folder} 中的监测数据",
+            "readings in {folder}",
+        ),
+        "error.store.copy_counts_differ": (
+            "复制后 {location} 的行数与源不一致，请检查目标工作区：{report}",
+            "After the copy the row counts of {location} differ from the source: {report}",
+        ),
+    }
+)
+
+# The comments of the default settings (geoair.toml), by table and key: written in the
+# language of the workspace's geoair init (geoair.store.settings.default_toml). They cite
+# the documents by their own (Chinese) titles in both languages.
+_add(
+    {
+        "settings.toml.head": (
+            "geoair 工作区设置。可修改各项的值，不要改动键名。\n"
+            "下面每个默认值都注明了出自哪份文件，或注明是 geoair 自定的。所依据的文件：\n"
+            "  阳环函〔2024〕6号   阳泉市“净厂”巩固提升行动（2024）：附件2问题清单、附件3监管情况、"
+            "\n"
+            "                      厂门100米道路、标杆企业\n"
+            "  长治市大气办 2024 通知及晋环规〔2023〕3号：重点工业园区、园区站、降尘、\n"
+            "                      道路积尘排名、绩效等级、五堆\n"
+            "  晋市生态环保委办〔2023〕4号  晋城市百日专项整治攻坚行动（2023）：调度表、\n"
+            "                      园区考核、以克论净\n"
+            "  阳政发〔2024〕8号   阳城县空气质量持续改善实施方案（2024）：降尘 7\n"
+            "  阳政办发〔2020〕131号  阳泉市2020-2021年秋冬季攻坚行动方案：PM2.5 月度目标和\n"
+            "                      优良天数目标（附件1、附件2）、降尘 9、矸石山\n"
+            "  GB 3095-2012、HJ 633-2012、HJ 663-2013：国家环境空气质量标准",
+            "geoair workspace settings. Edit the values; keep the keys.\n"
+            "Every default below is taken from the document named beside it, or says that it is\n"
+            "geoair's choice. The documents:\n"
+            "  阳环函〔2024〕6号   阳泉市“净厂”巩固提升行动 (2024): checklist 附件2, cases 附件3,\n"
+            "                      100 m gate roads, benchmark enterprises\n"
+            "  长治市大气办 2024 通知 with 晋环规〔2023〕3号: key industrial parks, park "
+            "stations,\n"
+            "                      dustfall, road dust ranking, performance grades, 五堆\n"
+            "  晋市生态环保委办〔2023〕4号  晋城市百日专项整治攻坚行动 (2023): dispatch table,\n"
+            "                      park assessment, 以克论净\n"
+            "  阳政发〔2024〕8号   阳城县空气质量持续改善实施方案 (2024): dustfall 7\n"
+            "  阳政办发〔2020〕131号  阳泉市2020-2021年秋冬季攻坚行动方案: monthly PM2.5 and\n"
+            "                      good-day targets (附件1, 附件2), dustfall 9, gangue heaps\n"
+            "  GB 3095-2012, HJ 633-2012, HJ 663-2013: the national air-quality standards",
+        ),
+        "settings.toml.workspace.name": (
+            "城市或县区名称，用于地图和报表的标题。",
+            "Name of the city or county, used in titles of maps and forms.",
+        ),
+        "settings.toml.workspace.default_coords": (
+            '导入不带坐标系的文件时所用的坐标系："wgs84"、"gcj02"（高德、腾讯）\n'
+            '或 "bd09"（百度）。坐标一律以 WGS-84 保存。',
+            'Coordinate system of files imported without one: "wgs84", "gcj02" (Amap, '
+            "Tencent)\n"
+            'or "bd09" (Baidu). Coordinates are always stored in WGS-84.',
+        ),
+        "settings.toml.workspace.readings_dir": (
+            '小时和月度监测数据（Parquet）所在的文件夹。留空：工作区文件夹中的 "readings"。\n'
+            "数据库工作区在这里记录 geoair init 时选定的文件夹（多人导入监测数据时用共享盘）。\n"
+            "geoair 自定。",
+            'Folder of the hourly and monthly readings (Parquet). Empty: "readings" in the\n'
+            "workspace folder. A database workspace records here the folder chosen at geoair\n"
+            "init (a shared drive when several analysts import readings). geoair's choice.",
+        ),
+        "settings.toml.gate_roads.radius_m": (
+            "每个厂门周围需冲洗清扫道路的半径\n"
+            "（阳环函〔2024〕6号 二(二)：厂区大门附近100米范围内的道路）。",
+            "Radius around every factory gate whose road must be washed and swept\n"
+            "(阳环函〔2024〕6号 二(二): 厂区大门附近100米范围内的道路).",
+        ),
+        "settings.toml.gate_roads.gate_site_max_m": (
+            "厂门距所属企业位置超过此距离（米）时，标为疑似坐标错误。",
+            "A gate farther than this from its enterprise's site is flagged as a likely\n"
+            "coordinate error.",
+        ),
+        "settings.toml.gate_roads.nearest_road_search_m": (
+            "半径 radius_m 内没有道路的厂门，向外查找最近道路的距离（米），\n"
+            "核查结果会报告该距离（geoair 自定：与 gate_site_max_m 相同）。",
+            "For a gate with no road within radius_m, how far (m) to look for the nearest road,\n"
+            "whose distance the finding reports (geoair's choice: as far as gate_site_max_m).",
+        ),
+        "settings.toml.gate_roads.osm_skip_highway": (
+            "道路取自 .osm.pbf 文件时（geoair gate-roads --roads 文件）不计入的\n"
+            "OpenStreetMap 道路类型（highway 值）：不是需要清扫的车行道\n"
+            "（见 OpenStreetMap 的 Key:highway 说明）。",
+            "OpenStreetMap highway values left out when roads come from a .osm.pbf extract\n"
+            "(geoair gate-roads --roads FILE): ways that are not carriageways to sweep\n"
+            "(OpenStreetMap wiki, Key:highway).",
+        ),
+        "settings.toml.buffers.circle_vertices": (
+            "点周围所画圆的顶点数（gate_buffers、geoair buffer）。每个顶点都正好在圆上；\n"
+            "取 72 时，各边最多向圆内偏离半径的 0.1%（geoair 自定；长度从不在图形上量取）。",
+            "Vertices of the circles drawn around points (gate_buffers, geoair buffer). Every\n"
+            "vertex lies exactly on the circle; with 72 the edges fall at most 0.1 % of the\n"
+            "radius inside it (geoair's choice; lengths are never measured on the drawing).",
+        ),
+        "settings.toml.readings.dustfall_limit_t_km2": (
+            "各县区降尘限值，t/(km²·月)：阳泉 2020 年为 9（阳政办发〔2020〕131号（九））；\n"
+            "阳城 2024 年为 7（阳政发〔2024〕8号）。",
+            "Dustfall limit per county, t/(km²·month): 9 in Yangquan 2020 (阳政办发〔2020〕131号 "
+            "(九));\n"
+            "Yangcheng 2024 uses 7 (阳政发〔2024〕8号).",
+        ),
+        "settings.toml.readings.calm_wind_ms": (
+            "风速低于此值（米/秒）的小时为静风。",
+            "Wind speeds below this (m/s) are calm hours.",
+        ),
+        "settings.toml.readings.pm25_max_ug_m3": (
+            "导入检查：小时值高于以下各值的，视为不合物理常理而拒收\n"
+            "（单位错误或仪器故障）。geoair 自定，远高于华北有记录的最严重小时值\n"
+            "（PM10 沙尘暴可达数千 µg/m³），也高于 HJ 633-2012 表1 的最高分段浓度限值。",
+            "Import checks: hourly values above these are refused as not physically plausible\n"
+            "(a unit error or a broken instrument). geoair's choices, well above the worst\n"
+            "hours recorded in north China (PM10 dust storms reach several thousand µg/m³) and\n"
+            "the top breakpoints of HJ 633-2012 Table 1.",
+        ),
+        "settings.toml.readings.co_max_mg_m3": (
+            "CO 单位为 mg/m³；未注明单位的 CO 值超过此值时按 µg/m³ 处理并拒收\n"
+            "（HJ 633 的 CO 1小时最高分段浓度限值为 150 mg/m³；实际小时值很少超过 20）。",
+            "CO is in mg/m³; above this an unlabelled CO value is taken for µg/m³ and refused\n"
+            "(HJ 633's top 1-hour CO breakpoint is 150 mg/m³; ambient hours rarely pass 20).",
+        ),
+        "settings.toml.readings.unit_error_share": (
+            "一列未声明单位的监测数据（没有 --units，表头中也没有单位），若超过此比例的值\n"
+            "高于上述限值，则视为一处单位错误：只报告一次，整列都不导入\n"
+            "（geoair 自定：“大多数”即超过一半）。",
+            "A column of readings without a declared unit (--units, or a unit in its header)\n"
+            "whose values are in this share above the limits above is one unit error: reported\n"
+            'once and none of it stored (geoair\'s choice: "mostly" = more than half).',
+        ),
+        "settings.toml.readings.import_memory": (
+            "导入监测数据时 DuckDB 可用的内存（超出部分写入磁盘；geoair 按办公电脑自定）。",
+            "Memory DuckDB may use while importing readings (it spills to disk beyond; geoair's\n"
+            "choice for an office PC).",
+        ),
+        "settings.toml.readings.dustfall_max_t_km2": (
+            "月降尘高于此值（t/(km²·月)）的，视为疑似单位错误而拒收。",
+            "Monthly dustfall above this, t/(km²·month), is refused as a likely unit error.",
+        ),
+        "settings.toml.readings.county_station_kinds": (
+            "参与计算县区数值的站点类型（取其站点的均值，HJ 663）。",
+            "Station kinds whose values make a county's value (mean of its stations, HJ 663).",
+        ),
+        "settings.toml.readings.o3_8h_limit_ug_m3": (
+            "O3 日最大8小时平均：有效8小时时段少于14个时，若超过此二级8小时限值（µg/m³），\n"
+            "仍为有效（GB 3095-2012 表1；HJ 663-2013 表2）。",
+            "O3 daily maximum 8-hour mean: valid with fewer than 14 valid windows when it\n"
+            "exceeds this class-II 8-hour limit, µg/m³ (GB 3095-2012 Table 1; HJ 663-2013 Table "
+            "2).",
+        ),
+        "settings.toml.assignment.near_park_m": (
+            "园区边界外此距离（米）以内的矸石山和站点，算作在园区“附近”。",
+            'Heaps and stations within this ring outside a park polygon count as "near" it.',
+        ),
+        "settings.toml.scores.air_reference": (
+            "园区和企业月度评分（geoair scores）。每个分项都按固定基准评为 0-100 分\n"
+            "（100 分最好），所以一个园区的得分从不取决于其他园区的数据；各项公式见\n"
+            "README 中评分的一节。\n"
+            '园区站空气质量的基准："standard"（PM2.5 35 µg/m³，GB 3095-2012 二级标准）、\n'
+            '"target"（目标表中该园区当月的 PM2.5 目标，没有则用标准）或 "city"（当月全市国控站'
+            "的\n"
+            "均值，没有则用标准）。长治 2024 年通知按园区站排名；晋市生态环保委办\n"
+            "〔2023〕4号 与全市比较。",
+            "Monthly park and enterprise scores (geoair scores). Every component is scored\n"
+            "0-100 (100 best) against a fixed reference, so one park's score never depends on\n"
+            'another park\'s data; see README "Scores and rankings" for each formula.\n'
+            'Reference for air at the park\'s station(s): "standard" (PM2.5 35 µg/m³, GB '
+            "3095-2012\n"
+            'class II), "target" (the park\'s pm25 target of the month in the targets table, '
+            "else\n"
+            'the standard) or "city" (mean of the national 国控 stations that month, else the\n'
+            "standard). The Changzhi 2024 notice ranks parks by their station; 晋市生态环保委办\n"
+            "〔2023〕4号 compares them with the city.",
+        ),
+        "settings.toml.scores.road_dust_reference_g_m2": (
+            "道路积尘负荷（g/m²，长治 2024 年通知和晋市生态环保委办〔2023〕4号 中的“以克论净”）\n"
+            "达到此值时道路积尘得 100 分；高于此值时得分为 基准 ÷ 负荷。国家标准没有规定这个数：\n"
+            "请填写本市“以克论净”的考核值。",
+            "Road dust load (道路积尘负荷, g/m², 以克论净 in the Changzhi 2024 notice\n"
+            "and 晋市生态环保委办〔2023〕4号) at which the road dust\n"
+            "score is 100; above it the score is reference ÷ load. No national standard sets\n"
+            "this number: put your city's 以克论净 assessment value here.",
+        ),
+        "settings.toml.scores.fines_reference_yuan": (
+            "使罚款得分减半的每家企业当月罚款额（元）\n"
+            "（得分 = 100 × 基准 ÷ (基准 + 每家企业罚款)）；本项目自定：1万元。",
+            "Fines per enterprise (yuan, in the month) that halve the fines score\n"
+            "(score = 100 × ref ÷ (ref + fines per enterprise)); project choice: 1万元.",
+        ),
+        "settings.toml.scores.min_weight_ranked": (
+            "园区（或企业）有数据的分项所占权重至少达到此比例时才参与排名（本项目自定：一半）；\n"
+            "否则显示得分但不排名，以免一个只凭“附近没有矸石山”得分的园区排在第一。",
+            "A park (or enterprise) is ranked only when the components it has data for carry at\n"
+            "least this share of the weights above (project choice: half); otherwise its score\n"
+            'is shown but it gets no rank, so a park known only by "no heaps nearby" cannot top\n'
+            "the list.",
+        ),
+        "settings.toml.scores.benchmark_min_score": (
+            "标杆企业候选的最低总分（0-100；本项目自定：通常的及格线 60）。\n"
+            "阳环函〔2024〕6号 要求选树标杆企业；得分低的不能算。",
+            "Lowest total score (0-100) of a benchmark enterprise candidate (project choice: the\n"
+            "usual pass mark of 60). 阳环函〔2024〕6号 asks for model enterprises; a low score is "
+            "none.",
+        ),
+        "settings.toml.scores.benchmark_grades": (
+            "标杆企业候选可有的绩效等级（晋环规〔2023〕3号 四：B级及以上或引领性），\n"
+            "以及没有评级的企业（多数小企业从未评级）能否入选。",
+            "Performance grades a benchmark candidate may have (晋环规〔2023〕3号 四: B级及以上或引"
+            "领性),\n"
+            "and whether an enterprise without a grade (most small ones are never graded) may be "
+            "one.",
+        ),
+        "settings.toml.scores.benchmark_quotas": (
+            "各县区推荐的标杆企业数，[最少, 最多]（阳环函〔2024〕6号 二(三)：\n"
+            "城区、矿区、高新区 3-5 家，盂县、平定县、郊区 5-10 家）。可按行添加本地县区。",
+            "Benchmark enterprises to propose per county, [min, max] (阳环函〔2024〕6号 二(三):\n"
+            "城区、矿区、高新区 3-5 家, 盂县、平定县、郊区 5-10 家). Add your counties as lines.",
+        ),
+        "settings.toml.scores.benchmark_default_quota": (
+            "上面没有列出的县区的名额，[最少, 最多]。",
+            "Quota of a county not listed above, [min, max].",
+        ),
+        "settings.toml.scores.park_weights.air": (
+            "园区得分各分项的权重，合计须为 1。园区缺少某个分项（没有站点、没有测道路积尘）时，\n"
+            "其余分项的权重按比例放大到合计为 1，而不是记零分。geoair 参照长治 2024 年通知和\n"
+            "晋市生态环保委办〔2023〕4号 自定：园区站和月度道路积尘排名权重最大。\n"
+            "air：园区站的 PM2.5 与上面的基准比较（长治 2024 年通知 十；晋市生态环保委办〔2023〕4号"
+            "）。",
+            "Weight of each park score component; they must add up to 1. A park lacking a\n"
+            "component (no station, no road dust measured) has the weights of the rest scaled\n"
+            "up to 1, never a zero score. geoair's choice, after the Changzhi 2024 notice and\n"
+            "晋市生态环保委办〔2023〕4号: the park station and the monthly road dust ranking weigh "
+            "most.\n"
+            "air: PM2.5 at the park's station(s) vs the reference above (Changzhi 2024 notice\n"
+            "十; 晋市生态环保委办〔2023〕4号).",
+        ),
+        "settings.toml.scores.park_weights.dustfall": (
+            "dustfall：园区内及附近站点的月降尘与限值比较（长治 2024 年通知 十）。",
+            "dustfall: monthly dustfall at stations in/near the park vs the limit (Changzhi 2024 "
+            "notice 十).",
+        ),
+        "settings.toml.scores.park_weights.road_dust": (
+            "road_dust：道路积尘负荷与 road_dust_reference_g_m2 比较（长治 2024 年通知 三）。",
+            "road_dust: road dust load vs road_dust_reference_g_m2 (Changzhi 2024 notice 三).",
+        ),
+        "settings.toml.scores.park_weights.compliance": (
+            "compliance：各企业最近一次检查中附件2问题清单合格项的比例\n"
+            "（阳环函〔2024〕6号 附件2）。",
+            "compliance: share of 附件2 checklist items met in each enterprise's latest "
+            "inspection\n"
+            "(阳环函〔2024〕6号 附件2).",
+        ),
+        "settings.toml.scores.park_weights.cases": (
+            "cases：月末每家企业未整改的附件3问题数（阳环函〔2024〕6号 附件3）。",
+            "cases: open, unrectified 附件3 cases per enterprise at month end (阳环函〔2024〕6号 附"
+            "件3).",
+        ),
+        "settings.toml.scores.park_weights.fines": (
+            "fines：当月每家企业的罚款（元）（阳环函〔2024〕6号 附件3；\n"
+            "晋市生态环保委办〔2023〕4号）。",
+            "fines: fines (yuan) in the month per enterprise (阳环函〔2024〕6号 附件3;\n"
+            "晋市生态环保委办〔2023〕4号).",
+        ),
+        "settings.toml.scores.park_weights.grades": (
+            "grades：已评级企业中 B级及以上的比例（A、B、引领性；晋环规〔2023〕3号 四）。",
+            "grades: share of graded enterprises at B or better (A, B, 引领性; 晋环规〔2023〕3号 四"
+            ").",
+        ),
+        "settings.toml.scores.park_weights.heaps": (
+            "heaps：园区内或附近未治理或自燃的矸石山（阳政办发〔2020〕131号；\n"
+            "长治 2024 年通知中的五堆）。",
+            "heaps: untreated (未治理) or burning gangue heaps inside or near (阳政办发〔2020〕"
+            "131号;\n"
+            "五堆 in the Changzhi 2024 notice).",
+        ),
+        "settings.toml.scores.enterprise_weights.checklist": (
+            "企业得分各分项的权重，合计须为 1（缺少的分项与园区一样按比例分摊）。\n"
+            "geoair 参照阳环函〔2024〕6号 附件2 问题清单自定。\n"
+            "checklist：最近一次检查中附件2合格项的比例。",
+            "Weight of each enterprise score component; they must add up to 1 (missing ones\n"
+            "are re-spread as for parks). geoair's choice after the checklist of 阳环函〔2024〕6号 "
+            "附件2.\n"
+            "checklist: share of 附件2 items met in the latest inspection.",
+        ),
+        "settings.toml.scores.enterprise_weights.cases": (
+            "cases：月末未整改的问题（100 ÷ (1 + 件数)）。",
+            "cases: open, unrectified cases at month end (100 ÷ (1 + count)).",
+        ),
+        "settings.toml.scores.enterprise_weights.grade": (
+            "grade：下面的绩效等级分值。",
+            "grade: performance grade points below.",
+        ),
+        "settings.toml.scores.enterprise_weights.gate_roads": (
+            "gate_roads：厂门100米道路（阳环函〔2024〕6号 二(二)）：其中硬化道路所占长度的比例\n"
+            "（道路图层的“硬化”字段）。",
+            "gate_roads: the 100 m gate roads (阳环函〔2024〕6号 二(二)): share of their length "
+            "on\n"
+            "hardened roads (roads layer 硬化).",
+        ),
+        "settings.toml.scores.grade_points": (
+            "企业绩效等级分项中各绩效等级的分值。\n"
+            "晋环规〔2023〕3号 四：目标是 B级及以上或引领性。",
+            "Points of each performance grade (绩效等级) in the enterprise grade component.\n"
+            "晋环规〔2023〕3号 四: B or better, or 引领性, is the goal.",
+        ),
+        "settings.toml.patrol.start_name": (
+            "各巡查组往返的出发地名称（geoair patrol plan --start 可另行指定）及其 WGS-84 坐标。\n"
+            "默认值是大致位置（阳泉城区中心，市局所在地）：请改为本局大门的位置。",
+            "Named start of every team's round trip (geoair patrol plan --start overrides it),\n"
+            "and its WGS-84 coordinates. The default is approximate (Yangquan's 城区 centre,\n"
+            "where the city bureau sits): put your bureau's gate here.",
+        ),
+        "settings.toml.patrol.teams": (
+            "每天出动的巡查组数和每组最多查看的点位数（geoair 的默认值，按每车两名检查人员\n"
+            "工作一天估算；请改为本地的实际情况）。",
+            "Teams out on a day and the most sites one team visits (geoair's defaults, a\n"
+            "working day of two inspectors per car; change to your own).",
+        ),
+        "settings.toml.patrol.max_route_km": (
+            "每组往返路线希望不超过的长度，公里（0：不限）。这是软上限：分配路线时尽量不超过，\n"
+            "做不到的组会在计划中标出（路线的 over_limit 字段，输出中也有说明）。geoair 自定：\n"
+            "120 公里，即一天 8 小时查 8 个点位、每个约 40 分钟，剩约 2.5 小时按每小时 45-50 公里\n"
+            "走县乡和山区道路；请按本地情况设定。",
+            "Longest round trip wanted for one team, km (0: no limit). A soft limit: the routes\n"
+            "are balanced to stay under it, and the plan flags any team that could not (its\n"
+            "route's over_limit, a note in the output). geoair's choice: 120 km, an 8-hour day of\n"
+            "8 stops at about 40 minutes each, leaving some 2.5 hours at 45-50 km/h on county\n"
+            "and mountain roads; set your own.",
+        ),
+        "settings.toml.patrol.coverage_days": (
+            "覆盖规则：每个点位在这么多天内至少检查一次，任何点位都不能指望永远不被选中。\n"
+            "“净厂”行动按月报送（阳环函〔2024〕6号：每月5日前报送上月工作），所以取 30 天。",
+            "Coverage rule: every site is visited at least once in this many days, so no site\n"
+            "can count on never being chosen. The clean-factory action reports monthly\n"
+            "(阳环函〔2024〕6号: 每月5日前报送上月工作), hence 30 days.",
+        ),
+        "settings.toml.patrol.coverage_share_max": (
+            "按覆盖规则强制加入的逾期点位最多占当天点位的这个比例，\n"
+            "这样积压很多时，风险最高的点位仍能查到。",
+            "At most this share of a day's stops goes to overdue sites forced in by the coverage\n"
+            "rule, so that the riskiest sites are still seen when the backlog is large.",
+        ),
+        "settings.toml.patrol.snap_warn_m": (
+            "距道路节点超过此距离（米）的点位，从最近的节点按直线到达，并给出提示。",
+            "Sites farther than this from a road node are reached in a straight line from the\n"
+            "nearest node, and a warning says so.",
+        ),
+        "settings.toml.patrol.road_snap_ends_m": (
+            "道路图层中的丁字路口常常画得差一点没接上另一条路：道路端点距另一条路\n"
+            "在 road_snap_ends_m 米以内的，把它接上（0：从不）。两条路交叉但没有共用顶点时，\n"
+            "只有 road_node_crossings 为 true 才连通（在 OpenStreetMap 和多数道路图层中，\n"
+            "这样的交叉是桥）。",
+            "Road layers are often drawn with T-junctions a little short of the road they meet:\n"
+            "a road end within road_snap_ends_m of another road is joined to it (0: never).\n"
+            "Roads crossing without a shared vertex are joined only if road_node_crossings is\n"
+            "true (in OpenStreetMap and most road layers such crossings are bridges).",
+        ),
+        "settings.toml.patrol.start_max_m": (
+            "没有县区图层时，距所有点位都超过此距离（米）的出发地会被拒绝。",
+            "Without a counties layer, a start farther than this from every site is refused.",
+        ),
+        "settings.toml.patrol.findings_lookback_days": (
+            "“近期发现问题”只计最近 N 天内的问题。按件计分的项最多计 case_count_cap 件；\n"
+            "距上次检查的天数最多计 visit_days_cap 天（从未检查过的点位按上限计）；厂门道路长度\n"
+            "最多计 gate_road_cap_m 米。",
+            'Cases counted for "past findings": those of the last N days. Per-case terms count\n'
+            "at most case_count_cap cases; days since the last visit count at most\n"
+            "visit_days_cap days (a site never visited counts the cap); gate-road length counts\n"
+            "at most gate_road_cap_m metres.",
+        ),
+        "settings.toml.patrol.upwind_top_n": (
+            "位列某个未达标站点前 upwind_top_n 名疑似污染源的点位，算作位于该站点上风向\n"
+            "（见表 source_suspects 和 targets_check）。",
+            "A site among the first upwind_top_n suspects of a station missing its target counts\n"
+            "as upwind of it (tables source_suspects and targets_check).",
+        ),
+        "settings.toml.patrol.weights.open_case": (
+            "每项原因的分值（geoair 的默认值，使一个未整改问题或一座自燃矸石山的分量\n"
+            "超过一个月没有检查；risk_scores 表列出每一项）。\n"
+            "每个未整改问题（附件3 是否完成整改 = 否）。",
+            "Points per reason (geoair's defaults, set so that an open case or a burning heap\n"
+            "outweighs a month without a visit; the risk_scores table shows every term).\n"
+            "Per open (unrectified) case (附件3 是否完成整改 = 否).",
+        ),
+        "settings.toml.patrol.weights.past_finding": (
+            "findings_lookback_days 天内发现的每个问题，不论是否已整改。",
+            "Per case found within findings_lookback_days, rectified or not.",
+        ),
+        "settings.toml.patrol.weights.checklist_item_failed": (
+            "最近一次检查中每个不合格项（附件2，共 7 项）。",
+            "Per checklist item failed at the latest inspection (附件2, 7 items).",
+        ),
+        "settings.toml.patrol.weights.per_day_since_visit": (
+            "距上次检查（检查、监管记录或以前的巡查计划）的每一天。",
+            "Per day since the last visit (inspection, case or earlier patrol plan).",
+        ),
+        "settings.toml.patrol.weights.upwind_of_missing_station": (
+            "PM2.5 未达标站点的首位疑似污染源（阳政办发〔2020〕131号 附件1）。",
+            "Top suspect of a station that misses its PM2.5 target (阳政办发〔2020〕131号 附件1).",
+        ),
+        "settings.toml.patrol.weights.burning_heap": (
+            "自燃或冒烟的矸石山（阳政办发〔2020〕131号：消除自燃冒烟）。",
+            "A burning or smoking gangue heap (阳政办发〔2020〕131号: 消除自燃冒烟).",
+        ),
+        "settings.toml.patrol.weights.untreated_heap": (
+            "未治理的矸石山（治理中的减半）。",
+            "An untreated gangue heap (half for one being treated).",
+        ),
+        "settings.toml.patrol.weights.gate_road_per_100m": (
+            "每 100 米需清扫的厂门道路（阳环函〔2024〕6号 二(二)）。",
+            "Per 100 m of gate road to sweep (阳环函〔2024〕6号 二(二)).",
+        ),
+        "settings.toml.patrol.weights.grade_below_b": (
+            "绩效等级为 C 或 D（晋环规〔2023〕3号：重点园区企业要达到 B级及以上）。",
+            "Performance grade C or D (晋环规〔2023〕3号: key-park enterprises to reach B or "
+            "better).",
+        ),
+        "settings.toml.patrol.weights.not_producing": (
+            "停产、闲置或关闭：核查是否仍然如此。",
+            "Suspended, idle or closed: check that it stays so.",
+        ),
+        "settings.toml.patrol.weights.suspended_but_active": (
+            "……而又有生产迹象（检查时发现在生产，或是上风向疑似污染源）。",
+            "... and shows activity (found producing, or an upwind suspect).",
+        ),
+        "settings.toml.patrol.places": (
+            "--start 可用的地点名称，写成 名称 = [经度, 纬度]（WGS-84），\n"
+            "如 盂县分局 = [113.41, 38.09]。工作区中企业、站点、园区和矸石山的名称也可以用。",
+            "Named places that --start accepts, as name = [longitude, latitude] in WGS-84,\n"
+            "e.g. 盂县分局 = [113.41, 38.09]. Names of enterprises, stations, parks and\n"
+            "heaps in the workspace are accepted too.",
+        ),
+        "settings.toml.export.crs": (
+            '未给出 --crs 时导出文件的坐标系："wgs84"（EPSG:4326，与存储相同）、\n'
+            '"cgcs2000"（EPSG:4490，国家大地坐标系）、"gcj02"（高德、腾讯类应用；文件名带 '
+            "_GCJ02）\n"
+            '或 "EPSG:编号"。',
+            'Coordinate system of exported files when --crs is not given: "wgs84" (EPSG:4326,\n'
+            'as stored), "cgcs2000" (EPSG:4490, the national system), "gcj02"\n'
+            '(Amap/Tencent apps; files are named *_GCJ02) or "EPSG:n".',
+        ),
+        "settings.toml.export.shapefile_encoding": (
+            'Shapefile 属性的文字编码，写在 .cpg 文件中："utf-8"，或 "gbk"\n'
+            "（供无法读取 UTF-8 编码 .dbf 文件的旧版国产 GIS 软件使用）。",
+            'Text encoding of Shapefile attributes, named in the .cpg file: "utf-8", or "gbk"\n'
+            "for older Chinese GIS software that cannot read UTF-8 .dbf files.",
+        ),
+        "settings.toml.surface.cell_m": (
+            "GeoTIFF 格网的边长，米（geoair 自定：500 米，比城市站点间距细，\n"
+            "又足够粗，一个县几秒钟就能算完）。",
+            "Side of a GeoTIFF cell in metres (geoair's choice: 500 m, finer than the spacing of\n"
+            "city stations, coarse enough for a county in a few seconds).",
+        ),
+        "settings.toml.surface.idw_power": (
+            "反距离加权的幂：权重 = 1 / 距离^幂（常用值为 2）。",
+            "Inverse-distance weighting power: weight = 1 / distance^power (the common choice, 2).",
+        ),
+        "settings.toml.surface.idw_k": (
+            "参与每个格网加权的最近站点数（geoair 自定：12）。",
+            "Number of nearest stations that weight each cell (geoair's choice: 12).",
+        ),
+        "settings.toml.surface.margin_m": (
+            "县区范围四周外扩的距离，米，使栅格覆盖县区边缘。",
+            "Margin around the counties' extent, metres, so the raster covers their edges.",
+        ),
+        "settings.toml.maps.tiles": (
+            '交互地图（geoair map）的底图："osm"（OpenStreetMap）、"tianditu"（天地图，\n'
+            'CGCS2000，需要 tianditu_key）、"amap"（高德，GCJ-02：数据会偏移到高德坐标以叠加在其'
+            "底图上）\n"
+            '或 "none"。无论选哪种，都会画出县区界，所以连不上底图服务器时（局内网）地图仍然可读'
+            "。\n"
+            "默认 osm：不需要密钥。",
+            'Basemap of the HTML map (geoair map): "osm" (OpenStreetMap), "tianditu" (天地图,\n'
+            'CGCS2000, needs tianditu_key), "amap" (高德, GCJ-02: the data are shifted by\n'
+            'geoair.io.crs.wgs84_to_gcj02 to sit on its tiles) or "none". Whatever the choice,\n'
+            "the county outlines are drawn, so the map stays readable when no tile server can\n"
+            "be reached (bureau intranets). Default osm: needs no key.",
+        ),
+        "settings.toml.maps.tianditu_key": (
+            "天地图开发者密钥（在天地图控制台免费申请）；留空 = 无。",
+            "Your Tianditu key (天地图 开发者密钥, free at the Tianditu console); empty = none.",
+        ),
+        "settings.toml.maps.enterprise_colour": (
+            '企业默认按什么着色："compliance"（最近一次检查中附件2问题清单合格项的比例）、\n'
+            '"grade"（绩效等级）或 "status"（生产状态）。交互地图中可以在三者之间切换。',
+            'How enterprises are coloured first: "compliance" (share of the 附件2 checklist\n'
+            'items met at the latest inspection), "grade" (绩效等级) or "status" (生产状态).\n'
+            "The HTML map can switch between the three.",
+        ),
+        "settings.toml.maps.simplify_m": (
+            "面（县区、园区）在高斯-克吕格投影带中按此容差（米）简化，使一个省的地图也不大；\n"
+            "10 米在第 15 级以下看不出来（约每像素 5 米）。",
+            "Polygons (counties, parks) are simplified to this tolerance in metres, in a\n"
+            "Gauss-Krüger zone, so that a province stays small; 10 m is invisible below\n"
+            "zoom 15 (about 5 m per pixel).",
+        ),
+        "settings.toml.maps.coord_decimals": (
+            "交互地图中经纬度保留的小数位数：5 位约为 1 米。",
+            "Decimals kept for longitudes and latitudes in the HTML map: 5 = about 1 m.",
+        ),
+        "settings.toml.maps.png_dpi": (
+            "geoair map --png 的分辨率，每英寸点数；300 为报告的印刷质量。",
+            "Resolution of geoair map --png, in dots per inch; 300 is print quality for reports.",
+        ),
+        "settings.toml.sources.radius_m": (
+            "站点与污染源的关联分析（geoair sources）。每个站点周围的搜索半径，\n"
+            "米：列出半径内的企业、矸石山、厂门道路和园区\n"
+            "（geoair 自定：5 公里，\n"
+            "即县城站点周围的工业带）。",
+            "Station-source correlation (geoair sources). Search radius around each station,\n"
+            "metres: enterprises, gangue heaps, gate roads and parks within it are listed\n"
+            "(geoair's choice: 5 km, a\n"
+            "county town's industrial belt around its station).",
+        ),
+        "settings.toml.sources.layers": (
+            "搜索的污染源图层，可选 enterprises、gangue_heaps、gate_roads、parks。",
+            "Source layers searched, among enterprises, gangue_heaps, gate_roads, parks.",
+        ),
+        "settings.toml.sources.pollutant": (
+            "未指定时分析的污染物（PM2.5 是站点月度目标的污染物，\n阳政办发〔2020〕131号 附件1）。",
+            "Pollutant analysed when none is given (PM2.5 is the pollutant of the monthly\n"
+            "station targets, 阳政办发〔2020〕131号 附件1).",
+        ),
+        "settings.toml.sources.cpf_percentile": (
+            "CPF：浓度达到或超过该时段浓度此百分位的小时算作高值\n"
+            "（沿用 openair 中 percentileRose/polarPlot 的惯例：第 75 百分位）。",
+            "CPF: hours at or above this percentile of the period's concentrations count as\n"
+            "high (openair's percentileRose/polarPlot convention: the 75th).",
+        ),
+        "settings.toml.sources.sectors": (
+            "风向扇区数：16（每个 22.5°，常用的风玫瑰）或 36（每个 10°）。",
+            "Number of wind sectors: 16 (22.5° each, the usual wind rose) or 36 (10° each).",
+        ),
+        "settings.toml.sources.calm_ms": (
+            "风速低于此值（米/秒）的小时为静风，不归入任何扇区\n"
+            "（geoair 自定：0.5 米/秒，与 [readings] calm_wind_ms 相同）。",
+            "Wind speeds below this, m/s, are calm hours, kept apart from every sector\n"
+            "(geoair's choice: 0.5 m/s, the same as [readings] calm_wind_ms).",
+        ),
+        "settings.toml.sources.nwr_sigma_deg": (
+            "非参数风回归（Henry 等，2009）：风向高斯核的带宽（度）和风速核的带宽（米/秒）。\n"
+            "geoair 按站点小时数据自定（该文献按数据集选择带宽）。",
+            "Nonparametric wind regression (Henry et al. 2009): bandwidth of the Gaussian\n"
+            "kernel in wind direction, degrees, and of the speed kernel, m/s. geoair's choice\n"
+            "for hourly station data (the paper selects bandwidths per data set).",
+        ),
+        "settings.toml.sources.nwr_speed_kernel": (
+            '风速核函数："epanechnikov"（Henry 等，2009）或 "gaussian"。',
+            'Kernel in wind speed: "epanechnikov" (Henry et al. 2009) or "gaussian".',
+        ),
+        "settings.toml.sources.distance_scale_m": (
+            "疑似源得分 = 污染源方位上的 CPF × 1 / (1 + 距离 / 此值)，米：\n"
+            "距离为此值的污染源，权重是位于站点处的一半（geoair 自定）。",
+            "Suspect score = CPF at the source's bearing × 1 / (1 + distance / this), metres:\n"
+            "a source this far away counts half as much as one at the station (geoair's choice).",
+        ),
+        "settings.toml.sources.min_windy_hours": (
+            "有风小时数少于此值的站点时段不参与排序（小时数太少，分不清方向：\n48 = 两天）。",
+            "Station-periods with fewer windy hours than this are not ranked (too few hours\n"
+            "to tell directions apart: 48 = two days).",
+        ),
+        "settings.toml.sources.top_n": (
+            "每个站点每个时段保留的疑似污染源个数。",
+            "Suspects kept per station and period.",
+        ),
+        "settings.toml.sources.freq": (
+            '未指定时排序的时段："month"、"quarter" 或 "year"（站点的\n'
+            "PM2.5 目标按月，阳政办发〔2020〕131号 附件1）。",
+            'Periods ranked when none is given: "month", "quarter" or "year" (stations\'\n'
+            "PM2.5 targets are monthly, 阳政办发〔2020〕131号 附件1).",
+        ),
+        "settings.toml.targets.park_units_by_name": (
+            "目标中属于园区而不是县区的县级单位：阳政办发〔2020〕131号\n"
+            "附件1 和附件2 在各县区之外也给开发区定了 PM2.5 和优良天数目标，\n"
+            "阳环函〔2024〕6号 也把高新区列在其中。这样的单位按其园区内的空气站评价\n"
+            "（每天取各站有效值的均值），计算依据一列会注明。\n"
+            "true：没有任何站点的县区与其同名的县区目标，匹配到名称包含该名称的园区\n"
+            "（开发区 -> 阳泉经济技术开发区（高新区））；geoair 的规则。",
+            "County-level units of the targets that are parks, not counties: 阳政办发〔2020〕131号"
+            "\n"
+            "附件1 and 附件2 set PM2.5 and good-day targets for 开发区 beside the counties, and\n"
+            "阳环函〔2024〕6号 names 高新区 among them. Such a unit is judged from the air "
+            "stations inside its\n"
+            "park(s) (per day the mean of their valid values), and the basis column says so.\n"
+            "true: a county target whose name no station's county carries is matched to the\n"
+            "park(s) whose name contains it (开发区 -> 阳泉经济技术开发区（高新区）); geoair's "
+            "rule.",
+        ),
+        "settings.toml.targets.park_units": (
+            '明确指定的对应关系，"单位名称" = [园区编号或名称]，如 "开发区" = ["P01"]\n'
+            "（名称加引号）。优先于按名称匹配，也优先于该单位所在县区自己的站点。默认为空。",
+            'Explicit links, "unit name" = [park ids or names], e.g. "开发区" = ["P01"] '
+            "(the\n"
+            "name in quotes). They win over the name match and over the unit's own county\n"
+            "stations. Empty by default.",
+        ),
+    }
+)
+
+# Errors of the workspace store (geoair/store).
+_add(
+    {
+        "error.store.no_crs": (
+            "图层“{name}”没有坐标系，不能保存。请用 geoair import 导入（导入时会设定坐标系）。",
+            "Layer {name!r} has no coordinate system; refusing to store it. Import it with "
+            "geoair import, which sets one.",
+        ),
+        "error.store.no_crs_unnamed": (
+            "有一个图层没有坐标系，不能保存。请用 geoair import 导入（导入时会设定坐标系）。",
+            "A layer has no coordinate system; refusing to store it. Import it with geoair "
+            "import, which sets one.",
+        ),
+        "error.store.bad_columns": (
+            "图层不能保存：列名 {names} 必须互不相同，且不能叫 {fid}（表的主键）。",
+            "A layer with columns {names} cannot be stored: the column names must be unique "
+            "and none may be called {fid} (the table's key).",
+        ),
+        "error.store.locked": (
+            "另一个 geoair 命令（进程 {pid}）正在写入 {root}。请等它结束；如果并没有命令在运行，"
+            "请删除 {lock}。",
+            "Another geoair command (process {pid}) is writing to {root}. Wait for it to "
+            "finish; if none is running, delete {lock}.",
+        ),
+        "error.store.url_as_path": (
+            "{name} 像是被当成文件夹路径的数据库地址；请按文字写出，如 postgresql://用户@主机/库名。",
+            "{name} looks like a database URL that was turned into a folder path; pass it as "
+            "text, e.g. postgresql://user@host/db.",
+        ),
+        "error.store.initdb": (
+            "无法建立临时数据库（initdb 失败）：{detail}",
+            "initdb failed: {detail}",
+        ),
+        "error.store.pg_ctl": (
+            "无法启动临时数据库（pg_ctl start 失败）：{detail}",
+            "pg_ctl start failed: {detail}",
+        ),
+        "error.store.foreign_table": (
+            "schema {schema} 中已有一个不是 geoair 建立的表“{name}”，geoair 不会动它。请换一个 "
+            "schema（在地址中写 ?schema=名称）。",
+            "The schema {schema} already has a table {name!r} that geoair did not make; geoair "
+            "leaves it alone. Use another schema (?schema=NAME in the URL).",
+        ),
+        "error.store.own_table": (
+            "“{name}”是 geoair 自己的表，请换一个图层名称。",
+            "{name!r} is geoair's own table; choose another layer name.",
+        ),
+        "store.schema_of": ("{server} 的 schema {schema}", "schema {schema} of {server}"),
+        "store.settings_in_database": (
+            "{location} 的设置（表 {table}；请用 geoair settings set 文件 修改）",
+            "the settings of {location} (table {table}; fix them with geoair settings set FILE)",
+        ),
+        "store.new_settings": ("新的设置", "the new settings"),
+        "store.built_in_settings": ("内置设置", "the built-in settings"),
+        "error.store.unknown_kind": (
+            "未知的类型“{kind}”。可选：{kinds}。",
+            "Unknown kind {kind!r}. Choose one of: {kinds}.",
+        ),
+        "error.store.kind_choice": ("{name}（{zh}）", "{name} ({zh})"),
+        "error.store.not_toml": (
+            "{source} 不是有效的 TOML（{detail}）。请改正该行，或删除该文件后重新运行 geoair init "
+            "得到默认设置。",
+            "{source} is not valid TOML ({detail}). Fix that line, or delete the file and run "
+            "geoair init again to get the defaults.",
+        ),
+        "error.store.settings_problems": (
+            "{source}：{problems}。请改正或删除这些行。",
+            "{source}: {problems}. Correct or remove these lines.",
+        ),
+        "error.store.setting_list_length": (
+            "{key} 应为含 {n} 个值的列表",
+            "{key} must be a list of {n} values",
+        ),
+        "error.store.setting_type": (
+            "{key} 应为{kind}，而不是 {value}",
+            "{key} must be {kind}, not {value}",
+        ),
+        "error.store.setting_unknown": (
+            "未知的设置 {key}（{scope}可用的有：{known}）",
+            "unknown setting {key} (known {scope}: {known})",
+        ),
+        "error.store.setting_scope_table": ("[{table}] 中", "in [{table}]"),
+        "error.store.setting_scope_top": ("表", "tables"),
+        "error.store.setting_missing": ("缺少 {key}", "{key} is missing"),
+        "error.store.setting_choice": (
+            "{key} 应为 {choices} 之一，而不是 {value}",
+            "{key} must be one of {choices}, not {value}",
+        ),
+        "setting_type.number": ("数字", "a number"),
+        "setting_type.whole_number": ("整数", "a whole number"),
+        "setting_type.bool": ("true 或 false", "true or false"),
+        "setting_type.text": ("带引号的文字", "a text in quotes"),
+        "setting_type.list": ("列表 [...]", "a list [...]"),
+        "setting_type.table": ("表", "a table"),
+        "error.store.write_permission": (
+            "无法写入 {target}：没有权限（{where}）。如果该文件已在 Excel 或其他程序中打开，请先"
+            "关闭；或换一个可以写入的文件夹（--out）。",
+            "Cannot write {target}: permission denied ({where}). If the file is open in Excel "
+            "or another program, close it; or choose a folder you can write to (--out).",
+        ),
+        "error.store.write_failed": (
+            "无法写入 {target}：{reason}。请换一个位置（--out），或清理磁盘空间。",
+            "Cannot write {target}: {reason}. Choose another place (--out), or free some disk "
+            "space.",
+        ),
+        "error.store.no_layer": (
+            "工作区 {location} 还没有图层“{name}”。请先运行 {hint}。",
+            "The workspace {location} has no layer {name!r} yet. Run {hint} first.",
+        ),
+        "error.store.no_layer_import": ("geoair import {name} 文件", "geoair import {name} FILE"),
+        "error.store.no_layer_compute": ("计算它的命令", "the command that computes it"),
+        "error.store.not_a_workspace": (
+            "{root} 不是 geoair 工作区（没有 {gpkg}）。请先运行 geoair init {root}。",
+            "{root} is not a geoair workspace (no {gpkg}). Run geoair init {root} first.",
+        ),
+        "error.store.already_workspace": (
+            "{root} 已经是 geoair 工作区。请用 --workspace {root} 使用它，或换一个文件夹。",
+            "{root} is already a geoair workspace. Use it with --workspace {root}, or choose "
+            "another folder.",
+        ),
+        "error.store.no_workspace": (
+            "{root} 中没有 geoair 工作区（没有 {gpkg}）。请用 geoair init {root} 新建，或用 "
+            "--workspace 文件夹 或环境变量 GEOAIR_WORKSPACE 指向您的工作区。",
+            "No geoair workspace in {root} (no {gpkg}). Create one with 'geoair init {root}', "
+            "or point to yours with --workspace DIR or the GEOAIR_WORKSPACE variable.",
+        ),
+        "check.no_column": ("{path}（缺少列 {columns}）", "{path} (no column {columns})"),
+    }
+)
+
+# Errors of reading and writing files (geoair/io) and of the readings (geoair/readings,
+# geoair/distributed).
+_add(
+    {
+        "error.io.bad_coords": (
+            "--coords “{text}”不是 geoair 认识的坐标系。请用 wgs84（GPS、天地图、CGCS2000）、"
+            "gcj02（高德、腾讯）、bd09（百度）或 EPSG:编号。",
+            "--coords {text!r} is not a coordinate system geoair knows. Use wgs84 (GPS, "
+            "Tianditu, CGCS2000), gcj02 (Amap/Gaode, Tencent), bd09 (Baidu) or EPSG:number.",
+        ),
+        "error.io.empty_layer": (
+            "图层是空的，无法为它选择以米为单位的坐标系。",
+            "Cannot choose a metric coordinate system for an empty layer.",
+        ),
+        "error.io.no_crs": (
+            "{what}没有坐标系。请用 geoair import 导入（导入时会设定坐标系），或用 --coords 指明。",
+            "{what} has no coordinate system. Import it with geoair import, which sets one, or "
+            "say which with --coords.",
+        ),
+        "error.io.not_wgs84": (
+            "{what}的坐标系是 {crs}，应为 EPSG:4326（WGS-84）。请用 geoair import 重新导入。",
+            "{what} is in {crs}, expected EPSG:4326 (WGS-84). Import it again with geoair import.",
+        ),
+        "error.io.the_layer": ("{name}图层", "the {name} layer"),
+        "error.io.a_layer": ("图层", "the layer"),
+        "error.io.buffer_layer": ("要做缓冲区的图层", "the layer to buffer"),
+        "error.io.no_file": (
+            "{path} 不存在，请检查文件名和文件夹。",
+            "{path} does not exist. Check the name and folder.",
+        ),
+        "error.io.not_osm": (
+            "{name} 不能作为 OpenStreetMap 数据读取（{detail}）。请重新下载（从 OpenStreetMap "
+            "镜像站下载 .osm.pbf 文件），或把道路导出为 GeoPackage 或 Shapefile。",
+            "{name} cannot be read as an OpenStreetMap extract ({detail}). Download it again (a "
+            ".osm.pbf file from an OpenStreetMap mirror), or export your roads as a GeoPackage "
+            "or Shapefile.",
+        ),
+        "error.io.cell_too_long": (
+            "“{column}”有 {n} 个值超过 Excel 单元格的上限（{limit:,} 个字符）。请把 {name} "
+            "写成 csv、gpkg 或 geojson。",
+            "{n} value(s) of {column!r} are longer than an Excel cell holds ({limit:,} "
+            "characters). Write {name} as csv, gpkg or geojson instead.",
+        ),
+        "error.io.bad_suffix": (
+            "不能写出“{suffix}”文件。可选：{choices}。",
+            "Cannot write '{suffix}' files. Use one of: {choices}.",
+        ),
+        "error.io.geojson_table": (
+            "GeoJSON 需要带图形的图层；表格请写成 .csv 或 .xlsx。",
+            "GeoJSON needs a layer with geometry; use .csv or .xlsx for tables.",
+        ),
+        "error.readings.no_breakpoints": (
+            "HJ 633-2012 没有 {pollutant} {averaging} 的分段浓度限值。已有：{known}。",
+            "HJ 633-2012 has no breakpoints for {pollutant} {averaging}. Known: {known}.",
+        ),
+        "error.readings.no_breakpoints_short": (
+            "HJ 633-2012 没有 {pollutant} {averaging} 的分段浓度限值。",
+            "HJ 633-2012 has no breakpoints for {pollutant} {averaging}.",
+        ),
+        "error.readings.unknown_period": (
+            "未知的时段“{period}”；可选：{choices}。",
+            "Unknown period {period!r}; choose one of {choices}.",
+        ),
+        "error.readings.unknown_period_mqy": (
+            "未知的时段“{period}”；可选：month（月）、quarter（季度）、year（年）。",
+            "Unknown period {period!r}; choose month, quarter or year.",
+        ),
+        "error.readings.lacks_columns": (
+            "小时监测数据缺少列 {columns}；需要 station_id、time、pollutant、value（长表）。",
+            "Hourly readings lack the column(s) {columns}; they need station_id, time, "
+            "pollutant, value (long form).",
+        ),
+        "error.readings.no_files": (
+            "没有与 {pattern} 对应的监测数据文件。请先导入监测数据（geoair import readings "
+            "文件）。",
+            "No readings files match {pattern}. Import readings first (geoair import readings "
+            "FILE).",
+        ),
+        "error.readings.park_units_no_parks": (
+            "[targets.park_units] 把 {units} 对应到园区，但工作区没有园区图层。请用 geoair "
+            "import parks 文件 导入园区，或从 geoair.toml 中删除这些行。",
+            "[targets.park_units] links {units} to parks, but the workspace has no parks "
+            "layer. Import the parks with geoair import parks FILE, or remove these lines from "
+            "geoair.toml.",
+        ),
+        "error.readings.park_units_unknown": (
+            "[targets.park_units] 写了园区图层中没有的园区（{problems}）。请写园区图层中的编号"
+            "或名称，如 {examples}。",
+            "[targets.park_units] names parks the parks layer does not have ({problems}). Use "
+            "park ids or names as in the parks layer, e.g. {examples}.",
+        ),
+        "error.readings.no_hourly": (
+            "工作区 {location} 还没有小时监测数据。请用 geoair import readings 文件 导入（或运行 "
+            "geoair demo）。",
+            "The workspace {location} has no hourly readings yet. Import them with geoair "
+            "import readings FILE (or run geoair demo).",
+        ),
+        "error.readings.unknown_scope": (
+            "未知的目标范围“{scope}”：请用 station（站点）、county（县区）、city（全市）或 park"
+            "（园区）。",
+            "Unknown target scope {scope!r}: use station, county, city or park.",
+        ),
+        "error.distributed.no_files": (
+            "没有与 {pattern} 对应的监测数据文件。请先导入监测数据（geoair import readings "
+            "文件），或给出每台计算机都能读取的数据文件夹或地址。",
+            "No readings files match {pattern}. Import readings first (geoair import readings "
+            "FILE), or give the store's folder or URL that every worker can read.",
+        ),
+    }
+)
+
+# The web app (geoair serve): its pages, the page script's texts (web.js), the steps,
+# their parameters and what they need, refusals; web.column.*: the English labels of
+# result columns (in Chinese a column takes its header from geoair.store.fields).
+_add(
+    {
+        "web.app_title": ("geoair 大气污染防治监管", "geoair air-pollution supervision"),
+        "web.nav_overview": ("概览", "Overview"),
+        "web.nav_import": ("导入", "Import"),
+        "web.nav_work": ("本月工作", "This month"),
+        "web.nav_map": ("地图", "Map"),
+        "web.nav_downloads": ("下载", "Downloads"),
+        "web.other_lang": ("English", "中文"),
+        "web.workspace": ("工作区：", "Workspace: "),
+        "web.logged_in_as": ("当前用户：", "Signed in as "),
+        "web.sep": ("：", ": "),
+        "web.paren_open": ("（", " ("),
+        "web.paren_close": ("）", ")"),
+        "web.logout": ("退出登录", "Sign out"),
+        "web.footer_api": ("接口说明（OpenAPI）", "API description (OpenAPI)"),
+        "web.loading": ("加载中…", "Loading…"),
+        "web.login_title": ("登录", "Sign in"),
+        "web.login_intro": (
+            "此服务器对局域网开放，请用管理员以 geoair users add 添加的账号登录。",
+            "This server is open to the network: sign in with an account the administrator added "
+            "with geoair users add.",
+        ),
+        "web.login_name": ("用户名", "User name"),
+        "web.login_password": ("密码", "Password"),
+        "web.login_submit": ("登录", "Sign in"),
+        "web.login_failed": ("用户名或密码不正确。", "Wrong user name or password."),
+        "web.login_locked": (
+            "登录失败次数过多，请{minutes}分钟后再试。",
+            "Too many failed sign-ins; try again in {minutes} minutes.",
+        ),
+        "web.login_needed": ("请先登录。", "Please sign in first."),
+        "web.csrf_refused": (
+            "请求缺少有效的安全令牌（CSRF），已拒绝；请刷新页面后重试。脚本请先 GET /api/session 取"
+            "得令牌，并在请求头 X-CSRF-Token 中发送。",
+            "Refused: the request lacks a valid CSRF token. Reload the page and try again; scripts "
+            "get one from GET /api/session and send it in the X-CSRF-Token header.",
+        ),
+        "web.origin_refused": (
+            "请求来自其他网站，已拒绝。",
+            "Refused: the request comes from another site.",
+        ),
+        "web.host_refused": (
+            "此服务器只接受本机地址（127.0.0.1 或 localhost）的访问。",
+            "This server answers only on this computer's own address (127.0.0.1 or localhost).",
+        ),
+        "web.internal_error": (
+            "内部错误，请查看服务器日志。",
+            "Internal error; see the server's log.",
+        ),
+        "web.not_found": ("没有找到。", "Not found."),
+        "web.bad_request": (
+            '请求的格式不对（{where}）：参数请以 JSON 对象发送，如 {{"month": "2024-03"}}。',
+            "The request is malformed ({where}): send the parameters as a JSON object, e.g. "
+            '{{"month": "2024-03"}}.',
+        ),
+        "web.no_such_layer": (
+            "工作区没有图层或数据表“{name}”。",
+            "The workspace has no layer or table {name!r}.",
+        ),
+        "web.no_such_job": ("没有编号为 {id} 的任务。", "No job {id}."),
+        "web.no_such_file": ("没有这个文件。", "No such file."),
+        "web.unknown_kind": (
+            "“{kind}”不是可导入的类型；可导入：{kinds}。",
+            "Unknown kind {kind!r}; geoair imports: {kinds}.",
+        ),
+        "web.unknown_step": (
+            "没有名为“{name}”的步骤；可运行：{steps}。",
+            "No step {name!r}; steps: {steps}.",
+        ),
+        "web.param_unknown": (
+            "没有参数“{name}”（可用：{known}）",
+            "Unknown parameter {name!r} (known: {known}).",
+        ),
+        "web.param_required": ("请填写{label}", "{label} is required."),
+        "web.param_bad_number": (
+            "{label}：“{value}”不是正数",
+            "{label}: {value!r} is not a positive number.",
+        ),
+        "web.param_bad_int": (
+            "{label}：“{value}”不是正整数",
+            "{label}: {value!r} is not a positive whole number.",
+        ),
+        "web.param_bad_month": (
+            "{label}：“{value}”不是月份，请写成 2024-03",
+            "{label}: {value!r} is not a month; write 2024-03.",
+        ),
+        "web.param_bad_date": (
+            "{label}：“{value}”不是日期，请写成 2024-03-05",
+            "{label}: {value!r} is not a date; write 2024-03-05.",
+        ),
+        "web.param_bad_choice": (
+            "{label}：“{value}”不是可选值",
+            "{label}: {value!r} is not one of the choices.",
+        ),
+        "web.param_bad_bool": ("{label}：“{value}”不是是/否", "{label}: {value!r} is not yes/no."),
+        "web.param_bad_layer": (
+            "{label}：工作区没有“{value}”",
+            "{label}: the workspace has no {value!r}.",
+        ),
+        "web.param_bad_text": ("{label}：太长", "{label}: too long."),
+        "web.overview_title": ("概览", "Overview"),
+        "web.overview_layers": ("图层和数据表", "Layers and tables"),
+        "web.overview_empty": (
+            "工作区还是空的：先到“导入”页导入台账和记录。",
+            "The workspace is empty: import ledgers and records on the Import page first.",
+        ),
+        "web.col_layer": ("名称", "Name"),
+        "web.col_layer_id": ("图层名", "Layer"),
+        "web.col_count": ("条数", "Rows"),
+        "web.col_kind": ("类型", "Kind"),
+        "web.kind_layer": ("图层", "layer"),
+        "web.kind_table": ("数据表", "table"),
+        "web.preview": ("在地图上查看", "view on a map"),
+        "web.geojson": ("GeoJSON", "GeoJSON"),
+        "web.overview_latest": ("各类记录的最新月份", "Latest month of each kind of record"),
+        "web.col_record": ("记录", "Record"),
+        "web.col_latest": ("最新月份", "Latest month"),
+        "web.col_latest_day": ("最后一天", "Last day"),
+        "web.overview_steps": ("各步骤所需数据", "What each step needs"),
+        "web.col_step": ("步骤", "Step"),
+        "web.col_status": ("状态", "Status"),
+        "web.ready": ("可以运行", "ready"),
+        "web.need_gates": (
+            "没有厂门图层，无法计算厂门100米道路",
+            "No gates layer: the 100 m gate roads cannot be computed",
+        ),
+        "web.need_roads": (
+            "没有道路图层，无法计算厂门100米道路",
+            "No roads layer: the 100 m gate roads cannot be computed",
+        ),
+        "web.need_stations_indicators": (
+            "没有监测站图层，无法计算监测指标",
+            "No stations layer: indicators cannot be computed",
+        ),
+        "web.need_readings_indicators": (
+            "没有小时监测数据，无法计算监测指标",
+            "No hourly readings: indicators cannot be computed",
+        ),
+        "web.need_targets": (
+            "没有考核目标，无法进行目标考核",
+            "No targets: targets cannot be checked",
+        ),
+        "web.need_stations_targets": (
+            "没有监测站图层，无法进行目标考核",
+            "No stations layer: targets cannot be checked",
+        ),
+        "web.need_readings_targets": (
+            "没有小时监测数据，无法进行目标考核",
+            "No hourly readings: targets cannot be checked",
+        ),
+        "web.need_parks": (
+            "没有园区图层，无法进行园区评分",
+            "No parks layer: parks cannot be scored",
+        ),
+        "web.need_stations_suspects": (
+            "没有监测站图层，无法分析疑似污染源",
+            "No stations layer: suspects cannot be ranked",
+        ),
+        "web.need_readings_suspects": (
+            "没有小时监测数据（含风向、风速），无法分析疑似污染源",
+            "No hourly readings (with wind): suspects cannot be ranked",
+        ),
+        "web.need_sources_suspects": (
+            "没有企业、矸石山或园区图层，无法分析疑似污染源",
+            "No enterprises, gangue heaps or parks: suspects cannot be ranked",
+        ),
+        "web.need_sites_patrol": (
+            "没有企业或矸石山图层，无法制定巡查计划",
+            "No enterprises or gangue heaps: no patrol can be planned",
+        ),
+        "web.need_layers_map": (
+            "工作区还没有图层，无法绘制地图",
+            "The workspace has no layer yet: no map can be drawn",
+        ),
+        "web.need_records_forms": (
+            "没有检查记录或案件，无法生成报表",
+            "No inspections or cases: the forms cannot be filled",
+        ),
+        "web.import_title": ("导入数据", "Import data"),
+        "web.import_intro": (
+            "选择数据类型和文件后导入。无法导入的行会列在下方，并说明行号和原因；其余行照常导入。",
+            "Choose the kind and the file. Rows that cannot be imported are listed below with "
+            "their row number and the reason; the others are imported.",
+        ),
+        "web.import_kind": ("数据类型", "Kind"),
+        "web.import_file": ("文件", "File"),
+        "web.import_drop": (
+            "把文件拖到这里，或点击选择文件（Excel、CSV、GeoPackage、GeoJSON、KML、压缩的 "
+            "Shapefile）",
+            "Drop a file here, or click to choose one (Excel, CSV, GeoPackage, GeoJSON, KML, "
+            "zipped Shapefile)",
+        ),
+        "web.import_chosen": ("已选择：", "Chosen:"),
+        "web.import_coords": ("坐标系", "Coordinate system"),
+        "web.coords_default": (
+            "文件自带，或工作区默认（WGS-84）",
+            "the file's own, else the workspace default (WGS-84)",
+        ),
+        "web.coords_wgs84": ("WGS-84（GPS、天地图）", "WGS-84 (GPS, Tianditu)"),
+        "web.coords_gcj02": (
+            "GCJ-02（从高德、腾讯地图上取的坐标）",
+            "GCJ-02 (copied from Amap, Tencent)",
+        ),
+        "web.coords_bd09": ("BD-09（从百度地图上取的坐标）", "BD-09 (copied from Baidu)"),
+        "web.coords_4546": (
+            "CGCS2000 高斯-克吕格 111°E（EPSG:4546）",
+            "CGCS2000 GK 111°E (EPSG:4546)",
+        ),
+        "web.coords_4547": (
+            "CGCS2000 高斯-克吕格 114°E（EPSG:4547）",
+            "CGCS2000 GK 114°E (EPSG:4547)",
+        ),
+        "web.import_coords_other": ("或其他坐标系（EPSG 编号）", "or another system (EPSG code)"),
+        "web.import_encoding": ("文字编码", "Text encoding"),
+        "web.encoding_auto": ("自动识别", "detect"),
+        "web.import_sheet": ("工作表（Excel，默认第一个）", "Sheet (Excel; default the first)"),
+        "web.import_date": (
+            "日期（附件2检查日期；目标附件的年份）",
+            "Date (of an annex 2 checklist; the year of the target annexes)",
+        ),
+        "web.import_replace": ("替换整个图层（而不是按编号合并）", "Replace the whole layer"),
+        "web.import_submit": ("导入", "Import"),
+        "web.import_running": ("正在导入…", "Importing…"),
+        "web.import_too_big": (
+            "文件大于上传上限 {mb} MB，请拆分后再导入。",
+            "The file is larger than the upload limit of {mb} MB; split it.",
+        ),
+        "web.import_no_file": ("请先选择文件。", "Choose a file first."),
+        "web.import_summary": (
+            "{source}：读取 {rows_read} 行，导入 {imported} 行（其中替换已有 {replaced} 行），退回 "
+            "{rejected} 行。",
+            "{source}: {rows_read} rows read, {imported} imported ({replaced} replaced rows "
+            "already there), {rejected} rejected.",
+        ),
+        "web.import_notes": ("说明", "Notes"),
+        "web.import_rejects": ("无法导入的行", "Rows not imported"),
+        "web.import_rejects_download": (
+            "下载退回行（CSV，可用 Excel 打开）",
+            "Download the rejects (CSV)",
+        ),
+        "web.import_no_rejects": ("所有行都已导入。", "Every row was imported."),
+        "web.import_rejects_more": (
+            "页面只显示前 {shown} 行，共 {total} 行；完整内容请下载 CSV。",
+            "Showing {shown} of {total} rows; download the CSV for all.",
+        ),
+        "web.import_next": ("下一步", "Next"),
+        "web.import_span": ("范围", "Span"),
+        "web.import_error": ("未导入：", "Not imported:"),
+        "web.work_title": ("本月工作", "This month's work"),
+        "web.work_intro": (
+            "按顺序运行各步骤；运行时显示进度，结果以表格列出，并写入工作区（与命令行相同）。",
+            "Run the steps in order; progress shows while a step runs, results appear as tables "
+            "and are written to the workspace (as the command line does).",
+        ),
+        "web.run": ("运行", "Run"),
+        "web.run_again": ("再次运行", "Run again"),
+        "web.state_queued": ("排队等候…", "queued…"),
+        "web.state_running": ("运行中…", "running…"),
+        "web.state_done": ("完成", "done"),
+        "web.state_failed": ("失败", "failed"),
+        "web.seconds": ("{s} 秒", "{s} s"),
+        "web.details": ("详细信息", "Details"),
+        "web.files": ("文件", "Files"),
+        "web.rows_shown": ("显示前 {shown} 行，共 {total} 行", "Showing {shown} of {total} rows"),
+        "web.cannot_run": ("暂时无法运行：", "Cannot run yet:"),
+        "web.recent_jobs": ("最近的任务", "Recent jobs"),
+        "web.step_gate_roads": ("厂门100米道路", "Gate roads (100 m)"),
+        "web.step_indicators": (
+            "监测指标（日均值、AQI、月均值）",
+            "Indicators (daily AQI, monthly values)",
+        ),
+        "web.step_targets": ("目标考核", "Targets check"),
+        "web.step_park_scores": ("园区评分排名", "Park scores and ranking"),
+        "web.step_suspects": ("疑似污染源（上风向）", "Upwind suspects"),
+        "web.step_patrol_plan": ("巡查计划", "Patrol plan"),
+        "web.step_map": ("地图", "Map"),
+        "web.step_forms": ("报表", "Forms"),
+        "web.step_export": ("导出图层", "Export a layer"),
+        "web.p_radius_m": ("半径（米）", "Radius (m)"),
+        "web.p_month": ("月份（如 2024-03，默认最新）", "Month (e.g. 2024-03; default the latest)"),
+        "web.p_period": ("时段", "Period"),
+        "web.p_by": ("统计对象", "By"),
+        "web.p_start": ("起始日期", "First day"),
+        "web.p_end": ("结束日期", "Last day"),
+        "web.p_period_text": (
+            "时段（如 2024-03 或 2024-01/2024-03，默认逐月）",
+            "Period (e.g. 2024-03 or 2024-01/2024-03; default every month)",
+        ),
+        "web.p_pollutant": ("污染物", "Pollutant"),
+        "web.p_date": (
+            "巡查日期（默认最后一条记录的次日）",
+            "Day (default: the day after the last record)",
+        ),
+        "web.p_teams": ("巡查组数", "Teams"),
+        "web.p_stops": ("每组点位数", "Stops per team"),
+        "web.p_start_place": ("出发地点（名称或 经度,纬度）", "Start (a name or lon,lat)"),
+        "web.p_county": ("县区（默认全部）", "County (default all)"),
+        "web.p_tiles": ("底图", "Basemap"),
+        "web.p_png": ("同时生成报告用 PNG 图（300 dpi）", "Also the 300-dpi PNG for reports"),
+        "web.p_layer": ("图层或数据表", "Layer or table"),
+        "web.p_format": ("格式", "Format"),
+        "web.p_crs": ("坐标系", "Coordinate system"),
+        "web.period_month": ("月", "month"),
+        "web.period_quarter": ("季度", "quarter"),
+        "web.period_year": ("年", "year"),
+        "web.period_day": ("日", "day"),
+        "web.tiles_default": ("设置中的底图", "as in the settings"),
+        "web.tiles_osm": ("OpenStreetMap", "OpenStreetMap"),
+        "web.tiles_tianditu": ("天地图（需密钥）", "Tianditu (needs a key)"),
+        "web.tiles_amap": ("高德（GCJ-02）", "Amap (GCJ-02)"),
+        "web.tiles_none": ("无底图（县区界为底图）", "none (county outlines)"),
+        "web.crs_default": ("设置中的坐标系", "as in the settings"),
+        "web.crs_wgs84": ("WGS-84", "WGS-84"),
+        "web.crs_cgcs2000": ("CGCS2000（EPSG:4490）", "CGCS2000 (EPSG:4490)"),
+        "web.crs_gcj02": ("GCJ-02（用于高德、腾讯）", "GCJ-02 (for Amap, Tencent)"),
+        "web.crs_4546": ("CGCS2000 高斯-克吕格 111°E", "CGCS2000 GK 111°E"),
+        "web.crs_4547": ("CGCS2000 高斯-克吕格 114°E", "CGCS2000 GK 114°E"),
+        "web.fmt_gpkg": ("GeoPackage（QGIS）", "GeoPackage (QGIS)"),
+        "web.fmt_xlsx": ("Excel", "Excel"),
+        "web.fmt_csv": ("CSV（Excel 可打开）", "CSV"),
+        "web.fmt_shp": ("Shapefile（zip）", "Shapefile (zip)"),
+        "web.fmt_kml": ("KML（平板、手机地图）", "KML (tablets)"),
+        "web.fmt_geojson": ("GeoJSON", "GeoJSON"),
+        "web.fmt_parquet": ("GeoParquet", "GeoParquet"),
+        "web.t_county_totals": ("各县区清扫长度", "Metres to sweep per county"),
+        "web.t_sweep_tasks": ("清扫任务（按企业）", "Sweeping tasks (per enterprise)"),
+        "web.t_gate_findings": ("需核查的厂门", "Gates to check"),
+        "web.t_indicators": ("监测指标", "Indicators"),
+        "web.t_targets": ("目标考核（未达标在前）", "Targets (missed first)"),
+        "web.t_park_scores": ("园区排名", "Park ranking"),
+        "web.t_suspects": ("各站点前三位疑似污染源", "Top-3 suspects per station"),
+        "web.t_routes": ("各组路线", "Routes per team"),
+        "web.t_stops": ("巡查点位", "Stops"),
+        "web.map_county_unsupported": (
+            "此版本的地图还不能按县区筛选：已绘制全部县区。",
+            "This version's map cannot be limited to a county yet: every county is drawn.",
+        ),
+        "web.map_title": ("地图", "Map"),
+        "web.map_intro": (
+            "生成与 geoair map 相同的交互地图（离线可用）。点击要素查看记录，左上角可按名称搜索。",
+            "Draws the interactive map of geoair map (works offline). Click a feature for its "
+            "records; search by name at the top left.",
+        ),
+        "web.map_draw": ("生成地图", "Draw the map"),
+        "web.map_open": ("在新窗口打开", "Open in a new window"),
+        "web.map_existing": ("已生成的地图", "Maps already drawn"),
+        "web.layer_title": ("图层：{name}", "Layer: {name}"),
+        "web.layer_features": ("{n} 个要素", "{n} features"),
+        "web.downloads_title": ("下载", "Downloads"),
+        "web.downloads_forms": (
+            "报表（附件2问题清单、附件3汇总表、调度表、PM2.5目标完成情况）",
+            "Forms (annex 2 checklists, annex 3 summary, dispatch table, PM2.5 against targets)",
+        ),
+        "web.downloads_forms_go": ("生成报表", "Write the forms"),
+        "web.downloads_export": (
+            "导出图层（GIS、Excel、KML 等格式）",
+            "Export a layer (GIS, Excel, KML...)",
+        ),
+        "web.downloads_export_go": ("导出", "Export"),
+        "web.downloads_patrol": (
+            "巡查路线文件（GPX、KML、Excel、地图）",
+            "Patrol files (GPX, KML, Excel, map)",
+        ),
+        "web.downloads_patrol_none": (
+            "还没有巡查计划：在“本月工作”中运行“巡查计划”。",
+            "No patrol plan yet: run the patrol plan under This month.",
+        ),
+        "web.downloads_all": ("工作区的全部输出文件", "Every output file of the workspace"),
+        "web.downloads_none": ("还没有输出文件。", "No output files yet."),
+        "web.col_file": ("文件", "File"),
+        "web.col_size": ("大小", "Size"),
+        "web.col_time": ("时间", "Modified"),
+        "web.column.county": ("县区", "county"),
+        "web.column.enterprises": ("企业数", "enterprises"),
+        "web.column.gates": ("厂门", "gates"),
+        "web.column.length_m": ("长度（米）", "length (m)"),
+        "web.column.enterprise_name": ("企业名称", "enterprise"),
+        "web.column.n_gates": ("厂门数", "gates"),
+        "web.column.roads": ("道路", "roads"),
+        "web.column.gates_without_road": ("范围内无道路的厂门", "gates without road"),
+        "web.column.gate_id": ("厂门编号", "gate id"),
+        "web.column.gate_name": ("厂门名称", "gate"),
+        "web.column.finding_zh": ("问题说明", "finding"),
+        "web.column.distance_m": ("距离（米）", "distance (m)"),
+        "web.column.station": ("站点名称", "station"),
+        "web.column.station_name": ("站点名称", "station"),
+        "web.column.park": ("园区", "park"),
+        "web.column.date": ("日期", "date"),
+        "web.column.period": ("时段", "period"),
+        "web.column.aqi": ("AQI", "AQI"),
+        "web.column.category": ("空气质量类别", "category"),
+        "web.column.composite_index": ("综合指数", "composite index"),
+        "web.column.good_days": ("优良天数", "good days"),
+        "web.column.validity": ("有效性", "validity"),
+        "web.column.CO_p95": ("CO第95百分位（mg/m³）", "CO (95th pct)"),
+        "web.column.O3_8h_p90": ("O3日最大8小时第90百分位（μg/m³）", "O3-8h (90th pct)"),
+        "web.column.scope": ("范围", "scope"),
+        "web.column.target_name": ("对象", "target"),
+        "web.column.metric": ("指标", "metric"),
+        "web.column.actual": ("实测值", "actual"),
+        "web.column.target": ("目标值", "target"),
+        "web.column.difference": ("差值（实测−目标）", "difference"),
+        "web.column.met": ("达标情况", "met"),
+        "web.column.rank": ("排名", "rank"),
+        "web.column.name": ("名称", "name"),
+        "web.column.source_kind": ("污染源类型", "kind"),
+        "web.column.industry": ("行业", "industry"),
+        "web.column.bearing_deg": ("方位角（度）", "bearing (°)"),
+        "web.column.sector": ("方位", "sector"),
+        "web.column.score": ("得分", "score"),
+        "web.column.team": ("组", "team"),
+        "web.column.stops": ("点位数", "stops"),
+        "web.column.stop": ("顺序", "order"),
+        "web.column.kind_zh": ("点位类型", "kind"),
+        "web.column.why": ("选中原因", "why"),
+        "web.column.reasons": ("原因", "reasons"),
+        "web.column.leg_m": ("本段距离（米）", "leg (m)"),
+        "layer.import_log": ("导入记录", "import log"),
+        "web.problem_sep": ("；", " "),
+        "error.web.not_started": (
+            "网页服务没有在 {host}:{port} 上启动，请查看服务器日志。",
+            "the web server did not start on {host}:{port}; see the server's log.",
+        ),
+        "progress.web.export": ("导出 {layer}（{fmt}）", "exporting {layer} as {fmt}"),
+    }
+)

@@ -247,7 +247,7 @@ def test_missing_and_negative_give_nan():
 
 
 def test_unknown_pollutant():
-    with pytest.raises(KeyError, match="no breakpoints for PM10 1h"):
+    with pytest.raises(KeyError, match="没有 PM10 1h 的分段浓度限值"):
         iaqi([1], "PM10", averaging="1h")
 
 

@@ -14,7 +14,7 @@ def test_init_makes_a_workspace(tmp_path):
     assert "radius_m = 100.0" in (tmp_path / "w" / "geoair.toml").read_text("utf-8")
     again = CliRunner().invoke(main, ["init", str(tmp_path / "w")])
     assert again.exit_code == 1
-    assert "already a geoair workspace" in again.output
+    assert "已经是 geoair 工作区" in again.output
 
 
 def test_import_reports_counts_and_rejects(tmp_path, ledger_csv):
@@ -46,8 +46,7 @@ def test_errors_are_one_sentence_and_exit_1(tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["import", "enterprises", "nope.csv", "-w", str(tmp_path)])
     assert result.exit_code == 1
-    # An English-only message is headed by its kind of error, in Chinese.
-    assert result.output.startswith("错误：工作区有问题。No geoair workspace")
+    assert result.output.startswith("错误：") and "中没有 geoair 工作区" in result.output
     assert "Traceback" not in result.output
     runner.invoke(main, ["init", str(tmp_path / "w")])
     result = runner.invoke(main, ["import", "factories", "x.csv", "-w", str(tmp_path / "w")])
@@ -88,7 +87,7 @@ def test_bad_settings_file_is_reported(tmp_path, ledger_csv):
         main, ["import", "enterprises", str(ledger_csv), "-w", str(tmp_path / "w")]
     )
     assert result.exit_code == 1
-    assert "unknown setting gate_roads.radius " in result.output
+    assert "未知的设置 gate_roads.radius（" in result.output
 
 
 def test_out_to_a_folder_that_cannot_be_written_leaves_nothing(tmp_path):
@@ -109,7 +108,7 @@ def test_out_to_a_folder_that_cannot_be_written_leaves_nothing(tmp_path):
             (tmp_path / "afile").write_text("x")
         else:
             target = locked / "out.csv"
-        with pytest.raises(OutputError, match="Cannot write"):
+        with pytest.raises(OutputError, match="无法写入"):
             write_table(pd.DataFrame({"a": [1]}), target)
         assert not target.exists()
     finally:

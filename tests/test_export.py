@@ -264,7 +264,7 @@ def test_failure_leaves_no_partial_file(points, tmp_path, monkeypatch):
 def test_path_under_a_file_is_refused(points, tmp_path):
     blocker = tmp_path / "file.txt"
     blocker.write_text("x")
-    with pytest.raises(OutputError, match="Cannot write"):
+    with pytest.raises(OutputError, match="无法写入"):
         export_frame(points, blocker / "e.gpkg")
 
 
@@ -354,7 +354,7 @@ def test_xlsx_refuses_geometry_too_long_for_a_cell(tmp_path):
 
     line = LineString(np.column_stack([np.linspace(113, 114, 2000), np.linspace(37, 38, 2000)]))
     frame = gpd.GeoDataFrame({"name": ["路线"]}, geometry=[line], crs="EPSG:4326")
-    with pytest.raises(OutputError, match="longer than an Excel cell holds"):
+    with pytest.raises(OutputError, match="超过 Excel 单元格的上限"):
         export_frame(frame, tmp_path / "route.xlsx")
     assert list(tmp_path.iterdir()) == []
     path = export_frame(frame, tmp_path / "route.csv")[0]

@@ -172,9 +172,9 @@ def test_inputs_not_modified(scene):
 
 def test_refuses_projected_layers(scene):
     gates, roads, enterprises = scene
-    with pytest.raises(CRSError, match="gates layer is in EPSG:4547"):
+    with pytest.raises(CRSError, match="厂门图层的坐标系是 EPSG:4547"):
         plan_sweeping(gates.to_crs(4547), roads, enterprises)
-    with pytest.raises(CRSError, match="roads layer"):
+    with pytest.raises(CRSError, match="道路图层没有坐标系"):
         gate_roads(gates, roads.set_crs(None, allow_override=True))
 
 

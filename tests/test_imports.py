@@ -631,7 +631,7 @@ def test_failure_in_the_middle_leaves_the_workspace_as_it_was(
 def test_a_second_writer_is_refused(ws_with_ledger):
     with (
         ws_with_ledger.transaction(),
-        pytest.raises(WorkspaceError, match="Another geoair"),
+        pytest.raises(WorkspaceError, match="另一个 geoair 命令"),
         ws_with_ledger.transaction(),
     ):
         pass

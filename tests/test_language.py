@@ -91,6 +91,10 @@ def _commands(ws: Path, out: Path) -> list[list[str]]:
         ["export", "enterprises", "--format", "xlsx", *w, "--out", str(out / "e.xlsx")],
         ["forms", "--month", "2020-12", *w],
         ["surface", "PM2.5", "--period", "2024-01", *w],
+        ["settings", "show", *w],
+        ["check", *w],
+        ["users", "list", *w],
+        ["copy", str(ws), str(out / "copy")],
     ]
 
 
@@ -115,6 +119,15 @@ def test_every_command_speaks_one_language(demo_copy, tmp_path, lang):
     outputs = []
     for args in _commands(demo_copy, tmp_path):
         result = runner.invoke(main, ["--lang", lang, *args])
+        assert result.exit_code == 0, (args, result.output)
+        outputs.append((args, result.output))
+    for args in (
+        ["users", "add", "wang"],
+        ["users", "passwd", "wang"],
+        ["users", "remove", "wang"],
+    ):
+        password = "correct horse battery\n" * 2
+        result = runner.invoke(main, ["--lang", lang, *args, "-w", str(demo_copy)], input=password)
         assert result.exit_code == 0, (args, result.output)
         outputs.append((args, result.output))
     # the values the commands stored (risk reasons, notes) count as data too
@@ -159,3 +172,37 @@ def test_the_readmes_sweeping_table_starts_with_chinese_headers(demo_copy, tmp_p
     lengths = table["长度（米）"]
     assert (lengths == lengths.round(1)).all()
     assert 763.0 in set(lengths)  # 762.96... m in the workspace
+
+
+def _page_text(html: str) -> str:
+    """What a reader sees of a page: text outside tags, scripts and styles."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", "\n", html)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_of_the_web_app_speaks_one_language(demo_copy, lang):
+    import httpx
+
+    from geoair.web.server import start_in_thread
+
+    running = start_in_thread(open_workspace(demo_copy))
+    data = _data_text(demo_copy) if lang == "en" else ""
+    try:
+        with httpx.Client(base_url=running.url, timeout=120) as http:
+            pages = {
+                path: http.get(path, params={"lang": lang})
+                for path in ("/", "/import", "/work", "/map", "/downloads", "/layers/enterprises")
+            }
+        for path, page in pages.items():
+            assert page.status_code == 200, path
+            text = _page_text(page.text)
+            if lang == "zh":
+                assert english_sentences(text) == [], (path, english_sentences(text))
+                assert CJK.search(text), path
+            else:
+                # the switch to Chinese is named in Chinese
+                stray = [run for run in chinese_runs(text) if run not in data and run != "中文"]
+                assert stray == [], (path, stray)
+    finally:
+        running.stop()

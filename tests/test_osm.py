@@ -75,11 +75,11 @@ def test_read_roads_dispatches(osm_file, tmp_path):
 
 
 def test_bad_files(tmp_path):
-    with pytest.raises(InputFileError, match="does not exist"):
+    with pytest.raises(InputFileError, match="不存在"):
         read_osm_roads(tmp_path / "missing.osm.pbf")
     junk = tmp_path / "junk.osm.pbf"
     junk.write_bytes(b"this is not protobuf")
-    with pytest.raises(InputFileError, match="OpenStreetMap extract"):
+    with pytest.raises(InputFileError, match="不能作为 OpenStreetMap 数据读取"):
         read_osm_roads(junk)
 
 

@@ -93,7 +93,7 @@ def test_unwritable_folder_gives_a_clear_error(plan, tmp_path):
 
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(OutputError, match="Cannot write"):
+    with pytest.raises(OutputError, match="无法写入"):
         write_gpx(plan, blocker / "plan.gpx")
     assert not (blocker / "plan.gpx").exists()
 

@@ -357,7 +357,7 @@ def test_layers_are_postgis_tables_qgis_opens(pg_ws):
     # A table someone else made in the schema is left alone.
     rows_of(url, f'CREATE TABLE "{schema}".theirs (x int)')
     assert "theirs" not in pg_ws.layers()
-    with pytest.raises(WorkspaceError, match="geoair did not make"):
+    with pytest.raises(WorkspaceError, match="不是 geoair 建立的"):
         pg_ws.write("theirs", awkward_frames()["table"])
 
 
@@ -538,7 +538,7 @@ def test_settings_live_in_a_table_and_are_checked(pg_ws, tmp_path):
     assert open_workspace(url).settings.gate_roads.radius_m == 50.0
     edited.write_text("[gate_roads]\nradius = 5\n", "utf-8")
     refused = runner.invoke(main, ["settings", "set", str(edited), "-w", url])
-    assert refused.exit_code == 1 and "unknown setting gate_roads.radius " in refused.output
+    assert refused.exit_code == 1 and "未知的设置 gate_roads.radius（" in refused.output
     assert pg_ws.settings.gate_roads.radius_m == 50.0
     with pytest.raises(ConfigError):
         pg_ws.store_settings("not toml [")

@@ -11,6 +11,7 @@ from geoair.store.settings import (
     DEFAULT_TOML,
     BenchmarkQuota,
     Settings,
+    default_toml,
     load_settings,
     overridden,
     parse_settings,
@@ -56,6 +57,29 @@ def test_comments_cite_documents_never_internal_numbers():
     assert "PERFORMANCE.md" not in comments and "shared/" not in comments
 
 
+def test_the_default_text_is_in_the_workspaces_language(tmp_path):
+    from click.testing import CliRunner
+
+    from geoair.cli import main
+
+    zh, en = default_toml("zh"), default_toml("en")
+    assert zh == DEFAULT_TOML and zh != en
+    assert parse_settings(zh) == parse_settings(en) == DEFAULT_SETTINGS
+
+    # Only the comments differ.
+    def values(text):
+        return [line for line in text.splitlines() if not line.startswith("#")]
+
+    assert values(zh) == values(en)
+    assert "# 每个厂门周围需冲洗清扫道路的半径" in zh
+    assert "# Radius around every factory gate" in en
+    runner = CliRunner()
+    runner.invoke(main, ["init", str(tmp_path / "zh")])
+    runner.invoke(main, ["--lang", "en", "init", str(tmp_path / "en")])
+    assert (tmp_path / "zh" / "geoair.toml").read_text("utf-8") == zh
+    assert (tmp_path / "en" / "geoair.toml").read_text("utf-8") == en
+
+
 def test_user_values_override_and_ints_become_floats(tmp_path):
     path = tmp_path / "geoair.toml"
     path.write_text("[gate_roads]\nradius_m = 50\n", encoding="utf-8")
@@ -65,6 +89,7 @@ def test_user_values_override_and_ints_become_floats(tmp_path):
     assert settings.readings == DEFAULT_SETTINGS.readings
 
 
+@pytest.mark.usefixtures("english")
 def test_all_problems_reported_at_once(tmp_path):
     path = tmp_path / "geoair.toml"
     path.write_text(
@@ -83,6 +108,17 @@ def test_all_problems_reported_at_once(tmp_path):
     assert str(path) in message
 
 
+def test_problems_are_said_in_chinese(tmp_path):
+    path = tmp_path / "geoair.toml"
+    path.write_text('[gate_roads]\nradius_m = "wide"\n[maps]\ntiles = "bing"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    message = str(info.value)
+    assert "gate_roads.radius_m 应为数字，而不是 'wide'" in message
+    assert "maps.tiles 应为 osm, tianditu, amap, none 之一" in message
+    assert message.endswith("请改正或删除这些行。")
+
+
 def test_open_tables_take_the_users_names(tmp_path):
     path = tmp_path / "geoair.toml"
     path.write_text(
@@ -94,6 +130,7 @@ def test_open_tables_take_the_users_names(tmp_path):
     assert settings.targets.park_units["开发区"] == ("P01",)
 
 
+@pytest.mark.usefixtures("english")
 def test_a_place_must_be_two_numbers(tmp_path):
     path = tmp_path / "geoair.toml"
     path.write_text('[patrol.places]\n"分局" = [113.65]\n', encoding="utf-8")

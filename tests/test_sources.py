@@ -118,7 +118,7 @@ def test_near_gate_roads_use_enterprise_name(stations):
 
 
 def test_near_refuses_other_crs_and_bad_radius(stations, enterprises):
-    with pytest.raises(CRSError, match="expected EPSG:4326"):
+    with pytest.raises(CRSError, match="应为 EPSG:4326"):
         near_sources(stations, {"enterprises": enterprises.to_crs(4547)})
     with pytest.raises(SchemaError, match="positive"):
         near_sources(stations, {"enterprises": enterprises}, radius_m=0)

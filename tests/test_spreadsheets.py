@@ -77,7 +77,7 @@ def test_xlsx_drops_characters_excel_cannot_hold(tmp_path):
 
 
 def test_xlsx_refuses_a_text_longer_than_a_cell(tmp_path):
-    with pytest.raises(OutputError, match="longer than an Excel cell"):
+    with pytest.raises(OutputError, match="超过 Excel 单元格的上限"):
         write_xlsx({"data": pd.DataFrame({"wkt": ["x" * 40_000]})}, tmp_path / "x.xlsx")
     assert not (tmp_path / "x.xlsx").exists()
 

@@ -394,7 +394,7 @@ def test_unknown_park_in_the_link_is_refused(park_daily):
     from geoair.errors import IndicatorError
 
     stations, parks = _park_city()
-    with pytest.raises(IndicatorError, match=r"开发区 = P09.*e\.g\. P01, P02"):
+    with pytest.raises(IndicatorError, match=r"开发区 = P09.*如 P01, P02"):
         check_targets(ANNEX, park_daily, stations, parks=parks, park_units={"开发区": "P09"})
 
 

@@ -13,10 +13,11 @@ import pytest
 import shapely
 
 from geoair.errors import RequestError
+from geoair.messages import MESSAGES, layer_name, placeholders, t, use_language
 from geoair.web.geojson import frame_geojson
 from geoair.web.security import is_loopback, login_required_for, safe_next
 from geoair.web.steps import STEPS, missing, parse_params
-from geoair.web.text import TEXT, column_label, layer_title, text
+from geoair.web.tables import cell, column_label
 from geoair.web.uploads import upload_suffix
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "geoair" / "web" / "templates"
@@ -138,23 +139,44 @@ def test_what_a_step_needs():
     assert missing(STEPS["gate_roads"], {"gates"}) == ["没有道路图层，无法计算厂门100米道路"]
     assert missing(STEPS["gate_roads"], {"gates", "roads"}) == []
     assert missing(STEPS["patrol_plan"], {"gangue_heaps"}) == []
-    assert missing(STEPS["suspects"], set(), "en")[0].startswith("No stations layer")
+    with use_language("en"):
+        assert missing(STEPS["suspects"], set())[0].startswith("No stations layer")
 
 
-def test_every_text_has_both_languages_and_every_id_is_defined():
-    for key, (zh, en) in TEXT.items():
-        assert zh and en, key
-        assert re.findall(r"\{(\w+)", zh) == re.findall(r"\{(\w+)", en) or key.startswith(
-            "param_"
-        ), key
+def test_every_page_text_is_in_the_catalogue():
+    # Templates name texts by their id without "web." (or a full id such as word.none).
     used = set()
     for path in TEMPLATES.glob("*.html"):
-        used |= set(re.findall(r"\bt\('([a-z0-9_]+)'\s*[,)]", path.read_text("utf-8")))
+        for key in re.findall(r"\bt\('([a-z0-9_.]+)'\s*[,)]", path.read_text("utf-8")):
+            used.add(key if "." in key else f"web.{key}")
+    for prefix in ("nav_", "step_", "state_"):  # t('nav_' + key) and the like
+        assert any(key.startswith(f"web.{prefix}") for key in MESSAGES), prefix
     for step in STEPS.values():
         used |= {step.title, *(need.message for need in step.needs)}
+        assert f"web.step_{step.name}" == step.title
         for param in step.params:
             used |= {param.label, *(label for _, label in param.choices)}
-    assert used - set(TEXT) == set()
-    assert text("need_roads", "en").startswith("No roads layer")
+    assert used - set(MESSAGES) == set()
+    for key in used:
+        zh, en = MESSAGES[key]
+        assert zh and en and placeholders(zh) == placeholders(en), key
+    with use_language("en"):
+        assert t("web.need_roads").startswith("No roads layer")
+
+
+def test_columns_and_layers_are_said_in_the_language():
+    from geoair.store.fields import header
+
+    # In Chinese a column has the header the report tables have; English its label.
     assert column_label("enterprise_name") == "企业名称" and column_label("xyz") == "xyz"
-    assert layer_title("enterprises") == "企业" and layer_title("gate_roads") == "厂门100米道路"
+    assert column_label("station") == header("station") == "站点名称"
+    assert column_label("enterprises") == "企业数"  # not in the field dictionary
+    for key, (zh, _) in MESSAGES.items():
+        if key.startswith("web.column."):
+            column = key.removeprefix("web.column.")
+            assert header(column) in (zh, column), key  # one Chinese wording per column
+    assert cell(True) == "是" and cell(None) is None
+    assert layer_name("enterprises") == "企业" and layer_name("gate_roads") == "厂门100米道路"
+    with use_language("en"):
+        assert column_label("length_m") == "length (m)" and cell(False) == "no"
+        assert layer_name("gate_roads") == "gate roads"

@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from geoair.cli._options import get_workspace, workspace_option
+from geoair.errors import ServeError
+from geoair.messages import language, t
 
 
 @click.command("serve")
@@ -41,15 +43,11 @@ def command(
     """
     try:
         from geoair.web.server import check_can_serve, serve
-        from geoair.web.text import default_lang
     except ImportError as exc:
-        raise click.ClickException(
-            f'缺少网页组件（{exc.name}），请安装：pip install "geoair[web]" / The web app '
-            f'needs its extra: pip install "geoair[web]"'
-        ) from None
+        raise ServeError(t("serve.needs_extra", name=exc.name)) from None
 
     ws = get_workspace(workspace_dir)
     check_can_serve(ws, host)
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"geoair serve: http://{shown}:{port}/  (workspace {ws.root}; Ctrl-C stops)")
-    serve(ws, host=host, port=port, lang=lang or default_lang(), max_upload_mb=max_upload_mb)
+    click.echo(t("serve.started", host=shown, port=port, root=ws.root))
+    serve(ws, host=host, port=port, lang=lang or language(), max_upload_mb=max_upload_mb)

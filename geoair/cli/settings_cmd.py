@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from geoair.cli._options import get_workspace, workspace_option
+from geoair.messages import t
 
 
 @click.group("settings")
@@ -35,6 +36,6 @@ def set_(file: Path, workspace_dir: Path | str | None) -> None:
     ws = get_workspace(workspace_dir)
     try:
         ws.store_settings(file.read_text(encoding="utf-8"))
-        click.echo(f"settings of {ws.location} replaced by {file}")
+        click.echo(t("settings.replaced", location=ws.location, file=file))
     finally:
         ws.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from geoair.cli._options import get_workspace, workspace_option
+from geoair.messages import t
 
 
 def _store(workspace_dir: Path | None):  # -> geoair.web.users.UserStore
@@ -19,7 +20,11 @@ def _store(workspace_dir: Path | None):  # -> geoair.web.users.UserStore
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    return click.prompt("密码 / Password", hide_input=True, confirmation_prompt=True)
+    while True:
+        password = click.prompt(t("users.password"), hide_input=True)
+        if click.prompt(t("users.password_again"), hide_input=True) == password:
+            return password
+        click.echo(t("users.password_mismatch"), err=True)
 
 
 @click.group("users")
@@ -38,7 +43,7 @@ def add(name: str, workspace_dir: Path | None, password_stdin: bool) -> None:
     """Add user NAME; the password is asked twice (at least 8 characters)."""
     store = _store(workspace_dir)
     store.add(name, _password(password_stdin))
-    click.echo(f"added user {name} ({store.path})")
+    click.echo(t("users.added", name=name, path=store.path))
 
 
 @command.command("passwd")
@@ -53,7 +58,7 @@ def passwd(name: str, workspace_dir: Path | None, password_stdin: bool) -> None:
     if name not in store.names():
         store.remove(name)  # says that there is no such user, and who there is
     store.add(name, _password(password_stdin), replace=True)
-    click.echo(f"new password for {name}")
+    click.echo(t("users.password_changed", name=name))
 
 
 @command.command("remove")
@@ -62,12 +67,15 @@ def passwd(name: str, workspace_dir: Path | None, password_stdin: bool) -> None:
 def remove(name: str, workspace_dir: Path | None) -> None:
     """Remove user NAME (a running server ends their sessions at once)."""
     _store(workspace_dir).remove(name)
-    click.echo(f"removed user {name}")
+    click.echo(t("users.removed", name=name))
 
 
 @command.command("list")
 @workspace_option
 def list_users(workspace_dir: Path | None) -> None:
     """List the users."""
-    for name in _store(workspace_dir).names():
+    names = _store(workspace_dir).names()
+    for name in names:
         click.echo(name)
+    if not names:
+        click.echo(t("users.none"))

@@ -38,6 +38,7 @@ import pandas as pd
 
 from geoair.distributed.tasks import run_tasks
 from geoair.errors import IndicatorError
+from geoair.messages import t
 from geoair.readings.indicators import connect, daily_values, period_values
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -118,10 +119,7 @@ def store_partitions(source: str | Path) -> list[list[str]]:
 
         files = sorted(globbing.glob(pattern))
     if not files:
-        raise IndicatorError(
-            f"No readings files match {pattern}. Import readings first (geoair import "
-            "readings FILE), or give the store's folder or URL that every worker can read."
-        )
+        raise IndicatorError(t("error.distributed.no_files", pattern=pattern))
     folders: dict[str, list[str]] = {}
     for name in files:
         folders.setdefault(re.split(r"[/\\][^/\\]*$", name)[0], []).append(name)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Literal
@@ -25,6 +26,7 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 
 from geoair.errors import CRSError
+from geoair.messages import layer_name, t
 
 __all__ = [
     "CoordSystem",
@@ -178,10 +180,7 @@ def parse_coords(text: str | None) -> CoordSystem | pyproj.CRS | None:
     try:
         return pyproj.CRS.from_user_input(text)
     except pyproj.exceptions.CRSError:
-        raise CRSError(
-            f"--coords {text!r} is not a coordinate system geoair knows. Use wgs84 (GPS, "
-            "Tianditu, CGCS2000), gcj02 (Amap/Gaode, Tencent), bd09 (Baidu) or EPSG:number."
-        ) from None
+        raise CRSError(t("error.io.bad_coords", text=text)) from None
 
 
 def shift_geometries(geoms: ArrayLike, *, source: CoordSystem, target: CoordSystem = "wgs84"):
@@ -232,7 +231,7 @@ def metric_crs(bounds_lon: ArrayLike) -> pyproj.CRS:
     lons = np.asarray(bounds_lon, dtype="float64")
     lons = lons[np.isfinite(lons)]
     if lons.size == 0:
-        raise CRSError("Cannot choose a metric coordinate system for an empty layer.")
+        raise CRSError(t("error.io.empty_layer"))
     middle = float((lons.min() + lons.max()) / 2)
     epsg = gk_zone_epsg(middle)
     if gk_zone_epsg(float(lons.min())) != gk_zone_epsg(float(lons.max())):
@@ -255,12 +254,20 @@ def metric_crs_for(gdf) -> pyproj.CRS:
 def require_wgs84(gdf, *, what: str = "layer") -> None:
     """Refuse a GeoDataFrame that is not in EPSG:4326, naming its CRS."""
     if gdf.crs is None:
-        raise CRSError(
-            f"{what} has no coordinate system. Import it with geoair import, "
-            "which sets one, or say which with --coords."
-        )
+        raise CRSError(t("error.io.no_crs", what=_layer_said(what)))
     if pyproj.CRS(gdf.crs) != pyproj.CRS(WGS84):
-        raise CRSError(f"{what} is in {gdf.crs.to_string()}, expected EPSG:4326 (WGS-84).")
+        raise CRSError(t("error.io.not_wgs84", what=_layer_said(what), crs=gdf.crs.to_string()))
+
+
+def _layer_said(what: str) -> str:
+    """``what`` as callers write it ("the gates layer", "the layer") in the current
+    language (other values come back as they are)."""
+    match = re.fullmatch(r"the (\w+) layer", what)
+    if match:
+        return t("error.io.the_layer", name=layer_name(match.group(1)))
+    words = {"layer": "error.io.a_layer", "the layer": "error.io.a_layer"}
+    words["the layer to buffer"] = "error.io.buffer_layer"
+    return t(words[what]) if what in words else what
 
 
 # --- the China outline ----------------------------------------------------------------

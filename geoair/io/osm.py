@@ -29,6 +29,7 @@ import pyogrio.errors
 
 from geoair.errors import InputFileError
 from geoair.io.crs import WGS84
+from geoair.messages import t
 from geoair.store.settings import DEFAULT_SETTINGS
 
 __all__ = ["DEFAULT_SKIP_HIGHWAY", "OSM_SUFFIXES", "is_osm_file", "read_osm_roads"]
@@ -83,7 +84,7 @@ def read_osm_roads(
     """
     path = Path(path)
     if not path.is_file():
-        raise InputFileError(f"{path} does not exist. Check the name and folder.")
+        raise InputFileError(t("error.io.no_file", path=path))
     where = "highway IS NOT NULL"
     skip = list(skip_highway)
     if skip:
@@ -100,11 +101,7 @@ def read_osm_roads(
             log.info("%s: node ids not sorted; reading with GDAL's general index", path.name)
             frame = _read_unsorted(path, where=where, bbox=bbox)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise InputFileError(
-            f"{path.name} cannot be read as an OpenStreetMap extract ({exc}). Download it "
-            "again (a .osm.pbf file from an OpenStreetMap mirror), or export your roads as a "
-            "GeoPackage or Shapefile."
-        ) from None
+        raise InputFileError(t("error.io.not_osm", name=path.name, detail=exc)) from None
     name = frame["name"].astype("string")
     zh = (
         frame["other_tags"]

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from geoair.errors import OutputError
+from geoair.messages import t
 from geoair.store.tempfiles import atomic_path
 
 __all__ = [
@@ -206,9 +207,13 @@ def write_xlsx(
                 lengths = series.map(lambda v: len(v) if isinstance(v, str) else 0)
                 if len(lengths) and lengths.max() > EXCEL_CELL_MAX:
                     raise OutputError(
-                        f"{int((lengths > EXCEL_CELL_MAX).sum())} value(s) of {column!r} are "
-                        f"longer than an Excel cell holds ({EXCEL_CELL_MAX:,} characters). "
-                        f"Write {name} as csv, gpkg or geojson instead."
+                        t(
+                            "error.io.cell_too_long",
+                            n=int((lengths > EXCEL_CELL_MAX).sum()),
+                            column=column,
+                            limit=EXCEL_CELL_MAX,
+                            name=name,
+                        )
                     )
         sheet = book.create_sheet(sheet_title(name))
         if freeze_header:

@@ -17,6 +17,7 @@ import pandas as pd
 import pyogrio
 
 from geoair.errors import OutputError
+from geoair.messages import t
 from geoair.store.tempfiles import atomic_path
 
 __all__ = ["WRITE_SUFFIXES", "write_table"]
@@ -45,7 +46,7 @@ def write_table(frame: pd.DataFrame, path: Path | str, *, layer: str = "data") -
     suffix = path.suffix.lower()
     if suffix not in WRITE_SUFFIXES:
         raise OutputError(
-            f"Cannot write '{suffix}' files. Use one of: {', '.join(sorted(WRITE_SUFFIXES))}."
+            t("error.io.bad_suffix", suffix=suffix, choices=", ".join(sorted(WRITE_SUFFIXES)))
         )
     is_geo = isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns
     if suffix == ".xlsx":
@@ -63,9 +64,7 @@ def write_table(frame: pd.DataFrame, path: Path | str, *, layer: str = "data") -
             (frame if is_geo else pd.DataFrame(frame)).to_parquet(tmp, index=False)
         elif suffix in {".geojson", ".json"}:
             if not is_geo:
-                raise OutputError(
-                    "GeoJSON needs a layer with geometry; use .csv or .xlsx for tables."
-                )
+                raise OutputError(t("error.io.geojson_table"))
             pyogrio.write_dataframe(
                 cast(gpd.GeoDataFrame, frame).to_crs(4326),  # is_geo
                 tmp,

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from geoair.errors import UnknownPollutant
+from geoair.messages import t
 
 __all__ = [
     "BREAKPOINTS",
@@ -158,7 +159,12 @@ def iaqi(concentration: ArrayLike, pollutant: str, *, averaging: str = "24h") ->
     if key not in BREAKPOINTS:
         known = ", ".join(f"{p} {a}" for p, a in BREAKPOINTS)
         raise UnknownPollutant(
-            f"HJ 633-2012 has no breakpoints for {pollutant} {averaging}. Known: {known}."
+            t(
+                "error.readings.no_breakpoints",
+                pollutant=pollutant,
+                averaging=averaging,
+                known=known,
+            )
         )
     bps = np.asarray(BREAKPOINTS[key], dtype=np.int64) * _SCALE
     steps = np.asarray(IAQI_STEPS[: len(bps)], dtype=np.int64)
@@ -188,7 +194,9 @@ def iaqi_sql(expr: str, pollutant: str, *, averaging: str = "24h") -> str:
     """
     key = (pollutant, averaging)
     if key not in BREAKPOINTS:
-        raise UnknownPollutant(f"HJ 633-2012 has no breakpoints for {pollutant} {averaging}.")
+        raise UnknownPollutant(
+            t("error.readings.no_breakpoints_short", pollutant=pollutant, averaging=averaging)
+        )
     bps = [int(b) * _SCALE for b in BREAKPOINTS[key]]
     steps = IAQI_STEPS[: len(bps)]
     cs = f"CAST(round(({expr}) * {_SCALE}) AS BIGINT)"

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from geoair.errors import IndicatorError
+from geoair.messages import t
 from geoair.readings.aqi import CATEGORIES, HOURLY_INPUTS, REPORT_DECIMALS, daily_aqi, iaqi_sql
 
 __all__ = [
@@ -150,7 +151,9 @@ def min_days(period: str, label: str) -> int:
         start, end = label.split("/")
         months = pd.period_range(start, end, freq="M")
         return sum(25 if m.month == 2 else 27 for m in months)
-    raise IndicatorError(f"Unknown period {period!r}; choose one of {', '.join(PERIODS)}.")
+    raise IndicatorError(
+        t("error.readings.unknown_period", period=period, choices=", ".join(PERIODS))
+    )
 
 
 # --- engine ---------------------------------------------------------------------------
@@ -175,8 +178,7 @@ def _register_source(
         missing = {"station_id", "time", "pollutant", "value"} - set(source.columns)
         if missing:
             raise IndicatorError(
-                f"Hourly readings lack the column(s) {', '.join(sorted(missing))}"
-                "; they need station_id, time, pollutant, value (long form)."
+                t("error.readings.lacks_columns", columns=", ".join(sorted(missing)))
             )
         frame = source[["station_id", "time", "pollutant", "value"]]
         con.register(f"{name}_df", frame)
@@ -201,10 +203,7 @@ def _month_sources(hourly: pd.DataFrame | str | Path) -> list[pd.DataFrame | str
 
     files = sorted(globbing.glob(str(hourly)))
     if not files:
-        raise IndicatorError(
-            f"No readings files match {hourly}. Import readings first "
-            "(geoair import readings FILE)."
-        )
+        raise IndicatorError(t("error.readings.no_files", pattern=hourly))
     folders = sorted(
         {str(Path(f).parent) for f in files},
         key=lambda d: (_partition_key(d) is None, _partition_key(d) or (0, 0)),
@@ -710,7 +709,7 @@ def _period_label(dates: pd.Series, period: str) -> pd.Series:
         return dates.dt.year.astype(str) + "-Q" + dates.dt.quarter.astype(str)
     if period == "year":
         return dates.dt.year.astype(str)
-    raise IndicatorError(f"Unknown period {period!r}; choose month, quarter or year.")
+    raise IndicatorError(t("error.readings.unknown_period_mqy", period=period))
 
 
 def _percentile_sql(column: str, decimals: int, p_percent: int) -> str:
@@ -809,7 +808,7 @@ def period_values(
         kind = "span"
     else:
         if period not in ("month", "quarter", "year"):
-            raise IndicatorError(f"Unknown period {period!r}; choose month, quarter or year.")
+            raise IndicatorError(t("error.readings.unknown_period_mqy", period=period))
         frame["period"] = _period_label(frame["date"], period)
         kind = period
     if "aqi_status" not in frame.columns:  # a daily table from elsewhere: the rule again

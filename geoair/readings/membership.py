@@ -15,6 +15,7 @@ from typing import cast
 import pandas as pd
 
 from geoair.errors import IndicatorError
+from geoair.messages import t
 
 __all__ = [
     "county_membership",
@@ -117,11 +118,7 @@ def unit_parks(
     explicit = dict(explicit or {})
     if parks is None or len(parks) == 0 or "name" not in parks:
         if explicit:
-            raise IndicatorError(
-                f"[targets.park_units] links {', '.join(explicit)} to parks, but the "
-                "workspace has no parks layer. Import the parks with geoair import parks "
-                "FILE, or remove these lines from geoair.toml."
-            )
+            raise IndicatorError(t("error.readings.park_units_no_parks", units=", ".join(explicit)))
         return {}
     names = parks["name"].astype(str).tolist()
     ids = parks["id"].astype(str).tolist() if "id" in parks else names
@@ -138,9 +135,11 @@ def unit_parks(
         links[str(unit)] = [n for n in dict.fromkeys(names) if n in chosen]
     if problems:
         raise IndicatorError(
-            f"[targets.park_units] names parks the parks layer does not have "
-            f"({'; '.join(problems)}). Use park ids or names as in the parks layer, e.g. "
-            f"{', '.join(ids[:3])}."
+            t(
+                "error.readings.park_units_unknown",
+                problems=t("word.clause_sep").join(problems),
+                examples=", ".join(ids[:3]),
+            )
         )
     if by_name:
         for unit in dict.fromkeys(str(u).strip() for u in units):

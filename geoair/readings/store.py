@@ -28,6 +28,7 @@ import duckdb
 import pandas as pd
 
 from geoair.errors import WorkspaceError
+from geoair.messages import t
 from geoair.store.tempfiles import remove_stale, temp_prefix
 from geoair.store.workspace import Workspace
 
@@ -288,10 +289,7 @@ def load_hourly(
     """
     if not has_hourly(ws):
         if required:
-            raise WorkspaceError(
-                f"The workspace {ws.location} has no hourly readings yet. Import them "
-                "with geoair import readings FILE (or run geoair demo)."
-            )
+            raise WorkspaceError(t("error.readings.no_hourly", location=ws.location))
         return pd.DataFrame(
             {
                 "station_id": pd.Series(dtype=str),

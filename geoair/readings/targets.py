@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from geoair.errors import TargetError
+from geoair.messages import t
 from geoair.readings.indicators import group_daily, period_values
 from geoair.readings.membership import county_unit_membership, park_membership
 
@@ -126,7 +127,7 @@ def _members(
             else pd.DataFrame({"station_id": [], "park": []})
         )
         return members.rename(columns={"park": "group"}), {}
-    raise TargetError(f"Unknown target scope {scope!r}: use station, county, city or park.")
+    raise TargetError(t("error.readings.unknown_scope", scope=scope))
 
 
 def check_targets(

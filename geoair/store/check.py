@@ -230,7 +230,11 @@ def _check_readings(folder: Path, report: CheckReport) -> None:
             continue
         if missing:
             bad.append(
-                f"{path.relative_to(folder.parent)} (no column {', '.join(sorted(missing))})"
+                t(
+                    "check.no_column",
+                    path=path.relative_to(folder.parent),
+                    columns=", ".join(sorted(missing)),
+                )
             )
     if bad:
         report.problems.append(

@@ -17,6 +17,7 @@ import pandas as pd
 import pyogrio
 
 from geoair.errors import WorkspaceError
+from geoair.messages import t
 
 __all__ = [
     "GPKG_OPTIONS",
@@ -95,7 +96,7 @@ def write_gpkg_layer(frame: pd.DataFrame, path: Path, name: str) -> None:
     kwargs: dict[str, Any] = {} if Path(path).exists() else {"dataset_options": GPKG_OPTIONS}
     if isinstance(frame, gpd.GeoDataFrame):
         if frame.crs is None:
-            raise WorkspaceError(f"Layer {name!r} has no coordinate system; refusing to store it.")
+            raise WorkspaceError(t("error.store.no_crs", name=name))
         geom_types = set(frame.geom_type.dropna().unique())
         if len(geom_types) > 1:
             kwargs["geometry_type"] = "Unknown"

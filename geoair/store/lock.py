@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from geoair.errors import WorkspaceError
+from geoair.messages import t
 from geoair.store.tempfiles import process_alive
 
 __all__ = []
@@ -31,10 +32,7 @@ def _lock(root: Path) -> Iterator[None]:
             lock.unlink(missing_ok=True)  # left by a process that died
             fd = _create(lock)
         else:
-            raise WorkspaceError(
-                f"Another geoair command (process {pid}) is writing to {root}. "
-                f"Wait for it to finish; if none is running, delete {lock}."
-            ) from None
+            raise WorkspaceError(t("error.store.locked", pid=pid, root=root, lock=lock)) from None
     try:
         try:
             os.write(fd, str(os.getpid()).encode())

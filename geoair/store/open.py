@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from geoair.errors import WorkspaceError
+from geoair.messages import t
 from geoair.store.workspace import Workspace, init_folder_workspace, open_folder_workspace
 
 __all__ = ["ENV_VAR", "init_workspace", "is_database_url", "open_workspace"]
@@ -39,10 +40,7 @@ def is_database_url(name: Path | str | None) -> bool:
 
 def _database_name(name: Path | str) -> str:
     if isinstance(name, Path):
-        raise WorkspaceError(
-            f"{name} looks like a database URL that was turned into a folder path; "
-            "pass it as text, e.g. postgresql://user@host/db."
-        )
+        raise WorkspaceError(t("error.store.url_as_path", name=name))
     return name
 
 

@@ -25,6 +25,7 @@ import pyarrow.csv as pacsv
 import shapely
 
 from geoair.errors import WorkspaceError
+from geoair.messages import t
 from geoair.store.gpkg import storable_frame
 
 __all__ = [
@@ -84,7 +85,7 @@ def table_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Column]]:
     if isinstance(frame, gpd.GeoDataFrame):
         geometry_name = frame.geometry.name
         if frame.crs is None:
-            raise WorkspaceError("A layer has no coordinate system; refusing to store it.")
+            raise WorkspaceError(t("error.store.no_crs_unnamed"))
         if frame.crs.to_epsg() != 4326:
             frame = frame.to_crs(4326)
     out = storable_frame(frame)
@@ -110,10 +111,7 @@ def table_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Column]]:
         columns.append(Column(GEOMETRY, _geometry_type(geoms), "geom"))
     names = [c.name for c in columns]
     if FID in names or len(set(names)) != len(names):
-        raise WorkspaceError(
-            f"A layer with columns {names} cannot be stored: the column names must be "
-            f"unique and none may be called {FID!r} (the table's key)."
-        )
+        raise WorkspaceError(t("error.store.bad_columns", names=names, fid=FID))
     return out, columns
 
 

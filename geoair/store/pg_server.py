@@ -24,6 +24,7 @@ import tempfile
 from pathlib import Path
 
 from geoair.errors import WorkspaceError
+from geoair.messages import t
 
 __all__ = ["SUPERUSER", "TemporaryServer", "find_bindir", "free_port"]
 
@@ -123,7 +124,8 @@ class TemporaryServer:
         )
         if init.returncode:
             self.stop()
-            raise WorkspaceError(f"initdb failed: {init.stderr.strip() or init.stdout.strip()}")
+            detail = init.stderr.strip() or init.stdout.strip()
+            raise WorkspaceError(t("error.store.initdb", detail=detail))
         self.port = free_port()
         options = [
             f"-p {self.port}",
@@ -149,7 +151,8 @@ class TemporaryServer:
         if started.returncode:
             log = (self.folder / "log").read_text(errors="replace")[-2000:]
             self.stop()
-            raise WorkspaceError(f"pg_ctl start failed: {started.stderr.strip()}\n{log}")
+            detail = f"{started.stderr.strip()}\n{log}"
+            raise WorkspaceError(t("error.store.pg_ctl", detail=detail))
         return self
 
     def stop(self) -> None:

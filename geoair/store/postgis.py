@@ -47,6 +47,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geoair.errors import WorkspaceError
+from geoair.messages import t
 from geoair.store.pg_connect import (
     DatabaseURL,
     connect,
@@ -66,8 +67,8 @@ from geoair.store.pg_copy import (
 )
 from geoair.store.settings import (
     DEFAULT_SETTINGS,
-    DEFAULT_TOML,
     Settings,
+    default_toml,
     parse_settings,
     set_readings_dir,
 )
@@ -129,7 +130,7 @@ class PostGISWorkspace(Workspace):
 
     @property
     def store_label(self) -> str:
-        return f"schema {self.schema} of {self.url.server}"
+        return t("store.schema_of", schema=self.schema, server=self.url.server)
 
     def __repr__(self) -> str:
         return f"PostGISWorkspace({self.url.display!r})"
@@ -205,7 +206,7 @@ class PostGISWorkspace(Workspace):
                 f'SELECT toml FROM "{self.schema}".{SETTINGS_TABLE} WHERE name = %s',
                 (SETTINGS_NAME,),
             ).fetchone()
-        return DEFAULT_TOML if row is None else str(row[0])
+        return default_toml() if row is None else str(row[0])
 
     @property
     def settings(self) -> Settings:
@@ -216,14 +217,17 @@ class PostGISWorkspace(Workspace):
             self._settings_text = text
             self._settings = parse_settings(
                 text,
-                source=f"the settings of {self.location} (table {self.schema}.{SETTINGS_TABLE}; "
-                "fix them with geoair settings set FILE)",
+                source=t(
+                    "store.settings_in_database",
+                    location=self.location,
+                    table=f"{self.schema}.{SETTINGS_TABLE}",
+                ),
                 defaults=DEFAULT_SETTINGS,
             )
         return self._settings
 
     def store_settings(self, text: str) -> None:
-        parse_settings(text, source="the new settings", defaults=DEFAULT_SETTINGS)
+        parse_settings(text, source=t("store.new_settings"), defaults=DEFAULT_SETTINGS)
         self._settings = None
         with self._errors("store the settings", "保存设置"), self.connection.transaction():
             self.connection.execute(
@@ -407,12 +411,9 @@ class PostGISWriter(WorkspaceWriter):
     def _check_ours(self, name: str) -> list[tuple[str, str]]:
         existing = self.ws._columns(name, self.conn)
         if existing and not self.ws._is_layer(name, self.conn):
-            raise WorkspaceError(
-                f"The schema {self.ws.schema} already has a table {name!r} that geoair did not "
-                "make; geoair leaves it alone. Use another schema (?schema=NAME in the URL)."
-            )
+            raise WorkspaceError(t("error.store.foreign_table", schema=self.ws.schema, name=name))
         if name in _INTERNAL:
-            raise WorkspaceError(f"{name!r} is geoair's own table; choose another layer name.")
+            raise WorkspaceError(t("error.store.own_table", name=name))
         return existing
 
     def _copy(self, table: Any, frame: pd.DataFrame, columns: list[Column]) -> None:
@@ -731,7 +732,7 @@ def init_database(
         )
         conn.execute(
             f"INSERT INTO {schema}.{SETTINGS_TABLE} (name, toml) VALUES (%s, %s)",
-            (SETTINGS_NAME, set_readings_dir(DEFAULT_TOML, folder)),
+            (SETTINGS_NAME, set_readings_dir(default_toml(), folder)),
         )
     folder.mkdir(parents=True, exist_ok=True)
     log.info("created workspace %s", ws.location)

@@ -557,9 +557,9 @@ def spec_for(kind: str) -> TableSpec:
         if kind == spec.zh:
             return spec
     from geoair.errors import SchemaError
+    from geoair.messages import t
 
-    raise SchemaError(
-        f"Unknown kind {kind!r}. Choose one of: "
-        + ", ".join(f"{name} ({spec.zh})" for name, spec in KINDS.items())
-        + "."
+    kinds = t("word.list_sep").join(
+        t("error.store.kind_choice", name=name, zh=spec.zh) for name, spec in KINDS.items()
     )
+    raise SchemaError(t("error.store.unknown_kind", kind=kind, kinds=kinds))

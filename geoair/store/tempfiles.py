@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from geoair.errors import OutputError
+from geoair.messages import t
 
 __all__ = ["GENERIC_PREFIX", "atomic_path", "process_alive", "remove_stale", "temp_prefix"]
 
@@ -118,15 +119,11 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
         raise
     except PermissionError as exc:
         raise OutputError(
-            f"Cannot write {target}: permission denied "
-            f"({exc.filename or target.parent}). If the file is open in Excel "
-            "or another program, close it; or choose a folder you can write "
-            "to (--out)."
+            t("error.store.write_permission", target=target, where=exc.filename or target.parent)
         ) from None
     except OSError as exc:
         raise OutputError(
-            f"Cannot write {target}: {exc.strerror or exc}. Choose another "
-            "place (--out), or free some disk space."
+            t("error.store.write_failed", target=target, reason=exc.strerror or exc)
         ) from None
     finally:
         if tmp is not None:

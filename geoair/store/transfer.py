@@ -20,6 +20,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from geoair.errors import WorkspaceError
+from geoair.messages import t
 from geoair.store.open import init_workspace, open_workspace
 from geoair.store.settings import set_readings_dir
 from geoair.store.workspace import FolderWorkspace
@@ -112,10 +113,7 @@ def copy_workspace(
     dst = init_workspace(dest, exist_ok=True, readings_dir=readings_dir)
     try:
         if src.location == dst.location:
-            raise WorkspaceError(
-                f"源和目标是同一个工作区（{src.location}）。 / The source and the destination "
-                f"are the same workspace ({src.location}): name another destination."
-            )
+            raise WorkspaceError(t("error.store.copy_same", location=src.location))
         report = CopyReport(src.location, dst.location)
         names = src.layers()
         there = dst.layers()
@@ -127,14 +125,11 @@ def copy_workspace(
         files = [] if shared else _parquet_files(from_dir)
         clash = [p for p in files if (to_dir / p.relative_to(from_dir)).exists()]
         if (there or clash) and not replace:
-            what = ", ".join(there[:6]) + (" ..." if len(there) > 6 else "")
+            what = t("word.list_sep").join(there[:6]) + (" ..." if len(there) > 6 else "")
             if clash:
-                what = (what + "; " if what else "") + f"readings in {to_dir}"
-            raise WorkspaceError(
-                f"目标工作区已有数据（{what}），请复制到空的工作区，或加 --replace 覆盖。 / "
-                f"The destination {dst.location} already holds data ({what}): copy into an "
-                "empty workspace, or add --replace to overwrite it."
-            )
+                readings = t("error.store.copy_readings_there", folder=to_dir)
+                what = (what + t("word.clause_sep") if what else "") + readings
+            raise WorkspaceError(t("error.store.copy_not_empty", location=dst.location, what=what))
         counts: dict[str, int] = {}
         with dst.transaction() as tx:
             for name in names:
@@ -161,8 +156,13 @@ def copy_workspace(
         log.info("copied %s to %s", src.location, dst.location)
         if not report.complete:
             raise WorkspaceError(
-                f"复制后行数不一致，请检查目标工作区。 / After the copy the row counts of "
-                f"{dst.location} differ from the source: {describe_copy(report)}"
+                t(
+                    "error.store.copy_counts_differ",
+                    location=dst.location,
+                    report=t("word.clause_sep").join(
+                        line.strip() for line in describe_copy(report)
+                    ),
+                )
             )
         return report
     finally:
@@ -173,20 +173,21 @@ def copy_workspace(
 def describe_copy(report: CopyReport) -> list[str]:
     """The report as lines: one per table with its rows in the source and the copy."""
     width = max([len(name) for name, _, _ in report.tables] + [24])
+    table, source, copied = t("copy.col_table"), t("copy.col_source"), t("copy.col_copied")
     lines = [
-        f"copied {report.source} -> {report.dest}",
-        f"  {'table':<{width}} {'source':>10} {'copied':>10}",
+        t("copy.title", source=report.source, dest=report.dest),
+        f"  {table:<{width}} {source:>10} {copied:>10}",
     ]
     for name, before, after in report.tables:
         lines.append(f"  {name:<{width}} {before:>10,} {after:>10,}")
     for kind, files, before, after in report.readings:
-        label = f"readings {kind} ({files} files)"
+        label = t("copy.readings_row", kind=t(f"copy.kind.{kind}"), files=files)
         lines.append(f"  {label:<{width}} {before:>10,} {after:>10,}")
     if report.readings_from is not None and report.readings_from == report.readings_to:
-        lines.append(f"  readings: shared folder {report.readings_to}, nothing to copy")
+        lines.append(t("copy.readings_shared", folder=report.readings_to))
     elif report.readings_from is not None and not report.readings_from.exists():
-        lines.append(f"  readings: no folder {report.readings_from} on this computer, none copied")
+        lines.append(t("copy.readings_absent", folder=report.readings_from))
     elif report.readings:
-        lines.append(f"  readings now in {report.readings_to}")
-    lines.append("  settings copied (geoair.toml)")
+        lines.append(t("copy.readings_now", folder=report.readings_to))
+    lines.append(t("copy.settings"))
     return lines

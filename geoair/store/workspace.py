@@ -55,6 +55,7 @@ import pyogrio
 from pyogrio.errors import DataSourceError
 
 from geoair.errors import WorkspaceError
+from geoair.messages import t
 from geoair.store.gpkg import GPKG_OPTIONS, damaged_message, gpkg_file_problem, write_gpkg_layer
 from geoair.store.lock import _lock, _write_error
 from geoair.store.merge import add_new_rows, merge_rows
@@ -62,8 +63,8 @@ from geoair.store.parts import PartValues, replace_part
 from geoair.store.schema import KINDS
 from geoair.store.settings import (
     DEFAULT_SETTINGS,
-    DEFAULT_TOML,
     Settings,
+    default_toml,
     load_settings,
     parse_settings,
     set_readings_dir,
@@ -207,9 +208,13 @@ class Workspace(abc.ABC):
         """
 
     def _missing(self, name: str) -> WorkspaceError:
-        hint = f"geoair import {name} FILE" if name in KINDS else "the command that computes it"
+        hint = (
+            t("error.store.no_layer_import", name=name)
+            if name in KINDS
+            else t("error.store.no_layer_compute")
+        )
         return WorkspaceError(
-            f"The workspace {self.location} has no layer {name!r} yet. Run {hint} first."
+            t("error.store.no_layer", location=self.location, name=name, hint=hint)
         )
 
     # -- writing ---------------------------------------------------------------------
@@ -350,11 +355,11 @@ class FolderWorkspace(Workspace):
 
     def settings_text(self) -> str:
         if not self.settings_path.exists():
-            return DEFAULT_TOML
+            return default_toml()
         return self.settings_path.read_text(encoding="utf-8")
 
     def store_settings(self, text: str) -> None:
-        parse_settings(text, source="the new settings", defaults=DEFAULT_SETTINGS)
+        parse_settings(text, source=t("store.new_settings"), defaults=DEFAULT_SETTINGS)
         _atomic_write_text(self.settings_path, text)
         self._settings = None
 
@@ -377,10 +382,7 @@ class FolderWorkspace(Workspace):
     def transaction(self) -> Iterator[FolderWriter]:
         """Write several layers at once, all or nothing, on a copy of the GeoPackage."""
         if not self.gpkg.exists():
-            raise WorkspaceError(
-                f"{self.root} is not a geoair workspace (no {GPKG_NAME}). "
-                f"Run geoair init {self.root} first."
-            )
+            raise WorkspaceError(t("error.store.not_a_workspace", root=self.root, gpkg=GPKG_NAME))
         with self.lock("workspace"):
             problem = gpkg_file_problem(self.gpkg)
             if problem is not None:
@@ -549,13 +551,10 @@ def init_folder_workspace(
     if ws.gpkg.exists():
         if exist_ok:
             return ws
-        raise WorkspaceError(
-            f"{ws.root} is already a geoair workspace. Use it with "
-            f"--workspace {ws.root}, or choose another folder."
-        )
+        raise WorkspaceError(t("error.store.already_workspace", root=ws.root))
     ws.root.mkdir(parents=True, exist_ok=True)
     if not ws.settings_path.exists():
-        text = DEFAULT_TOML
+        text = default_toml()
         if readings_dir is not None:
             text = set_readings_dir(text, Path(readings_dir).expanduser().resolve())
         _atomic_write_text(ws.settings_path, text)
@@ -591,11 +590,7 @@ def open_folder_workspace(root: Path | str) -> FolderWorkspace:
     """
     ws = FolderWorkspace(root)
     if not ws.gpkg.exists():
-        raise WorkspaceError(
-            f"No geoair workspace in {ws.root} (no {GPKG_NAME}). Create one with "
-            f"'geoair init {ws.root}', or point to yours with --workspace DIR "
-            "or the GEOAIR_WORKSPACE variable."
-        )
+        raise WorkspaceError(t("error.store.no_workspace", root=ws.root, gpkg=GPKG_NAME))
     if ws.gpkg.is_dir():
         raise WorkspaceError(
             damaged_message(ws.gpkg, "是文件夹，不是文件", "is a folder, not a file")

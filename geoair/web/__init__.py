@@ -16,7 +16,6 @@ __all__ = [
     "server",
     "steps",
     "tables",
-    "text",
     "uploads",
     "users",
 ]

@@ -61,6 +61,7 @@ from geoair.errors import (
     UploadTooLarge,
     WorkspaceError,
 )
+from geoair.messages import LANGUAGES, MESSAGES, in_language, language, layer_name, t
 from geoair.store.workspace import FolderWorkspace, Workspace
 from geoair.web.jobs import JobRunner
 from geoair.web.overview import available, layer_counts, overview
@@ -77,7 +78,6 @@ from geoair.web.security import (
     safe_next,
 )
 from geoair.web.steps import STEPS, Output, Param, Step, missing, parse_params, step_for
-from geoair.web.text import LANGS, TEXT, layer_title, script_texts, text
 from geoair.web.uploads import UPLOADS_DIR, receive_upload
 from geoair.web.users import UserStore
 
@@ -111,7 +111,8 @@ class WebConfig:
         The address the server listens on; on a loopback address requests must be
         addressed to a loopback name.
     lang : str
-        ``zh`` or ``en``: the pages' language unless a user picks the other.
+        ``zh`` or ``en``: the pages' language unless a request asks for the other
+        (``?lang=``, or the language cookie the page header's switch sets).
     max_upload_bytes : int
         Largest upload accepted.
     login_required : bool
@@ -135,7 +136,7 @@ class _State:
         self.ws = ws
         self.config = config
         self.users = UserStore(ws.root)
-        self.jobs = JobRunner(unexpected=text("internal_error", config.lang))
+        self.jobs = JobRunner()
         self.sessions = Sessions()
         self.throttle = LoginThrottle()
         self.templates = Environment(
@@ -146,10 +147,6 @@ class _State:
         )
         self.geojson: OrderedDict[str, bytes] = OrderedDict()
         self.geojson_lock = threading.Lock()
-
-
-def _lang(request: Request) -> str:
-    return getattr(request.state, "lang", "zh")
 
 
 def _session(request: Request) -> Session | None:
@@ -197,7 +194,20 @@ def _list_files(ws: Workspace, folder: str, *, limit: int = 500) -> list[dict[st
     return [_file_entry(ws, p) for p in paths[:limit]]
 
 
-def _param_view(param: Param, lang: str, ws: Workspace) -> dict[str, Any]:
+def _script_texts() -> dict[str, str]:
+    """The texts the page script needs (embedded as JSON in each page), in the current
+    language, by their ids without ``web.``."""
+    keys = [
+        key.removeprefix("web.")
+        for key in MESSAGES
+        if key.startswith(("web.import_", "web.state_", "web.col_"))
+    ]
+    keys += ["seconds", "details", "files", "rows_shown", "run", "run_again", "loading"]
+    keys += ["map_open", "cannot_run", "internal_error", "sep", "paren_open", "paren_close"]
+    return {key: t(f"web.{key}") for key in keys} | {"yes": t("word.yes"), "no": t("word.no")}
+
+
+def _param_view(param: Param, ws: Workspace) -> dict[str, Any]:
     hint = param.hint
     if param.setting:
         section, name = param.setting.split(".")
@@ -206,28 +216,28 @@ def _param_view(param: Param, lang: str, ws: Workspace) -> dict[str, Any]:
     return {
         "name": param.name,
         "kind": param.kind,
-        "label": text(param.label, lang),
+        "label": t(param.label),
         "required": param.required,
         "hint": hint,
         "choices": [
-            {"value": value, "label": text(label, lang) if label in TEXT else label}
+            {"value": value, "label": t(label) if label in MESSAGES else label}
             for value, label in param.choices
         ],
     }
 
 
-def _step_view(step: Step, have: set[str], lang: str, ws: Workspace) -> dict[str, Any]:
+def _step_view(step: Step, have: set[str], ws: Workspace) -> dict[str, Any]:
     return {
         "name": step.name,
-        "title": text(step.title, lang),
+        "title": t(step.title),
         "page": step.page,
         "workflow": step.workflow,
-        "params": [_param_view(p, lang, ws) for p in step.params],
-        "missing": missing(step, have, lang),
+        "params": [_param_view(p, ws) for p in step.params],
+        "missing": missing(step, have),
     }
 
 
-def _import_answer(ws: Workspace, report, original: str, stored: Path, lang: str) -> dict:
+def _import_answer(ws: Workspace, report, original: str, stored: Path) -> dict:
     import pandas as pd
 
     from geoair.workflows.imports import describe
@@ -322,7 +332,7 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
             status = 403
         elif isinstance(exc, WorkspaceError):
             status = 409
-        return JSONResponse({"error": str(exc), "status": status}, status_code=status)
+        return JSONResponse({"error": in_language(str(exc)), "status": status}, status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -330,23 +340,21 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
             f"{'.'.join(str(part) for part in error.get('loc', ()))}: {error.get('msg', '')}"
             for error in exc.errors()
         )
-        message = text("bad_request", _lang(request), where=where)
+        message = t("web.bad_request", where=where)
         return JSONResponse({"error": message, "status": 400}, status_code=400)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("%s %s failed", request.method, request.url.path)
-        return JSONResponse(
-            {"error": text("internal_error", _lang(request)), "status": 500}, status_code=500
-        )
+        return JSONResponse({"error": t("web.internal_error"), "status": 500}, status_code=500)
 
     # -- pages ------------------------------------------------------------------------
 
     def render(request: Request, template: str, page: str, title: str, **context) -> HTMLResponse:
-        lang = _lang(request)
+        lang = language()
         session = _session(request)
         body = state.templates.get_template(template).render(
-            t=lambda key, **fields: text(key, lang, **fields),
+            t=lambda key, **fields: t(key if "." in key else f"web.{key}", **fields),
             lang=lang,
             other_lang="en" if lang == "zh" else "zh",
             page=page,
@@ -357,7 +365,7 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
             ws_root=str(ws.root),
             ws_name=ws.settings.workspace.name,
             path=request.url.path,
-            js_texts=script_texts(lang),
+            js_texts=_script_texts(),
             max_upload=config.max_upload_bytes,
             version=__version__,
             **context,
@@ -366,21 +374,19 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     def page_overview(request: Request) -> HTMLResponse:
-        lang = _lang(request)
         return render(
             request,
             "overview.html",
             "overview",
-            text("overview_title", lang),
-            data=overview(ws, lang),
+            t("web.overview_title"),
+            data=overview(ws),
         )
 
     @app.get("/import", include_in_schema=False)
     def page_import(request: Request) -> HTMLResponse:
         from geoair.workflows.imports import IMPORTERS
 
-        lang = _lang(request)
-        kinds = [{"name": k, "title": layer_title(k, lang)} for k in IMPORTERS]
+        kinds = [{"name": k, "title": layer_name(k)} for k in IMPORTERS]
         coords = [
             ("", "coords_default"),
             ("wgs84", "coords_wgs84"),
@@ -393,30 +399,28 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
             request,
             "import.html",
             "import",
-            text("import_title", lang),
+            t("web.import_title"),
             kinds=kinds,
-            coords=[(value, text(key, lang)) for value, key in coords],
+            coords=[(value, t(f"web.{key}")) for value, key in coords],
         )
 
-    def _steps_for(page: str, lang: str) -> list[dict[str, Any]]:
+    def _steps_for(page: str) -> list[dict[str, Any]]:
         have = available(ws)
-        return [_step_view(s, have, lang, ws) for s in STEPS.values() if s.page == page]
+        return [_step_view(s, have, ws) for s in STEPS.values() if s.page == page]
 
     @app.get("/work", include_in_schema=False)
     def page_work(request: Request) -> HTMLResponse:
-        lang = _lang(request)
         return render(
             request,
             "work.html",
             "work",
-            text("work_title", lang),
-            steps=_steps_for("work", lang),
+            t("web.work_title"),
+            steps=_steps_for("work"),
             jobs=[j.as_dict() for j in state.jobs.recent(10)],
         )
 
     @app.get("/map", include_in_schema=False)
     def page_map(request: Request) -> HTMLResponse:
-        lang = _lang(request)
         maps = [f for f in _list_files(ws, "outputs") if f["name"].endswith(".html")]
         # The interactive maps of geoair map first (newest first), then the others
         # (a patrol day's map).
@@ -425,26 +429,24 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
             request,
             "map.html",
             "map",
-            text("map_title", lang),
-            steps=_steps_for("map", lang),
+            t("web.map_title"),
+            steps=_steps_for("map"),
             maps=maps,
         )
 
     @app.get("/downloads", include_in_schema=False)
     def page_downloads(request: Request) -> HTMLResponse:
-        lang = _lang(request)
         files = _list_files(ws, "outputs")
         patrol = [f for f in files if f["path"].startswith("outputs/patrol/")]
-        steps = _steps_for("downloads", lang)
+        steps = _steps_for("downloads")
         layers = [
-            {"name": item["name"], "title": layer_title(item["name"], lang)}
-            for item in layer_counts(ws)
+            {"name": item["name"], "title": layer_name(item["name"])} for item in layer_counts(ws)
         ]
         return render(
             request,
             "downloads.html",
             "downloads",
-            text("downloads_title", lang),
+            t("web.downloads_title"),
             steps=steps,
             layers=layers,
             patrol=patrol,
@@ -454,16 +456,15 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
 
     @app.get("/layers/{name}", include_in_schema=False)
     def page_layer(request: Request, name: str) -> HTMLResponse:
-        lang = _lang(request)
         counts = {item["name"]: item for item in layer_counts(ws)}
         if name not in counts:
-            raise RequestError(text("no_such_layer", lang, name=name))
-        title = layer_title(name, lang)
+            raise RequestError(t("web.no_such_layer", name=name))
+        title = layer_name(name)
         return render(
             request,
             "layer.html",
             "layer",
-            text("layer_title", lang, name=title),
+            t("web.layer_title", name=title),
             layer=counts[name],
             layer_name=name,
             context="counties" if "counties" in counts and name != "counties" else "",
@@ -471,16 +472,15 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
 
     @app.get("/login", include_in_schema=False)
     def page_login(request: Request, next: str = "/", failed: str = "") -> HTMLResponse:
-        lang = _lang(request)
         messages = {
-            "wrong": text("login_failed", lang),
-            "locked": text("login_locked", lang, minutes=5),
+            "wrong": t("web.login_failed"),
+            "locked": t("web.login_locked", minutes=5),
         }
         return render(
             request,
             "login.html",
             "login",
-            text("login_title", lang),
+            t("web.login_title"),
             next=safe_next(next),
             failed=messages.get(failed, ""),
         )
@@ -490,14 +490,13 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
         return (f"user:{name}", f"addr:{address}")
 
     def _check_login(request: Request, name: str, password: str) -> Session:
-        lang = _lang(request)
         keys = _throttle_keys(request, name)
         wait = state.throttle.wait_seconds(*keys)
         if wait > 0:
-            raise AccessError(text("login_locked", lang, minutes=max(1, round(wait / 60))))
+            raise AccessError(t("web.login_locked", minutes=max(1, round(wait / 60))))
         if not state.users.verify(name, password):
             state.throttle.failed(*keys)
-            raise AccessError(text("login_failed", lang))
+            raise AccessError(t("web.login_failed"))
         state.throttle.succeeded(*keys)
         old = _session(request)
         if old is not None:
@@ -535,7 +534,7 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
     @app.get("/lang/{code}", include_in_schema=False)
     def switch_lang(code: str, next: str = "/") -> Response:
         response = RedirectResponse(safe_next(next), status_code=303)
-        if code in LANGS:
+        if code in LANGUAGES:
             response.headers.append(
                 "set-cookie", cookie_header(LANG_COOKIE, code, max_age=365 * 86400)
             )
@@ -546,9 +545,7 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
         target = (ws.root / path).resolve()
         allowed = [(ws.root / folder).resolve() for folder in DOWNLOAD_DIRS]
         if not any(target.is_relative_to(a) for a in allowed) or not target.is_file():
-            return JSONResponse(
-                {"error": text("no_such_file", _lang(request)), "status": 404}, status_code=404
-            )
+            return JSONResponse({"error": t("web.no_such_file"), "status": 404}, status_code=404)
         suffix = target.suffix.lower()
         media = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if suffix == ".csv":
@@ -576,7 +573,7 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
             "csrf": session.csrf if session else None,
             "user": session.user if session else None,
             "login_required": config.login_required,
-            "lang": _lang(request),
+            "lang": language(),
         }
 
     @app.post("/api/login", tags=["session"])
@@ -609,15 +606,14 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
     def api_overview(request: Request) -> dict[str, Any]:
         """Layers and tables with counts, the latest month of each kind of record, and
         for each step what it still lacks."""
-        return overview(ws, _lang(request))
+        return overview(ws)
 
     @app.get("/api/kinds", tags=["import"])
     def api_kinds(request: Request) -> list[dict[str, str]]:
         """The kinds ``POST /api/import/{kind}`` accepts."""
         from geoair.workflows.imports import IMPORTERS
 
-        lang = _lang(request)
-        return [{"name": k, "title": layer_title(k, lang)} for k in IMPORTERS]
+        return [{"name": k, "title": layer_name(k)} for k in IMPORTERS]
 
     @app.post(
         "/api/import/{kind}",
@@ -659,9 +655,8 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
         from geoair.imports.report import ImportOptions
         from geoair.workflows.imports import IMPORTERS, run_import
 
-        lang = _lang(request)
         if kind not in IMPORTERS:
-            raise RequestError(text("unknown_kind", lang, kind=kind, kinds=", ".join(IMPORTERS)))
+            raise RequestError(t("web.unknown_kind", kind=kind, kinds=", ".join(IMPORTERS)))
         upload = await receive_upload(
             request.headers.get("content-type", ""),
             request.stream(),
@@ -673,9 +668,8 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
         if unknown:
             upload.path.unlink(missing_ok=True)
             raise RequestError(
-                text(
-                    "param_unknown",
-                    lang,
+                t(
+                    "web.param_unknown",
                     name=", ".join(unknown),
                     known="file, " + ", ".join(_IMPORT_FIELDS[:-1]),
                 )
@@ -704,7 +698,7 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
         except GeoairError as exc:
             upload.path.unlink(missing_ok=True)
             raise type(exc)(named(str(exc))) from None
-        answer = _import_answer(ws, report, upload.original_name, upload.path, lang)
+        answer = _import_answer(ws, report, upload.original_name, upload.path)
         answer["notes"] = [named(note) for note in answer["notes"]]
         answer["lines"] = [named(line) for line in answer["lines"]]
         return answer
@@ -712,8 +706,7 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
     @app.get("/api/layers", tags=["workspace"])
     def api_layers(request: Request) -> list[dict[str, Any]]:
         """Every layer and table: name, title, whether it has geometry, row count."""
-        lang = _lang(request)
-        return [{**item, "title": layer_title(item["name"], lang)} for item in layer_counts(ws)]
+        return [{**item, "title": layer_name(item["name"])} for item in layer_counts(ws)]
 
     @app.get(
         "/api/layers/{name}",
@@ -727,7 +720,7 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
         names = {item["name"] for item in layer_counts(ws)}
         if name not in names:
             return JSONResponse(
-                {"error": text("no_such_layer", _lang(request), name=name), "status": 404},
+                {"error": t("web.no_such_layer", name=name), "status": 404},
                 status_code=404,
             )
         version = ws.gpkg.stat() if isinstance(ws, FolderWorkspace) else None
@@ -756,9 +749,8 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
     def api_steps(request: Request) -> list[dict[str, Any]]:
         """The steps ``POST /api/run/{step}`` runs: their parameters, the workflow each
         calls, and what each lacks in this workspace."""
-        lang = _lang(request)
         have = available(ws)
-        return [_step_view(s, have, lang, ws) for s in STEPS.values()]
+        return [_step_view(s, have, ws) for s in STEPS.values()]
 
     @app.post("/api/run/{step}", tags=["steps"], status_code=202)
     def api_run(
@@ -766,17 +758,16 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
     ) -> dict[str, Any]:
         """Start a step as a job with its parameters (a JSON object; ``{}`` for the
         defaults); poll ``GET /api/jobs/{id}`` for progress and the result."""
-        lang = _lang(request)
-        chosen = step_for(step, lang)
+        chosen = step_for(step)
         layers = {item["name"] for item in layer_counts(ws)}
-        values = parse_params(chosen, params or {}, layers=layers, lang=lang)
-        lacks = missing(chosen, available(ws), lang)
+        values = parse_params(chosen, params or {}, layers=layers)
+        lacks = missing(chosen, available(ws))
         if lacks:
-            raise RequestError(("；" if lang == "zh" else "; ").join(lacks))
+            raise RequestError(t("word.clause_sep").join(lacks))
         session = _session(request)
 
         def work(progress) -> dict[str, Any]:
-            return _output_json(ws, chosen.run(ws, values, progress, lang))
+            return _output_json(ws, chosen.run(ws, values, progress))
 
         job = state.jobs.submit(
             step, values, work, user=session.user if session is not None else None
@@ -796,7 +787,7 @@ def create_app(ws: Workspace, config: WebConfig | None = None) -> FastAPI:
         job = state.jobs.get(job_id)
         if job is None:
             return JSONResponse(
-                {"error": text("no_such_job", _lang(request), id=job_id), "status": 404},
+                {"error": t("web.no_such_job", id=job_id), "status": 404},
                 status_code=404,
             )
         return JSONResponse(job.as_dict(), headers={"Cache-Control": "no-store"})

@@ -12,10 +12,15 @@ request), holds :attr:`JobRunner.write_lock` while it works, so two requests nev
 write the workspace at once; the workspace's own file lock
 (:mod:`geoair.store.lock`) still keeps other geoair processes (the command line) out
 while one of them writes, and such a clash ends the job with its message.
+
+A job runs in the context it was submitted in (:func:`contextvars.copy_context`), so it
+speaks the language of the request that started it: its progress, its lines and its
+error (a bilingual "中文。 / English." message shows that language's half).
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import secrets
 import threading
@@ -27,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geoair.errors import GeoairError
+from geoair.messages import in_language, t
 from geoair.progress import Progress
 
 __all__ = ["Job", "JobRunner"]
@@ -86,12 +92,13 @@ class JobRunner:
 
     Parameters
     ----------
-    unexpected : str
+    unexpected : str, optional
         The sentence shown for an error that is not a :class:`~geoair.errors.GeoairError`
-        (a bug: its traceback goes to the server's log, never to the page).
+        (a bug: its traceback goes to the server's log, never to the page); default the
+        catalogue's ``web.internal_error`` in the job's language.
     """
 
-    def __init__(self, unexpected: str = "内部错误，请查看服务器日志。 / Internal error.") -> None:
+    def __init__(self, unexpected: str | None = None) -> None:
         self.write_lock = threading.Lock()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
@@ -115,7 +122,8 @@ class JobRunner:
                 if oldest.state in ("queued", "running"):
                     break
                 self._jobs.popitem(last=False)
-        self._executor.submit(self._run, job, work)
+        context = contextvars.copy_context()  # the request's language
+        self._executor.submit(context.run, self._run, job, work)
         return job
 
     def _run(self, job: Job, work: Callable[[Progress], dict[str, Any]]) -> None:
@@ -129,10 +137,10 @@ class JobRunner:
                 job.result = work(progress)
                 job.state = "done"
             except GeoairError as exc:
-                job.error, job.state = str(exc), "failed"
+                job.error, job.state = in_language(str(exc)), "failed"
             except Exception:
                 log.exception("job %s (%s) failed", job.id, job.step)
-                job.error, job.state = self._unexpected, "failed"
+                job.error, job.state = self._unexpected or t("web.internal_error"), "failed"
             finally:
                 job.finished = time.time()
 

@@ -17,9 +17,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from geoair.messages import layer_name, t
 from geoair.store.workspace import META_TABLE, FolderWorkspace, Workspace
 from geoair.web.steps import STEPS, missing
-from geoair.web.text import layer_title, text
 
 __all__ = ["LATEST", "available", "layer_counts", "overview"]
 
@@ -143,8 +143,8 @@ def available(ws: Workspace) -> set[str]:
     return have
 
 
-def overview(ws: Workspace, lang: str = "zh") -> dict[str, Any]:
-    """What the overview page and ``GET /api/overview`` show.
+def overview(ws: Workspace) -> dict[str, Any]:
+    """What the overview page and ``GET /api/overview`` show, in the current language.
 
     Returns
     -------
@@ -162,18 +162,18 @@ def overview(ws: Workspace, lang: str = "zh") -> dict[str, Any]:
         have.add("readings")
     steps = []
     for step in STEPS.values():
-        lacks = missing(step, have, lang)
+        lacks = missing(step, have)
         steps.append(
             {
                 "name": step.name,
-                "title": text(step.title, lang),
+                "title": t(step.title),
                 "page": step.page,
                 "ready": not lacks,
                 "missing": lacks,
             }
         )
     for item in layers + latest:
-        item["title"] = layer_title(item["name"], lang)
+        item["title"] = layer_name(item["name"])
     for item in latest:
         value = item["latest"]
         item["month"] = value[:7] if isinstance(value, str) and len(value) >= 7 else value

@@ -20,6 +20,10 @@ One ASGI middleware, :class:`Guard`, sits in front of every request:
 * **Headers** — every response says ``X-Content-Type-Options: nosniff``, a
   ``Referrer-Policy`` and a Content-Security-Policy that lets pages load scripts,
   styles and images from the server only (responses that set their own keep it).
+* **Language** — every request is answered inside
+  :func:`geoair.messages.use_language`: ``?lang=zh|en`` on the request, else the
+  language cookie (the page header's switch), else the server's language (``geoair
+  serve --lang``, ``geoair --lang``, ``GEOAIR_LANG``; Chinese by default).
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from geoair.web.text import text
+from geoair.messages import normalise_language, t, use_language
 
 __all__ = [
     "ASGIApp",
@@ -256,7 +260,7 @@ class Guard:
     max_body : int
         Largest request body announced by ``Content-Length`` that is let through.
     lang : str
-        Language of refusals when the request has no language cookie.
+        The server's language: of requests without ``?lang=`` or a language cookie.
     user_exists : callable, optional
         Whether a session's user still exists: the sessions of a removed user end at once.
     """
@@ -286,14 +290,37 @@ class Guard:
             return
         headers = _headers(scope)
         cookies = _cookies(headers.get("cookie", ""))
-        lang = cookies.get(LANG_COOKIE) or self.lang
-        lang = lang if lang in ("zh", "en") else "zh"
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [])
+        lang = next(
+            (
+                chosen
+                for chosen in (
+                    normalise_language(query[-1] if query else None),
+                    normalise_language(cookies.get(LANG_COOKIE)),
+                    normalise_language(self.lang),
+                )
+                if chosen is not None
+            ),
+            "zh",
+        )
+        with use_language(lang):
+            await self._guard(scope, receive, send, headers, cookies, lang)
+
+    async def _guard(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: dict[str, str],
+        cookies: dict[str, str],
+        lang: str,
+    ) -> None:
         path: str = scope["path"]
         method: str = scope["method"]
         api = path.startswith("/api/")
 
         async def refuse(status: int, key: str) -> None:
-            await _respond_json(send, status, {"error": text(key, lang), "status": status})
+            await _respond_json(send, status, {"error": t(f"web.{key}"), "status": status})
 
         host = headers.get("host", "")
         if self.loopback_only and not is_loopback(_host_name(host)):
@@ -327,7 +354,7 @@ class Guard:
                     send,
                     413,
                     {
-                        "error": text("import_too_big", lang, mb=f"{self.max_body / 1e6:g}"),
+                        "error": t("web.import_too_big", mb=f"{self.max_body / 1e6:g}"),
                         "status": 413,
                     },
                 )

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 from geoair.errors import AccessError, ServeError
+from geoair.messages import t
 from geoair.store.workspace import Workspace
 from geoair.web.app import WebConfig, create_app
 from geoair.web.security import is_loopback, login_required_for
@@ -167,6 +168,6 @@ def start_in_thread(
     end = time.monotonic() + timeout
     while not server.started:
         if not thread.is_alive() or time.monotonic() > end:
-            raise ServeError(f"the web server did not start on {host}:{port}")
+            raise ServeError(t("error.web.not_started", host=host, port=port))
         time.sleep(0.02)
     return RunningServer(url=f"http://{host}:{port}", server=server, thread=thread, app=app)

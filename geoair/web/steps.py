@@ -23,10 +23,10 @@ from typing import Any
 import pandas as pd
 
 from geoair.errors import RequestError
+from geoair.messages import layer_name, t
 from geoair.progress import Progress
 from geoair.store.workspace import Workspace
 from geoair.web.tables import frame_table
-from geoair.web.text import text
 
 __all__ = [
     "Need",
@@ -79,7 +79,7 @@ class Output:
     map: Path | None = None
 
 
-Runner = Callable[[Workspace, Mapping[str, Any], Progress, str], Output]
+Runner = Callable[[Workspace, Mapping[str, Any], Progress], Output]
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ class Step:
 # --- the runners -------------------------------------------------------------------
 
 
-def _gate_roads(ws: Workspace, p: Mapping[str, Any], progress: Progress, lang: str) -> Output:
+def _gate_roads(ws: Workspace, p: Mapping[str, Any], progress: Progress) -> Output:
     from geoair.roads.gate_roads import county_totals
     from geoair.workflows.gate_roads import GateRoadsOptions, describe, run_gate_roads
 
@@ -108,11 +108,10 @@ def _gate_roads(ws: Workspace, p: Mapping[str, Any], progress: Progress, lang: s
     return Output(
         lines=describe(result),
         tables=[
-            frame_table(county_totals(plan.sweep_tasks), text("t_county_totals", lang), lang=lang),
+            frame_table(county_totals(plan.sweep_tasks), t("web.t_county_totals")),
             frame_table(
                 plan.sweep_tasks.sort_values("length_m", ascending=False),
-                text("t_sweep_tasks", lang),
-                lang=lang,
+                t("web.t_sweep_tasks"),
                 columns=(
                     "enterprise_name",
                     "county",
@@ -124,15 +123,14 @@ def _gate_roads(ws: Workspace, p: Mapping[str, Any], progress: Progress, lang: s
             ),
             frame_table(
                 plan.gate_findings,
-                text("t_gate_findings", lang),
-                lang=lang,
+                t("web.t_gate_findings"),
                 columns=("gate_id", "gate_name", "enterprise_name", "county", "finding_zh"),
             ),
         ],
     )
 
 
-def _indicators(ws: Workspace, p: Mapping[str, Any], progress: Progress, lang: str) -> Output:
+def _indicators(ws: Workspace, p: Mapping[str, Any], progress: Progress) -> Output:
     from geoair.workflows.indicators import IndicatorsOptions, describe, run_indicators
 
     options = IndicatorsOptions(
@@ -145,8 +143,7 @@ def _indicators(ws: Workspace, p: Mapping[str, Any], progress: Progress, lang: s
     tables = [
         frame_table(
             table,
-            f"{text('t_indicators', lang)} {name}",
-            lang=lang,
+            f"{t('web.t_indicators')} {layer_name(name)}",
             columns=(
                 "station",
                 "county",
@@ -172,7 +169,7 @@ def _indicators(ws: Workspace, p: Mapping[str, Any], progress: Progress, lang: s
     return Output(lines=describe(result), tables=tables)
 
 
-def _targets(ws: Workspace, p: Mapping[str, Any], progress: Progress, lang: str) -> Output:
+def _targets(ws: Workspace, p: Mapping[str, Any], progress: Progress) -> Output:
     from geoair.workflows.targets import TargetsCheckOptions, describe, run_targets_check
 
     periods = (p["month"],) if p.get("month") else ()
@@ -184,8 +181,7 @@ def _targets(ws: Workspace, p: Mapping[str, Any], progress: Progress, lang: str)
         tables=[
             frame_table(
                 check.assign(_order=order).sort_values("_order", kind="stable"),
-                text("t_targets", lang),
-                lang=lang,
+                t("web.t_targets"),
                 columns=(
                     "scope",
                     "target_name",
@@ -202,7 +198,7 @@ def _targets(ws: Workspace, p: Mapping[str, Any], progress: Progress, lang: str)
     )
 
 
-def _park_scores(ws: Workspace, p: Mapping[str, Any], progress: Progress, lang: str) -> Output:
+def _park_scores(ws: Workspace, p: Mapping[str, Any], progress: Progress) -> Output:
     from geoair.scores.parks import park_ranking_sheet
     from geoair.workflows.scores import ScoresOptions, describe, run_park_scores
 
@@ -210,14 +206,12 @@ def _park_scores(ws: Workspace, p: Mapping[str, Any], progress: Progress, lang: 
     result = run_park_scores(ws, options, progress=progress)
     return Output(
         lines=describe(result),
-        tables=[
-            frame_table(park_ranking_sheet(result.table), text("t_park_scores", lang), lang=lang)
-        ],
+        tables=[frame_table(park_ranking_sheet(result.table), t("web.t_park_scores"))],
         files=list(result.written),
     )
 
 
-def _suspects(ws: Workspace, p: Mapping[str, Any], progress: Progress, lang: str) -> Output:
+def _suspects(ws: Workspace, p: Mapping[str, Any], progress: Progress) -> Output:
     from geoair.workflows.sources import SourcesOptions, describe, run_suspects
 
     options = SourcesOptions(
@@ -236,8 +230,7 @@ def _suspects(ws: Workspace, p: Mapping[str, Any], progress: Progress, lang: str
         tables=[
             frame_table(
                 top.sort_values(["station_id", "period", "rank"]) if len(top) else top,
-                text("t_suspects", lang),
-                lang=lang,
+                t("web.t_suspects"),
                 columns=(
                     "station_name",
                     "period",
@@ -256,7 +249,7 @@ def _suspects(ws: Workspace, p: Mapping[str, Any], progress: Progress, lang: str
     )
 
 
-def _patrol_plan(ws: Workspace, p: Mapping[str, Any], progress: Progress, lang: str) -> Output:
+def _patrol_plan(ws: Workspace, p: Mapping[str, Any], progress: Progress) -> Output:
     from geoair.workflows.patrol import PlanOptions, day_after_last_record, describe, run_plan
 
     day = pd.Timestamp(p["date"]) if p.get("date") else day_after_last_record(ws)
@@ -274,14 +267,12 @@ def _patrol_plan(ws: Workspace, p: Mapping[str, Any], progress: Progress, lang: 
         tables=[
             frame_table(
                 plan.routes,
-                text("t_routes", lang),
-                lang=lang,
+                t("web.t_routes"),
                 columns=("team", "stops", "length_m"),
             ),
             frame_table(
                 plan.stops.sort_values(["team", "stop"]) if len(plan.stops) else plan.stops,
-                text("t_stops", lang),
-                lang=lang,
+                t("web.t_stops"),
                 columns=("team", "stop", "name", "kind_zh", "county", "why", "reasons", "leg_m"),
             ),
         ],
@@ -293,7 +284,7 @@ def _supports(options_class: type, name: str) -> bool:
     return any(f.name == name for f in dataclasses.fields(options_class))
 
 
-def _map(ws: Workspace, p: Mapping[str, Any], progress: Progress, lang: str) -> Output:
+def _map(ws: Workspace, p: Mapping[str, Any], progress: Progress) -> Output:
     from geoair.workflows.maps import MapOptions, describe, run_map
 
     extra = {}
@@ -305,26 +296,26 @@ def _map(ws: Workspace, p: Mapping[str, Any], progress: Progress, lang: str) -> 
     result = run_map(ws, options, progress=progress)
     lines = describe(result)
     if p.get("county") and not extra:
-        lines.append(text("map_county_unsupported", lang))
+        lines.append(t("web.map_county_unsupported"))
     return Output(lines=lines, files=list(result.files), map=result.html)
 
 
-def _forms(ws: Workspace, p: Mapping[str, Any], progress: Progress, lang: str) -> Output:
+def _forms(ws: Workspace, p: Mapping[str, Any], progress: Progress) -> Output:
     from geoair.workflows.reports import FormsOptions, describe, run_forms
 
-    progress("writing the forms")
+    progress(t("progress.reports.forms"))
     result = run_forms(ws, FormsOptions(month=p["month"], county=p.get("county") or None))
     return Output(lines=describe(result), files=list(result.report.written))
 
 
-def _export(ws: Workspace, p: Mapping[str, Any], progress: Progress, lang: str) -> Output:
+def _export(ws: Workspace, p: Mapping[str, Any], progress: Progress) -> Output:
     from geoair.reports.export import FORMATS
     from geoair.workflows.reports import ExportOptions, describe, run_export
 
     layer, fmt = p["layer"], p.get("format") or "gpkg"
     folder = ws.outputs_dir / "exports"
     out = folder / f"{layer}{FORMATS[fmt]}"
-    progress(f"exporting {layer} as {fmt}")
+    progress(t("progress.web.export", layer=layer, fmt=fmt))
     result = run_export(ws, ExportOptions(kind=layer, fmt=fmt, crs=p.get("crs") or None, out=out))
     files = list(result.written)
     if len(files) > 1:  # a Shapefile and its companions: one zip to download
@@ -341,31 +332,31 @@ def _export(ws: Workspace, p: Mapping[str, Any], progress: Progress, lang: str) 
 
 # --- the registry ------------------------------------------------------------------
 
-_MONTH = Param("month", "month", "p_month")
-_COUNTY = Param("county", "text", "p_county")
+_MONTH = Param("month", "month", "web.p_month")
+_COUNTY = Param("county", "text", "web.p_county")
 _TILES = (
-    ("", "tiles_default"),
-    ("osm", "tiles_osm"),
-    ("tianditu", "tiles_tianditu"),
-    ("amap", "tiles_amap"),
-    ("none", "tiles_none"),
+    ("", "web.tiles_default"),
+    ("osm", "web.tiles_osm"),
+    ("tianditu", "web.tiles_tianditu"),
+    ("amap", "web.tiles_amap"),
+    ("none", "web.tiles_none"),
 )
 _CRS = (
-    ("", "crs_default"),
-    ("wgs84", "crs_wgs84"),
-    ("cgcs2000", "crs_cgcs2000"),
-    ("gcj02", "crs_gcj02"),
-    ("EPSG:4546", "crs_4546"),
-    ("EPSG:4547", "crs_4547"),
+    ("", "web.crs_default"),
+    ("wgs84", "web.crs_wgs84"),
+    ("cgcs2000", "web.crs_cgcs2000"),
+    ("gcj02", "web.crs_gcj02"),
+    ("EPSG:4546", "web.crs_4546"),
+    ("EPSG:4547", "web.crs_4547"),
 )
 _FORMATS = (
-    ("gpkg", "fmt_gpkg"),
-    ("xlsx", "fmt_xlsx"),
-    ("csv", "fmt_csv"),
-    ("shp", "fmt_shp"),
-    ("kml", "fmt_kml"),
-    ("geojson", "fmt_geojson"),
-    ("parquet", "fmt_parquet"),
+    ("gpkg", "web.fmt_gpkg"),
+    ("xlsx", "web.fmt_xlsx"),
+    ("csv", "web.fmt_csv"),
+    ("shp", "web.fmt_shp"),
+    ("kml", "web.fmt_kml"),
+    ("geojson", "web.fmt_geojson"),
+    ("parquet", "web.fmt_parquet"),
 )
 
 STEPS: dict[str, Step] = {
@@ -373,84 +364,85 @@ STEPS: dict[str, Step] = {
     for step in (
         Step(
             "gate_roads",
-            "step_gate_roads",
+            "web.step_gate_roads",
             "work",
-            (Param("radius_m", "number", "p_radius_m", setting="gate_roads.radius_m"),),
-            (Need(("gates",), "need_gates"), Need(("roads",), "need_roads")),
+            (Param("radius_m", "number", "web.p_radius_m", setting="gate_roads.radius_m"),),
+            (Need(("gates",), "web.need_gates"), Need(("roads",), "web.need_roads")),
             _gate_roads,
             "geoair.workflows.gate_roads.run_gate_roads",
         ),
         Step(
             "indicators",
-            "step_indicators",
+            "web.step_indicators",
             "work",
             (
                 Param(
                     "period",
                     "choice",
-                    "p_period",
+                    "web.p_period",
                     choices=(
-                        ("month", "period_month"),
-                        ("quarter", "period_quarter"),
-                        ("year", "period_year"),
-                        ("day", "period_day"),
+                        ("month", "web.period_month"),
+                        ("quarter", "web.period_quarter"),
+                        ("year", "web.period_year"),
+                        ("day", "web.period_day"),
                     ),
                 ),
                 Param(
                     "by",
                     "choice",
-                    "p_by",
+                    "web.p_by",
                     choices=(
-                        ("station", "by_station"),
-                        ("county", "by_county"),
-                        ("park", "by_park"),
+                        ("station", "by.station"),
+                        ("county", "by.county"),
+                        ("park", "by.park"),
                     ),
                 ),
-                Param("start", "date", "p_start"),
-                Param("end", "date", "p_end"),
+                Param("start", "date", "web.p_start"),
+                Param("end", "date", "web.p_end"),
             ),
             (
-                Need(("stations",), "need_stations_indicators"),
-                Need(("readings",), "need_readings_indicators"),
+                Need(("stations",), "web.need_stations_indicators"),
+                Need(("readings",), "web.need_readings_indicators"),
             ),
             _indicators,
             "geoair.workflows.indicators.run_indicators",
         ),
         Step(
             "targets",
-            "step_targets",
+            "web.step_targets",
             "work",
             (_MONTH,),
             (
-                Need(("targets",), "need_targets"),
-                Need(("stations",), "need_stations_targets"),
-                Need(("readings",), "need_readings_targets"),
+                Need(("targets",), "web.need_targets"),
+                Need(("stations",), "web.need_stations_targets"),
+                Need(("readings",), "web.need_readings_targets"),
             ),
             _targets,
             "geoair.workflows.targets.run_targets_check",
         ),
         Step(
             "park_scores",
-            "step_park_scores",
+            "web.step_park_scores",
             "work",
             (_MONTH,),
-            (Need(("parks",), "need_parks"),),
+            (Need(("parks",), "web.need_parks"),),
             _park_scores,
             "geoair.workflows.scores.run_park_scores",
         ),
         Step(
             "suspects",
-            "step_suspects",
+            "web.step_suspects",
             "work",
             (
-                Param("period", "text", "p_period_text", hint="2024-03"),
-                Param("pollutant", "text", "p_pollutant", setting="sources.pollutant"),
+                Param("period", "text", "web.p_period_text", hint="2024-03"),
+                Param("pollutant", "text", "web.p_pollutant", setting="sources.pollutant"),
             ),
             (
-                Need(("stations",), "need_stations_suspects"),
-                Need(("readings",), "need_readings_suspects"),
+                Need(("stations",), "web.need_stations_suspects"),
+                Need(("readings",), "web.need_readings_suspects"),
                 Need(
-                    ("enterprises", "gangue_heaps", "gate_roads", "parks"), "need_sources_suspects"
+                    ("enterprises", "gangue_heaps", "gate_roads", "parks"),
+                    "web.need_sources_suspects",
                 ),
             ),
             _suspects,
@@ -458,28 +450,28 @@ STEPS: dict[str, Step] = {
         ),
         Step(
             "patrol_plan",
-            "step_patrol_plan",
+            "web.step_patrol_plan",
             "work",
             (
-                Param("date", "date", "p_date"),
-                Param("teams", "int", "p_teams", setting="patrol.teams"),
-                Param("stops", "int", "p_stops", setting="patrol.stops"),
-                Param("start", "text", "p_start_place", setting="patrol.start_name"),
+                Param("date", "date", "web.p_date"),
+                Param("teams", "int", "web.p_teams", setting="patrol.teams"),
+                Param("stops", "int", "web.p_stops", setting="patrol.stops"),
+                Param("start", "text", "web.p_start_place", setting="patrol.start_name"),
                 _COUNTY,
             ),
-            (Need(("enterprises", "gangue_heaps"), "need_sites_patrol"),),
+            (Need(("enterprises", "gangue_heaps"), "web.need_sites_patrol"),),
             _patrol_plan,
             "geoair.workflows.patrol.run_plan",
         ),
         Step(
             "map",
-            "step_map",
+            "web.step_map",
             "map",
             (
                 _MONTH,
                 _COUNTY,
-                Param("tiles", "choice", "p_tiles", choices=_TILES),
-                Param("png", "bool", "p_png"),
+                Param("tiles", "choice", "web.p_tiles", choices=_TILES),
+                Param("png", "bool", "web.p_png"),
             ),
             (
                 Need(
@@ -492,7 +484,7 @@ STEPS: dict[str, Step] = {
                         "gangue_heaps",
                         "gate_roads",
                     ),
-                    "need_layers_map",
+                    "web.need_layers_map",
                 ),
             ),
             _map,
@@ -500,21 +492,21 @@ STEPS: dict[str, Step] = {
         ),
         Step(
             "forms",
-            "step_forms",
+            "web.step_forms",
             "downloads",
-            (Param("month", "month", "p_month", required=True), _COUNTY),
-            (Need(("inspections", "cases"), "need_records_forms"),),
+            (Param("month", "month", "web.p_month", required=True), _COUNTY),
+            (Need(("inspections", "cases"), "web.need_records_forms"),),
             _forms,
             "geoair.workflows.reports.run_forms",
         ),
         Step(
             "export",
-            "step_export",
+            "web.step_export",
             "downloads",
             (
-                Param("layer", "layer", "p_layer", required=True),
-                Param("format", "choice", "p_format", choices=_FORMATS),
-                Param("crs", "choice", "p_crs", choices=_CRS),
+                Param("layer", "layer", "web.p_layer", required=True),
+                Param("format", "choice", "web.p_format", choices=_FORMATS),
+                Param("crs", "choice", "web.p_crs", choices=_CRS),
             ),
             (),
             _export,
@@ -525,7 +517,7 @@ STEPS: dict[str, Step] = {
 """Every step the web app runs, by its name in ``POST /api/run/{name}``."""
 
 
-def step_for(name: str, lang: str = "zh") -> Step:
+def step_for(name: str) -> Step:
     """The step called ``name``.
 
     Raises
@@ -536,19 +528,19 @@ def step_for(name: str, lang: str = "zh") -> Step:
     try:
         return STEPS[name]
     except KeyError:
-        raise RequestError(text("unknown_step", lang, name=name, steps=", ".join(STEPS))) from None
+        raise RequestError(t("web.unknown_step", name=name, steps=", ".join(STEPS))) from None
 
 
-def missing(step: Step, have: set[str], lang: str = "zh") -> list[str]:
+def missing(step: Step, have: set[str]) -> list[str]:
     """What ``step`` lacks, one sentence per missing need (empty: ready to run)."""
-    return [text(need.message, lang) for need in step.needs if not set(need.any_of) & have]
+    return [t(need.message) for need in step.needs if not set(need.any_of) & have]
 
 
 _MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 def parse_params(
-    step: Step, raw: Mapping[str, Any], *, layers: set[str] | None = None, lang: str = "zh"
+    step: Step, raw: Mapping[str, Any], *, layers: set[str] | None = None
 ) -> dict[str, Any]:
     """Check and convert a step's parameters; every problem is reported at once.
 
@@ -562,7 +554,7 @@ def parse_params(
     """
     known = {param.name: param for param in step.params}
     problems = [
-        text("param_unknown", lang, name=name, known=", ".join(known) or "-")
+        t("web.param_unknown", name=name, known=", ".join(known) or "-")
         for name in raw
         if name not in known
     ]
@@ -573,15 +565,15 @@ def parse_params(
             value = value.strip()
         if value is None or value == "" or (param.kind == "bool" and value is False):
             if param.required:
-                problems.append(text("param_required", lang, label=text(param.label, lang)))
+                problems.append(t("web.param_required", label=t(param.label)))
             continue
-        label = text(param.label, lang)
+        label = t(param.label)
         try:
             out[name] = _convert(param, value, layers)
         except ValueError:
-            problems.append(text(f"param_bad_{param.kind}", lang, label=label, value=value))
+            problems.append(t(f"web.param_bad_{param.kind}", label=label, value=value))
     if problems:
-        raise RequestError("；".join(problems) if lang == "zh" else " ".join(problems))
+        raise RequestError(t("web.problem_sep").join(problems))
     return out
 
 

@@ -4,7 +4,10 @@ A workflow's result is a (Geo)DataFrame; a page shows its first rows as an HTML 
 (built in the browser with ``textContent``, so every text is shown as text) and the
 API returns the same rows. Geometry is left out; booleans become 是/否 (yes/no),
 missing values empty, numbers stay numbers (rounded to 0.1 from 100 up, else to 3
-decimals), dates text.
+decimals), dates text. Column labels and yes/no are in the current language
+(:func:`geoair.messages.language`): in Chinese a column has its header of the field
+dictionary (:func:`geoair.store.fields.header`, as report tables have it), in English
+its ``web.column.*`` label of the catalogue.
 """
 
 from __future__ import annotations
@@ -16,20 +19,32 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geoair.web.text import column_label, text
+from geoair.messages import MESSAGES, language, t, yes_no
+from geoair.store.fields import header
 
-__all__ = ["ROW_LIMIT", "cell", "frame_table"]
+__all__ = ["ROW_LIMIT", "cell", "column_label", "frame_table"]
 
 
 ROW_LIMIT = 300  # rows of one result table sent to the page
 
 
-def cell(value: Any, lang: str = "zh") -> Any:
-    """One JSON-ready cell: None, a number, or text."""
+def column_label(column: str) -> str:
+    """A result table's column header in the current language: the field dictionary's
+    Chinese header, or the catalogue's English label; else the column's own name."""
+    if language() == "zh":
+        said = header(column)
+        if said != column:
+            return said
+    key = f"web.column.{column}"
+    return t(key) if key in MESSAGES else column
+
+
+def cell(value: Any) -> Any:
+    """One JSON-ready cell: None, a number, or text (yes/no in the current language)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, bool | np.bool_):
-        return text("yes" if value else "no", lang)
+        return yes_no(bool(value))
     if isinstance(value, int | np.integer):
         return int(value)
     if isinstance(value, float | np.floating):
@@ -50,7 +65,6 @@ def frame_table(
     frame: pd.DataFrame | None,
     title: str,
     *,
-    lang: str = "zh",
     columns: Sequence[str] | None = None,
     limit: int = ROW_LIMIT,
 ) -> dict[str, Any]:
@@ -62,8 +76,6 @@ def frame_table(
         The table (geometry is dropped); None gives an empty table.
     title : str
         Shown above the table.
-    lang : str
-        ``zh`` or ``en``, for column labels and yes/no.
     columns : sequence of str, optional
         Only these columns, in this order (those absent are skipped).
     limit : int
@@ -74,10 +86,10 @@ def frame_table(
     geometry = frame.geometry.name if hasattr(frame, "geometry") and "geometry" in frame else None
     keep = [c for c in (columns or frame.columns) if c in frame.columns and c != geometry]
     head = frame[keep].head(limit)
-    rows = [[cell(v, lang) for v in row] for row in head.itertuples(index=False, name=None)]
+    rows = [[cell(v) for v in row] for row in head.itertuples(index=False, name=None)]
     return {
         "title": title,
-        "columns": [{"key": str(c), "label": column_label(str(c), lang)} for c in keep],
+        "columns": [{"key": str(c), "label": column_label(str(c))} for c in keep],
         "rows": rows,
         "total": int(len(frame)),
     }

@@ -206,10 +206,7 @@ def station_hourly(
     from geoair.readings.store import has_hourly, hourly_glob
 
     if not has_hourly(ws):
-        raise IndicatorError(
-            f"The workspace {ws.root} has no hourly readings. Import them with "
-            "geoair import readings FILE (or run geoair demo)."
-        )
+        raise IndicatorError(t("indicators.no_readings", root=ws.root))
     where = []
     if start is not None:
         where.append(f"time > TIMESTAMP '{pd.Timestamp(start):%Y-%m-%d %H:%M:%S}'")
