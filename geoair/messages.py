@@ -1648,6 +1648,26 @@ _add(
             "Roads must be lines, but {n} feature(s) are not (rows {rows}). Use the road centre "
             "lines, not road surface polygons or points.",
         ),
+        "error.roads.no_geometry": (
+            "该图层没有几何（没有位置），无法计算缓冲区。请导入带坐标或形状的图层。",
+            "The layer has no geometry (no locations), so it cannot be buffered. Import a "
+            "layer with coordinates or shapes.",
+        ),
+        "error.sources.bandwidth": (
+            "{name}带宽应为正数，而不是 {value} {unit}。",
+            "The {name} bandwidth must be positive, not {value} {unit}.",
+        ),
+        "error.sources.speed_kernel": (
+            "风速核函数“{value}”未知：请用 epanechnikov 或 gaussian。",
+            "Unknown speed kernel {value!r}: use 'epanechnikov' or 'gaussian'.",
+        ),
+        "bandwidth_name.direction": ("风向", "direction"),
+        "bandwidth_name.speed": ("风速", "speed"),
+        "error.surface.no_stations": (
+            "没有可用于插值的站点值。请先导入站点和读数，或换一个 --period。",
+            "No station values to interpolate from. Import stations and readings first, or "
+            "choose another --period.",
+        ),
         "error.surface.pollutant": (
             "未知的污染物“{text}”。可选：PM2.5、PM10、SO2、NO2、CO、O3、dustfall（降尘）。",
             "Unknown pollutant {text!r}. Choose one of: PM2.5, PM10, SO2, NO2, CO, O3, dustfall.",
@@ -1676,6 +1696,10 @@ _add(
         "error.export.no_layer": (
             "工作区没有名为“{name}”的图层或表；现有：{available}。",
             "The workspace has no layer or table {name!r}; it has: {available}.",
+        ),
+        "error.export.is_folder": (
+            "无法写入 {path}：这是一个文件夹。请给出文件名，例如 {path}/企业.xlsx。",
+            "Cannot write {path}: it is a folder. Give a file name, e.g. {path}/enterprises.xlsx.",
         ),
         "error.export.nothing_yet": ("（尚无，请先导入）", "nothing yet (import first)"),
         "error.export.bad_format": (

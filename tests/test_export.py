@@ -370,3 +370,14 @@ def test_geojson_is_rfc7946_with_json_booleans(points, tmp_path):
     assert "crs" not in data  # RFC 7946 has no crs member: WGS-84 always
     values = {f["properties"]["id"]: f["properties"]["above_scale"] for f in data["features"]}
     assert values == {"E1": True, "E2": False, "E3": None}
+
+
+def test_an_output_that_is_a_folder_is_refused_in_the_clerks_words(tmp_path):
+    folder = tmp_path / "out.xlsx"
+    folder.mkdir()
+    frame = pd.DataFrame({"name": ["甲"]})
+    with pytest.raises(OutputError, match="这是一个文件夹"):
+        export_frame(frame, folder, fmt="xlsx")
+    with use_language("en"), pytest.raises(OutputError, match="it is a folder"):
+        export_frame(frame, folder, fmt="xlsx")
+    assert list(folder.iterdir()) == []

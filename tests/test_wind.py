@@ -206,3 +206,12 @@ def test_polar_plots_write_png(tmp_path):
     )
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert list(path.parent.iterdir()) == [path]  # no temporary file left behind
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"), [({"sigma_deg": 0}, "风向带宽"), ({"h_ms": -1.0}, "风速带宽")]
+)
+def test_a_bandwidth_that_is_not_positive_is_refused(kwargs, words):
+    frame = pd.DataFrame({"ws_ms": [1.0, 2.0], "wd_deg": [10.0, 20.0], "value": [30.0, 40.0]})
+    with pytest.raises(SchemaError, match=words):
+        wind.nwr(frame, **kwargs)

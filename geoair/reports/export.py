@@ -505,7 +505,7 @@ def export_frame(
     if target.file_suffix and "gcj02" not in path.stem.lower():
         path = path.with_name(path.stem + target.file_suffix + path.suffix)
     if path.is_dir():
-        raise OutputError(f"Cannot write {path}: it is a folder. Give a file name.")
+        raise OutputError(t("error.export.is_folder", path=path))
     data = to_export_crs(frame, target) if is_geo(frame) else pd.DataFrame(frame).copy()
     try:
         if fmt == "shp":

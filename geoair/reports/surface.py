@@ -192,7 +192,7 @@ def idw(
     z = np.asarray(station_values, dtype="float64")
     cells = np.asarray(cell_xy, dtype="float64")
     if len(xy) == 0:
-        raise SurfaceError("No station values to interpolate from.")
+        raise SurfaceError(t("error.surface.no_stations"))
     k = int(min(k, len(xy)))
     tree = cKDTree(xy)
     out = np.empty(len(cells), dtype="float64")

@@ -71,6 +71,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from geoair.errors import ConfigError, SchemaError
 from geoair.io.crs import WGS84, require_wgs84
+from geoair.messages import t
 from geoair.roads.clip import check_distance
 
 __all__ = [
@@ -300,7 +301,7 @@ def centres_of(layer: gpd.GeoDataFrame) -> tuple[NDArray[np.float64], NDArray[np
         The frame has no geometry column at all.
     """
     if not isinstance(layer, gpd.GeoDataFrame) or layer.geometry.name not in layer.columns:
-        raise SchemaError("The layer has no geometry (no locations).")
+        raise SchemaError(t("error.roads.no_geometry"))
     geoms = np.asarray(layer.geometry.array, dtype=object)
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     lon = np.full(len(geoms), np.nan)

@@ -53,6 +53,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from geoair.errors import SchemaError
+from geoair.messages import t
 
 __all__ = [
     "CALM_LABEL",
@@ -416,7 +417,14 @@ _PARTITION_MAX_GROUPS = 100_000
 def direction_kernel_matrix(sigma_deg: float, *, step_deg: float = 1.0) -> NDArray[np.float64]:
     """Gaussian weights between 1°-bins of direction, wrapped round the compass."""
     if sigma_deg <= 0:
-        raise SchemaError(f"The direction bandwidth must be positive, not {sigma_deg!r} degrees.")
+        raise SchemaError(
+            t(
+                "error.sources.bandwidth",
+                name=t("bandwidth_name.direction"),
+                value=sigma_deg,
+                unit="°",
+            )
+        )
     centres = np.arange(0.0, 360.0, step_deg)
     diff = angle_diff_deg(centres[:, None], centres[None, :])
     return np.exp(-0.5 * (diff / sigma_deg) ** 2)
@@ -667,8 +675,19 @@ def nwr(
         hold less than 0.5 hour of data), ``weight`` (the sum of kernel weights,
         a count of the hours behind the estimate).
     """
+    if sigma_deg <= 0:
+        raise SchemaError(
+            t(
+                "error.sources.bandwidth",
+                name=t("bandwidth_name.direction"),
+                value=sigma_deg,
+                unit="°",
+            )
+        )
     if h_ms <= 0:
-        raise SchemaError(f"The speed bandwidth must be positive, not {h_ms!r} m/s.")
+        raise SchemaError(
+            t("error.sources.bandwidth", name=t("bandwidth_name.speed"), value=h_ms, unit="m/s")
+        )
     ws, wd, value = _one_group(frame)
     windy, _, _ = wind_classes(ws, wd, calm_ms=calm_ms)
     use = windy & np.isfinite(value)
@@ -687,7 +706,7 @@ def nwr(
     elif speed_kernel == "gaussian":
         k2 = np.exp(-0.5 * x * x)
     else:
-        raise SchemaError(f"speed_kernel={speed_kernel!r}: use 'epanechnikov' or 'gaussian'.")
+        raise SchemaError(t("error.sources.speed_kernel", value=speed_kernel))
     weight = k1 @ k2.T  # (D, U)
     num = (k1 * value[None, :]) @ k2.T
     with np.errstate(invalid="ignore", divide="ignore"):
