@@ -323,7 +323,8 @@ def test_every_kind_of_column_reads_back_as_from_the_geopackage(pg_ws, ws):
         pdt.assert_frame_equal(pg_ws.read(name), ws.read(name))
 
 
-def test_layers_are_postgis_tables_qgis_opens(pg_ws):
+def test_layers_are_postgis_tables_qgis_opens(pg_ws, monkeypatch):
+    monkeypatch.setenv("GEOAIR_LANG", "zh")  # the clerk's language, for the refusal below
     pg_ws.write("points", awkward_frames()["points"])
     pg_ws.write("table", awkward_frames()["table"])
     url, schema = pg_ws.url.url, pg_ws.schema
@@ -527,7 +528,8 @@ def test_a_connection_lost_in_the_middle_of_an_import_writes_nothing(pg_ws, tmp_
 # --- settings, rejects, readings -------------------------------------------------------
 
 
-def test_settings_live_in_a_table_and_are_checked(pg_ws, tmp_path):
+def test_settings_live_in_a_table_and_are_checked(pg_ws, tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOAIR_LANG", "zh")
     url = pg_ws.url.url
     runner = CliRunner()
     shown = runner.invoke(main, ["settings", "show", "-w", url])
@@ -545,6 +547,7 @@ def test_settings_live_in_a_table_and_are_checked(pg_ws, tmp_path):
 
 
 def test_rejects_are_files_where_the_command_runs(pg_ws, tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOAIR_LANG", "zh")
     path = tmp_path / "bad.csv"
     path.write_text(
         HEADER + "E1,甲,郊区,焦化,也许,B,正常生产,113.5,37.85\n"

@@ -149,7 +149,7 @@ def test_copy_to_a_folder_and_back_keeps_every_frame(in_demo_folder, pg_server, 
     runner = CliRunner()
     out = runner.invoke(main, ["copy", url, str(folder)])
     assert out.exit_code == 0, out.output
-    assert "readings hourly (6 files)" in out.output
+    assert "小时监测数据（6 个文件）" in out.output
     home = runner.invoke(main, ["copy", str(folder), back, "--readings", str(tmp_path / "r")])
     assert home.exit_code == 0, home.output
     db, local, again = open_workspace(url), open_workspace(folder), open_workspace(back)
