@@ -83,9 +83,13 @@ class _Group(Group):
         parent: click.Context | None = None,
         **extra: Any,
     ) -> click.Context:
+        given = _lang_given(args)  # before parsing, which consumes args
         try:
             return super().make_context(info_name, args, parent, **extra)
         except click.UsageError as exc:  # geoair's own options
+            # The error may come before --lang was processed: say it in that language.
+            if given in ("zh", "en"):
+                set_language(given)
             raise UsageErrorInLanguage.of(exc) from None
 
     def invoke(self, ctx: click.Context):
@@ -99,6 +103,18 @@ class _Group(Group):
         except KeyboardInterrupt:
             click.secho(t("cli.interrupted"), fg="yellow", err=True)
             sys.exit(130)
+
+
+def _lang_given(args: list[str]) -> str | None:
+    """The value of ``--lang`` among geoair's own options (before the command), if any."""
+    for number, arg in enumerate(args):
+        if arg.startswith("--lang="):
+            return arg.removeprefix("--lang=")
+        if arg == "--lang":
+            return args[number + 1] if number + 1 < len(args) else None
+        if not arg.startswith("-"):  # the command: its options are its own
+            return None
+    return None
 
 
 def _set_language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
