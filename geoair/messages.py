@@ -3060,3 +3060,659 @@ _add(
         "progress.web.export": ("导出 {layer}（{fmt}）", "exporting {layer} as {fmt}"),
     }
 )
+
+# The help of the command line (geoair --help, geoair COMMAND --help), said by
+# geoair.cli._help: help.COMMAND[.SUBCOMMAND] for a command, help.COMMAND.OPTION for its
+# option (an option shared by a group's commands at the group, one shared across geoair
+# at help.option.OPTION), help.click.* for click's own words.
+_add(
+    {
+        "help.click.usage": ("用法：", "Usage:"),
+        "help.click.options": ("选项：", "Options:"),
+        "help.click.commands": ("命令：", "Commands:"),
+        "help.click.options_metavar": ("[选项]", "[OPTIONS]"),
+        "help.click.command_metavar": ("命令 [参数]...", "COMMAND [ARGS]..."),
+        "help.click.default": ("默认：{default}", "default: {default}"),
+        "help.click.env_var": ("环境变量：{var}", "env var: {var}"),
+        "help.click.required": ("必填", "required"),
+        "help.click.try": (
+            "运行 '{command} {option}' 查看帮助。",
+            "Try '{command} {option}' for help.",
+        ),
+        "help.option.help": ("显示此帮助并退出。", "Show this message and exit."),
+        "help.option.workspace": (
+            "工作区文件夹，或 postgresql://用户@主机[:端口]/库名[?schema=名称]"
+            "（默认：环境变量 $GEOAIR_WORKSPACE，否则为当前文件夹）。",
+            "Workspace folder or postgresql://user@host[:port]/db[?schema=NAME] "
+            "(default: $GEOAIR_WORKSPACE, else the current folder).",
+        ),
+        "help.option.out": (
+            "同时把结果写入此文件，格式由扩展名决定（.csv、.xlsx、.gpkg、.geojson、.parquet）。",
+            "Also write the result to this file; its extension picks the format "
+            "(.csv, .xlsx, .gpkg, .geojson, .parquet).",
+        ),
+        "help.option.month": (
+            "月份，如 2024-03（默认：有数据的最近一个月）。",
+            "Month, e.g. 2024-03 (default: the latest month that has data).",
+        ),
+        "help.option.engine": (
+            "single：本机计算；dask：用 Dask 集群计算（需 pip install 'geoair[dask]'），"
+            "即 --scheduler 指定的集群，或由 --workers 个进程组成的本机集群。",
+            "single: this machine; dask: a Dask cluster (pip install 'geoair[dask]'), "
+            "the one at --scheduler or a local one of --workers processes.",
+        ),
+        "help.option.scheduler": (
+            "与 --engine dask 同用：正在运行的 Dask 调度器的地址，如 "
+            "tcp://192.168.1.10:8786（用 dask scheduler 启动）。",
+            "With --engine dask: address of a running Dask scheduler, e.g. "
+            "tcp://192.168.1.10:8786 (started with: dask scheduler).",
+        ),
+        "help.option.workers": (
+            "与 --engine dask 同用且未给 --scheduler 时：本机集群的工作进程数（默认 2）。",
+            "With --engine dask and no --scheduler: worker processes of the local "
+            "cluster (default 2).",
+        ),
+        "help.geoair": (
+            "geoair：生态环境局的扬尘与大气污染监管工具。\n\n"
+            "从 geoair demo 开始（用阳泉的示例数据建一个工作区），"
+            "或用 geoair init 文件夹 和 geoair import 类型 文件 导入自己的数据。"
+            "输出默认为中文；geoair --lang en 输出英文。",
+            "geoair: dust and air-pollution supervision for environmental bureaus.\n\n"
+            "Start with 'geoair demo' to build a workspace from the sample data of "
+            "Yangquan, or 'geoair init DIR' and 'geoair import KIND FILE' for your own "
+            "data. Output is in Chinese; geoair --lang en gives English.",
+        ),
+        "help.geoair.verbose": (
+            "显示更多细节（-vv 用于调试）。",
+            "More detail (-vv for debugging).",
+        ),
+        "help.geoair.quiet": ("只显示错误。", "Only errors."),
+        "help.geoair.lang": (
+            "消息和报表的语言：zh 中文（默认）或 en 英文（默认：环境变量 $GEOAIR_LANG，"
+            "否则 zh）。写在命令之前：geoair --lang en demo。",
+            "Language of messages, report tables and this help: zh Chinese (default) or "
+            "en English (default: $GEOAIR_LANG, else zh). Give it before the command: "
+            "geoair --lang en demo.",
+        ),
+        "help.geoair.version": ("显示版本并退出。", "Show the version and exit."),
+        "help.buffer": (
+            "把图层的每个要素按 --distance 米（实地米数）做缓冲区，用于地图和叠加分析："
+            "stations、heaps、parks、enterprises、gates、counties 或 roads。\n\n"
+            "\b\ngeoair buffer stations --distance 1000\n"
+            "geoair buffer heaps --distance 500 --out 矸石山500米.gpkg",
+            "Buffer every feature of a layer by --distance metres (true ground metres), "
+            "for maps and joins: stations, heaps, parks, enterprises, gates, counties or "
+            "roads.\n\n"
+            "\b\ngeoair buffer stations --distance 1000\n"
+            "geoair buffer heaps --distance 500 --out 矸石山500米.gpkg",
+        ),
+        "help.buffer.distance": (
+            "缓冲距离（米），如 1000。",
+            "Buffer distance in metres, e.g. 1000.",
+        ),
+        "help.buffer.vertices": (
+            "整圆的顶点数（默认：[buffers] circle_vertices，72）。",
+            "Vertices of a full circle (default: [buffers] circle_vertices, 72).",
+        ),
+        "help.buffer.name": (
+            "写入的工作区图层名（默认：KIND_buffer_DISTANCEm，如 stations_buffer_1000m）。",
+            "Workspace layer to write (default: KIND_buffer_DISTANCEm, e.g. "
+            "stations_buffer_1000m).",
+        ),
+        "help.check": (
+            "检查工作区是否完好：workspace.gpkg 是通过 SQLite 完整性检查的 GeoPackage，"
+            "有 geoair 需要的表，每个图层都可读取，每个监测数据文件（Parquet）都可读取，"
+            "geoair.toml 有效。不做任何更改。发现问题时退出状态为 1。",
+            "Check that the workspace is whole: workspace.gpkg is a GeoPackage that "
+            "SQLite's integrity check passes, with the tables geoair needs, every layer "
+            "readable, every readings file (Parquet) readable, geoair.toml valid. Changes "
+            "nothing. Exit status 1 when something is broken.",
+        ),
+        "help.copy": (
+            "把工作区 SOURCE 的全部图层、表、设置和监测数据复制到 DEST"
+            "（文件夹或 postgresql://用户@主机[:端口]/库名[?schema=名称]，两个方向都可以），"
+            "并报告两边每个表的行数。\n\n"
+            "\b\ngeoair copy ./geoair-demo postgresql://analyst@gis-server/bureau\n"
+            "geoair copy postgresql://analyst@gis-server/bureau ./backup-2024-03",
+            "Copy every layer, table, the settings and the readings of the workspace "
+            "SOURCE into DEST, a folder or postgresql://user@host[:port]/db[?schema=NAME], "
+            "either way; report the rows of each table on both sides.\n\n"
+            "\b\ngeoair copy ./geoair-demo postgresql://analyst@gis-server/bureau\n"
+            "geoair copy postgresql://analyst@gis-server/bureau ./backup-2024-03",
+        ),
+        "help.copy.readings": (
+            "新的数据库工作区存放监测数据的文件夹（默认 ./readings）。",
+            "Where a new database workspace keeps its readings (default ./readings).",
+        ),
+        "help.copy.replace": (
+            "覆盖 DEST 中已有的图层和监测数据。",
+            "Overwrite the layers and readings DEST already holds.",
+        ),
+        "help.demo": (
+            "用阳泉的示例数据在 DIRECTORY（默认 ./geoair-demo）或数据库"
+            "（postgresql://用户@主机/库名）中建一个工作区，并在上面运行全部分析。"
+            "之后可用 --workspace DIRECTORY 试用任何命令。",
+            "Build a workspace in DIRECTORY (default ./geoair-demo), or in a database "
+            "(postgresql://user@host/db), from the sample data of Yangquan and run every "
+            "analysis on it. Then try any command with --workspace DIRECTORY.",
+        ),
+        "help.export": (
+            "把工作区的图层或表 KIND 写成文件：enterprises、gates、parks、gate_roads、"
+            "park_scores、patrol_routes……（KIND 不认识时，列出工作区已有的图层和表）。",
+            "Write layer or table KIND of the workspace to a file: enterprises, gates, "
+            "parks, gate_roads, park_scores, patrol_routes... (an unknown KIND gets the "
+            "list of what the workspace holds).",
+        ),
+        "help.export.format": (
+            "gpkg（QGIS）、shp（较老的 GIS）、geojson（网页）、kml（平板、手机地图应用）、"
+            "parquet（GeoParquet）、csv 或 xlsx（Excel）。默认：按 --out 的扩展名，否则 gpkg。",
+            "gpkg (QGIS), shp (older GIS), geojson (web), kml (tablets, phone map apps), "
+            "parquet (GeoParquet), csv or xlsx (Excel). Default: from --out's extension, "
+            "else gpkg.",
+        ),
+        "help.export.crs": (
+            "wgs84（默认）、cgcs2000（EPSG:4490）、gcj02（高德/腾讯应用；文件名加 _GCJ02）"
+            "或 EPSG:n。默认：geoair.toml 中的 [export] crs。",
+            "wgs84 (default), cgcs2000 (EPSG:4490), gcj02 (Amap/Tencent apps; the file "
+            "name gets _GCJ02) or EPSG:n. Default: [export] crs in geoair.toml.",
+        ),
+        "help.export.encoding": (
+            "Shapefile 的文字编码（写在 .cpg 文件中）。默认：geoair.toml 中的 [export] "
+            "shapefile_encoding。",
+            "Shapefile text encoding (a .cpg file names it). Default: [export] "
+            "shapefile_encoding in geoair.toml.",
+        ),
+        "help.export.style_by": (
+            "KML：按哪个字段的值分颜色和文件夹（默认：status、kind、treatment……图层有哪个用哪个）。",
+            "KML: the field whose values choose colours and folders (default: status, "
+            "kind, treatment... whichever the layer has).",
+        ),
+        "help.export.out": (
+            "输出文件（默认：工作区中的 outputs/KIND.EXT）。",
+            "Output file (default: outputs/KIND.EXT in the workspace).",
+        ),
+        "help.forms": (
+            "把当月的附件2问题清单和附件3监管情况汇总表（阳环函〔2024〕6号）、"
+            "每周调度表（晋市生态环保委办〔2023〕4号）和 PM2.5 目标对照表"
+            "（阳政办发〔2020〕131号 附件1）写成 Excel 工作簿，表头与文件一致。",
+            "Write the month's 附件2 problem list and 附件3 supervision summary "
+            "(阳环函〔2024〕6号), the weekly dispatch tables (晋市生态环保委办〔2023〕4号) and "
+            "the PM2.5-versus-target table (阳政办发〔2020〕131号 附件1) as Excel workbooks "
+            "with the documents' headers.",
+        ),
+        "help.forms.month": ("报告的月份，如 2024-03。", "The month reported, e.g. 2024-03."),
+        "help.forms.county": (
+            "只报这个县区（如 郊区），县区名写进标题。默认：全市。",
+            "Only this county (e.g. 郊区); its name goes into the titles. Default: the whole city.",
+        ),
+        "help.forms.out": (
+            "工作簿存放的文件夹（默认：工作区中的 outputs/forms-MONTH）。",
+            "Folder for the workbooks (default: outputs/forms-MONTH in the workspace).",
+        ),
+        "help.gate_roads": (
+            "找出每个厂门半径范围内的道路并量出长度。\n\n"
+            "写入工作区：图层 gate_roads（按厂门和道路分段的路段，含 length_m）、"
+            "图层 gate_buffers（圆形范围）、表 sweep_tasks（按企业：厂门、道路、应清扫米数，"
+            "两个厂门共用的路段只算一次）和图层 gate_findings（半径内没有道路的厂门、"
+            "离所属企业过远的厂门）。--out 写出 sweep_tasks（如 清扫任务.xlsx）。\n\n"
+            "\b\ngeoair gate-roads\n"
+            "geoair gate-roads --radius 150 --roads shanxi-latest.osm.pbf --out 清扫任务.xlsx",
+            "Find the road within the radius of every factory gate and measure it.\n\n"
+            "Writes to the workspace: layer gate_roads (the road stretches, per gate and "
+            "road, with length_m), layer gate_buffers (the circles), table sweep_tasks "
+            "(per enterprise: gates, roads, metres to sweep, a stretch shared by two "
+            "gates counted once) and layer gate_findings (gates with no road within the "
+            "radius, gates far from their enterprise). --out writes sweep_tasks (e.g. "
+            "sweep_tasks.xlsx).\n\n"
+            "\b\ngeoair gate-roads\n"
+            "geoair gate-roads --radius 150 --roads shanxi-latest.osm.pbf --out 清扫任务.xlsx",
+        ),
+        "help.gate_roads.radius": (
+            "每个厂门周围的半径（米）（默认：geoair.toml 中的 [gate_roads] radius_m，"
+            "即阳环函〔2024〕6号要求的 100）。",
+            "Radius around each gate in metres (default: [gate_roads] radius_m in "
+            "geoair.toml, 100 as 阳环函〔2024〕6号 requires).",
+        ),
+        "help.gate_roads.roads": (
+            "从这个文件而不是工作区取道路：OpenStreetMap 数据（.osm.pbf，只取 highway 线）、"
+            "GeoPackage、Shapefile、GeoJSON……",
+            "Take the roads from this file instead of the workspace: an OpenStreetMap "
+            "extract (.osm.pbf, only highway lines), GeoPackage, Shapefile, GeoJSON...",
+        ),
+        "help.gate_roads.coords": (
+            "--roads 文件没有坐标系或坐标有偏移时，它的坐标系：wgs84、gcj02（高德）、"
+            "bd09（百度）或 EPSG:n。",
+            "Coordinate system of the --roads file when it has none or is shifted: "
+            "wgs84, gcj02 (Amap), bd09 (Baidu) or EPSG:n.",
+        ),
+        "help.import": (
+            "把 FILE 作为 KIND 导入工作区。\n\n"
+            "KIND 可以是：enterprises（企业）、gates（厂门）、parks（园区）、stations（监测站）、"
+            "gangue_heaps（矸石山）、roads（道路）、counties（县区）、inspections（附件2 检查表）、"
+            "cases（附件3 汇总表）、targets（目标）、road_dust（道路积尘）、readings（小时数据）、"
+            "dustfall（月降尘）、targets_annex（印发的目标附件）。不能导入的行连同行号和原因"
+            "写入 rejects/KIND-FILENAME.csv，其余的行照常导入。监测数据可以一次导入多个文件"
+            "或文件夹（国家平台的存档是每小时一个文件）。",
+            "Import FILE as KIND into the workspace.\n\n"
+            "KIND is one of: enterprises, gates, parks, stations, gangue_heaps, roads, "
+            "counties, inspections (附件2 checklist), cases (附件3 summary), targets, "
+            "road_dust, readings (hourly), dustfall (monthly), targets_annex (the target "
+            "annexes as printed). Rows that cannot be imported go to "
+            "rejects/KIND-FILENAME.csv with their row number and the reason; the others "
+            "are imported. Readings take several files or folders at once (the national "
+            "platform's archive is one file per hour).",
+        ),
+        "help.import.coords": (
+            "文件的坐标系：wgs84（GPS、天地图）、gcj02（高德、腾讯）、bd09（百度）或 EPSG:n。"
+            "默认：文件自带的，否则用 geoair.toml 中的 [workspace] default_coords。",
+            "Coordinate system of the file: wgs84 (GPS, Tianditu), gcj02 (Amap, "
+            "Tencent), bd09 (Baidu) or EPSG:n. Default: the file's own, else [workspace] "
+            "default_coords in geoair.toml.",
+        ),
+        "help.import.encoding": (
+            "文字编码（utf-8、gbk）；默认：自动识别。",
+            "Text encoding (utf-8, gbk); default: detected.",
+        ),
+        "help.import.sheet": (
+            "Excel 工作表名称（默认：第一个工作表）。",
+            "Excel sheet name (default: the first sheet).",
+        ),
+        "help.import.layer": ("多图层文件中的图层。", "Layer of a multi-layer file."),
+        "help.import.date": (
+            "检查表（附件2）没有“检查日期”列时的检查日期；印发的目标附件（targets_annex）的年份。",
+            "Inspection date for a checklist (附件2) that has no 检查日期 column; the year "
+            "of the printed target annexes (targets_annex).",
+        ),
+        "help.import.units": (
+            "仅用于监测数据：某列的单位，如 --units CO=ug/m3（也可写 µg/m³、mg/m3），可重复。"
+            "没有声明单位、而多数数值不合理的列，按单位错误拒收。",
+            "Readings only: the unit of a column, e.g. --units CO=ug/m3 (also µg/m³, "
+            "mg/m3); repeatable. A column without a declared unit whose values are mostly "
+            "implausible is refused as a unit error.",
+        ),
+        "help.import.replace": (
+            "替换整个图层，而不是追加（编号相同的行总是被替换）。",
+            "Replace the whole layer instead of adding to it (rows with the same id are "
+            "always replaced).",
+        ),
+        "help.indicators": (
+            "按 GB 3095-2012、HJ 663-2013 和 HJ 633-2012，由导入的小时监测数据计算指标：小时 AQI"
+            "（--period hour，按站点：实时AQI、类别和首要污染物），日均值（≥ 20 小时），"
+            "O3 日最大 8 小时均值，日 AQI、类别和首要污染物；月、季、年均值（每月 ≥ 27 天，"
+            "2 月 25 天，全年 324 天），CO 第95百分位和 O3 第90百分位，综合指数和优良天数。"
+            "无效的值显示为空并注明个数，从不参与平均。\n\n"
+            "把 station_daily 和 BY_PERIOD（如 county_monthly）写入工作区：给了 --start/--end 时，"
+            "只替换这些日期及其所在时段的行（--period 为 month、quarter 或 year 时扩展到整月、"
+            "整季或整年）；其他日期和时段保持不变。",
+            "Compute indicators from the imported hourly readings, by GB 3095-2012, "
+            "HJ 663-2013 and HJ 633-2012: hourly AQI (--period hour, per station: 实时AQI, "
+            "category and primary pollutant), daily means (≥ 20 hours), O3 daily maximum "
+            "8-hour means, daily AQI, category and primary pollutant; monthly/quarterly/"
+            "annual means (≥ 27 days a month, 25 in February, 324 a year), CO 95th and O3 "
+            "90th percentiles, composite index and good days. Invalid values are shown as "
+            "empty with their counts, never averaged.\n\n"
+            "Writes station_daily and BY_PERIOD (e.g. county_monthly) into the workspace: "
+            "with --start/--end only the rows of those days and of the periods they meet "
+            "are replaced (moved out to whole months, quarters or years for --period "
+            "month, quarter or year); the other days and periods keep theirs.",
+        ),
+        "help.indicators.period": ("数值的时段。", "Period of the values."),
+        "help.indicators.by": (
+            "按站点，或按县区、园区（其站点的平均值）。",
+            "Stations, or counties and parks (mean of their stations).",
+        ),
+        "help.indicators.start": (
+            "第一天，如 2020-10-01（默认：全部监测数据）。",
+            "First day, e.g. 2020-10-01 (default: all readings).",
+        ),
+        "help.indicators.end": ("最后一天，如 2020-12-31。", "Last day, e.g. 2020-12-31."),
+        "help.indicators.store": (
+            "与 --engine dask 同用：小时监测数据不在工作区的 readings/hourly 时，"
+            "工作进程读取数据的位置：共享文件夹或 fsspec 地址（s3://bucket/ws/readings/hourly）。",
+            "With --engine dask: where the workers read the hourly readings, if not at "
+            "the workspace's readings/hourly path: a shared folder or an fsspec URL "
+            "(s3://bucket/ws/readings/hourly).",
+        ),
+        "help.init": (
+            "在 DIRECTORY 中新建工作区：workspace.gpkg 和 geoair.toml（设置）；或建在数据库中，"
+            "postgresql://用户[:密码]@主机[:端口]/库名[?schema=名称]：建 schema、"
+            "角色有权限时启用 PostGIS，并建 geoair 的表。",
+            "Make a workspace in DIRECTORY: workspace.gpkg and geoair.toml (settings); or "
+            "in a database, postgresql://user[:password]@host[:port]/db[?schema=NAME]: the "
+            "schema, PostGIS when the role may add it, and geoair's tables.",
+        ),
+        "help.init.readings": (
+            "存放 Parquet 监测数据的文件夹，记入设置（数据库工作区默认 ./readings；"
+            "几位分析人员都导入监测数据时，请用共享盘）。",
+            "Folder of the Parquet readings, recorded in the settings (for a database: "
+            "default ./readings; use a shared drive when several analysts import "
+            "readings).",
+        ),
+        "help.map": (
+            "把工作区的全部图层画在一张地图上。\n\n"
+            "HTML 地图把 Leaflet 和全部数据都装在文件里：在不能上网的电脑上也能打开"
+            "（连不上瓦片服务器时，以县区界为底图）。点击要素查看其记录；在左上角按名称搜索；"
+            "用“测距”量距离。",
+            "Draw every layer of the workspace on one map.\n\n"
+            "The HTML map carries Leaflet and all data inside the file: it opens on a PC "
+            "with no internet access (the county outlines are the basemap when no tile "
+            "server can be reached). Click a feature for its records; search by name at "
+            "the top left; measure distances with 测距.",
+        ),
+        "help.map.month": (
+            "得分、指标和目标的月份（默认：各自最近的月份）；检查和案件截至该月月底。",
+            "Month of scores, indicators and targets (default: the latest of each); "
+            "inspections and cases up to its end.",
+        ),
+        "help.map.layers": (
+            "只画这些图层：counties、parks、roads、enterprises、gates、gate_buffers、"
+            "gate_roads、stations、gangue_heaps、patrol_routes、patrol_stops、"
+            "source_suspects（默认：工作区有的全部图层）。",
+            "Only these layers: counties, parks, roads, enterprises, gates, gate_buffers, "
+            "gate_roads, stations, gangue_heaps, patrol_routes, patrol_stops, "
+            "source_suspects (default: all the workspace has).",
+        ),
+        "help.map.out": (
+            "写出的文件（.html；加 --png 时为 .png）。默认：工作区中的 "
+            "outputs/maps/map[-MONTH].html。",
+            "File to write (.html, or .png with --png). Default: "
+            "outputs/maps/map[-MONTH].html in the workspace.",
+        ),
+        "help.map.png": (
+            "写出报告用的静态地图（PNG，默认 300 dpi，带标题、图例、比例尺和指北针），"
+            "而不是交互地图。",
+            "Write a static map for reports (PNG, 300 dpi by default, with title, legend, "
+            "scale bar and north arrow) instead of the interactive map.",
+        ),
+        "help.map.tiles": (
+            "底图（默认：geoair.toml 中的 [maps] tiles）。amap 会把数据转到 GCJ-02 "
+            "以对准高德瓦片；tianditu 需要 [maps] tianditu_key。",
+            "Basemap (default: [maps] tiles in geoair.toml). amap shifts the data to "
+            "GCJ-02 to match Amap's tiles; tianditu needs [maps] tianditu_key.",
+        ),
+        "help.map.title": (
+            "地图标题（默认：工作区名称和月份）。",
+            "Map title (default: workspace name and month).",
+        ),
+        "help.map.county": (
+            "只画这个县区的要素（如 郊区），视图缩放到其边界；也可与 --png 同用。",
+            "Only this county's features (e.g. 郊区), the view fitted to its outline; with "
+            "--png too.",
+        ),
+        "help.patrol": (
+            "企业和矸石山的风险评分，以及每个巡查组的每日巡查路线。",
+            "Risk scores of enterprises and gangue heaps, and daily patrol routes per team.",
+        ),
+        "help.patrol.risk": (
+            "给每个企业和矸石山打风险分，并说明原因（工作区图层 risk_scores）。\n\n"
+            "权重在 geoair.toml 的 [patrol.weights] 中。",
+            "Score every enterprise and heap, with the reasons (workspace layer "
+            "risk_scores).\n\nWeights are in geoair.toml, [patrol.weights].",
+        ),
+        "help.patrol.risk.date": (
+            "评分的日期（默认：今天），如 2024-03-05。",
+            "Day to score (default: today), 2024-03-05.",
+        ),
+        "help.patrol.risk.county": ("只显示这个县区的点位。", "Show only this county's sites."),
+        "help.patrol.risk.top": ("显示多少个点位。", "How many sites to print."),
+        "help.patrol.plan": (
+            "选出当天的巡查点位，并排好每个巡查组往返路线的顺序。\n\n"
+            "风险高的优先；超过 [patrol] coverage_days 天未巡查的点位必定入选。"
+            "写入图层 patrol_stops、patrol_routes、risk_scores 和 patrol_history，"
+            "并写出 GPX 和 KML（外业平板用）、Excel（打印用）和 HTML 地图。",
+            "Pick the day's sites and order each team's round trip.\n\n"
+            "Highest risk first; sites not visited for [patrol] coverage_days are forced "
+            "in. Writes the layers patrol_stops, patrol_routes, risk_scores and "
+            "patrol_history, and GPX and KML (field tablets), Excel (to print) and an "
+            "HTML map.",
+        ),
+        "help.patrol.plan.date": (
+            "计划的日期（默认：今天），如 2024-03-05。",
+            "Day to plan (default: today), 2024-03-05.",
+        ),
+        "help.patrol.plan.teams": (
+            "当天出动的巡查组数（默认：geoair.toml 中的 [patrol] teams）。",
+            "Teams out that day (default: [patrol] teams in geoair.toml).",
+        ),
+        "help.patrol.plan.stops": (
+            "每组最多巡查的点位数（默认：[patrol] stops）。",
+            "Most sites per team (default: [patrol] stops).",
+        ),
+        "help.patrol.plan.start": (
+            "巡查组出发和返回的地点：名称（“市生态环境局”、[patrol.places] 中的地点、"
+            "企业或站点），或 WGS-84 经纬度 lon,lat。",
+            'Where teams leave from and return to: a name ("市生态环境局", a place of '
+            "[patrol.places], an enterprise or station) or lon,lat in WGS-84.",
+        ),
+        "help.patrol.plan.county": ("只计划这个县区的点位。", "Plan only this county's sites."),
+        "help.patrol.plan.max_km": (
+            "一个巡查组往返路线的最长公里数：各组路线尽量均衡，不超过此值"
+            "（默认：[patrol] max_route_km；0 = 不限）。",
+            "Longest round trip for one team, km: teams are balanced to stay under it "
+            "(default: [patrol] max_route_km; 0 = no limit).",
+        ),
+        "help.patrol.plan.straight": (
+            "即使工作区有道路，也按直线距离计算。",
+            "Straight-line distances even when the workspace has roads.",
+        ),
+        "help.patrol.plan.out_dir": (
+            "GPX、KML、Excel 和 HTML 文件存放的文件夹（默认：outputs/patrol）。",
+            "Folder for the GPX, KML, Excel and HTML files (default: outputs/patrol).",
+        ),
+        "help.scores": (
+            "园区得分与排名、企业得分与标杆企业候选。\n\n"
+            "权重、参考值和名额在 geoair.toml 的 [scores] 各表中。",
+            "Park scores and rankings, enterprise scores and benchmark candidates.\n\n"
+            "Weights, references and quotas are in the [scores] tables of geoair.toml.",
+        ),
+        "help.scores.assign": (
+            "确定每个企业、厂门、站点和矸石山所在的县区和园区。\n\n"
+            "写入表 site_assignment（各评分命令也会更新它）。",
+            "Find the county and park of every enterprise, gate, station and heap.\n\n"
+            "Writes table site_assignment (the scores commands also refresh it).",
+        ),
+        "help.scores.parks": (
+            "给园区按月评分并排名（表 park_scores）。\n\n"
+            "用 --out x.xlsx（或 .csv）写出月报的排名表，表头为中文；"
+            "用 .gpkg/.geojson 写出带园区边界的完整表。",
+            "Score and rank the parks for a month (table park_scores).\n\n"
+            "With --out x.xlsx (or .csv) writes the ranking table of the monthly report "
+            "with Chinese headers; with .gpkg/.geojson the full table with the park "
+            "outlines.",
+        ),
+        "help.scores.enterprises": (
+            "给企业按月评分（表 enterprise_scores）。",
+            "Score the enterprises for a month (table enterprise_scores).",
+        ),
+        "help.scores.enterprises.benchmark": (
+            "只显示（加 --out 时只写出）各县区的标杆企业候选：正常生产、没有未办结案件、"
+            "在县区名额之内。",
+            "Show (and with --out write) only the benchmark candidates per county: "
+            "producing normally, no open case, within the county's quota.",
+        ),
+        "help.serve": (
+            "在工作区上启动网页应用：概览、导入、本月工作、地图、下载，以及 /api 下的接口"
+            "（说明见 /api/openapi.json）。按 Ctrl-C 停止。",
+            "Serve the web app on the workspace: 概览, 导入, 本月工作, 地图, 下载, and the "
+            "API under /api (described at /api/openapi.json). Stop with Ctrl-C.",
+        ),
+        "help.serve.host": (
+            "监听的地址。127.0.0.1：仅本机访问。其他地址（本机的局域网地址、0.0.0.0）"
+            "需先添加用户（geoair users add NAME），之后所有人都要登录。",
+            "Address to listen on. 127.0.0.1: this computer only. Any other address (the "
+            "PC's LAN address, 0.0.0.0) needs a user first (geoair users add NAME); "
+            "everyone then logs in.",
+        ),
+        "help.serve.port": ("监听的端口。", "Port to listen on."),
+        "help.serve.lang": (
+            "网页的语言（默认：环境变量 $GEOAIR_LANG，否则 zh）；用户可以切换。",
+            "Language of the pages (default: $GEOAIR_LANG, else zh); users can switch.",
+        ),
+        "help.serve.max_upload_mb": (
+            "可上传的最大文件，单位 MB。",
+            "Largest file that can be uploaded, in MB.",
+        ),
+        "help.settings": (
+            "显示或替换工作区的设置（geoair.toml）；数据库工作区把设置存在表 geoair_settings 中。",
+            "Show or replace the settings (geoair.toml) of a workspace; a database "
+            "workspace keeps them in its table geoair_settings.",
+        ),
+        "help.settings.show": (
+            "显示保存的设置文本（存成文件，修改后再用 geoair settings set 存回）。",
+            "Print the stored settings text (save it to a file, edit it, then "
+            "geoair settings set it).",
+        ),
+        "help.settings.set": (
+            "检查 FILE（一个 geoair.toml）并存为工作区的设置；有未知键或错误值的文件会被拒绝，"
+            "什么都不改。",
+            "Check FILE (a geoair.toml) and store it as the workspace's settings; a file "
+            "with an unknown key or a wrong value is refused and nothing changes.",
+        ),
+        "help.sources": (
+            "站点附近的污染源、风向分析，以及高值小时上风向的疑似污染源。\n\n"
+            "\b\ngeoair sources near --radius 5000 --out near.xlsx\n"
+            "geoair sources wind --station 赛鱼站 --pollutant PM2.5 --period 2020-10/2020-12\n"
+            "geoair sources suspects --pollutant PM2.5 --freq month --out suspects.xlsx",
+            "Sources near stations, wind analysis, and suspects upwind of high hours.\n\n"
+            "\b\ngeoair sources near --radius 5000 --out near.xlsx\n"
+            "geoair sources wind --station 赛鱼站 --pollutant PM2.5 --period 2020-10/2020-12\n"
+            "geoair sources suspects --pollutant PM2.5 --freq month --out suspects.xlsx",
+        ),
+        "help.sources.radius": (
+            "搜索半径（米）（默认：[sources] radius_m，5000）。",
+            "Search radius in metres (default: [sources] radius_m, 5000).",
+        ),
+        "help.sources.layers": (
+            "污染源图层，用逗号分隔（默认：enterprises、gangue_heaps、gate_roads、parks；"
+            "工作区没有的跳过）。",
+            "Comma-separated source layers (default: enterprises, gangue_heaps, "
+            "gate_roads, parks; those missing are skipped).",
+        ),
+        "help.sources.pollutant": (
+            "如 PM2.5（默认：[sources] pollutant）。",
+            "e.g. PM2.5 (default: [sources] pollutant).",
+        ),
+        "help.sources.near": (
+            "列出每个站点附近的企业、矸石山、厂门道路和园区，附距离（米）和相对站点的方位角"
+            "（从正北起算的度数）。工作区图层：station_sources。",
+            "List the enterprises, heaps, gate roads and parks near each station, with "
+            "distance (m) and bearing from the station (degrees from north). Workspace "
+            "layer: station_sources.",
+        ),
+        "help.sources.wind": (
+            "一个站点一个时段的风玫瑰、污染玫瑰、CPF 和风回归，给出数值，"
+            "并画成极坐标图 PNG（outputs/sources/）。",
+            "Wind rose, pollution rose, CPF and wind regression of one station and "
+            "period, as numbers and as a PNG of polar plots (outputs/sources/).",
+        ),
+        "help.sources.wind.station": (
+            "站点名称或编号，如 赛鱼站。",
+            "Station name or id, e.g. 赛鱼站.",
+        ),
+        "help.sources.wind.period": (
+            "一个月（2020-10）、几个月（2020-10/2020-12）或一年（2020）。",
+            "A month (2020-10), a range of months (2020-10/2020-12) or a year (2020).",
+        ),
+        "help.sources.wind.sectors": ("风向扇区数，16 或 36。", "Wind sectors, 16 or 36."),
+        "help.sources.wind.percentile": (
+            "CPF 的阈值百分位（默认 75）。",
+            "CPF threshold percentile (default 75).",
+        ),
+        "help.sources.wind.out": (
+            "同时把数值写入这个 Excel 文件（.xlsx），每个表一个工作表。",
+            "Also write the numbers to this Excel file (.xlsx), one sheet per table.",
+        ),
+        "help.sources.suspects": (
+            "对每个站点和时段，按方位与高值小时风向扇区的吻合程度（按距离加权）"
+            "给范围内的污染源排序（工作区图层 source_suspects 和 source_plots）。",
+            "Rank, for each station and period, the sources in range by how well their "
+            "bearing matches the wind sectors of high hours, weighted by distance "
+            "(workspace layers source_suspects and source_plots).",
+        ),
+        "help.sources.suspects.period": (
+            "排序的时段（可重复）：2020-10、2020-10/2020-12 或 2020。"
+            "默认：每个有数据的 --freq 时段。",
+            "Period to rank (repeatable): 2020-10, 2020-10/2020-12 or 2020. Default: every "
+            "--freq period with data.",
+        ),
+        "help.sources.suspects.freq": (
+            "未给 --period 时的时段（默认：[sources] freq，month）。",
+            "Periods when --period is not given (default: [sources] freq, month).",
+        ),
+        "help.sources.suspects.station": (
+            "只分析这个站点（名称或编号；可重复）。",
+            "Only this station (name or id; repeatable).",
+        ),
+        "help.sources.suspects.plots": (
+            "按整个时间段为每个站点画极坐标图（outputs/sources/）。",
+            "Draw each station's polar plots over the whole span (outputs/sources/).",
+        ),
+        "help.surface": (
+            "把当月各站点的 POLLUTANT（PM2.5、PM10、SO2、NO2、CO、O3 或 dustfall 降尘）"
+            "数值在县区范围内插值成 GeoTIFF，并给出每个县区和园区的均值、最小值、最大值"
+            "（工作区图层 surface_zones）。",
+            "Interpolate the month's station values of POLLUTANT (PM2.5, PM10, SO2, NO2, "
+            "CO, O3 or dustfall) over the counties to a GeoTIFF, with mean/min/max per "
+            "county and park (workspace layer surface_zones).",
+        ),
+        "help.surface.period": ("月份，如 2024-01。", "The month, e.g. 2024-01."),
+        "help.surface.method": (
+            "插值方法：反距离加权（geoair.toml 中的 [surface] idw_power、idw_k）。",
+            "Interpolation method: inverse distance weighting ([surface] idw_power, idw_k "
+            "in geoair.toml).",
+        ),
+        "help.surface.cell": (
+            "栅格大小（米）（默认：[surface] cell_m，500）。",
+            "Cell size in metres (default: [surface] cell_m, 500).",
+        ),
+        "help.surface.out": (
+            "GeoTIFF 文件（默认：outputs/surface_POLLUTANT_PERIOD.tif）。",
+            "GeoTIFF file (default: outputs/surface_POLLUTANT_PERIOD.tif).",
+        ),
+        "help.surface.zones_out": (
+            "同时把分区统计写入这个文件（.xlsx、.csv、.gpkg、.geojson）。",
+            "Also write the zonal statistics to this file (.xlsx, .csv, .gpkg, .geojson).",
+        ),
+        "help.targets": (
+            "目标（用 geoair import targets 文件 导入）及其考核。",
+            "Targets (imported with geoair import targets FILE) and their check.",
+        ),
+        "help.targets.check": (
+            "把各站点、县区和全市的 PM2.5 和优良天数（以及目标表中的其他指标）与目标比较，"
+            "把降尘与 geoair.toml 中的限值比较：实测值、目标值、差值、是否达标和有效性。"
+            "写入 targets_check。",
+            "Compare PM2.5 and good days (and any other metric in the targets table) per "
+            "station, county and city with their targets, and dustfall with the limit in "
+            "geoair.toml: actual, target, difference, met or not, and validity. Writes "
+            "targets_check.",
+        ),
+        "help.targets.check.month": (
+            "只考核这个月，如 2020-11（可重复）。默认：全部目标。",
+            "Only this month, e.g. 2020-11 (repeatable). Default: every target.",
+        ),
+        "help.targets.check.period": (
+            "只考核这个目标时段，如 2020-10/2020-12（可重复）。",
+            "Only this target period, e.g. 2020-10/2020-12 (repeatable).",
+        ),
+        "help.users": (
+            "geoair serve 的用户，存在工作区中（users.json；密码用 Argon2id 加密存储，"
+            "从不保存明文）。",
+            "Users of geoair serve, stored in the workspace (users.json; passwords hashed "
+            "with Argon2id, never stored).",
+        ),
+        "help.users.password_stdin": (
+            "从标准输入的第一行读取密码。",
+            "Read the password from the first line of stdin.",
+        ),
+        "help.users.add": (
+            "添加用户 NAME；密码要输入两次（至少 8 个字符）。",
+            "Add user NAME; the password is asked twice (at least 8 characters).",
+        ),
+        "help.users.passwd": ("为用户 NAME 设置新密码。", "Set a new password for user NAME."),
+        "help.users.remove": (
+            "删除用户 NAME（正在运行的服务会立即结束其登录）。",
+            "Remove user NAME (a running server ends their sessions at once).",
+        ),
+        "help.users.list": ("列出用户。", "List the users."),
+    }
+)

@@ -14,14 +14,17 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from typing import Any
 
 import click
 
 from geoair import __version__
+from geoair.cli._help import Group, UsageErrorInLanguage
 from geoair.errors import GeoairError
 from geoair.messages import MESSAGES, in_language, language, set_language, t
 
 __all__ = [
+    "_help",
     "_options",
     "buffer_cmd",
     "check_cmd",
@@ -72,16 +75,46 @@ def _error_text(exc: BaseException) -> str:
     return t("cli.error", message=text)
 
 
-class _Group(click.Group):
+class _Group(Group):
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        given = _lang_given(args)  # before parsing, which consumes args
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:  # geoair's own options
+            # The error may come before --lang was processed: say it in that language.
+            if given in ("zh", "en"):
+                set_language(given)
+            raise UsageErrorInLanguage.of(exc) from None
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # a command's options and arguments
+            raise UsageErrorInLanguage.of(exc) from None
         except GeoairError as exc:
             click.secho(_error_text(exc), fg="red", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             click.secho(t("cli.interrupted"), fg="yellow", err=True)
             sys.exit(130)
+
+
+def _lang_given(args: list[str]) -> str | None:
+    """The value of ``--lang`` among geoair's own options (before the command), if any."""
+    for number, arg in enumerate(args):
+        if arg.startswith("--lang="):
+            return arg.removeprefix("--lang=")
+        if arg == "--lang":
+            return args[number + 1] if number + 1 < len(args) else None
+        if not arg.startswith("-"):  # the command: its options are its own
+            return None
+    return None
 
 
 def _set_language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -91,8 +124,8 @@ def _set_language(ctx: click.Context, param: click.Parameter, value: str | None)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", count=True, help="More detail (-vv for debugging).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("-v", "--verbose", count=True)
+@click.option("-q", "--quiet", is_flag=True)
 @click.option(
     "--lang",
     type=click.Choice(["zh", "en"]),
@@ -100,20 +133,11 @@ def _set_language(ctx: click.Context, param: click.Parameter, value: str | None)
     is_eager=True,
     expose_value=False,
     callback=_set_language,
-    help="Language of messages and report tables: zh 中文 (default) or en English "
-    "(default: $GEOAIR_LANG, else zh).",
 )
 @click.version_option(version=__version__, prog_name="geoair")
 @click.pass_context
 def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
-    """geoair: dust and air-pollution supervision for environmental bureaus.
-    geoair：生态环境局的扬尘与大气污染监管工具。
-
-    Start with 'geoair demo' to build a workspace from the sample data of Yangquan,
-    or 'geoair init DIR' and 'geoair import KIND FILE' for your own data.
-    从 'geoair demo' 开始（用阳泉的示例数据建一个工作区），或用 'geoair init 文件夹'
-    和 'geoair import 类型 文件' 导入自己的数据。输出默认为中文；--lang en 输出英文。
-    """
+    """``geoair``; its help is ``help.geoair`` in geoair.messages."""
     ctx.obj = {"verbose": 0 if quiet else verbose}
     level = (
         logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]

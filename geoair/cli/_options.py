@@ -43,8 +43,6 @@ workspace_option = click.option(
     "workspace_dir",
     type=WORKSPACE,
     default=None,
-    help="Workspace folder or postgresql://user@host[:port]/db[?schema=NAME] "
-    "(default: $GEOAIR_WORKSPACE, else the current folder).",
 )
 
 out_option = click.option(
@@ -52,15 +50,12 @@ out_option = click.option(
     "out_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Also write the result to this file; its extension picks the format "
-    "(.csv, .xlsx, .gpkg, .geojson, .parquet).",
 )
 
 month_option = click.option(
     "--month",
     default=None,
     metavar="YYYY-MM",
-    help="Month, e.g. 2024-03 (default: the latest month that has data).",
 )
 
 
@@ -124,23 +119,16 @@ def engine_options(command: Callable) -> Callable:
                 type=click.Choice(["single", "dask"]),
                 default="single",
                 show_default=True,
-                help="single: this machine; dask: a Dask cluster (pip install "
-                "'geoair[dask]'), the one at --scheduler or a local one of --workers "
-                "processes.",
             ),
             click.option(
                 "--scheduler",
                 default=None,
                 metavar="ADDRESS",
-                help="With --engine dask: address of a running Dask scheduler, e.g. "
-                "tcp://192.168.1.10:8786 (started with: dask scheduler).",
             ),
             click.option(
                 "--workers",
                 type=click.IntRange(min=1),
                 default=None,
-                help="With --engine dask and no --scheduler: worker processes of the "
-                "local cluster (default 2).",
             ),
         ]
     ):

@@ -6,29 +6,27 @@ from pathlib import Path
 
 import click
 
+from geoair.cli._help import Command
 from geoair.cli._options import echo_lines, get_workspace, out_option, workspace_option, write_out
 
 
-@click.command("buffer")
+@click.command("buffer", cls=Command)
 @click.argument("kind", metavar="KIND")
 @click.option(
     "--distance",
     "distance_m",
     type=float,
     required=True,
-    help="Buffer distance in metres, e.g. 1000.",
 )
 @click.option(
     "--vertices",
     type=int,
     default=None,
-    help="Vertices of a full circle (default: [buffers] circle_vertices, 72).",
 )
 @click.option(
     "--name",
     "layer_name",
     default=None,
-    help="Workspace layer to write (default: KIND_buffer_DISTANCEm, e.g. stations_buffer_1000m).",
 )
 @workspace_option
 @out_option
@@ -40,13 +38,7 @@ def command(
     workspace_dir: Path | None,
     out_path: Path | None,
 ) -> None:
-    """Buffer every feature of a layer by --distance metres (true ground metres), for maps
-    and joins: stations, heaps, parks, enterprises, gates, counties or roads.
-
-    \b
-    geoair buffer stations --distance 1000
-    geoair buffer heaps --distance 500 --out 矸石山500米.gpkg
-    """
+    """``geoair buffer``; its help is ``help.buffer`` in geoair.messages."""
     from geoair.workflows.gate_roads import BufferOptions, describe, run_buffer
 
     ws = get_workspace(workspace_dir)

@@ -8,16 +8,14 @@ from pathlib import Path
 
 import click
 
+from geoair.cli._help import Command
 from geoair.cli._options import workspace_option
 
 
-@click.command("check")
+@click.command("check", cls=Command)
 @workspace_option
 def command(workspace_dir: Path | None) -> None:
-    """Check that the workspace is whole: workspace.gpkg is a GeoPackage that SQLite's
-    integrity check passes, with the tables geoair needs, every layer readable, every
-    readings file (Parquet) readable, geoair.toml valid. Changes nothing. Exit status 1
-    when something is broken."""
+    """``geoair check``; its help is ``help.check`` in geoair.messages."""
     from geoair.messages import in_language, t
     from geoair.store.check import check_workspace
     from geoair.store.open import ENV_VAR

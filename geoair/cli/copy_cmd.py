@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
+from geoair.cli._help import Command
 from geoair.cli._options import WORKSPACE
 
 
-@click.command("copy")
+@click.command("copy", cls=Command)
 @click.argument("source", type=WORKSPACE)
 @click.argument("dest", type=WORKSPACE)
 @click.option(
@@ -17,20 +18,10 @@ from geoair.cli._options import WORKSPACE
     "readings_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Where a new database workspace keeps its readings (default ./readings).",
 )
-@click.option(
-    "--replace", is_flag=True, help="Overwrite the layers and readings DEST already holds."
-)
+@click.option("--replace", is_flag=True)
 def command(source: Path | str, dest: Path | str, readings_dir: Path | None, replace: bool) -> None:
-    """Copy every layer, table, the settings and the readings of the workspace SOURCE
-    into DEST, a folder or postgresql://user@host[:port]/db[?schema=NAME], either way;
-    report the rows of each table on both sides.
-
-    \b
-    geoair copy ./geoair-demo postgresql://analyst@gis-server/bureau
-    geoair copy postgresql://analyst@gis-server/bureau ./backup-2024-03
-    """
+    """``geoair copy``; its help is ``help.copy`` in geoair.messages."""
     from geoair.store.transfer import copy_workspace, describe_copy
 
     report = copy_workspace(source, dest, readings_dir=readings_dir, replace=replace)

@@ -6,16 +6,15 @@ from pathlib import Path
 
 import click
 
+from geoair.cli._help import Command
 from geoair.cli._options import WORKSPACE, progress_for
 
 
-@click.command("demo")
+@click.command("demo", cls=Command)
 @click.argument("directory", type=WORKSPACE, default=Path("geoair-demo"))
 @click.pass_context
 def command(ctx: click.Context, directory: Path | str) -> None:
-    """Build a workspace in DIRECTORY (default ./geoair-demo), or in a database
-    (postgresql://user@host/db), from the sample data of Yangquan and run every
-    analysis on it. Then try any command with --workspace DIRECTORY."""
+    """``geoair demo``; its help is ``help.demo`` in geoair.messages."""
     from geoair.messages import t
     from geoair.workflows.demo import run_demo
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from geoair.cli._help import Command
 from geoair.cli._options import (
     echo_lines,
     engine_options,
@@ -20,13 +21,12 @@ from geoair.cli._options import (
 from geoair.messages import t
 
 
-@click.command("indicators")
+@click.command("indicators", cls=Command)
 @click.option(
     "--period",
     type=click.Choice(["hour", "day", "month", "quarter", "year"]),
     default="month",
     show_default=True,
-    help="Period of the values.",
 )
 @click.option(
     "--by",
@@ -34,10 +34,9 @@ from geoair.messages import t
     type=click.Choice(["station", "county", "park"]),
     default="station",
     show_default=True,
-    help="Stations, or counties and parks (mean of their stations).",
 )
-@click.option("--start", default=None, help="First day, e.g. 2020-10-01 (default: all readings).")
-@click.option("--end", default=None, help="Last day, e.g. 2020-12-31.")
+@click.option("--start", default=None)
+@click.option("--end", default=None)
 @workspace_option
 @out_option
 @engine_options
@@ -45,9 +44,6 @@ from geoair.messages import t
     "--store",
     default=None,
     metavar="URL",
-    help="With --engine dask: where the workers read the hourly readings, if not at the "
-    "workspace's readings/hourly path: a shared folder or an fsspec URL "
-    "(s3://bucket/ws/readings/hourly).",
 )
 @click.pass_context
 def command(
@@ -63,18 +59,7 @@ def command(
     workers: int | None,
     store: str | None,
 ) -> None:
-    """Compute indicators from the imported hourly readings, by GB 3095-2012, HJ 663-2013
-    and HJ 633-2012: hourly AQI (--period hour, per station: 实时AQI, category and primary
-    pollutant), daily means (≥ 20 hours), O3 daily maximum 8-hour means, daily AQI,
-    category and primary pollutant; monthly/quarterly/annual means (≥ 27 days a month,
-    25 in February, 324 a year), CO 95th and O3 90th percentiles, composite index and
-    good days. Invalid values are shown as empty with their counts, never averaged.
-
-    Writes station_daily and BY_PERIOD (e.g. county_monthly) into the workspace: with
-    --start/--end only the rows of those days and of the periods they meet are
-    replaced (moved out to whole months, quarters or years for --period month, quarter
-    or year); the other days and periods keep theirs.
-    """
+    """``geoair indicators``; its help is ``help.indicators`` in geoair.messages."""
     from geoair.workflows.indicators import IndicatorsOptions, describe, run_indicators
 
     for name, value in (("--start", start), ("--end", end)):

@@ -6,23 +6,20 @@ from pathlib import Path
 
 import click
 
+from geoair.cli._help import Command
 from geoair.cli._options import WORKSPACE
 
 
-@click.command("init")
+@click.command("init", cls=Command)
 @click.argument("directory", type=WORKSPACE)
 @click.option(
     "--readings",
     "readings_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder of the Parquet readings, recorded in the settings (for a database: "
-    "default ./readings; use a shared drive when several analysts import readings).",
 )
 def command(directory: Path | str, readings_dir: Path | None) -> None:
-    """Make a workspace in DIRECTORY: workspace.gpkg and geoair.toml (settings); or in a
-    database, postgresql://user[:password]@host[:port]/db[?schema=NAME]: the schema,
-    PostGIS when the role may add it, and geoair's tables."""
+    """``geoair init``; its help is ``help.init`` in geoair.messages."""
     from geoair.messages import t
     from geoair.store.open import init_workspace
     from geoair.store.workspace import FolderWorkspace

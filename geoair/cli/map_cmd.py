@@ -6,53 +6,42 @@ from pathlib import Path
 
 import click
 
+from geoair.cli._help import Command
 from geoair.cli._options import echo_lines, get_workspace, progress_for, workspace_option
 
 
-@click.command("map")
+@click.command("map", cls=Command)
 @workspace_option
 @click.option(
     "--month",
     default=None,
     metavar="YYYY-MM",
-    help="Month of scores, indicators and targets (default: the latest of each); "
-    "inspections and cases up to its end.",
 )
 @click.option(
     "--layers",
     "layer_list",
     default=None,
     metavar="A,B,...",
-    help="Only these layers: counties, parks, roads, enterprises, gates, gate_buffers, "
-    "gate_roads, stations, gangue_heaps, patrol_routes, patrol_stops, "
-    "source_suspects (default: all the workspace has).",
 )
 @click.option(
     "--out",
     "out_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="File to write (.html, or .png with --png). Default: "
-    "outputs/maps/map[-MONTH].html in the workspace.",
 )
 @click.option(
     "--png",
     is_flag=True,
-    help="Write a static map for reports (PNG, 300 dpi by default, with title, "
-    "legend, scale bar and north arrow) instead of the interactive map.",
 )
 @click.option(
     "--tiles",
     type=click.Choice(["osm", "tianditu", "amap", "none"]),
     default=None,
-    help="Basemap (default: [maps] tiles in geoair.toml). amap shifts the data to "
-    "GCJ-02 to match Amap's tiles; tianditu needs [maps] tianditu_key.",
 )
-@click.option("--title", default=None, help="Map title (default: workspace name and month).")
+@click.option("--title", default=None)
 @click.option(
     "--county",
     default=None,
-    help="Only this county's features (e.g. 郊区), the view fitted to its outline; with --png too.",
 )
 @click.pass_context
 def command(
@@ -66,13 +55,7 @@ def command(
     title: str | None,
     county: str | None,
 ) -> None:
-    """Draw every layer of the workspace on one map.
-
-    The HTML map carries Leaflet and all data inside the file: it opens on a PC with
-    no internet access (the county outlines are the basemap when no tile server can
-    be reached). Click a feature for its records; search by name at the top left;
-    measure distances with 测距.
-    """
+    """``geoair map``; its help is ``help.map`` in geoair.messages."""
     from geoair.workflows.maps import MapOptions, describe, run_map
 
     ws = get_workspace(workspace_dir)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from geoair.cli._help import Group
 from geoair.cli._options import (
     echo_lines,
     get_workspace,
@@ -29,16 +30,16 @@ def _day(value: str | None):  # -> pandas.Timestamp
         raise click.BadParameter(t("cli.bad_date", value=value), param_hint="--date") from None
 
 
-@click.group("patrol")
+@click.group("patrol", cls=Group)
 def command() -> None:
-    """Risk scores of enterprises and gangue heaps, and daily patrol routes per team."""
+    """``geoair patrol``; its help is ``help.patrol`` in geoair.messages."""
 
 
 @command.command("risk")
 @workspace_option
-@click.option("--date", "day", default=None, help="Day to score (default: today), 2024-03-05.")
-@click.option("--county", default=None, help="Show only this county's sites.")
-@click.option("--top", default=20, show_default=True, help="How many sites to print.")
+@click.option("--date", "day", default=None)
+@click.option("--county", default=None)
+@click.option("--top", default=20, show_default=True)
 @out_option
 @click.pass_context
 def risk(
@@ -49,9 +50,7 @@ def risk(
     top: int,
     out_path: Path | None,
 ) -> None:
-    """Score every enterprise and heap, with the reasons (workspace layer risk_scores).
-
-    Weights are in geoair.toml, [patrol.weights]."""
+    """``geoair patrol risk``; its help is ``help.patrol.risk`` in geoair.messages."""
     from geoair.workflows.patrol import RiskOptions, describe, run_risk
 
     ws = get_workspace(workspace_dir)
@@ -64,42 +63,33 @@ def risk(
 
 @command.command("plan")
 @workspace_option
-@click.option("--date", "day", default=None, help="Day to plan (default: today), 2024-03-05.")
+@click.option("--date", "day", default=None)
 @click.option(
     "--teams",
     type=click.IntRange(min=1),
     default=None,
-    help="Teams out that day (default: [patrol] teams in geoair.toml).",
 )
 @click.option(
     "--stops",
     type=click.IntRange(min=1),
     default=None,
-    help="Most sites per team (default: [patrol] stops).",
 )
 @click.option(
     "--start",
     default=None,
-    help='Where teams leave from and return to: a name ("市生态环境局", a place of '
-    "[patrol.places], an enterprise or station) or lon,lat in WGS-84.",
 )
-@click.option("--county", default=None, help="Plan only this county's sites.")
+@click.option("--county", default=None)
 @click.option(
     "--max-km",
     "max_km",
     type=click.FloatRange(min=0),
     default=None,
-    help="Longest round trip for one team, km: teams are balanced to stay under it "
-    "(default: [patrol] max_route_km; 0 = no limit).",
 )
-@click.option(
-    "--straight", is_flag=True, help="Straight-line distances even when the workspace has roads."
-)
+@click.option("--straight", is_flag=True)
 @click.option(
     "--out-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder for the GPX, KML, Excel and HTML files (default: outputs/patrol).",
 )
 @out_option
 @click.pass_context
@@ -116,11 +106,7 @@ def plan(
     out_dir: Path | None,
     out_path: Path | None,
 ) -> None:
-    """Pick the day's sites and order each team's round trip.
-
-    Highest risk first; sites not visited for [patrol] coverage_days are forced in.
-    Writes the layers patrol_stops, patrol_routes, risk_scores and patrol_history, and
-    GPX and KML (field tablets), Excel (to print) and an HTML map."""
+    """``geoair patrol plan``; its help is ``help.patrol.plan`` in geoair.messages."""
     from geoair.workflows.patrol import PlanOptions, describe, run_plan
 
     ws = get_workspace(workspace_dir)

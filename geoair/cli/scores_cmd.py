@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from geoair.cli._help import Group
 from geoair.cli._options import (
     echo_lines,
     get_workspace,
@@ -22,12 +23,9 @@ def _is_sheet(path: Path | None) -> bool:
     return path is not None and path.suffix.lower() in {".xlsx", ".csv"}
 
 
-@click.group("scores")
+@click.group("scores", cls=Group)
 def command() -> None:
-    """Park scores and rankings, enterprise scores and benchmark candidates.
-
-    Weights, references and quotas are in the [scores] tables of geoair.toml.
-    """
+    """``geoair scores``; its help is ``help.scores`` in geoair.messages."""
 
 
 @command.command("assign")
@@ -35,10 +33,7 @@ def command() -> None:
 @out_option
 @click.pass_context
 def assign(ctx: click.Context, workspace_dir: Path | None, out_path: Path | None) -> None:
-    """Find the county and park of every enterprise, gate, station and heap.
-
-    Writes table site_assignment (the scores commands also refresh it).
-    """
+    """``geoair scores assign``; its help is ``help.scores.assign`` in geoair.messages."""
     from geoair.workflows.scores import describe, run_assignment
 
     ws = get_workspace(workspace_dir)
@@ -55,11 +50,7 @@ def assign(ctx: click.Context, workspace_dir: Path | None, out_path: Path | None
 def parks(
     ctx: click.Context, workspace_dir: Path | None, month: str | None, out_path: Path | None
 ) -> None:
-    """Score and rank the parks for a month (table park_scores).
-
-    With --out x.xlsx (or .csv) writes the ranking table of the monthly report with
-    Chinese headers; with .gpkg/.geojson the full table with the park outlines.
-    """
+    """``geoair scores parks``; its help is ``help.scores.parks`` in geoair.messages."""
     from geoair.scores.parks import park_ranking_sheet
     from geoair.workflows.scores import ScoresOptions, describe, run_park_scores
 
@@ -80,8 +71,6 @@ def parks(
 @click.option(
     "--benchmark",
     is_flag=True,
-    help="Show (and with --out write) only the benchmark candidates per county: "
-    "producing normally, no open case, within the county's quota.",
 )
 @out_option
 @click.pass_context
@@ -92,7 +81,7 @@ def enterprises(
     benchmark: bool,
     out_path: Path | None,
 ) -> None:
-    """Score the enterprises for a month (table enterprise_scores)."""
+    """``geoair scores enterprises``; its help is ``help.scores.enterprises`` in geoair.messages."""
     from geoair.scores.enterprises import enterprise_ranking_sheet
     from geoair.workflows.scores import ScoresOptions, describe, run_enterprise_scores
 

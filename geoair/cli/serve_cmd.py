@@ -6,41 +6,35 @@ from pathlib import Path
 
 import click
 
+from geoair.cli._help import Command
 from geoair.cli._options import get_workspace, workspace_option
 from geoair.errors import ServeError
 from geoair.messages import language, t
 
 
-@click.command("serve")
+@click.command("serve", cls=Command)
 @workspace_option
 @click.option(
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Address to listen on. 127.0.0.1: this computer only. Any other address (the "
-    "PC's LAN address, 0.0.0.0) needs a user first (geoair users add NAME); everyone "
-    "then logs in.",
 )
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
     "--lang",
     type=click.Choice(["zh", "en"]),
     default=None,
-    help="Language of the pages (default: $GEOAIR_LANG, else zh); users can switch.",
 )
 @click.option(
     "--max-upload-mb",
     default=200.0,
     show_default=True,
     type=click.FloatRange(min=0.001),
-    help="Largest file that can be uploaded, in MB.",
 )
 def command(
     workspace_dir: Path | None, host: str, port: int, lang: str | None, max_upload_mb: float
 ) -> None:
-    """Serve the web app on the workspace: 概览, 导入, 本月工作, 地图, 下载, and the API
-    under /api (described at /api/openapi.json). Stop with Ctrl-C.
-    """
+    """``geoair serve``; its help is ``help.serve`` in geoair.messages."""
     try:
         from geoair.web.server import check_can_serve, serve
     except ImportError as exc:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from geoair.cli._help import Group
 from geoair.cli._options import (
     echo_lines,
     engine_options,
@@ -25,15 +26,9 @@ def _layer_names(text: str | None) -> tuple[str, ...] | None:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
-@click.group("sources")
+@click.group("sources", cls=Group)
 def command() -> None:
-    """Sources near stations, wind analysis, and suspects upwind of high hours.
-
-    \b
-    geoair sources near --radius 5000 --out near.xlsx
-    geoair sources wind --station 赛鱼站 --pollutant PM2.5 --period 2020-10/2020-12
-    geoair sources suspects --pollutant PM2.5 --freq month --out suspects.xlsx
-    """
+    """``geoair sources``; its help is ``help.sources`` in geoair.messages."""
 
 
 _radius = click.option(
@@ -41,13 +36,10 @@ _radius = click.option(
     "radius_m",
     type=float,
     default=None,
-    help="Search radius in metres (default: [sources] radius_m, 5000).",
 )
 _layers = click.option(
     "--layers",
     default=None,
-    help="Comma-separated source layers (default: enterprises, "
-    "gangue_heaps, gate_roads, parks; those missing are skipped).",
 )
 
 
@@ -68,8 +60,7 @@ def near_command(
     scheduler: str | None,
     workers: int | None,
 ) -> None:
-    """List the enterprises, heaps, gate roads and parks near each station, with distance
-    (m) and bearing from the station (degrees from north). Workspace layer: station_sources."""
+    """``geoair sources near``; its help is ``help.sources.near`` in geoair.messages."""
     from geoair.workflows.sources import SourcesOptions, describe, run_near
 
     ws = get_workspace(workspace_dir)
@@ -81,20 +72,18 @@ def near_command(
 
 
 @command.command("wind")
-@click.option("--station", required=True, help="Station name or id, e.g. 赛鱼站.")
-@click.option("--pollutant", default=None, help="e.g. PM2.5 (default: [sources] pollutant).")
+@click.option("--station", required=True)
+@click.option("--pollutant", default=None)
 @click.option(
     "--period",
     required=True,
-    help="A month (2020-10), a range of months (2020-10/2020-12) or a year (2020).",
 )
-@click.option("--sectors", type=int, default=None, help="Wind sectors, 16 or 36.")
+@click.option("--sectors", type=int, default=None)
 @click.option(
     "--percentile",
     "cpf_percentile",
     type=float,
     default=None,
-    help="CPF threshold percentile (default 75).",
 )
 @workspace_option
 @click.option(
@@ -102,7 +91,6 @@ def near_command(
     "out_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Also write the numbers to this Excel file (.xlsx), one sheet per table.",
 )
 def wind_command(
     station: str,
@@ -113,8 +101,7 @@ def wind_command(
     workspace_dir: Path | None,
     out_path: Path | None,
 ) -> None:
-    """Wind rose, pollution rose, CPF and wind regression of one station and period, as
-    numbers and as a PNG of polar plots (outputs/sources/)."""
+    """``geoair sources wind``; its help is ``help.sources.wind`` in geoair.messages."""
     import pandas as pd
 
     from geoair.workflows.sources import SourcesOptions, describe, run_wind
@@ -146,23 +133,18 @@ def wind_command(
 
 
 @command.command("suspects")
-@click.option("--pollutant", default=None, help="e.g. PM2.5 (default: [sources] pollutant).")
+@click.option("--pollutant", default=None)
 @click.option(
     "--period",
     "periods",
     multiple=True,
-    help="Period to rank (repeatable): 2020-10, 2020-10/2020-12 or 2020. "
-    "Default: every --freq period with data.",
 )
 @click.option(
     "--freq",
     type=click.Choice(["month", "quarter", "year"]),
     default=None,
-    help="Periods when --period is not given (default: [sources] freq, month).",
 )
-@click.option(
-    "--station", "station_names", multiple=True, help="Only this station (name or id; repeatable)."
-)
+@click.option("--station", "station_names", multiple=True)
 @_radius
 @_layers
 @click.option(
@@ -170,7 +152,6 @@ def wind_command(
     "plots_wanted",
     default=True,
     show_default=True,
-    help="Draw each station's polar plots over the whole span (outputs/sources/).",
 )
 @workspace_option
 @out_option
@@ -191,9 +172,7 @@ def suspects_command(
     scheduler: str | None,
     workers: int | None,
 ) -> None:
-    """Rank, for each station and period, the sources in range by how well their bearing
-    matches the wind sectors of high hours, weighted by distance (workspace layers
-    source_suspects and source_plots)."""
+    """``geoair sources suspects``; its help is ``help.sources.suspects`` in geoair.messages."""
     from geoair.workflows.sources import SourcesOptions, describe, run_suspects
 
     ws = get_workspace(workspace_dir)

@@ -6,40 +6,36 @@ from pathlib import Path
 
 import click
 
+from geoair.cli._help import Command
 from geoair.cli._options import echo_lines, get_workspace, progress_for, workspace_option, write_out
 
 
-@click.command("surface")
+@click.command("surface", cls=Command)
 @click.argument("pollutant", metavar="POLLUTANT")
-@click.option("--period", required=True, help="The month, e.g. 2024-01.")
+@click.option("--period", required=True)
 @click.option(
     "--method",
     type=click.Choice(["idw"]),
     default="idw",
     show_default=True,
-    help="Interpolation method: inverse distance weighting ([surface] idw_power, "
-    "idw_k in geoair.toml).",
 )
 @click.option(
     "--cell",
     "cell_m",
     type=float,
     default=None,
-    help="Cell size in metres (default: [surface] cell_m, 500).",
 )
 @click.option(
     "--out",
     "out_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="GeoTIFF file (default: outputs/surface_POLLUTANT_PERIOD.tif).",
 )
 @click.option(
     "--zones-out",
     "zones_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Also write the zonal statistics to this file (.xlsx, .csv, .gpkg, .geojson).",
 )
 @workspace_option
 @click.pass_context
@@ -53,9 +49,7 @@ def command(
     zones_path: Path | None,
     workspace_dir: Path | None,
 ) -> None:
-    """Interpolate the month's station values of POLLUTANT (PM2.5, PM10, SO2, NO2, CO, O3
-    or dustfall) over the counties to a GeoTIFF, with mean/min/max per county and park
-    (workspace layer surface_zones)."""
+    """``geoair surface``; its help is ``help.surface`` in geoair.messages."""
     from geoair.reports.surface import ZONES_LAYER
     from geoair.workflows.reports import SurfaceOptions, describe, run_surface
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from geoair.cli._help import Group
 from geoair.cli._options import (
     echo_lines,
     get_workspace,
@@ -18,9 +19,9 @@ from geoair.cli._options import (
 from geoair.messages import t
 
 
-@click.group("targets")
+@click.group("targets", cls=Group)
 def command() -> None:
-    """Targets (imported with geoair import targets FILE) and their check."""
+    """``geoair targets``; its help is ``help.targets`` in geoair.messages."""
 
 
 @command.command("check")
@@ -28,13 +29,11 @@ def command() -> None:
     "--month",
     "months",
     multiple=True,
-    help="Only this month, e.g. 2020-11 (repeatable). Default: every target.",
 )
 @click.option(
     "--period",
     "spans",
     multiple=True,
-    help="Only this target period, e.g. 2020-10/2020-12 (repeatable).",
 )
 @workspace_option
 @out_option
@@ -46,9 +45,7 @@ def check(
     workspace_dir: Path | None,
     out_path: Path | None,
 ) -> None:
-    """Compare PM2.5 and good days (and any other metric in the targets table) per station,
-    county and city with their targets, and dustfall with the limit in geoair.toml:
-    actual, target, difference, met or not, and validity. Writes targets_check."""
+    """``geoair targets check``; its help is ``help.targets.check`` in geoair.messages."""
     from geoair.workflows.targets import TargetsCheckOptions, describe, run_targets_check
 
     for value in months:

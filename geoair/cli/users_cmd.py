@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from geoair.cli._help import Group
 from geoair.cli._options import get_workspace, workspace_option
 from geoair.messages import t
 
@@ -27,20 +28,17 @@ def _password(from_stdin: bool) -> str:
         click.echo(t("users.password_mismatch"), err=True)
 
 
-@click.group("users")
+@click.group("users", cls=Group)
 def command() -> None:
-    """Users of geoair serve, stored in the workspace (users.json; passwords hashed with
-    Argon2id, never stored)."""
+    """``geoair users``; its help is ``help.users`` in geoair.messages."""
 
 
 @command.command("add")
 @click.argument("name")
 @workspace_option
-@click.option(
-    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
-)
+@click.option("--password-stdin", is_flag=True)
 def add(name: str, workspace_dir: Path | None, password_stdin: bool) -> None:
-    """Add user NAME; the password is asked twice (at least 8 characters)."""
+    """``geoair users add``; its help is ``help.users.add`` in geoair.messages."""
     store = _store(workspace_dir)
     store.add(name, _password(password_stdin))
     click.echo(t("users.added", name=name, path=store.path))
@@ -49,11 +47,9 @@ def add(name: str, workspace_dir: Path | None, password_stdin: bool) -> None:
 @command.command("passwd")
 @click.argument("name")
 @workspace_option
-@click.option(
-    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
-)
+@click.option("--password-stdin", is_flag=True)
 def passwd(name: str, workspace_dir: Path | None, password_stdin: bool) -> None:
-    """Set a new password for user NAME."""
+    """``geoair users passwd``; its help is ``help.users.passwd`` in geoair.messages."""
     store = _store(workspace_dir)
     if name not in store.names():
         store.remove(name)  # says that there is no such user, and who there is
@@ -65,7 +61,7 @@ def passwd(name: str, workspace_dir: Path | None, password_stdin: bool) -> None:
 @click.argument("name")
 @workspace_option
 def remove(name: str, workspace_dir: Path | None) -> None:
-    """Remove user NAME (a running server ends their sessions at once)."""
+    """``geoair users remove``; its help is ``help.users.remove`` in geoair.messages."""
     _store(workspace_dir).remove(name)
     click.echo(t("users.removed", name=name))
 
@@ -73,7 +69,7 @@ def remove(name: str, workspace_dir: Path | None) -> None:
 @command.command("list")
 @workspace_option
 def list_users(workspace_dir: Path | None) -> None:
-    """List the users."""
+    """``geoair users list``; its help is ``help.users.list`` in geoair.messages."""
     names = _store(workspace_dir).names()
     for name in names:
         click.echo(name)
