@@ -41,6 +41,7 @@ from numpy.typing import NDArray
 
 from geoair.distributed.tasks import run_tasks
 from geoair.distributed.tiles import balanced_cells, cell_count, halo_boxes
+from geoair.distributed.transport import PackedFrame, pack, unpack
 from geoair.io.crs import require_wgs84
 from geoair.roads.buffers import centres_of
 from geoair.roads.clip import check_distance
@@ -118,12 +119,23 @@ def _groups(gates: pd.DataFrame, enterprises: pd.DataFrame | None) -> tuple[NDAr
     return label[:n], label[n : n + m]
 
 
+Packed = PackedFrame | pd.DataFrame
+
+
 def _plan_task(
-    payload: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame | None],
-    options: dict[str, Any],
-) -> SweepPlan:
+    payload: tuple[Packed, Packed, Packed | None], options: dict[str, Any]
+) -> tuple[Packed, ...]:
     gates, roads, enterprises = payload
-    return plan_sweeping(gates, roads, enterprises, **options)
+    plan = plan_sweeping(
+        cast(gpd.GeoDataFrame, unpack(gates)),
+        cast(gpd.GeoDataFrame, unpack(roads)),
+        None if enterprises is None else cast(gpd.GeoDataFrame, unpack(enterprises)),
+        **options,
+    )
+    return tuple(
+        pack(frame)
+        for frame in (plan.gate_roads, plan.gate_buffers, plan.sweep_tasks, plan.gate_findings)
+    )
 
 
 def plan_sweeping_on(
@@ -235,7 +247,11 @@ def plan_sweeping_on(
             else:
                 r_pos = np.zeros(0, dtype=np.int64)
             ents = None if sent_ents is None else sent_ents.iloc[np.flatnonzero(ent_cell == cell)]
-            yield sent_gates.iloc[g_pos], sent_roads.iloc[r_pos], ents
+            yield (
+                pack(sent_gates.iloc[g_pos]),
+                pack(sent_roads.iloc[r_pos]),
+                None if ents is None else pack(ents),
+            )
 
     log.info(
         "gate roads: %d gates, %d road segments in %d cells (halo %.0f m)",
@@ -244,7 +260,16 @@ def plan_sweeping_on(
         len(cells),
         _search_halo_m(search, 45.0),
     )
-    plans = run_tasks(client, _plan_task, payloads(), args=(options,), retries=retries)
+    results = run_tasks(client, _plan_task, payloads(), args=(options,), retries=retries)
+    plans = [
+        SweepPlan(
+            cast(gpd.GeoDataFrame, unpack(result[0])),
+            cast(gpd.GeoDataFrame, unpack(result[1])),
+            unpack(result[2]),
+            cast(gpd.GeoDataFrame, unpack(result[3])),
+        )
+        for result in results
+    ]
     return _merge(plans, gate_ids, n)
 
 

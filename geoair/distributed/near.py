@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -26,6 +26,7 @@ import shapely
 
 from geoair.distributed.tasks import run_tasks
 from geoair.distributed.tiles import balanced_cells, cell_count, halo_box
+from geoair.distributed.transport import PackedFrame, pack, unpack
 from geoair.io.crs import metric_crs
 from geoair.sources.near import SOURCE_LAYERS, near_sources
 
@@ -42,10 +43,15 @@ STATIONS_PER_TASK = 2000
 
 
 def _near_task(
-    payload: tuple[gpd.GeoDataFrame, dict[str, gpd.GeoDataFrame]], options: dict[str, Any]
+    payload: tuple[PackedFrame | pd.DataFrame, dict[str, PackedFrame | pd.DataFrame]],
+    options: dict[str, Any],
 ) -> pd.DataFrame:
     stations, sources = payload
-    return near_sources(stations, sources, **options)
+    return near_sources(
+        cast(gpd.GeoDataFrame, unpack(stations)),
+        {layer: cast(gpd.GeoDataFrame, unpack(frame)) for layer, frame in sources.items()},
+        **options,
+    )
 
 
 def near_sources_on(
@@ -110,9 +116,10 @@ def near_sources_on(
             grown = halo_box(x[rows].min(), y[rows].min(), x[rows].max(), y[rows].max(), halo)
             box = shapely.box(*grown)
             part = {
-                layer: gdf.iloc[np.sort(trees[layer].query(box))] for layer, gdf in layers.items()
+                layer: pack(gdf.iloc[np.sort(trees[layer].query(box))])
+                for layer, gdf in layers.items()
             }
-            yield located.iloc[rows], part
+            yield pack(located.iloc[rows]), part
 
     log.info("near sources: %d stations in %d cells", len(located), len(cells))
     options = {"radius_m": radius_m, "lines": lines, "crs": crs}
