@@ -3716,3 +3716,645 @@ _add(
         "help.users.list": ("列出用户。", "List the users."),
     }
 )
+
+# Errors once written inline as one bilingual sentence ("中文。 / English."), now said
+# in one language like every other message; tests/test_messages.py keeps them from coming back.
+_add(
+    {
+        # geoair/distributed
+        "error.distributed.needs_dask": (
+            "Dask 引擎需要 dask 和 distributed，请先安装：python -m pip install "
+            "'geoair[dask]'（缺少 {missing}）。",
+            "The dask engine needs dask and distributed; install them with python -m pip "
+            "install 'geoair[dask]' ({missing} is missing).",
+        ),
+        "error.distributed.no_scheduler": (
+            "Dask 调度器 {address} 没有应答（{error}），请检查地址和端口，并确认已用 dask "
+            "scheduler 启动调度器；不加 --scheduler 则在本机启动集群。",
+            "The Dask scheduler at {address} does not answer ({error}); check the address and "
+            "that `dask scheduler` runs there, or leave out --scheduler to start a local "
+            "cluster.",
+        ),
+        "error.distributed.no_workers": (
+            "--workers {workers}: 至少需要1个工作进程。",
+            "--workers {workers}: a local cluster needs at least one worker process; give "
+            "--workers 2 for example.",
+        ),
+        "error.distributed.cluster_start": (
+            "本机 Dask 集群无法启动（{error}）。",
+            "The local Dask cluster could not start ({error}).",
+        ),
+        "error.distributed.store_unopenable": (
+            "读数存储 {url} 无法打开（{error}）。",
+            "The readings store {url} cannot be opened ({error}); install the fsspec package "
+            "for its scheme (e.g. s3fs for s3://) on this machine and on every worker.",
+        ),
+        "error.distributed.day_in_two_partitions": (
+            "读数存储中有的日子跨两个分区，Dask 引擎无法分区计算，请用 --engine single。",
+            "Some days span two partitions of the readings store (not written by geoair "
+            "import readings); the dask engine needs each day in one partition: use "
+            "--engine single.",
+        ),
+        "error.distributed.task_failed": (
+            "Dask 集群上的任务失败（{error}），工作进程 {times} 次退出（可能内存不足）或连接中断；"
+            "请检查工作进程后重试。",
+            "A task failed on the Dask cluster ({error}: its workers died {times} times, e.g. "
+            "out of memory, or the connection broke); check the workers and run again.",
+        ),
+        # geoair/imports
+        "error.import.not_points": (
+            "{kind}是{geometry}，表格里的经纬度画不出来：请导入 GeoPackage、Shapefile、GeoJSON "
+            "或 KML，或在表格中加一列名为 geometry 的 WKT 图形。",
+            "{kind} are {geometry}s: import a GeoPackage, Shapefile, GeoJSON or KML, or a "
+            "table with a WKT column named geometry.",
+        ),
+        "error.import.geometry.point": ("点", "a point"),
+        "error.import.geometry.line": ("线", "a line"),
+        "error.import.geometry.polygon": ("面（多边形）", "an area (polygon)"),
+        "error.import.geometry.point_or_polygon": ("点或面", "a point or an area"),
+        "error.import.no_lon_lat": (
+            "文件中没有{kind}的经度、纬度列，请把两列的表头改为“经度”和“纬度”。",
+            "The file has no longitude/latitude columns for the {kind} points. Name them "
+            "经度 and 纬度 (or lon and lat).",
+        ),
+        "error.import.coords_projected": (
+            "--coords {system} 只用于从网络地图上取的经纬度，而这个文件的坐标系是 {crs}，"
+            "请去掉 --coords 重新导入。",
+            "--coords {system} is for longitude/latitude copied from web maps, but this file "
+            "is in {crs}. Import it again without --coords.",
+        ),
+        "error.import.no_crs": (
+            "文件没有坐标系（Shapefile 缺少 .prj 文件？），请用 --coords 指明：wgs84、gcj02"
+            "（高德）、bd09（百度）或 EPSG:编号。",
+            "The file has no coordinate system (a Shapefile without its .prj?). Say which "
+            "with --coords wgs84, gcj02 (Amap), bd09 (Baidu) or EPSG:number.",
+        ),
+        "error.import.osm_only_roads": (
+            "{name} 是 OpenStreetMap 数据，只能作为道路导入（geoair import roads FILE）。",
+            "{name} is an OpenStreetMap extract: import it as roads (geoair import roads "
+            "FILE); geoair reads only its highway lines.",
+        ),
+        "error.import.no_ledger": (
+            "工作区还没有企业台账，请先导入企业（geoair import enterprises FILE）：记录和厂门"
+            "都写企业名称，geoair 要逐一对照台账。",
+            "The workspace has no enterprise ledger yet. Import enterprises first (geoair "
+            "import enterprises FILE): records and gates name enterprises, and geoair checks "
+            "every name against the ledger.",
+        ),
+        "error.import.no_inspection_date": (
+            "这份检查表没有“检查日期”列（附件2表格本来就没有），请用 --date 写明检查日期，"
+            "如 --date 2024-03-15。",
+            "This checklist has no 检查日期 (inspection date) column, as the 附件2 form has "
+            "none. Say when it was done with --date, e.g. --date 2024-03-15.",
+        ),
+        "error.import.no_column": (
+            "文件中没有“{wanted}”列，{kind}必须有这一列。文件的列是：{found}。请改正表头，"
+            "或检查是否选错了文件。",
+            "The file has no column for {wanted}, which {kind} need. Its columns are: "
+            "{found}. Rename the column, or check the file.",
+        ),
+        "error.import.no_enterprise_column": (
+            "文件中没有“企业名称”或“企业编号”列，无法知道每行属于哪家企业。文件的列是：{found}。"
+            "请加上其中一列。",
+            "The file has no 企业名称 (enterprise name) or 企业编号 (enterprise id) column, so "
+            "its rows cannot be tied to the ledger. Its columns are: {found}. Add one of them.",
+        ),
+        # geoair/io
+        "error.io.no_header": (
+            "文件中没有表头和数据行，请检查是否选对了文件。",
+            "The file has no header and no rows. Check that you chose the right file.",
+        ),
+        "error.io.outside_folder": (
+            "输出文件 {path} 会写到文件夹 {root} 之外，已拒绝；文件名来自数据时请检查其中的"
+            "“/”或“..”。",
+            "Refused to write {path}: it lies outside {root}. A name taken from the data holds "
+            "a path separator or '..'; check the data.",
+        ),
+        "error.io.unknown_suffix": (
+            "{name}：geoair 不能读取{what}文件，请另存为 Excel（.xlsx）、CSV、GeoPackage、"
+            "Shapefile（.shp 或压缩包）、GeoJSON 或 KML。",
+            "{name}: geoair does not read {what}. Save it as Excel (.xlsx), CSV, GeoPackage, "
+            "Shapefile (.shp or zipped), GeoJSON or KML.",
+        ),
+        "error.io.suffix_files": ("“{suffix}”", "'{suffix}' files"),
+        "error.io.no_suffix_files": ("没有扩展名的", "files without an extension"),
+        "error.io.is_folder": (
+            "{path} 是文件夹，不是文件，请选择其中要导入的文件。",
+            "{path} is a folder, not a file.",
+        ),
+        "error.io.empty_file": (
+            "文件 {name} 是空的（0字节），请从原系统重新导出。",
+            "{name} is empty (0 bytes). Export it again from its source.",
+        ),
+        "error.io.unknown_encoding": (
+            "无法识别文件的文字编码，请另存为 UTF-8（Excel 中选“CSV UTF-8”），或加 --encoding "
+            "gbk。",
+            "The file's text encoding cannot be recognised. Save it as UTF-8 (in Excel: CSV "
+            "UTF-8) or give --encoding gbk.",
+        ),
+        "error.io.bad_encoding": (
+            "{name} 不能按 {encoding} 编码读取（{error}），请换一种编码：{hint}。",
+            "{name} is not readable as {encoding} text ({error}). Try another encoding: {hint}.",
+        ),
+        "error.io.encoding_hint_leave_out": (
+            "去掉 --encoding，geoair 会自动识别",
+            "leave --encoding out and geoair will recognise it",
+        ),
+        "error.io.encoding_hint_give": (
+            "加 --encoding gbk 或 --encoding utf-8",
+            "give --encoding gbk or --encoding utf-8",
+        ),
+        "error.io.no_such_layer": (
+            "{name} 中没有图层“{layer}”，现有图层：{layers}。",
+            "{name} has no layer {layer!r}; it has: {layers}.",
+        ),
+        "error.io.not_a_layer": (
+            "{name} 不能作为地图图层打开（{error}）。文件是否完整？Shapefile 需要 .shp、.shx、"
+            ".dbf 三个文件放在一起。",
+            "{name} cannot be opened as a map layer ({error}). Is it complete? A Shapefile "
+            "needs its .shp, .shx and .dbf together.",
+        ),
+        "error.io.layer_error": (
+            "{name} 的图层读取出错（{error}），请在 QGIS 中打开检查后重新导出。",
+            "{name}: {error}. Open it in QGIS, check it and export it again.",
+        ),
+        "error.io.damaged_layer": (
+            "{name} 已损坏或不完整，无法读取（{error}），请在 QGIS 中打开检查后重新导出。",
+            "{name} is damaged or incomplete and cannot be read ({error}). Open it in QGIS, "
+            "check it and export it again.",
+        ),
+        "error.io.shapefile_lacks": (
+            "Shapefile {shp} 缺少 {missing}，请把 .shp、.shx、.dbf（以及 .prj、.cpg）放在一起"
+            "后重新导入。",
+            "The Shapefile {shp} lacks {missing}. Put its .shp, .shx and .dbf (and .prj, "
+            ".cpg) together and import again.",
+        ),
+        "error.io.shapefile_lacks_in_zip": (
+            "压缩包 {zip} 中的Shapefile {shp} 缺少 {missing}，请把 .shp、.shx、.dbf（以及 "
+            ".prj、.cpg）放在一起打包后重新导入。",
+            "The Shapefile {shp} in {zip} lacks {missing}. Put its .shp, .shx and .dbf (and "
+            ".prj, .cpg) together and import again.",
+        ),
+        "error.io.shapefile_part": ("{file}（{part}）", "{file} (its {part})"),
+        "error.io.shapefile_part.shx": ("索引文件", "index"),
+        "error.io.shapefile_part.dbf": ("属性表文件", "attribute table"),
+        "error.io.shapefile_parts_sep": ("、", " and "),
+        "error.io.bad_zip": (
+            "{name} 不是完整的 zip 压缩包（{error}），请重新打包。",
+            "{name} is not a complete zip file ({error}). Zip it again.",
+        ),
+        "error.io.zip_too_big": (
+            "{name} 解压后有 {size:.1f} GB，超过 geoair 的上限 {limit:.0f} GB，请检查文件是否"
+            "正确。",
+            "{name} would unpack to {size:.1f} GB, more than geoair's limit of {limit:.0f} GB. "
+            "Check that it is the right file.",
+        ),
+        "error.io.not_excel": (
+            "{name} 不能作为 Excel 工作簿读取（{error}），请在 Excel 中打开后另存为 .xlsx。",
+            "{name} cannot be read as an Excel workbook ({error}). Open it in Excel and save "
+            "it again as .xlsx.",
+        ),
+        "error.io.no_sheet": (
+            "{name} 中找不到这个工作表，请用 --sheet 写明工作表名称（{error}）。",
+            "{name}: {error}. Name a sheet with --sheet.",
+        ),
+        "error.io.bad_csv": (
+            "{name} 不是格式正确的 CSV 文件（{error}），请在 Excel 中打开后另存为 CSV。",
+            "{name} is not a well-formed CSV file ({error}). Open it in Excel and save it "
+            "again as CSV.",
+        ),
+        "error.io.no_rows": (
+            "{name} 中没有数据行，请检查是否选对了文件。",
+            "{name} has no rows. Check that you chose the right file.",
+        ),
+        "error.io.no_rows_sheet": (
+            "{name} 中没有数据行，请检查是否选对了文件（以及用 --sheet 选对了工作表）。",
+            "{name} has no rows. Check that you chose the right file (and the right sheet, "
+            "with --sheet).",
+        ),
+        "error.io.bad_parquet": (
+            "{name} 不能作为 Parquet 文件读取（{error}），文件可能不完整，请重新导出。",
+            "{name} cannot be read as a Parquet file ({error}); it may be incomplete. Export "
+            "it again.",
+        ),
+        "error.io.no_chinese_font": (
+            "找不到中文字体：geoair 自带的字体 {bundled} 缺失，图中的中文会成为空白方框。"
+            "请重新安装 geoair（pip install --force-reinstall geoair），或安装中文字体"
+            "（Debian/Ubuntu：apt-get install fonts-noto-cjk）。",
+            "No Chinese font can be used: the font geoair ships ({bundled}) is missing, so "
+            "Chinese text would print as empty boxes. Reinstall geoair, or install a Chinese "
+            "font (Debian/Ubuntu: apt-get install fonts-noto-cjk).",
+        ),
+        "error.import.one_file": (
+            "{kind}：一次只能导入一个文件（只有 readings 可以一次导入多个文件或文件夹）。",
+            "{kind}: one file at a time (only readings take several files or a folder).",
+        ),
+        "error.import.units_only_readings": (
+            "--units 只用于监测数据（readings）。",
+            "--units is for readings only.",
+        ),
+        # geoair/readings
+        "error.readings.annex_no_year": (
+            "附件表格的月份没有年份（如“10 月”），请用 --date 给出年份，如 --date 2020。",
+            "The annex tables name months without a year (10 月). Give the year with --date, "
+            "e.g. --date 2020.",
+        ),
+        "error.readings.bad_table": (
+            "{name} 不是格式正确的表格文件（{error}），请在 Excel 中打开后另存为 CSV 或 .xlsx。",
+            "{name} is not a well-formed table ({error}). Open it in Excel and save it again "
+            "as CSV or .xlsx.",
+        ),
+        "error.readings.not_a_table": (
+            "{name}：监测数据应为 CSV、Excel 或 Parquet 表格，不是地图图层，请从监测平台导出表格。",
+            "{name}: readings come as CSV, Excel or Parquet tables, not map layers. Export the "
+            "table from the monitoring platform.",
+        ),
+        "error.readings.no_stations": (
+            "监测数据属于站点，而工作区里还没有站点，请先导入站点：geoair import stations FILE。",
+            "Readings belong to stations, and this workspace has none yet. Import them first: "
+            "geoair import stations FILE.",
+        ),
+        "error.readings.empty_folder": (
+            "文件夹 {folder} 里没有 CSV、Excel 或 Parquet 文件。",
+            "The folder {folder} holds no CSV, Excel or Parquet file.",
+        ),
+        "error.readings.all_files_empty": ("所有文件都是空的。", "Every file is empty."),
+        "error.readings.units_form": (
+            "--units 应写成 污染物=单位（如 CO=ug/m3），不是“{given}”。",
+            "--units takes POLLUTANT=UNIT (e.g. CO=ug/m3), not {given!r}.",
+        ),
+        "error.readings.units_unknown": (
+            "--units {name}={unit}：请写 PM2.5、PM10、SO2、NO2、CO 或 O3，单位写 ug/m3 或 mg/m3"
+            "（如 --units CO=ug/m3）。",
+            "--units {name}={unit}: give PM2.5, PM10, SO2, NO2, CO or O3 and the unit ug/m3 or "
+            "mg/m3 (e.g. --units CO=ug/m3).",
+        ),
+        "error.readings.no_station_time": (
+            "监测数据表中没有“{columns}”列（现有列：{found}），请把表头改为“站点名称”和“时间”"
+            "（或 year, month, day, hour 四列）。",
+            "The readings table has no {columns} column (found: {found}). Name the columns "
+            "站点名称 and 时间 (or station, time; or year, month, day, hour).",
+        ),
+        "error.readings.no_station_columns": (
+            "按站点排列的表（date, hour, type）中没有站点列（现有列：{found}）。",
+            "The table by station (date, hour, type) has no station columns (found: {found}).",
+        ),
+        "error.readings.no_pollutants": (
+            "监测数据表中既没有污染物列（PM2.5、PM10、SO2、NO2、CO、O3、风速、风向），也没有"
+            "“污染物”和“浓度”列（现有列：{found}），请改正表头。",
+            "The readings table has neither pollutant columns (PM2.5, PM10, SO2, NO2, CO, O3, "
+            "风速, 风向) nor 污染物 and 浓度 columns. Rename the headers (found: {found}).",
+        ),
+        "error.readings.dustfall_no_column": (
+            "降尘数据表中没有“{columns}”列（现有列：{found}），请改正表头。",
+            "The dustfall table has no {columns} column (found: {found}). Rename the headers.",
+        ),
+        "error.readings.write_failed": (
+            "无法写入监测数据文件 {target}（{reason}）；请检查工作区文件夹是否可写、磁盘是否已满。",
+            "Cannot write the readings file {target} ({reason}). Check that the workspace "
+            "folder can be written and the disk is not full.",
+        ),
+        "error.readings.file_damaged": (
+            "监测数据文件 {path} 已损坏，无法读取（{error}）；请运行 geoair check 查看详情，"
+            "删除该文件后重新导入这段时间的数据。",
+            "The readings file {path} is damaged and cannot be read ({error}). Run geoair "
+            "check, delete the file and import those readings again.",
+        ),
+        "error.readings.hourly_damaged_in": (
+            "工作区 {root} 的小时监测数据（{folder}）有文件已损坏，无法读取（{error}）；请运行 "
+            "geoair check 找出该文件。",
+            "A file of the hourly readings in {folder} (workspace {root}) is damaged and "
+            "cannot be read ({error}). Run geoair check to find it.",
+        ),
+        "error.readings.hourly_damaged": (
+            "工作区 {root} 的小时监测数据有文件已损坏，无法读取（{error}）；请运行 geoair check "
+            "找出该文件。",
+            "A file of the hourly readings of {root} is damaged and cannot be read ({error}). "
+            "Run geoair check to find it.",
+        ),
+        # geoair/store
+        "store.gpkg_problem.empty": ("是空的（0字节）", "is empty (0 bytes)"),
+        "store.gpkg_problem.not_gpkg": (
+            "不是 GeoPackage 文件（可能是别的文件改了名）",
+            "is not a GeoPackage file (perhaps another file renamed)",
+        ),
+        "store.gpkg_problem.sqlite_not_gpkg": (
+            "是 SQLite 数据库，但不是 GeoPackage",
+            "is an SQLite database but not a GeoPackage",
+        ),
+        "store.gpkg_problem.incomplete": (
+            "不完整（应有 {expected:,} 字节，只有 {size:,} 字节），可能在复制或写入时被中断",
+            "is incomplete ({size:,} of {expected:,} bytes), cut off while it was copied or "
+            "written",
+        ),
+        "store.gpkg_problem.damaged": (
+            "已损坏，无法读取（{detail}）",
+            "is damaged and cannot be read ({detail})",
+        ),
+        "store.gpkg_problem.unreadable": ("无法读取（{detail}）", "cannot be read ({detail})"),
+        "store.gpkg_problem.folder": ("是文件夹，不是文件", "is a folder, not a file"),
+        "error.store.workspace_file_damaged": (
+            "工作区文件 {path} {problem}；请运行 geoair check 查看详情，从备份恢复该文件，或用 "
+            "geoair init 新建工作区后重新导入数据。",
+            "The workspace file {path} {problem}. Run geoair check for details, restore the "
+            "file from a backup, or make a new workspace with geoair init and import the data "
+            "again.",
+        ),
+        "error.store.no_read_permission": (
+            "没有读取工作区文件 {path} 的权限，请检查文件权限。",
+            "No permission to read the workspace file {path}. Check its permissions.",
+        ),
+        # geoair check
+        "check.no_folder": ("文件夹 {root} 不存在。", "The folder {root} does not exist."),
+        "check.no_settings": ("没有 {name}，使用默认设置。", "No {name}: the defaults apply."),
+        "check.settings_unreadable": (
+            "设置文件 {path} 无法读取（{error}）。",
+            "The settings file {path} cannot be read ({error}).",
+        ),
+        "check.no_gpkg": (
+            "没有 {gpkg}：这不是 geoair 工作区（用 geoair init 新建）。",
+            "{gpkg} is missing: this is not a geoair workspace (make one with geoair init).",
+        ),
+        "check.gpkg_is_folder": ("{gpkg} 是文件夹，不是文件。", "{gpkg} is a folder, not a file."),
+        "check.gpkg_problem": ("工作区文件 {gpkg} {problem}。", "{gpkg} {problem}."),
+        "check.sqlite_cannot_open": (
+            "{gpkg}: SQLite 无法打开（{error}）。",
+            "{gpkg}: SQLite cannot open it ({error}).",
+        ),
+        "check.integrity_failed": (
+            "{gpkg} 的 SQLite 完整性检查未通过，文件已损坏：{shown}。请从备份恢复。",
+            "SQLite's integrity check of {gpkg} failed, the file is damaged: {shown}. Restore "
+            "it from a backup.",
+        ),
+        "check.sqlite_cannot_read": (
+            "{gpkg} 已损坏，SQLite 无法读取（{error}）。请从备份恢复。",
+            "{gpkg} is damaged: SQLite cannot read it ({error}). Restore it from a backup.",
+        ),
+        "check.lacks_tables": (
+            "{gpkg} 缺少必需的表：{tables}；它不是（完整的）geoair 工作区。",
+            "{gpkg} lacks the required table(s) {tables}: it is not a (whole) geoair workspace.",
+        ),
+        "check.absent_layers": (
+            "{gpkg} 的目录（gpkg_contents）列出了不存在的图层：{layers}。",
+            "{gpkg} lists layers that are not there: {layers}.",
+        ),
+        "check.unreadable_layers": (
+            "{gpkg} 中这些图层无法读取：{layers}。",
+            "These layers of {gpkg} cannot be read: {layers}.",
+        ),
+        "check.bad_readings": (
+            "这些监测数据文件已损坏或不是 geoair 写的：{files}；请删除后重新导入这段时间的数据。",
+            "These readings files are damaged or not geoair's: {files}. Delete them and import "
+            "those readings again.",
+        ),
+        "check.leftovers": (
+            "有 {n} 个临时文件（{mb:.1f} MB），是被中断的命令留下的；下一个写入工作区的 geoair "
+            "命令会删除它们。",
+            "{n} temporary file(s) ({mb:.1f} MB) left by an interrupted command; the next "
+            "geoair command that writes to the workspace removes them.",
+        ),
+        "check.lock_held": (
+            "锁文件 {lock} 属于正在运行的进程 {pid}。",
+            "{lock} is held by running process {pid}.",
+        ),
+        "check.lock_left": (
+            "锁文件 {lock} 是被中断的命令留下的，下一个命令会接管它。",
+            "{lock} was left by an interrupted command; the next command takes it over.",
+        ),
+        "check.read_only": (
+            "工作区文件夹 {root} 不可写：可以查看，但命令无法写入结果。",
+            "The workspace folder {root} cannot be written: it can be read, but commands "
+            "cannot store results.",
+        ),
+        "error.store.disk_full": (
+            "磁盘已满，无法写入工作区 {root}；请清理磁盘空间后重试。",
+            "The disk is full: geoair cannot write to the workspace {root}. Free some space and "
+            "try again.",
+        ),
+        "error.store.read_only": (
+            "工作区文件夹 {root} 是只读的（或没有写权限），geoair 无法写入；请把工作区复制到可写的"
+            "文件夹，或请管理员开放写权限。",
+            "The workspace folder {root} is read-only (or you may not write to it), so geoair "
+            "cannot write there. Copy the workspace to a folder you can write to, or ask for "
+            "write permission.",
+        ),
+        # database workspaces (geoair/store/pg_*.py, postgis.py)
+        "error.store.no_initdb": (
+            "没有找到 PostgreSQL 服务器程序（initdb），请安装：apt-get install postgresql "
+            "postgresql-postgis。",
+            "PostgreSQL's server programs (initdb) are not installed; install them with: "
+            "apt-get install postgresql postgresql-postgis.",
+        ),
+        "error.store.needs_psycopg": (
+            "要使用数据库工作区，请先安装 PostgreSQL 支持：python -m pip install "
+            "'geoair[postgis]'。",
+            "A database workspace needs geoair's PostgreSQL support: python -m pip install "
+            "'geoair[postgis]'.",
+        ),
+        "error.store.bad_url": (
+            "无法解析数据库地址 {url}（{error}）。",
+            "Cannot read the database URL {url} ({error}); write it as "
+            "postgresql://user[:password]@host[:port]/db[?schema=NAME].",
+        ),
+        "error.store.not_database_url": (
+            "“{url}”不是 geoair 能用的数据库地址，请写成 postgresql://用户@主机:端口/库名。",
+            "{url} is not a database geoair can use: a workspace is a folder or "
+            "postgresql://user[:password]@host[:port]/db[?schema=NAME].",
+        ),
+        "error.store.bad_schema": (
+            "{url} 中的 schema 名称“{schema}”不可用，请只用英文字母、数字和下划线。",
+            "The schema name {schema!r} in {url} cannot be used: use letters, digits and "
+            "underscores only, starting with a letter (e.g. ?schema=geoair).",
+        ),
+        "store.your_login": ("（您的登录名）", "(your login name)"),
+        "error.store.pg_bad_password": (
+            "数据库 {server} 拒绝了用户 {user} 的密码，请核对 URL 中的密码、PGPASSWORD 或 "
+            "~/.pgpass。",
+            "The database at {server} refused the password of user {user}: check the password "
+            "in the URL, in PGPASSWORD or in ~/.pgpass.",
+        ),
+        "error.store.pg_no_password": (
+            "数据库 {server} 要求用户 {user} 提供密码，请写在 URL 中，或 PGPASSWORD、~/.pgpass、"
+            "服务文件中。",
+            "The database at {server} wants a password for user {user}: give it in the URL, "
+            "in PGPASSWORD, in ~/.pgpass or in a service file.",
+        ),
+        "error.store.pg_no_database": (
+            "服务器 {host}:{port} 上没有数据库 {database}，请核对库名（{server}）或请管理员创建。",
+            "There is no database {database} on {host}:{port}: check its name in {server}, or "
+            "ask the administrator to create it.",
+        ),
+        "error.store.pg_login_refused": (
+            "数据库 {server} 不允许用户 {user} 从这台电脑登录（{error}），请管理员检查角色和 "
+            "pg_hba.conf。",
+            "The database at {server} does not let user {user} log in from this computer "
+            "({error}): ask the administrator to check the role and pg_hba.conf.",
+        ),
+        "error.store.pg_no_service": (
+            "找不到 {url} 中的数据库服务定义（{error}），请检查 PGSERVICEFILE 或 "
+            "~/.pg_service.conf。",
+            "The service named in {url} is not defined ({error}): check ~/.pg_service.conf or "
+            "PGSERVICEFILE.",
+        ),
+        "store.pg_reason.refused": (
+            "连接被拒绝：该地址没有数据库服务器在监听",
+            "connection refused: no database server listens there",
+        ),
+        "store.pg_reason.unknown_host": ("主机名无法识别", "unknown host name"),
+        "store.pg_reason.timeout": ("{seconds} 秒内没有应答", "no answer within {seconds} s"),
+        "error.store.pg_unreachable": (
+            "连不上数据库服务器 {host}:{port}（{reason}），请检查主机名、端口和网络，或请管理员"
+            "确认数据库已启动。",
+            "Cannot reach the database server {host}:{port} ({reason}): check the host name, "
+            "the port and the network, or ask the administrator whether the server is running.",
+        ),
+        "store.pg_action.read_settings": ("读取设置", "read the settings"),
+        "store.pg_action.store_settings": ("保存设置", "store the settings"),
+        "store.pg_action.list_tables": ("列出表", "list the tables"),
+        "store.pg_action.read_layer": ("读取 {name}", "read {name}"),
+        "store.pg_action.write_tables": ("写入", "write the tables"),
+        "error.store.pg_no_rights": (
+            "用户 {user} 无权在 schema {schema} 中{action}（{error}），请管理员授权，或让同事们"
+            "以同一个组角色连接。",
+            "User {user} may not {action} in schema {schema} ({error}): ask the administrator "
+            "for the rights, or let every analyst connect as one group role (README, "
+            "Workspaces).",
+        ),
+        "error.store.pg_broke_in_write": (
+            "与数据库 {server} 的连接在写入时中断（{error}），数据库已撤销本次写入（没有写了一半"
+            "的表），请在连接恢复后重新运行该命令。",
+            "The connection to {server} broke during the write ({error}); the database rolled "
+            "the whole write back (no table is half-written): run the command again once it is "
+            "back.",
+        ),
+        "error.store.pg_broke": (
+            "与数据库 {server} 的连接中断了（{error}），请在连接恢复后重新运行该命令。",
+            "The connection to {server} broke ({error}): run the command again once it is back.",
+        ),
+        "error.store.pg_refused": (
+            "数据库拒绝了{action}（{error}）。",
+            "The database refused to {action} ({error}).",
+        ),
+        "error.store.pg_busy": (
+            "另一位同事正在写入 {name}，等了 {seconds} 秒仍未完成，请稍后重新运行该命令。",
+            "Another analyst was still writing {name} after {seconds} s: run the command again "
+            "in a minute.",
+        ),
+        "error.store.pg_no_postgis_rights": (
+            "数据库 {database}（{server}）还没有 PostGIS 扩展，而用户 {user} 无权安装：请数据库"
+            "管理员（超级用户）在该库中执行 CREATE EXTENSION postgis; 然后再运行 geoair init。",
+            "The database {server} has no PostGIS yet and user {user} may not add it: a "
+            "database superuser must run CREATE EXTENSION postgis; in {database}, then run "
+            "geoair init again.",
+        ),
+        "error.store.pg_no_postgis": (
+            "数据库服务器 {server} 上没有安装 PostGIS，请管理员安装（Debian：apt-get install "
+            "postgresql-postgis）。",
+            "PostGIS is not installed on the server of {server}: the administrator must "
+            "install it (Debian: apt-get install postgresql-postgis), then run CREATE "
+            "EXTENSION postgis; in the database.",
+        ),
+        "error.store.pg_no_create_schema": (
+            "用户 {user} 无权在数据库 {database} 中建立 schema {schema}：请管理员执行 GRANT "
+            "CREATE ON DATABASE {database} TO {user};（或替您建好该 schema）。",
+            "User {user} may not create schema {schema} in database {database}: ask the "
+            "administrator to run GRANT CREATE ON DATABASE {database} TO {user}; or to create "
+            "the schema for you.",
+        ),
+        "error.store.pg_already_workspace": (
+            "{location} 已经是 geoair 工作区（{server} 的 schema {schema}）。请用 --workspace "
+            "{location} 使用它，或换一个 schema（?schema=名称）。",
+            "Schema {schema} of {server} already holds a geoair workspace. Use it with "
+            "--workspace {location}, or choose another schema (?schema=NAME).",
+        ),
+        "error.store.pg_no_create_table": (
+            "用户 {user} 无权在 schema {schema} 中建表，请管理员授予 CREATE 权限。",
+            "User {user} may not create tables in schema {schema}: ask the administrator to "
+            "run GRANT CREATE ON SCHEMA {schema} TO {user};",
+        ),
+        "error.store.pg_no_workspace": (
+            "数据库 {server} 的 schema {schema} 里没有 geoair 工作区，请先运行 geoair init "
+            "{location}。",
+            "There is no geoair workspace in schema {schema} of {server}: make one with geoair "
+            "init {location}, or name another schema (?schema=NAME).",
+        ),
+        # geoair serve (geoair/web)
+        "error.web.needs_user": (
+            "在 {host} 上开放前，请先添加至少一个用户：geoair users add 用户名 （-w {root}）；"
+            "之后每个人都要登录。只在本机使用时不加 --host 即可。",
+            "Before serving on {host}, add at least one user with geoair users add NAME (-w "
+            "{root}; everyone will then log in); without --host the server is reachable from "
+            "this computer only.",
+        ),
+        "error.web.cannot_listen": (
+            "无法在 {host}:{port} 上启动：{error}。端口被占用时请用 --port 换一个（如 --port "
+            "{next}）；--host 须是本机的地址。",
+            "Cannot listen on {host}:{port} ({error}): choose another --port (e.g. --port "
+            "{next}), and a --host that is this computer's.",
+        ),
+        "error.web.lone_shp": (
+            "Shapefile 由多个文件组成（.shp、.dbf、.shx、.prj），请把它们一起压缩成 zip 后上传。",
+            "A Shapefile is several files (.shp, .dbf, .shx, .prj): zip them together and "
+            "upload the zip.",
+        ),
+        "error.web.unknown_suffix": (
+            "不能导入“{name}”：请上传 Excel（.xlsx）、CSV、GeoPackage、GeoJSON、KML、压缩的 "
+            "Shapefile（.zip）或 Parquet 文件。",
+            "Cannot import {name!r}: upload Excel, CSV, GeoPackage, GeoJSON, KML, a zipped "
+            "Shapefile or Parquet.",
+        ),
+        "error.web.too_large": (
+            "文件超过了上传上限 {mb:g} MB；请拆分文件，或请管理员用 geoair serve --max-upload-mb "
+            "调高上限。",
+            "The upload exceeds the limit of {mb:g} MB; split the file or ask the "
+            "administrator to raise geoair serve --max-upload-mb.",
+        ),
+        "error.web.not_multipart": (
+            "请以 multipart/form-data 表单上传文件（字段 file）。",
+            "Send the file as multipart/form-data, in the field 'file'.",
+        ),
+        "error.web.one_file": ("一次只能上传一个文件。", "Upload one file at a time."),
+        "error.web.field_too_long": (
+            "表单字段 {name} 太长。",
+            "Form field {name!r} is too long.",
+        ),
+        "error.web.bad_form": (
+            "上传的表单不完整或格式错误，请重新上传。",
+            "The uploaded form is incomplete or malformed; upload it again.",
+        ),
+        "error.web.no_file": (
+            "没有收到文件：请在表单字段 file 中选择一个文件。",
+            "No file received: send it in the form field 'file'.",
+        ),
+        "error.web.cut_off": ("上传中断，请重新上传。", "The upload was cut off; upload it again."),
+        "error.web.empty_file": (
+            "文件“{name}”是空的（0字节），请从原系统重新导出。",
+            "The file {name!r} is empty (0 bytes); export it again from its source.",
+        ),
+        # geoair users (geoair/web/users.py)
+        "error.users.needs_argon2": (
+            '缺少 argon2-cffi，无法保存密码；请安装：pip install "geoair[web]"。',
+            'argon2-cffi is missing; install it with pip install "geoair[web]".',
+        ),
+        "error.users.file_damaged": (
+            "用户文件 {path} 已损坏（{error}），请删除后重新添加用户。",
+            "The users file {path} is damaged ({error}); delete it and add the users again.",
+        ),
+        "error.users.bad_name": (
+            "用户名“{name}”不可用：请用1-64个汉字、字母、数字或 . _ - @。",
+            "User name {name!r} is not valid: use 1-64 letters, digits or . _ - @.",
+        ),
+        "error.users.short_password": (
+            "密码太短：至少{n}个字符。",
+            "The password is too short: at least {n} characters.",
+        ),
+        "error.users.exists": (
+            "用户“{name}”已存在；改密码请用 geoair users passwd {name}。",
+            "User {name!r} exists already; change the password with geoair users passwd {name}.",
+        ),
+        "error.users.no_such_user": (
+            "没有用户“{name}”；现有用户：{users}。",
+            "No user {name!r}; the users are: {users}.",
+        ),
+    }
+)

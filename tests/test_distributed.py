@@ -23,6 +23,7 @@ from geoair.distributed.cluster import dask_client
 from geoair.distributed.engine import DaskEngine
 from geoair.distributed.indicators import merge_orders
 from geoair.errors import ClusterError
+from geoair.messages import use_language
 from geoair.readings.indicators import daily_values, period_values
 from geoair.readings.store import hourly_glob, store_hourly
 from geoair.roads.gate_roads import plan_sweeping
@@ -296,6 +297,12 @@ def test_a_killed_worker_is_replaced_and_the_result_unchanged(client, demo, tmp_
 
 def test_a_scheduler_that_does_not_answer_is_one_sentence(tmp_path):
     with (
+        pytest.raises(ClusterError, match="没有应答"),
+        dask_client("tcp://127.0.0.1:9", timeout_s=1.0),
+    ):
+        pass
+    with (
+        use_language("en"),
         pytest.raises(ClusterError, match="does not answer"),
         dask_client("tcp://127.0.0.1:9", timeout_s=1.0),
     ):

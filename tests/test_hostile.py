@@ -25,6 +25,7 @@ from geoair.cli import main
 from geoair.errors import InputFileError, OutputError, WorkspaceError
 from geoair.imports.pipeline import import_file
 from geoair.io.paths import child, inside, safe_name
+from geoair.messages import set_language, use_language
 from geoair.readings.importing import import_readings
 from geoair.readings.store import load_hourly, store_hourly
 from geoair.store.check import check_workspace
@@ -34,7 +35,10 @@ CASES_HEADER = "检查日期,县区,企业名称,问题简要描述,处理措施
 
 
 def run(*args: str):
-    result = CliRunner().invoke(main, list(args))
+    try:
+        result = CliRunner().invoke(main, list(args))
+    finally:
+        set_language(None)  # --lang lasts one command, as in its own process
     assert "Traceback" not in result.output
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
@@ -72,7 +76,9 @@ def test_safe_name_is_bounded_and_never_cuts_a_character():
 
 def test_inside_refuses_a_path_that_climbs_out(tmp_path):
     (tmp_path / "out").mkdir()
-    with pytest.raises(OutputError, match="outside"):
+    with pytest.raises(OutputError, match="之外，已拒绝"):
+        inside(tmp_path / "out" / ".." / "x.xlsx", tmp_path / "out")
+    with use_language("en"), pytest.raises(OutputError, match="outside"):
         inside(tmp_path / "out" / ".." / "x.xlsx", tmp_path / "out")
     os.symlink(tmp_path, tmp_path / "out" / "link")
     with pytest.raises(OutputError):
@@ -329,7 +335,7 @@ def test_parquet_writer_failure_is_one_sentence(ws, monkeypatch):
         raise PermissionError(errno.EACCES, "Permission denied")
 
     monkeypatch.setattr(os, "replace", refuse)
-    with pytest.raises(WorkspaceError, match="readings file"):
+    with pytest.raises(WorkspaceError, match="无法写入监测数据文件"):
         store_hourly(
             ws,
             pd.DataFrame(
@@ -524,7 +530,10 @@ def test_shapefile_without_a_part_names_it(ws, shapefile, tmp_path, missing, zip
                 archive.write(part, part.name)
     with pytest.raises(InputFileError, match=rf"heaps\{missing}") as caught:
         import_file(ws, "gangue_heaps", path)
-    assert "缺少" in str(caught.value) and "lacks" in str(caught.value)
+    assert "缺少" in str(caught.value)
+    with use_language("en"), pytest.raises(InputFileError, match=rf"heaps\{missing}") as caught:
+        import_file(ws, "gangue_heaps", path)
+    assert "lacks" in str(caught.value) and ("in heaps.zip" in str(caught.value)) == zipped
 
 
 def test_a_zip_that_unpacks_too_far_is_refused(ws, tmp_path, monkeypatch):
@@ -534,7 +543,9 @@ def test_a_zip_that_unpacks_too_far_is_refused(ws, tmp_path, monkeypatch):
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("a.geojson", " " * 200_000)
     monkeypatch.setattr(readers, "MAX_UNPACKED_BYTES", 100_000)
-    with pytest.raises(InputFileError, match="unpack"):
+    with pytest.raises(InputFileError, match="解压后有"):
+        import_file(ws, "enterprises", path)
+    with use_language("en"), pytest.raises(InputFileError, match="unpack"):
         import_file(ws, "enterprises", path)
 
 
@@ -611,7 +622,9 @@ def test_readings_before_2000_are_rejected(tmp_path):
 
 def test_open_workspace_on_a_folder_named_like_the_file(tmp_path):
     (tmp_path / "w" / "workspace.gpkg").mkdir(parents=True)
-    with pytest.raises(WorkspaceError, match="folder"):
+    with pytest.raises(WorkspaceError, match="是文件夹，不是文件"):
+        open_workspace(tmp_path / "w")
+    with use_language("en"), pytest.raises(WorkspaceError, match="is a folder, not a file"):
         open_workspace(tmp_path / "w")
 
 

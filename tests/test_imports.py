@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -17,7 +18,9 @@ from openpyxl.utils import get_column_letter
 from geoair.errors import InputFileError, SchemaError, WorkspaceError
 from geoair.imports.pipeline import import_file
 from geoair.io import crs
+from geoair.messages import use_language
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
 HEADER = "企业编号,企业名称,县区,行业,规模以上,绩效等级,生产状态,经度,纬度\n"
 
 
@@ -59,10 +62,12 @@ def test_wrong_encoding_given_is_one_clear_error(ws, tmp_path):
             "gbk"
         )
     )
-    with pytest.raises(
-        InputFileError, match="^e.csv 不能按 utf-8 编码读取.* / e.csv is not readable as utf-8"
-    ):
+    with pytest.raises(InputFileError, match="^e.csv 不能按 utf-8 编码读取.*去掉 --encoding"):
         import_file(ws, "enterprises", path, encoding="utf-8")
+    with use_language("en"), pytest.raises(InputFileError) as english:
+        import_file(ws, "enterprises", path, encoding="utf-8")
+    assert str(english.value).startswith("e.csv is not readable as utf-8")
+    assert "leave --encoding out" in str(english.value) and not CJK.search(str(english.value))
     assert ws.layers() == []
 
 
@@ -141,7 +146,7 @@ def test_layer_without_crs_needs_coords(ws, tmp_path):
     (tmp_path / "s.prj").unlink()
     with pytest.raises(
         InputFileError,
-        match="^文件没有坐标系.*请用 --coords 指明.* / The file has no coordinate system",
+        match="^文件没有坐标系.*请用 --coords 指明.*EPSG:编号。$",
     ):
         import_file(ws, "stations", tmp_path / "s.shp")
     report = import_file(ws, "stations", tmp_path / "s.shp", coords="wgs84")
@@ -257,15 +262,11 @@ def test_missing_required_column_is_a_file_error(ws, tmp_path):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("e.csv", b"", r"^文件 e.csv 是空的（0字节）.* / e.csv is empty"),
-        (
-            "e.docx",
-            b"PK...",
-            r"^e.docx：geoair 不能读取“.docx”文件.* / e.docx: geoair does not read",
-        ),
+        ("e.csv", b"", r"^文件 e.csv 是空的（0字节），请从原系统重新导出。$"),
+        ("e.docx", b"PK...", r"^e.docx：geoair 不能读取“.docx”文件，请另存为"),
         ("e.xlsx", b"this is not a workbook", r"^e.xlsx 不能作为 Excel 工作簿读取"),
-        ("e.geojson", b"{not json", r"^e.geojson 不能作为地图图层打开.* cannot be opened"),
-        ("missing.csv", None, r"^文件 .*missing.csv 不存在.* does not exist"),
+        ("e.geojson", b"{not json", r"^e.geojson 不能作为地图图层打开"),
+        ("missing.csv", None, r"^.*missing.csv 不存在，请检查文件名和文件夹。$"),
     ],
 )
 def test_unreadable_files_change_nothing(ws_with_ledger, tmp_path, name, content, message):
@@ -275,6 +276,10 @@ def test_unreadable_files_change_nothing(ws_with_ledger, tmp_path, name, content
     before = _snapshot(ws_with_ledger)
     with pytest.raises(InputFileError, match=message):
         import_file(ws_with_ledger, "enterprises", path)
+    with use_language("en"), pytest.raises(InputFileError) as english:
+        import_file(ws_with_ledger, "enterprises", path)
+    assert str(english.value).startswith(name if content is not None else str(path))
+    assert not CJK.search(str(english.value)), english.value
     _assert_same(before, _snapshot(ws_with_ledger))
 
 
@@ -549,7 +554,7 @@ def test_records_need_the_ledger_first(ws, tmp_path):
     path = tmp_path / "form2.xlsx"
     _write_form2(path, FORM_ROWS[:1])
     with pytest.raises(
-        InputFileError, match="^工作区还没有企业台账，请先导入企业.* Import enterprises first"
+        InputFileError, match="^工作区还没有企业台账，请先导入企业.*逐一对照台账。$"
     ):
         import_file(ws, "inspections", path, record_date="2024-03-15")
 

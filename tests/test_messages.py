@@ -58,6 +58,16 @@ def test_english_wordings_have_no_chinese_but_where_they_quote_data():
         "help.sources",
         "help.sources.wind.station",
     }
+    # errors that name the Chinese column headers to write (经度, 检查日期, 站点名称, 污染物)
+    # or quote the document (附件2, a month written 10 月)
+    allowed |= {
+        "error.import.no_lon_lat",
+        "error.import.no_inspection_date",
+        "error.import.no_enterprise_column",
+        "error.readings.annex_no_year",
+        "error.readings.no_station_time",
+        "error.readings.no_pollutants",
+    }
     offenders = [
         key
         for key, (_, en) in MESSAGES.items()
@@ -195,3 +205,58 @@ def test_every_map_label_has_its_english():
         if said == (text, "2024-03" + text, text + "1组") and text not in MAP_WORDS:
             missing[text] = where
     assert missing == {}
+
+
+# "中文。 / English.": Chinese, then " / ", then an English word with a capital (or a value
+# or a command-line option, as some English halves began).
+_INLINE_BILINGUAL = re.compile(r"[\u4e00-\u9fff][^\n]*?\s/\s+(?:[A-Z][a-z]*|\{|--)")
+
+
+def _string_literals(path):
+    """(line, text) of every string literal of a module but its docstrings: a constant
+    (implicitly concatenated literals are one constant) or an f-string, its values shown
+    as ``{}``."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        and ast.get_docstring(node, clean=False)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            skip.update(id(value) for value in node.values)
+            text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+            yield node.lineno, text
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
+            yield node.lineno, node.value
+
+
+def test_no_message_is_written_inline_in_both_languages():
+    # Every sentence geoair says is in the catalogue and said by t() in one language; a
+    # "中文。 / English." literal in the code would show both languages to every user.
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1] / "geoair"
+    found = [
+        f"{path.relative_to(package.parent)}:{line}: {text[:60]}"
+        for path in sorted(package.rglob("*.py"))
+        if path.name != "messages.py"
+        for line, text in _string_literals(path)
+        if _INLINE_BILINGUAL.search(text)
+    ]
+    assert found == []
+
+
+def test_the_inline_bilingual_check_finds_them():
+    samples = [
+        "文件是空的。 / The file is empty.",
+        "工作区 {root} 不可写。 / {root} cannot be written.",
+        "--units 只用于监测数据。 / --units is for readings only.",
+    ]
+    assert all(_INLINE_BILINGUAL.search(s) for s in samples)
+    assert not _INLINE_BILINGUAL.search("单位 g/m² 不对")
+    assert not _INLINE_BILINGUAL.search("全程 12.5 公里")

@@ -11,6 +11,7 @@ import shapely
 from geoair.errors import InputFileError
 from geoair.imports.pipeline import read_roads
 from geoair.io.osm import is_osm_file, read_osm_roads
+from geoair.messages import use_language
 
 OSM_XML = """<?xml version="1.0" encoding="UTF-8"?>
 <osm version="0.6" generator="geoair tests">
@@ -130,5 +131,7 @@ def test_geoair_import_roads_reads_an_osm_extract(osm_file, ws):
     roads = ws.read("roads")
     assert sorted(roads["id"]) == sorted(expected["id"])
     assert roads.geom_type.isin(["LineString", "MultiLineString"]).all()
-    with pytest.raises(InputFileError, match="只能作为道路导入.* / .*import it as roads"):
+    with pytest.raises(InputFileError, match="只能作为道路导入（geoair import roads FILE）。$"):
+        import_file(ws, "stations", osm_file)
+    with use_language("en"), pytest.raises(InputFileError, match="import it as roads"):
         import_file(ws, "stations", osm_file)

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from geoair.errors import ClusterError
+from geoair.messages import t
 
 if TYPE_CHECKING:  # pragma: no cover
     from distributed import Client
@@ -41,11 +42,7 @@ def require_dask() -> None:
         import dask  # noqa: F401
         import distributed  # noqa: F401
     except ImportError as exc:
-        raise ClusterError(
-            "Dask 引擎需要 dask 和 distributed，请先安装：python -m pip install "
-            "'geoair[dask]'。 / The dask engine needs dask and distributed; install "
-            f"them with python -m pip install 'geoair[dask]' ({exc.name} is missing)."
-        ) from None
+        raise ClusterError(t("error.distributed.needs_dask", missing=exc.name)) from None
 
 
 @contextmanager
@@ -97,20 +94,13 @@ def dask_client(
             client = Client(address, timeout=f"{timeout_s}s", set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise ClusterError(
-                f"Dask 调度器 {address} 没有应答，请检查地址和端口，并确认已用 dask scheduler "
-                f"启动调度器；不加 --scheduler 则在本机启动集群。 / The Dask scheduler at "
-                f"{address} does not answer ({type(exc).__name__}); check the address and "
-                "that `dask scheduler` runs there, or leave out --scheduler to start a "
-                "local cluster."
+                t("error.distributed.no_scheduler", address=address, error=type(exc).__name__)
             ) from None
         log.info("connected to %s: %d workers", address, worker_count(client))
     else:
         n = DEFAULT_WORKERS if workers is None else int(workers)
         if n < 1:
-            raise ClusterError(
-                f"--workers {workers}: 至少需要1个工作进程。 / A local cluster needs at least "
-                "one worker process; give --workers 2 for example."
-            )
+            raise ClusterError(t("error.distributed.no_workers", workers=workers))
         try:
             cluster = LocalCluster(
                 n_workers=n,
@@ -124,8 +114,7 @@ def dask_client(
             )
         except Exception as exc:  # a cluster that cannot start: say so in one sentence
             raise ClusterError(
-                f"本机 Dask 集群无法启动（{type(exc).__name__}: {exc}）。 / The local Dask "
-                f"cluster could not start ({type(exc).__name__}: {exc})."
+                t("error.distributed.cluster_start", error=f"{type(exc).__name__}: {exc}")
             ) from None
         client = Client(cluster, set_as_default=False)
         log.info("local cluster of %d worker processes (%s each)", n, memory_limit)

@@ -133,11 +133,7 @@ def _filesystem(url: str) -> tuple[Any, str]:
 
         return fsspec.core.url_to_fs(url)
     except (ImportError, ValueError) as exc:
-        raise IndicatorError(
-            f"读数存储 {url} 无法打开（{exc}）。 / The readings store {url} cannot be opened "
-            f"({exc}); install the fsspec package for its scheme (e.g. s3fs for s3://) on "
-            "this machine and on every worker."
-        ) from None
+        raise IndicatorError(t("error.distributed.store_unopenable", url=url, error=exc)) from None
 
 
 def _quote(text: str) -> str:
@@ -390,12 +386,7 @@ def daily_values_on(
     parts = run_tasks(client, _daily_task, work, args=(options,), retries=retries)
     daily = _aqi_categories(_concat(parts))
     if len(daily) and daily[["station_id", "date"]].duplicated().any():
-        raise IndicatorError(
-            "读数存储中有的日子跨两个分区，Dask 引擎无法分区计算，请用 --engine single。 / Some "
-            "days span two partitions of the readings store (not written by geoair "
-            "import readings); the dask engine needs each day in one partition: use "
-            "--engine single."
-        )
+        raise IndicatorError(t("error.distributed.day_in_two_partitions"))
     return daily
 
 

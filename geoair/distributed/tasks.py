@@ -57,6 +57,7 @@ def run_tasks(
 
     from geoair.distributed.cluster import worker_count
     from geoair.errors import ClusterError
+    from geoair.messages import t
 
     window = window or 2 * worker_count(client)
     todo = enumerate(payloads)
@@ -83,10 +84,7 @@ def run_tasks(
             results[position.pop(str(future.key))] = future.result()
         except (KilledWorker, CancelledError, OSError) as exc:  # the cluster, not the data
             raise ClusterError(
-                f"Dask 集群上的任务失败（{type(exc).__name__}），工作进程多次退出（可能内存不足）"
-                "或连接中断；请检查工作进程后重试。 / A task failed on the Dask cluster "
-                f"({type(exc).__name__}: its workers died {retries + 1} times, e.g. out of "
-                "memory, or the connection broke); check the workers and run again."
+                t("error.distributed.task_failed", error=type(exc).__name__, times=retries + 1)
             ) from None
         future.release()
         following = send()

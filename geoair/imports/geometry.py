@@ -23,7 +23,7 @@ import shapely
 from geoair.errors import InputFileError, SchemaError
 from geoair.io import crs as crs_mod
 from geoair.io.normalize import clean_text, parse_number
-from geoair.messages import t
+from geoair.messages import language, t
 from geoair.store.schema import TableSpec
 
 __all__ = [
@@ -41,12 +41,6 @@ _GEOMETRY_TYPES = {
     "line": {"LineString", "MultiLineString"},
     "polygon": {"Polygon", "MultiPolygon"},
     "point_or_polygon": {"Point", "Polygon", "MultiPolygon"},
-}
-_GEOMETRY_WORDS = {
-    "point": "a point",
-    "line": "a line",
-    "polygon": "an area (polygon)",
-    "point_or_polygon": "a point or an area",
 }
 _GEOMETRY_ZH = {
     "point": "点",
@@ -119,17 +113,13 @@ def table_geometry(
     if "_lon" not in columns or "_lat" not in columns:
         if spec.geometry != "point":
             raise SchemaError(
-                f"{spec.zh}是{_GEOMETRY_ZH[spec.geometry]}，表格里的经纬度画不出来：请导入 "
-                "GeoPackage、Shapefile、GeoJSON 或 KML，或在表格中加一列名为 geometry 的 WKT "
-                f"图形。 / {spec.name} are {_GEOMETRY_WORDS[spec.geometry]}s: import a "
-                "GeoPackage, Shapefile, GeoJSON or KML, or a table with a WKT column named "
-                "geometry."
+                t(
+                    "error.import.not_points",
+                    kind=spec.zh if language() == "zh" else spec.name,
+                    geometry=t(f"error.import.geometry.{spec.geometry}"),
+                )
             )
-        raise SchemaError(
-            f"文件中没有{spec.zh}的经度、纬度列，请把两列的表头改为“经度”和“纬度”。 / The "
-            f"file has no longitude/latitude columns for the {spec.zh} points. Name them "
-            "经度 and 纬度 (or lon and lat)."
-        )
+        raise SchemaError(t("error.import.no_lon_lat", kind=spec.zh))
     lon = np.full(len(index), np.nan)
     lat = np.full(len(index), np.nan)
     for i, (row_number, lon_cell, lat_cell) in enumerate(
@@ -169,21 +159,13 @@ def to_wgs84(
     if system in ("gcj02", "bd09"):
         if file_crs is not None and pyproj.CRS(file_crs).is_projected:
             raise InputFileError(
-                f"--coords {system} 只用于从网络地图上取的经纬度，而这个文件的坐标系是 "
-                f"{pyproj.CRS(file_crs).name}，请去掉 --coords 重新导入。 / --coords {system} "
-                "is for longitude/latitude copied from web maps, but this file is in "
-                f"{pyproj.CRS(file_crs).name}. Import it again without --coords."
+                t("error.import.coords_projected", system=system, crs=pyproj.CRS(file_crs).name)
             )
         shifted = crs_mod.shift_geometries(geometry.values, source=system, target="wgs84")
         notes.append(t("import_note.converted", system=coords_label(system)))
         return gpd.GeoSeries(shifted, index=geometry.index, crs=crs_mod.WGS84)
     if file_crs is None and not from_table and system is None:
-        raise InputFileError(
-            "文件没有坐标系（Shapefile 缺少 .prj 文件？），请用 --coords 指明：wgs84、gcj02"
-            "（高德）、bd09（百度）或 EPSG:编号。 / The file has no coordinate system (a "
-            "Shapefile without its .prj?). Say which with --coords wgs84, gcj02 (Amap), bd09 "
-            "(Baidu) or EPSG:number."
-        )
+        raise InputFileError(t("error.import.no_crs"))
     if file_crs is None:
         return gpd.GeoSeries(geometry.values, index=geometry.index, crs=crs_mod.WGS84)
     return gpd.GeoSeries(geometry.values, index=geometry.index, crs=file_crs).to_crs(crs_mod.WGS84)

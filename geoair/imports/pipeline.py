@@ -66,7 +66,7 @@ from geoair.io.normalize import (
 from geoair.io.osm import DEFAULT_SKIP_HIGHWAY, is_osm_file, read_osm_roads
 from geoair.io.paths import child
 from geoair.io.readers import file_kind, read_grid, read_parquet_file, read_vector
-from geoair.messages import t
+from geoair.messages import language, t
 from geoair.store.fields import import_vocabulary
 from geoair.store.schema import (
     DATE_MAX_AHEAD_DAYS,
@@ -154,11 +154,7 @@ def read_source(
     if kind == "vector":
         if is_osm_file(path):
             if spec.name != "roads":
-                raise InputFileError(
-                    f"{path.name} 是 OpenStreetMap 数据，只能作为道路导入（geoair import roads "
-                    f"FILE）。 / {path.name} is an OpenStreetMap extract: import it as roads "
-                    "(geoair import roads FILE); geoair reads only its highway lines."
-                )
+                raise InputFileError(t("error.import.osm_only_roads", name=path.name))
             gdf = read_osm_roads(path)
             gdf["source_row"] = range(1, len(gdf) + 1)
         else:
@@ -404,12 +400,7 @@ def _resolve_enterprises(
 ) -> None:
     """Fill enterprise_id from enterprise_name (or check the id), rejecting unknowns."""
     if enterprises is None or enterprises.empty:
-        raise InputFileError(
-            "工作区还没有企业台账，请先导入企业（geoair import enterprises FILE）：记录和厂门"
-            "都写企业名称，geoair 要逐一对照台账。 / The workspace has no enterprise ledger "
-            "yet. Import enterprises first (geoair import enterprises FILE): records and "
-            "gates name enterprises, and geoair checks every name against the ledger."
-        )
+        raise InputFileError(t("error.import.no_ledger"))
     by_name = {_name_key(n): i for n, i in zip(enterprises["name"], enterprises["id"], strict=True)}
     ids = set(enterprises["id"])
     names = list(enterprises["name"].dropna())
@@ -486,12 +477,7 @@ def _finish_inspections(
     )
     if "inspection_date" not in raw.columns:
         if record_date is None:
-            raise InputFileError(
-                "这份检查表没有“检查日期”列（附件2表格本来就没有），请用 --date 写明检查日期，"
-                "如 --date 2024-03-15。 / This checklist has no 检查日期 (inspection date) "
-                "column, as the 附件2 form has none. Say when it was done with --date, e.g. "
-                "--date 2024-03-15."
-            )
+            raise InputFileError(t("error.import.no_inspection_date"))
         notes.append(t("import_note.date_from_option", date=record_date))
         rows["inspection_date"] = parse_date(record_date)
     return rows
@@ -573,10 +559,12 @@ def prepare_rows(
         wanted = "、".join(f"{f.zh} ({f.name})" for f in missing_required)
         found = "、".join(map(str, raw.cells.columns))
         raise SchemaError(
-            f"文件中没有“{wanted_zh}”列，{spec.zh}必须有这一列。文件的列是："
-            f"{found or '（无）'}。请改正表头，或检查是否选错了文件。 / The file "
-            f"has no column for {wanted}, which {spec.zh} need. Its columns are: "
-            f"{found or 'none'}. Rename the column, or check the file."
+            t(
+                "error.import.no_column",
+                wanted=wanted_zh if language() == "zh" else wanted,
+                kind=spec.zh,
+                found=found or t("word.none"),
+            )
         )
     names_enterprise = spec.name != "enterprises" and "enterprise_name" in spec.field_names
     if (
@@ -585,13 +573,7 @@ def prepare_rows(
         and not ({"enterprise_id", "enterprise_name"} & set(raw.columns))
     ):
         found = "、".join(map(str, raw.cells.columns))
-        raise SchemaError(
-            f"文件中没有“企业名称”或“企业编号”列，无法知道每行属于哪家企业。"
-            f"文件的列是：{found}。请加上其中一列。 / The file has no 企业名称 "
-            f"(enterprise name) or 企业编号 (enterprise id) column, so its rows "
-            f"cannot be "
-            f"tied to the ledger. Its columns are: {found}. Add one of them."
-        )
+        raise SchemaError(t("error.import.no_enterprise_column", found=found))
     rows = _parse_fields(spec, raw, reasons)
     geometry = None
     if spec.geometry is not None:

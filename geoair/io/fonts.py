@@ -30,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 
 from geoair.errors import FontMissingError
+from geoair.messages import t
 from geoair.store.tempfiles import atomic_path
 
 __all__ = [
@@ -131,15 +132,7 @@ def font_families() -> tuple[str, ...]:
         )
     families = [name for name in (system, BUNDLED_FAMILY) if name is not None and name in names]
     if not families:
-        raise FontMissingError(
-            f"找不到中文字体：geoair 自带的字体 {bundled} 缺失，图中的中文会成为空白方框。"
-            "请重新安装 geoair（pip install --force-reinstall geoair），"
-            "或安装中文字体（Debian/Ubuntu：apt-get install fonts-noto-cjk）。 / "
-            "No Chinese font can be used: the font geoair "
-            f"ships ({bundled}) is missing, so Chinese text would print as empty boxes. "
-            "Reinstall geoair, or install a Chinese font (Debian/Ubuntu: apt-get install "
-            "fonts-noto-cjk)."
-        )
+        raise FontMissingError(t("error.io.no_chinese_font", bundled=bundled))
     return (*families, _FALLBACK_FAMILY)
 
 

@@ -101,11 +101,9 @@ def locate_header(grid: pd.DataFrame, vocabulary: Mapping[str, Sequence[str]]) -
     """
     if grid.empty:
         from geoair.errors import InputFileError
+        from geoair.messages import t
 
-        raise InputFileError(
-            "文件中没有表头和数据行，请检查是否选对了文件。 / The file has no header and no "
-            "rows. Check that you chose the right file."
-        )
+        raise InputFileError(t("error.io.no_header"))
     scan = grid.head(_MAX_SCAN_ROWS)
     counts = [
         sum(_best_score(str(v), vocabulary) >= 3 for v in row if clean_text(v) is not None)

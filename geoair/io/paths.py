@@ -28,6 +28,7 @@ import re
 from pathlib import Path
 
 from geoair.errors import OutputError
+from geoair.messages import t
 
 __all__ = ["MAX_NAME_BYTES", "child", "inside", "safe_name"]
 
@@ -93,11 +94,7 @@ def inside(path: Path | str, folder: Path | str) -> Path:
     root = Path(folder).resolve()
     resolved = (root / path if not path.is_absolute() else path).resolve()
     if resolved != root and root not in resolved.parents:
-        raise OutputError(
-            f"输出文件 {path} 会写到文件夹 {root} 之外，已拒绝；文件名来自数据时请检查其中的"
-            f"“/”或“..”。 / Refused to write {path}: it lies outside {root}. A name taken "
-            "from the data holds a path separator or '..'; check the data."
-        )
+        raise OutputError(t("error.io.outside_folder", path=path, root=root))
     return resolved
 
 

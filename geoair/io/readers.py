@@ -23,6 +23,7 @@ import pyogrio
 import pyogrio.errors
 
 from geoair.errors import InputFileError
+from geoair.messages import t
 
 __all__ = [
     "MAX_UNPACKED_BYTES",
@@ -58,29 +59,17 @@ def file_kind(path: Path) -> str:
         return "table"
     if suffix in PARQUET_SUFFIXES:
         return "parquet"
-    raise InputFileError(
-        f"{path.name}：geoair 不能读取{f'“{suffix}”' if suffix else '没有扩展名的'}文件，请另存为 "
-        "Excel（.xlsx）、CSV、GeoPackage、Shapefile（.shp 或压缩包）、GeoJSON 或 KML。 / "
-        f"{path.name}: geoair does not read '{suffix or 'files without an extension'}' files. "
-        "Save it as Excel (.xlsx), CSV, GeoPackage, Shapefile (.shp or zipped), GeoJSON or KML."
-    )
+    what = t("error.io.suffix_files", suffix=suffix) if suffix else t("error.io.no_suffix_files")
+    raise InputFileError(t("error.io.unknown_suffix", name=path.name, what=what))
 
 
 def _check_exists(path: Path) -> None:
     if not path.exists():
-        raise InputFileError(
-            f"文件 {path} 不存在，请检查文件名和文件夹。 / {path} does not "
-            "exist. Check the name and folder."
-        )
+        raise InputFileError(t("error.io.no_file", path=path))
     if path.is_dir():
-        raise InputFileError(
-            f"{path} 是文件夹，不是文件，请选择其中要导入的文件。 / {path} is a folder, not a file."
-        )
+        raise InputFileError(t("error.io.is_folder", path=path))
     if path.stat().st_size == 0:
-        raise InputFileError(
-            f"文件 {path.name} 是空的（0字节），请从原系统重新导出。 / "
-            f"{path.name} is empty (0 bytes). Export it again from its source."
-        )
+        raise InputFileError(t("error.io.empty_file", name=path.name))
 
 
 # --- encodings ----------------------------------------------------------------------
@@ -113,12 +102,7 @@ def detect_encoding(data: bytes) -> str:
 
     best = from_bytes(data).best()
     if best is None:
-        raise InputFileError(
-            "无法识别文件的文字编码，请另存为 UTF-8（Excel 中选“CSV UTF-8”），"
-            "或加 --encoding gbk。 / The file's text encoding cannot be "
-            "recognised. Save it as UTF-8 (in Excel: CSV UTF-8) or give "
-            "--encoding gbk."
-        )
+        raise InputFileError(t("error.io.unknown_encoding"))
     return best.encoding
 
 
@@ -130,20 +114,15 @@ def decode(data: bytes, encoding: str | None, *, name: str) -> str:
     try:
         return data.decode(chosen)
     except (UnicodeDecodeError, LookupError) as exc:
-        hint = (
-            "leave --encoding out and geoair will recognise it"
-            if encoding
-            else "give --encoding gbk or --encoding utf-8"
-        )
-        hint_zh = (
-            "去掉 --encoding，geoair 会自动识别"
-            if encoding
-            else "加 --encoding gbk 或 --encoding utf-8"
-        )
+        hint = t("error.io.encoding_hint_leave_out" if encoding else "error.io.encoding_hint_give")
         raise InputFileError(
-            f"{name} 不能按 {chosen} 编码读取，请换一种编码：{hint_zh}。 / "
-            f"{name} is not readable as {chosen} text "
-            f"({exc.__class__.__name__}). Try another encoding: {hint}."
+            t(
+                "error.io.bad_encoding",
+                name=name,
+                encoding=chosen,
+                error=exc.__class__.__name__,
+                hint=hint,
+            )
         ) from None
 
 
@@ -212,39 +191,30 @@ def read_vector(
         else:
             if layer is not None and layer not in layers:
                 raise InputFileError(
-                    f"{path.name} 中没有图层“{layer}”，现有图层："
-                    f"{'、'.join(layers)}。 / {path.name} has no layer "
-                    f"{layer!r}; it has: {', '.join(layers)}."
+                    t(
+                        "error.io.no_such_layer",
+                        name=path.name,
+                        layer=layer,
+                        layers=t("word.list_sep").join(layers),
+                    )
                 )
             frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True, **kwargs)
     except pyogrio.errors.DataSourceError as exc:
-        raise InputFileError(
-            f"{path.name} 不能作为地图图层打开。文件是否完整？Shapefile 需要 "
-            ".shp、.shx、.dbf 三个文件放在一起。 / "
-            f"{path.name} cannot be opened as a map layer ({exc}). Is it "
-            "complete? A Shapefile needs its .shp, .shx and .dbf together."
-        ) from None
+        raise InputFileError(t("error.io.not_a_layer", name=path.name, error=exc)) from None
     except pyogrio.errors.DataLayerError as exc:
-        raise InputFileError(
-            f"{path.name} 的图层读取出错，请在 QGIS 中打开检查后重新导出。 / {path.name}: {exc}."
-        ) from None
+        raise InputFileError(t("error.io.layer_error", name=path.name, error=exc)) from None
     except InputFileError:
         raise
     except Exception as exc:  # GDAL or Arrow on a damaged file (IndexError, ValueError...)
         raise InputFileError(
-            f"{path.name} 已损坏或不完整，无法读取，请在 QGIS 中打开检查后重新导出。 / "
-            f"{path.name} is damaged or incomplete and cannot be read "
-            f"({exc.__class__.__name__}). Open it in QGIS, check it and export it again."
+            t("error.io.damaged_layer", name=path.name, error=exc.__class__.__name__)
         ) from None
     frame = frame.reset_index(drop=True)
     frame["source_row"] = range(1, len(frame) + 1)
     return frame
 
 
-_SHAPEFILE_PARTS = {
-    ".shx": ("索引文件", "index"),
-    ".dbf": ("属性表文件", "attribute table"),
-}
+_SHAPEFILE_PARTS = (".shx", ".dbf")
 
 
 def _check_shapefile_parts(names: set[str], shp: str, *, where: str | None) -> None:
@@ -253,15 +223,15 @@ def _check_shapefile_parts(names: set[str], shp: str, *, where: str | None) -> N
     missing = [ext for ext in _SHAPEFILE_PARTS if f"{stem}{ext}".lower() not in names]
     if not missing:
         return
-    zh = "、".join(f"{stem}{ext}（{_SHAPEFILE_PARTS[ext][0]}）" for ext in missing)
-    en = " and ".join(f"{stem}{ext} (its {_SHAPEFILE_PARTS[ext][1]})" for ext in missing)
-    place_zh = f"压缩包 {where} 中的" if where else ""
-    place_en = f" in {where}" if where else ""
-    raise InputFileError(
-        f"{place_zh}Shapefile {shp} 缺少 {zh}，请把 .shp、.shx、.dbf（以及 .prj、.cpg）"
-        f"放在一起{'打包' if where else ''}后重新导入。 / The Shapefile {shp}{place_en} lacks "
-        f"{en}. Put its .shp, .shx and .dbf (and .prj, .cpg) together and import again."
+    parts = t("error.io.shapefile_parts_sep").join(
+        t("error.io.shapefile_part", file=f"{stem}{ext}", part=t(f"error.io.shapefile_part{ext}"))
+        for ext in missing
     )
+    if where:
+        raise InputFileError(
+            t("error.io.shapefile_lacks_in_zip", zip=where, shp=shp, missing=parts)
+        )
+    raise InputFileError(t("error.io.shapefile_lacks", shp=shp, missing=parts))
 
 
 def _zip_members(path: Path) -> list[str]:
@@ -273,25 +243,19 @@ def _zip_members(path: Path) -> list[str]:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise InputFileError(
-            f"{path.name} 不是完整的 zip 压缩包，请重新打包。 / {path.name} is not a complete "
-            f"zip file ({exc.__class__.__name__}). Zip it again."
+            t("error.io.bad_zip", name=path.name, error=exc.__class__.__name__)
         ) from None
     unpacked = sum(info.file_size for info in infos)
     if unpacked > MAX_UNPACKED_BYTES:
         raise InputFileError(
-            f"{path.name} 解压后有 {unpacked / 1024**3:.1f} GB，超过 geoair 的上限 "
-            f"{MAX_UNPACKED_BYTES / 1024**3:.0f} GB，请检查文件是否正确。 / {path.name} would "
-            f"unpack to {unpacked / 1024**3:.1f} GB, more than geoair's limit of "
-            f"{MAX_UNPACKED_BYTES / 1024**3:.0f} GB. Check that it is the right file."
+            t(
+                "error.io.zip_too_big",
+                name=path.name,
+                size=unpacked / 1024**3,
+                limit=MAX_UNPACKED_BYTES / 1024**3,
+            )
         )
     return [info.filename.rsplit("/", 1)[-1] for info in infos if not info.is_dir()]
-
-
-_NOT_EXCEL = (
-    "{name} 不能作为 Excel 工作簿读取，请在 Excel 中打开后另存为 .xlsx。 / {name} "
-    "cannot be read as an Excel workbook ({exc}). Open it in Excel and save it "
-    "again as .xlsx."
-)
 
 
 def read_grid(
@@ -319,13 +283,10 @@ def read_grid(
             )
         except ValueError as exc:
             if "worksheet" not in str(exc).lower():  # not an Excel file after all
-                raise InputFileError(_NOT_EXCEL.format(name=path.name, exc=exc)) from None
-            raise InputFileError(
-                f"{path.name} 中找不到这个工作表，请用 --sheet 写明工作表名称。"
-                f" / {path.name}: {exc}. Name a sheet with --sheet."
-            ) from None
+                raise InputFileError(t("error.io.not_excel", name=path.name, error=exc)) from None
+            raise InputFileError(t("error.io.no_sheet", name=path.name, error=exc)) from None
         except Exception as exc:  # zip/xml errors of a file that is not really Excel
-            raise InputFileError(_NOT_EXCEL.format(name=path.name, exc=exc)) from None
+            raise InputFileError(t("error.io.not_excel", name=path.name, error=exc)) from None
     else:
         text = decode(path.read_bytes(), encoding, name=path.name)
         sep = "\t" if suffix == ".tsv" or (text.count("\t") > text.count(",")) else ","
@@ -339,24 +300,14 @@ def read_grid(
                 skip_blank_lines=False,
             )
         except pd.errors.ParserError as exc:
-            raise InputFileError(
-                f"{path.name} 不是格式正确的 CSV 文件，请在 Excel 中打开后另存为"
-                f" CSV。 / {path.name} is not a well-formed CSV file ({exc})."
-            ) from None
+            raise InputFileError(t("error.io.bad_csv", name=path.name, error=exc)) from None
         except pd.errors.EmptyDataError:
-            raise InputFileError(
-                f"{path.name} 中没有数据行，请检查是否选对了文件。 / {path.name} has no rows. "
-                "Check that you chose the right file."
-            ) from None
+            raise InputFileError(t("error.io.no_rows", name=path.name)) from None
     grid.index = pd.RangeIndex(1, len(grid) + 1)
     grid = grid.dropna(how="all")
     grid = grid[~grid.map(lambda v: v is None or str(v).strip() == "").all(axis=1)]
     if grid.empty:
-        raise InputFileError(
-            f"{path.name} 中没有数据行，请检查是否选对了文件（以及用 --sheet "
-            f"选对了工作表）。 / {path.name} has no rows. Check that you chose "
-            "the right file (and the right sheet, with --sheet)."
-        )
+        raise InputFileError(t("error.io.no_rows_sheet", name=path.name))
     return grid
 
 
@@ -372,9 +323,7 @@ def read_parquet_file(path: Path) -> pd.DataFrame:
         return gpd.read_parquet(path) if _is_geoparquet(path) else pd.read_parquet(path)
     except Exception as exc:  # pyarrow's errors of a damaged or foreign file
         raise InputFileError(
-            f"{path.name} 不能作为 Parquet 文件读取，文件可能不完整，请重新导出。 / "
-            f"{path.name} cannot be read as a Parquet file ({exc.__class__.__name__}); it may "
-            "be incomplete. Export it again."
+            t("error.io.bad_parquet", name=path.name, error=exc.__class__.__name__)
         ) from None
 
 

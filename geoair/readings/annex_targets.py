@@ -201,8 +201,7 @@ def read_ragged_grid(
         from geoair.errors import InputFileError
 
         raise InputFileError(
-            f"{path.name} 不是格式正确的 CSV 文件，请在 Excel 中打开后另存为 CSV。 / "
-            f"{path.name} is not a well-formed CSV file ({exc.__class__.__name__})."
+            t("error.io.bad_csv", name=path.name, error=exc.__class__.__name__)
         ) from None
     grid.index = pd.RangeIndex(1, len(grid) + 1)
     return grid
@@ -236,11 +235,7 @@ def import_annex_targets(
     ImportReport
     """
     if year is None or not re.match(r"^\d{4}", str(year)):
-        raise TargetError(
-            "附件表格的月份没有年份（如“10 月”），请用 --date 给出年份，如 --date 2020。 / "
-            "The annex tables name months without a year (10 月). Give the "
-            "year with --date, e.g. --date 2020."
-        )
+        raise TargetError(t("error.readings.annex_no_year"))
     year_number = int(str(year)[:4])
     path = Path(path)
     grid = read_ragged_grid(path, encoding=encoding, sheet=sheet)

@@ -84,9 +84,7 @@ def _read_cells(
         return _parse_cells(path, vocabulary, encoding=encoding, sheet=sheet)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputFileError(
-            f"{path.name} 不是格式正确的表格文件，请在 Excel 中打开后另存为 CSV 或 .xlsx。 / "
-            f"{path.name} is not a well-formed table ({exc.__class__.__name__}). Open it in "
-            "Excel and save it again as CSV or .xlsx."
+            t("error.readings.bad_table", name=path.name, error=exc.__class__.__name__)
         ) from None
 
 
@@ -101,18 +99,12 @@ def _parse_cells(
             frame = pd.read_parquet(path)
         except Exception as exc:  # pyarrow's errors of a damaged or foreign file
             raise InputFileError(
-                f"{path.name} 不能作为 Parquet 文件读取，文件可能不完整，请重新导出。 / "
-                f"{path.name} cannot be read as a Parquet file ({exc.__class__.__name__})."
+                t("error.io.bad_parquet", name=path.name, error=exc.__class__.__name__)
             ) from None
         frame.index = pd.RangeIndex(2, len(frame) + 2)
         return frame
     if kind != "table":
-        raise InputFileError(
-            f"{path.name}：监测数据应为 CSV、Excel 或 Parquet 表格，不是地图"
-            "图层，请从监测平台导出表格。 / "
-            f"{path.name}: readings come as CSV, Excel or Parquet tables, "
-            "not map layers. Export the table from the monitoring platform."
-        )
+        raise InputFileError(t("error.readings.not_a_table", name=path.name))
     if path.suffix.lower() in {".csv", ".txt", ".tsv"}:
         # Readings files are long: find the header in the first lines, then let the
         # C parser read the rest (read_grid's cell-by-cell checks are too slow here).
@@ -158,12 +150,7 @@ def _control_note(rows: list) -> str:
 
 def _stations(ws: Workspace) -> pd.DataFrame:
     if not ws.has("stations"):
-        raise WorkspaceError(
-            "监测数据属于站点，而工作区里还没有站点，请先导入站点：geoair "
-            "import stations FILE。 / Readings belong to stations, and this "
-            "workspace has none yet. Import them first: geoair import "
-            "stations FILE."
-        )
+        raise WorkspaceError(t("error.readings.no_stations"))
     return ws.read("stations")
 
 
@@ -187,16 +174,10 @@ def expand_paths(paths: Sequence[Path | str] | Path | str) -> list[Path]:
                 and not p.name.startswith((".", "~$"))
             )
             if not found:
-                raise InputFileError(
-                    f"文件夹 {item} 里没有 CSV、Excel 或 Parquet 文件。 / The folder {item} "
-                    "holds no CSV, Excel or Parquet file."
-                )
+                raise InputFileError(t("error.readings.empty_folder", folder=item))
             out.extend(found)
         elif not item.exists():
-            raise InputFileError(
-                f"文件 {item} 不存在，请检查文件名和文件夹。 / {item} does not exist. "
-                "Check the name and folder."
-            )
+            raise InputFileError(t("error.io.no_file", path=item))
         else:
             out.append(item)
     return out
@@ -260,12 +241,7 @@ def _read_other(path: Path, *, encoding: str | None, sheet: str | None) -> pd.Da
         frame.index = pd.RangeIndex(2, len(frame) + 2)
         return frame
     if kind != "table":
-        raise InputFileError(
-            f"{path.name}：监测数据应为 CSV、Excel 或 Parquet 表格，不是地图"
-            "图层，请从监测平台导出表格。 / "
-            f"{path.name}: readings come as CSV, Excel or Parquet tables, "
-            "not map layers. Export the table from the monitoring platform."
-        )
+        raise InputFileError(t("error.readings.not_a_table", name=path.name))
     grid = read_grid(path, encoding=encoding, sheet=sheet)
     block = locate_header(grid, HOURLY_VOCABULARY)
     body = grid.loc[grid.index > block.last_row]
@@ -594,10 +570,9 @@ def _read_all(
         )
     if len(empty) == len(files):
         raise InputFileError(
-            f"文件 {files[0].name} 是空的（0字节），请从原系统重新导出。 / {files[0].name} is "
-            "empty (0 bytes). Export it again from its source."
+            t("error.io.empty_file", name=files[0].name)
             if len(files) == 1
-            else "所有文件都是空的。 / Every file is empty."
+            else t("error.readings.all_files_empty")
         )
     return notes
 

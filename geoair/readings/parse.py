@@ -46,6 +46,7 @@ import pandas as pd
 from geoair.errors import SchemaError
 from geoair.io.headers import match_columns
 from geoair.io.normalize import clean_text, header_key
+from geoair.messages import language, t
 from geoair.readings.store import DUSTFALL_COLUMNS
 from geoair.store.schema import DATE_MAX_AHEAD_DAYS, DATE_MIN
 from geoair.store.settings import DEFAULT_SETTINGS, ReadingsSettings
@@ -274,21 +275,14 @@ def parse_units(specs: Sequence[str] | Mapping[str, str] | None) -> dict[str, fl
     out: dict[str, float] = {}
     for pair in pairs:
         if len(pair) != 2:
-            raise SchemaError(
-                f"--units 应写成 污染物=单位（如 CO=ug/m3），不是“{'='.join(pair)}”。 / "
-                f"--units takes POLLUTANT=UNIT (e.g. CO=ug/m3), not {'='.join(pair)!r}."
-            )
+            raise SchemaError(t("error.readings.units_form", given="=".join(pair)))
         name, unit = pair[0].strip(), pair[1].strip()
         pollutant = _pollutant_of(name)
         key = unit.lower().replace("μ", "µ").replace(" ", "")
         ug = key in {u.lower() for u in _UG}
         mg = key in {u.lower() for u in _MG}
         if pollutant is None or pollutant in ("WS", "WD") or not (ug or mg):
-            raise SchemaError(
-                f"--units {name}={unit}：请写 PM2.5、PM10、SO2、NO2、CO 或 O3，单位写 ug/m3 "
-                f"或 mg/m3（如 --units CO=ug/m3）。 / --units {name}={unit}: give PM2.5, "
-                "PM10, SO2, NO2, CO or O3 and the unit ug/m3 or mg/m3 (e.g. --units CO=ug/m3)."
-            )
+            raise SchemaError(t("error.readings.units_unknown", name=name, unit=unit))
         if pollutant == "CO":
             out[pollutant] = 0.001 if ug else 1.0
         else:
@@ -346,13 +340,12 @@ def detect_layout(labels: Sequence[str]) -> Layout:
             missing.append(("站点名称", "station"))
         if not has_time:
             missing.append(("时间", "time"))
-        raise SchemaError(
-            f"监测数据表中没有“{'”“'.join(z for z, _ in missing)}”列（现有列：{found}），请把"
-            "表头改为“站点名称”和“时间”（或 year, month, day, hour 四列）。 / "
-            f"The readings table has no {' or '.join(e for _, e in missing)} column (found: "
-            f"{found}). Name the columns 站点名称 and 时间 (or station, time; or year, "
-            "month, day, hour)."
+        columns = (
+            "”“".join(z for z, _ in missing)
+            if language() == "zh"
+            else " or ".join(e for _, e in missing)
         )
+        raise SchemaError(t("error.readings.no_station_time", columns=columns, found=found))
     if "hour" in col and "year" in col and not ("month" in col and "day" in col):
         col.pop("year")
     pollutants = tuple((n[2:], c) for n, c in col.items() if n.startswith("p:"))
@@ -372,10 +365,7 @@ def detect_layout(labels: Sequence[str]) -> Layout:
     if by_station:
         stations = tuple(c for c in rest if not re.match(r"^第\d+列$", c))
         if not stations:
-            raise SchemaError(
-                f"按站点排列的表（date, hour, type）中没有站点列（现有列：{found}）。 / The "
-                f"table by station (date, hour, type) has no station columns (found: {found})."
-            )
+            raise SchemaError(t("error.readings.no_station_columns", found=found))
         return Layout("by_station", type=col["type"], station_columns=stations, **time_cols)
     name = col.get("station") if col.get("station_code") else None
     if "pollutant" in col and "value" in col:
@@ -390,13 +380,7 @@ def detect_layout(labels: Sequence[str]) -> Layout:
             **time_cols,
         )
     if not pollutants:
-        raise SchemaError(
-            "监测数据表中既没有污染物列（PM2.5、PM10、SO2、NO2、CO、O3、风速、"
-            f"风向），也没有“污染物”和“浓度”列（现有列：{found}），请改正表头。 / "
-            "The readings table has neither pollutant columns (PM2.5, PM10, SO2, "
-            "NO2, CO, O3, 风速, 风向) nor 污染物 and 浓度 columns. Rename the "
-            f"headers (found: {found})."
-        )
+        raise SchemaError(t("error.readings.no_pollutants", found=found))
     return Layout(
         "wide",
         station=station,
@@ -570,11 +554,8 @@ def parse_dustfall(
     ]
     if missing:
         found = ", ".join(map(str, cells.columns))
-        raise SchemaError(
-            f"降尘数据表中没有“{'”“'.join(missing)}”列（现有列：{found}），请改正"
-            f"表头。 / The dustfall table has no {', '.join(missing)} column "
-            f"(found: {found}). Rename the headers."
-        )
+        wanted = ("”“" if language() == "zh" else ", ").join(missing)
+        raise SchemaError(t("error.readings.dustfall_no_column", columns=wanted, found=found))
     names = cells[columns["station"]].astype("string")
     frame = pd.DataFrame({"row": cells.index.to_numpy(), "station": names.to_numpy()})
     frame["station_id"] = _resolve_stations(names, stations).to_numpy()

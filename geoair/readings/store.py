@@ -93,12 +93,7 @@ def dustfall_path(ws: Workspace) -> Path:
 
 def _write_failed(target: Path, exc: OSError | duckdb.Error) -> WorkspaceError:
     reason = getattr(exc, "strerror", None) or exc
-    return WorkspaceError(
-        f"无法写入监测数据文件 {target}（{reason}）；请检查工作区文件夹是否可写、"
-        f"磁盘是否已满。 / Cannot write the readings file {target} "
-        f"({reason}). Check that the workspace folder can be written and "
-        "the disk is not full."
-    )
+    return WorkspaceError(t("error.readings.write_failed", target=target, reason=reason))
 
 
 def _atomic_parquet(frame: pd.DataFrame, target: Path) -> None:
@@ -123,10 +118,7 @@ def _read_stored(path: Path, *, columns: list[str] | None = None) -> pd.DataFram
         return pd.read_parquet(path, columns=columns)
     except Exception as exc:  # pyarrow's errors of a truncated or foreign file
         raise WorkspaceError(
-            f"监测数据文件 {path} 已损坏，无法读取；请运行 geoair check 查看详情，删除该文件后重新"
-            f"导入这段时间的数据。 / The readings file {path} is damaged and cannot be read "
-            f"({exc.__class__.__name__}). Run geoair check, delete the file and import "
-            "those readings again."
+            t("error.readings.file_damaged", path=path, error=exc.__class__.__name__)
         ) from None
 
 
@@ -336,10 +328,12 @@ def load_hourly(
             frame = con.execute(sql, params).df()
     except duckdb.Error as exc:
         raise WorkspaceError(
-            f"工作区 {ws.root} 的小时监测数据（{hourly_dir(ws)}）有文件已损坏，无法读取；请运行 "
-            "geoair check 找出该文件。 / A file of the hourly readings in "
-            f"{hourly_dir(ws)} is damaged and cannot be read ({exc.__class__.__name__}). Run "
-            "geoair check to find it."
+            t(
+                "error.readings.hourly_damaged_in",
+                root=ws.root,
+                folder=hourly_dir(ws),
+                error=exc.__class__.__name__,
+            )
         ) from None
     frame["station_id"] = frame["station_id"].astype(str)
     frame["pollutant"] = frame["pollutant"].astype(str)

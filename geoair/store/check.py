@@ -81,7 +81,7 @@ def check_workspace(root: Path | str) -> CheckReport:
     root = Path(root).resolve()
     report = CheckReport(root)
     if not root.is_dir():
-        report.problems.append(f"文件夹 {root} 不存在。 / The folder {root} does not exist.")
+        report.problems.append(t("check.no_folder", root=root))
         return report
     _check_settings(root, report)
     gpkg = root / GPKG_NAME
@@ -99,9 +99,7 @@ def _check_settings(root: Path, report: CheckReport) -> None:
 
     path = root / SETTINGS_NAME
     if not path.exists():
-        report.notes.append(
-            f"没有 {SETTINGS_NAME}，使用默认设置。 / No {SETTINGS_NAME}: the defaults apply."
-        )
+        report.notes.append(t("check.no_settings", name=SETTINGS_NAME))
         return
     try:
         load_settings(path)
@@ -109,8 +107,7 @@ def _check_settings(root: Path, report: CheckReport) -> None:
         report.problems.append(f"{path}: {exc}")
     except (OSError, UnicodeDecodeError) as exc:
         report.problems.append(
-            f"设置文件 {path} 无法读取（{exc.__class__.__name__}）。 / The settings file "
-            f"{path} cannot be read ({exc.__class__.__name__})."
+            t("check.settings_unreadable", path=path, error=exc.__class__.__name__)
         )
     else:
         report.checked.append(t("check.settings_valid", name=SETTINGS_NAME))
@@ -118,20 +115,17 @@ def _check_settings(root: Path, report: CheckReport) -> None:
 
 def _check_gpkg_file(gpkg: Path, report: CheckReport) -> bool:
     if not gpkg.exists():
-        report.problems.append(
-            f"没有 {gpkg}：这不是 geoair 工作区（用 geoair init 新建）。 / {gpkg} is missing: "
-            "this is not a geoair workspace (make one with geoair init)."
-        )
+        report.problems.append(t("check.no_gpkg", gpkg=gpkg))
         return False
     if gpkg.is_dir():
-        report.problems.append(f"{gpkg} 是文件夹，不是文件。 / {gpkg} is a folder, not a file.")
+        report.problems.append(t("check.gpkg_is_folder", gpkg=gpkg))
         return False
     try:
         problem = gpkg_file_problem(gpkg)
     except OSError as exc:
-        problem = (f"无法读取（{exc.strerror or exc}）", f"cannot be read ({exc.strerror or exc})")
+        problem = t("store.gpkg_problem.unreadable", detail=exc.strerror or exc)
     if problem is not None:
-        report.problems.append(f"工作区文件 {gpkg} {problem[0]}。 / {gpkg} {problem[1]}.")
+        report.problems.append(t("check.gpkg_problem", gpkg=gpkg, problem=problem))
         return False
     report.checked.append(t("check.gpkg", name=GPKG_NAME, size=gpkg.stat().st_size))
     return True
@@ -142,20 +136,14 @@ def _check_sqlite(gpkg: Path, report: CheckReport) -> set[str] | None:
     try:
         con = sqlite3.connect(f"{gpkg.as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
-        report.problems.append(
-            f"{gpkg}: SQLite 无法打开（{exc}）。 / SQLite cannot open it ({exc})."
-        )
+        report.problems.append(t("check.sqlite_cannot_open", gpkg=gpkg, error=exc))
         return None
     try:
         rows = con.execute("PRAGMA integrity_check").fetchall()
         result = [str(r[0]) for r in rows]
         if result != ["ok"]:
             shown = "; ".join(result[:5]) + (" ..." if len(result) > 5 else "")
-            report.problems.append(
-                f"{gpkg} 的 SQLite 完整性检查未通过，文件已损坏：{shown}。请从备份恢复。 / "
-                f"SQLite's integrity check of {gpkg} failed, the file is damaged: {shown}. "
-                "Restore it from a backup."
-            )
+            report.problems.append(t("check.integrity_failed", gpkg=gpkg, shown=shown))
             return None
         tables = {
             str(r[0])
@@ -165,10 +153,7 @@ def _check_sqlite(gpkg: Path, report: CheckReport) -> set[str] | None:
         if "gpkg_contents" in tables:
             contents = [str(r[0]) for r in con.execute("SELECT table_name FROM gpkg_contents")]
     except sqlite3.Error as exc:
-        report.problems.append(
-            f"{gpkg} 已损坏，SQLite 无法读取（{exc}）。请从备份恢复。 / {gpkg} is damaged: "
-            f"SQLite cannot read it ({exc}). Restore it from a backup."
-        )
+        report.problems.append(t("check.sqlite_cannot_read", gpkg=gpkg, error=exc))
         return None
     finally:
         con.close()
@@ -176,17 +161,14 @@ def _check_sqlite(gpkg: Path, report: CheckReport) -> set[str] | None:
     missing = [name for name in REQUIRED_TABLES if name not in tables]
     if missing:
         report.problems.append(
-            f"{gpkg} 缺少必需的表：{'、'.join(missing)}；它不是（完整的）geoair 工作区。 / "
-            f"{gpkg} lacks the required table(s) {', '.join(missing)}: it is not a (whole) "
-            "geoair workspace."
+            t("check.lacks_tables", gpkg=gpkg, tables=t("word.list_sep").join(missing))
         )
     else:
         report.checked.append(t("check.required", tables=", ".join(REQUIRED_TABLES)))
     absent = [name for name in contents if name not in tables]
     if absent:
         report.problems.append(
-            f"{gpkg} 的目录（gpkg_contents）列出了不存在的图层：{'、'.join(absent)}。 / "
-            f"{gpkg} lists layers that are not there: {', '.join(absent)}."
+            t("check.absent_layers", gpkg=gpkg, layers=t("word.list_sep").join(absent))
         )
     return {name for name in contents if name in tables}
 
@@ -203,8 +185,7 @@ def _check_layers(gpkg: Path, layers: set[str], report: CheckReport) -> None:
             bad.append(f"{name} ({exc.__class__.__name__})")
     if bad:
         report.problems.append(
-            f"{gpkg} 中这些图层无法读取：{'、'.join(bad)}。 / These layers of {gpkg} cannot be "
-            f"read: {', '.join(bad)}."
+            t("check.unreadable_layers", gpkg=gpkg, layers=t("word.list_sep").join(bad))
         )
     else:
         report.checked.append(t("check.layers", n=len(layers)))
@@ -237,12 +218,7 @@ def _check_readings(folder: Path, report: CheckReport) -> None:
                 )
             )
     if bad:
-        report.problems.append(
-            "这些监测数据文件已损坏或不是 geoair 写的：" + "、".join(bad) + "；请删除后重新导入这段"
-            "时间的数据。 / These readings files are damaged or not geoair's: "
-            + ", ".join(bad)
-            + ". Delete them and import those readings again."
-        )
+        report.problems.append(t("check.bad_readings", files=t("word.list_sep").join(bad)))
     elif files:
         report.checked.append(t("check.readings", n=len(files)))
 
@@ -262,24 +238,13 @@ def _check_leftovers(root: Path, report: CheckReport) -> None:
     )
     if leftovers:
         size = sum(p.stat().st_size for p in leftovers if p.is_file())
-        report.notes.append(
-            f"有 {len(leftovers)} 个临时文件（{size / 1e6:.1f} MB），是被中断的命令留下的；"
-            f"下一个写入工作区的 geoair 命令会删除它们。 / {len(leftovers)} temporary file(s) "
-            f"({size / 1e6:.1f} MB) left by an interrupted command; the next geoair command "
-            "that writes to the workspace removes them."
-        )
+        report.notes.append(t("check.leftovers", n=len(leftovers), mb=size / 1e6))
     lock = root / ".geoair.lock"
     if lock.exists():
         pid = lock.read_text(errors="replace").strip()
         alive = pid.isdigit() and process_alive(int(pid))
         report.notes.append(
-            f"锁文件 {lock} 属于正在运行的进程 {pid}。 / {lock} is held by running process {pid}."
-            if alive
-            else f"锁文件 {lock} 是被中断的命令留下的，下一个命令会接管它。 / {lock} was left "
-            "by an interrupted command; the next command takes it over."
+            t("check.lock_held", lock=lock, pid=pid) if alive else t("check.lock_left", lock=lock)
         )
     if not os.access(root, os.W_OK):
-        report.notes.append(
-            f"工作区文件夹 {root} 不可写：可以查看，但命令无法写入结果。 / The workspace folder "
-            f"{root} cannot be written: it can be read, but commands cannot store results."
-        )
+        report.notes.append(t("check.read_only", root=root))

@@ -37,7 +37,7 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 _GPKG_IDS = {b"GPKG", b"GP10", b"GP11"}
 
 
-def gpkg_file_problem(path: Path) -> tuple[str, str] | None:
+def gpkg_file_problem(path: Path) -> str | None:
     """What is wrong with a GeoPackage file at first sight, or None.
 
     Reads only the 100-byte SQLite header: the file is empty, is not SQLite at all
@@ -46,48 +46,33 @@ def gpkg_file_problem(path: Path) -> tuple[str, str] | None:
 
     Returns
     -------
-    (zh, en) : tuple of str, or None
-        The problem in Chinese and in English, without the file name.
+    str or None
+        The problem in the current language, without the file name.
     """
     path = Path(path)
     size = path.stat().st_size
     if size == 0:
-        return "是空的（0字节）", "is empty (0 bytes)"
+        return t("store.gpkg_problem.empty")
     with open(path, "rb") as handle:
         header = handle.read(100)
     if not header.startswith(_SQLITE_MAGIC) or len(header) < 100:
-        return (
-            "不是 GeoPackage 文件（可能是别的文件改了名）",
-            "is not a GeoPackage file (perhaps another file renamed)",
-        )
+        return t("store.gpkg_problem.not_gpkg")
     if header[68:72] not in _GPKG_IDS:
-        return (
-            "是 SQLite 数据库，但不是 GeoPackage",
-            "is an SQLite database but not a GeoPackage",
-        )
+        return t("store.gpkg_problem.sqlite_not_gpkg")
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(header[28:32], "big")
     valid = header[92:96] == header[24:28] and pages > 0
     wal = path.with_name(path.name + "-wal")
     if valid and not wal.exists() and size < pages * page_size:
-        return (
-            f"不完整（应有 {pages * page_size:,} 字节，只有 {size:,} 字节），"
-            "可能在复制或写入时被中断",
-            f"is incomplete ({size:,} of {pages * page_size:,} bytes), cut off while it was "
-            "copied or written",
-        )
+        return t("store.gpkg_problem.incomplete", size=size, expected=pages * page_size)
     return None
 
 
-def damaged_message(path: Path, zh: str, en: str) -> str:
-    """One bilingual sentence: the workspace file, what is wrong with it, what to do."""
-    return (
-        f"工作区文件 {path} {zh}；请运行 geoair check 查看详情，从备份恢复该文件，或用 geoair "
-        f"init 新建工作区后重新导入数据。 / The workspace file {path} {en}. Run geoair check "
-        "for details, restore the file from a backup, or make a new workspace with geoair "
-        "init and import the data again."
-    )
+def damaged_message(path: Path, problem: str) -> str:
+    """One sentence: the workspace file, what is wrong with it (:func:`gpkg_file_problem`),
+    what to do."""
+    return t("error.store.workspace_file_damaged", path=path, problem=problem)
 
 
 def write_gpkg_layer(frame: pd.DataFrame, path: Path, name: str) -> None:

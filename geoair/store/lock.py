@@ -59,13 +59,5 @@ def _create(lock: Path) -> int:
 def _write_error(root: Path, exc: OSError) -> WorkspaceError:
     """One sentence for a workspace folder that cannot be written."""
     if exc.errno == errno.ENOSPC:
-        return WorkspaceError(
-            f"磁盘已满，无法写入工作区 {root}；请清理磁盘空间后重试。 / The disk is full: "
-            f"geoair cannot write to the workspace {root}. Free some space and try again."
-        )
-    return WorkspaceError(
-        f"工作区文件夹 {root} 是只读的（或没有写权限），geoair 无法写入；请把工作区复制到可写的"
-        f"文件夹，或请管理员开放写权限。 / The workspace folder {root} is read-only (or you "
-        "may not write to it), so geoair cannot write there. Copy the workspace to a folder "
-        "you can write to, or ask for write permission."
-    )
+        return WorkspaceError(t("error.store.disk_full", root=root))
+    return WorkspaceError(t("error.store.read_only", root=root))

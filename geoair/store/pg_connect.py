@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from geoair.errors import WorkspaceError
+from geoair.messages import t
 
 __all__ = [
     "DEFAULT_SCHEMA",
@@ -37,11 +38,7 @@ def psycopg_module() -> Any:
     try:
         import psycopg
     except ImportError:  # pragma: no cover - the extra is installed with the tests
-        raise WorkspaceError(
-            "要使用数据库工作区，请先安装 PostgreSQL 支持：python -m pip install "
-            "'geoair[postgis]'。 / A database workspace needs geoair's PostgreSQL "
-            "support: python -m pip install 'geoair[postgis]'."
-        ) from None
+        raise WorkspaceError(t("error.store.needs_psycopg")) from None
     return psycopg
 
 
@@ -91,9 +88,7 @@ class DatabaseURL:
             return {k: str(v) for k, v in conninfo_to_dict(self.conninfo).items()}
         except psycopg_module().ProgrammingError as exc:
             raise WorkspaceError(
-                f"无法解析数据库地址 {self.display}。 / Cannot read the database URL "
-                f"{self.display} ({first_line(exc)}); write it as "
-                "postgresql://user[:password]@host[:port]/db[?schema=NAME]."
+                t("error.store.bad_url", url=self.display, error=first_line(exc))
             ) from None
 
 
@@ -107,21 +102,13 @@ def parse_url(url: str) -> DatabaseURL:
     """
     parts = urlsplit(url)
     if parts.scheme.lower() not in _SCHEMES:
-        raise WorkspaceError(
-            f"“{mask_url(url)}”不是 geoair 能用的数据库地址，请写成 postgresql://用户@主机:端口/库名。"
-            f" / {mask_url(url)} is not a database geoair can use: a workspace is a folder or "
-            "postgresql://user[:password]@host[:port]/db[?schema=NAME]."
-        )
+        raise WorkspaceError(t("error.store.not_database_url", url=mask_url(url)))
     query = parse_qsl(parts.query, keep_blank_values=True)
     schemas = [value for name, value in query if name == "schema"]
     rest = [(name, value) for name, value in query if name != "schema"]
     schema = schemas[-1] if schemas else DEFAULT_SCHEMA
     if not _IDENTIFIER.match(schema):
-        raise WorkspaceError(
-            f"schema 名称“{schema}”不可用，请只用英文字母、数字和下划线。 / The schema "
-            f"name {schema!r} in {mask_url(url)} cannot be used: use letters, digits and "
-            "underscores only, starting with a letter (e.g. ?schema=geoair)."
-        )
+        raise WorkspaceError(t("error.store.bad_schema", schema=schema, url=mask_url(url)))
     query_text = urlencode(rest, quote_via=quote)  # spaces as %20: libpq reads no "+"
     conninfo = f"{parts.scheme}://{parts.netloc}{parts.path}" + (f"?{query_text}" if rest else "")
     return DatabaseURL(url=url, conninfo=conninfo, schema=schema)
@@ -137,56 +124,42 @@ def _connection_error(exc: Exception, url: DatabaseURL, params: dict[str, str]) 
     """One sentence for a failed login or an unreachable server (never the password)."""
     message = str(exc)
     state = getattr(exc, "sqlstate", None)
-    user = params.get("user") or "(your login name)"
+    user = params.get("user") or t("store.your_login")
     database = params.get("dbname") or user
     host = params.get("host") or "localhost"
     port = params.get("port") or "5432"
     if state == "28P01" or "password authentication failed" in message:
-        return WorkspaceError(
-            f"数据库拒绝了用户 {user} 的密码，请核对 URL 中的密码、PGPASSWORD 或 ~/.pgpass。 / "
-            f"The database at {url.server} refused the password of user {user}: check the "
-            "password in the URL, in PGPASSWORD or in ~/.pgpass."
-        )
+        return WorkspaceError(t("error.store.pg_bad_password", server=url.server, user=user))
     if "no password supplied" in message:
-        return WorkspaceError(
-            f"数据库要求用户 {user} 提供密码，请写在 URL 中，或 PGPASSWORD、~/.pgpass、服务文件中。"
-            f" / The database at {url.server} wants a password for user {user}: give it in "
-            "the URL, in PGPASSWORD, in ~/.pgpass or in a service file."
-        )
+        return WorkspaceError(t("error.store.pg_no_password", server=url.server, user=user))
     if state == "3D000" or re.search(r'database ".*" does not exist', message):
         return WorkspaceError(
-            f"服务器 {host}:{port} 上没有数据库 {database}，请核对库名或请管理员创建。 / "
-            f"There is no database {database} on {host}:{port}: check its name in "
-            f"{url.server}, or ask the administrator to create it."
+            t(
+                "error.store.pg_no_database",
+                database=database,
+                host=host,
+                port=port,
+                server=url.server,
+            )
         )
     if state == "28000":
         return WorkspaceError(
-            f"数据库不允许用户 {user} 从这台电脑登录（{first_line(exc)}），请管理员检查角色和 "
-            f"pg_hba.conf。 / The database at {url.server} does not let user {user} log in "
-            f"from this computer ({first_line(exc)}): ask the administrator to check the "
-            "role and pg_hba.conf."
+            t("error.store.pg_login_refused", server=url.server, user=user, error=first_line(exc))
         )
     if "service" in message and ("definition" in message or "not found" in message):
         return WorkspaceError(
-            f"找不到数据库服务定义（{first_line(exc)}），请检查 PGSERVICEFILE 或 "
-            f"~/.pg_service.conf。 / The service named in {url.display} is not defined "
-            f"({first_line(exc)}): check ~/.pg_service.conf or PGSERVICEFILE."
+            t("error.store.pg_no_service", url=url.display, error=first_line(exc))
         )
     lowered = message.lower()
     if "connection refused" in lowered:
-        reason = "connection refused: no database server listens there"
+        reason = t("store.pg_reason.refused")
     elif "could not translate host name" in lowered or "name or service not known" in lowered:
-        reason = "unknown host name"
+        reason = t("store.pg_reason.unknown_host")
     elif "timeout expired" in lowered or "timed out" in lowered:
-        reason = f"no answer within {params.get('connect_timeout', '10')} s"
+        reason = t("store.pg_reason.timeout", seconds=params.get("connect_timeout", "10"))
     else:
         reason = first_line(exc)
-    return WorkspaceError(
-        f"连不上数据库服务器 {host}:{port}，请检查主机名、端口和网络，或请管理员确认数据库已启动。"
-        f" / Cannot reach the database server {host}:{port} ({reason}): check the host "
-        "name, the port and the network, or ask the administrator whether the server is "
-        "running."
-    )
+    return WorkspaceError(t("error.store.pg_unreachable", host=host, port=port, reason=reason))
 
 
 def connect(url: DatabaseURL) -> Any:

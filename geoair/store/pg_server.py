@@ -55,11 +55,7 @@ def find_bindir() -> Path:
         ).stdout.strip()
         if (Path(out) / "initdb").exists():
             return Path(out)
-    raise WorkspaceError(
-        "没有找到 PostgreSQL 服务器程序（initdb），请安装：apt-get install postgresql "
-        "postgresql-postgis。 / PostgreSQL's server programs (initdb) are not installed; "
-        "install them with: apt-get install postgresql postgresql-postgis."
-    )
+    raise WorkspaceError(t("error.store.no_initdb"))
 
 
 def free_port() -> int:

@@ -201,7 +201,7 @@ class PostGISWorkspace(Workspace):
 
     # -- settings --------------------------------------------------------------------
     def settings_text(self) -> str:
-        with self._errors("read the settings", "读取设置"):
+        with self._errors("store.pg_action.read_settings"):
             row = self.connection.execute(
                 f'SELECT toml FROM "{self.schema}".{SETTINGS_TABLE} WHERE name = %s',
                 (SETTINGS_NAME,),
@@ -229,7 +229,7 @@ class PostGISWorkspace(Workspace):
     def store_settings(self, text: str) -> None:
         parse_settings(text, source=t("store.new_settings"), defaults=DEFAULT_SETTINGS)
         self._settings = None
-        with self._errors("store the settings", "保存设置"), self.connection.transaction():
+        with self._errors("store.pg_action.store_settings"), self.connection.transaction():
             self.connection.execute(
                 f'INSERT INTO "{self.schema}".{SETTINGS_TABLE} (name, toml) VALUES (%s, %s) '
                 "ON CONFLICT (name) DO UPDATE SET toml = EXCLUDED.toml",
@@ -238,7 +238,7 @@ class PostGISWorkspace(Workspace):
 
     # -- reading ---------------------------------------------------------------------
     def layers(self) -> list[str]:
-        with self._errors("list the tables", "列出表"):
+        with self._errors("store.pg_action.list_tables"):
             return self._layers()
 
     def _layers(self) -> list[str]:
@@ -255,7 +255,7 @@ class PostGISWorkspace(Workspace):
 
     def read(self, name: str, *, required: bool = True) -> gpd.GeoDataFrame | pd.DataFrame:
         """Read a layer or table with one ``COPY ... TO STDOUT`` (geometry as WKB)."""
-        with self._errors(f"read {name}", f"读取 {name}"):
+        with self._errors("store.pg_action.read_layer", name=name):
             return self._read(name, required=required)
 
     def _read(self, name: str, *, required: bool) -> gpd.GeoDataFrame | pd.DataFrame:
@@ -302,15 +302,16 @@ class PostGISWorkspace(Workspace):
             if conn.closed or conn.broken:
                 self._conn = None
                 raise WorkspaceError(
-                    f"与数据库的连接在写入时中断，数据库已撤销本次写入（没有写了一半的表），请在连接恢复后"
-                    f"重新运行该命令。 / The connection to {self.url.server} broke during the "
-                    f"write ({first_line(exc)}); the database rolled the whole write back (no "
-                    "table is half-written): run the command again once it is back."
+                    t(
+                        "error.store.pg_broke_in_write",
+                        server=self.url.server,
+                        error=first_line(exc),
+                    )
                 ) from None
-            with self._errors("write the tables", "写入"):
+            with self._errors("store.pg_action.write_tables"):
                 raise
         except psycopg.Error:
-            with self._errors("write the tables", "写入"):
+            with self._errors("store.pg_action.write_tables"):
                 raise
         if writer.written:
             log.info("workspace %s: wrote %s", self.location, ", ".join(writer.written))
@@ -319,48 +320,41 @@ class PostGISWorkspace(Workspace):
         with contextlib.suppress(Exception):
             if self._conn is not None and not self._conn.closed:
                 return str(self._conn.info.user)
-        return self.url.params().get("user") or "(your login)"
+        return self.url.params().get("user") or t("store.your_login")
 
     @contextlib.contextmanager
-    def _errors(self, action: str, action_zh: str) -> Iterator[None]:
-        """Database errors as one sentence (no traceback reaches a user)."""
+    def _errors(self, action_id: str, **values: object) -> Iterator[None]:
+        """Database errors as one sentence (no traceback reaches a user); ``action_id``
+        (``store.pg_action.*``) says what was being done."""
         psycopg = psycopg_module()
         try:
             yield
         except psycopg.errors.InsufficientPrivilege as exc:
-            user = self._user()
             raise WorkspaceError(
-                f"用户 {user} 无权{action_zh}（{first_line(exc)}），请管理员授权，"
-                "或让同事们以同一个组角色连接。 / "
-                f"User {user} may not {action} in schema {self.schema} ({first_line(exc)}): "
-                "ask the administrator for the rights, or let every "
-                "analyst connect as one group role (README, Workspaces)."
+                t(
+                    "error.store.pg_no_rights",
+                    user=self._user(),
+                    action=t(action_id, **values),
+                    schema=self.schema,
+                    error=first_line(exc),
+                )
             ) from None
         except psycopg.OperationalError as exc:
             if self._conn is None or self._conn.closed or self._conn.broken:
                 self._conn = None
                 raise WorkspaceError(
-                    f"与数据库的连接中断了，请在连接恢复后重新运行该命令。 / The connection to "
-                    f"{self.url.server} broke ({first_line(exc)}): run the command again "
-                    "once it is back."
+                    t("error.store.pg_broke", server=self.url.server, error=first_line(exc))
                 ) from None
             raise WorkspaceError(
-                f"数据库拒绝了{action_zh}（{first_line(exc)}）。 / The database refused to "
-                f"{action} ({first_line(exc)})."
+                t("error.store.pg_refused", action=t(action_id, **values), error=first_line(exc))
             ) from None
         except psycopg.Error as exc:
             raise WorkspaceError(
-                f"数据库拒绝了{action_zh}（{first_line(exc)}）。 / The database refused to "
-                f"{action} ({first_line(exc)})."
+                t("error.store.pg_refused", action=t(action_id, **values), error=first_line(exc))
             ) from None
 
     def _busy(self, name: str) -> WorkspaceError:
-        return WorkspaceError(
-            f"另一位同事正在写入 {name}，等了 {self.lock_timeout_s} 秒仍未完成，"
-            "请稍后重新运行该命令。 / "
-            f"Another analyst was still writing {name} after {self.lock_timeout_s} s: run the "
-            "command again in a minute."
-        )
+        return WorkspaceError(t("error.store.pg_busy", name=name, seconds=self.lock_timeout_s))
 
     @contextlib.contextmanager
     def lock(self, name: str) -> Iterator[None]:
@@ -624,11 +618,12 @@ class PostGISWriter(WorkspaceWriter):
 def _no_postgis(ws: PostGISWorkspace) -> WorkspaceError:
     params = ws.url.params()
     return WorkspaceError(
-        f"数据库 {params.get('dbname', '')} 还没有 PostGIS 扩展，而用户 {params.get('user', '')} "
-        "无权安装：请数据库管理员（超级用户）在该库中执行 CREATE EXTENSION postgis; 然后再运行 "
-        f"geoair init。 / The database {ws.url.server} has no PostGIS yet and this user may "
-        "not add it: a database superuser must run CREATE EXTENSION postgis; in it, then "
-        "run geoair init again."
+        t(
+            "error.store.pg_no_postgis_rights",
+            server=ws.url.server,
+            database=params.get("dbname", ""),
+            user=params.get("user", ""),
+        )
     )
 
 
@@ -670,12 +665,7 @@ def init_database(
             "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'"
         ).fetchone()
         if available is None:
-            raise WorkspaceError(
-                f"数据库服务器上没有安装 PostGIS，请管理员安装（Debian：apt-get install "
-                f"postgresql-postgis）。 / PostGIS is not installed on the server of "
-                f"{ws.url.server}: the administrator must install it (Debian: apt-get install "
-                "postgresql-postgis), then run CREATE EXTENSION postgis; in the database."
-            )
+            raise WorkspaceError(t("error.store.pg_no_postgis", server=ws.url.server))
         try:
             with conn.transaction():
                 conn.execute("SET LOCAL search_path TO DEFAULT")  # PostGIS goes to public
@@ -699,19 +689,23 @@ def init_database(
                 conn.execute(f"CREATE SCHEMA {schema}")
             except psycopg.errors.InsufficientPrivilege:
                 raise WorkspaceError(
-                    f"用户 {user} 无权在数据库 {database} 中建立 schema {ws.schema}：请管理员执行 "
-                    f"GRANT CREATE ON DATABASE {database} TO {user};（或替您建好该 schema）。 / "
-                    f"User {user} may not create schema {ws.schema} in database {database}: "
-                    f"ask the administrator to run GRANT CREATE ON DATABASE {database} TO "
-                    f"{user}; or to create the schema for you."
+                    t(
+                        "error.store.pg_no_create_schema",
+                        user=user,
+                        database=database,
+                        schema=ws.schema,
+                    )
                 ) from None
         elif ws._columns(META_TABLE, conn):
             if exist_ok:
                 return ws
             raise WorkspaceError(
-                f"{ws.location} 已经是 geoair 工作区。 / Schema {ws.schema} of {ws.url.server} "
-                f"already holds a geoair workspace. Use it with --workspace {ws.location}, or "
-                "choose another schema (?schema=NAME)."
+                t(
+                    "error.store.pg_already_workspace",
+                    location=ws.location,
+                    schema=ws.schema,
+                    server=ws.url.server,
+                )
             )
         try:
             conn.execute(f"CREATE TABLE {schema}.{META_TABLE} (key text PRIMARY KEY, value text)")
@@ -721,9 +715,7 @@ def init_database(
             )
         except psycopg.errors.InsufficientPrivilege:
             raise WorkspaceError(
-                f"用户 {user} 无权在 schema {ws.schema} 中建表，请管理员授予 CREATE 权限。 / User "
-                f"{user} may not create tables in schema {ws.schema}: ask the administrator "
-                f"to run GRANT CREATE ON SCHEMA {ws.schema} TO {user};"
+                t("error.store.pg_no_create_table", user=user, schema=ws.schema)
             ) from None
         conn.execute(
             f"INSERT INTO {schema}.{META_TABLE} (key, value) VALUES "
@@ -746,9 +738,12 @@ def open_database(url: str) -> PostGISWorkspace:
     if not ws._columns(META_TABLE, conn):
         ws.close()
         raise WorkspaceError(
-            f"数据库 {ws.url.server} 的 schema {ws.schema} 里没有 geoair 工作区，请先运行 geoair "
-            f"init。 / There is no geoair workspace in schema {ws.schema} of {ws.url.server}: "
-            f"make one with geoair init {ws.location}, or name another schema (?schema=NAME)."
+            t(
+                "error.store.pg_no_workspace",
+                server=ws.url.server,
+                schema=ws.schema,
+                location=ws.location,
+            )
         )
     if ws.postgis_schema is None:
         ws.close()

@@ -102,8 +102,8 @@ def _damaged(path: Path, exc: BaseException, *, shown: Path | None = None) -> Wo
     """
     problem = gpkg_file_problem(path) if path.exists() else None
     detail = str(exc).rsplit("failed:", 1)[-1].strip().split(";")[0][:120]
-    zh, en = problem or ("已损坏，无法读取", f"is damaged and cannot be read ({detail})")
-    return WorkspaceError(damaged_message(shown or path, zh, en))
+    problem = problem or t("store.gpkg_problem.damaged", detail=detail)
+    return WorkspaceError(damaged_message(shown or path, problem))
 
 
 def _read_gpkg(path: Path, call, *args, shown: Path | None = None, **kwargs):
@@ -113,10 +113,7 @@ def _read_gpkg(path: Path, call, *args, shown: Path | None = None, **kwargs):
     except WorkspaceError:
         raise
     except PermissionError:
-        raise WorkspaceError(
-            f"没有读取工作区文件 {path} 的权限，请检查文件权限。 / No permission to read the "
-            f"workspace file {path}. Check its permissions."
-        ) from None
+        raise WorkspaceError(t("error.store.no_read_permission", path=path)) from None
     except Exception as exc:  # pyogrio/GDAL/SQLite errors of a damaged file
         raise _damaged(path, exc, shown=shown) from None
 
@@ -386,7 +383,7 @@ class FolderWorkspace(Workspace):
         with self.lock("workspace"):
             problem = gpkg_file_problem(self.gpkg)
             if problem is not None:
-                raise WorkspaceError(damaged_message(self.gpkg, *problem))
+                raise WorkspaceError(damaged_message(self.gpkg, problem))
             tmp: Path | None = None
             try:
                 fd, tmp_name = tempfile.mkstemp(
@@ -592,15 +589,13 @@ def open_folder_workspace(root: Path | str) -> FolderWorkspace:
     if not ws.gpkg.exists():
         raise WorkspaceError(t("error.store.no_workspace", root=ws.root, gpkg=GPKG_NAME))
     if ws.gpkg.is_dir():
-        raise WorkspaceError(
-            damaged_message(ws.gpkg, "是文件夹，不是文件", "is a folder, not a file")
-        )
+        raise WorkspaceError(damaged_message(ws.gpkg, t("store.gpkg_problem.folder")))
     try:
         problem = gpkg_file_problem(ws.gpkg)
     except OSError as exc:
         raise _damaged(ws.gpkg, exc) from None
     if problem is not None:
-        raise WorkspaceError(damaged_message(ws.gpkg, *problem))
+        raise WorkspaceError(damaged_message(ws.gpkg, problem))
     ws.settings  # noqa: B018 - validate geoair.toml now, with its own clear message
     return ws
 

@@ -37,13 +37,7 @@ def check_can_serve(ws: Workspace, host: str) -> None:
         ``host`` is not a loopback address and no user has been added.
     """
     if not is_loopback(host) and not UserStore(ws.root).exists():
-        raise AccessError(
-            f"在 {host} 上开放前，请先添加至少一个用户：geoair users add 用户名 "
-            f"（-w {ws.root}）；之后每个人都要登录。只在本机使用时不加 --host 即可。 / "
-            f"Before serving on {host}, add at least one user with geoair users add NAME "
-            "(everyone will then log in); without --host the server is reachable from this "
-            "computer only."
-        )
+        raise AccessError(t("error.web.needs_user", host=host, root=ws.root))
 
 
 def config_for(
@@ -109,10 +103,13 @@ def _check_port(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as exc:
             raise ServeError(
-                f"无法在 {host}:{port} 上启动：{exc.strerror}。端口被占用时请用 --port 换一个"
-                f"（如 --port {port + 1}）；--host 须是本机的地址。 / Cannot listen on "
-                f"{host}:{port} ({exc.strerror}): choose another --port, and a --host that "
-                "is this computer's."
+                t(
+                    "error.web.cannot_listen",
+                    host=host,
+                    port=port,
+                    error=exc.strerror,
+                    next=port + 1,
+                )
             ) from None
 
 

@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 from geoair.errors import RequestError, UploadTooLarge
 from geoair.io.readers import PARQUET_SUFFIXES, TABLE_SUFFIXES, VECTOR_SUFFIXES
+from geoair.messages import t
 
 __all__ = ["SUFFIXES", "UPLOADS_DIR", "Upload", "upload_suffix"]
 
@@ -51,16 +52,8 @@ def upload_suffix(filename: str) -> str:
         if base.endswith(suffix) and len(base) > len(suffix):
             return suffix
     if base.endswith(".shp"):
-        raise RequestError(
-            "Shapefile 由多个文件组成（.shp、.dbf、.shx、.prj），请把它们一起压缩成 zip 后上传。 / "
-            "A Shapefile is several files (.shp, .dbf, .shx, .prj): zip them together and "
-            "upload the zip."
-        )
-    raise RequestError(
-        f"不能导入“{filename}”：请上传 Excel（.xlsx）、CSV、GeoPackage、GeoJSON、KML、"
-        "压缩的 Shapefile（.zip）或 Parquet 文件。 / Cannot import this file: upload Excel, "
-        "CSV, GeoPackage, GeoJSON, KML, a zipped Shapefile or Parquet."
-    )
+        raise RequestError(t("error.web.lone_shp"))
+    raise RequestError(t("error.web.unknown_suffix", name=filename))
 
 
 @dataclass
@@ -91,12 +84,7 @@ def _generated_name(suffix: str) -> str:
 
 def _too_large(limit: int) -> UploadTooLarge:
     mb = limit / 1e6
-    return UploadTooLarge(
-        f"文件超过了上传上限 {mb:g} MB；请拆分文件，或请管理员用 geoair serve "
-        "--max-upload-mb 调高上限。"
-        f" / The upload exceeds the limit of {mb:g} MB; split the file or ask the "
-        "administrator to raise geoair serve --max-upload-mb."
-    )
+    return UploadTooLarge(t("error.web.too_large", mb=mb))
 
 
 async def receive_upload(
@@ -140,10 +128,7 @@ async def receive_upload(
     kind, params = parse_options_header(content_type or "")
     boundary = params.get(b"boundary")
     if kind != b"multipart/form-data" or not boundary:
-        raise RequestError(
-            "请以 multipart/form-data 表单上传文件（字段 file）。 / Send the file as "
-            "multipart/form-data, in the field 'file'."
-        )
+        raise RequestError(t("error.web.not_multipart"))
     folder.mkdir(parents=True, exist_ok=True)
     state: dict = {"headers": {}, "name": b"", "value": b"", "part": None}
     fields: dict[str, str] = {}
@@ -171,9 +156,7 @@ async def receive_upload(
             part["filename"] = options[b"filename"].decode("utf-8", "replace")
         if part["name"] == file_field and part["filename"] is not None:
             if stored["path"] is not None or stored["error"] is not None:
-                stored["error"] = RequestError(
-                    "一次只能上传一个文件。 / Upload one file at a time."
-                )
+                stored["error"] = RequestError(t("error.web.one_file"))
                 return
             stored["original"] = part["filename"]
             try:
@@ -194,9 +177,7 @@ async def receive_upload(
                 stored["size"] += end - start
             return
         if len(part["data"]) + end - start > _FIELD_MAX:
-            stored["error"] = RequestError(
-                f"表单字段 {part['name']} 太长。 / Form field {part['name']!r} is too long."
-            )
+            stored["error"] = RequestError(t("error.web.field_too_long", name=part["name"]))
             return
         part["data"] += data[start:end]
 
@@ -236,10 +217,7 @@ async def receive_upload(
         parser.finalize()
     except FormParserError:
         discard()
-        raise RequestError(
-            "上传的表单不完整或格式错误，请重新上传。 / The uploaded form is incomplete or "
-            "malformed; upload it again."
-        ) from None
+        raise RequestError(t("error.web.bad_form")) from None
     except BaseException:
         discard()
         raise
@@ -247,19 +225,13 @@ async def receive_upload(
         discard()
         raise stored["error"]
     if stored["path"] is None:
-        raise RequestError(
-            "没有收到文件：请在表单字段 file 中选择一个文件。 / No file received: send it in "
-            "the form field 'file'."
-        )
+        raise RequestError(t("error.web.no_file"))
     if stored["handle"] is not None:  # a part that never ended: a cut-off body
         discard()
-        raise RequestError("上传中断，请重新上传。 / The upload was cut off; upload it again.")
+        raise RequestError(t("error.web.cut_off"))
     if stored["size"] == 0:
         discard()
-        raise RequestError(
-            f"文件“{stored['original']}”是空的（0字节），请从原系统重新导出。 / The file is "
-            "empty (0 bytes); export it again from its source."
-        )
+        raise RequestError(t("error.web.empty_file", name=stored["original"]))
     return Upload(
         path=stored["path"], original_name=stored["original"], size=stored["size"], fields=fields
     )

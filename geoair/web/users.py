@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 
 from geoair.errors import AccessError
+from geoair.messages import t
 
 __all__ = ["MIN_PASSWORD", "USERS_FILE", "UserStore", "valid_name"]
 
@@ -35,10 +36,7 @@ def _hasher():
     try:
         from argon2 import PasswordHasher
     except ImportError:  # pragma: no cover - the web extra brings it
-        raise AccessError(
-            '缺少 argon2-cffi，无法保存密码；请安装：pip install "geoair[web]"。 / '
-            'argon2-cffi is missing; install it with pip install "geoair[web]".'
-        ) from None
+        raise AccessError(t("error.users.needs_argon2")) from None
     return PasswordHasher()
 
 
@@ -77,10 +75,7 @@ class UserStore:
             self._cache = (key, users)
             return dict(users)
         except (ValueError, KeyError, TypeError) as exc:
-            raise AccessError(
-                f"用户文件 {self.path} 已损坏，请删除后重新添加用户。 / The users file "
-                f"{self.path} is damaged ({exc}); delete it and add the users again."
-            ) from None
+            raise AccessError(t("error.users.file_damaged", path=self.path, error=exc)) from None
 
     def _save(self, users: dict[str, dict]) -> None:
         text = json.dumps({"version": 1, "users": users}, ensure_ascii=False, indent=1)
@@ -112,21 +107,12 @@ class UserStore:
             is shorter than :data:`MIN_PASSWORD` characters.
         """
         if not valid_name(name):
-            raise AccessError(
-                f"用户名“{name}”不可用：请用1-64个汉字、字母、数字或 . _ - @。 / User name "
-                f"{name!r} is not valid: use 1-64 letters, digits or . _ - @."
-            )
+            raise AccessError(t("error.users.bad_name", name=name))
         if len(password) < MIN_PASSWORD:
-            raise AccessError(
-                f"密码太短：至少{MIN_PASSWORD}个字符。 / The password is too short: at least "
-                f"{MIN_PASSWORD} characters."
-            )
+            raise AccessError(t("error.users.short_password", n=MIN_PASSWORD))
         users = self._load()
         if name in users and not replace:
-            raise AccessError(
-                f"用户“{name}”已存在；改密码请用 geoair users passwd {name}。 / User {name!r} "
-                f"exists already; change the password with geoair users passwd {name}."
-            )
+            raise AccessError(t("error.users.exists", name=name))
         users[name] = {
             "hash": _hasher().hash(password),
             "created": dt.datetime.now().isoformat(timespec="seconds"),
@@ -144,8 +130,11 @@ class UserStore:
         users = self._load()
         if name not in users:
             raise AccessError(
-                f"没有用户“{name}”；现有用户：{'、'.join(sorted(users)) or '无'}。 / No user "
-                f"{name!r}."
+                t(
+                    "error.users.no_such_user",
+                    name=name,
+                    users=t("word.list_sep").join(sorted(users)) or t("word.none"),
+                )
             )
         del users[name]
         self._save(users)

@@ -141,13 +141,9 @@ def check_options(options: ImportOptions) -> None:
         Several files for a kind that takes one; units for a kind other than readings.
     """
     if options.more_paths and options.kind not in MANY_FILES:
-        raise SchemaError(
-            f"{options.kind}：一次只能导入一个文件（只有 readings 可以一次导入多个文件或文件夹）。"
-            f" / {options.kind}: one file at a time (only readings take several files or a "
-            "folder)."
-        )
+        raise SchemaError(t("error.import.one_file", kind=options.kind))
     if options.units and options.kind != "readings":
-        raise SchemaError("--units 只用于监测数据（readings）。 / --units is for readings only.")
+        raise SchemaError(t("error.import.units_only_readings"))
 
 
 def describe(report: ImportReport) -> list[str]:

@@ -90,10 +90,7 @@ def station_daily(
         )
     except duckdb.Error as exc:
         raise WorkspaceError(
-            f"工作区 {ws.root} 的小时监测数据有文件已损坏，无法读取；"
-            f"请运行 geoair check 找出该文件。 / A file of the hourly readings of {ws.root} "
-            "is damaged and cannot be read "
-            f"({exc.__class__.__name__}). Run geoair check to find it."
+            t("error.readings.hourly_damaged", root=ws.root, error=exc.__class__.__name__)
         ) from None
     stations = ws.read("stations")
     info = pd.DataFrame(
