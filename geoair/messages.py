@@ -3721,6 +3721,16 @@ _add(
 # in one language like every other message; tests/test_messages.py keeps them from coming back.
 _add(
     {
+        "maps.undrawable_chars": (
+            "字体中没有这些字符，图中以“?”代替：{chars}（{codes}）",
+            "characters no font can draw, shown as '?': {chars} ({codes})",
+        ),
+    }
+)
+
+
+_add(
+    {
         # geoair/distributed
         "error.distributed.needs_dask": (
             "Dask 引擎需要 dask 和 distributed，请先安装：python -m pip install "

@@ -10,4 +10,4 @@ and only when ``--engine dask`` is asked for: dask is an optional dependency
 (``geoair[dask]``).
 """
 
-__all__ = ["cluster", "engine", "gate_roads", "indicators", "near", "tasks", "tiles"]
+__all__ = ["cluster", "engine", "gate_roads", "indicators", "near", "tasks", "tiles", "transport"]

@@ -177,9 +177,12 @@ def drawable(text: str, families: tuple[str, ...] | None = None) -> str:
             missing.append(char)
     if missing:
         log.warning(
-            "字体中没有这些字符，图中以“?”代替：%s / characters no font can draw, shown as '?': %s",
-            "".join(dict.fromkeys(missing)),
-            ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(missing)),
+            "%s",
+            t(
+                "maps.undrawable_chars",
+                chars="".join(dict.fromkeys(missing)),
+                codes=", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(missing)),
+            ),
         )
     return "".join(out)
 
