@@ -72,6 +72,28 @@ print(json.dumps({"families": font_families()}))
 )
 
 
+_MAP = (
+    _HIDE_CJK
+    + r"""
+import geopandas as gpd
+from shapely.geometry import Point, box
+from geoair.io.fonts import font_families
+from geoair.maps.layers import collect_layers
+from geoair.maps.static import write_png
+frames = {
+    "counties": gpd.GeoDataFrame(
+        {"id": ["140302"], "name": ["矿区"]}, geometry=[box(113.5, 37.8, 113.6, 37.9)], crs=4326
+    ),
+    "stations": gpd.GeoDataFrame(
+        {"id": ["S1"], "name": ["赛鱼站"]}, geometry=[Point(113.55, 37.85)], crs=4326
+    ),
+}
+write_png(collect_layers(frames), sys.argv[1], title="阳泉市 测试")
+print(json.dumps({"families": font_families()}))
+"""
+)
+
+
 def _run(script: str, target: Path, tmp_path: Path, hide: str) -> tuple[dict, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MPL", "PYTHON", "FONTCONFIG"))}
     mpl = tmp_path / "mplconfig"
@@ -115,6 +137,16 @@ def test_a_font_installed_after_the_cache_is_found(tmp_path):
     out, _ = _run(_PLOT, tmp_path / "plot.png", tmp_path, hide="cache")
     # The system's Chinese font (installed here) was not in the cache: it is found and used.
     assert out["families"][0] != "Geoair Sans SC" and "Geoair Sans SC" in out["families"]
+
+
+@pytest.mark.parametrize("hide", ["installed", "cache"])
+def test_bold_titles_print_no_font_warning(tmp_path, hide):
+    """Without a system Chinese font (titles drawn regular) and with one (bold, the
+    bundled font its one-weight fallback): no matplotlib findfont warning either way."""
+    out, stderr = _run(_MAP, tmp_path / "map.png", tmp_path, hide=hide)
+    assert (out["families"][0] == "Geoair Sans SC") == (hide == "installed")
+    assert (tmp_path / "map.png").stat().st_size > 10_000
+    assert "findfont" not in stderr, stderr[-2000:]
 
 
 def test_polar_plot_without_any_chinese_font_has_no_empty_box(tmp_path):

@@ -97,6 +97,23 @@ def _known_files() -> set[str]:
     }
 
 
+class _SingleWeightFallback(logging.Filter):
+    """Drops matplotlib's warning that a fallback family has no bold face.
+
+    matplotlib looks a bold title up in *every* family of the list, for characters the
+    first lacks; the bundled font has one weight, so each bold title on a PC with a
+    bold system Chinese font printed ``findfont: Failed to find font weight bold for
+    Geoair Sans SC`` although the title is drawn in the system font's bold. Other
+    font warnings pass.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (
+            message.startswith("findfont: Failed to find font weight") and BUNDLED_FAMILY in message
+        )
+
+
 @functools.lru_cache(maxsize=1)
 def font_families() -> tuple[str, ...]:
     """The font families to draw text with, in order (see the module text).
@@ -111,6 +128,7 @@ def font_families() -> tuple[str, ...]:
     """
     from matplotlib import font_manager
 
+    logging.getLogger(font_manager.__name__).addFilter(_SingleWeightFallback())
     known = _known_files()
     bundled = bundled_font_path()
     if bundled.is_file() and os.path.realpath(bundled) not in known:
