@@ -3730,6 +3730,57 @@ _add(
 
 
 _add(
+    {  # click's own sentences about a command line (geoair.cli._help._CLICK_SENTENCES)
+        "cli.usage.not_number": ("“{value}”不是数字。", "{value!r} is not a valid float."),
+        "cli.usage.not_integer": ("“{value}”不是整数。", "{value!r} is not a valid integer."),
+        "cli.usage.not_boolean": (
+            "“{value}”不是是/否值（可用 yes/no、true/false、1/0）。",
+            "{value!r} is not a valid boolean.",
+        ),
+        "cli.usage.out_of_range": (
+            "{value} 不在允许的范围 {range} 内。",
+            "{value} is not in the range {range}.",
+        ),
+        "cli.usage.not_choice": (
+            "“{value}”不是可选值；可选：{choices}。",
+            "{value!r} is not one of {choices}.",
+        ),
+        "cli.usage.no_path": ("“{name}”不存在，请检查路径。", "{name!r} does not exist."),
+        "cli.usage.is_file": ("“{name}”是文件，这里需要文件夹。", "{name!r} is a file."),
+        "cli.usage.is_directory": (
+            "“{name}”是文件夹，这里需要文件。",
+            "{name!r} is a directory.",
+        ),
+        "cli.usage.not_readable": ("“{name}”无法读取（没有权限）。", "{name!r} is not readable."),
+        "cli.usage.not_writable": ("“{name}”无法写入（没有权限）。", "{name!r} is not writable."),
+        "cli.usage.needs_value": (
+            "选项 {name} 后面需要写一个值。",
+            "Option {name!r} requires an argument.",
+        ),
+        "cli.usage.takes_no_value": (
+            "选项 {name} 后面不用写值。",
+            "Option {name!r} does not take a value.",
+        ),
+        "cli.usage.no_option": ("没有选项 {name}。", "No such option {name!r}."),
+        "cli.usage.did_you_mean": ("是不是想用 {names}？", " Did you mean {names}?"),
+        "cli.usage.no_command": ("没有命令“{name}”。", "No such command {name!r}."),
+        "cli.usage.extra_args": (
+            "多出了参数（{args}）。",
+            "Got unexpected extra arguments ({args})",
+        ),
+        "cli.usage.no_command_given": ("缺少命令。", "Missing command."),
+        "cli.usage.missing_argument": ("缺少参数 {name}。", "Missing argument {name}."),
+        "cli.usage.missing_option": ("缺少选项 {name}。", "Missing option {name}."),
+        "cli.usage.choose_from": ("可选：{choices}。", " Choose from: {choices}."),
+        "cli.usage.invalid_for": (
+            "{name} 的值无效：{message}",
+            "Invalid value for {name}: {message}",
+        ),
+    }
+)
+
+
+_add(
     {
         # geoair/distributed
         "error.distributed.needs_dask": (

@@ -176,3 +176,33 @@ def test_usage_errors_in_the_language(lang, usage, hint, error, args):
     lines = result.output.splitlines()
     assert lines[0].startswith(usage) and lines[1].startswith(hint), result.output
     assert lines[-1].startswith(error), result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["gate-roads", "--radius", "x"], "--radius 的值无效：“x”不是数字。"),
+        (["gate-roads", "--radiu", "5"], "没有选项 --radiu。是不是想用 --radius、--roads？"),
+        (["export"], "缺少参数 KIND。"),
+        (["export", "enterprises", "--format", "docx"], "可选：gpkg、shp、geojson"),
+        (["indicators", "--by", "nowhere"], "“nowhere”不是可选值"),
+        (["nosuch"], "没有命令“nosuch”。"),
+        (["buffer", "stations"], "缺少选项 --distance。"),
+        (["gate-roads", "extra"], "多出了参数（extra）。"),
+        (["patrol", "plan", "--teams", "x"], "“x”不是整数。"),
+    ],
+)
+def test_clicks_own_sentences_are_said_in_chinese(args, said):
+    result = CliRunner().invoke(main, args, prog_name="geoair")
+    assert result.exit_code == 2, result.output
+    error = result.output.splitlines()[-1]
+    assert said in error, result.output
+    assert english_sentences(error) == [], error
+    english = CliRunner().invoke(main, ["--lang", "en", *args], prog_name="geoair")
+    assert english.output.splitlines()[-1].startswith("Error: ")
+    assert not CJK.search(english.output.splitlines()[-1].replace("“", "")), english.output
+
+
+def test_a_value_out_of_range_is_said_in_chinese():
+    result = CliRunner().invoke(main, ["patrol", "plan", "--teams", "0"], prog_name="geoair")
+    assert result.exit_code == 2 and "0 不在允许的范围 x>=1 内。" in result.output, result.output

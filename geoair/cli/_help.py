@@ -28,9 +28,16 @@ from typing import IO, Any
 
 import click
 
-from geoair.messages import MESSAGES, t
+from geoair.messages import MESSAGES, language, t
 
-__all__ = ["Command", "Group", "UsageErrorInLanguage", "command_help_id", "option_help_id"]
+__all__ = [
+    "Command",
+    "Group",
+    "UsageErrorInLanguage",
+    "command_help_id",
+    "option_help_id",
+    "usage_error_text",
+]
 
 
 def command_help_id(path: Sequence[str]) -> str:
@@ -251,12 +258,88 @@ class Group(Command, click.Group):
             formatter.write_dl(rows)
 
 
+# click's own sentences (English; click translates them only through gettext files),
+# each said again from the catalogue: pattern, message id. Values keep their text.
+_CLICK_SENTENCES = [
+    (r"(?P<value>.*) is not a valid float(?: range)?\.", "cli.usage.not_number"),
+    (r"(?P<value>.*) is not a valid integer(?: range)?\.", "cli.usage.not_integer"),
+    (r"(?P<value>.*) is not a valid boolean\.", "cli.usage.not_boolean"),
+    (r"(?P<value>.*) is not in the range (?P<range>.*)\.", "cli.usage.out_of_range"),
+    (r"(?P<value>.*) is not one of (?P<choices>.*)\.", "cli.usage.not_choice"),
+    (r"(?P<value>.*) is not (?P<choices>'[^']*')\.", "cli.usage.not_choice"),
+    (r"\w+ (?P<name>.*) does not exist\.", "cli.usage.no_path"),
+    (r"\w+ (?P<name>.*) is a file\.", "cli.usage.is_file"),
+    (r"\w+ (?P<name>.*) is a directory\.", "cli.usage.is_directory"),
+    (r"\w+ (?P<name>.*) is not readable\.", "cli.usage.not_readable"),
+    (r"\w+ (?P<name>.*) is not writable\.", "cli.usage.not_writable"),
+    (r"Option (?P<name>.*) requires (?:an argument|\d+ arguments)\.", "cli.usage.needs_value"),
+    (r"Option (?P<name>.*) does not take a value\.", "cli.usage.takes_no_value"),
+    (r"No such option:? (?P<name>.*?)\.?", "cli.usage.no_option"),
+    (r"No such command (?P<name>.*)\.", "cli.usage.no_command"),
+    (r"Got unexpected extra arguments? \((?P<args>.*)\)", "cli.usage.extra_args"),
+    (r"Missing command\.", "cli.usage.no_command_given"),
+]
+
+
+def _unquoted(text: str) -> str:
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" else text
+
+
+def _sentence(message: str) -> str:
+    """click's sentence ``message`` in the current language (as it is when unknown,
+    or when it is geoair's own, already said from the catalogue)."""
+    for pattern, message_id in _CLICK_SENTENCES:
+        match = re.fullmatch(pattern, message.strip(), flags=re.S)
+        if match:
+            values = {k: _unquoted(v) for k, v in match.groupdict().items()}
+            if "choices" in values:  # 'a', 'b' -> a、b
+                values["choices"] = "、".join(re.findall(r"'([^']*)'", match["choices"]))
+            return t(message_id, **values)
+    return message
+
+
+def _hint(error: click.BadParameter) -> str:
+    hint: Any = error.param_hint
+    if hint is None and error.param is not None:
+        hint = error.param.get_error_hint(error.ctx) if error.ctx is not None else None
+    if isinstance(hint, (list, tuple)):
+        hint = " / ".join(_unquoted(str(h)) for h in hint)
+    return _unquoted(str(hint)) if hint else ""
+
+
+def usage_error_text(error: click.UsageError) -> str:
+    """What went wrong in ``error``, in the current language (click's own text in
+    English)."""
+    if language() == "en":
+        return error.format_message()
+    if isinstance(error, click.MissingParameter):
+        kind = error.param_type or (error.param.param_type_name if error.param else "")
+        text = t(
+            "cli.usage.missing_argument" if kind == "argument" else "cli.usage.missing_option",
+            name=_hint(error),
+        )
+        if error.param is not None and isinstance(error.param.type, click.Choice):
+            choices = "、".join(str(c) for c in error.param.type.choices)
+            text += t("cli.usage.choose_from", choices=choices)
+        return text
+    if isinstance(error, click.BadParameter):
+        message = _sentence(error.message)
+        hint = _hint(error)
+        return t("cli.usage.invalid_for", name=hint, message=message) if hint else message
+    if isinstance(error, click.NoSuchOption):
+        text = t("cli.usage.no_option", name=error.option_name)
+        if error.possibilities:
+            text += t("cli.usage.did_you_mean", names="、".join(sorted(error.possibilities)))
+        return text
+    return _sentence(error.message)
+
+
 class UsageErrorInLanguage(click.UsageError):
     """A usage error shown in the current language: the usage line, how to get help, and
-    the error (click's own message text, e.g. for an unknown option, stays English)."""
+    the error (click's own sentences said again from the catalogue)."""
 
     def __init__(self, error: click.UsageError) -> None:
-        super().__init__(error.format_message(), error.ctx)
+        super().__init__(usage_error_text(error), error.ctx)
 
     @classmethod
     def of(cls, error: click.UsageError) -> click.UsageError:
