@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -180,3 +181,20 @@ def test_columns_and_layers_are_said_in_the_language():
     with use_language("en"):
         assert column_label("length_m") == "length (m)" and cell(False) == "no"
         assert layer_name("gate_roads") == "gate roads"
+
+
+@pytest.mark.parametrize(("level", "said"), [(logging.WARNING, "warning"), (logging.INFO, "info")])
+def test_uvicorns_english_lines_only_when_asked_for(tmp_path, monkeypatch, level, said):
+    """geoair serve says where it serves in the clerk's language; uvicorn's own English
+    start-up lines appear only with geoair -v."""
+    import uvicorn
+
+    from geoair.store.open import init_workspace
+    from geoair.web.server import serve
+
+    ws = init_workspace(tmp_path / "ws")
+    seen: dict = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
+    monkeypatch.setattr(logging.getLogger("geoair"), "level", level)
+    serve(ws, port=0)
+    assert seen["log_level"] == said and seen["access_log"] is False

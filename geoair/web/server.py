@@ -76,7 +76,12 @@ def serve(
     _check_port(host, port)
     config = config_for(ws, host, lang=lang, max_upload_mb=max_upload_mb)
     app = create_app(ws, config)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    # uvicorn's own lines (English: "Started server process"...) only with geoair -v; the
+    # command line has said where the app is and how to stop it, in the clerk's language
+    verbose = logging.getLogger("geoair").getEffectiveLevel() <= logging.INFO
+    uvicorn.run(
+        app, host=host, port=port, log_level="info" if verbose else "warning", access_log=False
+    )
 
 
 @dataclass
