@@ -42,6 +42,7 @@ from geoair.messages import t
 from geoair.readings.indicators import connect, daily_values, period_values
 
 if TYPE_CHECKING:  # pragma: no cover
+    import duckdb
     from distributed import Client
 
 __all__ = [
@@ -193,13 +194,17 @@ def _stations_task(files: Sequence[str]) -> list[str]:
     return sorted(ids)
 
 
+def _task_connection() -> duckdb.DuckDBPyConnection:
+    """A task's own DuckDB connection: one thread and TASK_MEMORY (closed on leaving)."""
+    return connect(threads=1, memory_limit=TASK_MEMORY)
+
+
 def _daily_task(
     work: tuple[Sequence[str], str | None, str | None], options: dict[str, Any]
 ) -> pd.DataFrame:
     """The single-machine daily step on one partition and station range."""
     files, lo, hi = work
-    con = connect(threads=1, memory_limit=TASK_MEMORY)
-    try:
+    with _task_connection() as con:
         options = dict(options)
         if any(_is_url(f) for f in files):
             return daily_values(_read_url(files, lo, hi), con=con, **options)
@@ -208,24 +213,16 @@ def _daily_task(
         where = " AND ".join(f"({w})" for w in (stations, given) if w)
         folder = str(Path(files[0]).parent / "*.parquet") if len(files) > 1 else files[0]
         return daily_values(folder, con=con, where=where, **options)
-    finally:
-        con.close()
 
 
 def _daily_frame_task(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
-    con = connect(threads=1, memory_limit=TASK_MEMORY)
-    try:
+    with _task_connection() as con:
         return daily_values(frame, con=con, **options)
-    finally:
-        con.close()
 
 
 def _period_task(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
-    con = connect(threads=1, memory_limit=TASK_MEMORY)
-    try:
+    with _task_connection() as con:
         return period_values(frame, con=con, **options)
-    finally:
-        con.close()
 
 
 # --- the engine (runs on the client) --------------------------------------------------

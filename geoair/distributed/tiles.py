@@ -20,21 +20,9 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["balanced_cells", "cell_count", "halo_box", "halo_boxes", "metres_per_degree"]
+from geoair.roads.clip import metres_per_degree
 
-
-_A = 6378137.0  # WGS-84
-_F = 1 / 298.257223563
-_E2 = _F * (2 - _F)
-
-
-def metres_per_degree(lat: float) -> tuple[float, float]:
-    """Metres per degree of longitude and of latitude at latitude ``lat`` (WGS-84)."""
-    phi = math.radians(lat)
-    w = 1.0 - _E2 * math.sin(phi) ** 2
-    n = _A / math.sqrt(w)
-    m = _A * (1.0 - _E2) / w**1.5
-    return math.radians(1.0) * n * math.cos(phi), math.radians(1.0) * m
+__all__ = ["balanced_cells", "cell_count", "halo_box", "halo_boxes"]
 
 
 def halo_box(
@@ -54,10 +42,10 @@ def halo_box(
     1000
     """
     _, m_lat = metres_per_degree(0.0)
-    dlat = halo_m / m_lat
+    dlat = halo_m / float(m_lat)
     far = min(max(abs(south - dlat), abs(north + dlat)), 89.0)
-    m_lon, _ = metres_per_degree(far)
-    dlon = halo_m / m_lon
+    m_lon, _ = metres_per_degree(float(far))
+    dlon = halo_m / float(m_lon)
     return west - dlon, south - dlat, east + dlon, north + dlat
 
 
@@ -70,8 +58,7 @@ def halo_boxes(
     _, m_lat = metres_per_degree(0.0)
     dlat = halo_m / m_lat
     far = np.minimum(np.abs(y) + dlat, 89.0)
-    phi = np.radians(far)
-    m_lon = np.radians(1.0) * _A / np.sqrt(1.0 - _E2 * np.sin(phi) ** 2) * np.cos(phi)
+    m_lon, _ = metres_per_degree(far)
     dlon = halo_m / m_lon
     return x - dlon, y - dlat, x + dlon, y + dlat
 

@@ -20,7 +20,14 @@ from numpy.typing import ArrayLike, NDArray
 from geoair.errors import ConfigError, SchemaError
 from geoair.messages import t
 
-__all__ = ["RoadSegments", "check_distance", "clip_to_circles", "nearest_road_m", "road_segments"]
+__all__ = [
+    "RoadSegments",
+    "check_distance",
+    "clip_to_circles",
+    "metres_per_degree",
+    "nearest_road_m",
+    "road_segments",
+]
 
 
 log = logging.getLogger(__name__)
@@ -153,8 +160,9 @@ def road_segments(geometries: ArrayLike) -> RoadSegments:
 # --- local frames ---------------------------------------------------------------------
 
 
-def _metres_per_degree(lat: Array) -> tuple[Array, Array]:
-    """Metres per degree of longitude and of latitude at ``lat`` (WGS-84)."""
+def metres_per_degree(lat: ArrayLike) -> tuple[Array, Array]:
+    """Metres per degree of longitude and of latitude at ``lat`` (WGS-84; degrees, one
+    or many)."""
     phi = np.radians(lat)
     w = 1.0 - _E2 * np.sin(phi) ** 2
     n = _A / np.sqrt(w)
@@ -187,7 +195,7 @@ def _candidates(
     empty = np.empty(0, dtype=np.int64)
     if len(segments) == 0 or len(lon) == 0:
         return empty, empty
-    kx, ky = _metres_per_degree(lat)
+    kx, ky = metres_per_degree(lat)
     dx, dy = search_m / kx, search_m / ky
     tree, starts, lengths = segments.chunks
     west, east, south, north = lon - dx, lon + dx, lat - dy, lat + dy
@@ -305,7 +313,7 @@ def clip_to_circles(
 
     # 1. cut each segment, in longitude/latitude, to the part inside the outer circle
     glon, glat = lon[gate], lat[gate]
-    kx, ky = (k[gate] for k in _metres_per_degree(lat))
+    kx, ky = (k[gate] for k in metres_per_degree(lat))
     x0, y0 = segments.x0[seg], segments.y0[seg]
     dlon, dlat = segments.x1[seg] - x0, segments.y1[seg] - y0
     t_a, t_b = _chord_in_circle(
@@ -517,7 +525,7 @@ def _nearest_within(
     best_road = np.full(lon.shape, -1, dtype=np.int64)
     gate, seg = _candidates(lon, lat, segments, _outer_radius(reach, lat))
     glon, glat = lon[gate], lat[gate]
-    kx, ky = (k[gate] for k in _metres_per_degree(lat))
+    kx, ky = (k[gate] for k in metres_per_degree(lat))
     x0, y0 = segments.x0[seg], segments.y0[seg]
     dlon, dlat = segments.x1[seg] - x0, segments.y1[seg] - y0
     px, py, ex, ey = (x0 - glon) * kx, (y0 - glat) * ky, dlon * kx, dlat * ky

@@ -414,17 +414,17 @@ def group_percentile(
 _PARTITION_MAX_GROUPS = 100_000
 
 
+def _check_bandwidth(value: float, kind: str, unit: str) -> None:
+    """A kernel bandwidth must be positive (a zero one would divide by zero)."""
+    if not value > 0:
+        raise SchemaError(
+            t("error.sources.bandwidth", name=t(f"bandwidth_name.{kind}"), value=value, unit=unit)
+        )
+
+
 def direction_kernel_matrix(sigma_deg: float, *, step_deg: float = 1.0) -> NDArray[np.float64]:
     """Gaussian weights between 1°-bins of direction, wrapped round the compass."""
-    if sigma_deg <= 0:
-        raise SchemaError(
-            t(
-                "error.sources.bandwidth",
-                name=t("bandwidth_name.direction"),
-                value=sigma_deg,
-                unit="°",
-            )
-        )
+    _check_bandwidth(sigma_deg, "direction", "°")
     centres = np.arange(0.0, 360.0, step_deg)
     diff = angle_diff_deg(centres[:, None], centres[None, :])
     return np.exp(-0.5 * (diff / sigma_deg) ** 2)
@@ -675,19 +675,8 @@ def nwr(
         hold less than 0.5 hour of data), ``weight`` (the sum of kernel weights,
         a count of the hours behind the estimate).
     """
-    if sigma_deg <= 0:
-        raise SchemaError(
-            t(
-                "error.sources.bandwidth",
-                name=t("bandwidth_name.direction"),
-                value=sigma_deg,
-                unit="°",
-            )
-        )
-    if h_ms <= 0:
-        raise SchemaError(
-            t("error.sources.bandwidth", name=t("bandwidth_name.speed"), value=h_ms, unit="m/s")
-        )
+    _check_bandwidth(sigma_deg, "direction", "°")
+    _check_bandwidth(h_ms, "speed", "m/s")
     ws, wd, value = _one_group(frame)
     windy, _, _ = wind_classes(ws, wd, calm_ms=calm_ms)
     use = windy & np.isfinite(value)
