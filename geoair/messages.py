@@ -3908,10 +3908,11 @@ _add(
             "{name} is empty (0 bytes). Export it again from its source.",
         ),
         "error.io.unknown_encoding": (
-            "无法识别文件的文字编码，请另存为 UTF-8（Excel 中选“CSV UTF-8”），或加 --encoding "
-            "gbk。",
+            "无法识别文件的文字编码，请另存为 UTF-8（Excel 中选“CSV UTF-8”），或指明编码 gbk"
+            "（命令行加 --encoding gbk；网页导入时在“文字编码”中选择）。",
             "The file's text encoding cannot be recognised. Save it as UTF-8 (in Excel: CSV "
-            "UTF-8) or give --encoding gbk.",
+            "UTF-8) or name the encoding gbk (--encoding gbk on the command line; 'Text "
+            "encoding' on the web import page).",
         ),
         "error.io.bad_encoding": (
             "{name} 不能按 {encoding} 编码读取（{error}），请换一种编码：{hint}。",
