@@ -52,6 +52,14 @@ out_option = click.option(
     default=None,
 )
 
+#: Where a new database workspace keeps its readings (``geoair init``, ``geoair copy``).
+readings_dir_option = click.option(
+    "--readings",
+    "readings_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+)
+
 month_option = click.option(
     "--month",
     default=None,

@@ -7,18 +7,13 @@ from pathlib import Path
 import click
 
 from geoair.cli._help import Command
-from geoair.cli._options import WORKSPACE
+from geoair.cli._options import WORKSPACE, readings_dir_option
 
 
 @click.command("copy", cls=Command)
 @click.argument("source", type=WORKSPACE)
 @click.argument("dest", type=WORKSPACE)
-@click.option(
-    "--readings",
-    "readings_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-)
+@readings_dir_option
 @click.option("--replace", is_flag=True)
 def command(source: Path | str, dest: Path | str, readings_dir: Path | None, replace: bool) -> None:
     """``geoair copy``; its help is ``help.copy`` in geoair.messages."""

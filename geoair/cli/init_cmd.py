@@ -7,17 +7,12 @@ from pathlib import Path
 import click
 
 from geoair.cli._help import Command
-from geoair.cli._options import WORKSPACE
+from geoair.cli._options import WORKSPACE, readings_dir_option
 
 
 @click.command("init", cls=Command)
 @click.argument("directory", type=WORKSPACE)
-@click.option(
-    "--readings",
-    "readings_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-)
+@readings_dir_option
 def command(directory: Path | str, readings_dir: Path | None) -> None:
     """``geoair init``; its help is ``help.init`` in geoair.messages."""
     from geoair.messages import t
