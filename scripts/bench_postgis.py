@@ -21,37 +21,22 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
-import shapely
 
-from geoair.imports.pipeline import import_file
-from geoair.store.open import init_workspace
-from geoair.store.pg_server import TemporaryServer
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_import import build  # noqa: E402  (the same seeded enterprises)
 
-def build(path: Path, n: int, seed: int = 20240305) -> None:
-    rng = np.random.default_rng(seed)
-    frame = gpd.GeoDataFrame(
-        {
-            "企业编号": [f"E{i:07d}" for i in range(n)],
-            "企业名称": [f"山西某某{i}有限公司" for i in range(n)],
-            "县区": rng.choice(["城区", "矿区", "郊区", "平定县", "盂县"], n),
-            "行业": rng.choice(["焦化", "水泥", "耐火材料", "洗煤", "铸造", "陶瓷"], n),
-            "规模以上": rng.choice(["是", "否"], n),
-            "绩效等级": rng.choice(["A", "B", "C", "D", "引领性"], n),
-            "生产状态": rng.choice(["正常生产", "依法停产", "自然停产"], n, p=[0.9, 0.05, 0.05]),
-        },
-        geometry=shapely.points(rng.uniform(110.5, 114.3, n), rng.uniform(35.0, 40.5, n)),
-        crs=4326,
-    )
-    pyogrio.write_dataframe(frame, path, layer="enterprises")
+from geoair.imports.pipeline import import_file  # noqa: E402
+from geoair.store.open import init_workspace  # noqa: E402
+from geoair.store.pg_server import TemporaryServer  # noqa: E402
 
 
 def timed(function, *args, **kwargs) -> tuple[object, float]:
