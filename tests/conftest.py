@@ -132,3 +132,32 @@ def pg_ws(pg_url: str, tmp_path: Path, monkeypatch):
         yield ws
     finally:
         ws.close()
+
+
+CHROMIUM = os.environ.get("GEOAIR_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (Debian's package, driven by Playwright; none downloaded)
+    for the browser tests of the run."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM}: the browser tests need it. Install "
+            "Debian's package with 'apt-get install chromium' (.ci/run does), or set "
+            "GEOAIR_CHROMIUM to its path."
+        )
+    from playwright.sync_api import sync_playwright
+
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+    ]
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        yield chromium
+        chromium.close()

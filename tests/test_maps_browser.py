@@ -8,7 +8,6 @@ internet access.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -18,32 +17,6 @@ from geoair.maps.interactive import write_html
 from geoair.maps.layers import collect_layers
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = os.environ.get("GEOAIR_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"Chromium is not installed at {CHROMIUM}: the map tests need it. Install "
-            "Debian's package with 'apt-get install chromium' (.ci/run does), or set "
-            "GEOAIR_CHROMIUM to its path."
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

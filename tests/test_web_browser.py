@@ -9,7 +9,6 @@ marked slow.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -23,16 +22,6 @@ from geoair.web.users import UserStore
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("GEOAIR_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 XSS = "<img src=x onerror=alert(1)>"
 BAD_CSV = (
     "企业编号,企业名称,县区,行业,规模以上,绩效等级,生产状态,经度,纬度\n"
@@ -40,21 +29,6 @@ BAD_CSV = (
     "E7,,郊区,化工,是,B,正常生产,113.54,37.87\n"
     f"E8,{XSS},郊区,化工,也许,B,正常生产,113.55,37.87\n"
 )
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"Chromium is not installed at {CHROMIUM}: the browser tests need it. Install "
-            "Debian's package with 'apt-get install chromium', or set GEOAIR_CHROMIUM."
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Page:
