@@ -232,6 +232,15 @@ def test_a_failing_forms_run_leaves_no_partial_folder(ws_with_ledger, tmp_path, 
 
 # --- 4. damaged or read-only workspace --------------------------------------------------------
 
+ONE_HOUR = pd.DataFrame(
+    {
+        "station_id": ["S1"],
+        "time": [pd.Timestamp("2020-11-01 01:00")],
+        "pollutant": ["PM2.5"],
+        "value": [10.0],
+    }
+)
+
 
 def _damage(path: Path, how: str) -> None:
     if how == "empty":
@@ -317,17 +326,7 @@ def test_read_only_workspace_is_one_sentence(ws_with_ledger, ledger_csv, monkeyp
     english = run("--lang", "en", "import", "enterprises", str(ledger_csv), "-w", str(ws.root))
     assert "read-only" in english.output
     with pytest.raises(WorkspaceError, match="只读"):
-        store_hourly(
-            ws,
-            pd.DataFrame(
-                {
-                    "station_id": ["S1"],
-                    "time": [pd.Timestamp("2020-11-01 01:00")],
-                    "pollutant": ["PM2.5"],
-                    "value": [10.0],
-                }
-            ),
-        )
+        store_hourly(ws, ONE_HOUR)
 
 
 def test_parquet_writer_failure_is_one_sentence(ws, monkeypatch):
@@ -336,17 +335,7 @@ def test_parquet_writer_failure_is_one_sentence(ws, monkeypatch):
 
     monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(WorkspaceError, match="无法写入监测数据文件"):
-        store_hourly(
-            ws,
-            pd.DataFrame(
-                {
-                    "station_id": ["S1"],
-                    "time": [pd.Timestamp("2020-11-01 01:00")],
-                    "pollutant": ["PM2.5"],
-                    "value": [10.0],
-                }
-            ),
-        )
+        store_hourly(ws, ONE_HOUR)
     monkeypatch.undo()
     assert not [p for p in ws.readings_dir.rglob("*") if p.is_file()]  # no half-written file
 
