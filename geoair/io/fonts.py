@@ -39,7 +39,6 @@ __all__ = [
     "bundled_font_path",
     "drawable",
     "font_families",
-    "heading_weight",
     "plain_text",
     "rc_params",
     "save_png",
@@ -208,28 +207,6 @@ def drawable(text: str, families: tuple[str, ...] | None = None) -> str:
 def plain_text(text: object) -> str:
     """Text matplotlib prints as it is (``$`` would start mathematical notation)."""
     return str(text).replace("$", r"\$")
-
-
-@functools.lru_cache(maxsize=1)
-def heading_weight() -> str:
-    """``"bold"`` when the first of :func:`font_families` has a bold face, else
-    ``"normal"``.
-
-    The bundled font has one weight only; asking it for bold makes matplotlib warn
-    (``findfont: Failed to find font weight bold``) on every title of a PC without a
-    system Chinese font, and draws the regular face anyway.
-    """
-    from matplotlib import font_manager
-
-    first = font_families()[0]
-    weights = {
-        font_manager.weight_dict.get(entry.weight, entry.weight)
-        if isinstance(entry.weight, str)
-        else entry.weight
-        for entry in font_manager.fontManager.ttflist
-        if entry.name == first
-    }
-    return "bold" if any(int(weight) >= 600 for weight in weights) else "normal"
 
 
 def rc_params() -> dict:

@@ -23,7 +23,7 @@ import shapely
 
 from geoair.errors import OutputError
 from geoair.io.crs import metric_crs
-from geoair.io.fonts import font_families, heading_weight, plain_text, save_png
+from geoair.io.fonts import font_families, plain_text, save_png
 from geoair.maps.model import MapLayer
 from geoair.maps.styles import BIG_FACTOR, POINT_RADIUS_PX
 from geoair.messages import say_map, t
@@ -101,7 +101,7 @@ def _north_arrow(ax, font: list[str]) -> None:
         ha="center",
         va="top",
         fontsize=11,
-        fontweight=heading_weight(),
+        fontweight="bold",
         fontfamily=font,
         arrowprops={"facecolor": "black", "width": 4, "headwidth": 12},
         zorder=20,
@@ -297,7 +297,7 @@ def _draw_points(ax, layer, pts, *, colors, hollow, values, big, marker_scale: f
                 _plain(text),
                 fontsize=5.5 * max(marker_scale, 0.6),
                 color="white",
-                fontweight=heading_weight(),
+                fontweight="bold",
                 ha="center",
                 va="center",
                 zorder=_Z["point"] + 2,
@@ -464,9 +464,7 @@ def render_figure(
         [_symbol_boxes(ax, renderer), np.array([[b.x0, b.y0, b.x1, b.y1] for b in others])]
     )
     _place_labels(ax, renderer, _label_items(layers, projected, font), _Taken(boxes))
-    fig.suptitle(
-        _plain(title), fontsize=16, fontfamily=font, fontweight=heading_weight(), x=0.36, y=0.975
-    )
+    fig.suptitle(_plain(title), fontsize=16, fontfamily=font, fontweight="bold", x=0.36, y=0.975)
     if entries:
         handles, texts = zip(*entries, strict=True)
         labels = [_plain(text) for text in texts]
@@ -477,13 +475,13 @@ def render_figure(
             bbox_to_anchor=(0.715, 0.92),
             prop={"family": font, "size": 8},
             title=t("maps.legend"),
-            title_fontproperties={"family": font, "size": 10, "weight": heading_weight()},
+            title_fontproperties={"family": font, "size": 10, "weight": "bold"},
             frameon=True,
             ncols=1 if len(entries) <= 40 else 2,
         )
         for text in legend.get_texts():
             if not text.get_text().startswith(" "):
-                text.set_fontweight(heading_weight())
+                text.set_fontweight("bold")
     fig.text(
         0.02,
         0.012,
@@ -508,7 +506,7 @@ def _label_items(layers, projected, font: list[str]) -> list[tuple[float, float,
                     "fontsize": 10,
                     "fontfamily": font,
                     "color": "#333333",
-                    "fontweight": heading_weight(),
+                    "fontweight": "bold",
                     "alpha": 0.85,
                     "area": True,
                 }
