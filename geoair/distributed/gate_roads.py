@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 
 from geoair.distributed.tasks import run_tasks
 from geoair.distributed.tiles import balanced_cells, cell_count, halo_boxes
-from geoair.distributed.transport import PackedFrame, pack, unpack
+from geoair.distributed.transport import Packed, pack, unpack
 from geoair.io.crs import require_wgs84
 from geoair.roads.buffers import centres_of
 from geoair.roads.clip import check_distance
@@ -117,9 +117,6 @@ def _groups(gates: pd.DataFrame, enterprises: pd.DataFrame | None) -> tuple[NDAr
     ).tocsr()
     _, label = connected_components(graph, directed=False)
     return label[:n], label[n : n + m]
-
-
-Packed = PackedFrame | pd.DataFrame
 
 
 def _plan_task(

@@ -26,7 +26,7 @@ import shapely
 
 from geoair.distributed.tasks import run_tasks
 from geoair.distributed.tiles import balanced_cells, cell_count, halo_box
-from geoair.distributed.transport import PackedFrame, pack, unpack
+from geoair.distributed.transport import Packed, pack, unpack
 from geoair.io.crs import metric_crs
 from geoair.sources.near import SOURCE_LAYERS, near_sources
 
@@ -43,7 +43,7 @@ STATIONS_PER_TASK = 2000
 
 
 def _near_task(
-    payload: tuple[PackedFrame | pd.DataFrame, dict[str, PackedFrame | pd.DataFrame]],
+    payload: tuple[Packed, dict[str, Packed]],
     options: dict[str, Any],
 ) -> pd.DataFrame:
     stations, sources = payload

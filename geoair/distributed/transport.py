@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["PackedFrame", "pack", "unpack"]
+__all__ = ["Packed", "PackedFrame", "pack", "unpack"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,10 @@ class PackedFrame:
     objects: np.ndarray | None
 
 
+#: What :func:`pack` gives: a GeoDataFrame taken apart, or a plain frame as it was.
+Packed = PackedFrame | pd.DataFrame
+
+
 def _ragged(geometries: np.ndarray) -> tuple[Any, np.ndarray, tuple[np.ndarray, ...]] | None:
     if len(geometries) == 0 or shapely.is_missing(geometries).any():
         return None
@@ -45,7 +49,7 @@ def _ragged(geometries: np.ndarray) -> tuple[Any, np.ndarray, tuple[np.ndarray, 
     return kind, coordinates, offsets
 
 
-def pack(frame: pd.DataFrame) -> PackedFrame | pd.DataFrame:
+def pack(frame: pd.DataFrame) -> Packed:
     """``frame`` ready to be pickled fast; a frame without geometry comes back as it is."""
     if (
         not isinstance(frame, gpd.GeoDataFrame)
@@ -66,7 +70,7 @@ def pack(frame: pd.DataFrame) -> PackedFrame | pd.DataFrame:
     )
 
 
-def unpack(packed: PackedFrame | pd.DataFrame) -> pd.DataFrame:
+def unpack(packed: Packed) -> pd.DataFrame:
     """The GeoDataFrame :func:`pack` took apart (a plain frame comes back as it is)."""
     if not isinstance(packed, PackedFrame):
         return packed
